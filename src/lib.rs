@@ -1,0 +1,18 @@
+//! # tradewarden
+//!
+//! The operations core of a machine-learning trading system. This umbrella
+//! crate re-exports the member crates:
+//!
+//! - [`core`]: errors, conventions, returns analytics, Arrow/Parquet I/O.
+//!
+//! ```
+//! use tradewarden::core::{returns, ReturnsOptions};
+//! let r = [0.01, -0.02, 0.015, 0.005];
+//! let s = returns::sharpe_ratio(&r, &ReturnsOptions::default()).unwrap();
+//! assert!(s.is_finite());
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use tradewarden_core as core;
+pub use tradewarden_core::{Classify, Error, ErrorKind, NanPolicy, Period, ReturnsOptions};
