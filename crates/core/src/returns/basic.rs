@@ -1000,3 +1000,96 @@ pub fn roll_alpha_beta(
         alpha_beta(a, b, method, opts)
     })
 }
+
+/// One aggregated period of [`aggregate_returns`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AggregatedReturn {
+    /// Calendar year (ISO year for weekly aggregation).
+    pub year: i32,
+    /// Week (ISO, 1–53), month (1–12) or quarter (1–4); 0 for yearly.
+    pub period: u32,
+    /// Compounded return over the period: `Π(1 + r) − 1`.
+    pub value: f64,
+}
+
+/// Compounds returns into calendar weeks (ISO), months, quarters or years
+/// (empyrical `aggregate_returns`). `timestamps` are Unix seconds (UTC), one
+/// per return, non-decreasing. Groups are returned in time order.
+pub fn aggregate_returns(
+    returns: &[f64],
+    timestamps: &[i64],
+    convert_to: crate::conventions::Period,
+    opts: &ReturnsOptions,
+) -> Result<Vec<AggregatedReturn>> {
+    use chrono::{DateTime, Datelike};
+
+    use crate::conventions::Period;
+    opts.validate()?;
+    non_empty(returns, "returns")?;
+    if timestamps.len() != returns.len() {
+        return Err(Error::LengthMismatch {
+            param: "timestamps",
+            actual: timestamps.len(),
+            other: "returns",
+            expected: returns.len(),
+        });
+    }
+    if opts.nan_policy == NanPolicy::Error {
+        prepare(returns, "returns", NanPolicy::Error)?;
+    }
+    let mut out: Vec<AggregatedReturn> = Vec::new();
+    let mut prev_ts = i64::MIN;
+    let mut wealth = 1.0;
+    let mut nan_in_group = false;
+    for (i, (&r, &ts)) in returns.iter().zip(timestamps).enumerate() {
+        if ts < prev_ts {
+            return Err(Error::invalid(
+                "timestamps",
+                format!("[{i}] = {ts} < [{}] = {prev_ts}", i - 1),
+                "must be non-decreasing",
+            ));
+        }
+        prev_ts = ts;
+        let dt = DateTime::from_timestamp(ts, 0).ok_or_else(|| {
+            Error::invalid("timestamps", ts, "out of the representable date range")
+        })?;
+        let key = match convert_to {
+            Period::Weekly => {
+                let w = dt.iso_week();
+                (w.year(), w.week())
+            }
+            Period::Monthly => (dt.year(), dt.month()),
+            Period::Quarterly => (dt.year(), dt.month().div_ceil(3)),
+            Period::Yearly => (dt.year(), 0),
+            other => {
+                return Err(Error::invalid(
+                    "convert_to",
+                    other,
+                    "must be weekly, monthly, quarterly or yearly",
+                ));
+            }
+        };
+        let same = out.last().is_some_and(|g| (g.year, g.period) == key);
+        if !same {
+            if let Some(g) = out.last_mut() {
+                g.value = if nan_in_group { f64::NAN } else { wealth - 1.0 };
+            }
+            out.push(AggregatedReturn {
+                year: key.0,
+                period: key.1,
+                value: 0.0,
+            });
+            wealth = 1.0;
+            nan_in_group = false;
+        }
+        if r.is_nan() {
+            nan_in_group |= opts.nan_policy == NanPolicy::Propagate;
+        } else {
+            wealth *= 1.0 + r;
+        }
+    }
+    if let Some(g) = out.last_mut() {
+        g.value = if nan_in_group { f64::NAN } else { wealth - 1.0 };
+    }
+    Ok(out)
+}

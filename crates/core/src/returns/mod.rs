@@ -7,11 +7,14 @@
 //! - [`basic`]: the empyrical set and the quantstats/Plus-Ultra additions;
 //! - [`promotion`]: probabilistic and deflated Sharpe, minimum track record length;
 //! - [`pbo`]: probability of backtest overfitting by CSCV;
+//! - [`summary`]: every single-series metric in one fused pass;
 //! - [`bootstrap`]: bootstrap confidence intervals for any metric.
 
 pub mod basic;
 pub mod bootstrap;
 pub mod pbo;
 pub mod promotion;
+pub mod summary;
 
 pub use basic::*;
+pub use summary::{BenchmarkSummary, CoreMetrics, Summary, SummaryOptions, core_metrics};

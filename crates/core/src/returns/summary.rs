@@ -1,0 +1,665 @@
+//! One fused pass over a returns series computing every single-series metric.
+//!
+//! [`core_metrics`] computes the five metrics most dashboards show (Sharpe,
+//! Sortino, max drawdown, annual return, annual volatility) in a single pass
+//! with no allocation. [`Summary::compute`] adds everything else in the same
+//! pass, plus one sort of a copy for the quantile metrics (VaR, CVaR, tail
+//! ratio). Results equal the individual functions of [`super::basic`] up to
+//! floating-point rounding (shifted power sums instead of two-pass moments);
+//! a test checks the agreement to 1e-10 relative.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::basic::{
+    cvar_sorted, gaussian_es, gaussian_var, profit_factor_of, same_len, tail_ratio_sorted,
+};
+use crate::conventions::{NanPolicy, ReturnsOptions};
+use crate::error::{Error, Result};
+use crate::stats::quantile_sorted;
+
+/// The five headline metrics, computed in one pass.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CoreMetrics {
+    /// Annualised Sharpe ratio (see [`super::sharpe_ratio`]).
+    pub sharpe_ratio: f64,
+    /// Annualised Sortino ratio (see [`super::sortino_ratio`]).
+    pub sortino_ratio: f64,
+    /// Maximum drawdown, ≤ 0 (see [`super::max_drawdown`]).
+    pub max_drawdown: f64,
+    /// CAGR (see [`super::annual_return`]).
+    pub annual_return: f64,
+    /// Annualised volatility (see [`super::annual_volatility`]).
+    pub annual_volatility: f64,
+}
+
+/// Accumulators of the fused pass.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    n: usize,
+    n_nan: usize,
+    shift: f64,
+    s1: f64,
+    s2: f64,
+    down2: f64,
+    wealth: f64,
+    peak: f64,
+    min_ratio: f64,
+}
+
+impl Acc {
+    fn new(shift: f64) -> Self {
+        Acc {
+            n: 0,
+            n_nan: 0,
+            shift,
+            s1: 0.0,
+            s2: 0.0,
+            down2: 0.0,
+            wealth: 1.0,
+            peak: 1.0,
+            min_ratio: 1.0,
+        }
+    }
+}
+
+/// Checks the policy and returns Ok(false) when the result must be NaN (Propagate).
+fn scan_policy(returns: &[f64], policy: NanPolicy) -> Result<bool> {
+    if returns.is_empty() {
+        return Err(Error::Empty {
+            param: "returns",
+            min: 1,
+        });
+    }
+    match policy {
+        NanPolicy::Error => {
+            if let Some(i) = returns.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    param: "returns",
+                    index: i,
+                    value: returns[i],
+                });
+            }
+            Ok(true)
+        }
+        NanPolicy::Propagate => Ok(!returns.iter().any(|v| v.is_nan())),
+        NanPolicy::Skip => Ok(true),
+    }
+}
+
+#[inline(always)]
+fn step(a: &mut Acc, x: f64, req: f64) {
+    let d = x - a.shift;
+    a.s1 += d;
+    a.s2 += d * d;
+    let dn = (x - req).min(0.0);
+    a.down2 += dn * dn;
+    a.wealth *= 1.0 + x;
+    if a.wealth > a.peak {
+        a.peak = a.wealth;
+    }
+    let ratio = a.wealth / a.peak;
+    if ratio < a.min_ratio {
+        a.min_ratio = ratio;
+    }
+}
+
+fn fused(returns: &[f64], req: f64) -> Acc {
+    let shift = returns.iter().copied().find(|v| !v.is_nan()).unwrap_or(0.0);
+    let mut a = Acc::new(shift);
+    for &x in returns {
+        if x.is_nan() {
+            a.n_nan += 1;
+            continue;
+        }
+        a.n += 1;
+        step(&mut a, x, req);
+    }
+    a
+}
+
+fn finish_core(a: &Acc, n_raw: usize, opts: &ReturnsOptions, ann: f64) -> CoreMetrics {
+    let n = a.n as f64;
+    let mean = a.shift + a.s1 / n;
+    let var = if a.n > opts.ddof as usize {
+        ((a.s2 - a.s1 * a.s1 / n) / (n - opts.ddof as f64)).max(0.0)
+    } else {
+        f64::NAN
+    };
+    let std = var.sqrt();
+    let enough = a.n >= 2;
+    let sharpe = if enough {
+        (mean - opts.risk_free) / std * ann.sqrt()
+    } else {
+        f64::NAN
+    };
+    let downside = (a.down2 / n).sqrt();
+    let sortino = if enough {
+        (mean - opts.required_return) * ann / (downside * ann.sqrt())
+    } else {
+        f64::NAN
+    };
+    CoreMetrics {
+        sharpe_ratio: sharpe,
+        sortino_ratio: sortino,
+        max_drawdown: a.min_ratio - 1.0,
+        annual_return: a.wealth.powf(ann / n_raw as f64) - 1.0,
+        annual_volatility: if enough { std * ann.sqrt() } else { f64::NAN },
+    }
+}
+
+/// Sharpe, Sortino, max drawdown, annual return and annual volatility in one
+/// pass, without allocating.
+///
+/// ```
+/// use tradewarden_core::{returns, ReturnsOptions};
+/// let r = [0.01, -0.02, 0.015, 0.005, -0.01, 0.02];
+/// let o = ReturnsOptions::default();
+/// let m = returns::core_metrics(&r, &o).unwrap();
+/// assert!((m.sharpe_ratio - returns::sharpe_ratio(&r, &o).unwrap()).abs() < 1e-12);
+/// assert!((m.max_drawdown - returns::max_drawdown(&r, &o).unwrap()).abs() < 1e-15);
+/// ```
+pub fn core_metrics(returns: &[f64], opts: &ReturnsOptions) -> Result<CoreMetrics> {
+    let ann = opts.validate()?;
+    if !scan_policy(returns, opts.nan_policy)? {
+        return Ok(CoreMetrics {
+            sharpe_ratio: f64::NAN,
+            sortino_ratio: f64::NAN,
+            max_drawdown: f64::NAN,
+            annual_return: f64::NAN,
+            annual_volatility: f64::NAN,
+        });
+    }
+    let a = fused(returns, opts.required_return);
+    Ok(finish_core(&a, returns.len(), opts, ann))
+}
+
+/// Options of [`Summary::compute`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SummaryOptions {
+    /// Shared conventions.
+    pub returns: ReturnsOptions,
+    /// Tail probability of VaR / CVaR (default 0.05).
+    pub cutoff: f64,
+    /// Annual required return of the Omega ratio (empyrical default 0).
+    pub omega_required_return: f64,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions {
+            returns: ReturnsOptions::default(),
+            cutoff: 0.05,
+            omega_required_return: 0.0,
+        }
+    }
+}
+
+/// Every single-series metric (and the benchmark-relative ones when a
+/// benchmark is given), from one pass plus one sort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Values used (NaN excluded).
+    pub n: usize,
+    /// NaN values skipped.
+    pub n_nan: usize,
+    /// Per-period arithmetic mean.
+    pub mean: f64,
+    /// Per-period standard deviation (ddof from the options).
+    pub std: f64,
+    /// Smallest return.
+    pub worst: f64,
+    /// Largest return.
+    pub best: f64,
+    /// Compounded return `Π(1+r) − 1`.
+    pub cumulative_return: f64,
+    /// Final wealth multiple `Π(1+r)`.
+    pub return_multiple: f64,
+    /// CAGR.
+    pub annual_return: f64,
+    /// Annualised volatility.
+    pub annual_volatility: f64,
+    /// Annualised Sharpe ratio.
+    pub sharpe_ratio: f64,
+    /// Annualised Sortino ratio.
+    pub sortino_ratio: f64,
+    /// Annualised downside deviation.
+    pub downside_risk: f64,
+    /// Maximum drawdown (≤ 0).
+    pub max_drawdown: f64,
+    /// Calmar ratio.
+    pub calmar_ratio: f64,
+    /// Omega ratio at `omega_required_return`.
+    pub omega_ratio: f64,
+    /// Tail ratio.
+    pub tail_ratio: f64,
+    /// Historical VaR at `cutoff`.
+    pub value_at_risk: f64,
+    /// Historical CVaR (expected shortfall) at `cutoff`.
+    pub conditional_value_at_risk: f64,
+    /// Gaussian VaR at `cutoff`.
+    pub gaussian_value_at_risk: f64,
+    /// Gaussian expected shortfall at `cutoff`.
+    pub gaussian_expected_shortfall: f64,
+    /// Skewness (G1).
+    pub skew: f64,
+    /// Excess kurtosis (G2).
+    pub kurtosis: f64,
+    /// Stability of the time series (R²).
+    pub stability: f64,
+    /// Win rate (zeros excluded).
+    pub win_rate: f64,
+    /// Hit rate (zeros count as misses).
+    pub hit_rate: f64,
+    /// Profit factor.
+    pub profit_factor: f64,
+    /// Ulcer index.
+    pub ulcer_index: f64,
+    /// Benchmark-relative metrics, when a benchmark was given.
+    pub benchmark: Option<BenchmarkSummary>,
+}
+
+/// Benchmark-relative metrics (the 9 benchmark keys of the operations summary).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkSummary {
+    /// Per-period mean of the benchmark.
+    pub benchmark_average_return: f64,
+    /// CAGR of the benchmark.
+    pub benchmark_annualised_return: f64,
+    /// Per-period mean of `r − b`.
+    pub average_excess_return: f64,
+    /// `mean(r − b) · P`.
+    pub annualised_excess_return: f64,
+    /// `std(r − b, ddof) · √P`.
+    pub tracking_error: f64,
+    /// Per-period information ratio `mean(r − b) / std(r − b, ddof)`.
+    pub information_ratio: f64,
+    /// Beta.
+    pub beta: f64,
+    /// Alpha (empyrical, compounded).
+    pub alpha: f64,
+    /// Pearson correlation with the benchmark.
+    pub benchmark_correlation: f64,
+}
+
+impl Summary {
+    /// Computes the summary of `returns` (and of `returns` against `benchmark`).
+    ///
+    /// ```
+    /// use tradewarden_core::returns::{Summary, SummaryOptions};
+    /// let r = [0.01, -0.02, 0.015, 0.005, -0.01, 0.02];
+    /// let s = Summary::compute(&r, None, &SummaryOptions::default()).unwrap();
+    /// assert_eq!(s.n, 6);
+    /// assert!(s.max_drawdown < 0.0 && s.win_rate > 0.5);
+    /// let keys = s.operations_keys();
+    /// assert_eq!(keys.len(), 17);
+    /// ```
+    pub fn compute(
+        returns: &[f64],
+        benchmark: Option<&[f64]>,
+        opts: &SummaryOptions,
+    ) -> Result<Summary> {
+        let ro = &opts.returns;
+        let ann = ro.validate()?;
+        if !(opts.cutoff > 0.0 && opts.cutoff < 1.0) {
+            return Err(Error::invalid("cutoff", opts.cutoff, "must be in (0, 1)"));
+        }
+        if !opts.omega_required_return.is_finite() {
+            return Err(Error::invalid(
+                "omega_required_return",
+                opts.omega_required_return,
+                "must be finite",
+            ));
+        }
+        if let Some(b) = benchmark {
+            same_len(returns, b, "benchmark")?;
+            if ro.nan_policy == NanPolicy::Error {
+                scan_policy(b, NanPolicy::Error).map_err(|e| match e {
+                    Error::NonFinite { index, value, .. } => Error::NonFinite {
+                        param: "benchmark",
+                        index,
+                        value,
+                    },
+                    other => other,
+                })?;
+            }
+        }
+        if !scan_policy(returns, ro.nan_policy)?
+            || (ro.nan_policy == NanPolicy::Propagate
+                && benchmark.is_some_and(|b| b.iter().any(|v| v.is_nan())))
+        {
+            return Ok(Summary::nan(benchmark.is_some()));
+        }
+        let shift = returns.iter().copied().find(|v| !v.is_nan()).unwrap_or(0.0);
+        let mut a = Acc::new(shift);
+        let (mut s3, mut s4) = (0.0, 0.0);
+        let (mut best, mut worst) = (f64::NEG_INFINITY, f64::INFINITY);
+        let (mut gains, mut losses) = (0.0, 0.0);
+        let (mut n_pos, mut n_nonzero) = (0usize, 0usize);
+        let (mut om_up, mut om_down) = (0.0, 0.0);
+        let omega_threshold = if ann == 1.0 {
+            opts.omega_required_return
+        } else {
+            (1.0 + opts.omega_required_return).powf(1.0 / ann) - 1.0
+        };
+        // stability regression sums: t = 0.., y = cumulative log return
+        let (mut ly, mut sy, mut syy, mut sty) = (0.0, 0.0, 0.0, 0.0);
+        let mut ulcer2 = 0.0;
+        let mut clean = Vec::with_capacity(returns.len());
+        for &x in returns {
+            if x.is_nan() {
+                a.n_nan += 1;
+                continue;
+            }
+            let t = a.n as f64;
+            a.n += 1;
+            step(&mut a, x, ro.required_return);
+            let d = x - shift;
+            let d2 = d * d;
+            s3 += d2 * d;
+            s4 += d2 * d2;
+            best = best.max(x);
+            worst = worst.min(x);
+            if x >= 0.0 {
+                gains += x;
+            } else {
+                losses -= x;
+            }
+            if x > 0.0 {
+                n_pos += 1;
+            }
+            if x != 0.0 {
+                n_nonzero += 1;
+            }
+            let ox = x - ro.risk_free - omega_threshold;
+            if ox > 0.0 {
+                om_up += ox;
+            } else {
+                om_down -= ox;
+            }
+            ly += x.ln_1p();
+            sy += ly;
+            syy += ly * ly;
+            sty += t * ly;
+            let dd = a.wealth / a.peak - 1.0;
+            ulcer2 += dd * dd;
+            clean.push(x);
+        }
+        let core = finish_core(&a, returns.len(), ro, ann);
+        let n = a.n as f64;
+        let mu_d = a.s1 / n;
+        let mean = shift + mu_d;
+        // central moments from shifted power sums
+        let m2 = (a.s2 / n - mu_d * mu_d).max(0.0);
+        let m3 = s3 / n - 3.0 * mu_d * a.s2 / n + 2.0 * mu_d.powi(3);
+        let m4 = s4 / n - 4.0 * mu_d * s3 / n + 6.0 * mu_d * mu_d * a.s2 / n - 3.0 * mu_d.powi(4);
+        let constant = a.s2 == 0.0;
+        let skew = if a.n < 3 || constant {
+            f64::NAN
+        } else {
+            m3 / m2.powf(1.5) * (n * (n - 1.0)).sqrt() / (n - 2.0)
+        };
+        let kurt = if a.n < 4 || constant {
+            f64::NAN
+        } else {
+            let g2 = m4 / (m2 * m2) - 3.0;
+            ((n + 1.0) * g2 + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))
+        };
+        let std = if a.n > ro.ddof as usize {
+            core.annual_volatility / ann.sqrt()
+        } else {
+            f64::NAN
+        };
+        let std = if a.n >= 2 { std } else { f64::NAN };
+        // stability: r² of y on t
+        let stability = if returns.len() < 2 {
+            f64::NAN
+        } else {
+            let st = n * (n - 1.0) / 2.0;
+            let stt = (n - 1.0) * n * (2.0 * n - 1.0) / 6.0;
+            let cxx = stt - st * st / n;
+            let cyy = syy - sy * sy / n;
+            let cxy = sty - st * sy / n;
+            if cxx <= 0.0 || cyy <= 0.0 {
+                0.0
+            } else {
+                let r = (cxy / (cxx * cyy).sqrt()).clamp(-1.0, 1.0);
+                r * r
+            }
+        };
+        let mdd = core.max_drawdown;
+        let calmar = if mdd < 0.0 {
+            let v = core.annual_return / mdd.abs();
+            if v.is_infinite() { f64::NAN } else { v }
+        } else {
+            f64::NAN
+        };
+        clean.sort_unstable_by(f64::total_cmp);
+        let sd1 = if a.n >= 2 && !constant {
+            ((a.s2 - a.s1 * a.s1 / n) / (n - 1.0)).max(0.0).sqrt()
+        } else if a.n >= 2 {
+            0.0
+        } else {
+            f64::NAN
+        };
+        let benchmark = match benchmark {
+            Some(b) => Some(benchmark_summary(returns, b, ro, ann)),
+            None => None,
+        };
+        Ok(Summary {
+            n: a.n,
+            n_nan: a.n_nan,
+            mean,
+            std,
+            worst,
+            best,
+            cumulative_return: a.wealth - 1.0,
+            return_multiple: a.wealth,
+            annual_return: core.annual_return,
+            annual_volatility: core.annual_volatility,
+            sharpe_ratio: core.sharpe_ratio,
+            sortino_ratio: core.sortino_ratio,
+            downside_risk: (a.down2 / n).sqrt() * ann.sqrt(),
+            max_drawdown: mdd,
+            calmar_ratio: calmar,
+            omega_ratio: if a.n < 2 || om_down <= 0.0 {
+                f64::NAN
+            } else {
+                om_up / om_down
+            },
+            tail_ratio: tail_ratio_sorted(&clean),
+            value_at_risk: quantile_sorted(&clean, opts.cutoff),
+            conditional_value_at_risk: cvar_sorted(&clean, opts.cutoff),
+            gaussian_value_at_risk: gaussian_var(mean, sd1, opts.cutoff),
+            gaussian_expected_shortfall: gaussian_es(mean, sd1, opts.cutoff),
+            skew,
+            kurtosis: kurt,
+            stability,
+            win_rate: if n_nonzero == 0 {
+                0.0
+            } else {
+                n_pos as f64 / n_nonzero as f64
+            },
+            hit_rate: n_pos as f64 / n,
+            profit_factor: profit_factor_of(gains, losses),
+            ulcer_index: if a.n < 2 {
+                f64::NAN
+            } else {
+                (ulcer2 / (n - 1.0)).sqrt()
+            },
+            benchmark,
+        })
+    }
+
+    fn nan(with_benchmark: bool) -> Summary {
+        let x = f64::NAN;
+        Summary {
+            n: 0,
+            n_nan: 0,
+            mean: x,
+            std: x,
+            worst: x,
+            best: x,
+            cumulative_return: x,
+            return_multiple: x,
+            annual_return: x,
+            annual_volatility: x,
+            sharpe_ratio: x,
+            sortino_ratio: x,
+            downside_risk: x,
+            max_drawdown: x,
+            calmar_ratio: x,
+            omega_ratio: x,
+            tail_ratio: x,
+            value_at_risk: x,
+            conditional_value_at_risk: x,
+            gaussian_value_at_risk: x,
+            gaussian_expected_shortfall: x,
+            skew: x,
+            kurtosis: x,
+            stability: x,
+            win_rate: x,
+            hit_rate: x,
+            profit_factor: x,
+            ulcer_index: x,
+            benchmark: with_benchmark.then_some(BenchmarkSummary {
+                benchmark_average_return: x,
+                benchmark_annualised_return: x,
+                average_excess_return: x,
+                annualised_excess_return: x,
+                tracking_error: x,
+                information_ratio: x,
+                beta: x,
+                alpha: x,
+                benchmark_correlation: x,
+            }),
+        }
+    }
+
+    /// The operations-summary risk keys of Market NN Plus Ultra (17 keys, plus
+    /// its 9 benchmark keys when a benchmark was given), computed with
+    /// tradewarden's conventions (see `docs/conventions.md` for how each
+    /// differs from the seed's formula).
+    pub fn operations_keys(&self) -> BTreeMap<&'static str, f64> {
+        let mut m = BTreeMap::new();
+        m.insert("sharpe", self.sharpe_ratio);
+        m.insert("sortino", self.sortino_ratio);
+        m.insert("max_drawdown", self.max_drawdown);
+        m.insert("calmar", self.calmar_ratio);
+        m.insert("volatility", self.annual_volatility);
+        m.insert("downside_deviation", self.downside_risk);
+        m.insert("hit_rate", self.hit_rate);
+        m.insert("ulcer_index", self.ulcer_index);
+        m.insert("value_at_risk", self.value_at_risk);
+        m.insert("expected_shortfall", self.conditional_value_at_risk);
+        m.insert("omega_ratio", self.omega_ratio);
+        m.insert("profit_factor", self.profit_factor);
+        m.insert("cumulative_return", self.cumulative_return);
+        m.insert("total_return", self.cumulative_return);
+        m.insert("return_multiple", self.return_multiple);
+        m.insert("average_return", self.mean);
+        m.insert("annualised_return", self.annual_return);
+        if let Some(b) = &self.benchmark {
+            m.insert("benchmark_average_return", b.benchmark_average_return);
+            m.insert("benchmark_annualised_return", b.benchmark_annualised_return);
+            m.insert("average_excess_return", b.average_excess_return);
+            m.insert("annualised_excess_return", b.annualised_excess_return);
+            m.insert("tracking_error", b.tracking_error);
+            m.insert("information_ratio", b.information_ratio);
+            m.insert("beta", b.beta);
+            m.insert("alpha", b.alpha);
+            m.insert("benchmark_correlation", b.benchmark_correlation);
+        }
+        m
+    }
+}
+
+/// One pass over the (paired, NaN-free) benchmark-relative quantities.
+fn benchmark_summary(
+    returns: &[f64],
+    bench: &[f64],
+    ro: &ReturnsOptions,
+    ann: f64,
+) -> BenchmarkSummary {
+    let (mut n, mut sr, mut sb, mut sbb, mut srb, mut srr) = (0usize, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut bn_raw, mut bwealth) = (0usize, 1.0);
+    let (sr0, sb0) = returns
+        .iter()
+        .zip(bench)
+        .find(|(r, b)| !r.is_nan() && !b.is_nan())
+        .map(|(r, b)| (*r, *b))
+        .unwrap_or((0.0, 0.0));
+    for (&r, &b) in returns.iter().zip(bench) {
+        bn_raw += 1;
+        if !b.is_nan() {
+            bwealth *= 1.0 + b;
+        }
+        if r.is_nan() || b.is_nan() {
+            continue;
+        }
+        n += 1;
+        let (dr, db) = (r - sr0, b - sb0);
+        sr += dr;
+        sb += db;
+        sbb += db * db;
+        srb += dr * db;
+        srr += dr * dr;
+    }
+    let nf = n as f64;
+    let mr = sr0 + sr / nf;
+    let mb = sb0 + sb / nf;
+    let cov = srb / nf - (sr / nf) * (sb / nf);
+    let var_b = sbb / nf - (sb / nf) * (sb / nf);
+    let var_r = srr / nf - (sr / nf) * (sr / nf);
+    let beta = if n < 2 || var_b < 1e-30 {
+        f64::NAN
+    } else {
+        cov / var_b
+    };
+    // active = r − b: variance from the same sums
+    let var_a_pop = (var_r + var_b - 2.0 * cov).max(0.0);
+    let constant_active = returns
+        .iter()
+        .zip(bench)
+        .filter(|(r, b)| !r.is_nan() && !b.is_nan())
+        .map(|(r, b)| r - b)
+        .try_fold(None, |first: Option<f64>, v| match first {
+            None => Some(Some(v)),
+            Some(f) if f == v => Some(Some(f)),
+            Some(_) => None,
+        })
+        .is_some();
+    let ddof = ro.ddof as f64;
+    let sd_a = if n as f64 <= ddof || n < 2 {
+        f64::NAN
+    } else if constant_active {
+        0.0
+    } else {
+        (var_a_pop * nf / (nf - ddof)).sqrt()
+    };
+    let mean_active = mr - mb;
+    let rf = ro.risk_free;
+    let alpha = if n < 2 {
+        f64::NAN
+    } else {
+        (1.0 + ((mr - rf) - beta * (mb - rf))).powf(ann) - 1.0
+    };
+    let corr = if n < 2 || var_b <= 0.0 || var_r <= 0.0 {
+        f64::NAN
+    } else {
+        (cov / (var_r * var_b).sqrt()).clamp(-1.0, 1.0)
+    };
+    BenchmarkSummary {
+        benchmark_average_return: mb,
+        benchmark_annualised_return: bwealth.powf(ann / bn_raw as f64) - 1.0,
+        average_excess_return: mean_active,
+        annualised_excess_return: mean_active * ann,
+        tracking_error: sd_a * ann.sqrt(),
+        information_ratio: if n < 2 { f64::NAN } else { mean_active / sd_a },
+        beta,
+        alpha,
+        benchmark_correlation: corr,
+    }
+}
