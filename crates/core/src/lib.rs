@@ -27,6 +27,7 @@ pub mod config;
 pub mod conventions;
 pub mod error;
 pub mod fs;
+pub mod io;
 
 pub mod returns;
 pub mod stats;

@@ -1093,3 +1093,27 @@ pub fn aggregate_returns(
     }
     Ok(out)
 }
+
+/// Simple returns from prices: `p_t / p_{t−1} − 1` (n − 1 values, empyrical
+/// `simple_returns`). Prices must be finite and > 0.
+///
+/// ```
+/// let r = tradewarden_core::returns::simple_returns(&[100.0, 110.0, 99.0]).unwrap();
+/// assert!((r[0] - 0.1).abs() < 1e-15 && (r[1] + 0.1).abs() < 1e-15);
+/// ```
+pub fn simple_returns(prices: &[f64]) -> Result<Vec<f64>> {
+    if prices.len() < 2 {
+        return Err(Error::Empty {
+            param: "prices",
+            min: 2,
+        });
+    }
+    if let Some(i) = prices.iter().position(|p| !(p.is_finite() && *p > 0.0)) {
+        return Err(Error::invalid(
+            "prices",
+            format!("[{i}] = {}", prices[i]),
+            "prices must be finite and > 0",
+        ));
+    }
+    Ok(prices.windows(2).map(|w| w[1] / w[0] - 1.0).collect())
+}
