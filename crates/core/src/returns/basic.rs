@@ -453,6 +453,9 @@ pub fn conditional_value_at_risk(
 }
 
 pub(crate) fn cvar_sorted(s: &[f64], cutoff: f64) -> f64 {
+    if s.is_empty() {
+        return f64::NAN;
+    }
     let k = ((s.len() - 1) as f64 * cutoff) as usize;
     mean(&s[..=k])
 }

@@ -12,12 +12,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::basic::{
-    cvar_sorted, gaussian_es, gaussian_var, profit_factor_of, same_len, tail_ratio_sorted,
-};
+use super::basic::{gaussian_es, gaussian_var, profit_factor_of, same_len};
 use crate::conventions::{NanPolicy, ReturnsOptions};
 use crate::error::{Error, Result};
-use crate::stats::quantile_sorted;
 
 /// The five headline metrics, computed in one pass.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -107,6 +104,9 @@ fn step(a: &mut Acc, x: f64, req: f64) {
 
 fn fused(returns: &[f64], req: f64) -> Acc {
     let shift = returns.iter().copied().find(|v| !v.is_nan()).unwrap_or(0.0);
+    if let Some(a) = fused_finite(returns, shift, req) {
+        return a;
+    }
     let mut a = Acc::new(shift);
     for &x in returns {
         if x.is_nan() {
@@ -117,6 +117,121 @@ fn fused(returns: &[f64], req: f64) -> Acc {
         step(&mut a, x, req);
     }
     a
+}
+
+/// `min` for non-NaN operands: one instruction (`f64::min` adds NaN handling
+/// that sits on the dependency chain).
+#[inline(always)]
+fn fmin(a: f64, b: f64) -> f64 {
+    if a < b { a } else { b }
+}
+
+/// `max` for non-NaN operands.
+#[inline(always)]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
+}
+
+/// The fast path for finite input, 4 values per iteration.
+///
+/// Sums run in 4 independent lanes; the wealth chain advances one multiply per
+/// 4 values (block prefix products are computed off the chain); the maximum
+/// drawdown is tracked per peak segment (trough / peak when a new peak starts),
+/// so there is no division per value. Returns `None` when the input holds a NaN
+/// or ±inf (then the sum of squares is not finite), and the careful per-value
+/// loop runs instead. Measured on 10M values: 35 ms for the straightforward
+/// loop (one division and a 4-cycle multiply chain per value) vs the figure in
+/// docs/performance.md for this one.
+fn fused_finite(returns: &[f64], shift: f64, req: f64) -> Option<Acc> {
+    // The common required return of 0 saves one subtraction per value.
+    if req == 0.0 {
+        fused_finite_impl::<true>(returns, shift, req)
+    } else {
+        fused_finite_impl::<false>(returns, shift, req)
+    }
+}
+
+#[inline(always)]
+fn fused_finite_impl<const ZERO_REQ: bool>(returns: &[f64], shift: f64, req: f64) -> Option<Acc> {
+    let mut s1 = [0.0f64; 4];
+    let mut s2 = [0.0f64; 4];
+    let mut dn = [0.0f64; 4];
+    let mut wealth = 1.0f64;
+    let mut peak = 1.0f64;
+    let mut trough = 1.0f64;
+    let mut min_ratio = 1.0f64;
+    let chunks = returns.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            let d = c[k] - shift;
+            s1[k] += d;
+            s2[k] += d * d;
+            let e = if ZERO_REQ {
+                fmin(c[k], 0.0)
+            } else {
+                fmin(c[k] - req, 0.0)
+            };
+            dn[k] += e * e;
+        }
+        let g0 = 1.0 + c[0];
+        let g1 = 1.0 + c[1];
+        let g2 = 1.0 + c[2];
+        let g3 = 1.0 + c[3];
+        let p01 = g0 * g1;
+        let q = [g0, p01, p01 * g2, p01 * (g2 * g3)];
+        let w0 = wealth;
+        // Off the chain: the block's highest and lowest relative wealth.
+        let qmax = fmax(fmax(q[0], q[1]), fmax(q[2], q[3]));
+        if w0 * qmax > peak {
+            // A new peak inside the block: walk it value by value.
+            for qk in q {
+                let w = w0 * qk;
+                if w > peak {
+                    min_ratio = fmin(min_ratio, trough / peak);
+                    peak = w;
+                    trough = w;
+                } else {
+                    trough = fmin(trough, w);
+                }
+            }
+        } else {
+            let qmin = fmin(fmin(q[0], q[1]), fmin(q[2], q[3]));
+            trough = fmin(trough, w0 * qmin);
+        }
+        wealth = w0 * q[3];
+    }
+    for (k, &x) in rest.iter().enumerate() {
+        let d = x - shift;
+        s1[k] += d;
+        s2[k] += d * d;
+        let e = (x - req).min(0.0);
+        dn[k] += e * e;
+        wealth *= 1.0 + x;
+        if wealth > peak {
+            min_ratio = min_ratio.min(trough / peak);
+            peak = wealth;
+            trough = wealth;
+        } else {
+            trough = trough.min(wealth);
+        }
+    }
+    min_ratio = min_ratio.min(trough / peak);
+    let s2: f64 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
+    if !s2.is_finite() {
+        return None;
+    }
+    Some(Acc {
+        n: returns.len(),
+        n_nan: 0,
+        shift,
+        s1: (s1[0] + s1[1]) + (s1[2] + s1[3]),
+        s2,
+        down2: (dn[0] + dn[1]) + (dn[2] + dn[3]),
+        wealth,
+        peak,
+        min_ratio,
+    })
 }
 
 fn finish_core(a: &Acc, n_raw: usize, opts: &ReturnsOptions, ann: f64) -> CoreMetrics {
@@ -162,6 +277,16 @@ fn finish_core(a: &Acc, n_raw: usize, opts: &ReturnsOptions, ann: f64) -> CoreMe
 /// ```
 pub fn core_metrics(returns: &[f64], opts: &ReturnsOptions) -> Result<CoreMetrics> {
     let ann = opts.validate()?;
+    if returns.is_empty() {
+        return Err(Error::Empty {
+            param: "returns",
+            min: 1,
+        });
+    }
+    let shift = returns.iter().copied().find(|v| !v.is_nan()).unwrap_or(0.0);
+    if let Some(a) = fused_finite(returns, shift, opts.required_return) {
+        return Ok(finish_core(&a, returns.len(), opts, ann));
+    }
     if !scan_policy(returns, opts.nan_policy)? {
         return Ok(CoreMetrics {
             sharpe_ratio: f64::NAN,
@@ -436,7 +561,7 @@ impl Summary {
         } else {
             f64::NAN
         };
-        clean.sort_unstable_by(f64::total_cmp);
+        let tails = Tails::select(&mut clean, opts.cutoff);
         let sd1 = if a.n >= 2 && !constant {
             ((a.s2 - a.s1 * a.s1 / n) / (n - 1.0)).max(0.0).sqrt()
         } else if a.n >= 2 {
@@ -469,9 +594,9 @@ impl Summary {
             } else {
                 om_up / om_down
             },
-            tail_ratio: tail_ratio_sorted(&clean),
-            value_at_risk: quantile_sorted(&clean, opts.cutoff),
-            conditional_value_at_risk: cvar_sorted(&clean, opts.cutoff),
+            tail_ratio: tails.tail_ratio,
+            value_at_risk: tails.var,
+            conditional_value_at_risk: tails.cvar,
             gaussian_value_at_risk: gaussian_var(mean, sd1, opts.cutoff),
             gaussian_expected_shortfall: gaussian_es(mean, sd1, opts.cutoff),
             skew,
@@ -662,4 +787,54 @@ fn benchmark_summary(
         alpha,
         benchmark_correlation: corr,
     }
+}
+
+/// The quantile metrics from O(n) selections instead of a full sort:
+/// VaR and CVaR share one selection at ⌊(n−1)·cutoff⌋; the tail ratio needs
+/// the 5% and 95% quantiles (numpy's linear interpolation).
+struct Tails {
+    var: f64,
+    cvar: f64,
+    tail_ratio: f64,
+}
+
+impl Tails {
+    fn select(v: &mut [f64], cutoff: f64) -> Tails {
+        if v.is_empty() {
+            return Tails {
+                var: f64::NAN,
+                cvar: f64::NAN,
+                tail_ratio: f64::NAN,
+            };
+        }
+        let var = quantile_select(v, cutoff);
+        // after selecting at k, v[..=k] holds the k+1 smallest values
+        let k = ((v.len() - 1) as f64 * cutoff) as usize;
+        let cvar = v[..=k].iter().sum::<f64>() / (k + 1) as f64;
+        let q05 = if cutoff == 0.05 {
+            var
+        } else {
+            quantile_select(v, 0.05)
+        };
+        let q95 = quantile_select(v, 0.95);
+        Tails {
+            var,
+            cvar,
+            tail_ratio: q95.abs() / q05.abs(),
+        }
+    }
+}
+
+/// numpy's linear quantile by selection; leaves `v` partitioned at ⌊q·(n−1)⌋.
+fn quantile_select(v: &mut [f64], q: f64) -> f64 {
+    let n = v.len();
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let frac = pos - lo as f64;
+    let (_, &mut at, right) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    if frac == 0.0 || right.is_empty() {
+        return at;
+    }
+    let hi = right.iter().copied().fold(f64::INFINITY, f64::min);
+    at + (hi - at) * frac
 }
