@@ -36,7 +36,11 @@ fn demo_data() -> (Vec<f64>, Vec<f64>) {
     let mut strat = Vec::with_capacity(n);
     for t in 0..n {
         // regime change after two years: volatility doubles, drift turns negative
-        let (mu, sd) = if t < 504 { (0.0004, 0.009) } else { (-0.0002, 0.018) };
+        let (mu, sd) = if t < 504 {
+            (0.0004, 0.009)
+        } else {
+            (-0.0002, 0.018)
+        };
         let b = rng.normal(mu, sd);
         let alpha = if t < 504 { 0.0003 } else { -0.0001 };
         strat.push(0.8 * b + rng.normal(alpha, 0.006));
@@ -47,7 +51,10 @@ fn demo_data() -> (Vec<f64>, Vec<f64>) {
 
 fn main() {
     let (r, b) = demo_data();
-    let opts = SummaryOptions { returns: ReturnsOptions::empyrical(), ..Default::default() };
+    let opts = SummaryOptions {
+        returns: ReturnsOptions::empyrical(),
+        ..Default::default()
+    };
     let summary = match Summary::compute(&r, Some(&b), &opts) {
         Ok(s) => s,
         Err(e) => {
@@ -55,12 +62,18 @@ fn main() {
             std::process::exit(2);
         }
     };
-    println!("tradewarden quickstart: {} daily returns vs a benchmark\n", summary.n);
+    println!(
+        "tradewarden quickstart: {} daily returns vs a benchmark\n",
+        summary.n
+    );
     println!("{:<28} {:>12}", "metric", "value");
     for (k, v) in summary.operations_keys() {
         println!("{k:<28} {v:>12.6}");
     }
-    let strict = ReturnsOptions { nan_policy: NanPolicy::Error, ..Default::default() };
+    let strict = ReturnsOptions {
+        nan_policy: NanPolicy::Error,
+        ..Default::default()
+    };
     let roll = returns::roll_sharpe_ratio(&r, 126, &strict).unwrap_or_default();
     let last = roll.last().copied().unwrap_or(f64::NAN);
     println!("\nrolling 6-month Sharpe, last value: {last:.4}");

@@ -338,10 +338,10 @@ mod tests {
     #[test]
     fn nulls_become_nan_and_columns_are_picked() {
         let b = batch();
-        let v = column_from_batches(&[b.clone()], None).unwrap();
+        let v = column_from_batches(std::slice::from_ref(&b), None).unwrap();
         assert_eq!(v[0], 0.01);
         assert!(v[1].is_nan());
-        let e = column_from_batches(&[b.clone()], Some("zzz")).unwrap_err();
+        let e = column_from_batches(std::slice::from_ref(&b), Some("zzz")).unwrap_err();
         assert!(e.to_string().contains("zzz") && e.to_string().contains("available: date, a, b"));
         let e = as_f64(b.column(0).as_ref(), "returns").unwrap_err();
         assert!(e.to_string().contains("returns = Utf8"), "{e}");

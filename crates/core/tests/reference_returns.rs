@@ -6,6 +6,8 @@
 //! tradewarden returns `Error::Empty` naming the parameter; those cases assert
 //! that error instead of NaN (documented in docs/conventions.md).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;

@@ -3,6 +3,8 @@
 //! tests/scripts/gen_peer_cases.py), the fused summary against the individual
 //! functions, bad input, and property tests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use serde_json::Value;
 use tradewarden_core::returns::{self, AlphaMethod, Summary, SummaryOptions, VarMethod};
@@ -524,7 +526,7 @@ proptest! {
     fn drawdown_is_non_positive_and_fused_agrees(r in finite_returns()) {
         let o = ReturnsOptions::default();
         let mdd = returns::max_drawdown(&r, &o).unwrap();
-        prop_assert!(mdd <= 0.0 && mdd >= -1.0);
+        prop_assert!((-1.0..=0.0).contains(&mdd));
         let core = returns::core_metrics(&r, &o).unwrap();
         prop_assert!((core.max_drawdown - mdd).abs() <= 1e-12);
         prop_assert!(rel_eq(core.annual_return, returns::annual_return(&r, &o).unwrap(), 1e-9));

@@ -569,10 +569,7 @@ impl Summary {
         } else {
             f64::NAN
         };
-        let benchmark = match benchmark {
-            Some(b) => Some(benchmark_summary(returns, b, ro, ann)),
-            None => None,
-        };
+        let benchmark = benchmark.map(|b| benchmark_summary(returns, b, ro, ann));
         Ok(Summary {
             n: a.n,
             n_nan: a.n_nan,
@@ -661,6 +658,58 @@ impl Summary {
                 benchmark_correlation: x,
             }),
         }
+    }
+
+    /// Every scalar metric by its field name (benchmark fields flattened in),
+    /// in a stable order: the form the bindings and the CLI hand out.
+    pub fn metrics(&self) -> Vec<(&'static str, f64)> {
+        let mut v = vec![
+            ("n", self.n as f64),
+            ("n_nan", self.n_nan as f64),
+            ("mean", self.mean),
+            ("std", self.std),
+            ("worst", self.worst),
+            ("best", self.best),
+            ("cumulative_return", self.cumulative_return),
+            ("return_multiple", self.return_multiple),
+            ("annual_return", self.annual_return),
+            ("annual_volatility", self.annual_volatility),
+            ("sharpe_ratio", self.sharpe_ratio),
+            ("sortino_ratio", self.sortino_ratio),
+            ("downside_risk", self.downside_risk),
+            ("max_drawdown", self.max_drawdown),
+            ("calmar_ratio", self.calmar_ratio),
+            ("omega_ratio", self.omega_ratio),
+            ("tail_ratio", self.tail_ratio),
+            ("value_at_risk", self.value_at_risk),
+            ("conditional_value_at_risk", self.conditional_value_at_risk),
+            ("gaussian_value_at_risk", self.gaussian_value_at_risk),
+            (
+                "gaussian_expected_shortfall",
+                self.gaussian_expected_shortfall,
+            ),
+            ("skew", self.skew),
+            ("kurtosis", self.kurtosis),
+            ("stability", self.stability),
+            ("win_rate", self.win_rate),
+            ("hit_rate", self.hit_rate),
+            ("profit_factor", self.profit_factor),
+            ("ulcer_index", self.ulcer_index),
+        ];
+        if let Some(b) = &self.benchmark {
+            v.extend([
+                ("benchmark_average_return", b.benchmark_average_return),
+                ("benchmark_annualised_return", b.benchmark_annualised_return),
+                ("average_excess_return", b.average_excess_return),
+                ("annualised_excess_return", b.annualised_excess_return),
+                ("tracking_error", b.tracking_error),
+                ("information_ratio", b.information_ratio),
+                ("beta", b.beta),
+                ("alpha", b.alpha),
+                ("benchmark_correlation", b.benchmark_correlation),
+            ]);
+        }
+        v
     }
 
     /// The operations-summary risk keys of Market NN Plus Ultra (17 keys, plus

@@ -1,0 +1,624 @@
+//! `tradewarden._native`: the PyO3 module behind the `tradewarden` Python package.
+//!
+//! Bindings hold no logic: every function converts its arguments, calls the
+//! Rust library with the interpreter released and inside `catch_unwind`, and
+//! maps errors onto the exception tree of `tradewarden.errors` through an
+//! exhaustive match on [`ErrorKind`].
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use tradewarden::core::returns::{
+    self, AlphaBeta, AlphaMethod, Summary, SummaryOptions, VarMethod,
+};
+use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
+
+/// The Python exception class (in `tradewarden.errors`) of each kind.
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => "InvalidInputError",
+        ErrorKind::InvalidConfig => "InvalidConfigError",
+        ErrorKind::NotFound => "NotFoundError",
+        ErrorKind::Io => "IoError",
+        ErrorKind::Corrupt => "CorruptError",
+        ErrorKind::State => "StateError",
+        ErrorKind::Unsupported => "UnsupportedError",
+        ErrorKind::Internal => "InternalError",
+    }
+}
+
+fn raise(py: Python<'_>, kind: ErrorKind, message: String) -> PyErr {
+    let built = py
+        .import("tradewarden.errors")
+        .and_then(|m| m.getattr(class_name(kind)))
+        .and_then(|cls| cls.call1((message.clone(),)));
+    match built {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(_) => PyRuntimeError::new_err(format!("{}: {message}", kind.as_str())),
+    }
+}
+
+/// Error of a binding call: a library error or a caught panic.
+enum CallError {
+    Lib(ErrorKind, String),
+    Panic(String),
+}
+
+impl<E: Classify + std::fmt::Display> From<E> for CallError {
+    fn from(e: E) -> Self {
+        CallError::Lib(e.kind(), e.to_string())
+    }
+}
+
+/// Runs `f` with the interpreter released and panics caught.
+fn call<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce() -> Result<T, CallError> + Send,
+{
+    let out = py.detach(|| match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(CallError::Panic(msg))
+        }
+    });
+    out.map_err(|e| match e {
+        CallError::Lib(kind, msg) => raise(py, kind, msg),
+        CallError::Panic(msg) => raise(
+            py,
+            ErrorKind::Internal,
+            format!("internal error (panic caught): {msg}"),
+        ),
+    })
+}
+
+/// A rayon pool owned by this process: rebuilt in a forked child, whose copy
+/// of the parent's pool has no threads (Airflow's executor forks).
+static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+
+fn pool() -> Result<Arc<rayon::ThreadPool>, CallError> {
+    let pid = std::process::id();
+    let mut guard = POOL.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((owner, p)) = guard.as_ref()
+        && *owner == pid
+    {
+        return Ok(p.clone());
+    }
+    let p = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .build()
+            .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("thread pool: {e}")))?,
+    );
+    // The parent's pool (if any) is leaked in the child on purpose: dropping
+    // it would wait for threads that do not exist here.
+    if let Some(old) = guard.take() {
+        std::mem::forget(old);
+    }
+    *guard = Some((pid, p.clone()));
+    Ok(p)
+}
+
+fn slice<'a>(a: &'a PyReadonlyArray1<'_, f64>, name: &'static str) -> Result<&'a [f64], CallError> {
+    a.as_slice().map_err(|_| {
+        CallError::Lib(
+            ErrorKind::InvalidInput,
+            format!("{name} must be a contiguous 1-D float64 array"),
+        )
+    })
+}
+
+fn nan_policy(s: &str) -> Result<NanPolicy, CallError> {
+    match s {
+        "raise" | "error" => Ok(NanPolicy::Error),
+        "omit" | "skip" => Ok(NanPolicy::Skip),
+        "propagate" => Ok(NanPolicy::Propagate),
+        other => Err(CallError::Lib(
+            ErrorKind::InvalidInput,
+            format!(
+                "invalid nan_policy = {other:?}: expected 'skip' (empyrical), 'raise' or 'propagate'"
+            ),
+        )),
+    }
+}
+
+/// Options from the Python keywords (`period` names as empyrical's).
+fn opts(
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    required_return: f64,
+    policy: &str,
+) -> Result<ReturnsOptions, CallError> {
+    let period = match annualization {
+        Some(a) => Period::Custom(a),
+        None => Period::from_name(period)?,
+    };
+    let o = ReturnsOptions {
+        period,
+        risk_free,
+        required_return,
+        ddof: 1,
+        nan_policy: nan_policy(policy)?,
+    };
+    o.validate()?;
+    Ok(o)
+}
+
+macro_rules! unary_scalar {
+    ($($name:ident),* $(,)?) => {$(
+        #[pyfunction]
+        #[pyo3(signature = (returns, period="daily", annualization=None, risk_free=0.0, required_return=0.0, nan_policy="skip"))]
+        fn $name(
+            py: Python<'_>,
+            returns: PyReadonlyArray1<'_, f64>,
+            period: &str,
+            annualization: Option<f64>,
+            risk_free: f64,
+            required_return: f64,
+            nan_policy: &str,
+        ) -> PyResult<f64> {
+            let o = opts(period, annualization, risk_free, required_return, nan_policy);
+            let r = slice(&returns, "returns");
+            call(py, move || Ok(returns::$name(r?, &o?)?))
+        }
+    )*};
+}
+
+unary_scalar!(
+    sharpe_ratio,
+    sortino_ratio,
+    downside_risk,
+    max_drawdown,
+    annual_return,
+    annual_volatility,
+    calmar_ratio,
+    tail_ratio,
+    stability_of_timeseries,
+    skew,
+    kurtosis,
+    win_rate,
+    hit_rate,
+    profit_factor,
+    ulcer_index,
+);
+
+macro_rules! pair_scalar {
+    ($($name:ident),* $(,)?) => {$(
+        #[pyfunction]
+        #[pyo3(signature = (returns, factor_returns, period="daily", annualization=None, risk_free=0.0, nan_policy="skip"))]
+        fn $name(
+            py: Python<'_>,
+            returns: PyReadonlyArray1<'_, f64>,
+            factor_returns: PyReadonlyArray1<'_, f64>,
+            period: &str,
+            annualization: Option<f64>,
+            risk_free: f64,
+            nan_policy: &str,
+        ) -> PyResult<f64> {
+            let o = opts(period, annualization, risk_free, 0.0, nan_policy);
+            let r = slice(&returns, "returns");
+            let b = slice(&factor_returns, "factor_returns");
+            call(py, move || Ok(returns::$name(r?, b?, &o?)?))
+        }
+    )*};
+}
+
+pair_scalar!(
+    excess_sharpe,
+    information_ratio,
+    tracking_error,
+    beta,
+    capture,
+    up_capture,
+    down_capture,
+    up_down_capture,
+    benchmark_correlation,
+);
+
+fn alpha_method(compound: bool) -> AlphaMethod {
+    if compound {
+        AlphaMethod::Compound
+    } else {
+        AlphaMethod::Arithmetic
+    }
+}
+
+/// alpha_beta / up_alpha_beta / down_alpha_beta selected by `which`.
+#[pyfunction]
+#[pyo3(signature = (which, returns, factor_returns, period="daily", annualization=None, risk_free=0.0, compound=true, nan_policy="skip"))]
+#[allow(clippy::too_many_arguments)]
+fn alpha_beta(
+    py: Python<'_>,
+    which: &str,
+    returns: PyReadonlyArray1<'_, f64>,
+    factor_returns: PyReadonlyArray1<'_, f64>,
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    compound: bool,
+    nan_policy: &str,
+) -> PyResult<(f64, f64)> {
+    let o = opts(period, annualization, risk_free, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    let b = slice(&factor_returns, "factor_returns");
+    let which = which.to_string();
+    call(py, move || {
+        let f = match which.as_str() {
+            "all" => returns::alpha_beta,
+            "up" => returns::up_alpha_beta,
+            "down" => returns::down_alpha_beta,
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!("invalid which = {other:?}"),
+                ));
+            }
+        };
+        let AlphaBeta { alpha, beta } = f(r?, b?, alpha_method(compound), &o?)?;
+        Ok((alpha, beta))
+    })
+}
+
+/// Omega ratio with empyrical's signature (annual `required_return`).
+#[pyfunction]
+#[pyo3(signature = (returns, risk_free=0.0, required_return=0.0, annualization=252.0, nan_policy="skip"))]
+fn omega_ratio(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    risk_free: f64,
+    required_return: f64,
+    annualization: f64,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts("daily", Some(annualization), risk_free, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        Ok(returns::omega_ratio(r?, required_return, &o?)?)
+    })
+}
+
+fn var_method(m: &str) -> Result<VarMethod, CallError> {
+    match m {
+        "historical" => Ok(VarMethod::Historical),
+        "gaussian" | "parametric" => Ok(VarMethod::Gaussian),
+        other => Err(CallError::Lib(
+            ErrorKind::InvalidInput,
+            format!("invalid method = {other:?}: expected 'historical' or 'gaussian'"),
+        )),
+    }
+}
+
+/// Value at risk (`which = "var"`) or conditional value at risk (`"cvar"`).
+#[pyfunction]
+#[pyo3(signature = (which, returns, cutoff=0.05, method="historical", nan_policy="skip"))]
+fn value_at_risk(
+    py: Python<'_>,
+    which: &str,
+    returns: PyReadonlyArray1<'_, f64>,
+    cutoff: f64,
+    method: &str,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts("daily", None, 0.0, 0.0, nan_policy);
+    let m = var_method(method);
+    let r = slice(&returns, "returns");
+    let cvar = which == "cvar";
+    call(py, move || {
+        let f = if cvar {
+            returns::conditional_value_at_risk
+        } else {
+            returns::value_at_risk
+        };
+        Ok(f(r?, cutoff, m?, &o?)?)
+    })
+}
+
+/// Cumulative returns (empyrical `cum_returns`).
+#[pyfunction]
+#[pyo3(signature = (returns, starting_value=0.0, nan_policy="skip"))]
+fn cum_returns<'py>(
+    py: Python<'py>,
+    returns: PyReadonlyArray1<'py, f64>,
+    starting_value: f64,
+    nan_policy: &str,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let o = opts("daily", None, 0.0, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    let v = call(py, move || {
+        Ok(returns::cum_returns(r?, starting_value, &o?)?)
+    })?;
+    Ok(PyArray1::from_vec(py, v))
+}
+
+/// Final cumulative return (empyrical `cum_returns_final`).
+#[pyfunction]
+#[pyo3(signature = (returns, starting_value=0.0, nan_policy="skip"))]
+fn cum_returns_final(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    starting_value: f64,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts("daily", None, 0.0, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        Ok(returns::cum_returns_final(r?, starting_value, &o?)?)
+    })
+}
+
+/// `returns − other`, element-wise (a risk-free or required-return series).
+#[pyfunction]
+fn excess_returns<'py>(
+    py: Python<'py>,
+    returns: PyReadonlyArray1<'py, f64>,
+    other: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let r = slice(&returns, "returns");
+    let b = slice(&other, "other");
+    let v = call(py, move || Ok(returns::excess_returns(r?, b?)?))?;
+    Ok(PyArray1::from_vec(py, v))
+}
+
+/// Batting average: (batting average, up market, down market).
+#[pyfunction]
+#[pyo3(signature = (returns, factor_returns, nan_policy="skip"))]
+fn batting_average(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    factor_returns: PyReadonlyArray1<'_, f64>,
+    nan_policy: &str,
+) -> PyResult<(f64, f64, f64)> {
+    let o = opts("daily", None, 0.0, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    let b = slice(&factor_returns, "factor_returns");
+    call(py, move || {
+        let x = returns::batting_average(r?, b?, &o?)?;
+        Ok((x.batting_average, x.up_market, x.down_market))
+    })
+}
+
+/// A rolling single-series metric by name.
+#[pyfunction]
+#[pyo3(signature = (name, returns, window, period="daily", annualization=None, risk_free=0.0, required_return=0.0, nan_policy="skip"))]
+#[allow(clippy::too_many_arguments)]
+fn roll<'py>(
+    py: Python<'py>,
+    name: &str,
+    returns: PyReadonlyArray1<'py, f64>,
+    window: usize,
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    required_return: f64,
+    nan_policy: &str,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let o = opts(
+        period,
+        annualization,
+        risk_free,
+        required_return,
+        nan_policy,
+    );
+    let r = slice(&returns, "returns");
+    let name = name.to_string();
+    let v = call(py, move || {
+        let f = match name.as_str() {
+            "sharpe_ratio" => returns::roll_sharpe_ratio,
+            "sortino_ratio" => returns::roll_sortino_ratio,
+            "max_drawdown" => returns::roll_max_drawdown,
+            "annual_volatility" => returns::roll_annual_volatility,
+            "annual_return" | "cagr" => returns::roll_annual_return,
+            "downside_risk" => returns::roll_downside_risk,
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!("invalid rolling metric {other:?}"),
+                ));
+            }
+        };
+        Ok(f(r?, window, &o?)?)
+    })?;
+    Ok(PyArray1::from_vec(py, v))
+}
+
+/// A rolling two-series metric by name.
+#[pyfunction]
+#[pyo3(signature = (name, returns, factor_returns, window, period="daily", annualization=None, nan_policy="skip"))]
+#[allow(clippy::too_many_arguments)]
+fn roll_pair<'py>(
+    py: Python<'py>,
+    name: &str,
+    returns: PyReadonlyArray1<'py, f64>,
+    factor_returns: PyReadonlyArray1<'py, f64>,
+    window: usize,
+    period: &str,
+    annualization: Option<f64>,
+    nan_policy: &str,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let o = opts(period, annualization, 0.0, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    let b = slice(&factor_returns, "factor_returns");
+    let name = name.to_string();
+    let v = call(py, move || {
+        let f = match name.as_str() {
+            "excess_sharpe" => returns::roll_excess_sharpe,
+            "beta" => returns::roll_beta,
+            "up_capture" => returns::roll_up_capture,
+            "down_capture" => returns::roll_down_capture,
+            "up_down_capture" => returns::roll_up_down_capture,
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!("invalid rolling metric {other:?}"),
+                ));
+            }
+        };
+        Ok(f(r?, b?, window, &o?)?)
+    })?;
+    Ok(PyArray1::from_vec(py, v))
+}
+
+/// Every metric in one pass, as a dict (benchmark keys when `factor_returns` is given).
+#[pyfunction]
+#[pyo3(signature = (returns, factor_returns=None, period="daily", annualization=None, risk_free=0.0, required_return=0.0, cutoff=0.05, nan_policy="skip"))]
+#[allow(clippy::too_many_arguments)]
+fn summary<'py>(
+    py: Python<'py>,
+    returns: PyReadonlyArray1<'py, f64>,
+    factor_returns: Option<PyReadonlyArray1<'py, f64>>,
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    required_return: f64,
+    cutoff: f64,
+    nan_policy: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let o = opts(
+        period,
+        annualization,
+        risk_free,
+        required_return,
+        nan_policy,
+    );
+    let r = slice(&returns, "returns");
+    let b = factor_returns.as_ref().map(|f| slice(f, "factor_returns"));
+    let s = call(py, move || {
+        let b = b.transpose()?;
+        let so = SummaryOptions {
+            returns: o?,
+            cutoff,
+            ..Default::default()
+        };
+        Ok(Summary::compute(r?, b, &so)?)
+    })?;
+    let d = PyDict::new(py);
+    for (k, v) in s.metrics() {
+        d.set_item(k, v)?;
+    }
+    Ok(d)
+}
+
+/// Five headline metrics in one fused pass: (sharpe, sortino, max_drawdown, annual_return, annual_volatility).
+#[pyfunction]
+#[pyo3(signature = (returns, period="daily", annualization=None, risk_free=0.0, required_return=0.0, nan_policy="skip"))]
+fn core_metrics(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    required_return: f64,
+    nan_policy: &str,
+) -> PyResult<(f64, f64, f64, f64, f64)> {
+    let o = opts(
+        period,
+        annualization,
+        risk_free,
+        required_return,
+        nan_policy,
+    );
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        let m = returns::core_metrics(r?, &o?)?;
+        Ok((
+            m.sharpe_ratio,
+            m.sortino_ratio,
+            m.max_drawdown,
+            m.annual_return,
+            m.annual_volatility,
+        ))
+    })
+}
+
+/// Sums `returns` on the process's rayon pool (used by the fork test to prove
+/// the pool works in a forked child).
+#[pyfunction]
+fn _pool_sum(py: Python<'_>, returns: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+    use rayon::prelude::*;
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        let r = r?;
+        Ok(pool()?.install(|| r.par_chunks(1024).map(|c| c.iter().sum::<f64>()).sum()))
+    })
+}
+
+/// Panics inside a binding call: proves the panic becomes `InternalError`.
+#[pyfunction]
+fn _force_panic(py: Python<'_>) -> PyResult<()> {
+    call(py, || -> Result<(), CallError> {
+        panic!("forced panic for the test suite")
+    })
+}
+
+/// Sleeps with the interpreter released (used by the test that shows two
+/// threads overlapping inside the library).
+#[pyfunction]
+fn _sleep_released(py: Python<'_>, seconds: f64) -> PyResult<()> {
+    call(py, move || {
+        std::thread::sleep(std::time::Duration::from_secs_f64(seconds.clamp(0.0, 10.0)));
+        Ok(())
+    })
+}
+
+/// The stable error kinds with their codes, for the exhaustiveness test.
+#[pyfunction]
+fn _error_kinds() -> Vec<(&'static str, u32, &'static str)> {
+    ErrorKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.code(), class_name(*k)))
+        .collect()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(sharpe_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(sortino_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(downside_risk, m)?)?;
+    m.add_function(wrap_pyfunction!(max_drawdown, m)?)?;
+    m.add_function(wrap_pyfunction!(annual_return, m)?)?;
+    m.add_function(wrap_pyfunction!(annual_volatility, m)?)?;
+    m.add_function(wrap_pyfunction!(calmar_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(tail_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(stability_of_timeseries, m)?)?;
+    m.add_function(wrap_pyfunction!(skew, m)?)?;
+    m.add_function(wrap_pyfunction!(kurtosis, m)?)?;
+    m.add_function(wrap_pyfunction!(win_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(hit_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(profit_factor, m)?)?;
+    m.add_function(wrap_pyfunction!(ulcer_index, m)?)?;
+    m.add_function(wrap_pyfunction!(excess_sharpe, m)?)?;
+    m.add_function(wrap_pyfunction!(information_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking_error, m)?)?;
+    m.add_function(wrap_pyfunction!(beta, m)?)?;
+    m.add_function(wrap_pyfunction!(capture, m)?)?;
+    m.add_function(wrap_pyfunction!(up_capture, m)?)?;
+    m.add_function(wrap_pyfunction!(down_capture, m)?)?;
+    m.add_function(wrap_pyfunction!(up_down_capture, m)?)?;
+    m.add_function(wrap_pyfunction!(benchmark_correlation, m)?)?;
+    m.add_function(wrap_pyfunction!(alpha_beta, m)?)?;
+    m.add_function(wrap_pyfunction!(omega_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(value_at_risk, m)?)?;
+    m.add_function(wrap_pyfunction!(cum_returns, m)?)?;
+    m.add_function(wrap_pyfunction!(cum_returns_final, m)?)?;
+    m.add_function(wrap_pyfunction!(excess_returns, m)?)?;
+    m.add_function(wrap_pyfunction!(batting_average, m)?)?;
+    m.add_function(wrap_pyfunction!(roll, m)?)?;
+    m.add_function(wrap_pyfunction!(roll_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(summary, m)?)?;
+    m.add_function(wrap_pyfunction!(core_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(_pool_sum, m)?)?;
+    m.add_function(wrap_pyfunction!(_force_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_sleep_released, m)?)?;
+    m.add_function(wrap_pyfunction!(_error_kinds, m)?)?;
+    Ok(())
+}
