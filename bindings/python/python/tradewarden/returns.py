@@ -1,0 +1,364 @@
+"""Returns analytics with empyrical's names, signatures, defaults and numbers.
+
+Switch by changing an import::
+
+    import tradewarden.returns as ep      # was: import empyrical as ep
+    ep.sharpe_ratio(returns, risk_free=0, period="daily")
+
+Inputs: numpy arrays (float64 contiguous arrays are used without copying;
+other dtypes and lists are converted once), pandas Series, polars Series and
+pyarrow arrays. NaN is skipped as empyrical does (numpy's nan-functions;
+``annual_return`` still counts NaN periods in n). Functions for which
+empyrical returns a pandas Series (``cum_returns``, ``roll_*``) return one
+when given one. Where empyrical returns NaN for an *empty* series,
+tradewarden raises :class:`~tradewarden.errors.InvalidInputError`.
+
+Formulas and conventions: ``docs/conventions.md`` in the repository.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _native
+from .errors import InvalidInputError
+
+__all__ = [
+    "sharpe_ratio", "sortino_ratio", "downside_risk", "max_drawdown", "annual_return", "cagr",
+    "annual_volatility", "calmar_ratio", "omega_ratio", "tail_ratio", "value_at_risk",
+    "conditional_value_at_risk", "stability_of_timeseries", "cum_returns", "cum_returns_final",
+    "excess_sharpe", "alpha_beta", "alpha", "beta", "up_alpha_beta", "down_alpha_beta",
+    "capture", "up_capture", "down_capture", "up_down_capture", "batting_average",
+    "skew", "kurtosis", "win_rate", "profit_factor", "hit_rate", "ulcer_index",
+    "tracking_error", "information_ratio", "benchmark_correlation", "summary", "core_metrics",
+    "roll_sharpe_ratio", "roll_sortino_ratio", "roll_max_drawdown", "roll_annual_volatility",
+    "roll_annual_return", "roll_cagr", "roll_downside_risk", "roll_excess_sharpe", "roll_beta",
+    "roll_up_capture", "roll_down_capture", "roll_up_down_capture",
+]
+
+
+def _as_1d(x: Any, name: str) -> np.ndarray:
+    """Converts an input series to a contiguous float64 1-D array (no copy when it already is one)."""
+    if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):
+        try:  # pandas / polars Series, pyarrow Array (nulls become NaN)
+            x = x.to_numpy(zero_copy_only=False) if "pyarrow" in type(x).__module__ else x.to_numpy()
+        except TypeError:
+            x = x.to_numpy()
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{name} must be numeric, got {type(x).__name__}: {e}") from None
+    if a.ndim != 1:
+        raise InvalidInputError(f"{name} must be 1-D, got an array of shape {a.shape}")
+    return np.ascontiguousarray(a)
+
+
+def _is_series(x: Any) -> bool:
+    return type(x).__name__ == "Series" and type(x).__module__.startswith("pandas")
+
+
+def _pair(returns: Any, factor_returns: Any) -> "tuple[np.ndarray, np.ndarray]":
+    """Aligns two pandas Series on their index (inner join), as empyrical does; arrays must be aligned already."""
+    if _is_series(returns) and _is_series(factor_returns) and not returns.index.equals(factor_returns.index):
+        returns, factor_returns = returns.align(factor_returns, join="inner")
+    return _as_1d(returns, "returns"), _as_1d(factor_returns, "factor_returns")
+
+
+def _like(template: Any, values: np.ndarray) -> Any:
+    """A pandas Series with the template's trailing index when the input was one."""
+    if _is_series(template):
+        import pandas as pd
+
+        return pd.Series(values, index=template.index[len(template) - len(values):], name=template.name)
+    return values
+
+
+def _scalar_or_series(name: str, returns: Any, value: Any) -> "tuple[np.ndarray, float]":
+    """empyrical accepts a series for risk_free / required_return: subtract it element-wise."""
+    if np.ndim(value) == 0:
+        return _as_1d(returns, "returns"), float(value)
+    r, v = _pair(returns, value)
+    return _native.excess_returns(r, v), 0.0
+
+
+def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """Annualised Sharpe ratio: mean(r - rf) / std(r - rf, ddof=1) * sqrt(P)."""
+    r, rf = _scalar_or_series("risk_free", returns, risk_free)
+    return _native.sharpe_ratio(r, period, annualization, rf, 0.0)
+
+
+def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """Annualised Sortino ratio: mean(r - req) * P / downside_risk."""
+    r, req = _scalar_or_series("required_return", returns, required_return)
+    return _native.sortino_ratio(r, period, annualization, 0.0, req)
+
+
+def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """Annualised downside deviation: sqrt(mean(min(r - req, 0)^2)) * sqrt(P)."""
+    r, req = _scalar_or_series("required_return", returns, required_return)
+    return _native.downside_risk(r, period, annualization, 0.0, req)
+
+
+def max_drawdown(returns: Any) -> float:
+    """Maximum drawdown of compounded wealth (<= 0); the starting capital counts as a peak."""
+    return _native.max_drawdown(_as_1d(returns, "returns"))
+
+
+def annual_return(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """CAGR: prod(1 + r) ** (P / n) - 1, n counting NaN periods."""
+    return _native.annual_return(_as_1d(returns, "returns"), period, annualization)
+
+
+def cagr(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """Alias of :func:`annual_return`."""
+    return annual_return(returns, period, annualization)
+
+
+def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, annualization: Optional[float] = None) -> float:
+    """Annualised volatility: std(r, ddof=1) * P ** (1 / alpha) (alpha = 2: square-root-of-time)."""
+    if alpha != 2.0:
+        from .errors import UnsupportedError
+
+        raise UnsupportedError(f"alpha = {alpha!r}: only the square-root-of-time scaling (alpha=2.0) is supported")
+    return _native.annual_volatility(_as_1d(returns, "returns"), period, annualization)
+
+
+def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """annual_return / |max_drawdown|; NaN without a drawdown."""
+    return _native.calmar_ratio(_as_1d(returns, "returns"), period, annualization)
+
+
+def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0, annualization: float = 252) -> float:
+    """Omega ratio with an annual required return (empyrical)."""
+    r, rf = _scalar_or_series("risk_free", returns, risk_free)
+    return _native.omega_ratio(r, rf, float(required_return), float(annualization))
+
+
+def tail_ratio(returns: Any) -> float:
+    """|95th percentile| / |5th percentile|."""
+    return _native.tail_ratio(_as_1d(returns, "returns"))
+
+
+def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> float:
+    """Value at risk at ``cutoff``: ``method='historical'`` (empyrical) or ``'gaussian'`` (quantstats)."""
+    return _native.value_at_risk("var", _as_1d(returns, "returns"), float(cutoff), method)
+
+
+def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> float:
+    """Expected shortfall at ``cutoff``: ``'historical'`` (empyrical) or ``'gaussian'`` (quantstats)."""
+    return _native.value_at_risk("cvar", _as_1d(returns, "returns"), float(cutoff), method)
+
+
+def stability_of_timeseries(returns: Any) -> float:
+    """R^2 of a linear fit of cumulative log returns against time."""
+    return _native.stability_of_timeseries(_as_1d(returns, "returns"))
+
+
+def cum_returns(returns: Any, starting_value: float = 0) -> Any:
+    """Cumulative compounded returns (a pandas Series when given one)."""
+    return _like(returns, _native.cum_returns(_as_1d(returns, "returns"), float(starting_value)))
+
+
+def cum_returns_final(returns: Any, starting_value: float = 0) -> float:
+    """Final cumulative return."""
+    return _native.cum_returns_final(_as_1d(returns, "returns"), float(starting_value))
+
+
+def excess_sharpe(returns: Any, factor_returns: Any) -> float:
+    """Per-period mean(r - b) / std(r - b, ddof=1)."""
+    if np.ndim(factor_returns) == 0:
+        r = _as_1d(returns, "returns")
+        return _native.excess_sharpe(r, np.full(len(r), float(factor_returns)))
+    return _native.excess_sharpe(*_pair(returns, factor_returns))
+
+
+def alpha_beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
+               annualization: Optional[float] = None, compound: bool = True) -> np.ndarray:
+    """[alpha, beta]; alpha compounded as empyrical (``compound=False``: (mean(r) - beta*mean(b)) * P)."""
+    r, b = _pair(returns, factor_returns)
+    return np.array(_native.alpha_beta("all", r, b, period, annualization, float(risk_free), compound))
+
+
+def alpha(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
+          annualization: Optional[float] = None, compound: bool = True) -> float:
+    """Annualised alpha (see :func:`alpha_beta`)."""
+    return float(alpha_beta(returns, factor_returns, risk_free, period, annualization, compound)[0])
+
+
+def beta(returns: Any, factor_returns: Any, risk_free: float = 0.0) -> float:
+    """cov(r, b) / var(b)."""
+    r, b = _pair(returns, factor_returns)
+    return _native.beta(r, b, "daily", None, float(risk_free))
+
+
+def up_alpha_beta(returns: Any, factor_returns: Any, **kwargs: Any) -> np.ndarray:
+    """[alpha, beta] over the periods where the benchmark rose."""
+    r, b = _pair(returns, factor_returns)
+    return np.array(_native.alpha_beta("up", r, b, **kwargs))
+
+
+def down_alpha_beta(returns: Any, factor_returns: Any, **kwargs: Any) -> np.ndarray:
+    """[alpha, beta] over the periods where the benchmark fell."""
+    r, b = _pair(returns, factor_returns)
+    return np.array(_native.alpha_beta("down", r, b, **kwargs))
+
+
+def capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
+    """annual_return(r) / annual_return(b)."""
+    return _native.capture(*_pair(returns, factor_returns), period)
+
+
+def up_capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
+    """Capture over the periods with b > 0."""
+    return _native.up_capture(*_pair(returns, factor_returns), period)
+
+
+def down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
+    """Capture over the periods with b < 0."""
+    return _native.down_capture(*_pair(returns, factor_returns), period)
+
+
+def up_down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
+    """up_capture / down_capture."""
+    return _native.up_down_capture(*_pair(returns, factor_returns), period)
+
+
+def batting_average(returns: Any, factor_returns: Any) -> Any:
+    """Shares of periods beating the benchmark: overall, up market, down market (a pandas Series as empyrical)."""
+    values = _native.batting_average(*_pair(returns, factor_returns))
+    keys = ["batting average", "up market", "down market"]
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return dict(zip(keys, values))
+    return pd.Series(values, index=keys)
+
+
+def skew(returns: Any) -> float:
+    """Adjusted Fisher-Pearson skewness (pandas ``Series.skew``)."""
+    return _native.skew(_as_1d(returns, "returns"))
+
+
+def kurtosis(returns: Any) -> float:
+    """Adjusted excess kurtosis (pandas ``Series.kurt``)."""
+    return _native.kurtosis(_as_1d(returns, "returns"))
+
+
+def win_rate(returns: Any) -> float:
+    """Positive periods / non-zero periods (quantstats)."""
+    return _native.win_rate(_as_1d(returns, "returns"))
+
+
+def hit_rate(returns: Any) -> float:
+    """Positive periods / all periods."""
+    return _native.hit_rate(_as_1d(returns, "returns"))
+
+
+def profit_factor(returns: Any) -> float:
+    """Sum of gains / |sum of losses| (quantstats)."""
+    return _native.profit_factor(_as_1d(returns, "returns"))
+
+
+def ulcer_index(returns: Any) -> float:
+    """sqrt(sum(drawdown^2) / (n - 1)) (quantstats)."""
+    return _native.ulcer_index(_as_1d(returns, "returns"))
+
+
+def tracking_error(returns: Any, factor_returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+    """std(r - b, ddof=1) * sqrt(P); per period with ``annualization=1``."""
+    return _native.tracking_error(*_pair(returns, factor_returns), period, annualization)
+
+
+def information_ratio(returns: Any, factor_returns: Any) -> float:
+    """Per-period mean(r - b) / std(r - b, ddof=1) (quantstats)."""
+    return _native.information_ratio(*_pair(returns, factor_returns))
+
+
+def benchmark_correlation(returns: Any, factor_returns: Any) -> float:
+    """Pearson correlation with the benchmark."""
+    return _native.benchmark_correlation(*_pair(returns, factor_returns))
+
+
+def summary(returns: Any, factor_returns: Any = None, period: str = "daily", annualization: Optional[float] = None,
+            risk_free: float = 0.0, required_return: float = 0.0, cutoff: float = 0.05) -> "dict[str, float]":
+    """Every metric in one pass, as a dict (the benchmark keys when ``factor_returns`` is given)."""
+    if factor_returns is None:
+        return _native.summary(_as_1d(returns, "returns"), None, period, annualization, float(risk_free),
+                               float(required_return), float(cutoff))
+    r, b = _pair(returns, factor_returns)
+    return _native.summary(r, b, period, annualization, float(risk_free), float(required_return), float(cutoff))
+
+
+def core_metrics(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> "dict[str, float]":
+    """Sharpe, Sortino, max drawdown, annual return and volatility from one fused pass."""
+    keys = ("sharpe_ratio", "sortino_ratio", "max_drawdown", "annual_return", "annual_volatility")
+    return dict(zip(keys, _native.core_metrics(_as_1d(returns, "returns"), period, annualization)))
+
+
+def _roll(name: str, returns: Any, window: int, **kwargs: Any) -> Any:
+    return _like(returns, _native.roll(name, _as_1d(returns, "returns"), int(window), **kwargs))
+
+
+def _roll_pair(name: str, returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+    r, b = _pair(returns, factor_returns)
+    return _like(returns, _native.roll_pair(name, r, b, int(window), **kwargs))
+
+
+def roll_sharpe_ratio(returns: Any, window: int, **kwargs: Any) -> Any:
+    """Sharpe ratio over each trailing window (n - window + 1 values)."""
+    return _roll("sharpe_ratio", returns, window, **kwargs)
+
+
+def roll_sortino_ratio(returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling Sortino ratio."""
+    return _roll("sortino_ratio", returns, window, **kwargs)
+
+
+def roll_max_drawdown(returns: Any, window: int) -> Any:
+    """Rolling maximum drawdown."""
+    return _roll("max_drawdown", returns, window)
+
+
+def roll_annual_volatility(returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling annual volatility."""
+    return _roll("annual_volatility", returns, window, **kwargs)
+
+
+def roll_annual_return(returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling CAGR."""
+    return _roll("annual_return", returns, window, **kwargs)
+
+
+roll_cagr = roll_annual_return
+
+
+def roll_downside_risk(returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling downside risk."""
+    return _roll("downside_risk", returns, window, **kwargs)
+
+
+def roll_excess_sharpe(returns: Any, factor_returns: Any, window: int) -> Any:
+    """Rolling excess Sharpe."""
+    return _roll_pair("excess_sharpe", returns, factor_returns, window)
+
+
+def roll_beta(returns: Any, factor_returns: Any, window: int) -> Any:
+    """Rolling beta."""
+    return _roll_pair("beta", returns, factor_returns, window)
+
+
+def roll_up_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling up capture."""
+    return _roll_pair("up_capture", returns, factor_returns, window, **kwargs)
+
+
+def roll_down_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling down capture."""
+    return _roll_pair("down_capture", returns, factor_returns, window, **kwargs)
+
+
+def roll_up_down_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+    """Rolling up/down capture."""
+    return _roll_pair("up_down_capture", returns, factor_returns, window, **kwargs)

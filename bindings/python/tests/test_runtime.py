@@ -1,0 +1,87 @@
+"""Errors, panics, the interpreter lock, fork safety and the stubs."""
+
+import ast
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import tradewarden
+from tradewarden import _native, errors
+
+
+def test_error_tree_is_exhaustive():
+    kinds = _native._error_kinds()
+    assert [k[1] for k in kinds] == list(range(1, 9))
+    for name, _code, cls_name in kinds:
+        cls = getattr(errors, cls_name)
+        assert issubclass(cls, errors.TradewardenError) and issubclass(cls, Exception)
+        assert cls.kind == name
+    assert issubclass(errors.InvalidInputError, ValueError)
+    assert issubclass(errors.IoError, OSError)
+
+
+def test_panic_becomes_internal_error_not_base_exception():
+    with pytest.raises(errors.InternalError) as info:
+        _native._force_panic()
+    assert "forced panic" in str(info.value)
+    try:
+        _native._force_panic()
+    except Exception as e:  # what an Airflow task catches
+        assert isinstance(e, tradewarden.TradewardenError)
+
+
+def test_native_calls_release_the_interpreter():
+    """While one thread sleeps inside the library, Python code keeps running."""
+    done = threading.Event()
+
+    def worker():
+        _native._sleep_released(1.0)
+        done.set()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    time.sleep(0.1)  # let the worker enter the native call
+    iterations = 0
+    while not done.is_set():
+        iterations += 1
+        sum(range(100))
+    t.join()
+    # With the lock held for the whole second, this loop could not run at all.
+    assert iterations > 1000, iterations
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_thread_pool_survives_fork():
+    x = np.arange(100_000, dtype=np.float64)
+    assert _native._pool_sum(x) == x.sum()
+    pid = os.fork()
+    if pid == 0:  # child: the parent's pool threads do not exist here
+        try:
+            ok = _native._pool_sum(x) == x.sum() and tradewarden.returns.sharpe_ratio(x) > 0
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("forked child hung using the thread pool")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert _native._pool_sum(x) == x.sum()
+
+
+def test_stubs_match_the_native_module():
+    stub = os.path.join(os.path.dirname(tradewarden.__file__), "_native.pyi")
+    tree = ast.parse(open(stub).read())
+    stubbed = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    native = {n for n in dir(_native) if callable(getattr(_native, n)) and not n.startswith("__")}
+    assert stubbed == native, (stubbed ^ native)
+    assert os.path.exists(os.path.join(os.path.dirname(tradewarden.__file__), "py.typed"))
