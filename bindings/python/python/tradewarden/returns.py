@@ -39,8 +39,13 @@ __all__ = [
 ]
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _as_1d(x: Any, name: str) -> np.ndarray:
     """Converts an input series to a contiguous float64 1-D array (no copy when it already is one)."""
+    if type(x) is np.ndarray and x.dtype == _F64 and x.ndim == 1 and x.flags.c_contiguous:
+        return x  # the common case, kept cheap: scalar calls must cost < 2 us
     if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):
         try:  # pandas / polars Series, pyarrow Array (nulls become NaN)
             x = x.to_numpy(zero_copy_only=False) if "pyarrow" in type(x).__module__ else x.to_numpy()
@@ -77,7 +82,7 @@ def _like(template: Any, values: np.ndarray) -> Any:
 
 def _scalar_or_series(name: str, returns: Any, value: Any) -> "tuple[np.ndarray, float]":
     """empyrical accepts a series for risk_free / required_return: subtract it element-wise."""
-    if np.ndim(value) == 0:
+    if isinstance(value, (int, float)) or np.ndim(value) == 0:
         return _as_1d(returns, "returns"), float(value)
     r, v = _pair(returns, value)
     return _native.excess_returns(r, v), 0.0
