@@ -1,0 +1,597 @@
+//! The C ABI of tradewarden (header: `include/tradewarden.h`).
+//!
+//! Conventions (rustls-ffi): every function returns a [`tw_status`]; `TW_OK`
+//! is 0 and every other code is stable; out-parameters are written only on
+//! success; a buffer is followed by its length; every pointer is checked for
+//! NULL; every export runs inside `catch_unwind`, so a panic becomes
+//! `TW_ERR_INTERNAL` instead of undefined behaviour. The message of the last
+//! error on the calling thread is read with [`tw_last_error_message`].
+//!
+//! The binding holds no logic: it converts, calls the Rust library and maps
+//! errors through an exhaustive match on [`ErrorKind`].
+#![allow(non_camel_case_types)]
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use tradewarden_core::returns::{self, Summary, SummaryOptions};
+use tradewarden_core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
+
+/// Status code returned by every function.
+pub type tw_status = i32;
+
+/// Success.
+pub const TW_OK: tw_status = 0;
+/// Invalid argument value (empty series, NaN under the error policy, bad option…).
+pub const TW_ERR_INVALID_INPUT: tw_status = 1;
+/// Invalid configuration document.
+pub const TW_ERR_INVALID_CONFIG: tw_status = 2;
+/// A named thing does not exist.
+pub const TW_ERR_NOT_FOUND: tw_status = 3;
+/// Operating-system I/O failure.
+pub const TW_ERR_IO: tw_status = 4;
+/// Persisted data is corrupt.
+pub const TW_ERR_CORRUPT: tw_status = 5;
+/// Not allowed in the current state.
+pub const TW_ERR_STATE: tw_status = 6;
+/// Not supported by this build.
+pub const TW_ERR_UNSUPPORTED: tw_status = 7;
+/// A bug in tradewarden, including a caught panic.
+pub const TW_ERR_INTERNAL: tw_status = 8;
+/// A required pointer argument was NULL.
+pub const TW_ERR_NULL_ARGUMENT: tw_status = 100;
+/// The caller's buffer is too small (see `tw_last_error_length`).
+pub const TW_ERR_BUFFER_TOO_SMALL: tw_status = 101;
+
+/// The status of each error kind: an exhaustive match, so a new kind cannot be forgotten.
+fn status_of(kind: ErrorKind) -> tw_status {
+    match kind {
+        ErrorKind::InvalidInput => TW_ERR_INVALID_INPUT,
+        ErrorKind::InvalidConfig => TW_ERR_INVALID_CONFIG,
+        ErrorKind::NotFound => TW_ERR_NOT_FOUND,
+        ErrorKind::Io => TW_ERR_IO,
+        ErrorKind::Corrupt => TW_ERR_CORRUPT,
+        ErrorKind::State => TW_ERR_STATE,
+        ErrorKind::Unsupported => TW_ERR_UNSUPPORTED,
+        ErrorKind::Internal => TW_ERR_INTERNAL,
+    }
+}
+
+/// NaN policy: NaN or ±inf is an error (default).
+pub const TW_NAN_POLICY_ERROR: u32 = 0;
+/// NaN policy: skip NaN as empyrical does.
+pub const TW_NAN_POLICY_SKIP: u32 = 1;
+/// NaN policy: any NaN makes the result NaN.
+pub const TW_NAN_POLICY_PROPAGATE: u32 = 2;
+
+/// Options of the returns functions. Passing NULL means empyrical's defaults
+/// (annualization 252, risk-free 0, required return 0, ddof 1, NaN is an error).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tw_returns_options {
+    /// Periods per year (252 daily, 52 weekly, 12 monthly, 4 quarterly, 1 yearly); > 0.
+    pub annualization: f64,
+    /// Per-period risk-free rate.
+    pub risk_free: f64,
+    /// Per-period required return (Sortino, downside risk).
+    pub required_return: f64,
+    /// One of `TW_NAN_POLICY_*`.
+    pub nan_policy: u32,
+}
+
+/// Every single-series metric (and the benchmark-relative ones when
+/// `has_benchmark` is 1), as filled by `tw_returns_summary`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct tw_summary {
+    /// Values used (NaN excluded).
+    pub n: u64,
+    /// NaN values skipped.
+    pub n_nan: u64,
+    /// Per-period mean.
+    pub mean: f64,
+    /// Per-period standard deviation (ddof 1).
+    pub std: f64,
+    /// Compounded return.
+    pub cumulative_return: f64,
+    /// CAGR.
+    pub annual_return: f64,
+    /// Annualised volatility.
+    pub annual_volatility: f64,
+    /// Annualised Sharpe ratio.
+    pub sharpe_ratio: f64,
+    /// Annualised Sortino ratio.
+    pub sortino_ratio: f64,
+    /// Annualised downside deviation.
+    pub downside_risk: f64,
+    /// Maximum drawdown (≤ 0).
+    pub max_drawdown: f64,
+    /// Calmar ratio.
+    pub calmar_ratio: f64,
+    /// Omega ratio (required return 0).
+    pub omega_ratio: f64,
+    /// Tail ratio.
+    pub tail_ratio: f64,
+    /// Historical VaR at 5 %.
+    pub value_at_risk: f64,
+    /// Historical CVaR at 5 %.
+    pub conditional_value_at_risk: f64,
+    /// Skewness (G1).
+    pub skew: f64,
+    /// Excess kurtosis (G2).
+    pub kurtosis: f64,
+    /// Stability of the time series.
+    pub stability: f64,
+    /// Win rate (zeros excluded).
+    pub win_rate: f64,
+    /// Profit factor.
+    pub profit_factor: f64,
+    /// Ulcer index.
+    pub ulcer_index: f64,
+    /// 1 when the benchmark fields are set, else 0.
+    pub has_benchmark: u32,
+    /// Beta against the benchmark.
+    pub beta: f64,
+    /// Alpha (empyrical, compounded).
+    pub alpha: f64,
+    /// Tracking error (annualised).
+    pub tracking_error: f64,
+    /// Information ratio (per period).
+    pub information_ratio: f64,
+    /// Correlation with the benchmark.
+    pub benchmark_correlation: f64,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(msg: String) {
+    LAST_ERROR.with(|e| *e.borrow_mut() = msg);
+}
+
+/// A failed call: status and message.
+struct Failure(tw_status, String);
+
+impl<E: Classify + std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(status_of(e.kind()), e.to_string())
+    }
+}
+
+fn null(name: &str) -> Failure {
+    Failure(TW_ERR_NULL_ARGUMENT, format!("{name} is NULL"))
+}
+
+/// Runs `f` inside `catch_unwind`, records the error message, returns the status.
+fn guard<F: FnOnce() -> Result<(), Failure>>(f: F) -> tw_status {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => TW_OK,
+        Ok(Err(Failure(code, msg))) => {
+            set_last_error(msg);
+            code
+        }
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            set_last_error(format!("internal error (panic caught): {msg}"));
+            TW_ERR_INTERNAL
+        }
+    }
+}
+
+/// # Safety
+/// `ptr` must be NULL or point to `len` readable `f64`.
+unsafe fn series<'a>(ptr: *const f64, len: usize, name: &str) -> Result<&'a [f64], Failure> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL and, by the caller's contract, valid for `len` reads.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// # Safety
+/// `opts` must be NULL or point to a valid `tw_returns_options`.
+unsafe fn options(opts: *const tw_returns_options) -> Result<ReturnsOptions, Failure> {
+    if opts.is_null() {
+        return Ok(ReturnsOptions::default());
+    }
+    // SAFETY: non-NULL and valid by the caller's contract.
+    let o = unsafe { *opts };
+    let nan_policy = match o.nan_policy {
+        TW_NAN_POLICY_ERROR => NanPolicy::Error,
+        TW_NAN_POLICY_SKIP => NanPolicy::Skip,
+        TW_NAN_POLICY_PROPAGATE => NanPolicy::Propagate,
+        other => {
+            return Err(Failure(
+                TW_ERR_INVALID_INPUT,
+                format!(
+                    "invalid nan_policy = {other}: expected TW_NAN_POLICY_ERROR, _SKIP or _PROPAGATE"
+                ),
+            ));
+        }
+    };
+    let r = ReturnsOptions {
+        period: Period::Custom(o.annualization),
+        risk_free: o.risk_free,
+        required_return: o.required_return,
+        ddof: 1,
+        nan_policy,
+    };
+    r.validate()?;
+    Ok(r)
+}
+
+/// The library version, a static NUL-terminated string.
+#[unsafe(no_mangle)]
+pub extern "C" fn tw_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Copies the last error message of this thread, NUL-terminated, into `buf`
+/// of `len` bytes and writes its length (without the NUL) to `written`.
+/// `TW_ERR_BUFFER_TOO_SMALL` when it does not fit (`tw_last_error_length`
+/// tells the size needed).
+///
+/// # Safety
+/// `buf` must be valid for `len` writes and `written` for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_last_error_message(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> tw_status {
+    if buf.is_null() || written.is_null() {
+        return TW_ERR_NULL_ARGUMENT;
+    }
+    LAST_ERROR.with(|e| {
+        let msg = e.borrow();
+        let bytes = msg.as_bytes();
+        if bytes.len() + 1 > len {
+            return TW_ERR_BUFFER_TOO_SMALL;
+        }
+        // SAFETY: buf is valid for len ≥ bytes.len() + 1 writes (checked above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
+            *buf.add(bytes.len()) = 0;
+            *written = bytes.len();
+        }
+        TW_OK
+    })
+}
+
+/// Writes the size in bytes (including the NUL) needed for the last error message.
+///
+/// # Safety
+/// `out` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_last_error_length(out: *mut usize) -> tw_status {
+    if out.is_null() {
+        return TW_ERR_NULL_ARGUMENT;
+    }
+    // SAFETY: checked non-NULL above.
+    LAST_ERROR.with(|e| unsafe { *out = e.borrow().len() + 1 });
+    TW_OK
+}
+
+type ScalarFn = fn(&[f64], &ReturnsOptions) -> tradewarden_core::Result<f64>;
+
+/// Shared body of the scalar returns functions.
+///
+/// # Safety
+/// As each caller's contract.
+unsafe fn scalar(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+    f: ScalarFn,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { series(returns, len, "returns")? };
+        // SAFETY: forwarded caller contract.
+        let o = unsafe { options(opts)? };
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        let v = f(r, &o)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = v };
+        Ok(())
+    })
+}
+
+/// Annualised Sharpe ratio (empyrical `sharpe_ratio`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_sharpe_ratio(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::sharpe_ratio) }
+}
+
+/// Annualised Sortino ratio (empyrical `sortino_ratio`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_sortino_ratio(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::sortino_ratio) }
+}
+
+/// Maximum drawdown, ≤ 0 (empyrical `max_drawdown`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_max_drawdown(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::max_drawdown) }
+}
+
+/// CAGR (empyrical `annual_return`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_annual_return(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::annual_return) }
+}
+
+/// Annualised volatility (empyrical `annual_volatility`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_annual_volatility(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::annual_volatility) }
+}
+
+/// Calmar ratio (empyrical `calmar_ratio`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_calmar_ratio(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::calmar_ratio) }
+}
+
+/// Annualised downside risk (empyrical `downside_risk`).
+///
+/// # Safety
+/// `returns` must point to `len` readable doubles, `opts` must be NULL
+/// (empyrical's defaults) or valid, and `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_downside_risk(
+    returns: *const f64,
+    len: usize,
+    opts: *const tw_returns_options,
+    out: *mut f64,
+) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { scalar(returns, len, opts, out, returns::downside_risk) }
+}
+
+/// Fills `out` with every metric of `returns` in one pass; `benchmark` may be
+/// NULL (then `benchmark_len` must be 0), else it must have `len` values.
+///
+/// # Safety
+/// `returns` must point to `len` doubles, `benchmark` to `benchmark_len`
+/// doubles or be NULL, `opts` NULL or valid, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_returns_summary(
+    returns: *const f64,
+    len: usize,
+    benchmark: *const f64,
+    benchmark_len: usize,
+    opts: *const tw_returns_options,
+    out: *mut tw_summary,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { series(returns, len, "returns")? };
+        let b = if benchmark.is_null() {
+            if benchmark_len != 0 {
+                return Err(Failure(
+                    TW_ERR_INVALID_INPUT,
+                    format!("benchmark is NULL but benchmark_len = {benchmark_len}"),
+                ));
+            }
+            None
+        } else {
+            // SAFETY: forwarded caller contract.
+            Some(unsafe { series(benchmark, benchmark_len, "benchmark")? })
+        };
+        // SAFETY: forwarded caller contract.
+        let o = unsafe { options(opts)? };
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        let s = Summary::compute(
+            r,
+            b,
+            &SummaryOptions {
+                returns: o,
+                ..Default::default()
+            },
+        )?;
+        let mut c = tw_summary {
+            n: s.n as u64,
+            n_nan: s.n_nan as u64,
+            mean: s.mean,
+            std: s.std,
+            cumulative_return: s.cumulative_return,
+            annual_return: s.annual_return,
+            annual_volatility: s.annual_volatility,
+            sharpe_ratio: s.sharpe_ratio,
+            sortino_ratio: s.sortino_ratio,
+            downside_risk: s.downside_risk,
+            max_drawdown: s.max_drawdown,
+            calmar_ratio: s.calmar_ratio,
+            omega_ratio: s.omega_ratio,
+            tail_ratio: s.tail_ratio,
+            value_at_risk: s.value_at_risk,
+            conditional_value_at_risk: s.conditional_value_at_risk,
+            skew: s.skew,
+            kurtosis: s.kurtosis,
+            stability: s.stability,
+            win_rate: s.win_rate,
+            profit_factor: s.profit_factor,
+            ulcer_index: s.ulcer_index,
+            ..Default::default()
+        };
+        if let Some(bs) = s.benchmark {
+            c.has_benchmark = 1;
+            c.beta = bs.beta;
+            c.alpha = bs.alpha;
+            c.tracking_error = bs.tracking_error;
+            c.information_ratio = bs.information_ratio;
+            c.benchmark_correlation = bs.benchmark_correlation;
+        }
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = c };
+        Ok(())
+    })
+}
+
+/// Panics inside the library on purpose: lets tests check that a panic
+/// becomes `TW_ERR_INTERNAL` and never crosses into C.
+#[unsafe(no_mangle)]
+pub extern "C" fn tw_debug_force_panic() -> tw_status {
+    guard(|| -> Result<(), Failure> { panic!("forced panic for the test suite") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> String {
+        let mut buf = vec![0 as c_char; 512];
+        let mut n = 0usize;
+        assert_eq!(
+            unsafe { tw_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n) },
+            TW_OK
+        );
+        let bytes: Vec<u8> = buf[..n].iter().map(|c| *c as u8).collect();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_status() {
+        let mut codes: Vec<tw_status> = ErrorKind::ALL.iter().map(|k| status_of(*k)).collect();
+        assert_eq!(
+            codes,
+            ErrorKind::ALL
+                .iter()
+                .map(|k| k.code() as i32)
+                .collect::<Vec<_>>()
+        );
+        codes.dedup();
+        assert_eq!(codes.len(), 8);
+    }
+
+    #[test]
+    fn sharpe_equals_rust_api_and_out_untouched_on_error() {
+        let r = [0.01, 0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01];
+        let mut out = -1.0;
+        assert_eq!(
+            unsafe { tw_returns_sharpe_ratio(r.as_ptr(), r.len(), std::ptr::null(), &mut out) },
+            TW_OK
+        );
+        assert_eq!(
+            out,
+            returns::sharpe_ratio(&r, &ReturnsOptions::default()).unwrap()
+        );
+        let mut out = -1.0;
+        let bad = [0.01, f64::NAN];
+        assert_eq!(
+            unsafe { tw_returns_sharpe_ratio(bad.as_ptr(), 2, std::ptr::null(), &mut out) },
+            TW_ERR_INVALID_INPUT
+        );
+        assert_eq!(out, -1.0);
+        assert!(last_error().contains("returns[1] = NaN"));
+        assert_eq!(
+            unsafe { tw_returns_sharpe_ratio(std::ptr::null(), 3, std::ptr::null(), &mut out) },
+            TW_ERR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            unsafe {
+                tw_returns_sharpe_ratio(r.as_ptr(), 3, std::ptr::null(), std::ptr::null_mut())
+            },
+            TW_ERR_NULL_ARGUMENT
+        );
+        let o = tw_returns_options {
+            annualization: 0.0,
+            risk_free: 0.0,
+            required_return: 0.0,
+            nan_policy: 0,
+        };
+        assert_eq!(
+            unsafe { tw_returns_sharpe_ratio(r.as_ptr(), 3, &o, &mut out) },
+            TW_ERR_INVALID_INPUT
+        );
+        assert!(last_error().contains("annualization"));
+    }
+
+    #[test]
+    fn panic_becomes_internal_and_small_buffer_is_reported() {
+        assert_eq!(tw_debug_force_panic(), TW_ERR_INTERNAL);
+        assert!(last_error().contains("forced panic"));
+        let mut tiny = [0 as c_char; 4];
+        let mut n = 99usize;
+        assert_eq!(
+            unsafe { tw_last_error_message(tiny.as_mut_ptr(), 4, &mut n) },
+            TW_ERR_BUFFER_TOO_SMALL
+        );
+        assert_eq!(n, 99);
+        let mut need = 0usize;
+        assert_eq!(unsafe { tw_last_error_length(&mut need) }, TW_OK);
+        assert!(need > 4);
+    }
+}
