@@ -81,7 +81,8 @@ fn is_numeric(dt: &DataType) -> bool {
     )
 }
 
-/// Picks a column: the named one, or the only floating-point column.
+/// Picks a column: the named one, else the only floating-point column, else
+/// the only numeric column.
 fn pick_column(schema: &Schema, column: Option<&str>) -> Result<usize> {
     match column {
         Some(name) => schema.index_of(name).map_err(|_| Error::NotFound {
@@ -97,21 +98,26 @@ fn pick_column(schema: &Schema, column: Option<&str>) -> Result<usize> {
             ),
         }),
         None => {
-            let floats: Vec<usize> = schema
-                .fields()
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| matches!(f.data_type(), DataType::Float64 | DataType::Float32))
-                .map(|(i, _)| i)
-                .collect();
-            match floats.as_slice() {
-                [one] => Ok(*one),
+            let pick = |pred: &dyn Fn(&DataType) -> bool| -> Vec<usize> {
+                schema
+                    .fields()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| pred(f.data_type()))
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            let floats = pick(&|t| matches!(t, DataType::Float64 | DataType::Float32));
+            let numeric = pick(&is_numeric);
+            match (floats.as_slice(), numeric.as_slice()) {
+                ([one], _) | ([], [one]) => Ok(*one),
                 _ => Err(Error::invalid(
                     "column",
                     "<none>",
                     format!(
-                        "name the returns column: {} floating-point columns found",
-                        floats.len()
+                        "name the returns column: {} floating-point and {} numeric columns found",
+                        floats.len(),
+                        numeric.len()
                     ),
                 )),
             }

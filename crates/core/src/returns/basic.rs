@@ -470,8 +470,7 @@ pub(crate) fn gaussian_es(mu: f64, sd: f64, cutoff: f64) -> f64 {
         return mu;
     }
     let z = crate::stats::norm_ppf(cutoff).unwrap_or(f64::NAN);
-    let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-    mu - sd * pdf / cutoff
+    mu - sd * crate::stats::norm_pdf(z) / cutoff
 }
 
 /// Stability of the time series (empyrical): R² of a linear fit of the

@@ -56,26 +56,47 @@ pub fn rank_of(values: &[f64], index: usize) -> f64 {
 }
 
 fn std_normal() -> Normal {
-    // Normal::new(0, 1) cannot fail; standard() avoids the Result.
     Normal::standard()
 }
 
-/// Standard normal CDF Φ(x).
+/// Standard normal CDF Φ(x) = erfc(−x/√2)/2, with musl's `erfc` (the `libm`
+/// crate, < 1 ulp). statrs' `Normal::cdf` is off by 1.1e-12 at x = 1.96 —
+/// too coarse for p-values compared with scipy to 1e-10 relative.
 pub fn norm_cdf(x: f64) -> f64 {
-    std_normal().cdf(x)
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
 /// Standard normal survival function 1 − Φ(x), accurate in the upper tail.
 pub fn norm_sf(x: f64) -> f64 {
-    std_normal().sf(x)
+    0.5 * libm::erfc(x / std::f64::consts::SQRT_2)
 }
 
-/// Standard normal quantile Φ⁻¹(p) for p in (0, 1).
+/// Standard normal density φ(x).
+pub fn norm_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// Standard normal quantile Φ⁻¹(p) for p in (0, 1): statrs' inverse as the
+/// start, polished by two Newton steps on the accurate [`norm_cdf`] /
+/// [`norm_sf`] (whichever tail is smaller, to keep relative accuracy).
 pub fn norm_ppf(p: f64) -> Result<f64> {
     if !(p > 0.0 && p < 1.0) {
         return Err(Error::invalid("p", p, "must be in (0, 1)"));
     }
-    Ok(std_normal().inverse_cdf(p))
+    let mut x = std_normal().inverse_cdf(p);
+    for _ in 0..2 {
+        let d = norm_pdf(x);
+        if !(d > 0.0) || !x.is_finite() {
+            break;
+        }
+        let err = if p < 0.5 {
+            norm_cdf(x) - p
+        } else {
+            (1.0 - p) - norm_sf(x)
+        };
+        x -= err / d;
+    }
+    Ok(x)
 }
 
 /// Sample skewness with the adjusted Fisher–Pearson estimator G1 (pandas
@@ -167,8 +188,13 @@ mod tests {
 
     #[test]
     fn normal() {
-        assert!((norm_cdf(1.959963984540054) - 0.975).abs() < 1e-12);
-        assert!((norm_ppf(0.975).unwrap() - 1.959963984540054).abs() < 1e-9);
+        let c = norm_cdf(1.959963984540054);
+        assert!((c - 0.975).abs() < 1e-12, "{c}");
+        assert!((norm_ppf(0.975).unwrap() - 1.959963984540054).abs() < 1e-14);
+        // scipy.stats.norm.ppf(1e-10) = -6.361340902404056
+        assert!((norm_ppf(1e-10).unwrap() + 6.361340902404056).abs() < 1e-12);
+        // scipy.stats.norm.sf(8) = 6.22096057427174e-16
+        assert!((norm_sf(8.0) / 6.22096057427174e-16 - 1.0).abs() < 1e-12);
         assert!(norm_ppf(1.0).is_err());
     }
 
