@@ -182,10 +182,21 @@ impl Catalog {
                 reason: "colons are reserved for recording rules".into(),
             });
         }
-        Ok(Catalog {
+        let c = Catalog {
             namespace: namespace.to_string(),
             profile,
-        })
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (name, _) in c.entries() {
+            if !seen.insert(name.clone()) {
+                return Err(MetricsError::InvalidMetricName {
+                    param: "namespace",
+                    value: namespace.to_string(),
+                    reason: format!("makes two catalog metrics share the name {name}"),
+                });
+            }
+        }
+        Ok(c)
     }
 
     /// The namespace prefix.
@@ -290,195 +301,651 @@ macro_rules! def {
 use Naming::{Fixed, Namespaced};
 
 // --- service (Market NN Plus Ultra `plus_ultra_service_*`) ---
-def!(SERVICE_REQUESTS, Namespaced("service_requests_total"), Some("plus_ultra_service_requests_total"),
-    Counter, Count, Service, ["endpoint", "method", "status"], None,
-    "Requests handled, by endpoint, method and HTTP status.");
-def!(SERVICE_LATENCY, Namespaced("service_request_latency_seconds"), Some("plus_ultra_service_request_latency_seconds"),
-    Histogram, Seconds, Service, ["endpoint", "method"], Some(PLUS_ULTRA_LATENCY_BUCKETS),
-    "Request latency in seconds, by endpoint and method.");
-def!(SERVICE_EXCEPTIONS, Namespaced("service_request_exceptions_total"), Some("plus_ultra_service_request_exceptions_total"),
-    Counter, Count, Service, ["endpoint", "method", "exception"], None,
-    "Requests that failed with an exception, by exception class.");
-def!(SERVICE_LAST_SUCCESS, Namespaced("service_last_success_timestamp_seconds"), Some("plus_ultra_service_last_success_timestamp"),
-    Gauge, TimestampSeconds, Service, ["endpoint"], None,
-    "Unix time of the last request with status 200-399, by endpoint.");
-def!(SERVICE_LAST_ERROR, Namespaced("service_last_error_timestamp_seconds"), Some("plus_ultra_service_last_error_timestamp"),
-    Gauge, TimestampSeconds, Service, ["endpoint"], None,
-    "Unix time of the last failed request, by endpoint.");
-def!(SERVICE_PREDICTION_ROWS, Namespaced("service_prediction_rows"), Some("plus_ultra_service_prediction_rows"),
-    Histogram, Count, Service, [], Some(ROWS_BUCKETS),
-    "Rows returned per prediction response.");
-def!(SERVICE_LAST_PREDICTION_ROWS, Namespaced("service_last_prediction_rows"), Some("plus_ultra_service_last_prediction_rows"),
-    Gauge, Count, Service, [], None,
-    "Rows of the most recent prediction response.");
+def!(
+    SERVICE_REQUESTS,
+    Namespaced("service_requests_total"),
+    Some("plus_ultra_service_requests_total"),
+    Counter,
+    Count,
+    Service,
+    ["endpoint", "method", "status"],
+    None,
+    "Requests handled, by endpoint, method and HTTP status."
+);
+def!(
+    SERVICE_LATENCY,
+    Namespaced("service_request_latency_seconds"),
+    Some("plus_ultra_service_request_latency_seconds"),
+    Histogram,
+    Seconds,
+    Service,
+    ["endpoint", "method"],
+    Some(PLUS_ULTRA_LATENCY_BUCKETS),
+    "Request latency in seconds, by endpoint and method."
+);
+def!(
+    SERVICE_EXCEPTIONS,
+    Namespaced("service_request_exceptions_total"),
+    Some("plus_ultra_service_request_exceptions_total"),
+    Counter,
+    Count,
+    Service,
+    ["endpoint", "method", "exception"],
+    None,
+    "Requests that failed with an exception, by exception class."
+);
+def!(
+    SERVICE_LAST_SUCCESS,
+    Namespaced("service_last_success_timestamp_seconds"),
+    Some("plus_ultra_service_last_success_timestamp"),
+    Gauge,
+    TimestampSeconds,
+    Service,
+    ["endpoint"],
+    None,
+    "Unix time of the last request with status 200-399, by endpoint."
+);
+def!(
+    SERVICE_LAST_ERROR,
+    Namespaced("service_last_error_timestamp_seconds"),
+    Some("plus_ultra_service_last_error_timestamp"),
+    Gauge,
+    TimestampSeconds,
+    Service,
+    ["endpoint"],
+    None,
+    "Unix time of the last failed request, by endpoint."
+);
+def!(
+    SERVICE_PREDICTION_ROWS,
+    Namespaced("service_prediction_rows"),
+    Some("plus_ultra_service_prediction_rows"),
+    Histogram,
+    Count,
+    Service,
+    [],
+    Some(ROWS_BUCKETS),
+    "Rows returned per prediction response."
+);
+def!(
+    SERVICE_LAST_PREDICTION_ROWS,
+    Namespaced("service_last_prediction_rows"),
+    Some("plus_ultra_service_last_prediction_rows"),
+    Gauge,
+    Count,
+    Service,
+    [],
+    None,
+    "Rows of the most recent prediction response."
+);
 
 // --- guardrails ---
-def!(GUARDRAILS_ENABLED, Namespaced("guardrails_enabled"), Some("plus_ultra_guardrails_enabled"),
-    Gauge, Boolean, Guardrails, ["policy"], None,
-    "1 when guardrails are enabled for the policy, 0 when disabled.");
-def!(GUARDRAIL_VIOLATIONS, Namespaced("guardrail_violations_total"), Some("plus_ultra_guardrail_violations_total"),
-    Counter, Count, Guardrails, ["name"], None,
-    "Guardrail violations, by rule name.");
-def!(GUARDRAIL_LAST_VIOLATION_COUNT, Namespaced("guardrail_last_violation_count"), Some("plus_ultra_guardrail_last_violation_count"),
-    Gauge, Count, Guardrails, [], None,
-    "Violations found by the most recent guardrail evaluation.");
-def!(TRADING_STATE, Namespaced("trading_state"), None,
-    Gauge, Boolean, Guardrails, ["state"], None,
-    "Trading state, one-hot over active, reducing and halted.");
-def!(CIRCUIT_BREAKER_ACTIVE, Namespaced("circuit_breaker_active"), None,
-    Gauge, Boolean, Guardrails, [], None,
-    "1 while the latched circuit breaker is tripped.");
-def!(TRADING_CIRCUIT_BREAKER_ACTIVE, Fixed("trading_circuit_breaker_active"), None,
-    Gauge, Boolean, Trading, [], None,
-    "1 while the circuit breaker is tripped (Autotrader dashboard name).");
-def!(KILL_SWITCH_ACTIVE, Namespaced("kill_switch_active"), None,
-    Gauge, Boolean, Guardrails, [], None,
-    "1 while the kill switch is engaged.");
-def!(ORDER_DENIALS, Namespaced("order_denials_total"), None,
-    Counter, Count, Guardrails, ["reason"], None,
-    "Orders denied by the pre-trade guardrails, by denial reason.");
-def!(CANARY_STAGE, Namespaced("canary_stage"), None,
-    Gauge, Boolean, Guardrails, ["stage"], None,
-    "Deployment stage, one-hot over shadow, canary_1, canary_2 and production.");
-def!(CANARY_TRAFFIC, Namespaced("canary_traffic_ratio"), None,
-    Gauge, Ratio, Guardrails, [], None,
-    "Share of capital or traffic given to the candidate (fraction).");
+def!(
+    GUARDRAILS_ENABLED,
+    Namespaced("guardrails_enabled"),
+    Some("plus_ultra_guardrails_enabled"),
+    Gauge,
+    Boolean,
+    Guardrails,
+    ["policy"],
+    None,
+    "1 when guardrails are enabled for the policy, 0 when disabled."
+);
+def!(
+    GUARDRAIL_VIOLATIONS,
+    Namespaced("guardrail_violations_total"),
+    Some("plus_ultra_guardrail_violations_total"),
+    Counter,
+    Count,
+    Guardrails,
+    ["name"],
+    None,
+    "Guardrail violations, by rule name."
+);
+def!(
+    GUARDRAIL_LAST_VIOLATION_COUNT,
+    Namespaced("guardrail_last_violations"),
+    Some("plus_ultra_guardrail_last_violation_count"),
+    Gauge,
+    Count,
+    Guardrails,
+    [],
+    None,
+    "Violations found by the most recent guardrail evaluation."
+);
+def!(
+    TRADING_STATE,
+    Namespaced("trading_state"),
+    None,
+    Gauge,
+    Boolean,
+    Guardrails,
+    ["state"],
+    None,
+    "Trading state, one-hot over active, reducing and halted."
+);
+def!(
+    CIRCUIT_BREAKER_ACTIVE,
+    Namespaced("circuit_breaker_active"),
+    None,
+    Gauge,
+    Boolean,
+    Guardrails,
+    [],
+    None,
+    "1 while the latched circuit breaker is tripped."
+);
+def!(
+    TRADING_CIRCUIT_BREAKER_ACTIVE,
+    Fixed("trading_circuit_breaker_active"),
+    None,
+    Gauge,
+    Boolean,
+    Trading,
+    [],
+    None,
+    "1 while the circuit breaker is tripped (Autotrader dashboard name)."
+);
+def!(
+    KILL_SWITCH_ACTIVE,
+    Namespaced("kill_switch_active"),
+    None,
+    Gauge,
+    Boolean,
+    Guardrails,
+    [],
+    None,
+    "1 while the kill switch is engaged."
+);
+def!(
+    ORDER_DENIALS,
+    Namespaced("order_denials_total"),
+    None,
+    Counter,
+    Count,
+    Guardrails,
+    ["reason"],
+    None,
+    "Orders denied by the pre-trade guardrails, by denial reason."
+);
+def!(
+    CANARY_STAGE,
+    Namespaced("canary_stage"),
+    None,
+    Gauge,
+    Boolean,
+    Guardrails,
+    ["stage"],
+    None,
+    "Deployment stage, one-hot over shadow, canary_1, canary_2 and production."
+);
+def!(
+    CANARY_TRAFFIC,
+    Namespaced("canary_traffic_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Guardrails,
+    [],
+    None,
+    "Share of capital or traffic given to the candidate (fraction)."
+);
 
 // --- monitoring snapshot (Market NN Plus Ultra `plus_ultra_monitoring_*`) ---
-def!(MONITORING_RISK_METRIC, Namespaced("monitoring_risk_metric"), Some("plus_ultra_monitoring_risk_metric"),
-    Gauge, Dimensionless, Monitoring, ["name"], None,
-    "Latest live risk metric (sharpe, max_drawdown, ...); negative values stored as absolute.");
-def!(MONITORING_DRIFT_METRIC, Namespaced("monitoring_drift_metric"), Some("plus_ultra_monitoring_drift_metric"),
-    Gauge, Dimensionless, Monitoring, ["name"], None,
-    "Latest live drift metric (psi, js, ks).");
-def!(MONITORING_WINDOW_SIZE, Namespaced("monitoring_window_size"), Some("plus_ultra_monitoring_window_size"),
-    Gauge, Count, Monitoring, [], None,
-    "Observations in the live monitoring window.");
-def!(MONITORING_ALERTS, Namespaced("monitoring_alerts_total"), Some("plus_ultra_monitoring_alerts_total"),
-    Counter, Count, Monitoring, ["alert"], None,
-    "Live monitoring alerts, by alert name (never the message text).");
-def!(MONITORING_LAST_ALERT, Namespaced("monitoring_last_alert_timestamp_seconds"), Some("plus_ultra_monitoring_last_alert_timestamp"),
-    Gauge, TimestampSeconds, Monitoring, [], None,
-    "Unix time of the last live monitoring alert.");
+def!(
+    MONITORING_RISK_METRIC,
+    Namespaced("monitoring_risk_metric"),
+    Some("plus_ultra_monitoring_risk_metric"),
+    Gauge,
+    Dimensionless,
+    Monitoring,
+    ["name"],
+    None,
+    "Latest live risk metric (sharpe, max_drawdown, ...); negative values stored as absolute."
+);
+def!(
+    MONITORING_DRIFT_METRIC,
+    Namespaced("monitoring_drift_metric"),
+    Some("plus_ultra_monitoring_drift_metric"),
+    Gauge,
+    Dimensionless,
+    Monitoring,
+    ["name"],
+    None,
+    "Latest live drift metric (psi, js, ks)."
+);
+def!(
+    MONITORING_WINDOW_SIZE,
+    Namespaced("monitoring_window_size"),
+    Some("plus_ultra_monitoring_window_size"),
+    Gauge,
+    Count,
+    Monitoring,
+    [],
+    None,
+    "Observations in the live monitoring window."
+);
+def!(
+    MONITORING_ALERTS,
+    Namespaced("monitoring_alerts_total"),
+    Some("plus_ultra_monitoring_alerts_total"),
+    Counter,
+    Count,
+    Monitoring,
+    ["alert"],
+    None,
+    "Live monitoring alerts, by alert name (never the message text)."
+);
+def!(
+    MONITORING_LAST_ALERT,
+    Namespaced("monitoring_last_alert_timestamp_seconds"),
+    Some("plus_ultra_monitoring_last_alert_timestamp"),
+    Gauge,
+    TimestampSeconds,
+    Monitoring,
+    [],
+    None,
+    "Unix time of the last live monitoring alert."
+);
 
 // --- inference ---
-def!(INFERENCE_LATENCY, Namespaced("inference_latency_seconds"), None,
-    Histogram, Seconds, Inference, ["model"], Some(INFERENCE_LATENCY_BUCKETS),
-    "Model forward-pass latency in seconds, by model name.");
-def!(PREDICTIONS, Namespaced("predictions_total"), None,
-    Counter, Count, Inference, ["model"], None,
-    "Predictions produced, by model name.");
+def!(
+    INFERENCE_LATENCY,
+    Namespaced("inference_latency_seconds"),
+    None,
+    Histogram,
+    Seconds,
+    Inference,
+    ["model"],
+    Some(INFERENCE_LATENCY_BUCKETS),
+    "Model forward-pass latency in seconds, by model name."
+);
+def!(
+    PREDICTIONS,
+    Namespaced("predictions_total"),
+    None,
+    Counter,
+    Count,
+    Inference,
+    ["model"],
+    None,
+    "Predictions produced, by model name."
+);
 
 // --- Autotrader dashboard (`trading_*`) ---
-def!(TRADING_PNL, Fixed("trading_pnl_total"), None,
-    Gauge, Currency, Trading, [], None,
-    "Cumulative P&L in account currency (a gauge: it can fall).");
-def!(TRADING_SHARPE, Fixed("trading_sharpe_ratio"), None,
-    Gauge, Dimensionless, Trading, [], None,
-    "Annualised Sharpe ratio of the live strategy.");
-def!(TRADING_WINNING_TRADES, Fixed("trading_winning_trades"), None,
-    Gauge, Count, Trading, [], None,
-    "Closed trades with positive P&L.");
-def!(TRADING_TOTAL_TRADES, Fixed("trading_total_trades"), None,
-    Gauge, Count, Trading, [], None,
-    "Closed trades.");
-def!(TRADING_MAX_DRAWDOWN_PERCENT, Fixed("trading_max_drawdown_percent"), None,
-    Gauge, Percent, Trading, [], None,
-    "Maximum drawdown in percent (15 means 15 %), positive.");
-def!(TRADING_GROSS_PROFIT, Fixed("trading_gross_profit"), None,
-    Gauge, Currency, Trading, [], None,
-    "Sum of winning trades' P&L in account currency.");
-def!(TRADING_GROSS_LOSS, Fixed("trading_gross_loss"), None,
-    Gauge, Currency, Trading, [], None,
-    "Sum of losing trades' P&L in account currency, as a positive number.");
+def!(
+    TRADING_PNL,
+    Fixed("trading_pnl_total"),
+    None,
+    Gauge,
+    Currency,
+    Trading,
+    [],
+    None,
+    "Cumulative P&L in account currency (a gauge: it can fall)."
+);
+def!(
+    TRADING_SHARPE,
+    Fixed("trading_sharpe_ratio"),
+    None,
+    Gauge,
+    Dimensionless,
+    Trading,
+    [],
+    None,
+    "Annualised Sharpe ratio of the live strategy."
+);
+def!(
+    TRADING_WINNING_TRADES,
+    Fixed("trading_winning_trades"),
+    None,
+    Gauge,
+    Count,
+    Trading,
+    [],
+    None,
+    "Closed trades with positive P&L."
+);
+def!(
+    TRADING_TOTAL_TRADES,
+    Fixed("trading_total_trades"),
+    None,
+    Gauge,
+    Count,
+    Trading,
+    [],
+    None,
+    "Closed trades."
+);
+def!(
+    TRADING_MAX_DRAWDOWN_PERCENT,
+    Fixed("trading_max_drawdown_percent"),
+    None,
+    Gauge,
+    Percent,
+    Trading,
+    [],
+    None,
+    "Maximum drawdown in percent (15 means 15 %), positive."
+);
+def!(
+    TRADING_GROSS_PROFIT,
+    Fixed("trading_gross_profit"),
+    None,
+    Gauge,
+    Currency,
+    Trading,
+    [],
+    None,
+    "Sum of winning trades' P&L in account currency."
+);
+def!(
+    TRADING_GROSS_LOSS,
+    Fixed("trading_gross_loss"),
+    None,
+    Gauge,
+    Currency,
+    Trading,
+    [],
+    None,
+    "Sum of losing trades' P&L in account currency, as a positive number."
+);
 
 // --- Quant Bot key metrics (fractions) ---
-def!(PNL_HOURLY, Namespaced("pnl_hourly_ratio"), None,
-    Gauge, Ratio, Risk, ["strategy"], None,
-    "P&L over the last hour as a fraction of AUM (-0.005 means -0.5 %).");
-def!(PNL_DAILY, Namespaced("pnl_daily_ratio"), None,
-    Gauge, Ratio, Risk, ["strategy"], None,
-    "P&L since the start of the trading day as a fraction of AUM.");
-def!(DRAWDOWN, Namespaced("drawdown_ratio"), None,
-    Gauge, Ratio, Risk, ["strategy"], None,
-    "Current drawdown from the equity peak as a positive fraction.");
-def!(SLIPPAGE, Namespaced("slippage_ratio"), None,
-    Gauge, Ratio, Risk, ["strategy"], None,
-    "Realised slippage divided by simulated slippage (2 means twice the model).");
-def!(FILL, Namespaced("fill_ratio"), None,
-    Gauge, Ratio, Risk, ["strategy"], None,
-    "Filled quantity over ordered quantity (fraction).");
-def!(MODEL_PRECISION, Namespaced("model_precision_ratio"), None,
-    Gauge, Ratio, Risk, ["strategy"], None,
-    "Live precision of the model's directional calls (fraction).");
+def!(
+    PNL_HOURLY,
+    Namespaced("pnl_hourly_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Risk,
+    ["strategy"],
+    None,
+    "P&L over the last hour as a fraction of AUM (-0.005 means -0.5 %)."
+);
+def!(
+    PNL_DAILY,
+    Namespaced("pnl_daily_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Risk,
+    ["strategy"],
+    None,
+    "P&L since the start of the trading day as a fraction of AUM."
+);
+def!(
+    DRAWDOWN,
+    Namespaced("drawdown_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Risk,
+    ["strategy"],
+    None,
+    "Current drawdown from the equity peak as a positive fraction."
+);
+def!(
+    SLIPPAGE,
+    Namespaced("slippage_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Risk,
+    ["strategy"],
+    None,
+    "Realised slippage divided by simulated slippage (2 means twice the model)."
+);
+def!(
+    FILL,
+    Namespaced("fill_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Risk,
+    ["strategy"],
+    None,
+    "Filled quantity over ordered quantity (fraction)."
+);
+def!(
+    MODEL_PRECISION,
+    Namespaced("model_precision_ratio"),
+    None,
+    Gauge,
+    Ratio,
+    Risk,
+    ["strategy"],
+    None,
+    "Live precision of the model's directional calls (fraction)."
+);
 
 // --- ml-trading-bot ---
-def!(ML_PREDICTIONS, Fixed("predictions_total"), None,
-    Counter, Count, MlTradingBot, ["bot_name", "symbol", "timeframe"], None,
-    "Predictions served, by bot, symbol and timeframe (ml-trading-bot name).");
-def!(ML_PREDICTION_LATENCY, Fixed("prediction_latency_seconds"), None,
-    Histogram, Seconds, MlTradingBot, ["bot_name"], Some(ML_BOT_LATENCY_BUCKETS),
-    "Prediction latency in seconds, by bot (ml-trading-bot name and buckets).");
-def!(ML_WEBSOCKET_CONNECTIONS, Fixed("websocket_connections_total"), None,
-    Gauge, Count, MlTradingBot, [], None,
-    "Open websocket connections (a gauge despite its ml-trading-bot name).");
-def!(ML_CACHE_HITS, Fixed("cache_hits_total"), None,
-    Counter, Count, MlTradingBot, [], None,
-    "Feature cache hits.");
-def!(ML_CACHE_MISSES, Fixed("cache_misses_total"), None,
-    Counter, Count, MlTradingBot, [], None,
-    "Feature cache misses.");
-def!(ML_CACHE_SIZE, Fixed("cache_size"), None,
-    Gauge, Count, MlTradingBot, [], None,
-    "Entries in the feature cache.");
-def!(MARKET_REGIME_STATE, Fixed("market_regime_state"), None,
-    Gauge, Boolean, MlTradingBot, ["symbol", "timeframe", "regime"], None,
-    "Market regime, one-hot over the six regimes, by symbol and timeframe.");
-def!(PREDICTION_QUALITY_METRIC, Fixed("prediction_quality_metric"), None,
-    Gauge, Dimensionless, MlTradingBot, ["symbol", "timeframe", "metric"], None,
-    "Prediction quality (mae, mape in percent, directional_accuracy in percent, drift_score).");
+def!(
+    ML_PREDICTIONS,
+    Fixed("predictions_total"),
+    None,
+    Counter,
+    Count,
+    MlTradingBot,
+    ["bot_name", "symbol", "timeframe"],
+    None,
+    "Predictions served, by bot, symbol and timeframe (ml-trading-bot name)."
+);
+def!(
+    ML_PREDICTION_LATENCY,
+    Fixed("prediction_latency_seconds"),
+    None,
+    Histogram,
+    Seconds,
+    MlTradingBot,
+    ["bot_name"],
+    Some(ML_BOT_LATENCY_BUCKETS),
+    "Prediction latency in seconds, by bot (ml-trading-bot name and buckets)."
+);
+def!(
+    ML_WEBSOCKET_CONNECTIONS,
+    Fixed("websocket_connections_total"),
+    None,
+    Gauge,
+    Count,
+    MlTradingBot,
+    [],
+    None,
+    "Open websocket connections (a gauge despite its ml-trading-bot name)."
+);
+def!(
+    ML_CACHE_HITS,
+    Fixed("cache_hits_total"),
+    None,
+    Counter,
+    Count,
+    MlTradingBot,
+    [],
+    None,
+    "Feature cache hits."
+);
+def!(
+    ML_CACHE_MISSES,
+    Fixed("cache_misses_total"),
+    None,
+    Counter,
+    Count,
+    MlTradingBot,
+    [],
+    None,
+    "Feature cache misses."
+);
+def!(
+    ML_CACHE_SIZE,
+    Fixed("cache_size"),
+    None,
+    Gauge,
+    Count,
+    MlTradingBot,
+    [],
+    None,
+    "Entries in the feature cache."
+);
+def!(
+    MARKET_REGIME_STATE,
+    Fixed("market_regime_state"),
+    None,
+    Gauge,
+    Boolean,
+    MlTradingBot,
+    ["symbol", "timeframe", "regime"],
+    None,
+    "Market regime, one-hot over the six regimes, by symbol and timeframe."
+);
+def!(
+    PREDICTION_QUALITY_METRIC,
+    Fixed("prediction_quality_metric"),
+    None,
+    Gauge,
+    Dimensionless,
+    MlTradingBot,
+    ["symbol", "timeframe", "metric"],
+    None,
+    "Prediction quality (mae, mape in percent, directional_accuracy in percent, drift_score)."
+);
 
 // --- drift ---
-def!(DRIFT_DETECTIONS, Fixed("drift_detections_total"), None,
-    Counter, Count, Drift, ["metric_type", "severity"], None,
-    "Drift detections, by statistic (psi, ks, js, ...) and severity.");
-def!(DRIFT_SCORE, Fixed("drift_score"), None,
-    Gauge, Dimensionless, Drift, ["feature", "method"], None,
-    "Latest drift statistic, by feature and method.");
+def!(
+    DRIFT_DETECTIONS,
+    Fixed("drift_detections_total"),
+    None,
+    Counter,
+    Count,
+    Drift,
+    ["metric_type", "severity"],
+    None,
+    "Drift detections, by statistic (psi, ks, js, ...) and severity."
+);
+def!(
+    DRIFT_SCORE,
+    Fixed("drift_score"),
+    None,
+    Gauge,
+    Dimensionless,
+    Drift,
+    ["feature", "method"],
+    None,
+    "Latest drift statistic, by feature and method."
+);
 
 // --- recovery (Trading-graph) ---
-def!(RECOVERY_OPERATIONS, Namespaced("recovery_operations"), None,
-    Gauge, Count, Recovery, ["operation"], None,
-    "Operations recorded within the retention window, by operation.");
-def!(RECOVERY_SUCCESS_RATE, Namespaced("recovery_success_rate"), None,
-    Gauge, Ratio, Recovery, ["operation"], None,
-    "Success rate within the retention window (1 when empty), by operation.");
-def!(RECOVERY_RECENT_SUCCESS_RATE, Namespaced("recovery_recent_success_rate"), None,
-    Gauge, Ratio, Recovery, ["operation"], None,
-    "Success rate of the last 100 results, by operation.");
-def!(RECOVERY_AVG_ATTEMPTS, Namespaced("recovery_avg_attempts"), None,
-    Gauge, Count, Recovery, ["operation"], None,
-    "Mean attempts per operation.");
-def!(RECOVERY_AVG_DURATION, Namespaced("recovery_avg_duration_seconds"), None,
-    Gauge, Seconds, Recovery, ["operation"], None,
-    "Mean operation duration in seconds.");
-def!(RECOVERY_FALLBACK_RATE, Namespaced("recovery_fallback_rate"), None,
-    Gauge, Ratio, Recovery, ["operation"], None,
-    "Share of operations that used a fallback.");
-def!(RECOVERY_CONSECUTIVE_FAILURES, Namespaced("recovery_consecutive_failures"), None,
-    Gauge, Count, Recovery, [], None,
-    "Failures since the last success (any operation).");
-def!(RECOVERY_OVERALL_SUCCESS_RATE, Namespaced("recovery_overall_success_rate"), None,
-    Gauge, Ratio, Recovery, [], None,
-    "Success rate over all operations within the retention window.");
-def!(RECOVERY_HEALTH, Namespaced("recovery_health_status"), None,
-    Gauge, Dimensionless, Recovery, [], None,
-    "Recovery health: 0 healthy, 1 degraded, 2 unhealthy.");
+def!(
+    RECOVERY_OPERATIONS,
+    Namespaced("recovery_operations"),
+    None,
+    Gauge,
+    Count,
+    Recovery,
+    ["operation"],
+    None,
+    "Operations recorded within the retention window, by operation."
+);
+def!(
+    RECOVERY_SUCCESS_RATE,
+    Namespaced("recovery_success_rate"),
+    None,
+    Gauge,
+    Ratio,
+    Recovery,
+    ["operation"],
+    None,
+    "Success rate within the retention window (1 when empty), by operation."
+);
+def!(
+    RECOVERY_RECENT_SUCCESS_RATE,
+    Namespaced("recovery_recent_success_rate"),
+    None,
+    Gauge,
+    Ratio,
+    Recovery,
+    ["operation"],
+    None,
+    "Success rate of the last 100 results, by operation."
+);
+def!(
+    RECOVERY_AVG_ATTEMPTS,
+    Namespaced("recovery_avg_attempts"),
+    None,
+    Gauge,
+    Count,
+    Recovery,
+    ["operation"],
+    None,
+    "Mean attempts per operation."
+);
+def!(
+    RECOVERY_AVG_DURATION,
+    Namespaced("recovery_avg_duration_seconds"),
+    None,
+    Gauge,
+    Seconds,
+    Recovery,
+    ["operation"],
+    None,
+    "Mean operation duration in seconds."
+);
+def!(
+    RECOVERY_FALLBACK_RATE,
+    Namespaced("recovery_fallback_rate"),
+    None,
+    Gauge,
+    Ratio,
+    Recovery,
+    ["operation"],
+    None,
+    "Share of operations that used a fallback."
+);
+def!(
+    RECOVERY_CONSECUTIVE_FAILURES,
+    Namespaced("recovery_consecutive_failures"),
+    None,
+    Gauge,
+    Count,
+    Recovery,
+    [],
+    None,
+    "Failures since the last success (any operation)."
+);
+def!(
+    RECOVERY_OVERALL_SUCCESS_RATE,
+    Namespaced("recovery_overall_success_rate"),
+    None,
+    Gauge,
+    Ratio,
+    Recovery,
+    [],
+    None,
+    "Success rate over all operations within the retention window."
+);
+def!(
+    RECOVERY_HEALTH,
+    Namespaced("recovery_health_status"),
+    None,
+    Gauge,
+    Dimensionless,
+    Recovery,
+    [],
+    None,
+    "Recovery health: 0 healthy, 1 degraded, 2 unhealthy."
+);
 
 // --- build ---
-def!(BUILD_INFO, Namespaced("build_info"), None,
-    Gauge, Boolean, Build, ["version"], None,
-    "Always 1; the version label names the tradewarden release.");
+def!(
+    BUILD_INFO,
+    Namespaced("build_info"),
+    None,
+    Gauge,
+    Boolean,
+    Build,
+    ["version"],
+    None,
+    "Always 1; the version label names the tradewarden release."
+);
 
 /// Every metric in the catalog.
 pub const ALL: &[&MetricDef] = &[
@@ -558,8 +1025,8 @@ pub mod names {
     pub const ORDER_DENIALS: &str = "tradewarden_order_denials_total";
     /// `tradewarden_guardrail_violations_total{name}`.
     pub const GUARDRAIL_VIOLATIONS: &str = "tradewarden_guardrail_violations_total";
-    /// `tradewarden_guardrail_last_violation_count`.
-    pub const GUARDRAIL_LAST_VIOLATION_COUNT: &str = "tradewarden_guardrail_last_violation_count";
+    /// `tradewarden_guardrail_last_violations` (`plus_ultra_guardrail_last_violation_count` under that profile).
+    pub const GUARDRAIL_LAST_VIOLATION_COUNT: &str = "tradewarden_guardrail_last_violations";
     /// `tradewarden_guardrails_enabled{policy}`.
     pub const GUARDRAILS_ENABLED: &str = "tradewarden_guardrails_enabled";
     /// `tradewarden_canary_stage{stage}` (one-hot: shadow, canary_1, canary_2, production).
@@ -631,7 +1098,10 @@ mod tests {
                 }
                 assert_eq!(def.buckets.is_some(), def.kind == MetricKind::Histogram);
                 if let Some(b) = def.buckets {
-                    assert!(b.windows(2).all(|w| w[0] < w[1]), "{name} buckets not increasing");
+                    assert!(
+                        b.windows(2).all(|w| w[0] < w[1]),
+                        "{name} buckets not increasing"
+                    );
                 }
                 assert!(!def.help.is_empty());
                 // Bounded labels: none that identifies an order or a message.
@@ -646,8 +1116,14 @@ mod tests {
     fn plus_ultra_profile_has_the_playbook_names_and_labels() {
         let c = Catalog::new("tradewarden", Profile::PlusUltra).unwrap();
         let expect: &[(&str, &[&str])] = &[
-            ("plus_ultra_service_requests_total", &["endpoint", "method", "status"]),
-            ("plus_ultra_service_request_latency_seconds", &["endpoint", "method"]),
+            (
+                "plus_ultra_service_requests_total",
+                &["endpoint", "method", "status"],
+            ),
+            (
+                "plus_ultra_service_request_latency_seconds",
+                &["endpoint", "method"],
+            ),
             (
                 "plus_ultra_service_request_exceptions_total",
                 &["endpoint", "method", "exception"],
@@ -709,7 +1185,10 @@ mod tests {
             c.lookup("drift_detections_total").unwrap().labels,
             &["metric_type", "severity"]
         );
-        assert_eq!(c.lookup("drift_score").unwrap().labels, &["feature", "method"]);
+        assert_eq!(
+            c.lookup("drift_score").unwrap().labels,
+            &["feature", "method"]
+        );
     }
 
     #[test]
@@ -717,9 +1196,16 @@ mod tests {
         let c = Catalog::new("acme", Profile::Native).unwrap();
         assert_eq!(c.name(&TRADING_STATE), "acme_trading_state");
         assert_eq!(c.name(&DRIFT_SCORE), "drift_score");
-        for bad in ["", "1abc", "a-b", "a b", "ns:x"] {
+        // `trading` would make tradewarden's breaker gauge collide with Autotrader's name.
+        for bad in ["", "1abc", "a-b", "a b", "ns:x", "trading"] {
             let e = Catalog::new(bad, Profile::Native).unwrap_err();
-            assert!(matches!(e, MetricsError::InvalidMetricName { param: "namespace", .. }));
+            assert!(matches!(
+                e,
+                MetricsError::InvalidMetricName {
+                    param: "namespace",
+                    ..
+                }
+            ));
             assert!(e.to_string().contains("namespace"), "{e}");
         }
     }
@@ -739,11 +1225,17 @@ mod tests {
         let pairs: &[(&str, &MetricDef)] = &[
             (names::TRADING_STATE, &TRADING_STATE),
             (names::CIRCUIT_BREAKER_ACTIVE, &CIRCUIT_BREAKER_ACTIVE),
-            (names::TRADING_CIRCUIT_BREAKER_ACTIVE, &TRADING_CIRCUIT_BREAKER_ACTIVE),
+            (
+                names::TRADING_CIRCUIT_BREAKER_ACTIVE,
+                &TRADING_CIRCUIT_BREAKER_ACTIVE,
+            ),
             (names::KILL_SWITCH_ACTIVE, &KILL_SWITCH_ACTIVE),
             (names::ORDER_DENIALS, &ORDER_DENIALS),
             (names::GUARDRAIL_VIOLATIONS, &GUARDRAIL_VIOLATIONS),
-            (names::GUARDRAIL_LAST_VIOLATION_COUNT, &GUARDRAIL_LAST_VIOLATION_COUNT),
+            (
+                names::GUARDRAIL_LAST_VIOLATION_COUNT,
+                &GUARDRAIL_LAST_VIOLATION_COUNT,
+            ),
             (names::GUARDRAILS_ENABLED, &GUARDRAILS_ENABLED),
             (names::CANARY_STAGE, &CANARY_STAGE),
             (names::CANARY_TRAFFIC, &CANARY_TRAFFIC),

@@ -94,6 +94,12 @@ pub enum MetricsError {
         /// Why.
         reason: String,
     },
+    /// A configuration has several problems; all are listed.
+    #[error("invalid metrics configuration: {}", join(.errors))]
+    InvalidConfig {
+        /// Every problem found.
+        errors: Vec<MetricsError>,
+    },
     /// An error from `tradewarden-core` (configuration loading).
     #[error(transparent)]
     Core(#[from] tradewarden_core::Error),
@@ -107,7 +113,8 @@ impl Classify for MetricsError {
             | MetricsError::InvalidAddress { .. }
             | MetricsError::NonLoopbackAddress { .. }
             | MetricsError::InvalidBuckets { .. }
-            | MetricsError::UnknownMetric { .. } => ErrorKind::InvalidConfig,
+            | MetricsError::UnknownMetric { .. }
+            | MetricsError::InvalidConfig { .. } => ErrorKind::InvalidConfig,
             MetricsError::InvalidInput { .. } => ErrorKind::InvalidInput,
             MetricsError::PortInUse { .. } | MetricsError::Listen { .. } => ErrorKind::Io,
             MetricsError::RecorderAlreadyInstalled => ErrorKind::State,
@@ -115,6 +122,14 @@ impl Classify for MetricsError {
             MetricsError::Core(e) => e.kind(),
         }
     }
+}
+
+fn join(errors: &[MetricsError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Result alias of this crate.
@@ -212,7 +227,13 @@ mod tests {
     #[test]
     fn buckets_are_checked() {
         validate_buckets("m", &[0.1, 1.0]).unwrap();
-        for bad in [&[][..], &[1.0, 1.0], &[2.0, 1.0], &[f64::NAN], &[1.0, f64::INFINITY]] {
+        for bad in [
+            &[][..],
+            &[1.0, 1.0],
+            &[2.0, 1.0],
+            &[f64::NAN],
+            &[1.0, f64::INFINITY],
+        ] {
             let e = validate_buckets("m", bad).unwrap_err();
             assert!(matches!(e, MetricsError::InvalidBuckets { .. }), "{bad:?}");
             assert_eq!(e.kind(), ErrorKind::InvalidConfig);
@@ -225,6 +246,9 @@ mod tests {
             MetricsError::PortInUse { addr: "x".into() }.kind(),
             ErrorKind::Io
         );
-        assert_eq!(MetricsError::RecorderAlreadyInstalled.kind(), ErrorKind::State);
+        assert_eq!(
+            MetricsError::RecorderAlreadyInstalled.kind(),
+            ErrorKind::State
+        );
     }
 }
