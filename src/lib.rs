@@ -3,7 +3,8 @@
 //! The operations core of a machine-learning trading system. This umbrella
 //! crate re-exports the member crates:
 //!
-//! - [`core`]: errors, conventions, returns analytics, Arrow/Parquet I/O.
+//! - [`core`]: errors, conventions, returns analytics, Arrow/Parquet I/O;
+//! - [`metrics`]: the Prometheus metric catalog, cached handles, the exporter.
 //!
 //! ```
 //! use tradewarden::core::{returns, ReturnsOptions};
@@ -16,3 +17,4 @@
 
 pub use tradewarden_core as core;
 pub use tradewarden_core::{Classify, Error, ErrorKind, NanPolicy, Period, ReturnsOptions};
+pub use tradewarden_metrics as metrics;

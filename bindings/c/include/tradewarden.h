@@ -357,6 +357,36 @@ tw_status tw_returns_summary(const double *returns,
                              tw_summary *out);
 
 /*
+ Installs the Prometheus exporter (once per process). `config_json` is an
+ `ExporterConfig` as JSON (see docs/telemetry.md), or NULL for the defaults
+ *without* an HTTP listener — the engine serves `tw_metrics_render` itself.
+ A second call gives `TW_ERR_STATE`.
+
+ # Safety
+ `config_json` must be NULL or a NUL-terminated string.
+ */
+tw_status tw_metrics_install(const char *config_json);
+
+/*
+ Writes the Prometheus text exposition, NUL-terminated, into `buf` of `len`
+ bytes and its length (without the NUL) to `written`.
+ `TW_ERR_BUFFER_TOO_SMALL` when it does not fit (nothing is written; see
+ `tw_metrics_render_length`), `TW_ERR_STATE` before `tw_metrics_install`.
+
+ # Safety
+ `buf` must be valid for `len` writes, `written` for one write.
+ */
+tw_status tw_metrics_render(char *buf, size_t len, size_t *written);
+
+/*
+ Writes the buffer size (including the NUL) the exposition needs right now.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_metrics_render_length(size_t *out);
+
+/*
  Panics inside the library on purpose: lets tests check that a panic
  becomes `TW_ERR_INTERNAL` and never crosses into C.
  */

@@ -83,6 +83,28 @@ inline tw_summary summary(const std::vector<double> &returns,
   return out;
 }
 
+/// Installs the Prometheus exporter once per process (empty config: defaults
+/// without an HTTP listener; otherwise an ExporterConfig as JSON).
+inline void metrics_install(const std::string &config_json = "") {
+  detail::check(tw_metrics_install(config_json.empty() ? nullptr : config_json.c_str()));
+}
+
+/// The Prometheus text exposition, for the engine's own /metrics endpoint.
+inline std::string metrics_render() {
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    size_t need = 0;
+    detail::check(tw_metrics_render_length(&need));
+    std::string buf(need + 1024, '\0');  // room for series added meanwhile
+    size_t written = 0;
+    tw_status st = tw_metrics_render(&buf[0], buf.size(), &written);
+    if (st == TW_ERR_BUFFER_TOO_SMALL) continue;
+    detail::check(st);
+    buf.resize(written);
+    return buf;
+  }
+  throw Error(TW_ERR_BUFFER_TOO_SMALL, "metrics exposition kept growing");
+}
+
 }  // namespace tradewarden
 
 #endif  // TRADEWARDEN_HPP

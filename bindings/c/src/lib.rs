@@ -500,6 +500,124 @@ pub unsafe extern "C" fn tw_returns_summary(
     })
 }
 
+/// The process-wide exporter installed by `tw_metrics_install`.
+static EXPORTER: std::sync::Mutex<Option<tradewarden_metrics::Exporter>> =
+    std::sync::Mutex::new(None);
+
+/// # Safety
+/// `s` must be NULL or a NUL-terminated string.
+unsafe fn c_str<'a>(s: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let c = unsafe { std::ffi::CStr::from_ptr(s) };
+    c.to_str()
+        .map(Some)
+        .map_err(|_| Failure(TW_ERR_INVALID_INPUT, format!("{name} is not valid UTF-8")))
+}
+
+/// Installs the Prometheus exporter (once per process). `config_json` is an
+/// `ExporterConfig` as JSON (see docs/telemetry.md), or NULL for the defaults
+/// *without* an HTTP listener — the engine serves `tw_metrics_render` itself.
+/// A second call gives `TW_ERR_STATE`.
+///
+/// # Safety
+/// `config_json` must be NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_metrics_install(config_json: *const c_char) -> tw_status {
+    guard(|| {
+        use tradewarden_core::config::{ConfigFormat, parse_config};
+        use tradewarden_metrics::{Exporter, ExporterConfig};
+        // SAFETY: forwarded caller contract.
+        let cfg: ExporterConfig = match unsafe { c_str(config_json, "config_json")? } {
+            Some(text) => parse_config(text, ConfigFormat::Json)?,
+            None => ExporterConfig {
+                listen: None,
+                ..ExporterConfig::default()
+            },
+        };
+        let mut slot = EXPORTER.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return Err(Failure(
+                TW_ERR_STATE,
+                "the metrics exporter is already installed".into(),
+            ));
+        }
+        *slot = Some(Exporter::install(&cfg)?);
+        Ok(())
+    })
+}
+
+fn render_text() -> Result<String, Failure> {
+    let slot = EXPORTER.lock().unwrap_or_else(|p| p.into_inner());
+    match slot.as_ref() {
+        Some(e) => Ok(e.render()?),
+        None => Err(Failure(
+            TW_ERR_STATE,
+            "the metrics exporter is not installed: call tw_metrics_install first".into(),
+        )),
+    }
+}
+
+/// Writes the Prometheus text exposition, NUL-terminated, into `buf` of `len`
+/// bytes and its length (without the NUL) to `written`.
+/// `TW_ERR_BUFFER_TOO_SMALL` when it does not fit (nothing is written; see
+/// `tw_metrics_render_length`), `TW_ERR_STATE` before `tw_metrics_install`.
+///
+/// # Safety
+/// `buf` must be valid for `len` writes, `written` for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_metrics_render(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> tw_status {
+    guard(|| {
+        if buf.is_null() {
+            return Err(null("buf"));
+        }
+        if written.is_null() {
+            return Err(null("written"));
+        }
+        let text = render_text()?;
+        let bytes = text.as_bytes();
+        if bytes.len() + 1 > len {
+            return Err(Failure(
+                TW_ERR_BUFFER_TOO_SMALL,
+                format!(
+                    "the exposition needs {} bytes, buffer has {len}",
+                    bytes.len() + 1
+                ),
+            ));
+        }
+        // SAFETY: buf is valid for len ≥ bytes.len() + 1 writes (checked above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
+            *buf.add(bytes.len()) = 0;
+            *written = bytes.len();
+        }
+        Ok(())
+    })
+}
+
+/// Writes the buffer size (including the NUL) the exposition needs right now.
+///
+/// # Safety
+/// `out` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_metrics_render_length(out: *mut usize) -> tw_status {
+    guard(|| {
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        let n = render_text()?.len() + 1;
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = n };
+        Ok(())
+    })
+}
+
 /// Panics inside the library on purpose: lets tests check that a panic
 /// becomes `TW_ERR_INTERNAL` and never crosses into C.
 #[unsafe(no_mangle)]

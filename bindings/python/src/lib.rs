@@ -539,6 +539,47 @@ fn core_metrics(
     })
 }
 
+/// The process-wide exporter (one recorder per process, as the `metrics` facade allows).
+static EXPORTER: Mutex<Option<tradewarden::metrics::Exporter>> = Mutex::new(None);
+
+/// Installs the Prometheus exporter from a JSON `ExporterConfig`; returns the
+/// listener's address (None without a listener).
+#[pyfunction]
+fn telemetry_install(py: Python<'_>, config_json: &str) -> PyResult<Option<String>> {
+    let text = config_json.to_string();
+    call(py, move || {
+        use tradewarden::core::config::{ConfigFormat, parse_config};
+        use tradewarden::metrics::{Exporter, ExporterConfig};
+        let cfg: ExporterConfig = parse_config(&text, ConfigFormat::Json)?;
+        let mut guard = EXPORTER.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_some() {
+            return Err(CallError::Lib(
+                ErrorKind::State,
+                "the telemetry exporter is already installed in this process".to_string(),
+            ));
+        }
+        let exporter = Exporter::install(&cfg)?;
+        let addr = exporter.local_addr().map(|a| a.to_string());
+        *guard = Some(exporter);
+        Ok(addr)
+    })
+}
+
+/// The Prometheus text exposition of every metric.
+#[pyfunction]
+fn telemetry_render(py: Python<'_>) -> PyResult<String> {
+    call(py, || {
+        let guard = EXPORTER.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(e) => Ok(e.render()?),
+            None => Err(CallError::Lib(
+                ErrorKind::State,
+                "the telemetry exporter is not installed: call tradewarden.telemetry.install() first".to_string(),
+            )),
+        }
+    })
+}
+
 /// Sums `returns` on the process's rayon pool (used by the fork test to prove
 /// the pool works in a forked child).
 #[pyfunction]
@@ -616,6 +657,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roll_pair, m)?)?;
     m.add_function(wrap_pyfunction!(summary, m)?)?;
     m.add_function(wrap_pyfunction!(core_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(telemetry_install, m)?)?;
+    m.add_function(wrap_pyfunction!(telemetry_render, m)?)?;
     m.add_function(wrap_pyfunction!(_pool_sum, m)?)?;
     m.add_function(wrap_pyfunction!(_force_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep_released, m)?)?;

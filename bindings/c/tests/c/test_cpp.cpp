@@ -33,6 +33,14 @@ int main() {
   } catch (const tradewarden::Error &e) {
     check(e.status() == TW_ERR_INVALID_INPUT, "annualization status");
   }
+  tradewarden::metrics_install();
+  check(tradewarden::metrics_render().find("tradewarden_build_info") != std::string::npos, "metrics text");
+  try {
+    tradewarden::metrics_install();
+    check(false, "second install must throw");
+  } catch (const tradewarden::Error &e) {
+    check(e.status() == TW_ERR_STATE, "second install status");
+  }
   std::printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
    under -fsanitize=address,undefined. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tradewarden.h"
@@ -93,6 +94,27 @@ int main(void) {
   size_t need = 0;
   CHECK(tw_last_error_length(&need) == TW_OK && need > sizeof tiny, "length");
   CHECK(tw_last_error_message(NULL, 10, &written) == TW_ERR_NULL_ARGUMENT, "NULL buffer");
+
+  /* telemetry: render before install is a state error; after, the exposition */
+  char small[8];
+  CHECK(tw_metrics_render(small, sizeof small, &written) == TW_ERR_STATE, "render before install");
+  CHECK(tw_metrics_install("{\"listen\": \"0.0.0.0:1\"}") == TW_ERR_INVALID_CONFIG,
+        "non-loopback listen refused: %s", last_error());
+  CHECK(strstr(last_error(), "0.0.0.0") != NULL, "names the address: %s", last_error());
+  CHECK(tw_metrics_install("{\"bogus\": 1}") == TW_ERR_INVALID_CONFIG, "unknown key: %s", last_error());
+  CHECK(tw_metrics_install(NULL) == TW_OK, "install: %s", last_error());
+  CHECK(tw_metrics_install(NULL) == TW_ERR_STATE, "second install");
+  size_t need_m = 0;
+  CHECK(tw_metrics_render_length(&need_m) == TW_OK && need_m > 10, "render length");
+  CHECK(tw_metrics_render(small, sizeof small, &written) == TW_ERR_BUFFER_TOO_SMALL, "render small buffer");
+  {
+    char *text = (char *)malloc(need_m + 4096);
+    size_t got = 0;
+    CHECK(text != NULL && tw_metrics_render(text, need_m + 4096, &got) == TW_OK, "render");
+    CHECK(text != NULL && strstr(text, "tradewarden_build_info") != NULL, "build_info in exposition");
+    CHECK(got == strlen(text), "written length");
+    free(text);
+  }
 
   /* a panic inside the library becomes a status, never undefined behaviour */
   CHECK(tw_debug_force_panic() == TW_ERR_INTERNAL, "panic");

@@ -4,12 +4,13 @@ Modules:
 
 - :mod:`tradewarden.returns` — empyrical-compatible returns analytics
   (``import tradewarden.returns as ep``);
+- :mod:`tradewarden.telemetry` — the Prometheus exporter and a prometheus_client adapter;
 - :mod:`tradewarden.errors` — the exception tree.
 """
 
 from __future__ import annotations
 
-from . import errors, returns
+from . import errors, returns, telemetry
 from ._native import __version__
 from .errors import (
     CorruptError,
@@ -27,6 +28,7 @@ __all__ = [
     "__version__",
     "errors",
     "returns",
+    "telemetry",
     "TradewardenError",
     "InvalidInputError",
     "InvalidConfigError",
