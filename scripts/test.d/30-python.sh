@@ -22,3 +22,7 @@ rm -rf "$ROOT/target/wheels"
 
 cd "$ROOT/bindings/python"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests
+
+# The side-by-side harness in quick mode (numpy/scipy peers only), so it cannot rot.
+cd "$ROOT"
+"$VENV/bin/python" benches/compare/compare.py --quick
