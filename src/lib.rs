@@ -18,3 +18,8 @@
 pub use tradewarden_core as core;
 pub use tradewarden_core::{Classify, Error, ErrorKind, NanPolicy, Period, ReturnsOptions};
 pub use tradewarden_metrics as metrics;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
