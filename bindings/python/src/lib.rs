@@ -539,6 +539,244 @@ fn core_metrics(
     })
 }
 
+fn psr_convention(s: &str) -> Result<returns::promotion::PsrConvention, CallError> {
+    use returns::promotion::PsrConvention;
+    match s {
+        "paper" => Ok(PsrConvention::Paper),
+        "variance_at_benchmark" | "jsharpe" => Ok(PsrConvention::VarianceAtBenchmark),
+        other => Err(CallError::Lib(
+            ErrorKind::InvalidInput,
+            format!("invalid convention = {other:?}: expected 'paper' or 'variance_at_benchmark'"),
+        )),
+    }
+}
+
+/// Probabilistic Sharpe ratio of `returns` against a per-period benchmark Sharpe.
+#[pyfunction]
+#[pyo3(signature = (returns, sr_benchmark=0.0, convention="paper", risk_free=0.0, nan_policy="skip"))]
+fn probabilistic_sharpe_ratio(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    sr_benchmark: f64,
+    convention: &str,
+    risk_free: f64,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts("daily", None, risk_free, 0.0, nan_policy);
+    let c = psr_convention(convention);
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        Ok(returns::promotion::probabilistic_sharpe_ratio(
+            r?,
+            sr_benchmark,
+            c?,
+            &o?,
+        )?)
+    })
+}
+
+/// Deflated Sharpe ratio of `returns` given the per-period Sharpe ratios of all trials.
+#[pyfunction]
+#[pyo3(signature = (returns, trial_sharpes, convention="paper", risk_free=0.0, nan_policy="skip"))]
+fn deflated_sharpe_ratio(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    trial_sharpes: PyReadonlyArray1<'_, f64>,
+    convention: &str,
+    risk_free: f64,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts("daily", None, risk_free, 0.0, nan_policy);
+    let c = psr_convention(convention);
+    let r = slice(&returns, "returns");
+    let t = slice(&trial_sharpes, "trial_sharpes");
+    call(py, move || {
+        Ok(returns::promotion::deflated_sharpe_ratio(r?, t?, c?, &o?)?)
+    })
+}
+
+/// Minimum track record length (observations) for the Sharpe ratio to exceed the benchmark at `alpha`.
+#[pyfunction]
+#[pyo3(signature = (returns, sr_benchmark=0.0, alpha=0.05, convention="paper", risk_free=0.0, nan_policy="skip"))]
+#[allow(clippy::too_many_arguments)]
+fn min_track_record_length(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    sr_benchmark: f64,
+    alpha: f64,
+    convention: &str,
+    risk_free: f64,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts("daily", None, risk_free, 0.0, nan_policy);
+    let c = psr_convention(convention);
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        Ok(returns::promotion::min_track_record_length(
+            r?,
+            sr_benchmark,
+            alpha,
+            c?,
+            &o?,
+        )?)
+    })
+}
+
+/// PBO by CSCV over a column-major T×N matrix (`values` of length n_rows·n_cols).
+#[pyfunction]
+fn probability_of_backtest_overfitting<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    n_rows: usize,
+    n_cols: usize,
+    n_blocks: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let v = slice(&values, "returns_matrix");
+    let res = call(py, move || {
+        let m = returns::pbo::StrategyMatrix::new(v?, n_rows, n_cols)?;
+        let p = pool()?;
+        Ok(p.install(|| returns::pbo::pbo(m, n_blocks))?)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("pbo", res.pbo)?;
+    d.set_item("logits", PyArray1::from_vec(py, res.logits))?;
+    d.set_item("mean_oos_rank", res.mean_oos_rank)?;
+    d.set_item("n_combinations", res.n_combinations)?;
+    d.set_item("n_blocks", res.n_blocks)?;
+    d.set_item("n_rows_used", res.n_rows_used)?;
+    d.set_item("winners", res.winners)?;
+    d.set_item("is_performance", PyArray1::from_vec(py, res.is_performance))?;
+    d.set_item(
+        "oos_performance",
+        PyArray1::from_vec(py, res.oos_performance),
+    )?;
+    d.set_item("prob_loss", res.prob_loss)?;
+    d.set_item(
+        "degradation",
+        (
+            res.degradation.slope,
+            res.degradation.intercept,
+            res.degradation.r_squared,
+        ),
+    )?;
+    Ok(d)
+}
+
+/// Bootstrap confidence interval of a named metric.
+#[pyfunction]
+#[pyo3(signature = (returns, metric, n_resamples, resampling, block_length, interval, confidence, seed, period="daily", annualization=None))]
+#[allow(clippy::too_many_arguments)]
+fn bootstrap_ci<'py>(
+    py: Python<'py>,
+    returns: PyReadonlyArray1<'py, f64>,
+    metric: &str,
+    n_resamples: usize,
+    resampling: &str,
+    block_length: f64,
+    interval: &str,
+    confidence: f64,
+    seed: u64,
+    period: &str,
+    annualization: Option<f64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use returns::bootstrap::{
+        self as bs, BootstrapOptions, IntervalMethod, MomentStatistic, Resampling,
+    };
+    let o = opts(period, annualization, 0.0, 0.0, "raise");
+    let r = slice(&returns, "returns");
+    let metric = metric.to_string();
+    let resampling = resampling.to_string();
+    let interval = interval.to_string();
+    let res = call(py, move || {
+        let o = o?;
+        let r = r?;
+        let resampling = match resampling.as_str() {
+            "iid" => Resampling::Iid,
+            "stationary" => Resampling::Stationary {
+                mean_block: block_length,
+            },
+            "circular" => {
+                if !(block_length >= 1.0 && block_length.fract() == 0.0) {
+                    return Err(CallError::Lib(
+                        ErrorKind::InvalidInput,
+                        format!(
+                            "invalid block_length = {block_length}: the circular bootstrap needs an integer >= 1"
+                        ),
+                    ));
+                }
+                Resampling::Circular {
+                    block_len: block_length as usize,
+                }
+            }
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "invalid method = {other:?}: expected 'iid', 'stationary' or 'circular'"
+                    ),
+                ));
+            }
+        };
+        let method = match interval.as_str() {
+            "percentile" => IntervalMethod::Percentile,
+            "bca" => IntervalMethod::Bca,
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!("invalid interval = {other:?}: expected 'percentile' or 'bca'"),
+                ));
+            }
+        };
+        let bo = BootstrapOptions {
+            resampling,
+            method,
+            n_resamples,
+            confidence,
+            seed,
+        };
+        let ann = o.period.annualization();
+        let p = pool()?;
+        let out = p.install(|| -> Result<bs::BootstrapInterval, CallError> {
+            Ok(match metric.as_str() {
+                "mean" => bs::bootstrap_moment_ci(r, MomentStatistic::Mean, &bo)?,
+                "std" => bs::bootstrap_moment_ci(r, MomentStatistic::Std, &bo)?,
+                "sharpe" => bs::bootstrap_moment_ci(r, MomentStatistic::Sharpe, &bo)?,
+                "sharpe_ratio" => bs::bootstrap_moment_ci(r, MomentStatistic::Sharpe, &bo)?.scaled(ann.sqrt())?,
+                name => {
+                    let f: fn(&[f64], &ReturnsOptions) -> tradewarden::core::Result<f64> = match name {
+                        "sortino_ratio" => returns::sortino_ratio,
+                        "max_drawdown" => returns::max_drawdown,
+                        "annual_return" | "cagr" => returns::annual_return,
+                        "annual_volatility" => returns::annual_volatility,
+                        "calmar_ratio" => returns::calmar_ratio,
+                        "downside_risk" => returns::downside_risk,
+                        "tail_ratio" => returns::tail_ratio,
+                        "win_rate" => returns::win_rate,
+                        "profit_factor" => returns::profit_factor,
+                        other => {
+                            return Err(CallError::Lib(
+                                ErrorKind::InvalidInput,
+                                format!("invalid metric = {other:?}: see tradewarden.returns.bootstrap_ci for the names"),
+                            ));
+                        }
+                    };
+                    bs::bootstrap_ci(r, |w| f(w, &o).unwrap_or(f64::NAN), &bo)?
+                }
+            })
+        })?;
+        Ok(out)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("estimate", res.estimate)?;
+    d.set_item("lower", res.lower)?;
+    d.set_item("upper", res.upper)?;
+    d.set_item("confidence", res.confidence)?;
+    d.set_item("n_resamples", res.n_resamples)?;
+    d.set_item("std_error", res.std_error)?;
+    d.set_item("seed", res.seed)?;
+    Ok(d)
+}
+
 /// The process-wide exporter (one recorder per process, as the `metrics` facade allows).
 static EXPORTER: Mutex<Option<tradewarden::metrics::Exporter>> = Mutex::new(None);
 
@@ -657,6 +895,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(roll_pair, m)?)?;
     m.add_function(wrap_pyfunction!(summary, m)?)?;
     m.add_function(wrap_pyfunction!(core_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(probabilistic_sharpe_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(deflated_sharpe_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(min_track_record_length, m)?)?;
+    m.add_function(wrap_pyfunction!(probability_of_backtest_overfitting, m)?)?;
+    m.add_function(wrap_pyfunction!(bootstrap_ci, m)?)?;
     m.add_function(wrap_pyfunction!(telemetry_install, m)?)?;
     m.add_function(wrap_pyfunction!(telemetry_render, m)?)?;
     m.add_function(wrap_pyfunction!(_pool_sum, m)?)?;

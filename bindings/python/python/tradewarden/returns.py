@@ -36,6 +36,8 @@ __all__ = [
     "roll_sharpe_ratio", "roll_sortino_ratio", "roll_max_drawdown", "roll_annual_volatility",
     "roll_annual_return", "roll_cagr", "roll_downside_risk", "roll_excess_sharpe", "roll_beta",
     "roll_up_capture", "roll_down_capture", "roll_up_down_capture",
+    "probabilistic_sharpe_ratio", "deflated_sharpe_ratio", "min_track_record_length",
+    "probability_of_backtest_overfitting", "PboResult", "bootstrap_ci", "BootstrapInterval",
 ]
 
 
@@ -367,3 +369,103 @@ def roll_down_capture(returns: Any, factor_returns: Any, window: int, **kwargs: 
 def roll_up_down_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
     """Rolling up/down capture."""
     return _roll_pair("up_down_capture", returns, factor_returns, window, **kwargs)
+
+
+# --- promotion statistics -------------------------------------------------
+
+
+def probabilistic_sharpe_ratio(returns: Any, sr_benchmark: float = 0.0, convention: str = "paper",
+                               risk_free: float = 0.0) -> float:
+    """Probability that the true per-period Sharpe exceeds ``sr_benchmark`` (Bailey & Lopez de Prado 2012).
+
+    ``convention='paper'`` evaluates the estimator's variance at the observed SR with T-1 (quantstats, ffn);
+    ``'variance_at_benchmark'`` at SR* with T (jsharpe).
+    """
+    return _native.probabilistic_sharpe_ratio(_as_1d(returns, "returns"), float(sr_benchmark), convention,
+                                              float(risk_free))
+
+
+def deflated_sharpe_ratio(returns: Any, trial_sharpes: Any, convention: str = "paper", risk_free: float = 0.0) -> float:
+    """PSR against the expected maximum Sharpe of ``len(trial_sharpes)`` trials (per-period Sharpe ratios)."""
+    return _native.deflated_sharpe_ratio(_as_1d(returns, "returns"), _as_1d(trial_sharpes, "trial_sharpes"),
+                                         convention, float(risk_free))
+
+
+def min_track_record_length(returns: Any, sr_benchmark: float = 0.0, alpha: float = 0.05, convention: str = "paper",
+                            risk_free: float = 0.0) -> float:
+    """Observations needed for the Sharpe ratio to exceed ``sr_benchmark`` at confidence 1 - alpha."""
+    return _native.min_track_record_length(_as_1d(returns, "returns"), float(sr_benchmark), float(alpha), convention,
+                                           float(risk_free))
+
+
+class PboResult:
+    """Result of :func:`probability_of_backtest_overfitting`."""
+
+    __slots__ = ("pbo", "logits", "mean_oos_rank", "n_combinations", "n_blocks", "n_rows_used", "winners",
+                 "is_performance", "oos_performance", "prob_loss", "degradation")
+
+    def __init__(self, d: "dict[str, Any]") -> None:
+        for k in self.__slots__:
+            setattr(self, k, d[k])
+
+    def __repr__(self) -> str:
+        return (f"PboResult(pbo={self.pbo:.4f}, mean_oos_rank={self.mean_oos_rank:.4f}, "
+                f"n_combinations={self.n_combinations})")
+
+
+def probability_of_backtest_overfitting(returns_matrix: Any, n_blocks: int = 16) -> PboResult:
+    """PBO by combinatorially symmetric cross-validation over a T x N matrix of strategy returns.
+
+    Rows beyond a multiple of ``n_blocks`` are dropped from the end; the metric is the per-period Sharpe ratio.
+    """
+    if hasattr(returns_matrix, "to_numpy") and not isinstance(returns_matrix, np.ndarray):
+        returns_matrix = returns_matrix.to_numpy()
+    try:
+        m = np.asarray(returns_matrix, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"returns_matrix must be numeric: {e}") from None
+    if m.ndim != 2:
+        raise InvalidInputError(f"returns_matrix must be 2-D (periods x strategies), got shape {m.shape}")
+    n_rows, n_cols = m.shape
+    values = np.ravel(m, order="F")  # column-major: no copy for a Fortran-ordered array
+    return PboResult(_native.probability_of_backtest_overfitting(np.ascontiguousarray(values), n_rows, n_cols,
+                                                                 int(n_blocks)))
+
+
+class BootstrapInterval:
+    """Result of :func:`bootstrap_ci`."""
+
+    __slots__ = ("estimate", "lower", "upper", "confidence", "n_resamples", "std_error", "seed")
+
+    def __init__(self, d: "dict[str, Any]") -> None:
+        for k in self.__slots__:
+            setattr(self, k, d[k])
+
+    def __iter__(self):
+        return iter((self.lower, self.upper))
+
+    def __repr__(self) -> str:
+        return f"BootstrapInterval(estimate={self.estimate:.6g}, lower={self.lower:.6g}, upper={self.upper:.6g})"
+
+
+def bootstrap_ci(returns: Any, metric: str = "sharpe_ratio", n_resamples: int = 1000, method: str = "stationary",
+                 confidence: float = 0.95, seed: Optional[int] = None, block_length: float = 10.0,
+                 interval: str = "percentile", period: str = "daily",
+                 annualization: Optional[float] = None) -> BootstrapInterval:
+    """Bootstrap confidence interval of a metric.
+
+    ``metric``: 'sharpe_ratio' (annualised), 'sharpe' (per period), 'mean', 'std', or any of
+    'sortino_ratio', 'max_drawdown', 'annual_return', 'annual_volatility', 'calmar_ratio',
+    'downside_risk', 'tail_ratio', 'win_rate', 'profit_factor'.
+    ``method``: 'stationary' (Politis-Romano, mean block ``block_length``, like arch's
+    StationaryBootstrap), 'circular' (blocks of ``block_length``) or 'iid'.
+    ``interval``: 'percentile' or 'bca'. ``seed=None`` draws a fresh seed (reported in the result);
+    the same seed reproduces the interval exactly, whatever the number of threads.
+    """
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbits(63)
+    return BootstrapInterval(_native.bootstrap_ci(_as_1d(returns, "returns"), metric, int(n_resamples), method,
+                                                  float(block_length), interval, float(confidence), int(seed),
+                                                  period, annualization))
