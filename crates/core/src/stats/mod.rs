@@ -5,6 +5,8 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
 
+pub mod mannwhitney;
+
 /// Ranks `x` from 1 to n, ties receiving the average of their ranks
 /// (`scipy.stats.rankdata(method="average")`). NaN is rejected.
 ///
