@@ -7,6 +7,10 @@
 //! summary with empyrical's conventions and the operations-summary keys of
 //! Market NN Plus Ultra as JSON.
 
+use tradewarden::core::returns::bootstrap::{
+    BootstrapOptions, IntervalMethod, MomentStatistic, Resampling, bootstrap_moment_ci,
+};
+use tradewarden::core::returns::promotion::{PsrConvention, probabilistic_sharpe_ratio};
 use tradewarden::core::returns::{self, Summary, SummaryOptions};
 use tradewarden::core::{NanPolicy, ReturnsOptions};
 
@@ -77,6 +81,27 @@ fn main() {
     let roll = returns::roll_sharpe_ratio(&r, 126, &strict).unwrap_or_default();
     let last = roll.last().copied().unwrap_or(f64::NAN);
     println!("\nrolling 6-month Sharpe, last value: {last:.4}");
+
+    // Is the Sharpe ratio real? Probabilistic Sharpe ratio and a bootstrap CI.
+    let psr =
+        probabilistic_sharpe_ratio(&r, 0.0, PsrConvention::Paper, &strict).unwrap_or(f64::NAN);
+    println!("probabilistic Sharpe ratio (SR* = 0): {psr:.4}");
+    let bo = BootstrapOptions {
+        resampling: Resampling::Stationary { mean_block: 10.0 },
+        method: IntervalMethod::Percentile,
+        n_resamples: 2000,
+        confidence: 0.95,
+        seed: 7,
+    };
+    match bootstrap_moment_ci(&r, MomentStatistic::Sharpe, &bo)
+        .and_then(|ci| ci.scaled(252f64.sqrt()))
+    {
+        Ok(ci) => println!(
+            "annualised Sharpe {:.3}, 95% stationary-bootstrap CI [{:.3}, {:.3}]",
+            ci.estimate, ci.lower, ci.upper
+        ),
+        Err(e) => eprintln!("bootstrap: {e}"),
+    }
     match serde_json::to_string_pretty(&summary) {
         Ok(json) => println!("\nfull summary (JSON):\n{json}"),
         Err(e) => eprintln!("error: {e}"),
