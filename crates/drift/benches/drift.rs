@@ -1,0 +1,140 @@
+//! Criterion benches of tradewarden-drift (see docs/performance.md, "Drift").
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::hint::black_box;
+use tradewarden_core::NanPolicy;
+use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp};
+use tradewarden_drift::profile::{FeatureProfile, Profile};
+use tradewarden_drift::profile::{NumericProfile, ProfileOptions};
+use tradewarden_drift::psi::PsiMode;
+use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+
+fn normals(n: usize, shift: f64, seed: u64) -> Vec<f64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            let u: f64 = rng.random::<f64>().max(1e-300);
+            let v: f64 = rng.random();
+            shift + (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+        })
+        .collect()
+}
+
+fn bench_ks(c: &mut Criterion) {
+    let a = normals(1_000_000, 0.0, 1);
+    let b = normals(1_000_000, 0.01, 2);
+    c.bench_function("ks_2samp 1M vs 1M (auto, two-sided, with p-value)", |bch| {
+        bch.iter(|| {
+            ks_2samp(
+                black_box(&a),
+                black_box(&b),
+                Alternative::TwoSided,
+                KsMethod::Auto,
+                NanPolicy::Error,
+            )
+        })
+    });
+}
+
+fn bench_psi(c: &mut Criterion) {
+    let r = normals(1_000_000, 0.0, 3);
+    let cur = normals(1_000_000, 0.05, 4);
+    let frozen = NumericProfile::fit(&r, &ProfileOptions::default()).unwrap();
+    c.bench_function("psi 1M values vs frozen decile profile", |b| {
+        b.iter(|| frozen.psi(black_box(&cur), PsiMode::default()))
+    });
+    let light = ProfileOptions {
+        keep_reference: false,
+        ..Default::default()
+    };
+    c.bench_function(
+        "profile fit (deciles, no stored reference) + psi, 1M + 1M",
+        |b| {
+            b.iter(|| {
+                let p = NumericProfile::fit(black_box(&r), &light).unwrap();
+                p.psi(black_box(&cur), PsiMode::default())
+            })
+        },
+    );
+    c.bench_function(
+        "profile fit (deciles, stored reference) + psi, 1M + 1M",
+        |b| {
+            b.iter(|| {
+                let p = NumericProfile::fit(black_box(&r), &ProfileOptions::default()).unwrap();
+                p.psi(black_box(&cur), PsiMode::default())
+            })
+        },
+    );
+}
+
+fn bench_ks_no_drift(c: &mut Criterion) {
+    let a = normals(1_000_000, 0.0, 5);
+    let b = normals(1_000_000, 0.0, 6);
+    c.bench_function(
+        "ks_2samp 1M vs 1M, same distribution (auto, two-sided)",
+        |bch| {
+            bch.iter(|| {
+                ks_2samp(
+                    black_box(&a),
+                    black_box(&b),
+                    Alternative::TwoSided,
+                    KsMethod::Auto,
+                    NanPolicy::Error,
+                )
+            })
+        },
+    );
+}
+
+fn bench_report(c: &mut Criterion) {
+    let (nf, rows) = (50usize, 200_000usize);
+    let reference: Vec<Vec<f64>> = (0..nf)
+        .map(|i| normals(rows, 0.0, 100 + i as u64))
+        .collect();
+    let current: Vec<Vec<f64>> = (0..nf)
+        .map(|i| normals(rows, if i % 5 == 0 { 0.1 } else { 0.0 }, 900 + i as u64))
+        .collect();
+    let names: Vec<String> = (0..nf).map(|i| format!("f{i}")).collect();
+    let mut profile = Profile::new();
+    for (n, r) in names.iter().zip(&reference) {
+        profile.insert(
+            n.clone(),
+            FeatureProfile::Numeric(NumericProfile::fit(r, &ProfileOptions::default()).unwrap()),
+        );
+    }
+    let cur: Vec<(&str, FeatureData<'_>)> = names
+        .iter()
+        .zip(&current)
+        .map(|(n, v)| (n.as_str(), FeatureData::Numeric(v)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    g.bench_function(
+        "50 features x 200k rows, KS+PSI+JS vs frozen profile, 2 threads",
+        |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    DriftReport::compute(&profile, black_box(&cur), &ReportOptions::default())
+                        .unwrap()
+                })
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_ks,
+    bench_ks_no_drift,
+    bench_psi,
+    bench_report
+);
+criterion_main!(benches);

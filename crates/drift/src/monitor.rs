@@ -1,0 +1,363 @@
+//! Live monitoring: a rolling window per feature scored incrementally
+//! against a frozen profile, and prediction-quality drift.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::profile::{FeatureProfile, Profile};
+use crate::report::{Severity, SeverityBands};
+use crate::telemetry;
+
+/// Options of a [`LiveMonitor`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveMonitorOptions {
+    /// Rolling window length per feature (values).
+    pub window: usize,
+    /// Minimum values in the window before a score is produced.
+    pub min_values: usize,
+    /// ε floor of bin fractions in PSI.
+    pub psi_epsilon: f64,
+    /// PSI drift threshold.
+    pub psi_threshold: f64,
+    /// PSI severity bands.
+    pub bands: SeverityBands,
+    /// Metric namespace prefix.
+    pub prefix: String,
+}
+
+impl Default for LiveMonitorOptions {
+    fn default() -> Self {
+        LiveMonitorOptions {
+            window: 10_000,
+            min_values: 500,
+            psi_epsilon: crate::psi::DEFAULT_PSI_EPSILON,
+            psi_threshold: 0.2,
+            bands: SeverityBands::AUTOTRADER_PSI,
+            prefix: telemetry::DEFAULT_PREFIX.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Window {
+    edges: Vec<f64>,
+    reference: Vec<u64>,
+    bins: VecDeque<u16>,
+    counts: Vec<u64>,
+}
+
+/// A live score of one feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveScore {
+    /// Feature.
+    pub feature: String,
+    /// PSI of the window against the profile.
+    pub psi: f64,
+    /// Values in the window.
+    pub n: usize,
+    /// PSI > threshold.
+    pub drift: bool,
+    /// Severity from the bands.
+    pub severity: Severity,
+}
+
+/// Rolling-window PSI monitor over the numeric features of a frozen profile.
+/// Each pushed value updates its bin count in O(log bins); evicted values are
+/// subtracted, so scoring is O(bins).
+///
+/// ```
+/// use tradewarden_drift::monitor::{LiveMonitor, LiveMonitorOptions};
+/// use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+/// let r: Vec<f64> = (0..1000).map(|i| i as f64).collect();
+/// let mut p = Profile::new();
+/// p.insert("x", FeatureProfile::Numeric(NumericProfile::fit(&r, &ProfileOptions::default()).unwrap()));
+/// let opts = LiveMonitorOptions { window: 1000, min_values: 10, ..Default::default() };
+/// let mut m = LiveMonitor::new(&p, opts).unwrap();
+/// m.push("x", &r).unwrap();
+/// assert_eq!(m.score("x").unwrap().unwrap().psi, 0.0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LiveMonitor {
+    options: LiveMonitorOptions,
+    windows: BTreeMap<String, Window>,
+}
+
+impl LiveMonitor {
+    /// Builds a monitor for every binned numeric feature of `profile`.
+    pub fn new(profile: &Profile, options: LiveMonitorOptions) -> Result<Self> {
+        if options.window == 0 {
+            return Err(Error::invalid("window", 0, "must be ≥ 1"));
+        }
+        if options.min_values == 0 || options.min_values > options.window {
+            return Err(Error::invalid(
+                "min_values",
+                options.min_values,
+                "must be in 1..=window",
+            ));
+        }
+        if !(options.psi_epsilon > 0.0 && options.psi_epsilon < 1.0) {
+            return Err(Error::invalid(
+                "psi_epsilon",
+                options.psi_epsilon,
+                "must be in (0, 1)",
+            ));
+        }
+        let mut windows = BTreeMap::new();
+        for (name, f) in &profile.features {
+            if let FeatureProfile::Numeric(p) = f {
+                if p.edges.is_empty() || p.counts.len() > usize::from(u16::MAX) {
+                    continue;
+                }
+                windows.insert(
+                    name.clone(),
+                    Window {
+                        edges: p.edges.clone(),
+                        reference: p.counts.clone(),
+                        bins: VecDeque::with_capacity(options.window),
+                        counts: vec![0; p.counts.len()],
+                    },
+                );
+            }
+        }
+        Ok(LiveMonitor { options, windows })
+    }
+
+    /// Appends values to a feature's window (NaN/±inf rejected, nothing added).
+    pub fn push(&mut self, feature: &str, values: &[f64]) -> Result<()> {
+        crate::sample::check_finite("values", values)?;
+        let window = self.options.window;
+        let w = self
+            .windows
+            .get_mut(feature)
+            .ok_or_else(|| Error::UnknownFeature {
+                param: "feature",
+                name: feature.to_string(),
+            })?;
+        let inner = &w.edges[1..w.edges.len() - 1];
+        for &v in values {
+            let b = inner.partition_point(|&e| e <= v);
+            w.counts[b] += 1;
+            w.bins.push_back(b as u16);
+            if w.bins.len() > window
+                && let Some(old) = w.bins.pop_front()
+            {
+                w.counts[usize::from(old)] -= 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Scores one feature; `None` until the window holds `min_values`.
+    pub fn score(&self, feature: &str) -> Result<Option<LiveScore>> {
+        let w = self
+            .windows
+            .get(feature)
+            .ok_or_else(|| Error::UnknownFeature {
+                param: "feature",
+                name: feature.to_string(),
+            })?;
+        if w.bins.len() < self.options.min_values {
+            return Ok(None);
+        }
+        let psi = crate::psi::psi_from_counts(&w.reference, &w.counts, self.options.psi_epsilon)?;
+        Ok(Some(LiveScore {
+            feature: feature.to_string(),
+            psi,
+            n: w.bins.len(),
+            drift: psi > self.options.psi_threshold,
+            severity: self.options.bands.classify(psi),
+        }))
+    }
+
+    /// Scores every feature with enough values and emits
+    /// `drift_score{feature,method="psi"}` and, for drifted features,
+    /// `drift_detections_total{metric_type="psi",severity}` through `metrics`.
+    pub fn score_and_emit(&self) -> Result<Vec<LiveScore>> {
+        let score_name = telemetry::full_name(&self.options.prefix, telemetry::DRIFT_SCORE);
+        let det_name =
+            telemetry::full_name(&self.options.prefix, telemetry::DRIFT_DETECTIONS_TOTAL);
+        let mut out = Vec::new();
+        for name in self.windows.keys() {
+            if let Some(s) = self.score(name)? {
+                metrics::gauge!(score_name.clone(), telemetry::labels::FEATURE => name.clone(), telemetry::labels::METHOD => "psi").set(s.psi);
+                if s.drift {
+                    metrics::counter!(det_name.clone(), telemetry::labels::METRIC_TYPE => "psi", telemetry::labels::SEVERITY => s.severity.as_str()).increment(1);
+                }
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Prediction-quality metrics over matched (prediction, actual) pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PredictionQuality {
+    /// Matched pairs.
+    pub n: usize,
+    /// Mean absolute error.
+    pub mae: f64,
+    /// Mean absolute percentage error in **percent**, denominator |actual| clipped at 1e-6.
+    pub mape_pct: f64,
+    /// Root mean squared error.
+    pub rmse: f64,
+    /// Percent of consecutive steps where prediction and actual move in the same
+    /// direction (sign of the first difference); NaN with fewer than 2 pairs.
+    pub directional_accuracy_pct: f64,
+}
+
+/// Matches each prediction to the actual with the nearest timestamp within
+/// `tolerance` seconds (pandas `merge_asof(direction="nearest")`; on a tie the
+/// earlier actual wins). Timestamps must be sorted ascending. Returns
+/// (prediction, actual) pairs for matched predictions.
+pub fn match_nearest(
+    pred_ts: &[f64],
+    pred: &[f64],
+    actual_ts: &[f64],
+    actual: &[f64],
+    tolerance: f64,
+) -> Result<Vec<(f64, f64)>> {
+    if pred_ts.len() != pred.len() {
+        return Err(Error::invalid(
+            "pred",
+            format!("length {}", pred.len()),
+            "must match pred_ts",
+        ));
+    }
+    if actual_ts.len() != actual.len() {
+        return Err(Error::invalid(
+            "actual",
+            format!("length {}", actual.len()),
+            "must match actual_ts",
+        ));
+    }
+    if !(tolerance >= 0.0) {
+        return Err(Error::invalid("tolerance", tolerance, "must be ≥ 0"));
+    }
+    for (param, s) in [
+        ("pred_ts", pred_ts),
+        ("pred", pred),
+        ("actual_ts", actual_ts),
+        ("actual", actual),
+    ] {
+        crate::sample::check_finite(param, s)?;
+    }
+    for (param, s) in [("pred_ts", pred_ts), ("actual_ts", actual_ts)] {
+        if let Some(i) = s.windows(2).position(|w| w[1] < w[0]) {
+            return Err(Error::invalid(
+                param,
+                format!("{param}[{}] = {}", i + 1, s[i + 1]),
+                "timestamps must be sorted ascending",
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    let mut j = 0usize;
+    for (&t, &p) in pred_ts.iter().zip(pred) {
+        while j + 1 < actual_ts.len() && actual_ts[j + 1] <= t {
+            j += 1;
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for k in [j, j + 1] {
+            if let Some(&ta) = actual_ts.get(k) {
+                let d = (ta - t).abs();
+                if d <= tolerance && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, k));
+                }
+            }
+        }
+        if let Some((_, k)) = best {
+            out.push((p, actual[k]));
+        }
+    }
+    Ok(out)
+}
+
+/// MAE, MAPE (%), RMSE and directional accuracy (%) of matched pairs.
+pub fn prediction_quality(pairs: &[(f64, f64)]) -> Result<PredictionQuality> {
+    if pairs.is_empty() {
+        return Err(Error::TooFewValues {
+            param: "pairs",
+            actual: 0,
+            min: 1,
+        });
+    }
+    let n = pairs.len() as f64;
+    let mae = pairs.iter().map(|(p, a)| (p - a).abs()).sum::<f64>() / n;
+    let mape = pairs
+        .iter()
+        .map(|(p, a)| (p - a).abs() / a.abs().max(1e-6))
+        .sum::<f64>()
+        / n
+        * 100.0;
+    let rmse = (pairs.iter().map(|(p, a)| (p - a) * (p - a)).sum::<f64>() / n).sqrt();
+    let dir = if pairs.len() < 2 {
+        f64::NAN
+    } else {
+        let hits = pairs
+            .windows(2)
+            .filter(|w| (w[1].0 - w[0].0).signum() == (w[1].1 - w[0].1).signum())
+            .count();
+        hits as f64 / (pairs.len() - 1) as f64 * 100.0
+    };
+    Ok(PredictionQuality {
+        n: pairs.len(),
+        mae,
+        mape_pct: mape,
+        rmse,
+        directional_accuracy_pct: dir,
+    })
+}
+
+/// Default alert threshold of [`prediction_drift_score`].
+pub const PREDICTION_DRIFT_ALERT: f64 = 0.20;
+
+/// drift_score = clamp((mean recent RMSE − training RMSE)/training RMSE, 0, 1).
+pub fn prediction_drift_score(recent_rmse: &[f64], training_rmse: f64) -> Result<f64> {
+    if !(training_rmse > 0.0 && training_rmse.is_finite()) {
+        return Err(Error::invalid(
+            "training_rmse",
+            training_rmse,
+            "must be finite and > 0",
+        ));
+    }
+    if recent_rmse.is_empty() {
+        return Err(Error::TooFewValues {
+            param: "recent_rmse",
+            actual: 0,
+            min: 1,
+        });
+    }
+    crate::sample::check_finite("recent_rmse", recent_rmse)?;
+    let mean = recent_rmse.iter().sum::<f64>() / recent_rmse.len() as f64;
+    Ok(((mean - training_rmse) / training_rmse).clamp(0.0, 1.0))
+}
+
+/// Sets `prediction_quality_metric{symbol,timeframe,metric}` for mae, mape,
+/// directional_accuracy and drift_score.
+pub fn emit_prediction_quality(
+    prefix: &str,
+    symbol: &str,
+    timeframe: &str,
+    q: &PredictionQuality,
+    drift_score: f64,
+) {
+    let name = telemetry::full_name(prefix, telemetry::PREDICTION_QUALITY_METRIC);
+    for (metric, v) in [
+        ("mae", q.mae),
+        ("mape", q.mape_pct),
+        ("directional_accuracy", q.directional_accuracy_pct),
+        ("drift_score", drift_score),
+    ] {
+        metrics::gauge!(
+            name.clone(),
+            telemetry::labels::SYMBOL => symbol.to_string(),
+            telemetry::labels::TIMEFRAME => timeframe.to_string(),
+            telemetry::labels::METRIC => metric
+        )
+        .set(v);
+    }
+}

@@ -1,0 +1,835 @@
+//! Reference profiles: fitted once per feature from reference data, frozen,
+//! persisted (JSON and a compact binary form), merged across partitions, and
+//! scored against current data (PSI, KS, Jensen–Shannon, Wasserstein, χ²).
+//!
+//! A numeric profile keeps the **sorted reference** (8 bytes per value) so
+//! that KS, Wasserstein and the Evidently-compatible PSI are exact; no
+//! quantile sketch is used. Set `keep_reference = false` to store only bins
+//! and moments (then KS/Wasserstein/Evidently-PSI return an error).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tradewarden_core::NanPolicy;
+
+use crate::error::{Error, Result};
+use crate::ks::{Alternative, KsMethod, KsResult, ks_2samp_sorted};
+use crate::psi::{PsiMode, histogram_sorted, psi_evidently_sorted, psi_from_counts, sturges_edges};
+use crate::sample::prepare_sorted;
+
+/// Version of the persisted profile format (JSON field `format_version`, binary header).
+pub const PROFILE_FORMAT_VERSION: u32 = 1;
+
+/// How a numeric feature is binned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum BinStrategy {
+    /// Reference quantiles at k/bins (numpy linear interpolation), outer edges ±inf;
+    /// duplicate edges (ties) are merged. Default: deciles (`bins = 10`).
+    Quantile {
+        /// Number of bins (≥ 2).
+        bins: usize,
+    },
+    /// `bins` equal-width bins over [min, max] of the reference, outer edges ±inf.
+    EqualWidth {
+        /// Number of bins (≥ 2).
+        bins: usize,
+    },
+    /// Sturges bins on reference ∪ current at scoring time (as Evidently);
+    /// needs the stored reference.
+    Sturges,
+    /// Explicit strictly increasing edges; −inf/+inf are added at the ends when
+    /// missing, so no value is ever dropped.
+    Explicit {
+        /// The edges.
+        #[serde(with = "edges_serde")]
+        edges: Vec<f64>,
+    },
+}
+
+impl Default for BinStrategy {
+    fn default() -> Self {
+        BinStrategy::Quantile { bins: 10 }
+    }
+}
+
+/// Fit parameters of a profile (stored inside it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfileOptions {
+    /// Bin strategy of numeric features.
+    pub bins: BinStrategy,
+    /// NaN/±inf handling when fitting and scoring (default: error).
+    pub nan_policy: NanPolicy,
+    /// Keep the sorted reference (needed for KS, Wasserstein, Sturges/Evidently PSI).
+    pub keep_reference: bool,
+}
+
+impl Default for ProfileOptions {
+    fn default() -> Self {
+        ProfileOptions {
+            bins: BinStrategy::default(),
+            nan_policy: NanPolicy::Error,
+            keep_reference: true,
+        }
+    }
+}
+
+/// Profile of one numeric feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumericProfile {
+    /// Fit parameters.
+    pub options: ProfileOptions,
+    /// Bin edges including the ±inf outer edges (empty for Sturges).
+    #[serde(with = "edges_serde")]
+    pub edges: Vec<f64>,
+    /// Reference count per bin (len = edges.len() − 1).
+    pub counts: Vec<u64>,
+    /// Number of finite values.
+    pub count: u64,
+    /// Number of NaN/±inf values skipped (NanPolicy::Skip).
+    pub nan_count: u64,
+    /// Minimum.
+    pub min: f64,
+    /// Maximum.
+    pub max: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Sum of squared deviations from the mean (M2; variance = m2/(count − ddof)).
+    pub m2: f64,
+    /// Sorted reference values (empty when `keep_reference` is false).
+    pub reference: Vec<f64>,
+}
+
+/// Bins values into `edges` (bins [eᵢ, eᵢ₊₁)) and returns counts and
+/// whether every value was finite; `edges` starts with −inf and ends with +inf.
+///
+/// Up to 32 inner edges: count #{v ≥ e} per inner edge (a branch-free,
+/// vectorisable reduction over L1-sized blocks, no scatter), then take
+/// differences; more edges: binary search per value.
+fn bin_counts_checked(values: &[f64], edges: &[f64]) -> (Vec<u64>, bool) {
+    const BLOCK: usize = 2048;
+    let inner = &edges[1..edges.len() - 1];
+    let nb = edges.len() - 1;
+    let mut counts = vec![0u64; nb];
+    let mut finite = true;
+    if inner.len() <= 32 {
+        let mut ge = vec![0u64; inner.len()];
+        for block in values.chunks(BLOCK) {
+            for (g, &e) in ge.iter_mut().zip(inner) {
+                let mut c = 0u32;
+                for &v in block {
+                    c += u32::from(v >= e);
+                }
+                *g += u64::from(c);
+            }
+            let mut ok = true;
+            for &v in block {
+                ok &= v.is_finite();
+            }
+            finite &= ok;
+        }
+        let mut prev = values.len() as u64;
+        for (k, &g) in ge.iter().enumerate() {
+            counts[k] = prev - g;
+            prev = g;
+        }
+        counts[nb - 1] = prev;
+    } else {
+        for &v in values {
+            finite &= v.is_finite();
+            counts[inner.partition_point(|&e| e <= v)] += 1;
+        }
+    }
+    (counts, finite)
+}
+
+fn bin_counts(values: &[f64], edges: &[f64]) -> Vec<u64> {
+    bin_counts_checked(values, edges).0
+}
+
+fn check_bins(bins: usize) -> Result<()> {
+    if bins < 2 {
+        return Err(Error::invalid("bins", bins, "at least 2 bins required"));
+    }
+    Ok(())
+}
+
+fn validate_explicit(edges: &[f64]) -> Result<Vec<f64>> {
+    for (i, &e) in edges.iter().enumerate() {
+        if e.is_nan() {
+            return Err(Error::invalid(
+                "edges",
+                format!("edges[{i}] = NaN"),
+                "must not be NaN",
+            ));
+        }
+        if i > 0 && e <= edges[i - 1] {
+            return Err(Error::invalid(
+                "edges",
+                format!("edges[{i}] = {e}"),
+                "must be strictly increasing",
+            ));
+        }
+    }
+    let mut v = edges.to_vec();
+    if v.first() != Some(&f64::NEG_INFINITY) {
+        v.insert(0, f64::NEG_INFINITY);
+    }
+    if v.last() != Some(&f64::INFINITY) {
+        v.push(f64::INFINITY);
+    }
+    if v.len() < 3 {
+        return Err(Error::invalid(
+            "edges",
+            format!("{} edges", edges.len()),
+            "at least 2 bins required",
+        ));
+    }
+    Ok(v)
+}
+
+impl NumericProfile {
+    /// Fits a profile from reference values.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{NumericProfile, ProfileOptions};
+    /// let reference: Vec<f64> = (0..1000).map(|i| i as f64).collect();
+    /// let p = NumericProfile::fit(&reference, &ProfileOptions::default()).unwrap();
+    /// assert_eq!(p.counts.len(), 10);
+    /// assert_eq!(p.psi(&reference, Default::default()).unwrap(), 0.0);
+    /// ```
+    pub fn fit(values: &[f64], options: &ProfileOptions) -> Result<Self> {
+        let sorted = match prepare_sorted("reference", values, options.nan_policy)? {
+            Some(s) => s,
+            None => {
+                // Propagate makes no sense for a frozen profile: a NaN is an error.
+                let index = values.iter().position(|v| v.is_nan()).unwrap_or(0);
+                return Err(Error::NonFinite {
+                    param: "reference",
+                    index,
+                    value: f64::NAN,
+                });
+            }
+        };
+        Self::fit_sorted(sorted, (values.len()) as u64, options)
+    }
+
+    fn fit_sorted(sorted: Vec<f64>, total: u64, options: &ProfileOptions) -> Result<Self> {
+        let n = sorted.len();
+        if n < 2 {
+            return Err(Error::TooFewValues {
+                param: "reference",
+                actual: n,
+                min: 2,
+            });
+        }
+        let (min, max) = (sorted[0], sorted[n - 1]);
+        let edges = match &options.bins {
+            BinStrategy::Quantile { bins } => {
+                check_bins(*bins)?;
+                if min == max {
+                    return Err(Error::Degenerate {
+                        param: "reference",
+                        reason: "constant feature: quantile bin edges collapse",
+                    });
+                }
+                let mut e = vec![f64::NEG_INFINITY];
+                for k in 1..*bins {
+                    let q =
+                        tradewarden_core::stats::quantile_sorted(&sorted, k as f64 / *bins as f64);
+                    if e.last() != Some(&q) {
+                        e.push(q);
+                    }
+                }
+                e.push(f64::INFINITY);
+                e
+            }
+            BinStrategy::EqualWidth { bins } => {
+                check_bins(*bins)?;
+                if min == max {
+                    return Err(Error::Degenerate {
+                        param: "reference",
+                        reason: "constant feature: equal-width bins need max > min",
+                    });
+                }
+                let w = (max - min) / *bins as f64;
+                let mut e = vec![f64::NEG_INFINITY];
+                e.extend((1..*bins).map(|k| min + k as f64 * w));
+                e.push(f64::INFINITY);
+                e
+            }
+            BinStrategy::Sturges => {
+                if !options.keep_reference {
+                    return Err(Error::invalid(
+                        "keep_reference",
+                        false,
+                        "Sturges bins need the stored reference",
+                    ));
+                }
+                Vec::new()
+            }
+            BinStrategy::Explicit { edges } => validate_explicit(edges)?,
+        };
+        let counts = if edges.is_empty() {
+            Vec::new()
+        } else {
+            bin_counts(&sorted, &edges)
+        };
+        let nf = n as f64;
+        let mean = sorted.iter().sum::<f64>() / nf;
+        let m2 = sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+        Ok(NumericProfile {
+            options: options.clone(),
+            edges,
+            counts,
+            count: n as u64,
+            nan_count: total - n as u64,
+            min,
+            max,
+            mean,
+            m2,
+            reference: if options.keep_reference {
+                sorted
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// Sample variance with `ddof` (1 = unbiased).
+    pub fn variance(&self, ddof: u64) -> f64 {
+        if self.count <= ddof {
+            f64::NAN
+        } else {
+            self.m2 / (self.count - ddof) as f64
+        }
+    }
+
+    fn current_checked(&self, current: &[f64]) -> Result<Vec<f64>> {
+        let v: Vec<f64> = match self.options.nan_policy {
+            NanPolicy::Skip => current.iter().copied().filter(|v| v.is_finite()).collect(),
+            _ => {
+                crate::sample::check_finite("current", current)?;
+                current.to_vec()
+            }
+        };
+        if v.is_empty() {
+            return Err(Error::TooFewValues {
+                param: "current",
+                actual: 0,
+                min: 1,
+            });
+        }
+        Ok(v)
+    }
+
+    /// Counts of `current` in this profile's bins (not for Sturges).
+    pub fn histogram(&self, current: &[f64]) -> Result<Vec<u64>> {
+        if self.edges.is_empty() {
+            return Err(Error::invalid(
+                "bins",
+                "sturges",
+                "bins depend on the current sample; use psi()",
+            ));
+        }
+        if self.options.nan_policy == NanPolicy::Skip {
+            let v = self.current_checked(current)?;
+            return Ok(bin_counts(&v, &self.edges));
+        }
+        crate::sample::check_finite("current", current)?;
+        if current.is_empty() {
+            return Err(Error::TooFewValues {
+                param: "current",
+                actual: 0,
+                min: 1,
+            });
+        }
+        Ok(bin_counts(current, &self.edges))
+    }
+
+    fn reference(&self) -> Result<&[f64]> {
+        if self.reference.is_empty() {
+            return Err(Error::invalid(
+                "keep_reference",
+                false,
+                "this statistic needs the stored reference",
+            ));
+        }
+        Ok(&self.reference)
+    }
+
+    /// Counts of an already sorted, finite `current` in this profile's bins
+    /// (O(bins·log n)); not for Sturges.
+    pub fn histogram_of_sorted(&self, sorted: &[f64]) -> Result<Vec<u64>> {
+        if self.edges.is_empty() {
+            return Err(Error::invalid(
+                "bins",
+                "sturges",
+                "bins depend on the current sample; use psi()",
+            ));
+        }
+        let k = self.edges.len() - 1;
+        let mut out = Vec::with_capacity(k);
+        let mut prev = 0usize;
+        for (i, &e) in self.edges.iter().enumerate().skip(1) {
+            let pos = if i == k {
+                sorted.len()
+            } else {
+                sorted.partition_point(|&v| v < e)
+            };
+            out.push((pos - prev) as u64);
+            prev = pos;
+        }
+        Ok(out)
+    }
+
+    /// KS, PSI and (when binned) Jensen–Shannon of a sorted, finite `current`
+    /// in one go: the sample is sorted once and every statistic derived from it.
+    pub fn score_sorted(
+        &self,
+        sorted: &[f64],
+        mode: PsiMode,
+    ) -> Result<(KsResult, f64, Option<f64>)> {
+        if sorted.is_empty() {
+            return Err(Error::TooFewValues {
+                param: "current",
+                actual: 0,
+                min: 1,
+            });
+        }
+        let r = self.reference()?;
+        let ks = ks_2samp_sorted(r, sorted, Alternative::TwoSided, KsMethod::Auto)?;
+        let (psi, js) = match (mode, self.edges.is_empty()) {
+            (PsiMode::Evidently, _) => (psi_evidently_sorted(r, sorted), None),
+            (PsiMode::Standard { epsilon }, true) => {
+                let edges = sturges_edges(r, sorted);
+                let psi = psi_from_counts(
+                    &histogram_sorted(r, &edges),
+                    &histogram_sorted(sorted, &edges),
+                    epsilon,
+                )?;
+                (psi, None)
+            }
+            (PsiMode::Standard { epsilon }, false) => {
+                let h = self.histogram_of_sorted(sorted)?;
+                let psi = psi_from_counts(&self.counts, &h, epsilon)?;
+                let p: Vec<f64> = self.counts.iter().map(|&c| c as f64).collect();
+                let q: Vec<f64> = h.iter().map(|&c| c as f64).collect();
+                (psi, Some(crate::distance::jensenshannon(&p, &q, None)?))
+            }
+        };
+        Ok((ks, psi, js))
+    }
+
+    /// Sorts `current` under this profile's NaN policy (NaN/±inf rejected
+    /// unless the policy is `Skip`).
+    pub fn prepare_current(&self, current: &[f64]) -> Result<Vec<f64>> {
+        let mut c = self.current_checked(current)?;
+        crate::sample::sort_f64(&mut c);
+        Ok(c)
+    }
+
+    /// PSI of `current` against this profile.
+    pub fn psi(&self, current: &[f64], mode: PsiMode) -> Result<f64> {
+        match mode {
+            PsiMode::Standard { epsilon } => {
+                if self.edges.is_empty() {
+                    let r = self.reference()?;
+                    let mut c = self.current_checked(current)?;
+                    crate::sample::sort_f64(&mut c);
+                    let edges = sturges_edges(r, &c);
+                    return psi_from_counts(
+                        &histogram_sorted(r, &edges),
+                        &histogram_sorted(&c, &edges),
+                        epsilon,
+                    );
+                }
+                let h = self.histogram(current)?;
+                psi_from_counts(&self.counts, &h, epsilon)
+            }
+            PsiMode::Evidently => {
+                let r = self.reference()?;
+                let mut c = self.current_checked(current)?;
+                crate::sample::sort_f64(&mut c);
+                Ok(psi_evidently_sorted(r, &c))
+            }
+        }
+    }
+
+    /// Two-sample KS of the stored reference (data1) against `current` (data2).
+    pub fn ks(
+        &self,
+        current: &[f64],
+        alternative: Alternative,
+        method: KsMethod,
+    ) -> Result<KsResult> {
+        let r = self.reference()?;
+        let mut c = self.current_checked(current)?;
+        crate::sample::sort_f64(&mut c);
+        ks_2samp_sorted(r, &c, alternative, method)
+    }
+
+    /// Jensen–Shannon distance between reference and current bin frequencies
+    /// (`base = None`: natural log).
+    pub fn jensenshannon(&self, current: &[f64], base: Option<f64>) -> Result<f64> {
+        let h = self.histogram(current)?;
+        let p: Vec<f64> = self.counts.iter().map(|&c| c as f64).collect();
+        let q: Vec<f64> = h.iter().map(|&c| c as f64).collect();
+        crate::distance::jensenshannon(&p, &q, base)
+    }
+
+    /// Wasserstein-1 distance between the stored reference and `current`.
+    pub fn wasserstein(&self, current: &[f64]) -> Result<f64> {
+        let r = self.reference()?;
+        let mut c = self.current_checked(current)?;
+        crate::sample::sort_f64(&mut c);
+        Ok(crate::distance::wasserstein_sorted(r, &c))
+    }
+
+    /// Merges a profile fitted on another partition. Counts, min/max, NaN
+    /// count and moments (Chan et al.) merge exactly; the sorted references
+    /// are merged exactly. Requires identical options and edges; quantile
+    /// edges are those of the first partition, so fit partitions with
+    /// `BinStrategy::Explicit` edges (e.g. from a first fit) to merge.
+    pub fn merge(&mut self, other: &NumericProfile) -> Result<()> {
+        if self.options != other.options {
+            return Err(Error::Merge {
+                reason: "profiles were fitted with different options".into(),
+            });
+        }
+        if self.edges.len() != other.edges.len()
+            || self
+                .edges
+                .iter()
+                .zip(&other.edges)
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            return Err(Error::Merge {
+                reason: format!("bin edges differ ({:?} vs {:?})", self.edges, other.edges),
+            });
+        }
+        let (na, nb) = (self.count as f64, other.count as f64);
+        let n = na + nb;
+        let delta = other.mean - self.mean;
+        self.m2 += other.m2 + delta * delta * na * nb / n;
+        self.mean += delta * nb / n;
+        self.count += other.count;
+        self.nan_count += other.nan_count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        if self.options.keep_reference {
+            let mut merged = Vec::with_capacity(self.reference.len() + other.reference.len());
+            let (a, b) = (&self.reference, &other.reference);
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() && j < b.len() {
+                if a[i] <= b[j] {
+                    merged.push(a[i]);
+                    i += 1;
+                } else {
+                    merged.push(b[j]);
+                    j += 1;
+                }
+            }
+            merged.extend_from_slice(&a[i..]);
+            merged.extend_from_slice(&b[j..]);
+            self.reference = merged;
+        }
+        Ok(())
+    }
+}
+
+/// Profile of one categorical feature: category frequencies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoricalProfile {
+    /// Count per category.
+    pub counts: BTreeMap<String, u64>,
+    /// Number of non-missing values.
+    pub count: u64,
+    /// Number of missing values (`None`).
+    pub missing: u64,
+}
+
+impl CategoricalProfile {
+    /// Fits category frequencies (`None` = missing). Needs ≥ 1 non-missing value.
+    pub fn fit(values: &[Option<&str>]) -> Result<Self> {
+        let mut counts = BTreeMap::new();
+        let mut missing = 0;
+        for v in values {
+            match v {
+                Some(s) => *counts.entry((*s).to_string()).or_insert(0u64) += 1,
+                None => missing += 1,
+            }
+        }
+        let count = values.len() as u64 - missing;
+        if count == 0 {
+            return Err(Error::TooFewValues {
+                param: "reference",
+                actual: 0,
+                min: 1,
+            });
+        }
+        Ok(CategoricalProfile {
+            counts,
+            count,
+            missing,
+        })
+    }
+
+    /// Reference and current counts over the union of categories (sorted by name).
+    pub fn aligned_counts(
+        &self,
+        current: &[Option<&str>],
+    ) -> Result<(Vec<String>, Vec<u64>, Vec<u64>)> {
+        let cur = CategoricalProfile::fit(current).map_err(|_| Error::TooFewValues {
+            param: "current",
+            actual: 0,
+            min: 1,
+        })?;
+        let mut keys: Vec<String> = self.counts.keys().cloned().collect();
+        for k in cur.counts.keys() {
+            if !self.counts.contains_key(k) {
+                keys.push(k.clone());
+            }
+        }
+        keys.sort();
+        let e = keys
+            .iter()
+            .map(|k| self.counts.get(k).copied().unwrap_or(0))
+            .collect();
+        let a = keys
+            .iter()
+            .map(|k| cur.counts.get(k).copied().unwrap_or(0))
+            .collect();
+        Ok((keys, e, a))
+    }
+
+    /// PSI over categories (unseen categories get ε).
+    pub fn psi(&self, current: &[Option<&str>], epsilon: f64) -> Result<f64> {
+        let (_, e, a) = self.aligned_counts(current)?;
+        if e.len() < 2 {
+            return Ok(0.0);
+        }
+        psi_from_counts(&e, &a, epsilon)
+    }
+
+    /// Merges another partition's frequencies (exact).
+    pub fn merge(&mut self, other: &CategoricalProfile) {
+        for (k, v) in &other.counts {
+            *self.counts.entry(k.clone()).or_insert(0) += v;
+        }
+        self.count += other.count;
+        self.missing += other.missing;
+    }
+}
+
+/// A feature's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FeatureProfile {
+    /// Numeric feature.
+    Numeric(NumericProfile),
+    /// Categorical feature.
+    Categorical(CategoricalProfile),
+}
+
+/// A named set of feature profiles, persisted as a unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Persisted format version ([`PROFILE_FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// Features by name.
+    pub features: BTreeMap<String, FeatureProfile>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            format_version: PROFILE_FORMAT_VERSION,
+            features: BTreeMap::new(),
+        }
+    }
+}
+
+const MAGIC: &[u8; 4] = b"TWDP";
+
+impl Profile {
+    /// An empty profile.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a feature.
+    pub fn insert(&mut self, name: impl Into<String>, feature: FeatureProfile) {
+        self.features.insert(name.into(), feature);
+    }
+
+    /// The profile of feature `name`, or [`Error::UnknownFeature`].
+    pub fn feature(&self, name: &str) -> Result<&FeatureProfile> {
+        self.features
+            .get(name)
+            .ok_or_else(|| Error::UnknownFeature {
+                param: "name",
+                name: name.to_string(),
+            })
+    }
+
+    /// The numeric profile of feature `name`.
+    pub fn numeric(&self, name: &str) -> Result<&NumericProfile> {
+        match self.feature(name)? {
+            FeatureProfile::Numeric(p) => Ok(p),
+            FeatureProfile::Categorical(_) => Err(Error::invalid(
+                "name",
+                name,
+                "feature is categorical, not numeric",
+            )),
+        }
+    }
+
+    /// JSON text.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::Corrupt {
+            what: "profile json",
+            reason: e.to_string(),
+        })
+    }
+
+    /// Parses JSON; another format version or malformed text is a typed error.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Corrupt {
+            what: "profile json",
+            reason: e.to_string(),
+        })?;
+        let found = v
+            .get("format_version")
+            .and_then(|x| x.as_u64())
+            .ok_or_else(|| Error::Corrupt {
+                what: "profile json",
+                reason: "missing format_version".into(),
+            })?;
+        if found != u64::from(PROFILE_FORMAT_VERSION) {
+            return Err(Error::Version {
+                found: found.min(u64::from(u32::MAX)) as u32,
+                expected: PROFILE_FORMAT_VERSION,
+            });
+        }
+        serde_json::from_value(v).map_err(|e| Error::Corrupt {
+            what: "profile json",
+            reason: e.to_string(),
+        })
+    }
+
+    /// Compact binary form: `TWDP` magic, u32 format version, u64 payload
+    /// length, u64 FNV-1a checksum of the payload, then the payload (little-endian
+    /// fields; the sorted reference as raw f64). See docs/drift.md.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut p = Vec::new();
+        crate::binfmt::encode_profile(self, &mut p);
+        let mut out = Vec::with_capacity(p.len() + 24);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&PROFILE_FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(p.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crate::binfmt::fnv1a(&p).to_le_bytes());
+        out.extend_from_slice(&p);
+        out
+    }
+
+    /// Reads the binary form; wrong magic, version, length or checksum is a typed error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let corrupt = |r: &str| Error::Corrupt {
+            what: "profile binary",
+            reason: r.to_string(),
+        };
+        if bytes.len() < 24 || &bytes[..4] != MAGIC {
+            return Err(corrupt("bad magic or truncated header"));
+        }
+        let mut v4 = [0u8; 4];
+        v4.copy_from_slice(&bytes[4..8]);
+        let version = u32::from_le_bytes(v4);
+        if version != PROFILE_FORMAT_VERSION {
+            return Err(Error::Version {
+                found: version,
+                expected: PROFILE_FORMAT_VERSION,
+            });
+        }
+        let mut v8 = [0u8; 8];
+        v8.copy_from_slice(&bytes[8..16]);
+        let len = u64::from_le_bytes(v8);
+        v8.copy_from_slice(&bytes[16..24]);
+        let sum = u64::from_le_bytes(v8);
+        let payload = &bytes[24..];
+        if payload.len() as u64 != len {
+            return Err(corrupt("payload length mismatch"));
+        }
+        if crate::binfmt::fnv1a(payload) != sum {
+            return Err(corrupt("checksum mismatch"));
+        }
+        crate::binfmt::decode_profile(payload)
+    }
+
+    /// Writes the binary form atomically (temp file, fsync, rename).
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        tradewarden_core::fs::write_atomic(path, &self.to_bytes())?;
+        Ok(())
+    }
+
+    /// Reads a profile written by [`Profile::save`].
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| tradewarden_core::Error::io(path, e))?;
+        Self::from_bytes(&bytes)
+    }
+}
+
+/// JSON encoding of edge vectors: finite values as numbers, ±inf as the
+/// strings "-inf"/"inf" (JSON has no infinity).
+mod edges_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Jf {
+        N(f64),
+        S(String),
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let items: Vec<Jf> = v
+            .iter()
+            .map(|&x| {
+                if x.is_finite() {
+                    Jf::N(x)
+                } else if x.is_nan() {
+                    Jf::S("nan".into())
+                } else if x > 0.0 {
+                    Jf::S("inf".into())
+                } else {
+                    Jf::S("-inf".into())
+                }
+            })
+            .collect();
+        items.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let items = Vec::<Jf>::deserialize(d)?;
+        items
+            .into_iter()
+            .map(|j| match j {
+                Jf::N(x) => Ok(x),
+                Jf::S(s) => match s.as_str() {
+                    "inf" | "+inf" | "Infinity" => Ok(f64::INFINITY),
+                    "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+                    other => Err(serde::de::Error::custom(format!(
+                        "bad edge value {other:?}"
+                    ))),
+                },
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,257 @@
+//! Population Stability Index.
+//!
+//! PSI = Σᵢ (aᵢ − eᵢ)·ln(aᵢ/eᵢ) over bins, eᵢ the reference (expected)
+//! fraction and aᵢ the current (actual) fraction. Empty bins would make a
+//! term infinite, so each fraction is floored at an explicit ε
+//! ([`DEFAULT_PSI_EPSILON`] = 1e-4 unless told): eᵢ = max(eᵢ, ε), aᵢ = max(aᵢ, ε),
+//! without renormalising. [`PsiMode::Evidently`] instead reproduces
+//! Evidently's `psi` stat test (Sturges bins on reference ∪ current, zero
+//! fractions replaced by min-nonzero/10⁶ or 10⁻⁴).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Default ε floor of bin fractions in [`PsiMode::Standard`].
+pub const DEFAULT_PSI_EPSILON: f64 = 1e-4;
+
+/// How PSI treats empty bins and where its bins come from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PsiMode {
+    /// The profile's bins, fractions floored at `epsilon`.
+    Standard {
+        /// Floor of each bin fraction (> 0, < 1).
+        epsilon: f64,
+    },
+    /// Evidently's `psi` stat test: Sturges bins on reference ∪ current when the
+    /// reference has more than 20 distinct values (else one bin per value),
+    /// zero fractions replaced by (smallest non-zero fraction)/10⁶ if that is
+    /// ≤ 10⁻⁴, else by 10⁻⁴. Needs the profile's stored reference.
+    Evidently,
+}
+
+impl Default for PsiMode {
+    fn default() -> Self {
+        PsiMode::Standard {
+            epsilon: DEFAULT_PSI_EPSILON,
+        }
+    }
+}
+
+/// PSI from bin counts of the reference (`expected`) and current (`actual`)
+/// samples, with fractions floored at `epsilon`.
+///
+/// ```
+/// use tradewarden_drift::psi::psi_from_counts;
+/// assert_eq!(psi_from_counts(&[5, 5], &[50, 50], 1e-4).unwrap(), 0.0);
+/// assert!(psi_from_counts(&[10, 0], &[0, 10], 1e-4).unwrap() > 10.0);
+/// ```
+pub fn psi_from_counts(expected: &[u64], actual: &[u64], epsilon: f64) -> Result<f64> {
+    if !(epsilon > 0.0 && epsilon < 1.0) {
+        return Err(Error::invalid("epsilon", epsilon, "must be in (0, 1)"));
+    }
+    if expected.len() != actual.len() {
+        return Err(Error::invalid(
+            "actual",
+            format!("{} bins", actual.len()),
+            "must have as many bins as expected",
+        ));
+    }
+    if expected.len() < 2 {
+        return Err(Error::invalid(
+            "expected",
+            format!("{} bins", expected.len()),
+            "at least 2 bins required",
+        ));
+    }
+    let ne: u64 = expected.iter().sum();
+    let na: u64 = actual.iter().sum();
+    if ne == 0 {
+        return Err(Error::TooFewValues {
+            param: "expected",
+            actual: 0,
+            min: 1,
+        });
+    }
+    if na == 0 {
+        return Err(Error::TooFewValues {
+            param: "actual",
+            actual: 0,
+            min: 1,
+        });
+    }
+    let (ne, na) = (ne as f64, na as f64);
+    Ok(expected
+        .iter()
+        .zip(actual)
+        .map(|(&e, &a)| {
+            let e = (e as f64 / ne).max(epsilon);
+            let a = (a as f64 / na).max(epsilon);
+            (a - e) * (a / e).ln()
+        })
+        .sum())
+}
+
+/// PSI of two fraction vectors as Evidently computes it (its zero filling).
+pub(crate) fn psi_evidently_fractions(mut e: Vec<f64>, mut a: Vec<f64>) -> f64 {
+    fill_zeroes(&mut e);
+    fill_zeroes(&mut a);
+    e.iter()
+        .zip(&a)
+        .map(|(&r, &c)| (r - c) * (r / c).ln())
+        .sum()
+}
+
+fn fill_zeroes(p: &mut [f64]) {
+    let min_nz = p
+        .iter()
+        .copied()
+        .filter(|&v| v != 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !min_nz.is_finite() {
+        return;
+    }
+    let fill = if min_nz <= 1e-4 { min_nz / 1e6 } else { 1e-4 };
+    for v in p.iter_mut() {
+        if *v == 0.0 {
+            *v = fill;
+        }
+    }
+}
+
+/// numpy `histogram_bin_edges(data, bins="sturges")` of the pooled sorted
+/// samples `a` ∪ `b` (both non-empty, sorted, finite).
+pub(crate) fn sturges_edges(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let n = (a.len() + b.len()) as f64;
+    let lo = a[0].min(b[0]);
+    let hi = a[a.len() - 1].max(b[b.len() - 1]);
+    let (mut first, mut last) = (lo, hi);
+    if first == last {
+        first -= 0.5;
+        last += 0.5;
+    }
+    let width = (hi - lo) / (n.log2() + 1.0);
+    let nbins = if width > 0.0 {
+        ((last - first) / width).ceil() as usize
+    } else {
+        1
+    };
+    let nbins = nbins.max(1);
+    let step = (last - first) / nbins as f64;
+    let mut e: Vec<f64> = (0..=nbins).map(|i| i as f64 * step + first).collect();
+    e[nbins] = last;
+    e
+}
+
+/// np.histogram counts of sorted `x` over `edges` (bins [eᵢ, eᵢ₊₁), last closed).
+pub(crate) fn histogram_sorted(x: &[f64], edges: &[f64]) -> Vec<u64> {
+    let k = edges.len() - 1;
+    let mut out = Vec::with_capacity(k);
+    let mut prev = x.partition_point(|&v| v < edges[0]);
+    for (i, &e) in edges.iter().enumerate().skip(1) {
+        let pos = if i == k {
+            x.partition_point(|&v| v <= e)
+        } else {
+            x.partition_point(|&v| v < e)
+        };
+        out.push((pos - prev) as u64);
+        prev = pos;
+    }
+    out
+}
+
+/// Evidently's PSI over two sorted finite samples.
+pub(crate) fn psi_evidently_sorted(reference: &[f64], current: &[f64]) -> f64 {
+    let mut uniq = 0usize;
+    let mut i = 0;
+    while i < reference.len() && uniq <= 20 {
+        let v = reference[i];
+        while i < reference.len() && reference[i] == v {
+            i += 1;
+        }
+        uniq += 1;
+    }
+    let (nr, nc) = (reference.len() as f64, current.len() as f64);
+    if uniq > 20 {
+        let edges = sturges_edges(reference, current);
+        let e = histogram_sorted(reference, &edges)
+            .iter()
+            .map(|&c| c as f64 / nr)
+            .collect();
+        let a = histogram_sorted(current, &edges)
+            .iter()
+            .map(|&c| c as f64 / nc)
+            .collect();
+        psi_evidently_fractions(e, a)
+    } else {
+        // one bin per distinct value of reference ∪ current
+        let (mut e, mut a) = (Vec::new(), Vec::new());
+        let (mut i, mut j) = (0, 0);
+        while i < reference.len() || j < current.len() {
+            let x = match (reference.get(i), current.get(j)) {
+                (Some(&p), Some(&q)) => p.min(q),
+                (Some(&p), None) => p,
+                (None, Some(&q)) => q,
+                (None, None) => break,
+            };
+            let (i0, j0) = (i, j);
+            while i < reference.len() && reference[i] == x {
+                i += 1;
+            }
+            while j < current.len() && current[j] == x {
+                j += 1;
+            }
+            e.push((i - i0) as f64 / nr);
+            a.push((j - j0) as f64 / nc);
+        }
+        psi_evidently_fractions(e, a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_parameters() {
+        assert!(matches!(
+            psi_from_counts(&[1, 1], &[1, 1], 0.0),
+            Err(Error::InvalidParameter {
+                param: "epsilon",
+                ..
+            })
+        ));
+        assert!(matches!(
+            psi_from_counts(&[1], &[1], 1e-4),
+            Err(Error::InvalidParameter {
+                param: "expected",
+                ..
+            })
+        ));
+        assert!(matches!(
+            psi_from_counts(&[1, 1], &[1, 1, 1], 1e-4),
+            Err(Error::InvalidParameter {
+                param: "actual",
+                ..
+            })
+        ));
+        assert!(matches!(
+            psi_from_counts(&[0, 0], &[1, 1], 1e-4),
+            Err(Error::TooFewValues {
+                param: "expected",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn sturges_matches_numpy() {
+        // numpy: np.histogram_bin_edges([0, .1, .2, .3], bins="sturges") -> 3 bins
+        let e = sturges_edges(&[0.0, 0.1], &[0.2, 0.3]);
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[0], 0.0);
+        assert_eq!(e[3], 0.3);
+        assert_eq!(histogram_sorted(&[0.0, 0.1, 0.2, 0.3], &e), vec![1, 1, 2]);
+    }
+}

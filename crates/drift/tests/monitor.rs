@@ -1,0 +1,233 @@
+//! Live monitor, telemetry and prediction-quality drift.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
+use tradewarden_drift::Error;
+use tradewarden_drift::monitor::{
+    LiveMonitor, LiveMonitorOptions, PREDICTION_DRIFT_ALERT, emit_prediction_quality,
+    match_nearest, prediction_drift_score, prediction_quality,
+};
+use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+use tradewarden_drift::report::Severity;
+
+#[derive(Default)]
+struct TestRecorder {
+    values: Mutex<BTreeMap<String, Arc<AtomicU64>>>,
+}
+
+fn key_string(k: &Key) -> String {
+    let mut labels: Vec<String> = k
+        .labels()
+        .map(|l| format!("{}={}", l.key(), l.value()))
+        .collect();
+    labels.sort();
+    format!("{}{{{}}}", k.name(), labels.join(","))
+}
+
+impl TestRecorder {
+    fn cell(&self, k: &Key) -> Arc<AtomicU64> {
+        self.values
+            .lock()
+            .unwrap()
+            .entry(key_string(k))
+            .or_default()
+            .clone()
+    }
+    fn get(&self, s: &str) -> Option<u64> {
+        self.values
+            .lock()
+            .unwrap()
+            .get(s)
+            .map(|a| a.load(Ordering::SeqCst))
+    }
+}
+
+impl Recorder for TestRecorder {
+    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+        Counter::from_arc(self.cell(key))
+    }
+    fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
+        Gauge::from_arc(self.cell(key))
+    }
+    fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+        Histogram::noop()
+    }
+}
+
+fn profile() -> (Profile, Vec<f64>) {
+    let r: Vec<f64> = (0..2000)
+        .map(|i| (i as f64 * 0.618_033_988_75).fract())
+        .collect();
+    let mut p = Profile::new();
+    p.insert(
+        "x",
+        FeatureProfile::Numeric(NumericProfile::fit(&r, &ProfileOptions::default()).unwrap()),
+    );
+    (p, r)
+}
+
+#[test]
+fn rolling_window_scores_and_emits() {
+    let (p, r) = profile();
+    let opts = LiveMonitorOptions {
+        window: 1000,
+        min_values: 100,
+        ..Default::default()
+    };
+    let mut m = LiveMonitor::new(&p, opts).unwrap();
+    m.push("x", &r[..50]).unwrap();
+    assert!(m.score("x").unwrap().is_none());
+    m.push("x", &r[50..1000]).unwrap();
+    let s = m.score("x").unwrap().unwrap();
+    assert!(s.psi < 0.01 && !s.drift);
+    // shift the window completely: values above the reference max
+    let shifted: Vec<f64> = r[..1000].iter().map(|v| v + 5.0).collect();
+    m.push("x", &shifted).unwrap();
+    let s = m.score("x").unwrap().unwrap();
+    assert_eq!(s.n, 1000);
+    assert!(s.drift && s.severity == Severity::Critical, "{s:?}");
+    let rec = TestRecorder::default();
+    let scores = metrics::with_local_recorder(&rec, || m.score_and_emit().unwrap());
+    assert_eq!(scores.len(), 1);
+    let g = rec
+        .get("tradewarden_drift_score{feature=x,method=psi}")
+        .unwrap();
+    assert_eq!(f64::from_bits(g), s.psi);
+    assert_eq!(
+        rec.get("tradewarden_drift_detections_total{metric_type=psi,severity=critical}"),
+        Some(1)
+    );
+}
+
+#[test]
+fn monitor_bad_input() {
+    let (p, _) = profile();
+    assert!(matches!(
+        LiveMonitor::new(
+            &p,
+            LiveMonitorOptions {
+                window: 0,
+                ..Default::default()
+            }
+        ),
+        Err(Error::InvalidParameter {
+            param: "window",
+            ..
+        })
+    ));
+    assert!(matches!(
+        LiveMonitor::new(
+            &p,
+            LiveMonitorOptions {
+                window: 10,
+                min_values: 11,
+                ..Default::default()
+            }
+        ),
+        Err(Error::InvalidParameter {
+            param: "min_values",
+            ..
+        })
+    ));
+    let mut m = LiveMonitor::new(&p, LiveMonitorOptions::default()).unwrap();
+    assert!(matches!(
+        m.push("nope", &[1.0]),
+        Err(Error::UnknownFeature { .. })
+    ));
+    assert!(matches!(
+        m.push("x", &[f64::NAN]),
+        Err(Error::NonFinite {
+            param: "values",
+            ..
+        })
+    ));
+    assert!(matches!(m.score("nope"), Err(Error::UnknownFeature { .. })));
+}
+
+#[test]
+fn prediction_quality_upstream_check() {
+    // ml-trading-bot's test: prediction 3200+i, actual 3200+1.1i, i<10
+    let ts: Vec<f64> = (0..10).map(|i| i as f64 * 900.0).collect();
+    let pred: Vec<f64> = (0..10).map(|i| 3200.0 + i as f64).collect();
+    let act: Vec<f64> = (0..10).map(|i| 3200.0 + 1.1 * i as f64).collect();
+    // actuals stamped 60 s later; 15-minute tolerance
+    let ats: Vec<f64> = ts.iter().map(|t| t + 60.0).collect();
+    let pairs = match_nearest(&ts, &pred, &ats, &act, 900.0).unwrap();
+    assert_eq!(pairs.len(), 10);
+    let q = prediction_quality(&pairs).unwrap();
+    assert!((q.mae - 0.45).abs() < 1e-9);
+    assert!((q.mape_pct - 0.014_032).abs() < 1e-6, "{}", q.mape_pct);
+    assert_eq!(q.directional_accuracy_pct, 100.0);
+    let rec = TestRecorder::default();
+    metrics::with_local_recorder(&rec, || {
+        emit_prediction_quality("tradewarden", "BTCUSDT", "1h", &q, 0.1)
+    });
+    let v = rec
+        .get("tradewarden_prediction_quality_metric{metric=mae,symbol=BTCUSDT,timeframe=1h}")
+        .unwrap();
+    assert_eq!(f64::from_bits(v), q.mae);
+}
+
+#[test]
+fn nearest_match_respects_tolerance_and_order() {
+    let pairs = match_nearest(
+        &[10.0, 100.0],
+        &[1.0, 2.0],
+        &[0.0, 20.0, 300.0],
+        &[5.0, 6.0, 7.0],
+        10.0,
+    )
+    .unwrap();
+    // 10 is equidistant from 0 and 20: the earlier actual wins; 100 has none within 10
+    assert_eq!(pairs, vec![(1.0, 5.0)]);
+    assert!(matches!(
+        match_nearest(&[2.0, 1.0], &[1.0, 1.0], &[0.0], &[1.0], 1.0),
+        Err(Error::InvalidParameter {
+            param: "pred_ts",
+            ..
+        })
+    ));
+    assert!(matches!(
+        match_nearest(&[1.0], &[1.0, 2.0], &[0.0], &[1.0], 1.0),
+        Err(Error::InvalidParameter { param: "pred", .. })
+    ));
+    assert!(matches!(
+        match_nearest(&[1.0], &[1.0], &[0.0], &[1.0], -1.0),
+        Err(Error::InvalidParameter {
+            param: "tolerance",
+            ..
+        })
+    ));
+    assert!(matches!(
+        prediction_quality(&[]),
+        Err(Error::TooFewValues { .. })
+    ));
+}
+
+#[test]
+fn drift_score_clamps_and_alerts() {
+    assert_eq!(prediction_drift_score(&[1.0, 1.0], 1.0).unwrap(), 0.0);
+    assert_eq!(prediction_drift_score(&[0.5], 1.0).unwrap(), 0.0);
+    assert_eq!(prediction_drift_score(&[5.0], 1.0).unwrap(), 1.0);
+    let s = prediction_drift_score(&[1.1, 1.3], 1.0).unwrap();
+    assert!((s - 0.2).abs() < 1e-12);
+    assert!(prediction_drift_score(&[1.3, 1.3], 1.0).unwrap() > PREDICTION_DRIFT_ALERT);
+    assert!(matches!(
+        prediction_drift_score(&[1.0], 0.0),
+        Err(Error::InvalidParameter {
+            param: "training_rmse",
+            ..
+        })
+    ));
+    assert!(matches!(
+        prediction_drift_score(&[], 1.0),
+        Err(Error::TooFewValues { .. })
+    ));
+}

@@ -1,0 +1,404 @@
+//! Reference profiles: seed cases, bad input, persistence, merging.
+#![allow(clippy::unwrap_used)]
+
+use tradewarden_core::{Classify, ErrorKind, NanPolicy};
+use tradewarden_drift::Error;
+use tradewarden_drift::ks::{Alternative, KsMethod};
+use tradewarden_drift::profile::{
+    BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile, ProfileOptions,
+};
+use tradewarden_drift::psi::PsiMode;
+
+fn lcg(n: usize, seed: u64, shift: f64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            shift + (s >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect()
+}
+
+#[test]
+fn identical_inputs_give_zero_everywhere() {
+    let x = lcg(500, 7, 0.0);
+    for bins in [
+        BinStrategy::Quantile { bins: 10 },
+        BinStrategy::EqualWidth { bins: 7 },
+        BinStrategy::Sturges,
+    ] {
+        let opts = ProfileOptions {
+            bins,
+            ..Default::default()
+        };
+        let p = NumericProfile::fit(&x, &opts).unwrap();
+        assert_eq!(p.psi(&x, PsiMode::default()).unwrap(), 0.0);
+        assert_eq!(p.psi(&x, PsiMode::Evidently).unwrap(), 0.0);
+        let ks = p.ks(&x, Alternative::TwoSided, KsMethod::Auto).unwrap();
+        assert_eq!((ks.statistic, ks.pvalue), (0.0, 1.0));
+        assert_eq!(p.wasserstein(&x).unwrap(), 0.0);
+        if !p.edges.is_empty() {
+            assert_eq!(p.jensenshannon(&x, None).unwrap(), 0.0);
+        }
+    }
+}
+
+#[test]
+fn disjoint_seed_case_is_large_not_zero() {
+    let p = NumericProfile::fit(&[0.0, 0.1], &ProfileOptions::default()).unwrap();
+    let cur = [0.2, 0.3];
+    let psi = p.psi(&cur, PsiMode::default()).unwrap();
+    // e = [0.5, ε×8, 0.5], a = [ε×9, 1]: (ε−0.5)ln(ε/0.5) + 0.5·ln 2
+    let eps: f64 = 1e-4;
+    let want = (eps - 0.5) * (eps / 0.5).ln() + 0.5 * 2f64.ln();
+    assert!((psi - want).abs() < 1e-12, "{psi} vs {want}");
+    assert!(psi > 4.0);
+    assert!(p.psi(&cur, PsiMode::Evidently).unwrap() > 4.0);
+    let ks = p.ks(&cur, Alternative::TwoSided, KsMethod::Auto).unwrap();
+    assert_eq!(ks.statistic, 1.0);
+    assert!(p.jensenshannon(&cur, Some(2.0)).unwrap() > 0.5);
+}
+
+#[test]
+fn psi_detects_shift() {
+    let r = lcg(20_000, 1, 0.0);
+    let same = lcg(20_000, 2, 0.0);
+    let shifted = lcg(20_000, 3, 0.3);
+    let p = NumericProfile::fit(&r, &ProfileOptions::default()).unwrap();
+    let a = p.psi(&same, PsiMode::default()).unwrap();
+    let b = p.psi(&shifted, PsiMode::default()).unwrap();
+    assert!(a < 0.01, "{a}");
+    assert!(b > 0.25, "{b}");
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let d = ProfileOptions::default();
+    let e = NumericProfile::fit(&[], &d).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::TooFewValues {
+            param: "reference",
+            actual: 0,
+            ..
+        }
+    ));
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(matches!(
+        NumericProfile::fit(&[1.0], &d),
+        Err(Error::TooFewValues {
+            param: "reference",
+            actual: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        NumericProfile::fit(&[1.0, f64::NAN], &d),
+        Err(Error::NonFinite {
+            param: "reference",
+            index: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        NumericProfile::fit(&[1.0, f64::INFINITY], &d),
+        Err(Error::NonFinite {
+            param: "reference",
+            ..
+        })
+    ));
+    let skip = ProfileOptions {
+        nan_policy: NanPolicy::Skip,
+        ..Default::default()
+    };
+    assert!(matches!(
+        NumericProfile::fit(&[f64::NAN, f64::NAN], &skip),
+        Err(Error::TooFewValues {
+            param: "reference",
+            actual: 0,
+            ..
+        })
+    ));
+    let e = NumericProfile::fit(&[2.0, 2.0, 2.0], &d).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Degenerate {
+                param: "reference",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    for bins in [0, 1] {
+        for s in [
+            BinStrategy::Quantile { bins },
+            BinStrategy::EqualWidth { bins },
+        ] {
+            let o = ProfileOptions {
+                bins: s,
+                ..Default::default()
+            };
+            let e = NumericProfile::fit(&[1.0, 2.0], &o).unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidParameter { param: "bins", .. }),
+                "{e}"
+            );
+            assert!(e.to_string().contains(&format!("bins = {bins}")));
+        }
+    }
+    let o = ProfileOptions {
+        bins: BinStrategy::Explicit {
+            edges: vec![1.0, 0.5],
+        },
+        ..Default::default()
+    };
+    assert!(matches!(
+        NumericProfile::fit(&[1.0, 2.0], &o),
+        Err(Error::InvalidParameter { param: "edges", .. })
+    ));
+    let p = NumericProfile::fit(&[1.0, 2.0, 3.0], &d).unwrap();
+    assert!(matches!(
+        p.psi(&[], PsiMode::default()),
+        Err(Error::TooFewValues {
+            param: "current",
+            ..
+        })
+    ));
+    assert!(matches!(
+        p.psi(&[1.0, f64::NAN], PsiMode::default()),
+        Err(Error::NonFinite {
+            param: "current",
+            index: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        p.psi(&[1.0], PsiMode::Standard { epsilon: 0.0 }),
+        Err(Error::InvalidParameter {
+            param: "epsilon",
+            ..
+        })
+    ));
+    let mut prof = Profile::new();
+    prof.insert("x", FeatureProfile::Numeric(p));
+    let e = prof.feature("nope").unwrap_err();
+    assert!(matches!(e, Error::UnknownFeature { .. }));
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.to_string().contains("nope"));
+    let nokeep = ProfileOptions {
+        keep_reference: false,
+        ..Default::default()
+    };
+    let p = NumericProfile::fit(&[1.0, 2.0, 3.0], &nokeep).unwrap();
+    assert!(p.reference.is_empty());
+    assert!(matches!(
+        p.ks(&[1.0], Alternative::TwoSided, KsMethod::Auto),
+        Err(Error::InvalidParameter {
+            param: "keep_reference",
+            ..
+        })
+    ));
+}
+
+fn sample_profile() -> Profile {
+    let mut prof = Profile::new();
+    let x = lcg(1000, 5, 0.0);
+    prof.insert(
+        "x",
+        FeatureProfile::Numeric(NumericProfile::fit(&x, &ProfileOptions::default()).unwrap()),
+    );
+    let st = ProfileOptions {
+        bins: BinStrategy::Sturges,
+        nan_policy: NanPolicy::Skip,
+        keep_reference: true,
+    };
+    prof.insert(
+        "y",
+        FeatureProfile::Numeric(NumericProfile::fit(&x, &st).unwrap()),
+    );
+    let ex = ProfileOptions {
+        bins: BinStrategy::Explicit {
+            edges: vec![0.25, 0.5],
+        },
+        nan_policy: NanPolicy::Error,
+        keep_reference: false,
+    };
+    prof.insert(
+        "z",
+        FeatureProfile::Numeric(NumericProfile::fit(&x, &ex).unwrap()),
+    );
+    let cats = [Some("a"), Some("b"), None, Some("a")];
+    prof.insert(
+        "c",
+        FeatureProfile::Categorical(CategoricalProfile::fit(&cats).unwrap()),
+    );
+    prof
+}
+
+#[test]
+fn json_and_binary_roundtrip() {
+    let prof = sample_profile();
+    let json = prof.to_json().unwrap();
+    assert_eq!(Profile::from_json(&json).unwrap(), prof);
+    let bytes = prof.to_bytes();
+    assert_eq!(Profile::from_bytes(&bytes).unwrap(), prof);
+    assert!(bytes.len() < json.len());
+    let dir = std::env::temp_dir().join(format!("twd-drift-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.twdp");
+    prof.save(&path).unwrap();
+    assert_eq!(Profile::load(&path).unwrap(), prof);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn other_version_and_corruption_are_typed_errors() {
+    let prof = sample_profile();
+    let json = prof
+        .to_json()
+        .unwrap()
+        .replacen("\"format_version\":1", "\"format_version\":2", 1);
+    let e = Profile::from_json(&json).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Version {
+                found: 2,
+                expected: 1
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
+    assert!(matches!(
+        Profile::from_json("{not json"),
+        Err(Error::Corrupt { .. })
+    ));
+    assert!(matches!(
+        Profile::from_json("{\"format_version\":1,\"features\":{},\"extra\":1}"),
+        Err(Error::Corrupt { .. })
+    ));
+    let mut b = prof.to_bytes();
+    b[4] = 9;
+    assert!(matches!(
+        Profile::from_bytes(&b),
+        Err(Error::Version { found: 9, .. })
+    ));
+    let mut b = prof.to_bytes();
+    let last = b.len() - 1;
+    b[last] ^= 0xFF;
+    assert!(matches!(
+        Profile::from_bytes(&b),
+        Err(Error::Corrupt { .. })
+    ));
+    let b = prof.to_bytes();
+    assert!(matches!(
+        Profile::from_bytes(&b[..b.len() - 3]),
+        Err(Error::Corrupt { .. })
+    ));
+    assert!(matches!(
+        Profile::from_bytes(b"XXXX"),
+        Err(Error::Corrupt { .. })
+    ));
+}
+
+#[test]
+fn merge_is_exact_with_same_edges() {
+    let all = lcg(3000, 11, 0.0);
+    let opts = ProfileOptions {
+        bins: BinStrategy::Explicit {
+            edges: vec![0.1, 0.3, 0.5, 0.9],
+        },
+        ..Default::default()
+    };
+    let whole = NumericProfile::fit(&all, &opts).unwrap();
+    let mut a = NumericProfile::fit(&all[..1000], &opts).unwrap();
+    let b = NumericProfile::fit(&all[1000..], &opts).unwrap();
+    a.merge(&b).unwrap();
+    assert_eq!(a.counts, whole.counts);
+    assert_eq!(a.count, whole.count);
+    assert_eq!(a.reference, whole.reference);
+    assert_eq!((a.min, a.max), (whole.min, whole.max));
+    assert!((a.mean - whole.mean).abs() < 1e-14);
+    assert!((a.m2 - whole.m2).abs() < 1e-10 * whole.m2);
+    let other = NumericProfile::fit(&all[..10], &ProfileOptions::default()).unwrap();
+    assert!(matches!(a.merge(&other), Err(Error::Merge { .. })));
+    let mut c = CategoricalProfile::fit(&[Some("a"), Some("b")]).unwrap();
+    c.merge(&CategoricalProfile::fit(&[Some("a"), None]).unwrap());
+    assert_eq!(c.counts["a"], 2);
+    assert_eq!((c.count, c.missing), (3, 1));
+}
+
+#[test]
+fn categorical_psi() {
+    let r = CategoricalProfile::fit(&[Some("a"), Some("b"), Some("a"), Some("b")]).unwrap();
+    assert_eq!(r.psi(&[Some("a"), Some("b")], 1e-4).unwrap(), 0.0);
+    assert!(r.psi(&[Some("c"), Some("c")], 1e-4).unwrap() > 5.0);
+    assert!(matches!(
+        CategoricalProfile::fit(&[None]),
+        Err(Error::TooFewValues {
+            param: "reference",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn score_sorted_agrees_with_separate_calls() {
+    let r = lcg(3000, 21, 0.0);
+    let c = lcg(2000, 22, 0.1);
+    let p = NumericProfile::fit(&r, &ProfileOptions::default()).unwrap();
+    let sorted = p.prepare_current(&c).unwrap();
+    assert_eq!(
+        p.histogram_of_sorted(&sorted).unwrap(),
+        p.histogram(&c).unwrap()
+    );
+    let (ks, psi, js) = p.score_sorted(&sorted, PsiMode::default()).unwrap();
+    assert_eq!(ks, p.ks(&c, Alternative::TwoSided, KsMethod::Auto).unwrap());
+    assert_eq!(psi, p.psi(&c, PsiMode::default()).unwrap());
+    assert_eq!(js, Some(p.jensenshannon(&c, None).unwrap()));
+    let (_, psi_e, js_e) = p.score_sorted(&sorted, PsiMode::Evidently).unwrap();
+    assert_eq!(psi_e, p.psi(&c, PsiMode::Evidently).unwrap());
+    assert!(js_e.is_none());
+    assert!(matches!(
+        p.score_sorted(&[], PsiMode::default()),
+        Err(Error::TooFewValues {
+            param: "current",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn binning_kernels_agree() {
+    // ≤ 32 inner edges (cumulative kernel) vs > 32 (binary search) vs sorted path
+    let x = lcg(10_000, 31, 0.0);
+    let cur = lcg(7_777, 32, 0.05);
+    for bins in [2, 10, 33, 34, 100] {
+        let p = NumericProfile::fit(
+            &x,
+            &ProfileOptions {
+                bins: BinStrategy::Quantile { bins },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let h = p.histogram(&cur).unwrap();
+        let sorted = p.prepare_current(&cur).unwrap();
+        assert_eq!(h, p.histogram_of_sorted(&sorted).unwrap(), "bins = {bins}");
+        assert_eq!(h.iter().sum::<u64>(), cur.len() as u64);
+        assert_eq!(p.counts.iter().sum::<u64>(), x.len() as u64);
+    }
+    // values equal to an edge go to the upper bin
+    let o = ProfileOptions {
+        bins: BinStrategy::Explicit {
+            edges: vec![1.0, 2.0],
+        },
+        ..Default::default()
+    };
+    let p = NumericProfile::fit(&[0.0, 3.0], &o).unwrap();
+    assert_eq!(p.histogram(&[1.0, 2.0, 0.5, 5.0]).unwrap(), vec![1, 1, 2]);
+}

@@ -1,0 +1,192 @@
+//! Period limits: warning → REDUCING, critical → HALTED (latched).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::policy::{Ceiling, Floor, PeriodLimits};
+use crate::state::{StateStore, TradingState};
+use crate::telemetry;
+
+/// Observed values for one evaluation. A field that is `None` is not checked;
+/// a NaN/±inf value is treated as a critical breach (fail closed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PeriodObservation {
+    /// Account AUM (> 0) the P&L ratios are divided by.
+    pub aum: Option<f64>,
+    /// P&L of the last hour (negative = loss).
+    pub hourly_pnl: Option<f64>,
+    /// P&L of the day.
+    pub daily_pnl: Option<f64>,
+    /// Mark-to-market equity now.
+    pub equity: Option<f64>,
+    /// High-water mark of equity.
+    pub high_water_mark: Option<f64>,
+    /// Realised ÷ expected slippage.
+    pub slippage_ratio: Option<f64>,
+    /// Filled ÷ submitted.
+    pub fill_rate: Option<f64>,
+    /// Live ÷ baseline precision.
+    pub model_precision_ratio: Option<f64>,
+    /// Mean model confidence.
+    pub confidence: Option<f64>,
+    /// Age (s) of the newest market data.
+    pub data_age_s: Option<f64>,
+}
+
+/// Severity of a breach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Warning level crossed → REDUCING.
+    Warning,
+    /// Critical level crossed (or input non-finite) → HALTED.
+    Critical,
+}
+
+/// One breached period limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodBreach {
+    /// Rule name (bounded set, also the telemetry label).
+    pub rule: &'static str,
+    /// Observed value (after conversion, e.g. loss ratio).
+    pub value: f64,
+    /// The level crossed.
+    pub threshold: f64,
+    /// Warning or critical.
+    pub severity: Severity,
+}
+
+fn ceil(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, c: Option<Ceiling>) {
+    let (Some(v), Some(c)) = (v, c) else { return };
+    if !v.is_finite() || v > c.critical {
+        out.push(PeriodBreach {
+            rule,
+            value: v,
+            threshold: c.critical,
+            severity: Severity::Critical,
+        });
+    } else if v > c.warning {
+        out.push(PeriodBreach {
+            rule,
+            value: v,
+            threshold: c.warning,
+            severity: Severity::Warning,
+        });
+    }
+}
+
+fn flo(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, f: Option<Floor>) {
+    let (Some(v), Some(f)) = (v, f) else { return };
+    if !v.is_finite() || v < f.critical {
+        out.push(PeriodBreach {
+            rule,
+            value: v,
+            threshold: f.critical,
+            severity: Severity::Critical,
+        });
+    } else if v < f.warning {
+        out.push(PeriodBreach {
+            rule,
+            value: v,
+            threshold: f.warning,
+            severity: Severity::Warning,
+        });
+    }
+}
+
+/// Evaluates period limits. Loss ratios are `max(0, −pnl) / aum`; drawdown is
+/// `(hwm − equity) / hwm`. A missing or non-positive AUM/HWM with a P&L given
+/// is a critical breach (`invalid_aum`/`invalid_high_water_mark`).
+///
+/// ```
+/// use tradewarden_guardrails::{PeriodLimits};
+/// use tradewarden_guardrails::period::{evaluate, PeriodObservation, Severity};
+/// let obs = PeriodObservation { aum: Some(1e6), daily_pnl: Some(-12_000.0), ..Default::default() };
+/// let b = evaluate(&PeriodLimits::default(), &obs);
+/// assert_eq!(b.len(), 1);
+/// assert_eq!((b[0].rule, b[0].severity), ("daily_loss_ratio", Severity::Warning));
+/// ```
+pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreach> {
+    let mut out = Vec::new();
+    let loss = |pnl: Option<f64>| -> Option<f64> {
+        let pnl = pnl?;
+        match o.aum {
+            Some(a) if a.is_finite() && a > 0.0 => {
+                Some((-pnl).max(0.0) / a + if pnl.is_finite() { 0.0 } else { f64::NAN })
+            }
+            _ => Some(f64::NAN),
+        }
+    };
+    ceil(
+        &mut out,
+        "hourly_loss_ratio",
+        loss(o.hourly_pnl),
+        limits.hourly_loss_ratio,
+    );
+    ceil(
+        &mut out,
+        "daily_loss_ratio",
+        loss(o.daily_pnl),
+        limits.daily_loss_ratio,
+    );
+    let dd = o.equity.map(|e| match o.high_water_mark {
+        Some(h) if h.is_finite() && h > 0.0 => {
+            ((h - e) / h).max(0.0) + if e.is_finite() { 0.0 } else { f64::NAN }
+        }
+        _ => f64::NAN,
+    });
+    ceil(
+        &mut out,
+        "max_drawdown_ratio",
+        dd,
+        limits.max_drawdown_ratio,
+    );
+    ceil(
+        &mut out,
+        "slippage_ratio",
+        o.slippage_ratio,
+        limits.slippage_ratio,
+    );
+    ceil(&mut out, "data_age_s", o.data_age_s, limits.data_age_s);
+    flo(&mut out, "fill_rate", o.fill_rate, limits.fill_rate);
+    flo(
+        &mut out,
+        "model_precision_ratio",
+        o.model_precision_ratio,
+        limits.model_precision_ratio,
+    );
+    flo(
+        &mut out,
+        "min_confidence",
+        o.confidence,
+        limits.min_confidence,
+    );
+    out
+}
+
+/// Evaluates and latches: any critical → HALTED, else any warning → REDUCING.
+/// Returns the breaches. Counts `violations_total{rule}`.
+pub fn evaluate_and_latch(
+    limits: &PeriodLimits,
+    o: &PeriodObservation,
+    store: &mut StateStore,
+) -> Result<Vec<PeriodBreach>> {
+    let breaches = evaluate(limits, o);
+    for b in &breaches {
+        metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => b.rule)
+            .increment(1);
+    }
+    if let Some(worst) = breaches.iter().max_by_key(|b| b.severity) {
+        let to = match worst.severity {
+            Severity::Critical => TradingState::Halted,
+            Severity::Warning => TradingState::Reducing,
+        };
+        let reason = format!(
+            "{} {:?}: value {} crossed {}",
+            worst.rule, worst.severity, worst.value, worst.threshold
+        );
+        store.escalate(to, &reason)?;
+    }
+    Ok(breaches)
+}

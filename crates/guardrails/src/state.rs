@@ -1,0 +1,350 @@
+//! Trading state ACTIVE → REDUCING → HALTED → KILLED, latched and persisted.
+//!
+//! Escalation (to a more severe state) is always allowed and needs a reason.
+//! De-escalation happens only through [`StateStore::manual_reset`], which
+//! names who and why. Every transition is written atomically
+//! (`tradewarden_core::fs::write_atomic`: temp file, fsync, rename, dir fsync)
+//! *before* it takes effect in memory. On start, a missing or corrupt state
+//! file means HALTED, never ACTIVE. A `KILL_SWITCH` file in the same directory
+//! (Quant Bot runbook: `{activated_at, reason, activated_by}`, though any
+//! content — even `{}` or garbage — counts) means KILLED for every process
+//! sharing the directory.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::journal::{Event, Journal};
+use crate::telemetry;
+
+/// Trading state, ordered by severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TradingState {
+    /// Orders are checked normally.
+    Active,
+    /// Only orders that reduce |position| pass.
+    Reducing,
+    /// Every order is denied.
+    Halted,
+    /// Every order is denied; the kill switch is (or was) engaged.
+    Killed,
+}
+
+impl TradingState {
+    /// Stable upper-case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TradingState::Active => "ACTIVE",
+            TradingState::Reducing => "REDUCING",
+            TradingState::Halted => "HALTED",
+            TradingState::Killed => "KILLED",
+        }
+    }
+
+    /// Gauge value (0–3).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The persisted record of the current state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateRecord {
+    /// File format version (1).
+    pub version: u32,
+    /// The state.
+    pub state: TradingState,
+    /// Why the last transition happened.
+    pub reason: String,
+    /// Who caused it (`"system"` for automatic breaches).
+    pub actor: String,
+    /// Unix seconds of the last transition.
+    pub since: f64,
+    /// Monotonic transition counter.
+    pub seq: u64,
+}
+
+/// Contents of the `KILL_SWITCH` file (Quant Bot runbook).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KillSwitch {
+    /// ISO-8601 or Unix-seconds text of activation.
+    pub activated_at: String,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub activated_by: String,
+}
+
+/// How the state was established at open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadOutcome {
+    /// The state file was read and trusted.
+    Loaded,
+    /// No state file: started HALTED.
+    Missing,
+    /// The state file was unreadable or invalid: started HALTED.
+    Corrupt(String),
+}
+
+/// File name of the persisted state.
+pub const STATE_FILE: &str = "trading_state.json";
+/// File name of the kill switch.
+pub const KILL_SWITCH_FILE: &str = "KILL_SWITCH";
+
+pub(crate) fn now_s() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Reads a state file. `Ok(None)` when missing; `Err(Corrupt)` when untrusted.
+pub fn read_state_file(path: &Path) -> Result<Option<StateRecord>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    let rec: StateRecord = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if rec.version != 1 {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("unsupported version {}", rec.version),
+        });
+    }
+    Ok(Some(rec))
+}
+
+/// The latched, persisted trading state of one state directory.
+///
+/// ```
+/// use tradewarden_guardrails::{StateStore, TradingState};
+/// let dir = tempfile::tempdir().unwrap();
+/// let mut s = StateStore::open(dir.path()).unwrap();
+/// assert_eq!(s.state(), TradingState::Halted); // missing file: never ACTIVE
+/// s.manual_reset(TradingState::Active, "alice", "morning start").unwrap();
+/// s.escalate(TradingState::Reducing, "daily loss warning").unwrap();
+/// let s2 = StateStore::open(dir.path()).unwrap();
+/// assert_eq!(s2.state(), TradingState::Reducing); // survives restart
+/// ```
+#[derive(Debug)]
+pub struct StateStore {
+    dir: PathBuf,
+    record: StateRecord,
+    outcome: LoadOutcome,
+    journal: Option<Journal>,
+}
+
+impl StateStore {
+    /// Opens the state of `dir` (created if needed). Missing or corrupt → HALTED;
+    /// a `KILL_SWITCH` file → KILLED.
+    pub fn open(dir: impl AsRef<Path>) -> Result<StateStore> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
+            path: dir.clone(),
+            source: e,
+        })?;
+        let path = dir.join(STATE_FILE);
+        let (record, outcome) = match read_state_file(&path) {
+            Ok(Some(r)) => (r, LoadOutcome::Loaded),
+            Ok(None) => (
+                StateRecord {
+                    version: 1,
+                    state: TradingState::Halted,
+                    reason: "no state file: starting halted".into(),
+                    actor: "system".into(),
+                    since: now_s(),
+                    seq: 0,
+                },
+                LoadOutcome::Missing,
+            ),
+            Err(e) => (
+                StateRecord {
+                    version: 1,
+                    state: TradingState::Halted,
+                    reason: format!("state file untrusted: {e}"),
+                    actor: "system".into(),
+                    since: now_s(),
+                    seq: 0,
+                },
+                LoadOutcome::Corrupt(e.to_string()),
+            ),
+        };
+        let store = StateStore {
+            dir,
+            record,
+            outcome,
+            journal: None,
+        };
+        store.publish();
+        Ok(store)
+    }
+
+    /// How the state was established at open.
+    pub fn load_outcome(&self) -> &LoadOutcome {
+        &self.outcome
+    }
+
+    /// The state directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path of the kill-switch file.
+    pub fn kill_switch_path(&self) -> PathBuf {
+        self.dir.join(KILL_SWITCH_FILE)
+    }
+
+    /// Whether a `KILL_SWITCH` file exists (any content).
+    pub fn kill_switch_present(&self) -> bool {
+        self.kill_switch_path().exists()
+    }
+
+    /// Effective state: KILLED if the kill-switch file exists, else the persisted state.
+    pub fn state(&self) -> TradingState {
+        if self.kill_switch_present() {
+            TradingState::Killed
+        } else {
+            self.record.state
+        }
+    }
+
+    /// The persisted record (last transition).
+    pub fn record(&self) -> &StateRecord {
+        &self.record
+    }
+
+    fn persist(&mut self, state: TradingState, reason: &str, actor: &str) -> Result<()> {
+        let rec = StateRecord {
+            version: 1,
+            state,
+            reason: reason.to_string(),
+            actor: actor.to_string(),
+            since: now_s(),
+            seq: self.record.seq + 1,
+        };
+        let bytes = serde_json::to_vec_pretty(&rec)
+            .map_err(|e| Error::invalid("state", state.as_str(), e.to_string()))?;
+        tradewarden_core::fs::write_atomic(self.dir.join(STATE_FILE), &bytes)?;
+        let from = self.record.state;
+        self.record = rec;
+        metrics::counter!(telemetry::TRANSITIONS_TOTAL, telemetry::LABEL_TO => state.as_str())
+            .increment(1);
+        self.publish();
+        if let Some(j) = self.journal.as_mut() {
+            j.append(Event::Transition {
+                from,
+                to: state,
+                reason: reason.to_string(),
+                actor: actor.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Journals every later transition (and manual resets as overrides).
+    /// The state file stays the source of truth: if a journal append fails
+    /// the transition has already taken effect and the error is returned.
+    pub fn attach_journal(&mut self, journal: Journal) {
+        self.journal = Some(journal);
+    }
+
+    /// The attached journal, if any.
+    pub fn journal_mut(&mut self) -> Option<&mut Journal> {
+        self.journal.as_mut()
+    }
+
+    fn publish(&self) {
+        let s = self.state();
+        metrics::gauge!(telemetry::TRADING_STATE).set(f64::from(s.code()));
+        metrics::gauge!(telemetry::CIRCUIT_BREAKER_ACTIVE).set(if s == TradingState::Active {
+            0.0
+        } else {
+            1.0
+        });
+    }
+
+    /// Latches a more severe state with a reason (system actor). Escalating to the
+    /// current or a less severe state is a no-op returning `false`.
+    pub fn escalate(&mut self, to: TradingState, reason: &str) -> Result<bool> {
+        if reason.trim().is_empty() {
+            return Err(Error::invalid(
+                "reason",
+                "\"\"",
+                "every transition needs a reason",
+            ));
+        }
+        if to <= self.record.state {
+            return Ok(false);
+        }
+        self.persist(to, reason, "system")?;
+        Ok(true)
+    }
+
+    /// Named manual reset to any state (usually ACTIVE). Needs `who` and `why`;
+    /// refused while the `KILL_SWITCH` file exists (remove it first).
+    pub fn manual_reset(&mut self, to: TradingState, who: &str, why: &str) -> Result<()> {
+        if who.trim().is_empty() || why.trim().is_empty() {
+            return Err(Error::IllegalTransition {
+                from: self.state().as_str(),
+                to: to.as_str(),
+                reason: "a manual reset must name who and why".into(),
+            });
+        }
+        if to < TradingState::Killed && self.kill_switch_present() {
+            return Err(Error::IllegalTransition {
+                from: TradingState::Killed.as_str(),
+                to: to.as_str(),
+                reason: format!(
+                    "{} exists; remove it deliberately before resetting",
+                    self.kill_switch_path().display()
+                ),
+            });
+        }
+        let from = self.record.state;
+        self.persist(to, why, who)?;
+        if let Some(j) = self.journal.as_mut() {
+            j.append(Event::Override {
+                who: who.to_string(),
+                why: why.to_string(),
+                what: format!("manual reset {} -> {}", from.as_str(), to.as_str()),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Engages the kill switch: writes `KILL_SWITCH` atomically and persists KILLED.
+    pub fn activate_kill_switch(&mut self, reason: &str, activated_by: &str) -> Result<()> {
+        let ks = KillSwitch {
+            activated_at: format!("{:.3}", now_s()),
+            reason: reason.to_string(),
+            activated_by: activated_by.to_string(),
+        };
+        let bytes = serde_json::to_vec_pretty(&ks)
+            .map_err(|e| Error::invalid("kill_switch", reason, e.to_string()))?;
+        tradewarden_core::fs::write_atomic(self.kill_switch_path(), &bytes)?;
+        if self.record.state != TradingState::Killed {
+            self.persist(TradingState::Killed, reason, activated_by)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the kill-switch file, if present and parseable.
+    pub fn read_kill_switch(&self) -> Option<KillSwitch> {
+        let b = std::fs::read(self.kill_switch_path()).ok()?;
+        serde_json::from_slice(&b).ok()
+    }
+}

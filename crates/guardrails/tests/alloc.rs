@@ -1,0 +1,156 @@
+//! Proves `check_order` performs zero heap allocations (no recorder, then with a recorder).
+#![allow(unsafe_code)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+// SAFETY: delegates to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if ARMED.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as GlobalAlloc::alloc.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as GlobalAlloc::dealloc.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        if ARMED.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as GlobalAlloc::realloc.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+use tradewarden_guardrails::{Decision, DenyReason, Engine, Order, Policy, Side, TradingState};
+
+fn setup() -> (Engine, Vec<Order>) {
+    let policy = Policy::from_toml(
+        r#"
+[pre_trade]
+max_order_notional = 5000.0
+max_order_quantity = 80.0
+max_position_quantity = 150.0
+max_position_notional = 1e9
+max_gross_leverage = 2.0
+max_net_leverage = 1.0
+price_band_ratio = 0.05
+max_data_age_s = 5.0
+min_confidence = 0.5
+rate_limit = { orders_per_second = 1000.0, burst = 50.0 }
+[symbols.AAA]
+[symbols.BBB]
+disabled = true
+[symbols.CCC]
+"#,
+    )
+    .unwrap();
+    let mut e = Engine::new(&policy, 100_000.0).unwrap();
+    e.set_state(TradingState::Active);
+    let a = e.symbol_id("AAA").unwrap();
+    let b = e.symbol_id("BBB").unwrap();
+    let base = Order {
+        symbol: a,
+        side: Side::Buy,
+        quantity: 10.0,
+        price: 50.0,
+        reference_price: 50.0,
+        data_timestamp: 100.0,
+        timestamp: 100.0,
+        confidence: 0.9,
+    };
+    let orders = vec![
+        base,
+        Order {
+            quantity: 500.0,
+            ..base
+        }, // clip
+        Order {
+            price: f64::NAN,
+            ..base
+        }, // deny non-finite
+        Order { symbol: b, ..base }, // disabled
+        Order {
+            price: 60.0,
+            ..base
+        }, // band
+        Order {
+            confidence: f64::NAN,
+            ..base
+        }, // low confidence
+        Order {
+            data_timestamp: 0.0,
+            ..base
+        }, // stale
+        Order {
+            side: Side::Sell,
+            ..base
+        },
+    ];
+    (e, orders)
+}
+
+fn run(e: &mut Engine, orders: &[Order]) -> (usize, Vec<Decision>) {
+    let mut out = Vec::with_capacity(orders.len() * 200);
+    ALLOCS.store(0, Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    for _ in 0..200 {
+        for o in orders {
+            out.push(e.check_order(o));
+        }
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    (ALLOCS.load(Ordering::SeqCst), out)
+}
+
+#[test]
+fn check_order_allocates_nothing_with_and_without_recorder() {
+    // 1. No recorder installed: the counter handles are no-ops.
+    let (mut e, orders) = setup();
+    let (n, out) = run(&mut e, &orders);
+    assert_eq!(n, 0, "check_order allocated {n} times without a recorder");
+    assert!(out.iter().any(|d| matches!(d, Decision::Clip { .. })));
+    assert!(out.contains(&Decision::Deny {
+        reason: DenyReason::NonFiniteInput
+    }));
+    assert!(out.contains(&Decision::Deny {
+        reason: DenyReason::RateLimited
+    }));
+    // Sanity: the counter is armed and does count allocations.
+    ARMED.store(true, Ordering::SeqCst);
+    let v: Vec<u64> = Vec::with_capacity(3);
+    ARMED.store(false, Ordering::SeqCst);
+    drop(v);
+    assert!(ALLOCS.load(Ordering::SeqCst) >= 1);
+
+    // 2. With a recorder: handles registered at build time are atomic counters.
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    recorder.install().unwrap();
+    let (mut e, orders) = setup();
+    let (n, _) = run(&mut e, &orders);
+    assert_eq!(n, 0, "check_order allocated {n} times with a recorder");
+    let snap = snapshotter.snapshot().into_vec();
+    let denials: u64 = snap
+        .iter()
+        .filter(|(k, _, _, _)| k.key().name() == tradewarden_guardrails::telemetry::DENIALS_TOTAL)
+        .map(|(_, _, _, v)| match v {
+            metrics_util::debugging::DebugValue::Counter(c) => *c,
+            _ => 0,
+        })
+        .sum();
+    assert!(denials >= 200 * 5, "denials counted: {denials}");
+}

@@ -1,0 +1,173 @@
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use tradewarden_guardrails::promotion::*;
+
+fn returns(n: usize, drift: f64) -> Vec<f64> {
+    (0..n)
+        .map(|i| drift + 0.01 * (((i * 7) % 11) as f64 - 5.0) / 5.0)
+        .collect()
+}
+
+#[test]
+fn autotrader_gates_computed() {
+    let g = PromotionGates::autotrader();
+    let good = returns(500, 0.004);
+    let pnls: Vec<f64> = (0..150)
+        .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+        .collect();
+    let rep = evaluate_promotion(
+        &g,
+        &PromotionInputs {
+            walk_forward_returns: &good,
+            trial_sharpes: None,
+            strategy_matrix: None,
+            trade_pnls: &pnls,
+        },
+    )
+    .unwrap();
+    let names: Vec<&str> = rep.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["walk_forward_sharpe", "trades", "win_rate", "max_drawdown"]
+    );
+    let sharpe = tradewarden_core::returns::sharpe_ratio(&good, &Default::default()).unwrap();
+    assert_eq!(rep.checks[0].value, sharpe);
+    assert!(sharpe > 2.0, "{sharpe}");
+    assert!((rep.checks[2].value - 100.0 / 150.0).abs() < 1e-12);
+    assert!(rep.passed, "{:?}", rep.checks);
+    // Exactly 100 trades fails (strict >), win rate .5 fails.
+    let few: Vec<f64> = (0..100)
+        .map(|i| if i % 2 == 0 { -1.0 } else { 1.0 })
+        .collect();
+    let rep = evaluate_promotion(
+        &g,
+        &PromotionInputs {
+            walk_forward_returns: &good,
+            trial_sharpes: None,
+            strategy_matrix: None,
+            trade_pnls: &few,
+        },
+    )
+    .unwrap();
+    assert!(!rep.passed);
+    assert!(!rep.checks[1].passed && !rep.checks[2].passed);
+    // A losing strategy fails Sharpe and drawdown.
+    let bad = returns(500, -0.004);
+    let rep = evaluate_promotion(
+        &g,
+        &PromotionInputs {
+            walk_forward_returns: &bad,
+            trial_sharpes: None,
+            strategy_matrix: None,
+            trade_pnls: &pnls,
+        },
+    )
+    .unwrap();
+    assert!(!rep.checks[0].passed && !rep.checks[3].passed);
+}
+
+#[test]
+fn dsr_and_pbo_gates() {
+    let g = PromotionGates {
+        min_deflated_sharpe: Some(0.95),
+        max_pbo: Some(0.5),
+        pbo_blocks: 4,
+        ..Default::default()
+    };
+    let r = returns(400, 0.004);
+    // Missing inputs fail closed.
+    let rep = evaluate_promotion(
+        &g,
+        &PromotionInputs {
+            walk_forward_returns: &r,
+            trial_sharpes: None,
+            strategy_matrix: None,
+            trade_pnls: &[],
+        },
+    )
+    .unwrap();
+    assert!(!rep.passed && rep.checks.iter().all(|c| c.value.is_nan()));
+    // With inputs: values come from tradewarden-core.
+    let trials = [0.05, 0.1, 0.2, 0.15];
+    let (rows, cols) = (40, 3);
+    let m: Vec<f64> = (0..rows * cols)
+        .map(|k| 0.001 * (((k * 13) % 17) as f64 - 8.0) + if k % cols == 0 { 0.002 } else { 0.0 })
+        .collect();
+    let rep = evaluate_promotion(
+        &g,
+        &PromotionInputs {
+            walk_forward_returns: &r,
+            trial_sharpes: Some(&trials),
+            strategy_matrix: Some((&m, rows, cols)),
+            trade_pnls: &[],
+        },
+    )
+    .unwrap();
+    let dsr = tradewarden_core::returns::promotion::deflated_sharpe_ratio(
+        &r,
+        &trials,
+        tradewarden_core::returns::promotion::PsrConvention::Paper,
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(rep.checks[0].value, dsr);
+    let p = tradewarden_core::returns::pbo::pbo(
+        tradewarden_core::returns::pbo::StrategyMatrix::new(&m, rows, cols).unwrap(),
+        4,
+    )
+    .unwrap()
+    .pbo;
+    assert_eq!(rep.checks[1].value, p);
+    assert_eq!(rep.checks[1].passed, p < 0.5);
+    // Bad thresholds.
+    let bad = PromotionGates {
+        max_pbo: Some(1.5),
+        pbo_blocks: 3,
+        ..Default::default()
+    };
+    let e = bad.validate().unwrap_err().to_string();
+    assert!(e.contains("max_pbo") && e.contains("pbo_blocks"), "{e}");
+}
+
+#[test]
+fn drift_guard_levels() {
+    let g = DriftGuard::default();
+    assert_eq!(g.evaluate(0.0, 0.0), DriftAction::Continue);
+    assert_eq!(g.evaluate(0.08, 0.0), DriftAction::ShadowMode);
+    assert_eq!(g.evaluate(0.0, 0.05), DriftAction::ShadowMode);
+    assert_eq!(g.evaluate(0.16, 0.0), DriftAction::RollbackRecommended);
+    assert_eq!(g.evaluate(0.0, 0.10), DriftAction::RollbackRecommended);
+    assert_eq!(g.evaluate(0.079, 0.049), DriftAction::Continue);
+    assert_eq!(g.evaluate(f64::NAN, 0.0), DriftAction::RollbackRecommended);
+}
+
+#[test]
+fn rollback_plan_as_data() {
+    let plan = RollbackPlan::quant_bot("critical alert", "alertmanager");
+    assert_eq!((plan.max_attempts, plan.cooldown_s), (3, 300.0));
+    assert!(matches!(
+        plan.steps[0],
+        RollbackStep::ActivateKillSwitch { .. }
+    ));
+    assert!(plan.steps.contains(&RollbackStep::FreezeOnlineLearning {
+        file: "online_learning_freeze.json".into(),
+        accept_threshold: 0.99
+    }));
+    assert!(plan.steps.contains(&RollbackStep::PositionOverride {
+        file: "position_override.json".into(),
+        max_position_pct: 0.10
+    }));
+    assert!(plan.steps.iter().any(|s| matches!(s, RollbackStep::RestoreLastGoodModel { last_good, .. } if last_good == "models/last_good_model.json")));
+    let json = serde_json::to_string(&plan).unwrap();
+    let back: RollbackPlan = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, plan);
+    assert!(RollbackPlan::alert_triggers("critical", "AUTO_KILL_SWITCH"));
+    assert!(!RollbackPlan::alert_triggers("warning", "AUTO_KILL_SWITCH"));
+    assert!(!RollbackPlan::alert_triggers("critical", "NOTIFY"));
+    let mut a = RollbackAttempts::default();
+    assert_eq!(a.try_begin(&plan, 1000.0).unwrap(), 1);
+    assert!(a.try_begin(&plan, 1299.0).is_err(), "cooldown");
+    assert_eq!(a.try_begin(&plan, 1300.0).unwrap(), 2);
+    assert_eq!(a.try_begin(&plan, 1600.0).unwrap(), 3);
+    assert!(a.try_begin(&plan, 5000.0).is_err(), "max attempts");
+}

@@ -1,0 +1,486 @@
+//! The MLP: configuration, forward pass, weights (burnpack and PyTorch safetensors).
+//!
+//! Tensors in burn 0.22 carry their backend in their [`Device`] rather than in a
+//! type parameter, so a model is backend-agnostic code and the backend is chosen
+//! by the device passed to [`Mlp::new`] / the loaders. This crate enables only
+//! the flex CPU backend ([`cpu_device`]).
+
+use std::path::Path;
+
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::store::{BurnpackStore, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
+use burn::tensor::{Device, Tensor, TensorData, activation};
+use serde::{Deserialize, Serialize};
+use tradewarden_core::config::Validator;
+
+use crate::error::{InferenceError, Result};
+
+/// The flex (pure-Rust CPU) device, the CPU default of tradewarden.
+pub fn cpu_device() -> Device {
+    Device::flex()
+}
+
+/// Hidden-layer activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// `max(0, x)`.
+    #[default]
+    Relu,
+    /// `tanh(x)`.
+    Tanh,
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// Exact (erf) GELU, as `torch.nn.GELU()`.
+    Gelu,
+    /// `x · sigmoid(x)` (SiLU / swish).
+    Silu,
+}
+
+/// What the last layer's outputs mean, and the post-processing applied to each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// Point forecasts: the raw outputs.
+    #[default]
+    Point,
+    /// Quantile bands: each row is sorted ascending, so bands never cross
+    /// (output `j` is the `j`-th quantile level in ascending order).
+    Quantiles,
+    /// Class probabilities: softmax over each row (sums to 1).
+    Classes,
+}
+
+/// Architecture of an [`Mlp`]: `input → hidden[0] → … → output`, the
+/// activation after every hidden layer, none after the last.
+///
+/// ```
+/// use tradewarden_inference::model::{Activation, MlpConfig, OutputKind};
+/// let c: MlpConfig = serde_json::from_str(
+///     r#"{"input": 64, "hidden": [128, 128], "output": 3, "activation": "relu", "output_kind": "classes"}"#,
+/// ).unwrap();
+/// assert_eq!(c.activation, Activation::Relu);
+/// assert_eq!(c.output_kind, OutputKind::Classes);
+/// c.validate().unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpConfig {
+    /// Number of input features (≥ 1).
+    pub input: usize,
+    /// Sizes of the hidden layers (each ≥ 1; may be empty: a linear model).
+    #[serde(default)]
+    pub hidden: Vec<usize>,
+    /// Number of outputs (≥ 1; ≥ 2 for `classes`).
+    pub output: usize,
+    /// Hidden activation (default `relu`).
+    #[serde(default)]
+    pub activation: Activation,
+    /// Output semantics (default `point`).
+    #[serde(default)]
+    pub output_kind: OutputKind,
+}
+
+/// Layers larger than this are refused (a typo guard: 2^20 units).
+const MAX_WIDTH: usize = 1 << 20;
+
+impl MlpConfig {
+    /// A config with the default activation (relu) and output kind (point).
+    pub fn new(input: usize, hidden: Vec<usize>, output: usize) -> Self {
+        MlpConfig {
+            input,
+            hidden,
+            output,
+            activation: Activation::default(),
+            output_kind: OutputKind::default(),
+        }
+    }
+
+    /// Sets the activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Sets the output kind.
+    pub fn with_output_kind(mut self, kind: OutputKind) -> Self {
+        self.output_kind = kind;
+        self
+    }
+
+    /// Checks every rule and reports all violations at once.
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] (kind `InvalidConfig`) listing each bad field.
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::new();
+        let ok = |n: usize| (1..=MAX_WIDTH).contains(&n);
+        v.check(
+            ok(self.input),
+            "input",
+            self.input,
+            format!("must be in [1, {MAX_WIDTH}]"),
+        );
+        for (i, h) in self.hidden.iter().enumerate() {
+            v.check(
+                ok(*h),
+                format!("hidden[{i}]"),
+                h,
+                format!("must be in [1, {MAX_WIDTH}]"),
+            );
+        }
+        v.check(
+            ok(self.output),
+            "output",
+            self.output,
+            format!("must be in [1, {MAX_WIDTH}]"),
+        );
+        v.check(
+            self.output_kind != OutputKind::Classes || self.output >= 2,
+            "output",
+            self.output,
+            "output_kind = classes needs at least 2 outputs",
+        );
+        v.finish()?;
+        Ok(())
+    }
+
+    /// `(in, out)` of every linear layer, in order.
+    pub fn layer_shapes(&self) -> Vec<(usize, usize)> {
+        let mut sizes = Vec::with_capacity(self.hidden.len() + 2);
+        sizes.push(self.input);
+        sizes.extend_from_slice(&self.hidden);
+        sizes.push(self.output);
+        sizes.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+
+    /// Number of trainable parameters (weights and biases).
+    pub fn num_params(&self) -> usize {
+        self.layer_shapes().iter().map(|(i, o)| i * o + o).sum()
+    }
+}
+
+/// The burn module: its parameter paths are `layers.{i}.weight` ([in, out] in
+/// burn) and `layers.{i}.bias`.
+#[derive(Module, Debug)]
+struct MlpNet {
+    layers: Vec<Linear>,
+}
+
+/// A multi-layer perceptron on one device.
+///
+/// Weights are stored as burn keeps them (`[in, out]`); PyTorch's `[out, in]`
+/// layout is transposed on import ([`Mlp::load_safetensors`],
+/// [`Mlp::from_pytorch_weights`]).
+///
+/// ```
+/// use tradewarden_inference::model::{cpu_device, Mlp, MlpConfig};
+/// let model = Mlp::new(MlpConfig::new(4, vec![8], 2), &cpu_device()).unwrap();
+/// let out = model.forward_f32(&[0.1, 0.2, 0.3, 0.4, 1.0, 0.0, -1.0, 0.5], 2).unwrap();
+/// assert_eq!(out.len(), 2 * 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    net: MlpNet,
+    config: MlpConfig,
+    device: Device,
+}
+
+fn weights_err(path: &Path, reason: impl Into<String>) -> InferenceError {
+    InferenceError::Weights {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+impl Mlp {
+    /// A randomly initialised model (burn's default Kaiming-uniform init).
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] when the config is invalid.
+    pub fn new(config: MlpConfig, device: &Device) -> Result<Self> {
+        config.validate()?;
+        let layers = config
+            .layer_shapes()
+            .into_iter()
+            .map(|(i, o)| LinearConfig::new(i, o).init(device))
+            .collect();
+        Ok(Mlp {
+            net: MlpNet { layers },
+            config,
+            device: device.clone(),
+        })
+    }
+
+    /// A model from PyTorch-layout parameters: per layer, the weight as
+    /// `[out, in]` row-major (as `torch.nn.Linear.weight`) and the bias `[out]`.
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] for an invalid config;
+    /// [`InferenceError::ShapeMismatch`] when the number of layers or a buffer
+    /// size does not match the config.
+    pub fn from_pytorch_weights(
+        config: MlpConfig,
+        layers: &[(Vec<f32>, Vec<f32>)],
+        device: &Device,
+    ) -> Result<Self> {
+        config.validate()?;
+        let shapes = config.layer_shapes();
+        if layers.len() != shapes.len() {
+            return Err(InferenceError::ShapeMismatch {
+                param: "layers",
+                expected: shapes.len(),
+                actual: layers.len(),
+                reason: "one (weight, bias) pair per linear layer".into(),
+            });
+        }
+        let mut out = Vec::with_capacity(shapes.len());
+        for ((i, o), (w, b)) in shapes.into_iter().zip(layers) {
+            if w.len() != i * o {
+                return Err(InferenceError::ShapeMismatch {
+                    param: "weight",
+                    expected: i * o,
+                    actual: w.len(),
+                    reason: format!("[out = {o}, in = {i}]"),
+                });
+            }
+            if b.len() != o {
+                return Err(InferenceError::ShapeMismatch {
+                    param: "bias",
+                    expected: o,
+                    actual: b.len(),
+                    reason: format!("[out = {o}]"),
+                });
+            }
+            // PyTorch [out, in] -> burn [in, out].
+            let w = Tensor::<2>::from_data(TensorData::new(w.clone(), [o, i]), device).transpose();
+            let b = Tensor::<1>::from_data(TensorData::new(b.clone(), [o]), device);
+            out.push(Linear {
+                weight: Param::from_tensor(w),
+                bias: Some(Param::from_tensor(b)),
+            });
+        }
+        Ok(Mlp {
+            net: MlpNet { layers: out },
+            config,
+            device: device.clone(),
+        })
+    }
+
+    /// Loads PyTorch weights from a safetensors file with the key names of a
+    /// torch module holding `self.layers = nn.ModuleList([nn.Linear, …])`:
+    /// `layers.{i}.weight` (`[out, in]`, transposed on load) and
+    /// `layers.{i}.bias`. Every key must be present and no other key may be.
+    ///
+    /// # Errors
+    /// [`InferenceError::NotFound`] when the file is missing;
+    /// [`InferenceError::Weights`] (kind `Corrupt`) when it is malformed or its
+    /// tensors do not match the config (missing, extra, wrongly shaped).
+    pub fn load_safetensors(
+        path: impl AsRef<Path>,
+        config: MlpConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
+        let mut model = Mlp::new(config, device)?;
+        let mut store = SafetensorsStore::from_file(path).with_from_adapter(PyTorchToBurnAdapter);
+        let res = model
+            .net
+            .load_from(&mut store)
+            .map_err(|e| weights_err(path, e.to_string()))?;
+        check_apply(path, &res)?;
+        Ok(model)
+    }
+
+    /// Saves the weights in burn's own burnpack format (written to a scratch
+    /// file and renamed into place). The architecture is stored as metadata
+    /// key `tradewarden.mlp_config` for inspection; pass the config again to
+    /// [`Mlp::load_burnpack`].
+    ///
+    /// # Errors
+    /// [`InferenceError::Weights`] when burn cannot write the file.
+    pub fn save_burnpack(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let config =
+            serde_json::to_string(&self.config).map_err(|e| weights_err(path, e.to_string()))?;
+        let mut store = BurnpackStore::from_file(path)
+            .auto_extension(false)
+            .overwrite(true)
+            .metadata("tradewarden.mlp_config", config);
+        self.net
+            .save_into(&mut store)
+            .map_err(|e| weights_err(path, e.to_string()))
+    }
+
+    /// Loads weights saved by [`Mlp::save_burnpack`].
+    ///
+    /// # Errors
+    /// [`InferenceError::NotFound`] when the file is missing;
+    /// [`InferenceError::Weights`] (kind `Corrupt`) when it is malformed or does
+    /// not match `config`.
+    pub fn load_burnpack(
+        path: impl AsRef<Path>,
+        config: MlpConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
+        let mut model = Mlp::new(config, device)?;
+        let mut store = BurnpackStore::from_file(path).auto_extension(false);
+        let res = model
+            .net
+            .load_from(&mut store)
+            .map_err(|e| weights_err(path, e.to_string()))?;
+        check_apply(path, &res)?;
+        Ok(model)
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &MlpConfig {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Forward pass over `n_rows` rows of `config().input` features, row-major
+    /// `f32`, with the output kind's post-processing applied; returns
+    /// `n_rows × config().output` values, row-major. Inputs are not checked
+    /// for NaN here (the [`Predictor`](crate::Predictor) does).
+    ///
+    /// # Errors
+    /// [`InferenceError::ShapeMismatch`] when `input.len() != n_rows × input`
+    /// or `n_rows == 0`; [`InferenceError::Backend`] when the backend fails.
+    pub fn forward_f32(&self, input: &[f32], n_rows: usize) -> Result<Vec<f32>> {
+        self.check_shape(input.len(), n_rows)?;
+        let x = Tensor::<2>::from_data(
+            TensorData::new(input.to_vec(), [n_rows, self.config.input]),
+            &self.device,
+        );
+        self.run(x)
+    }
+
+    /// As [`Mlp::forward_f32`] over `f64` features (converted to `f32`, the
+    /// weights' precision).
+    ///
+    /// # Errors
+    /// As [`Mlp::forward_f32`].
+    pub fn forward_f64(&self, input: &[f64], n_rows: usize) -> Result<Vec<f32>> {
+        self.check_shape(input.len(), n_rows)?;
+        let v: Vec<f32> = input.iter().map(|x| *x as f32).collect();
+        let x = Tensor::<2>::from_data(
+            TensorData::new(v, [n_rows, self.config.input]),
+            &self.device,
+        );
+        self.run(x)
+    }
+
+    fn check_shape(&self, len: usize, n_rows: usize) -> Result<()> {
+        if n_rows == 0 {
+            return Err(InferenceError::InvalidInput {
+                param: "n_rows",
+                value: "0".into(),
+                reason: "at least one row is required".into(),
+            });
+        }
+        let expected =
+            n_rows
+                .checked_mul(self.config.input)
+                .ok_or_else(|| InferenceError::InvalidInput {
+                    param: "n_rows",
+                    value: n_rows.to_string(),
+                    reason: "n_rows × n_features overflows".into(),
+                })?;
+        if len != expected {
+            return Err(InferenceError::ShapeMismatch {
+                param: "features",
+                expected,
+                actual: len,
+                reason: format!("n_rows = {n_rows} × n_features = {}", self.config.input),
+            });
+        }
+        Ok(())
+    }
+
+    fn run(&self, mut x: Tensor<2>) -> Result<Vec<f32>> {
+        let last = self.net.layers.len().saturating_sub(1);
+        for (i, layer) in self.net.layers.iter().enumerate() {
+            x = layer.forward(x);
+            if i < last {
+                x = match self.config.activation {
+                    Activation::Relu => activation::relu(x),
+                    Activation::Tanh => activation::tanh(x),
+                    Activation::Sigmoid => activation::sigmoid(x),
+                    Activation::Gelu => activation::gelu(x),
+                    Activation::Silu => activation::silu(x),
+                };
+            }
+        }
+        let data = x.try_into_data().map_err(|e| InferenceError::Backend {
+            reason: format!("{e:?}"),
+        })?;
+        let mut out = data
+            .try_into_vec::<f32>()
+            .map_err(|e| InferenceError::Backend {
+                reason: format!("{e:?}"),
+            })?;
+        postprocess(self.config.output_kind, self.config.output, &mut out);
+        Ok(out)
+    }
+}
+
+/// Applies the output kind's per-row post-processing in place.
+pub(crate) fn postprocess(kind: OutputKind, width: usize, out: &mut [f32]) {
+    if width == 0 {
+        return;
+    }
+    match kind {
+        OutputKind::Point => {}
+        OutputKind::Quantiles => {
+            for row in out.chunks_exact_mut(width) {
+                row.sort_unstable_by(f32::total_cmp);
+            }
+        }
+        OutputKind::Classes => {
+            for row in out.chunks_exact_mut(width) {
+                let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let mut s = 0.0f64;
+                for v in row.iter_mut() {
+                    let e = f64::from(*v - m).exp();
+                    s += e;
+                    *v = e as f32;
+                }
+                for v in row.iter_mut() {
+                    *v = (f64::from(*v) / s) as f32;
+                }
+            }
+        }
+    }
+}
+
+fn check_apply(path: &Path, res: &burn::store::ApplyResult) -> Result<()> {
+    let mut problems = Vec::new();
+    if !res.errors.is_empty() {
+        problems.push(format!(
+            "{} tensor(s) do not fit: {:?}",
+            res.errors.len(),
+            res.errors
+        ));
+    }
+    if !res.missing.is_empty() {
+        let m: Vec<&str> = res.missing.iter().map(|(p, _)| p.as_str()).collect();
+        problems.push(format!("missing tensors: {}", m.join(", ")));
+    }
+    if !res.unused.is_empty() {
+        problems.push(format!("unexpected tensors: {}", res.unused.join(", ")));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(weights_err(path, problems.join("; ")))
+    }
+}
