@@ -39,6 +39,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("core_metrics_fused_5", |b| {
         b.iter(|| returns::core_metrics(black_box(&r), &o))
     });
+    // The same on a one-thread pool (no split across threads).
+    if let Ok(one) = rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        g.bench_function("core_metrics_fused_5_one_thread", |b| {
+            one.install(|| b.iter(|| returns::core_metrics(black_box(&r), &o)))
+        });
+    }
     g.bench_function("five_separate_functions", |b| {
         b.iter(|| {
             (
