@@ -218,7 +218,8 @@ impl CanaryMachine {
     }
 
     fn publish(&self) {
-        metrics::gauge!(telemetry::CANARY_STAGE).set(self.index as f64);
+        let s = self.stage();
+        telemetry::publish_canary(&s.name, self.index, s.aum_share);
     }
 
     /// Evaluates the promotion criteria of the current stage (runbook: hourly).

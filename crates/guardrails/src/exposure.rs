@@ -562,6 +562,7 @@ pub fn apply_policy(log: &TradeLog, p: &ExposurePolicy) -> Result<ExposureOutcom
             metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => rule)
                 .increment(1);
         }
+        metrics::gauge!(telemetry::LAST_VIOLATION_COUNT).set(violations.len() as f64);
     }
     Ok(ExposureOutcome {
         metrics,

@@ -177,6 +177,7 @@ pub fn evaluate_and_latch(
         metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => b.rule)
             .increment(1);
     }
+    metrics::gauge!(telemetry::LAST_VIOLATION_COUNT).set(breaches.len() as f64);
     if let Some(worst) = breaches.iter().max_by_key(|b| b.severity) {
         let to = match worst.severity {
             Severity::Critical => TradingState::Halted,

@@ -268,13 +268,13 @@ impl StateStore {
     }
 
     fn publish(&self) {
-        let s = self.state();
-        metrics::gauge!(telemetry::TRADING_STATE).set(f64::from(s.code()));
-        metrics::gauge!(telemetry::CIRCUIT_BREAKER_ACTIVE).set(if s == TradingState::Active {
-            0.0
-        } else {
-            1.0
-        });
+        telemetry::publish_state(self.state());
+    }
+
+    /// Re-publishes the state gauges (e.g. after installing a metrics recorder,
+    /// or to notice a `KILL_SWITCH` file written by another process).
+    pub fn publish_telemetry(&self) {
+        self.publish();
     }
 
     /// Latches a more severe state with a reason (system actor). Escalating to the
@@ -339,6 +339,7 @@ impl StateStore {
         if self.record.state != TradingState::Killed {
             self.persist(TradingState::Killed, reason, activated_by)?;
         }
+        self.publish();
         Ok(())
     }
 
