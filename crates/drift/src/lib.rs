@@ -8,6 +8,7 @@
 //! - [`profile`]: frozen, persisted (JSON / binary), mergeable reference profiles;
 //! - [`psi`]: Population Stability Index (explicit ε, Evidently-compatible mode);
 //! - [`distance`]: Jensen–Shannon, KL, Hellinger, Wasserstein, energy distance;
+//! - [`anderson`]: Anderson–Darling k-sample test as `scipy.stats.anderson_ksamp`;
 //! - [`tests`]: χ² contingency, two-proportion z-test, Mann–Whitney U (from core);
 //! - [`report`]: per-feature drift reports with method choice, severity bands and
 //!   multiple-testing correction, features in parallel;
@@ -28,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod anderson;
 mod binfmt;
 pub mod chunk;
 pub mod cvm;

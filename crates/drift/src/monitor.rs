@@ -24,7 +24,8 @@ pub struct LiveMonitorOptions {
     pub psi_threshold: f64,
     /// PSI severity bands.
     pub bands: SeverityBands,
-    /// Metric namespace prefix.
+    /// Prefix prepended (with `_`) to the metric names; empty by default so
+    /// the `tradewarden-metrics` catalog names are emitted verbatim.
     pub prefix: String,
 }
 
@@ -337,7 +338,8 @@ pub fn prediction_drift_score(recent_rmse: &[f64], training_rmse: f64) -> Result
 }
 
 /// Sets `prediction_quality_metric{symbol,timeframe,metric}` for mae, mape,
-/// directional_accuracy and drift_score.
+/// directional_accuracy and drift_score. Pass `prefix = ""`
+/// ([`telemetry::DEFAULT_PREFIX`]) for the catalog name.
 pub fn emit_prediction_quality(
     prefix: &str,
     symbol: &str,

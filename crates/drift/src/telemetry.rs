@@ -1,16 +1,23 @@
-//! Names of the metrics this crate emits through the `metrics` facade
-//! (base names; the namespace prefix, default `tradewarden`, is prepended
-//! with `_`). Keep in sync with the catalog in `tradewarden-metrics`.
+//! Names of the metrics this crate emits through the `metrics` facade, taken
+//! from the `tradewarden-metrics` catalog. These are the catalog's *fixed*
+//! names (`drift_score`, `drift_detections_total`,
+//! `prediction_quality_metric`): the seed systems' dashboards and the
+//! Prometheus rules under `deploy/` query them verbatim, so they carry no
+//! namespace. A non-empty prefix (`LiveMonitorOptions::prefix`, the `prefix`
+//! argument of `emit_prediction_quality`) is prepended with `_` for setups
+//! that want one; the default is empty.
 
-/// Default namespace prefix.
-pub const DEFAULT_PREFIX: &str = "tradewarden";
+use tradewarden_metrics::catalog::names;
+
+/// Default prefix: empty, so the catalog's names are emitted verbatim.
+pub const DEFAULT_PREFIX: &str = "";
 /// Gauge: latest drift score; labels `feature`, `method`.
-pub const DRIFT_SCORE: &str = "drift_score";
+pub const DRIFT_SCORE: &str = names::DRIFT_SCORE;
 /// Counter: drift detections; labels `metric_type` (method), `severity`.
-pub const DRIFT_DETECTIONS_TOTAL: &str = "drift_detections_total";
+pub const DRIFT_DETECTIONS_TOTAL: &str = names::DRIFT_DETECTIONS;
 /// Gauge: prediction quality; labels `symbol`, `timeframe`, `metric`
 /// (`mae`, `mape`, `directional_accuracy`, `drift_score`).
-pub const PREDICTION_QUALITY_METRIC: &str = "prediction_quality_metric";
+pub const PREDICTION_QUALITY_METRIC: &str = names::PREDICTION_QUALITY_METRIC;
 
 /// Label keys.
 pub mod labels {

@@ -4,6 +4,7 @@
 Re-runnable, not needed by CI:
 
     /tmp/peers/bin/python crates/drift/tests/gen_scipy_cases.py
+    (or .venv/bin/python; needs scipy >= 1.17 for anderson_ksamp(variant=))
 
 Inputs are not stored: each sample is described by (seed, n, shift, scale,
 ties) and regenerated bit-for-bit by the Rust tests with the same
@@ -145,6 +146,59 @@ def dist_cases(rng):
     return out
 
 
+def evidently_psi(ref, cur):
+    """Evidently's `psi` stat test, written from its documented algorithm:
+    Sturges bins on reference + current (np.histogram_bin_edges) when the
+    reference has more than 20 distinct values, else one bin per distinct
+    value of reference + current; fractions; a zero fraction replaced by
+    (smallest non-zero fraction)/1e6 if that is <= 1e-4, else by 1e-4;
+    PSI = sum((r - c) * ln(r / c))."""
+    if np.unique(ref).size > 20:
+        edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+        r = np.histogram(ref, edges)[0] / ref.size
+        c = np.histogram(cur, edges)[0] / cur.size
+    else:
+        keys = np.unique(np.concatenate([ref, cur]))
+        r = np.array([np.count_nonzero(ref == k) for k in keys]) / ref.size
+        c = np.array([np.count_nonzero(cur == k) for k in keys]) / cur.size
+    for p in (r, c):
+        nz = p[p != 0]
+        fill = nz.min() / 1e6 if nz.min() <= 1e-4 else 1e-4
+        p[p == 0] = fill
+    return float(np.sum((r - c) * np.log(r / c)))
+
+
+def extra_cases(rng):
+    """Cases added after the first release of the JSON; drawn after all the
+    others so the earlier cases stay bit-identical when regenerated."""
+    out = {"anderson_ksamp_variants": [], "psi_evidently": []}
+    variants = ["midrank", "right", "continuous"]
+    for i in range(36):
+        k = rng.randint(2, 4)
+        specs = [spec(rng, rand_n(rng, 3, 2000), rng.choice([0.0, 0.0, 0.05, 0.1, 0.3]))
+                 for _ in range(k)]
+        if i % 4 == 0:
+            for s in specs:
+                s["ties"] = 20
+        samples = [gen_sample(s) for s in specs]
+        variant = variants[i % 3]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # capped/floored p-value notices
+            r = stats.anderson_ksamp(samples, variant=variant)
+        out["anderson_ksamp_variants"].append({
+            "samples": specs, "variant": variant,
+            "statistic": float(r.statistic), "pvalue": float(r.pvalue)})
+    for i in range(30):
+        s1 = spec(rng, rand_n(rng, 2, 20000))
+        s2 = spec(rng, rand_n(rng, 1, 20000), rng.choice([0.0, 0.05, 0.3, 2.0]))
+        if i % 5 == 0:
+            s1["ties"] = s2["ties"] = 4  # few distinct values: per-value bins
+        a, b = gen_sample(s1), gen_sample(s2)
+        out["psi_evidently"].append({"reference": s1, "current": s2,
+                                     "value": evidently_psi(a, b)})
+    return out
+
+
 def main():
     rng = random.Random(20261123)
     doc = {
@@ -154,6 +208,7 @@ def main():
         "ks_2samp": ks_cases(rng),
     }
     doc.update(dist_cases(rng))
+    doc.update(extra_cases(rng))
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "data", "scipy_cases.json")
     with open(path, "w") as f:

@@ -96,14 +96,34 @@ fn rolling_window_scores_and_emits() {
     let rec = TestRecorder::default();
     let scores = metrics::with_local_recorder(&rec, || m.score_and_emit().unwrap());
     assert_eq!(scores.len(), 1);
-    let g = rec
-        .get("tradewarden_drift_score{feature=x,method=psi}")
-        .unwrap();
+    // names and label sets are the tradewarden-metrics catalog's (fixed names)
+    let g = rec.get("drift_score{feature=x,method=psi}").unwrap();
     assert_eq!(f64::from_bits(g), s.psi);
     assert_eq!(
-        rec.get("tradewarden_drift_detections_total{metric_type=psi,severity=critical}"),
+        rec.get("drift_detections_total{metric_type=psi,severity=critical}"),
         Some(1)
     );
+    let catalog = tradewarden_metrics::Catalog::default();
+    assert_eq!(
+        catalog.lookup("drift_score").unwrap().labels,
+        &["feature", "method"]
+    );
+    assert_eq!(
+        catalog.lookup("drift_detections_total").unwrap().labels,
+        &["metric_type", "severity"]
+    );
+    // an explicit prefix is still honoured
+    let opts = LiveMonitorOptions {
+        window: 1000,
+        min_values: 100,
+        prefix: "svc".into(),
+        ..Default::default()
+    };
+    let mut m2 = LiveMonitor::new(&p, opts).unwrap();
+    m2.push("x", &shifted).unwrap();
+    let rec2 = TestRecorder::default();
+    metrics::with_local_recorder(&rec2, || m2.score_and_emit().unwrap());
+    assert!(rec2.get("svc_drift_score{feature=x,method=psi}").is_some());
 }
 
 #[test]
@@ -167,12 +187,22 @@ fn prediction_quality_upstream_check() {
     assert_eq!(q.directional_accuracy_pct, 100.0);
     let rec = TestRecorder::default();
     metrics::with_local_recorder(&rec, || {
-        emit_prediction_quality("tradewarden", "BTCUSDT", "1h", &q, 0.1)
+        emit_prediction_quality(
+            tradewarden_drift::telemetry::DEFAULT_PREFIX,
+            "BTCUSDT",
+            "1h",
+            &q,
+            0.1,
+        )
     });
     let v = rec
-        .get("tradewarden_prediction_quality_metric{metric=mae,symbol=BTCUSDT,timeframe=1h}")
+        .get("prediction_quality_metric{metric=mae,symbol=BTCUSDT,timeframe=1h}")
         .unwrap();
     assert_eq!(f64::from_bits(v), q.mae);
+    let def = tradewarden_metrics::Catalog::default()
+        .lookup("prediction_quality_metric")
+        .unwrap();
+    assert_eq!(def.labels, &["symbol", "timeframe", "metric"]);
 }
 
 #[test]

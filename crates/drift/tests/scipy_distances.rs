@@ -141,3 +141,77 @@ fn cramervonmises_2samp_matches_scipy() {
         );
     }
 }
+
+#[test]
+fn anderson_ksamp_matches_scipy() {
+    use tradewarden_drift::anderson::{AdVariant, anderson_ksamp};
+    let doc = common::cases();
+    let mut cases = doc["anderson_ksamp"].as_array().unwrap().clone();
+    cases.extend(doc["anderson_ksamp_variants"].as_array().unwrap().clone());
+    assert!(cases.len() >= 50);
+    let mut seen_interpolated = false;
+    for c in &cases {
+        let samples: Vec<Vec<f64>> = c["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(common::gen_sample)
+            .collect();
+        let refs: Vec<&[f64]> = samples.iter().map(|s| s.as_slice()).collect();
+        let variant = match c["variant"].as_str().unwrap_or("midrank") {
+            "midrank" => AdVariant::Midrank,
+            "right" => AdVariant::Right,
+            _ => AdVariant::Continuous,
+        };
+        let r = anderson_ksamp(&refs, variant).unwrap();
+        let (ws, wp) = (
+            c["statistic"].as_f64().unwrap(),
+            c["pvalue"].as_f64().unwrap(),
+        );
+        let sizes: Vec<usize> = samples.iter().map(Vec::len).collect();
+        assert!(
+            common::close(r.statistic, ws, 1e-11, 1e-12),
+            "{variant:?} sizes {sizes:?}: {r:?} vs {ws} {wp}"
+        );
+        assert!(
+            common::close(r.pvalue, wp, 1e-10, 1e-14),
+            "{variant:?} sizes {sizes:?}: {r:?} vs {ws} {wp}"
+        );
+        seen_interpolated |= !r.pvalue_clipped;
+    }
+    assert!(
+        seen_interpolated,
+        "no case exercises the interpolated p-value"
+    );
+}
+
+#[test]
+fn evidently_psi_matches_numpy_reference() {
+    use tradewarden_drift::profile::{BinStrategy, NumericProfile, ProfileOptions};
+    use tradewarden_drift::psi::PsiMode;
+    let doc = common::cases();
+    let cases = doc["psi_evidently"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for c in cases {
+        let r = common::gen_sample(&c["reference"]);
+        let cur = common::gen_sample(&c["current"]);
+        let want = c["value"].as_f64().unwrap();
+        // the Evidently mode ignores the profile's own bins: same value for any strategy
+        for bins in [BinStrategy::Quantile { bins: 10 }, BinStrategy::Sturges] {
+            let opts = ProfileOptions {
+                bins,
+                ..Default::default()
+            };
+            let Ok(p) = NumericProfile::fit(&r, &opts) else {
+                continue; // constant reference: no quantile bins
+            };
+            let got = p.psi(&cur, PsiMode::Evidently).unwrap();
+            assert!(
+                common::close(got, want, 1e-10, 1e-13),
+                "n_ref={} n_cur={}: got {got} want {want}",
+                r.len(),
+                cur.len()
+            );
+        }
+    }
+}
