@@ -17,6 +17,9 @@ use tradewarden::core::returns::{
 };
 use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
+mod drift;
+mod guardrails;
+
 /// The Python exception class (in `tradewarden.errors`) of each kind.
 fn class_name(kind: ErrorKind) -> &'static str {
     match kind {
@@ -43,7 +46,7 @@ fn raise(py: Python<'_>, kind: ErrorKind, message: String) -> PyErr {
 }
 
 /// Error of a binding call: a library error or a caught panic.
-enum CallError {
+pub(crate) enum CallError {
     Lib(ErrorKind, String),
     Panic(String),
 }
@@ -55,7 +58,7 @@ impl<E: Classify + std::fmt::Display> From<E> for CallError {
 }
 
 /// Runs `f` with the interpreter released and panics caught.
-fn call<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+pub(crate) fn call<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce() -> Result<T, CallError> + Send,
@@ -85,7 +88,7 @@ where
 /// of the parent's pool has no threads (Airflow's executor forks).
 static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
 
-fn pool() -> Result<Arc<rayon::ThreadPool>, CallError> {
+pub(crate) fn pool() -> Result<Arc<rayon::ThreadPool>, CallError> {
     let pid = std::process::id();
     let mut guard = POOL.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((owner, p)) = guard.as_ref()
@@ -107,7 +110,10 @@ fn pool() -> Result<Arc<rayon::ThreadPool>, CallError> {
     Ok(p)
 }
 
-fn slice<'a>(a: &'a PyReadonlyArray1<'_, f64>, name: &'static str) -> Result<&'a [f64], CallError> {
+pub(crate) fn slice<'a>(
+    a: &'a PyReadonlyArray1<'_, f64>,
+    name: &'static str,
+) -> Result<&'a [f64], CallError> {
     a.as_slice().map_err(|_| {
         CallError::Lib(
             ErrorKind::InvalidInput,
@@ -906,5 +912,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_force_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep_released, m)?)?;
     m.add_function(wrap_pyfunction!(_error_kinds, m)?)?;
+    drift::register(m)?;
+    guardrails::register(m)?;
     Ok(())
 }

@@ -78,10 +78,31 @@ def test_thread_pool_survives_fork():
     assert _native._pool_sum(x) == x.sum()
 
 
+def _stub_params(fn):
+    a = fn.args
+    return [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs if x.arg != "self"]
+
+
 def test_stubs_match_the_native_module():
+    import inspect
+
     stub = os.path.join(os.path.dirname(tradewarden.__file__), "_native.pyi")
     tree = ast.parse(open(stub).read())
-    stubbed = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     native = {n for n in dir(_native) if callable(getattr(_native, n)) and not n.startswith("__")}
-    assert stubbed == native, (stubbed ^ native)
+    assert set(funcs) | set(classes) == native, ((set(funcs) | set(classes)) ^ native)
+    for name, node in funcs.items():  # parameter names and order, as the module reports them
+        params = list(inspect.signature(getattr(_native, name)).parameters)
+        assert params == _stub_params(node), name
+    for name, node in classes.items():
+        cls = getattr(_native, name)
+        assert isinstance(cls, type), name
+        stubbed = {m.name for m in node.body if isinstance(m, ast.FunctionDef)} - {"__init__"}
+        actual = {m for m in vars(cls) if not m.startswith("__") or m == "__len__"}
+        assert stubbed == actual, (name, stubbed ^ actual)
+        for m in node.body:
+            if isinstance(m, ast.FunctionDef) and m.name != "__init__" and not m.name.startswith("__"):
+                sig = inspect.signature(getattr(cls, m.name))
+                assert [p for p in sig.parameters if p not in ("self", "$self")] == _stub_params(m), (name, m.name)
     assert os.path.exists(os.path.join(os.path.dirname(tradewarden.__file__), "py.typed"))

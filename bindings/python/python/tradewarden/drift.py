@@ -1,0 +1,363 @@
+"""Distribution drift with scipy's names, arguments and numbers.
+
+Switch by changing an import::
+
+    from tradewarden.drift import ks_2samp          # was: from scipy.stats import ks_2samp
+    from tradewarden.drift import jensenshannon     # was: from scipy.spatial.distance import jensenshannon
+
+Samples are 1-D (numpy arrays — float64 contiguous ones without copying —,
+lists, pandas / polars Series, pyarrow arrays). Differences from scipy: NaN
+and ±inf raise :class:`~tradewarden.errors.InvalidInputError` unless
+``nan_policy='omit'`` (``'propagate'`` gives scipy's NaN results); an empty
+sample raises instead of returning NaN; weighted Wasserstein / energy
+distances and ``chi2_contingency(lambda_=...)`` raise
+:class:`~tradewarden.errors.UnsupportedError`.
+
+Reference profiles (:class:`Profile`) are fitted once, persisted, merged and
+scored into a :class:`DriftReport`; :class:`LiveMonitor` keeps rolling PSI
+windows. Formulas: ``docs/drift.md``; Python guide: ``docs/python.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _native
+from ._tables import as_1d, columns
+from .errors import InvalidInputError, UnsupportedError
+
+__all__ = [
+    "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
+    "cramervonmises_2samp", "CramerVonMisesResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
+    "Profile", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+]
+
+
+class KstestResult(tuple):
+    """Result of :func:`ks_2samp`: unpacks as ``(statistic, pvalue)`` like scipy's, with
+    ``statistic_location`` and ``statistic_sign`` as attributes."""
+
+    statistic: float
+    pvalue: float
+    statistic_location: float
+    statistic_sign: int
+    method: str
+
+    def __new__(cls, statistic: float, pvalue: float, statistic_location: float = float("nan"),
+                statistic_sign: int = 0, method: str = "auto") -> "KstestResult":
+        self = super().__new__(cls, (statistic, pvalue))
+        self.statistic = statistic
+        self.pvalue = pvalue
+        self.statistic_location = statistic_location
+        self.statistic_sign = statistic_sign
+        self.method = method
+        return self
+
+    def __getnewargs__(self) -> tuple:
+        return (self.statistic, self.pvalue, self.statistic_location, self.statistic_sign, self.method)
+
+    def __repr__(self) -> str:
+        return (f"KstestResult(statistic={self.statistic!r}, pvalue={self.pvalue!r}, "
+                f"statistic_location={self.statistic_location!r}, statistic_sign={self.statistic_sign!r})")
+
+
+def ks_2samp(data1: Any, data2: Any, alternative: str = "two-sided", method: str = "auto", *,
+             nan_policy: str = "raise") -> KstestResult:
+    """Two-sample Kolmogorov–Smirnov test, numerically as ``scipy.stats.ks_2samp``.
+
+    ``alternative`` is ``'two-sided'``, ``'less'`` or ``'greater'``; ``method`` is ``'auto'``
+    (exact when max(n1, n2) <= 10000), ``'exact'`` or ``'asymp'``.
+    """
+    s, p, loc, sign, used = _native.ks_2samp(as_1d(data1, "data1"), as_1d(data2, "data2"), alternative, method,
+                                             nan_policy)
+    return KstestResult(s, p, loc, sign, used)
+
+
+def jensenshannon(p: Any, q: Any, base: Optional[float] = None) -> float:
+    """Jensen–Shannon distance (``scipy.spatial.distance.jensenshannon``): p and q are normalised to sum 1."""
+    return _native.jensenshannon(as_1d(p, "p"), as_1d(q, "q"), None if base is None else float(base))
+
+
+def _no_weights(u_weights: Any, v_weights: Any) -> None:
+    if u_weights is not None or v_weights is not None:
+        raise UnsupportedError("u_weights / v_weights: only unweighted samples are supported")
+
+
+def wasserstein_distance(u_values: Any, v_values: Any, u_weights: Any = None, v_weights: Any = None) -> float:
+    """First Wasserstein distance between two samples (``scipy.stats.wasserstein_distance``)."""
+    _no_weights(u_weights, v_weights)
+    return _native.wasserstein_distance(as_1d(u_values, "u_values"), as_1d(v_values, "v_values"))
+
+
+def energy_distance(u_values: Any, v_values: Any, u_weights: Any = None, v_weights: Any = None) -> float:
+    """Energy distance between two samples (``scipy.stats.energy_distance``)."""
+    _no_weights(u_weights, v_weights)
+    return _native.energy_distance(as_1d(u_values, "u_values"), as_1d(v_values, "v_values"))
+
+
+class CramerVonMisesResult(tuple):
+    """Result of :func:`cramervonmises_2samp`: ``statistic``, ``pvalue`` (also unpacks)."""
+
+    statistic: float
+    pvalue: float
+
+    def __new__(cls, statistic: float, pvalue: float) -> "CramerVonMisesResult":
+        self = super().__new__(cls, (statistic, pvalue))
+        self.statistic, self.pvalue = statistic, pvalue
+        return self
+
+    def __getnewargs__(self) -> tuple:
+        return (self.statistic, self.pvalue)
+
+    def __repr__(self) -> str:
+        return f"CramerVonMisesResult(statistic={self.statistic!r}, pvalue={self.pvalue!r})"
+
+
+def cramervonmises_2samp(x: Any, y: Any, method: str = "auto") -> CramerVonMisesResult:
+    """Two-sample Cramér–von Mises test (``scipy.stats.cramervonmises_2samp``)."""
+    s, p = _native.cramervonmises_2samp(as_1d(x, "x"), as_1d(y, "y"), method)
+    return CramerVonMisesResult(s, p)
+
+
+class Chi2ContingencyResult(tuple):
+    """Result of :func:`chi2_contingency`: unpacks as ``(statistic, pvalue, dof, expected_freq)`` like scipy's."""
+
+    statistic: float
+    pvalue: float
+    dof: int
+    expected_freq: np.ndarray
+
+    def __new__(cls, statistic: float, pvalue: float, dof: int, expected_freq: np.ndarray) -> "Chi2ContingencyResult":
+        self = super().__new__(cls, (statistic, pvalue, dof, expected_freq))
+        self.statistic, self.pvalue, self.dof, self.expected_freq = statistic, pvalue, dof, expected_freq
+        return self
+
+    def __getnewargs__(self) -> tuple:
+        return (self.statistic, self.pvalue, self.dof, self.expected_freq)
+
+
+def chi2_contingency(observed: Any, correction: bool = True, lambda_: Any = None) -> Chi2ContingencyResult:
+    """χ² test of independence on a 2-D table of counts (``scipy.stats.chi2_contingency``).
+
+    ``expected_freq`` is scipy's: outer(row sums, column sums) / total.
+    """
+    if lambda_ is not None:
+        raise UnsupportedError(f"lambda_ = {lambda_!r}: only Pearson's chi-squared (lambda_=None) is supported")
+    try:
+        table = np.asarray(observed, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"observed must be a numeric table: {e}") from None
+    if table.ndim != 2:
+        raise InvalidInputError(f"observed must be 2-D, got shape {table.shape}")
+    stat, p, dof = _native.chi2_contingency(table.tolist(), bool(correction))
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    return Chi2ContingencyResult(stat, p, dof, expected)
+
+
+def _bins(bins: Union[int, Sequence[float]]) -> "tuple[int, Optional[list]]":
+    if isinstance(bins, (int, np.integer)):
+        return int(bins), None
+    return 0, [float(e) for e in bins]
+
+
+def psi(reference: Any, current: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile",
+        eps: float = 1e-4, *, nan_policy: str = "raise") -> float:
+    """Population Stability Index of ``current`` against ``reference``.
+
+    Bins come from the reference: ``strategy='quantile'`` (default, deciles), ``'uniform'`` (equal width),
+    ``'sturges'`` (Sturges bins on reference ∪ current) or ``'evidently'`` (Evidently's ``psi`` stat test,
+    ``eps`` ignored); ``bins`` may also be a sequence of explicit edges. Each bin fraction is floored at ``eps``.
+    """
+    n, edges = _bins(bins)
+    return _native.psi(as_1d(reference, "reference"), as_1d(current, "current"), n, strategy, float(eps), edges,
+                       nan_policy)
+
+
+_REPORT_KEYS = ("alpha", "psi_threshold", "js_threshold", "large_sample", "correction", "ks_bands", "psi_bands",
+                "drift_share", "psi_mode")
+
+
+def _report_options(options: Dict[str, Any]) -> str:
+    unknown = set(options) - set(_REPORT_KEYS)
+    if unknown:
+        raise InvalidInputError(f"unknown report option(s) {sorted(unknown)}: expected some of {list(_REPORT_KEYS)}")
+    o = dict(options)
+    if isinstance(o.get("psi_mode"), (int, float)):
+        o["psi_mode"] = {"standard": {"epsilon": float(o["psi_mode"])}}
+    return json.dumps(o)
+
+
+class Profile:
+    """A frozen reference profile of named features (numeric: bins, moments and the sorted
+    reference; categorical: category counts). Persisted with :meth:`save` / :meth:`to_bytes`,
+    picklable, mergeable across partitions."""
+
+    __slots__ = ("_p",)
+
+    def __init__(self, native: "_native.Profile") -> None:
+        self._p = native
+
+    @classmethod
+    def fit(cls, data: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile", *,
+            nan_policy: str = "raise", keep_reference: bool = True) -> "Profile":
+        """Fits on a pandas/polars DataFrame, a pyarrow Table or a dict of columns."""
+        n, edges = _bins(bins)
+        return cls(_native.Profile.fit(columns(data, "data"), n, strategy, edges, nan_policy, keep_reference))
+
+    @property
+    def features(self) -> List[str]:
+        """Feature names."""
+        return self._p.features()
+
+    def __len__(self) -> int:
+        return len(self._p)
+
+    def score(self, current: Any, **options: Any) -> "DriftReport":
+        """Drift of ``current`` (same kinds of tables as :meth:`fit`) against this profile.
+
+        Options (``docs/drift.md``): alpha=0.05, psi_threshold=0.2, js_threshold=0.1, large_sample=1000,
+        correction='none'|'bonferroni'|'benjamini_hochberg', drift_share=0.5, psi_mode=eps or 'evidently'.
+        """
+        return DriftReport(json.loads(self._p.score(columns(current, "current"), _report_options(options))))
+
+    def merge(self, other: "Profile") -> None:
+        """Merges a profile fitted on another partition (same options and edges) into this one."""
+        if not isinstance(other, Profile):
+            raise InvalidInputError(f"other must be a Profile, got {type(other).__name__}")
+        self._p.merge(other._p)
+
+    def save(self, path: Any) -> None:
+        """Writes the binary form atomically."""
+        self._p.save(str(path))
+
+    @classmethod
+    def load(cls, path: Any) -> "Profile":
+        """Reads a profile written by :meth:`save`."""
+        return cls(_native.Profile.load(str(path)))
+
+    def to_bytes(self) -> bytes:
+        """The checksummed binary form."""
+        return self._p.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Profile":
+        """A profile from :meth:`to_bytes`."""
+        return cls(_native.Profile.from_bytes(bytes(data)))
+
+    def to_json(self) -> str:
+        """The JSON form."""
+        return self._p.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> "Profile":
+        """A profile from :meth:`to_json`."""
+        return cls(_native.Profile.from_json(text))
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON form as a dict."""
+        return json.loads(self.to_json())
+
+    def __reduce__(self) -> tuple:
+        return (Profile.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        return f"Profile(features={self.features!r})"
+
+
+class DriftReport:
+    """Per-feature drift of a current table against a profile.
+
+    Attributes: ``features`` (list of dicts: name, method, statistic, pvalue, pvalue_adjusted,
+    ks, psi, jensenshannon, drift, severity, n_reference, n_current), ``n_drifted``,
+    ``drift_share``, ``dataset_drift``, ``options``.
+    """
+
+    __slots__ = ("features", "n_drifted", "drift_share", "dataset_drift", "options")
+
+    def __init__(self, d: Dict[str, Any]) -> None:
+        for k in self.__slots__:
+            setattr(self, k, d[k])
+
+    @classmethod
+    def compute(cls, reference: Any, current: Any, *, bins: Union[int, Sequence[float]] = 10,
+                strategy: str = "quantile", nan_policy: str = "raise", **options: Any) -> "DriftReport":
+        """Report of ``current`` against ``reference`` (a :class:`Profile` or a table to fit one on)."""
+        profile = reference if isinstance(reference, Profile) else Profile.fit(
+            reference, bins, strategy, nan_policy=nan_policy)
+        return profile.score(current, **options)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as plain Python data."""
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def to_json(self) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict())
+
+    def to_pandas(self) -> Any:
+        """One row per feature (index: feature name)."""
+        import pandas as pd
+
+        rows = []
+        for f in self.features:
+            r = dict(f)
+            ks = r.pop("ks", None)
+            r["ks_statistic"], r["ks_pvalue"] = (ks if ks is not None else (None, None))
+            rows.append(r)
+        return pd.DataFrame(rows).set_index("name")
+
+    def __repr__(self) -> str:
+        return (f"DriftReport(n_features={len(self.features)}, n_drifted={self.n_drifted}, "
+                f"dataset_drift={self.dataset_drift})")
+
+
+class LiveMonitor:
+    """Rolling PSI windows over a profile's binned numeric features.
+
+    Options: window=10000, min_values=500, psi_epsilon=1e-4, psi_threshold=0.2, prefix='tradewarden'.
+    """
+
+    __slots__ = ("_m",)
+
+    def __init__(self, profile: Profile, **options: Any) -> None:
+        if not isinstance(profile, Profile):
+            raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+        self._m = _native.LiveMonitor(profile._p, json.dumps(options))
+
+    def push(self, feature: str, values: Any) -> None:
+        """Appends values to ``feature``'s window (NaN / ±inf rejected, nothing added)."""
+        self._m.push(str(feature), as_1d(np.atleast_1d(values) if np.ndim(values) == 0 else values, "values"))
+
+    def score(self, feature: str) -> Optional[Dict[str, Any]]:
+        """``{feature, psi, n, drift, severity}``, or None until the window holds min_values."""
+        return json.loads(self._m.score(str(feature)))
+
+    def score_and_emit(self) -> List[Dict[str, Any]]:
+        """Scores every ready feature and emits ``drift_score`` / ``drift_detections_total``."""
+        return json.loads(self._m.score_and_emit())
+
+
+def prediction_quality(predictions: Any, actuals: Any, *, prediction_timestamps: Any = None,
+                       actual_timestamps: Any = None, tolerance: float = 0.0) -> Dict[str, float]:
+    """MAE, MAPE (%), RMSE and directional accuracy (%) of predictions against actuals.
+
+    Aligned arrays by default; with both timestamp arrays (sorted, seconds), each prediction is matched to
+    the actual nearest in time within ``tolerance`` seconds (pandas ``merge_asof(direction='nearest')``).
+    """
+    p, a = as_1d(predictions, "predictions"), as_1d(actuals, "actuals")
+    if prediction_timestamps is not None or actual_timestamps is not None:
+        if prediction_timestamps is None or actual_timestamps is None:
+            raise InvalidInputError("prediction_timestamps and actual_timestamps must be given together")
+        mp, ma = _native.match_nearest(as_1d(prediction_timestamps, "prediction_timestamps"), p,
+                                       as_1d(actual_timestamps, "actual_timestamps"), a, float(tolerance))
+        p, a = np.asarray(mp, dtype=np.float64), np.asarray(ma, dtype=np.float64)
+    n, mae, mape, rmse, da = _native.prediction_quality(p, a)
+    return {"n": n, "mae": mae, "mape_pct": mape, "rmse": rmse, "directional_accuracy_pct": da}
+
+
+def prediction_drift_score(recent_rmse: Any, training_rmse: float) -> float:
+    """clamp((mean(recent_rmse) − training_rmse) / training_rmse, 0, 1)."""
+    return _native.prediction_drift_score(as_1d(recent_rmse, "recent_rmse"), float(training_rmse))

@@ -1,0 +1,561 @@
+//! `tradewarden.drift`: KS, distances, PSI, profiles, reports and live monitors
+//! over `tradewarden-drift`. Convert, call with the interpreter released, map errors.
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use tradewarden::core::{ErrorKind, NanPolicy};
+use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
+use tradewarden_drift::distance;
+use tradewarden_drift::ks::{Alternative, KsMethod};
+use tradewarden_drift::monitor::{self, LiveMonitorOptions};
+use tradewarden_drift::profile::{
+    BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile, ProfileOptions,
+};
+use tradewarden_drift::psi::PsiMode;
+use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+
+use crate::{CallError, call, pool, slice};
+
+fn invalid(msg: String) -> CallError {
+    CallError::Lib(ErrorKind::InvalidInput, msg)
+}
+
+fn json_err(what: &str, e: serde_json::Error) -> CallError {
+    CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
+}
+
+fn drift_nan_policy(s: &str) -> Result<NanPolicy, CallError> {
+    match s {
+        "raise" | "error" => Ok(NanPolicy::Error),
+        "omit" | "skip" => Ok(NanPolicy::Skip),
+        "propagate" => Ok(NanPolicy::Propagate),
+        other => Err(invalid(format!(
+            "invalid nan_policy = {other:?}: expected 'raise', 'omit' or 'propagate'"
+        ))),
+    }
+}
+
+fn alternative(s: &str) -> Result<Alternative, CallError> {
+    match s {
+        "two-sided" | "two_sided" => Ok(Alternative::TwoSided),
+        "less" => Ok(Alternative::Less),
+        "greater" => Ok(Alternative::Greater),
+        other => Err(invalid(format!(
+            "invalid alternative = {other:?}: expected 'two-sided', 'less' or 'greater'"
+        ))),
+    }
+}
+
+fn ks_method(s: &str) -> Result<KsMethod, CallError> {
+    match s {
+        "auto" => Ok(KsMethod::Auto),
+        "exact" => Ok(KsMethod::Exact),
+        "asymp" => Ok(KsMethod::Asymp),
+        other => Err(invalid(format!(
+            "invalid method = {other:?}: expected 'auto', 'exact' or 'asymp'"
+        ))),
+    }
+}
+
+fn ks_method_name(m: KsMethod) -> &'static str {
+    match m {
+        KsMethod::Auto => "auto",
+        KsMethod::Exact => "exact",
+        KsMethod::Asymp => "asymp",
+    }
+}
+
+/// Two-sample KS: (statistic, pvalue, statistic_location, statistic_sign, method_used).
+#[pyfunction]
+#[pyo3(signature = (data1, data2, alternative="two-sided", method="auto", nan_policy="raise"))]
+pub(crate) fn ks_2samp(
+    py: Python<'_>,
+    data1: PyReadonlyArray1<'_, f64>,
+    data2: PyReadonlyArray1<'_, f64>,
+    alternative: &str,
+    method: &str,
+    nan_policy: &str,
+) -> PyResult<(f64, f64, f64, i8, &'static str)> {
+    let a = slice(&data1, "data1");
+    let b = slice(&data2, "data2");
+    let alt = self::alternative(alternative);
+    let m = ks_method(method);
+    let np = drift_nan_policy(nan_policy);
+    call(py, move || {
+        let r = tradewarden_drift::ks::ks_2samp(a?, b?, alt?, m?, np?)?;
+        Ok((
+            r.statistic,
+            r.pvalue,
+            r.statistic_location,
+            r.statistic_sign,
+            ks_method_name(r.method_used),
+        ))
+    })
+}
+
+/// Jensen–Shannon distance (scipy.spatial.distance.jensenshannon).
+#[pyfunction]
+#[pyo3(signature = (p, q, base=None))]
+pub(crate) fn jensenshannon(
+    py: Python<'_>,
+    p: PyReadonlyArray1<'_, f64>,
+    q: PyReadonlyArray1<'_, f64>,
+    base: Option<f64>,
+) -> PyResult<f64> {
+    let a = slice(&p, "p");
+    let b = slice(&q, "q");
+    call(py, move || Ok(distance::jensenshannon(a?, b?, base)?))
+}
+
+/// Wasserstein-1 distance between two samples (unweighted).
+#[pyfunction]
+pub(crate) fn wasserstein_distance(
+    py: Python<'_>,
+    u_values: PyReadonlyArray1<'_, f64>,
+    v_values: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
+    let a = slice(&u_values, "u_values");
+    let b = slice(&v_values, "v_values");
+    call(py, move || Ok(distance::wasserstein(a?, b?)?))
+}
+
+/// Energy distance between two samples (unweighted).
+#[pyfunction]
+pub(crate) fn energy_distance(
+    py: Python<'_>,
+    u_values: PyReadonlyArray1<'_, f64>,
+    v_values: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
+    let a = slice(&u_values, "u_values");
+    let b = slice(&v_values, "v_values");
+    call(py, move || Ok(distance::energy_distance(a?, b?)?))
+}
+
+/// Two-sample Cramér–von Mises test: (statistic, pvalue).
+#[pyfunction]
+#[pyo3(signature = (x, y, method="auto"))]
+pub(crate) fn cramervonmises_2samp(
+    py: Python<'_>,
+    x: PyReadonlyArray1<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    method: &str,
+) -> PyResult<(f64, f64)> {
+    let a = slice(&x, "x");
+    let b = slice(&y, "y");
+    let m = match method {
+        "auto" => Ok(CvmMethod::Auto),
+        "exact" => Ok(CvmMethod::Exact),
+        "asymptotic" => Ok(CvmMethod::Asymptotic),
+        other => Err(invalid(format!(
+            "invalid method = {other:?}: expected 'auto', 'exact' or 'asymptotic'"
+        ))),
+    };
+    call(py, move || {
+        let r = cvm_2samp(a?, b?, m?)?;
+        Ok((r.statistic, r.pvalue))
+    })
+}
+
+/// χ² test of independence on an r×c table: (statistic, pvalue, dof).
+#[pyfunction]
+#[pyo3(signature = (observed, correction=true))]
+pub(crate) fn chi2_contingency(
+    py: Python<'_>,
+    observed: Vec<Vec<f64>>,
+    correction: bool,
+) -> PyResult<(f64, f64, usize)> {
+    call(py, move || {
+        let r = tradewarden_drift::tests::chi2_contingency(&observed, correction)?;
+        Ok((r.statistic, r.pvalue, r.dof))
+    })
+}
+
+fn bin_strategy(
+    strategy: &str,
+    bins: usize,
+    edges: Option<Vec<f64>>,
+) -> Result<BinStrategy, CallError> {
+    if let Some(edges) = edges {
+        return Ok(BinStrategy::Explicit { edges });
+    }
+    match strategy {
+        "quantile" => Ok(BinStrategy::Quantile { bins }),
+        "uniform" | "equal_width" => Ok(BinStrategy::EqualWidth { bins }),
+        "sturges" | "evidently" => Ok(BinStrategy::Sturges),
+        other => Err(invalid(format!(
+            "invalid strategy = {other:?}: expected 'quantile', 'uniform', 'sturges' or 'evidently'"
+        ))),
+    }
+}
+
+/// PSI of `current` against `reference`, binned by `strategy` on the reference.
+#[pyfunction]
+#[pyo3(signature = (reference, current, bins=10, strategy="quantile", eps=1e-4, edges=None, nan_policy="raise"))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn psi(
+    py: Python<'_>,
+    reference: PyReadonlyArray1<'_, f64>,
+    current: PyReadonlyArray1<'_, f64>,
+    bins: usize,
+    strategy: &str,
+    eps: f64,
+    edges: Option<Vec<f64>>,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let r = slice(&reference, "reference");
+    let c = slice(&current, "current");
+    let evidently = strategy == "evidently";
+    let b = bin_strategy(strategy, bins, edges);
+    let np = drift_nan_policy(nan_policy);
+    call(py, move || {
+        let options = ProfileOptions {
+            bins: b?,
+            nan_policy: np?,
+            keep_reference: true,
+        };
+        let p = NumericProfile::fit(r?, &options)?;
+        let mode = if evidently {
+            PsiMode::Evidently
+        } else {
+            PsiMode::Standard { epsilon: eps }
+        };
+        Ok(p.psi(c?, mode)?)
+    })
+}
+
+/// One input column: numeric (float64) or categorical (strings, None = missing).
+#[derive(FromPyObject)]
+pub(crate) enum Column<'py> {
+    Numeric(PyReadonlyArray1<'py, f64>),
+    Categorical(Vec<Option<String>>),
+}
+
+/// Borrowed views of the columns (taken with the interpreter held).
+enum View<'a> {
+    Numeric(Result<&'a [f64], CallError>),
+    Categorical(Vec<Option<&'a str>>),
+}
+
+fn views<'a>(cols: &'a [(String, Column<'_>)]) -> Vec<(&'a str, View<'a>)> {
+    cols.iter()
+        .map(|(name, c)| {
+            let v = match c {
+                Column::Numeric(a) => View::Numeric(slice(a, "column")),
+                Column::Categorical(v) => {
+                    View::Categorical(v.iter().map(|s| s.as_deref()).collect())
+                }
+            };
+            (name.as_str(), v)
+        })
+        .collect()
+}
+
+fn feature_data<'a>(
+    views: &'a [(&'a str, View<'a>)],
+) -> Result<Vec<(&'a str, FeatureData<'a>)>, CallError> {
+    views
+        .iter()
+        .map(|(n, v)| {
+            let d = match v {
+                View::Numeric(Ok(s)) => FeatureData::Numeric(s),
+                View::Numeric(Err(_)) => {
+                    return Err(invalid(format!(
+                        "column {n:?} must be a contiguous 1-D float64 array"
+                    )));
+                }
+                View::Categorical(c) => FeatureData::Categorical(c.as_slice()),
+            };
+            Ok((*n, d))
+        })
+        .collect()
+}
+
+/// A frozen reference profile (`tradewarden_drift::profile::Profile`).
+#[pyclass(name = "Profile", module = "tradewarden._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct PyProfile {
+    pub(crate) inner: Profile,
+}
+
+#[pymethods]
+impl PyProfile {
+    /// Fits a profile on named columns.
+    #[staticmethod]
+    #[pyo3(signature = (columns, bins=10, strategy="quantile", edges=None, nan_policy="raise", keep_reference=true))]
+    fn fit(
+        py: Python<'_>,
+        columns: Vec<(String, Column<'_>)>,
+        bins: usize,
+        strategy: &str,
+        edges: Option<Vec<f64>>,
+        nan_policy: &str,
+        keep_reference: bool,
+    ) -> PyResult<PyProfile> {
+        let b = bin_strategy(strategy, bins, edges);
+        let np = drift_nan_policy(nan_policy);
+        let v = views(&columns);
+        call(py, move || {
+            let options = ProfileOptions {
+                bins: b?,
+                nan_policy: np?,
+                keep_reference,
+            };
+            if v.is_empty() {
+                return Err(invalid(
+                    "columns is empty: a profile needs at least one feature".into(),
+                ));
+            }
+            let data = feature_data(&v)?;
+            let mut p = Profile::new();
+            for (name, d) in data {
+                let f = match d {
+                    FeatureData::Numeric(x) => {
+                        FeatureProfile::Numeric(NumericProfile::fit(x, &options)?)
+                    }
+                    FeatureData::Categorical(x) => {
+                        FeatureProfile::Categorical(CategoricalProfile::fit(x)?)
+                    }
+                };
+                p.insert(name, f);
+            }
+            Ok(PyProfile { inner: p })
+        })
+    }
+
+    /// Feature names.
+    fn features(&self) -> Vec<String> {
+        self.inner.features.keys().cloned().collect()
+    }
+
+    /// JSON text of the profile.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        let p = &self.inner;
+        call(py, move || Ok(p.to_json()?))
+    }
+
+    /// Profile from JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<PyProfile> {
+        call(py, move || {
+            Ok(PyProfile {
+                inner: Profile::from_json(text)?,
+            })
+        })
+    }
+
+    /// The binary form (checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let p = &self.inner;
+        let b = call(py, move || Ok(p.to_bytes()))?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Profile from its binary form.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyProfile> {
+        call(py, move || {
+            Ok(PyProfile {
+                inner: Profile::from_bytes(data)?,
+            })
+        })
+    }
+
+    /// Writes the binary form atomically.
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let p = &self.inner;
+        call(py, move || Ok(p.save(&path)?))
+    }
+
+    /// Reads a profile written by `save`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyProfile> {
+        call(py, move || {
+            Ok(PyProfile {
+                inner: Profile::load(&path)?,
+            })
+        })
+    }
+
+    /// Merges a profile fitted on another partition, feature by feature
+    /// (every feature of `other` must exist here with the same type).
+    fn merge(&mut self, py: Python<'_>, other: &PyProfile) -> PyResult<()> {
+        let (me, other) = (&mut self.inner, &other.inner);
+        call(py, move || {
+            let mut merged = me.clone();
+            for (name, f) in &other.features {
+                match (merged.features.get_mut(name), f) {
+                    (Some(FeatureProfile::Numeric(a)), FeatureProfile::Numeric(b)) => a.merge(b)?,
+                    (Some(FeatureProfile::Categorical(a)), FeatureProfile::Categorical(b)) => {
+                        a.merge(b)
+                    }
+                    (None, _) => {
+                        return Err(CallError::Lib(
+                            ErrorKind::NotFound,
+                            format!("other has feature {name:?} that this profile lacks"),
+                        ));
+                    }
+                    _ => {
+                        return Err(invalid(format!(
+                            "other: feature {name:?} has a different type here"
+                        )));
+                    }
+                }
+            }
+            *me = merged;
+            Ok(())
+        })
+    }
+
+    /// Scores named current columns against this profile; returns the report as JSON.
+    #[pyo3(signature = (columns, options_json="{}"))]
+    fn score(
+        &self,
+        py: Python<'_>,
+        columns: Vec<(String, Column<'_>)>,
+        options_json: &str,
+    ) -> PyResult<String> {
+        let p = &self.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let o: ReportOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            let data = feature_data(&v)?;
+            let r = pool()?.install(|| DriftReport::compute(p, &data, &o))?;
+            Ok(r.to_json()?)
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.features.len()
+    }
+}
+
+/// Rolling live PSI monitor over a profile's binned numeric features.
+#[pyclass(name = "LiveMonitor", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyLiveMonitor {
+    inner: monitor::LiveMonitor,
+}
+
+#[pymethods]
+impl PyLiveMonitor {
+    #[new]
+    #[pyo3(signature = (profile, options_json="{}"))]
+    fn new(py: Python<'_>, profile: &PyProfile, options_json: &str) -> PyResult<Self> {
+        let p = &profile.inner;
+        call(py, move || {
+            let o: LiveMonitorOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            Ok(PyLiveMonitor {
+                inner: monitor::LiveMonitor::new(p, o)?,
+            })
+        })
+    }
+
+    /// Appends values to a feature's window.
+    fn push(
+        &mut self,
+        py: Python<'_>,
+        feature: &str,
+        values: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let v = slice(&values, "values");
+        let m = &mut self.inner;
+        call(py, move || Ok(m.push(feature, v?)?))
+    }
+
+    /// Scores one feature as JSON (`null` until the window holds min_values).
+    fn score(&self, py: Python<'_>, feature: &str) -> PyResult<String> {
+        let m = &self.inner;
+        call(py, move || {
+            let s = m.score(feature)?;
+            serde_json::to_string(&s).map_err(|e| json_err("score", e))
+        })
+    }
+
+    /// Scores every ready feature, emits the drift metrics; JSON list.
+    fn score_and_emit(&self, py: Python<'_>) -> PyResult<String> {
+        let m = &self.inner;
+        call(py, move || {
+            let s = m.score_and_emit()?;
+            serde_json::to_string(&s).map_err(|e| json_err("scores", e))
+        })
+    }
+}
+
+/// Prediction-quality metrics of aligned (prediction, actual) arrays: (n, mae, mape_pct, rmse, directional_accuracy_pct).
+#[pyfunction]
+pub(crate) fn prediction_quality(
+    py: Python<'_>,
+    predictions: PyReadonlyArray1<'_, f64>,
+    actuals: PyReadonlyArray1<'_, f64>,
+) -> PyResult<(usize, f64, f64, f64, f64)> {
+    let p = slice(&predictions, "predictions");
+    let a = slice(&actuals, "actuals");
+    call(py, move || {
+        let (p, a) = (p?, a?);
+        if p.len() != a.len() {
+            return Err(invalid(format!(
+                "actuals has length {} but predictions has {}",
+                a.len(),
+                p.len()
+            )));
+        }
+        let pairs: Vec<(f64, f64)> = p.iter().copied().zip(a.iter().copied()).collect();
+        let q = monitor::prediction_quality(&pairs)?;
+        Ok((q.n, q.mae, q.mape_pct, q.rmse, q.directional_accuracy_pct))
+    })
+}
+
+/// Matches predictions to the nearest actual within `tolerance` seconds: (predictions, actuals).
+#[pyfunction]
+pub(crate) fn match_nearest(
+    py: Python<'_>,
+    pred_ts: PyReadonlyArray1<'_, f64>,
+    pred: PyReadonlyArray1<'_, f64>,
+    actual_ts: PyReadonlyArray1<'_, f64>,
+    actual: PyReadonlyArray1<'_, f64>,
+    tolerance: f64,
+) -> PyResult<(Vec<f64>, Vec<f64>)> {
+    let (a, b, c, d) = (
+        slice(&pred_ts, "pred_ts"),
+        slice(&pred, "pred"),
+        slice(&actual_ts, "actual_ts"),
+        slice(&actual, "actual"),
+    );
+    call(py, move || {
+        let pairs = monitor::match_nearest(a?, b?, c?, d?, tolerance)?;
+        Ok(pairs.into_iter().unzip())
+    })
+}
+
+/// Prediction drift score: clamp((mean recent RMSE − training RMSE)/training RMSE, 0, 1).
+#[pyfunction]
+pub(crate) fn prediction_drift_score(
+    py: Python<'_>,
+    recent_rmse: PyReadonlyArray1<'_, f64>,
+    training_rmse: f64,
+) -> PyResult<f64> {
+    let r = slice(&recent_rmse, "recent_rmse");
+    call(py, move || {
+        Ok(monitor::prediction_drift_score(r?, training_rmse)?)
+    })
+}
+
+/// Registers the drift functions and classes.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ks_2samp, m)?)?;
+    m.add_function(wrap_pyfunction!(jensenshannon, m)?)?;
+    m.add_function(wrap_pyfunction!(wasserstein_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(energy_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(cramervonmises_2samp, m)?)?;
+    m.add_function(wrap_pyfunction!(chi2_contingency, m)?)?;
+    m.add_function(wrap_pyfunction!(psi, m)?)?;
+    m.add_function(wrap_pyfunction!(prediction_quality, m)?)?;
+    m.add_function(wrap_pyfunction!(match_nearest, m)?)?;
+    m.add_function(wrap_pyfunction!(prediction_drift_score, m)?)?;
+    m.add_class::<PyProfile>()?;
+    m.add_class::<PyLiveMonitor>()?;
+    Ok(())
+}

@@ -1,0 +1,617 @@
+//! `tradewarden.guardrails`: policy, pre-trade engine with the latched state
+//! and kill switch, journal, exposure metrics, canary and promotion gates over
+//! `tradewarden-guardrails`. Convert, call with the interpreter released, map errors.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use tradewarden::core::ErrorKind;
+use tradewarden::core::config::ConfigFormat;
+use tradewarden_guardrails::canary::{
+    self, CanaryConfig, GateSpec, JudgeConfig, StageAction, StageObservation, TrafficCanary,
+};
+use tradewarden_guardrails::exposure::{TradeLog, exposure_metrics as metrics_of};
+use tradewarden_guardrails::journal::{self, FsyncPolicy, Journal, JournalConfig};
+use tradewarden_guardrails::promotion::{
+    DriftGuard, PromotionGates, PromotionInputs, evaluate_promotion,
+};
+use tradewarden_guardrails::{
+    Decision, Engine, Order, Policy, Side, StateStore, SymbolId, TradingState,
+};
+
+use crate::{CallError, call, slice};
+
+fn invalid(msg: String) -> CallError {
+    CallError::Lib(ErrorKind::InvalidInput, msg)
+}
+
+/// Parses JSON into the type the call site expects (a macro: no direct serde dependency).
+macro_rules! from_json {
+    ($what:expr, $text:expr $(,)?) => {
+        serde_json::from_str($text).map_err(|e| {
+            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {}: {e}", $what))
+        })
+    };
+}
+
+/// Serialises any result to JSON text.
+macro_rules! to_json {
+    ($what:expr, $v:expr $(,)?) => {
+        serde_json::to_string($v)
+            .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("{} to JSON: {e}", $what)))
+    };
+}
+
+fn side(s: &str) -> Result<Side, CallError> {
+    match s.to_ascii_lowercase().as_str() {
+        "buy" | "b" => Ok(Side::Buy),
+        "sell" | "s" => Ok(Side::Sell),
+        other => Err(invalid(format!(
+            "invalid side = {other:?}: expected 'buy' or 'sell'"
+        ))),
+    }
+}
+
+fn trading_state(s: &str) -> Result<TradingState, CallError> {
+    match s.to_ascii_uppercase().as_str() {
+        "ACTIVE" => Ok(TradingState::Active),
+        "REDUCING" => Ok(TradingState::Reducing),
+        "HALTED" => Ok(TradingState::Halted),
+        "KILLED" => Ok(TradingState::Killed),
+        other => Err(invalid(format!(
+            "invalid state = {other:?}: expected ACTIVE, REDUCING, HALTED or KILLED"
+        ))),
+    }
+}
+
+/// A validated guardrails policy.
+#[pyclass(name = "Policy", module = "tradewarden._native", frozen)]
+#[derive(Debug, Clone)]
+pub(crate) struct PyPolicy {
+    inner: Policy,
+}
+
+#[pymethods]
+impl PyPolicy {
+    /// Parses and validates a policy document (`format`: toml, json or yaml).
+    #[staticmethod]
+    #[pyo3(signature = (text, format="toml"))]
+    fn parse(py: Python<'_>, text: &str, format: &str) -> PyResult<PyPolicy> {
+        call(py, move || {
+            let f = match format {
+                "toml" => ConfigFormat::Toml,
+                "json" => ConfigFormat::Json,
+                "yaml" | "yml" => ConfigFormat::Yaml,
+                other => {
+                    return Err(invalid(format!(
+                        "invalid format = {other:?}: expected 'toml', 'json' or 'yaml'"
+                    )));
+                }
+            };
+            Ok(PyPolicy {
+                inner: Policy::parse(text, f)?,
+            })
+        })
+    }
+
+    /// Loads and validates a policy file (format from the extension).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyPolicy> {
+        call(py, move || {
+            Ok(PyPolicy {
+                inner: Policy::load(&path)?,
+            })
+        })
+    }
+
+    /// The policy as JSON text (every default filled in).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        let p = &self.inner;
+        call(py, move || to_json!("policy", p))
+    }
+}
+
+/// The pre-trade engine, optionally bound to a persisted state directory
+/// (latched state, KILL_SWITCH file) and a journal.
+#[pyclass(name = "Engine", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyEngine {
+    engine: Engine,
+    store: Option<StateStore>,
+    journal: Option<Journal>,
+}
+
+impl PyEngine {
+    fn store_mut(&mut self) -> Result<&mut StateStore, CallError> {
+        self.store.as_mut().ok_or_else(|| {
+            CallError::Lib(
+                ErrorKind::State,
+                "this engine has no state_dir: kill/reset/escalate need a persisted state".into(),
+            )
+        })
+    }
+
+    fn id(&self, symbol: &str) -> Result<SymbolId, CallError> {
+        self.engine.symbol_id(symbol).ok_or_else(|| {
+            CallError::Lib(
+                ErrorKind::NotFound,
+                format!("unknown symbol = {symbol:?}: not in the policy's [symbols]"),
+            )
+        })
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    #[new]
+    #[pyo3(signature = (policy, equity, state_dir=None, journal_dir=None, journal_max_bytes=64 * 1024 * 1024, journal_fsync="every_100"))]
+    fn new(
+        py: Python<'_>,
+        policy: &PyPolicy,
+        equity: f64,
+        state_dir: Option<PathBuf>,
+        journal_dir: Option<PathBuf>,
+        journal_max_bytes: u64,
+        journal_fsync: &str,
+    ) -> PyResult<Self> {
+        let p = &policy.inner;
+        call(py, move || {
+            let mut engine = Engine::new(p, equity)?;
+            let store = match state_dir {
+                Some(d) => {
+                    let s = StateStore::open(&d)?;
+                    engine.sync_state(&s);
+                    Some(s)
+                }
+                None => None,
+            };
+            let journal = match journal_dir {
+                Some(dir) => {
+                    let fsync = match journal_fsync {
+                        "always" => FsyncPolicy::Always,
+                        "never" => FsyncPolicy::Never,
+                        s => match s.strip_prefix("every_").map(str::parse::<u32>) {
+                            Some(Ok(n)) => FsyncPolicy::EveryN(n),
+                            _ => {
+                                return Err(invalid(format!(
+                                    "invalid journal_fsync = {s:?}: expected 'always', 'never' or 'every_N'"
+                                )));
+                            }
+                        },
+                    };
+                    Some(Journal::open(JournalConfig {
+                        dir,
+                        max_bytes: journal_max_bytes,
+                        fsync,
+                    })?)
+                }
+                None => None,
+            };
+            // With a state directory the journal also records its transitions.
+            let (store, journal) = match (store, journal) {
+                (Some(mut s), Some(j)) => {
+                    s.attach_journal(j);
+                    (Some(s), None)
+                }
+                other => other,
+            };
+            Ok(PyEngine {
+                engine,
+                store,
+                journal,
+            })
+        })
+    }
+
+    /// Checks one order: (decision, allowed quantity, reason or None).
+    #[pyo3(signature = (symbol, side, quantity, price, reference_price=None, data_timestamp=None, timestamp=None, confidence=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn check_order(
+        &mut self,
+        py: Python<'_>,
+        symbol: &str,
+        side: &str,
+        quantity: f64,
+        price: f64,
+        reference_price: Option<f64>,
+        data_timestamp: Option<f64>,
+        timestamp: Option<f64>,
+        confidence: Option<f64>,
+    ) -> PyResult<(&'static str, f64, Option<&'static str>)> {
+        let s = self::side(side);
+        call(py, move || {
+            let s = s?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0);
+            let ts = timestamp.unwrap_or(now);
+            let order = Order {
+                // an unregistered symbol is denied by the engine (unknown_symbol)
+                symbol: self.engine.symbol_id(symbol).unwrap_or(SymbolId(u32::MAX)),
+                side: s,
+                quantity,
+                price,
+                reference_price: reference_price.unwrap_or(price),
+                data_timestamp: data_timestamp.unwrap_or(ts),
+                timestamp: ts,
+                confidence: confidence.unwrap_or(f64::NAN),
+            };
+            let d = self.engine.check_order(&order);
+            let journal = match self.store.as_mut() {
+                Some(st) => st.journal_mut(),
+                None => self.journal.as_mut(),
+            };
+            if let Some(j) = journal {
+                j.record_decision(symbol, s, quantity, d)?;
+            }
+            Ok(match d {
+                Decision::Allow => ("allow", quantity, None),
+                Decision::Clip { quantity, reason } => ("clip", quantity, Some(reason.as_str())),
+                Decision::Deny { reason } => ("deny", 0.0, Some(reason.as_str())),
+            })
+        })
+    }
+
+    /// The trading state (ACTIVE, REDUCING, HALTED, KILLED).
+    fn state(&self) -> &'static str {
+        self.engine.state().as_str()
+    }
+
+    /// Sets the in-memory state (without a state_dir; with one use reset/escalate).
+    fn set_state(&mut self, py: Python<'_>, state: &str) -> PyResult<()> {
+        let s = trading_state(state);
+        call(py, move || {
+            if self.store.is_some() {
+                return Err(CallError::Lib(
+                    ErrorKind::State,
+                    "this engine has a state_dir: use reset(...) or escalate(...)".into(),
+                ));
+            }
+            self.engine.set_state(s?);
+            Ok(())
+        })
+    }
+
+    /// Re-reads the persisted state (and the KILL_SWITCH file); returns it.
+    fn sync(&mut self, py: Python<'_>) -> PyResult<&'static str> {
+        call(py, move || {
+            let s = self.store.as_ref().ok_or_else(|| {
+                CallError::Lib(ErrorKind::State, "this engine has no state_dir".into())
+            })?;
+            self.engine.sync_state(s);
+            Ok(self.engine.state().as_str())
+        })
+    }
+
+    /// Engages the kill switch (KILL_SWITCH file, state KILLED).
+    fn kill(&mut self, py: Python<'_>, reason: &str, activated_by: &str) -> PyResult<()> {
+        call(py, move || {
+            self.store_mut()?
+                .activate_kill_switch(reason, activated_by)?;
+            if let Some(s) = self.store.as_ref() {
+                self.engine.sync_state(s);
+            }
+            Ok(())
+        })
+    }
+
+    /// Named manual reset (refused while the KILL_SWITCH file exists).
+    #[pyo3(signature = (who, why, to="ACTIVE"))]
+    fn reset(&mut self, py: Python<'_>, who: &str, why: &str, to: &str) -> PyResult<()> {
+        let t = trading_state(to);
+        call(py, move || {
+            let t = t?;
+            self.store_mut()?.manual_reset(t, who, why)?;
+            if let Some(s) = self.store.as_ref() {
+                self.engine.sync_state(s);
+            }
+            Ok(())
+        })
+    }
+
+    /// Latches a more severe state; returns whether it changed.
+    fn escalate(&mut self, py: Python<'_>, to: &str, reason: &str) -> PyResult<bool> {
+        let t = trading_state(to);
+        call(py, move || {
+            let t = t?;
+            let changed = self.store_mut()?.escalate(t, reason)?;
+            if let Some(s) = self.store.as_ref() {
+                self.engine.sync_state(s);
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Sets the equity that leverage limits divide by.
+    fn set_equity(&mut self, equity: f64) {
+        self.engine.set_equity(equity);
+    }
+
+    /// Sets a symbol's position and mark price.
+    fn set_position(
+        &mut self,
+        py: Python<'_>,
+        symbol: &str,
+        quantity: f64,
+        mark: f64,
+    ) -> PyResult<()> {
+        call(py, move || {
+            let id = self.id(symbol)?;
+            Ok(self.engine.set_position(id, quantity, mark)?)
+        })
+    }
+
+    /// Applies a fill to the position.
+    fn on_fill(
+        &mut self,
+        py: Python<'_>,
+        symbol: &str,
+        side: &str,
+        quantity: f64,
+        price: f64,
+    ) -> PyResult<()> {
+        let s = self::side(side);
+        call(py, move || {
+            let id = self.id(symbol)?;
+            Ok(self.engine.on_fill(id, s?, quantity, price)?)
+        })
+    }
+
+    /// A symbol's position.
+    fn position(&self, py: Python<'_>, symbol: &str) -> PyResult<f64> {
+        call(py, move || {
+            let id = self.id(symbol)?;
+            Ok(self.engine.position(id).unwrap_or(0.0))
+        })
+    }
+
+    /// Gross exposure (Σ |position × mark|).
+    fn gross_exposure(&self) -> f64 {
+        self.engine.gross_exposure()
+    }
+}
+
+/// Reads a journal directory: (entries as JSON list, number of unparseable lines skipped).
+#[pyfunction]
+pub(crate) fn read_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(String, usize)> {
+    call(py, move || {
+        let (entries, skipped) = journal::read_dir(&dir)?;
+        Ok((to_json!("journal", &entries)?, skipped))
+    })
+}
+
+/// Exposure metrics of a trade log given as columns.
+#[pyfunction]
+#[pyo3(signature = (timestamp, symbol, pnl, capital, notional=None, position=None, price=None, tail_percentile=5.0))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn exposure_metrics<'py>(
+    py: Python<'py>,
+    timestamp: PyReadonlyArray1<'py, i64>,
+    symbol: Vec<String>,
+    pnl: PyReadonlyArray1<'py, f64>,
+    capital: f64,
+    notional: Option<PyReadonlyArray1<'py, f64>>,
+    position: Option<PyReadonlyArray1<'py, f64>>,
+    price: Option<PyReadonlyArray1<'py, f64>>,
+    tail_percentile: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ts = timestamp.as_slice().map_err(|_| {
+        invalid("timestamp must be a contiguous 1-D int64 array (unix seconds)".into())
+    });
+    let p = slice(&pnl, "pnl");
+    let n = notional.as_ref().map(|a| slice(a, "notional")).transpose();
+    let q = position.as_ref().map(|a| slice(a, "position")).transpose();
+    let pr = price.as_ref().map(|a| slice(a, "price")).transpose();
+    let m = call(py, move || {
+        let log = TradeLog::new(ts?, &symbol, n?, q?, pr?, p?)?;
+        Ok(metrics_of(&log, capital, tail_percentile)?)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("gross_exposure_peak", m.gross_exposure_peak)?;
+    d.set_item("gross_exposure_mean", m.gross_exposure_mean)?;
+    d.set_item("net_exposure_mean", m.net_exposure_mean)?;
+    d.set_item("net_exposure_peak", m.net_exposure_peak)?;
+    d.set_item("turnover_rate", m.turnover_rate)?;
+    d.set_item("tail_return_quantile", m.tail_return_quantile)?;
+    d.set_item("tail_return_mean", m.tail_return_mean)?;
+    d.set_item("tail_event_frequency", m.tail_event_frequency)?;
+    d.set_item("max_symbol_exposure", m.max_symbol_exposure)?;
+    Ok(d)
+}
+
+/// The canary stage machine (JSON config; `"{}"`-less default = Quant Bot stages).
+#[pyclass(name = "CanaryMachine", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyCanaryMachine {
+    inner: canary::CanaryMachine,
+}
+
+#[pymethods]
+impl PyCanaryMachine {
+    #[new]
+    #[pyo3(signature = (config_json=None))]
+    fn new(py: Python<'_>, config_json: Option<&str>) -> PyResult<Self> {
+        call(py, move || {
+            let cfg: CanaryConfig = match config_json {
+                Some(t) => from_json!("canary config", t)?,
+                None => CanaryConfig::default(),
+            };
+            Ok(PyCanaryMachine {
+                inner: canary::CanaryMachine::new(cfg)?,
+            })
+        })
+    }
+
+    /// Evaluates the current stage against an observation (JSON); returns the evaluation as JSON.
+    fn evaluate(&self, py: Python<'_>, observation_json: &str) -> PyResult<String> {
+        let m = &self.inner;
+        call(py, move || {
+            let o: StageObservation = from_json!("observation", observation_json)?;
+            to_json!("evaluation", &m.evaluate(&o))
+        })
+    }
+
+    /// Applies an action (JSON, as returned in an evaluation's `action`).
+    fn apply(&mut self, py: Python<'_>, action_json: &str) -> PyResult<()> {
+        let m = &mut self.inner;
+        call(py, move || {
+            let a: StageAction = from_json!("action", action_json)?;
+            m.apply(&a);
+            Ok(())
+        })
+    }
+
+    /// Current stage index.
+    fn index(&self) -> usize {
+        self.inner.index()
+    }
+
+    /// Current stage as JSON.
+    fn stage(&self, py: Python<'_>) -> PyResult<String> {
+        let m = &self.inner;
+        call(py, move || to_json!("stage", m.stage()))
+    }
+
+    /// Whether a rollback was applied.
+    fn rolled_back(&self) -> bool {
+        self.inner.rolled_back()
+    }
+}
+
+/// Traffic-canary triggers at stage `index`; returns the action as JSON.
+#[pyfunction]
+#[pyo3(signature = (index, error_rate, p99_latency_s, sharpe, baseline_sharpe, config_json=None))]
+pub(crate) fn traffic_canary(
+    py: Python<'_>,
+    index: usize,
+    error_rate: f64,
+    p99_latency_s: f64,
+    sharpe: f64,
+    baseline_sharpe: f64,
+    config_json: Option<&str>,
+) -> PyResult<String> {
+    call(py, move || {
+        let c: TrafficCanary = match config_json {
+            Some(t) => from_json!("traffic canary config", t)?,
+            None => TrafficCanary::default(),
+        };
+        to_json!(
+            "traffic action",
+            &c.evaluate(index, error_rate, p99_latency_s, sharpe, baseline_sharpe),
+        )
+    })
+}
+
+/// Rates shadow gates (JSON specs, or Quant Bot's when None): (rated gates JSON, verdict).
+#[pyfunction]
+#[pyo3(signature = (observed, specs_json=None, green_margin=0.2))]
+pub(crate) fn rate_gates(
+    py: Python<'_>,
+    observed: BTreeMap<String, f64>,
+    specs_json: Option<&str>,
+    green_margin: f64,
+) -> PyResult<(String, String)> {
+    call(py, move || {
+        let specs: Vec<GateSpec> = match specs_json {
+            Some(t) => from_json!("gate specs", t)?,
+            None => canary::quant_bot_shadow_gates(),
+        };
+        let (rated, verdict) = canary::rate_gates(&specs, &observed, green_margin);
+        Ok((to_json!("gates", &rated)?, to_json!("verdict", &verdict)?))
+    })
+}
+
+/// Statistical canary judge (Mann–Whitney U per metric); returns the judgement as JSON.
+#[pyfunction]
+pub(crate) fn judge(
+    py: Python<'_>,
+    config_json: &str,
+    baseline: BTreeMap<String, Vec<f64>>,
+    canary_samples: BTreeMap<String, Vec<f64>>,
+) -> PyResult<String> {
+    call(py, move || {
+        let cfg: JudgeConfig = from_json!("judge config", config_json)?;
+        to_json!(
+            "judgement",
+            &canary::judge(&cfg, &baseline, &canary_samples)?,
+        )
+    })
+}
+
+/// Promotion gates (JSON; None = Autotrader's) over walk-forward returns and trade P&L; report as JSON.
+#[pyfunction]
+#[pyo3(signature = (walk_forward_returns, trade_pnls, gates_json=None, trial_sharpes=None, strategy_matrix=None, n_rows=0, n_cols=0))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn promotion_gates(
+    py: Python<'_>,
+    walk_forward_returns: PyReadonlyArray1<'_, f64>,
+    trade_pnls: PyReadonlyArray1<'_, f64>,
+    gates_json: Option<&str>,
+    trial_sharpes: Option<PyReadonlyArray1<'_, f64>>,
+    strategy_matrix: Option<PyReadonlyArray1<'_, f64>>,
+    n_rows: usize,
+    n_cols: usize,
+) -> PyResult<String> {
+    let w = slice(&walk_forward_returns, "walk_forward_returns");
+    let t = slice(&trade_pnls, "trade_pnls");
+    let ts = trial_sharpes
+        .as_ref()
+        .map(|a| slice(a, "trial_sharpes"))
+        .transpose();
+    let sm = strategy_matrix
+        .as_ref()
+        .map(|a| slice(a, "strategy_matrix"))
+        .transpose();
+    call(py, move || {
+        let g: PromotionGates = match gates_json {
+            Some(j) => from_json!("promotion gates", j)?,
+            None => PromotionGates::autotrader(),
+        };
+        let inputs = PromotionInputs {
+            walk_forward_returns: w?,
+            trial_sharpes: ts?,
+            strategy_matrix: sm?.map(|m| (m, n_rows, n_cols)),
+            trade_pnls: t?,
+        };
+        let p = crate::pool()?;
+        let r = p.install(|| evaluate_promotion(&g, &inputs))?;
+        to_json!("promotion report", &r)
+    })
+}
+
+/// Drift guard recommendation: continue, shadow_mode or rollback_recommended.
+#[pyfunction]
+#[pyo3(signature = (score_drop, accuracy_drop, config_json=None))]
+pub(crate) fn drift_guard(
+    py: Python<'_>,
+    score_drop: f64,
+    accuracy_drop: f64,
+    config_json: Option<&str>,
+) -> PyResult<String> {
+    call(py, move || {
+        let g: DriftGuard = match config_json {
+            Some(t) => from_json!("drift guard", t)?,
+            None => DriftGuard::default(),
+        };
+        to_json!("drift action", &g.evaluate(score_drop, accuracy_drop))
+    })
+}
+
+/// Registers the guardrails functions and classes.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyPolicy>()?;
+    m.add_class::<PyEngine>()?;
+    m.add_class::<PyCanaryMachine>()?;
+    m.add_function(wrap_pyfunction!(read_journal, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(traffic_canary, m)?)?;
+    m.add_function(wrap_pyfunction!(rate_gates, m)?)?;
+    m.add_function(wrap_pyfunction!(judge, m)?)?;
+    m.add_function(wrap_pyfunction!(promotion_gates, m)?)?;
+    m.add_function(wrap_pyfunction!(drift_guard, m)?)?;
+    Ok(())
+}

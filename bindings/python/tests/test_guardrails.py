@@ -1,0 +1,206 @@
+"""tradewarden.guardrails: policy, engine with persisted state and kill switch, journal, exposure, gates."""
+
+import numpy as np
+import pytest
+
+import tradewarden.guardrails as tg
+from tradewarden.errors import InvalidConfigError, InvalidInputError, NotFoundError, StateError, TradewardenError
+
+POLICY = """
+[pre_trade]
+max_order_quantity = 50.0
+max_data_age_s = 5.0
+
+[symbols.AAA]
+[symbols.BBB]
+max_position_quantity = 20.0
+[symbols.OFF]
+disabled = true
+"""
+
+
+def test_policy_from_str_dict_file(tmp_path):
+    p = tg.Policy.from_str(POLICY)
+    d = p.to_dict()
+    assert d["pre_trade"]["max_order_quantity"] == 50.0 and set(d["symbols"]) == {"AAA", "BBB", "OFF"}
+    assert tg.Policy.from_dict(d).to_dict() == d
+    f = tmp_path / "policy.toml"
+    f.write_text(POLICY)
+    assert tg.Policy.from_file(f).to_dict() == d
+    with pytest.raises(InvalidConfigError, match="max_order_quantity"):
+        tg.Policy.from_str("[pre_trade]\nmax_order_quantity = -1.0\n")
+    with pytest.raises(InvalidConfigError):
+        tg.Policy.from_dict({"pre_trade": {"no_such_limit": 1}})
+    with pytest.raises(NotFoundError, match="missing.toml"):
+        tg.Policy.from_file(tmp_path / "missing.toml")
+
+
+def test_engine_in_memory_decisions():
+    e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0)
+    assert e.state == "HALTED"  # fail closed
+    d = e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0)
+    assert d == ("deny", 0.0, "trading_halted") and not d.allowed
+    e.set_state("ACTIVE")
+    assert e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0) == ("allow", 1.0, None)
+    clipped = e.check_order("AAA", "buy", 80, 10.0, timestamp=100.0)
+    assert clipped.decision == "clip" and clipped.quantity == 50.0 and clipped.reason == "max_order_quantity"
+    assert e.check_order("OFF", "sell", 1, 10.0, timestamp=100.0).reason == "symbol_disabled"
+    assert e.check_order("ZZZ", "buy", 1, 10.0, timestamp=100.0).reason == "unknown_symbol"
+    assert e.check_order("AAA", "buy", 1, 10.0, data_timestamp=90.0, timestamp=100.0).reason == "stale_data"
+    e.on_fill("BBB", "buy", 15, 10.0)
+    assert e.position("BBB") == 15.0 and e.gross_exposure == 150.0
+    assert e.check_order("BBB", "buy", 10, 10.0, timestamp=100.0) == ("clip", 5.0, "max_position_quantity")
+    with pytest.raises(InvalidInputError, match="side"):
+        e.check_order("AAA", "hold", 1, 10.0)
+    with pytest.raises(NotFoundError, match="ZZZ"):
+        e.position("ZZZ")
+    with pytest.raises(StateError):
+        e.kill("no state dir")
+    with pytest.raises(InvalidInputError, match="equity"):
+        tg.Engine(tg.Policy.from_str(POLICY), 0.0)
+
+
+def test_engine_state_kill_reset_and_journal(tmp_path):
+    state, journal = tmp_path / "state", tmp_path / "journal"
+    e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0, state_dir=state, journal_dir=journal, journal_fsync="always")
+    assert e.state == "HALTED"
+    e.reset(who="ops", why="start of day")
+    assert e.state == "ACTIVE"
+    assert e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0).allowed
+    assert e.escalate("REDUCING", "drawdown warning") and e.state == "REDUCING"
+    assert not e.escalate("ACTIVE", "not more severe")
+    e.kill("manual stop", activated_by="tester")
+    assert e.state == "KILLED" and (state / "KILL_SWITCH").exists()
+    assert e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0).reason == "trading_killed"
+    with pytest.raises(TradewardenError):
+        e.reset(who="ops", why="too early")  # refused while KILL_SWITCH exists
+    # the state is latched on disk: a new engine sees KILLED
+    again = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0, state_dir=state)
+    assert again.state == "KILLED"
+    (state / "KILL_SWITCH").unlink()
+    again.reset(who="ops", why="resolved")
+    assert again.state == "ACTIVE" and again.sync() == "ACTIVE"
+    entries = e.journal()
+    kinds = [x["kind"] for x in entries]
+    assert kinds.count("decision") == 2 and "transition" in kinds
+    assert [x["seq"] for x in entries] == sorted(x["seq"] for x in entries)
+    assert tg.read_journal(journal)[1] == 0
+
+
+TRADES = {
+    "timestamp": [1, 2, 3, 4, 5],
+    "symbol": ["AAA", "AAA", "BBB", "BBB", "BBB"],
+    "position": [100.0, -80.0, 120.0, -90.0, 140.0],
+    "price": [10.0, 10.5, 9.5, 9.8, 10.2],
+    "pnl": [200.0, -260.0, 150.0, -220.0, 175.0],
+}
+
+SEED_KEYS = {"gross_exposure_peak", "gross_exposure_mean", "net_exposure_mean", "net_exposure_peak", "turnover_rate",
+             "tail_return_quantile", "tail_return_mean", "tail_event_frequency", "max_symbol_exposure"}
+
+
+def _expected(trades, capital, pct):
+    """The seed's definitions, in numpy (grouped by timestamp)."""
+    ts = np.asarray(trades["timestamp"])
+    notional = np.asarray(trades["position"]) * np.asarray(trades["price"])
+    pnl = np.asarray(trades["pnl"])
+    keys = np.unique(ts)
+    gross = np.array([np.abs(notional[ts == k]).sum() for k in keys])
+    net = np.array([notional[ts == k].sum() for k in keys])
+    pnl_t = np.array([pnl[ts == k].sum() for k in keys])
+    q = np.percentile(pnl_t, pct)
+    diff = np.abs(np.diff(net, prepend=net[0]))
+    syms = np.asarray(trades["symbol"])
+    return {
+        "gross_exposure_peak": gross.max() / capital, "gross_exposure_mean": gross.mean() / capital,
+        "net_exposure_mean": net.mean() / capital, "net_exposure_peak": np.abs(net).max() / capital,
+        "turnover_rate": diff.mean() / capital, "tail_return_quantile": q,
+        "tail_return_mean": pnl_t[pnl_t <= q].mean(), "tail_event_frequency": (pnl_t <= q).mean(),
+        "max_symbol_exposure": max(np.abs(notional[syms == s]).max() for s in set(syms)) / capital,
+    }
+
+
+def test_exposure_metrics_from_each_table_kind():
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    m = tg.exposure_metrics(TRADES, 1000.0)
+    assert set(m) == SEED_KEYS
+    for k, v in _expected(TRADES, 1000.0, 5.0).items():
+        assert m[k] == pytest.approx(v, rel=1e-12, abs=1e-12), k
+    assert m["gross_exposure_peak"] == pytest.approx(1.428) and m["turnover_rate"] == pytest.approx(1.6304)
+    for table in (pd.DataFrame(TRADES), pl.DataFrame(TRADES), pa.table(TRADES)):
+        assert tg.exposure_metrics(table, 1000.0) == m
+    # datetimes are unix seconds; explicit notional wins over position x price
+    df = pd.DataFrame(TRADES)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], unit="s")
+    assert tg.exposure_metrics(df, 1000.0) == m
+    with_notional = dict(TRADES, notional=list(np.multiply(TRADES["position"], TRADES["price"])))
+    assert tg.exposure_metrics(with_notional, 1000.0) == m
+    rng = np.random.default_rng(8)
+    big = {"timestamp": np.sort(rng.integers(0, 50, 400)), "symbol": list(rng.choice(["A", "B", "C"], 400)),
+           "position": rng.normal(size=400) * 10, "price": rng.uniform(5, 15, 400), "pnl": rng.normal(size=400)}
+    got = tg.exposure_metrics(big, 5000.0, tail_percentile=10.0)
+    for k, v in _expected(big, 5000.0, 10.0).items():
+        assert got[k] == pytest.approx(v, rel=1e-10, abs=1e-12), k
+
+
+def test_exposure_metrics_bad_inputs():
+    with pytest.raises(InvalidInputError, match="capital"):
+        tg.exposure_metrics(TRADES, 0.0)
+    with pytest.raises(InvalidInputError, match="tail_percentile"):
+        tg.exposure_metrics(TRADES, 1000.0, tail_percentile=150.0)
+    with pytest.raises(InvalidInputError, match="pnl"):
+        tg.exposure_metrics({k: v for k, v in TRADES.items() if k != "pnl"}, 1000.0)
+    with pytest.raises(InvalidInputError, match="pnl"):
+        tg.exposure_metrics(dict(TRADES, pnl=[1.0, 2.0]), 1000.0)
+    with pytest.raises(InvalidInputError, match="pnl"):
+        tg.exposure_metrics(dict(TRADES, pnl=[1.0, np.nan, 1.0, 1.0, 1.0]), 1000.0)
+    with pytest.raises(TradewardenError, match="notional|position|price"):
+        tg.exposure_metrics({k: v for k, v in TRADES.items() if k != "price"}, 1000.0)
+    with pytest.raises(InvalidInputError, match="trades"):
+        tg.exposure_metrics([1, 2, 3], 1000.0)
+
+
+def test_canary_machine_and_gates():
+    m = tg.CanaryMachine()
+    assert m.index == 0 and m.stage["name"] == "shadow"
+    ev = m.evaluate(days=30, real_pnl=0.0, sim_pnl=100.0, drawdown=0.0, slippage_ratio=1.0, critical_alerts=0,
+                    precision=0.9, baseline_precision=0.95)
+    assert ev["action"] == {"action": "advance", "to": 1}
+    m.apply(ev["action"])
+    assert m.index == 1 and m.stage["name"] == "canary_1"
+    bad = m.evaluate(days=1, real_pnl=-10.0, sim_pnl=100.0, drawdown=0.05, slippage_ratio=1.0, critical_alerts=0,
+                     precision=0.9, baseline_precision=0.95)
+    assert bad["action"]["action"] == "rollback"
+    m.apply(bad["action"])
+    assert m.rolled_back
+    with pytest.raises(InvalidConfigError):
+        m.evaluate(days=1)
+    with pytest.raises(InvalidConfigError):
+        tg.CanaryMachine({"stages": []})
+    assert tg.traffic_canary(0, 0.001, 0.05, 1.0, 1.0) == {"action": "advance", "to": 0.25}
+    assert tg.traffic_canary(0, 0.5, 0.05, 1.0, 1.0)["action"] == "rollback"
+    gates, verdict = tg.rate_gates({"uptime": 0.999, "slippage_ratio": 1.0, "drawdown_vs_sim": 1.0,
+                                    "precision_ratio": 1.0, "abs_pnl_deviation": 0.02, "critical_alerts": 0.0,
+                                    "interventions": 0.0})
+    assert verdict == "PROMOTE_WITH_CAUTION" and {g["rating"] for g in gates} <= {"GREEN", "AMBER"}
+    assert tg.drift_guard(0.2, 0.0) == "rollback_recommended" and tg.drift_guard(0.0, 0.0) == "continue"
+
+
+def test_promotion_gates_and_judge():
+    r = np.array([0.002 + 0.01 * ((i % 5) - 2.0) / 2.0 for i in range(300)])
+    pnls = np.array([-1.0 if i % 3 == 0 else 1.5 for i in range(150)])
+    rep = tg.promotion_gates(r, pnls)
+    assert {c["name"] for c in rep["checks"]} >= {"walk_forward_sharpe"} and len(rep["checks"]) == 4
+    assert rep["passed"] == all(c["passed"] for c in rep["checks"])
+    strict = tg.promotion_gates(r, pnls, {"min_trades": 1000})
+    assert not strict["passed"]
+    with pytest.raises(InvalidConfigError, match="max_pbo"):
+        tg.promotion_gates(r, pnls, {"max_pbo": 2.0})
+    cfg = {"pass_score": 95.0, "marginal_score": 75.0, "metrics": [
+        {"name": "latency", "bad": "increase", "effect_tolerance": 0.1, "alpha": 0.05, "weight": 1.0,
+         "critical": False}]}
+    base = [100.0 + (i % 7) for i in range(50)]
+    assert tg.judge(cfg, {"latency": base}, {"latency": base})["verdict"] == "pass"
+    assert tg.judge(cfg, {"latency": base}, {"latency": [x * 1.5 for x in base]})["verdict"] == "fail"
