@@ -1,4 +1,8 @@
-//! Proves `check_order` performs zero heap allocations (no recorder, then with a recorder).
+//! Proves `check_order` performs zero heap allocations (no recorder, then
+//! with a recorder), with every engine rule active: all 10 configurable
+//! pre-trade limits set, per-symbol overrides, a disabled symbol, and — in
+//! the REDUCING pass — the reduce-only rule, i.e. rows 1–18 of the rule table
+//! in docs/guardrails.md §2, over orders that are allowed, clipped and denied.
 #![allow(unsafe_code)]
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,6 +42,10 @@ static GLOBAL: Counting = Counting;
 use tradewarden_guardrails::{Decision, DenyReason, Engine, Order, Policy, Side, TradingState};
 
 fn setup() -> (Engine, Vec<Order>) {
+    setup_in(TradingState::Active)
+}
+
+fn setup_in(state: TradingState) -> (Engine, Vec<Order>) {
     let policy = Policy::from_toml(
         r#"
 [pre_trade]
@@ -52,15 +60,22 @@ max_data_age_s = 5.0
 min_confidence = 0.5
 rate_limit = { orders_per_second = 1000.0, burst = 50.0 }
 [symbols.AAA]
+max_position_quantity = 120.0
+max_order_notional = 4500.0
 [symbols.BBB]
 disabled = true
 [symbols.CCC]
+max_position_quantity = 150.0
 "#,
     )
     .unwrap();
     let mut e = Engine::new(&policy, 100_000.0).unwrap();
-    e.set_state(TradingState::Active);
+    e.set_state(state);
     let a = e.symbol_id("AAA").unwrap();
+    if state == TradingState::Reducing {
+        // Buys reduce this short; sells are denied by the reduce-only rule.
+        e.set_position(a, -100.0, 50.0).unwrap();
+    }
     let b = e.symbol_id("BBB").unwrap();
     let base = Order {
         symbol: a,
@@ -153,4 +168,14 @@ fn check_order_allocates_nothing_with_and_without_recorder() {
         })
         .sum();
     assert!(denials >= 200 * 5, "denials counted: {denials}");
+
+    // 3. REDUCING: the reduce-only rule joins the others; still no allocation.
+    let (mut e, orders) = setup_in(TradingState::Reducing);
+    let (n, out) = run(&mut e, &orders);
+    assert_eq!(n, 0, "check_order allocated {n} times in REDUCING");
+    assert!(out.contains(&Decision::Deny {
+        reason: DenyReason::ReduceOnly
+    }));
+    assert!(out.contains(&Decision::Allow));
+    assert!(out.iter().any(|d| matches!(d, Decision::Clip { .. })));
 }

@@ -1,35 +1,54 @@
-//! SIGKILL a state writer at random points, ≥ 200 times: the state file
-//! always loads (never torn), and never as ACTIVE — the writer never writes
-//! ACTIVE, so ACTIVE could only come from a torn or mixed file.
+//! SIGKILL a state writer at random points while it writes, ≥ 200 times.
+//!
+//! The writer (this test binary re-run in writer mode) opens the store, says
+//! `TW_READY`, then loops forever persisting transitions among REDUCING /
+//! HALTED / KILLED with 4 KiB reasons that name the cycle. The parent waits
+//! for `TW_READY`, sleeps a random 0–3 ms (the writer is inside its write
+//! loop: serialise, temp file, write, fsync, rename, dir fsync) and
+//! SIGKILLs it. After each kill the state file must:
+//! - load (`LoadOutcome::Loaded`, never torn or partial);
+//! - never be ACTIVE (no writer ever writes ACTIVE, so ACTIVE could only come
+//!   from a torn or mixed file or from a fallback that trusts garbage);
+//! - be self-consistent (the state is the one the cycle named in the reason
+//!   targets, and the reason is complete);
+//! - never go back in time (its sequence number never decreases).
+//!
+//! Leftover temp files prove the kills landed mid-write.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tradewarden_guardrails::{LoadOutcome, StateStore, TradingState};
 
 const WRITER_ENV: &str = "TW_GUARDRAILS_CRASH_WRITER_DIR";
+const READY: &str = "TW_READY";
+const TARGETS: [TradingState; 3] = [
+    TradingState::Reducing,
+    TradingState::Halted,
+    TradingState::Killed,
+];
+const LONG: usize = 4096;
 
-/// In writer mode (env var set) this loops forever escalating/resetting among
-/// REDUCING/HALTED/KILLED with long reasons; otherwise it returns at once.
+/// In writer mode (env var set) this loops forever; otherwise it returns at once.
 #[test]
 fn crash_writer_child() {
     let Ok(dir) = std::env::var(WRITER_ENV) else {
         return;
     };
     let mut store = StateStore::open(&dir).unwrap();
-    let long = "x".repeat(4096);
-    let targets = [
-        TradingState::Reducing,
-        TradingState::Halted,
-        TradingState::Killed,
-    ];
+    let long = "x".repeat(LONG);
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{READY}").unwrap();
+        out.flush().unwrap();
+    }
     let mut k = 0usize;
     loop {
-        let to = targets[k % 3];
         store
-            .manual_reset(to, "crash-test", &format!("cycle {k} {long}"))
+            .manual_reset(TARGETS[k % 3], "crash-test", &format!("cycle {k} {long}"))
             .unwrap();
         k += 1;
     }
@@ -40,6 +59,19 @@ fn xorshift(s: &mut u64) -> u64 {
     *s ^= *s >> 7;
     *s ^= *s << 17;
     *s
+}
+
+/// Removes and counts the writer's leftover temp files.
+fn sweep_temp_files(dir: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().contains(".tmp.") {
+            std::fs::remove_file(e.path()).unwrap();
+            n += 1;
+        }
+    }
+    n
 }
 
 #[test]
@@ -54,8 +86,9 @@ fn sigkill_during_state_writes_never_yields_active_or_torn_file() {
     let exe = std::env::current_exe().unwrap();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ u64::from(std::process::id());
     let runs = 200;
-    let mut seqs = Vec::new();
-    for _ in 0..runs {
+    let started = Instant::now();
+    let (mut prev_seq, mut advanced, mut temp_left) = (1u64, 0usize, 0usize);
+    for run in 0..runs {
         let mut child = Command::new(&exe)
             .args([
                 "--exact",
@@ -64,28 +97,67 @@ fn sigkill_during_state_writes_never_yields_active_or_torn_file() {
                 "--test-threads=1",
             ])
             .env(WRITER_ENV, &dir)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Random point: 2–25 ms after spawn (process start + many writes).
-        let delay = 2_000 + xorshift(&mut seed) % 23_000;
+        // Wait until the writer is in its loop (or has died, which fails below).
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let ready = lines.any(|l| l.map(|l| l.contains(READY)).unwrap_or(false));
+            let _ = tx.send(ready);
+            // Keep draining so the writer never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let ready = rx.recv_timeout(Duration::from_secs(30)).unwrap_or(false);
+        if !ready {
+            let _ = child.kill();
+        }
+        assert!(ready, "run {run}: writer never became ready");
+        let delay = xorshift(&mut seed) % 3_000;
         std::thread::sleep(Duration::from_micros(delay));
         child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "run {run}: writer exited on its own");
+        reader.join().unwrap();
+
         let store = StateStore::open(&dir).unwrap();
         assert_eq!(
             store.load_outcome(),
             &LoadOutcome::Loaded,
-            "state file did not load"
+            "run {run}: state file did not load"
         );
-        assert_ne!(store.state(), TradingState::Active);
-        seqs.push(store.record().seq);
+        let rec = store.record();
+        assert_ne!(rec.state, TradingState::Active, "run {run}");
+        assert_ne!(store.state(), TradingState::Active, "run {run}");
+        assert!(rec.seq >= prev_seq, "run {run}: seq went back");
+        if rec.seq > prev_seq {
+            advanced += 1;
+            // Written by a writer: the record is whole and consistent.
+            assert_eq!(rec.actor, "crash-test");
+            let mut parts = rec.reason.splitn(3, ' ');
+            assert_eq!(parts.next(), Some("cycle"));
+            let k: usize = parts.next().unwrap().parse().unwrap();
+            assert_eq!(parts.next().map(str::len), Some(LONG), "run {run}");
+            assert_eq!(rec.state, TARGETS[k % 3], "run {run}: mixed record");
+        }
+        prev_seq = rec.seq;
+        temp_left += sweep_temp_files(&dir);
     }
-    // The children really wrote: the sequence advanced across the runs.
-    let last = seqs.last().copied().unwrap_or(0);
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{runs} SIGKILLs in {secs:.1} s: {advanced} runs persisted ≥ 1 transition, \
+         {temp_left} kills left a temp file (mid-write), final seq {prev_seq}"
+    );
+    // The writers really wrote, and kills really landed inside writes.
     assert!(
-        last > 50,
-        "writers made only {last} transitions in {runs} runs"
+        advanced >= runs / 4,
+        "only {advanced} of {runs} runs persisted a transition"
+    );
+    assert!(
+        temp_left >= 1,
+        "no kill landed between temp-file creation and rename"
     );
 }
