@@ -190,6 +190,91 @@ fn validate_explicit(edges: &[f64]) -> Result<Vec<f64>> {
     Ok(v)
 }
 
+/// numpy linear-interpolation position of quantile `q` among `n` sorted
+/// values: (lower rank, upper rank, fraction) — as `quantile_sorted`.
+fn quantile_position(n: usize, q: f64) -> (usize, usize, f64) {
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    (lo, (lo + 1).min(n - 1), pos - lo as f64)
+}
+
+/// Records the order statistics of `v` at the (ascending, distinct) `ranks`
+/// (relative to `offset`) by recursive selection.
+fn multi_select(v: &mut [f64], ranks: &[usize], offset: usize, out: &mut Vec<(usize, f64)>) {
+    if ranks.is_empty() || v.is_empty() {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let r = ranks[mid] - offset;
+    let (left, pivot, right) = v.select_nth_unstable_by(r, f64::total_cmp);
+    out.push((ranks[mid], *pivot));
+    multi_select(left, &ranks[..mid], offset, out);
+    multi_select(right, &ranks[mid + 1..], offset + r + 1, out);
+}
+
+/// Bin edges of a strategy; `order_stat(r)` is the r-th smallest reference value.
+fn fit_edges(
+    strategy: &BinStrategy,
+    n: usize,
+    min: f64,
+    max: f64,
+    keep_reference: bool,
+    order_stat: impl Fn(usize) -> f64,
+) -> Result<Vec<f64>> {
+    Ok(match strategy {
+        BinStrategy::Quantile { bins } => {
+            check_bins(*bins)?;
+            if min == max {
+                return Err(Error::Degenerate {
+                    param: "reference",
+                    reason: "constant feature: quantile bin edges collapse",
+                });
+            }
+            let mut e = vec![f64::NEG_INFINITY];
+            for k in 1..*bins {
+                // same arithmetic as tradewarden_core::stats::quantile_sorted
+                let (lo, hi, frac) = quantile_position(n, k as f64 / *bins as f64);
+                let q = if frac == 0.0 {
+                    order_stat(lo)
+                } else {
+                    let a = order_stat(lo);
+                    a + (order_stat(hi) - a) * frac
+                };
+                if e.last() != Some(&q) {
+                    e.push(q);
+                }
+            }
+            e.push(f64::INFINITY);
+            e
+        }
+        BinStrategy::EqualWidth { bins } => {
+            check_bins(*bins)?;
+            if min == max {
+                return Err(Error::Degenerate {
+                    param: "reference",
+                    reason: "constant feature: equal-width bins need max > min",
+                });
+            }
+            let w = (max - min) / *bins as f64;
+            let mut e = vec![f64::NEG_INFINITY];
+            e.extend((1..*bins).map(|k| min + k as f64 * w));
+            e.push(f64::INFINITY);
+            e
+        }
+        BinStrategy::Sturges => {
+            if !keep_reference {
+                return Err(Error::invalid(
+                    "keep_reference",
+                    false,
+                    "Sturges bins need the stored reference",
+                ));
+            }
+            Vec::new()
+        }
+        BinStrategy::Explicit { edges } => validate_explicit(edges)?,
+    })
+}
+
 impl NumericProfile {
     /// Fits a profile from reference values.
     ///
@@ -201,6 +286,9 @@ impl NumericProfile {
     /// assert_eq!(p.psi(&reference, Default::default()).unwrap(), 0.0);
     /// ```
     pub fn fit(values: &[f64], options: &ProfileOptions) -> Result<Self> {
+        if !options.keep_reference && options.bins != BinStrategy::Sturges {
+            return Self::fit_unsorted(values, options);
+        }
         let sorted = match prepare_sorted("reference", values, options.nan_policy)? {
             Some(s) => s,
             None => {
@@ -226,52 +314,9 @@ impl NumericProfile {
             });
         }
         let (min, max) = (sorted[0], sorted[n - 1]);
-        let edges = match &options.bins {
-            BinStrategy::Quantile { bins } => {
-                check_bins(*bins)?;
-                if min == max {
-                    return Err(Error::Degenerate {
-                        param: "reference",
-                        reason: "constant feature: quantile bin edges collapse",
-                    });
-                }
-                let mut e = vec![f64::NEG_INFINITY];
-                for k in 1..*bins {
-                    let q =
-                        tradewarden_core::stats::quantile_sorted(&sorted, k as f64 / *bins as f64);
-                    if e.last() != Some(&q) {
-                        e.push(q);
-                    }
-                }
-                e.push(f64::INFINITY);
-                e
-            }
-            BinStrategy::EqualWidth { bins } => {
-                check_bins(*bins)?;
-                if min == max {
-                    return Err(Error::Degenerate {
-                        param: "reference",
-                        reason: "constant feature: equal-width bins need max > min",
-                    });
-                }
-                let w = (max - min) / *bins as f64;
-                let mut e = vec![f64::NEG_INFINITY];
-                e.extend((1..*bins).map(|k| min + k as f64 * w));
-                e.push(f64::INFINITY);
-                e
-            }
-            BinStrategy::Sturges => {
-                if !options.keep_reference {
-                    return Err(Error::invalid(
-                        "keep_reference",
-                        false,
-                        "Sturges bins need the stored reference",
-                    ));
-                }
-                Vec::new()
-            }
-            BinStrategy::Explicit { edges } => validate_explicit(edges)?,
-        };
+        let edges = fit_edges(&options.bins, n, min, max, options.keep_reference, |r| {
+            sorted[r]
+        })?;
         let counts = if edges.is_empty() {
             Vec::new()
         } else {
@@ -295,6 +340,79 @@ impl NumericProfile {
             } else {
                 Vec::new()
             },
+        })
+    }
+
+    /// Fit without the stored reference: no full sort. The 2·(bins − 1)
+    /// order statistics that quantile edges need are found by recursive
+    /// selection (`select_nth_unstable`, O(n·log bins)); bins are counted on
+    /// the unsorted values. Edges and counts equal those of the sorted path
+    /// exactly; the mean and M2 are summed in input order (they may differ
+    /// from the sorted path's in the last bits).
+    fn fit_unsorted(values: &[f64], options: &ProfileOptions) -> Result<Self> {
+        let mut v: Vec<f64> = Vec::with_capacity(values.len());
+        for (i, &x) in values.iter().enumerate() {
+            if x.is_finite() {
+                v.push(x + 0.0);
+            } else if options.nan_policy != NanPolicy::Skip {
+                return Err(Error::NonFinite {
+                    param: "reference",
+                    index: i,
+                    value: x,
+                });
+            }
+        }
+        let n = v.len();
+        if n < 2 {
+            return Err(Error::TooFewValues {
+                param: "reference",
+                actual: n,
+                min: 2,
+            });
+        }
+        let (mut min, mut max) = (v[0], v[0]);
+        let mut sum = 0.0;
+        for &x in &v {
+            min = min.min(x);
+            max = max.max(x);
+            sum += x;
+        }
+        let mean = sum / n as f64;
+        let m2 = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+        let edges = match &options.bins {
+            BinStrategy::Quantile { bins } if *bins >= 2 && min != max => {
+                let mut ranks: Vec<usize> = Vec::with_capacity(2 * bins);
+                for k in 1..*bins {
+                    let (lo, hi, _) = quantile_position(n, k as f64 / *bins as f64);
+                    ranks.push(lo);
+                    ranks.push(hi);
+                }
+                ranks.sort_unstable();
+                ranks.dedup();
+                let mut work = v.clone();
+                let mut found = Vec::with_capacity(ranks.len());
+                multi_select(&mut work, &ranks, 0, &mut found);
+                found.sort_unstable_by_key(|&(r, _)| r);
+                fit_edges(&options.bins, n, min, max, false, |r| {
+                    found
+                        .binary_search_by_key(&r, |&(k, _)| k)
+                        .map_or(f64::NAN, |i| found[i].1)
+                })?
+            }
+            other => fit_edges(other, n, min, max, false, |_| f64::NAN)?,
+        };
+        let counts = bin_counts(&v, &edges);
+        Ok(NumericProfile {
+            options: options.clone(),
+            edges,
+            counts,
+            count: n as u64,
+            nan_count: (values.len() - n) as u64,
+            min,
+            max,
+            mean,
+            m2,
+            reference: Vec::new(),
         })
     }
 

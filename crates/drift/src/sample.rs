@@ -43,8 +43,7 @@ pub fn prepare_sorted(
             }
         }
     }
-    sort_f64(&mut v);
-    Ok(Some(v))
+    Ok(Some(sorted_vec(v)))
 }
 
 /// Checks that `x` holds only finite values (the `NanPolicy::Error` rule).
@@ -59,86 +58,178 @@ pub fn check_finite(param: &'static str, x: &[f64]) -> Result<()> {
     }
 }
 
-#[inline]
-fn key(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+/// Below this length a slice is insertion-sorted.
+const SMALL: usize = 24;
+/// Below this length (or past the recursion limit) the standard unstable sort is used.
+const BUCKET_MIN: usize = 2048;
+
+fn insertion_sort(s: &mut [f64]) {
+    for j in 1..s.len() {
+        let x = s[j];
+        let mut k = j;
+        while k > 0 && s[k - 1].total_cmp(&x).is_gt() {
+            s[k] = s[k - 1];
+            k -= 1;
+        }
+        s[k] = x;
+    }
 }
 
-#[inline]
-fn unkey(k: u64) -> f64 {
-    let b = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
-    f64::from_bits(b)
+/// Scatters the finite values of `src` into `dst` by equal-width value
+/// buckets over [min, max] (n/2 buckets, about 2 values each for smooth
+/// data) and sorts each bucket: insertion sort when small, recursion (twice
+/// at most) when large, then the standard sort. The bucket index
+/// ⌊(x − min)·scale⌋ is monotone in x under IEEE rounding, so the buckets
+/// are ordered. Returns `false` (nothing written) when the range is empty
+/// or not representable; the caller then uses the standard sort.
+fn bucket_sort_into(src: &[f64], dst: &mut [f64], depth: u32) -> bool {
+    let n = src.len();
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in src {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    if u32::try_from(n).is_err() {
+        return false;
+    }
+    let nb = n / 2;
+    let scale = nb as f64 / (hi - lo);
+    if !(scale.is_finite() && scale > 0.0) {
+        return false;
+    }
+    let idx = |x: f64| -> usize { (((x - lo) * scale) as usize).min(nb - 1) };
+    let mut start = vec![0u32; nb + 1];
+    for &x in src {
+        start[idx(x) + 1] += 1;
+    }
+    for i in 0..nb {
+        start[i + 1] += start[i];
+    }
+    let mut pos: Vec<u32> = start[..nb].to_vec();
+    for &x in src {
+        let b = idx(x);
+        dst[pos[b] as usize] = x;
+        pos[b] += 1;
+    }
+    for w in start.windows(2) {
+        let s = &mut dst[w[0] as usize..w[1] as usize];
+        sort_small_or_recurse(s, depth + 1);
+    }
+    true
 }
 
-/// Sorts finite `f64` values ascending. Large inputs use an LSD radix sort on
-/// the order-preserving bit pattern (6 passes of 11 bits, skipping passes
-/// where every key shares the digit); small ones a comparison sort.
-pub fn sort_f64(v: &mut [f64]) {
-    const BITS: usize = 11;
-    const RADIX: usize = 1 << BITS;
-    const PASSES: usize = 6;
-    let n = v.len();
-    if n < 4096 {
+fn sort_small_or_recurse(s: &mut [f64], depth: u32) {
+    if s.len() <= SMALL {
+        insertion_sort(s);
+    } else if s.len() < BUCKET_MIN || depth >= 3 {
+        s.sort_unstable_by(f64::total_cmp);
+    } else {
+        let mut tmp = vec![0.0; s.len()];
+        if bucket_sort_into(s, &mut tmp, depth) {
+            s.copy_from_slice(&tmp);
+        } else {
+            s.sort_unstable_by(f64::total_cmp);
+        }
+    }
+}
+
+/// Sorts finite values, consuming the vector (saves the copy back).
+pub(crate) fn sorted_vec(v: Vec<f64>) -> Vec<f64> {
+    if v.len() < BUCKET_MIN {
+        let mut v = v;
+        sort_small_or_recurse(&mut v, 0);
+        return v;
+    }
+    let mut out = vec![0.0; v.len()];
+    if bucket_sort_into(&v, &mut out, 0) {
+        out
+    } else {
+        let mut v = v;
         v.sort_unstable_by(f64::total_cmp);
-        return;
+        v
     }
-    let mut a: Vec<u64> = v.iter().map(|&x| key(x)).collect();
-    let mut b = vec![0u64; n];
-    let mut counts = vec![[0usize; RADIX]; PASSES];
-    for &k in &a {
-        for (p, c) in counts.iter_mut().enumerate() {
-            c[((k >> (BITS * p)) as usize) & (RADIX - 1)] += 1;
-        }
-    }
-    for (p, c) in counts.iter_mut().enumerate() {
-        if c.contains(&n) {
-            continue; // all keys share this digit
-        }
-        let mut sum = 0;
-        for x in c.iter_mut() {
-            let t = *x;
-            *x = sum;
-            sum += t;
-        }
-        for &k in &a {
-            let d = ((k >> (BITS * p)) as usize) & (RADIX - 1);
-            b[c[d]] = k;
-            c[d] += 1;
-        }
-        std::mem::swap(&mut a, &mut b);
-    }
-    for (o, &k) in v.iter_mut().zip(&a) {
-        *o = unkey(k);
-    }
+}
+
+/// Sorts finite `f64` values ascending (in `f64::total_cmp` order). Large
+/// inputs are distributed into equal-width value buckets (n/2 of them) and
+/// each bucket is sorted (insertion sort when small, recursively when
+/// large, the standard unstable sort as the fallback for skewed data), so
+/// smooth data costs about three linear passes; small inputs use the
+/// standard sort. NaN is not expected (no panic, but no order guarantee).
+pub fn sort_f64(v: &mut [f64]) {
+    sort_small_or_recurse(v, 0);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn radix_sort_matches_comparison_sort() {
-        let mut s: u64 = 12345;
-        let mut v: Vec<f64> = (0..20000)
-            .map(|i| {
+    fn lcg_uniform(n: usize, seed: u64) -> Vec<f64> {
+        let mut s: u64 = seed;
+        (0..n)
+            .map(|_| {
                 s = s
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-                if i % 7 == 0 {
-                    (u * 10.0).round() - 5.0
-                } else {
-                    (u - 0.5) * 1e6
-                }
+                (s >> 11) as f64 / (1u64 << 53) as f64
             })
-            .collect();
-        v.push(0.0);
-        v.push(-1e-300);
-        let mut w = v.clone();
-        sort_f64(&mut v);
-        w.sort_unstable_by(f64::total_cmp);
-        assert_eq!(v, w);
+            .collect()
+    }
+
+    #[test]
+    fn bucket_sort_matches_comparison_sort() {
+        let u = lcg_uniform(50_000, 12345);
+        let cases: Vec<Vec<f64>> = vec![
+            // smooth with ties and signed zeros
+            u.iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    if i % 7 == 0 {
+                        (x * 10.0).round() - 5.0
+                    } else if i % 101 == 0 {
+                        -0.0
+                    } else {
+                        (x - 0.5) * 1e6
+                    }
+                })
+                .collect(),
+            // heavy tail: most values in one bucket, forces recursion and fallback
+            u.iter().map(|&x| 1.0 / (x + 1e-12).powi(3)).collect(),
+            // one huge outlier
+            u.iter()
+                .enumerate()
+                .map(|(i, &x)| if i == 3 { 1e300 } else { x })
+                .collect(),
+            // range not representable (hi − lo overflows)
+            u.iter()
+                .enumerate()
+                .map(|(i, &x)| match i {
+                    0 => -f64::MAX,
+                    1 => f64::MAX,
+                    _ => x,
+                })
+                .collect(),
+            // all equal, and two values only
+            vec![2.5; 10_000],
+            u.iter()
+                .map(|&x| if x < 0.5 { 0.0 } else { -0.0 })
+                .collect(),
+            u[..5000]
+                .iter()
+                .map(|&x| if x < 0.5 { 1.0 } else { 2.0 })
+                .collect(),
+            // subnormals
+            u.iter().map(|&x| x * 1e-310).collect(),
+        ];
+        for (c, v) in cases.into_iter().enumerate() {
+            let mut want = v.clone();
+            want.sort_unstable_by(f64::total_cmp);
+            let mut got = v.clone();
+            sort_f64(&mut got);
+            let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "case {c}");
+            assert_eq!(bits(&sorted_vec(v)), bits(&want), "case {c} (vec)");
+        }
     }
 
     #[test]

@@ -402,3 +402,75 @@ fn binning_kernels_agree() {
     let p = NumericProfile::fit(&[0.0, 3.0], &o).unwrap();
     assert_eq!(p.histogram(&[1.0, 2.0, 0.5, 5.0]).unwrap(), vec![1, 1, 2]);
 }
+
+#[test]
+fn fit_without_reference_matches_sorted_fit() {
+    // the no-reference fit selects order statistics instead of sorting: the
+    // edges and counts must be identical to the sorted path's
+    let mut x = lcg(10_007, 21, -0.5);
+    for (i, v) in x.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            *v = (*v * 8.0).round() / 8.0; // ties
+        }
+        if i == 17 {
+            *v = -0.0;
+        }
+    }
+    x[100] = f64::NAN;
+    for bins in [
+        BinStrategy::Quantile { bins: 10 },
+        BinStrategy::Quantile { bins: 7 },
+        BinStrategy::Quantile { bins: 64 },
+        BinStrategy::Quantile { bins: 2 },
+        BinStrategy::EqualWidth { bins: 13 },
+        BinStrategy::Explicit {
+            edges: vec![-0.25, 0.0, 0.3],
+        },
+    ] {
+        let keep = ProfileOptions {
+            bins: bins.clone(),
+            nan_policy: NanPolicy::Skip,
+            keep_reference: true,
+        };
+        let light = ProfileOptions {
+            keep_reference: false,
+            ..keep.clone()
+        };
+        let a = NumericProfile::fit(&x, &keep).unwrap();
+        let b = NumericProfile::fit(&x, &light).unwrap();
+        assert_eq!(a.edges, b.edges, "{bins:?}");
+        assert_eq!(a.counts, b.counts, "{bins:?}");
+        assert_eq!(
+            (a.count, a.nan_count, a.min, a.max),
+            (b.count, b.nan_count, b.min, b.max)
+        );
+        assert!((a.mean - b.mean).abs() <= 1e-15, "{} {}", a.mean, b.mean);
+        assert!((a.m2 - b.m2).abs() <= 1e-12 * a.m2);
+        assert!(b.reference.is_empty());
+        let cur = lcg(3000, 5, -0.4);
+        assert_eq!(
+            a.psi(&cur, PsiMode::default()).unwrap(),
+            b.psi(&cur, PsiMode::default()).unwrap()
+        );
+    }
+    let light = ProfileOptions {
+        keep_reference: false,
+        ..Default::default()
+    };
+    assert!(matches!(
+        NumericProfile::fit(&x, &light),
+        Err(Error::NonFinite {
+            param: "reference",
+            index: 100,
+            ..
+        })
+    ));
+    assert!(matches!(
+        NumericProfile::fit(&[3.0, 3.0], &light),
+        Err(Error::Degenerate { .. })
+    ));
+    assert!(matches!(
+        NumericProfile::fit(&[3.0], &light),
+        Err(Error::TooFewValues { actual: 1, .. })
+    ));
+}
