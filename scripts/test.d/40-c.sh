@@ -16,9 +16,15 @@ mkdir -p "$OUT"
 SRC="$ROOT/bindings/c/tests/c"
 WARN="-Wall -Wextra -Werror"
 
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tw-ctest.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+C_TESTS="test_returns test_drift"
+
 echo "-- C, shared library"
-gcc -std=c11 $WARN -I"$INC" "$SRC/test_returns.c" -L"$LIB" -ltradewarden -lm -o "$OUT/test_returns"
-LD_LIBRARY_PATH="$LIB" "$OUT/test_returns"
+for t in $C_TESTS; do
+  gcc -std=c11 $WARN -I"$INC" "$SRC/$t.c" -L"$LIB" -ltradewarden -lm -o "$OUT/$t"
+  LD_LIBRARY_PATH="$LIB" "$OUT/$t" "$SCRATCH"
+done
 
 echo "-- C++17 wrapper, shared library"
 g++ -std=c++17 $WARN -I"$INC" "$SRC/test_cpp.cpp" -L"$LIB" -ltradewarden -o "$OUT/test_cpp"
@@ -26,7 +32,9 @@ LD_LIBRARY_PATH="$LIB" "$OUT/test_cpp"
 
 echo "-- C and C++ under -fsanitize=address,undefined (static library)"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-gcc -std=c11 $WARN $SAN -I"$INC" "$SRC/test_returns.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/test_returns_san"
-ASAN_OPTIONS=detect_leaks=1 "$OUT/test_returns_san"
+for t in $C_TESTS; do
+  gcc -std=c11 $WARN $SAN -I"$INC" "$SRC/$t.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/${t}_san"
+  ASAN_OPTIONS=detect_leaks=1 "$OUT/${t}_san" "$SCRATCH"
+done
 g++ -std=c++17 $WARN $SAN -I"$INC" "$SRC/test_cpp.cpp" "$LIB/libtradewarden.a" -lpthread -ldl -o "$OUT/test_cpp_san"
 ASAN_OPTIONS=detect_leaks=1 "$OUT/test_cpp_san"

@@ -28,6 +28,19 @@
 #define TW_NAN_POLICY_PROPAGATE 2
 
 /*
+ The pre-trade engine with its optional state directory. Not thread-safe:
+ use one engine from one thread at a time (it may move between threads).
+ */
+typedef struct tw_engine tw_engine;
+
+/*
+ A frozen reference profile: a named set of numeric feature profiles
+ (bins, moments and, by default, the sorted reference). Functions taking a
+ `const tw_profile *` may be called from several threads at once.
+ */
+typedef struct tw_profile tw_profile;
+
+/*
  Status code returned by every function.
  */
 typedef int32_t tw_status;
@@ -175,6 +188,129 @@ typedef struct {
 } tw_summary;
 
 /*
+ Alternative hypothesis of the KS test (one of `TW_ALTERNATIVE_*`).
+ */
+typedef uint32_t tw_alternative;
+
+/*
+ Bin strategy of a numeric profile (one of `TW_BINS_*`).
+ */
+typedef uint32_t tw_bins;
+
+/*
+ How `tw_profile_fit` builds a numeric feature profile. Passing NULL means
+ deciles, NaN is an error, and the sorted reference is kept.
+ */
+typedef struct {
+  /*
+   One of `TW_BINS_*`.
+   */
+  tw_bins bins_kind;
+  /*
+   Number of bins (≥ 2) for `TW_BINS_QUANTILE` and `TW_BINS_EQUAL_WIDTH`; else ignored.
+   */
+  uint32_t bins;
+  /*
+   Edges for `TW_BINS_EXPLICIT` (NULL otherwise).
+   */
+  const double *edges;
+  /*
+   Number of `edges`.
+   */
+  size_t edges_len;
+  /*
+   One of `TW_NAN_POLICY_*` (`_PROPAGATE` is refused when fitting).
+   */
+  uint32_t nan_policy;
+  /*
+   1: keep the sorted reference (needed for KS, Sturges and Evidently PSI); 0: bins only.
+   */
+  uint32_t keep_reference;
+} tw_profile_options;
+
+/*
+ PSI mode (one of `TW_PSI_*`).
+ */
+typedef uint32_t tw_psi_mode;
+
+/*
+ Why an order was denied or clipped (one of `TW_REASON_*`); stable codes.
+ `tw_reason_name` gives the snake_case name used as the telemetry label.
+ */
+typedef uint32_t tw_reason;
+
+/*
+ Order side (one of `TW_SIDE_*`).
+ */
+typedef uint32_t tw_side;
+
+/*
+ One order to check. `symbol` comes from `tw_engine_symbol_id`.
+ */
+typedef struct {
+  /*
+   Registered symbol id (`tw_engine_symbol_id`); an unknown id is denied.
+   */
+  uint32_t symbol;
+  /*
+   `TW_SIDE_BUY` or `TW_SIDE_SELL`.
+   */
+  tw_side side;
+  /*
+   Units, > 0 (a positive magnitude; `side` gives the sign).
+   */
+  double quantity;
+  /*
+   Limit (or expected fill) price, > 0.
+   */
+  double price;
+  /*
+   Reference (mid / last) price the band is measured around, > 0.
+   */
+  double reference_price;
+  /*
+   Unix seconds when the market data was observed.
+   */
+  double data_timestamp;
+  /*
+   Unix seconds of the order (the engine's clock for throttling and staleness).
+   */
+  double timestamp;
+  /*
+   Model confidence in [0, 1]; NaN when the order carries none.
+   */
+  double confidence;
+} tw_order;
+
+/*
+ Outcome of a check (one of `TW_DECISION_*`).
+ */
+typedef uint32_t tw_decision_kind;
+
+/*
+ The decision of `tw_engine_check_order`.
+ */
+typedef struct {
+  /*
+   `TW_DECISION_ALLOW`, `_CLIP` or `_DENY`.
+   */
+  tw_decision_kind decision;
+  /*
+   `TW_REASON_NONE` when allowed, else the binding (clip) or refusing (deny) rule.
+   */
+  tw_reason reason;
+  /*
+   Quantity that may be sent: the requested one (allow), the clipped one, or 0 (deny).
+   */
+  double quantity;
+} tw_decision;
+
+/*
+ Trading state (one of `TW_STATE_*`), ordered by severity.
+ */
+typedef uint32_t tw_trading_state;
+
+/*
  Success.
  */
 #define TW_OK 0
@@ -228,6 +364,201 @@ typedef struct {
  The caller's buffer is too small (see `tw_last_error_length`).
  */
 #define TW_ERR_BUFFER_TOO_SMALL 101
+
+/*
+ The two distributions differ: D = max |F1 − F2|.
+ */
+#define TW_ALTERNATIVE_TWO_SIDED 0
+
+/*
+ F1 < F2 somewhere: D = max(F2 − F1).
+ */
+#define TW_ALTERNATIVE_LESS 1
+
+/*
+ F1 > F2 somewhere: D = max(F1 − F2).
+ */
+#define TW_ALTERNATIVE_GREATER 2
+
+/*
+ Reference quantiles k/bins (numpy linear), ±inf outer edges, ties merged (default, 10 bins).
+ */
+#define TW_BINS_QUANTILE 0
+
+/*
+ `bins` equal-width bins over [min, max] of the reference, ±inf outer edges.
+ */
+#define TW_BINS_EQUAL_WIDTH 1
+
+/*
+ Sturges bins on reference ∪ current at scoring time (Evidently); needs `keep_reference`.
+ */
+#define TW_BINS_STURGES 2
+
+/*
+ Explicit strictly increasing `edges` (±inf added at the ends when missing).
+ */
+#define TW_BINS_EXPLICIT 3
+
+/*
+ The profile's bins, each fraction floored at `epsilon` (0 means 1e-4).
+ */
+#define TW_PSI_STANDARD 0
+
+/*
+ Evidently's `psi` stat test (Sturges bins on reference ∪ current); needs the stored reference.
+ */
+#define TW_PSI_EVIDENTLY 1
+
+/*
+ Buy: the position grows by the quantity.
+ */
+#define TW_SIDE_BUY 0
+
+/*
+ Sell: the position shrinks by the quantity.
+ */
+#define TW_SIDE_SELL 1
+
+/*
+ Orders are checked normally.
+ */
+#define TW_STATE_ACTIVE 0
+
+/*
+ Only orders that reduce |position| pass.
+ */
+#define TW_STATE_REDUCING 1
+
+/*
+ Every order is denied.
+ */
+#define TW_STATE_HALTED 2
+
+/*
+ Every order is denied; the kill switch is (or was) engaged.
+ */
+#define TW_STATE_KILLED 3
+
+/*
+ Send as is (`quantity` = the requested quantity).
+ */
+#define TW_DECISION_ALLOW 0
+
+/*
+ Send the smaller `quantity`; `reason` is the binding limit.
+ */
+#define TW_DECISION_CLIP 1
+
+/*
+ Do not send (`quantity` = 0); `reason` is the first rule that refused it.
+ */
+#define TW_DECISION_DENY 2
+
+/*
+ No reason (the order was allowed).
+ */
+#define TW_REASON_NONE 0
+
+/*
+ Trading state is HALTED.
+ */
+#define TW_REASON_TRADING_HALTED 1
+
+/*
+ Trading state is KILLED.
+ */
+#define TW_REASON_TRADING_KILLED 2
+
+/*
+ The symbol id is not registered.
+ */
+#define TW_REASON_UNKNOWN_SYMBOL 3
+
+/*
+ The symbol is disabled in the policy.
+ */
+#define TW_REASON_SYMBOL_DISABLED 4
+
+/*
+ Quantity, price, reference price, timestamps or equity is NaN/±inf (fail closed).
+ */
+#define TW_REASON_NON_FINITE_INPUT 5
+
+/*
+ Quantity ≤ 0.
+ */
+#define TW_REASON_INVALID_QUANTITY 6
+
+/*
+ Price or reference price ≤ 0.
+ */
+#define TW_REASON_INVALID_PRICE 7
+
+/*
+ Equity ≤ 0 while a leverage rule is active.
+ */
+#define TW_REASON_INVALID_EQUITY 8
+
+/*
+ Market data older than `max_data_age_s` (or from the future).
+ */
+#define TW_REASON_STALE_DATA 9
+
+/*
+ Confidence below `min_confidence` or missing (NaN).
+ */
+#define TW_REASON_LOW_CONFIDENCE 10
+
+/*
+ Price outside the band around the reference price.
+ */
+#define TW_REASON_PRICE_BAND 11
+
+/*
+ REDUCING: the order would increase |position|.
+ */
+#define TW_REASON_REDUCE_ONLY 12
+
+/*
+ Order quantity above `max_order_quantity`.
+ */
+#define TW_REASON_MAX_ORDER_QUANTITY 13
+
+/*
+ Order notional above `max_order_notional`.
+ */
+#define TW_REASON_MAX_ORDER_NOTIONAL 14
+
+/*
+ Position quantity after the order above `max_position_quantity`.
+ */
+#define TW_REASON_MAX_POSITION_QUANTITY 15
+
+/*
+ Position notional after the order above `max_position_notional`.
+ */
+#define TW_REASON_MAX_POSITION_NOTIONAL 16
+
+/*
+ Gross exposure ÷ equity after the order above `max_gross_leverage`.
+ */
+#define TW_REASON_MAX_GROSS_LEVERAGE 17
+
+/*
+ |Net exposure| ÷ equity after the order above `max_net_leverage`.
+ */
+#define TW_REASON_MAX_NET_LEVERAGE 18
+
+/*
+ Token bucket empty.
+ */
+#define TW_REASON_RATE_LIMITED 19
+
+/*
+ A reason this header does not know yet (a newer library); see `tw_reason_name`.
+ */
+#define TW_REASON_OTHER 255
 
 #ifdef __cplusplus
 extern "C" {
@@ -391,6 +722,314 @@ tw_status tw_metrics_render_length(size_t *out);
  becomes `TW_ERR_INTERNAL` and never crosses into C.
  */
 tw_status tw_debug_force_panic(void);
+
+/*
+ Two-sample Kolmogorov–Smirnov test exactly as `scipy.stats.ks_2samp(a, b,
+ alternative, method="auto")`: exact p-value when max(na, nb) ≤ 10000,
+ asymptotic above. NaN or ±inf in either sample is `TW_ERR_INVALID_INPUT`
+ (the message names the sample and index); an empty sample too.
+
+ # Safety
+ `a` must point to `na` doubles, `b` to `nb` doubles, `statistic` and
+ `pvalue` must be valid for one write each.
+ */
+tw_status tw_drift_ks_2samp(const double *a,
+                            size_t na,
+                            const double *b,
+                            size_t nb,
+                            tw_alternative alternative,
+                            double *statistic,
+                            double *pvalue);
+
+/*
+ Jensen–Shannon **distance** as `scipy.spatial.distance.jensenshannon(p, q,
+ base)`: both vectors are normalised to sum 1 first. `base` = 0 means the
+ natural logarithm; otherwise it must be finite, > 0 and ≠ 1. Negative or
+ non-finite weights, all-zero vectors, `len` = 0 → `TW_ERR_INVALID_INPUT`.
+
+ # Safety
+ `p` and `q` must point to `len` doubles each, `out` valid for one write.
+ */
+tw_status tw_drift_jensenshannon(const double *p,
+                                 const double *q,
+                                 size_t len,
+                                 double base,
+                                 double *out);
+
+/*
+ Creates an empty profile; fill it with `tw_profile_fit`, free it with `tw_profile_free`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_profile_new(tw_profile **out);
+
+/*
+ Fits the numeric profile of `feature` from `len` reference values and adds
+ it to `profile` (replacing a feature of the same name). `opts` NULL: deciles,
+ NaN is an error, reference kept. Fewer than 2 values, a constant feature
+ with quantile or equal-width bins, NaN under the error policy, bad options
+ → `TW_ERR_INVALID_INPUT`; the profile is unchanged on error.
+
+ # Safety
+ `profile` must be a live profile, `feature` a NUL-terminated string,
+ `values` valid for `len` reads, `opts` NULL or valid.
+ */
+tw_status tw_profile_fit(tw_profile *profile,
+                         const char *feature,
+                         const double *values,
+                         size_t len,
+                         const tw_profile_options *opts);
+
+/*
+ Writes the number of features of `profile` to `out`.
+
+ # Safety
+ `profile` must be a live profile, `out` valid for one write.
+ */
+tw_status tw_profile_feature_count(const tw_profile *profile, size_t *out);
+
+/*
+ Saves `profile` to `path` in the checksummed binary format, atomically
+ (temp file, fsync, rename). An unwritable path is `TW_ERR_IO`.
+
+ # Safety
+ `profile` must be a live profile and `path` a NUL-terminated string.
+ */
+tw_status tw_profile_save(const tw_profile *profile, const char *path);
+
+/*
+ Loads a profile written by `tw_profile_save`. A missing or unreadable
+ file is `TW_ERR_IO`; a truncated file, bad checksum or unknown format
+ version `TW_ERR_CORRUPT`. Free the result with `tw_profile_free`.
+
+ # Safety
+ `path` must be a NUL-terminated string and `out` valid for one write.
+ */
+tw_status tw_profile_load(const char *path, tw_profile **out);
+
+/*
+ Population Stability Index of `current` against the profile of `feature`.
+ `TW_PSI_STANDARD`: the profile's bins, fractions floored at `epsilon`
+ (0 means 1e-4; otherwise it must be in (0, 1)); `TW_PSI_EVIDENTLY`:
+ Evidently's test (`epsilon` ignored). NaN in `current` follows the
+ profile's NaN policy. An unknown feature is `TW_ERR_NOT_FOUND`.
+
+ # Safety
+ `profile` must be a live profile, `feature` a NUL-terminated string,
+ `current` valid for `len` reads, `out` valid for one write.
+ */
+tw_status tw_profile_psi(const tw_profile *profile,
+                         const char *feature,
+                         const double *current,
+                         size_t len,
+                         tw_psi_mode mode,
+                         double epsilon,
+                         double *out);
+
+/*
+ Two-sample KS of the stored reference of `feature` (data1) against
+ `current` (data2), scipy's auto method. A profile fitted without
+ `keep_reference` gives `TW_ERR_INVALID_INPUT`.
+
+ # Safety
+ `profile` must be a live profile, `feature` a NUL-terminated string,
+ `current` valid for `len` reads, `statistic` and `pvalue` for one write each.
+ */
+tw_status tw_profile_ks(const tw_profile *profile,
+                        const char *feature,
+                        const double *current,
+                        size_t len,
+                        tw_alternative alternative,
+                        double *statistic,
+                        double *pvalue);
+
+/*
+ Frees a profile; NULL is a no-op.
+
+ # Safety
+ `profile` must be NULL or a profile from `tw_profile_new`/`tw_profile_load`
+ not freed before.
+ */
+void tw_profile_free(tw_profile *profile);
+
+/*
+ The stable snake_case name of a `TW_REASON_*` code ("none" for
+ `TW_REASON_NONE`), a static NUL-terminated string; NULL for an unknown code.
+ */
+const char *tw_reason_name(tw_reason reason);
+
+/*
+ Builds an engine from a policy file (TOML, YAML or JSON by extension) and
+ account `equity` (> 0, the capital leverage limits divide by).
+
+ `state_dir` NULL: the state lives in memory only and starts HALTED; call
+ `tw_engine_reset` to start trading. Otherwise the latched state of that
+ directory (created if needed) is loaded: a missing or corrupt state file
+ means HALTED, a `KILL_SWITCH` file KILLED; transitions are persisted there.
+
+ Errors: a missing policy file `TW_ERR_NOT_FOUND`, an unreadable one
+ `TW_ERR_IO`, an invalid one `TW_ERR_INVALID_CONFIG` (every violation
+ named), a bad `equity` `TW_ERR_INVALID_INPUT`. Free with `tw_engine_free`.
+
+ # Safety
+ `policy_path` must be a NUL-terminated string, `state_dir` NULL or one,
+ `out` valid for one write.
+ */
+tw_status tw_engine_new_from_policy_file(const char *policy_path,
+                                         const char *state_dir,
+                                         double equity,
+                                         tw_engine **out);
+
+/*
+ Writes the id of a registered symbol to `out`; an unregistered symbol is
+ `TW_ERR_NOT_FOUND`. Look ids up once, outside the hot path.
+
+ # Safety
+ `engine` must be a live engine, `symbol` a NUL-terminated string, `out`
+ valid for one write.
+ */
+tw_status tw_engine_symbol_id(const tw_engine *engine, const char *symbol, uint32_t *out);
+
+/*
+ Checks one order against every rule (docs/guardrails.md) and writes the
+ decision. No heap allocation; consumes a rate-limit token when it passes.
+ Bad order *values* (NaN, ≤ 0, unknown symbol…) are a `TW_OK` call with a
+ DENY decision (fail closed); only NULL pointers (`TW_ERR_NULL_ARGUMENT`)
+ and an invalid `side` code (`TW_ERR_INVALID_INPUT`) fail the call.
+
+ # Safety
+ `engine` must be a live engine not used concurrently, `order` valid for
+ one read, `out` valid for one write.
+ */
+tw_status tw_engine_check_order(tw_engine *engine, const tw_order *order, tw_decision *out);
+
+/*
+ Applies a fill: position += ±`quantity`, mark = `price`. An unknown symbol
+ is `TW_ERR_NOT_FOUND`; a non-finite quantity or price, or a negative
+ price, `TW_ERR_INVALID_INPUT` (the position is unchanged).
+
+ # Safety
+ `engine` must be a live engine not used concurrently.
+ */
+tw_status tw_engine_on_fill(tw_engine *engine,
+                            uint32_t symbol_id,
+                            tw_side side,
+                            double quantity,
+                            double price);
+
+/*
+ Sets a symbol's signed position and mark price (reconciliation).
+
+ # Safety
+ `engine` must be a live engine not used concurrently.
+ */
+tw_status tw_engine_set_position(tw_engine *engine,
+                                 uint32_t symbol_id,
+                                 double quantity,
+                                 double mark);
+
+/*
+ Writes a symbol's signed position to `out`.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_position(const tw_engine *engine, uint32_t symbol_id, double *out);
+
+/*
+ Writes the gross exposure Σ|position × mark| to `out`.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_gross_exposure(const tw_engine *engine, double *out);
+
+/*
+ Sets the account equity leverage limits divide by. Like the Rust API it
+ accepts any value: a non-finite equity makes every check DENY
+ (`TW_REASON_NON_FINITE_INPUT`), an equity ≤ 0 denies under leverage rules.
+
+ # Safety
+ `engine` must be a live engine not used concurrently.
+ */
+tw_status tw_engine_set_equity(tw_engine *engine, double equity);
+
+/*
+ Writes the trading state the hot path consults (`TW_STATE_*`) to `out`.
+ It does not look at the disk: see `tw_engine_sync`.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_state(const tw_engine *engine, tw_trading_state *out);
+
+/*
+ Re-reads the effective state of the state directory — a `KILL_SWITCH`
+ file written by another process means KILLED — into the engine, and
+ writes it to `out`. Call it periodically (e.g. every second), not per
+ order. Without a state directory: `TW_ERR_STATE`.
+
+ # Safety
+ `engine` must be a live engine not used concurrently, `out` valid for one write.
+ */
+tw_status tw_engine_sync(tw_engine *engine, tw_trading_state *out);
+
+/*
+ Engages the kill switch: with a state directory writes the `KILL_SWITCH`
+ file (`reason`, `activated_by`) and persists KILLED; without one, the
+ engine is KILLED in memory. The engine denies every order from here on
+ even when persisting fails (then `TW_ERR_IO` is returned).
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `reason` and
+ `activated_by` NUL-terminated strings.
+ */
+tw_status tw_engine_kill(tw_engine *engine, const char *reason, const char *activated_by);
+
+/*
+ Latches a more severe state `to` with a `reason` (e.g. a period-limit
+ breach). Escalating to the current or a milder state changes nothing.
+ `changed` (may be NULL) receives 1 when the state changed, else 0.
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `reason` a
+ NUL-terminated string; `changed` NULL or valid for one write.
+ */
+tw_status tw_engine_escalate(tw_engine *engine,
+                             tw_trading_state to,
+                             const char *reason,
+                             uint32_t *changed);
+
+/*
+ Named manual reset to state `to` (usually `TW_STATE_ACTIVE`): `who` and
+ `why` must be non-empty (`TW_ERR_STATE` otherwise, as the Rust API). With
+ a state directory the transition is persisted and refused (`TW_ERR_STATE`)
+ while the `KILL_SWITCH` file exists — remove it deliberately first.
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `who` and `why`
+ NUL-terminated strings.
+ */
+tw_status tw_engine_reset(tw_engine *engine, tw_trading_state to, const char *who, const char *why);
+
+/*
+ Re-registers the engine's counters with the current metrics recorder:
+ call it after `tw_metrics_install` if the engine was built before.
+
+ # Safety
+ `engine` must be a live engine not used concurrently.
+ */
+tw_status tw_engine_rebind_telemetry(tw_engine *engine);
+
+/*
+ Frees an engine; NULL is a no-op.
+
+ # Safety
+ `engine` must be NULL or an engine from `tw_engine_new_from_policy_file`
+ not freed before.
+ */
+void tw_engine_free(tw_engine *engine);
 
 #ifdef __cplusplus
 }  // extern "C"

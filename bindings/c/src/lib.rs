@@ -18,6 +18,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use tradewarden_core::returns::{self, Summary, SummaryOptions};
 use tradewarden_core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
+pub mod drift;
+pub mod guardrails;
+
+pub use drift::*;
+pub use guardrails::*;
+
 /// Status code returned by every function.
 pub type tw_status = i32;
 
@@ -45,7 +51,7 @@ pub const TW_ERR_NULL_ARGUMENT: tw_status = 100;
 pub const TW_ERR_BUFFER_TOO_SMALL: tw_status = 101;
 
 /// The status of each error kind: an exhaustive match, so a new kind cannot be forgotten.
-fn status_of(kind: ErrorKind) -> tw_status {
+pub(crate) fn status_of(kind: ErrorKind) -> tw_status {
     match kind {
         ErrorKind::InvalidInput => TW_ERR_INVALID_INPUT,
         ErrorKind::InvalidConfig => TW_ERR_INVALID_CONFIG,
@@ -147,12 +153,12 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn set_last_error(msg: String) {
+pub(crate) fn set_last_error(msg: String) {
     LAST_ERROR.with(|e| *e.borrow_mut() = msg);
 }
 
 /// A failed call: status and message.
-struct Failure(tw_status, String);
+pub(crate) struct Failure(pub(crate) tw_status, pub(crate) String);
 
 impl<E: Classify + std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -160,12 +166,12 @@ impl<E: Classify + std::fmt::Display> From<E> for Failure {
     }
 }
 
-fn null(name: &str) -> Failure {
+pub(crate) fn null(name: &str) -> Failure {
     Failure(TW_ERR_NULL_ARGUMENT, format!("{name} is NULL"))
 }
 
 /// Runs `f` inside `catch_unwind`, records the error message, returns the status.
-fn guard<F: FnOnce() -> Result<(), Failure>>(f: F) -> tw_status {
+pub(crate) fn guard<F: FnOnce() -> Result<(), Failure>>(f: F) -> tw_status {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => TW_OK,
         Ok(Err(Failure(code, msg))) => {
@@ -186,12 +192,31 @@ fn guard<F: FnOnce() -> Result<(), Failure>>(f: F) -> tw_status {
 
 /// # Safety
 /// `ptr` must be NULL or point to `len` readable `f64`.
-unsafe fn series<'a>(ptr: *const f64, len: usize, name: &str) -> Result<&'a [f64], Failure> {
+pub(crate) unsafe fn series<'a>(
+    ptr: *const f64,
+    len: usize,
+    name: &str,
+) -> Result<&'a [f64], Failure> {
     if ptr.is_null() {
         return Err(null(name));
     }
     // SAFETY: non-NULL and, by the caller's contract, valid for `len` reads.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// The NaN policy of a `TW_NAN_POLICY_*` code.
+pub(crate) fn nan_policy_of(code: u32) -> Result<NanPolicy, Failure> {
+    match code {
+        TW_NAN_POLICY_ERROR => Ok(NanPolicy::Error),
+        TW_NAN_POLICY_SKIP => Ok(NanPolicy::Skip),
+        TW_NAN_POLICY_PROPAGATE => Ok(NanPolicy::Propagate),
+        other => Err(Failure(
+            TW_ERR_INVALID_INPUT,
+            format!(
+                "invalid nan_policy = {other}: expected TW_NAN_POLICY_ERROR, _SKIP or _PROPAGATE"
+            ),
+        )),
+    }
 }
 
 /// # Safety
@@ -202,19 +227,7 @@ unsafe fn options(opts: *const tw_returns_options) -> Result<ReturnsOptions, Fai
     }
     // SAFETY: non-NULL and valid by the caller's contract.
     let o = unsafe { *opts };
-    let nan_policy = match o.nan_policy {
-        TW_NAN_POLICY_ERROR => NanPolicy::Error,
-        TW_NAN_POLICY_SKIP => NanPolicy::Skip,
-        TW_NAN_POLICY_PROPAGATE => NanPolicy::Propagate,
-        other => {
-            return Err(Failure(
-                TW_ERR_INVALID_INPUT,
-                format!(
-                    "invalid nan_policy = {other}: expected TW_NAN_POLICY_ERROR, _SKIP or _PROPAGATE"
-                ),
-            ));
-        }
-    };
+    let nan_policy = nan_policy_of(o.nan_policy)?;
     let r = ReturnsOptions {
         period: Period::Custom(o.annualization),
         risk_free: o.risk_free,
@@ -506,7 +519,7 @@ static EXPORTER: std::sync::Mutex<Option<tradewarden_metrics::Exporter>> =
 
 /// # Safety
 /// `s` must be NULL or a NUL-terminated string.
-unsafe fn c_str<'a>(s: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
+pub(crate) unsafe fn c_str<'a>(s: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
     if s.is_null() {
         return Ok(None);
     }
@@ -515,6 +528,20 @@ unsafe fn c_str<'a>(s: *const c_char, name: &str) -> Result<Option<&'a str>, Fai
     c.to_str()
         .map(Some)
         .map_err(|_| Failure(TW_ERR_INVALID_INPUT, format!("{name} is not valid UTF-8")))
+}
+
+/// A NUL-terminated UTF-8 string argument that must not be NULL.
+///
+/// # Safety
+/// `s` must be NULL or a NUL-terminated string.
+pub(crate) unsafe fn req_str<'a>(s: *const c_char, name: &str) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded caller contract.
+    unsafe { c_str(s, name)? }.ok_or_else(|| null(name))
+}
+
+/// Fails with `TW_ERR_NULL_ARGUMENT` naming `name` when `p` is NULL.
+pub(crate) fn non_null<T>(p: *const T, name: &str) -> Result<(), Failure> {
+    if p.is_null() { Err(null(name)) } else { Ok(()) }
 }
 
 /// Installs the Prometheus exporter (once per process). `config_json` is an
