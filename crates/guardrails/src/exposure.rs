@@ -576,3 +576,262 @@ pub fn apply_policy(log: &TradeLog, p: &ExposurePolicy) -> Result<ExposureOutcom
 fn t_symbol_eq(log: &TradeLog, i: usize, s: &str) -> bool {
     log.symbol[i] == s
 }
+
+// ------------------------------------------------------------ Arrow input ---
+
+/// Column names of a trade log in Arrow record batches (the seed lets every
+/// name be configured). Defaults: `timestamp`, `symbol`, `notional`,
+/// `position`, `price`, `pnl`, `sector`, `factor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TradeLogColumns {
+    /// Integer, `Timestamp(_)`, `Date32` or `Date64` column; only equality and
+    /// order matter (values are kept in the column's own unit).
+    pub timestamp: String,
+    /// String column (Utf8, LargeUtf8 or Utf8View).
+    pub symbol: String,
+    /// Signed notional; when absent, `position × price` is used.
+    pub notional: String,
+    /// Signed position (optional unless `notional` is absent).
+    pub position: String,
+    /// Price (needed only when `notional` is absent).
+    pub price: String,
+    /// P&L per row.
+    pub pnl: String,
+    /// Optional sector column (string).
+    pub sector: String,
+    /// Optional factor column (string).
+    pub factor: String,
+}
+
+impl Default for TradeLogColumns {
+    fn default() -> Self {
+        TradeLogColumns {
+            timestamp: "timestamp".into(),
+            symbol: "symbol".into(),
+            notional: "notional".into(),
+            position: "position".into(),
+            price: "price".into(),
+            pnl: "pnl".into(),
+            sector: "sector".into(),
+            factor: "factor".into(),
+        }
+    }
+}
+
+fn arrow_ints(a: &dyn arrow_array::Array, param: &'static str, out: &mut Vec<i64>) -> Result<()> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types as t;
+    use arrow_schema::{DataType, TimeUnit};
+    if a.null_count() > 0 {
+        return Err(Error::invalid(
+            param,
+            format!("{} nulls", a.null_count()),
+            "timestamps must not be null",
+        ));
+    }
+    match a.data_type() {
+        DataType::Int64 => out.extend(a.as_primitive::<t::Int64Type>().values().iter()),
+        DataType::Int32 => out.extend(
+            a.as_primitive::<t::Int32Type>()
+                .values()
+                .iter()
+                .map(|&v| i64::from(v)),
+        ),
+        DataType::Date32 => out.extend(
+            a.as_primitive::<t::Date32Type>()
+                .values()
+                .iter()
+                .map(|&v| i64::from(v)),
+        ),
+        DataType::Date64 => out.extend(a.as_primitive::<t::Date64Type>().values().iter()),
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            out.extend(a.as_primitive::<t::TimestampSecondType>().values().iter())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => out.extend(
+            a.as_primitive::<t::TimestampMillisecondType>()
+                .values()
+                .iter(),
+        ),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => out.extend(
+            a.as_primitive::<t::TimestampMicrosecondType>()
+                .values()
+                .iter(),
+        ),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => out.extend(
+            a.as_primitive::<t::TimestampNanosecondType>()
+                .values()
+                .iter(),
+        ),
+        other => {
+            return Err(Error::invalid(
+                param,
+                other,
+                "expected an integer, timestamp or date column",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn arrow_strings(
+    a: &dyn arrow_array::Array,
+    param: &'static str,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    use arrow_array::cast::AsArray;
+    if a.null_count() > 0 {
+        return Err(Error::invalid(
+            param,
+            format!("{} nulls", a.null_count()),
+            "must not be null",
+        ));
+    }
+    if let Some(s) = a.as_string_opt::<i32>() {
+        out.extend(s.iter().map(|v| v.unwrap_or_default().to_string()));
+    } else if let Some(s) = a.as_string_opt::<i64>() {
+        out.extend(s.iter().map(|v| v.unwrap_or_default().to_string()));
+    } else if let Some(s) = a.as_string_view_opt() {
+        out.extend(s.iter().map(|v| v.unwrap_or_default().to_string()));
+    } else {
+        return Err(Error::invalid(
+            param,
+            a.data_type(),
+            "expected a string column (utf8, large_utf8, utf8_view)",
+        ));
+    }
+    Ok(())
+}
+
+impl TradeLog {
+    /// Builds a trade log from Arrow record batches (concatenated in order).
+    ///
+    /// `timestamp`, `symbol` and `pnl` are required; `notional` is used when
+    /// present, else `position × price` (both required then); `position`,
+    /// `sector` and `factor` are picked up when present. Numeric columns may
+    /// be float64/float32/int64/int32; a null or non-finite number is an
+    /// error naming the column, as is a missing required column
+    /// ([`Error::MissingColumn`]) or a column of the wrong type.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    /// use tradewarden_guardrails::exposure::{TradeLog, TradeLogColumns};
+    /// let batch = RecordBatch::try_from_iter([
+    ///     ("timestamp", Arc::new(Int64Array::from(vec![1, 1, 2])) as ArrayRef),
+    ///     ("symbol", Arc::new(StringArray::from(vec!["A", "B", "A"])) as ArrayRef),
+    ///     ("notional", Arc::new(Float64Array::from(vec![10.0, -5.0, 8.0])) as ArrayRef),
+    ///     ("pnl", Arc::new(Float64Array::from(vec![0.5, -0.1, 0.2])) as ArrayRef),
+    /// ]).unwrap();
+    /// let log = TradeLog::from_batches(&[batch], &TradeLogColumns::default()).unwrap();
+    /// assert_eq!(log.len(), 3);
+    /// assert_eq!(log.symbol[1], "B");
+    /// ```
+    pub fn from_batches(
+        batches: &[arrow_array::RecordBatch],
+        columns: &TradeLogColumns,
+    ) -> Result<TradeLog> {
+        use tradewarden_core::io::as_f64;
+        let Some(first) = batches.first() else {
+            return Err(Error::Core(tradewarden_core::Error::Empty {
+                param: "batches",
+                min: 1,
+            }));
+        };
+        let schema = first.schema();
+        let has = |name: &str| schema.index_of(name).is_ok();
+        let need = |param: &'static str, name: &str| -> Result<()> {
+            if has(name) {
+                Ok(())
+            } else {
+                Err(Error::MissingColumn {
+                    column: param,
+                    reason: format!(
+                        "no column named {name:?} in the record batches (available: {})",
+                        schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+            }
+        };
+        need("timestamp", &columns.timestamp)?;
+        need("symbol", &columns.symbol)?;
+        need("pnl", &columns.pnl)?;
+        let use_notional = has(&columns.notional);
+        if !use_notional {
+            need("position", &columns.position)?;
+            need("price", &columns.price)?;
+        }
+        let with_position = has(&columns.position);
+        let with_sector = has(&columns.sector);
+        let with_factor = has(&columns.factor);
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let mut ts = Vec::with_capacity(rows);
+        let mut sym = Vec::with_capacity(rows);
+        let (mut notional, mut position, mut price, mut pnl) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::with_capacity(rows));
+        let (mut sector, mut factor) = (Vec::new(), Vec::new());
+        for b in batches {
+            let col = |param: &'static str, name: &str| {
+                b.column_by_name(name).ok_or_else(|| Error::MissingColumn {
+                    column: param,
+                    reason: format!("column {name:?} missing from a later record batch"),
+                })
+            };
+            arrow_ints(
+                col("timestamp", &columns.timestamp)?.as_ref(),
+                "timestamp",
+                &mut ts,
+            )?;
+            arrow_strings(col("symbol", &columns.symbol)?.as_ref(), "symbol", &mut sym)?;
+            pnl.extend_from_slice(&as_f64(col("pnl", &columns.pnl)?.as_ref(), "pnl")?);
+            if use_notional {
+                notional.extend_from_slice(&as_f64(
+                    col("notional", &columns.notional)?.as_ref(),
+                    "notional",
+                )?);
+            } else {
+                price.extend_from_slice(&as_f64(col("price", &columns.price)?.as_ref(), "price")?);
+            }
+            if with_position {
+                position.extend_from_slice(&as_f64(
+                    col("position", &columns.position)?.as_ref(),
+                    "position",
+                )?);
+            }
+            if with_sector {
+                arrow_strings(
+                    col("sector", &columns.sector)?.as_ref(),
+                    "sector",
+                    &mut sector,
+                )?;
+            }
+            if with_factor {
+                arrow_strings(
+                    col("factor", &columns.factor)?.as_ref(),
+                    "factor",
+                    &mut factor,
+                )?;
+            }
+        }
+        let mut log = TradeLog::new(
+            &ts,
+            &sym,
+            use_notional.then_some(notional.as_slice()),
+            with_position.then_some(position.as_slice()),
+            (!use_notional).then_some(price.as_slice()),
+            &pnl,
+        )?;
+        if with_sector {
+            log = log.with_sector(&sector)?;
+        }
+        if with_factor {
+            log = log.with_factor(&factor)?;
+        }
+        Ok(log)
+    }
+}

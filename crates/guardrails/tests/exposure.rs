@@ -251,3 +251,172 @@ fn bad_inputs_are_typed_errors() {
     .unwrap();
     assert!(!out.scaled && out.violations.is_empty());
 }
+
+mod arrow_input {
+    use super::*;
+    use std::sync::Arc;
+
+    use arrow_array::{
+        ArrayRef, Float32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+        TimestampNanosecondArray,
+    };
+    use tradewarden_guardrails::exposure::TradeLogColumns;
+
+    fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        RecordBatch::try_from_iter(cols).unwrap()
+    }
+
+    /// The T2 log as two record batches, position × price, custom column names.
+    #[test]
+    fn record_batches_match_columns() {
+        let b1 = batch(vec![
+            ("ts", Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef),
+            (
+                "sym",
+                Arc::new(StringArray::from(vec!["AAA", "AAA", "BBB"])),
+            ),
+            (
+                "qty",
+                Arc::new(Float64Array::from(vec![100.0, -80.0, 120.0])),
+            ),
+            ("px", Arc::new(Float64Array::from(vec![10.0, 10.5, 9.5]))),
+            (
+                "pl",
+                Arc::new(Float64Array::from(vec![200.0, -260.0, 150.0])),
+            ),
+        ]);
+        let b2 = batch(vec![
+            ("ts", Arc::new(Int64Array::from(vec![4, 5])) as ArrayRef),
+            ("sym", Arc::new(StringArray::from(vec!["BBB", "BBB"]))),
+            ("qty", Arc::new(Float64Array::from(vec![-90.0, 140.0]))),
+            ("px", Arc::new(Float64Array::from(vec![9.8, 10.2]))),
+            ("pl", Arc::new(Float64Array::from(vec![-220.0, 175.0]))),
+        ]);
+        let cols = TradeLogColumns {
+            timestamp: "ts".into(),
+            symbol: "sym".into(),
+            position: "qty".into(),
+            price: "px".into(),
+            pnl: "pl".into(),
+            ..Default::default()
+        };
+        let log = TradeLog::from_batches(&[b1, b2], &cols).unwrap();
+        let direct = TradeLog::new(
+            &[1, 2, 3, 4, 5],
+            &["AAA", "AAA", "BBB", "BBB", "BBB"],
+            None,
+            Some(&[100.0, -80.0, 120.0, -90.0, 140.0]),
+            Some(&[10.0, 10.5, 9.5, 9.8, 10.2]),
+            &[200.0, -260.0, 150.0, -220.0, 175.0],
+        )
+        .unwrap();
+        assert_eq!(log, direct);
+        let m = exposure_metrics(&log, 1000.0, 5.0).unwrap();
+        assert!(close(m.gross_exposure_peak, 1.428, 1e-12));
+        assert!(close(m.turnover_rate, 1.6304, 1e-12));
+    }
+
+    #[test]
+    fn notional_sector_and_other_types() {
+        let b = batch(vec![
+            (
+                "timestamp",
+                Arc::new(TimestampNanosecondArray::from(vec![5, 5, 9, 9])) as ArrayRef,
+            ),
+            (
+                "symbol",
+                Arc::new(StringArray::from(vec!["AAA", "BBB", "AAA", "BBB"])),
+            ),
+            (
+                "notional",
+                Arc::new(Float32Array::from(vec![200.0, 40.0, 200.0, 40.0])),
+            ),
+            ("pnl", Arc::new(Int32Array::from(vec![10, -2, 5, 1]))),
+            (
+                "sector",
+                Arc::new(StringArray::from(vec![
+                    "tech", "finance", "tech", "finance",
+                ])),
+            ),
+        ]);
+        let log = TradeLog::from_batches(&[b], &TradeLogColumns::default()).unwrap();
+        assert_eq!(log.sector.as_ref().unwrap()[1], "finance");
+        // T6 through Arrow.
+        let p = ExposurePolicy {
+            enabled: true,
+            capital: 200.0,
+            sector_caps: BTreeMap::from([("tech".to_string(), 0.3)]),
+            ..Default::default()
+        };
+        let out = apply_policy(&log, &p).unwrap();
+        assert!(close(out.exposures.sector["tech"], 0.3, 1e-12));
+        assert!(out.violations.is_empty());
+    }
+
+    #[test]
+    fn bad_batches_are_typed_errors() {
+        let cols = TradeLogColumns::default();
+        assert!(TradeLog::from_batches(&[], &cols).is_err());
+        // No notional and no price.
+        let b = batch(vec![
+            ("timestamp", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            ("symbol", Arc::new(StringArray::from(vec!["A"]))),
+            ("position", Arc::new(Float64Array::from(vec![1.0]))),
+            ("pnl", Arc::new(Float64Array::from(vec![0.0]))),
+        ]);
+        let e = TradeLog::from_batches(&[b], &cols).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::MissingColumn {
+                    column: "price",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // Missing pnl names the column and lists what is there.
+        let b = batch(vec![
+            ("timestamp", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            ("symbol", Arc::new(StringArray::from(vec!["A"]))),
+            ("notional", Arc::new(Float64Array::from(vec![1.0]))),
+        ]);
+        let e = TradeLog::from_batches(&[b], &cols).unwrap_err();
+        assert!(e.to_string().contains("notional"), "{e}");
+        assert!(matches!(e, Error::MissingColumn { column: "pnl", .. }));
+        // Null / NaN numbers and a non-string symbol column.
+        let b = batch(vec![
+            (
+                "timestamp",
+                Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+            ),
+            ("symbol", Arc::new(StringArray::from(vec!["A", "B"]))),
+            (
+                "notional",
+                Arc::new(Float64Array::from(vec![Some(1.0), None])),
+            ),
+            ("pnl", Arc::new(Float64Array::from(vec![0.0, 0.0]))),
+        ]);
+        let e = TradeLog::from_batches(&[b], &cols).unwrap_err();
+        assert!(e.to_string().contains("notional"), "{e}");
+        let b = batch(vec![
+            ("timestamp", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+            ("symbol", Arc::new(Int64Array::from(vec![7]))),
+            ("notional", Arc::new(Float64Array::from(vec![1.0]))),
+            ("pnl", Arc::new(Float64Array::from(vec![f64::NAN]))),
+        ]);
+        let e = TradeLog::from_batches(&[b], &cols).unwrap_err();
+        assert!(e.to_string().contains("symbol"), "{e}");
+        let b = batch(vec![
+            (
+                "timestamp",
+                Arc::new(Float64Array::from(vec![1.0])) as ArrayRef,
+            ),
+            ("symbol", Arc::new(StringArray::from(vec!["A"]))),
+            ("notional", Arc::new(Float64Array::from(vec![1.0]))),
+            ("pnl", Arc::new(Float64Array::from(vec![0.0]))),
+        ]);
+        let e = TradeLog::from_batches(&[b], &cols).unwrap_err();
+        assert!(e.to_string().contains("timestamp"), "{e}");
+    }
+}
