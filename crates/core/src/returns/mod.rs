@@ -8,13 +8,16 @@
 //! - [`promotion`]: probabilistic and deflated Sharpe, minimum track record length;
 //! - [`pbo`]: probability of backtest overfitting by CSCV;
 //! - [`summary`]: every single-series metric in one fused pass;
+//! - [`state`]: mergeable sufficient statistics (partitions combine exactly);
 //! - [`bootstrap`]: bootstrap confidence intervals for any metric.
 
 pub mod basic;
 pub mod bootstrap;
 pub mod pbo;
 pub mod promotion;
+pub mod state;
 pub mod summary;
 
 pub use basic::*;
+pub use state::{ReturnsState, StateMetrics};
 pub use summary::{BenchmarkSummary, CoreMetrics, Summary, SummaryOptions, core_metrics};

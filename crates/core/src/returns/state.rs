@@ -1,0 +1,416 @@
+//! Mergeable sufficient statistics of a returns series.
+//!
+//! A [`ReturnsState`] summarises a run of consecutive returns so that states
+//! of consecutive partitions (days of a month, files of a partitioned Parquet
+//! dataset, Dask partitions) combine **in order** into the state of the whole
+//! series, and the metrics computed from it equal the single-series functions
+//! ([`sharpe_ratio`](super::sharpe_ratio), [`max_drawdown`](super::max_drawdown),
+//! …) up to floating-point rounding (the moments are merged with the pairwise
+//! formulas of Chan et al. / Pébay, the wealth is a product of partition
+//! products).
+//!
+//! The maximum drawdown is exact under merging: besides the compounded wealth,
+//! the running peak and the partition's own worst peak-to-trough ratio, the
+//! state keeps, for each new running peak of the partition, the lowest wealth
+//! reached before it (only where that low changed, so a random walk keeps
+//! O(√n) pairs and a steadily rising series one). Appending partition `B` to
+//! `A` needs the lowest wealth of `B` before `B` regains `A`'s peak, which is
+//! read from those pairs by a binary search. Formulas: `docs/conventions.md`.
+//!
+//! ```
+//! use tradewarden_core::returns::{self, ReturnsState};
+//! use tradewarden_core::ReturnsOptions;
+//! let r = [0.01, -0.02, 0.015, 0.005, -0.03, 0.02, 0.01, -0.005];
+//! let o = ReturnsOptions::default();
+//! let a = ReturnsState::from_returns(&r[..3], &o).unwrap();
+//! let b = ReturnsState::from_returns(&r[3..], &o).unwrap();
+//! let whole = a.merge(&b).unwrap().metrics(&o).unwrap();
+//! assert!((whole.max_drawdown - returns::max_drawdown(&r, &o).unwrap()).abs() < 1e-15);
+//! assert!((whole.sharpe_ratio - returns::sharpe_ratio(&r, &o).unwrap()).abs() < 1e-12);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, NanPolicy, Result, ReturnsOptions};
+
+/// Format version of the serialized state.
+pub const RETURNS_STATE_VERSION: u32 = 1;
+
+/// Mergeable sufficient statistics of consecutive returns (see the module
+/// documentation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnsState {
+    /// Format version ([`RETURNS_STATE_VERSION`]).
+    pub version: u32,
+    /// The per-period required return the downside sum was taken against.
+    pub required_return: f64,
+    /// Values used (NaN excluded).
+    pub n: u64,
+    /// NaN values seen (skipped under [`NanPolicy::Skip`]).
+    pub n_nan: u64,
+    /// Whether a NaN was seen under [`NanPolicy::Propagate`]: metrics are NaN.
+    pub poisoned: bool,
+    /// Mean of the values.
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+    /// Sum of `min(r − required_return, 0)²`.
+    pub down2: f64,
+    /// Largest value (`None` when empty).
+    pub best: Option<f64>,
+    /// Smallest value (`None` when empty).
+    pub worst: Option<f64>,
+    /// Compounded wealth `Π (1 + r)` of the partition, starting at 1.
+    pub wealth: f64,
+    /// Running peak of the wealth, the starting 1 included.
+    pub peak: f64,
+    /// Lowest `wealth / running peak` (1 when there was no loss).
+    pub min_ratio: f64,
+    /// Lowest wealth reached, the starting 1 included (a starting point
+    /// below the previous partition's peak is that partition's last point,
+    /// so counting it never changes a merged drawdown).
+    pub lowest: f64,
+    /// `(new peak, lowest wealth before it)`, peaks ascending, lows
+    /// descending; one pair per change of the low.
+    pub pre_peak_lows: Vec<(f64, f64)>,
+}
+
+/// Metrics computed from a [`ReturnsState`]; each equals the function of the
+/// same name on the whole series.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StateMetrics {
+    /// Values used.
+    pub n: u64,
+    /// Arithmetic mean per period.
+    pub mean: f64,
+    /// Standard deviation (ddof from the options).
+    pub std: f64,
+    /// Annualised Sharpe ratio.
+    pub sharpe_ratio: f64,
+    /// Annualised Sortino ratio.
+    pub sortino_ratio: f64,
+    /// Maximum drawdown (≤ 0).
+    pub max_drawdown: f64,
+    /// Annualised (geometric) return.
+    pub annual_return: f64,
+    /// Annualised volatility.
+    pub annual_volatility: f64,
+    /// Calmar ratio.
+    pub calmar_ratio: f64,
+    /// Cumulative return `Π (1 + r) − 1`.
+    pub cum_return: f64,
+    /// Best single return.
+    pub best: f64,
+    /// Worst single return.
+    pub worst: f64,
+}
+
+impl ReturnsState {
+    /// An empty state whose downside sum is taken against `required_return`
+    /// (per period, as [`ReturnsOptions::required_return`]).
+    pub fn new(required_return: f64) -> Result<Self> {
+        if !required_return.is_finite() {
+            return Err(Error::invalid(
+                "required_return",
+                required_return,
+                "must be finite",
+            ));
+        }
+        Ok(ReturnsState {
+            version: RETURNS_STATE_VERSION,
+            required_return,
+            n: 0,
+            n_nan: 0,
+            poisoned: false,
+            mean: 0.0,
+            m2: 0.0,
+            down2: 0.0,
+            best: None,
+            worst: None,
+            wealth: 1.0,
+            peak: 1.0,
+            min_ratio: 1.0,
+            lowest: 1.0,
+            pre_peak_lows: Vec::new(),
+        })
+    }
+
+    /// The state of `returns` under the options' required return and NaN
+    /// policy.
+    pub fn from_returns(returns: &[f64], opts: &ReturnsOptions) -> Result<Self> {
+        opts.validate()?;
+        let mut s = Self::new(opts.required_return)?;
+        s.extend(returns, opts.nan_policy)?;
+        Ok(s)
+    }
+
+    /// Appends consecutive returns. Under [`NanPolicy::Error`] a non-finite
+    /// value is an error naming its position in the whole stream (the state is
+    /// then unchanged); ±inf is always an error.
+    pub fn extend(&mut self, returns: &[f64], policy: NanPolicy) -> Result<()> {
+        let offset = (self.n + self.n_nan) as usize;
+        for (i, &x) in returns.iter().enumerate() {
+            let bad = match policy {
+                NanPolicy::Error => !x.is_finite(),
+                _ => x.is_infinite(),
+            };
+            if bad {
+                return Err(Error::NonFinite {
+                    param: "returns",
+                    index: offset + i,
+                    value: x,
+                });
+            }
+        }
+        let mut part = ReturnsState::new(self.required_return)?;
+        part.fill(returns, policy);
+        *self = self.merge(&part)?;
+        Ok(())
+    }
+
+    /// Fills an empty state from values already checked against `policy`.
+    fn fill(&mut self, returns: &[f64], policy: NanPolicy) {
+        // Mean and central moment in two passes (exact to rounding).
+        let mut sum = 0.0;
+        let mut n = 0u64;
+        for &x in returns {
+            if x.is_nan() {
+                continue;
+            }
+            sum += x;
+            n += 1;
+        }
+        self.n_nan = returns.len() as u64 - n;
+        if self.n_nan > 0 && policy == NanPolicy::Propagate {
+            self.poisoned = true;
+        }
+        self.n = n;
+        if n == 0 {
+            return;
+        }
+        let mean = sum / n as f64;
+        let req = self.required_return;
+        let (mut m2, mut down2) = (0.0, 0.0);
+        let (mut best, mut worst) = (f64::NEG_INFINITY, f64::INFINITY);
+        let (mut wealth, mut peak, mut min_ratio, mut lowest) = (1.0f64, 1.0f64, 1.0f64, 1.0f64);
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        for &x in returns {
+            if x.is_nan() {
+                continue;
+            }
+            let d = x - mean;
+            m2 += d * d;
+            let e = (x - req).min(0.0);
+            down2 += e * e;
+            best = best.max(x);
+            worst = worst.min(x);
+            wealth *= 1.0 + x;
+            if wealth > peak {
+                push_pair(&mut pairs, wealth, lowest);
+                peak = wealth;
+            } else {
+                min_ratio = min_ratio.min(wealth / peak);
+            }
+            lowest = lowest.min(wealth);
+        }
+        self.mean = mean;
+        self.m2 = m2;
+        self.down2 = down2;
+        self.best = Some(best);
+        self.worst = Some(worst);
+        self.wealth = wealth;
+        self.peak = peak;
+        self.min_ratio = min_ratio;
+        self.lowest = lowest;
+        self.pre_peak_lows = pairs;
+    }
+
+    /// Lowest wealth of this partition (on its own scale) before its running
+    /// peak first exceeds `h` (the starting 1 included).
+    fn low_before_exceeding(&self, h: f64) -> f64 {
+        let k = self.pre_peak_lows.partition_point(|&(m, _)| m <= h);
+        match self.pre_peak_lows.get(k) {
+            Some(&(_, low)) => low,
+            None => self.lowest,
+        }
+    }
+
+    /// The state of `self` followed by `next` (order matters for the wealth
+    /// path; the moments merge either way). Both must use the same required
+    /// return.
+    pub fn merge(&self, next: &ReturnsState) -> Result<ReturnsState> {
+        if self.version != RETURNS_STATE_VERSION || next.version != RETURNS_STATE_VERSION {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "returns state version {} / {} (this build reads {RETURNS_STATE_VERSION})",
+                    self.version, next.version
+                ),
+            });
+        }
+        if self.required_return.to_bits() != next.required_return.to_bits() {
+            return Err(Error::invalid(
+                "next.required_return",
+                next.required_return,
+                format!("must equal the first state's {}", self.required_return),
+            ));
+        }
+        if next.n == 0 {
+            let mut s = self.clone();
+            s.n_nan += next.n_nan;
+            s.poisoned |= next.poisoned;
+            return Ok(s);
+        }
+        if self.n == 0 {
+            let mut s = next.clone();
+            s.n_nan += self.n_nan;
+            s.poisoned |= self.poisoned;
+            return Ok(s);
+        }
+        let (na, nb) = (self.n as f64, next.n as f64);
+        let n = na + nb;
+        let delta = next.mean - self.mean;
+        let mean = self.mean + delta * nb / n;
+        let m2 = self.m2 + next.m2 + delta * delta * na * nb / n;
+
+        let w0 = self.wealth;
+        // `next` regains this state's peak once its own running peak exceeds h.
+        let h = self.peak / w0;
+        let low = next.low_before_exceeding(h);
+        let fix = w0 * low / self.peak;
+        let mut pairs = self.pre_peak_lows.clone();
+        for &(m, l) in &next.pre_peak_lows {
+            if m > h {
+                push_pair(&mut pairs, w0 * m, self.lowest.min(w0 * l));
+            }
+        }
+        Ok(ReturnsState {
+            version: RETURNS_STATE_VERSION,
+            required_return: self.required_return,
+            n: self.n + next.n,
+            n_nan: self.n_nan + next.n_nan,
+            poisoned: self.poisoned || next.poisoned,
+            mean,
+            m2,
+            down2: self.down2 + next.down2,
+            best: opt(self.best, next.best, f64::max),
+            worst: opt(self.worst, next.worst, f64::min),
+            wealth: w0 * next.wealth,
+            peak: self.peak.max(w0 * next.peak),
+            min_ratio: self.min_ratio.min(next.min_ratio).min(fix),
+            lowest: self.lowest.min(w0 * next.lowest),
+            pre_peak_lows: pairs,
+        })
+    }
+
+    /// Merges states of consecutive partitions, in order.
+    pub fn merge_all<'a, I>(states: I) -> Result<ReturnsState>
+    where
+        I: IntoIterator<Item = &'a ReturnsState>,
+    {
+        let mut it = states.into_iter();
+        let first = it.next().ok_or(Error::Empty {
+            param: "states",
+            min: 1,
+        })?;
+        it.try_fold(first.clone(), |acc, s| acc.merge(s))
+    }
+
+    /// The metrics of the whole series. `opts.required_return` must equal the
+    /// state's; `opts.nan_policy` is not used (the state applied its own).
+    pub fn metrics(&self, opts: &ReturnsOptions) -> Result<StateMetrics> {
+        let ann = opts.validate()?;
+        if opts.required_return.to_bits() != self.required_return.to_bits() {
+            return Err(Error::invalid(
+                "required_return",
+                opts.required_return,
+                format!(
+                    "the state's downside sum was taken against {}",
+                    self.required_return
+                ),
+            ));
+        }
+        if self.n + self.n_nan == 0 {
+            return Err(Error::Empty {
+                param: "returns",
+                min: 1,
+            });
+        }
+        let nan = f64::NAN;
+        if self.poisoned || self.n == 0 {
+            return Ok(StateMetrics {
+                n: self.n,
+                mean: nan,
+                std: nan,
+                sharpe_ratio: nan,
+                sortino_ratio: nan,
+                max_drawdown: nan,
+                annual_return: nan,
+                annual_volatility: nan,
+                calmar_ratio: nan,
+                cum_return: nan,
+                best: nan,
+                worst: nan,
+            });
+        }
+        let n = self.n as f64;
+        let enough = self.n >= 2;
+        let std = if self.n > opts.ddof as u64 {
+            (self.m2 / (n - opts.ddof as f64)).max(0.0).sqrt()
+        } else {
+            nan
+        };
+        let sharpe = if enough {
+            (self.mean - opts.risk_free) / std * ann.sqrt()
+        } else {
+            nan
+        };
+        let downside = (self.down2 / n).sqrt();
+        let sortino = if enough {
+            (self.mean - opts.required_return) * ann / (downside * ann.sqrt())
+        } else {
+            nan
+        };
+        let n_raw = (self.n + self.n_nan) as f64;
+        let annual_return = self.wealth.powf(ann / n_raw) - 1.0;
+        let mdd = self.min_ratio - 1.0;
+        let calmar = if mdd < 0.0 {
+            let v = annual_return / mdd.abs();
+            if v.is_infinite() { nan } else { v }
+        } else {
+            nan
+        };
+        Ok(StateMetrics {
+            n: self.n,
+            mean: self.mean,
+            std,
+            sharpe_ratio: sharpe,
+            sortino_ratio: sortino,
+            max_drawdown: mdd,
+            annual_return,
+            annual_volatility: if enough { std * ann.sqrt() } else { nan },
+            calmar_ratio: calmar,
+            cum_return: self.wealth - 1.0,
+            best: self.best.unwrap_or(nan),
+            worst: self.worst.unwrap_or(nan),
+        })
+    }
+}
+
+/// Records a new running peak `m` with the lowest wealth `low` before it,
+/// keeping one pair per distinct low (a pair whose low equals the previous
+/// one only extends the previous pair's peak).
+fn push_pair(pairs: &mut Vec<(f64, f64)>, m: f64, low: f64) {
+    match pairs.last_mut() {
+        Some(last) if last.1 == low => last.0 = m,
+        _ => pairs.push((m, low)),
+    }
+}
+
+fn opt(a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(f(x, y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
