@@ -128,6 +128,36 @@ pub fn read_state_file(path: &Path) -> Result<Option<StateRecord>> {
     Ok(Some(rec))
 }
 
+/// Removes temp files (`.trading_state.json.tmp.<pid>.<n>`,
+/// `.KILL_SWITCH.tmp.<pid>.<n>`) left by writers that died mid-write. Only
+/// where `/proc` shows which processes are alive (Linux), and only files of
+/// processes that no longer exist; every failure is ignored (best effort —
+/// such a file is never read as state).
+fn remove_dead_temp_files(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let rest = [STATE_FILE, KILL_SWITCH_FILE]
+            .iter()
+            .find_map(|f| name.strip_prefix(&format!(".{f}.tmp.")));
+        let Some(pid) = rest
+            .and_then(|r| r.split('.').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// The latched, persisted trading state of one state directory.
 ///
 /// ```
@@ -157,6 +187,7 @@ impl StateStore {
             path: dir.clone(),
             source: e,
         })?;
+        remove_dead_temp_files(&dir);
         let path = dir.join(STATE_FILE);
         let (record, outcome) = match read_state_file(&path) {
             Ok(Some(r)) => (r, LoadOutcome::Loaded),

@@ -13,7 +13,8 @@
 //!   targets, and the reason is complete);
 //! - never go back in time (its sequence number never decreases).
 //!
-//! Leftover temp files prove the kills landed mid-write.
+//! Leftover temp files prove the kills landed mid-write; reopening the
+//! store removes them (their writer is dead).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -61,17 +62,18 @@ fn xorshift(s: &mut u64) -> u64 {
     *s
 }
 
-/// Removes and counts the writer's leftover temp files.
-fn sweep_temp_files(dir: &Path) -> usize {
-    let mut n = 0;
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        if e.file_name().to_string_lossy().contains(".tmp.") {
-            std::fs::remove_file(e.path()).unwrap();
-            n += 1;
-        }
-    }
-    n
+/// Counts the writers' leftover temp files.
+fn count_temp_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp.")
+        })
+        .count()
 }
 
 #[test]
@@ -123,7 +125,11 @@ fn sigkill_during_state_writes_never_yields_active_or_torn_file() {
         assert!(!status.success(), "run {run}: writer exited on its own");
         reader.join().unwrap();
 
+        let left = count_temp_files(&dir);
         let store = StateStore::open(&dir).unwrap();
+        // Opening removes the temp files of dead writers.
+        assert_eq!(count_temp_files(&dir), 0, "run {run}: temp files kept");
+        temp_left += left;
         assert_eq!(
             store.load_outcome(),
             &LoadOutcome::Loaded,
@@ -144,7 +150,6 @@ fn sigkill_during_state_writes_never_yields_active_or_torn_file() {
             assert_eq!(rec.state, TARGETS[k % 3], "run {run}: mixed record");
         }
         prev_seq = rec.seq;
-        temp_left += sweep_temp_files(&dir);
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
