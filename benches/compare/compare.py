@@ -22,14 +22,16 @@ import warnings
 
 import numpy as np
 
+import tradewarden.drift as twd
 import tradewarden.returns as tw
 
 warnings.filterwarnings("ignore")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def timeit(f, repeat):
-    f()  # warm-up
+def timeit(f, repeat, warmup=True):
+    if warmup:
+        f()
     ts = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -102,6 +104,176 @@ def workloads(quick):
     out.append(dict(name="one Sharpe ratio, 2,520 values (per-call overhead)", peer="numpy",
                     peer_fn=lambda: small.mean() / small.std(ddof=1) * np.sqrt(252.0),
                     ours=lambda: tw.sharpe_ratio(small), rtol=1e-12))
+    out += drift_workloads(quick, rng)
+    if not quick:
+        out += real_data_workloads()
+        out += resampling_workloads(rng)
+    return out
+
+
+# --- drift: scipy and numpy peers (quick and full) ---
+def numpy_psi(ref, cur, bins=10, eps=1e-4):
+    """PSI with decile edges of the reference (numpy linear quantiles, +-inf outer edges,
+    right-open bins, fractions floored at eps): the convention of tradewarden.drift.psi."""
+    edges = np.unique(np.quantile(ref, np.arange(1, bins) / bins))
+    e = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1) / len(ref)
+    a = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1) / len(cur)
+    e = np.maximum(e, eps)
+    a = np.maximum(a, eps)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def numpy_report(ref, cur, bins=10):
+    """Per feature: scipy KS (statistic, p), numpy PSI on reference deciles, scipy JS over the same bins."""
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import ks_2samp
+
+    out = []
+    for name in ref:
+        a, b = ref[name], cur[name]
+        ks = ks_2samp(a, b)
+        edges = np.unique(np.quantile(a, np.arange(1, bins) / bins))
+        e = np.bincount(np.searchsorted(edges, a, side="right"), minlength=len(edges) + 1)
+        c = np.bincount(np.searchsorted(edges, b, side="right"), minlength=len(edges) + 1)
+        out += [ks.statistic, ks.pvalue, numpy_psi(a, b, bins), jensenshannon(e, c)]
+    return out
+
+
+def tw_report(ref, cur):
+    d = twd.DriftReport.compute(ref, cur).to_dict()
+    out = []
+    for f in d["features"]:
+        out += [f["ks"][0], f["ks"][1], f["psi"], f["jensenshannon"]]
+    return out
+
+
+def drift_workloads(quick, rng):
+    try:
+        import scipy.stats as st
+        from scipy.spatial.distance import jensenshannon
+    except ImportError:
+        print("scipy not installed: skipping the drift workloads", file=sys.stderr)
+        return []
+    n = 50_000 if quick else 1_000_000
+    a = rng.normal(0.0, 1.0, n)
+    b = rng.normal(0.02, 1.05, n)
+    ex = rng.normal(size=3_000)
+    ey = rng.normal(0.05, 1.0, size=3_000)
+    p = rng.random(1_000)
+    q = rng.random(1_000)
+
+    def ks_out(res):
+        return [res.statistic, res.pvalue]
+
+    out = [
+        dict(name=f"KS two-sample, {n:,} vs {n:,}, asymptotic p", peer="scipy.stats.ks_2samp",
+             peer_fn=lambda: ks_out(st.ks_2samp(a, b)), ours=lambda: ks_out(twd.ks_2samp(a, b)), rtol=1e-10),
+        dict(name="KS two-sample, 3,000 vs 3,000, exact p", peer="scipy.stats.ks_2samp",
+             peer_fn=lambda: ks_out(st.ks_2samp(ex, ey)), ours=lambda: ks_out(twd.ks_2samp(ex, ey)), rtol=1e-10),
+        dict(name=f"PSI (fit deciles + score), {n:,} vs {n:,}", peer="numpy",
+             peer_fn=lambda: numpy_psi(a, b), ours=lambda: twd.psi(a, b), rtol=1e-10),
+        dict(name="Jensen-Shannon distance, 1,000 bins", peer="scipy.spatial.distance.jensenshannon",
+             peer_fn=lambda: jensenshannon(p, q), ours=lambda: twd.jensenshannon(p, q), rtol=1e-12),
+        dict(name=f"Wasserstein-1, {n:,} vs {n:,}", peer="scipy.stats.wasserstein_distance",
+             peer_fn=lambda: st.wasserstein_distance(a, b), ours=lambda: twd.wasserstein_distance(a, b),
+             rtol=1e-9),
+        dict(name=f"energy distance, {n:,} vs {n:,}", peer="scipy.stats.energy_distance",
+             peer_fn=lambda: st.energy_distance(a, b), ours=lambda: twd.energy_distance(a, b), rtol=1e-9),
+    ]
+    k, rows = (5, 20_000) if quick else (50, 200_000)
+    ref = {f"f{i}": rng.normal(0.0, 1.0, rows) for i in range(k)}
+    cur = {f"f{i}": rng.normal(0.05 * (i % 3), 1.0, rows) for i in range(k)}
+    out.append(dict(name=f"drift report, {k} features x {rows:,} rows, KS+PSI+JS",
+                    peer="numpy/scipy loop", peer_fn=lambda: numpy_report(ref, cur),
+                    ours=lambda: tw_report(ref, cur), rtol=1e-9))
+    if not quick:
+        try:
+            from evidently.legacy.calculations.stattests import psi_stat_test  # noqa: F401
+        except ImportError:
+            print("evidently not installed: skipping its drift workloads", file=sys.stderr)
+    return out
+
+
+# --- real series shipped with arch: summary vs empyrical (full mode) ---
+def real_data_workloads():
+    try:
+        import empyrical as ep
+        from arch.data import nasdaq, sp500
+    except ImportError:
+        print("arch/empyrical not installed: skipping the real-data workloads", file=sys.stderr)
+        return []
+    out = []
+    for label, mod in (("S&P 500", sp500), ("NASDAQ", nasdaq)):
+        prices = mod.load()["Adj Close"].to_numpy(dtype=float)
+        r = prices[1:] / prices[:-1] - 1.0
+        # empyrical function -> key of tradewarden.returns.summary
+        fns = {"sharpe_ratio": "sharpe_ratio", "sortino_ratio": "sortino_ratio", "max_drawdown": "max_drawdown",
+               "annual_return": "annual_return", "annual_volatility": "annual_volatility",
+               "calmar_ratio": "calmar_ratio", "omega_ratio": "omega_ratio",
+               "stability_of_timeseries": "stability", "tail_ratio": "tail_ratio", "downside_risk": "downside_risk",
+               "value_at_risk": "value_at_risk", "conditional_value_at_risk": "conditional_value_at_risk"}
+
+        def peer(r=r):
+            return [getattr(ep, f)(r) for f in fns]
+
+        def ours(r=r):
+            s = tw.summary(r)
+            return [s[k] for k in fns.values()]
+
+        out.append(dict(name=f"summary (12 metrics) of {label} daily returns ({len(r):,} days, arch.data)",
+                        peer="empyrical-reloaded (12 calls)", peer_fn=peer, ours=ours, rtol=1e-8))
+    return out
+
+
+# --- bootstrap vs arch, PBO vs ffn (full mode) ---
+def resampling_workloads(rng):
+    out = []
+    r = (rng.random(2_520) - 0.5) * 0.034641 + 0.0004
+    try:
+        from arch.bootstrap import StationaryBootstrap
+
+        def sharpe(x):
+            return x.mean() / x.std(ddof=1) * np.sqrt(252.0)
+
+        def arch_ci():
+            bs = StationaryBootstrap(10, r, seed=1)
+            ci = bs.conf_int(sharpe, reps=1000, method="percentile")
+            return [float(ci[0, 0]), float(ci[1, 0])]
+
+        def ours_ci():
+            ci = tw.bootstrap_ci(r, "sharpe_ratio", n_resamples=1000, method="stationary", seed=1)
+            return [ci.lower, ci.upper]
+
+        def within_mc_error(ours, peer):
+            # Different random streams: each bound agrees to Monte Carlo error (here: within
+            # 10 % of the interval's width), not to the bit.
+            width = peer[1] - peer[0]
+            return all(abs(o - p) <= 0.1 * width for o, p in zip(ours, peer))
+
+        out.append(dict(name="stationary bootstrap Sharpe CI, 1000 x 2,520, mean block 10",
+                        peer="arch StationaryBootstrap", peer_fn=arch_ci, ours=ours_ci, rtol=None,
+                        check=within_mc_error))
+    except ImportError:
+        print("arch not installed: skipping the bootstrap workload", file=sys.stderr)
+    try:
+        import ffn
+        import pandas as pd
+
+        m = (rng.random((2_520, 100)) - 0.5) * 0.02 + np.linspace(0, 2e-4, 100)
+        df = pd.DataFrame(m)
+
+        def ffn_pbo():
+            o = ffn.core.calc_prob_backtest_overfitting(df, n_blocks=16, full_output=True)
+            return [o["pbo"], o["mean_oos_rank"]]
+
+        def ours_pbo():
+            o = tw.probability_of_backtest_overfitting(m, n_blocks=16)
+            return [o.pbo, o.mean_oos_rank]
+
+        out.append(dict(name="PBO by CSCV, S = 16, 2,520 x 100", peer="ffn calc_prob_backtest_overfitting",
+                        peer_fn=ffn_pbo, ours=ours_pbo, rtol=1e-9, peer_repeat=1))
+    except ImportError:
+        print("ffn not installed: skipping the PBO workload", file=sys.stderr)
     return out
 
 
@@ -115,9 +287,9 @@ def main():
     rows = []
     bad = 0
     for w in workloads(args.quick):
-        t_peer, out_peer = timeit(w["peer_fn"], args.repeat)
+        t_peer, out_peer = timeit(w["peer_fn"], w.get("peer_repeat", args.repeat), "peer_repeat" not in w)
         t_ours, out_ours = timeit(w["ours"], args.repeat)
-        ok = close(out_ours, out_peer, w["rtol"])
+        ok = w["check"](out_ours, out_peer) if "check" in w else close(out_ours, out_peer, w["rtol"])
         bad += not ok
         rows.append((w["name"], w["peer"], t_peer, t_ours, t_peer / t_ours, ok))
 
