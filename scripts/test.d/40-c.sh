@@ -18,23 +18,27 @@ WARN="-Wall -Wextra -Werror"
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tw-ctest.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
-C_TESTS="test_returns test_drift"
+C_TESTS="test_returns test_drift test_engine"
 
 echo "-- C, shared library"
 for t in $C_TESTS; do
   gcc -std=c11 $WARN -I"$INC" "$SRC/$t.c" -L"$LIB" -ltradewarden -lm -o "$OUT/$t"
-  LD_LIBRARY_PATH="$LIB" "$OUT/$t" "$SCRATCH"
+  mkdir -p "$SCRATCH/$t"
+  LD_LIBRARY_PATH="$LIB" "$OUT/$t" "$SCRATCH/$t"
 done
 
 echo "-- C++17 wrapper, shared library"
 g++ -std=c++17 $WARN -I"$INC" "$SRC/test_cpp.cpp" -L"$LIB" -ltradewarden -o "$OUT/test_cpp"
-LD_LIBRARY_PATH="$LIB" "$OUT/test_cpp"
+mkdir -p "$SCRATCH/test_cpp"
+LD_LIBRARY_PATH="$LIB" "$OUT/test_cpp" "$SCRATCH/test_cpp"
 
 echo "-- C and C++ under -fsanitize=address,undefined (static library)"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 for t in $C_TESTS; do
   gcc -std=c11 $WARN $SAN -I"$INC" "$SRC/$t.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/${t}_san"
-  ASAN_OPTIONS=detect_leaks=1 "$OUT/${t}_san" "$SCRATCH"
+  mkdir -p "$SCRATCH/${t}_san"
+  ASAN_OPTIONS=detect_leaks=1 "$OUT/${t}_san" "$SCRATCH/${t}_san"
 done
 g++ -std=c++17 $WARN $SAN -I"$INC" "$SRC/test_cpp.cpp" "$LIB/libtradewarden.a" -lpthread -ldl -o "$OUT/test_cpp_san"
-ASAN_OPTIONS=detect_leaks=1 "$OUT/test_cpp_san"
+mkdir -p "$SCRATCH/test_cpp_san"
+ASAN_OPTIONS=detect_leaks=1 "$OUT/test_cpp_san" "$SCRATCH/test_cpp_san"

@@ -965,10 +965,11 @@ tw_status tw_engine_set_equity(tw_engine *engine, double equity);
 tw_status tw_engine_state(const tw_engine *engine, tw_trading_state *out);
 
 /*
- Re-reads the effective state of the state directory — a `KILL_SWITCH`
- file written by another process means KILLED — into the engine, and
- writes it to `out`. Call it periodically (e.g. every second), not per
- order. Without a state directory: `TW_ERR_STATE`.
+ Re-reads the state directory — the persisted state, which other processes
+ sharing the directory may have changed, and the `KILL_SWITCH` file, which
+ means KILLED — into the engine, and writes the state to `out`. A state
+ file that became unreadable means HALTED. Call it periodically (e.g.
+ every second), not per order. Without a state directory: `TW_ERR_STATE`.
 
  # Safety
  `engine` must be a live engine not used concurrently, `out` valid for one write.
@@ -990,6 +991,7 @@ tw_status tw_engine_kill(tw_engine *engine, const char *reason, const char *acti
 /*
  Latches a more severe state `to` with a `reason` (e.g. a period-limit
  breach). Escalating to the current or a milder state changes nothing.
+ With a state directory the state on disk is re-read first.
  `changed` (may be NULL) receives 1 when the state changed, else 0.
 
  # Safety
@@ -1004,8 +1006,9 @@ tw_status tw_engine_escalate(tw_engine *engine,
 /*
  Named manual reset to state `to` (usually `TW_STATE_ACTIVE`): `who` and
  `why` must be non-empty (`TW_ERR_STATE` otherwise, as the Rust API). With
- a state directory the transition is persisted and refused (`TW_ERR_STATE`)
- while the `KILL_SWITCH` file exists — remove it deliberately first.
+ a state directory the state on disk is re-read first, the transition is
+ persisted, and it is refused (`TW_ERR_STATE`) while the `KILL_SWITCH` file
+ exists — remove it deliberately first.
 
  # Safety
  `engine` must be a live engine not used concurrently; `who` and `why`

@@ -1,11 +1,14 @@
 // tradewarden.hpp — header-only C++17 wrappers over the C ABI (tradewarden.h).
 //
 // Errors become tradewarden::Error exceptions carrying the status and the
-// library's message. Handles (as they are added to the ABI) are wrapped in
-// move-only RAII types with the matching _free as deleter.
+// library's message. Handles (Profile, Engine) are move-only RAII types with
+// the matching _free as deleter.
 #ifndef TRADEWARDEN_HPP
 #define TRADEWARDEN_HPP
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -104,6 +107,200 @@ inline std::string metrics_render() {
   }
   throw Error(TW_ERR_BUFFER_TOO_SMALL, "metrics exposition kept growing");
 }
+
+// ---------------------------------------------------------------------------
+// Drift
+
+/// KS statistic and p-value.
+struct KsResult {
+  double statistic;
+  double pvalue;
+};
+
+/// Two-sample KS test as scipy.stats.ks_2samp(a, b, alternative, method="auto").
+inline KsResult ks_2samp(const double *a, size_t na, const double *b, size_t nb,
+                         tw_alternative alternative = TW_ALTERNATIVE_TWO_SIDED) {
+  KsResult r{0.0, 0.0};
+  detail::check(tw_drift_ks_2samp(a, na, b, nb, alternative, &r.statistic, &r.pvalue));
+  return r;
+}
+
+inline KsResult ks_2samp(const std::vector<double> &a, const std::vector<double> &b,
+                         tw_alternative alternative = TW_ALTERNATIVE_TWO_SIDED) {
+  return ks_2samp(a.data(), a.size(), b.data(), b.size(), alternative);
+}
+
+/// Jensen-Shannon distance as scipy.spatial.distance.jensenshannon (base 0: natural log).
+inline double jensenshannon(const std::vector<double> &p, const std::vector<double> &q,
+                            double base = 0.0) {
+  if (p.size() != q.size()) {
+    throw Error(TW_ERR_INVALID_INPUT, "invalid q: must have the same length as p (" +
+                                          std::to_string(q.size()) + " vs " +
+                                          std::to_string(p.size()) + ")");
+  }
+  double out = 0.0;
+  detail::check(tw_drift_jensenshannon(p.data(), q.data(), p.size(), base, &out));
+  return out;
+}
+
+namespace detail {
+struct ProfileDeleter {
+  void operator()(tw_profile *p) const noexcept { tw_profile_free(p); }
+};
+struct EngineDeleter {
+  void operator()(tw_engine *e) const noexcept { tw_engine_free(e); }
+};
+}  // namespace detail
+
+/// A frozen reference profile (move-only; freed on destruction).
+class Profile {
+ public:
+  /// An empty profile.
+  Profile() {
+    tw_profile *p = nullptr;
+    detail::check(tw_profile_new(&p));
+    handle_.reset(p);
+  }
+
+  /// Loads a profile written by save().
+  static Profile load(const std::string &path) {
+    tw_profile *p = nullptr;
+    detail::check(tw_profile_load(path.c_str(), &p));
+    return Profile(p);
+  }
+
+  /// Fits (or replaces) numeric feature `name`; opts nullptr: deciles, NaN is an error.
+  void fit(const std::string &name, const double *values, size_t len,
+           const tw_profile_options *opts = nullptr) {
+    detail::check(tw_profile_fit(handle_.get(), name.c_str(), values, len, opts));
+  }
+  void fit(const std::string &name, const std::vector<double> &values,
+           const tw_profile_options *opts = nullptr) {
+    fit(name, values.data(), values.size(), opts);
+  }
+
+  void save(const std::string &path) const {
+    detail::check(tw_profile_save(handle_.get(), path.c_str()));
+  }
+
+  size_t feature_count() const {
+    size_t n = 0;
+    detail::check(tw_profile_feature_count(handle_.get(), &n));
+    return n;
+  }
+
+  /// PSI of `current` against feature `name` (epsilon 0: 1e-4).
+  double psi(const std::string &name, const std::vector<double> &current,
+             tw_psi_mode mode = TW_PSI_STANDARD, double epsilon = 0.0) const {
+    double out = 0.0;
+    detail::check(tw_profile_psi(handle_.get(), name.c_str(), current.data(), current.size(), mode,
+                                 epsilon, &out));
+    return out;
+  }
+
+  /// KS of the stored reference of `name` against `current`.
+  KsResult ks(const std::string &name, const std::vector<double> &current,
+              tw_alternative alternative = TW_ALTERNATIVE_TWO_SIDED) const {
+    KsResult r{0.0, 0.0};
+    detail::check(tw_profile_ks(handle_.get(), name.c_str(), current.data(), current.size(),
+                                alternative, &r.statistic, &r.pvalue));
+    return r;
+  }
+
+  const tw_profile *get() const noexcept { return handle_.get(); }
+  tw_profile *get() noexcept { return handle_.get(); }
+
+ private:
+  explicit Profile(tw_profile *p) : handle_(p) {}
+  std::unique_ptr<tw_profile, detail::ProfileDeleter> handle_;
+};
+
+// ---------------------------------------------------------------------------
+// Guardrails
+
+/// The snake_case name of a TW_REASON_* code ("none", or "" when unknown).
+inline std::string reason_name(tw_reason reason) {
+  const char *n = tw_reason_name(reason);
+  return n == nullptr ? std::string() : std::string(n);
+}
+
+/// The pre-trade engine (move-only; freed on destruction). Use from one
+/// thread at a time.
+class Engine {
+ public:
+  /// Policy file (TOML/YAML/JSON), state directory ("" = in memory, starts
+  /// HALTED), account equity > 0.
+  static Engine from_policy_file(const std::string &policy_path, const std::string &state_dir,
+                                 double equity) {
+    tw_engine *e = nullptr;
+    detail::check(tw_engine_new_from_policy_file(
+        policy_path.c_str(), state_dir.empty() ? nullptr : state_dir.c_str(), equity, &e));
+    return Engine(e);
+  }
+
+  uint32_t symbol_id(const std::string &symbol) const {
+    uint32_t id = 0;
+    detail::check(tw_engine_symbol_id(handle_.get(), symbol.c_str(), &id));
+    return id;
+  }
+
+  /// The hot path: no allocation unless the call itself fails (bad side code).
+  tw_decision check_order(const tw_order &order) {
+    tw_decision d;
+    tw_status st = tw_engine_check_order(handle_.get(), &order, &d);
+    if (st != TW_OK) detail::check(st);
+    return d;
+  }
+
+  void on_fill(uint32_t symbol, tw_side side, double quantity, double price) {
+    detail::check(tw_engine_on_fill(handle_.get(), symbol, side, quantity, price));
+  }
+  void set_position(uint32_t symbol, double quantity, double mark) {
+    detail::check(tw_engine_set_position(handle_.get(), symbol, quantity, mark));
+  }
+  double position(uint32_t symbol) const {
+    double p = 0.0;
+    detail::check(tw_engine_position(handle_.get(), symbol, &p));
+    return p;
+  }
+  double gross_exposure() const {
+    double g = 0.0;
+    detail::check(tw_engine_gross_exposure(handle_.get(), &g));
+    return g;
+  }
+  void set_equity(double equity) { detail::check(tw_engine_set_equity(handle_.get(), equity)); }
+
+  tw_trading_state state() const {
+    tw_trading_state s = TW_STATE_HALTED;
+    detail::check(tw_engine_state(handle_.get(), &s));
+    return s;
+  }
+  /// Re-reads the state directory (other processes, KILL_SWITCH file).
+  tw_trading_state sync() {
+    tw_trading_state s = TW_STATE_HALTED;
+    detail::check(tw_engine_sync(handle_.get(), &s));
+    return s;
+  }
+  void kill(const std::string &reason, const std::string &activated_by) {
+    detail::check(tw_engine_kill(handle_.get(), reason.c_str(), activated_by.c_str()));
+  }
+  /// Returns whether the state changed.
+  bool escalate(tw_trading_state to, const std::string &reason) {
+    uint32_t changed = 0;
+    detail::check(tw_engine_escalate(handle_.get(), to, reason.c_str(), &changed));
+    return changed != 0;
+  }
+  void reset(tw_trading_state to, const std::string &who, const std::string &why) {
+    detail::check(tw_engine_reset(handle_.get(), to, who.c_str(), why.c_str()));
+  }
+  void rebind_telemetry() { detail::check(tw_engine_rebind_telemetry(handle_.get())); }
+
+  tw_engine *get() noexcept { return handle_.get(); }
+
+ private:
+  explicit Engine(tw_engine *e) : handle_(e) {}
+  std::unique_ptr<tw_engine, detail::EngineDeleter> handle_;
+};
 
 }  // namespace tradewarden
 

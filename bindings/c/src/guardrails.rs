@@ -258,6 +258,17 @@ fn symbol(e: &tw_engine, id: u32) -> Result<SymbolId, Failure> {
     }
 }
 
+/// Re-opens the engine's state directory so that a transition starts from
+/// what is on disk now (another process may have changed it).
+fn refresh(e: &mut tw_engine) -> Result<(), Failure> {
+    if let Some(dir) = e.store.as_ref().map(|s| s.dir().to_path_buf()) {
+        let store = StateStore::open(&dir)?;
+        e.engine.sync_state(&store);
+        e.store = Some(store);
+    }
+    Ok(())
+}
+
 /// Builds an engine from a policy file (TOML, YAML or JSON by extension) and
 /// account `equity` (> 0, the capital leverage limits divide by).
 ///
@@ -515,10 +526,11 @@ pub unsafe extern "C" fn tw_engine_state(
     })
 }
 
-/// Re-reads the effective state of the state directory — a `KILL_SWITCH`
-/// file written by another process means KILLED — into the engine, and
-/// writes it to `out`. Call it periodically (e.g. every second), not per
-/// order. Without a state directory: `TW_ERR_STATE`.
+/// Re-reads the state directory — the persisted state, which other processes
+/// sharing the directory may have changed, and the `KILL_SWITCH` file, which
+/// means KILLED — into the engine, and writes the state to `out`. A state
+/// file that became unreadable means HALTED. Call it periodically (e.g.
+/// every second), not per order. Without a state directory: `TW_ERR_STATE`.
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently, `out` valid for one write.
@@ -531,14 +543,15 @@ pub unsafe extern "C" fn tw_engine_sync(
         // SAFETY: forwarded caller contract.
         let e = unsafe { engine_mut(engine)? };
         non_null(out, "out")?;
-        let store = e.store.as_ref().ok_or_else(|| {
-            Failure(
+        if e.store.is_none() {
+            return Err(Failure(
                 TW_ERR_STATE,
                 "this engine has no state_dir: nothing to sync".into(),
-            )
-        })?;
-        store.publish_telemetry();
-        e.engine.sync_state(store);
+            ));
+        }
+        // Re-open: re-reads the state file (transitions made by other
+        // processes) and the KILL_SWITCH file; a corrupt file means HALTED.
+        refresh(e)?;
         // SAFETY: checked non-NULL above.
         unsafe { *out = state_code(e.engine.state()) };
         Ok(())
@@ -577,6 +590,7 @@ pub unsafe extern "C" fn tw_engine_kill(
 
 /// Latches a more severe state `to` with a `reason` (e.g. a period-limit
 /// breach). Escalating to the current or a milder state changes nothing.
+/// With a state directory the state on disk is re-read first.
 /// `changed` (may be NULL) receives 1 when the state changed, else 0.
 ///
 /// # Safety
@@ -601,6 +615,7 @@ pub unsafe extern "C" fn tw_engine_escalate(
                 "invalid reason = \"\": every transition needs a reason".into(),
             ));
         }
+        refresh(e)?;
         let did = match e.store.as_mut() {
             Some(store) => {
                 let did = store.escalate(to, reason)?;
@@ -625,8 +640,9 @@ pub unsafe extern "C" fn tw_engine_escalate(
 
 /// Named manual reset to state `to` (usually `TW_STATE_ACTIVE`): `who` and
 /// `why` must be non-empty (`TW_ERR_STATE` otherwise, as the Rust API). With
-/// a state directory the transition is persisted and refused (`TW_ERR_STATE`)
-/// while the `KILL_SWITCH` file exists — remove it deliberately first.
+/// a state directory the state on disk is re-read first, the transition is
+/// persisted, and it is refused (`TW_ERR_STATE`) while the `KILL_SWITCH` file
+/// exists — remove it deliberately first.
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently; `who` and `why`
@@ -646,6 +662,7 @@ pub unsafe extern "C" fn tw_engine_reset(
         let who = unsafe { req_str(who, "who")? };
         // SAFETY: forwarded caller contract.
         let why = unsafe { req_str(why, "why")? };
+        refresh(e)?;
         match e.store.as_mut() {
             Some(store) => {
                 store.manual_reset(to, who, why)?;

@@ -2,10 +2,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
+#include <utility>
 
 #include "tradewarden.hpp"
 
-int main() {
+int main(int argc, char **argv) {
+  const std::string dir = argc > 1 ? argv[1] : ".";
   int failures = 0, checks = 0;
   auto check = [&](bool ok, const char *what) {
     ++checks;
@@ -41,6 +45,86 @@ int main() {
   } catch (const tradewarden::Error &e) {
     check(e.status() == TW_ERR_STATE, "second install status");
   }
+
+  // drift: free functions and the RAII profile
+  auto ks = tradewarden::ks_2samp({0.0, 0.1}, {0.2, 0.3});
+  check(ks.statistic == 1.0 && std::fabs(ks.pvalue - 1.0 / 3.0) < 1e-15, "ks");
+  check(std::fabs(tradewarden::jensenshannon({1.0, 0.0}, {0.0, 1.0}, 2.0) - 1.0) < 1e-15, "js");
+  try {
+    tradewarden::jensenshannon({1.0, 0.0}, {1.0}, 2.0);
+    check(false, "js length mismatch must throw");
+  } catch (const tradewarden::Error &e) {
+    check(e.status() == TW_ERR_INVALID_INPUT, "js mismatch status");
+  }
+  {
+    std::vector<double> ref, cur;
+    for (int i = 0; i < 400; ++i) {
+      ref.push_back(std::sin(i * 0.37));
+      cur.push_back(std::sin(i * 0.37) * 1.5 + 0.3);
+    }
+    tradewarden::Profile p;
+    p.fit("x", ref);
+    check(p.feature_count() == 1, "feature count");
+    check(p.psi("x", ref) == 0.0, "psi self");
+    double psi = p.psi("x", cur);
+    check(psi > 0.1, "psi drift");
+    auto pks = p.ks("x", cur);
+    auto direct = tradewarden::ks_2samp(ref, cur);
+    check(pks.statistic == direct.statistic && pks.pvalue == direct.pvalue, "profile ks == ks");
+    const std::string path = dir + "/cpp_profile.twdp";
+    p.save(path);
+    tradewarden::Profile loaded = tradewarden::Profile::load(path);
+    tradewarden::Profile moved = std::move(loaded);  // move-only handle
+    check(moved.psi("x", cur) == psi, "loaded psi");
+    std::remove(path.c_str());
+    try {
+      moved.psi("nope", cur);
+      check(false, "unknown feature must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_NOT_FOUND, "unknown feature status");
+    }
+    try {
+      tradewarden::Profile::load(dir + "/missing.twdp");
+      check(false, "missing profile must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_IO, "missing profile status");
+    }
+  }
+
+  // guardrails: the RAII engine
+  {
+    const std::string policy = dir + "/cpp_policy.toml";
+    std::ofstream(policy) << "[pre_trade]\nmax_order_notional = 10000.0\n[symbols.AAPL]\n";
+    auto engine = tradewarden::Engine::from_policy_file(policy, "", 1e6);
+    check(engine.state() == TW_STATE_HALTED, "starts halted");
+    engine.reset(TW_STATE_ACTIVE, "ops", "test");
+    uint32_t id = engine.symbol_id("AAPL");
+    tw_order o{id, TW_SIDE_BUY, 500.0, 100.0, 100.0, 1000.0, 1000.5, NAN};
+    tw_decision d = engine.check_order(o);
+    check(d.decision == TW_DECISION_CLIP && d.quantity == 100.0 &&
+              tradewarden::reason_name(d.reason) == "max_order_notional",
+          "clip");
+    engine.on_fill(id, TW_SIDE_BUY, 100.0, 100.0);
+    check(engine.position(id) == 100.0 && engine.gross_exposure() == 10000.0, "fill");
+    check(engine.escalate(TW_STATE_REDUCING, "loss warning"), "escalate");
+    engine.kill("test", "cpp");
+    check(engine.state() == TW_STATE_KILLED, "killed");
+    try {
+      engine.sync();
+      check(false, "sync without a state dir must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_STATE, "sync status");
+    }
+    try {
+      tradewarden::Engine::from_policy_file(dir + "/missing.toml", "", 1e6);
+      check(false, "missing policy must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_NOT_FOUND && std::strstr(e.what(), "missing.toml") != nullptr,
+            "missing policy status");
+    }
+    std::remove(policy.c_str());
+  }
+
   std::printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }
