@@ -139,6 +139,20 @@ fn io(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
+fn check_human(who: &str, why: &str) -> Result<()> {
+    if who.trim().is_empty() {
+        return Err(Error::invalid(
+            "who",
+            "\"\"",
+            "a human record must name who",
+        ));
+    }
+    if why.trim().is_empty() {
+        return Err(Error::invalid("why", "\"\"", "a human record must say why"));
+    }
+    Ok(())
+}
+
 fn rotated_index(name: &str) -> Option<u64> {
     name.strip_prefix("journal.")?
         .strip_suffix(".jsonl")?
@@ -259,6 +273,40 @@ impl Journal {
     /// Last sequence number written.
     pub fn seq(&self) -> u64 {
         self.seq
+    }
+
+    /// Records appended since the last fsync (0 right after a sync or a
+    /// rotation). With [`FsyncPolicy::Always`] it is always 0 after
+    /// `append`; with `EveryN(n)` it stays below `n`.
+    pub fn pending_sync(&self) -> u32 {
+        self.unsynced
+    }
+
+    /// The configuration the journal was opened with.
+    pub fn config(&self) -> &JournalConfig {
+        &self.cfg
+    }
+
+    /// Records a human override (who, why, what; the entry's `ts` is when).
+    /// `who` and `why` must be non-empty.
+    pub fn record_override(&mut self, who: &str, why: &str, what: &str) -> Result<u64> {
+        check_human(who, why)?;
+        self.append(Event::Override {
+            who: who.to_string(),
+            why: why.to_string(),
+            what: what.to_string(),
+        })
+    }
+
+    /// Records a human approval (who, why, what; the entry's `ts` is when).
+    /// `who` and `why` must be non-empty.
+    pub fn record_approval(&mut self, who: &str, why: &str, what: &str) -> Result<u64> {
+        check_human(who, why)?;
+        self.append(Event::Approval {
+            who: who.to_string(),
+            why: why.to_string(),
+            what: what.to_string(),
+        })
     }
 }
 
