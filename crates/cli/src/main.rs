@@ -7,6 +7,7 @@
 //! 4 I/O error or corrupt file, 5 state (e.g. trading halted).
 #![forbid(unsafe_code)]
 
+mod demo;
 mod report;
 
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole system on embedded deterministic demo data.
+    Demo(demo::DemoArgs),
     /// Profitability report of a returns (or prices) series from Parquet or CSV.
     Report(report::ReportArgs),
 }
@@ -62,6 +65,28 @@ pub(crate) fn io_failure(path: &std::path::Path, e: std::io::Error) -> Failure {
     }
 }
 
+/// An internal error (a bug), exit code 1.
+pub(crate) fn internal(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
+}
+
+/// A progress bar on stderr, hidden when `quiet` or when stderr is not a terminal.
+pub(crate) fn progress(quiet: bool, len: u64, what: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}") {
+        bar.set_style(style);
+    }
+    bar.set_message(what);
+    bar
+}
+
 /// Default output directory of a command.
 pub(crate) fn default_out(name: &str) -> PathBuf {
     PathBuf::from(name)
@@ -70,6 +95,7 @@ pub(crate) fn default_out(name: &str) -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
     };
     match result {

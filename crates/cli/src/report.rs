@@ -145,7 +145,7 @@ fn read_series(path: &Path, column: Option<&str>, prices: bool) -> Result<Vec<f6
 }
 
 /// A JSON number, or null with the reason recorded (JSON has no NaN/inf).
-fn finite(key: &str, x: f64, reasons: &mut BTreeMap<String, String>) -> Value {
+pub(crate) fn finite(key: &str, x: f64, reasons: &mut BTreeMap<String, String>) -> Value {
     if x.is_finite() {
         json!(x)
     } else {
