@@ -42,3 +42,8 @@ done
 g++ -std=c++17 $WARN $SAN -I"$INC" "$SRC/test_cpp.cpp" "$LIB/libtradewarden.a" -lpthread -ldl -o "$OUT/test_cpp_san"
 mkdir -p "$SCRATCH/test_cpp_san"
 ASAN_OPTIONS=detect_leaks=1 "$OUT/test_cpp_san" "$SCRATCH/test_cpp_san"
+
+echo "-- C microbenchmark (smoke run: builds and runs; figures in docs/performance.md)"
+gcc -std=c11 $WARN -O2 -I"$INC" "$ROOT/bindings/c/benches/check_order.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/bench_check_order"
+mkdir -p "$SCRATCH/bench"
+"$OUT/bench_check_order" "$SCRATCH/bench" 1000 >/dev/null
