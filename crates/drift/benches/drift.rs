@@ -39,6 +39,57 @@ fn bench_ks(c: &mut Criterion) {
     });
 }
 
+/// Where the KS time goes: the sort, the ECDF walk + p-value on presorted data,
+/// and the p-value alone.
+fn bench_ks_stages(c: &mut Criterion) {
+    let a = normals(1_000_000, 0.0, 1);
+    let b = normals(1_000_000, 0.01, 2);
+    let c2 = normals(1_000_000, 0.0, 6);
+    c.bench_function("stage: sort_f64 1M normals", |bch| {
+        bch.iter(|| {
+            let mut v = a.clone();
+            tradewarden_drift::sample::sort_f64(&mut v);
+            v
+        })
+    });
+    let mut sa = a.clone();
+    let mut sb = b.clone();
+    let mut sc = c2.clone();
+    for v in [&mut sa, &mut sb, &mut sc] {
+        tradewarden_drift::sample::sort_f64(v);
+    }
+    for (name, other) in [("shifted", &sb), ("same distribution", &sc)] {
+        let r = tradewarden_drift::ks::ks_2samp_sorted(
+            &sa,
+            other,
+            Alternative::TwoSided,
+            KsMethod::Auto,
+        )
+        .unwrap();
+        c.bench_function(
+            &format!("stage: ks_2samp_sorted 1M vs 1M presorted, {name}"),
+            |bch| {
+                bch.iter(|| {
+                    tradewarden_drift::ks::ks_2samp_sorted(
+                        black_box(&sa),
+                        black_box(other),
+                        Alternative::TwoSided,
+                        KsMethod::Auto,
+                    )
+                })
+            },
+        );
+        c.bench_function(
+            &format!("stage: kolmogn_sf(500000, D) only, {name}"),
+            |bch| {
+                bch.iter(|| {
+                    tradewarden_drift::kolmogorov::kolmogn_sf(500_000, black_box(r.statistic))
+                })
+            },
+        );
+    }
+}
+
 fn bench_psi(c: &mut Criterion) {
     let r = normals(1_000_000, 0.0, 3);
     let cur = normals(1_000_000, 0.05, 4);
@@ -134,6 +185,7 @@ criterion_group!(
     benches,
     bench_ks,
     bench_ks_no_drift,
+    bench_ks_stages,
     bench_psi,
     bench_report
 );

@@ -135,13 +135,22 @@ pub fn kl_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
 }
 
 /// Hellinger distance H(p, q) = sqrt(1 − Σ sqrt(pᵢ·qᵢ)) of probability vectors
-/// (each must sum to 1 within 1e-9); in [0, 1].
+/// (each must sum to 1 within 1e-9); in [0, 1]. Evaluated as
+/// sqrt(Σ (√pᵢ − √qᵢ)² / 2), equal when both sum to 1, and exactly 0 for
+/// identical inputs (no cancellation in 1 − Σ…).
 pub fn hellinger(p: &[f64], q: &[f64]) -> Result<f64> {
     check_len(p, q)?;
     check_probs("p", p)?;
     check_probs("q", q)?;
-    let bc: f64 = p.iter().zip(q).map(|(&a, &b)| (a * b).sqrt()).sum();
-    Ok((1.0 - bc).max(0.0).sqrt())
+    let s: f64 = p
+        .iter()
+        .zip(q)
+        .map(|(&a, &b)| {
+            let d = a.sqrt() - b.sqrt();
+            d * d
+        })
+        .sum();
+    Ok((s / 2.0).sqrt().min(1.0))
 }
 
 /// ∫|F_u − F_v|^order style integral of two **sorted** samples: returns

@@ -102,41 +102,67 @@ struct Extremes {
     min_loc: f64,
 }
 
+/// One merge walk over the two sorted samples, evaluated at the end of each
+/// run of equal pooled values (where both ECDFs are final). scipy takes the
+/// first arg-max/arg-min over `[data1, data2]`: the smallest value of data1
+/// attaining the extreme, else the smallest of data2; so extremes over
+/// values present in data1 and over values present in data2 are kept apart
+/// and combined at the end. The walk is branch-free apart from the
+/// (predictable) run-end test: selects instead of jumps, since the
+/// interleaving of the two samples is random.
 fn extremes(a: &[f64], b: &[f64]) -> Extremes {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let mut e = Extremes {
-        max: f64::NEG_INFINITY,
-        max_loc: f64::NAN,
-        min: f64::INFINITY,
-        min_loc: f64::NAN,
-    };
-    // pass over data1 then data2 (np.argmax/argmin keep the first occurrence)
-    for (own, other, own_first) in [(a, b, true), (b, a, false)] {
-        let mut i = 0;
-        let mut j = 0;
-        while i < own.len() {
-            let v = own[i];
-            let mut i_end = i + 1;
-            while i_end < own.len() && own[i_end] == v {
-                i_end += 1;
-            }
-            while j < other.len() && other[j] <= v {
-                j += 1;
-            }
-            let (c1, c2) = if own_first { (i_end, j) } else { (j, i_end) };
-            let d = c1 as f64 / n1 - c2 as f64 / n2;
-            if d > e.max {
-                e.max = d;
-                e.max_loc = v;
-            }
-            if d < e.min {
-                e.min = d;
-                e.min_loc = v;
-            }
-            i = i_end;
+    let at = |s: &[f64], k: usize| -> f64 { s.get(k).copied().unwrap_or(f64::INFINITY) };
+    let (mut i, mut j) = (0usize, 0usize);
+    let (mut run_i, mut run_j) = (0usize, 0usize);
+    let (mut amax, mut amax_loc, mut amin, mut amin_loc) =
+        (f64::NEG_INFINITY, f64::NAN, f64::INFINITY, f64::NAN);
+    let (mut bmax, mut bmax_loc, mut bmin, mut bmin_loc) =
+        (f64::NEG_INFINITY, f64::NAN, f64::INFINITY, f64::NAN);
+    let (mut xa, mut xb) = (at(a, 0), at(b, 0));
+    for _ in 0..a.len() + b.len() {
+        let take_a = xa <= xb;
+        let x = if take_a { xa } else { xb };
+        i += usize::from(take_a);
+        j += usize::from(!take_a);
+        xa = at(a, i);
+        xb = at(b, j);
+        if xa.min(xb) != x {
+            // end of the run of value x: i = #{a ≤ x}, j = #{b ≤ x}
+            let d = i as f64 / n1 - j as f64 / n2;
+            let (in_a, in_b) = (i > run_i, j > run_j);
+            let u = in_a & (d > amax);
+            amax = if u { d } else { amax };
+            amax_loc = if u { x } else { amax_loc };
+            let u = in_a & (d < amin);
+            amin = if u { d } else { amin };
+            amin_loc = if u { x } else { amin_loc };
+            let u = in_b & (d > bmax);
+            bmax = if u { d } else { bmax };
+            bmax_loc = if u { x } else { bmax_loc };
+            let u = in_b & (d < bmin);
+            bmin = if u { d } else { bmin };
+            bmin_loc = if u { x } else { bmin_loc };
+            run_i = i;
+            run_j = j;
         }
     }
-    e
+    let (max, max_loc) = if bmax > amax {
+        (bmax, bmax_loc)
+    } else {
+        (amax, amax_loc)
+    };
+    let (min, min_loc) = if bmin < amin {
+        (bmin, bmin_loc)
+    } else {
+        (amin, amin_loc)
+    };
+    Extremes {
+        max,
+        max_loc,
+        min,
+        min_loc,
+    }
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {

@@ -337,6 +337,41 @@ pub fn prediction_drift_score(recent_rmse: &[f64], training_rmse: f64) -> Result
     Ok(((mean - training_rmse) / training_rmse).clamp(0.0, 1.0))
 }
 
+/// Verdict of [`prediction_drift`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PredictionDrift {
+    /// clamp((mean recent RMSE − training RMSE)/training RMSE, 0, 1).
+    pub score: f64,
+    /// The alert threshold used.
+    pub threshold: f64,
+    /// `score > threshold`.
+    pub alert: bool,
+}
+
+/// [`prediction_drift_score`] with its alert: `alert = score > threshold`
+/// (ml-trading-bot alerts above [`PREDICTION_DRIFT_ALERT`] = 0.20).
+///
+/// ```
+/// use tradewarden_drift::monitor::{prediction_drift, PREDICTION_DRIFT_ALERT};
+/// let d = prediction_drift(&[1.3, 1.2], 1.0, PREDICTION_DRIFT_ALERT).unwrap();
+/// assert!((d.score - 0.25).abs() < 1e-12 && d.alert);
+/// ```
+pub fn prediction_drift(
+    recent_rmse: &[f64],
+    training_rmse: f64,
+    threshold: f64,
+) -> Result<PredictionDrift> {
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Error::invalid("threshold", threshold, "must be in [0, 1]"));
+    }
+    let score = prediction_drift_score(recent_rmse, training_rmse)?;
+    Ok(PredictionDrift {
+        score,
+        threshold,
+        alert: score > threshold,
+    })
+}
+
 /// Sets `prediction_quality_metric{symbol,timeframe,metric}` for mae, mape,
 /// directional_accuracy and drift_score. Pass `prefix = ""`
 /// ([`telemetry::DEFAULT_PREFIX`]) for the catalog name.

@@ -9,7 +9,7 @@ use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, Share
 use tradewarden_drift::Error;
 use tradewarden_drift::monitor::{
     LiveMonitor, LiveMonitorOptions, PREDICTION_DRIFT_ALERT, emit_prediction_quality,
-    match_nearest, prediction_drift_score, prediction_quality,
+    match_nearest, prediction_drift, prediction_drift_score, prediction_quality,
 };
 use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
 use tradewarden_drift::report::Severity;
@@ -259,5 +259,33 @@ fn drift_score_clamps_and_alerts() {
     assert!(matches!(
         prediction_drift_score(&[], 1.0),
         Err(Error::TooFewValues { .. })
+    ));
+    let d = prediction_drift(&[1.1, 1.3], 1.0, PREDICTION_DRIFT_ALERT).unwrap();
+    // exactly at the threshold (within rounding) is not above it
+    assert_eq!(d.alert, d.score > 0.20);
+    assert!(
+        prediction_drift(&[1.25], 1.0, PREDICTION_DRIFT_ALERT)
+            .unwrap()
+            .alert
+    );
+    assert!(
+        !prediction_drift(&[1.15], 1.0, PREDICTION_DRIFT_ALERT)
+            .unwrap()
+            .alert
+    );
+    assert!(!prediction_drift(&[0.5], 1.0, 0.0).unwrap().alert);
+    assert!(matches!(
+        prediction_drift(&[1.0], 1.0, 1.5),
+        Err(Error::InvalidParameter {
+            param: "threshold",
+            ..
+        })
+    ));
+    assert!(matches!(
+        prediction_drift(&[1.0], f64::NAN, 0.2),
+        Err(Error::InvalidParameter {
+            param: "training_rmse",
+            ..
+        })
     ));
 }

@@ -39,8 +39,24 @@ fn identical_inputs_give_zero_everywhere() {
         let ks = p.ks(&x, Alternative::TwoSided, KsMethod::Auto).unwrap();
         assert_eq!((ks.statistic, ks.pvalue), (0.0, 1.0));
         assert_eq!(p.wasserstein(&x).unwrap(), 0.0);
+        assert_eq!(
+            tradewarden_drift::distance::energy_distance(&x, &x).unwrap(),
+            0.0
+        );
+        assert_eq!(
+            tradewarden_drift::distance::wasserstein_normed(&x, &x).unwrap(),
+            0.0
+        );
         if !p.edges.is_empty() {
             assert_eq!(p.jensenshannon(&x, None).unwrap(), 0.0);
+            let h = p.histogram(&x).unwrap();
+            let n = h.iter().sum::<u64>() as f64;
+            let f: Vec<f64> = h.iter().map(|&c| c as f64 / n).collect();
+            assert_eq!(
+                tradewarden_drift::distance::kl_divergence(&f, &f, None).unwrap(),
+                0.0
+            );
+            assert_eq!(tradewarden_drift::distance::hellinger(&f, &f).unwrap(), 0.0);
         }
     }
 }
