@@ -361,6 +361,41 @@ pub enum TrafficAction {
 }
 
 impl TrafficCanary {
+    /// Validates the preset (all violations at once): shares in (0, 1],
+    /// increasing, ending at 1; thresholds finite and ≥ 0.
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::new();
+        v.check(
+            !self.stages.is_empty(),
+            "stages",
+            "[]",
+            "at least one stage required",
+        );
+        let mut prev = 0.0;
+        for (i, &x) in self.stages.iter().enumerate() {
+            v.check(
+                x > prev && x <= 1.0,
+                format!("stages[{i}]"),
+                x,
+                "traffic shares must increase within (0, 1]",
+            );
+            prev = x;
+        }
+        if let Some(&last) = self.stages.last() {
+            v.check(
+                last == 1.0,
+                "stages",
+                last,
+                "the last stage must carry 100 % of the traffic",
+            );
+        }
+        v.non_negative("max_error_rate", self.max_error_rate);
+        v.non_negative("max_p99_latency_s", self.max_p99_latency_s);
+        v.non_negative("max_sharpe_drop", self.max_sharpe_drop);
+        v.finish()?;
+        Ok(())
+    }
+
     /// Evaluates the triggers at stage `index`. Non-finite inputs roll back (fail closed).
     pub fn evaluate(
         &self,

@@ -285,6 +285,53 @@ pub struct RollbackPlan {
 }
 
 impl RollbackPlan {
+    /// Validates the plan (all violations at once): at least one step,
+    /// `max_attempts ≥ 1`, `cooldown_s` finite and ≥ 0, an accept threshold
+    /// and a max position in [0, 1].
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::new();
+        v.check(
+            !self.steps.is_empty(),
+            "steps",
+            "[]",
+            "at least one step required",
+        );
+        v.check(
+            self.max_attempts >= 1,
+            "max_attempts",
+            self.max_attempts,
+            "must be >= 1",
+        );
+        v.non_negative("cooldown_s", self.cooldown_s);
+        for (i, step) in self.steps.iter().enumerate() {
+            match step {
+                RollbackStep::FreezeOnlineLearning {
+                    accept_threshold, ..
+                } => {
+                    v.in_range(
+                        format!("steps[{i}].accept_threshold"),
+                        *accept_threshold,
+                        0.0,
+                        1.0,
+                    );
+                }
+                RollbackStep::PositionOverride {
+                    max_position_pct, ..
+                } => {
+                    v.in_range(
+                        format!("steps[{i}].max_position_pct"),
+                        *max_position_pct,
+                        0.0,
+                        1.0,
+                    );
+                }
+                _ => {}
+            }
+        }
+        v.finish()?;
+        Ok(())
+    }
+
     /// The Quant Bot runbook plan.
     pub fn quant_bot(reason: &str, activated_by: &str) -> RollbackPlan {
         RollbackPlan {

@@ -239,9 +239,11 @@ impl StateStore {
         self.dir.join(KILL_SWITCH_FILE)
     }
 
-    /// Whether a `KILL_SWITCH` file exists (any content).
+    /// Whether a `KILL_SWITCH` file exists (any content). Fails closed: if
+    /// its existence cannot be determined (permission or I/O error on the
+    /// directory), the switch counts as present.
     pub fn kill_switch_present(&self) -> bool {
-        self.kill_switch_path().exists()
+        self.kill_switch_path().try_exists().unwrap_or(true)
     }
 
     /// Effective state: KILLED if the kill-switch file exists, else the persisted state.

@@ -255,3 +255,17 @@ fn statistical_judge() {
     let nan = mk(&vec![f64::NAN; 5], &base, &base);
     assert!(judge(&cfg, &b, &nan).is_err());
 }
+
+#[test]
+fn traffic_canary_validation() {
+    TrafficCanary::default().validate().unwrap();
+    let bad = TrafficCanary {
+        stages: vec![0.05, 0.5, 0.25],
+        max_error_rate: -0.01,
+        ..TrafficCanary::default()
+    };
+    let msg = bad.validate().unwrap_err().to_string();
+    for needle in ["stages[2] = 0.25", "last stage", "max_error_rate = -0.01"] {
+        assert!(msg.contains(needle), "{needle:?} not in {msg}");
+    }
+}

@@ -171,3 +171,32 @@ fn rollback_plan_as_data() {
     assert_eq!(a.try_begin(&plan, 1600.0).unwrap(), 3);
     assert!(a.try_begin(&plan, 5000.0).is_err(), "max attempts");
 }
+
+#[test]
+fn rollback_plan_validation() {
+    let plan = RollbackPlan::quant_bot("critical alert", "alertmanager");
+    plan.validate().unwrap();
+    let mut bad = plan.clone();
+    bad.max_attempts = 0;
+    bad.cooldown_s = f64::NAN;
+    for s in bad.steps.iter_mut() {
+        if let RollbackStep::PositionOverride {
+            max_position_pct, ..
+        } = s
+        {
+            *max_position_pct = 10.0; // percent instead of a fraction
+        }
+    }
+    let msg = bad.validate().unwrap_err().to_string();
+    for needle in [
+        "max_attempts = 0",
+        "cooldown_s = NaN",
+        "max_position_pct = 10",
+    ] {
+        assert!(msg.contains(needle), "{needle:?} not in {msg}");
+    }
+    // A NaN clock never starts an attempt after the first (fail closed).
+    let mut a = RollbackAttempts::default();
+    a.try_begin(&plan, 1000.0).unwrap();
+    assert!(a.try_begin(&plan, f64::NAN).is_err());
+}
