@@ -183,6 +183,11 @@ fn t7_warn_only_tail_floor() {
     assert!(close(out.metrics.tail_return_quantile, -0.095, 1e-12));
     assert_eq!(out.violations.len(), 1);
     assert_eq!(out.violations[0].name, "tail_return_quantile");
+    assert!(close(out.violations[0].value, -0.095, 1e-12));
+    assert_eq!(out.violations[0].threshold, Some(-0.02));
+    assert!(!out.violations[0].message.is_empty());
+    // Not scaled: the rows are untouched.
+    assert_eq!(out.trades, log);
     // Clip mode scales every row by floor/value and then passes.
     let c = apply_policy(
         &log,
