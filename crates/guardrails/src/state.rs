@@ -360,7 +360,18 @@ impl StateStore {
     }
 
     /// Engages the kill switch: writes `KILL_SWITCH` atomically and persists KILLED.
+    /// A kill is never refused: an empty `reason` / `activated_by` is recorded
+    /// as `"unspecified"` so the transition still carries a reason and an actor.
     pub fn activate_kill_switch(&mut self, reason: &str, activated_by: &str) -> Result<()> {
+        let or_unspecified = |s: &str| {
+            if s.trim().is_empty() {
+                "unspecified".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let (reason, activated_by) = (or_unspecified(reason), or_unspecified(activated_by));
+        let (reason, activated_by) = (reason.as_str(), activated_by.as_str());
         let ks = KillSwitch {
             activated_at: format!("{:.3}", now_s()),
             reason: reason.to_string(),

@@ -97,3 +97,26 @@ fn kill_switch_file_means_killed_for_every_process() {
     let c = StateStore::open(d.path()).unwrap();
     assert_eq!(c.state(), TradingState::Killed);
 }
+
+#[test]
+fn kill_switch_is_never_refused_and_always_has_a_reason() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = StateStore::open(d.path()).unwrap();
+    s.manual_reset(TradingState::Active, "ops", "start")
+        .unwrap();
+    s.activate_kill_switch("", " ").unwrap();
+    assert_eq!(s.state(), TradingState::Killed);
+    assert_eq!(
+        (s.record().reason.as_str(), s.record().actor.as_str()),
+        ("unspecified", "unspecified")
+    );
+    let ks = s.read_kill_switch().unwrap();
+    assert_eq!(ks.reason, "unspecified");
+    // Re-activating while KILLED rewrites the file and stays KILLED.
+    s.activate_kill_switch("again", "bob").unwrap();
+    assert_eq!(s.read_kill_switch().unwrap().activated_by, "bob");
+    assert_eq!(
+        StateStore::open(d.path()).unwrap().state(),
+        TradingState::Killed
+    );
+}
