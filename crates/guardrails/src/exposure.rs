@@ -117,6 +117,35 @@ impl TradeLog {
         Ok(self)
     }
 
+    /// Adds the sector column from the policy's registered symbols
+    /// (`[symbols.X] sector = "..."`). Every symbol of the log must be
+    /// registered with a sector; otherwise an error names the first that is not.
+    pub fn with_sectors_from(self, policy: &crate::policy::Policy) -> Result<TradeLog> {
+        let mut sector = Vec::with_capacity(self.len());
+        for s in &self.symbol {
+            match policy.symbols.get(s) {
+                Some(spec) => match &spec.sector {
+                    Some(sec) => sector.push(sec.clone()),
+                    None => {
+                        return Err(Error::invalid(
+                            "symbols.sector",
+                            s,
+                            "symbol has no sector in the policy",
+                        ));
+                    }
+                },
+                None => {
+                    return Err(Error::invalid(
+                        "symbol",
+                        s,
+                        "not registered in the policy's [symbols]",
+                    ));
+                }
+            }
+        }
+        self.with_sector(&sector)
+    }
+
     /// Adds a factor column.
     pub fn with_factor<S: AsRef<str>>(mut self, factor: &[S]) -> Result<TradeLog> {
         check_len("factor", factor.len(), self.len())?;

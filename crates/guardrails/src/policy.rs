@@ -432,8 +432,21 @@ impl Policy {
                 );
             }
         }
+        let sectors: std::collections::BTreeSet<&str> = self
+            .symbols
+            .values()
+            .filter_map(|s| s.sector.as_deref())
+            .collect();
         for (s, cap) in &e.sector_caps {
             v.non_negative(format!("exposure.sector_caps.{s}"), *cap);
+            if !sectors.is_empty() {
+                v.check(
+                    sectors.contains(s.as_str()),
+                    format!("exposure.sector_caps.{s}"),
+                    s,
+                    "unknown sector: no registered symbol has it",
+                );
+            }
         }
         for (s, cap) in &e.factor_caps {
             v.non_negative(format!("exposure.factor_caps.{s}"), *cap);

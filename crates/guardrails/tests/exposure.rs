@@ -427,3 +427,68 @@ mod arrow_input {
         assert!(e.to_string().contains("timestamp"), "{e}");
     }
 }
+
+#[test]
+fn sectors_from_the_policy_symbols() {
+    let policy = tradewarden_guardrails::Policy::from_toml(
+        r#"
+[symbols.AAA]
+sector = "tech"
+[symbols.BBB]
+sector = "finance"
+[symbols.CCC]
+[exposure]
+enabled = true
+capital = 200.0
+[exposure.sector_caps]
+tech = 0.3
+"#,
+    )
+    .unwrap();
+    let log = TradeLog::new(
+        &[1, 1, 2, 2],
+        &["AAA", "BBB", "AAA", "BBB"],
+        Some(&[200.0, 40.0, 200.0, 40.0]),
+        None,
+        None,
+        &[10.0, -2.0, 5.0, 1.0],
+    )
+    .unwrap();
+    let with = log.clone().with_sectors_from(&policy).unwrap();
+    assert_eq!(with, t5_log_without_position());
+    // T6 again, sectors taken from the policy.
+    let out = apply_policy(&with, &policy.exposure).unwrap();
+    assert!(close(out.exposures.sector["tech"], 0.3, 1e-12));
+    assert!(out.violations.is_empty());
+    // Unregistered symbol or symbol without a sector: error naming it.
+    let bad = TradeLog::new(&[1], &["ZZZ"], Some(&[1.0]), None, None, &[0.0]).unwrap();
+    let e = bad.with_sectors_from(&policy).unwrap_err().to_string();
+    assert!(e.contains("ZZZ"), "{e}");
+    let bad = TradeLog::new(&[1], &["CCC"], Some(&[1.0]), None, None, &[0.0]).unwrap();
+    let e = bad.with_sectors_from(&policy).unwrap_err().to_string();
+    assert!(e.contains("CCC") && e.contains("sector"), "{e}");
+    // A sector cap naming a sector no registered symbol has is rejected at load.
+    let e = tradewarden_guardrails::Policy::from_toml(
+        "[symbols.AAA]\nsector = \"tech\"\n[exposure.sector_caps]\ntecj = 0.3\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("exposure.sector_caps.tecj") && e.contains("unknown sector"),
+        "{e}"
+    );
+}
+
+fn t5_log_without_position() -> TradeLog {
+    TradeLog::new(
+        &[1, 1, 2, 2],
+        &["AAA", "BBB", "AAA", "BBB"],
+        Some(&[200.0, 40.0, 200.0, 40.0]),
+        None,
+        None,
+        &[10.0, -2.0, 5.0, 1.0],
+    )
+    .unwrap()
+    .with_sector(&["tech", "finance", "tech", "finance"])
+    .unwrap()
+}
