@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # C ABI: build libtradewarden (.so and .a), compile the C and C++ tests with
-# gcc/g++ and run them, then again under AddressSanitizer + UBSan (leaks included).
+# gcc/g++ and run them, then again under AddressSanitizer + UBSan (leaks
+# included); install the package into a scratch prefix with
+# bindings/c/install.sh and build examples/cpp with find_package(tradewarden)
+# (plain and sanitized) and a C test with pkg-config. Installs gcc/g++ and
+# cmake with apt when missing.
 set -euo pipefail
 export RUST_BACKTRACE=0  # the forced-panic test prints only its one-line message
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 if ! command -v gcc >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq gcc g++ >/dev/null
+fi
+if ! command -v cmake >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { echo "cmake/pkg-config missing and not root: apt-get install cmake pkg-config" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 600 apt-get update -qq
+  timeout 900 apt-get install -y -qq cmake pkg-config >/dev/null
 fi
 cargo build -p tradewarden-capi --locked
 LIB="$ROOT/target/debug"
@@ -47,3 +57,46 @@ echo "-- C microbenchmark (smoke run: builds and runs; figures in docs/performan
 gcc -std=c11 $WARN -O2 -I"$INC" "$ROOT/bindings/c/benches/check_order.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/bench_check_order"
 mkdir -p "$SCRATCH/bench"
 "$OUT/bench_check_order" "$SCRATCH/bench" 1000 >/dev/null
+
+echo "-- installed package: find_package(tradewarden) example and pkg-config"
+PREFIX="$SCRATCH/prefix"
+"$ROOT/bindings/c/install.sh" "$PREFIX" --debug --no-build
+cmake -S "$ROOT/examples/cpp" -B "$OUT/example" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake --build "$OUT/example" >/dev/null
+"$OUT/example/engine" "$ROOT/examples/cpp/policy.toml" "$SCRATCH/example-state" >"$SCRATCH/example.out"
+grep -q '^KS first vs second half' "$SCRATCH/example.out"
+grep -q '^tradewarden_order_denials_total{reason="price_band"} [1-9]' "$SCRATCH/example.out"
+echo "example (shared): ok"
+cmake -S "$ROOT/examples/cpp" -B "$OUT/example_san" -DCMAKE_PREFIX_PATH="$PREFIX" -DTW_LINK_STATIC=ON \
+  -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="$SAN" >/dev/null
+cmake --build "$OUT/example_san" >/dev/null
+ASAN_OPTIONS=detect_leaks=1 "$OUT/example_san/engine" "$ROOT/examples/cpp/policy.toml" >/dev/null
+echo "example (static, sanitizers): ok"
+# the version file: 0.(minor) is found, another major or minor is not
+mkdir -p "$SCRATCH/version"
+cat >"$SCRATCH/version/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(version_check LANGUAGES C)
+find_package(tradewarden ${WANT} QUIET)
+if(tradewarden_FOUND)
+  set(got 1)
+else()
+  set(got 0)
+endif()
+if(NOT got EQUAL EXPECT)
+  message(FATAL_ERROR "find_package(tradewarden ${WANT}): found=${tradewarden_FOUND}, expected ${EXPECT}")
+endif()
+CMAKE
+VERSION=$(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --modversion tradewarden)
+MAJOR_MINOR=${VERSION%.*}
+for want in "$MAJOR_MINOR:1" "$VERSION:1" "$((${VERSION%%.*} + 1)).0:0" "${VERSION%%.*}.$((${MAJOR_MINOR#*.} + 1)):0"; do
+  rm -rf "$OUT/version"
+  cmake -S "$SCRATCH/version" -B "$OUT/version" -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DWANT="${want%:*}" -DEXPECT="${want#*:}" >/dev/null
+done
+echo "cmake version file: ok"
+# shellcheck disable=SC2046
+gcc -std=c11 $WARN "$SRC/test_returns.c" $(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --cflags --libs tradewarden) -lm \
+  -Wl,-rpath,"$PREFIX/lib" -o "$OUT/test_returns_pc"
+"$OUT/test_returns_pc" >/dev/null
+echo "pkg-config build: ok"
