@@ -5,6 +5,7 @@ use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tradewarden::core::{ErrorKind, NanPolicy};
+use tradewarden_drift::anderson::AdVariant;
 use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod};
@@ -543,6 +544,71 @@ pub(crate) fn prediction_drift_score(
     })
 }
 
+/// Anderson–Darling k-sample test: (statistic, critical_values, pvalue, pvalue_clipped).
+#[pyfunction]
+#[pyo3(signature = (samples, variant="midrank"))]
+pub(crate) fn anderson_ksamp(
+    py: Python<'_>,
+    samples: Vec<PyReadonlyArray1<'_, f64>>,
+    variant: &str,
+) -> PyResult<(f64, Vec<f64>, f64, bool)> {
+    let v = match variant {
+        "midrank" => Ok(AdVariant::Midrank),
+        "right" => Ok(AdVariant::Right),
+        "continuous" => Ok(AdVariant::Continuous),
+        other => Err(invalid(format!(
+            "invalid variant = {other:?}: expected 'midrank', 'right' or 'continuous'"
+        ))),
+    };
+    let s: Vec<Result<&[f64], CallError>> = samples.iter().map(|a| slice(a, "samples")).collect();
+    call(py, move || {
+        let s = s.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let r = tradewarden_drift::anderson::anderson_ksamp(&s, v?)?;
+        Ok((
+            r.statistic,
+            r.critical_values.to_vec(),
+            r.pvalue,
+            r.pvalue_clipped,
+        ))
+    })
+}
+
+/// Mann–Whitney U test: (statistic, pvalue).
+#[pyfunction]
+#[pyo3(signature = (x, y, use_continuity=true, alternative="two-sided", method="auto"))]
+pub(crate) fn mannwhitneyu(
+    py: Python<'_>,
+    x: PyReadonlyArray1<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    use_continuity: bool,
+    alternative: &str,
+    method: &str,
+) -> PyResult<(f64, f64)> {
+    use tradewarden_drift::tests::{MwuAlternative, MwuMethod};
+    let a = slice(&x, "x");
+    let b = slice(&y, "y");
+    let alt = match alternative {
+        "two-sided" | "two_sided" => Ok(MwuAlternative::TwoSided),
+        "less" => Ok(MwuAlternative::Less),
+        "greater" => Ok(MwuAlternative::Greater),
+        other => Err(invalid(format!(
+            "invalid alternative = {other:?}: expected 'two-sided', 'less' or 'greater'"
+        ))),
+    };
+    let m = match method {
+        "auto" => Ok(MwuMethod::Auto),
+        "exact" => Ok(MwuMethod::Exact),
+        "asymptotic" => Ok(MwuMethod::Asymptotic),
+        other => Err(invalid(format!(
+            "invalid method = {other:?}: expected 'auto', 'exact' or 'asymptotic'"
+        ))),
+    };
+    call(py, move || {
+        let r = tradewarden_drift::tests::mannwhitneyu(a?, b?, use_continuity, alt?, m?)?;
+        Ok((r.statistic, r.pvalue))
+    })
+}
+
 /// Registers the drift functions and classes.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ks_2samp, m)?)?;
@@ -552,6 +618,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cramervonmises_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(chi2_contingency, m)?)?;
     m.add_function(wrap_pyfunction!(psi, m)?)?;
+    m.add_function(wrap_pyfunction!(anderson_ksamp, m)?)?;
+    m.add_function(wrap_pyfunction!(mannwhitneyu, m)?)?;
     m.add_function(wrap_pyfunction!(prediction_quality, m)?)?;
     m.add_function(wrap_pyfunction!(match_nearest, m)?)?;
     m.add_function(wrap_pyfunction!(prediction_drift_score, m)?)?;

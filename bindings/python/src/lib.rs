@@ -17,6 +17,7 @@ use tradewarden::core::returns::{
 };
 use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
+mod arrow;
 mod drift;
 mod guardrails;
 
@@ -34,7 +35,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-fn raise(py: Python<'_>, kind: ErrorKind, message: String) -> PyErr {
+pub(crate) fn raise(py: Python<'_>, kind: ErrorKind, message: String) -> PyErr {
     let built = py
         .import("tradewarden.errors")
         .and_then(|m| m.getattr(class_name(kind)))
@@ -914,5 +915,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_error_kinds, m)?)?;
     drift::register(m)?;
     guardrails::register(m)?;
+    arrow::register(m)?;
     Ok(())
 }

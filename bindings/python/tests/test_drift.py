@@ -261,3 +261,31 @@ def test_prediction_quality():
     assert td.prediction_drift_score([1.0], 1.0) == 0.0
     with pytest.raises(InvalidInputError, match="actuals"):
         td.prediction_quality(pred, act[:2])
+
+
+def test_anderson_ksamp_and_mannwhitneyu_match_scipy():
+    import warnings
+
+    rng = np.random.default_rng(12)
+    for i in range(12):
+        k = 2 + i % 3
+        samples = [rng.normal(0.15 * j * (i % 2), size=int(rng.integers(10, 200))) for j in range(k)]
+        if i % 4 == 3:
+            samples = [np.round(s, 1) for s in samples]  # ties
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = stats.anderson_ksamp(samples)
+        ours = td.anderson_ksamp(samples)
+        assert ours.statistic == pytest.approx(ref.statistic, rel=1e-10)
+        np.testing.assert_allclose(ours.critical_values, ref.critical_values, rtol=1e-10)
+        assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-8)
+    for i in range(20):
+        x, y = rng.normal(size=int(rng.integers(1, 60))), rng.normal(0.3, size=int(rng.integers(1, 60)))
+        for alt in ("two-sided", "less", "greater"):
+            ours, ref = td.mannwhitneyu(x, y, alternative=alt), stats.mannwhitneyu(x, y, alternative=alt)
+            assert ours.statistic == ref.statistic
+            assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-10, abs=1e-14)
+    with pytest.raises(InvalidInputError, match="x"):
+        td.mannwhitneyu([], [1.0])
+    with pytest.raises(InvalidInputError, match="variant"):
+        td.anderson_ksamp([[1.0, 2.0], [3.0, 4.0]], variant="left")

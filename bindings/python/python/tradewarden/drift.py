@@ -31,7 +31,8 @@ from .errors import InvalidInputError, UnsupportedError
 
 __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
-    "cramervonmises_2samp", "CramerVonMisesResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
+    "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
+    "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
     "Profile", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
@@ -120,6 +121,56 @@ def cramervonmises_2samp(x: Any, y: Any, method: str = "auto") -> CramerVonMises
     """Two-sample Cramér–von Mises test (``scipy.stats.cramervonmises_2samp``)."""
     s, p = _native.cramervonmises_2samp(as_1d(x, "x"), as_1d(y, "y"), method)
     return CramerVonMisesResult(s, p)
+
+
+class Anderson_ksampResult:  # noqa: N801 (scipy's name)
+    """Result of :func:`anderson_ksamp`: ``statistic``, ``critical_values`` (at significance levels
+    25, 10, 5, 2.5, 1, 0.5, 0.1 %), ``pvalue`` (interpolated, clipped to [0.001, 0.25] as scipy's)."""
+
+    __slots__ = ("statistic", "critical_values", "pvalue", "pvalue_clipped")
+
+    def __init__(self, statistic: float, critical_values: Any, pvalue: float, pvalue_clipped: bool) -> None:
+        self.statistic, self.pvalue, self.pvalue_clipped = statistic, pvalue, pvalue_clipped
+        self.critical_values = np.asarray(critical_values)
+
+    @property
+    def significance_level(self) -> float:
+        """scipy's former name of ``pvalue``."""
+        return self.pvalue
+
+    def __repr__(self) -> str:
+        return f"Anderson_ksampResult(statistic={self.statistic!r}, pvalue={self.pvalue!r})"
+
+
+def anderson_ksamp(samples: Sequence[Any], midrank: bool = True, *, variant: Optional[str] = None) -> Anderson_ksampResult:
+    """Anderson–Darling k-sample test (``scipy.stats.anderson_ksamp``; ``variant`` 'midrank', 'right' or
+    'continuous' overrides ``midrank``; no permutation ``method``)."""
+    if variant is None:
+        variant = "midrank" if midrank else "right"
+    arrays = [as_1d(s, f"samples[{i}]") for i, s in enumerate(samples)]
+    return Anderson_ksampResult(*_native.anderson_ksamp(arrays, variant))
+
+
+class MannwhitneyuResult(tuple):
+    """Result of :func:`mannwhitneyu`: ``statistic``, ``pvalue`` (also unpacks)."""
+
+    statistic: float
+    pvalue: float
+
+    def __new__(cls, statistic: float, pvalue: float) -> "MannwhitneyuResult":
+        self = super().__new__(cls, (statistic, pvalue))
+        self.statistic, self.pvalue = statistic, pvalue
+        return self
+
+    def __getnewargs__(self) -> tuple:
+        return (self.statistic, self.pvalue)
+
+
+def mannwhitneyu(x: Any, y: Any, use_continuity: bool = True, alternative: str = "two-sided",
+                 method: str = "auto") -> MannwhitneyuResult:
+    """Mann–Whitney U test (``scipy.stats.mannwhitneyu``; U of ``x``)."""
+    return MannwhitneyuResult(*_native.mannwhitneyu(as_1d(x, "x"), as_1d(y, "y"), bool(use_continuity),
+                                                    alternative, method))
 
 
 class Chi2ContingencyResult(tuple):
@@ -218,9 +269,18 @@ class Profile:
     def score(self, current: Any, **options: Any) -> "DriftReport":
         """Drift of ``current`` (same kinds of tables as :meth:`fit`) against this profile.
 
+        A pyarrow Table or any object with ``__arrow_c_stream__`` is read through Arrow's C stream
+        interface (numeric columns float64/float32/int64/int32, nulls as NaN; categorical columns utf8);
+        its columns that are not profiled features are ignored.
+
         Options (``docs/drift.md``): alpha=0.05, psi_threshold=0.2, js_threshold=0.1, large_sample=1000,
         correction='none'|'bonferroni'|'benjamini_hochberg', drift_share=0.5, psi_mode=eps or 'evidently'.
         """
+        mod = type(current).__module__
+        if hasattr(type(current), "__arrow_c_stream__") and not mod.startswith(("pandas", "polars")):
+            # pyarrow tables and any Arrow PyCapsule stream: imported through arrow's C stream interface,
+            # float64 columns of a single null-free batch without copying; unprofiled columns are ignored
+            return DriftReport(json.loads(_native.score_arrow(self._p, current, _report_options(options))))
         return DriftReport(json.loads(self._p.score(columns(current, "current"), _report_options(options))))
 
     def merge(self, other: "Profile") -> None:

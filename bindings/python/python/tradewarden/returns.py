@@ -48,6 +48,8 @@ def _as_1d(x: Any, name: str) -> np.ndarray:
     """Converts an input series to a contiguous float64 1-D array (no copy when it already is one)."""
     if type(x) is np.ndarray and x.dtype == _F64 and x.ndim == 1 and x.flags.c_contiguous:
         return x  # the common case, kept cheap: scalar calls must cost < 2 us
+    if hasattr(type(x), "__arrow_c_array__") and not type(x).__module__.startswith(("pyarrow", "pandas", "polars")):
+        return _native.arrow_to_f64(x, name)  # any Arrow PyCapsule producer, through arrow's C data interface
     if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):
         try:  # pandas / polars Series, pyarrow Array (nulls become NaN)
             x = x.to_numpy(zero_copy_only=False) if "pyarrow" in type(x).__module__ else x.to_numpy()
