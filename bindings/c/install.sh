@@ -6,9 +6,11 @@
 #   PREFIX/lib/cmake/tradewarden/tradewarden-config.cmake (+ -version.cmake)
 #   PREFIX/lib/pkgconfig/tradewarden.pc
 #
-# Usage: bindings/c/install.sh PREFIX [--debug] [--no-build]
+# Usage: bindings/c/install.sh PREFIX [--debug] [--no-build] [--symlink]
 #   --debug     install the debug build (target/debug) instead of release
 #   --no-build  do not run cargo (the library must already be built)
+#   --symlink   link the libraries into PREFIX instead of copying them
+#               (tests: the debug static library is several hundred MB)
 # Then: find_package(tradewarden) with CMAKE_PREFIX_PATH=PREFIX, or
 #       PKG_CONFIG_PATH=PREFIX/lib/pkgconfig pkg-config --cflags --libs tradewarden
 set -euo pipefail
@@ -17,10 +19,12 @@ usage() { echo "usage: $0 PREFIX [--debug] [--no-build]" >&2; exit 2; }
 PREFIX=$1; shift
 PROFILE=release
 BUILD=1
+LINK=0
 for arg in "$@"; do
   case "$arg" in
     --debug) PROFILE=debug ;;
     --no-build) BUILD=0 ;;
+    --symlink) LINK=1 ;;
     *) usage ;;
   esac
 done
@@ -51,8 +55,13 @@ PRIVATE_LIBS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 
 install -d "$PREFIX/include" "$PREFIX/lib/cmake/tradewarden" "$PREFIX/lib/pkgconfig"
 install -m 0644 "$HERE/include/tradewarden.h" "$HERE/include/tradewarden.hpp" "$PREFIX/include/"
-install -m 0755 "$TARGET/libtradewarden.so" "$PREFIX/lib/"
-install -m 0644 "$TARGET/libtradewarden.a" "$PREFIX/lib/"
+if [ "$LINK" = 1 ]; then
+  ln -sf "$TARGET/libtradewarden.so" "$PREFIX/lib/libtradewarden.so"
+  ln -sf "$TARGET/libtradewarden.a" "$PREFIX/lib/libtradewarden.a"
+else
+  install -m 0755 "$TARGET/libtradewarden.so" "$PREFIX/lib/"
+  install -m 0644 "$TARGET/libtradewarden.a" "$PREFIX/lib/"
+fi
 install -m 0644 "$HERE/cmake/tradewarden-config.cmake" "$PREFIX/lib/cmake/tradewarden/"
 sed "s/@VERSION@/$VERSION/g" "$HERE/cmake/tradewarden-config-version.cmake.in" \
   >"$PREFIX/lib/cmake/tradewarden/tradewarden-config-version.cmake"

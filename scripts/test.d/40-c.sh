@@ -21,13 +21,15 @@ fi
 cargo build -p tradewarden-capi --locked
 LIB="$ROOT/target/debug"
 INC="$ROOT/bindings/c/include"
-OUT="$ROOT/target/ctest"
-mkdir -p "$OUT"
 SRC="$ROOT/bindings/c/tests/c"
 WARN="-Wall -Wextra -Werror"
 
+# Binaries and scratch files live in one temporary directory, removed on exit
+# (the debug library is large: link the shared one where static adds nothing).
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tw-ctest.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
+OUT="$SCRATCH/bin"
+mkdir -p "$OUT"
 C_TESTS="test_returns test_drift test_engine"
 
 echo "-- C, shared library"
@@ -42,25 +44,28 @@ g++ -std=c++17 $WARN -I"$INC" "$SRC/test_cpp.cpp" -L"$LIB" -ltradewarden -o "$OU
 mkdir -p "$SCRATCH/test_cpp"
 LD_LIBRARY_PATH="$LIB" "$OUT/test_cpp" "$SCRATCH/test_cpp"
 
-echo "-- C and C++ under -fsanitize=address,undefined (static library)"
+echo "-- C and C++ under -fsanitize=address,undefined (leak detection on)"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 for t in $C_TESTS; do
-  gcc -std=c11 $WARN $SAN -I"$INC" "$SRC/$t.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/${t}_san"
+  gcc -std=c11 $WARN $SAN -I"$INC" "$SRC/$t.c" -L"$LIB" -ltradewarden -lm -o "$OUT/${t}_san"
   mkdir -p "$SCRATCH/${t}_san"
-  ASAN_OPTIONS=detect_leaks=1 "$OUT/${t}_san" "$SCRATCH/${t}_san"
+  ASAN_OPTIONS=detect_leaks=1 LD_LIBRARY_PATH="$LIB" "$OUT/${t}_san" "$SCRATCH/${t}_san"
+  rm -f "$OUT/${t}_san"
 done
+echo "-- static library, under the sanitizers"
 g++ -std=c++17 $WARN $SAN -I"$INC" "$SRC/test_cpp.cpp" "$LIB/libtradewarden.a" -lpthread -ldl -o "$OUT/test_cpp_san"
 mkdir -p "$SCRATCH/test_cpp_san"
 ASAN_OPTIONS=detect_leaks=1 "$OUT/test_cpp_san" "$SCRATCH/test_cpp_san"
+rm -f "$OUT/test_cpp_san"
 
 echo "-- C microbenchmark (smoke run: builds and runs; figures in docs/performance.md)"
-gcc -std=c11 $WARN -O2 -I"$INC" "$ROOT/bindings/c/benches/check_order.c" "$LIB/libtradewarden.a" -lm -lpthread -ldl -o "$OUT/bench_check_order"
+gcc -std=c11 $WARN -O2 -I"$INC" "$ROOT/bindings/c/benches/check_order.c" -L"$LIB" -ltradewarden -lm -o "$OUT/bench_check_order"
 mkdir -p "$SCRATCH/bench"
-"$OUT/bench_check_order" "$SCRATCH/bench" 1000 >/dev/null
+LD_LIBRARY_PATH="$LIB" "$OUT/bench_check_order" "$SCRATCH/bench" 1000 >/dev/null
 
 echo "-- installed package: find_package(tradewarden) example and pkg-config"
 PREFIX="$SCRATCH/prefix"
-"$ROOT/bindings/c/install.sh" "$PREFIX" --debug --no-build
+"$ROOT/bindings/c/install.sh" "$PREFIX" --debug --no-build --symlink
 cmake -S "$ROOT/examples/cpp" -B "$OUT/example" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
 cmake --build "$OUT/example" >/dev/null
 "$OUT/example/engine" "$ROOT/examples/cpp/policy.toml" "$SCRATCH/example-state" >"$SCRATCH/example.out"
@@ -71,6 +76,7 @@ cmake -S "$ROOT/examples/cpp" -B "$OUT/example_san" -DCMAKE_PREFIX_PATH="$PREFIX
   -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="$SAN" >/dev/null
 cmake --build "$OUT/example_san" >/dev/null
 ASAN_OPTIONS=detect_leaks=1 "$OUT/example_san/engine" "$ROOT/examples/cpp/policy.toml" >/dev/null
+rm -rf "$OUT/example_san"
 echo "example (static, sanitizers): ok"
 # the version file: 0.(minor) is found, another major or minor is not
 mkdir -p "$SCRATCH/version"
