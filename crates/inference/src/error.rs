@@ -97,6 +97,16 @@ pub enum InferenceError {
         /// Why.
         reason: String,
     },
+    /// A device (backend) cannot be used: the feature is not compiled in, no
+    /// adapter was found (e.g. no GPU and no software Vulkan driver), or the
+    /// driver refused to create a device.
+    #[error("device unavailable ({backend}): {reason}")]
+    DeviceUnavailable {
+        /// The backend asked for, e.g. `"wgpu"`.
+        backend: &'static str,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// The backend failed to execute or read back a tensor.
     #[error("backend error: {reason}")]
     Backend {
@@ -119,6 +129,7 @@ impl Classify for InferenceError {
             InferenceError::NotFound { .. } => ErrorKind::NotFound,
             InferenceError::Io { .. } => ErrorKind::Io,
             InferenceError::Backend { .. } => ErrorKind::Internal,
+            InferenceError::DeviceUnavailable { .. } => ErrorKind::Unsupported,
         }
     }
 }

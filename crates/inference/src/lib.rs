@@ -31,13 +31,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod demo;
+pub mod device;
 pub mod error;
 pub mod guard;
 pub mod model;
 pub mod predictor;
 pub mod regime;
 pub mod registry;
+pub mod sequence;
 
 pub use error::{InferenceError, Result};
 pub use model::{Activation, Mlp, MlpConfig, OutputKind};
-pub use predictor::{Prediction, Predictor};
+pub use predictor::{Feature, Prediction, Predictor};

@@ -16,10 +16,7 @@ use tradewarden_core::config::Validator;
 
 use crate::error::{InferenceError, Result};
 
-/// The flex (pure-Rust CPU) device, the CPU default of tradewarden.
-pub fn cpu_device() -> Device {
-    Device::flex()
-}
+pub use crate::device::cpu_device;
 
 /// Hidden-layer activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -337,6 +334,33 @@ impl Mlp {
         Ok(model)
     }
 
+    /// Loads burnpack weights from bytes embedded in the binary (e.g. with
+    /// `include_bytes!`, whatever their alignment), as [`Mlp::load_burnpack`]
+    /// does from a file. The bytes are copied once.
+    ///
+    /// # Errors
+    /// [`InferenceError::Weights`] (kind `Corrupt`, path `"<embedded>"`)
+    /// when the bytes are malformed or do not match `config`.
+    pub fn load_burnpack_static(
+        bytes: &'static [u8],
+        config: MlpConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = Path::new("<embedded>");
+        let mut model = Mlp::new(config, device)?;
+        // Copied into an allocation aligned for every dtype: burn's zero-copy
+        // `from_static` path casts tensor data in place and panics on an
+        // unaligned `include_bytes!` buffer.
+        let owned = burn::tensor::Bytes::from_bytes_vec(bytes.to_vec());
+        let mut store = BurnpackStore::from_bytes(Some(owned));
+        let res = model
+            .net
+            .load_from(&mut store)
+            .map_err(|e| weights_err(path, e.to_string()))?;
+        check_apply(path, &res)?;
+        Ok(model)
+    }
+
     /// The architecture.
     pub fn config(&self) -> &MlpConfig {
         &self.config
@@ -345,6 +369,16 @@ impl Mlp {
     /// The device the weights live on.
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// A copy of this model with its weights on `device` (e.g. from the flex
+    /// CPU device to [`crate::device::wgpu_device`]).
+    pub fn to_device(&self, device: &Device) -> Mlp {
+        Mlp {
+            net: self.net.clone().to_device(device),
+            config: self.config.clone(),
+            device: device.clone(),
+        }
     }
 
     /// Forward pass over `n_rows` rows of `config().input` features, row-major
@@ -462,7 +496,7 @@ pub(crate) fn postprocess(kind: OutputKind, width: usize, out: &mut [f32]) {
     }
 }
 
-fn check_apply(path: &Path, res: &burn::store::ApplyResult) -> Result<()> {
+pub(crate) fn check_apply(path: &Path, res: &burn::store::ApplyResult) -> Result<()> {
     let mut problems = Vec::new();
     if !res.errors.is_empty() {
         problems.push(format!(

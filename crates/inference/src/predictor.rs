@@ -195,6 +195,209 @@ impl Predictor {
     }
 }
 
+/// Element types a [`Predictor`] accepts from ndarray views and Arrow arrays.
+#[allow(unreachable_pub)]
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// `f32` or `f64`: the feature element types of the array entry points.
+pub trait Feature: sealed::Sealed + Copy + Send + Sync + 'static {
+    /// Predicts `values` (row-major) with the matching `predict*` method.
+    #[doc(hidden)]
+    fn run(p: &Predictor, values: &[Self], n_rows: usize) -> Result<Prediction>;
+}
+
+impl Feature for f64 {
+    fn run(p: &Predictor, values: &[f64], n_rows: usize) -> Result<Prediction> {
+        p.predict(values, n_rows)
+    }
+}
+
+impl Feature for f32 {
+    fn run(p: &Predictor, values: &[f32], n_rows: usize) -> Result<Prediction> {
+        p.predict_f32(values, n_rows)
+    }
+}
+
+impl Predictor {
+    /// Number of input features of the model serving now.
+    pub fn n_features(&self) -> usize {
+        self.current.load().model.config().input
+    }
+
+    /// Number of outputs per row of the model serving now.
+    pub fn n_outputs(&self) -> usize {
+        self.current.load().model.config().output
+    }
+
+    /// Predicts the rows of a 2-D ndarray view, shape `[n_rows, n_features]`
+    /// (`f32` or `f64`). A C-contiguous view is read in place; any other
+    /// layout (transposed, sliced with steps, Fortran order) is copied into
+    /// row-major order first.
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use tradewarden_inference::{Predictor, model::{cpu_device, Mlp, MlpConfig}};
+    /// let p = Predictor::new("demo", "v1", Mlp::new(MlpConfig::new(3, vec![4], 2), &cpu_device()).unwrap());
+    /// let x = Array2::<f64>::from_shape_fn((5, 3), |(r, c)| (r * 3 + c) as f64 * 0.1);
+    /// let out = p.predict_array(x.view()).unwrap();
+    /// assert_eq!((out.n_rows, out.n_outputs), (5, 2));
+    /// // a column-major (transposed) view gives the same answer
+    /// let xt = x.t().to_owned();
+    /// assert_eq!(p.predict_array(xt.t()).unwrap().values, out.values);
+    /// ```
+    ///
+    /// # Errors
+    /// [`InferenceError::ShapeMismatch`] when the number of columns is not
+    /// the model's feature count (`param` = `"features.ncols"`), otherwise as
+    /// [`Predictor::predict`].
+    pub fn predict_array<T: Feature>(
+        &self,
+        features: ndarray::ArrayView2<'_, T>,
+    ) -> Result<Prediction> {
+        let (rows, cols) = features.dim();
+        let want = self.n_features();
+        if cols != want {
+            return Err(InferenceError::ShapeMismatch {
+                param: "features.ncols",
+                expected: want,
+                actual: cols,
+                reason: "one column per model input feature".into(),
+            });
+        }
+        match features.as_slice() {
+            Some(s) => T::run(self, s, rows),
+            None => {
+                let owned: Vec<T> = features.iter().copied().collect();
+                T::run(self, &owned, rows)
+            }
+        }
+    }
+
+    /// Predicts from Arrow columns, one array per feature in the model's
+    /// feature order, all `Float64` or all `Float32` and of equal length
+    /// (the rows). A null is a typed error (nulls are not imputed).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{ArrayRef, Float64Array};
+    /// use tradewarden_inference::{Predictor, model::{cpu_device, Mlp, MlpConfig}};
+    /// let p = Predictor::new("demo", "v1", Mlp::new(MlpConfig::new(2, vec![4], 1), &cpu_device()).unwrap());
+    /// let cols: Vec<ArrayRef> = vec![
+    ///     Arc::new(Float64Array::from(vec![0.1, 0.2, 0.3])),
+    ///     Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])),
+    /// ];
+    /// let out = p.predict_arrow(&cols).unwrap();
+    /// assert_eq!(out.n_rows, 3);
+    /// let with_null: Vec<ArrayRef> = vec![
+    ///     Arc::new(Float64Array::from(vec![Some(0.1), None])),
+    ///     Arc::new(Float64Array::from(vec![1.0, 2.0])),
+    /// ];
+    /// assert!(p.predict_arrow(&with_null).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`InferenceError::ShapeMismatch`] when the number of columns is not
+    /// the model's feature count (`param` = `"columns"`) or the columns'
+    /// lengths differ (`param` = `"columns[i]"`);
+    /// [`InferenceError::InvalidInput`] for a column that is not
+    /// `Float64`/`Float32` or mixes with the other type, or holds a null
+    /// (`param` = `"columns"`, the value names the column and row);
+    /// otherwise as [`Predictor::predict`].
+    pub fn predict_arrow(&self, columns: &[arrow_array::ArrayRef]) -> Result<Prediction> {
+        let refs: Vec<&dyn arrow_array::Array> = columns.iter().map(|a| a.as_ref()).collect();
+        self.predict_arrow_arrays(&refs)
+    }
+
+    /// As [`Predictor::predict_arrow`] over the columns of a record batch
+    /// (all its columns, in schema order).
+    ///
+    /// # Errors
+    /// As [`Predictor::predict_arrow`].
+    pub fn predict_record_batch(&self, batch: &arrow_array::RecordBatch) -> Result<Prediction> {
+        self.predict_arrow(batch.columns())
+    }
+
+    /// As [`Predictor::predict_arrow`] over borrowed arrays.
+    ///
+    /// # Errors
+    /// As [`Predictor::predict_arrow`].
+    pub fn predict_arrow_arrays(&self, columns: &[&dyn arrow_array::Array]) -> Result<Prediction> {
+        use arrow_array::{Float32Array, Float64Array};
+        use arrow_schema::DataType;
+
+        let want = self.n_features();
+        if columns.len() != want {
+            return Err(InferenceError::ShapeMismatch {
+                param: "columns",
+                expected: want,
+                actual: columns.len(),
+                reason: "one Arrow array per model input feature".into(),
+            });
+        }
+        let n_rows = columns.first().map_or(0, |c| c.len());
+        let first_type = columns.first().map(|c| c.data_type().clone());
+        for (i, col) in columns.iter().enumerate() {
+            let ok_type = matches!(col.data_type(), DataType::Float64 | DataType::Float32);
+            if !ok_type || Some(col.data_type()) != first_type.as_ref() {
+                return Err(InferenceError::InvalidInput {
+                    param: "columns",
+                    value: format!("columns[{i}]: {}", col.data_type()),
+                    reason: "all columns must be Float64, or all Float32".into(),
+                });
+            }
+            if col.len() != n_rows {
+                return Err(InferenceError::ShapeMismatch {
+                    param: "columns[i]",
+                    expected: n_rows,
+                    actual: col.len(),
+                    reason: format!("columns[{i}] must have as many rows as columns[0]"),
+                });
+            }
+            if col.null_count() > 0 {
+                let row = (0..col.len()).find(|r| col.is_null(*r)).unwrap_or(0);
+                return Err(InferenceError::InvalidInput {
+                    param: "columns",
+                    value: format!("columns[{i}][{row}] = null"),
+                    reason: "null features are rejected (impute before predicting)".into(),
+                });
+            }
+        }
+        let width = columns.len();
+        macro_rules! gather {
+            ($arr:ty, $t:ty) => {{
+                let mut buf: Vec<$t> = vec![0.0; n_rows.saturating_mul(width)];
+                for (c, col) in columns.iter().enumerate() {
+                    let arr = col.as_any().downcast_ref::<$arr>().ok_or_else(|| {
+                        InferenceError::InvalidInput {
+                            param: "columns",
+                            value: format!("columns[{c}]: {}", col.data_type()),
+                            reason: "cannot read the array as its declared type".into(),
+                        }
+                    })?;
+                    for (r, v) in arr.values().iter().enumerate() {
+                        buf[r * width + c] = *v;
+                    }
+                }
+                buf
+            }};
+        }
+        match first_type {
+            Some(DataType::Float32) => {
+                let buf = gather!(Float32Array, f32);
+                self.predict_f32(&buf, n_rows)
+            }
+            _ => {
+                let buf = gather!(Float64Array, f64);
+                self.predict(&buf, n_rows)
+            }
+        }
+    }
+}
+
 fn finish(cur: &Loaded, start: Instant, n_rows: usize, values: Vec<f32>) -> Prediction {
     cur.metrics
         .record(start.elapsed().as_secs_f64(), n_rows as u64);

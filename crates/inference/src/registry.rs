@@ -100,10 +100,14 @@ pub struct Registry {
     root: PathBuf,
 }
 
+/// Unix time in seconds, rounded to the millisecond: 13 significant digits,
+/// which serde_json's parser reads back exactly (a full-precision `f64`
+/// can come back one ulp off, so a manifest would not equal itself after a
+/// write and a read).
 fn now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
+        .map(|d| d.as_millis() as f64 / 1000.0)
         .unwrap_or(0.0)
 }
 

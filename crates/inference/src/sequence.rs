@@ -1,0 +1,601 @@
+//! Models over feature windows: a GRU ([`GruModel`]) and a small Transformer
+//! encoder ([`TransformerModel`]), each with a serde config, the same output
+//! kinds as the MLP (point, quantiles, classes) and burnpack save/load.
+//!
+//! **Input layout.** One sample ("row") is a window of `window` time steps of
+//! `input` features, oldest step first; a batch is `n_rows × window × input`
+//! values, row-major: row `r`, step `t`, feature `c` at
+//! `(r × window + t) × input + c`.
+//!
+//! ```
+//! use tradewarden_inference::device::cpu_device;
+//! use tradewarden_inference::sequence::{GruModel, GruModelConfig};
+//! let cfg = GruModelConfig::new(4, 16, 8, 3); // 4 features, 16 steps, 8 hidden, 3 outputs
+//! let model = GruModel::new(cfg, &cpu_device()).unwrap();
+//! let x = vec![0.1f32; 2 * 16 * 4];
+//! let y = model.forward_f32(&x, 2).unwrap();
+//! assert_eq!(y.len(), 2 * 3);
+//! ```
+
+use std::path::Path;
+
+use burn::module::{Module, Param};
+use burn::nn::gru::{Gru, GruConfig};
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
+use burn::nn::{Linear, LinearConfig};
+use burn::store::{BurnpackStore, ModuleSnapshot};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use tradewarden_core::config::Validator;
+
+use crate::error::{InferenceError, Result};
+use crate::model::{OutputKind, postprocess};
+
+/// Widths, windows, layer counts above this are refused (a typo guard).
+const MAX_DIM: usize = 1 << 16;
+
+fn check_dim(v: &mut Validator, name: &str, value: usize) {
+    v.check(
+        (1..=MAX_DIM).contains(&value),
+        name.to_string(),
+        value,
+        format!("must be in [1, {MAX_DIM}]"),
+    );
+}
+
+fn check_output(v: &mut Validator, output: usize, kind: OutputKind) {
+    check_dim(v, "output", output);
+    v.check(
+        kind != OutputKind::Classes || output >= 2,
+        "output",
+        output,
+        "output_kind = classes needs at least 2 outputs",
+    );
+}
+
+// ---------------------------------------------------------------- GRU --
+
+/// Architecture of a [`GruModel`]: `layers` stacked GRUs over the window, a
+/// linear head on the last step's hidden state.
+///
+/// ```
+/// use tradewarden_inference::sequence::GruModelConfig;
+/// let c: GruModelConfig = serde_json::from_str(
+///     r#"{"input": 8, "window": 32, "hidden": 16, "layers": 2, "output": 5, "output_kind": "quantiles"}"#,
+/// ).unwrap();
+/// c.validate().unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GruModelConfig {
+    /// Features per time step.
+    pub input: usize,
+    /// Time steps per sample.
+    pub window: usize,
+    /// Hidden state width of every GRU layer.
+    pub hidden: usize,
+    /// Number of stacked GRU layers (default 1).
+    #[serde(default = "one")]
+    pub layers: usize,
+    /// Outputs per sample.
+    pub output: usize,
+    /// Output semantics (default `point`).
+    #[serde(default)]
+    pub output_kind: OutputKind,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl GruModelConfig {
+    /// One GRU layer, output kind `point`.
+    pub fn new(input: usize, window: usize, hidden: usize, output: usize) -> Self {
+        GruModelConfig {
+            input,
+            window,
+            hidden,
+            layers: 1,
+            output,
+            output_kind: OutputKind::Point,
+        }
+    }
+
+    /// Sets the number of stacked GRU layers.
+    pub fn with_layers(mut self, layers: usize) -> Self {
+        self.layers = layers;
+        self
+    }
+
+    /// Sets the output kind.
+    pub fn with_output_kind(mut self, kind: OutputKind) -> Self {
+        self.output_kind = kind;
+        self
+    }
+
+    /// Values per sample: `window × input`.
+    pub fn sample_len(&self) -> usize {
+        self.window.saturating_mul(self.input)
+    }
+
+    /// Checks every rule and reports all violations at once.
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] (kind `InvalidConfig`) listing each bad field.
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::new();
+        check_dim(&mut v, "input", self.input);
+        check_dim(&mut v, "window", self.window);
+        check_dim(&mut v, "hidden", self.hidden);
+        v.check(
+            (1..=64).contains(&self.layers),
+            "layers",
+            self.layers,
+            "must be in [1, 64]",
+        );
+        check_output(&mut v, self.output, self.output_kind);
+        v.finish()?;
+        Ok(())
+    }
+}
+
+#[derive(Module, Debug)]
+struct GruNet {
+    grus: Vec<Gru>,
+    head: Linear,
+}
+
+/// A GRU over feature windows with a linear head (see the module docs for
+/// the input layout).
+#[derive(Debug, Clone)]
+pub struct GruModel {
+    net: GruNet,
+    config: GruModelConfig,
+    device: Device,
+}
+
+impl GruModel {
+    /// A randomly initialised model (burn's default initialisers).
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] when the config is invalid.
+    pub fn new(config: GruModelConfig, device: &Device) -> Result<Self> {
+        config.validate()?;
+        let grus = (0..config.layers)
+            .map(|l| {
+                let d_in = if l == 0 { config.input } else { config.hidden };
+                GruConfig::new(d_in, config.hidden, true).init(device)
+            })
+            .collect();
+        let head = LinearConfig::new(config.hidden, config.output).init(device);
+        Ok(GruModel {
+            net: GruNet { grus, head },
+            config,
+            device: device.clone(),
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &GruModelConfig {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// A copy of this model with its weights on `device`.
+    pub fn to_device(&self, device: &Device) -> GruModel {
+        GruModel {
+            net: self.net.clone().to_device(device),
+            config: self.config.clone(),
+            device: device.clone(),
+        }
+    }
+
+    /// Forward pass over `n_rows` windows (layout in the module docs);
+    /// returns `n_rows × output` values after the output kind's
+    /// post-processing. NaN is not checked here.
+    ///
+    /// # Errors
+    /// [`InferenceError::InvalidInput`] when `n_rows == 0`;
+    /// [`InferenceError::ShapeMismatch`] when `input.len() != n_rows × window × input`;
+    /// [`InferenceError::Backend`] when the backend fails.
+    pub fn forward_f32(&self, input: &[f32], n_rows: usize) -> Result<Vec<f32>> {
+        let c = &self.config;
+        let x = window_tensor(input.to_vec(), n_rows, c.window, c.input, &self.device)?;
+        let mut h = x;
+        for gru in &self.net.grus {
+            h = gru.forward(h, None);
+        }
+        let last = h.narrow(1, c.window - 1, 1).reshape([n_rows, c.hidden]);
+        let y = self.net.head.forward(last);
+        read_out(y, c.output_kind, c.output)
+    }
+
+    /// As [`GruModel::forward_f32`] over `f64` values (converted to `f32`).
+    ///
+    /// # Errors
+    /// As [`GruModel::forward_f32`].
+    pub fn forward_f64(&self, input: &[f64], n_rows: usize) -> Result<Vec<f32>> {
+        let v: Vec<f32> = input.iter().map(|x| *x as f32).collect();
+        self.forward_f32(&v, n_rows)
+    }
+
+    /// Saves the weights as burnpack (config as metadata
+    /// `tradewarden.gru_config`).
+    ///
+    /// # Errors
+    /// [`InferenceError::Weights`] when burn cannot write the file.
+    pub fn save_burnpack(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_module(
+            &self.net,
+            path.as_ref(),
+            "tradewarden.gru_config",
+            &self.config,
+        )
+    }
+
+    /// Loads weights saved by [`GruModel::save_burnpack`] for `config`.
+    ///
+    /// # Errors
+    /// [`InferenceError::NotFound`] when the file is missing;
+    /// [`InferenceError::Weights`] (kind `Corrupt`) when it is malformed or
+    /// does not fit `config`.
+    pub fn load_burnpack(
+        path: impl AsRef<Path>,
+        config: GruModelConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
+        let mut model = GruModel::new(config, device)?;
+        load_module(&mut model.net, path)?;
+        Ok(model)
+    }
+}
+
+// -------------------------------------------------------- Transformer --
+
+/// How a [`TransformerModel`] reduces the encoded window to one vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pooling {
+    /// Mean over the time steps.
+    #[default]
+    Mean,
+    /// The last time step.
+    Last,
+}
+
+/// Architecture of a [`TransformerModel`]: a linear projection of each step
+/// to `d_model`, a learned positional embedding, `n_layers` pre-norm
+/// Transformer encoder layers (`n_heads` heads, feed-forward width `d_ff`,
+/// GELU, no dropout at inference), pooling over time, a linear head.
+///
+/// ```
+/// use tradewarden_inference::sequence::TransformerModelConfig;
+/// let c: TransformerModelConfig = serde_json::from_str(
+///     r#"{"input": 8, "window": 32, "d_model": 32, "n_heads": 4, "n_layers": 2, "d_ff": 64, "output": 3, "output_kind": "classes"}"#,
+/// ).unwrap();
+/// c.validate().unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformerModelConfig {
+    /// Features per time step.
+    pub input: usize,
+    /// Time steps per sample.
+    pub window: usize,
+    /// Model width (a multiple of `n_heads`).
+    pub d_model: usize,
+    /// Attention heads.
+    pub n_heads: usize,
+    /// Encoder layers.
+    pub n_layers: usize,
+    /// Feed-forward width.
+    pub d_ff: usize,
+    /// Outputs per sample.
+    pub output: usize,
+    /// Output semantics (default `point`).
+    #[serde(default)]
+    pub output_kind: OutputKind,
+    /// Pooling over time (default `mean`).
+    #[serde(default)]
+    pub pooling: Pooling,
+}
+
+impl TransformerModelConfig {
+    /// A config with output kind `point` and mean pooling.
+    pub fn new(
+        input: usize,
+        window: usize,
+        d_model: usize,
+        n_heads: usize,
+        n_layers: usize,
+        d_ff: usize,
+        output: usize,
+    ) -> Self {
+        TransformerModelConfig {
+            input,
+            window,
+            d_model,
+            n_heads,
+            n_layers,
+            d_ff,
+            output,
+            output_kind: OutputKind::Point,
+            pooling: Pooling::Mean,
+        }
+    }
+
+    /// Sets the output kind.
+    pub fn with_output_kind(mut self, kind: OutputKind) -> Self {
+        self.output_kind = kind;
+        self
+    }
+
+    /// Sets the pooling.
+    pub fn with_pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = pooling;
+        self
+    }
+
+    /// Values per sample: `window × input`.
+    pub fn sample_len(&self) -> usize {
+        self.window.saturating_mul(self.input)
+    }
+
+    /// Checks every rule and reports all violations at once.
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] (kind `InvalidConfig`) listing each bad field.
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::new();
+        check_dim(&mut v, "input", self.input);
+        check_dim(&mut v, "window", self.window);
+        check_dim(&mut v, "d_model", self.d_model);
+        check_dim(&mut v, "n_heads", self.n_heads);
+        check_dim(&mut v, "d_ff", self.d_ff);
+        v.check(
+            (1..=64).contains(&self.n_layers),
+            "n_layers",
+            self.n_layers,
+            "must be in [1, 64]",
+        );
+        v.check(
+            self.n_heads == 0 || self.d_model.is_multiple_of(self.n_heads),
+            "d_model",
+            self.d_model,
+            format!("must be a multiple of n_heads = {}", self.n_heads),
+        );
+        check_output(&mut v, self.output, self.output_kind);
+        v.finish()?;
+        Ok(())
+    }
+}
+
+#[derive(Module, Debug)]
+struct TransformerNet {
+    proj: Linear,
+    pos: Param<Tensor<2>>,
+    encoder: TransformerEncoder,
+    head: Linear,
+}
+
+/// A small Transformer encoder over feature windows (see the module docs for
+/// the input layout).
+///
+/// ```
+/// use tradewarden_inference::device::cpu_device;
+/// use tradewarden_inference::sequence::{TransformerModel, TransformerModelConfig};
+/// let cfg = TransformerModelConfig::new(4, 8, 16, 2, 1, 32, 2);
+/// let model = TransformerModel::new(cfg, &cpu_device()).unwrap();
+/// assert_eq!(model.forward_f32(&vec![0.5; 8 * 4], 1).unwrap().len(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TransformerModel {
+    net: TransformerNet,
+    config: TransformerModelConfig,
+    device: Device,
+}
+
+impl TransformerModel {
+    /// A randomly initialised model (burn's default initialisers; positional
+    /// embedding ~ N(0, 0.02²)).
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] when the config is invalid.
+    pub fn new(config: TransformerModelConfig, device: &Device) -> Result<Self> {
+        config.validate()?;
+        let proj = LinearConfig::new(config.input, config.d_model).init(device);
+        let pos = Param::from_tensor(Tensor::<2>::random(
+            [config.window, config.d_model],
+            Distribution::Normal(0.0, 0.02),
+            device,
+        ));
+        let encoder = TransformerEncoderConfig::new(
+            config.d_model,
+            config.d_ff,
+            config.n_heads,
+            config.n_layers,
+        )
+        .with_dropout(0.0)
+        .with_norm_first(true)
+        .init(device);
+        let head = LinearConfig::new(config.d_model, config.output).init(device);
+        Ok(TransformerModel {
+            net: TransformerNet {
+                proj,
+                pos,
+                encoder,
+                head,
+            },
+            config,
+            device: device.clone(),
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &TransformerModelConfig {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// A copy of this model with its weights on `device`.
+    pub fn to_device(&self, device: &Device) -> TransformerModel {
+        TransformerModel {
+            net: self.net.clone().to_device(device),
+            config: self.config.clone(),
+            device: device.clone(),
+        }
+    }
+
+    /// Forward pass over `n_rows` windows (layout in the module docs);
+    /// returns `n_rows × output` values after the output kind's
+    /// post-processing. NaN is not checked here.
+    ///
+    /// # Errors
+    /// As [`GruModel::forward_f32`].
+    pub fn forward_f32(&self, input: &[f32], n_rows: usize) -> Result<Vec<f32>> {
+        let c = &self.config;
+        let x = window_tensor(input.to_vec(), n_rows, c.window, c.input, &self.device)?;
+        let h = self.net.proj.forward(x) + self.net.pos.val().unsqueeze::<3>();
+        let h = self.net.encoder.forward(TransformerEncoderInput::new(h));
+        let pooled = match c.pooling {
+            Pooling::Mean => h.mean_dim(1),
+            Pooling::Last => h.narrow(1, c.window - 1, 1),
+        }
+        .reshape([n_rows, c.d_model]);
+        let y = self.net.head.forward(pooled);
+        read_out(y, c.output_kind, c.output)
+    }
+
+    /// As [`TransformerModel::forward_f32`] over `f64` values.
+    ///
+    /// # Errors
+    /// As [`GruModel::forward_f32`].
+    pub fn forward_f64(&self, input: &[f64], n_rows: usize) -> Result<Vec<f32>> {
+        let v: Vec<f32> = input.iter().map(|x| *x as f32).collect();
+        self.forward_f32(&v, n_rows)
+    }
+
+    /// Saves the weights as burnpack (config as metadata
+    /// `tradewarden.transformer_config`).
+    ///
+    /// # Errors
+    /// [`InferenceError::Weights`] when burn cannot write the file.
+    pub fn save_burnpack(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_module(
+            &self.net,
+            path.as_ref(),
+            "tradewarden.transformer_config",
+            &self.config,
+        )
+    }
+
+    /// Loads weights saved by [`TransformerModel::save_burnpack`].
+    ///
+    /// # Errors
+    /// As [`GruModel::load_burnpack`].
+    pub fn load_burnpack(
+        path: impl AsRef<Path>,
+        config: TransformerModelConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
+        let mut model = TransformerModel::new(config, device)?;
+        load_module(&mut model.net, path)?;
+        Ok(model)
+    }
+}
+
+// ------------------------------------------------------------ helpers --
+
+fn window_tensor(
+    values: Vec<f32>,
+    n_rows: usize,
+    window: usize,
+    input: usize,
+    device: &Device,
+) -> Result<Tensor<3>> {
+    if n_rows == 0 {
+        return Err(InferenceError::InvalidInput {
+            param: "n_rows",
+            value: "0".into(),
+            reason: "at least one row is required".into(),
+        });
+    }
+    let expected = n_rows
+        .checked_mul(window)
+        .and_then(|v| v.checked_mul(input))
+        .ok_or_else(|| InferenceError::InvalidInput {
+            param: "n_rows",
+            value: n_rows.to_string(),
+            reason: "n_rows × window × n_features overflows".into(),
+        })?;
+    if values.len() != expected {
+        return Err(InferenceError::ShapeMismatch {
+            param: "features",
+            expected,
+            actual: values.len(),
+            reason: format!("n_rows = {n_rows} × window = {window} × n_features = {input}"),
+        });
+    }
+    Ok(Tensor::<3>::from_data(
+        TensorData::new(values, [n_rows, window, input]),
+        device,
+    ))
+}
+
+fn read_out(y: Tensor<2>, kind: OutputKind, width: usize) -> Result<Vec<f32>> {
+    let data = y.try_into_data().map_err(|e| InferenceError::Backend {
+        reason: format!("{e:?}"),
+    })?;
+    let mut out = data
+        .try_into_vec::<f32>()
+        .map_err(|e| InferenceError::Backend {
+            reason: format!("{e:?}"),
+        })?;
+    postprocess(kind, width, &mut out);
+    Ok(out)
+}
+
+pub(crate) fn save_module<M: Module, C: Serialize>(
+    module: &M,
+    path: &Path,
+    meta_key: &str,
+    config: &C,
+) -> Result<()> {
+    let weights_err = |reason: String| InferenceError::Weights {
+        path: path.display().to_string(),
+        reason,
+    };
+    let config = serde_json::to_string(config).map_err(|e| weights_err(e.to_string()))?;
+    let mut store = BurnpackStore::from_file(path)
+        .auto_extension(false)
+        .overwrite(true)
+        .metadata(meta_key, config);
+    module
+        .save_into(&mut store)
+        .map_err(|e| weights_err(e.to_string()))
+}
+
+pub(crate) fn load_module<M: Module>(module: &mut M, path: &Path) -> Result<()> {
+    let mut store = BurnpackStore::from_file(path).auto_extension(false);
+    let res = module
+        .load_from(&mut store)
+        .map_err(|e| InferenceError::Weights {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    crate::model::check_apply(path, &res)
+}
