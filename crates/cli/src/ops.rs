@@ -1,0 +1,905 @@
+//! Runbook commands built on the library: `drift`, `registry`, `promote`,
+//! `canary`, `doctor`, `health`, `serve-metrics`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tradewarden_core::io::{column_from_batches, read_table};
+use tradewarden_drift::profile::{
+    BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileOptions,
+};
+use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+use tradewarden_guardrails::canary::{CanaryConfig, CanaryMachine, StageAction, StageObservation};
+use tradewarden_guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
+use tradewarden_guardrails::{Policy, StateStore, TradingState};
+use tradewarden_inference::registry::Registry;
+use tradewarden_metrics::{Exporter, ExporterConfig};
+
+use crate::guard::{StateDir, status_doc};
+use crate::{Failure, emit};
+
+fn bad(message: String) -> Failure {
+    Failure { code: 3, message }
+}
+
+// ---------------------------------------------------------------- drift
+
+/// `tradewarden drift`.
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    #[command(subcommand)]
+    command: DriftCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum DriftCommand {
+    /// Reference profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Drift of --current against --profile (or a profile fitted on --reference).
+    /// Exit 6 with --fail-on-drift when the dataset drifted.
+    Report {
+        /// Reference data (Parquet or CSV), fitted when no --profile is given.
+        #[arg(long, required_unless_present = "profile")]
+        reference: Option<PathBuf>,
+        /// Current data (Parquet or CSV).
+        #[arg(long)]
+        current: PathBuf,
+        /// A frozen profile (JSON or binary) to score against.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// Comma-separated columns (default: every numeric column of the profile or reference).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
+        /// Exit 6 when dataset drift is detected.
+        #[arg(long)]
+        fail_on_drift: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Fit a frozen profile on a Parquet or CSV file and save it (JSON, or binary with .bin).
+    Fit {
+        /// Input data.
+        #[arg(long)]
+        input: PathBuf,
+        /// Output profile path.
+        #[arg(long)]
+        out: PathBuf,
+        /// Comma-separated columns (default: every numeric column).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
+        /// Number of quantile bins.
+        #[arg(long, default_value_t = 10)]
+        bins: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summarise a saved profile.
+    Show {
+        /// The profile.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Numeric columns of a table (or the requested ones), each as f64.
+fn read_columns(path: &Path, wanted: &[String]) -> Result<Vec<(String, Vec<f64>)>, Failure> {
+    let batches = read_table(path)?;
+    let Some(first) = batches.first() else {
+        return Err(bad(format!("{}: no rows", path.display())));
+    };
+    let names: Vec<String> = if wanted.is_empty() {
+        first
+            .schema()
+            .fields()
+            .iter()
+            .filter(|f| f.data_type().is_numeric())
+            .map(|f| f.name().clone())
+            .collect()
+    } else {
+        wanted.to_vec()
+    };
+    if names.is_empty() {
+        return Err(bad(format!("{}: no numeric column", path.display())));
+    }
+    names
+        .into_iter()
+        .map(|n| Ok((n.clone(), column_from_batches(&batches, Some(&n))?)))
+        .collect()
+}
+
+fn load_profile(path: &Path) -> Result<Profile, Failure> {
+    Ok(Profile::load(path)?)
+}
+
+fn fit(cols: &[(String, Vec<f64>)], bins: usize) -> Result<Profile, Failure> {
+    let opts = ProfileOptions {
+        bins: BinStrategy::Quantile { bins },
+        ..Default::default()
+    };
+    let mut p = Profile::new();
+    for (n, v) in cols {
+        p.insert(
+            n.clone(),
+            FeatureProfile::Numeric(NumericProfile::fit(v, &opts)?),
+        );
+    }
+    Ok(p)
+}
+
+fn profile_doc(p: &Profile) -> Value {
+    let features: Vec<Value> = p
+        .features
+        .iter()
+        .map(|(n, f)| match f {
+            FeatureProfile::Numeric(x) => json!({"name": n, "kind": "numeric", "count": x.count,
+                "nan_count": x.nan_count, "min": x.min, "max": x.max, "mean": x.mean,
+                "bins": x.counts.len(), "keeps_reference": !x.reference.is_empty()}),
+            FeatureProfile::Categorical(c) => json!({"name": n, "kind": "categorical",
+                "count": c.count, "missing": c.missing, "categories": c.counts.len()}),
+        })
+        .collect();
+    json!({"format_version": p.format_version, "features": features})
+}
+
+pub(crate) fn run_drift(a: DriftArgs) -> Result<(), Failure> {
+    match a.command {
+        DriftCommand::Profile {
+            command:
+                ProfileCommand::Fit {
+                    input,
+                    out,
+                    columns,
+                    bins,
+                    json,
+                },
+        } => {
+            let cols = read_columns(&input, &columns)?;
+            let p = fit(&cols, bins)?;
+            p.save(&out)?;
+            let doc = profile_doc(&p);
+            emit(json, &doc, || {
+                println!(
+                    "profile of {} feature(s) from {} → {}",
+                    p.features.len(),
+                    input.display(),
+                    out.display()
+                );
+            })
+        }
+        DriftCommand::Profile {
+            command: ProfileCommand::Show { file, json },
+        } => {
+            let p = load_profile(&file)?;
+            let doc = profile_doc(&p);
+            emit(json, &doc, || {
+                for f in doc["features"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:<20} {:<11} n={} mean={} min={} max={}",
+                        f["name"].as_str().unwrap_or(""),
+                        f["kind"].as_str().unwrap_or(""),
+                        f["count"],
+                        f["mean"],
+                        f["min"],
+                        f["max"]
+                    );
+                }
+            })
+        }
+        DriftCommand::Report {
+            reference,
+            current,
+            profile,
+            columns,
+            fail_on_drift,
+            json,
+        } => {
+            let p = match (&profile, &reference) {
+                (Some(pp), _) => load_profile(pp)?,
+                (None, Some(r)) => fit(&read_columns(r, &columns)?, 10)?,
+                (None, None) => return Err(bad("give --profile or --reference".into())),
+            };
+            let wanted: Vec<String> = if columns.is_empty() {
+                p.features.keys().cloned().collect()
+            } else {
+                columns
+            };
+            let cur = read_columns(&current, &wanted)?;
+            let data: Vec<(&str, FeatureData<'_>)> = cur
+                .iter()
+                .map(|(n, v)| (n.as_str(), FeatureData::Numeric(v)))
+                .collect();
+            let r = DriftReport::compute(&p, &data, &ReportOptions::default())?;
+            let doc: Value =
+                serde_json::from_str(&r.to_json()?).map_err(|e| crate::internal(e.to_string()))?;
+            emit(json, &doc, || {
+                for f in &r.features {
+                    println!(
+                        "{:<20} {:<4} statistic {:>10.4}  drift {:<3} severity {}",
+                        f.name,
+                        f.method.as_str(),
+                        f.statistic,
+                        if f.drift { "yes" } else { "no" },
+                        f.severity.as_str()
+                    );
+                }
+                println!(
+                    "{} of {} features drifted ({})",
+                    r.n_drifted,
+                    r.features.len(),
+                    if r.dataset_drift {
+                        "dataset drift"
+                    } else {
+                        "no dataset drift"
+                    }
+                );
+            })?;
+            if fail_on_drift && r.dataset_drift {
+                return Err(Failure::silent(6));
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- registry
+
+/// `tradewarden registry`.
+#[derive(Debug, Args)]
+pub(crate) struct RegistryArgs {
+    /// Registry root directory.
+    #[arg(
+        long,
+        env = "TRADEWARDEN_REGISTRY",
+        default_value = "tradewarden-registry"
+    )]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: RegistryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RegistryCommand {
+    /// Models, versions, stages and the active / last-good pointers.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash a version's files against its manifest (exit 4 when they differ).
+    Verify {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Version (default: the active one).
+        #[arg(long)]
+        version: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a version active (verified and loaded first); the previous one becomes last-good.
+    Promote {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Version.
+        #[arg(long)]
+        version: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Point active back at last-good.
+    Rollback {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register the built-in demo model (to try the runbook on).
+    RegisterDemo {
+        /// Model name.
+        #[arg(long, default_value = crate::demo::model::MODEL_NAME)]
+        name: String,
+        /// Version.
+        #[arg(long)]
+        version: String,
+        /// Seed of the demo weights.
+        #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn model_names(root: &Path) -> Result<Vec<String>, Failure> {
+    let rd = match std::fs::read_dir(root) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure {
+                code: 3,
+                message: format!("registry {} does not exist", root.display()),
+            });
+        }
+        Err(e) => return Err(crate::io_failure(root, e)),
+    };
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("versions").is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
+    if !matches!(a.command, RegistryCommand::RegisterDemo { .. }) && !a.root.is_dir() {
+        return Err(Failure {
+            code: 3,
+            message: format!("registry {} does not exist", a.root.display()),
+        });
+    }
+    let reg = Registry::open(&a.root)?;
+    match a.command {
+        RegistryCommand::List { json } => {
+            let mut models = Vec::new();
+            for n in model_names(&a.root)? {
+                let mut versions = Vec::new();
+                for v in reg.versions(&n)? {
+                    let m = reg.manifest(&n, &v)?;
+                    versions.push(json!({"version": v, "stage": m.stage, "metrics": m.metrics}));
+                }
+                models.push(json!({"name": n, "active": reg.active(&n)?,
+                                   "last_good": reg.last_good(&n)?, "versions": versions}));
+            }
+            let doc = json!({"root": a.root.display().to_string(), "models": models});
+            emit(json, &doc, || {
+                for m in &models {
+                    println!(
+                        "{}  active={}  last_good={}",
+                        m["name"].as_str().unwrap_or(""),
+                        m["active"].as_str().unwrap_or("-"),
+                        m["last_good"].as_str().unwrap_or("-")
+                    );
+                    for v in m["versions"].as_array().into_iter().flatten() {
+                        println!(
+                            "  {} ({})",
+                            v["version"].as_str().unwrap_or(""),
+                            v["stage"].as_str().unwrap_or("")
+                        );
+                    }
+                }
+            })
+        }
+        RegistryCommand::Verify {
+            name,
+            version,
+            json,
+        } => {
+            let v = match version {
+                Some(v) => v,
+                None => reg.active(&name)?.ok_or_else(|| Failure {
+                    code: 5,
+                    message: format!("{name} has no active version; give --version"),
+                })?,
+            };
+            let m = reg.verify(&name, &v)?;
+            let doc = json!({"name": name, "version": v, "verified": true, "files": m.files});
+            emit(json, &doc, || {
+                println!("{name} {v}: {} file(s) match their sha256", m.files.len());
+            })
+        }
+        RegistryCommand::Promote {
+            name,
+            version,
+            json,
+        } => {
+            reg.promote(&name, &version)?;
+            let doc = json!({"name": name, "active": reg.active(&name)?, "last_good": reg.last_good(&name)?});
+            emit(json, &doc, || println!("{name}: active = {version}"))
+        }
+        RegistryCommand::Rollback { name, json } => {
+            let v = reg.rollback(&name)?;
+            let doc = json!({"name": name, "active": v});
+            emit(json, &doc, || println!("{name}: rolled back, active = {v}"))
+        }
+        RegistryCommand::RegisterDemo {
+            name,
+            version,
+            seed,
+            json,
+        } => {
+            let model = crate::demo::model::demo_model(seed)?;
+            let m = reg.register(&name, &version, &model, BTreeMap::new())?;
+            let doc = json!({"name": m.name, "version": m.version, "files": m.files});
+            emit(json, &doc, || println!("registered {name} {version}"))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- promote / canary
+
+/// `tradewarden promote`.
+#[derive(Debug, Args)]
+pub(crate) struct PromoteArgs {
+    #[command(subcommand)]
+    command: PromoteCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum PromoteCommand {
+    /// Evaluate the promotion gates on a candidate's walk-forward returns
+    /// (exit 6 when a gate fails).
+    Check {
+        /// Walk-forward returns (Parquet or CSV).
+        #[arg(long)]
+        returns: PathBuf,
+        /// Column of the returns file.
+        #[arg(long)]
+        column: Option<String>,
+        /// Closed-trade P&L (Parquet or CSV; default: the returns, one per period).
+        #[arg(long)]
+        trades: Option<PathBuf>,
+        /// Gates (TOML/YAML/JSON; default Autotrader's: Sharpe > 2, |DD| < .15, win rate > .55, trades > 100).
+        #[arg(long)]
+        gates: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(crate) fn run_promote(a: PromoteArgs) -> Result<(), Failure> {
+    let PromoteCommand::Check {
+        returns,
+        column,
+        trades,
+        gates,
+        json,
+    } = a.command;
+    let g: PromotionGates = match &gates {
+        Some(p) => tradewarden_core::config::load_config(p)?,
+        None => PromotionGates::autotrader(),
+    };
+    g.validate()?;
+    let r = tradewarden_core::io::read_returns(&returns, column.as_deref())?;
+    let t = match &trades {
+        Some(p) => tradewarden_core::io::read_returns(p, None)?,
+        None => r.clone(),
+    };
+    let rep = evaluate_promotion(
+        &g,
+        &PromotionInputs {
+            walk_forward_returns: &r,
+            trial_sharpes: None,
+            strategy_matrix: None,
+            trade_pnls: &t,
+        },
+    )?;
+    let doc = serde_json::to_value(&rep).map_err(|e| crate::internal(e.to_string()))?;
+    emit(json, &doc, || {
+        for c in &rep.checks {
+            println!(
+                "{:<28} {:>10.4} vs {:>10.4}  {}",
+                c.name,
+                c.value,
+                c.threshold,
+                if c.passed { "pass" } else { "FAIL" }
+            );
+        }
+        println!(
+            "{}",
+            if rep.passed {
+                "PROMOTE"
+            } else {
+                "DO NOT PROMOTE"
+            }
+        );
+    })?;
+    if rep.passed {
+        Ok(())
+    } else {
+        Err(Failure::silent(6))
+    }
+}
+
+/// `tradewarden canary`.
+#[derive(Debug, Args)]
+pub(crate) struct CanaryArgs {
+    #[command(flatten)]
+    dir: StateDir,
+    #[command(subcommand)]
+    command: CanaryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CanaryCommand {
+    /// Current stage of the canary ladder (Quant Bot stages).
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate the current stage on an observation file (JSON/TOML/YAML);
+    /// with --apply, advance or roll back. Exit 6 on rollback.
+    Evaluate {
+        /// The observation: days, real_pnl, sim_pnl, drawdown, slippage_ratio,
+        /// critical_alerts, precision, baseline_precision.
+        #[arg(long)]
+        observation: PathBuf,
+        /// Apply the action to the persisted stage.
+        #[arg(long)]
+        apply: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CanaryFile {
+    stage_index: usize,
+    rolled_back: bool,
+}
+
+const CANARY_FILE: &str = "canary_state.json";
+
+fn canary_machine(dir: &Path) -> Result<(CanaryMachine, CanaryFile), Failure> {
+    let path = dir.join(CANARY_FILE);
+    let f: CanaryFile = match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| Failure {
+            code: 4,
+            message: format!("{}: corrupt canary state: {e}", path.display()),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => CanaryFile::default(),
+        Err(e) => return Err(crate::io_failure(&path, e)),
+    };
+    let mut m = CanaryMachine::new(CanaryConfig::default())?;
+    for to in 1..=f.stage_index {
+        m.apply(&StageAction::Advance { to });
+    }
+    if m.index() != f.stage_index {
+        return Err(Failure {
+            code: 4,
+            message: format!(
+                "{}: stage index {} out of range",
+                path.display(),
+                f.stage_index
+            ),
+        });
+    }
+    Ok((m, f))
+}
+
+pub(crate) fn run_canary(a: CanaryArgs) -> Result<(), Failure> {
+    let dir = a.dir.state_dir;
+    match a.command {
+        CanaryCommand::Status { json } => {
+            let (m, f) = canary_machine(&dir)?;
+            let doc = json!({"stage": m.stage().name, "stage_index": m.index(),
+                             "aum_share": m.stage().aum_share, "min_days": m.stage().min_days,
+                             "rolled_back": f.rolled_back});
+            emit(json, &doc, || {
+                println!(
+                    "stage {} ({} of AUM, min {} days){}",
+                    m.stage().name,
+                    m.stage().aum_share,
+                    m.stage().min_days,
+                    if f.rolled_back {
+                        " — rolled back before"
+                    } else {
+                        ""
+                    }
+                );
+            })
+        }
+        CanaryCommand::Evaluate {
+            observation,
+            apply,
+            json,
+        } => {
+            let (mut m, mut f) = canary_machine(&dir)?;
+            let obs: StageObservation = tradewarden_core::config::load_config(&observation)?;
+            let ev = m.evaluate(&obs);
+            if apply {
+                m.apply(&ev.action);
+                f.stage_index = m.index();
+                f.rolled_back |= m.rolled_back();
+                std::fs::create_dir_all(&dir).map_err(|e| crate::io_failure(&dir, e))?;
+                let bytes =
+                    serde_json::to_vec_pretty(&f).map_err(|e| crate::internal(e.to_string()))?;
+                tradewarden_core::fs::write_atomic(dir.join(CANARY_FILE), &bytes)?;
+            }
+            let doc = serde_json::to_value(&ev).map_err(|e| crate::internal(e.to_string()))?;
+            emit(json, &doc, || {
+                for c in &ev.checks {
+                    println!(
+                        "{:<22} {:>10.4} vs {:>10.4}  {}",
+                        c.name,
+                        c.value,
+                        c.threshold,
+                        if c.passed { "pass" } else { "FAIL" }
+                    );
+                }
+                println!(
+                    "{}: {:?}{}",
+                    ev.stage,
+                    ev.action,
+                    if apply { " (applied)" } else { "" }
+                );
+            })?;
+            if matches!(ev.action, StageAction::Rollback { .. }) {
+                return Err(Failure::silent(6));
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- doctor / health
+
+/// `tradewarden doctor` and `tradewarden health`.
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    #[command(flatten)]
+    dir: StateDir,
+    /// Guardrail policy to validate.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Model registry to verify (the active version of every model).
+    #[arg(long)]
+    registry: Option<PathBuf>,
+    /// Metrics exporter configuration to validate.
+    #[arg(long)]
+    metrics_config: Option<PathBuf>,
+    /// Treat warnings (degraded) as failures (doctor only).
+    #[arg(long)]
+    strict: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+fn check(out: &mut Vec<Value>, name: &str, level: Level, detail: String) -> Level {
+    out.push(json!({"check": name, "level": level, "detail": detail}));
+    level
+}
+
+fn diagnose(a: &DoctorArgs) -> (Vec<Value>, Level) {
+    let mut c = Vec::new();
+    let mut worst = Level::Ok;
+    let mut add = |c: &mut Vec<Value>, name: &str, l: Level, d: String| {
+        worst = worst.max(check(c, name, l, d));
+    };
+    // writable state directory
+    let dir = &a.dir.state_dir;
+    let probe = dir.join(".tradewarden-doctor-probe");
+    match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&probe, b"ok")) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+            add(
+                &mut c,
+                "state_dir_writable",
+                Level::Ok,
+                dir.display().to_string(),
+            );
+        }
+        Err(e) => add(
+            &mut c,
+            "state_dir_writable",
+            Level::Fail,
+            format!("{}: {e}", dir.display()),
+        ),
+    }
+    // trading state
+    match StateStore::open(dir) {
+        Ok(s) => {
+            let st = s.state();
+            let l = match st {
+                TradingState::Active => Level::Ok,
+                TradingState::Reducing => Level::Warn,
+                TradingState::Halted | TradingState::Killed => Level::Fail,
+            };
+            let d = status_doc(&s);
+            add(
+                &mut c,
+                "trading_state",
+                l,
+                format!("{} ({})", st.as_str(), d["reason"].as_str().unwrap_or("")),
+            );
+        }
+        Err(e) => add(&mut c, "trading_state", Level::Fail, e.to_string()),
+    }
+    // configuration
+    match &a.policy {
+        Some(p) => match Policy::load(p) {
+            Ok(_) => add(&mut c, "policy", Level::Ok, p.display().to_string()),
+            Err(e) => add(&mut c, "policy", Level::Fail, e.to_string()),
+        },
+        None => add(&mut c, "policy", Level::Warn, "no --policy given".into()),
+    }
+    if let Some(p) = &a.metrics_config {
+        match ExporterConfig::load(p) {
+            Ok(_) => add(&mut c, "metrics_config", Level::Ok, p.display().to_string()),
+            Err(e) => add(&mut c, "metrics_config", Level::Fail, e.to_string()),
+        }
+    }
+    // model artifacts
+    match &a.registry {
+        Some(root) => match (Registry::open(root), model_names(root)) {
+            (Ok(reg), Ok(names)) => {
+                if names.is_empty() {
+                    add(
+                        &mut c,
+                        "model_artifacts",
+                        Level::Warn,
+                        "registry holds no model".into(),
+                    );
+                }
+                for n in names {
+                    match reg.active(&n) {
+                        Ok(Some(v)) => match reg.verify(&n, &v) {
+                            Ok(_) => add(
+                                &mut c,
+                                "model_artifacts",
+                                Level::Ok,
+                                format!("{n} {v} verified"),
+                            ),
+                            Err(e) => add(
+                                &mut c,
+                                "model_artifacts",
+                                Level::Fail,
+                                format!("{n} {v}: {e}"),
+                            ),
+                        },
+                        Ok(None) => add(
+                            &mut c,
+                            "model_artifacts",
+                            Level::Warn,
+                            format!("{n}: no active version"),
+                        ),
+                        Err(e) => add(&mut c, "model_artifacts", Level::Fail, format!("{n}: {e}")),
+                    }
+                }
+            }
+            (Err(e), _) => add(&mut c, "model_artifacts", Level::Fail, e.to_string()),
+            (_, Err(f)) => add(&mut c, "model_artifacts", Level::Fail, f.message),
+        },
+        None => add(
+            &mut c,
+            "model_artifacts",
+            Level::Warn,
+            "no --registry given".into(),
+        ),
+    }
+    // dependencies: the inference backend runs
+    match crate::demo::model::demo_model(1)
+        .and_then(|m| m.forward_f64(&[0.0; 4], 1).map_err(Failure::from))
+    {
+        Ok(v) if v.iter().all(|x| x.is_finite()) => add(
+            &mut c,
+            "inference_backend",
+            Level::Ok,
+            "cpu forward pass ok".into(),
+        ),
+        Ok(_) => add(
+            &mut c,
+            "inference_backend",
+            Level::Fail,
+            "non-finite output".into(),
+        ),
+        Err(f) => add(&mut c, "inference_backend", Level::Fail, f.message),
+    }
+    (c, worst)
+}
+
+fn status_name(l: Level) -> &'static str {
+    match l {
+        Level::Ok => "healthy",
+        Level::Warn => "degraded",
+        Level::Fail => "unhealthy",
+    }
+}
+
+/// `doctor` (0 unless unhealthy, or degraded with --strict) and `health`
+/// (0 healthy, 6 degraded, 7 unhealthy).
+pub(crate) fn run_doctor(a: DoctorArgs, health: bool) -> Result<(), Failure> {
+    let (checks, worst) = diagnose(&a);
+    let doc = json!({"status": status_name(worst), "checks": checks});
+    emit(a.json, &doc, || {
+        if !health {
+            for c in &checks {
+                println!(
+                    "{:<5} {:<20} {}",
+                    match c["level"].as_str() {
+                        Some("ok") => "ok",
+                        Some("warn") => "WARN",
+                        _ => "FAIL",
+                    },
+                    c["check"].as_str().unwrap_or(""),
+                    c["detail"].as_str().unwrap_or("")
+                );
+            }
+        }
+        println!("{}", status_name(worst));
+    })?;
+    match worst {
+        Level::Ok => Ok(()),
+        Level::Warn if health || a.strict => Err(Failure::silent(6)),
+        Level::Warn => Ok(()),
+        Level::Fail => Err(Failure::silent(7)),
+    }
+}
+
+// ---------------------------------------------------------------- serve-metrics
+
+/// `tradewarden serve-metrics`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Listen address (loopback unless --allow-non-loopback); port 0 picks one.
+    #[arg(long, default_value = tradewarden_metrics::exporter::DEFAULT_LISTEN)]
+    listen: String,
+    /// Allow a non-loopback address.
+    #[arg(long)]
+    allow_non_loopback: bool,
+    #[command(flatten)]
+    dir: StateDir,
+    /// Seconds between refreshes of the trading-state gauges.
+    #[arg(long, default_value_t = 5.0)]
+    interval: f64,
+}
+
+pub(crate) fn run_serve(a: ServeArgs) -> Result<(), Failure> {
+    if !(a.interval.is_finite() && a.interval > 0.0) {
+        return Err(bad(format!(
+            "invalid --interval {}: must be > 0",
+            a.interval
+        )));
+    }
+    let exporter = Exporter::install(&ExporterConfig {
+        listen: Some(a.listen.clone()),
+        allow_non_loopback: a.allow_non_loopback,
+        ..Default::default()
+    })?;
+    let addr = exporter
+        .local_addr()
+        .ok_or_else(|| crate::internal("the exporter has no listener"))?;
+    if let Ok(store) = StateStore::open(&a.dir.state_dir) {
+        store.publish_telemetry();
+    }
+    println!("serving http://{addr}/metrics");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    loop {
+        if let Ok(store) = StateStore::open(&a.dir.state_dir) {
+            store.publish_telemetry();
+        }
+        std::thread::sleep(std::time::Duration::from_secs_f64(a.interval));
+    }
+}
