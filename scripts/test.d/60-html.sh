@@ -53,6 +53,15 @@ case "$MARK" in
   SELFCHECK-OK*) log "self-check: $MARK" ;;
   *) fail "self-check did not pass: ${MARK:-no marker (script did not run)}" ;;
 esac
+# negative controls: the checks above must catch an empty chart and a script error
+perl -0pe 's/(data-chart="equity".*?<g class="data">).*?(<\/g>)/$1$2/s' "$HTML" >"$TMP/empty.html"
+timeout 120 "$CHROME" "${FLAGS[@]}" --dump-dom "file://$TMP/empty.html" >"$TMP/empty-dom.html" 2>/dev/null || true
+grep -q 'SELFCHECK-FAIL[^<]*equity' "$TMP/empty-dom.html" || fail "self-check did not flag an empty chart"
+sed 's#</body>#<script>notDefinedAnywhere();</script></body>#' "$HTML" >"$TMP/broken.html"
+timeout 120 "$CHROME" "${FLAGS[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$TMP/broken.html" \
+  >/dev/null 2>"$TMP/broken.log" || true
+grep -E 'CONSOLE|Uncaught' "$TMP/broken.log" | grep -Eiq 'error|uncaught' || fail "console-error detection did not see an injected error"
+log "negative controls: empty chart and script error detected"
 N=$(grep -o 'class="chart"' "$HTML" | wc -l)
 [ "$N" -ge 7 ] || fail "expected at least 7 charts, found $N"
 
