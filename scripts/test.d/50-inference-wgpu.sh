@@ -10,9 +10,14 @@ cd "$(dirname "$0")/../.."
 log() { printf '  [inference-wgpu] %s\n' "$*"; }
 fail() { printf '  [inference-wgpu] FAIL: %s\n' "$*" >&2; exit 1; }
 
-have_icd() {
-  ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1
+icds() {
+  local f
+  for f in /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json; do
+    [ -e "$f" ] && printf '%s ' "$(basename "$f")"
+  done
+  return 0
 }
+have_icd() { [ -n "$(icds)" ]; }
 
 if ! have_icd; then
   if [ "$(id -u)" = 0 ]; then
@@ -30,7 +35,7 @@ if ! have_icd; then
   fi
   have_icd || fail "mesa-vulkan-drivers installed but no Vulkan ICD found"
 fi
-log "Vulkan ICDs: $(ls /usr/share/vulkan/icd.d/ /etc/vulkan/icd.d/ 2>/dev/null | grep json | tr '\n' ' ')"
+log "Vulkan ICDs: $(icds)"
 
 start=$SECONDS
 # One test binary, debug profile; the feature is enabled for this crate only.

@@ -69,8 +69,10 @@ fn mlp_flex_and_wgpu_agree() {
                 d <= TOL,
                 "{act:?}/{kind:?} rows={rows}: max |flex - wgpu| = {d}"
             );
-            // not a degenerate comparison: outputs vary
-            assert!(a.iter().any(|v| (v - a[0]).abs() > 1e-3));
+            // not a degenerate comparison: outputs vary across the batch
+            if a.len() > 1 {
+                assert!(a.iter().any(|v| (v - a[0]).abs() > 1e-3));
+            }
         }
     }
 }
