@@ -377,7 +377,9 @@ class DriftReport:
 class LiveMonitor:
     """Rolling PSI windows over a profile's binned numeric features.
 
-    Options: window=10000, min_values=500, psi_epsilon=1e-4, psi_threshold=0.2, prefix='tradewarden'.
+    Options: window=10000, min_values=500, psi_epsilon=1e-4, psi_threshold=0.2, prefix='' (metric names as
+    in the tradewarden-metrics catalog; a prefix is prepended to them). Not for concurrent use from several
+    threads without a lock (the call releases the interpreter; a second caller gets a borrow error).
     """
 
     __slots__ = ("_m",)
