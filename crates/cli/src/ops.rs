@@ -315,14 +315,11 @@ enum RegistryCommand {
     /// Register the built-in demo model (to try the runbook on).
     RegisterDemo {
         /// Model name.
-        #[arg(long, default_value = crate::demo::model::MODEL_NAME)]
+        #[arg(long, default_value = tradewarden_inference::demo::DEMO_MODEL_NAME)]
         name: String,
         /// Version.
         #[arg(long)]
         version: String,
-        /// Seed of the demo weights.
-        #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
-        seed: u64,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -423,10 +420,11 @@ pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
         RegistryCommand::RegisterDemo {
             name,
             version,
-            seed,
             json,
         } => {
-            let model = crate::demo::model::demo_model(seed)?;
+            let model = tradewarden_inference::demo::load_demo_model(
+                &tradewarden_inference::device::cpu_device(),
+            )?;
             let m = reg.register(&name, &version, &model, BTreeMap::new())?;
             let doc = json!({"name": m.name, "version": m.version, "files": m.files});
             emit(json, &doc, || println!("registered {name} {version}"))
@@ -799,8 +797,9 @@ fn diagnose(a: &DoctorArgs) -> (Vec<Value>, Level) {
         ),
     }
     // dependencies: the inference backend runs
-    match crate::demo::model::demo_model(1)
-        .and_then(|m| m.forward_f64(&[0.0; 4], 1).map_err(Failure::from))
+    match tradewarden_inference::demo::load_demo_model(&tradewarden_inference::device::cpu_device())
+        .and_then(|m| m.forward_f64(&[0.0, 0.0, 0.16, 0.0], 1))
+        .map_err(Failure::from)
     {
         Ok(v) if v.iter().all(|x| x.is_finite()) => add(
             &mut c,

@@ -374,7 +374,7 @@ fn registry_promote_rollback_verify_and_tamper() {
             r,
             "promote",
             "--name",
-            "demo_momentum",
+            "demo_momentum_mlp",
             "--version",
             "v1",
         ],
@@ -387,7 +387,7 @@ fn registry_promote_rollback_verify_and_tamper() {
             r,
             "promote",
             "--name",
-            "demo_momentum",
+            "demo_momentum_mlp",
             "--version",
             "v2",
         ],
@@ -403,7 +403,7 @@ fn registry_promote_rollback_verify_and_tamper() {
             r,
             "rollback",
             "--name",
-            "demo_momentum",
+            "demo_momentum_mlp",
             "--json",
         ],
         0,
@@ -416,13 +416,13 @@ fn registry_promote_rollback_verify_and_tamper() {
             r,
             "verify",
             "--name",
-            "demo_momentum",
+            "demo_momentum_mlp",
             "--json",
         ],
         0,
     );
     // tamper with v2's weights: verify fails with exit 4 and one line
-    let vdir = root.join("demo_momentum/versions/v2");
+    let vdir = root.join("demo_momentum_mlp/versions/v2");
     let weights = std::fs::read_dir(&vdir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -439,7 +439,7 @@ fn registry_promote_rollback_verify_and_tamper() {
             r,
             "verify",
             "--name",
-            "demo_momentum",
+            "demo_momentum_mlp",
             "--version",
             "v2",
         ],
@@ -660,7 +660,7 @@ fn doctor_health_promote_canary() {
             s(&reg),
             "promote",
             "--name",
-            "demo_momentum",
+            "demo_momentum_mlp",
             "--version",
             "v1",
         ],

@@ -1,5 +1,5 @@
 //! The embedded demo market: a seeded multi-symbol daily market with a
-//! regime change, and the features the demo model reads.
+//! regime change (features: `tradewarden_inference::demo::demo_features`).
 //!
 //! Returns of symbol `s` on day `t` (close to close):
 //! `r = μ + φ·σ_s·z5 + σ_s·k·(ρ·f + √(1−ρ²)·ε)` with `z5` the 5-day momentum
@@ -26,7 +26,7 @@ pub(crate) const WARMUP: usize = 20;
 /// End (exclusive) of the reference window the drift profile is fitted on.
 pub(crate) const REFERENCE_END: usize = 252;
 /// Feature names, in model-input order.
-pub(crate) const FEATURES: [&str; 4] = ["mom_5d", "mom_20d", "vol_20d", "volume_z"];
+pub(crate) const FEATURES: [&str; 4] = tradewarden_inference::demo::DEMO_FEATURES;
 
 const DAILY_SIGMA: [f64; N_SYM] = [0.016, 0.009, 0.008, 0.011];
 const START_PRICE: [f64; N_SYM] = [80.0, 4000.0, 1900.0, 12000.0];
@@ -119,26 +119,6 @@ impl Market {
             returns,
             volume_z,
         }
-    }
-
-    /// Features of symbol `s` at the close of day `t` (`t ≥ WARMUP − 1`):
-    /// 5- and 20-day momentum z-scores (sums over the realised daily
-    /// volatility), the annualised 20-day volatility, the volume z-score.
-    pub(crate) fn features(&self, t: usize, s: usize) -> [f64; 4] {
-        let lo = (t + 1).saturating_sub(20);
-        let w: Vec<f64> = self.returns[lo..=t].iter().map(|x| x[s]).collect();
-        let n = w.len() as f64;
-        let mean = w.iter().sum::<f64>() / n;
-        let var = w.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
-        let d = var.sqrt().max(1e-6);
-        let sum5: f64 = w[w.len().saturating_sub(5)..].iter().sum();
-        let sum20: f64 = w.iter().sum();
-        [
-            sum5 / (d * 5f64.sqrt()),
-            sum20 / (d * n.sqrt()),
-            d * 252f64.sqrt(),
-            self.volume_z[t][s],
-        ]
     }
 }
 

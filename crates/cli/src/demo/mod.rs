@@ -8,7 +8,6 @@
 //! the policy, so the runbook commands can be tried on them).
 
 pub(crate) mod market;
-pub(crate) mod model;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,7 +32,10 @@ use tradewarden_guardrails::period::{PeriodObservation, evaluate_and_latch};
 use tradewarden_guardrails::{
     Decision, Engine, Order, Policy, Side, StateStore, SymbolId, TradingState,
 };
-use tradewarden_inference::Predictor;
+use tradewarden_inference::demo::{
+    DEMO_MODEL_NAME, DEMO_MODEL_VERSION, demo_features, demo_predictor,
+};
+use tradewarden_inference::device::cpu_device;
 use tradewarden_metrics::handles::{DriftMetrics, RiskMetric, TradingMetrics, TradingSnapshot};
 use tradewarden_metrics::{Exporter, ExporterConfig};
 
@@ -49,7 +51,7 @@ pub(crate) struct DemoArgs {
     /// Output directory (created if missing).
     #[arg(long, default_value_os_t = default_out("tradewarden-demo"))]
     out: PathBuf,
-    /// Seed of the demo market and model (the default gives the documented run).
+    /// Seed of the demo market (the default gives the documented run).
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
     /// Print the operations summary as JSON on stdout.
@@ -178,11 +180,7 @@ fn side_of(delta: f64) -> Side {
 pub(crate) fn simulate(seed: u64, quiet: bool) -> Result<Simulation, Failure> {
     let market = Market::simulate(seed);
     let policy = Policy::from_toml(POLICY_TOML)?;
-    let predictor = Predictor::new(
-        model::MODEL_NAME,
-        model::MODEL_VERSION,
-        model::demo_model(seed)?,
-    );
+    let predictor = demo_predictor(&cpu_device())?;
     let mut engine = Engine::new(&policy, INITIAL_EQUITY)?;
     let state_dir = tempfile::tempdir().map_err(|e| Failure {
         code: 4,
@@ -264,7 +262,11 @@ pub(crate) fn simulate(seed: u64, quiet: bool) -> Result<Simulation, Failure> {
         let ts = market.ts[t];
         let mut x = Vec::with_capacity(N_SYM * 4);
         for s in 0..N_SYM {
-            x.extend_from_slice(&market.features(t, s));
+            let window: Vec<f64> = market.returns[t + 1 - WARMUP..=t]
+                .iter()
+                .map(|r| r[s])
+                .collect();
+            x.extend_from_slice(&demo_features(&window, market.volume_z[t][s])?);
         }
         let pred = predictor.predict(&x, N_SYM)?;
         for s in 0..N_SYM {
@@ -709,7 +711,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
 
     // telemetry at the end of the run
     let catalog = exporter.catalog().clone();
-    let tm = TradingMetrics::new(&catalog, model::MODEL_NAME);
+    let tm = TradingMetrics::new(&catalog, DEMO_MODEL_NAME);
     let wins = run.returns.iter().filter(|r| **r > 0.0).count() as u64;
     let gp: f64 = run.returns.iter().filter(|r| **r > 0.0).sum::<f64>() * INITIAL_EQUITY;
     let gl: f64 = -run.returns.iter().filter(|r| **r < 0.0).sum::<f64>() * INITIAL_EQUITY;
@@ -864,7 +866,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
         json!({"seed": a.seed, "symbols": SYMBOLS, "days": run.returns.len(),
                "first_day": day_str(run.ts[0]), "last_day": day_str(*run.ts.last().unwrap_or(&0)),
                "regime_change": day_str(run.regime_ts),
-               "model": {"name": model::MODEL_NAME, "version": model::MODEL_VERSION}}),
+               "model": {"name": DEMO_MODEL_NAME, "version": DEMO_MODEL_VERSION}}),
     );
     obj.insert("non_finite".into(), json!(reasons));
 
@@ -897,8 +899,8 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
         );
         println!(
             "  model {} {}: {} orders, {} denied, {} clipped",
-            model::MODEL_NAME,
-            model::MODEL_VERSION,
+            DEMO_MODEL_NAME,
+            DEMO_MODEL_VERSION,
             run.orders,
             run.denials.values().sum::<u64>(),
             run.clips.values().sum::<u64>()
