@@ -102,60 +102,144 @@ struct Extremes {
     min_loc: f64,
 }
 
-/// One merge walk over the two sorted samples, evaluated at the end of each
-/// run of equal pooled values (where both ECDFs are final). scipy takes the
-/// first arg-max/arg-min over `[data1, data2]`: the smallest value of data1
-/// attaining the extreme, else the smallest of data2; so extremes over
-/// values present in data1 and over values present in data2 are kept apart
-/// and combined at the end. The walk is branch-free apart from the
-/// (predictable) run-end test: selects instead of jumps, since the
-/// interleaving of the two samples is random.
-fn extremes(a: &[f64], b: &[f64]) -> Extremes {
-    let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let at = |s: &[f64], k: usize| -> f64 { s.get(k).copied().unwrap_or(f64::INFINITY) };
-    let (mut i, mut j) = (0usize, 0usize);
-    let (mut run_i, mut run_j) = (0usize, 0usize);
-    let (mut amax, mut amax_loc, mut amin, mut amin_loc) =
-        (f64::NEG_INFINITY, f64::NAN, f64::INFINITY, f64::NAN);
-    let (mut bmax, mut bmax_loc, mut bmin, mut bmin_loc) =
-        (f64::NEG_INFINITY, f64::NAN, f64::INFINITY, f64::NAN);
-    let (mut xa, mut xb) = (at(a, 0), at(b, 0));
-    for _ in 0..a.len() + b.len() {
-        let take_a = xa <= xb;
-        let x = if take_a { xa } else { xb };
-        i += usize::from(take_a);
-        j += usize::from(!take_a);
-        xa = at(a, i);
-        xb = at(b, j);
-        if xa.min(xb) != x {
-            // end of the run of value x: i = #{a ≤ x}, j = #{b ≤ x}
-            let d = i as f64 / n1 - j as f64 / n2;
-            let (in_a, in_b) = (i > run_i, j > run_j);
-            let u = in_a & (d > amax);
-            amax = if u { d } else { amax };
-            amax_loc = if u { x } else { amax_loc };
-            let u = in_a & (d < amin);
-            amin = if u { d } else { amin };
-            amin_loc = if u { x } else { amin_loc };
-            let u = in_b & (d > bmax);
-            bmax = if u { d } else { bmax };
-            bmax_loc = if u { x } else { bmax_loc };
-            let u = in_b & (d < bmin);
-            bmin = if u { d } else { bmin };
-            bmin_loc = if u { x } else { bmin_loc };
-            run_i = i;
-            run_j = j;
+/// State of one merge walk over a value range of the two sorted samples:
+/// positions `i`, `j` are global (counts of values ≤ the current one), and
+/// the extremes over values present in data1 (`a*`) and in data2 (`b*`) are
+/// kept apart.
+struct Walk {
+    i: usize,
+    j: usize,
+    i_end: usize,
+    j_end: usize,
+    run_i: usize,
+    run_j: usize,
+    xa: f64,
+    xb: f64,
+    /// [a max, a min, b max, b min]
+    ext: [f64; 4],
+    loc: [f64; 4],
+}
+
+impl Walk {
+    fn new(a: &[f64], b: &[f64], i: usize, i_end: usize, j: usize, j_end: usize) -> Self {
+        let mut w = Walk {
+            i,
+            j,
+            i_end,
+            j_end,
+            run_i: i,
+            run_j: j,
+            xa: 0.0,
+            xb: 0.0,
+            ext: [
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+            ],
+            loc: [f64::NAN; 4],
+        };
+        w.load(a, b);
+        w
+    }
+
+    #[inline(always)]
+    fn load(&mut self, a: &[f64], b: &[f64]) {
+        self.xa = if self.i < self.i_end {
+            a[self.i]
+        } else {
+            f64::INFINITY
+        };
+        self.xb = if self.j < self.j_end {
+            b[self.j]
+        } else {
+            f64::INFINITY
+        };
+    }
+
+    fn len(&self) -> usize {
+        (self.i_end - self.i) + (self.j_end - self.j)
+    }
+
+    /// Takes the next pooled value; at the end of its run evaluates
+    /// F1 − F2 with scipy's arithmetic (count/n1 − count/n2). Selects, not
+    /// jumps: the interleaving of the samples is random.
+    #[inline(always)]
+    fn step(&mut self, a: &[f64], b: &[f64], n1: f64, n2: f64) {
+        let take_a = self.xa <= self.xb;
+        let x = if take_a { self.xa } else { self.xb };
+        self.i += usize::from(take_a);
+        self.j += usize::from(!take_a);
+        self.load(a, b);
+        if self.xa.min(self.xb) != x {
+            let d = self.i as f64 / n1 - self.j as f64 / n2;
+            let (in_a, in_b) = (self.i > self.run_i, self.j > self.run_j);
+            let upd = [
+                in_a & (d > self.ext[0]),
+                in_a & (d < self.ext[1]),
+                in_b & (d > self.ext[2]),
+                in_b & (d < self.ext[3]),
+            ];
+            for ((e, l), u) in self.ext.iter_mut().zip(&mut self.loc).zip(upd) {
+                *e = if u { d } else { *e };
+                *l = if u { x } else { *l };
+            }
+            self.run_i = self.i;
+            self.run_j = self.j;
         }
     }
-    let (max, max_loc) = if bmax > amax {
-        (bmax, bmax_loc)
+
+    /// Folds a walk over a later (larger-valued) range into this one, as a
+    /// sequential walk would: a later extreme wins only when strictly better.
+    fn then(mut self, later: &Walk) -> Walk {
+        for k in 0..4 {
+            let better = if k % 2 == 0 {
+                later.ext[k] > self.ext[k]
+            } else {
+                later.ext[k] < self.ext[k]
+            };
+            if better {
+                self.ext[k] = later.ext[k];
+                self.loc[k] = later.loc[k];
+            }
+        }
+        self
+    }
+}
+
+/// The ECDF-difference extremes over the pooled values, as scipy: the first
+/// arg-max/arg-min over `[data1, data2]` is the smallest value of data1
+/// attaining the extreme, else the smallest of data2. The pooled range is
+/// split at a value of data1 into two halves walked in one interleaved loop
+/// (two independent dependency chains instead of one long one).
+fn extremes(a: &[f64], b: &[f64]) -> Extremes {
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let split = a[a.len() / 2];
+    let i_s = a.partition_point(|&v| v <= split);
+    let j_s = b.partition_point(|&v| v <= split);
+    let mut lo = Walk::new(a, b, 0, i_s, 0, j_s);
+    let mut hi = Walk::new(a, b, i_s, a.len(), j_s, b.len());
+    let (l1, l2) = (lo.len(), hi.len());
+    for _ in 0..l1.min(l2) {
+        lo.step(a, b, n1, n2);
+        hi.step(a, b, n1, n2);
+    }
+    for _ in l1.min(l2)..l1 {
+        lo.step(a, b, n1, n2);
+    }
+    for _ in l1.min(l2)..l2 {
+        hi.step(a, b, n1, n2);
+    }
+    let w = lo.then(&hi);
+    let (max, max_loc) = if w.ext[2] > w.ext[0] {
+        (w.ext[2], w.loc[2])
     } else {
-        (amax, amax_loc)
+        (w.ext[0], w.loc[0])
     };
-    let (min, min_loc) = if bmin < amin {
-        (bmin, bmin_loc)
+    let (min, min_loc) = if w.ext[3] < w.ext[1] {
+        (w.ext[3], w.loc[3])
     } else {
-        (amin, amin_loc)
+        (w.ext[1], w.loc[1])
     };
     Extremes {
         max,
