@@ -136,7 +136,7 @@ fn polyline(f: &Frame, ys: &[f64], offset: usize) -> String {
     d
 }
 
-fn marker(out: &mut String, f: &Frame, ts: &[i64], at: i64, label: &str, class: &str) {
+fn marker(out: &mut String, f: &Frame, ts: &[i64], at: i64, label: &str, class: &str, row: f64) {
     if let Some(i) = ts.iter().position(|t| *t >= at) {
         let x = f.x(i as f64);
         let _ = write!(
@@ -144,7 +144,7 @@ fn marker(out: &mut String, f: &Frame, ts: &[i64], at: i64, label: &str, class: 
             "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{PAD_T}\" y2=\"{:.1}\" class=\"{class}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"mlabel\">{}</text>",
             H - PAD_B,
             x + 3.0,
-            PAD_T + 10.0,
+            PAD_T + 10.0 + 12.0 * row,
             esc(label)
         );
     }
@@ -161,9 +161,17 @@ fn wealth(r: &[f64]) -> Vec<f64> {
 }
 
 fn markers(out: &mut String, f: &Frame, run: &DemoRun) {
-    marker(out, f, &run.ts, run.regime_ts, "regime change", "regime");
+    marker(
+        out,
+        f,
+        &run.ts,
+        run.regime_ts,
+        "regime change",
+        "regime",
+        0.0,
+    );
     if let Some(h) = run.halted_ts {
-        marker(out, f, &run.ts, h, "breaker latched", "halt");
+        marker(out, f, &run.ts, h, "breaker latched", "halt", 1.0);
     }
 }
 
@@ -422,7 +430,7 @@ fn drift_chart(out: &mut String, run: &DemoRun) {
             esc(name)
         );
     }
-    marker(out, &f, &ts, run.regime_ts, "regime change", "regime");
+    marker(out, &f, &ts, run.regime_ts, "regime change", "regime", 0.0);
     out.push_str("</g></svg></figure>");
 }
 
