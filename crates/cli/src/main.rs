@@ -42,6 +42,9 @@ enum Command {
     Promote(ops::PromoteArgs),
     /// Canary stage ladder.
     Canary(ops::CanaryArgs),
+    /// Execute the rollback plan: kill switch, last-good model, freeze, position
+    /// override (3 attempts, 300 s apart).
+    Rollback(ops::RollbackArgs),
     /// Model registry: list, verify, promote, rollback.
     Registry(ops::RegistryArgs),
     /// tar.gz snapshots with a sha256 manifest.
@@ -168,6 +171,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => ops::run_drift(args),
         Command::Promote(args) => ops::run_promote(args),
         Command::Canary(args) => ops::run_canary(args),
+        Command::Rollback(args) => ops::run_rollback(args),
         Command::Registry(args) => ops::run_registry(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Doctor(args) => ops::run_doctor(args, false),

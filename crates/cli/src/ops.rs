@@ -902,3 +902,175 @@ pub(crate) fn run_serve(a: ServeArgs) -> Result<(), Failure> {
         std::thread::sleep(std::time::Duration::from_secs_f64(a.interval));
     }
 }
+
+// ---------------------------------------------------------------- rollback
+
+/// `tradewarden rollback`.
+#[derive(Debug, Args)]
+pub(crate) struct RollbackArgs {
+    #[command(flatten)]
+    dir: StateDir,
+    /// Why (kill-switch file, journal).
+    #[arg(long)]
+    reason: String,
+    /// Who.
+    #[arg(long)]
+    by: String,
+    /// Model registry whose model goes back to its last-good version.
+    #[arg(long, requires = "name")]
+    registry: Option<PathBuf>,
+    /// Model name in the registry.
+    #[arg(long, requires = "registry")]
+    name: Option<String>,
+    /// Print the plan without executing it or counting an attempt.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+const ATTEMPTS_FILE: &str = "rollback_attempts.json";
+
+fn write_json(path: &Path, v: &Value) -> Result<(), Failure> {
+    let bytes = serde_json::to_vec_pretty(v).map_err(|e| crate::internal(e.to_string()))?;
+    Ok(tradewarden_core::fs::write_atomic(path, &bytes)?)
+}
+
+/// Executes Quant Bot's rollback plan: kill switch, last-good model, freeze
+/// online learning, position override (at most 3 attempts, 300 s apart).
+/// Exit 5 when no attempt is allowed, 6 when a step failed.
+pub(crate) fn run_rollback(a: RollbackArgs) -> Result<(), Failure> {
+    use tradewarden_guardrails::promotion::{RollbackAttempts, RollbackPlan, RollbackStep};
+    if a.reason.trim().is_empty() || a.by.trim().is_empty() {
+        return Err(bad("--reason and --by must not be empty".into()));
+    }
+    let dir = &a.dir.state_dir;
+    let plan = RollbackPlan::quant_bot(&a.reason, &a.by);
+    plan.validate()?;
+    let apath = dir.join(ATTEMPTS_FILE);
+    let mut attempts: RollbackAttempts = match std::fs::read(&apath) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| Failure {
+            code: 4,
+            message: format!("{}: corrupt attempt record: {e}", apath.display()),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => RollbackAttempts::default(),
+        Err(e) => return Err(crate::io_failure(&apath, e)),
+    };
+    let mut steps = Vec::new();
+    let mut failed = false;
+    let attempt = if a.dry_run {
+        attempts.attempts.len() as u32 + 1
+    } else {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let n = attempts.try_begin(&plan, now)?;
+        std::fs::create_dir_all(dir).map_err(|e| crate::io_failure(dir, e))?;
+        write_json(
+            &apath,
+            &serde_json::to_value(&attempts).map_err(|e| crate::internal(e.to_string()))?,
+        )?;
+        n
+    };
+    let mut store = if a.dry_run {
+        None
+    } else {
+        let mut s = StateStore::open(dir)?;
+        s.attach_journal(tradewarden_guardrails::journal::Journal::open(
+            tradewarden_guardrails::journal::JournalConfig {
+                dir: dir.clone(),
+                max_bytes: 64 << 20,
+                fsync: tradewarden_guardrails::journal::FsyncPolicy::Always,
+            },
+        )?);
+        Some(s)
+    };
+    for step in &plan.steps {
+        let (status, detail): (&str, String) = if a.dry_run {
+            ("planned", String::new())
+        } else {
+            match step {
+                RollbackStep::ActivateKillSwitch {
+                    reason,
+                    activated_by,
+                } => match store
+                    .as_mut()
+                    .map(|s| s.activate_kill_switch(reason, activated_by))
+                {
+                    Some(Ok(())) => ("done", "KILL_SWITCH written, state KILLED".into()),
+                    Some(Err(e)) => ("failed", e.to_string()),
+                    None => ("failed", "no state store".into()),
+                },
+                RollbackStep::SignalTradingProcess { signal } => (
+                    "skipped",
+                    format!("{signal}: the trading process reads KILL_SWITCH; no pid given"),
+                ),
+                RollbackStep::RestoreLastGoodModel { .. } => match (&a.registry, &a.name) {
+                    (Some(root), Some(name)) => {
+                        match Registry::open(root).and_then(|r| r.rollback(name)) {
+                            Ok(v) => ("done", format!("{name}: active = {v}")),
+                            Err(e) => ("failed", e.to_string()),
+                        }
+                    }
+                    _ => ("skipped", "no --registry/--name given".into()),
+                },
+                RollbackStep::FreezeOnlineLearning {
+                    file,
+                    accept_threshold,
+                } => {
+                    let p = dir.join(file);
+                    match write_json(
+                        &p,
+                        &json!({"frozen": true, "accept_threshold": accept_threshold,
+                                                 "reason": a.reason, "by": a.by}),
+                    ) {
+                        Ok(()) => ("done", p.display().to_string()),
+                        Err(f) => ("failed", f.message),
+                    }
+                }
+                RollbackStep::PositionOverride {
+                    file,
+                    max_position_pct,
+                } => {
+                    let p = dir.join(file);
+                    match write_json(
+                        &p,
+                        &json!({"max_position_pct": max_position_pct,
+                                                 "reason": a.reason, "by": a.by}),
+                    ) {
+                        Ok(()) => ("done", p.display().to_string()),
+                        Err(f) => ("failed", f.message),
+                    }
+                }
+                RollbackStep::Notify { channels } => (
+                    "skipped",
+                    format!("no notifier configured for {}", channels.join(", ")),
+                ),
+            }
+        };
+        failed |= status == "failed";
+        steps.push(json!({"step": step, "status": status, "detail": detail}));
+    }
+    if let Some(j) = store.as_mut().and_then(|s| s.journal_mut()) {
+        j.record_override(&a.by, &a.reason, &format!("rollback attempt {attempt}"))?;
+    }
+    let doc = json!({"attempt": attempt, "max_attempts": plan.max_attempts,
+                     "cooldown_s": plan.cooldown_s, "dry_run": a.dry_run, "steps": steps});
+    emit(a.json, &doc, || {
+        for s in &steps {
+            println!(
+                "{:<8} {:<26} {}",
+                s["status"].as_str().unwrap_or(""),
+                s["step"]["step"].as_str().unwrap_or(""),
+                s["detail"].as_str().unwrap_or("")
+            );
+        }
+        println!("rollback attempt {attempt} of {}", plan.max_attempts);
+    })?;
+    if failed {
+        return Err(Failure::silent(6));
+    }
+    Ok(())
+}

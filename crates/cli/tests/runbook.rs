@@ -803,3 +803,125 @@ fn usage_errors_exit_2() {
     assert!(err.contains("--by"), "{err}");
     run(&["no-such-command"], 2);
 }
+
+#[test]
+fn rollback_executes_the_plan_once_per_cooldown() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("state");
+    let reg = d.path().join("reg");
+    let (st, r) = (s(&st), s(&reg));
+    for v in ["v1", "v2"] {
+        run(
+            &["registry", "--root", r, "register-demo", "--version", v],
+            0,
+        );
+        run(
+            &[
+                "registry",
+                "--root",
+                r,
+                "promote",
+                "--name",
+                "demo_momentum_mlp",
+                "--version",
+                v,
+            ],
+            0,
+        );
+    }
+    run(
+        &[
+            "guard",
+            "reset",
+            "--state-dir",
+            st,
+            "--reason",
+            "start",
+            "--by",
+            "alice",
+        ],
+        0,
+    );
+    // dry run: nothing changes
+    let v = json(
+        &[
+            "rollback",
+            "--state-dir",
+            st,
+            "--reason",
+            "bad fills",
+            "--by",
+            "bob",
+            "--dry-run",
+            "--json",
+        ],
+        0,
+    );
+    assert!(
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "planned")
+    );
+    json(&["guard", "status", "--state-dir", st, "--json"], 0);
+    let v = json(
+        &[
+            "rollback",
+            "--state-dir",
+            st,
+            "--reason",
+            "bad fills",
+            "--by",
+            "bob",
+            "--registry",
+            r,
+            "--name",
+            "demo_momentum_mlp",
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(v["attempt"], 1);
+    let status: Vec<(&str, &str)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["step"]["step"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        status.contains(&("activate_kill_switch", "done")),
+        "{status:?}"
+    );
+    assert!(
+        status.contains(&("restore_last_good_model", "done")),
+        "{status:?}"
+    );
+    assert!(d.path().join("state/KILL_SWITCH").exists());
+    assert!(d.path().join("state/position_override.json").exists());
+    assert!(d.path().join("state/online_learning_freeze.json").exists());
+    let v = json(&["registry", "--root", r, "list", "--json"], 0);
+    assert_eq!(v["models"][0]["active"], "v1");
+    let v = json(&["guard", "status", "--state-dir", st, "--json"], 5);
+    assert_eq!(v["state"], "KILLED");
+    // a second attempt inside the 300 s cooldown is refused
+    let (_, err) = run(
+        &[
+            "rollback",
+            "--state-dir",
+            st,
+            "--reason",
+            "again",
+            "--by",
+            "bob",
+        ],
+        5,
+    );
+    one_line_error(&err);
+    assert!(err.contains("cooldown"), "{err}");
+}
