@@ -606,6 +606,85 @@ impl NumericProfile {
         Ok(crate::distance::wasserstein_sorted(r, &c))
     }
 
+    /// Bin fractions of the reference and of `current` (not for Sturges).
+    fn bin_fractions(&self, current: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let h = self.histogram(current)?;
+        let (ne, na) = (self.count as f64, h.iter().sum::<u64>() as f64);
+        Ok((
+            self.counts.iter().map(|&c| c as f64 / ne).collect(),
+            h.iter().map(|&c| c as f64 / na).collect(),
+        ))
+    }
+
+    /// KL divergence KL(reference ‖ current) over this profile's bins
+    /// (+inf when a bin is empty in `current` but not in the reference).
+    pub fn kl_divergence(&self, current: &[f64], base: Option<f64>) -> Result<f64> {
+        let (p, q) = self.bin_fractions(current)?;
+        crate::distance::kl_divergence(&p, &q, base)
+    }
+
+    /// Hellinger distance between reference and current bin fractions.
+    pub fn hellinger(&self, current: &[f64]) -> Result<f64> {
+        let (p, q) = self.bin_fractions(current)?;
+        crate::distance::hellinger(&p, &q)
+    }
+
+    /// Evidently's normed Wasserstein distance: W1 / std(reference, ddof = 0)
+    /// (needs the stored reference).
+    pub fn wasserstein_normed(&self, current: &[f64]) -> Result<f64> {
+        let r = self.reference()?;
+        let c = self.current_checked(current)?;
+        crate::distance::wasserstein_normed(r, &c)
+    }
+
+    /// Energy distance between the stored reference and `current` (as scipy).
+    pub fn energy_distance(&self, current: &[f64]) -> Result<f64> {
+        let r = self.reference()?;
+        let c = self.prepare_current(current)?;
+        Ok(crate::distance::energy_distance_sorted(r, &c))
+    }
+
+    /// Cramér–von Mises two-sample test, reference (x) against `current` (y).
+    pub fn cramervonmises(
+        &self,
+        current: &[f64],
+        method: crate::cvm::CvmMethod,
+    ) -> Result<crate::cvm::CvmResult> {
+        let r = self.reference()?;
+        let c = self.current_checked(current)?;
+        crate::cvm::cramervonmises_2samp(r, &c, method)
+    }
+
+    /// Anderson–Darling 2-sample test of the stored reference and `current`.
+    pub fn anderson_ksamp(
+        &self,
+        current: &[f64],
+        variant: crate::anderson::AdVariant,
+    ) -> Result<crate::anderson::AndersonKsampResult> {
+        let r = self.reference()?;
+        let c = self.current_checked(current)?;
+        crate::anderson::anderson_ksamp(&[r, &c], variant)
+    }
+
+    /// Mann–Whitney U of the stored reference (x) against `current` (y),
+    /// with the continuity correction (scipy's default).
+    pub fn mannwhitneyu(
+        &self,
+        current: &[f64],
+        alternative: crate::tests::MwuAlternative,
+        method: crate::tests::MwuMethod,
+    ) -> Result<crate::tests::MannWhitneyU> {
+        let r = self.reference()?;
+        let c = self.current_checked(current)?;
+        Ok(crate::tests::mannwhitneyu(
+            r,
+            &c,
+            true,
+            alternative,
+            method,
+        )?)
+    }
+
     /// Merges a profile fitted on another partition. Counts, min/max, NaN
     /// count and moments (Chan et al.) merge exactly; the sorted references
     /// are merged exactly. Requires identical options and edges; quantile
@@ -734,6 +813,31 @@ impl CategoricalProfile {
             return Ok(0.0);
         }
         psi_from_counts(&e, &a, epsilon)
+    }
+
+    /// Jensen–Shannon distance between reference and current category
+    /// frequencies (over the union of categories).
+    pub fn jensenshannon(&self, current: &[Option<&str>], base: Option<f64>) -> Result<f64> {
+        let (_, e, a) = self.aligned_counts(current)?;
+        let p: Vec<f64> = e.iter().map(|&x| x as f64).collect();
+        let q: Vec<f64> = a.iter().map(|&x| x as f64).collect();
+        crate::distance::jensenshannon(&p, &q, base)
+    }
+
+    /// χ² test of homogeneity on the 2×k table of reference and current
+    /// category counts (as `scipy.stats.chi2_contingency`, Yates' correction
+    /// for 2×2); a single category gives statistic 0, p = 1.
+    pub fn chi2(&self, current: &[Option<&str>]) -> Result<crate::tests::Chi2Result> {
+        let (_, e, a) = self.aligned_counts(current)?;
+        if e.len() < 2 {
+            return Ok(crate::tests::Chi2Result {
+                statistic: 0.0,
+                pvalue: 1.0,
+                dof: 0,
+            });
+        }
+        let row = |v: &[u64]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+        crate::tests::chi2_contingency(&[row(&e), row(&a)], true)
     }
 
     /// Merges another partition's frequencies (exact).

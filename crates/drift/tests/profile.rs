@@ -490,3 +490,76 @@ fn fit_without_reference_matches_sorted_fit() {
         Err(Error::TooFewValues { actual: 1, .. })
     ));
 }
+
+#[test]
+fn profile_methods_equal_the_pure_functions() {
+    use tradewarden_drift::anderson::{AdVariant, anderson_ksamp};
+    use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp};
+    use tradewarden_drift::distance;
+    use tradewarden_drift::tests::{MwuAlternative, MwuMethod, chi2_contingency, mannwhitneyu};
+    let r = lcg(700, 31, 0.0);
+    let c = lcg(400, 32, 0.1);
+    let p = NumericProfile::fit(&r, &ProfileOptions::default()).unwrap();
+    assert_eq!(
+        p.energy_distance(&c).unwrap(),
+        distance::energy_distance(&r, &c).unwrap()
+    );
+    assert_eq!(
+        p.wasserstein_normed(&c).unwrap(),
+        distance::wasserstein_normed(&r, &c).unwrap()
+    );
+    assert_eq!(
+        p.cramervonmises(&c, CvmMethod::Auto).unwrap(),
+        cramervonmises_2samp(&r, &c, CvmMethod::Auto).unwrap()
+    );
+    assert_eq!(
+        p.anderson_ksamp(&c, AdVariant::Midrank).unwrap(),
+        anderson_ksamp(&[&r, &c], AdVariant::Midrank).unwrap()
+    );
+    let m = p
+        .mannwhitneyu(&c, MwuAlternative::TwoSided, MwuMethod::Auto)
+        .unwrap();
+    let want = mannwhitneyu(&r, &c, true, MwuAlternative::TwoSided, MwuMethod::Auto).unwrap();
+    assert_eq!((m.statistic, m.pvalue), (want.statistic, want.pvalue));
+    let h = p.histogram(&c).unwrap();
+    let fr = |v: &[u64]| {
+        let n = v.iter().sum::<u64>() as f64;
+        v.iter().map(|&x| x as f64 / n).collect::<Vec<f64>>()
+    };
+    let (pe, pa) = (fr(&p.counts), fr(&h));
+    assert_eq!(
+        p.kl_divergence(&c, Some(2.0)).unwrap(),
+        distance::kl_divergence(&pe, &pa, Some(2.0)).unwrap()
+    );
+    assert_eq!(
+        p.hellinger(&c).unwrap(),
+        distance::hellinger(&pe, &pa).unwrap()
+    );
+    assert!(p.kl_divergence(&c, None).unwrap() > 0.0);
+    // needs the stored reference
+    let light = NumericProfile::fit(
+        &r,
+        &ProfileOptions {
+            keep_reference: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        light.energy_distance(&c),
+        Err(Error::InvalidParameter {
+            param: "keep_reference",
+            ..
+        })
+    ));
+    // categorical: χ² and JS over the union of categories
+    let cats = CategoricalProfile::fit(&[Some("a"), Some("b"), Some("a"), Some("a")]).unwrap();
+    let cur = [Some("b"), Some("b"), Some("c"), None];
+    let chi = cats.chi2(&cur).unwrap();
+    let want = chi2_contingency(&[vec![3.0, 1.0, 0.0], vec![0.0, 2.0, 1.0]], true).unwrap();
+    assert_eq!(chi, want);
+    let js = cats.jensenshannon(&cur, None).unwrap();
+    let want = distance::jensenshannon(&[3.0, 1.0, 0.0], &[0.0, 2.0, 1.0], None).unwrap();
+    assert_eq!(js, want);
+    assert!(cats.jensenshannon(&[Some("a")], None).unwrap() > 0.0);
+}
