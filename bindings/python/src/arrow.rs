@@ -151,9 +151,34 @@ pub(crate) fn score_arrow(
     })
 }
 
+/// Exposure metrics of a trade log read from an Arrow stream (column names as
+/// a JSON `TradeLogColumns`); returns the metrics as JSON.
+#[pyfunction]
+#[pyo3(signature = (trades, capital, tail_percentile=5.0, columns_json="{}"))]
+pub(crate) fn exposure_metrics_arrow(
+    py: Python<'_>,
+    trades: &Bound<'_, PyAny>,
+    capital: f64,
+    tail_percentile: f64,
+    columns_json: &str,
+) -> PyResult<String> {
+    use tradewarden_guardrails::exposure::{TradeLog, TradeLogColumns, exposure_metrics};
+    let batches = import_stream(trades, "trades")?;
+    call(py, move || {
+        let cols: TradeLogColumns = serde_json::from_str(columns_json).map_err(|e| {
+            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid columns: {e}"))
+        })?;
+        let log = TradeLog::from_batches(&batches, &cols)?;
+        let m = exposure_metrics(&log, capital, tail_percentile)?;
+        serde_json::to_string(&m)
+            .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("metrics to JSON: {e}")))
+    })
+}
+
 /// Registers the Arrow functions.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arrow_to_f64, m)?)?;
     m.add_function(wrap_pyfunction!(score_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure_metrics_arrow, m)?)?;
     Ok(())
 }

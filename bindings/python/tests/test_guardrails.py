@@ -131,6 +131,21 @@ def test_exposure_metrics_from_each_table_kind():
     assert m["gross_exposure_peak"] == pytest.approx(1.428) and m["turnover_rate"] == pytest.approx(1.6304)
     for table in (pd.DataFrame(TRADES), pl.DataFrame(TRADES), pa.table(TRADES)):
         assert tg.exposure_metrics(table, 1000.0) == m
+    # the Arrow stream path: timestamp types, renamed columns, several batches, a non-pyarrow producer
+    t = pa.table(dict(TRADES, timestamp=pa.array(TRADES["timestamp"], pa.timestamp("s"))))
+    assert tg.exposure_metrics(t, 1000.0) == m
+    renamed = t.rename_columns(["ts", "sym", "pos", "px", "p"])
+    assert tg.exposure_metrics(renamed, 1000.0, timestamp="ts", symbol="sym", position="pos", price="px",
+                               pnl="p") == m
+    assert tg.exposure_metrics(pa.Table.from_batches(t.to_batches(max_chunksize=2)), 1000.0) == m
+
+    class Stream:
+        def __arrow_c_stream__(self, requested_schema=None):
+            return t.__arrow_c_stream__(requested_schema)
+
+    assert tg.exposure_metrics(Stream(), 1000.0) == m
+    with pytest.raises(TradewardenError, match="pnl"):
+        tg.exposure_metrics(t.drop_columns(["pnl"]), 1000.0)
     # datetimes are unix seconds; explicit notional wins over position x price
     df = pd.DataFrame(TRADES)
     df["timestamp"] = pd.to_datetime(df["timestamp"], unit="s")

@@ -169,8 +169,17 @@ def exposure_metrics(trades: Any, capital: float, tail_percentile: float = 5.0, 
     """The nine exposure metrics of a trade log (pandas / polars / pyarrow table or dict of columns).
 
     Columns (names configurable): timestamp (datetimes or unix seconds; rows grouped by it), symbol,
-    notional — or position and price, notional = position × price —, pnl.
+    notional — or position and price, notional = position × price —, pnl. A pyarrow Table or any
+    ``__arrow_c_stream__`` producer is read through Arrow's C stream interface (integer, timestamp or date
+    timestamps; utf8 symbols).
     """
+    mod = type(trades).__module__
+    if hasattr(type(trades), "__arrow_c_stream__") and not mod.startswith(("pandas", "polars")):
+        # pyarrow tables and any Arrow PyCapsule stream: read by the crate through arrow's C stream interface
+        names = {"timestamp": timestamp, "symbol": symbol, "notional": notional, "position": position,
+                 "price": price, "pnl": pnl}
+        return json.loads(_native.exposure_metrics_arrow(trades, float(capital), float(tail_percentile),
+                                                         json.dumps(names)))
     cols = dict(raw_columns(trades, "trades"))
     for need in (timestamp, symbol, pnl):
         if need not in cols:
