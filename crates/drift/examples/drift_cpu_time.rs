@@ -153,6 +153,27 @@ fn main() {
         .num_threads(2)
         .build()
         .unwrap();
+    // peak memory of one report beyond what is already resident (Linux:
+    // reset the high-water mark through clear_refs, then read VmHWM)
+    let status_kb = |key: &str| -> Option<f64> {
+        let s = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = s.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    if std::fs::write("/proc/self/clear_refs", "5").is_ok() {
+        let before = status_kb("VmRSS:");
+        pool.install(|| {
+            black_box(DriftReport::compute(&profile, &cur, &ReportOptions::default()).unwrap());
+        });
+        if let (Some(b), Some(peak)) = (before, status_kb("VmHWM:")) {
+            let input_mb = (nf * rows * 8) as f64 / 1e6;
+            println!(
+                "report peak memory beyond resident data: {:.1} MB ({:.1}% of the {input_mb:.0} MB current input)",
+                (peak - b) / 1e3,
+                (peak - b) / 1e3 / input_mb * 100.0
+            );
+        }
+    }
     run(
         "report 50 x 200k KS+PSI+JS, 2 threads (cpu = both threads)",
         7,

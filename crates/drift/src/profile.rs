@@ -544,6 +544,17 @@ impl NumericProfile {
     /// Sorts `current` under this profile's NaN policy (NaN/±inf rejected
     /// unless the policy is `Skip`).
     pub fn prepare_current(&self, current: &[f64]) -> Result<Vec<f64>> {
+        if self.options.nan_policy != NanPolicy::Skip {
+            crate::sample::check_finite("current", current)?;
+            if current.is_empty() {
+                return Err(Error::TooFewValues {
+                    param: "current",
+                    actual: 0,
+                    min: 1,
+                });
+            }
+            return Ok(crate::sample::sorted_copy(current));
+        }
         let mut c = self.current_checked(current)?;
         crate::sample::sort_f64(&mut c);
         Ok(c)
@@ -584,8 +595,7 @@ impl NumericProfile {
         method: KsMethod,
     ) -> Result<KsResult> {
         let r = self.reference()?;
-        let mut c = self.current_checked(current)?;
-        crate::sample::sort_f64(&mut c);
+        let c = self.prepare_current(current)?;
         ks_2samp_sorted(r, &c, alternative, method)
     }
 

@@ -133,6 +133,20 @@ fn sort_small_or_recurse(s: &mut [f64], depth: u32) {
     }
 }
 
+/// A sorted copy of finite values, scattered straight from `x` (no
+/// intermediate copy: one extra buffer of n values at the peak).
+pub(crate) fn sorted_copy(x: &[f64]) -> Vec<f64> {
+    if x.len() >= BUCKET_MIN {
+        let mut out = vec![0.0; x.len()];
+        if bucket_sort_into(x, &mut out, 0) {
+            return out;
+        }
+    }
+    let mut v = x.to_vec();
+    sort_small_or_recurse(&mut v, 0);
+    v
+}
+
 /// Sorts finite values, consuming the vector (saves the copy back).
 pub(crate) fn sorted_vec(v: Vec<f64>) -> Vec<f64> {
     if v.len() < BUCKET_MIN {
@@ -228,6 +242,7 @@ mod tests {
             sort_f64(&mut got);
             let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "case {c}");
+            assert_eq!(bits(&sorted_copy(&v)), bits(&want), "case {c} (copy)");
             assert_eq!(bits(&sorted_vec(v)), bits(&want), "case {c} (vec)");
         }
     }
