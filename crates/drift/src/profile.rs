@@ -389,9 +389,10 @@ impl NumericProfile {
                 }
                 ranks.sort_unstable();
                 ranks.dedup();
-                let mut work = v.clone();
+                // selection permutes `v` in place; the bin counts below do
+                // not depend on the order
                 let mut found = Vec::with_capacity(ranks.len());
-                multi_select(&mut work, &ranks, 0, &mut found);
+                multi_select(&mut v, &ranks, 0, &mut found);
                 found.sort_unstable_by_key(|&(r, _)| r);
                 fit_edges(&options.bins, n, min, max, false, |r| {
                     found
