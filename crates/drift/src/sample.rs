@@ -16,6 +16,11 @@ pub fn prepare_sorted(
     x: &[f64],
     policy: NanPolicy,
 ) -> Result<Option<Vec<f64>>> {
+    if policy == NanPolicy::Error {
+        // check first, then sort straight from the input (no intermediate copy)
+        check_finite(param, x)?;
+        return Ok(Some(sorted_copy_plus_zero(x)));
+    }
     let mut v = Vec::with_capacity(x.len());
     for (i, &value) in x.iter().enumerate() {
         if value.is_finite() {
@@ -82,7 +87,7 @@ fn insertion_sort(s: &mut [f64]) {
 /// ⌊(x − min)·scale⌋ is monotone in x under IEEE rounding, so the buckets
 /// are ordered. Returns `false` (nothing written) when the range is empty
 /// or not representable; the caller then uses the standard sort.
-fn bucket_sort_into(src: &[f64], dst: &mut [f64], depth: u32) -> bool {
+fn bucket_sort_into(src: &[f64], dst: &mut [f64], depth: u32, plus_zero: bool) -> bool {
     let n = src.len();
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &x in src {
@@ -108,7 +113,8 @@ fn bucket_sort_into(src: &[f64], dst: &mut [f64], depth: u32) -> bool {
     let mut pos: Vec<u32> = start[..nb].to_vec();
     for &x in src {
         let b = idx(x);
-        dst[pos[b] as usize] = x;
+        // `x + 0.0` turns −0.0 into +0.0 (same bucket either way)
+        dst[pos[b] as usize] = if plus_zero { x + 0.0 } else { x };
         pos[b] += 1;
     }
     for w in start.windows(2) {
@@ -125,7 +131,7 @@ fn sort_small_or_recurse(s: &mut [f64], depth: u32) {
         s.sort_unstable_by(f64::total_cmp);
     } else {
         let mut tmp = vec![0.0; s.len()];
-        if bucket_sort_into(s, &mut tmp, depth) {
+        if bucket_sort_into(s, &mut tmp, depth, false) {
             s.copy_from_slice(&tmp);
         } else {
             s.sort_unstable_by(f64::total_cmp);
@@ -136,13 +142,26 @@ fn sort_small_or_recurse(s: &mut [f64], depth: u32) {
 /// A sorted copy of finite values, scattered straight from `x` (no
 /// intermediate copy: one extra buffer of n values at the peak).
 pub(crate) fn sorted_copy(x: &[f64]) -> Vec<f64> {
+    sorted_copy_impl(x, false)
+}
+
+/// [`sorted_copy`] with −0.0 normalised to +0.0.
+pub(crate) fn sorted_copy_plus_zero(x: &[f64]) -> Vec<f64> {
+    sorted_copy_impl(x, true)
+}
+
+fn sorted_copy_impl(x: &[f64], plus_zero: bool) -> Vec<f64> {
     if x.len() >= BUCKET_MIN {
         let mut out = vec![0.0; x.len()];
-        if bucket_sort_into(x, &mut out, 0) {
+        if bucket_sort_into(x, &mut out, 0, plus_zero) {
             return out;
         }
     }
-    let mut v = x.to_vec();
+    let mut v: Vec<f64> = if plus_zero {
+        x.iter().map(|v| v + 0.0).collect()
+    } else {
+        x.to_vec()
+    };
     sort_small_or_recurse(&mut v, 0);
     v
 }
@@ -155,7 +174,7 @@ pub(crate) fn sorted_vec(v: Vec<f64>) -> Vec<f64> {
         return v;
     }
     let mut out = vec![0.0; v.len()];
-    if bucket_sort_into(&v, &mut out, 0) {
+    if bucket_sort_into(&v, &mut out, 0, false) {
         out
     } else {
         let mut v = v;
@@ -243,6 +262,12 @@ mod tests {
             let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "case {c}");
             assert_eq!(bits(&sorted_copy(&v)), bits(&want), "case {c} (copy)");
+            let plus: Vec<f64> = want.iter().map(|x| x + 0.0).collect();
+            assert_eq!(
+                bits(&sorted_copy_plus_zero(&v)),
+                bits(&plus),
+                "case {c} (+0)"
+            );
             assert_eq!(bits(&sorted_vec(v)), bits(&want), "case {c} (vec)");
         }
     }
