@@ -110,16 +110,19 @@ fn bucket_sort_into(src: &[f64], dst: &mut [f64], depth: u32, plus_zero: bool) -
     for i in 0..nb {
         start[i + 1] += start[i];
     }
-    let mut pos: Vec<u32> = start[..nb].to_vec();
+    // scatter, advancing each bucket's cursor: afterwards start[b] is the
+    // end of bucket b (one offsets array instead of two)
     for &x in src {
         let b = idx(x);
         // `x + 0.0` turns −0.0 into +0.0 (same bucket either way)
-        dst[pos[b] as usize] = if plus_zero { x + 0.0 } else { x };
-        pos[b] += 1;
+        dst[start[b] as usize] = if plus_zero { x + 0.0 } else { x };
+        start[b] += 1;
     }
-    for w in start.windows(2) {
-        let s = &mut dst[w[0] as usize..w[1] as usize];
-        sort_small_or_recurse(s, depth + 1);
+    let mut begin = 0usize;
+    for &end in &start[..nb] {
+        let end = end as usize;
+        sort_small_or_recurse(&mut dst[begin..end], depth + 1);
+        begin = end;
     }
     true
 }
