@@ -4,7 +4,12 @@
 //! crate re-exports the member crates:
 //!
 //! - [`core`]: errors, conventions, returns analytics, Arrow/Parquet I/O;
-//! - [`metrics`]: the Prometheus metric catalog, cached handles, the exporter.
+//! - [`metrics`]: the Prometheus metric catalog, cached handles, the exporter;
+//! - [`drift`]: scipy-exact drift statistics, reference profiles, reports, monitors;
+//! - [`guardrails`]: policy, pre-trade engine, latched state, canary and promotion gates.
+//!
+//! `tradewarden-inference` (burn) is used directly, not re-exported here, so
+//! that crates linking the umbrella do not compile burn (docs/architecture.md).
 //!
 //! ```
 //! use tradewarden::core::{returns, ReturnsOptions};
@@ -17,6 +22,8 @@
 
 pub use tradewarden_core as core;
 pub use tradewarden_core::{Classify, Error, ErrorKind, NanPolicy, Period, ReturnsOptions};
+pub use tradewarden_drift as drift;
+pub use tradewarden_guardrails as guardrails;
 pub use tradewarden_metrics as metrics;
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -19,7 +19,7 @@ if ! command -v cmake >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1
   timeout 900 apt-get install -y -qq cmake pkg-config >/dev/null
 fi
 cargo build -p tradewarden-capi --locked
-LIB="$ROOT/target/debug"
+LIB="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 INC="$ROOT/bindings/c/include"
 SRC="$ROOT/bindings/c/tests/c"
 WARN="-Wall -Wextra -Werror"
