@@ -469,6 +469,28 @@ def!(
     "Orders denied by the pre-trade guardrails, by denial reason."
 );
 def!(
+    ORDER_CLIPS,
+    Namespaced("order_clips_total"),
+    None,
+    Counter,
+    Count,
+    Guardrails,
+    ["reason"],
+    None,
+    "Orders clipped to a smaller size by the pre-trade guardrails, by reason."
+);
+def!(
+    STATE_TRANSITIONS,
+    Namespaced("state_transitions_total"),
+    None,
+    Counter,
+    Count,
+    Guardrails,
+    ["to"],
+    None,
+    "Trading-state transitions, by the state entered (active, reducing, halted, killed)."
+);
+def!(
     CANARY_STAGE,
     Namespaced("canary_stage"),
     None,
@@ -964,6 +986,8 @@ pub const ALL: &[&MetricDef] = &[
     &TRADING_CIRCUIT_BREAKER_ACTIVE,
     &KILL_SWITCH_ACTIVE,
     &ORDER_DENIALS,
+    &ORDER_CLIPS,
+    &STATE_TRANSITIONS,
     &CANARY_STAGE,
     &CANARY_TRAFFIC,
     &MONITORING_RISK_METRIC,
@@ -1023,6 +1047,10 @@ pub mod names {
     pub const KILL_SWITCH_ACTIVE: &str = "tradewarden_kill_switch_active";
     /// `tradewarden_order_denials_total{reason}`.
     pub const ORDER_DENIALS: &str = "tradewarden_order_denials_total";
+    /// `tradewarden_order_clips_total{reason}`.
+    pub const ORDER_CLIPS: &str = "tradewarden_order_clips_total";
+    /// `tradewarden_state_transitions_total{to}`.
+    pub const STATE_TRANSITIONS: &str = "tradewarden_state_transitions_total";
     /// `tradewarden_guardrail_violations_total{name}`.
     pub const GUARDRAIL_VIOLATIONS: &str = "tradewarden_guardrail_violations_total";
     /// `tradewarden_guardrail_last_violations` (`plus_ultra_guardrail_last_violation_count` under that profile).

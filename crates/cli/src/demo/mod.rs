@@ -690,15 +690,6 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
         listen: None,
         ..Default::default()
     })?;
-    // the two guardrail counters outside the metric catalog get their help text here
-    metrics::describe_counter!(
-        tradewarden_guardrails::telemetry::CLIPS_TOTAL,
-        "Orders clipped by the pre-trade engine, by binding rule."
-    );
-    metrics::describe_counter!(
-        tradewarden_guardrails::telemetry::TRANSITIONS_TOTAL,
-        "Trading-state transitions, by target state."
-    );
     let Simulation {
         run,
         journal,
