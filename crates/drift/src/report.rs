@@ -457,6 +457,78 @@ impl DriftReport {
         })
     }
 
+    /// Scores a **current profile** against a reference profile: the result
+    /// equals [`DriftReport::compute`] on the current data the profile was
+    /// fitted on. This is how partitioned current data is scored (Dask,
+    /// Spark): each partition is fitted with `keep_reference = true`, the
+    /// partition profiles are merged ([`NumericProfile::merge`] keeps the
+    /// exact sorted values, categorical counts add), and the merged profile is
+    /// scored here. Every feature of `current` is scored, in name order; a
+    /// numeric current feature fitted without its stored values is an error
+    /// (KS needs them). Values the current profile skipped as NaN are not
+    /// seen again.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+    /// use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+    /// let reference: Vec<f64> = (0..500).map(|i| (i % 97) as f64).collect();
+    /// let current: Vec<f64> = reference.iter().map(|v| v + 5.0).collect();
+    /// let fit = |v: &[f64]| FeatureProfile::Numeric(NumericProfile::fit(v, &ProfileOptions::default()).unwrap());
+    /// let (mut rp, mut cp) = (Profile::new(), Profile::new());
+    /// rp.insert("x", fit(&reference));
+    /// cp.insert("x", fit(&current));
+    /// let o = ReportOptions::default();
+    /// let direct = DriftReport::compute(&rp, &[("x", FeatureData::Numeric(&current))], &o).unwrap();
+    /// assert_eq!(DriftReport::compute_profiles(&rp, &cp, &o).unwrap(), direct);
+    /// ```
+    pub fn compute_profiles(
+        reference: &Profile,
+        current: &Profile,
+        options: &ReportOptions,
+    ) -> Result<Self> {
+        enum Owned<'a> {
+            Numeric(&'a [f64]),
+            Categorical(Vec<Option<&'a str>>),
+        }
+        let mut owned: Vec<(&str, Owned<'_>)> = Vec::with_capacity(current.features.len());
+        for (name, f) in &current.features {
+            let o = match f {
+                FeatureProfile::Numeric(p) => {
+                    if !p.options.keep_reference {
+                        return Err(Error::invalid(
+                            "current",
+                            name,
+                            "numeric current feature was fitted with keep_reference = false; \
+                             fit current partitions with keep_reference = true",
+                        ));
+                    }
+                    Owned::Numeric(&p.reference)
+                }
+                FeatureProfile::Categorical(p) => {
+                    let mut v: Vec<Option<&str>> =
+                        Vec::with_capacity((p.count + p.missing) as usize);
+                    for (cat, &n) in &p.counts {
+                        v.extend(std::iter::repeat_n(Some(cat.as_str()), n as usize));
+                    }
+                    v.extend(std::iter::repeat_n(None, p.missing as usize));
+                    Owned::Categorical(v)
+                }
+            };
+            owned.push((name.as_str(), o));
+        }
+        let data: Vec<(&str, FeatureData<'_>)> = owned
+            .iter()
+            .map(|(n, o)| {
+                let d = match o {
+                    Owned::Numeric(v) => FeatureData::Numeric(v),
+                    Owned::Categorical(v) => FeatureData::Categorical(v.as_slice()),
+                };
+                (*n, d)
+            })
+            .collect();
+        Self::compute(reference, &data, options)
+    }
+
     /// Fits profiles on `reference` (same names, same order not required) with
     /// `profile_options`, then [`DriftReport::compute`].
     pub fn from_slices(

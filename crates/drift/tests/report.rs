@@ -263,3 +263,130 @@ fn bonferroni_changes_flags() {
     assert_eq!(adj.features[0].drift, p * 3.0 < 0.05);
     assert_eq!(raw.features[0].drift, p < 0.05);
 }
+
+/// A current profile merged from partitions scores exactly like the current
+/// data itself (the Dask/Spark path).
+#[test]
+fn merged_current_profile_scores_like_the_data() {
+    use tradewarden_drift::profile::{BinStrategy, CategoricalProfile};
+    let reference = lcg(4000, 11, 0.0);
+    let small = lcg(600, 12, 0.0);
+    let current: Vec<f64> = lcg(3000, 13, 0.02);
+    let cur_small = lcg(500, 14, 0.3);
+    let cats_ref: Vec<Option<&str>> = (0..900)
+        .map(|i| {
+            if i % 50 == 0 {
+                None
+            } else {
+                Some(["a", "b", "c"][i % 3])
+            }
+        })
+        .collect();
+    let cats_cur: Vec<Option<&str>> = (0..700)
+        .map(|i| {
+            if i % 31 == 0 {
+                None
+            } else {
+                Some(["a", "b", "d"][(i * 7) % 3])
+            }
+        })
+        .collect();
+    let opts = ProfileOptions::default();
+    let mut rp = Profile::new();
+    rp.insert(
+        "x",
+        FeatureProfile::Numeric(NumericProfile::fit(&reference, &opts).unwrap()),
+    );
+    rp.insert(
+        "s",
+        FeatureProfile::Numeric(NumericProfile::fit(&small, &opts).unwrap()),
+    );
+    rp.insert(
+        "c",
+        FeatureProfile::Categorical(CategoricalProfile::fit(&cats_ref).unwrap()),
+    );
+
+    // current partitions fitted with two explicit bins (their bins are never used), then merged
+    let cur_opts = ProfileOptions {
+        bins: BinStrategy::Explicit { edges: vec![0.5] },
+        ..ProfileOptions::default()
+    };
+    let mut merged: Option<Profile> = None;
+    for k in 0..5 {
+        let part = |v: &[f64]| {
+            let (lo, hi) = (k * v.len() / 5, (k + 1) * v.len() / 5);
+            v[lo..hi].to_vec()
+        };
+        let (lo, hi) = (k * cats_cur.len() / 5, (k + 1) * cats_cur.len() / 5);
+        let mut p = Profile::new();
+        p.insert(
+            "x",
+            FeatureProfile::Numeric(NumericProfile::fit(&part(&current), &cur_opts).unwrap()),
+        );
+        p.insert(
+            "s",
+            FeatureProfile::Numeric(NumericProfile::fit(&part(&cur_small), &cur_opts).unwrap()),
+        );
+        p.insert(
+            "c",
+            FeatureProfile::Categorical(CategoricalProfile::fit(&cats_cur[lo..hi]).unwrap()),
+        );
+        match merged.as_mut() {
+            None => merged = Some(p),
+            Some(m) => {
+                for (name, f) in p.features {
+                    match (m.features.get_mut(&name).unwrap(), f) {
+                        (FeatureProfile::Numeric(a), FeatureProfile::Numeric(b)) => {
+                            a.merge(&b).unwrap()
+                        }
+                        (FeatureProfile::Categorical(a), FeatureProfile::Categorical(b)) => {
+                            a.merge(&b)
+                        }
+                        _ => unreachable!(),
+                    }
+                }
+            }
+        }
+    }
+    let merged = merged.unwrap();
+    for correction in [Correction::None, Correction::BenjaminiHochberg] {
+        let o = ReportOptions {
+            correction,
+            ..ReportOptions::default()
+        };
+        let direct = DriftReport::compute(
+            &rp,
+            &[
+                ("c", FeatureData::Categorical(&cats_cur)),
+                ("s", FeatureData::Numeric(&cur_small)),
+                ("x", FeatureData::Numeric(&current)),
+            ],
+            &o,
+        )
+        .unwrap();
+        let via_profiles = DriftReport::compute_profiles(&rp, &merged, &o).unwrap();
+        assert_eq!(via_profiles, direct);
+        assert!(direct.n_drifted >= 1);
+    }
+
+    // a numeric current feature without stored values cannot be scored
+    let mut no_ref = Profile::new();
+    let o2 = ProfileOptions {
+        keep_reference: false,
+        ..cur_opts.clone()
+    };
+    no_ref.insert(
+        "x",
+        FeatureProfile::Numeric(NumericProfile::fit(&current, &o2).unwrap()),
+    );
+    let e = DriftReport::compute_profiles(&rp, &no_ref, &ReportOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("keep_reference"), "{e}");
+    // unknown feature in the current profile
+    let mut unknown = Profile::new();
+    unknown.insert(
+        "zzz",
+        FeatureProfile::Numeric(NumericProfile::fit(&current, &cur_opts).unwrap()),
+    );
+    assert!(DriftReport::compute_profiles(&rp, &unknown, &ReportOptions::default()).is_err());
+}
