@@ -46,7 +46,7 @@ pub mod telemetry;
 pub use engine::{Decision, DenyReason, Engine, Order, Side, SymbolId};
 pub use error::{Error, Result};
 pub use policy::{
-    Ceiling, Enforcement, ExposurePolicy, Floor, Oversize, PeriodLimits, Policy, PreTradeLimits,
-    RateLimit, SymbolSpec,
+    Ceiling, Enforcement, ExposurePolicy, Floor, OnMissing, Oversize, PeriodLimits, Policy,
+    PreTradeLimits, RateLimit, SymbolSpec,
 };
 pub use state::{KillSwitch, LoadOutcome, StateRecord, StateStore, TradingState};

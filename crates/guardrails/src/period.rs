@@ -3,12 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::policy::{Ceiling, Floor, PeriodLimits};
+use crate::policy::{Ceiling, Floor, OnMissing, PeriodLimits};
 use crate::state::{StateStore, TradingState};
 use crate::telemetry;
 
-/// Observed values for one evaluation. A field that is `None` is not checked;
-/// a NaN/±inf value is treated as a critical breach (fail closed).
+/// Observed values for one evaluation. A field that is `None` is handled by
+/// [`PeriodLimits::on_missing`] (default: not checked); a NaN/±inf value is
+/// always a critical breach (fail closed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PeriodObservation {
@@ -57,8 +58,32 @@ pub struct PeriodBreach {
     pub severity: Severity,
 }
 
-fn ceil(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, c: Option<Ceiling>) {
-    let (Some(v), Some(c)) = (v, c) else { return };
+/// A breach for a configured limit whose observation is absent.
+fn missing(out: &mut Vec<PeriodBreach>, rule: &'static str, threshold: f64, m: OnMissing) {
+    let severity = match m {
+        OnMissing::Skip => return,
+        OnMissing::Warning => Severity::Warning,
+        OnMissing::Critical => Severity::Critical,
+    };
+    out.push(PeriodBreach {
+        rule,
+        value: f64::NAN,
+        threshold,
+        severity,
+    });
+}
+
+fn ceil(
+    out: &mut Vec<PeriodBreach>,
+    rule: &'static str,
+    v: Option<f64>,
+    c: Option<Ceiling>,
+    m: OnMissing,
+) {
+    let Some(c) = c else { return };
+    let Some(v) = v else {
+        return missing(out, rule, c.critical, m);
+    };
     if !v.is_finite() || v > c.critical {
         out.push(PeriodBreach {
             rule,
@@ -76,8 +101,17 @@ fn ceil(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, c: Opti
     }
 }
 
-fn flo(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, f: Option<Floor>) {
-    let (Some(v), Some(f)) = (v, f) else { return };
+fn flo(
+    out: &mut Vec<PeriodBreach>,
+    rule: &'static str,
+    v: Option<f64>,
+    f: Option<Floor>,
+    m: OnMissing,
+) {
+    let Some(f) = f else { return };
+    let Some(v) = v else {
+        return missing(out, rule, f.critical, m);
+    };
     if !v.is_finite() || v < f.critical {
         out.push(PeriodBreach {
             rule,
@@ -96,8 +130,9 @@ fn flo(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, f: Optio
 }
 
 /// Evaluates period limits. Loss ratios are `max(0, −pnl) / aum`; drawdown is
-/// `(hwm − equity) / hwm`. A missing or non-positive AUM/HWM with a P&L given
-/// is a critical breach (`invalid_aum`/`invalid_high_water_mark`).
+/// `(hwm − equity) / hwm`. A missing or non-positive AUM (HWM) with a P&L
+/// (equity) given is a critical breach of that rule with value NaN. An absent
+/// observation of a configured limit follows [`PeriodLimits::on_missing`].
 ///
 /// ```
 /// use tradewarden_guardrails::{PeriodLimits};
@@ -109,6 +144,7 @@ fn flo(out: &mut Vec<PeriodBreach>, rule: &'static str, v: Option<f64>, f: Optio
 /// ```
 pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreach> {
     let mut out = Vec::new();
+    let m = limits.on_missing;
     let loss = |pnl: Option<f64>| -> Option<f64> {
         let pnl = pnl?;
         match o.aum {
@@ -123,12 +159,14 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
         "hourly_loss_ratio",
         loss(o.hourly_pnl),
         limits.hourly_loss_ratio,
+        m,
     );
     ceil(
         &mut out,
         "daily_loss_ratio",
         loss(o.daily_pnl),
         limits.daily_loss_ratio,
+        m,
     );
     let dd = o.equity.map(|e| match o.high_water_mark {
         Some(h) if h.is_finite() && h > 0.0 => {
@@ -141,26 +179,30 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
         "max_drawdown_ratio",
         dd,
         limits.max_drawdown_ratio,
+        m,
     );
     ceil(
         &mut out,
         "slippage_ratio",
         o.slippage_ratio,
         limits.slippage_ratio,
+        m,
     );
-    ceil(&mut out, "data_age_s", o.data_age_s, limits.data_age_s);
-    flo(&mut out, "fill_rate", o.fill_rate, limits.fill_rate);
+    ceil(&mut out, "data_age_s", o.data_age_s, limits.data_age_s, m);
+    flo(&mut out, "fill_rate", o.fill_rate, limits.fill_rate, m);
     flo(
         &mut out,
         "model_precision_ratio",
         o.model_precision_ratio,
         limits.model_precision_ratio,
+        m,
     );
     flo(
         &mut out,
         "min_confidence",
         o.confidence,
         limits.min_confidence,
+        m,
     );
     out
 }

@@ -136,6 +136,24 @@ pub struct PeriodLimits {
     pub min_confidence: Option<Floor>,
     /// Age (s) of the newest market data. Default 60 / 300.
     pub data_age_s: Option<Ceiling>,
+    /// What a configured limit whose observation is absent (`None`) does:
+    /// `skip` (default: the field is simply not checked in this evaluation),
+    /// `warning` (→ REDUCING) or `critical` (→ HALTED, fail closed: a feed
+    /// that stops reporting P&L or data age halts trading).
+    pub on_missing: OnMissing,
+}
+
+/// Handling of an absent period observation whose limit is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnMissing {
+    /// Not checked.
+    #[default]
+    Skip,
+    /// A warning breach (value NaN).
+    Warning,
+    /// A critical breach (value NaN).
+    Critical,
 }
 
 impl Default for PeriodLimits {
@@ -167,6 +185,7 @@ impl Default for PeriodLimits {
                 warning: 60.0,
                 critical: 300.0,
             }),
+            on_missing: OnMissing::Skip,
         }
     }
 }

@@ -154,3 +154,87 @@ fn breaches_latch_the_state() {
         TradingState::Halted
     );
 }
+
+#[test]
+fn absent_observations_follow_on_missing() {
+    use tradewarden_guardrails::OnMissing;
+    // only the daily P&L is reported: the other configured limits have no observation
+    let obs = PeriodObservation {
+        aum: Some(1e6),
+        daily_pnl: Some(-100.0),
+        ..Default::default()
+    };
+    // default: absent fields are not checked
+    assert!(evaluate(&PeriodLimits::default(), &obs).is_empty());
+    let configured = [
+        "hourly_loss_ratio",
+        "max_drawdown_ratio",
+        "slippage_ratio",
+        "data_age_s",
+        "fill_rate",
+    ];
+    for (m, sev) in [
+        (OnMissing::Warning, Severity::Warning),
+        (OnMissing::Critical, Severity::Critical),
+    ] {
+        let limits = PeriodLimits {
+            on_missing: m,
+            ..PeriodLimits::default()
+        };
+        let b = evaluate(&limits, &obs);
+        let mut rules: Vec<&str> = b.iter().map(|x| x.rule).collect();
+        rules.sort_unstable();
+        let mut want = configured.to_vec();
+        want.sort_unstable();
+        assert_eq!(rules, want, "{m:?}");
+        assert!(b.iter().all(|x| x.severity == sev && x.value.is_nan()));
+        // limits that are off (precision, confidence) never breach for absence
+        assert!(!rules.contains(&"min_confidence"));
+    }
+    // every observation present and healthy: nothing breaches even under critical
+    let full = PeriodObservation {
+        aum: Some(1e6),
+        hourly_pnl: Some(10.0),
+        daily_pnl: Some(10.0),
+        equity: Some(1e6),
+        high_water_mark: Some(1e6),
+        slippage_ratio: Some(1.0),
+        fill_rate: Some(0.99),
+        model_precision_ratio: None,
+        confidence: None,
+        data_age_s: Some(1.0),
+    };
+    let limits = PeriodLimits {
+        on_missing: OnMissing::Critical,
+        ..PeriodLimits::default()
+    };
+    assert!(evaluate(&limits, &full).is_empty());
+    // the policy document accepts the key, and rejects an unknown value
+    let p =
+        tradewarden_guardrails::Policy::from_toml("[period]\non_missing = \"critical\"\n").unwrap();
+    assert_eq!(p.period.on_missing, OnMissing::Critical);
+    let e = tradewarden_guardrails::Policy::from_toml("[period]\non_missing = \"sometimes\"\n")
+        .unwrap_err();
+    assert!(e.to_string().contains("sometimes"), "{e}");
+}
+
+#[test]
+fn missing_data_age_halts_a_store_under_critical() {
+    use tradewarden_guardrails::period::evaluate_and_latch;
+    use tradewarden_guardrails::{OnMissing, StateStore, TradingState};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = StateStore::open(dir.path()).unwrap();
+    let limits = PeriodLimits {
+        on_missing: OnMissing::Critical,
+        hourly_loss_ratio: None,
+        daily_loss_ratio: None,
+        max_drawdown_ratio: None,
+        slippage_ratio: None,
+        fill_rate: None,
+        ..PeriodLimits::default()
+    };
+    let b = evaluate_and_latch(&limits, &PeriodObservation::default(), &mut store).unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].rule, "data_age_s");
+    assert_eq!(store.state(), TradingState::Halted);
+}
