@@ -15,7 +15,9 @@
 //! - [`chunk`]: NannyML-style chunking and per-chunk drift;
 //! - [`monitor`]: rolling live monitors and prediction-quality drift;
 //! - [`telemetry`]: the metric names this crate emits;
-//! - [`sample`]: NaN policy and sorting.
+//! - [`sample`]: NaN policy and sorting;
+//! - [`sketch`]: mergeable KLL quantile sketch (approximate references, explicit edges
+//!   for partitioned fits) and KS against a sketch.
 //!
 //! Formulas and conventions: `docs/drift.md`.
 //!
@@ -42,6 +44,7 @@ pub mod profile;
 pub mod psi;
 pub mod report;
 pub mod sample;
+pub mod sketch;
 pub mod telemetry;
 pub mod tests;
 

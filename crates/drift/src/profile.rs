@@ -3,9 +3,14 @@
 //! scored against current data (PSI, KS, Jensen–Shannon, Wasserstein, χ²).
 //!
 //! A numeric profile keeps the **sorted reference** (8 bytes per value) so
-//! that KS, Wasserstein and the Evidently-compatible PSI are exact; no
-//! quantile sketch is used. Set `keep_reference = false` to store only bins
-//! and moments (then KS/Wasserstein/Evidently-PSI return an error).
+//! that KS, Wasserstein and the Evidently-compatible PSI are exact, and so
+//! that profiles of partitions merge into exactly the profile of the whole
+//! data. Set `keep_reference = false` to store only bins and moments (then
+//! KS/Wasserstein/Evidently-PSI return an error, and partitions merge only
+//! with identical bins: take explicit edges from a merged
+//! [`crate::sketch::QuantileSketch`]). References too large to keep sorted
+//! can be summarised by that sketch instead (approximate, with a stated rank
+//! error bound).
 
 use std::collections::BTreeMap;
 
@@ -275,6 +280,67 @@ fn fit_edges(
     })
 }
 
+/// Everything a profile derives from its sorted reference (≥ 2 finite values):
+/// edges, bin counts, min, max, mean and M2. Shared by [`NumericProfile::fit`]
+/// and [`NumericProfile::merge`], so that a merged profile equals the profile
+/// fitted on the concatenated data bit for bit.
+struct SortedSummary {
+    edges: Vec<f64>,
+    counts: Vec<u64>,
+    min: f64,
+    max: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl SortedSummary {
+    fn of(sorted: &[f64], options: &ProfileOptions) -> Result<Self> {
+        let n = sorted.len();
+        let (min, max) = (sorted[0], sorted[n - 1]);
+        let edges = fit_edges(&options.bins, n, min, max, options.keep_reference, |r| {
+            sorted[r]
+        })?;
+        let counts = if edges.is_empty() {
+            Vec::new()
+        } else {
+            bin_counts(sorted, &edges)
+        };
+        let nf = n as f64;
+        let mean = sorted.iter().sum::<f64>() / nf;
+        let m2 = sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+        Ok(SortedSummary {
+            edges,
+            counts,
+            min,
+            max,
+            mean,
+            m2,
+        })
+    }
+}
+
+/// Merges two ascending, NaN-free slices (stable: ties from `a` first).
+fn merge_sorted(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            merged.push(a[i]);
+            i += 1;
+        } else {
+            merged.push(b[j]);
+            j += 1;
+        }
+    }
+    merged.extend_from_slice(&a[i..]);
+    merged.extend_from_slice(&b[j..]);
+    merged
+}
+
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
 impl NumericProfile {
     /// Fits a profile from reference values.
     ///
@@ -313,28 +379,17 @@ impl NumericProfile {
                 min: 2,
             });
         }
-        let (min, max) = (sorted[0], sorted[n - 1]);
-        let edges = fit_edges(&options.bins, n, min, max, options.keep_reference, |r| {
-            sorted[r]
-        })?;
-        let counts = if edges.is_empty() {
-            Vec::new()
-        } else {
-            bin_counts(&sorted, &edges)
-        };
-        let nf = n as f64;
-        let mean = sorted.iter().sum::<f64>() / nf;
-        let m2 = sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+        let s = SortedSummary::of(&sorted, options)?;
         Ok(NumericProfile {
             options: options.clone(),
-            edges,
-            counts,
+            edges: s.edges,
+            counts: s.counts,
             count: n as u64,
             nan_count: total - n as u64,
-            min,
-            max,
-            mean,
-            m2,
+            min: s.min,
+            max: s.max,
+            mean: s.mean,
+            m2: s.m2,
             reference: if options.keep_reference {
                 sorted
             } else {
@@ -696,26 +751,71 @@ impl NumericProfile {
         )?)
     }
 
-    /// Merges a profile fitted on another partition. Counts, min/max, NaN
-    /// count and moments (Chan et al.) merge exactly; the sorted references
-    /// are merged exactly. Requires identical options and edges; quantile
-    /// edges are those of the first partition, so fit partitions with
-    /// `BinStrategy::Explicit` edges (e.g. from a first fit) to merge.
+    /// Merges a profile fitted on another partition (`self` first, then
+    /// `other`, as if their data were concatenated).
+    ///
+    /// Both profiles must have been fitted with the same options
+    /// (`Error::Merge` otherwise; explicit edges must be identical).
+    ///
+    /// - `keep_reference = true` (the default): the sorted references are
+    ///   merged, and edges (quantile, equal-width), bin counts, min, max, mean
+    ///   and M2 are recomputed from the merged reference exactly as
+    ///   [`NumericProfile::fit`] computes them, so `merge(fit(a), fit(b))`
+    ///   equals `fit(a ++ b)` field for field; partitions may have different
+    ///   quantile edges. NaN counts add.
+    /// - `keep_reference = false`: counts, min/max and NaN count add exactly,
+    ///   moments merge by Chan et al.'s formula (equal to a single fit up to
+    ///   rounding). Bins must be identical: explicit edges always are;
+    ///   quantile or equal-width edges fitted on different partitions differ
+    ///   and give `Error::Merge` — fit the partitions with explicit edges taken
+    ///   from a merged [`crate::sketch::QuantileSketch`] instead (two passes).
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{NumericProfile, ProfileOptions};
+    /// let data: Vec<f64> = (0..1000).map(|i| ((i * 37) % 101) as f64).collect();
+    /// let o = ProfileOptions::default(); // quantile deciles, keep_reference
+    /// let mut a = NumericProfile::fit(&data[..300], &o).unwrap();
+    /// a.merge(&NumericProfile::fit(&data[300..], &o).unwrap()).unwrap();
+    /// assert_eq!(a, NumericProfile::fit(&data, &o).unwrap());
+    /// ```
     pub fn merge(&mut self, other: &NumericProfile) -> Result<()> {
-        if self.options != other.options {
-            return Err(Error::Merge {
-                reason: "profiles were fitted with different options".into(),
-            });
-        }
-        if self.edges.len() != other.edges.len()
-            || self
-                .edges
-                .iter()
-                .zip(&other.edges)
-                .any(|(a, b)| a.to_bits() != b.to_bits())
+        if let (BinStrategy::Explicit { edges: a }, BinStrategy::Explicit { edges: b }) =
+            (&self.options.bins, &other.options.bins)
+            && !same_bits(a, b)
         {
             return Err(Error::Merge {
-                reason: format!("bin edges differ ({:?} vs {:?})", self.edges, other.edges),
+                reason: format!("explicit bin edges differ ({a:?} vs {b:?})"),
+            });
+        }
+        if self.options != other.options {
+            return Err(Error::Merge {
+                reason: format!(
+                    "profiles were fitted with different options ({:?} vs {:?})",
+                    self.options, other.options
+                ),
+            });
+        }
+        if self.options.keep_reference {
+            return self.merge_with_reference(other);
+        }
+        if !same_bits(&self.edges, &other.edges) {
+            return Err(Error::Merge {
+                reason: format!(
+                    "bin edges differ ({:?} vs {:?}): {:?} edges fitted on different partitions \
+                     cannot be merged without the stored reference; fit the partitions with \
+                     BinStrategy::Explicit edges taken from a merged QuantileSketch \
+                     (QuantileSketch::quantile_edges; two passes), or keep the reference",
+                    self.edges, other.edges, self.options.bins
+                ),
+            });
+        }
+        if self.counts.len() != other.counts.len() {
+            return Err(Error::Merge {
+                reason: format!(
+                    "bin counts have different lengths ({} vs {})",
+                    self.counts.len(),
+                    other.counts.len()
+                ),
             });
         }
         let (na, nb) = (self.count as f64, other.count as f64);
@@ -730,23 +830,28 @@ impl NumericProfile {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
-        if self.options.keep_reference {
-            let mut merged = Vec::with_capacity(self.reference.len() + other.reference.len());
-            let (a, b) = (&self.reference, &other.reference);
-            let (mut i, mut j) = (0, 0);
-            while i < a.len() && j < b.len() {
-                if a[i] <= b[j] {
-                    merged.push(a[i]);
-                    i += 1;
-                } else {
-                    merged.push(b[j]);
-                    j += 1;
-                }
+        Ok(())
+    }
+
+    /// Exact merge through the stored references (see [`NumericProfile::merge`]).
+    fn merge_with_reference(&mut self, other: &NumericProfile) -> Result<()> {
+        for (side, p) in [("self", &*self), ("other", other)] {
+            if p.reference.len() as u64 != p.count {
+                return Err(Error::Merge {
+                    reason: format!(
+                        "{side}: stored reference has {} values but count = {} \
+                         (keep_reference = true needs the full sorted reference)",
+                        p.reference.len(),
+                        p.count
+                    ),
+                });
             }
-            merged.extend_from_slice(&a[i..]);
-            merged.extend_from_slice(&b[j..]);
-            self.reference = merged;
         }
+        let merged = merge_sorted(&self.reference, &other.reference);
+        let nan_count = self.nan_count + other.nan_count;
+        let total = merged.len() as u64 + nan_count;
+        let options = self.options.clone();
+        *self = Self::fit_sorted(merged, total, &options)?;
         Ok(())
     }
 }
