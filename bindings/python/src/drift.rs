@@ -427,6 +427,24 @@ impl PyProfile {
         })
     }
 
+    /// Scores a current profile (fitted with keep_reference, e.g. merged from
+    /// partitions) against this one; returns the report as JSON.
+    #[pyo3(signature = (current, options_json="{}"))]
+    fn score_profile(
+        &self,
+        py: Python<'_>,
+        current: &PyProfile,
+        options_json: &str,
+    ) -> PyResult<String> {
+        let (p, c) = (&self.inner, &current.inner);
+        call(py, move || {
+            let o: ReportOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            let r = pool()?.install(|| DriftReport::compute_profiles(p, c, &o))?;
+            Ok(r.to_json()?)
+        })
+    }
+
     fn __len__(&self) -> usize {
         self.inner.features.len()
     }

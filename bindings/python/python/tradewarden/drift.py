@@ -33,7 +33,7 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "Profile", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+    "Profile", "profile_from_partitions", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
 
@@ -283,8 +283,19 @@ class Profile:
             return DriftReport(json.loads(_native.score_arrow(self._p, current, _report_options(options))))
         return DriftReport(json.loads(self._p.score(columns(current, "current"), _report_options(options))))
 
+    def score_profile(self, current: "Profile", **options: Any) -> "DriftReport":
+        """Drift of a *current profile* against this one: equal to :meth:`score` on the data ``current``
+        was fitted on, when ``current`` was fitted with ``keep_reference=True`` (the default). This is how
+        partitioned current data is scored: fit each partition, merge, score the merged profile
+        (:mod:`tradewarden.dask`). Features are reported in name order. Options as :meth:`score`."""
+        if not isinstance(current, Profile):
+            raise InvalidInputError(f"current must be a Profile, got {type(current).__name__}")
+        return DriftReport(json.loads(self._p.score_profile(current._p, _report_options(options))))
+
     def merge(self, other: "Profile") -> None:
-        """Merges a profile fitted on another partition (same options and edges) into this one."""
+        """Merges a profile fitted on another partition into this one. With ``keep_reference=True`` the
+        result equals the profile fitted on both partitions' data (quantile edges are refitted on the merged
+        values); without it, edges must be equal (fit partitions with explicit edges)."""
         if not isinstance(other, Profile):
             raise InvalidInputError(f"other must be a Profile, got {type(other).__name__}")
         self._p.merge(other._p)
@@ -325,6 +336,24 @@ class Profile:
 
     def __repr__(self) -> str:
         return f"Profile(features={self.features!r})"
+
+
+def profile_from_partitions(partitions: Any) -> Profile:
+    """Merges profiles fitted on partitions (an iterable of :class:`Profile`, or of their
+    :meth:`Profile.to_bytes`) into one, left to right; raises on an empty iterable."""
+    merged: Optional[Profile] = None
+    for i, p in enumerate(partitions):
+        if isinstance(p, (bytes, bytearray, memoryview)):
+            p = Profile.from_bytes(bytes(p))
+        if not isinstance(p, Profile):
+            raise InvalidInputError(f"partitions[{i}] must be a Profile or its bytes, got {type(p).__name__}")
+        if merged is None:
+            merged = Profile.from_bytes(p.to_bytes())
+        else:
+            merged.merge(p)
+    if merged is None:
+        raise InvalidInputError("partitions is empty: at least one profile is needed")
+    return merged
 
 
 class DriftReport:

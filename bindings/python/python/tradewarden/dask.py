@@ -1,0 +1,164 @@
+"""Drift profiles and reports over Dask DataFrames (partitioned Parquet), on the user's own cluster.
+
+We do not schedule anything: each partition is fitted on a worker with ``map_partitions``
+(:meth:`tradewarden.drift.Profile.fit`), the partition profiles travel as their checksummed bytes,
+and a tree of merges (:meth:`~tradewarden.drift.Profile.merge`, ``split_every`` profiles per node)
+reduces them to one. With ``keep_reference=True`` (the default) the merged profile **equals** the
+profile fitted on all the data in one process — quantile edges are refitted on the merged sorted
+values, counts and moments are recomputed — so the report equals the single-machine report exactly.
+
+Without the stored reference (``keep_reference=False``, for references too large to keep sorted),
+quantile edges come from a mergeable KLL sketch in a first pass (rank error ≤ the sketch's stated
+bound), and the second pass bins every partition on those edges exactly.
+
+::
+
+    import dask.dataframe as dd
+    from tradewarden import dask as twd
+
+    reference = dd.read_parquet("reference/")           # partitioned Parquet
+    current = dd.read_parquet("current/")
+    profile = twd.fit_profile(reference, bins=10)       # == Profile.fit(reference.compute())
+    report = twd.score(profile, current)                # == profile.score(current.compute())
+
+Partitions with no rows are skipped; a partition with a single row cannot be fitted on its own
+(repartition first). See ``docs/scale-out.md`` (Dask and Spark).
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Union
+
+from .drift import DriftReport, Profile
+from .errors import InvalidInputError
+
+__all__ = ["fit_profile", "score", "drift_report", "merge_tree"]
+
+
+def _require_dask() -> Any:
+    try:
+        import dask
+        import dask.dataframe  # noqa: F401
+    except ImportError as e:  # pragma: no cover - exercised only without dask
+        raise ImportError("tradewarden.dask needs dask[dataframe]: pip install 'dask[dataframe]'") from e
+    return dask
+
+
+def _columns(ddf: Any, columns: Optional[Sequence[str]]) -> List[str]:
+    if not hasattr(ddf, "map_partitions") or not hasattr(ddf, "columns"):
+        raise InvalidInputError(f"expected a dask DataFrame, got {type(ddf).__name__}")
+    cols = list(ddf.columns) if columns is None else [str(c) for c in columns]
+    if not cols:
+        raise InvalidInputError("columns is empty: a profile needs at least one feature")
+    missing = [c for c in cols if c not in ddf.columns]
+    if missing:
+        raise InvalidInputError(f"columns {missing} are not in the dask DataFrame (has {list(ddf.columns)})")
+    return cols
+
+
+def _fit_partition(pdf: Any, cols: List[str], bins: Any, strategy: str, nan_policy: str,
+                   keep_reference: bool) -> Any:
+    import pandas as pd
+
+    if len(pdf) == 0:
+        return pd.Series([None], dtype=object)
+    p = Profile.fit(pdf[cols], bins, strategy, nan_policy=nan_policy, keep_reference=keep_reference)
+    return pd.Series([p.to_bytes()], dtype=object)
+
+
+def _merge_bytes(*blobs: Any) -> Optional[bytes]:
+    """Merges partition profiles given as bytes (or one-element Series of bytes); None = empty."""
+    merged: Optional[Profile] = None
+    for b in blobs:
+        if b is not None and hasattr(b, "iloc"):
+            b = b.iloc[0] if len(b) else None
+        if b is None:
+            continue
+        p = Profile.from_bytes(b)
+        if merged is None:
+            merged = p
+        else:
+            merged.merge(p)
+    return None if merged is None else merged.to_bytes()
+
+
+def merge_tree(parts: Sequence[Any], split_every: int = 8) -> Any:
+    """A dask.delayed tree of merges over delayed partition profiles (bytes); returns one delayed
+    bytes object (None when every partition was empty)."""
+    dask = _require_dask()
+    if split_every < 2:
+        raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
+    level = list(parts)
+    if not level:
+        raise InvalidInputError("the dask DataFrame has no partitions")
+    merge = dask.delayed(_merge_bytes, pure=True)
+    while len(level) > 1:
+        level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+    return merge(level[0])
+
+
+def _fit_delayed(ddf: Any, cols: List[str], bins: Any, strategy: str, nan_policy: str, keep_reference: bool,
+                 split_every: int) -> Any:
+    import pandas as pd
+
+    fitted = ddf.map_partitions(_fit_partition, cols, bins, strategy, nan_policy, keep_reference,
+                                meta=pd.Series(dtype=object))
+    return merge_tree(fitted.to_delayed(), split_every)
+
+
+def _compute_profile(delayed_bytes: Any, what: str) -> Profile:
+    blob = delayed_bytes.compute()
+    if blob is None:
+        raise InvalidInputError(f"{what} has no rows in any partition")
+    return Profile.from_bytes(blob)
+
+
+def fit_profile(ddf: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile", *,
+                columns: Optional[Sequence[str]] = None, nan_policy: str = "raise", keep_reference: bool = True,
+                split_every: int = 8) -> Profile:
+    """The reference profile of a Dask DataFrame, fitted per partition and merged.
+
+    With ``keep_reference=True`` it equals ``Profile.fit(ddf.compute(), ...)``. With
+    ``keep_reference=False`` and quantile bins, the edges come from merged KLL sketches (a first pass;
+    rank error within the sketch's bound) and the counts from a second, exact pass.
+    """
+    _require_dask()
+    cols = _columns(ddf, columns)
+    if not keep_reference and strategy == "quantile" and isinstance(bins, int):
+        return _fit_two_pass(ddf, cols, bins, nan_policy, split_every)
+    return _compute_profile(_fit_delayed(ddf, cols, bins, strategy, nan_policy, keep_reference, split_every),
+                            "the reference")
+
+
+def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_every: int) -> Profile:
+    from . import drift
+
+    sketch_cls = getattr(drift, "QuantileSketch", None)
+    if sketch_cls is None:  # pragma: no cover - the wheel always has it
+        raise InvalidInputError("keep_reference=False with quantile bins needs QuantileSketch")
+    raise InvalidInputError("keep_reference=False with quantile bins over dask is not available yet")
+
+
+def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
+          split_every: int = 8, **options: Any) -> DriftReport:
+    """Drift of a Dask DataFrame against ``profile``: each partition's current profile (sorted values,
+    category counts) is fitted on a worker, merged in a tree, and scored with
+    :meth:`Profile.score_profile` — equal to ``profile.score(current.compute(), **options)`` (features in
+    name order). ``columns`` defaults to the profile's features. Options as :meth:`Profile.score`."""
+    _require_dask()
+    if not isinstance(profile, Profile):
+        raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+    cols = _columns(current, columns if columns is not None else [c for c in profile.features])
+    # the current profile's own bins are never used by the report: two explicit bins keep the fit cheap
+    cur = _compute_profile(_fit_delayed(current, cols, [0.0], "quantile", nan_policy, True, split_every),
+                           "the current data")
+    return profile.score_profile(cur, **options)
+
+
+def drift_report(reference: Any, current: Any, *, bins: Union[int, Sequence[float]] = 10,
+                 strategy: str = "quantile", columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
+                 split_every: int = 8, **options: Any) -> DriftReport:
+    """Fits the reference (a Dask DataFrame, or an already fitted :class:`Profile`) and scores ``current``."""
+    profile = reference if isinstance(reference, Profile) else fit_profile(
+        reference, bins, strategy, columns=columns, nan_policy=nan_policy, split_every=split_every)
+    return score(profile, current, columns=columns, nan_policy=nan_policy, split_every=split_every, **options)

@@ -1,0 +1,135 @@
+"""tradewarden.dask: per-partition fits merged on Dask equal the single-process profile and report."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradewarden import dask as twd
+from tradewarden.drift import Profile, profile_from_partitions
+from tradewarden.errors import InvalidInputError
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def frame(n, seed, shift=0.0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "a": rng.standard_normal(n) + shift,
+        "b": rng.lognormal(0.0, 0.5 + shift, n),
+        "ties": rng.integers(0, 7, n).astype(np.float64),
+        "cat": np.array(["x", "y", "z"])[rng.choice(3, n, p=[0.5, 0.3 + shift / 10, 0.2 - shift / 10])],
+    })
+
+
+def features(report):
+    return {f["name"]: f for f in report.features}
+
+
+@pytest.fixture(autouse=True)
+def synchronous():
+    # the cluster path is exercised by the example test below; here the in-process scheduler is enough
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+@pytest.mark.parametrize("nparts", [1, 3, 7])
+@pytest.mark.parametrize("bins,strategy", [(10, "quantile"), (6, "uniform"), ([-1.0, 0.0, 0.5, 2.0], "quantile")])
+def test_fit_profile_equals_single_fit(nparts, bins, strategy):
+    pdf = frame(5000, 1)
+    single = Profile.fit(pdf, bins, strategy)
+    merged = twd.fit_profile(dd.from_pandas(pdf, npartitions=nparts), bins, strategy, split_every=2)
+    assert merged.to_dict() == single.to_dict()
+    assert merged.to_bytes() == single.to_bytes()
+
+
+def test_report_equals_single_machine_report():
+    ref, cur = frame(6000, 2), frame(4000, 3, shift=0.5)
+    single = Profile.fit(ref).score(cur, correction="benjamini_hochberg")
+    dist = twd.drift_report(dd.from_pandas(ref, npartitions=5), dd.from_pandas(cur, npartitions=4),
+                            correction="benjamini_hochberg")
+    assert features(dist) == features(single)
+    assert (dist.n_drifted, dist.drift_share, dist.dataset_drift) == (
+        single.n_drifted, single.drift_share, single.dataset_drift)
+    assert dist.n_drifted >= 1
+
+
+def test_score_with_a_persisted_profile_and_column_subset(tmp_path):
+    ref, cur = frame(3000, 4), frame(3000, 5, shift=0.5)
+    profile = Profile.fit(ref)
+    profile.save(tmp_path / "p.twdp")
+    loaded = Profile.load(tmp_path / "p.twdp")
+    dist = twd.score(loaded, dd.from_pandas(cur, npartitions=3), columns=["a", "cat"])
+    single = profile.score(cur[["a", "cat"]])
+    assert features(dist) == features(single)
+
+
+def test_explicit_edges_without_reference_merge_counts_exactly():
+    pdf = frame(5000, 6)
+    edges = [-1.0, -0.25, 0.0, 0.3, 1.2]
+    single = Profile.fit(pdf[["a"]], edges, keep_reference=False).to_dict()
+    merged = twd.fit_profile(dd.from_pandas(pdf[["a"]], npartitions=6), edges, keep_reference=False).to_dict()
+    s, m = single["features"]["a"]["numeric"], merged["features"]["a"]["numeric"]
+    for k in ("edges", "counts", "count", "min", "max", "nan_count"):
+        assert m[k] == s[k], k
+    assert m["mean"] == pytest.approx(s["mean"], rel=1e-13, abs=1e-15)
+    assert m["m2"] == pytest.approx(s["m2"], rel=1e-12)
+
+
+def test_empty_partitions_are_skipped():
+    pdf = frame(2000, 7)
+    ddf = dd.from_pandas(pdf, npartitions=4)
+    filtered = ddf[ddf["a"] > -10.0]  # keeps every row
+    empty_first = dd.concat([ddf[ddf["a"] > 1e9], filtered])
+    assert twd.fit_profile(empty_first).to_bytes() == Profile.fit(pdf).to_bytes()
+    with pytest.raises(InvalidInputError, match="no rows"):
+        twd.fit_profile(ddf[ddf["a"] > 1e9])
+
+
+def test_profile_from_partitions_and_pickle():
+    parts = [frame(800, s) for s in range(4)]
+    fitted = [Profile.fit(p) for p in parts]
+    whole = Profile.fit(pd.concat(parts, ignore_index=True))
+    assert profile_from_partitions(fitted).to_bytes() == whole.to_bytes()
+    assert profile_from_partitions(p.to_bytes() for p in fitted).to_bytes() == whole.to_bytes()
+    # the inputs are not modified
+    assert fitted[0].to_bytes() == Profile.fit(parts[0]).to_bytes()
+    clone = pickle.loads(pickle.dumps(whole))
+    assert clone.to_bytes() == whole.to_bytes()
+    with pytest.raises(InvalidInputError, match="empty"):
+        profile_from_partitions([])
+    with pytest.raises(InvalidInputError, match=r"partitions\[1\]"):
+        profile_from_partitions([fitted[0], "nope"])
+
+
+def test_bad_input():
+    ddf = dd.from_pandas(frame(100, 8), npartitions=2)
+    with pytest.raises(InvalidInputError, match="dask DataFrame"):
+        twd.fit_profile(frame(100, 8))
+    with pytest.raises(InvalidInputError, match="not in the dask DataFrame"):
+        twd.fit_profile(ddf, columns=["a", "nope"])
+    with pytest.raises(InvalidInputError, match="split_every"):
+        twd.fit_profile(ddf, split_every=1)
+    with pytest.raises(InvalidInputError, match="profile must be a Profile"):
+        twd.score("p", ddf)
+    with pytest.raises(InvalidInputError, match="current must be a Profile"):
+        Profile.fit(frame(100, 8)).score_profile(ddf)
+    # a numeric current profile without stored values cannot be scored
+    no_ref = Profile.fit(frame(100, 9)[["a"]], [0.0], keep_reference=False)
+    with pytest.raises(InvalidInputError, match="keep_reference"):
+        Profile.fit(frame(100, 8)).score_profile(no_ref)
+
+
+def test_example_on_a_two_worker_local_cluster():
+    """examples/dask_drift_report.py: 2 worker processes on loopback, partitioned Parquet, report equal."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "dask_drift_report.py"),
+                        "--rows", "60000", "--files", "6"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "equal=True" in r.stdout and "workers=2 partitions=6" in r.stdout, r.stdout
+    assert "drifted=[" in r.stdout and "'spread_bps'" in r.stdout, r.stdout
