@@ -6,11 +6,12 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use tradewarden_core::NanPolicy;
-use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp};
+use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp, ks_2samp_sorted};
 use tradewarden_drift::profile::{FeatureProfile, Profile};
 use tradewarden_drift::profile::{NumericProfile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+use tradewarden_drift::sample::prepare_sorted;
 
 fn normals(n: usize, shift: f64, seed: u64) -> Vec<f64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -21,6 +22,18 @@ fn normals(n: usize, shift: f64, seed: u64) -> Vec<f64> {
             shift + (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
         })
         .collect()
+}
+
+/// The sort-based path `ks_2samp` took before the fused one: two sorted
+/// copies (`prepare_sorted`), then the merge walk and p-value.
+fn ks_2samp_sort_based(a: &[f64], b: &[f64]) -> tradewarden_drift::ks::KsResult {
+    let sa = prepare_sorted("data1", a, NanPolicy::Error)
+        .unwrap()
+        .unwrap();
+    let sb = prepare_sorted("data2", b, NanPolicy::Error)
+        .unwrap()
+        .unwrap();
+    ks_2samp_sorted(&sa, &sb, Alternative::TwoSided, KsMethod::Auto).unwrap()
 }
 
 fn bench_ks(c: &mut Criterion) {
@@ -37,6 +50,10 @@ fn bench_ks(c: &mut Criterion) {
             )
         })
     });
+    c.bench_function(
+        "ks_2samp 1M vs 1M (auto, two-sided, with p-value), old sort-based path",
+        |bch| bch.iter(|| ks_2samp_sort_based(black_box(&a), black_box(&b))),
+    );
 }
 
 /// Where the KS time goes: the sort, the ECDF walk + p-value on presorted data,
@@ -137,6 +154,10 @@ fn bench_ks_no_drift(c: &mut Criterion) {
                 )
             })
         },
+    );
+    c.bench_function(
+        "ks_2samp 1M vs 1M, same distribution (auto, two-sided), old sort-based path",
+        |bch| bch.iter(|| ks_2samp_sort_based(black_box(&a), black_box(&b))),
     );
 }
 

@@ -8,7 +8,7 @@ use tradewarden_core::NanPolicy;
 
 use crate::error::{Error, Result};
 use crate::kolmogorov::kolmogn_sf;
-use crate::sample::prepare_sorted;
+use crate::sample::{prepare_finite, sort_f64};
 
 /// Alternative hypothesis (scipy's `alternative`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -85,10 +85,20 @@ pub fn ks_2samp(
     method: KsMethod,
     nan_policy: NanPolicy,
 ) -> Result<KsResult> {
-    let a = prepare_sorted("data1", data1, nan_policy)?;
-    let b = prepare_sorted("data2", data2, nan_policy)?;
+    let a = prepare_finite("data1", data1, nan_policy)?;
+    let b = prepare_finite("data2", data2, nan_policy)?;
     match (a, b) {
-        (Some(a), Some(b)) => ks_2samp_sorted(&a, &b, alternative, method),
+        (Some(a), Some(b)) => {
+            check_nonempty(&a, &b)?;
+            let e = fused::extremes(&a, &b, fused::buckets_for(a.len() + b.len()));
+            Ok(from_extremes(
+                a.len() as u64,
+                b.len() as u64,
+                &e,
+                alternative,
+                method,
+            ))
+        }
         _ => Ok(KsResult::nan()),
     }
 }
@@ -231,21 +241,221 @@ fn extremes(a: &[f64], b: &[f64]) -> Extremes {
         hi.step(a, b, n1, n2);
     }
     let w = lo.then(&hi);
-    let (max, max_loc) = if w.ext[2] > w.ext[0] {
-        (w.ext[2], w.loc[2])
-    } else {
-        (w.ext[0], w.loc[0])
-    };
-    let (min, min_loc) = if w.ext[3] < w.ext[1] {
-        (w.ext[3], w.loc[3])
-    } else {
-        (w.ext[1], w.loc[1])
-    };
-    Extremes {
-        max,
-        max_loc,
-        min,
-        min_loc,
+    Extremes::pick(&w.ext, &w.loc)
+}
+
+impl Extremes {
+    /// scipy's choice from the per-sample extremes `[a max, a min, b max,
+    /// b min]`: data2's only when strictly more extreme.
+    fn pick(ext: &[f64; 4], loc: &[f64; 4]) -> Extremes {
+        let (max, max_loc) = if ext[2] > ext[0] {
+            (ext[2], loc[2])
+        } else {
+            (ext[0], loc[0])
+        };
+        let (min, min_loc) = if ext[3] < ext[1] {
+            (ext[3], loc[3])
+        } else {
+            (ext[1], loc[1])
+        };
+        Extremes {
+            max,
+            max_loc,
+            min,
+            min_loc,
+        }
+    }
+}
+
+/// The extremes of raw (unsorted, finite) samples without sorting them.
+///
+/// Both samples are counted on one equal-width value grid over their
+/// common range. Equal values share a bucket and the bucket index is
+/// monotone in the value, so every value of bucket k is below every value
+/// of bucket k + 1 and the ECDF counts at a bucket's end are prefix sums of
+/// the counts. Inside bucket k (counts before it I, J; in it ca, cb) every
+/// F1 − F2 evaluated at a run end is a correctly rounded
+/// `i/n1 − j/n2` with I ≤ i ≤ I + ca, J ≤ j ≤ J + cb, hence (rounding is
+/// monotone) within [I/n1 − (J+cb)/n2, (I+ca)/n1 − J/n2]. The bucket ends
+/// are evaluation points themselves, so the largest end value is a lower
+/// bound of the maximum: only buckets whose upper bound reaches it (and
+/// likewise for the minimum) can hold a value attaining the maximum. Those
+/// candidate buckets are gathered, sorted and walked in value order with the
+/// global counts, which gives the same values, first locations and data1/
+/// data2 preference as the full merge walk ([`extremes`]): every run end
+/// attaining an extreme lies in a candidate bucket, and a per-sample extreme
+/// that falls short of the overall one loses the final choice either way.
+mod fused {
+    use super::{Extremes, sort_f64};
+
+    /// Below this many values in all the samples are sorted and walked.
+    const MIN_VALUES: usize = 4096;
+
+    /// Bucket count for `n` pooled values: about 32 values per bucket, at
+    /// most 2^16 buckets (the two count arrays stay in L2).
+    pub(super) fn buckets_for(n: usize) -> usize {
+        if n < MIN_VALUES {
+            0
+        } else {
+            (n / 32).min(1 << 16)
+        }
+    }
+
+    /// Sort-based extremes (the reference path): sorted copies with −0.0
+    /// normalised, then the merge walk.
+    pub(super) fn extremes_sorted(a: &[f64], b: &[f64]) -> Extremes {
+        let a = crate::sample::sorted_copy_plus_zero(a);
+        let b = crate::sample::sorted_copy_plus_zero(b);
+        super::extremes(&a, &b)
+    }
+
+    /// The extremes of finite, non-empty `a`, `b` on a grid of `nb`
+    /// buckets (`nb == 0`, or a range that cannot be gridded: sort-based).
+    pub(super) fn extremes(a: &[f64], b: &[f64], nb: usize) -> Extremes {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &x in a.iter().chain(b) {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+        let scale = nb as f64 / (hi - lo);
+        if nb == 0
+            || !(scale.is_finite() && scale > 0.0)
+            || u32::try_from(a.len().max(b.len())).is_err()
+        {
+            return extremes_sorted(a, b);
+        }
+        let idx = |x: f64| -> usize { (((x - lo) * scale) as usize).min(nb - 1) };
+        let mut ca = vec![0u32; nb];
+        let mut cb = vec![0u32; nb];
+        for &x in a {
+            ca[idx(x)] += 1;
+        }
+        for &x in b {
+            cb[idx(x)] += 1;
+        }
+        let (n1, n2) = (a.len() as f64, b.len() as f64);
+        // lower bound of the maximum, upper bound of the minimum: the
+        // values at the bucket ends
+        let (mut lmax, mut lmin) = (f64::NEG_INFINITY, f64::INFINITY);
+        let (mut i, mut j) = (0usize, 0usize);
+        for (&x, &y) in ca.iter().zip(&cb) {
+            if x + y > 0 {
+                i += x as usize;
+                j += y as usize;
+                let d = i as f64 / n1 - j as f64 / n2;
+                lmax = lmax.max(d);
+                lmin = lmin.min(d);
+            }
+        }
+        // candidate buckets; their counts become gather cursors into the
+        // compact buffers (u32::MAX: not a candidate)
+        let mut cand = Vec::new();
+        let (mut i, mut j) = (0usize, 0usize);
+        let (mut oa, mut ob) = (0u32, 0u32);
+        for (x, y) in ca.iter_mut().zip(cb.iter_mut()) {
+            let (ka, kb) = (*x as usize, *y as usize);
+            let upper = (i + ka) as f64 / n1 - j as f64 / n2;
+            let lower = i as f64 / n1 - (j + kb) as f64 / n2;
+            if ka + kb > 0 && (upper >= lmax || lower <= lmin) {
+                cand.push(Bucket {
+                    i,
+                    j,
+                    a: oa as usize..oa as usize + ka,
+                    b: ob as usize..ob as usize + kb,
+                });
+                (*x, *y) = (oa, ob);
+                oa += ka as u32;
+                ob += kb as u32;
+            } else {
+                (*x, *y) = (u32::MAX, u32::MAX);
+            }
+            i += ka;
+            j += kb;
+        }
+        let mut ga = vec![0.0; oa as usize];
+        let mut gb = vec![0.0; ob as usize];
+        gather(a, &mut ca, &mut ga, idx);
+        gather(b, &mut cb, &mut gb, idx);
+        let mut ext = [
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+        ];
+        let mut loc = [f64::NAN; 4];
+        for c in cand {
+            let (sa, sb) = (&mut ga[c.a], &mut gb[c.b]);
+            sort_f64(sa);
+            sort_f64(sb);
+            walk(sa, sb, c.i, c.j, n1, n2, &mut ext, &mut loc);
+        }
+        Extremes::pick(&ext, &loc)
+    }
+
+    /// A candidate bucket: counts of data1/data2 values below it and its
+    /// ranges in the compact buffers.
+    struct Bucket {
+        i: usize,
+        j: usize,
+        a: std::ops::Range<usize>,
+        b: std::ops::Range<usize>,
+    }
+
+    /// Copies the values of candidate buckets (−0.0 as +0.0) to their slots.
+    fn gather(x: &[f64], cursor: &mut [u32], out: &mut [f64], idx: impl Fn(f64) -> usize) {
+        for &v in x {
+            let c = &mut cursor[idx(v)];
+            if *c != u32::MAX {
+                out[*c as usize] = v + 0.0;
+                *c += 1;
+            }
+        }
+    }
+
+    /// The merge walk over one bucket's sorted values (`i0`, `j0`: counts
+    /// below the bucket), updating `[a max, a min, b max, b min]` when
+    /// strictly better (earlier buckets first: first locations win).
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        a: &[f64],
+        b: &[f64],
+        i0: usize,
+        j0: usize,
+        n1: f64,
+        n2: f64,
+        ext: &mut [f64; 4],
+        loc: &mut [f64; 4],
+    ) {
+        let (mut i, mut j) = (0usize, 0usize);
+        while i < a.len() || j < b.len() {
+            let xa = a.get(i).copied().unwrap_or(f64::INFINITY);
+            let xb = b.get(j).copied().unwrap_or(f64::INFINITY);
+            let x = xa.min(xb);
+            let (ri, rj) = (i, j);
+            while i < a.len() && a[i] == x {
+                i += 1;
+            }
+            while j < b.len() && b[j] == x {
+                j += 1;
+            }
+            let d = (i0 + i) as f64 / n1 - (j0 + j) as f64 / n2;
+            if i > ri {
+                if d > ext[0] {
+                    (ext[0], loc[0]) = (d, x);
+                }
+                if d < ext[1] {
+                    (ext[1], loc[1]) = (d, x);
+                }
+            }
+            if j > rj {
+                if d > ext[2] {
+                    (ext[2], loc[2]) = (d, x);
+                }
+                if d < ext[3] {
+                    (ext[3], loc[3]) = (d, x);
+                }
+            }
+        }
     }
 }
 
@@ -264,6 +474,18 @@ pub fn ks_2samp_sorted(
     alternative: Alternative,
     method: KsMethod,
 ) -> Result<KsResult> {
+    check_nonempty(data1, data2)?;
+    let e = extremes(data1, data2);
+    Ok(from_extremes(
+        data1.len() as u64,
+        data2.len() as u64,
+        &e,
+        alternative,
+        method,
+    ))
+}
+
+fn check_nonempty(data1: &[f64], data2: &[f64]) -> Result<()> {
     if data1.is_empty() {
         return Err(Error::TooFewValues {
             param: "data1",
@@ -278,8 +500,17 @@ pub fn ks_2samp_sorted(
             min: 1,
         });
     }
-    let (n1, n2) = (data1.len() as u64, data2.len() as u64);
-    let e = extremes(data1, data2);
+    Ok(())
+}
+
+/// Statistic, sign, location and p-value from the ECDF-difference extremes.
+fn from_extremes(
+    n1: u64,
+    n2: u64,
+    e: &Extremes,
+    alternative: Alternative,
+    method: KsMethod,
+) -> KsResult {
     let min_s = (-e.min).clamp(0.0, 1.0);
     let max_s = e.max;
     let (mut d, loc, sign) = if alternative == Alternative::Less
@@ -333,13 +564,13 @@ pub fn ks_2samp_sorted(
             prob = expt.exp();
         }
     }
-    Ok(KsResult {
+    KsResult {
         statistic: d,
         pvalue: prob.clamp(0.0, 1.0),
         statistic_location: loc,
         statistic_sign: sign,
         method_used: mode,
-    })
+    }
 }
 
 mod exact {
@@ -508,6 +739,179 @@ mod tests {
 
     fn ks(a: &[f64], b: &[f64], alt: Alternative, m: KsMethod) -> KsResult {
         ks_2samp(a, b, alt, m, NanPolicy::Error).unwrap()
+    }
+
+    /// The sort-based path `ks_2samp` took before the fused one.
+    fn ks_reference(
+        a: &[f64],
+        b: &[f64],
+        alt: Alternative,
+        m: KsMethod,
+        policy: NanPolicy,
+    ) -> Result<KsResult> {
+        let a = crate::sample::prepare_sorted("data1", a, policy)?;
+        let b = crate::sample::prepare_sorted("data2", b, policy)?;
+        match (a, b) {
+            (Some(a), Some(b)) => ks_2samp_sorted(&a, &b, alt, m),
+            _ => Ok(KsResult::nan()),
+        }
+    }
+
+    fn bits(e: &Extremes) -> [u64; 4] {
+        [e.max, e.max_loc, e.min, e.min_loc].map(f64::to_bits)
+    }
+
+    fn result_bits(r: &KsResult) -> (u64, u64, u64, i8, KsMethod) {
+        (
+            r.statistic.to_bits(),
+            r.pvalue.to_bits(),
+            r.statistic_location.to_bits(),
+            r.statistic_sign,
+            r.method_used,
+        )
+    }
+
+    /// A random sample of one of several shapes: smooth, discrete with
+    /// ties, signed zeros, heavy-tailed, constant, with outliers, subnormal,
+    /// or partly copied from `other` (values shared across the samples).
+    fn random_sample(rng: &mut impl rand::Rng, n: usize, other: &[f64]) -> Vec<f64> {
+        let shape = rng.random_range(0..9u32);
+        let shift = rng.random_range(-0.5..0.5f64);
+        let ties = [1.0, 4.0, 16.0, 1e3][rng.random_range(0..4usize)];
+        (0..n)
+            .map(|_| {
+                let u: f64 = rng.random();
+                match shape {
+                    0 => shift + (u - 0.5) * 3.0,
+                    1 => ((shift + u * 2.0 - 1.0) * ties).round() / ties,
+                    2 => match rng.random_range(0..3u32) {
+                        0 => 0.0,
+                        1 => -0.0,
+                        _ => (u - 0.5).round(),
+                    },
+                    3 => (u - 0.5).signum() / (u * (1.0 - u) + 1e-9).powi(3),
+                    4 => 2.5,
+                    5 => {
+                        if rng.random_range(0..1000u32) == 0 {
+                            [1e300, -1e300, 1e-300, -f64::MAX][rng.random_range(0..4usize)]
+                        } else {
+                            shift + u
+                        }
+                    }
+                    6 => (u - 0.5) * 1e-310,
+                    7 if !other.is_empty() => other[rng.random_range(0..other.len())],
+                    _ => {
+                        // sum of uniforms, rounded (like the scipy cases)
+                        let v: f64 = rng.random::<f64>() + rng.random::<f64>() + u - 1.5 + shift;
+                        (v * ties + 0.5).floor() / ties
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The fused (bucketed, candidate-only) extremes equal the sort-based
+    /// ones bit for bit on random inputs: ties, duplicates shared by both
+    /// samples, ±0.0, skewed and degenerate ranges, tiny and very unequal
+    /// sizes, for many grid sizes (down to a single bucket).
+    #[test]
+    fn fused_extremes_match_sort_based() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x5eed_4b53);
+        let sizes = [1usize, 2, 3, 5, 8, 13, 40, 100, 600, 3000, 9000];
+        for case in 0..1500 {
+            let n1 = sizes[rng.random_range(0..sizes.len())] + rng.random_range(0..3usize);
+            let n2 = sizes[rng.random_range(0..sizes.len())] + rng.random_range(0..3usize);
+            let a = random_sample(&mut rng, n1, &[]);
+            let b = random_sample(&mut rng, n2, &a);
+            let want = fused::extremes_sorted(&a, &b);
+            let n = n1 + n2;
+            for nb in [0, 1, 2, 3, 7, 64, n / 4 + 1, n, fused::buckets_for(n)] {
+                let got = fused::extremes(&a, &b, nb);
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "case {case} n1={n1} n2={n2} nb={nb}"
+                );
+            }
+            if case % 4 != 0 {
+                // the p-value follows from the extremes; check the plumbing on a quarter
+                continue;
+            }
+            for alt in [
+                Alternative::TwoSided,
+                Alternative::Less,
+                Alternative::Greater,
+            ] {
+                // the exact p-value is O(n1·n2): only on the smaller cases
+                let m = if n1 * n2 > 200_000 {
+                    KsMethod::Asymp
+                } else {
+                    [KsMethod::Auto, KsMethod::Exact, KsMethod::Asymp][case % 3]
+                };
+                let got = ks_2samp(&a, &b, alt, m, NanPolicy::Error).unwrap();
+                let want = ks_reference(&a, &b, alt, m, NanPolicy::Error).unwrap();
+                assert_eq!(
+                    result_bits(&got),
+                    result_bits(&want),
+                    "case {case} {alt:?} {m:?}"
+                );
+            }
+        }
+    }
+
+    /// Large inputs through the public function (default grid), including
+    /// the NaN policies.
+    #[test]
+    fn fused_ks_matches_sort_based_large_and_policies() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        for case in 0..40 {
+            let n1 = rng.random_range(4000..60_000usize);
+            let n2 = if case % 4 == 0 {
+                rng.random_range(1..50usize)
+            } else {
+                rng.random_range(4000..60_000usize)
+            };
+            let mut a = random_sample(&mut rng, n1, &[]);
+            let mut b = random_sample(&mut rng, n2, &a);
+            for alt in [
+                Alternative::TwoSided,
+                Alternative::Less,
+                Alternative::Greater,
+            ] {
+                let got = ks_2samp(&a, &b, alt, KsMethod::Auto, NanPolicy::Error).unwrap();
+                let want = ks_reference(&a, &b, alt, KsMethod::Auto, NanPolicy::Error).unwrap();
+                assert_eq!(result_bits(&got), result_bits(&want), "case {case} {alt:?}");
+            }
+            // sprinkle non-finite values: Skip drops them, Propagate/Error as before
+            a[rng.random_range(0..n1)] = f64::NAN;
+            b[rng.random_range(0..n2)] = f64::INFINITY;
+            for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Error] {
+                let alt = Alternative::TwoSided;
+                let got = ks_2samp(&a, &b, alt, KsMethod::Auto, policy);
+                let want = ks_reference(&a, &b, alt, KsMethod::Auto, policy);
+                match (got, want) {
+                    (Ok(g), Ok(w)) => assert_eq!(
+                        (
+                            g.statistic.to_bits(),
+                            g.pvalue.to_bits(),
+                            g.statistic_location.to_bits(),
+                            g.statistic_sign
+                        ),
+                        (
+                            w.statistic.to_bits(),
+                            w.pvalue.to_bits(),
+                            w.statistic_location.to_bits(),
+                            w.statistic_sign
+                        ),
+                        "case {case} {policy:?}"
+                    ),
+                    (Err(g), Err(w)) => assert_eq!(g.to_string(), w.to_string()),
+                    (g, w) => panic!("case {case} {policy:?}: {g:?} vs {w:?}"),
+                }
+            }
+        }
     }
 
     #[test]

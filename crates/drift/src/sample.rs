@@ -1,6 +1,8 @@
 //! Sample preparation: NaN policy and sorting (sort once, derive everything
 //! from the sorted data).
 
+use std::borrow::Cow;
+
 use tradewarden_core::NanPolicy;
 
 use crate::error::{Error, Result};
@@ -49,6 +51,39 @@ pub fn prepare_sorted(
         }
     }
     Ok(Some(sorted_vec(v)))
+}
+
+/// Applies the NaN policy to `x` like [`prepare_sorted`] but does not sort:
+/// the finite values in input order, borrowed when nothing was dropped.
+/// −0.0 is **not** normalised here (callers that need +0.0 add `0.0`).
+/// `None` means "a NaN was present under `NanPolicy::Propagate`".
+pub fn prepare_finite<'a>(
+    param: &'static str,
+    x: &'a [f64],
+    policy: NanPolicy,
+) -> Result<Option<Cow<'a, [f64]>>> {
+    let Some(first) = x.iter().position(|v| !v.is_finite()) else {
+        return Ok(Some(Cow::Borrowed(x)));
+    };
+    let reject = |index: usize| Error::NonFinite {
+        param,
+        index,
+        value: x[index],
+    };
+    match policy {
+        NanPolicy::Error => Err(reject(first)),
+        NanPolicy::Propagate => {
+            // the first non-finite value decides, as in `prepare_sorted`
+            if x[first].is_nan() {
+                Ok(None)
+            } else {
+                Err(reject(first))
+            }
+        }
+        NanPolicy::Skip => Ok(Some(Cow::Owned(
+            x.iter().copied().filter(|v| v.is_finite()).collect(),
+        ))),
+    }
 }
 
 /// Checks that `x` holds only finite values (the `NanPolicy::Error` rule).
