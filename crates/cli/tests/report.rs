@@ -193,3 +193,184 @@ fn bad_input_is_one_line_and_a_documented_exit_code() {
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("min_sharp"));
     cmd().args(["report", "--bogus"]).assert().code(2);
 }
+
+/// `n` business days from 2023-01-02 with deterministic returns.
+fn series(n: usize) -> Vec<(String, f64)> {
+    let mut out = Vec::with_capacity(n);
+    let mut day = 0i64; // days since 2023-01-02 (a Monday)
+    let mut k = 0u64;
+    while out.len() < n {
+        if day % 7 < 5 {
+            let (y, m, d) = civil(19_359 + day);
+            k = k
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (k >> 11) as f64 / (1u64 << 53) as f64;
+            out.push((format!("{y:04}-{m:02}-{d:02}"), 0.0004 + 0.02 * (u - 0.5)));
+        }
+        day += 1;
+    }
+    out
+}
+
+/// (year, month, day) of days since 1970-01-01.
+fn civil(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn report_html(args: &[&std::ffi::OsStr], out: &std::path::Path) -> String {
+    cmd()
+        .arg("report")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    assert!(out.join("ops_summary.json").is_file());
+    std::fs::read_to_string(out.join("report.html")).unwrap()
+}
+
+fn assert_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<style>") && html.contains("<script>"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    for attr in ["src=\"", "href=\""] {
+        assert!(!html.contains(attr), "{attr} in report.html");
+    }
+    assert!(html.contains("95% CI (stationary bootstrap)"));
+    assert!(html.contains("SELFCHECK-PENDING"));
+}
+
+/// `<svg class="chart" data-chart="NAME"` for every chart name.
+fn has_chart(html: &str, name: &str) -> bool {
+    html.contains(&format!("<svg class=\"chart\" data-chart=\"{name}\""))
+}
+
+#[test]
+fn report_html_with_dates_draws_every_chart_and_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = series(300);
+    let mut csv = String::from("date,ret\n");
+    let mut bench = String::from("date,bench\n");
+    for (d, r) in &rows {
+        csv.push_str(&format!("{d},{r}\n"));
+        bench.push_str(&format!("{d},{}\n", r * 0.5 + 0.0001));
+    }
+    let (r, b) = (dir.path().join("r.csv"), dir.path().join("b.csv"));
+    std::fs::write(&r, csv).unwrap();
+    std::fs::write(&b, bench).unwrap();
+    let th = dir.path().join("th.toml");
+    std::fs::write(&th, "min_sharpe = 100.0\n").unwrap();
+    let args = [
+        "--returns".as_ref(),
+        r.as_os_str(),
+        "--benchmark".as_ref(),
+        b.as_os_str(),
+        "--thresholds".as_ref(),
+        th.as_os_str(),
+    ];
+    let (a1, a2) = (dir.path().join("a"), dir.path().join("b"));
+    let html = report_html(&args, &a1);
+    assert_self_contained(&html);
+    for chart in [
+        "equity",
+        "drawdown",
+        "rolling_sharpe",
+        "monthly_heatmap",
+        "return_distribution",
+    ] {
+        assert!(has_chart(&html, chart), "{chart} missing");
+    }
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 5);
+    assert!(html.contains("Rolling Sharpe ratio (63 daily periods"));
+    assert!(html.contains("2023-01-02 → "));
+    // the triggered alert and the benchmark are shown
+    assert!(html.contains("<li>Sharpe ratio"), "alert missing");
+    assert!(html.contains(">benchmark</text>"));
+    // same input, same bytes (seeded bootstrap, no clock, no paths)
+    let again = report_html(&args, &a2);
+    assert!(html == again, "report.html differs between runs");
+    // --json still prints exactly ops_summary.json
+    let a3 = dir.path().join("c");
+    let out = cmd()
+        .arg("report")
+        .args(args)
+        .arg("--out")
+        .arg(&a3)
+        .arg("--json")
+        .assert()
+        .success();
+    let stdout: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(a3.join("ops_summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(stdout, file);
+    assert_eq!(
+        std::fs::read(a3.join("report.html")).unwrap(),
+        html.as_bytes()
+    );
+}
+
+#[test]
+fn report_html_without_dates_omits_the_heatmap_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("ret\n");
+    for (_, r) in series(200) {
+        csv.push_str(&format!("{r}\n"));
+    }
+    let r = dir.path().join("nodates.csv");
+    std::fs::write(&r, csv).unwrap();
+    let args = ["--returns".as_ref(), r.as_os_str()];
+    let html = report_html(&args, &dir.path().join("a"));
+    assert_self_contained(&html);
+    for chart in [
+        "equity",
+        "drawdown",
+        "rolling_sharpe",
+        "return_distribution",
+    ] {
+        assert!(has_chart(&html, chart), "{chart} missing");
+    }
+    assert!(!html.contains("data-chart=\"monthly_heatmap\""));
+    assert!(
+        html.contains(
+            "Monthly returns heatmap omitted: no date or timestamp column in nodates.csv"
+        ),
+        "no visible note"
+    );
+    let again = report_html(&args, &dir.path().join("b"));
+    assert!(html == again, "report.html differs between runs");
+}
+
+#[test]
+fn report_html_shows_non_finite_numbers_as_na_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // no losses: Sortino and profit factor are +inf; 9 values: no rolling window
+    let r = write_csv(
+        dir.path(),
+        "r.csv",
+        "ret",
+        &[0.01, 0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01],
+    );
+    let html = report_html(
+        &["--returns".as_ref(), r.as_os_str()],
+        &dir.path().join("o"),
+    );
+    assert!(html.contains("n/a</span> <small class=\"why\">(+inf: division by zero"));
+    assert!(html.contains("<code>risk.sortino</code>: n/a — +inf"));
+    assert!(html.contains("Rolling Sharpe ratio not drawn: 9 returns"));
+    assert!(
+        [">NaN", ">inf", ">-inf", "NaN%", "inf%"]
+            .iter()
+            .all(|raw| !html.contains(raw)),
+        "raw non-finite number"
+    );
+}

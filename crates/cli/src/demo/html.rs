@@ -2,10 +2,16 @@
 //! self-check script; no network): equity curve, drawdown, rolling Sharpe,
 //! monthly returns heatmap, return distribution, metrics with bootstrap CIs,
 //! drift per feature with severity, guardrail violations and the state timeline.
+//!
+//! The page frame ([`page_start`], [`page_end`]), the profitability charts
+//! ([`equity_chart`], [`drawdown_chart`], [`rolling_chart`], [`heatmap`],
+//! [`histogram`]) and the [`metric_table`] take plain series, so that
+//! `tradewarden report` draws its `report.html` with the same code.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use tradewarden_core::returns::AggregatedReturn;
 use tradewarden_guardrails::TradingState;
 
 use super::{DemoRun, ROLL_WINDOW, day_str};
@@ -17,7 +23,8 @@ const PAD_R: f64 = 12.0;
 const PAD_T: f64 = 12.0;
 const PAD_B: f64 = 28.0;
 
-fn esc(s: &str) -> String {
+/// HTML-escapes text for element content and attribute values.
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -32,12 +39,41 @@ fn fmt(x: f64, digits: usize) -> String {
     }
 }
 
-fn pct(x: f64) -> String {
+/// A percentage with 2 decimals, or "—" when not finite.
+pub(crate) fn pct(x: f64) -> String {
     if x.is_finite() {
         format!("{:.2}%", x * 100.0)
     } else {
         "—".to_string()
     }
+}
+
+/// Why a number is not finite (the wording of `ops_summary.json`'s `non_finite`).
+pub(crate) fn non_finite_reason(x: f64) -> &'static str {
+    if x.is_nan() {
+        "nan: undefined (e.g. fewer than 2 values, or 0/0)"
+    } else if x > 0.0 {
+        "+inf: division by zero (e.g. no losses or zero variance)"
+    } else {
+        "-inf: division by zero"
+    }
+}
+
+/// A table cell's number, or "n/a" followed by the reason.
+pub(crate) fn num_or_na(x: f64, digits: usize, reason: Option<&str>) -> String {
+    if x.is_finite() {
+        format!("{x:.digits$}")
+    } else {
+        na(reason.unwrap_or_else(|| non_finite_reason(x)))
+    }
+}
+
+/// "n/a" with its reason, visible (small print) and as a tooltip.
+pub(crate) fn na(reason: &str) -> String {
+    format!(
+        "<span class=\"na\" title=\"{0}\">n/a</span> <small class=\"why\">({0})</small>",
+        esc(reason)
+    )
 }
 
 /// Linear scale of the data range onto the plot area.
@@ -77,6 +113,47 @@ impl Frame {
     }
 }
 
+/// The x axis of a time-series chart: one timestamp (Unix seconds, UTC) per
+/// point, labelled by date, or no dates (labelled by row number, from 1).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum XAxis<'a> {
+    /// One timestamp per point.
+    Dates(&'a [i64]),
+    /// `n` points without dates.
+    Rows(usize),
+}
+
+impl XAxis<'_> {
+    fn len(&self) -> usize {
+        match self {
+            XAxis::Dates(ts) => ts.len(),
+            XAxis::Rows(n) => *n,
+        }
+    }
+    fn label(&self, i: usize) -> String {
+        match self {
+            XAxis::Dates(ts) => day_str(ts[i]),
+            XAxis::Rows(_) => (i + 1).to_string(),
+        }
+    }
+    fn position(&self, at: i64) -> Option<usize> {
+        match self {
+            XAxis::Dates(ts) => ts.iter().position(|t| *t >= at),
+            XAxis::Rows(_) => None,
+        }
+    }
+}
+
+/// A vertical line at a date with a label (`class`: a CSS class, e.g.
+/// `regime` or `halt`; `row`: label line, 0 = top).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Marker<'a> {
+    pub(crate) at: i64,
+    pub(crate) label: &'a str,
+    pub(crate) class: &'a str,
+    pub(crate) row: f64,
+}
+
 fn open_svg(out: &mut String, name: &str, title: &str) {
     let _ = write!(
         out,
@@ -87,7 +164,7 @@ fn open_svg(out: &mut String, name: &str, title: &str) {
     );
 }
 
-fn axes(out: &mut String, f: &Frame, ts: &[i64], yfmt: &dyn Fn(f64) -> String) {
+fn axes(out: &mut String, f: &Frame, xs: XAxis<'_>, yfmt: &dyn Fn(f64) -> String) {
     out.push_str("<g class=\"axes\">");
     for k in 0..=4 {
         let v = f.y0 + (f.y1 - f.y0) * k as f64 / 4.0;
@@ -101,15 +178,16 @@ fn axes(out: &mut String, f: &Frame, ts: &[i64], yfmt: &dyn Fn(f64) -> String) {
             esc(&yfmt(v))
         );
     }
-    if !ts.is_empty() {
+    let n = xs.len();
+    if n > 0 {
         for k in 0..=4 {
-            let i = ((ts.len() - 1) as f64 * k as f64 / 4.0).round() as usize;
+            let i = ((n - 1) as f64 * k as f64 / 4.0).round() as usize;
             let x = f.x(i as f64);
             let _ = write!(
                 out,
                 "<text x=\"{x:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
                 H - 8.0,
-                day_str(ts[i])
+                xs.label(i)
             );
         }
     }
@@ -136,21 +214,29 @@ fn polyline(f: &Frame, ys: &[f64], offset: usize) -> String {
     d
 }
 
-fn marker(out: &mut String, f: &Frame, ts: &[i64], at: i64, label: &str, class: &str, row: f64) {
-    if let Some(i) = ts.iter().position(|t| *t >= at) {
+fn marker(out: &mut String, f: &Frame, xs: XAxis<'_>, m: &Marker<'_>) {
+    if let Some(i) = xs.position(m.at) {
         let x = f.x(i as f64);
         let _ = write!(
             out,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{PAD_T}\" y2=\"{:.1}\" class=\"{class}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"mlabel\">{}</text>",
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{PAD_T}\" y2=\"{:.1}\" class=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"mlabel\">{}</text>",
             H - PAD_B,
+            m.class,
             x + 3.0,
-            PAD_T + 10.0 + 12.0 * row,
-            esc(label)
+            PAD_T + 10.0 + 12.0 * m.row,
+            esc(m.label)
         );
     }
 }
 
-fn wealth(r: &[f64]) -> Vec<f64> {
+fn markers(out: &mut String, f: &Frame, xs: XAxis<'_>, ms: &[Marker<'_>]) {
+    for m in ms {
+        marker(out, f, xs, m);
+    }
+}
+
+/// Growth of 1: the running product of `1 + r`.
+pub(crate) fn wealth(r: &[f64]) -> Vec<f64> {
     let mut w = 1.0;
     r.iter()
         .map(|x| {
@@ -160,53 +246,50 @@ fn wealth(r: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-fn markers(out: &mut String, f: &Frame, run: &DemoRun) {
-    marker(
-        out,
-        f,
-        &run.ts,
-        run.regime_ts,
-        "regime change",
-        "regime",
-        0.0,
-    );
-    if let Some(h) = run.halted_ts {
-        marker(out, f, &run.ts, h, "breaker latched", "halt", 1.0);
-    }
-}
-
-fn equity_chart(out: &mut String, run: &DemoRun) {
-    let s = wealth(&run.returns);
-    let b = wealth(&run.benchmark);
+/// Equity curve (growth of 1) of `returns`, with the benchmark's when given.
+pub(crate) fn equity_chart(
+    out: &mut String,
+    xs: XAxis<'_>,
+    returns: &[f64],
+    benchmark: Option<&[f64]>,
+    title: &str,
+    ms: &[Marker<'_>],
+) {
+    let s = wealth(returns);
+    let b = benchmark.map(wealth).unwrap_or_default();
     let n = s.len();
-    let f = Frame::new(0.0, (n - 1) as f64, s.iter().chain(&b).copied());
-    open_svg(
-        out,
-        "equity",
-        "Equity curve (growth of 1): strategy vs equal-weight benchmark",
-    );
-    axes(out, &f, &run.ts, &|v| format!("{v:.2}"));
+    let f = Frame::new(0.0, n.saturating_sub(1) as f64, s.iter().chain(&b).copied());
+    open_svg(out, "equity", title);
+    axes(out, &f, xs, &|v| format!("{v:.2}"));
+    out.push_str("<g class=\"data\">");
+    if benchmark.is_some() {
+        let _ = write!(out, "<path d=\"{}\" class=\"bench\"/>", polyline(&f, &b, 0));
+    }
     let _ = write!(
         out,
-        "<g class=\"data\"><path d=\"{}\" class=\"bench\"/><path d=\"{}\" class=\"line\"/></g>",
-        polyline(&f, &b, 0),
+        "<path d=\"{}\" class=\"line\"/></g>",
         polyline(&f, &s, 0)
     );
-    markers(out, &f, run);
-    out.push_str("<g class=\"legend\"><rect x=\"70\" y=\"18\" width=\"12\" height=\"3\" class=\"lg-line\"/><text x=\"86\" y=\"23\" class=\"tick\">strategy</text><rect x=\"150\" y=\"18\" width=\"12\" height=\"3\" class=\"lg-bench\"/><text x=\"166\" y=\"23\" class=\"tick\">benchmark</text></g></svg></figure>");
+    markers(out, &f, xs, ms);
+    out.push_str("<g class=\"legend\"><rect x=\"70\" y=\"18\" width=\"12\" height=\"3\" class=\"lg-line\"/><text x=\"86\" y=\"23\" class=\"tick\">strategy</text>");
+    if benchmark.is_some() {
+        out.push_str("<rect x=\"150\" y=\"18\" width=\"12\" height=\"3\" class=\"lg-bench\"/><text x=\"166\" y=\"23\" class=\"tick\">benchmark</text>");
+    }
+    out.push_str("</g></svg></figure>");
 }
 
-fn drawdown_chart(out: &mut String, run: &DemoRun) {
-    let d = &run.drawdown;
+/// Drawdown (fractions ≤ 0) as a filled area.
+pub(crate) fn drawdown_chart(out: &mut String, xs: XAxis<'_>, d: &[f64], ms: &[Marker<'_>]) {
     let n = d.len();
-    let f = Frame::new(0.0, (n - 1) as f64, d.iter().copied().chain([0.0]));
+    let last = n.saturating_sub(1) as f64;
+    let f = Frame::new(0.0, last, d.iter().copied().chain([0.0]));
     open_svg(out, "drawdown", "Drawdown");
-    axes(out, &f, &run.ts, &|v| format!("{:.0}%", v * 100.0));
+    axes(out, &f, xs, &|v| format!("{:.0}%", v * 100.0));
     let mut p = polyline(&f, d, 0);
     let _ = write!(
         p,
         "L{:.1},{:.1} L{:.1},{:.1} Z",
-        f.x((n - 1) as f64),
+        f.x(last),
         f.y(0.0),
         f.x(0.0),
         f.y(0.0)
@@ -215,24 +298,28 @@ fn drawdown_chart(out: &mut String, run: &DemoRun) {
         out,
         "<g class=\"data\"><path d=\"{p}\" class=\"area\"/></g>"
     );
-    markers(out, &f, run);
+    markers(out, &f, xs, ms);
     out.push_str("</svg></figure>");
 }
 
-fn rolling_chart(out: &mut String, run: &DemoRun) {
-    let r = &run.rolling_sharpe;
-    let off = run.returns.len() - r.len();
+/// A rolling statistic over the last `r.len()` of `n_points` points (the
+/// first window ends at point `n_points − r.len()`), with a zero line.
+pub(crate) fn rolling_chart(
+    out: &mut String,
+    xs: XAxis<'_>,
+    n_points: usize,
+    r: &[f64],
+    title: &str,
+    ms: &[Marker<'_>],
+) {
+    let off = n_points.saturating_sub(r.len());
     let f = Frame::new(
         0.0,
-        (run.returns.len() - 1) as f64,
+        n_points.saturating_sub(1) as f64,
         r.iter().copied().chain([0.0]),
     );
-    open_svg(
-        out,
-        "rolling_sharpe",
-        &format!("Rolling Sharpe ratio ({ROLL_WINDOW} trading days, annualised)"),
-    );
-    axes(out, &f, &run.ts, &|v| format!("{v:.1}"));
+    open_svg(out, "rolling_sharpe", title);
+    axes(out, &f, xs, &|v| format!("{v:.1}"));
     let y0 = f.y(0.0);
     let _ = write!(
         out,
@@ -240,7 +327,7 @@ fn rolling_chart(out: &mut String, run: &DemoRun) {
         W - PAD_R,
         polyline(&f, r, off)
     );
-    markers(out, &f, run);
+    markers(out, &f, xs, ms);
     out.push_str("</svg></figure>");
 }
 
@@ -257,16 +344,17 @@ fn color(v: f64, scale: f64) -> String {
     format!("rgb({:.0},{:.0},{:.0})", r, g, b)
 }
 
-fn heatmap(out: &mut String, run: &DemoRun) {
+/// Monthly returns heatmap: a row per year, a column per month.
+pub(crate) fn heatmap(out: &mut String, monthly: &[AggregatedReturn]) {
     let years: Vec<i32> = {
-        let mut y: Vec<i32> = run.monthly.iter().map(|m| m.year).collect();
+        let mut y: Vec<i32> = monthly.iter().map(|m| m.year).collect();
         y.dedup();
         y
     };
-    let scale = run
-        .monthly
+    let scale = monthly
         .iter()
         .map(|m| m.value.abs())
+        .filter(|v| v.is_finite())
         .fold(0.0, f64::max)
         .max(1e-9);
     let cw = (W - PAD_L - PAD_R) / 12.0;
@@ -276,15 +364,20 @@ fn heatmap(out: &mut String, run: &DemoRun) {
         out,
         "<figure><figcaption>Monthly returns</figcaption><svg class=\"chart\" data-chart=\"monthly_heatmap\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" aria-label=\"Monthly returns heatmap\"><g class=\"data\">"
     );
-    for m in &run.monthly {
+    for m in monthly {
         let Some(row) = years.iter().position(|y| *y == m.year) else {
             continue;
         };
         let x = PAD_L + cw * (m.period as f64 - 1.0);
         let y = PAD_T + ch * row as f64;
+        let cell = if m.value.is_finite() {
+            format!("{:.1}", m.value * 100.0)
+        } else {
+            "n/a".to_string()
+        };
         let _ = write!(
             out,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}-{:02}: {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" class=\"cell\" text-anchor=\"middle\">{:.1}</text>",
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}-{:02}: {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" class=\"cell\" text-anchor=\"middle\">{cell}</text>",
             cw - 2.0,
             ch - 2.0,
             color(m.value, scale),
@@ -293,7 +386,6 @@ fn heatmap(out: &mut String, run: &DemoRun) {
             pct(m.value),
             x + cw / 2.0,
             y + ch / 2.0 + 4.0,
-            m.value * 100.0
         );
     }
     out.push_str("</g>");
@@ -321,17 +413,26 @@ fn heatmap(out: &mut String, run: &DemoRun) {
     out.push_str("</svg></figure>");
 }
 
-fn histogram(out: &mut String, run: &DemoRun) {
-    let r = &run.returns;
-    let (lo, hi) = r
+/// Histogram of the (finite) returns in 40 bins, with the 5 % VaR marked when finite.
+pub(crate) fn histogram(out: &mut String, r: &[f64], var: f64, title: &str) {
+    let (mut lo, mut hi) = r
         .iter()
+        .filter(|x| x.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
             (a.min(*x), b.max(*x))
         });
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 0.0);
+    }
+    if hi - lo < 1e-12 {
+        // one distinct value: a single bar centred on it
+        let half = (lo.abs() * 0.01).max(1e-4);
+        (lo, hi) = (lo - half, hi + half);
+    }
     let bins = 40usize;
     let width = ((hi - lo) / bins as f64).max(1e-12);
     let mut counts = vec![0u64; bins];
-    for x in r {
+    for x in r.iter().filter(|x| x.is_finite()) {
         let i = (((x - lo) / width) as usize).min(bins - 1);
         counts[i] += 1;
     }
@@ -342,7 +443,7 @@ fn histogram(out: &mut String, run: &DemoRun) {
         y0: 0.0,
         y1: max * 1.05,
     };
-    open_svg(out, "return_distribution", "Distribution of daily returns");
+    open_svg(out, "return_distribution", title);
     out.push_str("<g class=\"axes\">");
     for k in 0..=4 {
         let v = lo + (hi - lo) * k as f64 / 4.0;
@@ -366,8 +467,7 @@ fn histogram(out: &mut String, run: &DemoRun) {
             (H - PAD_B - y).max(0.0)
         );
     }
-    let var = run.summary.value_at_risk;
-    if var.is_finite() {
+    if var.is_finite() && var >= lo && var <= hi {
         let x = f.x(var);
         let _ = write!(
             out,
@@ -381,6 +481,69 @@ fn histogram(out: &mut String, run: &DemoRun) {
         out.push_str("</g>");
     }
     out.push_str("</svg></figure>");
+}
+
+/// One row of the metric table: a bootstrap interval, or why there is none.
+#[derive(Debug, Clone)]
+pub(crate) struct CiRow {
+    pub(crate) name: String,
+    pub(crate) estimate: f64,
+    /// `Ok((lower, upper))`, or the reason the interval could not be computed.
+    pub(crate) interval: Result<(f64, f64), String>,
+}
+
+/// Metrics with their bootstrap confidence intervals, then `extra` rows
+/// (name, value, why it is not a number when it is not) and every key of `doc["risk"]` (nulls as "n/a" with the
+/// reason from `doc["non_finite"]`).
+pub(crate) fn metric_table(
+    out: &mut String,
+    ci_header: &str,
+    cis: &[CiRow],
+    extra: &[(String, f64, Option<String>)],
+    doc: &Value,
+) {
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>metric</th><th>estimate</th><th>{}</th></tr></thead><tbody>",
+        esc(ci_header)
+    );
+    for row in cis {
+        let interval = match &row.interval {
+            Ok((lo, hi)) => format!("{} … {}", num_or_na(*lo, 4, None), num_or_na(*hi, 4, None)),
+            Err(why) => na(why),
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{interval}</td></tr>",
+            esc(&row.name),
+            num_or_na(row.estimate, 4, None),
+        );
+    }
+    for (name, v, why) in extra {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td></td></tr>",
+            esc(name),
+            num_or_na(*v, 4, why.as_deref())
+        );
+    }
+    if let Some(risk) = doc.get("risk").and_then(Value::as_object) {
+        for (k, v) in risk {
+            let cell = match v.as_f64() {
+                Some(x) => num_or_na(x, 4, None),
+                None => na(doc
+                    .pointer(&format!("/non_finite/risk.{k}"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("not a number")),
+            };
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{cell}</td><td></td></tr>",
+                esc(k),
+            );
+        }
+    }
+    out.push_str("</tbody></table>");
 }
 
 fn drift_chart(out: &mut String, run: &DemoRun) {
@@ -401,7 +564,7 @@ fn drift_chart(out: &mut String, run: &DemoRun) {
         "drift_timeline",
         "PSI of each 21-day window against the frozen reference profile",
     );
-    axes(out, &f, &ts, &|v| format!("{v:.2}"));
+    axes(out, &f, XAxis::Dates(&ts), &|v| format!("{v:.2}"));
     for (thr, class) in [(0.1, "warnline"), (0.2, "critline")] {
         let y = f.y(thr);
         let _ = write!(
@@ -430,7 +593,17 @@ fn drift_chart(out: &mut String, run: &DemoRun) {
             esc(name)
         );
     }
-    marker(out, &f, &ts, run.regime_ts, "regime change", "regime", 0.0);
+    marker(
+        out,
+        &f,
+        XAxis::Dates(&ts),
+        &Marker {
+            at: run.regime_ts,
+            label: "regime change",
+            class: "regime",
+            row: 0.0,
+        },
+    );
     out.push_str("</g></svg></figure>");
 }
 
@@ -488,35 +661,51 @@ fn state_timeline(out: &mut String, run: &DemoRun) {
     out.push_str("</svg></figure>");
 }
 
-fn metric_table(out: &mut String, run: &DemoRun, doc: &Value) {
-    out.push_str("<table><thead><tr><th>metric</th><th>estimate</th><th>95% CI (stationary bootstrap)</th></tr></thead><tbody>");
-    for (name, e, lo, hi) in &run.cis {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} … {}</td></tr>",
-            esc(name),
-            fmt(*e, 4),
-            fmt(*lo, 4),
-            fmt(*hi, 4)
-        );
+/// The demo's markers: the regime change and, when it happened, the latched breaker.
+fn demo_markers(run: &DemoRun) -> Vec<Marker<'static>> {
+    let mut ms = vec![Marker {
+        at: run.regime_ts,
+        label: "regime change",
+        class: "regime",
+        row: 0.0,
+    }];
+    if let Some(h) = run.halted_ts {
+        ms.push(Marker {
+            at: h,
+            label: "breaker latched",
+            class: "halt",
+            row: 1.0,
+        });
     }
-    let _ = write!(
-        out,
-        "<tr><td>probabilistic Sharpe ratio (SR* = 0)</td><td class=\"num\">{}</td><td></td></tr><tr><td>deflated Sharpe ratio (5 trials)</td><td class=\"num\">{}</td><td></td></tr>",
-        fmt(run.psr, 4),
-        fmt(run.dsr, 4)
-    );
-    if let Some(risk) = doc.get("risk").and_then(Value::as_object) {
-        for (k, v) in risk {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td></td></tr>",
-                esc(k),
-                v.as_f64().map(|x| fmt(x, 4)).unwrap_or_else(|| "—".into())
-            );
-        }
-    }
-    out.push_str("</tbody></table>");
+    ms
+}
+
+/// The header of the metric table's interval column.
+pub(crate) const CI_HEADER: &str = "95% CI (stationary bootstrap)";
+
+fn demo_metric_table(out: &mut String, run: &DemoRun, doc: &Value) {
+    let cis: Vec<CiRow> = run
+        .cis
+        .iter()
+        .map(|(name, e, lo, hi)| CiRow {
+            name: name.clone(),
+            estimate: *e,
+            interval: Ok((*lo, *hi)),
+        })
+        .collect();
+    let extra = [
+        (
+            "probabilistic Sharpe ratio (SR* = 0)".to_string(),
+            run.psr,
+            None,
+        ),
+        (
+            "deflated Sharpe ratio (5 trials)".to_string(),
+            run.dsr,
+            None,
+        ),
+    ];
+    metric_table(out, CI_HEADER, &cis, &extra, doc);
 }
 
 fn drift_table(out: &mut String, run: &DemoRun) {
@@ -613,14 +802,44 @@ var b=g&&g.getBBox?g.getBBox():{width:0,height:0};
 if(!g||n===0||!(b.width>0)||!(b.height>0)){errs.push(s.getAttribute('data-chart'));}});
 out.textContent=(errs.length===0&&charts.length>0?'SELFCHECK-OK ':'SELFCHECK-FAIL ')+charts.length+' charts'+(errs.length?' empty: '+errs.join(','):'');})();";
 
+/// Opens the page: doctype, `<head>` with the title and the inline CSS (plus
+/// `extra_css`), `<body>`.
+pub(crate) fn page_start(o: &mut String, title: &str, extra_css: &str) {
+    let _ = write!(
+        o,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}{extra_css}</style></head><body>",
+        esc(title)
+    );
+}
+
+/// Closes the page with the self-check: every `svg.chart` must have drawn a
+/// non-empty `g.data` and no script error may occur; the verdict
+/// (`SELFCHECK-OK …` / `SELFCHECK-FAIL …`) is written into `#selfcheck`.
+pub(crate) fn page_end(o: &mut String) {
+    let _ = writeln!(
+        o,
+        "<p id=\"selfcheck\">SELFCHECK-PENDING</p><script>{SELF_CHECK}</script></body></html>"
+    );
+}
+
+/// The triggered alerts of `doc["triggered"]` as a list (nothing when none).
+pub(crate) fn alerts(o: &mut String, doc: &Value) {
+    if let Some(t) = doc.get("triggered").and_then(Value::as_array)
+        && !t.is_empty()
+    {
+        o.push_str("<ul class=\"alert\">");
+        for a in t {
+            let _ = write!(o, "<li>{}</li>", esc(a.as_str().unwrap_or("")));
+        }
+        o.push_str("</ul>");
+    }
+}
+
 /// Renders the report page.
 pub(crate) fn render(run: &DemoRun, doc: &Value) -> String {
     let mut o = String::with_capacity(256 * 1024);
     let s = &run.summary;
-    let _ = write!(
-        o,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>tradewarden demo report</title><style>{CSS}</style></head><body>"
-    );
+    page_start(&mut o, "tradewarden demo report", "");
     let _ = write!(
         o,
         "<h1>tradewarden demo report</h1><p>{} daily returns, {} → {}; regime change on {}. Final trading state: <b class=\"{}\">{}</b>. Sharpe {}, max drawdown {}, total return {}.</p>",
@@ -634,23 +853,36 @@ pub(crate) fn render(run: &DemoRun, doc: &Value) -> String {
         pct(s.max_drawdown),
         pct(s.cumulative_return)
     );
-    if let Some(t) = doc.get("triggered").and_then(Value::as_array)
-        && !t.is_empty()
-    {
-        o.push_str("<ul class=\"alert\">");
-        for a in t {
-            let _ = write!(o, "<li>{}</li>", esc(a.as_str().unwrap_or("")));
-        }
-        o.push_str("</ul>");
-    }
+    alerts(&mut o, doc);
     o.push_str("<h2>Profitability</h2>");
-    equity_chart(&mut o, run);
-    drawdown_chart(&mut o, run);
-    rolling_chart(&mut o, run);
-    heatmap(&mut o, run);
-    histogram(&mut o, run);
+    let xs = XAxis::Dates(&run.ts);
+    let ms = demo_markers(run);
+    equity_chart(
+        &mut o,
+        xs,
+        &run.returns,
+        Some(&run.benchmark),
+        "Equity curve (growth of 1): strategy vs equal-weight benchmark",
+        &ms,
+    );
+    drawdown_chart(&mut o, xs, &run.drawdown, &ms);
+    rolling_chart(
+        &mut o,
+        xs,
+        run.returns.len(),
+        &run.rolling_sharpe,
+        &format!("Rolling Sharpe ratio ({ROLL_WINDOW} trading days, annualised)"),
+        &ms,
+    );
+    heatmap(&mut o, &run.monthly);
+    histogram(
+        &mut o,
+        &run.returns,
+        run.summary.value_at_risk,
+        "Distribution of daily returns",
+    );
     o.push_str("<h2>Metrics with bootstrap confidence intervals</h2>");
-    metric_table(&mut o, run, doc);
+    demo_metric_table(&mut o, run, doc);
     let _ = write!(
         o,
         "<h2>Drift of the live window</h2><p>Live window (from the regime change) against the frozen reference profile: {} of {} features drifted{}. Before the regime change: {} of {}.</p>",
@@ -669,9 +901,6 @@ pub(crate) fn render(run: &DemoRun, doc: &Value) -> String {
     o.push_str("<h2>Guardrails</h2>");
     state_timeline(&mut o, run);
     guardrail_tables(&mut o, run);
-    let _ = writeln!(
-        o,
-        "<p id=\"selfcheck\">SELFCHECK-PENDING</p><script>{SELF_CHECK}</script></body></html>"
-    );
+    page_end(&mut o);
     o
 }
