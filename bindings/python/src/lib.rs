@@ -20,6 +20,7 @@ use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 mod arrow;
 mod drift;
 mod guardrails;
+mod state;
 
 /// The Python exception class (in `tradewarden.errors`) of each kind.
 fn class_name(kind: ErrorKind) -> &'static str {
@@ -916,5 +917,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     drift::register(m)?;
     guardrails::register(m)?;
     arrow::register(m)?;
+    state::register(m)?;
     Ok(())
 }

@@ -18,7 +18,8 @@ Formulas and conventions: ``docs/conventions.md`` in the repository.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable, Optional
 
 import numpy as np
 
@@ -38,6 +39,7 @@ __all__ = [
     "roll_up_capture", "roll_down_capture", "roll_up_down_capture",
     "probabilistic_sharpe_ratio", "deflated_sharpe_ratio", "min_track_record_length",
     "probability_of_backtest_overfitting", "PboResult", "bootstrap_ci", "BootstrapInterval",
+    "ReturnsState", "StateMetrics",
 ]
 
 
@@ -471,3 +473,162 @@ def bootstrap_ci(returns: Any, metric: str = "sharpe_ratio", n_resamples: int = 
     return BootstrapInterval(_native.bootstrap_ci(_as_1d(returns, "returns"), metric, int(n_resamples), method,
                                                   float(block_length), interval, float(confidence), int(seed),
                                                   period, annualization))
+
+
+# --- mergeable state (scale-out: Dask, Spark, partitioned files) ---------
+
+
+def _real(name: str, value: Any) -> float:
+    """A scalar option as float; anything else is an InvalidInputError naming the parameter."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
+        raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}") from None
+
+
+def _name(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class StateMetrics:
+    """Metrics of a :class:`ReturnsState`; each equals the function of the same name on the whole series
+    (``cum_return`` is :func:`cum_returns_final`, ``n`` the values used, ``std`` has ddof=1)."""
+
+    n: int
+    mean: float
+    std: float
+    sharpe_ratio: float
+    sortino_ratio: float
+    max_drawdown: float
+    annual_return: float
+    annual_volatility: float
+    calmar_ratio: float
+    cum_return: float
+    best: float
+    worst: float
+
+    @property
+    def cagr(self) -> float:
+        """Alias of ``annual_return``."""
+        return self.annual_return
+
+    def to_dict(self) -> "dict[str, float]":
+        """The metrics as a dict."""
+        return asdict(self)
+
+
+class ReturnsState:
+    """Mergeable sufficient statistics of a run of consecutive returns (``returns::ReturnsState``).
+
+    Compute one state per partition (a day, a Parquet file, a Dask/Spark partition), ship it as bytes
+    (:meth:`to_bytes`, or pickle), merge the states **in time order** and read the metrics of the whole
+    series: equal to :func:`sharpe_ratio`, :func:`sortino_ratio`, :func:`max_drawdown`,
+    :func:`annual_return`, :func:`annual_volatility`, :func:`calmar_ratio` and :func:`cum_returns_final`
+    on the concatenated series up to floating-point rounding. Order matters: ``a.merge(b)`` means the
+    returns of ``b`` follow those of ``a`` (the moments do not care, the drawdown and wealth path do).
+    The merge is associative, so a left fold and a balanced tree of merges give the same state.
+
+    ``ReturnsState(required_return)`` is an empty state to :meth:`extend`. Formulas:
+    ``docs/conventions.md`` ("Mergeable state").
+    """
+
+    __slots__ = ("_s",)
+    __hash__ = None  # type: ignore[assignment]  # mutable (extend)
+
+    def __init__(self, required_return: float = 0.0) -> None:
+        self._s = _native.ReturnsState(_real("required_return", required_return))
+
+    @classmethod
+    def _wrap(cls, native: "_native.ReturnsState") -> "ReturnsState":
+        s = cls.__new__(cls)
+        s._s = native
+        return s
+
+    @classmethod
+    def from_returns(cls, returns: Any, *, required_return: float = 0.0, nan_policy: str = "raise") -> "ReturnsState":
+        """The state of ``returns`` (numpy, pandas, polars, pyarrow; see the module docs).
+
+        ``required_return``: per-period threshold of the Sortino downside sum; fixed per state (states with
+        different ones do not merge). ``nan_policy``: ``'raise'`` (a NaN is an
+        :class:`~tradewarden.errors.InvalidInputError` naming its position), ``'omit'`` (alias ``'skip'``:
+        skipped as empyrical and the other functions of this module do, while ``annual_return`` still counts
+        the period) or ``'propagate'`` (every metric is NaN). ±inf is always an error.
+        """
+        return cls._wrap(_native.ReturnsState.from_returns(
+            _as_1d(returns, "returns"), _real("required_return", required_return), _name("nan_policy", nan_policy)))
+
+    def extend(self, returns: Any, *, nan_policy: str = "raise") -> None:
+        """Appends the returns that follow this state's, in place (unchanged when it raises; a NaN under
+        ``'raise'`` is reported at its position in the whole stream)."""
+        self._s.extend(_as_1d(returns, "returns"), _name("nan_policy", nan_policy))
+
+    def merge(self, next: "ReturnsState") -> "ReturnsState":
+        """A new state: this one followed in time by ``next`` (neither is changed)."""
+        if not isinstance(next, ReturnsState):
+            raise InvalidInputError(f"next must be a ReturnsState, got {type(next).__name__}")
+        return ReturnsState._wrap(self._s.merge(next._s))
+
+    @staticmethod
+    def merge_all(states: "Iterable[ReturnsState | bytes]") -> "ReturnsState":
+        """Merges the states of consecutive partitions, in the iterable's (time) order; each may also be
+        given as its :meth:`to_bytes`. An empty iterable is an InvalidInputError."""
+        if isinstance(states, (str, bytes, bytearray, memoryview)) or not hasattr(states, "__iter__"):
+            raise InvalidInputError(f"states must be an iterable of ReturnsState, got {type(states).__name__}")
+        natives = []
+        for i, s in enumerate(states):
+            if isinstance(s, (bytes, bytearray, memoryview)):
+                s = ReturnsState.from_bytes(s)
+            if not isinstance(s, ReturnsState):
+                raise InvalidInputError(f"states[{i}] must be a ReturnsState or its bytes, got {type(s).__name__}")
+            natives.append(s._s)
+        return ReturnsState._wrap(_native.ReturnsState.merge_all(natives))
+
+    def metrics(self, period: str = "daily", risk_free: float = 0.0,
+                annualization: Optional[float] = None) -> StateMetrics:
+        """The metrics of the whole series, with the options of :func:`sharpe_ratio` & co (``risk_free`` per
+        period, scalar; the Sortino ratio uses the state's ``required_return``). An empty state raises."""
+        ann = None if annualization is None else _real("annualization", annualization)
+        d = self._s.metrics(_name("period", period), ann, _real("risk_free", risk_free))
+        return StateMetrics(**d)
+
+    @property
+    def count(self) -> int:
+        """Values used (NaN excluded)."""
+        return self._s.count()
+
+    @property
+    def n_nan(self) -> int:
+        """NaN values seen (skipped under ``'omit'``)."""
+        return self._s.n_nan()
+
+    @property
+    def required_return(self) -> float:
+        """The per-period required return of the downside sum."""
+        return self._s.required_return()
+
+    def to_bytes(self) -> bytes:
+        """The serialized state (JSON, bit-exact floats); raises if a value is non-finite (overflowed wealth)."""
+        return self._s.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: Any) -> "ReturnsState":
+        """A state from :meth:`to_bytes` (:class:`~tradewarden.errors.CorruptError` for anything else)."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidInputError(f"data must be bytes, got {type(data).__name__}")
+        return cls._wrap(_native.ReturnsState.from_bytes(bytes(data)))
+
+    def __reduce__(self) -> tuple:
+        return (ReturnsState.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReturnsState):
+            return NotImplemented
+        return self._s == other._s
+
+    def __repr__(self) -> str:
+        return f"ReturnsState(count={self.count}, n_nan={self.n_nan}, required_return={self.required_return!r})"
