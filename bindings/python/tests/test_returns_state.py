@@ -273,3 +273,11 @@ def test_version_mismatch_in_a_merge_is_unsupported():
     s = ReturnsState.from_returns([0.01, 0.02])
     with pytest.raises(UnsupportedError):
         ReturnsState.merge_all([s, s.to_bytes().replace(b'"version":1', b'"version":2')])
+
+
+def test_empty_partitions_merge_as_identity():
+    # Spark and Dask produce empty partitions; their states change nothing
+    r = _series(seed=8, n=200)
+    e = np.array([])
+    s = ReturnsState.merge_all([ReturnsState.from_returns(x) for x in (e, r[:80], e, r[80:], e)])
+    _assert_metrics(s.metrics(), _expected(r), "empty partitions")
