@@ -12,7 +12,9 @@ use tradewarden_drift::profile::{
     BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileOptions,
 };
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
-use tradewarden_guardrails::canary::{CanaryConfig, CanaryMachine, StageAction, StageObservation};
+use tradewarden_guardrails::canary::{
+    CanaryConfig, CanaryMachine, StageAction, StageObservation, StageSpec,
+};
 use tradewarden_guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
 use tradewarden_guardrails::{Policy, StateStore, TradingState};
 use tradewarden_inference::registry::Registry;
@@ -549,6 +551,14 @@ enum CanaryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Where the ladder stands: stage, days in stage vs its minimum, each
+    /// promotion criterion (threshold, last observed value, pass/fail/unknown),
+    /// the next stage and the armed rollback triggers. Always exit 0.
+    Progress {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -556,6 +566,293 @@ enum CanaryCommand {
 struct CanaryFile {
     stage_index: usize,
     rolled_back: bool,
+    /// When the current stage was entered by an applied advance or rollback
+    /// (Unix seconds); absent on a fresh ladder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stage_entered_at: Option<i64>,
+    /// The last evaluation applied with `evaluate --apply`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_evaluation: Option<LastEvaluation>,
+}
+
+/// An applied evaluation: when, which stage, what was observed, what followed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LastEvaluation {
+    /// Unix seconds.
+    at: i64,
+    stage_index: usize,
+    stage: String,
+    observation: ObservationRecord,
+    action: StageAction,
+}
+
+/// A [`StageObservation`] as stored: a non-finite number is written as null
+/// (JSON has no NaN) and read back as NaN.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObservationRecord {
+    days: u32,
+    real_pnl: Option<f64>,
+    sim_pnl: Option<f64>,
+    drawdown: Option<f64>,
+    slippage_ratio: Option<f64>,
+    critical_alerts: u32,
+    precision: Option<f64>,
+    baseline_precision: Option<f64>,
+}
+
+impl From<&StageObservation> for ObservationRecord {
+    fn from(o: &StageObservation) -> Self {
+        ObservationRecord {
+            days: o.days,
+            real_pnl: Some(o.real_pnl),
+            sim_pnl: Some(o.sim_pnl),
+            drawdown: Some(o.drawdown),
+            slippage_ratio: Some(o.slippage_ratio),
+            critical_alerts: o.critical_alerts,
+            precision: Some(o.precision),
+            baseline_precision: Some(o.baseline_precision),
+        }
+    }
+}
+
+impl From<&ObservationRecord> for StageObservation {
+    fn from(o: &ObservationRecord) -> Self {
+        let f = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        StageObservation {
+            days: o.days,
+            real_pnl: f(o.real_pnl),
+            sim_pnl: f(o.sim_pnl),
+            drawdown: f(o.drawdown),
+            slippage_ratio: f(o.slippage_ratio),
+            critical_alerts: o.critical_alerts,
+            precision: f(o.precision),
+            baseline_precision: f(o.baseline_precision),
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A JSON number, or null when not finite.
+fn num(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+/// The promotion criteria of a stage, as `CanaryMachine::evaluate` checks
+/// them: (name, comparison, threshold, note).
+fn stage_criteria(s: &StageSpec) -> Vec<(&'static str, &'static str, f64, Option<&'static str>)> {
+    let mut c = vec![("min_days", ">=", f64::from(s.min_days), None)];
+    if let Some(l) = s.pnl_deviation
+        && s.aum_share > 0.0
+    {
+        c.push((
+            "pnl_deviation",
+            "<=",
+            l,
+            Some("|real − sim| ÷ |sim| P&L; not checked when sim_pnl = 0"),
+        ));
+    }
+    if let Some(l) = s.max_drawdown {
+        c.push(("max_drawdown", "<=", l, Some("a breach rolls back")));
+    }
+    c.push(("slippage_ratio", "<=", s.slippage_multiplier, None));
+    c.push(("critical_alerts", "==", 0.0, Some("any rolls back")));
+    c.push((
+        "precision_ratio",
+        ">=",
+        s.precision_ratio,
+        Some("precision ÷ baseline_precision"),
+    ));
+    c
+}
+
+/// The `canary progress` document.
+fn progress_doc(m: &CanaryMachine, f: &CanaryFile, config: &CanaryConfig, now: i64) -> Value {
+    let s = m.stage();
+    let idx = m.index();
+    // the last applied evaluation belongs to the current stage when it was of
+    // this stage and did not move the ladder (hold, or complete at the top)
+    let current = f.last_evaluation.as_ref().filter(|e| {
+        e.stage_index == idx
+            && !matches!(
+                e.action,
+                StageAction::Advance { .. } | StageAction::Rollback { .. }
+            )
+    });
+    let obs = current.map(|e| StageObservation::from(&e.observation));
+    let checks = obs.map(|o| m.evaluate(&o).checks).unwrap_or_default();
+    let (days, days_source) = match (&obs, f.stage_entered_at) {
+        (Some(o), _) => (json!(o.days), json!("last_observation")),
+        (None, Some(t)) => (json!((now - t).max(0) / 86_400), json!("since_entered")),
+        (None, None) => (Value::Null, Value::Null),
+    };
+    let criteria: Vec<Value> = stage_criteria(s)
+        .into_iter()
+        .map(|(name, op, threshold, note)| {
+            let hit = checks.iter().find(|c| c.name == name);
+            let (value, status, why) = match (hit, &obs) {
+                (Some(c), _) => (
+                    num(c.value),
+                    if c.passed { "pass" } else { "fail" },
+                    (!c.value.is_finite()).then_some("the observed value is not a number"),
+                ),
+                (None, Some(_)) => (
+                    Value::Null,
+                    "unknown",
+                    Some("not checked by the last evaluation (sim_pnl = 0)"),
+                ),
+                (None, None) => (
+                    Value::Null,
+                    "unknown",
+                    Some("no evaluation applied in this stage yet"),
+                ),
+            };
+            json!({"name": name, "rule": format!("{name} {op} {threshold}"),
+                   "comparison": op, "threshold": threshold, "value": value,
+                   "status": status, "note": note, "unknown_because": why})
+        })
+        .collect();
+    let all_pass = criteria.iter().all(|c| c["status"] == "pass");
+    let any_fail = criteria.iter().any(|c| c["status"] == "fail");
+    let next = config.stages.get(idx + 1).map(|n| {
+        json!({"name": n.name, "stage_index": idx + 1, "aum_share": n.aum_share,
+               "min_days": n.min_days})
+    });
+    let dd_value = obs.map(|o| o.drawdown);
+    let alerts_value = obs.map(|o| o.critical_alerts);
+    let mut triggers = vec![json!({
+        "name": "critical_alerts",
+        "rule": "critical_alerts > 0",
+        "armed": true,
+        "value": alerts_value,
+        "triggered": alerts_value.map(|a| a > 0),
+    })];
+    triggers.push(match s.max_drawdown {
+        Some(l) => json!({
+            "name": "max_drawdown",
+            "rule": format!("drawdown > {l} or not finite"),
+            "armed": true,
+            "value": dd_value.map(num),
+            "triggered": dd_value.map(|d| !(d.is_finite() && d <= l)),
+        }),
+        None => json!({
+            "name": "max_drawdown",
+            "rule": "drawdown not finite (no drawdown limit in this stage)",
+            "armed": true,
+            "value": dd_value.map(num),
+            "triggered": dd_value.map(|d| !d.is_finite()),
+        }),
+    });
+    let last = f.last_evaluation.as_ref().map(|e| {
+        json!({"at": e.at, "stage": e.stage, "stage_index": e.stage_index,
+               "action": e.action, "current_stage": current.is_some()})
+    });
+    json!({
+        "stage": s.name,
+        "stage_index": idx,
+        "stage_number": idx + 1,
+        "n_stages": config.stages.len(),
+        "aum_share": s.aum_share,
+        "min_days": s.min_days,
+        "days_in_stage": days,
+        "days_source": days_source,
+        "stage_entered_at": f.stage_entered_at,
+        "rolled_back": f.rolled_back,
+        "criteria": criteria,
+        "criteria_status": if all_pass { "pass" } else if any_fail { "fail" } else { "unknown" },
+        "next_stage": next,
+        "rollback_triggers": triggers,
+        "last_evaluation": last,
+    })
+}
+
+fn print_progress(doc: &Value) {
+    let txt = |v: &Value| match v {
+        Value::Null => "—".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{x:.0}")
+            } else {
+                let t = format!("{x:.4}");
+                t.trim_end_matches('0').to_string()
+            }
+        }
+        other => other.to_string(),
+    };
+    let share = |v: &Value| format!("{}%", v.as_f64().unwrap_or(f64::NAN) * 100.0);
+    println!(
+        "stage {} of {}: {} ({} of AUM){}",
+        doc["stage_number"],
+        doc["n_stages"],
+        txt(&doc["stage"]),
+        share(&doc["aum_share"]),
+        if doc["rolled_back"] == true {
+            " — rolled back before"
+        } else {
+            ""
+        }
+    );
+    match doc["days_source"].as_str() {
+        Some(src) => println!(
+            "days in stage: {} of min {} ({})",
+            doc["days_in_stage"],
+            doc["min_days"],
+            src.replace('_', " ")
+        ),
+        None => println!(
+            "days in stage: unknown (no evaluation applied in this stage), min {}",
+            doc["min_days"]
+        ),
+    }
+    println!("promotion criteria ({}):", txt(&doc["criteria_status"]));
+    for c in doc["criteria"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<16} {:<2} {:>8}   last {:>10}   {}",
+            txt(&c["name"]),
+            txt(&c["comparison"]),
+            txt(&c["threshold"]),
+            txt(&c["value"]),
+            txt(&c["status"])
+        );
+    }
+    match doc["next_stage"].as_object() {
+        Some(n) => println!(
+            "next stage: {} ({} of AUM, min {} days)",
+            txt(&n["name"]),
+            share(&n["aum_share"]),
+            txt(&n["min_days"])
+        ),
+        None => println!("next stage: none (last stage)"),
+    }
+    println!("rollback triggers armed:");
+    for t in doc["rollback_triggers"].as_array().into_iter().flatten() {
+        println!(
+            "  {}{}",
+            txt(&t["rule"]),
+            match t["triggered"].as_bool() {
+                Some(true) => "   TRIGGERED by the last observation",
+                Some(false) => "   (last observation: clear)",
+                None => "",
+            }
+        );
+    }
+    if let Some(e) = doc["last_evaluation"].as_object() {
+        println!(
+            "last evaluation applied: {} in stage {} → {}",
+            crate::demo::day_str(e["at"].as_i64().unwrap_or(0)),
+            txt(&e["stage"]),
+            txt(&e["action"]["action"])
+        );
+    }
 }
 
 const CANARY_FILE: &str = "canary_state.json";
@@ -609,6 +906,11 @@ pub(crate) fn run_canary(a: CanaryArgs) -> Result<(), Failure> {
                 );
             })
         }
+        CanaryCommand::Progress { json } => {
+            let (m, f) = canary_machine(&dir)?;
+            let doc = progress_doc(&m, &f, &CanaryConfig::default(), unix_now());
+            emit(json, &doc, || print_progress(&doc))
+        }
         CanaryCommand::Evaluate {
             observation,
             apply,
@@ -618,7 +920,19 @@ pub(crate) fn run_canary(a: CanaryArgs) -> Result<(), Failure> {
             let obs: StageObservation = tradewarden_core::config::load_config(&observation)?;
             let ev = m.evaluate(&obs);
             if apply {
+                let before = m.index();
                 m.apply(&ev.action);
+                let now = unix_now();
+                if matches!(ev.action, StageAction::Rollback { .. }) || m.index() != before {
+                    f.stage_entered_at = Some(now);
+                }
+                f.last_evaluation = Some(LastEvaluation {
+                    at: now,
+                    stage_index: before,
+                    stage: ev.stage.clone(),
+                    observation: ObservationRecord::from(&obs),
+                    action: ev.action.clone(),
+                });
                 f.stage_index = m.index();
                 f.rolled_back |= m.rolled_back();
                 std::fs::create_dir_all(&dir).map_err(|e| crate::io_failure(&dir, e))?;

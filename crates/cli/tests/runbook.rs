@@ -925,3 +925,170 @@ fn rollback_executes_the_plan_once_per_cooldown() {
     one_line_error(&err);
     assert!(err.contains("cooldown"), "{err}");
 }
+
+#[test]
+fn canary_progress_shows_the_ladder_and_the_last_applied_evaluation() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("state");
+    let st = s(&st);
+    let progress = || json(&["canary", "--state-dir", st, "progress", "--json"], 0);
+    let evaluate = |obs: &Path, code: i32| {
+        json(
+            &[
+                "canary",
+                "--state-dir",
+                st,
+                "evaluate",
+                "--observation",
+                s(obs),
+                "--apply",
+                "--json",
+            ],
+            code,
+        )
+    };
+    let status_of = |v: &Value, name: &str| -> (Value, String) {
+        let c = v["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {v}"));
+        (
+            c["value"].clone(),
+            c["status"].as_str().unwrap().to_string(),
+        )
+    };
+
+    // fresh ladder: stage 1 (shadow), every criterion unknown, nothing written
+    let v = progress();
+    assert_eq!(
+        (v["stage"].as_str(), v["stage_number"].as_u64()),
+        (Some("shadow"), Some(1))
+    );
+    assert_eq!(v["n_stages"], 4);
+    assert_eq!(v["min_days"], 30);
+    assert!(v["days_in_stage"].is_null() && v["last_evaluation"].is_null());
+    let names: Vec<&str> = v["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "min_days",
+            "slippage_ratio",
+            "critical_alerts",
+            "precision_ratio"
+        ]
+    );
+    for c in v["criteria"].as_array().unwrap() {
+        assert_eq!(c["status"], "unknown", "{c}");
+        assert!(c["value"].is_null());
+    }
+    assert_eq!(v["criteria_status"], "unknown");
+    assert_eq!(v["next_stage"]["name"], "canary_1");
+    let triggers: Vec<&str> = v["rollback_triggers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["armed"] == true)
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(triggers, ["critical_alerts", "max_drawdown"]);
+    assert!(!Path::new(st).join("canary_state.json").exists());
+    let (out, _) = run(&["canary", "--state-dir", st, "progress"], 0);
+    assert!(out.contains("stage 1 of 4: shadow"), "{out}");
+    assert!(out.contains("unknown"), "{out}");
+
+    // a held evaluation (12 of 30 days): the values of this stage, min_days failing
+    let obs = d.path().join("obs.json");
+    std::fs::write(&obs, r#"{"days": 12, "real_pnl": 0.0, "sim_pnl": 100.0, "drawdown": 0.0,
+        "slippage_ratio": 1.0, "critical_alerts": 0, "precision": 0.9, "baseline_precision": 0.95}"#).unwrap();
+    assert_eq!(evaluate(&obs, 0)["action"]["action"], "hold");
+    let v = progress();
+    assert_eq!(v["stage"], "shadow");
+    assert_eq!(v["days_in_stage"], 12);
+    assert_eq!(v["days_source"], "last_observation");
+    assert_eq!(status_of(&v, "min_days"), (json_num(12.0), "fail".into()));
+    assert_eq!(
+        status_of(&v, "slippage_ratio"),
+        (json_num(1.0), "pass".into())
+    );
+    assert_eq!(v["criteria_status"], "fail");
+    assert_eq!(v["last_evaluation"]["action"]["action"], "hold");
+    assert_eq!(v["last_evaluation"]["current_stage"], true);
+    assert_eq!(v["rollback_triggers"][0]["triggered"], false);
+
+    // a passing evaluation advances: stage 2, its criteria unknown again,
+    // days counted from the advance, the evaluation that moved the ladder shown
+    std::fs::write(&obs, r#"{"days": 30, "real_pnl": 0.0, "sim_pnl": 100.0, "drawdown": 0.0,
+        "slippage_ratio": 1.0, "critical_alerts": 0, "precision": 0.9, "baseline_precision": 0.95}"#).unwrap();
+    assert_eq!(evaluate(&obs, 0)["action"]["action"], "advance");
+    let v = progress();
+    assert_eq!(
+        (v["stage"].as_str(), v["stage_number"].as_u64()),
+        (Some("canary_1"), Some(2))
+    );
+    assert_eq!(v["min_days"], 7);
+    assert_eq!(v["days_in_stage"], 0);
+    assert_eq!(v["days_source"], "since_entered");
+    assert_eq!(v["last_evaluation"]["stage"], "shadow");
+    assert_eq!(v["last_evaluation"]["action"]["action"], "advance");
+    assert_eq!(v["last_evaluation"]["current_stage"], false);
+    assert_eq!(v["criteria"].as_array().unwrap().len(), 6);
+    assert_eq!(status_of(&v, "max_drawdown").1, "unknown");
+    assert_eq!(v["next_stage"]["name"], "canary_2");
+    assert!(
+        v["rollback_triggers"][1]["rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("drawdown > 0.02")
+    );
+    // `canary status` still reads the state
+    let s2 = json(&["canary", "--state-dir", st, "status", "--json"], 0);
+    assert_eq!(s2["stage"], "canary_1");
+
+    // a non-finite observed value (TOML nan) is stored as null and reads back as "fail"
+    let obs_toml = d.path().join("obs.toml");
+    std::fs::write(
+        &obs_toml,
+        "days = 8\nreal_pnl = 10.0\nsim_pnl = 10.0\ndrawdown = 0.0\nslippage_ratio = 1.0\n\
+         critical_alerts = 0\nprecision = nan\nbaseline_precision = 0.95\n",
+    )
+    .unwrap();
+    assert_eq!(evaluate(&obs_toml, 0)["action"]["action"], "hold");
+    let v = progress();
+    assert_eq!(
+        status_of(&v, "precision_ratio"),
+        (Value::Null, "fail".into())
+    );
+    assert_eq!(status_of(&v, "min_days").1, "pass");
+    assert_eq!(
+        status_of(&v, "pnl_deviation"),
+        (json_num(0.0), "pass".into())
+    );
+
+    // a state file written before `progress` existed still reads
+    std::fs::write(
+        Path::new(st).join("canary_state.json"),
+        r#"{"stage_index": 2, "rolled_back": true}"#,
+    )
+    .unwrap();
+    let v = progress();
+    assert_eq!(
+        (v["stage"].as_str(), v["rolled_back"].as_bool()),
+        (Some("canary_2"), Some(true))
+    );
+    assert!(v["days_in_stage"].is_null());
+    // corrupt state: exit 4, one line
+    std::fs::write(Path::new(st).join("canary_state.json"), "{").unwrap();
+    let (_, err) = run(&["canary", "--state-dir", st, "progress"], 4);
+    one_line_error(&err);
+}
+
+fn json_num(x: f64) -> Value {
+    serde_json::json!(x)
+}
