@@ -378,33 +378,20 @@ impl PyProfile {
         })
     }
 
-    /// Merges a profile fitted on another partition, feature by feature
-    /// (every feature of `other` must exist here with the same type).
+    /// Merges a profile fitted on another partition (same features and types).
     fn merge(&mut self, py: Python<'_>, other: &PyProfile) -> PyResult<()> {
         let (me, other) = (&mut self.inner, &other.inner);
+        call(py, move || Ok(me.merge(other)?))
+    }
+
+    /// Merges the profiles of several partitions at once.
+    #[staticmethod]
+    fn merge_all(py: Python<'_>, parts: Vec<PyRef<'_, PyProfile>>) -> PyResult<PyProfile> {
+        let refs: Vec<&Profile> = parts.iter().map(|p| &p.inner).collect();
         call(py, move || {
-            let mut merged = me.clone();
-            for (name, f) in &other.features {
-                match (merged.features.get_mut(name), f) {
-                    (Some(FeatureProfile::Numeric(a)), FeatureProfile::Numeric(b)) => a.merge(b)?,
-                    (Some(FeatureProfile::Categorical(a)), FeatureProfile::Categorical(b)) => {
-                        a.merge(b)
-                    }
-                    (None, _) => {
-                        return Err(CallError::Lib(
-                            ErrorKind::NotFound,
-                            format!("other has feature {name:?} that this profile lacks"),
-                        ));
-                    }
-                    _ => {
-                        return Err(invalid(format!(
-                            "other: feature {name:?} has a different type here"
-                        )));
-                    }
-                }
-            }
-            *me = merged;
-            Ok(())
+            Ok(PyProfile {
+                inner: Profile::merge_all(&refs)?,
+            })
         })
     }
 

@@ -337,6 +337,21 @@ fn merge_sorted(a: &[f64], b: &[f64]) -> Vec<f64> {
     merged
 }
 
+fn type_differs(name: &str) -> Error {
+    Error::Merge {
+        reason: format!("feature {name:?} is numeric in one part and categorical in another"),
+    }
+}
+
+fn in_feature(name: &str, e: Error) -> Error {
+    match e {
+        Error::Merge { reason } => Error::Merge {
+            reason: format!("feature {name:?}: {reason}"),
+        },
+        other => other,
+    }
+}
+
 fn same_bits(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
@@ -833,6 +848,72 @@ impl NumericProfile {
         Ok(())
     }
 
+    /// Merges the profiles of several partitions at once: the result equals
+    /// folding [`NumericProfile::merge`] left to right, but with the stored
+    /// reference the sorted runs are merged pairwise in one tree (⌈log₂ k⌉
+    /// linear passes) and the profile is rebuilt once, instead of k − 1
+    /// merges that each copy and refit everything merged so far.
+    pub fn merge_all(parts: &[&NumericProfile]) -> Result<NumericProfile> {
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(Error::TooFewValues {
+                param: "parts",
+                actual: 0,
+                min: 1,
+            });
+        };
+        if !first.options.keep_reference || rest.is_empty() {
+            let mut acc = (*first).clone();
+            for p in rest {
+                acc.merge(p)?;
+            }
+            return Ok(acc);
+        }
+        let mut nan_count = 0;
+        for (i, p) in parts.iter().enumerate() {
+            if p.options != first.options {
+                return Err(Error::Merge {
+                    reason: format!(
+                        "parts[{i}] was fitted with different options ({:?} vs {:?})",
+                        p.options, first.options
+                    ),
+                });
+            }
+            if p.reference.len() as u64 != p.count {
+                return Err(Error::Merge {
+                    reason: format!(
+                        "parts[{i}]: stored reference has {} values but count = {} \
+                         (keep_reference = true needs the full sorted reference)",
+                        p.reference.len(),
+                        p.count
+                    ),
+                });
+            }
+            nan_count += p.nan_count;
+        }
+        let mut runs: Vec<Vec<f64>> = Vec::with_capacity(parts.len().div_ceil(2));
+        for pair in parts.chunks(2) {
+            runs.push(match pair {
+                [a, b] => merge_sorted(&a.reference, &b.reference),
+                [a] => a.reference.clone(),
+                _ => Vec::new(),
+            });
+        }
+        while runs.len() > 1 {
+            let mut next = Vec::with_capacity(runs.len().div_ceil(2));
+            let mut it = runs.into_iter();
+            while let Some(a) = it.next() {
+                next.push(match it.next() {
+                    Some(b) => merge_sorted(&a, &b),
+                    None => a,
+                });
+            }
+            runs = next;
+        }
+        let merged = runs.pop().unwrap_or_default();
+        let total = merged.len() as u64 + nan_count;
+        Self::fit_sorted(merged, total, &first.options)
+    }
+
     /// Exact merge through the stored references (see [`NumericProfile::merge`]).
     fn merge_with_reference(&mut self, other: &NumericProfile) -> Result<()> {
         for (side, p) in [("self", &*self), ("other", other)] {
@@ -1028,6 +1109,82 @@ impl Profile {
                 "feature is categorical, not numeric",
             )),
         }
+    }
+
+    /// Merges a profile fitted on another partition, feature by feature
+    /// ([`NumericProfile::merge`], [`CategoricalProfile::merge`]). Both must
+    /// have the same features with the same types; on error `self` is
+    /// unchanged.
+    pub fn merge(&mut self, other: &Profile) -> Result<()> {
+        *self = Profile::merge_all(&[&*self, other])?;
+        Ok(())
+    }
+
+    /// Merges the profiles of several partitions (same features, same types)
+    /// into the profile of the whole: with stored references it equals the
+    /// profile fitted on all the data ([`NumericProfile::merge_all`]).
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+    /// let data: Vec<f64> = (0..900).map(|i| ((i * 37) % 101) as f64).collect();
+    /// let fit = |v: &[f64]| {
+    ///     let mut p = Profile::new();
+    ///     p.insert("x", FeatureProfile::Numeric(NumericProfile::fit(v, &ProfileOptions::default()).unwrap()));
+    ///     p
+    /// };
+    /// let parts = [fit(&data[..200]), fit(&data[200..650]), fit(&data[650..])];
+    /// let merged = Profile::merge_all(&parts.iter().collect::<Vec<_>>()).unwrap();
+    /// assert_eq!(merged, fit(&data));
+    /// ```
+    pub fn merge_all(parts: &[&Profile]) -> Result<Profile> {
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(Error::TooFewValues {
+                param: "parts",
+                actual: 0,
+                min: 1,
+            });
+        };
+        for (i, p) in rest.iter().enumerate() {
+            if !p.features.keys().eq(first.features.keys()) {
+                return Err(Error::Merge {
+                    reason: format!(
+                        "parts[{}] has features {:?}, parts[0] has {:?}",
+                        i + 1,
+                        p.features.keys().collect::<Vec<_>>(),
+                        first.features.keys().collect::<Vec<_>>()
+                    ),
+                });
+            }
+        }
+        let mut out = Profile::new();
+        for (name, f) in &first.features {
+            let merged = match f {
+                FeatureProfile::Numeric(_) => {
+                    let mut nums = Vec::with_capacity(parts.len());
+                    for p in parts {
+                        match p.features.get(name) {
+                            Some(FeatureProfile::Numeric(n)) => nums.push(n),
+                            _ => return Err(type_differs(name)),
+                        }
+                    }
+                    FeatureProfile::Numeric(
+                        NumericProfile::merge_all(&nums).map_err(|e| in_feature(name, e))?,
+                    )
+                }
+                FeatureProfile::Categorical(c) => {
+                    let mut acc = c.clone();
+                    for p in rest {
+                        match p.features.get(name) {
+                            Some(FeatureProfile::Categorical(o)) => acc.merge(o),
+                            _ => return Err(type_differs(name)),
+                        }
+                    }
+                    FeatureProfile::Categorical(acc)
+                }
+            };
+            out.insert(name.clone(), merged);
+        }
+        Ok(out)
     }
 
     /// JSON text.

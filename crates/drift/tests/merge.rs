@@ -95,6 +95,10 @@ proptest! {
         let merged = fit_and_merge(&parts, &o);
         prop_assume!(merged.is_some());
         let whole = NumericProfile::fit(&values, &o).unwrap();
+        // merge_all (one tree of sorted runs, one rebuild) equals the fold
+        let fits: Vec<NumericProfile> = parts.iter().map(|p| NumericProfile::fit(p, &o).unwrap()).collect();
+        let all = NumericProfile::merge_all(&fits.iter().collect::<Vec<_>>()).unwrap();
+        prop_assert_eq!(&all, &whole);
         prop_assert_eq!(merged.unwrap(), whole);
     }
 
@@ -315,4 +319,87 @@ fn merge_with_truncated_reference_is_an_error() {
         Err(Error::Merge { reason }) => assert!(reason.contains("other"), "{reason}"),
         other => panic!("expected a merge error, got {other:?}"),
     }
+}
+
+#[test]
+fn profile_merge_all_feature_sets_and_errors() {
+    use tradewarden_drift::profile::{CategoricalProfile, FeatureProfile, Profile};
+    let data = grid(3000, 5);
+    let cats: Vec<Option<&str>> = (0..3000)
+        .map(|i| {
+            if i % 17 == 0 {
+                None
+            } else {
+                Some(["u", "v", "w"][i % 3])
+            }
+        })
+        .collect();
+    let o = ProfileOptions::default();
+    let fit = |lo: usize, hi: usize| {
+        let mut p = Profile::new();
+        p.insert(
+            "x",
+            FeatureProfile::Numeric(NumericProfile::fit(&data[lo..hi], &o).unwrap()),
+        );
+        p.insert(
+            "c",
+            FeatureProfile::Categorical(CategoricalProfile::fit(&cats[lo..hi]).unwrap()),
+        );
+        p
+    };
+    let parts = [
+        fit(0, 400),
+        fit(400, 1700),
+        fit(1700, 1750),
+        fit(1750, 3000),
+    ];
+    let refs: Vec<&Profile> = parts.iter().collect();
+    let whole = fit(0, 3000);
+    assert_eq!(Profile::merge_all(&refs).unwrap(), whole);
+    let mut folded = parts[0].clone();
+    for p in &parts[1..] {
+        folded.merge(p).unwrap();
+    }
+    assert_eq!(folded, whole);
+
+    // errors: no parts, different feature sets, a type mismatch, different options
+    assert!(matches!(
+        Profile::merge_all(&[]),
+        Err(Error::TooFewValues { param: "parts", .. })
+    ));
+    let mut fewer = fit(0, 400);
+    fewer.features.remove("c");
+    let e = Profile::merge_all(&[&parts[0], &fewer]).unwrap_err();
+    assert!(
+        matches!(e, Error::Merge { .. }) && e.to_string().contains("parts[1]"),
+        "{e}"
+    );
+    let mut swapped = fit(0, 400);
+    swapped.insert(
+        "c",
+        FeatureProfile::Numeric(NumericProfile::fit(&data[..50], &o).unwrap()),
+    );
+    let e = Profile::merge_all(&[&parts[0], &swapped]).unwrap_err();
+    assert!(e.to_string().contains("\"c\""), "{e}");
+    let mut other_bins = fit(0, 400);
+    other_bins.insert(
+        "x",
+        FeatureProfile::Numeric(
+            NumericProfile::fit(
+                &data[..400],
+                &ProfileOptions {
+                    bins: BinStrategy::Quantile { bins: 5 },
+                    ..o.clone()
+                },
+            )
+            .unwrap(),
+        ),
+    );
+    let mut target = parts[1].clone();
+    let e = target.merge(&other_bins).unwrap_err();
+    assert!(e.to_string().contains("feature \"x\""), "{e}");
+    assert_eq!(
+        target, parts[1],
+        "a failed merge leaves the profile unchanged"
+    );
 }

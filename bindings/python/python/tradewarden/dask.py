@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Union
 
-from .drift import DriftReport, Profile
+from .drift import DriftReport, Profile, profile_from_partitions
 from .errors import InvalidInputError
 
 __all__ = ["fit_profile", "score", "drift_report", "merge_tree"]
@@ -67,19 +67,14 @@ def _fit_partition(pdf: Any, cols: List[str], bins: Any, strategy: str, nan_poli
 
 
 def _merge_bytes(*blobs: Any) -> Optional[bytes]:
-    """Merges partition profiles given as bytes (or one-element Series of bytes); None = empty."""
-    merged: Optional[Profile] = None
+    """Merges partition profiles given as bytes (or one-element Series of bytes) at once; None = empty."""
+    parts = []
     for b in blobs:
         if b is not None and hasattr(b, "iloc"):
             b = b.iloc[0] if len(b) else None
-        if b is None:
-            continue
-        p = Profile.from_bytes(b)
-        if merged is None:
-            merged = p
-        else:
-            merged.merge(p)
-    return None if merged is None else merged.to_bytes()
+        if b is not None:
+            parts.append(b)
+    return profile_from_partitions(parts).to_bytes() if parts else None
 
 
 def merge_tree(parts: Sequence[Any], split_every: int = 8) -> Any:
