@@ -15,6 +15,7 @@ use tradewarden_drift::profile::{
 };
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
 
 use crate::{CallError, call, pool, slice};
 
@@ -614,6 +615,120 @@ pub(crate) fn mannwhitneyu(
     })
 }
 
+/// Mergeable KLL quantile sketch of one numeric column.
+#[pyclass(name = "QuantileSketch", module = "tradewarden._native")]
+pub(crate) struct PySketch {
+    inner: QuantileSketch,
+}
+
+#[pymethods]
+impl PySketch {
+    /// An empty sketch with accuracy parameter `k`.
+    #[new]
+    #[pyo3(signature = (k=tradewarden_drift::sketch::DEFAULT_K))]
+    fn new(py: Python<'_>, k: u16) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PySketch {
+                inner: QuantileSketch::new(k)?,
+            })
+        })
+    }
+
+    /// Adds values.
+    #[pyo3(signature = (values, nan_policy="raise"))]
+    fn update(
+        &mut self,
+        py: Python<'_>,
+        values: PyReadonlyArray1<'_, f64>,
+        nan_policy: &str,
+    ) -> PyResult<()> {
+        let v = slice(&values, "values");
+        let np = drift_nan_policy(nan_policy);
+        let me = &mut self.inner;
+        call(py, move || Ok(me.update(v?, np?)?))
+    }
+
+    /// Merges another sketch into this one.
+    fn merge(&mut self, py: Python<'_>, other: &PySketch) -> PyResult<()> {
+        let (me, o) = (&mut self.inner, &other.inner);
+        call(py, move || Ok(me.merge(o)?))
+    }
+
+    /// (k, n, nan_count, num_retained, min, max, rank_error_bound).
+    #[allow(clippy::type_complexity)]
+    fn info(&self) -> (u16, u64, u64, usize, Option<f64>, Option<f64>, f64) {
+        let s = &self.inner;
+        (
+            s.k(),
+            s.n(),
+            s.nan_count(),
+            s.num_retained(),
+            s.min(),
+            s.max(),
+            s.rank_error_bound(),
+        )
+    }
+
+    /// Fraction of values ≤ x.
+    fn rank(&self, py: Python<'_>, x: f64) -> PyResult<f64> {
+        let s = &self.inner;
+        call(py, move || Ok(s.rank(x)?))
+    }
+
+    /// The q-quantile.
+    fn quantile(&self, py: Python<'_>, q: f64) -> PyResult<f64> {
+        let s = &self.inner;
+        call(py, move || Ok(s.quantile(q)?))
+    }
+
+    /// Quantile bin edges (±inf outer edges, ties merged) for explicit-edge fits.
+    fn quantile_edges(&self, py: Python<'_>, bins: usize) -> PyResult<Vec<f64>> {
+        let s = &self.inner;
+        call(py, move || Ok(s.quantile_edges(bins)?))
+    }
+
+    /// KS of the sketched reference against `current`:
+    /// (statistic, pvalue, statistic_error_bound, statistic_location, statistic_sign).
+    fn ks(
+        &self,
+        py: Python<'_>,
+        current: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<(f64, f64, f64, f64, i8)> {
+        let c = slice(&current, "current");
+        let s = &self.inner;
+        call(py, move || {
+            let r = ks_2samp_sketch(s, c?)?;
+            Ok((
+                r.statistic,
+                r.pvalue,
+                r.statistic_error_bound,
+                r.statistic_location,
+                r.statistic_sign,
+            ))
+        })
+    }
+
+    /// JSON form (keeps the NaN count).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        let s = &self.inner;
+        call(py, move || {
+            serde_json::to_string(s).map_err(|e| invalid(format!("sketch: {e}")))
+        })
+    }
+
+    /// A sketch from `to_json`.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<PySketch> {
+        call(py, move || {
+            let inner: QuantileSketch =
+                serde_json::from_str(text).map_err(|e| {
+                    CallError::Lib(ErrorKind::Corrupt, format!("not a QuantileSketch: {e}"))
+                })?;
+            Ok(PySketch { inner })
+        })
+    }
+}
+
 /// Registers the drift functions and classes.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ks_2samp, m)?)?;
@@ -630,5 +745,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prediction_drift_score, m)?)?;
     m.add_class::<PyProfile>()?;
     m.add_class::<PyLiveMonitor>()?;
+    m.add_class::<PySketch>()?;
     Ok(())
 }

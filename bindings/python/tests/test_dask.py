@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tradewarden import dask as twd
-from tradewarden.drift import Profile, profile_from_partitions
+from tradewarden.drift import Profile, QuantileSketch, profile_from_partitions
 from tradewarden.errors import InvalidInputError
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -133,3 +133,68 @@ def test_example_on_a_two_worker_local_cluster():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "equal=True" in r.stdout and "workers=2 partitions=6" in r.stdout, r.stdout
     assert "drifted=[" in r.stdout and "'spread_bps'" in r.stdout, r.stdout
+
+
+def test_two_pass_fit_without_reference_uses_sketch_edges():
+    pdf = frame(40000, 10)
+    ddf = dd.from_pandas(pdf, npartitions=5)
+    p = twd.fit_profile(ddf, 10, keep_reference=False).to_dict()["features"]
+    single = Profile.fit(pdf, keep_reference=False).to_dict()["features"]
+    assert p["cat"] == single["cat"]
+    for c in ("a", "b", "ties"):
+        f, s = p[c]["numeric"], single[c]["numeric"]
+        x = np.sort(pdf[c].to_numpy())
+        assert f["reference"] == [] and f["count"] == len(x) and (f["min"], f["max"]) == (s["min"], s["max"])
+        edges = [float(e) for e in f["edges"][1:-1]]
+        # counts on the sketch's edges are exact ([e_i, e_i+1) bins)
+        cuts = np.searchsorted(x, edges, side="left")
+        exact = np.diff(np.concatenate([[0], cuts, [len(x)]]))
+        assert f["counts"] == exact.tolist()
+        if c != "ties":  # continuous: each edge's rank is within the sketch bound of k/10
+            bound = QuantileSketch().rank_error_bound
+            ranks = np.searchsorted(x, edges, side="right") / len(x)
+            target = np.arange(1, 10) / 10
+            assert np.all(np.abs(ranks - target) <= bound), (ranks, target)
+
+
+def test_quantile_sketch():
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(200_000)
+    parts = np.array_split(x, 7)
+    s = QuantileSketch.from_values(parts[0])
+    for p in parts[1:]:
+        s.merge(QuantileSketch.from_values(p))
+    assert s.n == len(x) and s.k == 200 and s.min == x.min() and s.max == x.max()
+    assert 0.01 < s.rank_error_bound < 0.015 and s.num_retained < 5000
+    xs = np.sort(x)
+    for q in (0.01, 0.1, 0.5, 0.9, 0.99):
+        v = s.quantile(q)
+        assert abs(np.searchsorted(xs, v, side="right") / len(x) - q) <= s.rank_error_bound
+        assert abs(s.rank(v) - np.searchsorted(xs, v, side="right") / len(x)) <= s.rank_error_bound
+    cur = rng.standard_normal(5000) + 0.1
+    r = s.ks(cur)
+    exact = stats.ks_2samp(x, cur)
+    assert abs(r.statistic - exact.statistic) <= r.statistic_error_bound
+    assert r.statistic_error_bound == s.rank_error_bound and r.pvalue < 0.01
+    d, p = r
+    assert (d, p) == (r.statistic, r.pvalue)
+    clone = pickle.loads(pickle.dumps(s))
+    assert clone.n == s.n and clone.quantile_edges(10) == s.quantile_edges(10)
+    assert len(s.quantile_edges(10)) == 11 and s.quantile_edges(10)[0] == -np.inf
+    # NaN policy
+    with pytest.raises(InvalidInputError, match="values"):
+        QuantileSketch.from_values([1.0, np.nan])
+    t = QuantileSketch.from_values([1.0, np.nan, 2.0], nan_policy="omit")
+    assert (t.n, t.nan_count) == (2, 1)
+    # bad input
+    with pytest.raises(InvalidInputError, match="k"):
+        QuantileSketch(3)
+    with pytest.raises(InvalidInputError, match="QuantileSketch"):
+        s.merge("nope")
+    from tradewarden.errors import CorruptError
+    with pytest.raises(CorruptError):
+        QuantileSketch.from_json('{"kll": [1, 2, 3], "nan_count": 0}')
+    with pytest.raises(InvalidInputError):
+        QuantileSketch().quantile(0.5)  # empty

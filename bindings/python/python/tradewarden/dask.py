@@ -77,9 +77,11 @@ def _merge_bytes(*blobs: Any) -> Optional[bytes]:
     return profile_from_partitions(parts).to_bytes() if parts else None
 
 
-def merge_tree(parts: Sequence[Any], split_every: int = 8) -> Any:
+def merge_tree(parts: Sequence[Any], split_every: int = 16) -> Any:
     """A dask.delayed tree of merges over delayed partition profiles (bytes); returns one delayed
-    bytes object (None when every partition was empty)."""
+    bytes object (None when every partition was empty). Each node merges up to ``split_every``
+    profiles at once (:func:`~tradewarden.drift.profile_from_partitions`); a larger value moves the
+    data fewer times but merges more of it on one worker."""
     dask = _require_dask()
     if split_every < 2:
         raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
@@ -87,9 +89,11 @@ def merge_tree(parts: Sequence[Any], split_every: int = 8) -> Any:
     if not level:
         raise InvalidInputError("the dask DataFrame has no partitions")
     merge = dask.delayed(_merge_bytes, pure=True)
+    # the first level always runs, so a single partition's Series is unpacked too
+    level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
     while len(level) > 1:
         level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
-    return merge(level[0])
+    return level[0]
 
 
 def _fit_delayed(ddf: Any, cols: List[str], bins: Any, strategy: str, nan_policy: str, keep_reference: bool,
@@ -110,7 +114,7 @@ def _compute_profile(delayed_bytes: Any, what: str) -> Profile:
 
 def fit_profile(ddf: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile", *,
                 columns: Optional[Sequence[str]] = None, nan_policy: str = "raise", keep_reference: bool = True,
-                split_every: int = 8) -> Profile:
+                split_every: int = 16) -> Profile:
     """The reference profile of a Dask DataFrame, fitted per partition and merged.
 
     With ``keep_reference=True`` it equals ``Profile.fit(ddf.compute(), ...)``. With
@@ -125,17 +129,82 @@ def fit_profile(ddf: Any, bins: Union[int, Sequence[float]] = 10, strategy: str 
                             "the reference")
 
 
-def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_every: int) -> Profile:
-    from . import drift
+def _sketch_partition(pdf: Any, cols: List[str], nan_policy: str) -> Any:
+    import pandas as pd
 
-    sketch_cls = getattr(drift, "QuantileSketch", None)
-    if sketch_cls is None:  # pragma: no cover - the wheel always has it
-        raise InvalidInputError("keep_reference=False with quantile bins needs QuantileSketch")
-    raise InvalidInputError("keep_reference=False with quantile bins over dask is not available yet")
+    from .drift import QuantileSketch
+
+    out = {}
+    for c in cols:
+        if len(pdf) and pd.api.types.is_numeric_dtype(pdf[c].dtype):
+            out[c] = QuantileSketch.from_values(pdf[c].to_numpy(dtype="float64"), nan_policy=nan_policy).to_json()
+    return pd.Series([out], dtype=object)
+
+
+def _merge_sketches(*parts: Any) -> dict:
+    from .drift import QuantileSketch
+
+    merged: dict = {}
+    for p in parts:
+        if hasattr(p, "iloc"):
+            p = p.iloc[0] if len(p) else {}
+        for c, text in p.items():
+            s = QuantileSketch.from_json(text)
+            if c in merged:
+                merged[c].merge(s)
+            else:
+                merged[c] = s
+    return {c: s.to_json() for c, s in merged.items()}
+
+
+def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_every: int) -> Profile:
+    """keep_reference=False with quantile bins: pass 1 sketches every numeric column per partition and
+    merges the sketches (KLL, rank error within its bound); pass 2 fits every partition with the sketch's
+    quantile edges as explicit edges, which merge exactly."""
+    import pandas as pd
+
+    from .drift import QuantileSketch
+
+    dask = _require_dask()
+    sketches = ddf.map_partitions(_sketch_partition, cols, nan_policy, meta=pd.Series(dtype=object))
+    level = list(sketches.to_delayed())
+    merge = dask.delayed(_merge_sketches, pure=True)
+    level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+    while len(level) > 1:
+        level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+    merged = {c: QuantileSketch.from_json(t) for c, t in level[0].compute().items()}
+    edges = {c: merged[c].quantile_edges(bins)[1:-1] for c in cols if c in merged}
+    fitted = ddf.map_partitions(_fit_partition_edges, cols, edges, bins, nan_policy, meta=pd.Series(dtype=object))
+    return _compute_profile(merge_tree(fitted.to_delayed(), split_every), "the reference")
+
+
+def _fit_partition_edges(pdf: Any, cols: List[str], edges: dict, bins: int, nan_policy: str) -> Any:
+    """Pass 2: each numeric column binned on its own explicit edges, without the stored reference."""
+    import pandas as pd
+
+    if len(pdf) == 0:
+        return pd.Series([None], dtype=object)
+    parts = [Profile.fit(pdf[[c]], e, nan_policy=nan_policy, keep_reference=False) for c, e in edges.items()]
+    others = [c for c in cols if c not in edges]
+    if others:
+        parts.append(Profile.fit(pdf[others], bins, nan_policy=nan_policy, keep_reference=False))
+    out = parts[0]
+    for p in parts[1:]:
+        out = _union(out, p)
+    return pd.Series([out.to_bytes()], dtype=object)
+
+
+def _union(a: Profile, b: Profile) -> Profile:
+    """The features of two profiles over disjoint columns, as one profile."""
+    import json
+
+    da, db = json.loads(a.to_json()), json.loads(b.to_json())
+    da["features"].update(db["features"])
+    return Profile.from_json(json.dumps(da))
 
 
 def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
-          split_every: int = 8, **options: Any) -> DriftReport:
+          split_every: int = 16, **options: Any) -> DriftReport:
     """Drift of a Dask DataFrame against ``profile``: each partition's current profile (sorted values,
     category counts) is fitted on a worker, merged in a tree, and scored with
     :meth:`Profile.score_profile` — equal to ``profile.score(current.compute(), **options)`` (features in
@@ -152,7 +221,7 @@ def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = 
 
 def drift_report(reference: Any, current: Any, *, bins: Union[int, Sequence[float]] = 10,
                  strategy: str = "quantile", columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
-                 split_every: int = 8, **options: Any) -> DriftReport:
+                 split_every: int = 16, **options: Any) -> DriftReport:
     """Fits the reference (a Dask DataFrame, or an already fitted :class:`Profile`) and scores ``current``."""
     profile = reference if isinstance(reference, Profile) else fit_profile(
         reference, bins, strategy, columns=columns, nan_policy=nan_policy, split_every=split_every)
