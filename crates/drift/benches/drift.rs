@@ -54,6 +54,29 @@ fn bench_ks(c: &mut Criterion) {
         "ks_2samp 1M vs 1M (auto, two-sided, with p-value), old sort-based path",
         |bch| bch.iter(|| ks_2samp_sort_based(black_box(&a), black_box(&b))),
     );
+    // heavy tails: most values fall into a few buckets of the top-level grid
+    let cauchy = |seed: u64| -> Vec<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        (0..1_000_000)
+            .map(|_| (std::f64::consts::PI * (rng.random::<f64>() - 0.5)).tan())
+            .collect()
+    };
+    let (ca, cb) = (cauchy(11), cauchy(12));
+    c.bench_function("ks_2samp 1M vs 1M Cauchy (heavy tails)", |bch| {
+        bch.iter(|| {
+            ks_2samp(
+                black_box(&ca),
+                black_box(&cb),
+                Alternative::TwoSided,
+                KsMethod::Auto,
+                NanPolicy::Error,
+            )
+        })
+    });
+    c.bench_function(
+        "ks_2samp 1M vs 1M Cauchy (heavy tails), old sort-based path",
+        |bch| bch.iter(|| ks_2samp_sort_based(black_box(&ca), black_box(&cb))),
+    );
 }
 
 /// Where the KS time goes: the sort, the ECDF walk + p-value on presorted data,

@@ -280,8 +280,8 @@ impl Extremes {
 /// are evaluation points themselves, so the largest end value is a lower
 /// bound of the maximum: only buckets whose upper bound reaches it (and
 /// likewise for the minimum) can hold a value attaining the maximum. Those
-/// candidate buckets are gathered, sorted and walked in value order with the
-/// global counts, which gives the same values, first locations and data1/
+/// candidate buckets are gathered, sorted (large ones are gridded again the
+/// same way) and walked in value order with the global counts, which gives the same values, first locations and data1/
 /// data2 preference as the full merge walk ([`extremes`]): every run end
 /// attaining an extreme lies in a candidate bucket, and a per-sample extreme
 /// that falls short of the overall one loses the final choice either way.
@@ -309,14 +309,37 @@ mod fused {
         super::extremes(&a, &b)
     }
 
-    /// The extremes of finite, non-empty `a`, `b` on a grid of `nb`
-    /// buckets (`nb == 0`, or a range that cannot be gridded: sort-based).
-    pub(super) fn extremes(a: &[f64], b: &[f64], nb: usize) -> Extremes {
+    /// A candidate region with more values than this is gridded again
+    /// (heavy tails: most values in a few top-level buckets) …
+    const REGION_MAX: usize = 4096;
+    /// … down to this depth; then it is sorted.
+    const MAX_DEPTH: u32 = 4;
+
+    /// Running state: sample sizes, the best bucket-end values seen (a lower
+    /// bound of the maximum, an upper bound of the minimum) and the
+    /// per-sample extremes `[a max, a min, b max, b min]` with locations.
+    struct State {
+        n1: f64,
+        n2: f64,
+        lmax: f64,
+        lmin: f64,
+        ext: [f64; 4],
+        loc: [f64; 4],
+    }
+
+    fn range(a: &[f64], b: &[f64]) -> (f64, f64) {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for &x in a.iter().chain(b) {
             lo = lo.min(x);
             hi = hi.max(x);
         }
+        (lo, hi)
+    }
+
+    /// The extremes of finite, non-empty `a`, `b` on a grid of `nb`
+    /// buckets (`nb == 0`, or a range that cannot be gridded: sort-based).
+    pub(super) fn extremes(a: &[f64], b: &[f64], nb: usize) -> Extremes {
+        let (lo, hi) = range(a, b);
         let scale = nb as f64 / (hi - lo);
         if nb == 0
             || !(scale.is_finite() && scale > 0.0)
@@ -324,6 +347,34 @@ mod fused {
         {
             return extremes_sorted(a, b);
         }
+        let mut st = State {
+            n1: a.len() as f64,
+            n2: b.len() as f64,
+            lmax: f64::NEG_INFINITY,
+            lmin: f64::INFINITY,
+            ext: [
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+            ],
+            loc: [f64::NAN; 4],
+        };
+        grid(a, b, (0, 0), (lo, scale, nb), &mut st, 0);
+        Extremes::pick(&st.ext, &st.loc)
+    }
+
+    /// Counts `a`, `b` (the values of one region, `i0`/`j0` values of each
+    /// sample below it) on the grid `(lo, scale, nb)`, then gathers the
+    /// candidate buckets (−0.0 as +0.0) and processes them in value order.
+    fn grid(
+        a: &[f64],
+        b: &[f64],
+        (i0, j0): (usize, usize),
+        (lo, scale, nb): (f64, f64, usize),
+        st: &mut State,
+        depth: u32,
+    ) {
         let idx = |x: f64| -> usize { (((x - lo) * scale) as usize).min(nb - 1) };
         let mut ca = vec![0u32; nb];
         let mut cb = vec![0u32; nb];
@@ -333,30 +384,28 @@ mod fused {
         for &x in b {
             cb[idx(x)] += 1;
         }
-        let (n1, n2) = (a.len() as f64, b.len() as f64);
-        // lower bound of the maximum, upper bound of the minimum: the
-        // values at the bucket ends
-        let (mut lmax, mut lmin) = (f64::NEG_INFINITY, f64::INFINITY);
-        let (mut i, mut j) = (0usize, 0usize);
+        let (n1, n2) = (st.n1, st.n2);
+        // the values at the bucket ends (evaluation points themselves)
+        let (mut i, mut j) = (i0, j0);
         for (&x, &y) in ca.iter().zip(&cb) {
             if x + y > 0 {
                 i += x as usize;
                 j += y as usize;
                 let d = i as f64 / n1 - j as f64 / n2;
-                lmax = lmax.max(d);
-                lmin = lmin.min(d);
+                st.lmax = st.lmax.max(d);
+                st.lmin = st.lmin.min(d);
             }
         }
         // candidate buckets; their counts become gather cursors into the
         // compact buffers (u32::MAX: not a candidate)
         let mut cand = Vec::new();
-        let (mut i, mut j) = (0usize, 0usize);
+        let (mut i, mut j) = (i0, j0);
         let (mut oa, mut ob) = (0u32, 0u32);
         for (x, y) in ca.iter_mut().zip(cb.iter_mut()) {
             let (ka, kb) = (*x as usize, *y as usize);
             let upper = (i + ka) as f64 / n1 - j as f64 / n2;
             let lower = i as f64 / n1 - (j + kb) as f64 / n2;
-            if ka + kb > 0 && (upper >= lmax || lower <= lmin) {
+            if ka + kb > 0 && (upper >= st.lmax || lower <= st.lmin) {
                 cand.push(Bucket {
                     i,
                     j,
@@ -376,20 +425,34 @@ mod fused {
         let mut gb = vec![0.0; ob as usize];
         gather(a, &mut ca, &mut ga, idx);
         gather(b, &mut cb, &mut gb, idx);
-        let mut ext = [
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-        ];
-        let mut loc = [f64::NAN; 4];
+        drop((ca, cb));
         for c in cand {
-            let (sa, sb) = (&mut ga[c.a], &mut gb[c.b]);
-            sort_f64(sa);
-            sort_f64(sb);
-            walk(sa, sb, c.i, c.j, n1, n2, &mut ext, &mut loc);
+            region(&mut ga[c.a], &mut gb[c.b], (c.i, c.j), st, depth + 1);
         }
-        Extremes::pick(&ext, &loc)
+    }
+
+    /// One candidate bucket's values: walked as they are when all equal,
+    /// gridded again when large (and the range allows), else sorted and
+    /// walked.
+    fn region(a: &mut [f64], b: &mut [f64], at: (usize, usize), st: &mut State, depth: u32) {
+        let n = a.len() + b.len();
+        let (lo, hi) = range(a, b);
+        if lo == hi {
+            // one value (ties, discrete data): already in order
+            walk(a, b, at, st);
+            return;
+        }
+        if n > REGION_MAX && depth < MAX_DEPTH {
+            let nb = buckets_for(n);
+            let scale = nb as f64 / (hi - lo);
+            if scale.is_finite() && scale > 0.0 {
+                grid(a, b, at, (lo, scale, nb), st, depth);
+                return;
+            }
+        }
+        sort_f64(a);
+        sort_f64(b);
+        walk(a, b, at, st);
     }
 
     /// A candidate bucket: counts of data1/data2 values below it and its
@@ -415,17 +478,9 @@ mod fused {
     /// The merge walk over one bucket's sorted values (`i0`, `j0`: counts
     /// below the bucket), updating `[a max, a min, b max, b min]` when
     /// strictly better (earlier buckets first: first locations win).
-    #[allow(clippy::too_many_arguments)]
-    fn walk(
-        a: &[f64],
-        b: &[f64],
-        i0: usize,
-        j0: usize,
-        n1: f64,
-        n2: f64,
-        ext: &mut [f64; 4],
-        loc: &mut [f64; 4],
-    ) {
+    fn walk(a: &[f64], b: &[f64], (i0, j0): (usize, usize), st: &mut State) {
+        let (n1, n2) = (st.n1, st.n2);
+        let (ext, loc) = (&mut st.ext, &mut st.loc);
         let (mut i, mut j) = (0usize, 0usize);
         while i < a.len() || j < b.len() {
             let xa = a.get(i).copied().unwrap_or(f64::INFINITY);
