@@ -310,8 +310,9 @@ mod fused {
     }
 
     /// A candidate region with more values than this is gridded again
-    /// (heavy tails: most values in a few top-level buckets) …
-    const REGION_MAX: usize = 4096;
+    /// (uneven density, heavy tails: most values in a few top-level
+    /// buckets, whose count bounds are then too wide to prune) …
+    const REGION_MAX: usize = 256;
     /// … down to this depth; then it is sorted.
     const MAX_DEPTH: u32 = 4;
 
@@ -336,10 +337,35 @@ mod fused {
         (lo, hi)
     }
 
+    /// The 0.5 % and 99.5 % quantiles of a systematic sample of ≈ 32k
+    /// pooled values, when there are enough values and they differ: the
+    /// top-level grid spans them (values outside fall into the end buckets,
+    /// the index saturates), so a few extreme values do not squeeze the bulk
+    /// of the data into a few buckets.
+    fn sampled_range(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
+        let step = ((a.len() + b.len()) / 32_768).max(1);
+        let mut s: Vec<f64> = a
+            .iter()
+            .step_by(step)
+            .chain(b.iter().step_by(step))
+            .copied()
+            .collect();
+        if s.len() < 1024 {
+            return None;
+        }
+        let (k_lo, k_hi) = (s.len() / 200, s.len() - 1 - s.len() / 200);
+        let (_, &mut lo, upper) = s.select_nth_unstable_by(k_lo, f64::total_cmp);
+        let (_, &mut hi, _) = upper.select_nth_unstable_by(k_hi - k_lo - 1, f64::total_cmp);
+        (hi > lo).then_some((lo, hi))
+    }
+
     /// The extremes of finite, non-empty `a`, `b` on a grid of `nb`
     /// buckets (`nb == 0`, or a range that cannot be gridded: sort-based).
     pub(super) fn extremes(a: &[f64], b: &[f64], nb: usize) -> Extremes {
-        let (lo, hi) = range(a, b);
+        let (lo, hi) = match sampled_range(a, b) {
+            Some(r) if nb as f64 / (r.1 - r.0) < f64::INFINITY => r,
+            _ => range(a, b),
+        };
         let scale = nb as f64 / (hi - lo);
         if nb == 0
             || !(scale.is_finite() && scale > 0.0)
@@ -443,7 +469,8 @@ mod fused {
             return;
         }
         if n > REGION_MAX && depth < MAX_DEPTH {
-            let nb = buckets_for(n);
+            // ≈ 16 values per bucket
+            let nb = (n / 16).min(1 << 16);
             let scale = nb as f64 / (hi - lo);
             if scale.is_finite() && scale > 0.0 {
                 grid(a, b, at, (lo, scale, nb), st, depth);
