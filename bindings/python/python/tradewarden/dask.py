@@ -1,11 +1,13 @@
 """Drift profiles and reports over Dask DataFrames (partitioned Parquet), on the user's own cluster.
 
 We do not schedule anything: each partition is fitted on a worker with ``map_partitions``
-(:meth:`tradewarden.drift.Profile.fit`), the partition profiles travel as their checksummed bytes,
-and a tree of merges (:meth:`~tradewarden.drift.Profile.merge`, ``split_every`` profiles per node)
-reduces them to one. With ``keep_reference=True`` (the default) the merged profile **equals** the
-profile fitted on all the data in one process — quantile edges are refitted on the merged sorted
-values, counts and moments are recomputed — so the report equals the single-machine report exactly.
+(:meth:`tradewarden.drift.Profile.fit`), the partition profiles travel as their checksummed bytes and
+are merged at once (:func:`~tradewarden.drift.profile_from_partitions`: sorted runs merged in one tree,
+each feature rebuilt once) — in this process by default, so every profile travels once, or with
+``split_every=k`` in a tree of k-way merges on the workers. With ``keep_reference=True`` (the default)
+the merged profile **equals** the profile fitted on all the data in one process — quantile edges are
+refitted on the merged sorted values, counts and moments are recomputed — so the report equals the
+single-machine report exactly.
 
 Without the stored reference (``keep_reference=False``, for references too large to keep sorted),
 quantile edges come from a mergeable KLL sketch in a first pass (rank error ≤ the sketch's stated
@@ -96,15 +98,6 @@ def merge_tree(parts: Sequence[Any], split_every: int = 16) -> Any:
     return level[0]
 
 
-def _fit_delayed(ddf: Any, cols: List[str], bins: Any, strategy: str, nan_policy: str, keep_reference: bool,
-                 split_every: int) -> Any:
-    import pandas as pd
-
-    fitted = ddf.map_partitions(_fit_partition, cols, bins, strategy, nan_policy, keep_reference,
-                                meta=pd.Series(dtype=object))
-    return merge_tree(fitted.to_delayed(), split_every)
-
-
 def _compute_profile(delayed_bytes: Any, what: str) -> Profile:
     blob = delayed_bytes.compute()
     if blob is None:
@@ -112,9 +105,25 @@ def _compute_profile(delayed_bytes: Any, what: str) -> Profile:
     return Profile.from_bytes(blob)
 
 
+def _fit_partitions(ddf: Any, cols: List[str], bins: Any, strategy: str, nan_policy: str, keep_reference: bool,
+                    split_every: Optional[int]) -> Profile:
+    """Fits every partition on the workers and merges the partition profiles: all at once in this process
+    (``split_every=None``, the default: each profile travels once), or in a tree of merges on the workers."""
+    import pandas as pd
+
+    fitted = ddf.map_partitions(_fit_partition, cols, bins, strategy, nan_policy, keep_reference,
+                                meta=pd.Series(dtype=object))
+    if split_every is None:
+        blobs = [b for b in fitted.compute() if b is not None]
+        if not blobs:
+            raise InvalidInputError("the dask DataFrame has no rows in any partition")
+        return profile_from_partitions(blobs)
+    return _compute_profile(merge_tree(fitted.to_delayed(), split_every), "the dask DataFrame")
+
+
 def fit_profile(ddf: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile", *,
                 columns: Optional[Sequence[str]] = None, nan_policy: str = "raise", keep_reference: bool = True,
-                split_every: int = 16) -> Profile:
+                split_every: Optional[int] = None) -> Profile:
     """The reference profile of a Dask DataFrame, fitted per partition and merged.
 
     With ``keep_reference=True`` it equals ``Profile.fit(ddf.compute(), ...)``. With
@@ -125,8 +134,7 @@ def fit_profile(ddf: Any, bins: Union[int, Sequence[float]] = 10, strategy: str 
     cols = _columns(ddf, columns)
     if not keep_reference and strategy == "quantile" and isinstance(bins, int):
         return _fit_two_pass(ddf, cols, bins, nan_policy, split_every)
-    return _compute_profile(_fit_delayed(ddf, cols, bins, strategy, nan_policy, keep_reference, split_every),
-                            "the reference")
+    return _fit_partitions(ddf, cols, bins, strategy, nan_policy, keep_reference, split_every)
 
 
 def _sketch_partition(pdf: Any, cols: List[str], nan_policy: str) -> Any:
@@ -157,7 +165,7 @@ def _merge_sketches(*parts: Any) -> dict:
     return {c: s.to_json() for c, s in merged.items()}
 
 
-def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_every: int) -> Profile:
+def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_every: Optional[int]) -> Profile:
     """keep_reference=False with quantile bins: pass 1 sketches every numeric column per partition and
     merges the sketches (KLL, rank error within its bound); pass 2 fits every partition with the sketch's
     quantile edges as explicit edges, which merge exactly."""
@@ -169,12 +177,15 @@ def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_e
     sketches = ddf.map_partitions(_sketch_partition, cols, nan_policy, meta=pd.Series(dtype=object))
     level = list(sketches.to_delayed())
     merge = dask.delayed(_merge_sketches, pure=True)
-    level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+    every = split_every or 16  # sketches are a few kB: a tree on the workers costs nothing
+    level = [merge(*level[i:i + every]) for i in range(0, len(level), every)]
     while len(level) > 1:
-        level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+        level = [merge(*level[i:i + every]) for i in range(0, len(level), every)]
     merged = {c: QuantileSketch.from_json(t) for c, t in level[0].compute().items()}
     edges = {c: merged[c].quantile_edges(bins)[1:-1] for c in cols if c in merged}
     fitted = ddf.map_partitions(_fit_partition_edges, cols, edges, bins, nan_policy, meta=pd.Series(dtype=object))
+    if split_every is None:
+        return profile_from_partitions([b for b in fitted.compute() if b is not None])
     return _compute_profile(merge_tree(fitted.to_delayed(), split_every), "the reference")
 
 
@@ -204,7 +215,7 @@ def _union(a: Profile, b: Profile) -> Profile:
 
 
 def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
-          split_every: int = 16, **options: Any) -> DriftReport:
+          split_every: Optional[int] = None, **options: Any) -> DriftReport:
     """Drift of a Dask DataFrame against ``profile``: each partition's current profile (sorted values,
     category counts) is fitted on a worker, merged in a tree, and scored with
     :meth:`Profile.score_profile` — equal to ``profile.score(current.compute(), **options)`` (features in
@@ -214,14 +225,13 @@ def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = 
         raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
     cols = _columns(current, columns if columns is not None else [c for c in profile.features])
     # the current profile's own bins are never used by the report: two explicit bins keep the fit cheap
-    cur = _compute_profile(_fit_delayed(current, cols, [0.0], "quantile", nan_policy, True, split_every),
-                           "the current data")
+    cur = _fit_partitions(current, cols, [0.0], "quantile", nan_policy, True, split_every)
     return profile.score_profile(cur, **options)
 
 
 def drift_report(reference: Any, current: Any, *, bins: Union[int, Sequence[float]] = 10,
                  strategy: str = "quantile", columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
-                 split_every: int = 16, **options: Any) -> DriftReport:
+                 split_every: Optional[int] = None, **options: Any) -> DriftReport:
     """Fits the reference (a Dask DataFrame, or an already fitted :class:`Profile`) and scores ``current``."""
     profile = reference if isinstance(reference, Profile) else fit_profile(
         reference, bins, strategy, columns=columns, nan_policy=nan_policy, split_every=split_every)
