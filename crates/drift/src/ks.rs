@@ -269,22 +269,24 @@ impl Extremes {
 
 /// The extremes of raw (unsorted, finite) samples without sorting them.
 ///
-/// Both samples are counted on one equal-width value grid over their
-/// common range. Equal values share a bucket and the bucket index is
-/// monotone in the value, so every value of bucket k is below every value
-/// of bucket k + 1 and the ECDF counts at a bucket's end are prefix sums of
-/// the counts. Inside bucket k (counts before it I, J; in it ca, cb) every
-/// F1 − F2 evaluated at a run end is a correctly rounded
-/// `i/n1 − j/n2` with I ≤ i ≤ I + ca, J ≤ j ≤ J + cb, hence (rounding is
-/// monotone) within [I/n1 − (J+cb)/n2, (I+ca)/n1 − J/n2]. The bucket ends
-/// are evaluation points themselves, so the largest end value is a lower
-/// bound of the maximum: only buckets whose upper bound reaches it (and
-/// likewise for the minimum) can hold a value attaining the maximum. Those
-/// candidate buckets are gathered, sorted (large ones are gridded again the
-/// same way) and walked in value order with the global counts, which gives the same values, first locations and data1/
-/// data2 preference as the full merge walk ([`extremes`]): every run end
-/// attaining an extreme lies in a candidate bucket, and a per-sample extreme
-/// that falls short of the overall one loses the final choice either way.
+/// Both samples are counted on one equal-width value grid (spanning the
+/// bulk of the pooled values; values outside it saturate into the end
+/// buckets). Equal values share a bucket and the bucket index is monotone
+/// in the value, so every value of bucket k is below every value of bucket
+/// k + 1 and the ECDF counts at a bucket's end are prefix sums of the
+/// counts. Inside bucket k (counts before it I, J; in it ca, cb) every
+/// F1 − F2 evaluated at a run end is a correctly rounded `i/n1 − j/n2` with
+/// I ≤ i ≤ I + ca, J ≤ j ≤ J + cb, hence (rounding is monotone) within
+/// [I/n1 − (J+cb)/n2, (I+ca)/n1 − J/n2]. The bucket ends are evaluation
+/// points themselves, so the largest end value is a lower bound of the
+/// maximum: only buckets whose upper bound reaches it (and likewise for the
+/// minimum) can hold a value attaining the maximum. Those candidate buckets
+/// are gathered (large ones are gridded again the same way), sorted and
+/// walked in value order with the global counts, which gives the same
+/// values, first locations and data1/data2 preference as the full merge
+/// walk ([`extremes`]): every run end attaining an extreme lies in a
+/// candidate bucket, and a per-sample extreme that falls short of the
+/// overall one loses the final choice either way.
 mod fused {
     use super::{Extremes, sort_f64};
 
