@@ -33,6 +33,15 @@
  */
 typedef struct tw_engine tw_engine;
 
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ A thread-safe predictor whose model can be replaced (`tw_predictor_swap`)
+ while other threads predict. Every function taking a `tw_predictor` may
+ run concurrently with the others, except `tw_predictor_free`.
+ */
+typedef struct tw_predictor tw_predictor;
+#endif
+
 /*
  A frozen reference profile: a named set of numeric feature profiles
  (bins, moments and, by default, the sorted reference). Functions taking a
@@ -1033,6 +1042,143 @@ tw_status tw_engine_rebind_telemetry(tw_engine *engine);
  not freed before.
  */
 void tw_engine_free(tw_engine *engine);
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ The demo model embedded in the library (`4 → 16 → 1`, tanh, point
+ forecast of the next-day return from the features `mom_5d`, `mom_20d`,
+ `vol_20d`, `volume_z`; see docs/inference.md), named `demo`, on the CPU.
+ Free it with `tw_predictor_free`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_predictor_demo(tw_predictor **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ A predictor named `name` (the `model` label of the inference metrics: a
+ stable name such as the model type, not the version) serving, as
+ `version`, the MLP whose weights are the PyTorch-layout safetensors file
+ `weights_path` (`layers.{i}.weight` / `.bias`) and whose architecture is
+ `config_json`, an `MlpConfig` as JSON, e.g.
+ `{"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh",
+ "output_kind": "point"}`. Bad JSON or architecture: `TW_ERR_INVALID_CONFIG`;
+ missing file: `TW_ERR_NOT_FOUND`; malformed weights or tensors not fitting
+ the architecture: `TW_ERR_CORRUPT`. Free it with `tw_predictor_free`.
+
+ # Safety
+ The strings must be NUL-terminated, `out` valid for one write.
+ */
+tw_status tw_predictor_load_safetensors(const char *name,
+                                        const char *version,
+                                        const char *weights_path,
+                                        const char *config_json,
+                                        tw_predictor **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Writes the number of input features per row (fixed for the predictor's
+ life: a swap keeps it).
+
+ # Safety
+ `predictor` must be a live predictor, `out` valid for one write.
+ */
+tw_status tw_predictor_n_features(const tw_predictor *predictor, size_t *out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Writes the number of outputs per row (fixed for the predictor's life: a
+ swap keeps it).
+
+ # Safety
+ `predictor` must be a live predictor, `out` valid for one write.
+ */
+tw_status tw_predictor_n_outputs(const tw_predictor *predictor, size_t *out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Predicts `n_rows` rows of `n_features` features each (`features`,
+ row-major: row `r`, feature `c` at `r * n_features + c`) into `out`:
+ `n_rows * n_outputs` floats, row-major, with the model's output
+ post-processing (softmax for `classes`, sorted rows for `quantiles`).
+ The whole batch runs on one model version, even during a swap.
+
+ `TW_ERR_INVALID_INPUT` when `n_rows` is 0, `n_features` is not the
+ model's, or a feature is NaN/±inf (the message names `features[row][col]`);
+ `TW_ERR_BUFFER_TOO_SMALL` when `out_len < n_rows * n_outputs`. `out` is
+ written only on success. May run on several threads at once.
+
+ # Safety
+ `predictor` must be a live predictor, `features` valid for
+ `n_rows * n_features` reads, `out` for `out_len` writes.
+ */
+tw_status tw_predictor_predict(const tw_predictor *predictor,
+                               const double *features,
+                               size_t n_rows,
+                               size_t n_features,
+                               float *out,
+                               size_t out_len);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Hot swap: loads `weights_path` / `config_json` (as
+ `tw_predictor_load_safetensors`) and makes it the serving model, tagged
+ `version`. Predictions in flight finish on the old version; later ones
+ use the new one; no caller waits. The new model must have the same number
+ of features and outputs (else `TW_ERR_INVALID_INPUT`). On any error the
+ current model keeps serving. May run concurrently with predictions.
+
+ # Safety
+ `predictor` must be a live predictor, the strings NUL-terminated.
+ */
+tw_status tw_predictor_swap(tw_predictor *predictor,
+                            const char *version,
+                            const char *weights_path,
+                            const char *config_json);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Copies the version tag of the serving model, NUL-terminated, into `buf`
+ of `len` bytes and its length (without the NUL) to `written`.
+ `TW_ERR_BUFFER_TOO_SMALL` when it does not fit (nothing written; see
+ `tw_predictor_version_length`).
+
+ # Safety
+ `predictor` must be a live predictor, `buf` valid for `len` writes,
+ `written` for one write.
+ */
+tw_status tw_predictor_version(const tw_predictor *predictor,
+                               char *buf,
+                               size_t len,
+                               size_t *written);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Writes the buffer size (including the NUL) the serving version tag needs.
+
+ # Safety
+ `predictor` must be a live predictor, `out` valid for one write.
+ */
+tw_status tw_predictor_version_length(const tw_predictor *predictor, size_t *out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Frees a predictor; NULL is a no-op. No other call on it may be in flight.
+
+ # Safety
+ `predictor` must be NULL or a live predictor, not used afterwards.
+ */
+void tw_predictor_free(tw_predictor *predictor);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"

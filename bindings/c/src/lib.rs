@@ -20,9 +20,13 @@ use tradewarden_core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 pub mod drift;
 pub mod guardrails;
+#[cfg(feature = "inference")]
+pub mod inference;
 
 pub use drift::*;
 pub use guardrails::*;
+#[cfg(feature = "inference")]
+pub use inference::*;
 
 /// Status code returned by every function.
 pub type tw_status = i32;

@@ -1,0 +1,211 @@
+/* C tests of the predictor ABI (libtradewarden built with
+   `--features inference`, header macro TRADEWARDEN_INFERENCE): the demo model
+   predicts a known batch with the numbers the Rust API gives
+   (bindings/c/src/inference.rs asserts C == Rust for the same rows); the
+   PyTorch fixture crates/inference/tests/data/mlp_tiny.safetensors predicts
+   PyTorch's values (mlp_tiny_expected.json) as point outputs and as softmax
+   classes; hot swap and the version getter; every misuse gets its documented
+   status and a message naming the parameter. Built and run by
+   scripts/test.d/40-c.sh.
+   Argument: the directory of mlp_tiny.safetensors. */
+#ifndef TRADEWARDEN_INFERENCE
+#error "compile with -DTRADEWARDEN_INFERENCE (library built with --features inference)"
+#endif
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tradewarden.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    checks++;                                              \
+    if (!(cond)) {                                         \
+      failures++;                                          \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                        \
+      fprintf(stderr, "\n");                               \
+    }                                                      \
+  } while (0)
+
+static const char *last_error(void) {
+  static char buf[1024];
+  size_t n = 0;
+  if (tw_last_error_message(buf, sizeof buf, &n) != TW_OK) return "<no message>";
+  return buf;
+}
+
+/* The call failed with `want` and the message mentions `needle`. */
+#define CHECK_ERR(call, want, needle)                                                   \
+  do {                                                                                  \
+    tw_status st_ = (call);                                                             \
+    CHECK(st_ == (want), "%s: status %d, want %d (%s)", #call, st_, (want), last_error()); \
+    CHECK(strstr(last_error(), (needle)) != NULL, "%s: message '%s' lacks '%s'", #call, \
+          last_error(), (needle));                                                      \
+  } while (0)
+
+static const char *TINY_CONFIG =
+    "{\"input\": 5, \"hidden\": [8, 6], \"output\": 3, \"activation\": \"tanh\"}";
+static const char *TINY_CLASSES =
+    "{\"input\": 5, \"hidden\": [8, 6], \"output\": 3, \"activation\": \"tanh\", "
+    "\"output_kind\": \"classes\"}";
+
+/* The first two rows of mlp_tiny_expected.json and PyTorch's outputs. */
+static const double TINY_X[10] = {
+    -1.4144569635391235, 0.37605220079421997, -2.326096534729004, 0.2152479588985443,
+    1.5611827373504639,  0.18597152829170227, -1.089491367340088, -0.17190134525299072,
+    0.9515146017074585,  1.947226881980896};
+static const double TINY_POINT[6] = {-0.11527181892293567, -0.11289323694853487,
+                                     -0.11526172630116249, 0.014774338040535212,
+                                     -0.42532561036203065, -0.0041121481577494345};
+static const double TINY_SOFTMAX[6] = {0.33306782213302805, 0.333860994189427,
+                                       0.333071183677545,   0.3809142460161312,
+                                       0.24529812936236411, 0.3737876246215046};
+
+/* The demo model's forecasts for the two rows of test_demo, as the Rust API
+   computes them (bindings/c/src/inference.rs, test demo_matches_rust_api,
+   asserts the same constants). */
+#define DEMO_OUT0 (-0.000250976)
+#define DEMO_OUT1 0.000651773
+#define DEMO_TOL 1e-6
+
+static void test_demo(void) {
+  tw_predictor *p = NULL;
+  tw_status st = tw_predictor_demo(&p);
+  CHECK(st == TW_OK && p != NULL, "demo: %d %s", st, last_error());
+  if (p == NULL) return;
+  size_t nf = 0, no = 0;
+  CHECK(tw_predictor_n_features(p, &nf) == TW_OK && nf == 4, "n_features %zu", nf);
+  CHECK(tw_predictor_n_outputs(p, &no) == TW_OK && no == 1, "n_outputs %zu", no);
+  char ver[64];
+  size_t w = 0, need = 0;
+  CHECK(tw_predictor_version(p, ver, sizeof ver, &w) == TW_OK && w == strlen(ver) && w > 0,
+        "version: %s", last_error());
+  CHECK(tw_predictor_version_length(p, &need) == TW_OK && need == w + 1, "version_length %zu", need);
+
+  /* mom_5d, mom_20d, vol_20d, volume_z: the rows of the Rust unit test. */
+  const double x[8] = {0.01, 0.03, 0.015, 0.5, -0.02, -0.05, 0.02, -1.0};
+  float out[2] = {0}, again[2] = {0};
+  st = tw_predictor_predict(p, x, 2, 4, out, 2);
+  CHECK(st == TW_OK, "predict: %d %s", st, last_error());
+  CHECK(isfinite(out[0]) && isfinite(out[1]), "finite: %g %g", out[0], out[1]);
+  CHECK(fabs(out[0] - DEMO_OUT0) <= DEMO_TOL && fabs(out[1] - DEMO_OUT1) <= DEMO_TOL,
+        "demo outputs %.9f %.9f, Rust gives %.9f %.9f", out[0], out[1], DEMO_OUT0, DEMO_OUT1);
+  CHECK(out[0] != out[1], "two different rows give two different forecasts");
+  /* the same input gives the same output; one row alone as in the batch */
+  CHECK(tw_predictor_predict(p, x, 2, 4, again, 2) == TW_OK && memcmp(out, again, sizeof out) == 0,
+        "deterministic");
+  float one = 0;
+  CHECK(tw_predictor_predict(p, x + 4, 1, 4, &one, 1) == TW_OK && fabsf(one - out[1]) <= 1e-6f,
+        "row 1 alone %g vs %g", one, out[1]);
+
+  /* misuse: status, message naming the parameter, out untouched */
+  float keep[2] = {7.0f, 7.0f};
+  CHECK_ERR(tw_predictor_predict(NULL, x, 2, 4, keep, 2), TW_ERR_NULL_ARGUMENT, "predictor");
+  CHECK_ERR(tw_predictor_predict(p, NULL, 2, 4, keep, 2), TW_ERR_NULL_ARGUMENT, "features");
+  CHECK_ERR(tw_predictor_predict(p, x, 2, 4, NULL, 2), TW_ERR_NULL_ARGUMENT, "out");
+  CHECK_ERR(tw_predictor_predict(p, x, 2, 3, keep, 2), TW_ERR_INVALID_INPUT, "n_features = 3");
+  CHECK_ERR(tw_predictor_predict(p, x, 0, 4, keep, 2), TW_ERR_INVALID_INPUT, "n_rows");
+  CHECK_ERR(tw_predictor_predict(p, x, 2, 4, keep, 1), TW_ERR_BUFFER_TOO_SMALL, "out_len = 1");
+  double bad[8];
+  memcpy(bad, x, sizeof bad);
+  bad[6] = NAN;
+  CHECK_ERR(tw_predictor_predict(p, bad, 2, 4, keep, 2), TW_ERR_INVALID_INPUT, "features[1][2]");
+  bad[6] = INFINITY;
+  CHECK_ERR(tw_predictor_predict(p, bad, 2, 4, keep, 2), TW_ERR_INVALID_INPUT, "not finite");
+  CHECK(keep[0] == 7.0f && keep[1] == 7.0f, "out written on failure");
+  CHECK_ERR(tw_predictor_demo(NULL), TW_ERR_NULL_ARGUMENT, "out");
+  CHECK_ERR(tw_predictor_n_features(p, NULL), TW_ERR_NULL_ARGUMENT, "out");
+  CHECK_ERR(tw_predictor_n_outputs(NULL, &no), TW_ERR_NULL_ARGUMENT, "predictor");
+  char tiny[2];
+  w = 99;
+  CHECK_ERR(tw_predictor_version(p, tiny, sizeof tiny, &w), TW_ERR_BUFFER_TOO_SMALL, "len = 2");
+  CHECK(w == 99, "written untouched");
+  CHECK_ERR(tw_predictor_version(p, NULL, 8, &w), TW_ERR_NULL_ARGUMENT, "buf");
+  tw_predictor_free(p);
+  tw_predictor_free(NULL);
+}
+
+static void test_safetensors(const char *dir) {
+  char path[4096], missing[4096];
+  snprintf(path, sizeof path, "%s/mlp_tiny.safetensors", dir);
+  snprintf(missing, sizeof missing, "%s/no_such_file.safetensors", dir);
+  tw_predictor *p = NULL;
+  tw_status st = tw_predictor_load_safetensors("tiny", "v1", path, TINY_CONFIG, &p);
+  CHECK(st == TW_OK && p != NULL, "load: %d %s", st, last_error());
+  if (p == NULL) return;
+  float out[6];
+  CHECK(tw_predictor_predict(p, TINY_X, 2, 5, out, 6) == TW_OK, "predict: %s", last_error());
+  for (int i = 0; i < 6; i++)
+    CHECK(fabs(out[i] - TINY_POINT[i]) <= 1e-5, "point[%d] = %.8f, PyTorch %.8f", i, out[i],
+          TINY_POINT[i]);
+
+  /* hot swap: same widths, new version; the old one keeps serving on error */
+  char ver[32];
+  size_t w = 0;
+  st = tw_predictor_swap(p, "v2", path, TINY_CLASSES);
+  CHECK(st == TW_OK, "swap: %d %s", st, last_error());
+  CHECK(tw_predictor_version(p, ver, sizeof ver, &w) == TW_OK && strcmp(ver, "v2") == 0 && w == 2,
+        "version after swap: %s", ver);
+  CHECK(tw_predictor_predict(p, TINY_X, 2, 5, out, 6) == TW_OK, "predict v2: %s", last_error());
+  for (int r = 0; r < 2; r++) {
+    double sum = 0;
+    for (int j = 0; j < 3; j++) {
+      sum += out[r * 3 + j];
+      CHECK(fabs(out[r * 3 + j] - TINY_SOFTMAX[r * 3 + j]) <= 1e-5, "softmax[%d] = %.8f, PyTorch %.8f",
+            r * 3 + j, out[r * 3 + j], TINY_SOFTMAX[r * 3 + j]);
+    }
+    CHECK(fabs(sum - 1.0) <= 1e-5, "row %d probabilities sum to %.8f", r, sum);
+  }
+  CHECK_ERR(tw_predictor_swap(p, "v3", missing, TINY_CONFIG), TW_ERR_NOT_FOUND, "no_such_file");
+  CHECK_ERR(tw_predictor_swap(p, "v3", path, "{\"input\": 5,"), TW_ERR_INVALID_CONFIG, "");
+  CHECK_ERR(tw_predictor_swap(p, "v3", path, "{\"input\": 5, \"output\": 3, \"colour\": 1}"),
+            TW_ERR_INVALID_CONFIG, "colour");
+  /* tensors that do not fit the architecture */
+  CHECK_ERR(tw_predictor_swap(p, "v3", path, "{\"input\": 5, \"hidden\": [8], \"output\": 3}"),
+            TW_ERR_CORRUPT, "mlp_tiny");
+  CHECK_ERR(tw_predictor_swap(p, NULL, path, TINY_CONFIG), TW_ERR_NULL_ARGUMENT, "version");
+  CHECK_ERR(tw_predictor_swap(p, "v3", NULL, TINY_CONFIG), TW_ERR_NULL_ARGUMENT, "weights_path");
+  CHECK_ERR(tw_predictor_swap(p, "v3", path, NULL), TW_ERR_NULL_ARGUMENT, "config_json");
+  CHECK_ERR(tw_predictor_swap(NULL, "v3", path, TINY_CONFIG), TW_ERR_NULL_ARGUMENT, "predictor");
+  CHECK(tw_predictor_version(p, ver, sizeof ver, &w) == TW_OK && strcmp(ver, "v2") == 0,
+        "failed swaps keep v2 serving: %s", ver);
+  tw_predictor_free(p);
+
+  /* a swap to another width is refused */
+  tw_predictor *d = NULL;
+  CHECK(tw_predictor_demo(&d) == TW_OK, "demo: %s", last_error());
+  CHECK_ERR(tw_predictor_swap(d, "tiny", path, TINY_CONFIG), TW_ERR_INVALID_INPUT, "model.input");
+  tw_predictor_free(d);
+
+  /* constructor misuse: out untouched */
+  tw_predictor *q = (tw_predictor *)&checks;
+  CHECK_ERR(tw_predictor_load_safetensors("tiny", "v1", missing, TINY_CONFIG, &q), TW_ERR_NOT_FOUND,
+            "no_such_file");
+  CHECK_ERR(tw_predictor_load_safetensors("tiny", "v1", path, "not json", &q), TW_ERR_INVALID_CONFIG,
+            "");
+  CHECK_ERR(tw_predictor_load_safetensors("tiny", "v1", path, "{\"input\": 0, \"output\": 3}", &q),
+            TW_ERR_INVALID_CONFIG, "input");
+  CHECK_ERR(tw_predictor_load_safetensors(NULL, "v1", path, TINY_CONFIG, &q), TW_ERR_NULL_ARGUMENT,
+            "name");
+  CHECK_ERR(tw_predictor_load_safetensors("tiny", NULL, path, TINY_CONFIG, &q), TW_ERR_NULL_ARGUMENT,
+            "version");
+  CHECK_ERR(tw_predictor_load_safetensors("tiny", "v1", path, TINY_CONFIG, NULL),
+            TW_ERR_NULL_ARGUMENT, "out");
+  CHECK(q == (tw_predictor *)&checks, "out written on failure");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s DIR_OF_mlp_tiny.safetensors\n", argv[0]);
+    return 2;
+  }
+  test_demo();
+  test_safetensors(argv[1]);
+  printf("test_inference: %d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
