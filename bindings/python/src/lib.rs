@@ -20,6 +20,7 @@ use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 mod arrow;
 mod drift;
 mod guardrails;
+mod inference;
 mod state;
 
 /// The Python exception class (in `tradewarden.errors`) of each kind.
@@ -918,5 +919,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     guardrails::register(m)?;
     arrow::register(m)?;
     state::register(m)?;
+    inference::register(m)?;
     Ok(())
 }

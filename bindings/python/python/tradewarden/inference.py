@@ -1,0 +1,390 @@
+"""Neural-network inference: load a model or a registry version, predict on
+numpy / Arrow / lists, hot swap under load.
+
+A thin layer over the Rust crate ``tradewarden-inference`` (burn, CPU flex
+backend)::
+
+    from tradewarden.inference import Predictor, Registry, demo_predictor
+
+    p = Predictor.from_safetensors("model.safetensors", {"input": 4, "hidden": [16], "output": 1})
+    y = p.predict(x)                       # x: (n_rows, n_features) float64/float32 → float32 (n_rows, n_outputs)
+    p.swap("v2", "model_v2.safetensors")   # callers in other threads keep predicting
+    p = Predictor.from_registry("registry/", "momentum_mlp")   # the registry's active version
+
+Every call releases the interpreter; a :class:`Predictor` may be shared by
+threads (predictions in flight finish on the model they started with).
+Errors are :mod:`tradewarden.errors` types naming the argument (``x``,
+``features.ncols``, ``features[r][c]``, ``config``, ``model.input`` …).
+Guide: ``docs/python.md`` (section "Inference"); Rust side: ``docs/inference.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _native
+from .errors import InvalidConfigError, InvalidInputError, NotFoundError, UnsupportedError
+
+__all__ = [
+    "Model",
+    "Predictor",
+    "Registry",
+    "demo_predictor",
+    "demo_model",
+    "demo_features",
+    "DEMO_MODEL_NAME",
+    "DEMO_MODEL_VERSION",
+    "DEMO_FEATURES",
+]
+
+ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+PathLike = Union[str, "os.PathLike[str]"]
+
+DEMO_MODEL_NAME, DEMO_MODEL_VERSION, _demo_features, _ = _native.inference_demo_info()
+#: Feature names of the demo model, in model-input order.
+DEMO_FEATURES: Tuple[str, ...] = tuple(_demo_features)
+
+
+def _config_json(config: Any, param: str = "config") -> str:
+    """MlpConfig's serde form as JSON text from a dict, JSON text, or a JSON/TOML file."""
+    if isinstance(config, Mapping):
+        try:
+            return json.dumps(dict(config))
+        except (TypeError, ValueError) as e:
+            raise InvalidConfigError(f"invalid {param}: {e}") from None
+    if isinstance(config, (str, os.PathLike)):
+        s = os.fspath(config)
+        if isinstance(s, str) and s.lstrip().startswith("{"):
+            return s
+        if not os.path.exists(s):
+            raise NotFoundError(f"{param}: no such file: {s!r}")
+        if str(s).lower().endswith(".toml"):
+            try:
+                import tomllib  # type: ignore[import-not-found]
+            except ImportError:  # Python < 3.11
+                try:
+                    import tomli as tomllib  # type: ignore[import-not-found,no-redef]
+                except ImportError:
+                    raise UnsupportedError(
+                        f"{param}: reading TOML needs Python ≥ 3.11 or the tomli package") from None
+            with open(s, "rb") as f:
+                try:
+                    return json.dumps(tomllib.load(f))
+                except Exception as e:  # tomllib.TOMLDecodeError
+                    raise InvalidConfigError(f"invalid {param} {s!r}: {e}") from None
+        with open(s, encoding="utf-8") as f:
+            return f.read()
+    raise InvalidConfigError(
+        f"invalid {param}: expected a dict, JSON text or a JSON/TOML file path, got {type(config).__name__}")
+
+
+class Model:
+    """A loaded MLP (architecture and weights), not yet serving. Feed it to
+    :class:`Predictor`, :meth:`Predictor.swap` or :meth:`Registry.register`."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: "_native.Mlp") -> None:
+        self._native = native
+
+    @classmethod
+    def from_safetensors(cls, path: PathLike, config: ConfigLike) -> "Model":
+        """PyTorch weights from a safetensors file with keys ``layers.{i}.weight``
+        (``[out, in]``) and ``layers.{i}.bias`` (a torch module holding
+        ``self.layers = nn.ModuleList([nn.Linear, …])``); every key required, no other."""
+        return cls(_native.Mlp.load_safetensors(os.fspath(path), _config_json(config)))
+
+    @classmethod
+    def from_burnpack(cls, path: PathLike, config: ConfigLike) -> "Model":
+        """Weights in burn's burnpack format (as written by :meth:`save_burnpack`)."""
+        return cls(_native.Mlp.load_burnpack(os.fspath(path), _config_json(config)))
+
+    @classmethod
+    def from_pytorch_weights(cls, config: ConfigLike, layers: List[Tuple[Any, Any]]) -> "Model":
+        """From per-layer ``(weight [out, in], bias [out])`` arrays (e.g. ``nn.Linear`` tensors as numpy)."""
+        try:
+            flat = [(np.asarray(w, dtype=np.float32).ravel().tolist(),
+                     np.asarray(b, dtype=np.float32).ravel().tolist()) for w, b in layers]
+        except (TypeError, ValueError) as e:
+            raise InvalidInputError(f"invalid layers: {e}") from None
+        return cls(_native.Mlp.from_pytorch_weights(_config_json(config), flat))
+
+    @classmethod
+    def demo(cls) -> "Model":
+        """The shipped demo model (``4 → 16 (tanh) → 1``)."""
+        return cls(_native.Mlp.demo())
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        """The architecture (MlpConfig's serde form)."""
+        return json.loads(self._native.config_json())
+
+    def save_burnpack(self, path: PathLike) -> None:
+        """Writes the weights in burnpack format."""
+        self._native.save_burnpack(os.fspath(path))
+
+    def __repr__(self) -> str:
+        return f"Model({self.config})"
+
+
+def _load_model(model: Any, config: Optional[ConfigLike], default_config: Optional[str]) -> "_native.Mlp":
+    if isinstance(model, Model):
+        return model._native
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        cfg = _config_json(config) if config is not None else default_config
+        if cfg is None:
+            raise InvalidConfigError("config is required to load model weights from a path")
+        if str(path).lower().endswith(".safetensors"):
+            return _native.Mlp.load_safetensors(path, cfg)
+        return _native.Mlp.load_burnpack(path, cfg)
+    raise InvalidInputError(
+        f"invalid model: expected a tradewarden.inference.Model or a weights path, got {type(model).__name__}")
+
+
+def _is_arrow(x: Any) -> bool:
+    if not hasattr(x, "__arrow_c_stream__"):
+        return False
+    module = type(x).__module__ or ""
+    return module.startswith("pyarrow") or not hasattr(x, "to_numpy")
+
+
+def _as_matrix(x: Any) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        a = x
+    elif hasattr(x, "to_numpy") and not isinstance(x, (list, tuple)):
+        a = np.asarray(x.to_numpy())
+    else:
+        try:
+            a = np.asarray(x)
+        except (TypeError, ValueError) as e:
+            raise InvalidInputError(f"x: cannot read as a 2-D array (n_rows × n_features): {e}") from None
+    if a.ndim != 2:
+        raise InvalidInputError(
+            f"x must be 2-D (n_rows × n_features), got shape {a.shape}"
+            + (" (one row: x.reshape(1, -1))" if a.ndim == 1 else ""))
+    if a.dtype == np.float64 or a.dtype == np.float32:
+        return a
+    if a.dtype.kind == "f":  # float16, non-native byte order
+        return a.astype(np.float32 if a.dtype.itemsize <= 4 else np.float64)
+    if a.dtype.kind in "iub":
+        return a.astype(np.float64)
+    raise InvalidInputError(f"x has dtype {a.dtype}: expected float64 or float32 (integers are converted)")
+
+
+class Predictor:
+    """A thread-safe predictor whose model can be swapped while callers predict.
+
+    ``predict`` runs a whole batch on one model version (see
+    :meth:`predict_versioned`); :meth:`swap` publishes a new model atomically
+    (same number of features and outputs, else refused and the current one
+    keeps serving). Metrics: ``tradewarden_inference_latency_seconds{model}``
+    and ``tradewarden_predictions_total{model}`` with ``model`` = :attr:`name`
+    (install the telemetry recorder first)."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, name: str, version: str, model: Model) -> None:
+        if not isinstance(model, Model):
+            raise InvalidInputError(
+                f"invalid model: expected a tradewarden.inference.Model, got {type(model).__name__}")
+        self._native = _native.Predictor(str(name), str(version), model._native)
+
+    @classmethod
+    def _wrap(cls, native: "_native.Predictor") -> "Predictor":
+        self = cls.__new__(cls)
+        self._native = native
+        return self
+
+    @classmethod
+    def from_safetensors(cls, path: PathLike, config: ConfigLike, name: str = "model",
+                         version: str = "v1") -> "Predictor":
+        """A predictor serving PyTorch safetensors weights (see :meth:`Model.from_safetensors`)."""
+        return cls(name, version, Model.from_safetensors(path, config))
+
+    @classmethod
+    def from_burnpack(cls, path: PathLike, config: ConfigLike, name: str = "model",
+                      version: str = "v1") -> "Predictor":
+        """A predictor serving burnpack weights."""
+        return cls(name, version, Model.from_burnpack(path, config))
+
+    @classmethod
+    def from_registry(cls, registry: Union["Registry", PathLike], name: str) -> "Predictor":
+        """A predictor named ``name`` serving the registry's active version
+        (verified first). :class:`~tradewarden.errors.NotFoundError` when no
+        version of ``name`` was promoted."""
+        reg = registry if isinstance(registry, Registry) else Registry(registry)
+        found = reg.load_active(name)
+        if found is None:
+            raise NotFoundError(f"registry {reg.root}: {name!r} has no active version (promote one first)")
+        version, model = found
+        return cls(name, version, model)
+
+    @classmethod
+    def demo(cls) -> "Predictor":
+        """The demo predictor (same as :func:`demo_predictor`)."""
+        return cls._wrap(_native.Predictor.demo())
+
+    @property
+    def name(self) -> str:
+        """The predictor's name (the ``model`` metric label)."""
+        return self._native.name()
+
+    @property
+    def version(self) -> str:
+        """Version tag of the model serving now."""
+        return self._native.version()
+
+    @property
+    def n_features(self) -> int:
+        """Input features per row of the model serving now."""
+        return self._native.n_features()
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs per row of the model serving now."""
+        return self._native.n_outputs()
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        """Architecture of the model serving now."""
+        return json.loads(self._native.config_json())
+
+    def predict_versioned(self, x: Any) -> Tuple[str, np.ndarray]:
+        """``(version, outputs)``: the outputs (float32, ``n_rows × n_outputs``) and
+        the version of the model that computed all of them.
+
+        ``x``: a 2-D numpy array (float64 or float32; C-contiguous arrays are read
+        without a copy, other layouts and integer dtypes are converted once), a
+        list of rows, a pandas / polars DataFrame, or a pyarrow Table /
+        RecordBatch (any ``__arrow_c_stream__`` producer) of Float64 (or all
+        Float32) columns in model-input order, without nulls."""
+        if _is_arrow(x):
+            if type(x).__module__.startswith("pyarrow"):
+                import pyarrow as pa
+
+                if isinstance(x, pa.RecordBatch):
+                    x = pa.Table.from_batches([x])
+                if isinstance(x, pa.Table):
+                    x = x.combine_chunks()  # one batch: one model version for all rows
+            parts = self._native.predict_arrow(x)
+            if not parts:
+                raise InvalidInputError("x has no rows")
+            if len(parts) == 1:
+                return parts[0]
+            return parts[-1][0], np.concatenate([p for _, p in parts], axis=0)
+        a = _as_matrix(x)
+        if a.dtype == np.float32:
+            return self._native.predict_f32(a)
+        return self._native.predict_f64(a)
+
+    def predict(self, x: Any) -> np.ndarray:
+        """Outputs (float32, ``n_rows × n_outputs``) of a batch; see :meth:`predict_versioned`."""
+        return self.predict_versioned(x)[1]
+
+    def swap(self, version: str, model: Union[Model, PathLike], config: Optional[ConfigLike] = None) -> str:
+        """Serves ``model`` as ``version`` from now on; returns the version it replaced.
+
+        ``model``: a :class:`Model`, or a weights path (``*.safetensors``: PyTorch
+        safetensors, anything else: burnpack) read with ``config`` (default: the
+        serving model's architecture). Callers predicting meanwhile are never
+        paused and never fail; a model with another number of features or
+        outputs is refused (:class:`~tradewarden.errors.InvalidInputError`
+        naming ``model.input`` / ``model.output``) and the current one keeps serving."""
+        m = _load_model(model, config, self._native.config_json())
+        return self._native.swap(str(version), m)
+
+    def __repr__(self) -> str:
+        return f"Predictor(name={self.name!r}, version={self.version!r}, n_features={self.n_features})"
+
+
+class Registry:
+    """A model registry on disk (``<root>/<name>/versions/<version>/``): versions
+    with sha256 manifests, atomic ``active`` / ``last_good`` pointers,
+    promote / rollback / verify. One writer per root."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, root: PathLike) -> None:
+        self._native = _native.ModelRegistry(os.fspath(root))
+
+    @property
+    def root(self) -> str:
+        return os.fspath(self._native.root())
+
+    def register(self, name: str, version: str, model: Model,
+                 metrics: Optional[Mapping[str, float]] = None) -> Dict[str, Any]:
+        """Registers ``model`` as ``name``/``version`` (stage ``development``); returns the manifest."""
+        if not isinstance(model, Model):
+            raise InvalidInputError(
+                f"invalid model: expected a tradewarden.inference.Model, got {type(model).__name__}")
+        m = {str(k): float(v) for k, v in (metrics or {}).items()}
+        return json.loads(self._native.register(name, version, model._native, m))
+
+    def manifest(self, name: str, version: str) -> Dict[str, Any]:
+        """The manifest of ``name``/``version`` (not verified)."""
+        return json.loads(self._native.manifest(name, version))
+
+    def versions(self, name: str) -> List[str]:
+        """Registered versions of ``name``, sorted."""
+        return self._native.versions(name)
+
+    def verify(self, name: str, version: str) -> Dict[str, Any]:
+        """Recomputes every checksum (:class:`~tradewarden.errors.CorruptError` on a mismatch); returns the manifest."""
+        return json.loads(self._native.verify(name, version))
+
+    def load(self, name: str, version: str) -> Model:
+        """Verifies and loads ``name``/``version``."""
+        return Model(self._native.load(name, version))
+
+    def active(self, name: str) -> Optional[str]:
+        """The serving version (None when nothing was promoted)."""
+        return self._native.active(name)
+
+    def last_good(self, name: str) -> Optional[str]:
+        """The version :meth:`rollback` returns to."""
+        return self._native.last_good(name)
+
+    def stage(self, name: str, version: str, stage: str) -> None:
+        """Marks a version ``'staging'`` (or back to ``'development'``)."""
+        self._native.stage(name, version, stage)
+
+    def promote(self, name: str, version: str) -> None:
+        """Verifies and loads ``name``/``version``, then makes it active (the previous active becomes last_good)."""
+        self._native.promote(name, version)
+
+    def rollback(self, name: str) -> str:
+        """Points active back at last_good; returns the version now active."""
+        return self._native.rollback(name)
+
+    def load_active(self, name: str) -> Optional[Tuple[str, Model]]:
+        """``(version, model)`` of the active version (verified), or None."""
+        found = self._native.load_active(name)
+        if found is None:
+            return None
+        return found[0], Model(found[1])
+
+    def __repr__(self) -> str:
+        return f"Registry({self.root!r})"
+
+
+def demo_predictor() -> Predictor:
+    """The shipped demo model (next-day return from ``DEMO_FEATURES``) as a
+    predictor named ``DEMO_MODEL_NAME`` serving ``DEMO_MODEL_VERSION``."""
+    return Predictor.demo()
+
+
+def demo_model() -> Model:
+    """The shipped demo model."""
+    return Model.demo()
+
+
+def demo_features(returns: Any, volume_z: float) -> np.ndarray:
+    """The four demo features (``DEMO_FEATURES``) at the close of the last day
+    of ``returns`` (close-to-close, oldest first; at least 20)."""
+    r = np.ascontiguousarray(np.asarray(returns, dtype=np.float64).ravel())
+    return np.asarray(_native.inference_demo_features(r, float(volume_z)), dtype=np.float64)

@@ -1,0 +1,397 @@
+//! `tradewarden.inference`: models, the hot-swappable predictor, the demo
+//! model and the registry over `tradewarden-inference`. Convert, call with the
+//! interpreter released, map errors.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use tradewarden::core::ErrorKind;
+use tradewarden_inference::demo;
+use tradewarden_inference::device::cpu_device;
+use tradewarden_inference::model::{Mlp, MlpConfig};
+use tradewarden_inference::predictor::{Feature, Prediction, Predictor};
+use tradewarden_inference::registry::{Registry, Stage};
+
+use crate::{CallError, call};
+
+fn config_err(what: &str, e: serde_json::Error) -> CallError {
+    CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
+}
+
+fn parse_config(config_json: &str) -> Result<MlpConfig, CallError> {
+    serde_json::from_str(config_json).map_err(|e| config_err("config", e))
+}
+
+fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, CallError> {
+    serde_json::to_string(v)
+        .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("{what}: {e}")))
+}
+
+/// A loaded MLP (weights and architecture), not yet serving.
+#[pyclass(name = "Mlp", module = "tradewarden._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyMlp {
+    inner: Mlp,
+}
+
+#[pymethods]
+impl PyMlp {
+    /// PyTorch weights from a safetensors file (`layers.{i}.weight` / `.bias`).
+    #[staticmethod]
+    fn load_safetensors(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyMlp> {
+        call(py, move || {
+            let c = parse_config(config_json)?;
+            Ok(PyMlp {
+                inner: Mlp::load_safetensors(&path, c, &cpu_device())?,
+            })
+        })
+    }
+
+    /// Weights in burn's burnpack format.
+    #[staticmethod]
+    fn load_burnpack(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyMlp> {
+        call(py, move || {
+            let c = parse_config(config_json)?;
+            Ok(PyMlp {
+                inner: Mlp::load_burnpack(&path, c, &cpu_device())?,
+            })
+        })
+    }
+
+    /// PyTorch-layout parameters: per layer (weight `[out, in]` row-major, bias `[out]`).
+    #[staticmethod]
+    fn from_pytorch_weights(
+        py: Python<'_>,
+        config_json: &str,
+        layers: Vec<(Vec<f32>, Vec<f32>)>,
+    ) -> PyResult<PyMlp> {
+        call(py, move || {
+            let c = parse_config(config_json)?;
+            Ok(PyMlp {
+                inner: Mlp::from_pytorch_weights(c, &layers, &cpu_device())?,
+            })
+        })
+    }
+
+    /// The shipped demo model.
+    #[staticmethod]
+    fn demo(py: Python<'_>) -> PyResult<PyMlp> {
+        call(py, move || {
+            Ok(PyMlp {
+                inner: demo::load_demo_model(&cpu_device())?,
+            })
+        })
+    }
+
+    /// The architecture as JSON (MlpConfig's serde form).
+    fn config_json(&self, py: Python<'_>) -> PyResult<String> {
+        let m = &self.inner;
+        call(py, move || to_json("config", m.config()))
+    }
+
+    /// Writes the weights in burnpack format.
+    fn save_burnpack(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let m = &self.inner;
+        call(py, move || Ok(m.save_burnpack(&path)?))
+    }
+}
+
+fn run<T: Feature>(
+    p: &Predictor,
+    rows: usize,
+    cols: usize,
+    data: &[T],
+) -> Result<Prediction, CallError> {
+    let view = ndarray::ArrayView2::from_shape((rows, cols), data)
+        .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("x: {e}")))?;
+    Ok(p.predict_array(view)?)
+}
+
+fn out<'py>(py: Python<'py>, p: Prediction) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+    let (r, c) = (p.n_rows, p.n_outputs);
+    let a = PyArray1::from_vec(py, p.values).reshape([r, c])?;
+    Ok((p.version.to_string(), a))
+}
+
+/// A thread-safe predictor whose model can be swapped while callers predict.
+#[pyclass(name = "Predictor", module = "tradewarden._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyPredictor {
+    inner: Predictor,
+}
+
+impl PyPredictor {
+    fn predict_any<'py, T: Feature + numpy::Element>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, T>,
+    ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+        let p = &self.inner;
+        let (rows, cols) = (x.shape()[0], x.shape()[1]);
+        // C-contiguous arrays are read in place; other layouts are copied once.
+        // (numpy's `as_slice` also accepts Fortran order: check C order first.)
+        let borrowed = if x.is_c_contiguous() {
+            x.as_slice().ok()
+        } else {
+            None
+        };
+        let owned: Option<Vec<T>> = match borrowed {
+            Some(_) => None,
+            None => Some(x.as_array().iter().copied().collect()),
+        };
+        let r = call(py, move || match (borrowed, &owned) {
+            (Some(s), _) => run(p, rows, cols, s),
+            (None, Some(v)) => run(p, rows, cols, v),
+            (None, None) => Err(CallError::Lib(ErrorKind::Internal, "x: no data".into())),
+        })?;
+        out(py, r)
+    }
+}
+
+#[pymethods]
+impl PyPredictor {
+    /// A predictor named `name` serving `model` as `version`.
+    #[new]
+    fn new(name: String, version: String, model: &PyMlp) -> Self {
+        PyPredictor {
+            inner: Predictor::new(name, version, model.inner.clone()),
+        }
+    }
+
+    /// The demo predictor (demo model, its name and version).
+    #[staticmethod]
+    fn demo(py: Python<'_>) -> PyResult<PyPredictor> {
+        call(py, move || {
+            Ok(PyPredictor {
+                inner: demo::demo_predictor(&cpu_device())?,
+            })
+        })
+    }
+
+    /// The predictor's name.
+    fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// Version tag of the model serving now.
+    fn version(&self) -> String {
+        self.inner.version().to_string()
+    }
+
+    /// Input features of the model serving now.
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+
+    /// Outputs per row of the model serving now.
+    fn n_outputs(&self) -> usize {
+        self.inner.n_outputs()
+    }
+
+    /// The serving architecture as JSON.
+    fn config_json(&self, py: Python<'_>) -> PyResult<String> {
+        let p = &self.inner;
+        call(py, move || to_json("config", &p.config()))
+    }
+
+    /// Replaces the serving model; returns the version it replaced.
+    fn swap(&self, py: Python<'_>, version: String, model: &PyMlp) -> PyResult<String> {
+        let (p, m) = (&self.inner, model.inner.clone());
+        call(py, move || Ok(p.swap(version, m)?.to_string()))
+    }
+
+    /// Predicts a 2-D float64 array: (version, n_rows × n_outputs float32).
+    fn predict_f64<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+        self.predict_any(py, x)
+    }
+
+    /// Predicts a 2-D float32 array: (version, n_rows × n_outputs float32).
+    fn predict_f32<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f32>,
+    ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+        self.predict_any(py, x)
+    }
+
+    /// Predicts an Arrow stream (`__arrow_c_stream__`: pyarrow Table, …), one
+    /// column per feature: per record batch (version, n_rows × n_outputs).
+    fn predict_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<(String, Bound<'py, PyArray2<f32>>)>> {
+        let batches = crate::arrow::import_stream(data, "x")?;
+        let p = &self.inner;
+        let rs = call(py, move || {
+            batches
+                .iter()
+                .filter(|b| b.num_rows() > 0)
+                .map(|b| Ok(p.predict_record_batch(b)?))
+                .collect::<Result<Vec<_>, CallError>>()
+        })?;
+        rs.into_iter().map(|r| out(py, r)).collect()
+    }
+}
+
+/// The four demo features from returns (oldest first) and today's volume z-score.
+#[pyfunction]
+pub(crate) fn inference_demo_features(
+    py: Python<'_>,
+    returns: numpy::PyReadonlyArray1<'_, f64>,
+    volume_z: f64,
+) -> PyResult<Vec<f64>> {
+    let r = crate::slice(&returns, "returns");
+    call(py, move || Ok(demo::demo_features(r?, volume_z)?.to_vec()))
+}
+
+/// (name, version, feature names, config JSON) of the shipped demo model.
+#[pyfunction]
+pub(crate) fn inference_demo_info(
+    py: Python<'_>,
+) -> PyResult<(String, String, Vec<String>, String)> {
+    call(py, move || {
+        Ok((
+            demo::DEMO_MODEL_NAME.to_string(),
+            demo::DEMO_MODEL_VERSION.to_string(),
+            demo::DEMO_FEATURES.iter().map(|s| s.to_string()).collect(),
+            to_json("config", &demo::demo_config()?)?,
+        ))
+    })
+}
+
+fn stage(s: &str) -> Result<Stage, CallError> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        CallError::Lib(
+            ErrorKind::InvalidInput,
+            format!(
+                "invalid stage = {s:?}: expected 'development', 'staging', 'production' or 'archived'"
+            ),
+        )
+    })
+}
+
+/// A model registry rooted at a directory.
+#[pyclass(name = "ModelRegistry", module = "tradewarden._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyRegistry {
+    inner: Registry,
+}
+
+#[pymethods]
+impl PyRegistry {
+    /// Opens (creates) a registry rooted at `root`.
+    #[new]
+    fn new(py: Python<'_>, root: PathBuf) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyRegistry {
+                inner: Registry::open(&root)?,
+            })
+        })
+    }
+
+    /// The root directory.
+    fn root(&self) -> PathBuf {
+        self.inner.root().to_path_buf()
+    }
+
+    /// Registers `model` as name/version (stage development); returns the manifest as JSON.
+    #[pyo3(signature = (name, version, model, metrics=BTreeMap::new()))]
+    fn register(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: &str,
+        model: &PyMlp,
+        metrics: BTreeMap<String, f64>,
+    ) -> PyResult<String> {
+        let (r, m) = (&self.inner, &model.inner);
+        call(py, move || {
+            to_json("manifest", &r.register(name, version, m, metrics)?)
+        })
+    }
+
+    /// The manifest of name/version as JSON (not verified).
+    fn manifest(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<String> {
+        let r = &self.inner;
+        call(py, move || to_json("manifest", &r.manifest(name, version)?))
+    }
+
+    /// Registered versions of `name`, sorted.
+    fn versions(&self, py: Python<'_>, name: &str) -> PyResult<Vec<String>> {
+        let r = &self.inner;
+        call(py, move || Ok(r.versions(name)?))
+    }
+
+    /// Recomputes every checksum; returns the manifest as JSON.
+    fn verify(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<String> {
+        let r = &self.inner;
+        call(py, move || to_json("manifest", &r.verify(name, version)?))
+    }
+
+    /// Verifies and loads name/version.
+    fn load(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<PyMlp> {
+        let r = &self.inner;
+        call(py, move || {
+            Ok(PyMlp {
+                inner: r.load(name, version, &cpu_device())?,
+            })
+        })
+    }
+
+    /// The serving version of `name` (None when nothing was promoted).
+    fn active(&self, py: Python<'_>, name: &str) -> PyResult<Option<String>> {
+        let r = &self.inner;
+        call(py, move || Ok(r.active(name)?))
+    }
+
+    /// The version rollback returns to.
+    fn last_good(&self, py: Python<'_>, name: &str) -> PyResult<Option<String>> {
+        let r = &self.inner;
+        call(py, move || Ok(r.last_good(name)?))
+    }
+
+    /// Marks a version 'staging' or 'development'.
+    fn stage(&self, py: Python<'_>, name: &str, version: &str, stage: &str) -> PyResult<()> {
+        let r = &self.inner;
+        let s = self::stage(stage);
+        call(py, move || Ok(r.stage(name, version, s?)?))
+    }
+
+    /// Verifies, loads and makes name/version the active one.
+    fn promote(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<()> {
+        let r = &self.inner;
+        call(py, move || Ok(r.promote(name, version)?))
+    }
+
+    /// Points active back at last_good; returns the version now active.
+    fn rollback(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+        let r = &self.inner;
+        call(py, move || Ok(r.rollback(name)?))
+    }
+
+    /// Verifies and loads the active version: (version, model) or None.
+    fn load_active(&self, py: Python<'_>, name: &str) -> PyResult<Option<(String, PyMlp)>> {
+        let r = &self.inner;
+        call(py, move || {
+            Ok(r.load_active(name, &cpu_device())?
+                .map(|(v, m)| (v, PyMlp { inner: m })))
+        })
+    }
+}
+
+/// Registers the inference functions and classes.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(inference_demo_features, m)?)?;
+    m.add_function(wrap_pyfunction!(inference_demo_info, m)?)?;
+    m.add_class::<PyMlp>()?;
+    m.add_class::<PyPredictor>()?;
+    m.add_class::<PyRegistry>()?;
+    Ok(())
+}
