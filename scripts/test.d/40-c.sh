@@ -106,3 +106,18 @@ gcc -std=c11 $WARN "$SRC/test_returns.c" $(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfi
   -Wl,-rpath,"$PREFIX/lib" -o "$OUT/test_returns_pc"
 "$OUT/test_returns_pc" >/dev/null
 echo "pkg-config build: ok"
+
+echo "-- feature inference (tw_predictor): C test, plain and under the sanitizers"
+# Same target directory, so burn is shared with the other inference builds;
+# the plain library is rebuilt afterwards (a few seconds) so target/debug
+# keeps the default, small libtradewarden. Shared library only: the debug
+# static archive with burn is ~380 MB.
+cargo build -p tradewarden-capi --features inference --locked
+trap 'cargo build -p tradewarden-capi --locked -q; rm -rf "$SCRATCH"' EXIT
+DATA="$ROOT/crates/inference/tests/data"
+gcc -std=c11 $WARN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_inference.c" -L"$LIB" -ltradewarden -lm \
+  -o "$OUT/test_inference"
+LD_LIBRARY_PATH="$LIB" "$OUT/test_inference" "$DATA"
+gcc -std=c11 $WARN $SAN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_inference.c" -L"$LIB" -ltradewarden -lm \
+  -o "$OUT/test_inference_san"
+ASAN_OPTIONS=detect_leaks=1 LD_LIBRARY_PATH="$LIB" "$OUT/test_inference_san" "$DATA"
