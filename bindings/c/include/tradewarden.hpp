@@ -302,6 +302,99 @@ class Engine {
   std::unique_ptr<tw_engine, detail::EngineDeleter> handle_;
 };
 
+#ifdef TRADEWARDEN_INFERENCE
+// ---------------------------------------------------------------------------
+// Inference (library built with `--features inference`; define
+// TRADEWARDEN_INFERENCE before including). A Predictor is thread-safe:
+// predict(), version() and swap() may run on several threads at once on the
+// same object; only destruction needs exclusive access.
+
+namespace detail {
+struct PredictorDeleter {
+  void operator()(tw_predictor *p) const noexcept { tw_predictor_free(p); }
+};
+}  // namespace detail
+
+class Predictor {
+ public:
+  /// The demo model embedded in the library (4 features, 1 output).
+  static Predictor demo() {
+    tw_predictor *p = nullptr;
+    detail::check(tw_predictor_demo(&p));
+    return Predictor(p);
+  }
+
+  /// An MLP from a PyTorch-layout safetensors file; config_json is an MlpConfig as JSON.
+  static Predictor load_safetensors(const std::string &name, const std::string &version,
+                                    const std::string &weights_path,
+                                    const std::string &config_json) {
+    tw_predictor *p = nullptr;
+    detail::check(tw_predictor_load_safetensors(name.c_str(), version.c_str(),
+                                                weights_path.c_str(), config_json.c_str(), &p));
+    return Predictor(p);
+  }
+
+  size_t n_features() const {
+    size_t n = 0;
+    detail::check(tw_predictor_n_features(handle_.get(), &n));
+    return n;
+  }
+  size_t n_outputs() const {
+    size_t n = 0;
+    detail::check(tw_predictor_n_outputs(handle_.get(), &n));
+    return n;
+  }
+
+  /// Predicts n_rows rows of n_features() features (row-major) into out
+  /// (n_rows × n_outputs() floats).
+  void predict(const double *features, size_t n_rows, size_t n_features, float *out,
+               size_t out_len) const {
+    detail::check(
+        tw_predictor_predict(handle_.get(), features, n_rows, n_features, out, out_len));
+  }
+  /// As above; `features.size()` must be a multiple of n_features().
+  std::vector<float> predict(const std::vector<double> &features) const {
+    const size_t nf = n_features();
+    const size_t rows = nf == 0 ? 0 : features.size() / nf;
+    if (rows * nf != features.size())
+      throw Error(TW_ERR_INVALID_INPUT, "features.size() = " + std::to_string(features.size()) +
+                                            " is not a multiple of n_features = " +
+                                            std::to_string(nf));
+    std::vector<float> out(rows * n_outputs());
+    predict(features.data(), rows, nf, out.data(), out.size());
+    return out;
+  }
+
+  /// Hot swap to another model of the same widths; the current one keeps serving on error.
+  void swap(const std::string &version, const std::string &weights_path,
+            const std::string &config_json) {
+    detail::check(tw_predictor_swap(handle_.get(), version.c_str(), weights_path.c_str(),
+                                    config_json.c_str()));
+  }
+
+  /// Version tag of the serving model.
+  std::string version() const {
+    for (;;) {
+      size_t need = 0;
+      detail::check(tw_predictor_version_length(handle_.get(), &need));
+      std::string buf(need, '\0');
+      size_t written = 0;
+      tw_status st = tw_predictor_version(handle_.get(), &buf[0], buf.size(), &written);
+      if (st == TW_ERR_BUFFER_TOO_SMALL) continue;  // swapped in between: ask again
+      detail::check(st);
+      buf.resize(written);
+      return buf;
+    }
+  }
+
+  tw_predictor *get() noexcept { return handle_.get(); }
+
+ private:
+  explicit Predictor(tw_predictor *p) : handle_(p) {}
+  std::unique_ptr<tw_predictor, detail::PredictorDeleter> handle_;
+};
+#endif  // TRADEWARDEN_INFERENCE
+
 }  // namespace tradewarden
 
 #endif  // TRADEWARDEN_HPP
