@@ -397,4 +397,77 @@ mod tests {
         );
         unsafe { tw_predictor_free(p) };
     }
+
+    fn cstr(s: &str) -> std::ffi::CString {
+        std::ffi::CString::new(s).unwrap()
+    }
+
+    /// Swaps between two versions while four threads predict through the
+    /// ABI: every call succeeds and every answer is one version's, never a mix.
+    #[test]
+    fn predict_concurrently_with_swaps() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../crates/inference/tests/data"
+        );
+        let path = cstr(&format!("{dir}/mlp_tiny.safetensors"));
+        let point = cstr(r#"{"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh"}"#);
+        let classes = cstr(
+            r#"{"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh", "output_kind": "classes"}"#,
+        );
+        let mut p: *mut tw_predictor = std::ptr::null_mut();
+        let st = unsafe {
+            tw_predictor_load_safetensors(
+                cstr("tiny").as_ptr(),
+                cstr("point").as_ptr(),
+                path.as_ptr(),
+                point.as_ptr(),
+                &mut p,
+            )
+        };
+        assert_eq!(st, TW_OK);
+        let x = [0.3f64; 10];
+        let run = |p: *const tw_predictor| {
+            let mut out = [0f32; 6];
+            assert_eq!(
+                unsafe { tw_predictor_predict(p, x.as_ptr(), 2, 5, out.as_mut_ptr(), 6) },
+                TW_OK
+            );
+            out
+        };
+        let as_point = run(p);
+        let point_v = cstr("point");
+        let classes_v = cstr("classes");
+        unsafe { tw_predictor_swap(p, classes_v.as_ptr(), path.as_ptr(), classes.as_ptr()) };
+        let as_classes = run(p);
+        assert_ne!(as_point, as_classes);
+        let addr = p as usize;
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        let out = run(addr as *const tw_predictor);
+                        assert!(out == as_point || out == as_classes, "mixed: {out:?}");
+                    }
+                });
+            }
+            for i in 0..20 {
+                let (v, c) = if i % 2 == 0 {
+                    (&point_v, &point)
+                } else {
+                    (&classes_v, &classes)
+                };
+                let st = unsafe {
+                    tw_predictor_swap(
+                        addr as *mut tw_predictor,
+                        v.as_ptr(),
+                        path.as_ptr(),
+                        c.as_ptr(),
+                    )
+                };
+                assert_eq!(st, TW_OK);
+            }
+        });
+        unsafe { tw_predictor_free(p) };
+    }
 }
