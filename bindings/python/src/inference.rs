@@ -33,7 +33,9 @@ fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, CallError> 
 #[pyclass(name = "Mlp", module = "tradewarden._native", frozen)]
 #[derive(Debug)]
 pub(crate) struct PyMlp {
-    inner: Mlp,
+    // Boxed: burn's tensors ask for 64-byte alignment, more than Python's
+    // allocator gives a class object (an inline `Mlp` aborts on creation).
+    inner: Box<Mlp>,
 }
 
 #[pymethods]
@@ -44,7 +46,7 @@ impl PyMlp {
         call(py, move || {
             let c = parse_config(config_json)?;
             Ok(PyMlp {
-                inner: Mlp::load_safetensors(&path, c, &cpu_device())?,
+                inner: Box::new(Mlp::load_safetensors(&path, c, &cpu_device())?),
             })
         })
     }
@@ -55,7 +57,7 @@ impl PyMlp {
         call(py, move || {
             let c = parse_config(config_json)?;
             Ok(PyMlp {
-                inner: Mlp::load_burnpack(&path, c, &cpu_device())?,
+                inner: Box::new(Mlp::load_burnpack(&path, c, &cpu_device())?),
             })
         })
     }
@@ -70,7 +72,7 @@ impl PyMlp {
         call(py, move || {
             let c = parse_config(config_json)?;
             Ok(PyMlp {
-                inner: Mlp::from_pytorch_weights(c, &layers, &cpu_device())?,
+                inner: Box::new(Mlp::from_pytorch_weights(c, &layers, &cpu_device())?),
             })
         })
     }
@@ -80,7 +82,7 @@ impl PyMlp {
     fn demo(py: Python<'_>) -> PyResult<PyMlp> {
         call(py, move || {
             Ok(PyMlp {
-                inner: demo::load_demo_model(&cpu_device())?,
+                inner: Box::new(demo::load_demo_model(&cpu_device())?),
             })
         })
     }
@@ -156,7 +158,7 @@ impl PyPredictor {
     #[new]
     fn new(name: String, version: String, model: &PyMlp) -> Self {
         PyPredictor {
-            inner: Predictor::new(name, version, model.inner.clone()),
+            inner: Predictor::new(name, version, (*model.inner).clone()),
         }
     }
 
@@ -198,7 +200,7 @@ impl PyPredictor {
 
     /// Replaces the serving model; returns the version it replaced.
     fn swap(&self, py: Python<'_>, version: String, model: &PyMlp) -> PyResult<String> {
-        let (p, m) = (&self.inner, model.inner.clone());
+        let (p, m) = (&self.inner, (*model.inner).clone());
         call(py, move || Ok(p.swap(version, m)?.to_string()))
     }
 
@@ -340,7 +342,7 @@ impl PyRegistry {
         let r = &self.inner;
         call(py, move || {
             Ok(PyMlp {
-                inner: r.load(name, version, &cpu_device())?,
+                inner: Box::new(r.load(name, version, &cpu_device())?),
             })
         })
     }
@@ -381,7 +383,7 @@ impl PyRegistry {
         let r = &self.inner;
         call(py, move || {
             Ok(r.load_active(name, &cpu_device())?
-                .map(|(v, m)| (v, PyMlp { inner: m })))
+                .map(|(v, m)| (v, PyMlp { inner: Box::new(m) })))
         })
     }
 }

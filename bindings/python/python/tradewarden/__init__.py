@@ -7,12 +7,13 @@ Modules:
 - :mod:`tradewarden.drift` — scipy-compatible drift tests, profiles, reports, live monitors;
 - :mod:`tradewarden.guardrails` — policy, pre-trade engine, kill switch, exposure, canary and promotion gates;
 - :mod:`tradewarden.telemetry` — the Prometheus exporter and a prometheus_client adapter;
+- :mod:`tradewarden.inference` — model loading (safetensors, burnpack, registry), a hot-swappable predictor;
 - :mod:`tradewarden.errors` — the exception tree.
 """
 
 from __future__ import annotations
 
-from . import drift, errors, guardrails, returns, telemetry
+from . import drift, errors, guardrails, inference, returns, telemetry
 from ._native import __version__
 from .errors import (
     CorruptError,
@@ -31,6 +32,7 @@ __all__ = [
     "drift",
     "errors",
     "guardrails",
+    "inference",
     "returns",
     "telemetry",
     "TradewardenError",
