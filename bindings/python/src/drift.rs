@@ -720,10 +720,9 @@ impl PySketch {
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<PySketch> {
         call(py, move || {
-            let inner: QuantileSketch =
-                serde_json::from_str(text).map_err(|e| {
-                    CallError::Lib(ErrorKind::Corrupt, format!("not a QuantileSketch: {e}"))
-                })?;
+            let inner: QuantileSketch = serde_json::from_str(text).map_err(|e| {
+                CallError::Lib(ErrorKind::Corrupt, format!("not a QuantileSketch: {e}"))
+            })?;
             Ok(PySketch { inner })
         })
     }
