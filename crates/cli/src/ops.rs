@@ -360,11 +360,17 @@ pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
         RegistryCommand::List { json } => {
             let mut models = Vec::new();
             for n in model_names(&a.root)? {
-                let mut versions = Vec::new();
-                for v in reg.versions(&n)? {
-                    let m = reg.manifest(&n, &v)?;
-                    versions.push(json!({"version": v, "stage": m.stage, "metrics": m.metrics}));
-                }
+                // Registration order, with the manifest data and the pointer flags.
+                let versions: Vec<_> = reg
+                    .list(&n)?
+                    .into_iter()
+                    .map(|e| {
+                        json!({"version": e.manifest.version, "stage": e.manifest.stage,
+                               "created_at": e.manifest.created_at,
+                               "metrics": e.manifest.metrics, "files": e.manifest.files,
+                               "active": e.active, "last_good": e.last_good})
+                    })
+                    .collect();
                 models.push(json!({"name": n, "active": reg.active(&n)?,
                                    "last_good": reg.last_good(&n)?, "versions": versions}));
             }
@@ -378,10 +384,19 @@ pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
                         m["last_good"].as_str().unwrap_or("-")
                     );
                     for v in m["versions"].as_array().into_iter().flatten() {
+                        let flag = |k: &str, label: &'static str| {
+                            if v[k].as_bool().unwrap_or(false) {
+                                label
+                            } else {
+                                ""
+                            }
+                        };
                         println!(
-                            "  {} ({})",
+                            "  {} ({}){}{}",
                             v["version"].as_str().unwrap_or(""),
-                            v["stage"].as_str().unwrap_or("")
+                            v["stage"].as_str().unwrap_or(""),
+                            flag("active", " active"),
+                            flag("last_good", " last-good")
                         );
                     }
                 }

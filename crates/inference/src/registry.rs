@@ -86,6 +86,19 @@ pub struct Manifest {
     pub created_at: f64,
 }
 
+/// One registered version as [`Registry::list`] reports it: its manifest and
+/// whether the `active` / `last_good` pointers name it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionEntry {
+    /// The version's manifest (version, created_at, stage, checksums,
+    /// architecture, metrics), as stored: not re-verified against the files.
+    pub manifest: Manifest,
+    /// `active.json` points at this version (it is serving).
+    pub active: bool,
+    /// `last_good.json` points at this version (rollback returns to it).
+    pub last_good: bool,
+}
+
 /// An `active` / `last_good` pointer document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -272,6 +285,50 @@ impl Registry {
             }
         }
         out.sort();
+        Ok(out)
+    }
+
+    /// Every registered version of `name` with its manifest and the
+    /// `active` / `last_good` flags, in registration order: by the
+    /// manifest's `created_at` (millisecond resolution), versions registered
+    /// within the same millisecond by their tag. Checksums are read from the
+    /// manifests, not recomputed (that is [`Registry::verify`]).
+    ///
+    /// # Errors
+    /// [`InferenceError::CorruptDocument`] for a version whose manifest is
+    /// unreadable, names another version, or is missing (a version directory
+    /// without `manifest.json`: an interrupted registration), and for an
+    /// unreadable pointer; I/O errors.
+    /// An unknown model has no versions (`Ok(vec![])`).
+    pub fn list(&self, name: &str) -> Result<Vec<VersionEntry>> {
+        let active = self.active(name)?;
+        let last_good = self.last_good(name)?;
+        let mut out = Vec::new();
+        for v in self.versions(name)? {
+            let manifest = match self.manifest(name, &v) {
+                Ok(m) => m,
+                Err(InferenceError::NotFound { path }) => {
+                    return Err(InferenceError::CorruptDocument {
+                        path,
+                        reason: "missing: the version directory has no manifest \
+                                 (an interrupted registration?)"
+                            .into(),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            out.push(VersionEntry {
+                active: active.as_deref() == Some(v.as_str()),
+                last_good: last_good.as_deref() == Some(v.as_str()),
+                manifest,
+            });
+        }
+        out.sort_by(|a, b| {
+            a.manifest
+                .created_at
+                .total_cmp(&b.manifest.created_at)
+                .then_with(|| a.manifest.version.cmp(&b.manifest.version))
+        });
         Ok(out)
     }
 
