@@ -3,7 +3,7 @@
 //! Groups:
 //! - `check_order_active` / `check_order_reducing`: criterion per-call time;
 //!   in REDUCING the reduce-only rule is active as well, so every rule of the
-//!   table in docs/guardrails.md §2 (rows 1–18) runs on every order;
+//!   table in docs/guardrails.md §2 (rows 1–20) runs on every order;
 //! - after the criterion groups, 1 000 000 calls per state are timed one by
 //!   one with `Instant` and p50/p90/p99/p99.9/max are printed (not asserted),
 //!   together with the cost of an empty `Instant` pair (timer overhead,
@@ -16,13 +16,15 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tradewarden_guardrails::{Decision, Engine, Order, Policy, Side, TradingState};
 
-/// Every configurable pre-trade limit set (10), per-symbol overrides on every
+/// Every configurable pre-trade limit set (12), per-symbol overrides on every
 /// symbol, 200 registered symbols, 64 distinct orders that pass every rule.
 fn engine(state: TradingState) -> (Engine, Vec<Order>) {
     let mut toml = String::from(
         r#"
 [pre_trade]
 max_order_notional = 1000000.0
+min_order_notional = 1.0
+max_order_equity_fraction = 0.5
 max_order_quantity = 100000.0
 max_position_quantity = 1000000.0
 max_position_notional = 100000000.0
@@ -36,7 +38,7 @@ rate_limit = { orders_per_second = 1e12, burst = 1e12 }
     );
     for i in 0..200 {
         toml.push_str(&format!(
-            "[symbols.SYM{i:03}]\nmax_position_quantity = 1e7\nmax_order_notional = 2e6\n"
+            "[symbols.SYM{i:03}]\nmax_position_quantity = 1e7\nmax_order_notional = 2e6\nmin_order_notional = 10.0\n"
         ));
     }
     let policy = Policy::from_toml(&toml).unwrap();

@@ -99,11 +99,16 @@ pub enum DenyReason {
     MaxNetLeverage,
     /// Token bucket empty.
     RateLimited,
+    /// Order notional (after clips) below `min_order_notional` (dust order).
+    MinOrderNotional,
+    /// Order notional above `max_order_equity_fraction` × equity.
+    MaxOrderEquityFraction,
 }
 
 impl DenyReason {
-    /// Every reason, in code order.
-    pub const ALL: [DenyReason; 19] = [
+    /// Every reason, in code order (new codes are appended: the order is the
+    /// stable C code order, not the evaluation order).
+    pub const ALL: [DenyReason; 21] = [
         DenyReason::TradingHalted,
         DenyReason::TradingKilled,
         DenyReason::UnknownSymbol,
@@ -123,6 +128,8 @@ impl DenyReason {
         DenyReason::MaxGrossLeverage,
         DenyReason::MaxNetLeverage,
         DenyReason::RateLimited,
+        DenyReason::MinOrderNotional,
+        DenyReason::MaxOrderEquityFraction,
     ];
 
     /// Stable snake_case code (the telemetry label).
@@ -147,6 +154,8 @@ impl DenyReason {
             DenyReason::MaxGrossLeverage => "max_gross_leverage",
             DenyReason::MaxNetLeverage => "max_net_leverage",
             DenyReason::RateLimited => "rate_limited",
+            DenyReason::MinOrderNotional => "min_order_notional",
+            DenyReason::MaxOrderEquityFraction => "max_order_equity_fraction",
         }
     }
 
@@ -238,6 +247,7 @@ pub struct Engine {
     disabled: Vec<bool>,
     max_pos_qty: Vec<f64>,
     max_order_notional: Vec<f64>,
+    min_order_notional: Vec<f64>,
     positions: Vec<f64>,
     marks: Vec<f64>,
     gross: f64,
@@ -245,6 +255,7 @@ pub struct Engine {
     equity: f64,
     state: TradingState,
     max_order_qty: f64,
+    max_order_eq_frac: f64,
     max_pos_notional: f64,
     max_gross_lev: f64,
     max_net_lev: f64,
@@ -274,6 +285,7 @@ impl Engine {
             disabled: Vec::with_capacity(n),
             max_pos_qty: Vec::with_capacity(n),
             max_order_notional: Vec::with_capacity(n),
+            min_order_notional: Vec::with_capacity(n),
             positions: vec![0.0; n],
             marks: vec![0.0; n],
             gross: 0.0,
@@ -281,6 +293,7 @@ impl Engine {
             equity,
             state: TradingState::Halted,
             max_order_qty: t.max_order_quantity.unwrap_or(INF),
+            max_order_eq_frac: t.max_order_equity_fraction.unwrap_or(INF),
             max_pos_notional: t.max_position_notional.unwrap_or(INF),
             max_gross_lev: t.max_gross_leverage.unwrap_or(INF),
             max_net_lev: t.max_net_leverage.unwrap_or(INF),
@@ -307,6 +320,8 @@ impl Engine {
             );
             e.max_order_notional
                 .push(s.max_order_notional.or(t.max_order_notional).unwrap_or(INF));
+            e.min_order_notional
+                .push(s.min_order_notional.or(t.min_order_notional).unwrap_or(0.0));
         }
         e.rebind_telemetry();
         Ok(e)
@@ -450,8 +465,9 @@ impl Engine {
         if self.min_conf > f64::NEG_INFINITY && !(o.confidence >= self.min_conf) {
             return self.deny(DenyReason::LowConfidence);
         }
-        let lev = self.max_gross_lev < INF || self.max_net_lev < INF;
-        if lev && !(self.equity > 0.0) {
+        let needs_equity =
+            self.max_gross_lev < INF || self.max_net_lev < INF || self.max_order_eq_frac < INF;
+        if needs_equity && !(self.equity > 0.0) {
             return self.deny(DenyReason::InvalidEquity);
         }
         if (o.price - o.reference_price).abs() > self.band * o.reference_price {
@@ -479,6 +495,13 @@ impl Engine {
         if q * o.price > max_notional {
             q = max_notional / o.price;
             clip = Some(DenyReason::MaxOrderNotional);
+        }
+        if self.max_order_eq_frac < INF {
+            let max_eq_notional = self.max_order_eq_frac * self.equity;
+            if q * o.price > max_eq_notional {
+                q = max_eq_notional / o.price;
+                clip = Some(DenyReason::MaxOrderEquityFraction);
+            }
         }
         let price = o.price;
         let bounds = [
@@ -524,6 +547,18 @@ impl Engine {
                 None => return self.deny(DenyReason::MaxNetLeverage),
             }
         }
+        // A clip that must not be sent is denied here, before the dust check
+        // (the size rule is the informative reason) and before the token bucket
+        // (only orders that pass every rule consume a token).
+        if let Some(reason) = clip
+            && (self.oversize == Oversize::Deny || !(q > 0.0))
+        {
+            return self.deny(reason);
+        }
+        // Dust: checked on the quantity that would be sent, after every clip.
+        if q * o.price < self.min_order_notional[i] {
+            return self.deny(DenyReason::MinOrderNotional);
+        }
         if let Some(b) = self.bucket.as_mut() {
             if b.last.is_finite() {
                 let dt = (o.timestamp - b.last).max(0.0);
@@ -542,9 +577,6 @@ impl Engine {
         match clip {
             None => Decision::Allow,
             Some(reason) => {
-                if self.oversize == Oversize::Deny || !(q > 0.0) {
-                    return self.deny(reason);
-                }
                 if let Some(c) = self.clip_counters.get(reason.index()) {
                     c.increment(1);
                 }

@@ -42,6 +42,12 @@ pub struct RateLimit {
 pub struct PreTradeLimits {
     /// Largest |quantity × price| of one order.
     pub max_order_notional: Option<f64>,
+    /// Smallest |quantity × price| of one order (dust orders are denied);
+    /// checked after every clip. Per-symbol overrides in `symbols`.
+    pub min_order_notional: Option<f64>,
+    /// Largest |quantity × price| of one order as a fraction of account
+    /// equity, in (0, 1].
+    pub max_order_equity_fraction: Option<f64>,
     /// Largest |quantity| of one order.
     pub max_order_quantity: Option<f64>,
     /// Largest |position| (units) per symbol after the order; per-symbol overrides in `symbols`.
@@ -68,6 +74,8 @@ impl Default for PreTradeLimits {
     fn default() -> Self {
         PreTradeLimits {
             max_order_notional: None,
+            min_order_notional: None,
+            max_order_equity_fraction: None,
             max_order_quantity: None,
             max_position_quantity: None,
             max_position_notional: None,
@@ -90,6 +98,8 @@ pub struct SymbolSpec {
     pub max_position_quantity: Option<f64>,
     /// Overrides `pre_trade.max_order_notional`.
     pub max_order_notional: Option<f64>,
+    /// Overrides `pre_trade.min_order_notional`.
+    pub min_order_notional: Option<f64>,
     /// Sector (for exposure sector caps).
     pub sector: Option<String>,
     /// Disabled symbols are denied (`symbol_disabled`).
@@ -288,6 +298,18 @@ fn opt_positive(v: &mut Validator, field: &str, x: Option<f64>) {
     }
 }
 
+/// `min < max` when both are set (a minimum at or above the maximum denies every order).
+fn min_below_max(v: &mut Validator, field: &str, min: Option<f64>, max: Option<f64>) {
+    if let (Some(lo), Some(hi)) = (min, max) {
+        v.check(
+            lo < hi,
+            field,
+            lo,
+            format!("must be < max_order_notional ({hi})"),
+        );
+    }
+}
+
 fn ceiling(v: &mut Validator, field: &str, c: Option<Ceiling>, max: Option<f64>) {
     if let Some(c) = c {
         v.positive(format!("{field}.warning"), c.warning);
@@ -347,6 +369,21 @@ impl Policy {
         let mut v = Validator::new();
         let t = &self.pre_trade;
         opt_positive(&mut v, "pre_trade.max_order_notional", t.max_order_notional);
+        opt_positive(&mut v, "pre_trade.min_order_notional", t.min_order_notional);
+        min_below_max(
+            &mut v,
+            "pre_trade.min_order_notional",
+            t.min_order_notional,
+            t.max_order_notional,
+        );
+        if let Some(f) = t.max_order_equity_fraction {
+            v.check(
+                f.is_finite() && f > 0.0 && f <= 1.0,
+                "pre_trade.max_order_equity_fraction",
+                f,
+                "must be finite and in (0, 1]",
+            );
+        }
         opt_positive(&mut v, "pre_trade.max_order_quantity", t.max_order_quantity);
         opt_positive(
             &mut v,
@@ -394,6 +431,21 @@ impl Policy {
                 &format!("symbols.{name}.max_order_notional"),
                 s.max_order_notional,
             );
+            opt_positive(
+                &mut v,
+                &format!("symbols.{name}.min_order_notional"),
+                s.min_order_notional,
+            );
+            // The effective pair for this symbol, when an override makes it differ
+            // from the pre_trade pair (already checked above).
+            if s.min_order_notional.is_some() || s.max_order_notional.is_some() {
+                min_below_max(
+                    &mut v,
+                    &format!("symbols.{name}.min_order_notional"),
+                    s.min_order_notional.or(t.min_order_notional),
+                    s.max_order_notional.or(t.max_order_notional),
+                );
+            }
         }
         let p = &self.period;
         ceiling(

@@ -1,7 +1,7 @@
 //! Proves `check_order` performs zero heap allocations (no recorder, then
-//! with a recorder), with every engine rule active: all 10 configurable
+//! with a recorder), with every engine rule active: all 12 configurable
 //! pre-trade limits set, per-symbol overrides, a disabled symbol, and — in
-//! the REDUCING pass — the reduce-only rule, i.e. rows 1–18 of the rule table
+//! the REDUCING pass — the reduce-only rule, i.e. rows 1–20 of the rule table
 //! in docs/guardrails.md §2, over orders that are allowed, clipped and denied.
 #![allow(unsafe_code)]
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -50,6 +50,8 @@ fn setup_in(state: TradingState) -> (Engine, Vec<Order>) {
         r#"
 [pre_trade]
 max_order_notional = 5000.0
+min_order_notional = 10.0
+max_order_equity_fraction = 0.03
 max_order_quantity = 80.0
 max_position_quantity = 150.0
 max_position_notional = 1e9
@@ -62,6 +64,7 @@ rate_limit = { orders_per_second = 1000.0, burst = 50.0 }
 [symbols.AAA]
 max_position_quantity = 120.0
 max_order_notional = 4500.0
+min_order_notional = 20.0
 [symbols.BBB]
 disabled = true
 [symbols.CCC]
@@ -92,7 +95,11 @@ max_position_quantity = 150.0
         Order {
             quantity: 500.0,
             ..base
-        }, // clip
+        }, // clip (max_order_equity_fraction: 0.03 × 100 000 = 3000 → 60 units)
+        Order {
+            quantity: 0.3,
+            ..base
+        }, // dust: 15 < 20 (AAA's min_order_notional)
         Order {
             price: f64::NAN,
             ..base
@@ -144,6 +151,13 @@ fn check_order_allocates_nothing_with_and_without_recorder() {
     assert!(out.contains(&Decision::Deny {
         reason: DenyReason::RateLimited
     }));
+    assert!(out.contains(&Decision::Clip {
+        quantity: 60.0,
+        reason: DenyReason::MaxOrderEquityFraction
+    }));
+    assert!(out.contains(&Decision::Deny {
+        reason: DenyReason::MinOrderNotional
+    }));
     // Sanity: the counter is armed and does count allocations.
     ARMED.store(true, Ordering::SeqCst);
     let v: Vec<u64> = Vec::with_capacity(3);
@@ -175,6 +189,9 @@ fn check_order_allocates_nothing_with_and_without_recorder() {
     assert_eq!(n, 0, "check_order allocated {n} times in REDUCING");
     assert!(out.contains(&Decision::Deny {
         reason: DenyReason::ReduceOnly
+    }));
+    assert!(out.contains(&Decision::Deny {
+        reason: DenyReason::MinOrderNotional
     }));
     assert!(out.contains(&Decision::Allow));
     assert!(out.iter().any(|d| matches!(d, Decision::Clip { .. })));

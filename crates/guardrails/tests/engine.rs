@@ -361,3 +361,171 @@ fn fills_update_exposure() {
     assert_eq!(e.symbol_name(a), Some("AAA"));
     assert!(e.symbol_id("ZZZ").is_none());
 }
+
+fn clip(quantity: f64, reason: DenyReason) -> Decision {
+    Decision::Clip { quantity, reason }
+}
+
+#[test]
+fn min_order_notional_boundaries_and_override() {
+    let mut e = eng("min_order_notional = 100.0");
+    for side in [Side::Buy, Side::Sell] {
+        // q × price = 100 = min: allowed; just below: dust, denied.
+        let o = order(&e, "AAA", side, 10.0, 10.0);
+        assert_eq!(e.check_order(&o), Decision::Allow);
+        assert_eq!(
+            e.check_order(&Order {
+                quantity: 9.99,
+                ..o
+            }),
+            deny(DenyReason::MinOrderNotional)
+        );
+        assert_eq!(
+            e.check_order(&Order {
+                quantity: 20.0,
+                ..o
+            }),
+            Decision::Allow
+        );
+    }
+    // Per-symbol override, like max_order_notional.
+    let p = Policy::from_toml(
+        "[pre_trade]\nmin_order_notional = 100.0\n[symbols.AAA]\nmin_order_notional = 500.0\n[symbols.BBB]\n",
+    )
+    .unwrap();
+    let mut e = Engine::new(&p, 10_000.0).unwrap();
+    e.set_state(TradingState::Active);
+    let a = order(&e, "AAA", Side::Buy, 49.0, 10.0);
+    assert_eq!(e.check_order(&a), deny(DenyReason::MinOrderNotional));
+    assert_eq!(
+        e.check_order(&Order {
+            quantity: 50.0,
+            ..a
+        }),
+        Decision::Allow
+    );
+    let b = order(&e, "BBB", Side::Buy, 49.0, 10.0);
+    assert_eq!(e.check_order(&b), Decision::Allow);
+    // A symbol override alone (no pre_trade minimum) applies to that symbol only.
+    let p =
+        Policy::from_toml("[pre_trade]\n[symbols.AAA]\nmin_order_notional = 5.0\n[symbols.BBB]\n")
+            .unwrap();
+    let mut e = Engine::new(&p, 10_000.0).unwrap();
+    e.set_state(TradingState::Active);
+    let a = order(&e, "AAA", Side::Buy, 0.4, 10.0);
+    assert_eq!(e.check_order(&a), deny(DenyReason::MinOrderNotional));
+    let b = order(&e, "BBB", Side::Buy, 0.4, 10.0);
+    assert_eq!(e.check_order(&b), Decision::Allow);
+}
+
+#[test]
+fn min_order_notional_applies_after_clips() {
+    // Clipped by max_order_quantity to 5 × 10 = 50 < 100: denied as dust.
+    let mut e = eng("min_order_notional = 100.0\nmax_order_quantity = 5.0");
+    let o = order(&e, "AAA", Side::Buy, 20.0, 10.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::MinOrderNotional));
+    // Clipped to exactly the minimum: sent.
+    let mut e = eng("min_order_notional = 50.0\nmax_order_quantity = 5.0");
+    assert_eq!(e.check_order(&o), clip(5.0, DenyReason::MaxOrderQuantity));
+    // Clipped by a position limit (BBB: 20 units, holding 15 → room 5).
+    let mut e = eng("min_order_notional = 100.0");
+    let bbb = e.symbol_id("BBB").unwrap();
+    e.set_position(bbb, 15.0, 10.0).unwrap();
+    let o = order(&e, "BBB", Side::Buy, 10.0, 10.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::MinOrderNotional));
+    // Reducing the position is still subject to the minimum.
+    let o = order(&e, "BBB", Side::Sell, 5.0, 10.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::MinOrderNotional));
+    // oversize = "deny": the size rule is the reason, not the dust check.
+    let mut e = eng("min_order_notional = 100.0\nmax_order_quantity = 5.0\noversize = \"deny\"");
+    let o = order(&e, "AAA", Side::Buy, 20.0, 10.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::MaxOrderQuantity));
+    let o = order(&e, "AAA", Side::Buy, 4.0, 10.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::MinOrderNotional));
+}
+
+#[test]
+fn denied_orders_consume_no_token() {
+    let mut e = eng(
+        "min_order_notional = 100.0\nmax_order_quantity = 50.0\noversize = \"deny\"\n\
+         rate_limit = { orders_per_second = 0.001, burst = 1.0 }",
+    );
+    let dust = order(&e, "AAA", Side::Buy, 1.0, 10.0);
+    let big = order(&e, "AAA", Side::Buy, 60.0, 10.0);
+    let ok = order(&e, "AAA", Side::Buy, 20.0, 10.0);
+    assert_eq!(e.check_order(&dust), deny(DenyReason::MinOrderNotional));
+    assert_eq!(e.check_order(&big), deny(DenyReason::MaxOrderQuantity));
+    assert_eq!(e.check_order(&ok), Decision::Allow);
+    assert_eq!(e.check_order(&ok), deny(DenyReason::RateLimited));
+}
+
+#[test]
+fn max_order_equity_fraction_clips_or_denies() {
+    // equity 10 000 × 0.1 = 1000 per order.
+    let mut e = eng("max_order_equity_fraction = 0.1");
+    for side in [Side::Buy, Side::Sell] {
+        let o = order(&e, "AAA", side, 100.0, 10.0);
+        assert_eq!(e.check_order(&o), Decision::Allow);
+        assert_eq!(
+            e.check_order(&Order {
+                quantity: 101.0,
+                ..o
+            }),
+            clip(100.0, DenyReason::MaxOrderEquityFraction)
+        );
+    }
+    // Follows the equity.
+    let o = order(&e, "AAA", Side::Buy, 150.0, 10.0);
+    e.set_equity(20_000.0);
+    assert_eq!(e.check_order(&o), Decision::Allow);
+    e.set_equity(5_000.0);
+    assert_eq!(
+        e.check_order(&o),
+        clip(50.0, DenyReason::MaxOrderEquityFraction)
+    );
+    // Equity must be > 0 when the rule is set (invalid_equity), and finite.
+    e.set_equity(0.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::InvalidEquity));
+    e.set_equity(-1.0);
+    assert_eq!(e.check_order(&o), deny(DenyReason::InvalidEquity));
+    e.set_equity(f64::NAN);
+    assert_eq!(e.check_order(&o), deny(DenyReason::NonFiniteInput));
+    // oversize = "deny".
+    let mut d = eng("max_order_equity_fraction = 0.1\noversize = \"deny\"");
+    let o = order(&d, "AAA", Side::Buy, 101.0, 10.0);
+    assert_eq!(d.check_order(&o), deny(DenyReason::MaxOrderEquityFraction));
+    assert_eq!(
+        d.check_order(&Order {
+            quantity: 100.0,
+            ..o
+        }),
+        Decision::Allow
+    );
+    // Whichever of max_order_notional / the equity fraction is tighter binds.
+    let mut e = eng("max_order_equity_fraction = 0.1\nmax_order_notional = 2000.0");
+    let o = order(&e, "AAA", Side::Buy, 300.0, 10.0);
+    assert_eq!(
+        e.check_order(&o),
+        clip(100.0, DenyReason::MaxOrderEquityFraction)
+    );
+    let mut e = eng("max_order_equity_fraction = 0.1\nmax_order_notional = 500.0");
+    assert_eq!(e.check_order(&o), clip(50.0, DenyReason::MaxOrderNotional));
+    // Without the rule, equity 0 is fine when no leverage rule is set either.
+    let mut e = eng("");
+    e.set_equity(0.0);
+    assert_eq!(e.check_order(&o), Decision::Allow);
+}
+
+#[test]
+fn reason_codes_are_stable_and_distinct() {
+    assert_eq!(DenyReason::ALL.len(), 21);
+    assert_eq!(DenyReason::MinOrderNotional.as_str(), "min_order_notional");
+    assert_eq!(
+        DenyReason::MaxOrderEquityFraction.as_str(),
+        "max_order_equity_fraction"
+    );
+    let mut names: Vec<&str> = DenyReason::ALL.iter().map(|r| r.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 21);
+}

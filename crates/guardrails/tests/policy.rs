@@ -81,3 +81,82 @@ fn load_from_file() {
     let k = Policy::load(d.path().join("nope.toml")).unwrap_err().kind();
     assert!(matches!(k, ErrorKind::Io | ErrorKind::NotFound), "{k:?}");
 }
+
+fn policy_err(text: &str) -> String {
+    let e = Policy::from_toml(text).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
+    e.to_string()
+}
+
+#[test]
+fn min_order_notional_and_equity_fraction_validation() {
+    let ok = Policy::from_toml(
+        "[pre_trade]\nmin_order_notional = 100.0\nmax_order_notional = 500.0\n\
+         max_order_equity_fraction = 1.0\n[symbols.AAA]\nmin_order_notional = 200.0\n",
+    )
+    .unwrap();
+    assert_eq!(ok.pre_trade.min_order_notional, Some(100.0));
+    assert_eq!(ok.pre_trade.max_order_equity_fraction, Some(1.0));
+    assert_eq!(ok.symbols["AAA"].min_order_notional, Some(200.0));
+    for (text, needle) in [
+        (
+            "min_order_notional = -1.0",
+            "pre_trade.min_order_notional = -1",
+        ),
+        (
+            "min_order_notional = 0.0",
+            "pre_trade.min_order_notional = 0",
+        ),
+        (
+            "min_order_notional = nan",
+            "pre_trade.min_order_notional = NaN",
+        ),
+        (
+            "max_order_equity_fraction = 0.0",
+            "pre_trade.max_order_equity_fraction = 0",
+        ),
+        (
+            "max_order_equity_fraction = 1.5",
+            "pre_trade.max_order_equity_fraction = 1.5",
+        ),
+        (
+            "max_order_equity_fraction = -0.1",
+            "pre_trade.max_order_equity_fraction = -0.1",
+        ),
+        (
+            "max_order_equity_fraction = inf",
+            "pre_trade.max_order_equity_fraction = inf",
+        ),
+    ] {
+        let msg = policy_err(&format!("[pre_trade]\n{text}\n"));
+        assert!(msg.contains(needle), "{needle:?} not in {msg}");
+    }
+    // min ≥ max is refused, together with every other violation.
+    let msg = policy_err(
+        "[pre_trade]\nmin_order_notional = 500.0\nmax_order_notional = 500.0\n\
+         max_order_equity_fraction = 2.0\nprice_band_ratio = -1.0\n",
+    );
+    assert!(msg.contains("pre_trade.min_order_notional = 500"), "{msg}");
+    assert!(msg.contains("max_order_notional (500)"), "{msg}");
+    assert!(
+        msg.contains("pre_trade.max_order_equity_fraction = 2"),
+        "{msg}"
+    );
+    assert!(msg.contains("pre_trade.price_band_ratio = -1"), "{msg}");
+    // Per symbol: the effective pair (override or pre_trade value).
+    let msg = policy_err(
+        "[pre_trade]\nmin_order_notional = 100.0\nmax_order_notional = 500.0\n\
+         [symbols.AAA]\nmax_order_notional = 50.0\n\
+         [symbols.BBB]\nmin_order_notional = 600.0\n\
+         [symbols.CCC]\nmin_order_notional = -2.0\n",
+    );
+    assert!(
+        msg.contains("symbols.AAA.min_order_notional = 100"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("symbols.BBB.min_order_notional = 600"),
+        "{msg}"
+    );
+    assert!(msg.contains("symbols.CCC.min_order_notional = -2"), "{msg}");
+}
