@@ -565,6 +565,16 @@ typedef uint32_t tw_trading_state;
 #define TW_REASON_RATE_LIMITED 19
 
 /*
+ Order notional (after clips) below `min_order_notional` (dust order).
+ */
+#define TW_REASON_MIN_ORDER_NOTIONAL 20
+
+/*
+ Order notional above `max_order_equity_fraction` × equity.
+ */
+#define TW_REASON_MAX_ORDER_EQUITY_FRACTION 21
+
+/*
  A reason this header does not know yet (a newer library); see `tw_reason_name`.
  */
 #define TW_REASON_OTHER 255

@@ -83,6 +83,10 @@ pub const TW_REASON_MAX_GROSS_LEVERAGE: tw_reason = 17;
 pub const TW_REASON_MAX_NET_LEVERAGE: tw_reason = 18;
 /// Token bucket empty.
 pub const TW_REASON_RATE_LIMITED: tw_reason = 19;
+/// Order notional (after clips) below `min_order_notional` (dust order).
+pub const TW_REASON_MIN_ORDER_NOTIONAL: tw_reason = 20;
+/// Order notional above `max_order_equity_fraction` × equity.
+pub const TW_REASON_MAX_ORDER_EQUITY_FRACTION: tw_reason = 21;
 /// A reason this header does not know yet (a newer library); see `tw_reason_name`.
 pub const TW_REASON_OTHER: tw_reason = 255;
 
@@ -109,6 +113,8 @@ fn reason_code(r: DenyReason) -> tw_reason {
         DenyReason::MaxGrossLeverage => TW_REASON_MAX_GROSS_LEVERAGE,
         DenyReason::MaxNetLeverage => TW_REASON_MAX_NET_LEVERAGE,
         DenyReason::RateLimited => TW_REASON_RATE_LIMITED,
+        DenyReason::MinOrderNotional => TW_REASON_MIN_ORDER_NOTIONAL,
+        DenyReason::MaxOrderEquityFraction => TW_REASON_MAX_ORDER_EQUITY_FRACTION,
         _ => TW_REASON_OTHER,
     }
 }
@@ -128,7 +134,7 @@ pub extern "C" fn tw_reason_name(reason: tw_reason) -> *const c_char {
 }
 
 /// NUL-terminated reason names by code − 1 (checked against `DenyReason::as_str` in tests).
-const NAMES: [&std::ffi::CStr; 19] = [
+const NAMES: [&std::ffi::CStr; 21] = [
     c"trading_halted",
     c"trading_killed",
     c"unknown_symbol",
@@ -148,6 +154,8 @@ const NAMES: [&std::ffi::CStr; 19] = [
     c"max_gross_leverage",
     c"max_net_leverage",
     c"rate_limited",
+    c"min_order_notional",
+    c"max_order_equity_fraction",
 ];
 
 fn state_of(code: tw_trading_state, param: &str) -> Result<TradingState, Failure> {
@@ -744,7 +752,7 @@ mod tests {
         assert_eq!(codes.len(), DenyReason::ALL.len());
         assert_eq!(NAMES.len(), DenyReason::ALL.len());
         assert!(tw_reason_name(TW_REASON_OTHER).is_null());
-        assert!(tw_reason_name(20).is_null());
+        assert!(tw_reason_name(22).is_null());
     }
 
     #[test]

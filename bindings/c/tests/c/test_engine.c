@@ -139,6 +139,10 @@ static void test_in_memory(void) {
   }
   CHECK(strcmp(tw_reason_name(TW_REASON_STALE_DATA), "stale_data") == 0, "reason name");
   CHECK(strcmp(tw_reason_name(TW_REASON_NONE), "none") == 0, "none name");
+  CHECK(strcmp(tw_reason_name(TW_REASON_MIN_ORDER_NOTIONAL), "min_order_notional") == 0 &&
+            strcmp(tw_reason_name(TW_REASON_MAX_ORDER_EQUITY_FRACTION), "max_order_equity_fraction") == 0 &&
+            tw_reason_name(22) == NULL,
+        "reason names 20 and 21");
   CHECK(tw_reason_name(TW_REASON_OTHER) == NULL && tw_reason_name(1000) == NULL, "unknown reason name");
 
   /* misuse of check_order: out untouched */
