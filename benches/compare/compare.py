@@ -7,6 +7,10 @@ same data, same process, outputs checked for equality.
 
 Each workload is timed as the median of >= 5 runs after one warm-up call.
 The script exits non-zero if any output disagrees beyond its tolerance.
+
+The inference comparison (the MLP as a hand-built ONNX graph in onnxruntime
+against tradewarden.inference.Predictor) is a separate script with its own
+peers, never run in quick mode: benches/compare/onnx_mlp.py.
 """
 
 from __future__ import annotations
