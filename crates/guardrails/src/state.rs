@@ -312,12 +312,16 @@ impl StateStore {
 
     /// Latches a more severe state with a reason (system actor). Escalating to the
     /// current or a less severe state is a no-op returning `false`.
+    ///
+    /// A blank reason (empty or whitespace only) is [`Error::InvalidInput`]
+    /// (`param = "reason"`) whatever the target: every transition has a reason,
+    /// and nothing is persisted.
     pub fn escalate(&mut self, to: TradingState, reason: &str) -> Result<bool> {
         if reason.trim().is_empty() {
             return Err(Error::invalid(
                 "reason",
-                "\"\"",
-                "every transition needs a reason",
+                format!("{reason:?}"),
+                "every transition needs a non-blank reason",
             ));
         }
         if to <= self.record.state {

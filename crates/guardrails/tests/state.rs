@@ -120,3 +120,41 @@ fn kill_switch_is_never_refused_and_always_has_a_reason() {
         TradingState::Killed
     );
 }
+
+#[test]
+fn escalate_with_blank_reason_is_a_typed_error_and_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = StateStore::open(d.path()).unwrap();
+    s.manual_reset(TradingState::Active, "alice", "start")
+        .unwrap();
+    let before = std::fs::read(d.path().join(STATE_FILE)).unwrap();
+    for blank in ["", " ", "\t", "\n  \r\n", "\u{3000}"] {
+        // Refused whether or not the target is more severe (no silent no-op).
+        for to in [
+            TradingState::Active,
+            TradingState::Reducing,
+            TradingState::Killed,
+        ] {
+            let e = s.escalate(to, blank).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            match &e {
+                Error::InvalidInput { param, value, .. } => {
+                    assert_eq!(*param, "reason");
+                    assert_eq!(value, &format!("{blank:?}"));
+                }
+                other => panic!("unexpected error {other:?}"),
+            }
+            assert!(e.to_string().contains("reason"), "{e}");
+        }
+        assert_eq!(s.state(), TradingState::Active);
+    }
+    // Nothing was persisted: the file is byte-for-byte the same, and a reopen
+    // still sees ACTIVE with the reset's reason.
+    assert_eq!(std::fs::read(d.path().join(STATE_FILE)).unwrap(), before);
+    let s2 = StateStore::open(d.path()).unwrap();
+    assert_eq!(s2.state(), TradingState::Active);
+    assert_eq!(s2.record().reason, "start");
+    // A reason with surrounding whitespace is accepted as given.
+    assert!(s.escalate(TradingState::Reducing, "  warning  ").unwrap());
+    assert_eq!(s.state(), TradingState::Reducing);
+}
