@@ -60,6 +60,32 @@ def test_engine_in_memory_decisions():
         tg.Engine(tg.Policy.from_str(POLICY), 0.0)
 
 
+
+def test_min_order_notional_and_equity_fraction_rules(tmp_path):
+    policy = tg.Policy.from_str(
+        "[pre_trade]\nmin_order_notional = 100.0\nmax_order_equity_fraction = 0.1\n"
+        "[symbols.AAA]\n[symbols.BBB]\nmin_order_notional = 500.0\n"
+    )
+    d = policy.to_dict()
+    assert d["pre_trade"]["min_order_notional"] == 100.0 and d["pre_trade"]["max_order_equity_fraction"] == 0.1
+    assert d["symbols"]["BBB"]["min_order_notional"] == 500.0
+    e = tg.Engine(policy, 10_000.0)
+    e.set_state("ACTIVE")
+    assert e.check_order("AAA", "buy", 10, 10.0, timestamp=100.0) == ("allow", 10.0, None)
+    assert e.check_order("AAA", "buy", 9, 10.0, timestamp=100.0) == ("deny", 0.0, "min_order_notional")
+    assert e.check_order("BBB", "buy", 40, 10.0, timestamp=100.0).reason == "min_order_notional"
+    assert e.check_order("AAA", "sell", 150, 10.0, timestamp=100.0) == ("clip", 100.0, "max_order_equity_fraction")
+    with pytest.raises(InvalidConfigError, match="max_order_equity_fraction"):
+        tg.Policy.from_str("[pre_trade]\nmax_order_equity_fraction = 1.5\n")
+    with pytest.raises(InvalidConfigError, match="min_order_notional"):
+        tg.Policy.from_str("[pre_trade]\nmin_order_notional = 10.0\nmax_order_notional = 5.0\n")
+    # every transition has a reason
+    s = tg.Engine(policy, 10_000.0, state_dir=tmp_path / "state")
+    with pytest.raises(InvalidInputError, match="reason"):
+        s.escalate("KILLED", "   ")
+    assert s.state == "HALTED"
+
+
 def test_engine_state_kill_reset_and_journal(tmp_path):
     state, journal = tmp_path / "state", tmp_path / "journal"
     e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0, state_dir=state, journal_dir=journal, journal_fsync="always")
