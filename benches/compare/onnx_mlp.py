@@ -33,6 +33,11 @@ What it does, in one process:
    Each call is timed on its own (perf_counter); the two alternate in rounds
    so that machine load hits both; the median of all calls is reported.
 
+The equality pass runs first, in the same process: it also raises glibc's
+dynamic mmap threshold, so the batch-1024 figure of tradewarden is the
+warmed one (a fresh process pays page faults for its 512 KiB activation
+buffers every call, ≈ 2× slower; see docs/performance.md, Inference).
+
 ``--threads`` also sets RAYON_NUM_THREADS before tradewarden is imported:
 burn's flex backend runs large matmuls (m·n·k ≥ its threshold, e.g. batch
 1024) on a rayon pool of every core by default.
