@@ -337,6 +337,21 @@ fn merge_sorted(a: &[f64], b: &[f64]) -> Vec<f64> {
     merged
 }
 
+/// A merge through stored references needs every value of `p` stored.
+fn full_reference(p: &NumericProfile, label: &str) -> Result<()> {
+    if p.reference.len() as u64 == p.count {
+        return Ok(());
+    }
+    Err(Error::Merge {
+        reason: format!(
+            "{label}: stored reference has {} values but count = {} \
+             (keep_reference = true needs the full sorted reference)",
+            p.reference.len(),
+            p.count
+        ),
+    })
+}
+
 fn type_differs(name: &str) -> Error {
     Error::Merge {
         reason: format!("feature {name:?} is numeric in one part and categorical in another"),
@@ -878,16 +893,7 @@ impl NumericProfile {
                     ),
                 });
             }
-            if p.reference.len() as u64 != p.count {
-                return Err(Error::Merge {
-                    reason: format!(
-                        "parts[{i}]: stored reference has {} values but count = {} \
-                         (keep_reference = true needs the full sorted reference)",
-                        p.reference.len(),
-                        p.count
-                    ),
-                });
-            }
+            full_reference(p, &format!("parts[{i}]"))?;
             nan_count += p.nan_count;
         }
         let mut runs: Vec<Vec<f64>> = Vec::with_capacity(parts.len().div_ceil(2));
@@ -916,18 +922,8 @@ impl NumericProfile {
 
     /// Exact merge through the stored references (see [`NumericProfile::merge`]).
     fn merge_with_reference(&mut self, other: &NumericProfile) -> Result<()> {
-        for (side, p) in [("self", &*self), ("other", other)] {
-            if p.reference.len() as u64 != p.count {
-                return Err(Error::Merge {
-                    reason: format!(
-                        "{side}: stored reference has {} values but count = {} \
-                         (keep_reference = true needs the full sorted reference)",
-                        p.reference.len(),
-                        p.count
-                    ),
-                });
-            }
-        }
+        full_reference(self, "self")?;
+        full_reference(other, "other")?;
         let merged = merge_sorted(&self.reference, &other.reference);
         let nan_count = self.nan_count + other.nan_count;
         let total = merged.len() as u64 + nan_count;

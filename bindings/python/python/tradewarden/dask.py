@@ -84,17 +84,24 @@ def merge_tree(parts: Sequence[Any], split_every: int = 16) -> Any:
     bytes object (None when every partition was empty). Each node merges up to ``split_every``
     profiles at once (:func:`~tradewarden.drift.profile_from_partitions`); a larger value moves the
     data fewer times but merges more of it on one worker."""
-    dask = _require_dask()
+    _require_dask()
     if split_every < 2:
         raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
     level = list(parts)
     if not level:
         raise InvalidInputError("the dask DataFrame has no partitions")
-    merge = dask.delayed(_merge_bytes, pure=True)
-    # the first level always runs, so a single partition's Series is unpacked too
-    level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+    return _reduce_tree(level, _merge_bytes, split_every)
+
+
+def _reduce_tree(level: List[Any], fn: Any, every: int) -> Any:
+    """Delayed ``fn`` over groups of ``every`` items, level after level, down to one node; the first
+    level always runs, so a single partition's one-element Series is unpacked too."""
+    import dask
+
+    node = dask.delayed(fn, pure=True)
+    level = [node(*level[i:i + every]) for i in range(0, len(level), every)]
     while len(level) > 1:
-        level = [merge(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
+        level = [node(*level[i:i + every]) for i in range(0, len(level), every)]
     return level[0]
 
 
@@ -173,15 +180,11 @@ def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_e
 
     from .drift import QuantileSketch
 
-    dask = _require_dask()
+    _require_dask()
     sketches = ddf.map_partitions(_sketch_partition, cols, nan_policy, meta=pd.Series(dtype=object))
-    level = list(sketches.to_delayed())
-    merge = dask.delayed(_merge_sketches, pure=True)
-    every = split_every or 16  # sketches are a few kB: a tree on the workers costs nothing
-    level = [merge(*level[i:i + every]) for i in range(0, len(level), every)]
-    while len(level) > 1:
-        level = [merge(*level[i:i + every]) for i in range(0, len(level), every)]
-    merged = {c: QuantileSketch.from_json(t) for c, t in level[0].compute().items()}
+    # sketches are a few kB: a tree on the workers costs nothing
+    tree = _reduce_tree(list(sketches.to_delayed()), _merge_sketches, split_every or 16)
+    merged = {c: QuantileSketch.from_json(t) for c, t in tree.compute().items()}
     edges = {c: merged[c].quantile_edges(bins)[1:-1] for c in cols if c in merged}
     fitted = ddf.map_partitions(_fit_partition_edges, cols, edges, bins, nan_policy, meta=pd.Series(dtype=object))
     if split_every is None:
