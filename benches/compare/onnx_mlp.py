@@ -72,8 +72,11 @@ def parse_args():
     return p.parse_args()
 
 
-ARGS = parse_args()
-os.environ["RAYON_NUM_THREADS"] = str(ARGS.threads)
+if __name__ == "__main__":
+    ARGS = parse_args()
+    os.environ["RAYON_NUM_THREADS"] = str(ARGS.threads)
+else:  # imported by compare.py for its graph builder: no argument parsing, the importer's thread pool
+    ARGS = None
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
