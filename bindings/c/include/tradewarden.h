@@ -33,6 +33,14 @@
  */
 typedef struct tw_engine tw_engine;
 
+/*
+ A live drift monitor: one rolling window per binned numeric feature of the
+ profile it was built from (a copy of the bins: the profile may be freed
+ afterwards). Not thread-safe for `tw_monitor_push`; `tw_monitor_score`
+ and `tw_monitor_emit` only read and may run concurrently with each other.
+ */
+typedef struct tw_monitor tw_monitor;
+
 #if defined(TRADEWARDEN_INFERENCE)
 /*
  A thread-safe predictor whose model can be replaced (`tw_predictor_swap`)
@@ -48,6 +56,12 @@ typedef struct tw_predictor tw_predictor;
  `const tw_profile *` may be called from several threads at once.
  */
 typedef struct tw_profile tw_profile;
+
+/*
+ A computed drift report (immutable; every function on it may run on
+ several threads at once). Free it with `tw_report_free`.
+ */
+typedef struct tw_report tw_report;
 
 /*
  Status code returned by every function.
@@ -320,6 +334,244 @@ typedef struct {
 typedef uint32_t tw_trading_state;
 
 /*
+ Drift severity (one of `TW_SEVERITY_*`), ordered: a larger code is more severe.
+ */
+typedef uint32_t tw_severity;
+
+/*
+ Severity thresholds on a statistic: the severity is the highest band whose
+ threshold the statistic strictly exceeds. Must be finite and
+ non-decreasing (low ≤ medium ≤ high ≤ critical).
+ */
+typedef struct {
+  /*
+   Low above this.
+   */
+  double low;
+  /*
+   Medium above this.
+   */
+  double medium;
+  /*
+   High above this.
+   */
+  double high;
+  /*
+   Critical above this.
+   */
+  double critical;
+} tw_severity_bands;
+
+/*
+ Options of a live monitor. Passing NULL to `tw_monitor_new` means the
+ defaults, which `tw_monitor_options_default` also writes:
+ `window` 10000, `min_values` 500, `psi_epsilon` 1e-4, `psi_threshold` 0.2,
+ `bands` Autotrader's PSI bands {0.05, 0.1, 0.2, 0.25}, `prefix` NULL.
+ */
+typedef struct {
+  /*
+   Rolling window length per feature, in values (≥ 1; default 10000).
+   */
+  size_t window;
+  /*
+   Values the window must hold before a score is produced (1..=window; default 500).
+   */
+  size_t min_values;
+  /*
+   Floor of each bin fraction in PSI, in (0, 1) (default 1e-4).
+   */
+  double psi_epsilon;
+  /*
+   A feature drifts when PSI > this; finite and ≥ 0 (default 0.2).
+   */
+  double psi_threshold;
+  /*
+   Severity bands on PSI (default {0.05, 0.1, 0.2, 0.25}).
+   */
+  tw_severity_bands bands;
+  /*
+   Prefix prepended (with `_`) to the metric names `tw_monitor_emit`
+   emits; NULL or "" for the catalog names verbatim (default NULL).
+   */
+  const char *prefix;
+} tw_monitor_options;
+
+/*
+ The current score of one monitored feature, as `tw_monitor_score` writes it.
+ */
+typedef struct {
+  /*
+   1 when the window holds at least `min_values` values and the fields
+   below are set; 0 when it does not yet (then `psi` is NaN, `n` 0,
+   `drift` 0 and `severity` `TW_SEVERITY_NONE`).
+   */
+  uint32_t ready;
+  /*
+   PSI of the window against the profile's bins (natural log).
+   */
+  double psi;
+  /*
+   Values in the window (≤ `window`).
+   */
+  uint64_t n;
+  /*
+   1 when `psi` > `psi_threshold`, else 0.
+   */
+  uint32_t drift;
+  /*
+   `TW_SEVERITY_*` of `psi` on the monitor's bands.
+   */
+  tw_severity severity;
+} tw_live_score;
+
+/*
+ The statistic that decided a feature's drift flag (one of `TW_METHOD_*`).
+ */
+typedef uint32_t tw_method;
+
+/*
+ Multiple-testing correction across the p-value features (one of `TW_CORRECTION_*`).
+ */
+typedef uint32_t tw_correction;
+
+/*
+ Options of a drift report. Passing NULL means the defaults, which
+ `tw_report_options_default` also writes: `alpha` 0.05, `psi_threshold`
+ 0.2, `js_threshold` 0.1, `large_sample` 1000, `correction`
+ `TW_CORRECTION_NONE`, `ks_bands` {0.1, 0.2, 0.3, 0.5}, `psi_bands`
+ {0.05, 0.1, 0.2, 0.25}, `drift_share` 0.5, `psi_mode` `TW_PSI_STANDARD`,
+ `psi_epsilon` 1e-4.
+
+ Method rule: a numeric feature whose reference has ≤ `large_sample`
+ values is decided by KS (drift when the — possibly corrected — p-value <
+ `alpha`), a larger one by PSI (drift when PSI > `psi_threshold`); KS, PSI
+ and Jensen–Shannon are always computed for numeric features.
+ */
+typedef struct {
+  /*
+   Significance level of the p-value tests, in (0, 1) (default 0.05).
+   */
+  double alpha;
+  /*
+   PSI drift threshold, finite and ≥ 0 (default 0.2).
+   */
+  double psi_threshold;
+  /*
+   Jensen–Shannon distance drift threshold, in [0, 1] (default 0.1).
+   */
+  double js_threshold;
+  /*
+   Reference size above which PSI (numeric) or JS (categorical) decides (default 1000).
+   */
+  size_t large_sample;
+  /*
+   One of `TW_CORRECTION_*` (default `TW_CORRECTION_NONE`).
+   */
+  tw_correction correction;
+  /*
+   Severity bands on the KS statistic (default {0.1, 0.2, 0.3, 0.5}).
+   */
+  tw_severity_bands ks_bands;
+  /*
+   Severity bands on PSI (default {0.05, 0.1, 0.2, 0.25}).
+   */
+  tw_severity_bands psi_bands;
+  /*
+   Dataset drift when the share of drifted features ≥ this, in (0, 1] (default 0.5).
+   */
+  double drift_share;
+  /*
+   `TW_PSI_STANDARD` (default) or `TW_PSI_EVIDENTLY` (needs the stored reference).
+   */
+  tw_psi_mode psi_mode;
+  /*
+   Floor of each bin fraction for `TW_PSI_STANDARD`, in (0, 1); 0 means 1e-4 (default 1e-4).
+   */
+  double psi_epsilon;
+} tw_report_options;
+
+/*
+ The drift of one feature, as `tw_report_feature` writes it. Values that do
+ not apply to the feature's method are NaN.
+ */
+typedef struct {
+  /*
+   `TW_METHOD_*` that decided `drift`.
+   */
+  tw_method method;
+  /*
+   The deciding statistic (KS D, PSI, JS distance or χ²).
+   */
+  double statistic;
+  /*
+   1 when the deciding method has a p-value (KS, χ²), else 0.
+   */
+  uint32_t has_pvalue;
+  /*
+   Raw p-value of the deciding test; NaN when `has_pvalue` is 0.
+   */
+  double pvalue;
+  /*
+   p-value after the multiple-testing correction; NaN when `has_pvalue` is 0.
+   */
+  double pvalue_adjusted;
+  /*
+   KS statistic (numeric features; NaN for categorical ones).
+   */
+  double ks_statistic;
+  /*
+   KS p-value, scipy's auto method (numeric features; NaN for categorical ones).
+   */
+  double ks_pvalue;
+  /*
+   PSI (natural log) over the profile's bins or categories.
+   */
+  double psi;
+  /*
+   Jensen–Shannon distance (natural log); NaN when not computed.
+   */
+  double jensenshannon;
+  /*
+   1 when the feature drifted, else 0.
+   */
+  uint32_t drift;
+  /*
+   `TW_SEVERITY_*` from the deciding statistic's bands (KS bands for KS, PSI bands otherwise).
+   */
+  tw_severity severity;
+  /*
+   Reference size (values the profile was fitted on).
+   */
+  uint64_t n_reference;
+  /*
+   Current size.
+   */
+  uint64_t n_current;
+} tw_feature_drift;
+
+/*
+ The dataset-level result of a report, as `tw_report_summary` writes it.
+ */
+typedef struct {
+  /*
+   Number of features scored.
+   */
+  size_t n_features;
+  /*
+   Number of drifted features.
+   */
+  size_t n_drifted;
+  /*
+   `n_drifted / n_features`.
+   */
+  double drift_share;
+  /*
+   1 when `drift_share` ≥ the options' `drift_share` (the dataset drifted), else 0.
+   */
+  uint32_t dataset_drift;
+} tw_dataset_drift;
+
+/*
  Success.
  */
 #define TW_OK 0
@@ -578,6 +830,71 @@ typedef uint32_t tw_trading_state;
  A reason this header does not know yet (a newer library); see `tw_reason_name`.
  */
 #define TW_REASON_OTHER 255
+
+/*
+ At or below the low band.
+ */
+#define TW_SEVERITY_NONE 0
+
+/*
+ Above the low band.
+ */
+#define TW_SEVERITY_LOW 1
+
+/*
+ Above the medium band.
+ */
+#define TW_SEVERITY_MEDIUM 2
+
+/*
+ Above the high band.
+ */
+#define TW_SEVERITY_HIGH 3
+
+/*
+ Above the critical band.
+ */
+#define TW_SEVERITY_CRITICAL 4
+
+/*
+ Raw p-values (default).
+ */
+#define TW_CORRECTION_NONE 0
+
+/*
+ Bonferroni: p·m, capped at 1.
+ */
+#define TW_CORRECTION_BONFERRONI 1
+
+/*
+ Benjamini–Hochberg step-up adjusted p-values.
+ */
+#define TW_CORRECTION_BENJAMINI_HOCHBERG 2
+
+/*
+ Two-sample Kolmogorov–Smirnov (numeric, reference ≤ `large_sample`).
+ */
+#define TW_METHOD_KS 0
+
+/*
+ Population Stability Index (numeric, larger reference).
+ */
+#define TW_METHOD_PSI 1
+
+/*
+ Jensen–Shannon distance (categorical, larger reference).
+ */
+#define TW_METHOD_JENSENSHANNON 2
+
+/*
+ χ² test of homogeneity (categorical, reference ≤ `large_sample`).
+ */
+#define TW_METHOD_CHI2 3
+
+/*
+ A method this header does not know yet (a newer library).
+ */
+#define TW_METHOD_OTHER 255
 
 #ifdef __cplusplus
 extern "C" {
@@ -1189,6 +1506,223 @@ tw_status tw_predictor_version_length(const tw_predictor *predictor, size_t *out
  */
 void tw_predictor_free(tw_predictor *predictor);
 #endif
+
+/*
+ The lower-case name of a `TW_SEVERITY_*` code ("none", "low", "medium",
+ "high", "critical"; the `severity` label of the drift metrics), a static
+ NUL-terminated string; NULL for an unknown code.
+ */
+const char *tw_severity_name(tw_severity severity);
+
+/*
+ Writes the default monitor options (see `tw_monitor_options`) to `out`,
+ to change a field or two before `tw_monitor_new`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_monitor_options_default(tw_monitor_options *out);
+
+/*
+ Builds a monitor over every binned numeric feature of `profile`
+ (`opts` NULL: the defaults of `tw_monitor_options`). Bad options —
+ `window` 0, `min_values` outside 1..=`window`, `psi_epsilon` outside
+ (0, 1) or NaN, `psi_threshold` negative or not finite, bands not finite or
+ decreasing, `prefix` not UTF-8 — are `TW_ERR_INVALID_INPUT`, the message
+ naming the field and its value. Free the monitor with `tw_monitor_free`.
+
+ # Safety
+ `profile` must be a live profile, `opts` NULL or valid, `out` valid for one write.
+ */
+tw_status tw_monitor_new(const tw_profile *profile,
+                         const tw_monitor_options *opts,
+                         tw_monitor **out);
+
+/*
+ Appends `len` values to the window of `feature`, evicting the oldest
+ beyond `window`. An unknown (or unbinned) feature is `TW_ERR_NOT_FOUND`;
+ a NaN or ±inf value `TW_ERR_INVALID_INPUT` naming `values[i]`, and then
+ nothing is added. `len` 0 adds nothing and succeeds (`values` must still
+ not be NULL).
+
+ # Safety
+ `monitor` must be a live monitor not used concurrently, `feature` a
+ NUL-terminated string, `values` valid for `len` reads.
+ */
+tw_status tw_monitor_push(tw_monitor *monitor,
+                          const char *feature,
+                          const double *values,
+                          size_t len);
+
+/*
+ Writes the current score of `feature` to `out` (`out->ready` is 0 until
+ the window holds `min_values` values). An unknown feature is
+ `TW_ERR_NOT_FOUND`. Emits no metric (see `tw_monitor_emit`).
+
+ # Safety
+ `monitor` must be a live monitor, `feature` a NUL-terminated string,
+ `out` valid for one write.
+ */
+tw_status tw_monitor_score(const tw_monitor *monitor, const char *feature, tw_live_score *out);
+
+/*
+ Scores every ready feature and emits, through the installed metrics
+ recorder (`tw_metrics_install`), `drift_score{feature,method="psi"}` for
+ each and `drift_detections_total{metric_type="psi",severity}` for each
+ drifted one. Writes the number of features scored to `n_scored` and of
+ drifted ones to `n_drifted` (either may be NULL). Without a recorder the
+ metrics go nowhere and the call still succeeds.
+
+ # Safety
+ `monitor` must be a live monitor; `n_scored` and `n_drifted` NULL or
+ valid for one write each.
+ */
+tw_status tw_monitor_emit(const tw_monitor *monitor, size_t *n_scored, size_t *n_drifted);
+
+/*
+ Frees a monitor; NULL is a no-op.
+
+ # Safety
+ `monitor` must be NULL or a monitor from `tw_monitor_new` not freed before.
+ */
+void tw_monitor_free(tw_monitor *monitor);
+
+/*
+ The stable name of a `TW_METHOD_*` code ("ks", "psi", "jensenshannon",
+ "chi2"; the `method` label of the drift metrics), a static NUL-terminated
+ string; NULL for an unknown code.
+ */
+const char *tw_method_name(tw_method method);
+
+/*
+ Writes the default report options (see `tw_report_options`) to `out`,
+ to change a field or two before computing a report.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_report_options_default(tw_report_options *out);
+
+/*
+ Scores `n_features` numeric current features against `reference`:
+ feature `features[i]` has the `lens[i]` values `values[i]`. Features are
+ scored in parallel and reported in input order (`opts` NULL: the defaults
+ of `tw_report_options`). A name missing from the profile is
+ `TW_ERR_NOT_FOUND`; `n_features` 0, an empty feature, NaN under the
+ profile's error policy, or bad options `TW_ERR_INVALID_INPUT` (the message
+ names the field or `features[i]`/`values[i]` and the value). Free the
+ report with `tw_report_free`.
+
+ # Safety
+ `reference` must be a live profile; `features`, `values` and `lens` valid
+ for `n_features` reads each, every `features[i]` a NUL-terminated string
+ and every `values[i]` valid for `lens[i]` reads; `opts` NULL or valid;
+ `out` valid for one write.
+ */
+tw_status tw_report_compute(const tw_profile *reference,
+                            const char *const *features,
+                            const double *const *values,
+                            const size_t *lens,
+                            size_t n_features,
+                            const tw_report_options *opts,
+                            tw_report **out);
+
+/*
+ Scores a **current profile** (fitted with the sorted values kept, the
+ default; e.g. merged from partitions) against `reference`: every feature
+ of `current`, in name order. Equals `tw_report_compute` on the data
+ `current` was fitted on. A current feature missing from the reference is
+ `TW_ERR_NOT_FOUND`; one fitted with `keep_reference` 0 or an empty
+ `current` `TW_ERR_INVALID_INPUT`. Free the report with `tw_report_free`.
+
+ # Safety
+ `reference` and `current` must be live profiles, `opts` NULL or valid,
+ `out` valid for one write.
+ */
+tw_status tw_report_compute_profiles(const tw_profile *reference,
+                                     const tw_profile *current,
+                                     const tw_report_options *opts,
+                                     tw_report **out);
+
+/*
+ Writes the number of features in the report to `out`.
+
+ # Safety
+ `report` must be a live report, `out` valid for one write.
+ */
+tw_status tw_report_feature_count(const tw_report *report, size_t *out);
+
+/*
+ Writes the drift of feature number `index` (0-based, in report order) to
+ `out`. An index ≥ the feature count is `TW_ERR_NOT_FOUND`.
+
+ # Safety
+ `report` must be a live report, `out` valid for one write.
+ */
+tw_status tw_report_feature(const tw_report *report, size_t index, tw_feature_drift *out);
+
+/*
+ Copies the name of feature number `index`, NUL-terminated, into `buf` of
+ `len` bytes and its length (without the NUL) to `written`. An index ≥ the
+ feature count is `TW_ERR_NOT_FOUND`; `TW_ERR_BUFFER_TOO_SMALL` when it
+ does not fit (nothing written; the message gives the size needed).
+
+ # Safety
+ `report` must be a live report, `buf` valid for `len` writes, `written`
+ for one write.
+ */
+tw_status tw_report_feature_name(const tw_report *report,
+                                 size_t index,
+                                 char *buf,
+                                 size_t len,
+                                 size_t *written);
+
+/*
+ Writes the index of the feature named `feature` to `out`;
+ `TW_ERR_NOT_FOUND` when the report has no such feature.
+
+ # Safety
+ `report` must be a live report, `feature` a NUL-terminated string, `out`
+ valid for one write.
+ */
+tw_status tw_report_feature_index(const tw_report *report, const char *feature, size_t *out);
+
+/*
+ Writes the dataset-level summary (drifted count and share, dataset drift flag) to `out`.
+
+ # Safety
+ `report` must be a live report, `out` valid for one write.
+ */
+tw_status tw_report_summary(const tw_report *report, tw_dataset_drift *out);
+
+/*
+ Copies the report as JSON (the document the Rust and Python APIs write:
+ `features`, `n_drifted`, `drift_share`, `dataset_drift`, `options`),
+ NUL-terminated, into `buf` of `len` bytes and its length (without the
+ NUL) to `written`. `TW_ERR_BUFFER_TOO_SMALL` when it does not fit
+ (nothing written; see `tw_report_to_json_length`).
+
+ # Safety
+ `report` must be a live report, `buf` valid for `len` writes, `written`
+ for one write.
+ */
+tw_status tw_report_to_json(const tw_report *report, char *buf, size_t len, size_t *written);
+
+/*
+ Writes the buffer size (including the NUL) `tw_report_to_json` needs.
+
+ # Safety
+ `report` must be a live report, `out` valid for one write.
+ */
+tw_status tw_report_to_json_length(const tw_report *report, size_t *out);
+
+/*
+ Frees a report; NULL is a no-op.
+
+ # Safety
+ `report` must be NULL or a report from `tw_report_compute*` not freed before.
+ */
+void tw_report_free(tw_report *report);
 
 #ifdef __cplusplus
 }  // extern "C"

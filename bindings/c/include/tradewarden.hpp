@@ -1,8 +1,9 @@
 // tradewarden.hpp — header-only C++17 wrappers over the C ABI (tradewarden.h).
 //
 // Errors become tradewarden::Error exceptions carrying the status and the
-// library's message. Handles (Profile, Engine) are move-only RAII types with
-// the matching _free as deleter.
+// library's message. Handles (Profile, Monitor, Report, Engine; Predictor
+// with TRADEWARDEN_INFERENCE) are move-only RAII types with the matching
+// _free as deleter.
 #ifndef TRADEWARDEN_HPP
 #define TRADEWARDEN_HPP
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tradewarden.h"
@@ -215,6 +217,179 @@ class Profile {
   std::unique_ptr<tw_profile, detail::ProfileDeleter> handle_;
 };
 
+namespace detail {
+struct MonitorDeleter {
+  void operator()(tw_monitor *m) const noexcept { tw_monitor_free(m); }
+};
+struct ReportDeleter {
+  void operator()(tw_report *r) const noexcept { tw_report_free(r); }
+};
+
+/// Reads a string through a (buf, len, written) getter whose size may be
+/// asked first with `length` (or guessed, growing on TW_ERR_BUFFER_TOO_SMALL).
+template <class Get>
+inline std::string read_string(Get get, size_t guess = 64) {
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::string buf(guess, '\0');
+    size_t written = 0;
+    tw_status st = get(&buf[0], buf.size(), &written);
+    if (st == TW_ERR_BUFFER_TOO_SMALL) {
+      guess *= 4;
+      continue;
+    }
+    check(st);
+    buf.resize(written);
+    return buf;
+  }
+  throw Error(TW_ERR_BUFFER_TOO_SMALL, "string kept growing");
+}
+}  // namespace detail
+
+/// The lower-case name of a TW_SEVERITY_* code ("" when unknown).
+inline std::string severity_name(tw_severity severity) {
+  const char *n = tw_severity_name(severity);
+  return n == nullptr ? std::string() : std::string(n);
+}
+
+/// The name of a TW_METHOD_* code ("" when unknown).
+inline std::string method_name(tw_method method) {
+  const char *n = tw_method_name(method);
+  return n == nullptr ? std::string() : std::string(n);
+}
+
+/// The default live-monitor options (window 10000, min_values 500,
+/// psi_epsilon 1e-4, psi_threshold 0.2, Autotrader's PSI bands, no prefix).
+inline tw_monitor_options monitor_options() {
+  tw_monitor_options o{};
+  detail::check(tw_monitor_options_default(&o));
+  return o;
+}
+
+/// A live drift monitor over the binned numeric features of a profile
+/// (move-only; freed on destruction). push() needs exclusive access;
+/// score() and emit() only read.
+class Monitor {
+ public:
+  /// A monitor over `profile` (which may be destroyed afterwards).
+  explicit Monitor(const Profile &profile, const tw_monitor_options &options = monitor_options()) {
+    tw_monitor *m = nullptr;
+    detail::check(tw_monitor_new(profile.get(), &options, &m));
+    handle_.reset(m);
+  }
+
+  /// Appends values to the window of `feature` (NaN/inf rejected, nothing added).
+  void push(const std::string &feature, const double *values, size_t len) {
+    detail::check(tw_monitor_push(handle_.get(), feature.c_str(), values, len));
+  }
+  void push(const std::string &feature, const std::vector<double> &values) {
+    push(feature, values.data(), values.size());
+  }
+
+  /// The current score of `feature` (`ready` 0 until the window holds min_values).
+  tw_live_score score(const std::string &feature) const {
+    tw_live_score s{};
+    detail::check(tw_monitor_score(handle_.get(), feature.c_str(), &s));
+    return s;
+  }
+
+  /// Scores every ready feature and emits the drift metrics; returns
+  /// {features scored, features drifted}.
+  std::pair<size_t, size_t> emit() const {
+    size_t scored = 0, drifted = 0;
+    detail::check(tw_monitor_emit(handle_.get(), &scored, &drifted));
+    return {scored, drifted};
+  }
+
+  tw_monitor *get() noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<tw_monitor, detail::MonitorDeleter> handle_;
+};
+
+/// The default report options (alpha 0.05, psi_threshold 0.2, js_threshold
+/// 0.1, large_sample 1000, no correction, Autotrader's bands, drift_share
+/// 0.5, standard PSI with epsilon 1e-4).
+inline tw_report_options report_options() {
+  tw_report_options o{};
+  detail::check(tw_report_options_default(&o));
+  return o;
+}
+
+/// A computed drift report (move-only, immutable; freed on destruction).
+class Report {
+ public:
+  /// Scores named numeric current columns against `reference`.
+  static Report compute(const Profile &reference,
+                        const std::vector<std::pair<std::string, std::vector<double>>> &current,
+                        const tw_report_options &options = report_options()) {
+    std::vector<const char *> names;
+    std::vector<const double *> values;
+    std::vector<size_t> lens;
+    for (const auto &c : current) {
+      names.push_back(c.first.c_str());
+      values.push_back(c.second.data());
+      lens.push_back(c.second.size());
+    }
+    tw_report *r = nullptr;
+    detail::check(tw_report_compute(reference.get(), names.data(), values.data(), lens.data(),
+                                    current.size(), &options, &r));
+    return Report(r);
+  }
+
+  /// Scores a current profile (fitted with the sorted values kept) against `reference`.
+  static Report compute_profiles(const Profile &reference, const Profile &current,
+                                 const tw_report_options &options = report_options()) {
+    tw_report *r = nullptr;
+    detail::check(tw_report_compute_profiles(reference.get(), current.get(), &options, &r));
+    return Report(r);
+  }
+
+  size_t feature_count() const {
+    size_t n = 0;
+    detail::check(tw_report_feature_count(handle_.get(), &n));
+    return n;
+  }
+  /// The drift of feature number `index` (report order).
+  tw_feature_drift feature(size_t index) const {
+    tw_feature_drift f{};
+    detail::check(tw_report_feature(handle_.get(), index, &f));
+    return f;
+  }
+  /// The drift of the feature named `name`.
+  tw_feature_drift feature(const std::string &name) const { return feature(index_of(name)); }
+  std::string feature_name(size_t index) const {
+    return detail::read_string([&](char *buf, size_t len, size_t *written) {
+      return tw_report_feature_name(handle_.get(), index, buf, len, written);
+    });
+  }
+  size_t index_of(const std::string &name) const {
+    size_t i = 0;
+    detail::check(tw_report_feature_index(handle_.get(), name.c_str(), &i));
+    return i;
+  }
+  tw_dataset_drift summary() const {
+    tw_dataset_drift s{};
+    detail::check(tw_report_summary(handle_.get(), &s));
+    return s;
+  }
+  /// The report as JSON (the document of the Rust and Python APIs).
+  std::string to_json() const {
+    size_t need = 0;
+    detail::check(tw_report_to_json_length(handle_.get(), &need));
+    return detail::read_string(
+        [&](char *buf, size_t len, size_t *written) {
+          return tw_report_to_json(handle_.get(), buf, len, written);
+        },
+        need);
+  }
+
+  const tw_report *get() const noexcept { return handle_.get(); }
+
+ private:
+  explicit Report(tw_report *r) : handle_(r) {}
+  std::unique_ptr<tw_report, detail::ReportDeleter> handle_;
+};
+
 // ---------------------------------------------------------------------------
 // Guardrails
 
@@ -393,6 +568,7 @@ class Predictor {
   explicit Predictor(tw_predictor *p) : handle_(p) {}
   std::unique_ptr<tw_predictor, detail::PredictorDeleter> handle_;
 };
+
 #endif  // TRADEWARDEN_INFERENCE
 
 }  // namespace tradewarden

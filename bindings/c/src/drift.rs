@@ -197,7 +197,7 @@ pub struct tw_profile {
 
 /// # Safety
 /// `p` must be NULL or a live profile.
-unsafe fn profile_ref<'a>(p: *const tw_profile) -> Result<&'a Profile, Failure> {
+pub(crate) unsafe fn profile_ref<'a>(p: *const tw_profile) -> Result<&'a Profile, Failure> {
     if p.is_null() {
         return Err(null("profile"));
     }

@@ -10,6 +10,7 @@
 //! The binding holds no logic: it converts, calls the Rust library and maps
 //! errors through an exhaustive match on [`ErrorKind`].
 #![allow(non_camel_case_types)]
+#![deny(missing_docs)]
 
 use std::cell::RefCell;
 use std::ffi::c_char;
@@ -22,11 +23,15 @@ pub mod drift;
 pub mod guardrails;
 #[cfg(feature = "inference")]
 pub mod inference;
+pub mod monitor;
+pub mod report;
 
 pub use drift::*;
 pub use guardrails::*;
 #[cfg(feature = "inference")]
 pub use inference::*;
+pub use monitor::*;
+pub use report::*;
 
 /// Status code returned by every function.
 pub type tw_status = i32;
@@ -546,6 +551,51 @@ pub(crate) unsafe fn req_str<'a>(s: *const c_char, name: &str) -> Result<&'a str
 /// Fails with `TW_ERR_NULL_ARGUMENT` naming `name` when `p` is NULL.
 pub(crate) fn non_null<T>(p: *const T, name: &str) -> Result<(), Failure> {
     if p.is_null() { Err(null(name)) } else { Ok(()) }
+}
+
+/// Copies `s` NUL-terminated into the caller's `buf` of `len` bytes and its
+/// length (without the NUL) into `written`. NULL `buf`/`written` are
+/// `TW_ERR_NULL_ARGUMENT`; `TW_ERR_BUFFER_TOO_SMALL` (the message names `len`
+/// and the size needed, `what` says what did not fit) and nothing written
+/// when it does not fit.
+///
+/// # Safety
+/// `buf` must be NULL or valid for `len` writes, `written` NULL or valid for one write.
+pub(crate) unsafe fn write_str(
+    s: &str,
+    what: &str,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> Result<(), Failure> {
+    non_null(buf, "buf")?;
+    non_null(written, "written")?;
+    let bytes = s.as_bytes();
+    if bytes.len() + 1 > len {
+        return Err(Failure(
+            TW_ERR_BUFFER_TOO_SMALL,
+            format!("len = {len}: the {what} needs {} bytes", bytes.len() + 1),
+        ));
+    }
+    // SAFETY: buf is valid for len ≥ bytes.len() + 1 writes (checked above),
+    // written for one write (caller's contract, checked non-NULL).
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
+        *buf.add(bytes.len()) = 0;
+        *written = bytes.len();
+    }
+    Ok(())
+}
+
+/// Writes `v` to the out-parameter `out` (named `name` in the error).
+///
+/// # Safety
+/// `out` must be NULL or valid for one write.
+pub(crate) unsafe fn write_out<T>(out: *mut T, name: &str, v: T) -> Result<(), Failure> {
+    non_null(out, name)?;
+    // SAFETY: checked non-NULL; valid by the caller's contract.
+    unsafe { out.write(v) };
+    Ok(())
 }
 
 /// Installs the Prometheus exporter (once per process). `config_json` is an

@@ -91,6 +91,78 @@ int main(int argc, char **argv) {
     }
   }
 
+  // drift: live monitor and report (values equal the C calls on the same data)
+  {
+    std::vector<double> ref, cur;
+    for (int i = 0; i < 400; ++i) {
+      ref.push_back(std::sin(i * 0.37));
+      cur.push_back(std::sin(i * 0.37) * 1.5 + 0.3);
+    }
+    tradewarden::Profile p;
+    p.fit("x", ref);
+    tw_monitor_options o = tradewarden::monitor_options();
+    check(o.window == 10000 && o.min_values == 500 && o.psi_threshold == 0.2, "monitor defaults");
+    o.window = 400;
+    o.min_values = 100;
+    tradewarden::Monitor m(p, o);
+    m.push("x", cur.data(), 50);
+    check(m.score("x").ready == 0, "not ready");
+    m.push("x", std::vector<double>(cur.begin() + 50, cur.end()));
+    tw_live_score s = m.score("x");
+    check(s.ready == 1 && s.n == 400 && s.psi == p.psi("x", cur), "monitor psi == profile psi");
+    check(s.drift == (s.psi > 0.2 ? 1u : 0u) && tradewarden::severity_name(s.severity) != "", "drift flag");
+    auto counts = m.emit();
+    check(counts.first == 1 && counts.second == s.drift, "emit counts");
+    try {
+      m.push("x", {0.1, NAN});
+      check(false, "NaN push must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_INVALID_INPUT && std::strstr(e.what(), "values[1]") != nullptr, "NaN push status");
+    }
+    try {
+      m.score("nope");
+      check(false, "unknown feature must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_NOT_FOUND, "monitor unknown feature");
+    }
+    try {
+      tw_monitor_options bad = tradewarden::monitor_options();
+      bad.window = 0;
+      tradewarden::Monitor nope(p, bad);
+      check(false, "window 0 must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_INVALID_INPUT && std::strstr(e.what(), "window") != nullptr, "window 0");
+    }
+
+    auto r = tradewarden::Report::compute(p, {{"x", cur}});
+    check(r.feature_count() == 1 && r.feature_name(0) == "x" && r.index_of("x") == 0, "report feature");
+    tw_feature_drift f = r.feature("x");
+    auto pks = p.ks("x", cur);
+    check(f.method == TW_METHOD_KS && tradewarden::method_name(f.method) == "ks", "method ks");
+    check(std::fabs(f.ks_statistic - pks.statistic) <= 1e-12 && std::fabs(f.pvalue - pks.pvalue) <= 1e-12 * pks.pvalue,
+          "report ks == profile ks");
+    check(std::fabs(f.psi - p.psi("x", cur)) <= 1e-12, "report psi == profile psi");
+    check(f.drift == (f.pvalue < 0.05 ? 1u : 0u) && r.summary().n_drifted == f.drift, "report drift");
+    const std::string json = r.to_json();
+    check(json.front() == '{' && json.find("\"name\":\"x\"") != std::string::npos, "report json");
+    tradewarden::Profile cp;
+    cp.fit("x", cur);
+    auto rp = tradewarden::Report::compute_profiles(p, cp);
+    check(rp.feature(0).statistic == f.statistic, "profile report == data report");
+    try {
+      tradewarden::Report::compute(p, {{"nope", cur}});
+      check(false, "unknown report feature must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_NOT_FOUND && std::strstr(e.what(), "nope") != nullptr, "report unknown");
+    }
+    try {
+      r.feature(1);
+      check(false, "index 1 must throw");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_NOT_FOUND, "report index");
+    }
+  }
+
   // guardrails: the RAII engine
   {
     const std::string policy = dir + "/cpp_policy.toml";
