@@ -30,7 +30,7 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tw-ctest.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 OUT="$SCRATCH/bin"
 mkdir -p "$OUT"
-C_TESTS="test_returns test_drift test_engine test_monitor test_report"
+C_TESTS="test_returns test_drift test_engine test_monitor test_report test_journal"
 
 echo "-- C, shared library"
 for t in $C_TESTS; do

@@ -34,6 +34,12 @@
 typedef struct tw_engine tw_engine;
 
 /*
+ An open journal. Not thread-safe: use it from one thread at a time (it
+ may move between threads). Run one writer per directory.
+ */
+typedef struct tw_journal tw_journal;
+
+/*
  A live drift monitor: one rolling window per binned numeric feature of the
  profile it was built from (a copy of the bins: the profile may be freed
  afterwards). Not thread-safe for `tw_monitor_push`; `tw_monitor_score`
@@ -332,6 +338,31 @@ typedef struct {
  Trading state (one of `TW_STATE_*`), ordered by severity.
  */
 typedef uint32_t tw_trading_state;
+
+/*
+ When appended records are fsynced (one of `TW_FSYNC_*`).
+ */
+typedef uint32_t tw_fsync;
+
+/*
+ Options of `tw_journal_open`. Passing NULL means the defaults of the
+ Python binding, which `tw_journal_options_default` also writes:
+ `max_bytes` 64 MiB, `fsync` `TW_FSYNC_EVERY_N`, `fsync_every_n` 100.
+ */
+typedef struct {
+  /*
+   Rotate when the current file reaches this many bytes (> 0; default 64 MiB).
+   */
+  uint64_t max_bytes;
+  /*
+   One of `TW_FSYNC_*` (default `TW_FSYNC_EVERY_N`).
+   */
+  tw_fsync fsync;
+  /*
+   N of `TW_FSYNC_EVERY_N` (> 0; ignored otherwise; default 100).
+   */
+  uint32_t fsync_every_n;
+} tw_journal_options;
 
 /*
  Drift severity (one of `TW_SEVERITY_*`), ordered: a larger code is more severe.
@@ -830,6 +861,21 @@ typedef struct {
  A reason this header does not know yet (a newer library); see `tw_reason_name`.
  */
 #define TW_REASON_OTHER 255
+
+/*
+ After every record (durable, slowest).
+ */
+#define TW_FSYNC_ALWAYS 0
+
+/*
+ After every `fsync_every_n` records, and on rotation and `tw_journal_free`.
+ */
+#define TW_FSYNC_EVERY_N 1
+
+/*
+ Never explicitly (the OS decides); still flushed on rotation.
+ */
+#define TW_FSYNC_NEVER 2
 
 /*
  At or below the low band.
@@ -1506,6 +1552,120 @@ tw_status tw_predictor_version_length(const tw_predictor *predictor, size_t *out
  */
 void tw_predictor_free(tw_predictor *predictor);
 #endif
+
+/*
+ Writes the default journal options (see `tw_journal_options`) to `out`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_journal_options_default(tw_journal_options *out);
+
+/*
+ Opens (creating it and its parents if needed) the journal in directory
+ `dir`, continuing its sequence numbers (`opts` NULL: the defaults of
+ `tw_journal_options`). `max_bytes` 0, `fsync_every_n` 0 with
+ `TW_FSYNC_EVERY_N` or an unknown `fsync` code is `TW_ERR_INVALID_INPUT`;
+ a directory that cannot be created or read `TW_ERR_IO`. Free with
+ `tw_journal_free` (which fsyncs unless `TW_FSYNC_NEVER`).
+
+ # Safety
+ `dir` must be a NUL-terminated string, `opts` NULL or valid, `out` valid
+ for one write.
+ */
+tw_status tw_journal_open(const char *dir, const tw_journal_options *opts, tw_journal **out);
+
+/*
+ Appends one event: `kind` is one of "decision", "transition",
+ "override", "approval", "violation" and `fields_json` a JSON object of
+ that kind's fields (docs/guardrails.md), e.g. for "violation"
+ `{"rule": "daily_loss", "value": -5200.0, "threshold": -5000.0}` and for
+ "override" `{"who": "alice", "why": "…", "what": "…"}`. The record gets
+ the next sequence number and the current time; its `seq` is written to
+ `seq` (may be NULL). An unknown kind, a document that is not a JSON
+ object, or missing or mistyped fields are `TW_ERR_INVALID_INPUT` (the
+ message names `kind` or `fields_json` and the problem); a failed write
+ `TW_ERR_IO`. Nothing is appended on error. A field the kind does not have
+ is ignored and not recorded (as by the Rust `Event` type).
+
+ # Safety
+ `journal` must be a live journal not used concurrently; `kind` and
+ `fields_json` NUL-terminated strings; `seq` NULL or valid for one write.
+ */
+tw_status tw_journal_append(tw_journal *journal,
+                            const char *kind,
+                            const char *fields_json,
+                            uint64_t *seq);
+
+/*
+ Records a human override (`who`, `why`, `what`; the record's time is
+ now); `who` and `why` must not be blank (`TW_ERR_INVALID_INPUT`). The
+ record's sequence number is written to `seq` (may be NULL).
+
+ # Safety
+ `journal` must be a live journal not used concurrently; the strings
+ NUL-terminated; `seq` NULL or valid for one write.
+ */
+tw_status tw_journal_record_override(tw_journal *journal,
+                                     const char *who,
+                                     const char *why,
+                                     const char *what,
+                                     uint64_t *seq);
+
+/*
+ Records a human approval (`who`, `why`, `what`; e.g. a canary
+ promotion); as `tw_journal_record_override`.
+
+ # Safety
+ `journal` must be a live journal not used concurrently; the strings
+ NUL-terminated; `seq` NULL or valid for one write.
+ */
+tw_status tw_journal_record_approval(tw_journal *journal,
+                                     const char *who,
+                                     const char *why,
+                                     const char *what,
+                                     uint64_t *seq);
+
+/*
+ Writes the last sequence number written (0 for a new, empty journal) to `out`.
+
+ # Safety
+ `journal` must be a live journal, `out` valid for one write.
+ */
+tw_status tw_journal_seq(const tw_journal *journal, uint64_t *out);
+
+/*
+ Fsyncs the current journal file now (whatever the fsync policy).
+
+ # Safety
+ `journal` must be a live journal not used concurrently.
+ */
+tw_status tw_journal_sync(tw_journal *journal);
+
+/*
+ Reads every journal file of `dir` back (rotated files in order, then the
+ current one) and checks it: writes the number of records to `entries`
+ and of unparseable lines skipped (a torn last line after a crash) to
+ `skipped`. `TW_ERR_CORRUPT` when the sequence numbers do not increase by
+ exactly one from record to record (a record deleted, duplicated or moved;
+ the message names the record index and both numbers); then nothing is
+ written. A directory that does not exist holds no records (`TW_OK`, 0 and
+ 0); one that cannot be read is `TW_ERR_IO`. May run while another handle
+ appends (a record being written may show as skipped).
+
+ # Safety
+ `dir` must be a NUL-terminated string; `entries` and `skipped` valid for
+ one write each.
+ */
+tw_status tw_journal_verify(const char *dir, uint64_t *entries, uint64_t *skipped);
+
+/*
+ Closes a journal (fsyncing it unless `TW_FSYNC_NEVER`); NULL is a no-op.
+
+ # Safety
+ `journal` must be NULL or a journal from `tw_journal_open` not freed before.
+ */
+void tw_journal_free(tw_journal *journal);
 
 /*
  The lower-case name of a `TW_SEVERITY_*` code ("none", "low", "medium",

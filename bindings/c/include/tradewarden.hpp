@@ -1,9 +1,9 @@
 // tradewarden.hpp — header-only C++17 wrappers over the C ABI (tradewarden.h).
 //
 // Errors become tradewarden::Error exceptions carrying the status and the
-// library's message. Handles (Profile, Monitor, Report, Engine; Predictor
-// with TRADEWARDEN_INFERENCE) are move-only RAII types with the matching
-// _free as deleter.
+// library's message. Handles (Profile, Monitor, Report, Engine, Journal;
+// Predictor with TRADEWARDEN_INFERENCE) are move-only RAII types with the
+// matching _free as deleter.
 #ifndef TRADEWARDEN_HPP
 #define TRADEWARDEN_HPP
 
@@ -223,6 +223,9 @@ struct MonitorDeleter {
 };
 struct ReportDeleter {
   void operator()(tw_report *r) const noexcept { tw_report_free(r); }
+};
+struct JournalDeleter {
+  void operator()(tw_journal *j) const noexcept { tw_journal_free(j); }
 };
 
 /// Reads a string through a (buf, len, written) getter whose size may be
@@ -475,6 +478,71 @@ class Engine {
  private:
   explicit Engine(tw_engine *e) : handle_(e) {}
   std::unique_ptr<tw_engine, detail::EngineDeleter> handle_;
+};
+
+/// The default journal options (64 MiB files, fsync every 100 records).
+inline tw_journal_options journal_options() {
+  tw_journal_options o{};
+  detail::check(tw_journal_options_default(&o));
+  return o;
+}
+
+/// Records and sequence numbers of a journal directory (Journal::verify).
+struct JournalCheck {
+  uint64_t entries;
+  uint64_t skipped;
+};
+
+/// The append-only audit journal of a directory (move-only; closed, and
+/// fsynced unless TW_FSYNC_NEVER, on destruction). One thread at a time.
+class Journal {
+ public:
+  /// Opens (creating it if needed) the journal in `dir`, continuing its sequence.
+  explicit Journal(const std::string &dir, const tw_journal_options &options = journal_options()) {
+    tw_journal *j = nullptr;
+    detail::check(tw_journal_open(dir.c_str(), &options, &j));
+    handle_.reset(j);
+  }
+
+  /// Appends an event of `kind` ("decision", "transition", "override",
+  /// "approval", "violation") with its fields as a JSON object; returns its seq.
+  uint64_t append(const std::string &kind, const std::string &fields_json) {
+    uint64_t seq = 0;
+    detail::check(tw_journal_append(handle_.get(), kind.c_str(), fields_json.c_str(), &seq));
+    return seq;
+  }
+  uint64_t record_override(const std::string &who, const std::string &why, const std::string &what) {
+    uint64_t seq = 0;
+    detail::check(
+        tw_journal_record_override(handle_.get(), who.c_str(), why.c_str(), what.c_str(), &seq));
+    return seq;
+  }
+  uint64_t record_approval(const std::string &who, const std::string &why, const std::string &what) {
+    uint64_t seq = 0;
+    detail::check(
+        tw_journal_record_approval(handle_.get(), who.c_str(), why.c_str(), what.c_str(), &seq));
+    return seq;
+  }
+  /// The last sequence number written.
+  uint64_t seq() const {
+    uint64_t s = 0;
+    detail::check(tw_journal_seq(handle_.get(), &s));
+    return s;
+  }
+  void sync() { detail::check(tw_journal_sync(handle_.get())); }
+
+  /// Reads `dir` back: records and skipped (torn) lines; throws
+  /// TW_ERR_CORRUPT when the sequence numbers have a gap.
+  static JournalCheck verify(const std::string &dir) {
+    JournalCheck c{0, 0};
+    detail::check(tw_journal_verify(dir.c_str(), &c.entries, &c.skipped));
+    return c;
+  }
+
+  tw_journal *get() noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<tw_journal, detail::JournalDeleter> handle_;
 };
 
 #ifdef TRADEWARDEN_INFERENCE

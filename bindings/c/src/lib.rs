@@ -23,6 +23,7 @@ pub mod drift;
 pub mod guardrails;
 #[cfg(feature = "inference")]
 pub mod inference;
+pub mod journal;
 pub mod monitor;
 pub mod report;
 
@@ -30,6 +31,7 @@ pub use drift::*;
 pub use guardrails::*;
 #[cfg(feature = "inference")]
 pub use inference::*;
+pub use journal::*;
 pub use monitor::*;
 pub use report::*;
 

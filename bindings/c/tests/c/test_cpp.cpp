@@ -163,6 +163,30 @@ int main(int argc, char **argv) {
     }
   }
 
+  // guardrails: the audit journal
+  {
+    const std::string jdir = dir + "/cpp_journal";
+    {
+      tradewarden::Journal j(jdir);
+      check(j.seq() == 0, "empty journal");
+      check(j.append("violation", R"({"rule": "daily_loss", "value": -5200.0, "threshold": -5000.0})") == 1,
+            "append");
+      check(j.record_override("alice", "reconciled", "position") == 2, "override");
+      check(j.record_approval("bob", "clean", "promote") == 3, "approval");
+      j.sync();
+      try {
+        j.append("party", "{}");
+        check(false, "unknown kind must throw");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_INVALID_INPUT && std::strstr(e.what(), "party") != nullptr, "kind status");
+      }
+    }
+    auto c = tradewarden::Journal::verify(jdir);
+    check(c.entries == 3 && c.skipped == 0, "verify");
+    tradewarden::Journal again(jdir);
+    check(again.seq() == 3, "reopened seq");
+  }
+
   // guardrails: the RAII engine
   {
     const std::string policy = dir + "/cpp_policy.toml";

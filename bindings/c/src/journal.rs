@@ -1,0 +1,429 @@
+//! The guardrails audit journal (`tradewarden_guardrails::journal`): an
+//! append-only JSONL file per directory (`journal.jsonl`, rotated to
+//! `journal.<n>.jsonl`), one `{"seq", "ts", "kind", …}` object per line.
+//!
+//! The format has no hash chain: `tw_journal_verify` reads every file back
+//! and checks what the format can show — every line parses (a torn last
+//! line from a crash is counted, not fatal) and the sequence numbers
+//! increase by one from line to line (a deleted, duplicated or reordered
+//! record is `TW_ERR_CORRUPT`). It is not tamper-proof against an editor
+//! who renumbers the lines.
+
+use std::ffi::c_char;
+use std::path::Path;
+
+use tradewarden_core::config::{ConfigFormat, parse_config};
+use tradewarden_guardrails::journal::{self, Event, FsyncPolicy, Journal, JournalConfig};
+
+use crate::{
+    Failure, TW_ERR_CORRUPT, TW_ERR_INVALID_INPUT, guard, non_null, null, req_str, tw_status,
+    write_out,
+};
+
+/// When appended records are fsynced (one of `TW_FSYNC_*`).
+pub type tw_fsync = u32;
+/// After every record (durable, slowest).
+pub const TW_FSYNC_ALWAYS: tw_fsync = 0;
+/// After every `fsync_every_n` records, and on rotation and `tw_journal_free`.
+pub const TW_FSYNC_EVERY_N: tw_fsync = 1;
+/// Never explicitly (the OS decides); still flushed on rotation.
+pub const TW_FSYNC_NEVER: tw_fsync = 2;
+
+/// Options of `tw_journal_open`. Passing NULL means the defaults of the
+/// Python binding, which `tw_journal_options_default` also writes:
+/// `max_bytes` 64 MiB, `fsync` `TW_FSYNC_EVERY_N`, `fsync_every_n` 100.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tw_journal_options {
+    /// Rotate when the current file reaches this many bytes (> 0; default 64 MiB).
+    pub max_bytes: u64,
+    /// One of `TW_FSYNC_*` (default `TW_FSYNC_EVERY_N`).
+    pub fsync: tw_fsync,
+    /// N of `TW_FSYNC_EVERY_N` (> 0; ignored otherwise; default 100).
+    pub fsync_every_n: u32,
+}
+
+const DEFAULT_JOURNAL_OPTIONS: tw_journal_options = tw_journal_options {
+    max_bytes: 64 * 1024 * 1024,
+    fsync: TW_FSYNC_EVERY_N,
+    fsync_every_n: 100,
+};
+
+/// Writes the default journal options (see `tw_journal_options`) to `out`.
+///
+/// # Safety
+/// `out` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_options_default(out: *mut tw_journal_options) -> tw_status {
+    // SAFETY: forwarded caller contract.
+    guard(|| unsafe { write_out(out, "out", DEFAULT_JOURNAL_OPTIONS) })
+}
+
+/// An open journal. Not thread-safe: use it from one thread at a time (it
+/// may move between threads). Run one writer per directory.
+#[derive(Debug)]
+pub struct tw_journal {
+    inner: Journal,
+}
+
+/// # Safety
+/// `j` must be NULL or a live journal not used concurrently.
+unsafe fn journal_mut<'a>(j: *mut tw_journal) -> Result<&'a mut Journal, Failure> {
+    if j.is_null() {
+        return Err(null("journal"));
+    }
+    // SAFETY: non-NULL, live and exclusive by the caller's contract.
+    Ok(unsafe { &mut (*j).inner })
+}
+
+/// Opens (creating it and its parents if needed) the journal in directory
+/// `dir`, continuing its sequence numbers (`opts` NULL: the defaults of
+/// `tw_journal_options`). `max_bytes` 0, `fsync_every_n` 0 with
+/// `TW_FSYNC_EVERY_N` or an unknown `fsync` code is `TW_ERR_INVALID_INPUT`;
+/// a directory that cannot be created or read `TW_ERR_IO`. Free with
+/// `tw_journal_free` (which fsyncs unless `TW_FSYNC_NEVER`).
+///
+/// # Safety
+/// `dir` must be a NUL-terminated string, `opts` NULL or valid, `out` valid
+/// for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_open(
+    dir: *const c_char,
+    opts: *const tw_journal_options,
+    out: *mut *mut tw_journal,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let dir = unsafe { req_str(dir, "dir")? };
+        let o = if opts.is_null() {
+            DEFAULT_JOURNAL_OPTIONS
+        } else {
+            // SAFETY: non-NULL and valid by the caller's contract.
+            unsafe { *opts }
+        };
+        non_null(out, "out")?;
+        let fsync = match o.fsync {
+            TW_FSYNC_ALWAYS => FsyncPolicy::Always,
+            TW_FSYNC_EVERY_N => FsyncPolicy::EveryN(o.fsync_every_n),
+            TW_FSYNC_NEVER => FsyncPolicy::Never,
+            other => {
+                return Err(Failure(
+                    TW_ERR_INVALID_INPUT,
+                    format!(
+                        "invalid fsync = {other}: expected TW_FSYNC_ALWAYS, _EVERY_N or _NEVER"
+                    ),
+                ));
+            }
+        };
+        let inner = Journal::open(JournalConfig {
+            dir: dir.into(),
+            max_bytes: o.max_bytes,
+            fsync,
+        })?;
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = Box::into_raw(Box::new(tw_journal { inner })) };
+        Ok(())
+    })
+}
+
+/// The event kinds a journal record may have.
+const KINDS: [&str; 5] = [
+    "decision",
+    "transition",
+    "override",
+    "approval",
+    "violation",
+];
+
+/// Appends one event: `kind` is one of "decision", "transition",
+/// "override", "approval", "violation" and `fields_json` a JSON object of
+/// that kind's fields (docs/guardrails.md), e.g. for "violation"
+/// `{"rule": "daily_loss", "value": -5200.0, "threshold": -5000.0}` and for
+/// "override" `{"who": "alice", "why": "…", "what": "…"}`. The record gets
+/// the next sequence number and the current time; its `seq` is written to
+/// `seq` (may be NULL). An unknown kind, a document that is not a JSON
+/// object, or missing or mistyped fields are `TW_ERR_INVALID_INPUT` (the
+/// message names `kind` or `fields_json` and the problem); a failed write
+/// `TW_ERR_IO`. Nothing is appended on error. A field the kind does not have
+/// is ignored and not recorded (as by the Rust `Event` type).
+///
+/// # Safety
+/// `journal` must be a live journal not used concurrently; `kind` and
+/// `fields_json` NUL-terminated strings; `seq` NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_append(
+    journal: *mut tw_journal,
+    kind: *const c_char,
+    fields_json: *const c_char,
+    seq: *mut u64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let j = unsafe { journal_mut(journal)? };
+        // SAFETY: forwarded caller contract.
+        let kind = unsafe { req_str(kind, "kind")? };
+        // SAFETY: forwarded caller contract.
+        let fields = unsafe { req_str(fields_json, "fields_json")? };
+        if !KINDS.contains(&kind) {
+            return Err(Failure(
+                TW_ERR_INVALID_INPUT,
+                format!(
+                    "invalid kind = {kind:?}: expected \"decision\", \"transition\", \"override\", \"approval\" or \"violation\""
+                ),
+            ));
+        }
+        let body = fields.trim();
+        let Some(inner) = body.strip_prefix('{').and_then(|b| b.strip_suffix('}')) else {
+            return Err(Failure(
+                TW_ERR_INVALID_INPUT,
+                format!("invalid fields_json = {fields:?}: must be a JSON object"),
+            ));
+        };
+        // `kind` is one of KINDS (plain ASCII): no escaping needed.
+        let doc = if inner.trim().is_empty() {
+            format!("{{\"kind\":\"{kind}\"}}")
+        } else {
+            format!("{{\"kind\":\"{kind}\",{inner}}}")
+        };
+        let event: Event = parse_config(&doc, ConfigFormat::Json).map_err(|e| {
+            Failure(
+                TW_ERR_INVALID_INPUT,
+                format!("invalid fields_json for kind {kind:?}: {e}"),
+            )
+        })?;
+        let s = j.append(event)?;
+        if !seq.is_null() {
+            // SAFETY: checked non-NULL; valid by the caller's contract.
+            unsafe { *seq = s };
+        }
+        Ok(())
+    })
+}
+
+/// Records a human override (`who`, `why`, `what`; the record's time is
+/// now); `who` and `why` must not be blank (`TW_ERR_INVALID_INPUT`). The
+/// record's sequence number is written to `seq` (may be NULL).
+///
+/// # Safety
+/// `journal` must be a live journal not used concurrently; the strings
+/// NUL-terminated; `seq` NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_record_override(
+    journal: *mut tw_journal,
+    who: *const c_char,
+    why: *const c_char,
+    what: *const c_char,
+    seq: *mut u64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let j = unsafe { journal_mut(journal)? };
+        // SAFETY: forwarded caller contract.
+        let (who, why, what) = unsafe {
+            (
+                req_str(who, "who")?,
+                req_str(why, "why")?,
+                req_str(what, "what")?,
+            )
+        };
+        let s = j.record_override(who, why, what)?;
+        if !seq.is_null() {
+            // SAFETY: checked non-NULL; valid by the caller's contract.
+            unsafe { *seq = s };
+        }
+        Ok(())
+    })
+}
+
+/// Records a human approval (`who`, `why`, `what`; e.g. a canary
+/// promotion); as `tw_journal_record_override`.
+///
+/// # Safety
+/// `journal` must be a live journal not used concurrently; the strings
+/// NUL-terminated; `seq` NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_record_approval(
+    journal: *mut tw_journal,
+    who: *const c_char,
+    why: *const c_char,
+    what: *const c_char,
+    seq: *mut u64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let j = unsafe { journal_mut(journal)? };
+        // SAFETY: forwarded caller contract.
+        let (who, why, what) = unsafe {
+            (
+                req_str(who, "who")?,
+                req_str(why, "why")?,
+                req_str(what, "what")?,
+            )
+        };
+        let s = j.record_approval(who, why, what)?;
+        if !seq.is_null() {
+            // SAFETY: checked non-NULL; valid by the caller's contract.
+            unsafe { *seq = s };
+        }
+        Ok(())
+    })
+}
+
+/// Writes the last sequence number written (0 for a new, empty journal) to `out`.
+///
+/// # Safety
+/// `journal` must be a live journal, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_seq(journal: *const tw_journal, out: *mut u64) -> tw_status {
+    guard(|| {
+        if journal.is_null() {
+            return Err(null("journal"));
+        }
+        // SAFETY: non-NULL and live by the caller's contract.
+        let j = unsafe { &(*journal).inner };
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", j.seq()) }
+    })
+}
+
+/// Fsyncs the current journal file now (whatever the fsync policy).
+///
+/// # Safety
+/// `journal` must be a live journal not used concurrently.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_sync(journal: *mut tw_journal) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let j = unsafe { journal_mut(journal)? };
+        j.sync()?;
+        Ok(())
+    })
+}
+
+/// Reads every journal file of `dir` back (rotated files in order, then the
+/// current one) and checks it: writes the number of records to `entries`
+/// and of unparseable lines skipped (a torn last line after a crash) to
+/// `skipped`. `TW_ERR_CORRUPT` when the sequence numbers do not increase by
+/// exactly one from record to record (a record deleted, duplicated or moved;
+/// the message names the record index and both numbers); then nothing is
+/// written. A directory that does not exist holds no records (`TW_OK`, 0 and
+/// 0); one that cannot be read is `TW_ERR_IO`. May run while another handle
+/// appends (a record being written may show as skipped).
+///
+/// # Safety
+/// `dir` must be a NUL-terminated string; `entries` and `skipped` valid for
+/// one write each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_verify(
+    dir: *const c_char,
+    entries: *mut u64,
+    skipped: *mut u64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let dir = unsafe { req_str(dir, "dir")? };
+        non_null(entries, "entries")?;
+        non_null(skipped, "skipped")?;
+        let (records, bad) = journal::read_dir(Path::new(dir))?;
+        for (i, w) in records.windows(2).enumerate() {
+            if w[1].seq != w[0].seq.wrapping_add(1) {
+                return Err(Failure(
+                    TW_ERR_CORRUPT,
+                    format!(
+                        "journal {dir:?}: record {} has seq = {} after seq = {} (expected {})",
+                        i + 1,
+                        w[1].seq,
+                        w[0].seq,
+                        w[0].seq.wrapping_add(1)
+                    ),
+                ));
+            }
+        }
+        // SAFETY: both checked non-NULL above.
+        unsafe {
+            *entries = records.len() as u64;
+            *skipped = bad as u64;
+        }
+        Ok(())
+    })
+}
+
+/// Closes a journal (fsyncing it unless `TW_FSYNC_NEVER`); NULL is a no-op.
+///
+/// # Safety
+/// `journal` must be NULL or a journal from `tw_journal_open` not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_journal_free(journal: *mut tw_journal) {
+    if journal.is_null() {
+        return;
+    }
+    // A panic in a destructor must not unwind into C.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: from Box::into_raw, not freed before (caller's contract).
+        drop(unsafe { Box::from_raw(journal) });
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::TW_OK;
+
+    #[test]
+    fn append_read_back_and_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = std::ffi::CString::new(dir.path().to_str().unwrap()).unwrap();
+        let mut j: *mut tw_journal = std::ptr::null_mut();
+        assert_eq!(
+            unsafe { tw_journal_open(d.as_ptr(), std::ptr::null(), &mut j) },
+            TW_OK
+        );
+        let mut seq = 0u64;
+        let st = unsafe {
+            tw_journal_append(
+                j,
+                c"violation".as_ptr(),
+                c"{\"rule\": \"daily_loss\", \"value\": -5200.0, \"threshold\": -5000.0}".as_ptr(),
+                &mut seq,
+            )
+        };
+        assert_eq!((st, seq), (TW_OK, 1));
+        let st = unsafe {
+            tw_journal_record_approval(
+                j,
+                c"alice".as_ptr(),
+                c"canary clean".as_ptr(),
+                c"promote".as_ptr(),
+                &mut seq,
+            )
+        };
+        assert_eq!((st, seq), (TW_OK, 2));
+        let st = unsafe {
+            tw_journal_append(
+                j,
+                c"violation".as_ptr(),
+                c"{\"rule\": 1}".as_ptr(),
+                &mut seq,
+            )
+        };
+        assert_eq!((st, seq), (TW_ERR_INVALID_INPUT, 2));
+        unsafe { tw_journal_free(j) };
+        let (entries, bad) = journal::read_dir(dir.path()).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(
+            entries[0].event,
+            Event::Violation {
+                rule: "daily_loss".into(),
+                value: -5200.0,
+                threshold: Some(-5000.0)
+            }
+        );
+        let (mut n, mut s) = (0u64, 9u64);
+        assert_eq!(
+            unsafe { tw_journal_verify(d.as_ptr(), &mut n, &mut s) },
+            TW_OK
+        );
+        assert_eq!((n, s), (2, 0));
+    }
+}
