@@ -107,7 +107,7 @@ gcc -std=c11 $WARN "$SRC/test_returns.c" $(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfi
 "$OUT/test_returns_pc" >/dev/null
 echo "pkg-config build: ok"
 
-echo "-- feature inference (tw_predictor): C test (plain and sanitized), C++ Predictor"
+echo "-- feature inference (tw_predictor, tw_registry): C tests (plain and sanitized), C++ Predictor and Registry"
 # Same target directory, so burn is shared with the other inference builds;
 # the plain library is rebuilt afterwards (a few seconds) so target/debug
 # keeps the default, small libtradewarden. Shared library only: the debug
@@ -121,6 +121,15 @@ LD_LIBRARY_PATH="$LIB" "$OUT/test_inference" "$DATA"
 gcc -std=c11 $WARN $SAN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_inference.c" -L"$LIB" -ltradewarden -lm \
   -o "$OUT/test_inference_san"
 ASAN_OPTIONS=detect_leaks=1 LD_LIBRARY_PATH="$LIB" "$OUT/test_inference_san" "$DATA"
+gcc -std=c11 $WARN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_registry.c" -L"$LIB" -ltradewarden -lm \
+  -o "$OUT/test_registry"
+mkdir -p "$SCRATCH/test_registry"
+LD_LIBRARY_PATH="$LIB" "$OUT/test_registry" "$DATA" "$SCRATCH/test_registry"
+gcc -std=c11 $WARN $SAN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_registry.c" -L"$LIB" -ltradewarden -lm \
+  -o "$OUT/test_registry_san"
+mkdir -p "$SCRATCH/test_registry_san"
+ASAN_OPTIONS=detect_leaks=1 LD_LIBRARY_PATH="$LIB" "$OUT/test_registry_san" "$DATA" "$SCRATCH/test_registry_san"
 g++ -std=c++17 $WARN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_inference_cpp.cpp" -L"$LIB" -ltradewarden \
   -o "$OUT/test_inference_cpp"
-LD_LIBRARY_PATH="$LIB" "$OUT/test_inference_cpp" "$DATA"
+mkdir -p "$SCRATCH/test_inference_cpp"
+LD_LIBRARY_PATH="$LIB" "$OUT/test_inference_cpp" "$DATA" "$SCRATCH/test_inference_cpp"

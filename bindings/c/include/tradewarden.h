@@ -63,6 +63,15 @@ typedef struct tw_predictor tw_predictor;
  */
 typedef struct tw_profile tw_profile;
 
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ A model registry rooted at a directory. Every function taking a
+ `const tw_registry *` may run on several threads at once; the registry
+ is not a lock between processes.
+ */
+typedef struct tw_registry tw_registry;
+#endif
+
 /*
  A computed drift report (immutable; every function on it may run on
  several threads at once). Free it with `tw_report_free`.
@@ -1746,6 +1755,137 @@ tw_status tw_monitor_emit(const tw_monitor *monitor, size_t *n_scored, size_t *n
  `monitor` must be NULL or a monitor from `tw_monitor_new` not freed before.
  */
 void tw_monitor_free(tw_monitor *monitor);
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Opens (creating it if needed) the registry at directory `root`. A
+ directory that cannot be created is `TW_ERR_IO`. Free with `tw_registry_free`.
+
+ # Safety
+ `root` must be a NUL-terminated string, `out` valid for one write.
+ */
+tw_status tw_registry_open(const char *root, tw_registry **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Registers `name`/`version` (stage development) from a PyTorch-layout
+ safetensors file and its architecture (`MlpConfig` as JSON, as
+ `tw_predictor_load_safetensors`): the weights are stored as burnpack with
+ a checksummed manifest. A bad name or version is `TW_ERR_INVALID_INPUT`,
+ an existing version `TW_ERR_STATE` (versions are immutable); weights
+ errors as `tw_predictor_load_safetensors`.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_register_safetensors(const tw_registry *registry,
+                                           const char *name,
+                                           const char *version,
+                                           const char *weights_path,
+                                           const char *config_json);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Promotes `name`/`version` to production: verifies and loads it first,
+ archives the other production versions, points `last_good` at the
+ previously active version and `active` at this one. A version that fails
+ verification is refused (`TW_ERR_CORRUPT`) and nothing changes; an
+ unknown one is `TW_ERR_NOT_FOUND`.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_promote(const tw_registry *registry, const char *name, const char *version);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Points `active` of `name` back at its `last_good` version (verified and
+ loaded first); the version rolled back from is archived. Read the version
+ now active with `tw_registry_active_version`. No last-good version, or
+ it is already active: `TW_ERR_STATE`.
+
+ # Safety
+ `registry` must be a live registry and `name` NUL-terminated.
+ */
+tw_status tw_registry_rollback(const tw_registry *registry, const char *name);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Copies the active version of `name`, NUL-terminated, into `buf` of `len`
+ bytes and its length (without the NUL) to `written`. Nothing promoted:
+ `TW_ERR_NOT_FOUND`; `TW_ERR_BUFFER_TOO_SMALL` when it does not fit
+ (nothing written; versions are at most 128 bytes, so 129 always fits).
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+ for `len` writes, `written` for one write.
+ */
+tw_status tw_registry_active_version(const tw_registry *registry,
+                                     const char *name,
+                                     char *buf,
+                                     size_t len,
+                                     size_t *written);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Writes the number of registered versions of `name` to `out` (0 for an
+ unknown model).
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `out` valid
+ for one write.
+ */
+tw_status tw_registry_version_count(const tw_registry *registry, const char *name, size_t *out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Copies the registered version number `index` of `name` (versions sorted
+ by name, 0-based) into `buf` as `tw_registry_active_version`. An index ≥
+ the version count is `TW_ERR_NOT_FOUND`.
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+ for `len` writes, `written` for one write.
+ */
+tw_status tw_registry_version_name(const tw_registry *registry,
+                                   const char *name,
+                                   size_t index,
+                                   char *buf,
+                                   size_t len,
+                                   size_t *written);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Verifies and loads the active version of `name` on the CPU into a new
+ predictor named `name`, tagged with the version. Nothing promoted:
+ `TW_ERR_NOT_FOUND`; a version failing verification `TW_ERR_CORRUPT`.
+ Free the predictor with `tw_predictor_free`.
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `out` valid
+ for one write.
+ */
+tw_status tw_registry_load_active(const tw_registry *registry,
+                                  const char *name,
+                                  tw_predictor **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Frees a registry handle (the files stay); NULL is a no-op.
+
+ # Safety
+ `registry` must be NULL or a registry from `tw_registry_open` not freed before.
+ */
+void tw_registry_free(tw_registry *registry);
+#endif
 
 /*
  The stable name of a `TW_METHOD_*` code ("ks", "psi", "jensenshannon",

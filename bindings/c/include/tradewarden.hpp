@@ -2,8 +2,8 @@
 //
 // Errors become tradewarden::Error exceptions carrying the status and the
 // library's message. Handles (Profile, Monitor, Report, Engine, Journal;
-// Predictor with TRADEWARDEN_INFERENCE) are move-only RAII types with the
-// matching _free as deleter.
+// Predictor and Registry with TRADEWARDEN_INFERENCE) are move-only RAII types
+// with the matching _free as deleter.
 #ifndef TRADEWARDEN_HPP
 #define TRADEWARDEN_HPP
 
@@ -633,10 +633,73 @@ class Predictor {
   tw_predictor *get() noexcept { return handle_.get(); }
 
  private:
+  friend class Registry;
   explicit Predictor(tw_predictor *p) : handle_(p) {}
   std::unique_ptr<tw_predictor, detail::PredictorDeleter> handle_;
 };
 
+namespace detail {
+struct RegistryDeleter {
+  void operator()(tw_registry *r) const noexcept { tw_registry_free(r); }
+};
+}  // namespace detail
+
+/// A model registry rooted at a directory (move-only; freed on destruction).
+class Registry {
+ public:
+  /// Opens (creating it if needed) the registry at `root`.
+  explicit Registry(const std::string &root) {
+    tw_registry *r = nullptr;
+    detail::check(tw_registry_open(root.c_str(), &r));
+    handle_.reset(r);
+  }
+
+  /// Registers name/version from PyTorch safetensors weights and an MlpConfig (JSON).
+  void register_safetensors(const std::string &name, const std::string &version,
+                            const std::string &weights_path, const std::string &config_json) {
+    detail::check(tw_registry_register_safetensors(handle_.get(), name.c_str(), version.c_str(),
+                                                   weights_path.c_str(), config_json.c_str()));
+  }
+  void promote(const std::string &name, const std::string &version) {
+    detail::check(tw_registry_promote(handle_.get(), name.c_str(), version.c_str()));
+  }
+  void rollback(const std::string &name) {
+    detail::check(tw_registry_rollback(handle_.get(), name.c_str()));
+  }
+  /// The active version (throws TW_ERR_NOT_FOUND when nothing was promoted).
+  std::string active_version(const std::string &name) const {
+    return detail::read_string(
+        [&](char *buf, size_t len, size_t *written) {
+          return tw_registry_active_version(handle_.get(), name.c_str(), buf, len, written);
+        },
+        129);
+  }
+  /// Every registered version, sorted by name.
+  std::vector<std::string> versions(const std::string &name) const {
+    size_t n = 0;
+    detail::check(tw_registry_version_count(handle_.get(), name.c_str(), &n));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(detail::read_string(
+          [&](char *buf, size_t len, size_t *written) {
+            return tw_registry_version_name(handle_.get(), name.c_str(), i, buf, len, written);
+          },
+          129));
+    }
+    return out;
+  }
+  /// A predictor serving the active version (verified first).
+  Predictor load_active(const std::string &name) const {
+    tw_predictor *p = nullptr;
+    detail::check(tw_registry_load_active(handle_.get(), name.c_str(), &p));
+    return Predictor(p);
+  }
+
+  tw_registry *get() noexcept { return handle_.get(); }
+
+ private:
+  std::unique_ptr<tw_registry, detail::RegistryDeleter> handle_;
+};
 #endif  // TRADEWARDEN_INFERENCE
 
 }  // namespace tradewarden

@@ -26,7 +26,7 @@ use crate::{
 /// run concurrently with the others, except `tw_predictor_free`.
 #[derive(Debug)]
 pub struct tw_predictor {
-    inner: Predictor,
+    pub(crate) inner: Predictor,
 }
 
 /// # Safety
@@ -44,7 +44,7 @@ unsafe fn predictor_ref<'a>(p: *const tw_predictor) -> Result<&'a Predictor, Fai
 ///
 /// # Safety
 /// Both must be NULL or NUL-terminated strings.
-unsafe fn load_mlp(
+pub(crate) unsafe fn load_mlp(
     weights_path: *const c_char,
     config_json: *const c_char,
 ) -> Result<Mlp, Failure> {

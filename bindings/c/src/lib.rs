@@ -25,6 +25,8 @@ pub mod guardrails;
 pub mod inference;
 pub mod journal;
 pub mod monitor;
+#[cfg(feature = "inference")]
+pub mod registry;
 pub mod report;
 
 pub use drift::*;
@@ -33,6 +35,8 @@ pub use guardrails::*;
 pub use inference::*;
 pub use journal::*;
 pub use monitor::*;
+#[cfg(feature = "inference")]
+pub use registry::*;
 pub use report::*;
 
 /// Status code returned by every function.

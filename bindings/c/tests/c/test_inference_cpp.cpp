@@ -1,7 +1,8 @@
 // C++ test of tradewarden::Predictor (tradewarden.hpp, TRADEWARDEN_INFERENCE):
 // the demo forecasts of test_inference.c, errors as tradewarden::Error with
 // the status, load + hot swap + version. Built and run by
-// scripts/test.d/40-c.sh. Argument: the directory of mlp_tiny.safetensors.
+// scripts/test.d/40-c.sh. Arguments: the directory of mlp_tiny.safetensors
+// and (optional) a writable scratch directory for the Registry test.
 #ifndef TRADEWARDEN_INFERENCE
 #error "compile with -DTRADEWARDEN_INFERENCE (library built with --features inference)"
 #endif
@@ -58,6 +59,30 @@ int main(int argc, char **argv) {
   CHECK(status_of([&] { tradewarden::Predictor::load_safetensors("t", "v", weights, "{"); }) ==
         TW_ERR_INVALID_CONFIG);
   CHECK(tiny.predict(std::vector<double>(10, 0.5)).size() == 6);
+
+  // the registry: register, promote, rollback, load the active version
+  if (argc > 2) {
+    const std::string classes =
+        R"({"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh", "output_kind": "classes"})";
+    tradewarden::Registry reg(std::string(argv[2]) + "/registry");
+    CHECK(reg.versions("tiny").empty());
+    CHECK(status_of([&] { reg.active_version("tiny"); }) == TW_ERR_NOT_FOUND);
+    reg.register_safetensors("tiny", "v1", weights, config);
+    reg.register_safetensors("tiny", "v2", weights, classes);
+    CHECK((reg.versions("tiny") == std::vector<std::string>{"v1", "v2"}));
+    reg.promote("tiny", "v1");
+    reg.promote("tiny", "v2");
+    CHECK(reg.active_version("tiny") == "v2");
+    reg.rollback("tiny");
+    CHECK(reg.active_version("tiny") == "v1");
+    auto served = reg.load_active("tiny");
+    auto direct = tradewarden::Predictor::load_safetensors("tiny", "v1", weights, config);
+    std::vector<double> x(10, 0.25);
+    CHECK(served.version() == "v1" && served.predict(x) == direct.predict(x));
+    CHECK(status_of([&] { reg.rollback("tiny"); }) == TW_ERR_STATE);
+    CHECK(status_of([&] { reg.register_safetensors("tiny", "v1", weights, config); }) == TW_ERR_STATE);
+    CHECK(status_of([&] { reg.promote("tiny", "v9"); }) == TW_ERR_NOT_FOUND);
+  }
 
   std::printf("test_inference_cpp: %d failures\n", failures);
   return failures == 0 ? 0 : 1;

@@ -1,0 +1,367 @@
+//! The model registry (cargo feature `inference`, C macro
+//! `TRADEWARDEN_INFERENCE`): versions with checksummed manifests under a
+//! root directory, `active` / `last_good` pointers, promote and rollback
+//! (`tradewarden_inference::registry::Registry`), and loading the active
+//! version into a `tw_predictor`.
+//!
+//! Layout per model name: `<root>/<name>/versions/<version>/` (burnpack
+//! weights and `manifest.json`), `<root>/<name>/active.json`,
+//! `<root>/<name>/last_good.json`. Names and versions are 1–128 characters
+//! of `[A-Za-z0-9._-]`. One writer per root.
+
+use std::ffi::c_char;
+
+use tradewarden_inference::Predictor;
+use tradewarden_inference::device::cpu_device;
+use tradewarden_inference::registry::Registry;
+
+use crate::inference::{load_mlp, tw_predictor};
+use crate::{
+    Failure, TW_ERR_NOT_FOUND, guard, non_null, null, req_str, tw_status, write_out, write_str,
+};
+
+/// A model registry rooted at a directory. Every function taking a
+/// `const tw_registry *` may run on several threads at once; the registry
+/// is not a lock between processes.
+#[derive(Debug)]
+pub struct tw_registry {
+    inner: Registry,
+}
+
+/// # Safety
+/// `r` must be NULL or a live registry.
+unsafe fn registry_ref<'a>(r: *const tw_registry) -> Result<&'a Registry, Failure> {
+    if r.is_null() {
+        return Err(null("registry"));
+    }
+    // SAFETY: non-NULL and live by the caller's contract.
+    Ok(unsafe { &(*r).inner })
+}
+
+/// The active version of `name`, or `TW_ERR_NOT_FOUND` when nothing was promoted.
+fn active(r: &Registry, name: &str) -> Result<String, Failure> {
+    r.active(name)?.ok_or_else(|| {
+        Failure(
+            TW_ERR_NOT_FOUND,
+            format!("name = {name:?}: no active version (nothing was promoted)"),
+        )
+    })
+}
+
+/// Opens (creating it if needed) the registry at directory `root`. A
+/// directory that cannot be created is `TW_ERR_IO`. Free with `tw_registry_free`.
+///
+/// # Safety
+/// `root` must be a NUL-terminated string, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_open(
+    root: *const c_char,
+    out: *mut *mut tw_registry,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let root = unsafe { req_str(root, "root")? };
+        non_null(out, "out")?;
+        let inner = Registry::open(root)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = Box::into_raw(Box::new(tw_registry { inner })) };
+        Ok(())
+    })
+}
+
+/// Registers `name`/`version` (stage development) from a PyTorch-layout
+/// safetensors file and its architecture (`MlpConfig` as JSON, as
+/// `tw_predictor_load_safetensors`): the weights are stored as burnpack with
+/// a checksummed manifest. A bad name or version is `TW_ERR_INVALID_INPUT`,
+/// an existing version `TW_ERR_STATE` (versions are immutable); weights
+/// errors as `tw_predictor_load_safetensors`.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_register_safetensors(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+    weights_path: *const c_char,
+    config_json: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        // SAFETY: forwarded caller contract.
+        let version = unsafe { req_str(version, "version")? };
+        // SAFETY: forwarded caller contract.
+        let model = unsafe { load_mlp(weights_path, config_json)? };
+        r.register(name, version, &model, Default::default())?;
+        Ok(())
+    })
+}
+
+/// Promotes `name`/`version` to production: verifies and loads it first,
+/// archives the other production versions, points `last_good` at the
+/// previously active version and `active` at this one. A version that fails
+/// verification is refused (`TW_ERR_CORRUPT`) and nothing changes; an
+/// unknown one is `TW_ERR_NOT_FOUND`.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_promote(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        // SAFETY: forwarded caller contract.
+        let version = unsafe { req_str(version, "version")? };
+        r.promote(name, version)?;
+        Ok(())
+    })
+}
+
+/// Points `active` of `name` back at its `last_good` version (verified and
+/// loaded first); the version rolled back from is archived. Read the version
+/// now active with `tw_registry_active_version`. No last-good version, or
+/// it is already active: `TW_ERR_STATE`.
+///
+/// # Safety
+/// `registry` must be a live registry and `name` NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_rollback(
+    registry: *const tw_registry,
+    name: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        r.rollback(name)?;
+        Ok(())
+    })
+}
+
+/// Copies the active version of `name`, NUL-terminated, into `buf` of `len`
+/// bytes and its length (without the NUL) to `written`. Nothing promoted:
+/// `TW_ERR_NOT_FOUND`; `TW_ERR_BUFFER_TOO_SMALL` when it does not fit
+/// (nothing written; versions are at most 128 bytes, so 129 always fits).
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+/// for `len` writes, `written` for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_active_version(
+    registry: *const tw_registry,
+    name: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        non_null(buf, "buf")?;
+        non_null(written, "written")?;
+        let v = active(r, name)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_str(&v, "version", buf, len, written) }
+    })
+}
+
+/// Writes the number of registered versions of `name` to `out` (0 for an
+/// unknown model).
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `out` valid
+/// for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_version_count(
+    registry: *const tw_registry,
+    name: *const c_char,
+    out: *mut usize,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        non_null(out, "out")?;
+        let n = r.versions(name)?.len();
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", n) }
+    })
+}
+
+/// Copies the registered version number `index` of `name` (versions sorted
+/// by name, 0-based) into `buf` as `tw_registry_active_version`. An index ≥
+/// the version count is `TW_ERR_NOT_FOUND`.
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+/// for `len` writes, `written` for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_version_name(
+    registry: *const tw_registry,
+    name: *const c_char,
+    index: usize,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        non_null(buf, "buf")?;
+        non_null(written, "written")?;
+        let versions = r.versions(name)?;
+        let v = versions.get(index).ok_or_else(|| {
+            Failure(
+                TW_ERR_NOT_FOUND,
+                format!(
+                    "index = {index}: {name:?} has {} registered versions",
+                    versions.len()
+                ),
+            )
+        })?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_str(v, "version", buf, len, written) }
+    })
+}
+
+/// Verifies and loads the active version of `name` on the CPU into a new
+/// predictor named `name`, tagged with the version. Nothing promoted:
+/// `TW_ERR_NOT_FOUND`; a version failing verification `TW_ERR_CORRUPT`.
+/// Free the predictor with `tw_predictor_free`.
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `out` valid
+/// for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_load_active(
+    registry: *const tw_registry,
+    name: *const c_char,
+    out: *mut *mut tw_predictor,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        non_null(out, "out")?;
+        let Some((version, model)) = r.load_active(name, &cpu_device())? else {
+            return Err(Failure(
+                TW_ERR_NOT_FOUND,
+                format!("name = {name:?}: no active version (nothing was promoted)"),
+            ));
+        };
+        let inner = Predictor::new(name, version, model);
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = Box::into_raw(Box::new(tw_predictor { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a registry handle (the files stay); NULL is a no-op.
+///
+/// # Safety
+/// `registry` must be NULL or a registry from `tw_registry_open` not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_free(registry: *mut tw_registry) {
+    if registry.is_null() {
+        return;
+    }
+    // A panic in a destructor must not unwind into C.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: from Box::into_raw, not freed before (caller's contract).
+        drop(unsafe { Box::from_raw(registry) });
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::inference::{tw_predictor_free, tw_predictor_predict};
+    use crate::{TW_ERR_STATE, TW_OK};
+
+    fn cstr(s: &str) -> std::ffi::CString {
+        std::ffi::CString::new(s).unwrap()
+    }
+
+    #[test]
+    fn register_promote_rollback_load() {
+        let data = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../crates/inference/tests/data/mlp_tiny.safetensors"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let root = cstr(dir.path().to_str().unwrap());
+        let weights = cstr(data);
+        let point = cstr(r#"{"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh"}"#);
+        let mut r: *mut tw_registry = std::ptr::null_mut();
+        assert_eq!(unsafe { tw_registry_open(root.as_ptr(), &mut r) }, TW_OK);
+        for v in [c"v1", c"v2"] {
+            let st = unsafe {
+                tw_registry_register_safetensors(
+                    r,
+                    c"tiny".as_ptr(),
+                    v.as_ptr(),
+                    weights.as_ptr(),
+                    point.as_ptr(),
+                )
+            };
+            assert_eq!(st, TW_OK);
+            assert_eq!(
+                unsafe { tw_registry_promote(r, c"tiny".as_ptr(), v.as_ptr()) },
+                TW_OK
+            );
+        }
+        let mut n = 0usize;
+        assert_eq!(
+            unsafe { tw_registry_version_count(r, c"tiny".as_ptr(), &mut n) },
+            TW_OK
+        );
+        assert_eq!(n, 2);
+        let mut buf = [0 as c_char; 16];
+        let mut w = 0usize;
+        assert_eq!(
+            unsafe {
+                tw_registry_active_version(r, c"tiny".as_ptr(), buf.as_mut_ptr(), 16, &mut w)
+            },
+            TW_OK
+        );
+        assert_eq!((w, buf[1] as u8), (2, b'2'));
+        assert_eq!(unsafe { tw_registry_rollback(r, c"tiny".as_ptr()) }, TW_OK);
+        assert_eq!(
+            unsafe { tw_registry_rollback(r, c"tiny".as_ptr()) },
+            TW_ERR_STATE
+        );
+        let mut p: *mut tw_predictor = std::ptr::null_mut();
+        assert_eq!(
+            unsafe { tw_registry_load_active(r, c"tiny".as_ptr(), &mut p) },
+            TW_OK
+        );
+        assert_eq!(&*unsafe { (*p).inner.version() }, "v1");
+        let x = [0.3f64; 5];
+        let mut out = [0f32; 3];
+        assert_eq!(
+            unsafe { tw_predictor_predict(p, x.as_ptr(), 1, 5, out.as_mut_ptr(), 3) },
+            TW_OK
+        );
+        unsafe {
+            tw_predictor_free(p);
+            tw_registry_free(r);
+        }
+    }
+}
