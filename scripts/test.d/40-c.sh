@@ -3,8 +3,10 @@
 # gcc/g++ and run them, then again under AddressSanitizer + UBSan (leaks
 # included); install the package into a scratch prefix with
 # bindings/c/install.sh and build examples/cpp with find_package(tradewarden)
-# (plain and sanitized) and a C test with pkg-config. Installs gcc/g++ and
-# cmake with apt when missing.
+# (plain and sanitized) and a C test with pkg-config; with the feature
+# inference, the same through an install.sh --features inference prefix,
+# whose CMake config and pkg-config file must define TRADEWARDEN_INFERENCE.
+# Installs gcc/g++ and cmake with apt when missing.
 set -euo pipefail
 export RUST_BACKTRACE=0  # the forced-panic test prints only its one-line message
 cd "$(dirname "$0")/../.."
@@ -106,6 +108,21 @@ gcc -std=c11 $WARN "$SRC/test_returns.c" $(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfi
   -Wl,-rpath,"$PREFIX/lib" -o "$OUT/test_returns_pc"
 "$OUT/test_returns_pc" >/dev/null
 echo "pkg-config build: ok"
+# the default install defines no feature macro; --features inference needs a
+# library built with it; an unknown feature is a usage error
+case "$(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --cflags tradewarden)" in
+  *TRADEWARDEN_INFERENCE*) echo "default install defines TRADEWARDEN_INFERENCE" >&2; exit 1 ;;
+esac
+grep -q '^set(tradewarden_FEATURES "")$' "$PREFIX/lib/cmake/tradewarden/tradewarden-config.cmake"
+if "$ROOT/bindings/c/install.sh" "$SCRATCH/prefix-bad" --debug --no-build --symlink --features inference 2>/dev/null; then
+  echo "install.sh --features inference accepted a library built without it" >&2; exit 1
+fi
+set +e
+"$ROOT/bindings/c/install.sh" "$SCRATCH/prefix-bad" --debug --no-build --features gpu 2>/dev/null
+rc=$?
+set -e
+[ "$rc" = 2 ] || { echo "install.sh --features gpu: exit $rc, want 2" >&2; exit 1; }
+echo "install.sh --features checks: ok"
 
 echo "-- feature inference (tw_predictor, tw_registry): C tests (plain and sanitized), C++ Predictor and Registry"
 # Same target directory, so burn is shared with the other inference builds;
@@ -133,3 +150,36 @@ g++ -std=c++17 $WARN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_inference_cpp.c
   -o "$OUT/test_inference_cpp"
 mkdir -p "$SCRATCH/test_inference_cpp"
 LD_LIBRARY_PATH="$LIB" "$OUT/test_inference_cpp" "$DATA" "$SCRATCH/test_inference_cpp"
+
+echo "-- installed with --features inference: CMake and pkg-config define TRADEWARDEN_INFERENCE"
+PREFIX_INF="$SCRATCH/prefix-inference"
+"$ROOT/bindings/c/install.sh" "$PREFIX_INF" --debug --no-build --symlink --features inference
+PC_INF="$PREFIX_INF/lib/pkgconfig"
+case "$(PKG_CONFIG_PATH="$PC_INF" pkg-config --cflags tradewarden)" in
+  *-DTRADEWARDEN_INFERENCE*) ;;
+  *) echo "pkg-config --cflags lacks -DTRADEWARDEN_INFERENCE" >&2; exit 1 ;;
+esac
+# test_registry.c refuses to compile without the macro: no -D of our own here
+# shellcheck disable=SC2046
+gcc -std=c11 $WARN "$SRC/test_registry.c" $(PKG_CONFIG_PATH="$PC_INF" pkg-config --cflags --libs tradewarden) -lm \
+  -Wl,-rpath,"$PREFIX_INF/lib" -o "$OUT/test_registry_pc"
+mkdir -p "$SCRATCH/test_registry_pc"
+"$OUT/test_registry_pc" "$DATA" "$SCRATCH/test_registry_pc" >/dev/null
+echo "pkg-config build (inference): ok"
+mkdir -p "$SCRATCH/inference-cmake"
+cat >"$SCRATCH/inference-cmake/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(tw_inference_check LANGUAGES C)
+find_package(tradewarden REQUIRED)
+if(NOT tradewarden_HAS_INFERENCE OR NOT "inference" IN_LIST tradewarden_FEATURES)
+  message(FATAL_ERROR "tradewarden_HAS_INFERENCE=${tradewarden_HAS_INFERENCE} FEATURES=${tradewarden_FEATURES}")
+endif()
+add_executable(test_registry "${SRC}/test_registry.c")
+target_compile_options(test_registry PRIVATE -Wall -Wextra -Werror)
+target_link_libraries(test_registry PRIVATE tradewarden::tradewarden m)
+CMAKE
+cmake -S "$SCRATCH/inference-cmake" -B "$OUT/inference-cmake" -DCMAKE_PREFIX_PATH="$PREFIX_INF" -DSRC="$SRC" >/dev/null
+cmake --build "$OUT/inference-cmake" >/dev/null
+mkdir -p "$SCRATCH/test_registry_cmake"
+"$OUT/inference-cmake/test_registry" "$DATA" "$SCRATCH/test_registry_cmake" >/dev/null
+echo "find_package build (inference): ok"
