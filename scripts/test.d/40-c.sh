@@ -73,6 +73,10 @@ cmake --build "$OUT/example" >/dev/null
 "$OUT/example/engine" "$ROOT/examples/cpp/policy.toml" "$SCRATCH/example-state" >"$SCRATCH/example.out"
 grep -q '^KS first vs second half' "$SCRATCH/example.out"
 grep -q '^tradewarden_order_denials_total{reason="price_band"} [1-9]' "$SCRATCH/example.out"
+grep -q '^live PSI (last 200 days): ' "$SCRATCH/example.out"
+grep -q '^drift report: method ks, statistic 0\.[0-9]*, drifted 1 of 1 features' "$SCRATCH/example.out"
+grep -q '^journal: [1-9][0-9]* records, 0 torn lines' "$SCRATCH/example.out"
+grep -q '^drift_score{feature="daily_return",method="psi"} ' "$SCRATCH/example.out"
 echo "example (shared): ok"
 cmake -S "$ROOT/examples/cpp" -B "$OUT/example_san" -DCMAKE_PREFIX_PATH="$PREFIX" -DTW_LINK_STATIC=ON \
   -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="$SAN" >/dev/null
