@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod dense;
 pub mod demo;
 pub mod device;
 pub mod error;
