@@ -1879,6 +1879,25 @@ tw_status tw_registry_load_active(const tw_registry *registry,
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
+ Hot swap: verifies and loads the active version of `name` and makes it
+ the serving model of `predictor` (as `tw_predictor_swap`; predictions in
+ flight finish on the old model), e.g. after `tw_registry_promote` or
+ `tw_registry_rollback`. Nothing promoted: `TW_ERR_NOT_FOUND`; a version
+ failing verification `TW_ERR_CORRUPT`; another input or output width
+ `TW_ERR_INVALID_INPUT`. On any error the current model keeps serving. May
+ run concurrently with predictions on `predictor`.
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `predictor` a
+ live predictor.
+ */
+tw_status tw_registry_swap_active(const tw_registry *registry,
+                                  const char *name,
+                                  const tw_predictor *predictor);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
  Frees a registry handle (the files stay); NULL is a no-op.
 
  # Safety

@@ -688,6 +688,10 @@ class Registry {
     }
     return out;
   }
+  /// Hot swap: `predictor` now serves the active version of `name` (verified first).
+  void swap_active(const std::string &name, Predictor &predictor) const {
+    detail::check(tw_registry_swap_active(handle_.get(), name.c_str(), predictor.get()));
+  }
   /// A predictor serving the active version (verified first).
   Predictor load_active(const std::string &name) const {
     tw_predictor *p = nullptr;

@@ -272,6 +272,44 @@ pub unsafe extern "C" fn tw_registry_load_active(
     })
 }
 
+/// Hot swap: verifies and loads the active version of `name` and makes it
+/// the serving model of `predictor` (as `tw_predictor_swap`; predictions in
+/// flight finish on the old model), e.g. after `tw_registry_promote` or
+/// `tw_registry_rollback`. Nothing promoted: `TW_ERR_NOT_FOUND`; a version
+/// failing verification `TW_ERR_CORRUPT`; another input or output width
+/// `TW_ERR_INVALID_INPUT`. On any error the current model keeps serving. May
+/// run concurrently with predictions on `predictor`.
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `predictor` a
+/// live predictor.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_swap_active(
+    registry: *const tw_registry,
+    name: *const c_char,
+    predictor: *const tw_predictor,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        if predictor.is_null() {
+            return Err(null("predictor"));
+        }
+        // SAFETY: non-NULL and live by the caller's contract.
+        let p = unsafe { &(*predictor).inner };
+        let Some((version, model)) = r.load_active(name, &cpu_device())? else {
+            return Err(Failure(
+                TW_ERR_NOT_FOUND,
+                format!("name = {name:?}: no active version (nothing was promoted)"),
+            ));
+        };
+        p.swap(version, model)?;
+        Ok(())
+    })
+}
+
 /// Frees a registry handle (the files stay); NULL is a no-op.
 ///
 /// # Safety
@@ -353,6 +391,15 @@ mod tests {
             TW_OK
         );
         assert_eq!(&*unsafe { (*p).inner.version() }, "v1");
+        assert_eq!(
+            unsafe { tw_registry_promote(r, c"tiny".as_ptr(), c"v2".as_ptr()) },
+            TW_OK
+        );
+        assert_eq!(
+            unsafe { tw_registry_swap_active(r, c"tiny".as_ptr(), p) },
+            TW_OK
+        );
+        assert_eq!(&*unsafe { (*p).inner.version() }, "v2");
         let x = [0.3f64; 5];
         let mut out = [0f32; 3];
         assert_eq!(

@@ -80,6 +80,10 @@ int main(int argc, char **argv) {
     std::vector<double> x(10, 0.25);
     CHECK(served.version() == "v1" && served.predict(x) == direct.predict(x));
     CHECK(status_of([&] { reg.rollback("tiny"); }) == TW_ERR_STATE);
+    reg.promote("tiny", "v2");
+    reg.swap_active("tiny", served);
+    CHECK(served.version() == "v2");
+    CHECK(status_of([&] { reg.swap_active("tiny", demo); }) == TW_ERR_INVALID_INPUT);
     CHECK(status_of([&] { reg.register_safetensors("tiny", "v1", weights, config); }) == TW_ERR_STATE);
     CHECK(status_of([&] { reg.promote("tiny", "v9"); }) == TW_ERR_NOT_FOUND);
   }

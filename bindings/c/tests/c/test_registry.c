@@ -147,6 +147,39 @@ static void test_lifecycle(const char *data, const char *scratch) {
   CHECK_ERR(tw_registry_rollback(r, "tiny"), TW_ERR_STATE, "already active");
   CHECK_ERR(tw_registry_promote(r, "tiny", "v9"), TW_ERR_NOT_FOUND, "v9");
 
+  /* hot swap of a serving predictor to the active version */
+  {
+    tw_predictor *live = NULL, *demo = NULL;
+    float out[6];
+    char ver[32];
+    size_t vw = 0;
+    int i;
+    CHECK(tw_registry_load_active(r, "tiny", &live) == TW_OK && live != NULL, "load live: %s", last_error());
+    CHECK(tw_registry_promote(r, "tiny", "v2") == TW_OK, "promote v2 again: %s", last_error());
+    CHECK(tw_registry_swap_active(r, "tiny", live) == TW_OK, "swap_active: %s", last_error());
+    CHECK(tw_predictor_version(live, ver, sizeof ver, &vw) == TW_OK && strcmp(ver, "v2") == 0, "swapped to %s", ver);
+    CHECK(tw_predictor_predict(live, TINY_X, 2, 5, out, 6) == TW_OK, "predict after swap");
+    for (i = 0; i < 6; i++)
+      CHECK(fabs(out[i] - TINY_SOFTMAX[i]) <= 1e-5, "swapped out[%d] = %.8f, PyTorch %.8f", i, out[i], TINY_SOFTMAX[i]);
+    CHECK(tw_registry_rollback(r, "tiny") == TW_OK, "rollback again: %s", last_error());
+    CHECK(tw_registry_swap_active(r, "tiny", live) == TW_OK, "swap back: %s", last_error());
+    CHECK(tw_predictor_version(live, ver, sizeof ver, &vw) == TW_OK && strcmp(ver, "v1") == 0, "back to %s", ver);
+    CHECK(tw_predictor_predict(live, TINY_X, 2, 5, out, 6) == TW_OK, "predict after swap back");
+    for (i = 0; i < 6; i++)
+      CHECK(fabs(out[i] - TINY_POINT[i]) <= 1e-5, "swapped back out[%d] = %.8f, PyTorch %.8f", i, out[i],
+            TINY_POINT[i]);
+    /* another width is refused; nothing promoted; NULLs: v1 keeps serving */
+    CHECK(tw_predictor_demo(&demo) == TW_OK, "demo");
+    CHECK_ERR(tw_registry_swap_active(r, "tiny", demo), TW_ERR_INVALID_INPUT, "model.input");
+    CHECK_ERR(tw_registry_swap_active(r, "ghost", live), TW_ERR_NOT_FOUND, "ghost");
+    CHECK_ERR(tw_registry_swap_active(NULL, "tiny", live), TW_ERR_NULL_ARGUMENT, "registry");
+    CHECK_ERR(tw_registry_swap_active(r, NULL, live), TW_ERR_NULL_ARGUMENT, "name");
+    CHECK_ERR(tw_registry_swap_active(r, "tiny", NULL), TW_ERR_NULL_ARGUMENT, "predictor");
+    CHECK(tw_predictor_version(live, ver, sizeof ver, &vw) == TW_OK && strcmp(ver, "v1") == 0, "still %s", ver);
+    tw_predictor_free(demo);
+    tw_predictor_free(live);
+  }
+
   /* a tampered checkpoint is refused and v1 keeps serving */
   snprintf(bpk, sizeof bpk, "%s/tiny/versions/v2/weights.bpk", root);
   {
