@@ -14,7 +14,9 @@ Full mode in a venv of its own (peers pinned in requirements.txt, the wheel buil
     /tmp/cmpvenv/bin/pip install --force-reinstall --no-deps /tmp/cmpwheels/tradewarden-*.whl
     /tmp/cmpvenv/bin/python benches/compare/compare.py --write-docs
 
-Each workload is timed as the median of >= 5 runs after one warm-up call.
+Each workload is timed as the median of >= 5 runs after one warm-up call, the
+peer's and our runs alternating (peer first, then ours first, ...) so that load
+from other processes falls on both.
 The script exits non-zero if any output disagrees beyond its tolerance.
 
 Full mode also runs, when their peers are installed: Evidently's PSI and its
@@ -61,6 +63,22 @@ def timeit(f, repeat, warmup=True):
         out = f()
         ts.append(time.perf_counter() - t)
     return statistics.median(ts), out
+
+
+def timeit_pair(peer, ours, repeat):
+    """Both warmed up, then `repeat` runs of each, alternating (peer first on even runs, ours first on
+    odd ones) so that load from other processes on a shared machine falls on both; medians."""
+    peer()
+    ours()
+    ts = ([], [])
+    outs = [None, None]
+    for i in range(repeat):
+        for who in ((0, 1) if i % 2 == 0 else (1, 0)):
+            f = (peer, ours)[who]
+            t = time.perf_counter()
+            outs[who] = f()
+            ts[who].append(time.perf_counter() - t)
+    return statistics.median(ts[0]), outs[0], statistics.median(ts[1]), outs[1]
 
 
 def close(a, b, rtol):
@@ -674,12 +692,16 @@ def main():
             p, o, ok = w["measure"]()
         else:
             calls = w.get("calls", 1)
-            t_peer, out_peer = timeit(w["peer_fn"], w.get("peer_repeat", args.repeat), "peer_repeat" not in w)
+            if w["ours"] is not None and "peer_repeat" not in w:
+                t_peer, out_peer, t_ours, out_ours = timeit_pair(w["peer_fn"], w["ours"], args.repeat)
+            else:  # a peer too slow to repeat (timed once, no warm-up), or nothing of ours to time
+                t_peer, out_peer = timeit(w["peer_fn"], w.get("peer_repeat", args.repeat), "peer_repeat" not in w)
+                if w["ours"] is not None:
+                    t_ours, out_ours = timeit(w["ours"], args.repeat)
             p = t_peer / calls
             if w["ours"] is None:
                 o, ok = None, None
             else:
-                t_ours, out_ours = timeit(w["ours"], args.repeat)
                 o = t_ours / calls
                 ok = w["check"](out_ours, out_peer) if "check" in w else close(out_ours, out_peer, w["rtol"])
         bad += ok is False
@@ -695,8 +717,9 @@ def main():
     lines, notes = [header], []
     for n, p, tp, to, ratio, target, ok, note in rows:
         if note:
-            notes.append(note)
-            n = f"{n} [{len(notes)}]"
+            if note not in notes:
+                notes.append(note)
+            n = f"{n} [{notes.index(note) + 1}]"
         lines.append(f"| {n} | {p} | {tp} | {to} | {ratio} | {target} | {ok} |")
     table = "\n".join(lines)
     if notes:
@@ -713,7 +736,7 @@ def main():
         start = text.index("<!-- compare:start -->")
         end = text.index("<!-- compare:end -->")
         block = (f"<!-- compare:start -->\nRun: `python benches/compare/compare.py{' --quick' if args.quick else ''}` "
-                 f"on {when} ({machine}; {peers}); median of {args.repeat} runs after a warm-up "
+                 f"on {when} ({machine}; {peers}); median of {args.repeat} alternating runs after a warm-up "
                  f"(times per call where the workload says so). Ratio = peer / tradewarden: above 1 we are "
                  f"faster; \"(slower)\" marks where we are not.\n\n{table}\n")
         open(path, "w").write(text[:start] + block + text[end:])
