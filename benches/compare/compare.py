@@ -723,7 +723,7 @@ def main():
         lines.append(f"| {n} | {p} | {tp} | {to} | {ratio} | {target} | {ok} |")
     table = "\n".join(lines)
     if notes:
-        table += "\n\n" + "\n".join(f"[{i}] {t}" for i, t in enumerate(notes, 1)) + "\n"
+        table += "\n\n" + "\n".join(f"[{i}] {t}" for i, t in enumerate(notes, 1))
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
                f"{os.getloadavg()[0]:.2f}, Python {platform.python_version()}, numpy {np.__version__}")
     peers = peer_versions(args.quick)
