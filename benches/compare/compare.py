@@ -12,7 +12,7 @@ Full mode in a venv of its own (peers pinned in requirements.txt, the wheel buil
     CARGO_TARGET_DIR=/tmp/cmp-target /tmp/cmpvenv/bin/maturin build --release \\
         -m bindings/python/Cargo.toml -o /tmp/cmpwheels -i /tmp/cmpvenv/bin/python
     /tmp/cmpvenv/bin/pip install --force-reinstall --no-deps /tmp/cmpwheels/tradewarden-*.whl
-    /tmp/cmpvenv/bin/python benches/compare/compare.py --write-docs
+    /tmp/cmpvenv/bin/python benches/compare/compare.py --write-docs --wheel-commit $(git rev-parse --short HEAD)
 
 Each workload is timed as the median of >= 5 runs after one warm-up call, the
 peer's and our runs alternating (peer first, then ours first, ...) so that load
@@ -679,6 +679,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small sizes, numpy/scipy peers only")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--write-docs", action="store_true", help="replace the table in docs/performance.md")
+    ap.add_argument("--wheel-commit", help="commit the tradewarden wheel was built from (shown in the run line)")
     ap.add_argument("--memory-child", choices=("evidently", "tradewarden", "tradewarden-dict"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
@@ -727,6 +728,8 @@ def main():
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
                f"{os.getloadavg()[0]:.2f}, Python {platform.python_version()}, numpy {np.__version__}")
     peers = peer_versions(args.quick)
+    if args.wheel_commit:
+        peers += f" (wheel built from commit {args.wheel_commit})"
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"# {'quick' if args.quick else 'full'} comparison, {when}, {machine}\n{peers}\n")
     print(table)
