@@ -331,6 +331,13 @@ impl PyRegistry {
         call(py, move || Ok(r.versions(name)?))
     }
 
+    /// Every version of `name` in registration order, with its manifest and
+    /// the active / last_good flags, as JSON.
+    fn list(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+        let r = &self.inner;
+        call(py, move || to_json("version list", &r.list(name)?))
+    }
+
     /// Recomputes every checksum; returns the manifest as JSON.
     fn verify(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<String> {
         let r = &self.inner;

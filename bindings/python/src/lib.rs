@@ -60,13 +60,28 @@ impl<E: Classify + std::fmt::Display> From<E> for CallError {
     }
 }
 
-/// Runs `f` with the interpreter released and panics caught.
+/// Process id at import (see [`forked`]).
+static IMPORT_PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// True in a child forked from the process that imported the module: there
+/// rayon's global pool (used by the library's parallel paths when called
+/// from outside a pool) may be a copy whose threads do not exist, and work
+/// handed to it would never run.
+fn forked() -> bool {
+    IMPORT_PID
+        .get()
+        .is_some_and(|pid| *pid != std::process::id())
+}
+
+/// Runs `f` with the interpreter released and panics caught; in a forked
+/// child, inside this process's own pool ([`pool`]) so that no work goes to
+/// the parent's global pool.
 pub(crate) fn call<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce() -> Result<T, CallError> + Send,
 {
-    let out = py.detach(|| match catch_unwind(AssertUnwindSafe(f)) {
+    let guarded = move || match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {
             let msg = payload
@@ -75,6 +90,13 @@ where
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
             Err(CallError::Panic(msg))
+        }
+    };
+    let out = py.detach(|| {
+        if forked() {
+            pool().and_then(|p| p.install(guarded))
+        } else {
+            guarded()
         }
     });
     out.map_err(|e| match e {
@@ -868,6 +890,7 @@ fn _error_kinds() -> Vec<(&'static str, u32, &'static str)> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let _ = IMPORT_PID.set(std::process::id());
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(sharpe_ratio, m)?)?;
     m.add_function(wrap_pyfunction!(sortino_ratio, m)?)?;

@@ -443,8 +443,17 @@ def test_registry_round_trip(two_models, tmp_path, rng):
     version, model = reg.load_active("mlp")
     assert p.swap(version, model) == "v1"
     np.testing.assert_array_equal(p.predict(x), ti.Predictor("r", "v2", b).predict(x))
+    listed = reg.list("mlp")
+    assert [(e["manifest"]["version"], e["active"], e["last_good"]) for e in listed] == [
+        ("v1", False, True),
+        ("v2", True, False),
+    ]
+    assert listed[1]["manifest"] == reg.manifest("mlp", "v2")
+    assert reg.list("no-such-model") == []
     assert reg.rollback("mlp") == "v1"
     assert reg.manifest("mlp", "v2")["stage"] == "archived"
+    # rollback leaves last_good on the version it returned to
+    assert [(e["active"], e["last_good"]) for e in reg.list("mlp")] == [(True, True), (False, False)]
     assert ti.Predictor.from_registry(reg, "mlp").version == "v1"
     with pytest.raises(StateError):
         reg.rollback("mlp")

@@ -78,6 +78,39 @@ def test_thread_pool_survives_fork():
     assert _native._pool_sum(x) == x.sum()
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_global_pool_paths_survive_fork():
+    # core_metrics splits series of 2^20+ values across rayon's global pool and
+    # the predictor shares batches of 257+ rows with it: both used in the
+    # parent first, so the child inherits a copy of that pool without threads.
+    import tradewarden.inference as ti
+
+    r = np.random.default_rng(1).normal(0.0002, 0.01, size=3_000_000)
+    want = tradewarden.returns.core_metrics(r)
+    p = ti.Predictor.demo()
+    x = np.random.default_rng(2).normal(size=(1000, p.n_features))
+    want_pred = p.predict(x)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = tradewarden.returns.core_metrics(r) == want
+            ok = ok and bool(np.array_equal(p.predict(x), want_pred))
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("forked child hung on rayon's global pool")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
 def _stub_params(fn):
     a = fn.args
     return [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs if x.arg != "self"]

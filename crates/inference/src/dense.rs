@@ -6,8 +6,8 @@
 //! [`pulp`] (AVX-512 when the CPU has it, AVX2+FMA otherwise, scalar elsewhere;
 //! chosen at run time, safe code), over tiles of at most [`TILE_ROWS`] rows
 //! whose activations live in per-thread scratch buffers that are reused
-//! across calls. Tiles run in parallel on rayon's pool when a batch has more
-//! than one.
+//! across calls. A batch of several tiles is shared between the calling
+//! thread and rayon's pool.
 //!
 //! Why not burn's own ops here: measured on the 2-core AMD EPYC (Zen 5) dev
 //! machine, MLP 64→128→128→3, one thread, median — burn flex: 4.1 µs at batch
@@ -28,16 +28,21 @@
 //! element-wise after the layer with the same formulas as burn.
 
 use std::cell::Cell;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::LocalKey;
 
 use pulp::{Arch, Simd, WithSimd};
-use rayon::prelude::*;
 
 use crate::model::{Activation, OutputKind, postprocess};
 
 /// Rows per tile: the unit of scratch reuse and of parallel work. 256 rows ×
 /// 128 activations × 4 bytes = 128 KiB per buffer, which stays in L2.
 pub(crate) const TILE_ROWS: usize = 256;
+
+/// Rows per job when a batch is shared between threads (≈ 15 µs of work for
+/// the 64→128→128→3 bench model).
+const PAR_ROWS: usize = 64;
 
 /// Register block: rows per micro-kernel call.
 const MR: usize = 6;
@@ -128,39 +133,69 @@ impl DensePlan {
     /// Forward pass of `rows` rows (`x.len() == rows × input`, checked by the
     /// caller) into `out` (`rows × output`), post-processing included.
     pub(crate) fn forward(&self, x: &[f32], rows: usize, out: &mut [f32]) {
-        let (k0, n) = (self.input, self.output);
-        if rows > TILE_ROWS && rayon::current_num_threads() > 1 {
-            x.par_chunks(TILE_ROWS * k0)
-                .zip(out.par_chunks_mut(TILE_ROWS * n))
-                .for_each(|(xt, ot)| self.tile(xt, ot));
-        } else {
-            for (xt, ot) in x.chunks(TILE_ROWS * k0).zip(out.chunks_mut(TILE_ROWS * n)) {
-                self.tile(xt, ot);
-            }
-        }
+        self.tiles(x, rows, out, |xt, ot| self.tile(xt, ot));
     }
 
     /// As [`DensePlan::forward`] over `f64` features, converted to `f32` one
     /// tile at a time in scratch.
     pub(crate) fn forward_f64(&self, x: &[f64], rows: usize, out: &mut [f32]) {
-        let (k0, n) = (self.input, self.output);
-        let run = |xt: &[f64], ot: &mut [f32]| {
+        self.tiles(x, rows, out, |xt, ot| {
             with_scratch(&SCRATCH_IN, xt.len(), |buf| {
                 for (d, s) in buf.iter_mut().zip(xt) {
                     *d = *s as f32;
                 }
                 self.tile(buf, ot);
             });
-        };
-        if rows > TILE_ROWS && rayon::current_num_threads() > 1 {
-            x.par_chunks(TILE_ROWS * k0)
-                .zip(out.par_chunks_mut(TILE_ROWS * n))
-                .for_each(|(xt, ot)| run(xt, ot));
-        } else {
+        });
+    }
+
+    /// Runs `f` over the batch one tile at a time. A batch of more than one
+    /// tile is cut into jobs of [`PAR_ROWS`] rows that the calling thread and
+    /// `threads − 1` tasks spawned into the current rayon pool claim one at a
+    /// time (`in_place_scope`): the caller starts at once, and a pool thread
+    /// that wakes late simply claims fewer jobs. (Measured, batch 1024, two
+    /// threads, from Python: 172 µs with two fixed halves, as the pool thread
+    /// wakes ≈ 50 µs late; the figures for this scheme are in
+    /// docs/performance.md.)
+    fn tiles<T: Sync>(
+        &self,
+        x: &[T],
+        rows: usize,
+        out: &mut [f32],
+        f: impl Fn(&[T], &mut [f32]) + Sync,
+    ) {
+        let (k0, n) = (self.input, self.output);
+        let threads = rayon::current_num_threads().min(rows.div_ceil(PAR_ROWS));
+        if rows <= TILE_ROWS || threads <= 1 {
             for (xt, ot) in x.chunks(TILE_ROWS * k0).zip(out.chunks_mut(TILE_ROWS * n)) {
-                run(xt, ot);
+                f(xt, ot);
             }
+            return;
         }
+        type Job<'a, T> = Mutex<Option<(&'a [T], &'a mut [f32])>>;
+        let jobs: Vec<Job<'_, T>> = x
+            .chunks(PAR_ROWS * k0)
+            .zip(out.chunks_mut(PAR_ROWS * n))
+            .map(|job| Mutex::new(Some(job)))
+            .collect();
+        let next = AtomicUsize::new(0);
+        let work = || {
+            while let Some(slot) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                // `f` runs after the guard is dropped, so the lock cannot be
+                // poisoned; recover the value anyway rather than skip a job.
+                let job = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some((xt, ot)) = job {
+                    f(xt, ot);
+                }
+            }
+        };
+        let work = &work;
+        rayon::in_place_scope(|s| {
+            for _ in 1..threads {
+                s.spawn(move |_| work());
+            }
+            work();
+        });
     }
 
     /// One tile (≤ TILE_ROWS rows): every layer, hidden activations ping-pong

@@ -333,6 +333,12 @@ class Registry:
         """Registered versions of ``name``, sorted."""
         return self._native.versions(name)
 
+    def list(self, name: str) -> List[Dict[str, Any]]:
+        """Every version of ``name`` in registration order: dicts with ``manifest`` (as stored, not
+        re-verified), ``active`` and ``last_good`` (bool). An unknown name gives ``[]``;
+        :class:`~tradewarden.errors.CorruptError` for a torn or missing manifest."""
+        return json.loads(self._native.list(name))
+
     def verify(self, name: str, version: str) -> Dict[str, Any]:
         """Recomputes every checksum (:class:`~tradewarden.errors.CorruptError` on a mismatch); returns the manifest."""
         return json.loads(self._native.verify(name, version))
