@@ -151,7 +151,7 @@ pub unsafe extern "C" fn tw_predictor_n_features(
         // SAFETY: forwarded caller contract.
         let p = unsafe { predictor_ref(predictor)? };
         non_null(out, "out")?;
-        let n = p.config().input;
+        let n = p.n_features();
         // SAFETY: checked non-NULL above.
         unsafe { *out = n };
         Ok(())
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn tw_predictor_n_outputs(
         // SAFETY: forwarded caller contract.
         let p = unsafe { predictor_ref(predictor)? };
         non_null(out, "out")?;
-        let n = p.config().output;
+        let n = p.n_outputs();
         // SAFETY: checked non-NULL above.
         unsafe { *out = n };
         Ok(())
@@ -209,13 +209,13 @@ pub unsafe extern "C" fn tw_predictor_predict(
         non_null(out, "out")?;
         // Input and output widths never change (a swap keeps them), so the
         // checks below hold for whichever version serves the batch.
-        let config = p.config();
-        if n_features != config.input {
+        let (width_in, width_out) = (p.n_features(), p.n_outputs());
+        if n_features != width_in {
             return Err(Failure(
                 TW_ERR_INVALID_INPUT,
                 format!(
                     "n_features = {n_features}: the model takes {} features per row",
-                    config.input
+                    width_in
                 ),
             ));
         }
@@ -227,7 +227,7 @@ pub unsafe extern "C" fn tw_predictor_predict(
         }
         let (Some(n_in), Some(n_out)) = (
             n_rows.checked_mul(n_features),
-            n_rows.checked_mul(config.output),
+            n_rows.checked_mul(width_out),
         ) else {
             return Err(Failure(
                 TW_ERR_INVALID_INPUT,
@@ -239,7 +239,7 @@ pub unsafe extern "C" fn tw_predictor_predict(
                 TW_ERR_BUFFER_TOO_SMALL,
                 format!(
                     "out_len = {out_len}: n_rows = {n_rows} × n_outputs = {} needs {n_out} floats",
-                    config.output
+                    width_out
                 ),
             ));
         }

@@ -315,7 +315,7 @@ impl PyRegistry {
     ) -> PyResult<String> {
         let (r, m) = (&self.inner, &model.inner);
         call(py, move || {
-            to_json("manifest", &r.register(name, version, m, metrics)?)
+            to_json("manifest", &r.register(name, version, &**m, metrics)?)
         })
     }
 

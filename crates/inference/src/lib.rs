@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod any;
 mod dense;
 pub mod demo;
 pub mod device;
@@ -42,6 +43,7 @@ pub mod regime;
 pub mod registry;
 pub mod sequence;
 
+pub use any::{AnyModel, Architecture};
 pub use error::{InferenceError, Result};
 pub use model::{Activation, Mlp, MlpConfig, OutputKind};
 pub use predictor::{Feature, Prediction, Predictor};

@@ -7,13 +7,13 @@ use arc_swap::ArcSwap;
 use tradewarden_metrics::catalog::Catalog;
 use tradewarden_metrics::handles::InferenceMetrics;
 
+use crate::any::{AnyModel, Architecture};
 use crate::error::{InferenceError, Result};
-use crate::model::{Mlp, MlpConfig};
 
 /// One loaded model version: the model, its version tag, its metric handles.
 #[derive(Debug)]
 struct Loaded {
-    model: Mlp,
+    model: AnyModel,
     version: Arc<str>,
     metrics: InferenceMetrics,
 }
@@ -90,7 +90,11 @@ impl Predictor {
     /// A predictor named `name` (the `model` metric label; keep it a bounded,
     /// stable name such as the model type, not the version) serving `model`
     /// as `version`, with the default metric catalog.
-    pub fn new(name: impl Into<String>, version: impl Into<String>, model: Mlp) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        model: impl Into<AnyModel>,
+    ) -> Self {
         Self::with_catalog(name, version, model, Catalog::default())
     }
 
@@ -98,13 +102,13 @@ impl Predictor {
     pub fn with_catalog(
         name: impl Into<String>,
         version: impl Into<String>,
-        model: Mlp,
+        model: impl Into<AnyModel>,
         catalog: Catalog,
     ) -> Self {
         let name = name.into();
         let loaded = Loaded {
             metrics: InferenceMetrics::new(&catalog, &name),
-            model,
+            model: model.into(),
             version: Arc::from(version.into()),
         };
         Predictor {
@@ -125,8 +129,8 @@ impl Predictor {
     }
 
     /// Architecture of the model serving now.
-    pub fn config(&self) -> MlpConfig {
-        self.current.load().model.config().clone()
+    pub fn config(&self) -> Architecture {
+        self.current.load().model.architecture()
     }
 
     /// Replaces the serving model without pausing callers; returns the
@@ -135,22 +139,23 @@ impl Predictor {
     /// # Errors
     /// [`InferenceError::ShapeMismatch`] when the new model's input or output
     /// width differs from the current one (the current model keeps serving).
-    pub fn swap(&self, version: impl Into<String>, model: Mlp) -> Result<Arc<str>> {
+    pub fn swap(&self, version: impl Into<String>, model: impl Into<AnyModel>) -> Result<Arc<str>> {
+        let model = model.into();
         let cur = self.current.load();
-        let (old, new) = (cur.model.config(), model.config());
-        if old.input != new.input {
+        let (old, new) = (&cur.model, &model);
+        if old.n_features() != new.n_features() {
             return Err(InferenceError::ShapeMismatch {
                 param: "model.input",
-                expected: old.input,
-                actual: new.input,
-                reason: "a swapped-in model must take the same number of features".into(),
+                expected: old.n_features(),
+                actual: new.n_features(),
+                reason: "a swapped-in model must take the same number of features per row".into(),
             });
         }
-        if old.output != new.output {
+        if old.n_outputs() != new.n_outputs() {
             return Err(InferenceError::ShapeMismatch {
                 param: "model.output",
-                expected: old.output,
-                actual: new.output,
+                expected: old.n_outputs(),
+                actual: new.n_outputs(),
                 reason: "a swapped-in model must produce the same number of outputs".into(),
             });
         }
@@ -175,7 +180,7 @@ impl Predictor {
     pub fn predict(&self, features: &[f64], n_rows: usize) -> Result<Prediction> {
         let start = Instant::now();
         let cur = self.current.load_full();
-        let width = cur.model.config().input;
+        let width = cur.model.n_features();
         check_finite(features.iter().copied(), width)?;
         let values = cur.model.forward_f64(features, n_rows)?;
         Ok(finish(&cur, start, n_rows, values))
@@ -188,7 +193,7 @@ impl Predictor {
     pub fn predict_f32(&self, features: &[f32], n_rows: usize) -> Result<Prediction> {
         let start = Instant::now();
         let cur = self.current.load_full();
-        let width = cur.model.config().input;
+        let width = cur.model.n_features();
         check_finite(features.iter().map(|v| f64::from(*v)), width)?;
         let values = cur.model.forward_f32(features, n_rows)?;
         Ok(finish(&cur, start, n_rows, values))
@@ -225,12 +230,12 @@ impl Feature for f32 {
 impl Predictor {
     /// Number of input features of the model serving now.
     pub fn n_features(&self) -> usize {
-        self.current.load().model.config().input
+        self.current.load().model.n_features()
     }
 
     /// Number of outputs per row of the model serving now.
     pub fn n_outputs(&self) -> usize {
-        self.current.load().model.config().output
+        self.current.load().model.n_outputs()
     }
 
     /// Predicts the rows of a 2-D ndarray view, shape `[n_rows, n_features]`
@@ -404,7 +409,7 @@ fn finish(cur: &Loaded, start: Instant, n_rows: usize, values: Vec<f32>) -> Pred
     Prediction {
         version: cur.version.clone(),
         n_rows,
-        n_outputs: cur.model.config().output,
+        n_outputs: cur.model.n_outputs(),
         values,
     }
 }

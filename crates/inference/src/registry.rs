@@ -44,8 +44,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tradewarden_core::fs::write_atomic;
 
+use crate::any::{AnyModel, Architecture, Servable};
 use crate::error::{InferenceError, Result};
-use crate::model::{Mlp, MlpConfig};
+use crate::model::Mlp;
 
 const WEIGHTS: &str = "weights.bpk";
 const MANIFEST: &str = "manifest.json";
@@ -74,8 +75,9 @@ pub struct Manifest {
     pub name: String,
     /// Version tag.
     pub version: String,
-    /// Architecture.
-    pub architecture: MlpConfig,
+    /// Architecture: the MLP's config untagged (as every manifest held it
+    /// before window models), a GRU's or Transformer's with a `"kind"` tag.
+    pub architecture: Architecture,
     /// sha256 (lower-case hex) of every file of the version, by file name.
     pub files: BTreeMap<String, String>,
     /// Evaluation metrics recorded at registration (name → value).
@@ -203,17 +205,18 @@ impl Registry {
         Ok(self.model_dir(name)?.join("versions").join(version))
     }
 
-    /// Registers `model` as `name`/`version` at stage `development`: writes
-    /// its weights (burnpack) and its manifest with their sha256.
+    /// Registers `model` (an [`Mlp`], a window model or an [`AnyModel`]) as
+    /// `name`/`version` at stage `development`: writes its weights
+    /// (burnpack) and its manifest with their sha256.
     ///
     /// # Errors
     /// [`InferenceError::InvalidInput`] for a bad name or version;
     /// [`InferenceError::State`] when the version exists; I/O errors.
-    pub fn register(
+    pub fn register<M: Servable + ?Sized>(
         &self,
         name: &str,
         version: &str,
-        model: &Mlp,
+        model: &M,
         metrics: BTreeMap<String, f64>,
     ) -> Result<Manifest> {
         let dir = self.version_dir(name, version)?;
@@ -231,13 +234,13 @@ impl Registry {
         }
         std::fs::create_dir_all(&dir).map_err(|e| InferenceError::io(&dir, e))?;
         let weights = dir.join(WEIGHTS);
-        model.save_burnpack(&weights)?;
+        model.save_weights(&weights)?;
         let mut files = BTreeMap::new();
         files.insert(WEIGHTS.to_string(), sha256_file(&weights)?);
         let manifest = Manifest {
             name: name.to_string(),
             version: version.to_string(),
-            architecture: model.config().clone(),
+            architecture: model.architecture(),
             files,
             metrics,
             stage: Stage::Development,
@@ -363,14 +366,32 @@ impl Registry {
         Ok(m)
     }
 
-    /// Verifies, then loads `name`/`version` on `device`.
+    /// Verifies, then loads the MLP `name`/`version` on `device`.
     ///
     /// # Errors
-    /// As [`Registry::verify`] and [`Mlp::load_burnpack`].
+    /// As [`Registry::verify`] and [`Mlp::load_burnpack`];
+    /// [`InferenceError::InvalidInput`] when the version is a window model
+    /// (use [`Registry::load_model`]).
     pub fn load(&self, name: &str, version: &str, device: &Device) -> Result<Mlp> {
+        let model = self.load_model(name, version, device)?;
+        let kind = model.architecture().kind();
+        model
+            .into_mlp()
+            .ok_or_else(|| InferenceError::InvalidInput {
+                param: "version",
+                value: format!("{name}/{version}"),
+                reason: format!("is a {kind} model, not an MLP; load it with load_model"),
+            })
+    }
+
+    /// Verifies, then loads `name`/`version` (any architecture) on `device`.
+    ///
+    /// # Errors
+    /// As [`Registry::verify`] and the model's `load_burnpack`.
+    pub fn load_model(&self, name: &str, version: &str, device: &Device) -> Result<AnyModel> {
         let m = self.verify(name, version)?;
         let weights = self.version_dir(name, version)?.join(WEIGHTS);
-        Mlp::load_burnpack(weights, m.architecture, device)
+        m.architecture.load_burnpack(weights, device)
     }
 
     fn pointer(&self, name: &str, file: &str) -> Result<Option<String>> {
@@ -447,9 +468,9 @@ impl Registry {
     /// refused and nothing changes.
     ///
     /// # Errors
-    /// As [`Registry::load`].
+    /// As [`Registry::load_model`].
     pub fn promote(&self, name: &str, version: &str) -> Result<()> {
-        self.load(name, version, &crate::model::cpu_device())?;
+        self.load_model(name, version, &crate::model::cpu_device())?;
         let previous = self.active(name)?;
         for v in self.versions(name)? {
             if v != version && self.manifest(name, &v)?.stage == Stage::Production {
@@ -479,7 +500,7 @@ impl Registry {
                 reason: format!("{name}: last_good {target} is already active"),
             });
         }
-        self.load(name, &target, &crate::model::cpu_device())?;
+        self.load_model(name, &target, &crate::model::cpu_device())?;
         if let Some(cur) = &current {
             self.set_stage(name, cur, Stage::Archived)?;
         }
@@ -498,6 +519,24 @@ impl Registry {
             None => Ok(None),
             Some(v) => {
                 let m = self.load(name, &v, device)?;
+                Ok(Some((v, m)))
+            }
+        }
+    }
+
+    /// As [`Registry::load_active`] for any architecture.
+    ///
+    /// # Errors
+    /// As [`Registry::active`] and [`Registry::load_model`].
+    pub fn load_active_model(
+        &self,
+        name: &str,
+        device: &Device,
+    ) -> Result<Option<(String, AnyModel)>> {
+        match self.active(name)? {
+            None => Ok(None),
+            Some(v) => {
+                let m = self.load_model(name, &v, device)?;
                 Ok(Some((v, m)))
             }
         }
