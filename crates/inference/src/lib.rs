@@ -32,8 +32,8 @@
 #![deny(missing_docs)]
 
 pub mod any;
-mod dense;
 pub mod demo;
+mod dense;
 pub mod device;
 pub mod error;
 pub mod guard;
