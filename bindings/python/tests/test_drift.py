@@ -289,3 +289,16 @@ def test_anderson_ksamp_and_mannwhitneyu_match_scipy():
         td.mannwhitneyu([], [1.0])
     with pytest.raises(InvalidInputError, match="variant"):
         td.anderson_ksamp([[1.0, 2.0], [3.0, 4.0]], variant="left")
+
+
+def test_pandas_float64_columns_are_read_in_place():
+    pd = pytest.importorskip("pandas")
+    from tradewarden import _tables
+
+    a = np.random.default_rng(3).normal(size=1000)
+    df = pd.DataFrame({"a": a, "i": np.arange(1000), "n": pd.array([1.0, None] * 500, dtype="Float64")})
+    cols = dict(_tables.columns(df, "data"))
+    # no copy of a float64 column (pandas 2.x's astype + to_numpy(na_value=...) copied it; pandas 3 does not)
+    assert np.shares_memory(cols["a"], df["a"].to_numpy())
+    assert cols["i"].dtype == np.float64 and cols["i"][999] == 999.0  # ints converted
+    assert np.isnan(cols["n"][1]) and cols["n"][0] == 1.0  # nullable floats: NA becomes NaN

@@ -1,7 +1,8 @@
 """Conversion of tables (pandas / polars / pyarrow / Arrow PyCapsule / dict of arrays) to named columns.
 
 Numeric columns become contiguous float64 numpy arrays (nulls become NaN; a
-float64 numpy column is passed without copying); string / categorical columns
+float64 numpy column, or a pandas column holding one, is passed without
+copying); string / categorical columns
 become lists of ``str`` or ``None``. No computation happens here.
 """
 
@@ -37,6 +38,8 @@ def _column(name: str, x: Any) -> Column:
         import pandas as pd
 
         if pd.api.types.is_bool_dtype(x.dtype) or pd.api.types.is_numeric_dtype(x.dtype):
+            if x.dtype == np.float64:  # a plain numpy float64 column: read in place, no copy
+                return as_1d(x.to_numpy(copy=False), name)
             return as_1d(x.astype("float64").to_numpy(na_value=np.nan) if hasattr(x, "astype") else x, name)
         return _strings(x.tolist())
     if mod.startswith("polars"):
