@@ -10,9 +10,7 @@ use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod};
 use tradewarden_drift::monitor::{self, LiveMonitorOptions};
-use tradewarden_drift::profile::{
-    BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile, ProfileOptions,
-};
+use tradewarden_drift::profile::{BinStrategy, NumericProfile, Profile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
@@ -309,18 +307,7 @@ impl PyProfile {
                 ));
             }
             let data = feature_data(&v)?;
-            let mut p = Profile::new();
-            for (name, d) in data {
-                let f = match d {
-                    FeatureData::Numeric(x) => {
-                        FeatureProfile::Numeric(NumericProfile::fit(x, &options)?)
-                    }
-                    FeatureData::Categorical(x) => {
-                        FeatureProfile::Categorical(CategoricalProfile::fit(x)?)
-                    }
-                };
-                p.insert(name, f);
-            }
+            let p = Profile::fit_features(&data, &options)?;
             Ok(PyProfile { inner: p })
         })
     }

@@ -14,12 +14,14 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tradewarden_core::NanPolicy;
 
 use crate::error::{Error, Result};
 use crate::ks::{Alternative, KsMethod, KsResult, ks_2samp_sorted};
 use crate::psi::{PsiMode, histogram_sorted, psi_evidently_sorted, psi_from_counts, sturges_edges};
+use crate::report::FeatureData;
 use crate::sample::prepare_sorted;
 
 /// Version of the persisted profile format (JSON field `format_version`, binary header).
@@ -1083,6 +1085,45 @@ impl Profile {
     /// Adds (or replaces) a feature.
     pub fn insert(&mut self, name: impl Into<String>, feature: FeatureProfile) {
         self.features.insert(name.into(), feature);
+    }
+
+    /// Fits every column (numeric: [`NumericProfile::fit`] with `options`;
+    /// categorical: [`CategoricalProfile::fit`]) in parallel on the current
+    /// rayon pool. A later column of the same name replaces an earlier one,
+    /// as with [`Profile::insert`]; the error reported is that of the first
+    /// failing column in input order.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{Profile, ProfileOptions};
+    /// use tradewarden_drift::report::FeatureData;
+    /// let a: Vec<f64> = (0..100).map(f64::from).collect();
+    /// let cols = [("a", FeatureData::Numeric(&a)), ("side", FeatureData::Categorical(&[Some("buy"), None]))];
+    /// let p = Profile::fit_features(&cols, &ProfileOptions::default()).unwrap();
+    /// assert_eq!(p.features.len(), 2);
+    /// ```
+    ///
+    /// # Errors
+    /// As the per-column fits.
+    pub fn fit_features(
+        columns: &[(&str, FeatureData<'_>)],
+        options: &ProfileOptions,
+    ) -> Result<Self> {
+        let fitted: Vec<Result<FeatureProfile>> = columns
+            .par_iter()
+            .map(|(_, data)| match data {
+                FeatureData::Numeric(x) => {
+                    NumericProfile::fit(x, options).map(FeatureProfile::Numeric)
+                }
+                FeatureData::Categorical(x) => {
+                    CategoricalProfile::fit(x).map(FeatureProfile::Categorical)
+                }
+            })
+            .collect();
+        let mut p = Profile::new();
+        for ((name, _), f) in columns.iter().zip(fitted) {
+            p.insert(*name, f?);
+        }
+        Ok(p)
     }
 
     /// The profile of feature `name`, or [`Error::UnknownFeature`].
