@@ -103,6 +103,26 @@ pub fn ks_2samp(
     }
 }
 
+/// KS of two finite, non-empty samples in any order (no NaN check, no
+/// copy): the fused grid path of [`ks_2samp`]. For callers that checked the
+/// values already (a profile's sorted reference against raw current values).
+pub(crate) fn ks_2samp_finite(
+    a: &[f64],
+    b: &[f64],
+    alternative: Alternative,
+    method: KsMethod,
+) -> Result<KsResult> {
+    check_nonempty(a, b)?;
+    let e = fused::extremes(a, b, fused::buckets_for(a.len() + b.len()));
+    Ok(from_extremes(
+        a.len() as u64,
+        b.len() as u64,
+        &e,
+        alternative,
+        method,
+    ))
+}
+
 /// The ECDF difference extremes of two sorted samples, as scipy computes
 /// them over the concatenation `[data1, data2]` with `searchsorted(side='right')`.
 struct Extremes {

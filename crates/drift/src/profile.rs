@@ -629,6 +629,37 @@ impl NumericProfile {
         Ok((ks, psi, js))
     }
 
+    /// As [`NumericProfile::score_sorted`] without sorting `current`, when
+    /// nothing needs it: NaN policy other than `Skip`, standard PSI over the
+    /// profile's fixed edges. KS runs the fused grid path on the raw values,
+    /// PSI and Jensen–Shannon bin them directly; the results equal the
+    /// sorted path's (same statistic, same counts). `Ok(None)` when the
+    /// sorted path is needed (`Skip`, Sturges bins, Evidently's PSI).
+    ///
+    /// # Errors
+    /// NaN/±inf in `current` (typed, naming `current`), an empty `current`,
+    /// a profile without its reference.
+    pub fn score_unsorted(
+        &self,
+        current: &[f64],
+        mode: PsiMode,
+    ) -> Result<Option<(KsResult, f64, Option<f64>)>> {
+        let PsiMode::Standard { epsilon } = mode else {
+            return Ok(None);
+        };
+        if self.options.nan_policy == NanPolicy::Skip || self.edges.is_empty() {
+            return Ok(None);
+        }
+        let r = self.reference()?;
+        let h = self.histogram(current)?; // checks finite and non-empty
+        let ks = crate::ks::ks_2samp_finite(r, current, Alternative::TwoSided, KsMethod::Auto)?;
+        let psi = psi_from_counts(&self.counts, &h, epsilon)?;
+        let p: Vec<f64> = self.counts.iter().map(|&c| c as f64).collect();
+        let q: Vec<f64> = h.iter().map(|&c| c as f64).collect();
+        let js = crate::distance::jensenshannon(&p, &q, None)?;
+        Ok(Some((ks, psi, Some(js))))
+    }
+
     /// Sorts `current` under this profile's NaN policy (NaN/±inf rejected
     /// unless the policy is `Skip`).
     pub fn prepare_current(&self, current: &[f64]) -> Result<Vec<f64>> {
