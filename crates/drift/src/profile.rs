@@ -630,11 +630,13 @@ impl NumericProfile {
     }
 
     /// As [`NumericProfile::score_sorted`] without sorting `current`, when
-    /// nothing needs it: NaN policy other than `Skip`, standard PSI over the
-    /// profile's fixed edges. KS runs the fused grid path on the raw values,
-    /// PSI and Jensen–Shannon bin them directly; the results equal the
-    /// sorted path's (same statistic, same counts). `Ok(None)` when the
-    /// sorted path is needed (`Skip`, Sturges bins, Evidently's PSI).
+    /// nothing needs it: NaN policy other than `Skip`, and standard PSI over
+    /// the profile's fixed edges or Evidently's PSI over a reference of more
+    /// than 20 distinct values. KS runs the fused grid path on the raw
+    /// values, PSI and Jensen–Shannon bin them directly; the results equal
+    /// the sorted path's bit for bit (same statistic, same edges and
+    /// counts). `Ok(None)` when the sorted path is needed (`Skip`, Sturges
+    /// bins, Evidently's PSI over ≤ 20 distinct reference values).
     ///
     /// # Errors
     /// NaN/±inf in `current` (typed, naming `current`), an empty `current`,
@@ -644,12 +646,23 @@ impl NumericProfile {
         current: &[f64],
         mode: PsiMode,
     ) -> Result<Option<(KsResult, f64, Option<f64>)>> {
-        let PsiMode::Standard { epsilon } = mode else {
-            return Ok(None);
-        };
-        if self.options.nan_policy == NanPolicy::Skip || self.edges.is_empty() {
+        if self.options.nan_policy == NanPolicy::Skip {
             return Ok(None);
         }
+        let epsilon = match mode {
+            PsiMode::Standard { epsilon } if !self.edges.is_empty() => epsilon,
+            PsiMode::Standard { .. } => return Ok(None),
+            PsiMode::Evidently => {
+                let r = self.reference()?;
+                crate::sample::check_finite("current", current)?;
+                let Some(psi) = crate::psi::psi_evidently_unsorted(r, current) else {
+                    return Ok(None);
+                };
+                let ks =
+                    crate::ks::ks_2samp_finite(r, current, Alternative::TwoSided, KsMethod::Auto)?;
+                return Ok(Some((ks, psi, None)));
+            }
+        };
         let r = self.reference()?;
         let h = self.histogram(current)?; // checks finite and non-empty
         let ks = crate::ks::ks_2samp_finite(r, current, Alternative::TwoSided, KsMethod::Auto)?;

@@ -123,9 +123,14 @@ fn fill_zeroes(p: &mut [f64]) {
 /// numpy `histogram_bin_edges(data, bins="sturges")` of the pooled sorted
 /// samples `a` ∪ `b` (both non-empty, sorted, finite).
 pub(crate) fn sturges_edges(a: &[f64], b: &[f64]) -> Vec<f64> {
-    let n = (a.len() + b.len()) as f64;
     let lo = a[0].min(b[0]);
     let hi = a[a.len() - 1].max(b[b.len() - 1]);
+    sturges_edges_of(lo, hi, a.len() + b.len())
+}
+
+/// [`sturges_edges`] from the pooled minimum, maximum and size.
+fn sturges_edges_of(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let n = n as f64;
     let (mut first, mut last) = (lo, hi);
     if first == last {
         first -= 0.5;
@@ -159,6 +164,48 @@ pub(crate) fn histogram_sorted(x: &[f64], edges: &[f64]) -> Vec<u64> {
         prev = pos;
     }
     out
+}
+
+/// Evidently's PSI of a sorted finite reference against finite current
+/// values in any order, without sorting them: `None` when the reference has
+/// at most 20 distinct values (one bin per distinct value of both samples:
+/// use [`psi_evidently_sorted`]). Otherwise equal to it bit for bit: the
+/// same Sturges edges (from the pooled minimum and maximum) and the same
+/// counts (bins `[eᵢ, eᵢ₊₁)`, the last closed), found by binary search.
+pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Option<f64> {
+    let mut uniq = 0usize;
+    let mut i = 0;
+    while i < reference.len() && uniq <= 20 {
+        let v = reference[i];
+        while i < reference.len() && reference[i] == v {
+            i += 1;
+        }
+        uniq += 1;
+    }
+    if uniq <= 20 || current.is_empty() || reference.is_empty() {
+        return None;
+    }
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in current {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    let lo = lo.min(reference[0]);
+    let hi = hi.max(reference[reference.len() - 1]);
+    let edges = sturges_edges_of(lo, hi, reference.len() + current.len());
+    let k = edges.len() - 1;
+    let inner = &edges[1..k];
+    let mut counts = vec![0u64; k];
+    for &x in current {
+        counts[inner.partition_point(|&e| e <= x)] += 1;
+    }
+    let (nr, nc) = (reference.len() as f64, current.len() as f64);
+    let e = histogram_sorted(reference, &edges)
+        .iter()
+        .map(|&c| c as f64 / nr)
+        .collect();
+    let a = counts.iter().map(|&c| c as f64 / nc).collect();
+    Some(psi_evidently_fractions(e, a))
 }
 
 /// Evidently's PSI over two sorted finite samples.

@@ -1,7 +1,8 @@
 //! `NumericProfile::score_unsorted` (fused-grid KS, direct binning) gives
 //! exactly what sorting the current sample first gives: values on the bin
 //! edges, outside the reference range, ties, −0.0, small samples (exact
-//! p-value) and large ones; and it declines the modes that need the order.
+//! p-value) and large ones, standard and Evidently PSI; and it declines
+//! what needs the order.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tradewarden_core::NanPolicy;
@@ -21,11 +22,15 @@ fn lcg(seed: u64, n: usize, scale: f64, shift: f64) -> Vec<f64> {
 }
 
 fn same(p: &NumericProfile, cur: &[f64], what: &str) {
-    let mode = PsiMode::default();
+    same_in(p, cur, PsiMode::default(), what);
+    same_in(p, cur, PsiMode::Evidently, what);
+}
+
+fn same_in(p: &NumericProfile, cur: &[f64], mode: PsiMode, what: &str) {
     let fast = p
         .score_unsorted(cur, mode)
         .unwrap()
-        .expect("standard mode is handled");
+        .expect("handled without sorting");
     let slow = p
         .score_sorted(&p.prepare_current(cur).unwrap(), mode)
         .unwrap();
@@ -82,7 +87,11 @@ fn declines_what_needs_the_order_and_rejects_nan() {
     let r = lcg(1, 1000, 2.0, 0.0);
     let c = lcg(2, 1000, 2.0, 0.0);
     let p = NumericProfile::fit(&r, &ProfileOptions::default()).unwrap();
-    assert!(p.score_unsorted(&c, PsiMode::Evidently).unwrap().is_none());
+    // Evidently's PSI over a reference of ≤ 20 distinct values bins by value: declined.
+    let few: Vec<f64> = (0..1000).map(|i| f64::from(i % 20)).collect();
+    let pf = NumericProfile::fit(&few, &ProfileOptions::default()).unwrap();
+    assert!(pf.score_unsorted(&c, PsiMode::Evidently).unwrap().is_none());
+    assert!(pf.score_unsorted(&c, PsiMode::default()).unwrap().is_some());
     let skip = ProfileOptions {
         nan_policy: NanPolicy::Skip,
         ..ProfileOptions::default()
