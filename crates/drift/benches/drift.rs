@@ -227,13 +227,16 @@ fn bench_report(c: &mut Criterion) {
         .zip(&reference)
         .map(|(n, v)| (n.as_str(), FeatureData::Numeric(v)))
         .collect();
-    g.bench_function("50 features x 200k rows, Profile::fit_features, 2 threads", |b| {
-        b.iter(|| {
-            pool.install(|| {
-                Profile::fit_features(black_box(&refs), &ProfileOptions::default()).unwrap()
+    g.bench_function(
+        "50 features x 200k rows, Profile::fit_features, 2 threads",
+        |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    Profile::fit_features(black_box(&refs), &ProfileOptions::default()).unwrap()
+                })
             })
-        })
-    });
+        },
+    );
     g.finish();
 }
 
