@@ -88,17 +88,7 @@ pub fn ks_2samp(
     let a = prepare_finite("data1", data1, nan_policy)?;
     let b = prepare_finite("data2", data2, nan_policy)?;
     match (a, b) {
-        (Some(a), Some(b)) => {
-            check_nonempty(&a, &b)?;
-            let e = fused::extremes(&a, &b, fused::buckets_for(a.len() + b.len()));
-            Ok(from_extremes(
-                a.len() as u64,
-                b.len() as u64,
-                &e,
-                alternative,
-                method,
-            ))
-        }
+        (Some(a), Some(b)) => ks_2samp_finite(&a, &b, alternative, method),
         _ => Ok(KsResult::nan()),
     }
 }

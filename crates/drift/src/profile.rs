@@ -619,11 +619,7 @@ impl NumericProfile {
                 (psi, None)
             }
             (PsiMode::Standard { epsilon }, false) => {
-                let h = self.histogram_of_sorted(sorted)?;
-                let psi = psi_from_counts(&self.counts, &h, epsilon)?;
-                let p: Vec<f64> = self.counts.iter().map(|&c| c as f64).collect();
-                let q: Vec<f64> = h.iter().map(|&c| c as f64).collect();
-                (psi, Some(crate::distance::jensenshannon(&p, &q, None)?))
+                self.psi_js_of_counts(&self.histogram_of_sorted(sorted)?, epsilon)?
             }
         };
         Ok((ks, psi, js))
@@ -666,11 +662,17 @@ impl NumericProfile {
         let r = self.reference()?;
         let h = self.histogram(current)?; // checks finite and non-empty
         let ks = crate::ks::ks_2samp_finite(r, current, Alternative::TwoSided, KsMethod::Auto)?;
-        let psi = psi_from_counts(&self.counts, &h, epsilon)?;
+        let (psi, js) = self.psi_js_of_counts(&h, epsilon)?;
+        Ok(Some((ks, psi, js)))
+    }
+
+    /// PSI and Jensen–Shannon distance of current bin counts `h` against
+    /// the profile's counts (over its fixed edges).
+    fn psi_js_of_counts(&self, h: &[u64], epsilon: f64) -> Result<(f64, Option<f64>)> {
+        let psi = psi_from_counts(&self.counts, h, epsilon)?;
         let p: Vec<f64> = self.counts.iter().map(|&c| c as f64).collect();
         let q: Vec<f64> = h.iter().map(|&c| c as f64).collect();
-        let js = crate::distance::jensenshannon(&p, &q, None)?;
-        Ok(Some((ks, psi, Some(js))))
+        Ok((psi, Some(crate::distance::jensenshannon(&p, &q, None)?)))
     }
 
     /// Sorts `current` under this profile's NaN policy (NaN/±inf rejected

@@ -166,6 +166,20 @@ pub(crate) fn histogram_sorted(x: &[f64], edges: &[f64]) -> Vec<u64> {
     out
 }
 
+/// Whether sorted `x` holds more than 20 distinct values (Evidently bins
+/// by value up to 20; stops counting at 21).
+fn more_than_20_distinct(x: &[f64]) -> bool {
+    let (mut uniq, mut i) = (0usize, 0usize);
+    while i < x.len() && uniq <= 20 {
+        let v = x[i];
+        while i < x.len() && x[i] == v {
+            i += 1;
+        }
+        uniq += 1;
+    }
+    uniq > 20
+}
+
 /// Evidently's PSI of a sorted finite reference against finite current
 /// values in any order, without sorting them: `None` when the reference has
 /// at most 20 distinct values (one bin per distinct value of both samples:
@@ -173,16 +187,7 @@ pub(crate) fn histogram_sorted(x: &[f64], edges: &[f64]) -> Vec<u64> {
 /// same Sturges edges (from the pooled minimum and maximum) and the same
 /// counts (bins `[eᵢ, eᵢ₊₁)`, the last closed), found by binary search.
 pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Option<f64> {
-    let mut uniq = 0usize;
-    let mut i = 0;
-    while i < reference.len() && uniq <= 20 {
-        let v = reference[i];
-        while i < reference.len() && reference[i] == v {
-            i += 1;
-        }
-        uniq += 1;
-    }
-    if uniq <= 20 || current.is_empty() || reference.is_empty() {
+    if !more_than_20_distinct(reference) || current.is_empty() {
         return None;
     }
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -210,17 +215,8 @@ pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Opti
 
 /// Evidently's PSI over two sorted finite samples.
 pub(crate) fn psi_evidently_sorted(reference: &[f64], current: &[f64]) -> f64 {
-    let mut uniq = 0usize;
-    let mut i = 0;
-    while i < reference.len() && uniq <= 20 {
-        let v = reference[i];
-        while i < reference.len() && reference[i] == v {
-            i += 1;
-        }
-        uniq += 1;
-    }
     let (nr, nc) = (reference.len() as f64, current.len() as f64);
-    if uniq > 20 {
+    if more_than_20_distinct(reference) {
         let edges = sturges_edges(reference, current);
         let e = histogram_sorted(reference, &edges)
             .iter()
