@@ -192,10 +192,50 @@ pub unsafe extern "C" fn tw_journal_append(
             )
         })?;
         let s = j.append(event)?;
-        if !seq.is_null() {
-            // SAFETY: checked non-NULL; valid by the caller's contract.
-            unsafe { *seq = s };
-        }
+        // SAFETY: forwarded caller contract (`seq` NULL or valid).
+        unsafe { write_seq(seq, s) };
+        Ok(())
+    })
+}
+
+/// Writes `s` to `seq` unless it is NULL.
+///
+/// # Safety
+/// `seq` NULL or valid for one write.
+unsafe fn write_seq(seq: *mut u64, s: u64) {
+    if !seq.is_null() {
+        // SAFETY: checked non-NULL; valid by the caller's contract.
+        unsafe { *seq = s };
+    }
+}
+
+/// The body of `tw_journal_record_override` / `_approval`: `record` is the
+/// journal method.
+///
+/// # Safety
+/// As those functions.
+unsafe fn record_human(
+    journal: *mut tw_journal,
+    who: *const c_char,
+    why: *const c_char,
+    what: *const c_char,
+    seq: *mut u64,
+    record: fn(&mut Journal, &str, &str, &str) -> tradewarden_guardrails::Result<u64>,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let j = unsafe { journal_mut(journal)? };
+        // SAFETY: forwarded caller contract.
+        let (who, why, what) = unsafe {
+            (
+                req_str(who, "who")?,
+                req_str(why, "why")?,
+                req_str(what, "what")?,
+            )
+        };
+        let s = record(j, who, why, what)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_seq(seq, s) };
         Ok(())
     })
 }
@@ -215,24 +255,8 @@ pub unsafe extern "C" fn tw_journal_record_override(
     what: *const c_char,
     seq: *mut u64,
 ) -> tw_status {
-    guard(|| {
-        // SAFETY: forwarded caller contract.
-        let j = unsafe { journal_mut(journal)? };
-        // SAFETY: forwarded caller contract.
-        let (who, why, what) = unsafe {
-            (
-                req_str(who, "who")?,
-                req_str(why, "why")?,
-                req_str(what, "what")?,
-            )
-        };
-        let s = j.record_override(who, why, what)?;
-        if !seq.is_null() {
-            // SAFETY: checked non-NULL; valid by the caller's contract.
-            unsafe { *seq = s };
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { record_human(journal, who, why, what, seq, Journal::record_override) }
 }
 
 /// Records a human approval (`who`, `why`, `what`; e.g. a canary
@@ -249,24 +273,8 @@ pub unsafe extern "C" fn tw_journal_record_approval(
     what: *const c_char,
     seq: *mut u64,
 ) -> tw_status {
-    guard(|| {
-        // SAFETY: forwarded caller contract.
-        let j = unsafe { journal_mut(journal)? };
-        // SAFETY: forwarded caller contract.
-        let (who, why, what) = unsafe {
-            (
-                req_str(who, "who")?,
-                req_str(why, "why")?,
-                req_str(what, "what")?,
-            )
-        };
-        let s = j.record_approval(who, why, what)?;
-        if !seq.is_null() {
-            // SAFETY: checked non-NULL; valid by the caller's contract.
-            unsafe { *seq = s };
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { record_human(journal, who, why, what, seq, Journal::record_approval) }
 }
 
 /// Writes the last sequence number written (0 for a new, empty journal) to `out`.

@@ -17,27 +17,7 @@
 #include <string.h>
 
 #include "tradewarden.h"
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    checks++;                                              \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-    }                                                      \
-  } while (0)
-
-static const char *last_error(void) {
-  static char buf[1024];
-  size_t n = 0;
-  if (tw_last_error_message(buf, sizeof buf, &n) != TW_OK) return "<no message>";
-  return buf;
-}
+#include "check.h"
 
 /* The call failed with `want` and the message mentions `needle`. */
 #define CHECK_ERR(call, want, needle)                                                   \

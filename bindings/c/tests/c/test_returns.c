@@ -8,29 +8,9 @@
 #include <string.h>
 
 #include "tradewarden.h"
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    checks++;                                             \
-    if (!(cond)) {                                        \
-      failures++;                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                       \
-      fprintf(stderr, "\n");                              \
-    }                                                     \
-  } while (0)
+#include "check.h"
 
 static int close_to(double a, double b) { return fabs(a - b) <= 1.5e-8 + 1e-9 * fabs(b); }
-
-static const char *last_error(void) {
-  static char buf[512];
-  size_t n = 0;
-  if (tw_last_error_message(buf, sizeof buf, &n) != TW_OK) return "<no message>";
-  return buf;
-}
 
 int main(void) {
   /* empyrical fixtures (empyrical-reloaded 0.7.1 test suite) */
