@@ -53,6 +53,21 @@ def test_native_calls_release_the_interpreter():
     assert iterations > 1000, iterations
 
 
+def _wait_child(pid, hung_message):
+    """Waits up to 60 s for forked child `pid` and asserts it exited 0 (killed and failed if it hangs)."""
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail(hung_message)
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_thread_pool_survives_fork():
     x = np.arange(100_000, dtype=np.float64)
@@ -64,17 +79,7 @@ def test_thread_pool_survives_fork():
             os._exit(0 if ok else 1)
         except BaseException:
             os._exit(2)
-    deadline = time.monotonic() + 60
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail("forked child hung using the thread pool")
-        time.sleep(0.05)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    _wait_child(pid, "forked child hung using the thread pool")
     assert _native._pool_sum(x) == x.sum()
 
 
@@ -98,17 +103,7 @@ def test_global_pool_paths_survive_fork():
             os._exit(0 if ok else 1)
         except BaseException:
             os._exit(2)
-    deadline = time.monotonic() + 60
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            pytest.fail("forked child hung on rayon's global pool")
-        time.sleep(0.05)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    _wait_child(pid, "forked child hung on rayon's global pool")
 
 
 def _stub_params(fn):

@@ -6,6 +6,7 @@
 //! span several 256-row tiles (the parallel path).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use tradewarden_inference::InferenceError;
 use tradewarden_inference::model::{Activation, Mlp, MlpConfig, OutputKind, cpu_device};
 
 fn inputs(n: usize, seed: u64) -> Vec<f32> {
@@ -99,6 +100,20 @@ fn relu_keeps_nan_like_burn() {
     let m = Mlp::from_pytorch_weights(cfg, &layers, &cpu_device()).unwrap();
     let fast = m.forward_f32(&[1.0, 2.0], 1).unwrap();
     let slow = m.forward_f32_burn(&[1.0, 2.0], 1).unwrap();
+    // both paths check the shape the same way
+    for bad in [
+        m.forward_f32(&[1.0, 2.0, 3.0], 1),
+        m.forward_f32_burn(&[1.0, 2.0, 3.0], 1),
+    ] {
+        assert!(
+            matches!(bad, Err(InferenceError::ShapeMismatch { .. })),
+            "{bad:?}"
+        );
+    }
+    assert!(matches!(
+        m.forward_f32_burn(&[], 0),
+        Err(InferenceError::InvalidInput { .. })
+    ));
     assert!(fast[0].is_nan() && slow[0].is_nan(), "{fast:?} vs {slow:?}");
     assert_eq!(fast[1].to_bits(), slow[1].to_bits());
 }
