@@ -43,10 +43,10 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
+        // Make the rename itself durable; a directory that cannot be opened
+        // or fsynced is an error (the new content is in place but its
+        // durability is not confirmed).
+        File::open(dir)?.sync_all()?;
         Ok(())
     })();
     if let Err(e) = result {

@@ -4,6 +4,9 @@
 //! path indexes fixed arrays by [`SymbolId`]. Every rule and its order is
 //! documented in `docs/guardrails.md`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use metrics::Counter;
 use serde::{Deserialize, Serialize};
 
@@ -103,12 +106,14 @@ pub enum DenyReason {
     MinOrderNotional,
     /// Order notional above `max_order_equity_fraction` × equity.
     MaxOrderEquityFraction,
+    /// A position-size override (canary rollback: new orders at 10 %) scaled the order.
+    SizeOverride,
 }
 
 impl DenyReason {
     /// Every reason, in code order (new codes are appended: the order is the
     /// stable C code order, not the evaluation order).
-    pub const ALL: [DenyReason; 21] = [
+    pub const ALL: [DenyReason; 22] = [
         DenyReason::TradingHalted,
         DenyReason::TradingKilled,
         DenyReason::UnknownSymbol,
@@ -130,6 +135,7 @@ impl DenyReason {
         DenyReason::RateLimited,
         DenyReason::MinOrderNotional,
         DenyReason::MaxOrderEquityFraction,
+        DenyReason::SizeOverride,
     ];
 
     /// Stable snake_case code (the telemetry label).
@@ -156,6 +162,7 @@ impl DenyReason {
             DenyReason::RateLimited => "rate_limited",
             DenyReason::MinOrderNotional => "min_order_notional",
             DenyReason::MaxOrderEquityFraction => "max_order_equity_fraction",
+            DenyReason::SizeOverride => "size_override",
         }
     }
 
@@ -173,6 +180,7 @@ pub enum Decision {
     /// Send with the smaller `quantity`; `reason` is the binding limit.
     Clip {
         /// Allowed quantity (0 < quantity < requested).
+        #[serde(with = "crate::journal::f64_text")]
         quantity: f64,
         /// The binding rule.
         reason: DenyReason,
@@ -263,6 +271,10 @@ pub struct Engine {
     max_age: f64,
     min_conf: f64,
     oversize: Oversize,
+    allow_missing_ts: bool,
+    allow_missing_ref: bool,
+    size_scale: f64,
+    shared: Option<Arc<AtomicU8>>,
     bucket: Option<Bucket>,
     deny_counters: Vec<Counter>,
     clip_counters: Vec<Counter>,
@@ -301,6 +313,10 @@ impl Engine {
             max_age: t.max_data_age_s.unwrap_or(INF),
             min_conf: t.min_confidence.unwrap_or(f64::NEG_INFINITY),
             oversize: t.oversize,
+            allow_missing_ts: t.allow_missing_data_timestamp,
+            allow_missing_ref: t.allow_missing_reference_price,
+            size_scale: 1.0,
+            shared: None,
             bucket: t.rate_limit.map(|r| Bucket {
                 rate: r.orders_per_second,
                 burst: r.burst,
@@ -353,9 +369,38 @@ impl Engine {
         self.names.get(id.0 as usize).map(String::as_str)
     }
 
-    /// Sets the cached trading state the hot path consults.
+    /// Sets the cached trading state the hot path consults (ignored while a
+    /// shared state cell is attached: that cell is the truth).
     pub fn set_state(&mut self, state: TradingState) {
         self.state = state;
+    }
+
+    /// Makes the hot path read the trading state from `cell` (a
+    /// [`TradingState::code`] stored by a [`crate::Session`] and its
+    /// cross-process watcher) with one atomic load per order, instead of the
+    /// cached state. Codes above 3 read as KILLED (fail closed).
+    pub fn attach_shared_state(&mut self, cell: Arc<AtomicU8>) {
+        self.shared = Some(cell);
+    }
+
+    /// Position-size override: every order's quantity is first scaled by
+    /// `fraction` ∈ (0, 1] and reported as a `size_override` clip when
+    /// smaller (the canary rollback plan sizes new orders to 10 %). 1 = off.
+    pub fn set_size_override(&mut self, fraction: f64) -> Result<()> {
+        if !(fraction > 0.0 && fraction <= 1.0) {
+            return Err(Error::invalid(
+                "size_override",
+                fraction,
+                "must be a fraction in (0, 1] (1 = no override)",
+            ));
+        }
+        self.size_scale = fraction;
+        Ok(())
+    }
+
+    /// The position-size override fraction (1 = none).
+    pub fn size_override(&self) -> f64 {
+        self.size_scale
     }
 
     /// Copies the effective state (kill switch included) from a [`StateStore`].
@@ -363,9 +408,13 @@ impl Engine {
         self.state = store.state();
     }
 
-    /// The cached trading state.
+    /// The trading state the hot path uses (the shared cell when attached).
+    #[inline]
     pub fn state(&self) -> TradingState {
-        self.state
+        match &self.shared {
+            Some(c) => TradingState::from_code(c.load(Ordering::Acquire)),
+            None => self.state,
+        }
     }
 
     /// Sets account equity (for leverage rules).
@@ -430,7 +479,8 @@ impl Engine {
 
     /// Checks one order. No heap allocation; consumes a rate-limit token when it passes.
     pub fn check_order(&mut self, o: &Order) -> Decision {
-        match self.state {
+        let state = self.state();
+        match state {
             TradingState::Killed => return self.deny(DenyReason::TradingKilled),
             TradingState::Halted => return self.deny(DenyReason::TradingHalted),
             _ => {}
@@ -442,24 +492,35 @@ impl Engine {
         if self.disabled[i] {
             return self.deny(DenyReason::SymbolDisabled);
         }
+        // A missing (NaN) data timestamp or reference price fails the rule
+        // that needs it unless the policy opts out; ±inf is never "missing".
+        let ts_missing = o.data_timestamp.is_nan();
+        let ref_missing = o.reference_price.is_nan();
         if !(o.quantity.is_finite()
             && o.price.is_finite()
-            && o.reference_price.is_finite()
+            && (o.reference_price.is_finite() || ref_missing)
             && o.timestamp.is_finite()
-            && o.data_timestamp.is_finite()
-            && self.equity.is_finite())
+            && (o.data_timestamp.is_finite() || ts_missing)
+            && self.equity.is_finite()
+            && (o.quantity * o.price).is_finite())
         {
             return self.deny(DenyReason::NonFiniteInput);
         }
         if !(o.quantity > 0.0) {
             return self.deny(DenyReason::InvalidQuantity);
         }
-        if !(o.price > 0.0 && o.reference_price > 0.0) {
+        if !(o.price > 0.0 && (ref_missing || o.reference_price > 0.0)) {
             return self.deny(DenyReason::InvalidPrice);
         }
-        let age = o.timestamp - o.data_timestamp;
-        if age > self.max_age || age < -1.0 {
-            return self.deny(DenyReason::StaleData);
+        if ts_missing {
+            if self.max_age < INF && !self.allow_missing_ts {
+                return self.deny(DenyReason::StaleData);
+            }
+        } else {
+            let age = o.timestamp - o.data_timestamp;
+            if age > self.max_age || age < -1.0 {
+                return self.deny(DenyReason::StaleData);
+            }
         }
         // NaN confidence fails `>=` so it is denied when a minimum is set.
         if self.min_conf > f64::NEG_INFINITY && !(o.confidence >= self.min_conf) {
@@ -470,14 +531,22 @@ impl Engine {
         if needs_equity && !(self.equity > 0.0) {
             return self.deny(DenyReason::InvalidEquity);
         }
-        if (o.price - o.reference_price).abs() > self.band * o.reference_price {
+        if ref_missing {
+            if self.band < INF && !self.allow_missing_ref {
+                return self.deny(DenyReason::PriceBand);
+            }
+        } else if (o.price - o.reference_price).abs() > self.band * o.reference_price {
             return self.deny(DenyReason::PriceBand);
         }
         let s = o.side.sign();
         let pos = self.positions[i];
         let mut q = o.quantity;
         let mut clip: Option<DenyReason> = None;
-        if self.state == TradingState::Reducing {
+        if self.size_scale < 1.0 {
+            q *= self.size_scale;
+            clip = Some(DenyReason::SizeOverride);
+        }
+        if state == TradingState::Reducing {
             // Only toward zero, never through it.
             if !(s * pos < 0.0) {
                 return self.deny(DenyReason::ReduceOnly);
@@ -551,7 +620,8 @@ impl Engine {
         // (the size rule is the informative reason) and before the token bucket
         // (only orders that pass every rule consume a token).
         if let Some(reason) = clip
-            && (self.oversize == Oversize::Deny || !(q > 0.0))
+            && ((self.oversize == Oversize::Deny && reason != DenyReason::SizeOverride)
+                || !(q > 0.0))
         {
             return self.deny(reason);
         }

@@ -6,6 +6,9 @@
 //!   limits, exposure policy);
 //! - [`engine`]: `check_order` — allow / clip / deny with a reason, no heap
 //!   allocation per order;
+//! - [`session`]: [`Session`], the one object every door (Python, C, CLI)
+//!   wraps: engine + state + kill switch + journal + period limits +
+//!   high-water mark + overrides;
 //! - [`state`]: the latched trading state ACTIVE → REDUCING → HALTED → KILLED,
 //!   persisted atomically, with the `KILL_SWITCH` file;
 //! - [`period`]: hourly/daily loss, drawdown, slippage, fill-rate … limits
@@ -40,6 +43,7 @@ pub mod journal;
 pub mod period;
 pub mod policy;
 pub mod promotion;
+pub mod session;
 pub mod state;
 pub mod telemetry;
 
@@ -49,4 +53,5 @@ pub use policy::{
     Ceiling, Enforcement, ExposurePolicy, Floor, OnMissing, Oversize, PeriodLimits, Policy,
     PreTradeLimits, RateLimit, SymbolSpec,
 };
+pub use session::{DecisionLog, Overrides, Session, SessionConfig, SessionCounts};
 pub use state::{KillSwitch, LoadOutcome, StateRecord, StateStore, TradingState};

@@ -207,6 +207,15 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
     out
 }
 
+/// Counts `violations_total{rule}` per breach and sets the last-count gauge.
+pub fn count_breaches(breaches: &[PeriodBreach]) {
+    for b in breaches {
+        metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => b.rule)
+            .increment(1);
+    }
+    metrics::gauge!(telemetry::LAST_VIOLATION_COUNT).set(breaches.len() as f64);
+}
+
 /// Evaluates and latches: any critical → HALTED, else any warning → REDUCING.
 /// Returns the breaches. Counts `violations_total{rule}`.
 pub fn evaluate_and_latch(
@@ -215,11 +224,7 @@ pub fn evaluate_and_latch(
     store: &mut StateStore,
 ) -> Result<Vec<PeriodBreach>> {
     let breaches = evaluate(limits, o);
-    for b in &breaches {
-        metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => b.rule)
-            .increment(1);
-    }
-    metrics::gauge!(telemetry::LAST_VIOLATION_COUNT).set(breaches.len() as f64);
+    count_breaches(&breaches);
     if let Some(worst) = breaches.iter().max_by_key(|b| b.severity) {
         let to = match worst.severity {
             Severity::Critical => TradingState::Halted,

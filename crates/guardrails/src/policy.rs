@@ -68,6 +68,14 @@ pub struct PreTradeLimits {
     pub rate_limit: Option<RateLimit>,
     /// Clip or deny oversized orders.
     pub oversize: Oversize,
+    /// Opt out of failing closed on a missing (NaN) `data_timestamp`: by
+    /// default an order without one is denied `stale_data` while
+    /// `max_data_age_s` is set; `true` skips the staleness rule for it.
+    pub allow_missing_data_timestamp: bool,
+    /// Opt out of failing closed on a missing (NaN) `reference_price`: by
+    /// default an order without one is denied `price_band` while
+    /// `price_band_ratio` is set; `true` skips the band for it.
+    pub allow_missing_reference_price: bool,
 }
 
 impl Default for PreTradeLimits {
@@ -86,6 +94,8 @@ impl Default for PreTradeLimits {
             min_confidence: None,
             rate_limit: None,
             oversize: Oversize::Clip,
+            allow_missing_data_timestamp: false,
+            allow_missing_reference_price: false,
         }
     }
 }

@@ -48,6 +48,17 @@ impl TradingState {
     pub const fn code(self) -> u8 {
         self as u8
     }
+
+    /// The state of a [`TradingState::code`]; anything above 3 is KILLED
+    /// (fail closed).
+    pub const fn from_code(code: u8) -> TradingState {
+        match code {
+            0 => TradingState::Active,
+            1 => TradingState::Reducing,
+            2 => TradingState::Halted,
+            _ => TradingState::Killed,
+        }
+    }
 }
 
 /// The persisted record of the current state.
@@ -95,6 +106,19 @@ pub enum LoadOutcome {
 pub const STATE_FILE: &str = "trading_state.json";
 /// File name of the kill switch.
 pub const KILL_SWITCH_FILE: &str = "KILL_SWITCH";
+
+/// File name of the advisory lock that serialises transitions across processes.
+pub const LOCK_FILE: &str = "state.lock";
+
+/// Whether any directory entry named `KILL_SWITCH` exists in `dir` (`lstat`:
+/// a dangling symlink counts). Any error but "not found" counts as present
+/// (fail closed).
+pub fn kill_switch_present_in(dir: &Path) -> bool {
+    match std::fs::symlink_metadata(dir.join(KILL_SWITCH_FILE)) {
+        Ok(_) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
+}
 
 pub(crate) fn now_s() -> f64 {
     SystemTime::now()
@@ -176,6 +200,7 @@ pub struct StateStore {
     record: StateRecord,
     outcome: LoadOutcome,
     journal: Option<Journal>,
+    disk_untrusted: bool,
 }
 
 impl StateStore {
@@ -219,6 +244,7 @@ impl StateStore {
             record,
             outcome,
             journal: None,
+            disk_untrusted: false,
         };
         store.publish();
         Ok(store)
@@ -239,17 +265,20 @@ impl StateStore {
         self.dir.join(KILL_SWITCH_FILE)
     }
 
-    /// Whether a `KILL_SWITCH` file exists (any content). Fails closed: if
+    /// Whether any directory entry named `KILL_SWITCH` exists (file,
+    /// directory, symlink — dangling or not; any content). Fails closed: if
     /// its existence cannot be determined (permission or I/O error on the
     /// directory), the switch counts as present.
     pub fn kill_switch_present(&self) -> bool {
-        self.kill_switch_path().try_exists().unwrap_or(true)
+        kill_switch_present_in(&self.dir)
     }
 
     /// Effective state: KILLED if the kill-switch file exists, else the persisted state.
     pub fn state(&self) -> TradingState {
         if self.kill_switch_present() {
             TradingState::Killed
+        } else if self.disk_untrusted {
+            self.record.state.max(TradingState::Halted)
         } else {
             self.record.state
         }
@@ -260,32 +289,108 @@ impl StateStore {
         &self.record
     }
 
-    fn persist(&mut self, state: TradingState, reason: &str, actor: &str) -> Result<()> {
-        let rec = StateRecord {
-            version: 1,
-            state,
-            reason: reason.to_string(),
-            actor: actor.to_string(),
-            since: now_s(),
-            seq: self.record.seq + 1,
-        };
-        let bytes = serde_json::to_vec_pretty(&rec)
-            .map_err(|e| Error::invalid("state", state.as_str(), e.to_string()))?;
-        tradewarden_core::fs::write_atomic(self.dir.join(STATE_FILE), &bytes)?;
-        let from = self.record.state;
-        self.record = rec;
-        metrics::counter!(telemetry::TRANSITIONS_TOTAL, telemetry::LABEL_TO => state.as_str())
-            .increment(1);
-        self.publish();
-        if let Some(j) = self.journal.as_mut() {
-            j.append(Event::Transition {
-                from,
-                to: state,
-                reason: reason.to_string(),
-                actor: actor.to_string(),
+    /// Takes the directory's advisory lock (`state.lock`, `flock`), re-reads
+    /// the persisted record (another process may have written since) and
+    /// runs `f` on it; `f` returns the transition to write, if any. The
+    /// write's `seq` is the fresh record's `seq + 1`: a compare-and-swap on
+    /// the persisted sequence, so no transition of another process is lost.
+    fn with_lock<T>(
+        &mut self,
+        f: impl FnOnce(&StateRecord, bool) -> Result<(Option<(TradingState, String, String)>, T)>,
+    ) -> Result<T> {
+        let lock_path = self.dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::Io {
+                path: lock_path.clone(),
+                source: e,
             })?;
+        lock.lock().map_err(|e| Error::Io {
+            path: lock_path.clone(),
+            source: e,
+        })?;
+        // The lock is released when `lock` is dropped (also on error).
+        let path = self.dir.join(STATE_FILE);
+        let fresh = match read_state_file(&path) {
+            Ok(Some(r)) => r,
+            Ok(None) => StateRecord {
+                state: TradingState::Halted,
+                ..self.record.clone()
+            },
+            // Untrusted on disk: the more severe of HALTED and what we knew.
+            Err(_) => StateRecord {
+                state: self.record.state.max(TradingState::Halted),
+                ..self.record.clone()
+            },
+        };
+        if fresh.seq >= self.record.seq {
+            self.record = fresh.clone();
         }
-        Ok(())
+        let kill = self.kill_switch_present();
+        let (change, out) = f(&fresh, kill)?;
+        if let Some((state, reason, actor)) = change {
+            let seq = fresh
+                .seq
+                .max(self.record.seq)
+                .checked_add(1)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "seq",
+                        fresh.seq,
+                        "state sequence number would overflow u64; reset the state directory",
+                    )
+                })?;
+            let rec = StateRecord {
+                version: 1,
+                state,
+                reason: reason.clone(),
+                actor: actor.clone(),
+                since: now_s(),
+                seq,
+            };
+            let bytes = serde_json::to_vec_pretty(&rec)
+                .map_err(|e| Error::invalid("state", state.as_str(), e.to_string()))?;
+            tradewarden_core::fs::write_atomic(&path, &bytes)?;
+            let from = fresh.state;
+            self.record = rec;
+            metrics::counter!(telemetry::TRANSITIONS_TOTAL, telemetry::LABEL_TO => state.as_str())
+                .increment(1);
+            self.publish();
+            drop(lock);
+            if let Some(j) = self.journal.as_mut() {
+                j.append(Event::Transition {
+                    from,
+                    to: state,
+                    reason,
+                    actor,
+                })?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Re-reads the persisted record (no lock: writes are atomic renames).
+    /// Returns whether it changed. A missing or untrusted file on disk is
+    /// kept as the last trusted record but [`StateStore::state`] is then at
+    /// least HALTED (fail closed).
+    pub fn refresh(&mut self) -> bool {
+        let path = self.dir.join(STATE_FILE);
+        match read_state_file(&path) {
+            Ok(Some(r)) => {
+                let changed = r != self.record;
+                self.record = r;
+                self.disk_untrusted = false;
+                changed
+            }
+            _ => {
+                let changed = !self.disk_untrusted;
+                self.disk_untrusted = true;
+                changed
+            }
+        }
     }
 
     /// Journals every later transition (and manual resets as overrides).
@@ -324,11 +429,14 @@ impl StateStore {
                 "every transition needs a non-blank reason",
             ));
         }
-        if to <= self.record.state {
-            return Ok(false);
-        }
-        self.persist(to, reason, "system")?;
-        Ok(true)
+        let reason = reason.to_string();
+        self.with_lock(move |fresh, _| {
+            if to <= fresh.state {
+                Ok((None, false))
+            } else {
+                Ok((Some((to, reason, "system".to_string())), true))
+            }
+        })
     }
 
     /// Named manual reset to any state (usually ACTIVE). Needs `who` and `why`;
@@ -341,18 +449,20 @@ impl StateStore {
                 reason: "a manual reset must name who and why".into(),
             });
         }
-        if to < TradingState::Killed && self.kill_switch_present() {
-            return Err(Error::IllegalTransition {
-                from: TradingState::Killed.as_str(),
-                to: to.as_str(),
-                reason: format!(
-                    "{} exists; remove it deliberately before resetting",
-                    self.kill_switch_path().display()
-                ),
-            });
-        }
-        let from = self.record.state;
-        self.persist(to, why, who)?;
+        let path = self.kill_switch_path();
+        let from = self.with_lock(|fresh, kill| {
+            if to < TradingState::Killed && kill {
+                return Err(Error::IllegalTransition {
+                    from: TradingState::Killed.as_str(),
+                    to: to.as_str(),
+                    reason: format!(
+                        "{} exists; remove it deliberately before resetting",
+                        path.display()
+                    ),
+                });
+            }
+            Ok((Some((to, why.to_string(), who.to_string())), fresh.state))
+        })?;
         if let Some(j) = self.journal.as_mut() {
             j.append(Event::Override {
                 who: who.to_string(),
@@ -363,7 +473,9 @@ impl StateStore {
         Ok(())
     }
 
-    /// Engages the kill switch: writes `KILL_SWITCH` atomically and persists KILLED.
+    /// Engages the kill switch: writes `KILL_SWITCH` atomically (first:
+    /// its presence alone means KILLED for every process), then persists
+    /// KILLED in the state file under the lock. It never reads the journal.
     /// A kill is never refused: an empty `reason` / `activated_by` is recorded
     /// as `"unspecified"` so the transition still carries a reason and an actor.
     pub fn activate_kill_switch(&mut self, reason: &str, activated_by: &str) -> Result<()> {
@@ -381,14 +493,33 @@ impl StateStore {
             reason: reason.to_string(),
             activated_by: activated_by.to_string(),
         };
-        let bytes = serde_json::to_vec_pretty(&ks)
-            .map_err(|e| Error::invalid("kill_switch", reason, e.to_string()))?;
-        tradewarden_core::fs::write_atomic(self.kill_switch_path(), &bytes)?;
-        if self.record.state != TradingState::Killed {
-            self.persist(TradingState::Killed, reason, activated_by)?;
-        }
+        // Every step is attempted; a failure never undoes an earlier step
+        // and the first failure is returned.
+        let first = serde_json::to_vec_pretty(&ks)
+            .map_err(|e| Error::invalid("kill_switch", reason, e.to_string()))
+            .and_then(|bytes| {
+                Ok(tradewarden_core::fs::write_atomic(
+                    self.kill_switch_path(),
+                    &bytes,
+                )?)
+            })
+            .err();
         self.publish();
-        Ok(())
+        let (reason, by) = (reason.to_string(), activated_by.to_string());
+        let second = self
+            .with_lock(move |fresh, _| {
+                if fresh.state == TradingState::Killed {
+                    Ok((None, ()))
+                } else {
+                    Ok((Some((TradingState::Killed, reason, by)), ()))
+                }
+            })
+            .err();
+        self.publish();
+        match first.or(second) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Reads the kill-switch file, if present and parseable.

@@ -83,7 +83,12 @@ fn every_input_validation_reason() {
             ..o
         },
         Order {
-            reference_price: f64::NAN,
+            reference_price: f64::INFINITY,
+            ..o
+        },
+        Order {
+            quantity: 1e300,
+            price: 1e300,
             ..o
         },
         Order {
@@ -518,7 +523,8 @@ fn max_order_equity_fraction_clips_or_denies() {
 
 #[test]
 fn reason_codes_are_stable_and_distinct() {
-    assert_eq!(DenyReason::ALL.len(), 21);
+    assert_eq!(DenyReason::ALL.len(), 22);
+    assert_eq!(DenyReason::SizeOverride.as_str(), "size_override");
     assert_eq!(DenyReason::MinOrderNotional.as_str(), "min_order_notional");
     assert_eq!(
         DenyReason::MaxOrderEquityFraction.as_str(),
@@ -527,5 +533,77 @@ fn reason_codes_are_stable_and_distinct() {
     let mut names: Vec<&str> = DenyReason::ALL.iter().map(|r| r.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 21);
+    assert_eq!(names.len(), 22);
+}
+
+/// Regression (issue 17): a missing data timestamp or reference price used
+/// to be filled in by the Python door ("now", the order price) so staleness
+/// and the band passed silently. NaN = missing: denied by the rule that
+/// needs it unless the policy opts out; a notional that overflows to inf is
+/// non-finite input.
+#[test]
+fn missing_timestamp_and_reference_fail_closed_unless_opted_out() {
+    let mut e = eng("price_band_ratio = 0.05");
+    let o = order(&e, "AAA", Side::Buy, 1.0, 10.0);
+    assert_eq!(e.check_order(&o), Decision::Allow);
+    assert_eq!(
+        e.check_order(&Order {
+            data_timestamp: f64::NAN,
+            ..o
+        }),
+        deny(DenyReason::StaleData)
+    );
+    assert_eq!(
+        e.check_order(&Order {
+            reference_price: f64::NAN,
+            ..o
+        }),
+        deny(DenyReason::PriceBand)
+    );
+    let mut e = eng("price_band_ratio = 0.05\n\
+         allow_missing_data_timestamp = true\nallow_missing_reference_price = true");
+    let o = order(&e, "AAA", Side::Buy, 1.0, 10.0);
+    for m in [
+        Order {
+            data_timestamp: f64::NAN,
+            ..o
+        },
+        Order {
+            reference_price: f64::NAN,
+            ..o
+        },
+    ] {
+        assert_eq!(e.check_order(&m), Decision::Allow, "{m:?}");
+    }
+    // Opting out never lets ±inf through.
+    assert_eq!(
+        e.check_order(&Order {
+            data_timestamp: f64::INFINITY,
+            ..o
+        }),
+        deny(DenyReason::NonFiniteInput)
+    );
+    // Overflowing notional (finite × finite = inf) is non-finite input.
+    assert_eq!(
+        e.check_order(&Order {
+            quantity: 1e200,
+            price: 1e200,
+            reference_price: 1e200,
+            ..o
+        }),
+        deny(DenyReason::NonFiniteInput)
+    );
+}
+
+#[test]
+fn size_override_clips_every_order_even_under_oversize_deny() {
+    let mut e = eng("oversize = \"deny\"");
+    e.set_size_override(0.1).unwrap();
+    let o = order(&e, "AAA", Side::Buy, 50.0, 10.0);
+    assert_eq!(e.check_order(&o), clip(5.0, DenyReason::SizeOverride));
+    assert!(e.set_size_override(0.0).is_err());
+    assert!(e.set_size_override(f64::NAN).is_err());
+    assert!(e.set_size_override(1.5).is_err());
+    e.set_size_override(1.0).unwrap();
+    assert_eq!(e.check_order(&o), Decision::Allow);
 }
