@@ -28,8 +28,61 @@
 #define TW_NAN_POLICY_PROPAGATE 2
 
 /*
- The pre-trade engine with its optional state directory. Not thread-safe:
- use one engine from one thread at a time (it may move between threads).
+ Bit of `tw_period_observation.present`: `aum` is set.
+ */
+#define TW_PERIOD_AUM (1 << 0)
+
+/*
+ Bit of `tw_period_observation.present`: `hourly_pnl` is set.
+ */
+#define TW_PERIOD_HOURLY_PNL (1 << 1)
+
+/*
+ Bit of `tw_period_observation.present`: `daily_pnl` is set.
+ */
+#define TW_PERIOD_DAILY_PNL (1 << 2)
+
+/*
+ Bit of `tw_period_observation.present`: `equity` is set.
+ */
+#define TW_PERIOD_EQUITY (1 << 3)
+
+/*
+ Bit of `tw_period_observation.present`: `high_water_mark` is set.
+ */
+#define TW_PERIOD_HIGH_WATER_MARK (1 << 4)
+
+/*
+ Bit of `tw_period_observation.present`: `slippage_ratio` is set.
+ */
+#define TW_PERIOD_SLIPPAGE_RATIO (1 << 5)
+
+/*
+ Bit of `tw_period_observation.present`: `fill_rate` is set.
+ */
+#define TW_PERIOD_FILL_RATE (1 << 6)
+
+/*
+ Bit of `tw_period_observation.present`: `model_precision_ratio` is set.
+ */
+#define TW_PERIOD_MODEL_PRECISION_RATIO (1 << 7)
+
+/*
+ Bit of `tw_period_observation.present`: `confidence` is set.
+ */
+#define TW_PERIOD_CONFIDENCE (1 << 8)
+
+/*
+ Bit of `tw_period_observation.present`: `data_age_s` is set.
+ */
+#define TW_PERIOD_DATA_AGE_S (1 << 9)
+
+/*
+ The guardrails session (`tradewarden_guardrails::Session`): pre-trade
+ engine, optional state directory (latched state, `KILL_SWITCH`, audit
+ journal, high-water mark, overrides) and a watcher thread that makes
+ other processes' transitions visible. Not thread-safe: use one engine
+ from one thread at a time (it may move between threads).
  */
 typedef struct tw_engine tw_engine;
 
@@ -347,6 +400,106 @@ typedef struct {
  Trading state (one of `TW_STATE_*`), ordered by severity.
  */
 typedef uint32_t tw_trading_state;
+
+/*
+ Counts since the engine was opened (`tw_engine_counts`).
+ */
+typedef struct {
+  /*
+   Pre-trade decisions (`tw_engine_check_order` calls that returned one).
+   */
+  uint64_t trades;
+  /*
+   Denied decisions.
+   */
+  uint64_t denials;
+  /*
+   Period-limit breaches (`tw_engine_evaluate_period`).
+   */
+  uint64_t breaches;
+} tw_session_counts;
+
+/*
+ Observed values for one `tw_engine_evaluate_period`. A field counts only
+ when its `TW_PERIOD_*` bit is set in `present`; an absent field is handled
+ by the policy's `on_missing` (default: not checked). A present NaN/±inf
+ value is a critical breach (fail closed) — which is why absence is a bit,
+ not NaN.
+ */
+typedef struct {
+  /*
+   OR of the `TW_PERIOD_*` bits of the fields that are set.
+   */
+  uint32_t present;
+  /*
+   Account AUM (> 0) the P&L ratios are divided by.
+   */
+  double aum;
+  /*
+   P&L of the last hour (negative = loss).
+   */
+  double hourly_pnl;
+  /*
+   P&L of the day.
+   */
+  double daily_pnl;
+  /*
+   Mark-to-market equity now.
+   */
+  double equity;
+  /*
+   High-water mark of equity (absent: the engine's tracked one).
+   */
+  double high_water_mark;
+  /*
+   Realised ÷ expected slippage.
+   */
+  double slippage_ratio;
+  /*
+   Filled ÷ submitted.
+   */
+  double fill_rate;
+  /*
+   Live ÷ baseline precision.
+   */
+  double model_precision_ratio;
+  /*
+   Mean model confidence.
+   */
+  double confidence;
+  /*
+   Age (s) of the newest market data.
+   */
+  double data_age_s;
+} tw_period_observation;
+
+/*
+ Severity of a period-limit breach (one of `TW_BREACH_*`).
+ */
+typedef uint32_t tw_breach_severity;
+
+/*
+ One breached period limit.
+ */
+typedef struct {
+  /*
+   Rule name, NUL-terminated (e.g. "daily_loss_ratio"; the telemetry label).
+   */
+  char rule[32];
+  /*
+   Observed value (after conversion, e.g. loss ratio; NaN when absent and
+   `on_missing` made it a breach).
+   */
+  double value;
+  /*
+   The level crossed.
+   */
+  double threshold;
+  /*
+   `TW_BREACH_WARNING` or `TW_BREACH_CRITICAL`.
+   */
+  tw_breach_severity severity;
+} tw_period_breach;
 
 /*
  When appended records are fsynced (one of `TW_FSYNC_*`).
@@ -867,9 +1020,24 @@ typedef struct {
 #define TW_REASON_MAX_ORDER_EQUITY_FRACTION 21
 
 /*
+ A position-size override (`tw_engine_set_size_override`) scaled the order (a clip).
+ */
+#define TW_REASON_SIZE_OVERRIDE 22
+
+/*
  A reason this header does not know yet (a newer library); see `tw_reason_name`.
  */
 #define TW_REASON_OTHER 255
+
+/*
+ Warning level crossed: the engine latches REDUCING.
+ */
+#define TW_BREACH_WARNING 1
+
+/*
+ Critical level crossed (or the value is non-finite): the engine latches HALTED.
+ */
+#define TW_BREACH_CRITICAL 2
 
 /*
  After every record (durable, slowest).
@@ -1251,17 +1419,25 @@ void tw_profile_free(tw_profile *profile);
 const char *tw_reason_name(tw_reason reason);
 
 /*
- Builds an engine from a policy file (TOML, YAML or JSON by extension) and
- account `equity` (> 0, the capital leverage limits divide by).
+ Opens a guardrails session from a policy file (TOML, YAML or JSON by
+ extension) and account `equity` (> 0, the capital leverage limits divide by).
 
- `state_dir` NULL: the state lives in memory only and starts HALTED; call
- `tw_engine_reset` to start trading. Otherwise the latched state of that
- directory (created if needed) is loaded: a missing or corrupt state file
- means HALTED, a `KILL_SWITCH` file KILLED; transitions are persisted there.
+ `state_dir` NULL: an in-memory session — nothing persisted, no
+ `KILL_SWITCH` file, no journal; it starts HALTED (call `tw_engine_reset`
+ to start trading). Otherwise the session of that directory (created if
+ needed) with the library's defaults (`SessionConfig::in_dir`): a missing
+ or corrupt state file means HALTED, any `KILL_SWITCH` entry (file,
+ directory, dangling symlink) KILLED; transitions are persisted there; the
+ audit journal (`journal.jsonl`) records every decision, transition and
+ override; the high-water mark and overrides persist across restarts; a
+ watcher thread makes other processes' kills and transitions visible to
+ `tw_engine_check_order` within a few milliseconds.
 
  Errors: a missing policy file `TW_ERR_NOT_FOUND`, an unreadable one
  `TW_ERR_IO`, an invalid one `TW_ERR_INVALID_CONFIG` (every violation
- named), a bad `equity` `TW_ERR_INVALID_INPUT`. Free with `tw_engine_free`.
+ named), a bad `equity` `TW_ERR_INVALID_INPUT`, a state directory that
+ cannot be created `TW_ERR_IO`, a corrupt high-water-mark or overrides
+ file `TW_ERR_CORRUPT`. Free with `tw_engine_free`.
 
  # Safety
  `policy_path` must be a NUL-terminated string, `state_dir` NULL or one,
@@ -1284,10 +1460,15 @@ tw_status tw_engine_symbol_id(const tw_engine *engine, const char *symbol, uint3
 
 /*
  Checks one order against every rule (docs/guardrails.md) and writes the
- decision. No heap allocation; consumes a rate-limit token when it passes.
- Bad order *values* (NaN, ≤ 0, unknown symbol…) are a `TW_OK` call with a
- DENY decision (fail closed); only NULL pointers (`TW_ERR_NULL_ARGUMENT`)
- and an invalid `side` code (`TW_ERR_INVALID_INPUT`) fail the call.
+ decision; consumes a rate-limit token when it passes. With a state
+ directory the decision is journaled first: a journal write that fails is
+ an error status (`TW_ERR_IO`) and no decision is written — do not send
+ (fail closed). Without one there is no heap allocation. Bad order
+ *values* (NaN, ≤ 0, unknown symbol…) are a `TW_OK` call with a DENY
+ decision; only NULL pointers (`TW_ERR_NULL_ARGUMENT`), an invalid `side`
+ code (`TW_ERR_INVALID_INPUT`) and a journal failure fail the call. The
+ state consulted includes other processes' kills (the watcher), with no
+ system call per order.
 
  # Safety
  `engine` must be a live engine not used concurrently, `order` valid for
@@ -1297,8 +1478,8 @@ tw_status tw_engine_check_order(tw_engine *engine, const tw_order *order, tw_dec
 
 /*
  Applies a fill: position += ±`quantity`, mark = `price`. An unknown symbol
- is `TW_ERR_NOT_FOUND`; a non-finite quantity or price, or a negative
- price, `TW_ERR_INVALID_INPUT` (the position is unchanged).
+ is `TW_ERR_NOT_FOUND`; a non-finite resulting position or price, or a
+ negative price, `TW_ERR_INVALID_INPUT` (the position is unchanged).
 
  # Safety
  `engine` must be a live engine not used concurrently.
@@ -1337,9 +1518,12 @@ tw_status tw_engine_position(const tw_engine *engine, uint32_t symbol_id, double
 tw_status tw_engine_gross_exposure(const tw_engine *engine, double *out);
 
 /*
- Sets the account equity leverage limits divide by. Like the Rust API it
- accepts any value: a non-finite equity makes every check DENY
- (`TW_REASON_NON_FINITE_INPUT`), an equity ≤ 0 denies under leverage rules.
+ Sets the account equity leverage limits divide by and tracks the
+ high-water mark (persisted in the state directory when it rises). A
+ non-finite equity is `TW_ERR_INVALID_INPUT` and changes nothing; an
+ equity ≤ 0 is accepted and denies orders under leverage rules. A
+ high-water mark that cannot be persisted is `TW_ERR_IO` (the equity is
+ set).
 
  # Safety
  `engine` must be a live engine not used concurrently.
@@ -1347,8 +1531,10 @@ tw_status tw_engine_gross_exposure(const tw_engine *engine, double *out);
 tw_status tw_engine_set_equity(tw_engine *engine, double equity);
 
 /*
- Writes the trading state the hot path consults (`TW_STATE_*`) to `out`.
- It does not look at the disk: see `tw_engine_sync`.
+ Writes the effective trading state (`TW_STATE_*`, what
+ `tw_engine_check_order` uses) to `out`: the state directory as the
+ watcher last saw it (other processes included), or the state requested
+ here when more severe. No disk access.
 
  # Safety
  `engine` must be a live engine, `out` valid for one write.
@@ -1356,11 +1542,13 @@ tw_status tw_engine_set_equity(tw_engine *engine, double equity);
 tw_status tw_engine_state(const tw_engine *engine, tw_trading_state *out);
 
 /*
- Re-reads the state directory — the persisted state, which other processes
- sharing the directory may have changed, and the `KILL_SWITCH` file, which
- means KILLED — into the engine, and writes the state to `out`. A state
- file that became unreadable means HALTED. Call it periodically (e.g.
- every second), not per order. Without a state directory: `TW_ERR_STATE`.
+ Re-reads the state directory now (the watcher does it continuously),
+ retries persisting a kill or escalation that failed to persist, and
+ writes the effective state to `out`. A state file that became unreadable
+ means HALTED, any `KILL_SWITCH` entry KILLED. Without a state directory it
+ writes the in-memory state. A retry that fails again is returned
+ (`TW_ERR_IO`…) and nothing is written; the engine stays at least as
+ severe as requested.
 
  # Safety
  `engine` must be a live engine not used concurrently, `out` valid for one write.
@@ -1368,10 +1556,14 @@ tw_status tw_engine_state(const tw_engine *engine, tw_trading_state *out);
 tw_status tw_engine_sync(tw_engine *engine, tw_trading_state *out);
 
 /*
- Engages the kill switch: with a state directory writes the `KILL_SWITCH`
- file (`reason`, `activated_by`) and persists KILLED; without one, the
- engine is KILLED in memory. The engine denies every order from here on
- even when persisting fails (then `TW_ERR_IO` is returned).
+ Engages the kill switch: the engine is KILLED in memory first (the very
+ next `tw_engine_check_order` denies), then — with a state directory —
+ the `KILL_SWITCH` file is written (file and directory fsynced), KILLED
+ persisted in the state file, and the transition journaled. Every step is
+ attempted and the first failure returned (e.g. `TW_ERR_IO` when the
+ directory cannot be written); the engine stays KILLED whatever failed
+ (`tw_engine_sync` retries persisting it). Blank
+ `reason`/`activated_by` are recorded as "unspecified".
 
  # Safety
  `engine` must be a live engine not used concurrently; `reason` and
@@ -1380,10 +1572,13 @@ tw_status tw_engine_sync(tw_engine *engine, tw_trading_state *out);
 tw_status tw_engine_kill(tw_engine *engine, const char *reason, const char *activated_by);
 
 /*
- Latches a more severe state `to` with a `reason` (e.g. a period-limit
- breach). Escalating to the current or a milder state changes nothing.
- With a state directory the state on disk is re-read first.
- `changed` (may be NULL) receives 1 when the state changed, else 0.
+ Latches a more severe state `to` with a non-blank `reason` (e.g. a
+ period-limit breach; `TW_ERR_INVALID_INPUT` when blank). Escalating to
+ the current or a milder state changes nothing. The state takes effect in
+ memory first, then is persisted (compare-and-swap under the directory's
+ lock) and journaled; if persisting fails the error is returned and the
+ engine stays at least `to` (retried by `tw_engine_sync`). `changed` (may
+ be NULL) receives 1 when the state changed, else 0.
 
  # Safety
  `engine` must be a live engine not used concurrently; `reason` a
@@ -1396,16 +1591,128 @@ tw_status tw_engine_escalate(tw_engine *engine,
 
 /*
  Named manual reset to state `to` (usually `TW_STATE_ACTIVE`): `who` and
- `why` must be non-empty (`TW_ERR_STATE` otherwise, as the Rust API). With
- a state directory the state on disk is re-read first, the transition is
- persisted, and it is refused (`TW_ERR_STATE`) while the `KILL_SWITCH` file
- exists — remove it deliberately first.
+ `why` must be non-blank (`TW_ERR_STATE` otherwise). With a state directory
+ it is persisted first (the engine changes only when the reset is durable)
+ and refused (`TW_ERR_STATE`) while a `KILL_SWITCH` entry exists — remove
+ it deliberately first (`tw_engine_remove_kill_switch`). Journaled as an
+ override and a transition.
 
  # Safety
  `engine` must be a live engine not used concurrently; `who` and `why`
  NUL-terminated strings.
  */
 tw_status tw_engine_reset(tw_engine *engine, tw_trading_state to, const char *who, const char *why);
+
+/*
+ Removes the `KILL_SWITCH` entry (whatever it is: file, directory,
+ symlink) as a journaled override naming `who` and `why` (non-blank;
+ `TW_ERR_INVALID_INPUT` otherwise). The state stays KILLED until a
+ `tw_engine_reset`. An in-memory engine has no kill-switch file:
+ `TW_ERR_STATE`.
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `who` and `why`
+ NUL-terminated strings.
+ */
+tw_status tw_engine_remove_kill_switch(tw_engine *engine, const char *who, const char *why);
+
+/*
+ Sets the position-size override: every new order's quantity is scaled
+ by `fraction` ∈ (0, 1] (1 = off) and reported as a
+ `TW_REASON_SIZE_OVERRIDE` clip when smaller. Persisted in the state
+ directory (`overrides.json`) and journaled as an override by `who`/`why`.
+ A fraction outside (0, 1] is `TW_ERR_INVALID_INPUT` and changes nothing.
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `who` and `why`
+ NUL-terminated strings.
+ */
+tw_status tw_engine_set_size_override(tw_engine *engine,
+                                      double fraction,
+                                      const char *who,
+                                      const char *why);
+
+/*
+ Writes the position-size override fraction (1 = none) to `out`.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_size_override(const tw_engine *engine, double *out);
+
+/*
+ Freezes (`frozen` ≠ 0) or unfreezes (0) model learning/retraining:
+ persisted in the state directory (`overrides.json`, read by the registry
+ and retraining jobs) and journaled as an override by `who`/`why`.
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `who` and `why`
+ NUL-terminated strings.
+ */
+tw_status tw_engine_set_learning_frozen(tw_engine *engine,
+                                        int32_t frozen,
+                                        const char *who,
+                                        const char *why);
+
+/*
+ Writes 1 to `out` when model learning is frozen, else 0.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_learning_frozen(const tw_engine *engine, int32_t *out);
+
+/*
+ Writes the tracked high-water mark of equity (the largest value given to
+ `tw_engine_set_equity`, persisted across restarts with a state
+ directory) to `out`; `TW_ERR_NOT_FOUND` (nothing written) while there is
+ none yet.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_high_water_mark(const tw_engine *engine, double *out);
+
+/*
+ Writes the counts since the engine was opened to `out`.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_counts(const tw_engine *engine, tw_session_counts *out);
+
+/*
+ Writes the guardrails SLO since the engine was opened — (denials +
+ breaches) × 1000 ÷ decisions — to `out`; `TW_ERR_NOT_FOUND` (nothing
+ written) before the first decision.
+
+ # Safety
+ `engine` must be a live engine, `out` valid for one write.
+ */
+tw_status tw_engine_violations_per_1000_trades(const tw_engine *engine, double *out);
+
+/*
+ Evaluates the policy's period limits (`[period]`, docs/guardrails.md) on
+ `observation`: the engine's high-water mark fills an absent
+ `high_water_mark`; every breach is counted and journaled as a violation;
+ any critical breach latches HALTED, else any warning REDUCING (as
+ `tw_engine_escalate`). Writes the number of breaches to `n_breaches` and
+ the first `min(n, capacity)` of them to `breaches` (NULL allowed when
+ `capacity` is 0) — every breach takes effect whatever the capacity. An
+ unknown `present` bit is `TW_ERR_INVALID_INPUT`; a journal or state
+ write that fails is returned (`TW_ERR_IO`…) with nothing written, the
+ escalation in force in memory.
+
+ # Safety
+ `engine` must be a live engine not used concurrently; `observation`
+ valid for one read; `breaches` NULL or valid for `capacity` writes;
+ `n_breaches` valid for one write.
+ */
+tw_status tw_engine_evaluate_period(tw_engine *engine,
+                                    const tw_period_observation *observation,
+                                    tw_period_breach *breaches,
+                                    size_t capacity,
+                                    size_t *n_breaches);
 
 /*
  Re-registers the engine's counters with the current metrics recorder:
@@ -1417,7 +1724,8 @@ tw_status tw_engine_reset(tw_engine *engine, tw_trading_state to, const char *wh
 tw_status tw_engine_rebind_telemetry(tw_engine *engine);
 
 /*
- Frees an engine; NULL is a no-op.
+ Frees an engine (stops its watcher thread, fsyncs its journal); NULL is
+ a no-op.
 
  # Safety
  `engine` must be NULL or an engine from `tw_engine_new_from_policy_file`
@@ -1652,15 +1960,19 @@ tw_status tw_journal_seq(const tw_journal *journal, uint64_t *out);
 tw_status tw_journal_sync(tw_journal *journal);
 
 /*
- Reads every journal file of `dir` back (rotated files in order, then the
- current one) and checks it: writes the number of records to `entries`
- and of unparseable lines skipped (a torn last line after a crash) to
- `skipped`. `TW_ERR_CORRUPT` when the sequence numbers do not increase by
- exactly one from record to record (a record deleted, duplicated or moved;
- the message names the record index and both numbers); then nothing is
- written. A directory that does not exist holds no records (`TW_OK`, 0 and
- 0); one that cannot be read is `TW_ERR_IO`. May run while another handle
- appends (a record being written may show as skipped).
+ Verifies the journal of `dir` (`journal::verify`): the hash chain (each
+ record's `prev` is the SHA-256 of the line before it) and the sequence
+ numbers, across the rotated files and the current one. Writes the number
+ of records to `entries` and of torn lines to `skipped` (0 or 1: the
+ newest file's last line after a crash mid-append, which the next open
+ repairs — not fatal). `TW_ERR_CORRUPT` for the first edited, missing,
+ reordered/duplicated or unreadable record — the message names the
+ sequence numbers and the file and line where the problem was found (for
+ an edited record, the next record's line); then nothing is written. An edit of
+ the very last record is not detectable from the journal alone. A
+ directory that does not exist holds no records (`TW_OK`, 0 and 0); one
+ that cannot be read is `TW_ERR_IO`. May run while another handle appends
+ (a record being written may show as torn).
 
  # Safety
  `dir` must be a NUL-terminated string; `entries` and `skipped` valid for

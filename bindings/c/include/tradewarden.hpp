@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -402,12 +403,13 @@ inline std::string reason_name(tw_reason reason) {
   return n == nullptr ? std::string() : std::string(n);
 }
 
-/// The pre-trade engine (move-only; freed on destruction). Use from one
-/// thread at a time.
+/// The guardrails session (move-only; freed on destruction): pre-trade
+/// engine, persisted state and KILL_SWITCH, audit journal, period limits,
+/// high-water mark and overrides. Use from one thread at a time.
 class Engine {
  public:
-  /// Policy file (TOML/YAML/JSON), state directory ("" = in memory, starts
-  /// HALTED), account equity > 0.
+  /// Policy file (TOML/YAML/JSON), state directory ("" = in memory: nothing
+  /// persisted, no journal; starts HALTED), account equity > 0.
   static Engine from_policy_file(const std::string &policy_path, const std::string &state_dir,
                                  double equity) {
     tw_engine *e = nullptr;
@@ -422,7 +424,9 @@ class Engine {
     return id;
   }
 
-  /// The hot path: no allocation unless the call itself fails (bad side code).
+  /// The hot path. In memory: no allocation unless the call itself fails
+  /// (bad side code). With a state directory the decision is journaled; a
+  /// journal failure throws (fail closed: do not send).
   tw_decision check_order(const tw_order &order) {
     tw_decision d;
     tw_status st = tw_engine_check_order(handle_.get(), &order, &d);
@@ -453,12 +457,15 @@ class Engine {
     detail::check(tw_engine_state(handle_.get(), &s));
     return s;
   }
-  /// Re-reads the state directory (other processes, KILL_SWITCH file).
+  /// Re-reads the state directory now (the watcher does it continuously) and
+  /// retries a kill or escalation that failed to persist.
   tw_trading_state sync() {
     tw_trading_state s = TW_STATE_HALTED;
     detail::check(tw_engine_sync(handle_.get(), &s));
     return s;
   }
+  /// KILLED in memory first, then KILL_SWITCH, state file, journal; throws
+  /// when a write failed — the engine is KILLED either way.
   void kill(const std::string &reason, const std::string &activated_by) {
     detail::check(tw_engine_kill(handle_.get(), reason.c_str(), activated_by.c_str()));
   }
@@ -470,6 +477,62 @@ class Engine {
   }
   void reset(tw_trading_state to, const std::string &who, const std::string &why) {
     detail::check(tw_engine_reset(handle_.get(), to, who.c_str(), why.c_str()));
+  }
+  /// Removes the KILL_SWITCH entry (journaled); the state stays KILLED until reset().
+  void remove_kill_switch(const std::string &who, const std::string &why) {
+    detail::check(tw_engine_remove_kill_switch(handle_.get(), who.c_str(), why.c_str()));
+  }
+
+  /// Position-size override: fraction in (0, 1], 1 = off (persisted, journaled).
+  void set_size_override(double fraction, const std::string &who, const std::string &why) {
+    detail::check(tw_engine_set_size_override(handle_.get(), fraction, who.c_str(), why.c_str()));
+  }
+  double size_override() const {
+    double f = 1.0;
+    detail::check(tw_engine_size_override(handle_.get(), &f));
+    return f;
+  }
+  /// Freezes or unfreezes model learning (persisted, journaled).
+  void set_learning_frozen(bool frozen, const std::string &who, const std::string &why) {
+    detail::check(tw_engine_set_learning_frozen(handle_.get(), frozen ? 1 : 0, who.c_str(), why.c_str()));
+  }
+  bool learning_frozen() const {
+    int32_t f = 0;
+    detail::check(tw_engine_learning_frozen(handle_.get(), &f));
+    return f != 0;
+  }
+
+  /// The tracked high-water mark of equity; empty before the first set_equity().
+  std::optional<double> high_water_mark() const {
+    double h = 0.0;
+    tw_status st = tw_engine_high_water_mark(handle_.get(), &h);
+    if (st == TW_ERR_NOT_FOUND) return std::nullopt;
+    detail::check(st);
+    return h;
+  }
+  tw_session_counts counts() const {
+    tw_session_counts c{};
+    detail::check(tw_engine_counts(handle_.get(), &c));
+    return c;
+  }
+  /// (denials + breaches) x 1000 / decisions; empty before the first decision.
+  std::optional<double> violations_per_1000_trades() const {
+    double v = 0.0;
+    tw_status st = tw_engine_violations_per_1000_trades(handle_.get(), &v);
+    if (st == TW_ERR_NOT_FOUND) return std::nullopt;
+    detail::check(st);
+    return v;
+  }
+
+  /// Evaluates the period limits (journaled, counted; a critical breach
+  /// latches HALTED, a warning REDUCING) and returns the breaches.
+  std::vector<tw_period_breach> evaluate_period(const tw_period_observation &observation) {
+    // One call only (it has effects): room for every period rule.
+    std::vector<tw_period_breach> out(32);
+    size_t n = 0;
+    detail::check(tw_engine_evaluate_period(handle_.get(), &observation, out.data(), out.size(), &n));
+    out.resize(n < out.size() ? n : out.size());
+    return out;
   }
   void rebind_telemetry() { detail::check(tw_engine_rebind_telemetry(handle_.get())); }
 
@@ -531,8 +594,8 @@ class Journal {
   }
   void sync() { detail::check(tw_journal_sync(handle_.get())); }
 
-  /// Reads `dir` back: records and skipped (torn) lines; throws
-  /// TW_ERR_CORRUPT when the sequence numbers have a gap.
+  /// Verifies `dir`'s hash chain and sequence: records and torn last lines;
+  /// throws TW_ERR_CORRUPT naming the first edited, missing or reordered record.
   static JournalCheck verify(const std::string &dir) {
     JournalCheck c{0, 0};
     detail::check(tw_journal_verify(dir.c_str(), &c.entries, &c.skipped));

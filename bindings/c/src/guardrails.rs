@@ -1,16 +1,20 @@
-//! The pre-trade engine behind an opaque `tw_engine`: policy file, optional
-//! persisted state directory (latched state, `KILL_SWITCH` file), positions,
-//! and `tw_engine_check_order` on the hot path (no allocation).
+//! The guardrails session behind an opaque `tw_engine`: a thin door over
+//! [`tradewarden_guardrails::Session`] (pre-trade engine, persisted state and
+//! `KILL_SWITCH`, hash-chained journal, period limits, high-water mark,
+//! overrides), the same object Python's `Engine` and the CLI wrap. Every
+//! function converts its arguments, calls one `Session` method and converts
+//! the result.
 
 use std::ffi::c_char;
 
+use tradewarden_guardrails::period::{PeriodBreach, PeriodObservation, Severity};
 use tradewarden_guardrails::{
-    Decision, DenyReason, Engine, Order, Policy, Side, StateStore, SymbolId, TradingState,
+    Decision, DenyReason, Order, Policy, Session, SessionConfig, Side, SymbolId, TradingState,
 };
 
 use crate::{
-    Failure, TW_ERR_INVALID_INPUT, TW_ERR_NOT_FOUND, TW_ERR_STATE, guard, non_null, null, req_str,
-    tw_status,
+    Failure, TW_ERR_INVALID_INPUT, TW_ERR_NOT_FOUND, guard, non_null, null, req_str, tw_status,
+    write_out,
 };
 
 /// Order side (one of `TW_SIDE_*`).
@@ -87,6 +91,8 @@ pub const TW_REASON_RATE_LIMITED: tw_reason = 19;
 pub const TW_REASON_MIN_ORDER_NOTIONAL: tw_reason = 20;
 /// Order notional above `max_order_equity_fraction` × equity.
 pub const TW_REASON_MAX_ORDER_EQUITY_FRACTION: tw_reason = 21;
+/// A position-size override (`tw_engine_set_size_override`) scaled the order (a clip).
+pub const TW_REASON_SIZE_OVERRIDE: tw_reason = 22;
 /// A reason this header does not know yet (a newer library); see `tw_reason_name`.
 pub const TW_REASON_OTHER: tw_reason = 255;
 
@@ -115,6 +121,7 @@ fn reason_code(r: DenyReason) -> tw_reason {
         DenyReason::RateLimited => TW_REASON_RATE_LIMITED,
         DenyReason::MinOrderNotional => TW_REASON_MIN_ORDER_NOTIONAL,
         DenyReason::MaxOrderEquityFraction => TW_REASON_MAX_ORDER_EQUITY_FRACTION,
+        DenyReason::SizeOverride => TW_REASON_SIZE_OVERRIDE,
         _ => TW_REASON_OTHER,
     }
 }
@@ -134,7 +141,7 @@ pub extern "C" fn tw_reason_name(reason: tw_reason) -> *const c_char {
 }
 
 /// NUL-terminated reason names by code − 1 (checked against `DenyReason::as_str` in tests).
-const NAMES: [&std::ffi::CStr; 21] = [
+const NAMES: [&std::ffi::CStr; 22] = [
     c"trading_halted",
     c"trading_killed",
     c"unknown_symbol",
@@ -156,6 +163,7 @@ const NAMES: [&std::ffi::CStr; 21] = [
     c"rate_limited",
     c"min_order_notional",
     c"max_order_equity_fraction",
+    c"size_override",
 ];
 
 fn state_of(code: tw_trading_state, param: &str) -> Result<TradingState, Failure> {
@@ -227,38 +235,40 @@ pub struct tw_decision {
     pub quantity: f64,
 }
 
-/// The pre-trade engine with its optional state directory. Not thread-safe:
-/// use one engine from one thread at a time (it may move between threads).
+/// The guardrails session (`tradewarden_guardrails::Session`): pre-trade
+/// engine, optional state directory (latched state, `KILL_SWITCH`, audit
+/// journal, high-water mark, overrides) and a watcher thread that makes
+/// other processes' transitions visible. Not thread-safe: use one engine
+/// from one thread at a time (it may move between threads).
 #[derive(Debug)]
 pub struct tw_engine {
-    engine: Engine,
-    store: Option<StateStore>,
+    session: Session,
 }
 
 /// # Safety
 /// `e` must be NULL or a live engine not used concurrently.
-unsafe fn engine_mut<'a>(e: *mut tw_engine) -> Result<&'a mut tw_engine, Failure> {
+unsafe fn session_mut<'a>(e: *mut tw_engine) -> Result<&'a mut Session, Failure> {
     if e.is_null() {
         return Err(null("engine"));
     }
     // SAFETY: non-NULL, live and exclusive by the caller's contract.
-    Ok(unsafe { &mut *e })
+    Ok(unsafe { &mut (*e).session })
 }
 
 /// # Safety
 /// `e` must be NULL or a live engine.
-unsafe fn engine_ref<'a>(e: *const tw_engine) -> Result<&'a tw_engine, Failure> {
+unsafe fn session_ref<'a>(e: *const tw_engine) -> Result<&'a Session, Failure> {
     if e.is_null() {
         return Err(null("engine"));
     }
     // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &*e })
+    Ok(unsafe { &(*e).session })
 }
 
-fn symbol(e: &tw_engine, id: u32) -> Result<SymbolId, Failure> {
-    let s = SymbolId(id);
-    match e.engine.symbol_name(s) {
-        Some(_) => Ok(s),
+fn symbol(s: &Session, id: u32) -> Result<SymbolId, Failure> {
+    let sid = SymbolId(id);
+    match s.engine().symbol_name(sid) {
+        Some(_) => Ok(sid),
         None => Err(Failure(
             TW_ERR_NOT_FOUND,
             format!("unknown symbol = {id}: not a registered symbol id"),
@@ -266,28 +276,25 @@ fn symbol(e: &tw_engine, id: u32) -> Result<SymbolId, Failure> {
     }
 }
 
-/// Re-opens the engine's state directory so that a transition starts from
-/// what is on disk now (another process may have changed it).
-fn refresh(e: &mut tw_engine) -> Result<(), Failure> {
-    if let Some(dir) = e.store.as_ref().map(|s| s.dir().to_path_buf()) {
-        let store = StateStore::open(&dir)?;
-        e.engine.sync_state(&store);
-        e.store = Some(store);
-    }
-    Ok(())
-}
-
-/// Builds an engine from a policy file (TOML, YAML or JSON by extension) and
-/// account `equity` (> 0, the capital leverage limits divide by).
+/// Opens a guardrails session from a policy file (TOML, YAML or JSON by
+/// extension) and account `equity` (> 0, the capital leverage limits divide by).
 ///
-/// `state_dir` NULL: the state lives in memory only and starts HALTED; call
-/// `tw_engine_reset` to start trading. Otherwise the latched state of that
-/// directory (created if needed) is loaded: a missing or corrupt state file
-/// means HALTED, a `KILL_SWITCH` file KILLED; transitions are persisted there.
+/// `state_dir` NULL: an in-memory session — nothing persisted, no
+/// `KILL_SWITCH` file, no journal; it starts HALTED (call `tw_engine_reset`
+/// to start trading). Otherwise the session of that directory (created if
+/// needed) with the library's defaults (`SessionConfig::in_dir`): a missing
+/// or corrupt state file means HALTED, any `KILL_SWITCH` entry (file,
+/// directory, dangling symlink) KILLED; transitions are persisted there; the
+/// audit journal (`journal.jsonl`) records every decision, transition and
+/// override; the high-water mark and overrides persist across restarts; a
+/// watcher thread makes other processes' kills and transitions visible to
+/// `tw_engine_check_order` within a few milliseconds.
 ///
 /// Errors: a missing policy file `TW_ERR_NOT_FOUND`, an unreadable one
 /// `TW_ERR_IO`, an invalid one `TW_ERR_INVALID_CONFIG` (every violation
-/// named), a bad `equity` `TW_ERR_INVALID_INPUT`. Free with `tw_engine_free`.
+/// named), a bad `equity` `TW_ERR_INVALID_INPUT`, a state directory that
+/// cannot be created `TW_ERR_IO`, a corrupt high-water-mark or overrides
+/// file `TW_ERR_CORRUPT`. Free with `tw_engine_free`.
 ///
 /// # Safety
 /// `policy_path` must be a NUL-terminated string, `state_dir` NULL or one,
@@ -306,18 +313,10 @@ pub unsafe extern "C" fn tw_engine_new_from_policy_file(
         let dir = unsafe { crate::c_str(state_dir, "state_dir")? };
         non_null(out, "out")?;
         let policy = Policy::load(path)?;
-        let mut engine = Engine::new(&policy, equity)?;
-        let store = match dir {
-            Some(d) => {
-                let s = StateStore::open(d)?;
-                engine.sync_state(&s);
-                Some(s)
-            }
-            None => None,
-        };
-        let boxed = Box::new(tw_engine { engine, store });
+        let cfg = dir.map_or_else(SessionConfig::default, SessionConfig::in_dir);
+        let session = Session::open(&policy, equity, cfg)?;
         // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(boxed) };
+        unsafe { *out = Box::into_raw(Box::new(tw_engine { session })) };
         Ok(())
     })
 }
@@ -336,11 +335,11 @@ pub unsafe extern "C" fn tw_engine_symbol_id(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_ref(engine)? };
+        let s = unsafe { session_ref(engine)? };
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(symbol, "symbol")? };
         non_null(out, "out")?;
-        let id = e.engine.symbol_id(name).ok_or_else(|| {
+        let id = s.symbol_id(name).ok_or_else(|| {
             Failure(
                 TW_ERR_NOT_FOUND,
                 format!("unknown symbol = {name:?}: not in the policy's [symbols]"),
@@ -353,10 +352,15 @@ pub unsafe extern "C" fn tw_engine_symbol_id(
 }
 
 /// Checks one order against every rule (docs/guardrails.md) and writes the
-/// decision. No heap allocation; consumes a rate-limit token when it passes.
-/// Bad order *values* (NaN, ≤ 0, unknown symbol…) are a `TW_OK` call with a
-/// DENY decision (fail closed); only NULL pointers (`TW_ERR_NULL_ARGUMENT`)
-/// and an invalid `side` code (`TW_ERR_INVALID_INPUT`) fail the call.
+/// decision; consumes a rate-limit token when it passes. With a state
+/// directory the decision is journaled first: a journal write that fails is
+/// an error status (`TW_ERR_IO`) and no decision is written — do not send
+/// (fail closed). Without one there is no heap allocation. Bad order
+/// *values* (NaN, ≤ 0, unknown symbol…) are a `TW_OK` call with a DENY
+/// decision; only NULL pointers (`TW_ERR_NULL_ARGUMENT`), an invalid `side`
+/// code (`TW_ERR_INVALID_INPUT`) and a journal failure fail the call. The
+/// state consulted includes other processes' kills (the watcher), with no
+/// system call per order.
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently, `order` valid for
@@ -369,7 +373,7 @@ pub unsafe extern "C" fn tw_engine_check_order(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
+        let s = unsafe { session_mut(engine)? };
         non_null(order, "order")?;
         non_null(out, "out")?;
         // SAFETY: checked non-NULL above; valid by the caller's contract.
@@ -384,7 +388,7 @@ pub unsafe extern "C" fn tw_engine_check_order(
             timestamp: o.timestamp,
             confidence: o.confidence,
         };
-        let d = match e.engine.check_order(&order) {
+        let d = match s.check_order(&order)? {
             Decision::Allow => tw_decision {
                 decision: TW_DECISION_ALLOW,
                 reason: TW_REASON_NONE,
@@ -408,8 +412,8 @@ pub unsafe extern "C" fn tw_engine_check_order(
 }
 
 /// Applies a fill: position += ±`quantity`, mark = `price`. An unknown symbol
-/// is `TW_ERR_NOT_FOUND`; a non-finite quantity or price, or a negative
-/// price, `TW_ERR_INVALID_INPUT` (the position is unchanged).
+/// is `TW_ERR_NOT_FOUND`; a non-finite resulting position or price, or a
+/// negative price, `TW_ERR_INVALID_INPUT` (the position is unchanged).
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently.
@@ -423,16 +427,10 @@ pub unsafe extern "C" fn tw_engine_on_fill(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
-        let id = symbol(e, symbol_id)?;
-        let s = side_of(side)?;
-        if !(quantity.is_finite() && quantity >= 0.0) {
-            return Err(Failure(
-                TW_ERR_INVALID_INPUT,
-                format!("invalid quantity = {quantity}: must be finite and >= 0"),
-            ));
-        }
-        e.engine.on_fill(id, s, quantity, price)?;
+        let s = unsafe { session_mut(engine)? };
+        let id = symbol(s, symbol_id)?;
+        let side = side_of(side)?;
+        s.on_fill(id, side, quantity, price)?;
         Ok(())
     })
 }
@@ -450,9 +448,9 @@ pub unsafe extern "C" fn tw_engine_set_position(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
-        let id = symbol(e, symbol_id)?;
-        e.engine.set_position(id, quantity, mark)?;
+        let s = unsafe { session_mut(engine)? };
+        let id = symbol(s, symbol_id)?;
+        s.set_position(id, quantity, mark)?;
         Ok(())
     })
 }
@@ -469,13 +467,11 @@ pub unsafe extern "C" fn tw_engine_position(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_ref(engine)? };
-        let id = symbol(e, symbol_id)?;
-        non_null(out, "out")?;
-        let p = e.engine.position(id).unwrap_or(0.0);
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = p };
-        Ok(())
+        let s = unsafe { session_ref(engine)? };
+        let id = symbol(s, symbol_id)?;
+        let p = s.engine().position(id).unwrap_or(0.0);
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", p) }
     })
 }
 
@@ -490,17 +486,18 @@ pub unsafe extern "C" fn tw_engine_gross_exposure(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_ref(engine)? };
-        non_null(out, "out")?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = e.engine.gross_exposure() };
-        Ok(())
+        let s = unsafe { session_ref(engine)? };
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", s.engine().gross_exposure()) }
     })
 }
 
-/// Sets the account equity leverage limits divide by. Like the Rust API it
-/// accepts any value: a non-finite equity makes every check DENY
-/// (`TW_REASON_NON_FINITE_INPUT`), an equity ≤ 0 denies under leverage rules.
+/// Sets the account equity leverage limits divide by and tracks the
+/// high-water mark (persisted in the state directory when it rises). A
+/// non-finite equity is `TW_ERR_INVALID_INPUT` and changes nothing; an
+/// equity ≤ 0 is accepted and denies orders under leverage rules. A
+/// high-water mark that cannot be persisted is `TW_ERR_IO` (the equity is
+/// set).
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently.
@@ -508,14 +505,16 @@ pub unsafe extern "C" fn tw_engine_gross_exposure(
 pub unsafe extern "C" fn tw_engine_set_equity(engine: *mut tw_engine, equity: f64) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
-        e.engine.set_equity(equity);
+        let s = unsafe { session_mut(engine)? };
+        s.set_equity(equity)?;
         Ok(())
     })
 }
 
-/// Writes the trading state the hot path consults (`TW_STATE_*`) to `out`.
-/// It does not look at the disk: see `tw_engine_sync`.
+/// Writes the effective trading state (`TW_STATE_*`, what
+/// `tw_engine_check_order` uses) to `out`: the state directory as the
+/// watcher last saw it (other processes included), or the state requested
+/// here when more severe. No disk access.
 ///
 /// # Safety
 /// `engine` must be a live engine, `out` valid for one write.
@@ -526,19 +525,19 @@ pub unsafe extern "C" fn tw_engine_state(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_ref(engine)? };
-        non_null(out, "out")?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = state_code(e.engine.state()) };
-        Ok(())
+        let s = unsafe { session_ref(engine)? };
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", state_code(s.state())) }
     })
 }
 
-/// Re-reads the state directory — the persisted state, which other processes
-/// sharing the directory may have changed, and the `KILL_SWITCH` file, which
-/// means KILLED — into the engine, and writes the state to `out`. A state
-/// file that became unreadable means HALTED. Call it periodically (e.g.
-/// every second), not per order. Without a state directory: `TW_ERR_STATE`.
+/// Re-reads the state directory now (the watcher does it continuously),
+/// retries persisting a kill or escalation that failed to persist, and
+/// writes the effective state to `out`. A state file that became unreadable
+/// means HALTED, any `KILL_SWITCH` entry KILLED. Without a state directory it
+/// writes the in-memory state. A retry that fails again is returned
+/// (`TW_ERR_IO`…) and nothing is written; the engine stays at least as
+/// severe as requested.
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently, `out` valid for one write.
@@ -549,27 +548,22 @@ pub unsafe extern "C" fn tw_engine_sync(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
+        let s = unsafe { session_mut(engine)? };
         non_null(out, "out")?;
-        if e.store.is_none() {
-            return Err(Failure(
-                TW_ERR_STATE,
-                "this engine has no state_dir: nothing to sync".into(),
-            ));
-        }
-        // Re-open: re-reads the state file (transitions made by other
-        // processes) and the KILL_SWITCH file; a corrupt file means HALTED.
-        refresh(e)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = state_code(e.engine.state()) };
-        Ok(())
+        let st = s.sync()?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", state_code(st)) }
     })
 }
 
-/// Engages the kill switch: with a state directory writes the `KILL_SWITCH`
-/// file (`reason`, `activated_by`) and persists KILLED; without one, the
-/// engine is KILLED in memory. The engine denies every order from here on
-/// even when persisting fails (then `TW_ERR_IO` is returned).
+/// Engages the kill switch: the engine is KILLED in memory first (the very
+/// next `tw_engine_check_order` denies), then — with a state directory —
+/// the `KILL_SWITCH` file is written (file and directory fsynced), KILLED
+/// persisted in the state file, and the transition journaled. Every step is
+/// attempted and the first failure returned (e.g. `TW_ERR_IO` when the
+/// directory cannot be written); the engine stays KILLED whatever failed
+/// (`tw_engine_sync` retries persisting it). Blank
+/// `reason`/`activated_by` are recorded as "unspecified".
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently; `reason` and
@@ -582,24 +576,23 @@ pub unsafe extern "C" fn tw_engine_kill(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
+        let s = unsafe { session_mut(engine)? };
         // SAFETY: forwarded caller contract.
         let reason = unsafe { req_str(reason, "reason")? };
         // SAFETY: forwarded caller contract.
         let by = unsafe { req_str(activated_by, "activated_by")? };
-        // Stop trading first, whatever happens on disk.
-        e.engine.set_state(TradingState::Killed);
-        if let Some(store) = e.store.as_mut() {
-            store.activate_kill_switch(reason, by)?;
-        }
+        s.kill(reason, by)?;
         Ok(())
     })
 }
 
-/// Latches a more severe state `to` with a `reason` (e.g. a period-limit
-/// breach). Escalating to the current or a milder state changes nothing.
-/// With a state directory the state on disk is re-read first.
-/// `changed` (may be NULL) receives 1 when the state changed, else 0.
+/// Latches a more severe state `to` with a non-blank `reason` (e.g. a
+/// period-limit breach; `TW_ERR_INVALID_INPUT` when blank). Escalating to
+/// the current or a milder state changes nothing. The state takes effect in
+/// memory first, then is persisted (compare-and-swap under the directory's
+/// lock) and journaled; if persisting fails the error is returned and the
+/// engine stays at least `to` (retried by `tw_engine_sync`). `changed` (may
+/// be NULL) receives 1 when the state changed, else 0.
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently; `reason` a
@@ -613,31 +606,11 @@ pub unsafe extern "C" fn tw_engine_escalate(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
+        let s = unsafe { session_mut(engine)? };
         let to = state_of(to, "to")?;
         // SAFETY: forwarded caller contract.
         let reason = unsafe { req_str(reason, "reason")? };
-        if reason.trim().is_empty() {
-            return Err(Failure(
-                TW_ERR_INVALID_INPUT,
-                "invalid reason = \"\": every transition needs a reason".into(),
-            ));
-        }
-        refresh(e)?;
-        let did = match e.store.as_mut() {
-            Some(store) => {
-                let did = store.escalate(to, reason)?;
-                e.engine.sync_state(store);
-                did
-            }
-            None => {
-                let did = to > e.engine.state();
-                if did {
-                    e.engine.set_state(to);
-                }
-                did
-            }
-        };
+        let did = s.escalate(to, reason)?;
         if !changed.is_null() {
             // SAFETY: checked non-NULL.
             unsafe { *changed = u32::from(did) };
@@ -647,10 +620,11 @@ pub unsafe extern "C" fn tw_engine_escalate(
 }
 
 /// Named manual reset to state `to` (usually `TW_STATE_ACTIVE`): `who` and
-/// `why` must be non-empty (`TW_ERR_STATE` otherwise, as the Rust API). With
-/// a state directory the state on disk is re-read first, the transition is
-/// persisted, and it is refused (`TW_ERR_STATE`) while the `KILL_SWITCH` file
-/// exists — remove it deliberately first.
+/// `why` must be non-blank (`TW_ERR_STATE` otherwise). With a state directory
+/// it is persisted first (the engine changes only when the reset is durable)
+/// and refused (`TW_ERR_STATE`) while a `KILL_SWITCH` entry exists — remove
+/// it deliberately first (`tw_engine_remove_kill_switch`). Journaled as an
+/// override and a transition.
 ///
 /// # Safety
 /// `engine` must be a live engine not used concurrently; `who` and `why`
@@ -664,32 +638,380 @@ pub unsafe extern "C" fn tw_engine_reset(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
+        let s = unsafe { session_mut(engine)? };
         let to = state_of(to, "to")?;
         // SAFETY: forwarded caller contract.
         let who = unsafe { req_str(who, "who")? };
         // SAFETY: forwarded caller contract.
         let why = unsafe { req_str(why, "why")? };
-        refresh(e)?;
-        match e.store.as_mut() {
-            Some(store) => {
-                store.manual_reset(to, who, why)?;
-                e.engine.sync_state(store);
-            }
-            None => {
-                if who.trim().is_empty() || why.trim().is_empty() {
-                    return Err(Failure(
-                        TW_ERR_STATE,
-                        format!(
-                            "illegal transition {} -> {}: a manual reset must name who and why",
-                            e.engine.state().as_str(),
-                            to.as_str()
-                        ),
-                    ));
-                }
-                e.engine.set_state(to);
-            }
+        s.reset(to, who, why)?;
+        Ok(())
+    })
+}
+
+/// Removes the `KILL_SWITCH` entry (whatever it is: file, directory,
+/// symlink) as a journaled override naming `who` and `why` (non-blank;
+/// `TW_ERR_INVALID_INPUT` otherwise). The state stays KILLED until a
+/// `tw_engine_reset`. An in-memory engine has no kill-switch file:
+/// `TW_ERR_STATE`.
+///
+/// # Safety
+/// `engine` must be a live engine not used concurrently; `who` and `why`
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_remove_kill_switch(
+    engine: *mut tw_engine,
+    who: *const c_char,
+    why: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_mut(engine)? };
+        // SAFETY: forwarded caller contract.
+        let who = unsafe { req_str(who, "who")? };
+        // SAFETY: forwarded caller contract.
+        let why = unsafe { req_str(why, "why")? };
+        s.remove_kill_switch(who, why)?;
+        Ok(())
+    })
+}
+
+/// Sets the position-size override: every new order's quantity is scaled
+/// by `fraction` ∈ (0, 1] (1 = off) and reported as a
+/// `TW_REASON_SIZE_OVERRIDE` clip when smaller. Persisted in the state
+/// directory (`overrides.json`) and journaled as an override by `who`/`why`.
+/// A fraction outside (0, 1] is `TW_ERR_INVALID_INPUT` and changes nothing.
+///
+/// # Safety
+/// `engine` must be a live engine not used concurrently; `who` and `why`
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_set_size_override(
+    engine: *mut tw_engine,
+    fraction: f64,
+    who: *const c_char,
+    why: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_mut(engine)? };
+        // SAFETY: forwarded caller contract.
+        let who = unsafe { req_str(who, "who")? };
+        // SAFETY: forwarded caller contract.
+        let why = unsafe { req_str(why, "why")? };
+        s.set_size_override(fraction, who, why)?;
+        Ok(())
+    })
+}
+
+/// Writes the position-size override fraction (1 = none) to `out`.
+///
+/// # Safety
+/// `engine` must be a live engine, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_size_override(
+    engine: *const tw_engine,
+    out: *mut f64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_ref(engine)? };
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", s.overrides().size_override) }
+    })
+}
+
+/// Freezes (`frozen` ≠ 0) or unfreezes (0) model learning/retraining:
+/// persisted in the state directory (`overrides.json`, read by the registry
+/// and retraining jobs) and journaled as an override by `who`/`why`.
+///
+/// # Safety
+/// `engine` must be a live engine not used concurrently; `who` and `why`
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_set_learning_frozen(
+    engine: *mut tw_engine,
+    frozen: i32,
+    who: *const c_char,
+    why: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_mut(engine)? };
+        // SAFETY: forwarded caller contract.
+        let who = unsafe { req_str(who, "who")? };
+        // SAFETY: forwarded caller contract.
+        let why = unsafe { req_str(why, "why")? };
+        s.set_learning_frozen(frozen != 0, who, why)?;
+        Ok(())
+    })
+}
+
+/// Writes 1 to `out` when model learning is frozen, else 0.
+///
+/// # Safety
+/// `engine` must be a live engine, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_learning_frozen(
+    engine: *const tw_engine,
+    out: *mut i32,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_ref(engine)? };
+        let v = i32::from(s.overrides().learning_frozen);
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", v) }
+    })
+}
+
+/// Writes the tracked high-water mark of equity (the largest value given to
+/// `tw_engine_set_equity`, persisted across restarts with a state
+/// directory) to `out`; `TW_ERR_NOT_FOUND` (nothing written) while there is
+/// none yet.
+///
+/// # Safety
+/// `engine` must be a live engine, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_high_water_mark(
+    engine: *const tw_engine,
+    out: *mut f64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_ref(engine)? };
+        non_null(out, "out")?;
+        let h = s.high_water_mark().ok_or_else(|| {
+            Failure(
+                TW_ERR_NOT_FOUND,
+                "no high-water mark yet: tw_engine_set_equity has not been called".into(),
+            )
+        })?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", h) }
+    })
+}
+
+/// Counts since the engine was opened (`tw_engine_counts`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct tw_session_counts {
+    /// Pre-trade decisions (`tw_engine_check_order` calls that returned one).
+    pub trades: u64,
+    /// Denied decisions.
+    pub denials: u64,
+    /// Period-limit breaches (`tw_engine_evaluate_period`).
+    pub breaches: u64,
+}
+
+/// Writes the counts since the engine was opened to `out`.
+///
+/// # Safety
+/// `engine` must be a live engine, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_counts(
+    engine: *const tw_engine,
+    out: *mut tw_session_counts,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_ref(engine)? };
+        let c = s.counts();
+        let v = tw_session_counts {
+            trades: c.trades,
+            denials: c.denials,
+            breaches: c.breaches,
+        };
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", v) }
+    })
+}
+
+/// Writes the guardrails SLO since the engine was opened — (denials +
+/// breaches) × 1000 ÷ decisions — to `out`; `TW_ERR_NOT_FOUND` (nothing
+/// written) before the first decision.
+///
+/// # Safety
+/// `engine` must be a live engine, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_violations_per_1000_trades(
+    engine: *const tw_engine,
+    out: *mut f64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_ref(engine)? };
+        non_null(out, "out")?;
+        let v = s.counts().violations_per_1000_trades().ok_or_else(|| {
+            Failure(
+                TW_ERR_NOT_FOUND,
+                "no violations per 1000 trades yet: no order has been checked".into(),
+            )
+        })?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_out(out, "out", v) }
+    })
+}
+
+/// Bit of `tw_period_observation.present`: `aum` is set.
+pub const TW_PERIOD_AUM: u32 = 1 << 0;
+/// Bit of `tw_period_observation.present`: `hourly_pnl` is set.
+pub const TW_PERIOD_HOURLY_PNL: u32 = 1 << 1;
+/// Bit of `tw_period_observation.present`: `daily_pnl` is set.
+pub const TW_PERIOD_DAILY_PNL: u32 = 1 << 2;
+/// Bit of `tw_period_observation.present`: `equity` is set.
+pub const TW_PERIOD_EQUITY: u32 = 1 << 3;
+/// Bit of `tw_period_observation.present`: `high_water_mark` is set.
+pub const TW_PERIOD_HIGH_WATER_MARK: u32 = 1 << 4;
+/// Bit of `tw_period_observation.present`: `slippage_ratio` is set.
+pub const TW_PERIOD_SLIPPAGE_RATIO: u32 = 1 << 5;
+/// Bit of `tw_period_observation.present`: `fill_rate` is set.
+pub const TW_PERIOD_FILL_RATE: u32 = 1 << 6;
+/// Bit of `tw_period_observation.present`: `model_precision_ratio` is set.
+pub const TW_PERIOD_MODEL_PRECISION_RATIO: u32 = 1 << 7;
+/// Bit of `tw_period_observation.present`: `confidence` is set.
+pub const TW_PERIOD_CONFIDENCE: u32 = 1 << 8;
+/// Bit of `tw_period_observation.present`: `data_age_s` is set.
+pub const TW_PERIOD_DATA_AGE_S: u32 = 1 << 9;
+const TW_PERIOD_ALL: u32 = (1 << 10) - 1;
+
+/// Observed values for one `tw_engine_evaluate_period`. A field counts only
+/// when its `TW_PERIOD_*` bit is set in `present`; an absent field is handled
+/// by the policy's `on_missing` (default: not checked). A present NaN/±inf
+/// value is a critical breach (fail closed) — which is why absence is a bit,
+/// not NaN.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct tw_period_observation {
+    /// OR of the `TW_PERIOD_*` bits of the fields that are set.
+    pub present: u32,
+    /// Account AUM (> 0) the P&L ratios are divided by.
+    pub aum: f64,
+    /// P&L of the last hour (negative = loss).
+    pub hourly_pnl: f64,
+    /// P&L of the day.
+    pub daily_pnl: f64,
+    /// Mark-to-market equity now.
+    pub equity: f64,
+    /// High-water mark of equity (absent: the engine's tracked one).
+    pub high_water_mark: f64,
+    /// Realised ÷ expected slippage.
+    pub slippage_ratio: f64,
+    /// Filled ÷ submitted.
+    pub fill_rate: f64,
+    /// Live ÷ baseline precision.
+    pub model_precision_ratio: f64,
+    /// Mean model confidence.
+    pub confidence: f64,
+    /// Age (s) of the newest market data.
+    pub data_age_s: f64,
+}
+
+/// Severity of a period-limit breach (one of `TW_BREACH_*`).
+pub type tw_breach_severity = u32;
+/// Warning level crossed: the engine latches REDUCING.
+pub const TW_BREACH_WARNING: tw_breach_severity = 1;
+/// Critical level crossed (or the value is non-finite): the engine latches HALTED.
+pub const TW_BREACH_CRITICAL: tw_breach_severity = 2;
+
+/// One breached period limit.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tw_period_breach {
+    /// Rule name, NUL-terminated (e.g. "daily_loss_ratio"; the telemetry label).
+    pub rule: [c_char; 32],
+    /// Observed value (after conversion, e.g. loss ratio; NaN when absent and
+    /// `on_missing` made it a breach).
+    pub value: f64,
+    /// The level crossed.
+    pub threshold: f64,
+    /// `TW_BREACH_WARNING` or `TW_BREACH_CRITICAL`.
+    pub severity: tw_breach_severity,
+}
+
+fn observation(o: &tw_period_observation) -> Result<PeriodObservation, Failure> {
+    if o.present & !TW_PERIOD_ALL != 0 {
+        return Err(Failure(
+            TW_ERR_INVALID_INPUT,
+            format!(
+                "invalid present = {:#x}: unknown TW_PERIOD_* bits {:#x}",
+                o.present,
+                o.present & !TW_PERIOD_ALL
+            ),
+        ));
+    }
+    let f = |bit: u32, v: f64| (o.present & bit != 0).then_some(v);
+    Ok(PeriodObservation {
+        aum: f(TW_PERIOD_AUM, o.aum),
+        hourly_pnl: f(TW_PERIOD_HOURLY_PNL, o.hourly_pnl),
+        daily_pnl: f(TW_PERIOD_DAILY_PNL, o.daily_pnl),
+        equity: f(TW_PERIOD_EQUITY, o.equity),
+        high_water_mark: f(TW_PERIOD_HIGH_WATER_MARK, o.high_water_mark),
+        slippage_ratio: f(TW_PERIOD_SLIPPAGE_RATIO, o.slippage_ratio),
+        fill_rate: f(TW_PERIOD_FILL_RATE, o.fill_rate),
+        model_precision_ratio: f(TW_PERIOD_MODEL_PRECISION_RATIO, o.model_precision_ratio),
+        confidence: f(TW_PERIOD_CONFIDENCE, o.confidence),
+        data_age_s: f(TW_PERIOD_DATA_AGE_S, o.data_age_s),
+    })
+}
+
+fn breach(b: &PeriodBreach) -> tw_period_breach {
+    let mut rule = [0 as c_char; 32];
+    // Rule names are short ASCII; keep the NUL in the last byte regardless.
+    for (d, s) in rule.iter_mut().zip(b.rule.bytes().take(31)) {
+        *d = s as c_char;
+    }
+    tw_period_breach {
+        rule,
+        value: b.value,
+        threshold: b.threshold,
+        severity: match b.severity {
+            Severity::Warning => TW_BREACH_WARNING,
+            Severity::Critical => TW_BREACH_CRITICAL,
+        },
+    }
+}
+
+/// Evaluates the policy's period limits (`[period]`, docs/guardrails.md) on
+/// `observation`: the engine's high-water mark fills an absent
+/// `high_water_mark`; every breach is counted and journaled as a violation;
+/// any critical breach latches HALTED, else any warning REDUCING (as
+/// `tw_engine_escalate`). Writes the number of breaches to `n_breaches` and
+/// the first `min(n, capacity)` of them to `breaches` (NULL allowed when
+/// `capacity` is 0) — every breach takes effect whatever the capacity. An
+/// unknown `present` bit is `TW_ERR_INVALID_INPUT`; a journal or state
+/// write that fails is returned (`TW_ERR_IO`…) with nothing written, the
+/// escalation in force in memory.
+///
+/// # Safety
+/// `engine` must be a live engine not used concurrently; `observation`
+/// valid for one read; `breaches` NULL or valid for `capacity` writes;
+/// `n_breaches` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_engine_evaluate_period(
+    engine: *mut tw_engine,
+    observation: *const tw_period_observation,
+    breaches: *mut tw_period_breach,
+    capacity: usize,
+    n_breaches: *mut usize,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { session_mut(engine)? };
+        non_null(observation, "observation")?;
+        non_null(n_breaches, "n_breaches")?;
+        if capacity > 0 {
+            non_null(breaches, "breaches")?;
         }
+        // SAFETY: checked non-NULL; valid by the caller's contract.
+        let o = self::observation(unsafe { &*observation })?;
+        let found = s.evaluate_period(&o)?;
+        for (i, b) in found.iter().take(capacity).enumerate() {
+            // SAFETY: i < capacity; `breaches` valid for `capacity` writes.
+            unsafe { breaches.add(i).write(breach(b)) };
+        }
+        // SAFETY: checked non-NULL above.
+        unsafe { *n_breaches = found.len() };
         Ok(())
     })
 }
@@ -703,16 +1025,14 @@ pub unsafe extern "C" fn tw_engine_reset(
 pub unsafe extern "C" fn tw_engine_rebind_telemetry(engine: *mut tw_engine) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let e = unsafe { engine_mut(engine)? };
-        e.engine.rebind_telemetry();
-        if let Some(s) = e.store.as_ref() {
-            s.publish_telemetry();
-        }
+        let s = unsafe { session_mut(engine)? };
+        s.engine_mut().rebind_telemetry();
         Ok(())
     })
 }
 
-/// Frees an engine; NULL is a no-op.
+/// Frees an engine (stops its watcher thread, fsyncs its journal); NULL is
+/// a no-op.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `tw_engine_new_from_policy_file`
@@ -752,11 +1072,11 @@ mod tests {
         assert_eq!(codes.len(), DenyReason::ALL.len());
         assert_eq!(NAMES.len(), DenyReason::ALL.len());
         assert!(tw_reason_name(TW_REASON_OTHER).is_null());
-        assert!(tw_reason_name(22).is_null());
+        assert!(tw_reason_name(23).is_null());
     }
 
     #[test]
-    fn check_order_equals_the_rust_engine() {
+    fn check_order_equals_the_rust_session() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.toml");
         let text =
@@ -768,8 +1088,13 @@ mod tests {
             tw_engine_new_from_policy_file(cpath.as_ptr(), std::ptr::null(), 1e6, &mut e)
         };
         assert_eq!(st, TW_OK);
-        let mut rust = Engine::new(&Policy::from_toml(text).unwrap(), 1e6).unwrap();
-        rust.set_state(TradingState::Active);
+        let mut rust = Session::open(
+            &Policy::from_toml(text).unwrap(),
+            1e6,
+            SessionConfig::default(),
+        )
+        .unwrap();
+        rust.reset(TradingState::Active, "ops", "test").unwrap();
         assert_eq!(
             unsafe { tw_engine_reset(e, TW_STATE_ACTIVE, c"ops".as_ptr(), c"test".as_ptr()) },
             TW_OK
@@ -796,16 +1121,18 @@ mod tests {
                 quantity: -1.0,
             };
             assert_eq!(unsafe { tw_engine_check_order(e, &o, &mut d) }, TW_OK);
-            let r = rust.check_order(&Order {
-                symbol: rust.symbol_id("AAPL").unwrap(),
-                side: Side::Buy,
-                quantity: q,
-                price: p,
-                reference_price: 100.0,
-                data_timestamp: 1000.0,
-                timestamp: 1000.5,
-                confidence: f64::NAN,
-            });
+            let r = rust
+                .check_order(&Order {
+                    symbol: rust.symbol_id("AAPL").unwrap(),
+                    side: Side::Buy,
+                    quantity: q,
+                    price: p,
+                    reference_price: 100.0,
+                    data_timestamp: 1000.0,
+                    timestamp: 1000.5,
+                    confidence: f64::NAN,
+                })
+                .unwrap();
             match r {
                 Decision::Allow => assert_eq!((d.decision, d.reason, d.quantity), (0, 0, q)),
                 Decision::Clip { quantity, reason } => assert_eq!(
@@ -818,6 +1145,69 @@ mod tests {
                 ),
             }
         }
+        unsafe { tw_engine_free(e) };
+    }
+    #[test]
+    fn evaluate_period_equals_the_rust_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.toml");
+        std::fs::write(&path, "[symbols.ES]\n").unwrap();
+        let cpath = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        let mut e: *mut tw_engine = std::ptr::null_mut();
+        assert_eq!(
+            unsafe {
+                tw_engine_new_from_policy_file(cpath.as_ptr(), std::ptr::null(), 1e6, &mut e)
+            },
+            TW_OK
+        );
+        let mut rust = Session::open(
+            &Policy::from_toml("[symbols.ES]\n").unwrap(),
+            1e6,
+            SessionConfig::default(),
+        )
+        .unwrap();
+        rust.reset(TradingState::Active, "ops", "test").unwrap();
+        assert_eq!(
+            unsafe { tw_engine_reset(e, TW_STATE_ACTIVE, c"ops".as_ptr(), c"test".as_ptr()) },
+            TW_OK
+        );
+        let obs = tw_period_observation {
+            present: TW_PERIOD_AUM
+                | TW_PERIOD_DAILY_PNL
+                | TW_PERIOD_FILL_RATE
+                | TW_PERIOD_DATA_AGE_S,
+            aum: 1e6,
+            daily_pnl: -12_000.0,
+            fill_rate: 0.5,
+            data_age_s: f64::INFINITY,
+            hourly_pnl: -1e9, // absent: not checked
+            ..Default::default()
+        };
+        let mut out = [tw_period_breach {
+            rule: [0; 32],
+            value: -1.0,
+            threshold: -1.0,
+            severity: 0,
+        }; 2];
+        let mut n = 0usize;
+        let st = unsafe { tw_engine_evaluate_period(e, &obs, out.as_mut_ptr(), 2, &mut n) };
+        assert_eq!(st, TW_OK);
+        let Ok(o) = observation(&obs) else {
+            panic!("observation conversion failed")
+        };
+        let want = rust.evaluate_period(&o).unwrap();
+        assert_eq!(n, want.len());
+        assert!(n > 2, "capacity smaller than the breaches: {n}");
+        for (got, w) in out.iter().zip(&want) {
+            let name = unsafe { std::ffi::CStr::from_ptr(got.rule.as_ptr()) };
+            assert_eq!(name.to_str().unwrap(), w.rule);
+            assert_eq!(got.value.to_bits(), w.value.to_bits());
+            assert_eq!(got.threshold, w.threshold);
+        }
+        let mut s = 99;
+        assert_eq!(unsafe { tw_engine_state(e, &mut s) }, TW_OK);
+        assert_eq!(s, state_code(rust.state()));
+        assert_eq!(s, TW_STATE_HALTED);
         unsafe { tw_engine_free(e) };
     }
 }

@@ -1,19 +1,21 @@
 //! The guardrails audit journal (`tradewarden_guardrails::journal`): an
-//! append-only JSONL file per directory (`journal.jsonl`, rotated to
-//! `journal.<n>.jsonl`), one `{"seq", "ts", "kind", …}` object per line.
+//! append-only, hash-chained JSONL file per directory (`journal.jsonl`,
+//! rotated to `journal.<n>.jsonl`), one `{"seq", "ts", "prev", "kind", …}`
+//! object per line, `prev` the SHA-256 of the previous line.
 //!
-//! The format has no hash chain: `tw_journal_verify` reads every file back
-//! and checks what the format can show — every line parses (a torn last
-//! line from a crash is counted, not fatal) and the sequence numbers
-//! increase by one from line to line (a deleted, duplicated or reordered
-//! record is `TW_ERR_CORRUPT`). It is not tamper-proof against an editor
-//! who renumbers the lines.
+//! `tw_journal_verify` runs `journal::verify`: the hash chain and the
+//! sequence across every file; the first edited, missing, reordered or
+//! unreadable record is `TW_ERR_CORRUPT`, named with its file and line. A
+//! torn last line (a crash mid-append, repaired by the next open) is counted,
+//! not fatal.
 
 use std::ffi::c_char;
 use std::path::Path;
 
 use tradewarden_core::config::{ConfigFormat, parse_config};
-use tradewarden_guardrails::journal::{self, Event, FsyncPolicy, Journal, JournalConfig};
+use tradewarden_guardrails::journal::{
+    self, ChainProblem, Event, FsyncPolicy, Journal, JournalConfig,
+};
 
 use crate::{
     Failure, TW_ERR_CORRUPT, TW_ERR_INVALID_INPUT, guard, non_null, null, req_str, tw_status,
@@ -308,15 +310,41 @@ pub unsafe extern "C" fn tw_journal_sync(journal: *mut tw_journal) -> tw_status 
     })
 }
 
-/// Reads every journal file of `dir` back (rotated files in order, then the
-/// current one) and checks it: writes the number of records to `entries`
-/// and of unparseable lines skipped (a torn last line after a crash) to
-/// `skipped`. `TW_ERR_CORRUPT` when the sequence numbers do not increase by
-/// exactly one from record to record (a record deleted, duplicated or moved;
-/// the message names the record index and both numbers); then nothing is
-/// written. A directory that does not exist holds no records (`TW_OK`, 0 and
-/// 0); one that cannot be read is `TW_ERR_IO`. May run while another handle
-/// appends (a record being written may show as skipped).
+/// The words of a chain problem for the error message.
+fn describe(p: &ChainProblem) -> String {
+    match p {
+        ChainProblem::Edited { seq } => {
+            format!("record seq = {seq} was edited (its hash differs from the next record's prev)")
+        }
+        ChainProblem::Missing { from_seq, to_seq } if from_seq == to_seq => {
+            format!("record seq = {from_seq} is missing")
+        }
+        ChainProblem::Missing { from_seq, to_seq } => {
+            format!("records seq = {from_seq}..={to_seq} are missing")
+        }
+        ChainProblem::Reordered { seq, after_seq } => {
+            format!("record seq = {seq} comes after seq = {after_seq} (reordered or duplicated)")
+        }
+        ChainProblem::Unreadable { expected_seq } => {
+            format!("the line where seq = {expected_seq} was expected is not a journal record")
+        }
+        ChainProblem::TornTail => "the newest file ends in a torn line".into(),
+    }
+}
+
+/// Verifies the journal of `dir` (`journal::verify`): the hash chain (each
+/// record's `prev` is the SHA-256 of the line before it) and the sequence
+/// numbers, across the rotated files and the current one. Writes the number
+/// of records to `entries` and of torn lines to `skipped` (0 or 1: the
+/// newest file's last line after a crash mid-append, which the next open
+/// repairs — not fatal). `TW_ERR_CORRUPT` for the first edited, missing,
+/// reordered/duplicated or unreadable record — the message names the
+/// sequence numbers and the file and line where the problem was found (for
+/// an edited record, the next record's line); then nothing is written. An edit of
+/// the very last record is not detectable from the journal alone. A
+/// directory that does not exist holds no records (`TW_OK`, 0 and 0); one
+/// that cannot be read is `TW_ERR_IO`. May run while another handle appends
+/// (a record being written may show as torn).
 ///
 /// # Safety
 /// `dir` must be a NUL-terminated string; `entries` and `skipped` valid for
@@ -332,25 +360,26 @@ pub unsafe extern "C" fn tw_journal_verify(
         let dir = unsafe { req_str(dir, "dir")? };
         non_null(entries, "entries")?;
         non_null(skipped, "skipped")?;
-        let (records, bad) = journal::read_dir(Path::new(dir))?;
-        for (i, w) in records.windows(2).enumerate() {
-            if w[1].seq != w[0].seq.wrapping_add(1) {
+        let rep = journal::verify(Path::new(dir))?;
+        let torn = match &rep.problem {
+            None => 0,
+            Some(ChainProblem::TornTail) => 1,
+            Some(p) => {
                 return Err(Failure(
                     TW_ERR_CORRUPT,
                     format!(
-                        "journal {dir:?}: record {} has seq = {} after seq = {} (expected {})",
-                        i + 1,
-                        w[1].seq,
-                        w[0].seq,
-                        w[0].seq.wrapping_add(1)
+                        "journal {dir:?}: {} (found at {}, line {})",
+                        describe(p),
+                        rep.problem_file.as_deref().unwrap_or("?"),
+                        rep.problem_line.unwrap_or(0)
                     ),
                 ));
             }
-        }
+        };
         // SAFETY: both checked non-NULL above.
         unsafe {
-            *entries = records.len() as u64;
-            *skipped = bad as u64;
+            *entries = rep.records;
+            *skipped = torn;
         }
         Ok(())
     })

@@ -203,14 +203,31 @@ int main(int argc, char **argv) {
     engine.on_fill(id, TW_SIDE_BUY, 100.0, 100.0);
     check(engine.position(id) == 100.0 && engine.gross_exposure() == 10000.0, "fill");
     check(engine.escalate(TW_STATE_REDUCING, "loss warning"), "escalate");
+    check(!engine.high_water_mark().has_value(), "no high-water mark yet");
+    engine.set_equity(2e6);
+    check(engine.high_water_mark() == 2e6, "high-water mark");
+    engine.set_size_override(0.5, "ops", "canary rollback");
+    check(engine.size_override() == 0.5, "size override");
+    engine.set_learning_frozen(true, "ops", "drift");
+    check(engine.learning_frozen(), "learning frozen");
+    check(engine.counts().trades == 1 && engine.violations_per_1000_trades() == 0.0, "SLO");
+    tw_period_observation obs{};
+    obs.present = TW_PERIOD_AUM | TW_PERIOD_DAILY_PNL;
+    obs.aum = 1e6;
+    obs.daily_pnl = -25000.0;  // 2.5 % of AUM: critical
+    auto breaches = engine.evaluate_period(obs);
+    check(breaches.size() == 1 && std::string(breaches[0].rule) == "daily_loss_ratio" &&
+              breaches[0].severity == TW_BREACH_CRITICAL && engine.state() == TW_STATE_HALTED,
+          "period breach");
+    try {
+      engine.remove_kill_switch("ops", "x");
+      check(false, "in memory: no KILL_SWITCH to remove");
+    } catch (const tradewarden::Error &e) {
+      check(e.status() == TW_ERR_STATE, "remove_kill_switch status");
+    }
     engine.kill("test", "cpp");
     check(engine.state() == TW_STATE_KILLED, "killed");
-    try {
-      engine.sync();
-      check(false, "sync without a state dir must throw");
-    } catch (const tradewarden::Error &e) {
-      check(e.status() == TW_ERR_STATE, "sync status");
-    }
+    check(engine.sync() == TW_STATE_KILLED, "sync without a state dir: the in-memory state");
     try {
       tradewarden::Engine::from_policy_file(dir + "/missing.toml", "", 1e6);
       check(false, "missing policy must throw");

@@ -1,8 +1,9 @@
 /* C tests of the audit journal ABI (tw_journal_*): appended records come
    back from the file with consecutive sequence numbers (checked by reading
    the JSONL here), a reopened journal continues the sequence, rotation
-   keeps every record, verify counts records and torn lines and reports a
-   removed record as TW_ERR_CORRUPT, and every misuse gets its documented
+   keeps every record, verify checks the hash chain — counts records and
+   torn lines, reports a removed or an edited record as TW_ERR_CORRUPT
+   naming the file and line — and every misuse gets its documented
    status and a message naming the parameter. Built and run by
    scripts/test.d/40-c.sh, also under -fsanitize=address,undefined.
    Argument: a writable scratch directory. */
@@ -181,7 +182,7 @@ static void test_append_and_verify(const char *scratch) {
       }
       free(all);
     }
-    CHECK(tw_journal_verify(dir, &entries, &skipped) == TW_ERR_CORRUPT && has("seq = 3 after seq = 1"),
+    CHECK(tw_journal_verify(dir, &entries, &skipped) == TW_ERR_CORRUPT && has("record seq = 2 is missing") && has("found at journal.jsonl, line 2"),
           "gap: %s", last_error());
     CHECK(entries == 99 && skipped == 99, "outs untouched on error");
   }
@@ -257,11 +258,48 @@ static void test_open_errors(const char *scratch) {
   remove(file);
 }
 
+/* An edited record (same length, one byte changed) breaks the hash chain. */
+static void test_edited(const char *scratch) {
+  char dir[4096], path[4200];
+  tw_journal *j = NULL;
+  uint64_t entries = 7, skipped = 7;
+  char *all, *at;
+  FILE *f;
+  snprintf(dir, sizeof dir, "%s/edited", scratch);
+  snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+  CHECK(tw_journal_open(dir, NULL, &j) == TW_OK, "open: %s", last_error());
+  CHECK(tw_journal_record_override(j, "alice", "one", "x", NULL) == TW_OK, "1");
+  CHECK(tw_journal_record_override(j, "bob", "two", "x", NULL) == TW_OK, "2");
+  CHECK(tw_journal_record_override(j, "carol", "three", "x", NULL) == TW_OK, "3");
+  tw_journal_free(j);
+  CHECK(tw_journal_verify(dir, &entries, &skipped) == TW_OK && entries == 3 && skipped == 0, "chain intact: %s",
+        last_error());
+  all = slurp(path);
+  if (all == NULL || (at = strstr(all, "\"bob\"")) == NULL) {
+    CHECK(0, "journal text");
+    free(all);
+    return;
+  }
+  at[1] = 'B'; /* "bob" -> "Bob" in record 2 */
+  f = fopen(path, "wb");
+  if (f != NULL) {
+    fputs(all, f);
+    fclose(f);
+  }
+  free(all);
+  entries = 7;
+  CHECK(tw_journal_verify(dir, &entries, &skipped) == TW_ERR_CORRUPT && has("record seq = 2 was edited") &&
+            has("found at journal.jsonl, line 3"),
+        "edited record: %s", last_error());
+  CHECK(entries == 7, "out untouched on error");
+}
+
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : ".";
   test_options();
   test_append_and_verify(dir);
   test_rotation(dir);
+  test_edited(dir);
   test_open_errors(dir);
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
