@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tradewarden_core::io::{column_from_batches, read_table};
 use tradewarden_drift::profile::{
-    BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileOptions,
+    BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileFormat, ProfileOptions,
 };
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_guardrails::canary::{
@@ -52,7 +52,7 @@ enum DriftCommand {
         /// Current data (Parquet or CSV).
         #[arg(long)]
         current: PathBuf,
-        /// A frozen profile (JSON or binary) to score against.
+        /// A frozen profile (JSON or binary, detected by content) to score against.
         #[arg(long)]
         profile: Option<PathBuf>,
         /// Comma-separated columns (default: every numeric column of the profile or reference).
@@ -69,7 +69,8 @@ enum DriftCommand {
 
 #[derive(Debug, Subcommand)]
 enum ProfileCommand {
-    /// Fit a frozen profile on a Parquet or CSV file and save it (JSON, or binary with .bin).
+    /// Fit a frozen profile on a Parquet or CSV file and save it (the checksummed
+    /// binary form with a .bin extension, else checksummed JSON).
     Fit {
         /// Input data.
         #[arg(long)]
@@ -89,7 +90,7 @@ enum ProfileCommand {
     },
     /// Summarise a saved profile.
     Show {
-        /// The profile.
+        /// The profile (JSON or binary, detected by content).
         file: PathBuf,
         /// Print JSON.
         #[arg(long)]
@@ -123,8 +124,19 @@ fn read_columns(path: &Path, wanted: &[String]) -> Result<Vec<(String, Vec<f64>)
         .collect()
 }
 
+/// Reads a profile in either form (by content, not by extension); the
+/// library validates it (checksum and structure).
 fn load_profile(path: &Path) -> Result<Profile, Failure> {
     Ok(Profile::load(path)?)
+}
+
+/// The form `drift profile fit --out` writes: binary for a `.bin` path, JSON
+/// otherwise (docs/cli.md).
+fn profile_format_for(path: &Path) -> ProfileFormat {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("bin") => ProfileFormat::Binary,
+        _ => ProfileFormat::Json,
+    }
 }
 
 fn fit(cols: &[(String, Vec<f64>)], bins: usize) -> Result<Profile, Failure> {
@@ -171,7 +183,7 @@ pub(crate) fn run_drift(a: DriftArgs) -> Result<(), Failure> {
         } => {
             let cols = read_columns(&input, &columns)?;
             let p = fit(&cols, bins)?;
-            p.save(&out)?;
+            p.save_as(&out, profile_format_for(&out))?;
             let doc = profile_doc(&p);
             emit(json, &doc, || {
                 println!(

@@ -11,6 +11,11 @@
 //!          u8 keep_reference
 //! str = u64 length + UTF-8 bytes; vec = u64 length + elements.
 //! ```
+//!
+//! Decoding checks only the framing (lengths within the payload, tags);
+//! `Profile::from_bytes` then runs `Profile::validate` on the result. The
+//! payload of a profile is also its canonical serialization: the JSON form's
+//! `checksum` is the FNV-1a of these bytes.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +39,11 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 fn put_u64(o: &mut Vec<u8>, v: u64) {
     o.extend_from_slice(&v.to_le_bytes());
 }
+/// Writes `v`, any NaN as the canonical quiet NaN (so that the payload, and
+/// the JSON checksum computed over it, do not depend on NaN payload bits,
+/// which JSON's "nan" cannot carry).
 fn put_f64(o: &mut Vec<u8>, v: f64) {
+    let v = if v.is_nan() { f64::NAN } else { v };
     o.extend_from_slice(&v.to_le_bytes());
 }
 fn put_str(o: &mut Vec<u8>, s: &str) {
@@ -155,6 +164,10 @@ impl<'a> Reader<'a> {
         }
         Ok(n)
     }
+    /// A bin count; its range is checked by `Profile::validate`.
+    fn bins(&mut self) -> Result<usize> {
+        usize::try_from(self.u64()?).map_err(|_| corrupt("bins overflow usize"))
+    }
     fn str(&mut self) -> Result<String> {
         let n = self.len(1)?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| corrupt("invalid UTF-8 in name"))
@@ -165,12 +178,8 @@ impl<'a> Reader<'a> {
     }
     fn options(&mut self) -> Result<ProfileOptions> {
         let bins = match self.u8()? {
-            0 => BinStrategy::Quantile {
-                bins: self.u64()? as usize,
-            },
-            1 => BinStrategy::EqualWidth {
-                bins: self.u64()? as usize,
-            },
+            0 => BinStrategy::Quantile { bins: self.bins()? },
+            1 => BinStrategy::EqualWidth { bins: self.bins()? },
             2 => BinStrategy::Sturges,
             3 => BinStrategy::Explicit { edges: self.vf()? },
             _ => return Err(corrupt("unknown bin strategy tag")),
@@ -206,9 +215,6 @@ pub(crate) fn decode_profile(b: &[u8]) -> Result<Profile> {
                 let edges = r.vf()?;
                 let nc = r.len(8)?;
                 let counts = (0..nc).map(|_| r.u64()).collect::<Result<Vec<_>>>()?;
-                if !edges.is_empty() && counts.len() + 1 != edges.len() {
-                    return Err(corrupt("counts and edges disagree"));
-                }
                 let count = r.u64()?;
                 let nan_count = r.u64()?;
                 let (min, max, mean, m2) = (r.f64()?, r.f64()?, r.f64()?, r.f64()?);

@@ -155,7 +155,22 @@ pub fn hellinger(p: &[f64], q: &[f64]) -> Result<f64> {
 
 /// ∫|F_u − F_v|^order style integral of two **sorted** samples: returns
 /// Σ over consecutive pooled values of |ΔCDF|·Δx (order 1) or (ΔCDF)²·Δx (order 2).
-fn cdf_integral(u: &[f64], v: &[f64], order: u8) -> f64 {
+///
+/// Terminates on any input: every step consumes at least one value, and a
+/// step that would not (a NaN) is an error, as is ±inf, an empty sample, a
+/// sample that is not ascending, and an integral that overflows `f64`. The
+/// checks cost one comparison per pooled distinct value inside the walk (no
+/// extra pass).
+fn cdf_integral(u: &[f64], v: &[f64], order: u8) -> Result<f64> {
+    for (param, x) in [("u", u), ("v", v)] {
+        if x.is_empty() {
+            return Err(Error::TooFewValues {
+                param,
+                actual: 0,
+                min: 1,
+            });
+        }
+    }
     let (nu, nv) = (u.len() as f64, v.len() as f64);
     let (mut i, mut j) = (0usize, 0usize);
     let mut acc = 0.0;
@@ -167,10 +182,37 @@ fn cdf_integral(u: &[f64], v: &[f64], order: u8) -> f64 {
             (None, Some(&b)) => b,
             (None, None) => break,
         };
+        if !x.is_finite() {
+            // a NaN never equals x: report the sample that holds one, else
+            // the one whose current value is x (±inf)
+            let (param, index, value) = match u.get(i) {
+                Some(&a) if !a.is_finite() && (a.is_nan() || a == x) => ("u", i, a),
+                _ => ("v", j, v.get(j).copied().unwrap_or(x)),
+            };
+            return Err(Error::NonFinite {
+                param,
+                index,
+                value,
+            });
+        }
         if let Some(p) = prev {
-            let d = i as f64 / nu - j as f64 / nv;
             let w = x - p;
-            acc += if order == 1 { d.abs() * w } else { d * d * w };
+            if w < 0.0 {
+                let (param, index) = if u.get(i) == Some(&x) {
+                    ("u", i)
+                } else {
+                    ("v", j)
+                };
+                return Err(Error::invalid(
+                    param,
+                    format!("{param}[{index}] = {x} after {p}"),
+                    "must be sorted ascending",
+                ));
+            }
+            let d = i as f64 / nu - j as f64 / nv;
+            if d != 0.0 {
+                acc += if order == 1 { d.abs() * w } else { d * d * w };
+            }
         }
         while i < u.len() && u[i] == x {
             i += 1;
@@ -180,7 +222,13 @@ fn cdf_integral(u: &[f64], v: &[f64], order: u8) -> f64 {
         }
         prev = Some(x);
     }
-    acc
+    if !acc.is_finite() {
+        return Err(Error::Degenerate {
+            param: "u",
+            reason: "the distance overflows f64 (the samples span more than f64::MAX)",
+        });
+    }
+    Ok(acc)
 }
 
 fn sorted_finite(param: &'static str, x: &[f64]) -> Result<Vec<f64>> {
@@ -206,11 +254,16 @@ fn sorted_finite(param: &'static str, x: &[f64]) -> Result<Vec<f64>> {
 /// ```
 pub fn wasserstein(u: &[f64], v: &[f64]) -> Result<f64> {
     let (u, v) = (sorted_finite("u", u)?, sorted_finite("v", v)?);
-    Ok(wasserstein_sorted(&u, &v))
+    wasserstein_sorted(&u, &v)
 }
 
 /// [`wasserstein`] on samples already sorted ascending and finite.
-pub fn wasserstein_sorted(u: &[f64], v: &[f64]) -> f64 {
+///
+/// # Errors
+/// An empty sample (`TooFewValues`), NaN/±inf (`NonFinite`), a sample
+/// that is not ascending (`InvalidParameter`), a distance that overflows
+/// `f64` (`Degenerate`); never a hang, whatever the input.
+pub fn wasserstein_sorted(u: &[f64], v: &[f64]) -> Result<f64> {
     cdf_integral(u, v, 1)
 }
 
@@ -229,19 +282,35 @@ pub fn wasserstein_normed(reference: &[f64], current: &[f64]) -> Result<f64> {
             reason: "constant feature: std = 0, normed Wasserstein undefined",
         });
     }
-    Ok(wasserstein_sorted(&r, &c) / sd)
+    if !sd.is_finite() {
+        return Err(Error::Degenerate {
+            param: "reference",
+            reason: "std overflows f64, normed Wasserstein undefined",
+        });
+    }
+    Ok(wasserstein_sorted(&r, &c)? / sd)
 }
 
 /// Energy distance (`scipy.stats.energy_distance`, unweighted):
 /// sqrt(2·∫(F_u − F_v)² dx).
 pub fn energy_distance(u: &[f64], v: &[f64]) -> Result<f64> {
     let (u, v) = (sorted_finite("u", u)?, sorted_finite("v", v)?);
-    Ok(energy_distance_sorted(&u, &v))
+    energy_distance_sorted(&u, &v)
 }
 
 /// [`energy_distance`] on samples already sorted ascending and finite.
-pub fn energy_distance_sorted(u: &[f64], v: &[f64]) -> f64 {
-    (2.0 * cdf_integral(u, v, 2)).sqrt()
+///
+/// # Errors
+/// As [`wasserstein_sorted`].
+pub fn energy_distance_sorted(u: &[f64], v: &[f64]) -> Result<f64> {
+    let s = 2.0 * cdf_integral(u, v, 2)?;
+    if !s.is_finite() {
+        return Err(Error::Degenerate {
+            param: "u",
+            reason: "the distance overflows f64 (the samples span more than f64::MAX)",
+        });
+    }
+    Ok(s.sqrt())
 }
 
 #[cfg(test)]

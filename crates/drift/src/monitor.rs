@@ -112,6 +112,9 @@ impl LiveMonitor {
                 if p.edges.is_empty() || p.counts.len() > usize::from(u16::MAX) {
                     continue;
                 }
+                // a profile built by hand may be inconsistent: `push` indexes
+                // the counts by the edges, so check them once here
+                p.validate_bins().map_err(|e| in_monitor_feature(name, e))?;
                 windows.insert(
                     name.clone(),
                     Window {
@@ -191,6 +194,16 @@ impl LiveMonitor {
             }
         }
         Ok(out)
+    }
+}
+
+fn in_monitor_feature(name: &str, e: Error) -> Error {
+    match e {
+        Error::Corrupt { what, reason } => Error::Corrupt {
+            what,
+            reason: format!("feature {name:?}: {reason}"),
+        },
+        other => other,
     }
 }
 

@@ -27,6 +27,12 @@ use crate::sample::prepare_sorted;
 /// Version of the persisted profile format (JSON field `format_version`, binary header).
 pub const PROFILE_FORMAT_VERSION: u32 = 1;
 
+/// Largest number of bins (2²⁰ = 1 048 576) of any bin strategy, of
+/// explicit edges (at most `MAX_BINS + 1` edges with the ±inf outer ones)
+/// and of every PSI entry point; more is an `InvalidParameter` naming
+/// `bins` (when fitting or scoring) or a `Corrupt` profile (when loading).
+pub const MAX_BINS: usize = 1 << 20;
+
 /// How a numeric feature is binned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -82,6 +88,35 @@ impl Default for ProfileOptions {
     }
 }
 
+impl ProfileOptions {
+    /// Checks the options before anything is allocated or fitted: `bins`
+    /// within 2..=[`MAX_BINS`] for the quantile and equal-width strategies,
+    /// explicit edges strictly increasing, NaN-free and at most
+    /// `MAX_BINS + 1` (with the ±inf outer edges added), Sturges bins only
+    /// with the stored reference. [`NumericProfile::fit`] calls it first.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{BinStrategy, ProfileOptions, MAX_BINS};
+    /// let o = ProfileOptions { bins: BinStrategy::EqualWidth { bins: MAX_BINS + 1 }, ..Default::default() };
+    /// assert!(o.validate().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidParameter` naming `bins`, `edges` or `keep_reference`.
+    pub fn validate(&self) -> Result<()> {
+        match &self.bins {
+            BinStrategy::Quantile { bins } | BinStrategy::EqualWidth { bins } => check_bins(*bins),
+            BinStrategy::Sturges if !self.keep_reference => Err(Error::invalid(
+                "keep_reference",
+                false,
+                "Sturges bins need the stored reference",
+            )),
+            BinStrategy::Sturges => Ok(()),
+            BinStrategy::Explicit { edges } => validate_explicit(edges).map(|_| ()),
+        }
+    }
+}
+
 /// Profile of one numeric feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,9 +136,13 @@ pub struct NumericProfile {
     pub min: f64,
     /// Maximum.
     pub max: f64,
-    /// Mean.
+    /// Mean (±inf when the sum of the reference overflows `f64`; JSON writes
+    /// ±inf as the strings "inf"/"-inf").
+    #[serde(with = "float_serde")]
     pub mean: f64,
-    /// Sum of squared deviations from the mean (M2; variance = m2/(count − ddof)).
+    /// Sum of squared deviations from the mean (M2; variance = m2/(count − ddof));
+    /// +inf when it overflows `f64`.
+    #[serde(with = "float_serde")]
     pub m2: f64,
     /// Sorted reference values (empty when `keep_reference` is false).
     pub reference: Vec<f64>,
@@ -115,8 +154,18 @@ pub struct NumericProfile {
 /// Up to 32 inner edges: count #{v ≥ e} per inner edge (a branch-free,
 /// vectorisable reduction over L1-sized blocks, no scatter), then take
 /// differences; more edges: binary search per value.
-fn bin_counts_checked(values: &[f64], edges: &[f64]) -> (Vec<u64>, bool) {
+///
+/// Edges that are too few or not increasing (a profile built by hand) give
+/// a `Corrupt` error, never a panic or a wrapped count; loaded profiles are
+/// checked once by [`Profile::validate`].
+fn bin_counts_checked(values: &[f64], edges: &[f64]) -> Result<(Vec<u64>, bool)> {
     const BLOCK: usize = 2048;
+    if edges.len() < 2 {
+        return Err(corrupt_field(
+            "edges",
+            format!("{} edge(s): at least 2 required", edges.len()),
+        ));
+    }
     let inner = &edges[1..edges.len() - 1];
     let nb = edges.len() - 1;
     let mut counts = vec![0u64; nb];
@@ -139,7 +188,9 @@ fn bin_counts_checked(values: &[f64], edges: &[f64]) -> (Vec<u64>, bool) {
         }
         let mut prev = values.len() as u64;
         for (k, &g) in ge.iter().enumerate() {
-            counts[k] = prev - g;
+            counts[k] = prev.checked_sub(g).ok_or_else(|| {
+                corrupt_field("edges", format!("edges[{}] below edges[{k}]", k + 1))
+            })?;
             prev = g;
         }
         counts[nb - 1] = prev;
@@ -149,21 +200,41 @@ fn bin_counts_checked(values: &[f64], edges: &[f64]) -> (Vec<u64>, bool) {
             counts[inner.partition_point(|&e| e <= v)] += 1;
         }
     }
-    (counts, finite)
+    Ok((counts, finite))
 }
 
-fn bin_counts(values: &[f64], edges: &[f64]) -> Vec<u64> {
-    bin_counts_checked(values, edges).0
+fn bin_counts(values: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
+    Ok(bin_counts_checked(values, edges)?.0)
 }
 
-fn check_bins(bins: usize) -> Result<()> {
+/// `Corrupt` error naming a profile field.
+fn corrupt_field(what: &'static str, reason: String) -> Error {
+    Error::Corrupt { what, reason }
+}
+
+/// `bins` within 2..=[`MAX_BINS`].
+pub(crate) fn check_bins(bins: usize) -> Result<()> {
     if bins < 2 {
         return Err(Error::invalid("bins", bins, "at least 2 bins required"));
+    }
+    if bins > MAX_BINS {
+        return Err(Error::invalid(
+            "bins",
+            bins,
+            "at most MAX_BINS = 1048576 (2^20) bins",
+        ));
     }
     Ok(())
 }
 
 fn validate_explicit(edges: &[f64]) -> Result<Vec<f64>> {
+    if edges.len() > MAX_BINS + 1 {
+        return Err(Error::invalid(
+            "bins",
+            format!("{} explicit edges", edges.len()),
+            "at most MAX_BINS + 1 = 1048577 edges",
+        ));
+    }
     for (i, &e) in edges.iter().enumerate() {
         if e.is_nan() {
             return Err(Error::invalid(
@@ -194,15 +265,56 @@ fn validate_explicit(edges: &[f64]) -> Result<Vec<f64>> {
             "at least 2 bins required",
         ));
     }
+    if v.len() > MAX_BINS + 1 {
+        return Err(Error::invalid(
+            "bins",
+            format!("{} bins", v.len() - 1),
+            "at most MAX_BINS = 1048576 (2^20) bins",
+        ));
+    }
     Ok(v)
 }
 
 /// numpy linear-interpolation position of quantile `q` among `n` sorted
 /// values: (lower rank, upper rank, fraction) — as `quantile_sorted`.
+/// Callers pass q = k/bins ∈ (0, 1) and n ≥ 2; the ranks are clamped to
+/// `0..n` all the same, so no q can index out of bounds.
 fn quantile_position(n: usize, q: f64) -> (usize, usize, f64) {
-    let pos = q * (n - 1) as f64;
-    let lo = pos.floor() as usize;
-    (lo, (lo + 1).min(n - 1), pos - lo as f64)
+    let last = n.saturating_sub(1);
+    let pos = (q.clamp(0.0, 1.0) * last as f64).min(last as f64);
+    let lo = (pos.floor() as usize).min(last);
+    (lo, (lo + 1).min(last), pos - lo as f64)
+}
+
+/// Linear-interpolated quantile of **sorted** data, numpy's default
+/// (`method = "linear"`: position q·(n − 1)), with the arguments checked:
+/// `q` outside [0, 1] (or NaN) is an `InvalidParameter` naming `q`, an
+/// empty sample is `TooFewValues`. The same arithmetic as the quantile
+/// bin edges.
+///
+/// ```
+/// use tradewarden_drift::profile::quantile_sorted;
+/// assert_eq!(quantile_sorted(&[1.0, 2.0, 3.0, 4.0], 0.5).unwrap(), 2.5);
+/// assert!(quantile_sorted(&[1.0, 2.0], 1.5).is_err());
+/// ```
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&q) {
+        return Err(Error::invalid("q", q, "must be in [0, 1]"));
+    }
+    if sorted.is_empty() {
+        return Err(Error::TooFewValues {
+            param: "sorted",
+            actual: 0,
+            min: 1,
+        });
+    }
+    let (lo, hi, frac) = quantile_position(sorted.len(), q);
+    let a = sorted[lo];
+    Ok(if frac == 0.0 {
+        a
+    } else {
+        a + (sorted[hi] - a) * frac
+    })
 }
 
 /// Records the order statistics of `v` at the (ascending, distinct) `ranks`
@@ -217,6 +329,26 @@ fn multi_select(v: &mut [f64], ranks: &[usize], offset: usize, out: &mut Vec<(us
     out.push((ranks[mid], *pivot));
     multi_select(left, &ranks[..mid], offset, out);
     multi_select(right, &ranks[mid + 1..], offset + r + 1, out);
+}
+
+/// a + (b − a)·t (numpy's linear interpolation); when b − a overflows
+/// `f64` (a far below 0, b far above), a·(1 − t) + b·t, which stays finite.
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
+    let x = a + (b - a) * t;
+    if x.is_finite() {
+        x
+    } else {
+        a * (1.0 - t) + b * t
+    }
+}
+
+/// Appends a finite edge above the last one: equal edges (ties, or
+/// equal-width bins narrower than the spacing of floats) are merged, so
+/// fitted edges are always strictly increasing, as loading requires.
+fn push_increasing(e: &mut Vec<f64>, x: f64) {
+    if x.is_finite() && e.last().is_none_or(|&l| x > l) {
+        e.push(x);
+    }
 }
 
 /// Bin edges of a strategy; `order_stat(r)` is the r-th smallest reference value.
@@ -244,12 +376,9 @@ fn fit_edges(
                 let q = if frac == 0.0 {
                     order_stat(lo)
                 } else {
-                    let a = order_stat(lo);
-                    a + (order_stat(hi) - a) * frac
+                    lerp(order_stat(lo), order_stat(hi), frac)
                 };
-                if e.last() != Some(&q) {
-                    e.push(q);
-                }
+                push_increasing(&mut e, q);
             }
             e.push(f64::INFINITY);
             e
@@ -264,7 +393,14 @@ fn fit_edges(
             }
             let w = (max - min) / *bins as f64;
             let mut e = vec![f64::NEG_INFINITY];
-            e.extend((1..*bins).map(|k| min + k as f64 * w));
+            for k in 1..*bins {
+                let mut x = min + k as f64 * w;
+                if !x.is_finite() {
+                    // max − min overflows f64
+                    x = lerp(min, max, k as f64 / *bins as f64);
+                }
+                push_increasing(&mut e, x);
+            }
             e.push(f64::INFINITY);
             e
         }
@@ -305,7 +441,7 @@ impl SortedSummary {
         let counts = if edges.is_empty() {
             Vec::new()
         } else {
-            bin_counts(sorted, &edges)
+            bin_counts(sorted, &edges)?
         };
         let nf = n as f64;
         let mean = sorted.iter().sum::<f64>() / nf;
@@ -384,6 +520,8 @@ impl NumericProfile {
     /// assert_eq!(p.psi(&reference, Default::default()).unwrap(), 0.0);
     /// ```
     pub fn fit(values: &[f64], options: &ProfileOptions) -> Result<Self> {
+        // before any allocation sized by `bins`
+        options.validate()?;
         if !options.keep_reference && options.bins != BinStrategy::Sturges {
             return Self::fit_unsorted(values, options);
         }
@@ -489,7 +627,7 @@ impl NumericProfile {
             }
             other => fit_edges(other, n, min, max, false, |_| f64::NAN)?,
         };
-        let counts = bin_counts(&v, &edges);
+        let counts = bin_counts(&v, &edges)?;
         Ok(NumericProfile {
             options: options.clone(),
             edges,
@@ -502,6 +640,188 @@ impl NumericProfile {
             m2,
             reference: Vec::new(),
         })
+    }
+
+    /// Checks the structural invariants every fitted (or merged) numeric
+    /// profile satisfies; called on every loaded profile by
+    /// [`Profile::validate`], in O(bins + reference) once at load time:
+    ///
+    /// - `options` valid ([`ProfileOptions::validate`]);
+    /// - Sturges: no edges and no counts; otherwise 3..=`MAX_BINS + 1`
+    ///   edges, −inf first, +inf last, strictly increasing (so the inner
+    ///   edges are finite and NaN-free), and `counts.len() = edges.len() − 1`
+    ///   with Σ counts = `count` (no overflow);
+    /// - `count ≥ 2`; `count + nan_count` fits `u64`; `nan_count = 0` unless
+    ///   the NaN policy is `skip`;
+    /// - `min ≤ max`, both finite; `m2` not negative (`mean` and `m2` are
+    ///   descriptive only: ±inf when the sums overflowed, NaN allowed);
+    /// - `keep_reference`: the reference holds `count` finite values in
+    ///   ascending order, from `min` to `max`; otherwise it is empty.
+    ///
+    /// # Errors
+    /// `Error::Corrupt` whose `what` names the field (`options`, `edges`,
+    /// `counts`, `count`, `nan_count`, `min`, `max`, `m2`, `reference`).
+    pub fn validate(&self) -> Result<()> {
+        self.options
+            .validate()
+            .map_err(|e| corrupt_field("options", e.to_string()))?;
+        if self.options.bins == BinStrategy::Sturges {
+            if !self.edges.is_empty() || !self.counts.is_empty() {
+                return Err(corrupt_field(
+                    "edges",
+                    format!(
+                        "{} edges and {} counts with Sturges bins (must be empty)",
+                        self.edges.len(),
+                        self.counts.len()
+                    ),
+                ));
+            }
+        } else {
+            self.validate_bins()?;
+        }
+        if self.count < 2 {
+            return Err(corrupt_field(
+                "count",
+                format!("{} values (a fitted profile has ≥ 2)", self.count),
+            ));
+        }
+        if self.count.checked_add(self.nan_count).is_none() {
+            return Err(corrupt_field(
+                "nan_count",
+                format!(
+                    "count + nan_count = {} + {} overflows u64",
+                    self.count, self.nan_count
+                ),
+            ));
+        }
+        if self.nan_count > 0 && self.options.nan_policy != NanPolicy::Skip {
+            return Err(corrupt_field(
+                "nan_count",
+                format!(
+                    "{} with nan_policy = {:?} (only skip drops values)",
+                    self.nan_count, self.options.nan_policy
+                ),
+            ));
+        }
+        if !self.min.is_finite() {
+            return Err(corrupt_field("min", format!("{} is not finite", self.min)));
+        }
+        if !(self.max.is_finite() && self.max >= self.min) {
+            return Err(corrupt_field(
+                "max",
+                format!("{} (must be finite and ≥ min = {})", self.max, self.min),
+            ));
+        }
+        // mean and m2 are descriptive (never used in scoring): ±inf when
+        // the sums overflow f64, NaN after merging overflowed moments
+        if self.m2 < 0.0 {
+            return Err(corrupt_field("m2", format!("{} (must be ≥ 0)", self.m2)));
+        }
+        self.validate_reference()
+    }
+
+    /// Edges and counts of a binned profile (see [`NumericProfile::validate`]).
+    pub(crate) fn validate_bins(&self) -> Result<()> {
+        let e = &self.edges;
+        if e.len() < 3 || e.len() > MAX_BINS + 1 {
+            return Err(corrupt_field(
+                "edges",
+                format!(
+                    "{} edges (need 3..={} : 2..=MAX_BINS bins)",
+                    e.len(),
+                    MAX_BINS + 1
+                ),
+            ));
+        }
+        if e[0] != f64::NEG_INFINITY || e[e.len() - 1] != f64::INFINITY {
+            return Err(corrupt_field(
+                "edges",
+                format!(
+                    "outer edges {} and {} (must be -inf and +inf)",
+                    e[0],
+                    e[e.len() - 1]
+                ),
+            ));
+        }
+        for i in 1..e.len() {
+            if !(e[i] > e[i - 1]) {
+                return Err(corrupt_field(
+                    "edges",
+                    format!(
+                        "edges[{i}] = {} after edges[{}] = {} (must be strictly increasing, no NaN)",
+                        e[i],
+                        i - 1,
+                        e[i - 1]
+                    ),
+                ));
+            }
+        }
+        if self.counts.len() + 1 != e.len() {
+            return Err(corrupt_field(
+                "counts",
+                format!(
+                    "{} counts for {} edges (must be edges.len() − 1)",
+                    self.counts.len(),
+                    e.len()
+                ),
+            ));
+        }
+        let sum = self
+            .counts
+            .iter()
+            .try_fold(0u64, |a, &c| a.checked_add(c))
+            .ok_or_else(|| corrupt_field("counts", "bin counts overflow u64".into()))?;
+        if sum != self.count {
+            return Err(corrupt_field(
+                "counts",
+                format!("bin counts sum to {sum}, count = {}", self.count),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The stored reference (see [`NumericProfile::validate`]).
+    fn validate_reference(&self) -> Result<()> {
+        let r = &self.reference;
+        if !self.options.keep_reference {
+            if !r.is_empty() {
+                return Err(corrupt_field(
+                    "reference",
+                    format!("{} values with keep_reference = false", r.len()),
+                ));
+            }
+            return Ok(());
+        }
+        if r.len() as u64 != self.count {
+            return Err(corrupt_field(
+                "reference",
+                format!("{} values, count = {}", r.len(), self.count),
+            ));
+        }
+        let mut prev = f64::NEG_INFINITY;
+        for (i, &x) in r.iter().enumerate() {
+            // `!(x >= prev)` also rejects NaN
+            if !x.is_finite() || !(x >= prev) {
+                return Err(corrupt_field(
+                    "reference",
+                    format!("reference[{i}] = {x} (must be finite and ascending)"),
+                ));
+            }
+            prev = x;
+        }
+        if r.first() != Some(&self.min) || r.last() != Some(&self.max) {
+            return Err(corrupt_field(
+                "reference",
+                format!(
+                    "runs from {:?} to {:?}, min = {}, max = {}",
+                    r.first(),
+                    r.last(),
+                    self.min,
+                    self.max
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Sample variance with `ddof` (1 = unbiased).
@@ -540,9 +860,10 @@ impl NumericProfile {
                 "bins depend on the current sample; use psi()",
             ));
         }
+        self.check_bin_shape()?;
         if self.options.nan_policy == NanPolicy::Skip {
             let v = self.current_checked(current)?;
-            return Ok(bin_counts(&v, &self.edges));
+            return bin_counts(&v, &self.edges);
         }
         crate::sample::check_finite("current", current)?;
         if current.is_empty() {
@@ -552,7 +873,23 @@ impl NumericProfile {
                 min: 1,
             });
         }
-        Ok(bin_counts(current, &self.edges))
+        bin_counts(current, &self.edges)
+    }
+
+    /// O(1) shape check of the bins before scoring (a profile built by hand
+    /// may be inconsistent; a loaded one was checked by [`Profile::validate`]).
+    fn check_bin_shape(&self) -> Result<()> {
+        if self.edges.len() < 2 || self.counts.len() + 1 != self.edges.len() {
+            return Err(corrupt_field(
+                "counts",
+                format!(
+                    "{} counts for {} edges: need edges.len() − 1 ≥ 1",
+                    self.counts.len(),
+                    self.edges.len()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn reference(&self) -> Result<&[f64]> {
@@ -576,6 +913,7 @@ impl NumericProfile {
                 "bins depend on the current sample; use psi()",
             ));
         }
+        self.check_bin_shape()?;
         let k = self.edges.len() - 1;
         let mut out = Vec::with_capacity(k);
         let mut prev = 0usize;
@@ -585,7 +923,10 @@ impl NumericProfile {
             } else {
                 sorted.partition_point(|&v| v < e)
             };
-            out.push((pos - prev) as u64);
+            let c = pos.checked_sub(prev).ok_or_else(|| {
+                corrupt_field("edges", format!("edges[{i}] = {e} below an earlier edge"))
+            })?;
+            out.push(c as u64);
             prev = pos;
         }
         Ok(out)
@@ -608,9 +949,9 @@ impl NumericProfile {
         let r = self.reference()?;
         let ks = ks_2samp_sorted(r, sorted, Alternative::TwoSided, KsMethod::Auto)?;
         let (psi, js) = match (mode, self.edges.is_empty()) {
-            (PsiMode::Evidently, _) => (psi_evidently_sorted(r, sorted), None),
+            (PsiMode::Evidently, _) => (psi_evidently_sorted(r, sorted)?, None),
             (PsiMode::Standard { epsilon }, true) => {
-                let edges = sturges_edges(r, sorted);
+                let edges = sturges_edges(r, sorted)?;
                 let psi = psi_from_counts(
                     &histogram_sorted(r, &edges),
                     &histogram_sorted(sorted, &edges),
@@ -651,7 +992,7 @@ impl NumericProfile {
             PsiMode::Evidently => {
                 let r = self.reference()?;
                 crate::sample::check_finite("current", current)?;
-                let Some(psi) = crate::psi::psi_evidently_unsorted(r, current) else {
+                let Some(psi) = crate::psi::psi_evidently_unsorted(r, current)? else {
                     return Ok(None);
                 };
                 let ks =
@@ -702,7 +1043,7 @@ impl NumericProfile {
                     let r = self.reference()?;
                     let mut c = self.current_checked(current)?;
                     crate::sample::sort_f64(&mut c);
-                    let edges = sturges_edges(r, &c);
+                    let edges = sturges_edges(r, &c)?;
                     return psi_from_counts(
                         &histogram_sorted(r, &edges),
                         &histogram_sorted(&c, &edges),
@@ -716,7 +1057,7 @@ impl NumericProfile {
                 let r = self.reference()?;
                 let mut c = self.current_checked(current)?;
                 crate::sample::sort_f64(&mut c);
-                Ok(psi_evidently_sorted(r, &c))
+                psi_evidently_sorted(r, &c)
             }
         }
     }
@@ -747,7 +1088,7 @@ impl NumericProfile {
         let r = self.reference()?;
         let mut c = self.current_checked(current)?;
         crate::sample::sort_f64(&mut c);
-        Ok(crate::distance::wasserstein_sorted(r, &c))
+        crate::distance::wasserstein_sorted(r, &c)
     }
 
     /// Bin fractions of the reference and of `current` (not for Sturges).
@@ -785,7 +1126,7 @@ impl NumericProfile {
     pub fn energy_distance(&self, current: &[f64]) -> Result<f64> {
         let r = self.reference()?;
         let c = self.prepare_current(current)?;
-        Ok(crate::distance::energy_distance_sorted(r, &c))
+        crate::distance::energy_distance_sorted(r, &c)
     }
 
     /// Cramér–von Mises two-sample test, reference (x) against `current` (y).
@@ -896,18 +1237,36 @@ impl NumericProfile {
                 ),
             });
         }
+        let overflow = |what: &str| Error::Merge {
+            reason: format!("merged {what} overflows u64"),
+        };
+        let count = self
+            .count
+            .checked_add(other.count)
+            .ok_or_else(|| overflow("count"))?;
+        let nan_count = self
+            .nan_count
+            .checked_add(other.nan_count)
+            .ok_or_else(|| overflow("nan_count"))?;
+        count
+            .checked_add(nan_count)
+            .ok_or_else(|| overflow("count + nan_count"))?;
+        let counts = self
+            .counts
+            .iter()
+            .zip(&other.counts)
+            .map(|(a, b)| a.checked_add(*b).ok_or_else(|| overflow("bin count")))
+            .collect::<Result<Vec<u64>>>()?;
         let (na, nb) = (self.count as f64, other.count as f64);
         let n = na + nb;
         let delta = other.mean - self.mean;
         self.m2 += other.m2 + delta * delta * na * nb / n;
         self.mean += delta * nb / n;
-        self.count += other.count;
-        self.nan_count += other.nan_count;
+        self.count = count;
+        self.nan_count = nan_count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
-        }
+        self.counts = counts;
         Ok(())
     }
 
@@ -942,7 +1301,9 @@ impl NumericProfile {
                 });
             }
             full_reference(p, &format!("parts[{i}]"))?;
-            nan_count += p.nan_count;
+            nan_count = u64::checked_add(nan_count, p.nan_count).ok_or_else(|| Error::Merge {
+                reason: "merged nan_count overflows u64".into(),
+            })?;
         }
         let mut runs: Vec<Vec<f64>> = Vec::with_capacity(parts.len().div_ceil(2));
         for pair in parts.chunks(2) {
@@ -964,7 +1325,11 @@ impl NumericProfile {
             runs = next;
         }
         let merged = runs.pop().unwrap_or_default();
-        let total = merged.len() as u64 + nan_count;
+        let total = (merged.len() as u64)
+            .checked_add(nan_count)
+            .ok_or_else(|| Error::Merge {
+                reason: "merged count + nan_count overflows u64".into(),
+            })?;
         Self::fit_sorted(merged, total, &first.options)
     }
 
@@ -973,8 +1338,13 @@ impl NumericProfile {
         full_reference(self, "self")?;
         full_reference(other, "other")?;
         let merged = merge_sorted(&self.reference, &other.reference);
-        let nan_count = self.nan_count + other.nan_count;
-        let total = merged.len() as u64 + nan_count;
+        let total = self
+            .nan_count
+            .checked_add(other.nan_count)
+            .and_then(|n| n.checked_add(merged.len() as u64))
+            .ok_or_else(|| Error::Merge {
+                reason: "merged count + nan_count overflows u64".into(),
+            })?;
         let options = self.options.clone();
         *self = Self::fit_sorted(merged, total, &options)?;
         Ok(())
@@ -1081,13 +1451,71 @@ impl CategoricalProfile {
         crate::tests::chi2_contingency(&[row(&e), row(&a)], true)
     }
 
-    /// Merges another partition's frequencies (exact).
-    pub fn merge(&mut self, other: &CategoricalProfile) {
+    /// Merges another partition's frequencies (exact); a count that would
+    /// overflow `u64` is an `Error::Merge` and leaves `self` unchanged.
+    pub fn merge(&mut self, other: &CategoricalProfile) -> Result<()> {
+        let overflow = |what: &str| Error::Merge {
+            reason: format!("merged {what} overflows u64"),
+        };
+        let count = self
+            .count
+            .checked_add(other.count)
+            .ok_or_else(|| overflow("count"))?;
+        let missing = self
+            .missing
+            .checked_add(other.missing)
+            .ok_or_else(|| overflow("missing"))?;
+        count
+            .checked_add(missing)
+            .ok_or_else(|| overflow("count + missing"))?;
+        let mut counts = self.counts.clone();
         for (k, v) in &other.counts {
-            *self.counts.entry(k.clone()).or_insert(0) += v;
+            let c = counts.entry(k.clone()).or_insert(0);
+            *c = c
+                .checked_add(*v)
+                .ok_or_else(|| overflow("category count"))?;
         }
-        self.count += other.count;
-        self.missing += other.missing;
+        self.counts = counts;
+        self.count = count;
+        self.missing = missing;
+        Ok(())
+    }
+
+    /// Checks the invariants every fitted categorical profile satisfies
+    /// (called on every loaded profile by [`Profile::validate`]): the
+    /// category counts sum to `count` without overflow, `count ≥ 1`, and
+    /// `count + missing` fits `u64`.
+    ///
+    /// # Errors
+    /// `Error::Corrupt` whose `what` names the field (`counts`, `count`, `missing`).
+    pub fn validate(&self) -> Result<()> {
+        let sum = self
+            .counts
+            .values()
+            .try_fold(0u64, |a, &c| a.checked_add(c))
+            .ok_or_else(|| corrupt_field("counts", "category counts overflow u64".into()))?;
+        if sum != self.count {
+            return Err(corrupt_field(
+                "counts",
+                format!("category counts sum to {sum}, count = {}", self.count),
+            ));
+        }
+        if self.count == 0 {
+            return Err(corrupt_field(
+                "count",
+                "0 non-missing values (a fitted profile has ≥ 1)".into(),
+            ));
+        }
+        if self.count.checked_add(self.missing).is_none() {
+            return Err(corrupt_field(
+                "missing",
+                format!(
+                    "count + missing = {} + {} overflows u64",
+                    self.count, self.missing
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -1121,6 +1549,42 @@ impl Default for Profile {
 }
 
 const MAGIC: &[u8; 4] = b"TWDP";
+
+/// Prefix of the JSON `checksum` field: 64-bit FNV-1a, as 16 lowercase hex digits.
+const JSON_CHECKSUM_PREFIX: &str = "fnv1a64:";
+
+/// The two persisted forms of a [`Profile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileFormat {
+    /// The checksummed binary form ([`Profile::to_bytes`]).
+    Binary,
+    /// The checksummed JSON form ([`Profile::to_json`]).
+    Json,
+}
+
+impl ProfileFormat {
+    /// The format of persisted bytes, by content: the `TWDP` magic is the
+    /// binary form, a `{` after optional whitespace (and UTF-8 BOM) is JSON;
+    /// `None` otherwise.
+    pub fn detect(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(MAGIC) {
+            return Some(ProfileFormat::Binary);
+        }
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Some(ProfileFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON form as written: the profile's fields, then its checksum.
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    format_version: u32,
+    features: &'a BTreeMap<String, FeatureProfile>,
+    checksum: String,
+}
 
 impl Profile {
     /// An empty profile.
@@ -1258,7 +1722,9 @@ impl Profile {
                     let mut acc = c.clone();
                     for p in rest {
                         match p.features.get(name) {
-                            Some(FeatureProfile::Categorical(o)) => acc.merge(o),
+                            Some(FeatureProfile::Categorical(o)) => {
+                                acc.merge(o).map_err(|e| in_feature(name, e))?;
+                            }
                             _ => return Err(type_differs(name)),
                         }
                     }
@@ -1270,15 +1736,68 @@ impl Profile {
         Ok(out)
     }
 
-    /// JSON text.
+    /// Checks every feature's structural invariants
+    /// ([`NumericProfile::validate`], [`CategoricalProfile::validate`]) and
+    /// the format version. Every decoder ([`Profile::from_bytes`],
+    /// [`Profile::from_json`], [`Profile::decode`], [`Profile::load`]) calls
+    /// it, so a loaded profile never hangs, panics or overflows when scored.
+    ///
+    /// # Errors
+    /// `Error::Corrupt` whose `what` names the field and whose reason names
+    /// the feature.
+    pub fn validate(&self) -> Result<()> {
+        if self.format_version != PROFILE_FORMAT_VERSION {
+            return Err(Error::Version {
+                found: self.format_version,
+                expected: PROFILE_FORMAT_VERSION,
+            });
+        }
+        for (name, f) in &self.features {
+            let r = match f {
+                FeatureProfile::Numeric(p) => p.validate(),
+                FeatureProfile::Categorical(c) => c.validate(),
+            };
+            r.map_err(|e| match e {
+                Error::Corrupt { what, reason } => Error::Corrupt {
+                    what,
+                    reason: format!("feature {name:?}: {reason}"),
+                },
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The content checksum shared by both forms: 64-bit FNV-1a of the
+    /// binary payload (the canonical serialization of the features; see
+    /// docs/drift.md).
+    fn content_checksum(&self) -> u64 {
+        let mut p = Vec::new();
+        crate::binfmt::encode_profile(self, &mut p);
+        crate::binfmt::fnv1a(&p)
+    }
+
+    /// JSON text: `format_version`, `features` and `checksum`
+    /// (`"fnv1a64:<16 hex digits>"`, the FNV-1a checksum of the binary
+    /// payload of the same profile, i.e. of its content bit for bit, not of
+    /// the JSON text). Floats are written so that they parse back bit for bit.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| Error::Corrupt {
+        let out = JsonOut {
+            format_version: self.format_version,
+            features: &self.features,
+            checksum: format!("{JSON_CHECKSUM_PREFIX}{:016x}", self.content_checksum()),
+        };
+        serde_json::to_string(&out).map_err(|e| Error::Corrupt {
             what: "profile json",
             reason: e.to_string(),
         })
     }
 
-    /// Parses JSON; another format version or malformed text is a typed error.
+    /// Parses JSON; another format version, malformed text, a checksum that
+    /// does not match the content, or a profile that fails
+    /// [`Profile::validate`] is a typed error. JSON without a `checksum`
+    /// (written before checksums existed, or by hand) is accepted after
+    /// the same validation.
     pub fn from_json(text: &str) -> Result<Self> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Corrupt {
             what: "profile json",
@@ -1297,10 +1816,35 @@ impl Profile {
                 expected: PROFILE_FORMAT_VERSION,
             });
         }
-        serde_json::from_value(v).map_err(|e| Error::Corrupt {
+        let mut v = v;
+        let checksum = match v.as_object_mut().and_then(|o| o.remove("checksum")) {
+            None => None,
+            Some(serde_json::Value::String(s)) => Some(parse_json_checksum(&s)?),
+            Some(other) => {
+                return Err(Error::Corrupt {
+                    what: "checksum",
+                    reason: format!("{other} is not a string"),
+                });
+            }
+        };
+        let p: Profile = serde_json::from_value(v).map_err(|e| Error::Corrupt {
             what: "profile json",
             reason: e.to_string(),
-        })
+        })?;
+        if let Some(expected) = checksum {
+            let actual = p.content_checksum();
+            if actual != expected {
+                return Err(Error::Corrupt {
+                    what: "checksum",
+                    reason: format!(
+                        "checksum mismatch: the file says {JSON_CHECKSUM_PREFIX}{expected:016x}, \
+                         the content hashes to {JSON_CHECKSUM_PREFIX}{actual:016x}"
+                    ),
+                });
+            }
+        }
+        p.validate()?;
+        Ok(p)
     }
 
     /// Compact binary form: `TWDP` magic, u32 format version, u64 payload
@@ -1348,19 +1892,115 @@ impl Profile {
         if crate::binfmt::fnv1a(payload) != sum {
             return Err(corrupt("checksum mismatch"));
         }
-        crate::binfmt::decode_profile(payload)
+        let p = crate::binfmt::decode_profile(payload)?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Reads either persisted form, detected by content
+    /// ([`ProfileFormat::detect`]): the binary form by its `TWDP` magic,
+    /// JSON by its opening brace.
+    ///
+    /// # Errors
+    /// As [`Profile::from_bytes`] / [`Profile::from_json`]; bytes that are
+    /// neither (or JSON that is not UTF-8) are `Error::Corrupt`.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        match ProfileFormat::detect(bytes) {
+            Some(ProfileFormat::Binary) => Self::from_bytes(bytes),
+            Some(ProfileFormat::Json) => {
+                let text = std::str::from_utf8(bytes).map_err(|e| Error::Corrupt {
+                    what: "profile json",
+                    reason: format!("not UTF-8: {e}"),
+                })?;
+                Self::from_json(text.strip_prefix('\u{feff}').unwrap_or(text))
+            }
+            None => Err(Error::Corrupt {
+                what: "profile",
+                reason: "neither the binary form (TWDP magic) nor JSON (an object)".into(),
+            }),
+        }
+    }
+
+    /// The persisted form in `format`.
+    ///
+    /// # Errors
+    /// JSON serialization errors (none for a valid profile).
+    pub fn encode(&self, format: ProfileFormat) -> Result<Vec<u8>> {
+        Ok(match format {
+            ProfileFormat::Binary => self.to_bytes(),
+            ProfileFormat::Json => self.to_json()?.into_bytes(),
+        })
     }
 
     /// Writes the binary form atomically (temp file, fsync, rename).
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        tradewarden_core::fs::write_atomic(path, &self.to_bytes())?;
+        self.save_as(path, ProfileFormat::Binary)
+    }
+
+    /// Writes the profile in `format` atomically (temp file, fsync, rename).
+    pub fn save_as(&self, path: &std::path::Path, format: ProfileFormat) -> Result<()> {
+        tradewarden_core::fs::write_atomic(path, &self.encode(format)?)?;
         Ok(())
     }
 
-    /// Reads a profile written by [`Profile::save`].
+    /// Reads a profile written by [`Profile::save`] or [`Profile::save_as`]
+    /// (binary or JSON, detected by content: [`Profile::decode`]).
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| tradewarden_core::Error::io(path, e))?;
-        Self::from_bytes(&bytes)
+        Self::decode(&bytes)
+    }
+}
+
+/// `"fnv1a64:<16 hex digits>"` → the checksum.
+fn parse_json_checksum(s: &str) -> Result<u64> {
+    s.strip_prefix(JSON_CHECKSUM_PREFIX)
+        .filter(|h| h.len() == 16)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .ok_or_else(|| Error::Corrupt {
+            what: "checksum",
+            reason: format!("{s:?} is not \"{JSON_CHECKSUM_PREFIX}\" + 16 hex digits"),
+        })
+}
+
+/// JSON encoding of one float that may be ±inf (as the strings "inf" /
+/// "-inf"; finite values as numbers; NaN as "nan", which reads back as NaN
+/// and is then refused by validation where a field must not be NaN).
+mod float_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Jf {
+        N(f64),
+        S(String),
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        let x = *v;
+        if x.is_finite() {
+            Jf::N(x)
+        } else if x.is_nan() {
+            Jf::S("nan".into())
+        } else if x > 0.0 {
+            Jf::S("inf".into())
+        } else {
+            Jf::S("-inf".into())
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Jf::deserialize(d)? {
+            Jf::N(x) => Ok(x),
+            Jf::S(s) => match s.as_str() {
+                "inf" | "+inf" | "Infinity" => Ok(f64::INFINITY),
+                "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+                "nan" | "NaN" => Ok(f64::NAN),
+                other => Err(serde::de::Error::custom(format!(
+                    "bad float value {other:?}"
+                ))),
+            },
+        }
     }
 }
 

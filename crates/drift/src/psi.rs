@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::profile::MAX_BINS;
 
 /// Default ε floor of bin fractions in [`PsiMode::Standard`].
 pub const DEFAULT_PSI_EPSILON: f64 = 1e-4;
@@ -65,8 +66,15 @@ pub fn psi_from_counts(expected: &[u64], actual: &[u64], epsilon: f64) -> Result
             "at least 2 bins required",
         ));
     }
-    let ne: u64 = expected.iter().sum();
-    let na: u64 = actual.iter().sum();
+    if expected.len() > MAX_BINS {
+        return Err(Error::invalid(
+            "bins",
+            expected.len(),
+            "at most MAX_BINS = 1048576 bins (or categories)",
+        ));
+    }
+    let ne = checked_total("expected", expected)?;
+    let na = checked_total("actual", actual)?;
     if ne == 0 {
         return Err(Error::TooFewValues {
             param: "expected",
@@ -91,6 +99,14 @@ pub fn psi_from_counts(expected: &[u64], actual: &[u64], epsilon: f64) -> Result
             (a - e) * (a / e).ln()
         })
         .sum())
+}
+
+/// Σ counts, or a typed error when the sum overflows `u64`.
+fn checked_total(param: &'static str, counts: &[u64]) -> Result<u64> {
+    counts
+        .iter()
+        .try_fold(0u64, |acc, &c| acc.checked_add(c))
+        .ok_or_else(|| Error::invalid(param, "Σ counts > u64::MAX", "bin counts overflow u64"))
 }
 
 /// PSI of two fraction vectors as Evidently computes it (its zero filling).
@@ -122,14 +138,27 @@ fn fill_zeroes(p: &mut [f64]) {
 
 /// numpy `histogram_bin_edges(data, bins="sturges")` of the pooled sorted
 /// samples `a` ∪ `b` (both non-empty, sorted, finite).
-pub(crate) fn sturges_edges(a: &[f64], b: &[f64]) -> Vec<f64> {
-    let lo = a[0].min(b[0]);
-    let hi = a[a.len() - 1].max(b[b.len() - 1]);
-    sturges_edges_of(lo, hi, a.len() + b.len())
+pub(crate) fn sturges_edges(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
+    let (Some(&a0), Some(&a1), Some(&b0), Some(&b1)) = (a.first(), a.last(), b.first(), b.last())
+    else {
+        return Err(Error::TooFewValues {
+            param: if a.is_empty() { "reference" } else { "current" },
+            actual: 0,
+            min: 1,
+        });
+    };
+    sturges_edges_of(a0.min(b0), a1.max(b1), a.len() + b.len())
 }
 
-/// [`sturges_edges`] from the pooled minimum, maximum and size.
-fn sturges_edges_of(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+/// [`sturges_edges`] from the pooled minimum, maximum and size; a range
+/// that overflows `f64` (or is not finite) is an error, not NaN edges.
+fn sturges_edges_of(lo: f64, hi: f64, n: usize) -> Result<Vec<f64>> {
+    if !(hi - lo).is_finite() {
+        return Err(Error::Degenerate {
+            param: "current",
+            reason: "the range of reference ∪ current overflows f64: Sturges bins undefined",
+        });
+    }
     let n = n as f64;
     let (mut first, mut last) = (lo, hi);
     if first == last {
@@ -146,7 +175,7 @@ fn sturges_edges_of(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let step = (last - first) / nbins as f64;
     let mut e: Vec<f64> = (0..=nbins).map(|i| i as f64 * step + first).collect();
     e[nbins] = last;
-    e
+    Ok(e)
 }
 
 /// np.histogram counts of sorted `x` over `edges` (bins [eᵢ, eᵢ₊₁), last closed).
@@ -172,6 +201,7 @@ fn more_than_20_distinct(x: &[f64]) -> bool {
     let (mut uniq, mut i) = (0usize, 0usize);
     while i < x.len() && uniq <= 20 {
         let v = x[i];
+        i += 1; // a NaN is one value, not a run that never ends
         while i < x.len() && x[i] == v {
             i += 1;
         }
@@ -186,9 +216,9 @@ fn more_than_20_distinct(x: &[f64]) -> bool {
 /// use [`psi_evidently_sorted`]). Otherwise equal to it bit for bit: the
 /// same Sturges edges (from the pooled minimum and maximum) and the same
 /// counts (bins `[eᵢ, eᵢ₊₁)`, the last closed), found by binary search.
-pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Option<f64> {
+pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Result<Option<f64>> {
     if !more_than_20_distinct(reference) || current.is_empty() {
-        return None;
+        return Ok(None);
     }
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &x in current {
@@ -197,7 +227,7 @@ pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Opti
     }
     let lo = lo.min(reference[0]);
     let hi = hi.max(reference[reference.len() - 1]);
-    let edges = sturges_edges_of(lo, hi, reference.len() + current.len());
+    let edges = sturges_edges_of(lo, hi, reference.len() + current.len())?;
     let k = edges.len() - 1;
     let inner = &edges[1..k];
     let mut counts = vec![0u64; k];
@@ -210,14 +240,14 @@ pub(crate) fn psi_evidently_unsorted(reference: &[f64], current: &[f64]) -> Opti
         .map(|&c| c as f64 / nr)
         .collect();
     let a = counts.iter().map(|&c| c as f64 / nc).collect();
-    Some(psi_evidently_fractions(e, a))
+    Ok(Some(psi_evidently_fractions(e, a)))
 }
 
 /// Evidently's PSI over two sorted finite samples.
-pub(crate) fn psi_evidently_sorted(reference: &[f64], current: &[f64]) -> f64 {
+pub(crate) fn psi_evidently_sorted(reference: &[f64], current: &[f64]) -> Result<f64> {
     let (nr, nc) = (reference.len() as f64, current.len() as f64);
     if more_than_20_distinct(reference) {
-        let edges = sturges_edges(reference, current);
+        let edges = sturges_edges(reference, current)?;
         let e = histogram_sorted(reference, &edges)
             .iter()
             .map(|&c| c as f64 / nr)
@@ -226,7 +256,7 @@ pub(crate) fn psi_evidently_sorted(reference: &[f64], current: &[f64]) -> f64 {
             .iter()
             .map(|&c| c as f64 / nc)
             .collect();
-        psi_evidently_fractions(e, a)
+        Ok(psi_evidently_fractions(e, a))
     } else {
         // one bin per distinct value of reference ∪ current
         let (mut e, mut a) = (Vec::new(), Vec::new());
@@ -245,10 +275,23 @@ pub(crate) fn psi_evidently_sorted(reference: &[f64], current: &[f64]) -> f64 {
             while j < current.len() && current[j] == x {
                 j += 1;
             }
+            if (i, j) == (i0, j0) {
+                // only a NaN is never consumed: an error, not an endless loop
+                let (param, index) = if reference.get(i).is_some_and(|v| v.is_nan()) {
+                    ("reference", i)
+                } else {
+                    ("current", j)
+                };
+                return Err(Error::NonFinite {
+                    param,
+                    index,
+                    value: f64::NAN,
+                });
+            }
             e.push((i - i0) as f64 / nr);
             a.push((j - j0) as f64 / nc);
         }
-        psi_evidently_fractions(e, a)
+        Ok(psi_evidently_fractions(e, a))
     }
 }
 
@@ -291,7 +334,7 @@ mod tests {
     #[test]
     fn sturges_matches_numpy() {
         // numpy: np.histogram_bin_edges([0, .1, .2, .3], bins="sturges") -> 3 bins
-        let e = sturges_edges(&[0.0, 0.1], &[0.2, 0.3]);
+        let e = sturges_edges(&[0.0, 0.1], &[0.2, 0.3]).unwrap();
         assert_eq!(e.len(), 4);
         assert_eq!(e[0], 0.0);
         assert_eq!(e[3], 0.3);

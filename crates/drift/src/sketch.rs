@@ -214,11 +214,10 @@ impl QuantileSketch {
     /// The rank of each inner edge is within the rank error bound of k/bins
     /// (plus the weight of one retained item).
     ///
-    /// Errors: `bins < 2`, an empty sketch, a constant feature (min = max).
+    /// Errors: `bins` outside 2..=[`crate::profile::MAX_BINS`], an empty
+    /// sketch, a constant feature (min = max).
     pub fn quantile_edges(&self, bins: usize) -> Result<Vec<f64>> {
-        if bins < 2 {
-            return Err(Error::invalid("bins", bins, "at least 2 bins required"));
-        }
+        crate::profile::check_bins(bins)?;
         let (Some(min), Some(max)) = (self.min(), self.max()) else {
             return Err(empty_error());
         };

@@ -343,7 +343,8 @@ fn merge_is_exact_with_same_edges() {
     let other = NumericProfile::fit(&all[..10], &ProfileOptions::default()).unwrap();
     assert!(matches!(a.merge(&other), Err(Error::Merge { .. })));
     let mut c = CategoricalProfile::fit(&[Some("a"), Some("b")]).unwrap();
-    c.merge(&CategoricalProfile::fit(&[Some("a"), None]).unwrap());
+    c.merge(&CategoricalProfile::fit(&[Some("a"), None]).unwrap())
+        .unwrap();
     assert_eq!(c.counts["a"], 2);
     assert_eq!((c.count, c.missing), (3, 1));
 }

@@ -340,7 +340,7 @@ fn merged_current_profile_scores_like_the_data() {
                             a.merge(&b).unwrap()
                         }
                         (FeatureProfile::Categorical(a), FeatureProfile::Categorical(b)) => {
-                            a.merge(&b)
+                            a.merge(&b).unwrap()
                         }
                         _ => unreachable!(),
                     }
