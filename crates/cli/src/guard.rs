@@ -4,8 +4,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use tradewarden_guardrails::journal::{FsyncPolicy, Journal, JournalConfig, read_dir};
-use tradewarden_guardrails::{LoadOutcome, Policy, StateStore, TradingState};
+use tradewarden_guardrails::journal::{read_dir, verify};
+use tradewarden_guardrails::session::{kill_state_dir, read_overrides};
+use tradewarden_guardrails::{
+    LoadOutcome, Policy, Session, SessionConfig, StateStore, TradingState,
+};
 
 use crate::{Failure, emit};
 
@@ -81,6 +84,20 @@ enum GuardCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Latch a more severe state (reducing, halted) with a reason; never lowers it.
+    Escalate {
+        #[command(flatten)]
+        dir: StateDir,
+        /// Target state: reducing or halted (use `kill` for killed).
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit journal.
     Journal {
         #[command(subcommand)]
@@ -104,6 +121,18 @@ enum JournalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Verify the journal's hash chain and sequence (exit 6 on the first
+    /// edited, missing, reordered or unreadable record).
+    Verify {
+        /// Journal directory (default: the state directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        state: StateDir,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_state(s: &str) -> Result<TradingState, Failure> {
@@ -118,12 +147,8 @@ fn parse_state(s: &str) -> Result<TradingState, Failure> {
     }
 }
 
-fn journal(dir: &Path) -> Result<Journal, Failure> {
-    Ok(Journal::open(JournalConfig {
-        dir: dir.to_path_buf(),
-        max_bytes: 64 << 20,
-        fsync: FsyncPolicy::Always,
-    })?)
+fn operator(dir: &Path) -> Result<Session, Failure> {
+    Ok(Session::operator(SessionConfig::in_dir(dir))?)
 }
 
 fn required(name: &str, v: &str) -> Result<(), Failure> {
@@ -155,6 +180,7 @@ pub(crate) fn status_doc(store: &StateStore) -> Value {
         "kill_switch": store.kill_switch_present(),
         "kill_switch_record": store.read_kill_switch(),
         "state_dir": store.dir().display().to_string(),
+        "overrides": read_overrides(store.dir()).ok(),
     })
 }
 
@@ -214,10 +240,14 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
         } => {
             required("reason", &reason)?;
             required("by", &by)?;
-            let mut store = StateStore::open(&dir.state_dir)?;
-            store.attach_journal(journal(&dir.state_dir)?);
-            store.activate_kill_switch(&reason, &by)?;
+            // The kill never waits on the journal: KILL_SWITCH and the state
+            // file are written first; a failure is reported after every step
+            // was attempted (exit 4), and the directory is KILLED if any
+            // step landed.
+            let killed = kill_state_dir(&dir.state_dir, &reason, &by, true);
+            let store = StateStore::open(&dir.state_dir)?;
             let doc = status_doc(&store);
+            killed?;
             emit(json, &doc, || {
                 println!(
                     "KILLED: {} written by {by}: {reason}",
@@ -236,31 +266,67 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             required("reason", &reason)?;
             required("by", &by)?;
             let to = parse_state(&to)?;
-            let mut store = StateStore::open(&dir.state_dir)?;
-            let mut j = journal(&dir.state_dir)?;
-            if store.kill_switch_present() {
+            let mut session = operator(&dir.state_dir)?;
+            let present = session.store().is_some_and(StateStore::kill_switch_present);
+            if present {
                 if !remove_kill_switch {
                     return Err(Failure {
                         code: 5,
                         message: format!(
-                            "{} exists: pass --remove-kill-switch to remove it deliberately",
-                            store.kill_switch_path().display()
+                            "{}/KILL_SWITCH exists: pass --remove-kill-switch to remove it deliberately",
+                            dir.state_dir.display()
                         ),
                     });
                 }
-                let path = store.kill_switch_path();
-                std::fs::remove_file(&path).map_err(|e| Failure {
-                    code: 4,
-                    message: format!("cannot remove {}: {e}", path.display()),
-                })?;
-                j.record_override(&by, &reason, "removed KILL_SWITCH")?;
+                session.remove_kill_switch(&by, &reason)?;
             }
-            store.attach_journal(j);
-            store.manual_reset(to, &by, &reason)?;
+            session.reset(to, &by, &reason)?;
+            let store = StateStore::open(&dir.state_dir)?;
             let doc = status_doc(&store);
             emit(json, &doc, || {
                 println!("{} (reset by {by}: {reason})", store.state().as_str());
             })
+        }
+        GuardCommand::Escalate {
+            dir,
+            to,
+            reason,
+            json,
+        } => {
+            required("reason", &reason)?;
+            let to = parse_state(&to)?;
+            let mut session = operator(&dir.state_dir)?;
+            let changed = session.escalate(to, &reason)?;
+            let store = StateStore::open(&dir.state_dir)?;
+            let mut doc = status_doc(&store);
+            doc["changed"] = json!(changed);
+            emit(json, &doc, || {
+                println!(
+                    "{}{}",
+                    store.state().as_str(),
+                    if changed {
+                        ""
+                    } else {
+                        " (unchanged: already at least as severe)"
+                    }
+                );
+            })
+        }
+        GuardCommand::Journal {
+            command: JournalCommand::Verify { dir, state, json },
+        } => {
+            let d = dir.unwrap_or(state.state_dir);
+            let rep = verify(&d)?;
+            let doc = serde_json::to_value(&rep).map_err(|e| Failure {
+                code: 1,
+                message: e.to_string(),
+            })?;
+            emit(json, &doc, || println!("{rep}"))?;
+            if rep.ok() {
+                Ok(())
+            } else {
+                Err(Failure::silent(6))
+            }
         }
         GuardCommand::Journal {
             command:

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use tradewarden_core::io::{column_from_batches, read_table};
 use tradewarden_drift::profile::{
@@ -15,8 +15,10 @@ use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_guardrails::canary::{
     CanaryConfig, CanaryMachine, StageAction, StageObservation, StageSpec,
 };
+use tradewarden_guardrails::promotion::RollbackPlan;
 use tradewarden_guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
-use tradewarden_guardrails::{Policy, StateStore, TradingState};
+use tradewarden_guardrails::rollback::CanaryState;
+use tradewarden_guardrails::{Policy, Session, SessionConfig, StateStore, TradingState};
 use tradewarden_inference::registry::Registry;
 use tradewarden_metrics::{Exporter, ExporterConfig};
 
@@ -588,78 +590,6 @@ enum CanaryCommand {
     },
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CanaryFile {
-    stage_index: usize,
-    rolled_back: bool,
-    /// When the current stage was entered by an applied advance or rollback
-    /// (Unix seconds); absent on a fresh ladder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    stage_entered_at: Option<i64>,
-    /// The last evaluation applied with `evaluate --apply`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_evaluation: Option<LastEvaluation>,
-}
-
-/// An applied evaluation: when, which stage, what was observed, what followed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LastEvaluation {
-    /// Unix seconds.
-    at: i64,
-    stage_index: usize,
-    stage: String,
-    observation: ObservationRecord,
-    action: StageAction,
-}
-
-/// A [`StageObservation`] as stored: a non-finite number is written as null
-/// (JSON has no NaN) and read back as NaN.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ObservationRecord {
-    days: u32,
-    real_pnl: Option<f64>,
-    sim_pnl: Option<f64>,
-    drawdown: Option<f64>,
-    slippage_ratio: Option<f64>,
-    critical_alerts: u32,
-    precision: Option<f64>,
-    baseline_precision: Option<f64>,
-}
-
-impl From<&StageObservation> for ObservationRecord {
-    fn from(o: &StageObservation) -> Self {
-        ObservationRecord {
-            days: o.days,
-            real_pnl: Some(o.real_pnl),
-            sim_pnl: Some(o.sim_pnl),
-            drawdown: Some(o.drawdown),
-            slippage_ratio: Some(o.slippage_ratio),
-            critical_alerts: o.critical_alerts,
-            precision: Some(o.precision),
-            baseline_precision: Some(o.baseline_precision),
-        }
-    }
-}
-
-impl From<&ObservationRecord> for StageObservation {
-    fn from(o: &ObservationRecord) -> Self {
-        let f = |x: Option<f64>| x.unwrap_or(f64::NAN);
-        StageObservation {
-            days: o.days,
-            real_pnl: f(o.real_pnl),
-            sim_pnl: f(o.sim_pnl),
-            drawdown: f(o.drawdown),
-            slippage_ratio: f(o.slippage_ratio),
-            critical_alerts: o.critical_alerts,
-            precision: f(o.precision),
-            baseline_precision: f(o.baseline_precision),
-        }
-    }
-}
-
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -701,7 +631,7 @@ fn stage_criteria(s: &StageSpec) -> Vec<(&'static str, &'static str, f64, Option
 }
 
 /// The `canary progress` document.
-fn progress_doc(m: &CanaryMachine, f: &CanaryFile, config: &CanaryConfig, now: i64) -> Value {
+fn progress_doc(m: &CanaryMachine, f: &CanaryState, config: &CanaryConfig, now: i64) -> Value {
     let s = m.stage();
     let idx = m.index();
     // the last applied evaluation belongs to the current stage when it was of
@@ -882,32 +812,9 @@ fn print_progress(doc: &Value) {
     }
 }
 
-const CANARY_FILE: &str = "canary_state.json";
-
-fn canary_machine(dir: &Path) -> Result<(CanaryMachine, CanaryFile), Failure> {
-    let path = dir.join(CANARY_FILE);
-    let f: CanaryFile = match std::fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| Failure {
-            code: 4,
-            message: format!("{}: corrupt canary state: {e}", path.display()),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => CanaryFile::default(),
-        Err(e) => return Err(crate::io_failure(&path, e)),
-    };
-    let mut m = CanaryMachine::new(CanaryConfig::default())?;
-    for to in 1..=f.stage_index {
-        m.apply(&StageAction::Advance { to });
-    }
-    if m.index() != f.stage_index {
-        return Err(Failure {
-            code: 4,
-            message: format!(
-                "{}: stage index {} out of range",
-                path.display(),
-                f.stage_index
-            ),
-        });
-    }
+fn canary_machine(dir: &Path) -> Result<(CanaryMachine, CanaryState), Failure> {
+    let f = CanaryState::load(dir)?;
+    let m = f.machine(CanaryConfig::default(), dir)?;
     Ok((m, f))
 }
 
@@ -943,30 +850,21 @@ pub(crate) fn run_canary(a: CanaryArgs) -> Result<(), Failure> {
             apply,
             json,
         } => {
-            let (mut m, mut f) = canary_machine(&dir)?;
             let obs: StageObservation = tradewarden_core::config::load_config(&observation)?;
-            let ev = m.evaluate(&obs);
-            if apply {
-                let before = m.index();
-                m.apply(&ev.action);
-                let now = unix_now();
-                if matches!(ev.action, StageAction::Rollback { .. }) || m.index() != before {
-                    f.stage_entered_at = Some(now);
+            let plan = RollbackPlan::quant_bot("canary stage failed", "canary");
+            let out = if apply {
+                let mut session = Session::operator(SessionConfig::in_dir(&dir))?;
+                session.evaluate_canary(CanaryConfig::default(), &obs, true, &plan, None)?
+            } else {
+                // Evaluation only: nothing is opened for writing.
+                let (m, _) = canary_machine(&dir)?;
+                tradewarden_guardrails::rollback::CanaryOutcome {
+                    evaluation: m.try_evaluate(&obs)?,
+                    applied: false,
+                    rollback: None,
                 }
-                f.last_evaluation = Some(LastEvaluation {
-                    at: now,
-                    stage_index: before,
-                    stage: ev.stage.clone(),
-                    observation: ObservationRecord::from(&obs),
-                    action: ev.action.clone(),
-                });
-                f.stage_index = m.index();
-                f.rolled_back |= m.rolled_back();
-                std::fs::create_dir_all(&dir).map_err(|e| crate::io_failure(&dir, e))?;
-                let bytes =
-                    serde_json::to_vec_pretty(&f).map_err(|e| crate::internal(e.to_string()))?;
-                tradewarden_core::fs::write_atomic(dir.join(CANARY_FILE), &bytes)?;
-            }
+            };
+            let ev = out.evaluation;
             let doc = serde_json::to_value(&ev).map_err(|e| crate::internal(e.to_string()))?;
             emit(json, &doc, || {
                 for c in &ev.checks {
@@ -1271,132 +1169,35 @@ pub(crate) struct RollbackArgs {
     json: bool,
 }
 
-const ATTEMPTS_FILE: &str = "rollback_attempts.json";
-
-fn write_json(path: &Path, v: &Value) -> Result<(), Failure> {
-    let bytes = serde_json::to_vec_pretty(v).map_err(|e| crate::internal(e.to_string()))?;
-    Ok(tradewarden_core::fs::write_atomic(path, &bytes)?)
-}
-
 /// Executes Quant Bot's rollback plan: kill switch, last-good model, freeze
 /// online learning, position override (at most 3 attempts, 300 s apart).
 /// Exit 5 when no attempt is allowed, 6 when a step failed.
 pub(crate) fn run_rollback(a: RollbackArgs) -> Result<(), Failure> {
-    use tradewarden_guardrails::promotion::{RollbackAttempts, RollbackPlan, RollbackStep};
     if a.reason.trim().is_empty() || a.by.trim().is_empty() {
         return Err(bad("--reason and --by must not be empty".into()));
     }
-    let dir = &a.dir.state_dir;
     let plan = RollbackPlan::quant_bot(&a.reason, &a.by);
-    plan.validate()?;
-    let apath = dir.join(ATTEMPTS_FILE);
-    let mut attempts: RollbackAttempts = match std::fs::read(&apath) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| Failure {
-            code: 4,
-            message: format!("{}: corrupt attempt record: {e}", apath.display()),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => RollbackAttempts::default(),
-        Err(e) => return Err(crate::io_failure(&apath, e)),
+    let mut session = Session::operator(SessionConfig::in_dir(&a.dir.state_dir))?;
+    let restore = |root: &Path, name: &str| -> Result<String, String> {
+        Registry::open(root)
+            .and_then(|r| r.rollback(name))
+            .map(|v| format!("{name}: active = {v}"))
+            .map_err(|e| e.to_string())
     };
-    let mut steps = Vec::new();
-    let mut failed = false;
-    let attempt = if a.dry_run {
-        attempts.attempts.len() as u32 + 1
-    } else {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        let n = attempts.try_begin(&plan, now)?;
-        std::fs::create_dir_all(dir).map_err(|e| crate::io_failure(dir, e))?;
-        write_json(
-            &apath,
-            &serde_json::to_value(&attempts).map_err(|e| crate::internal(e.to_string()))?,
-        )?;
-        n
+    let report = match (&a.registry, &a.name) {
+        (Some(root), Some(name)) => {
+            let mut f = || restore(root, name);
+            session.execute_rollback(&plan, &a.by, &a.reason, a.dry_run, Some(&mut f))?
+        }
+        _ => session.execute_rollback(&plan, &a.by, &a.reason, a.dry_run, None)?,
     };
-    let mut store = if a.dry_run {
-        None
-    } else {
-        let mut s = StateStore::open(dir)?;
-        s.attach_journal(tradewarden_guardrails::journal::Journal::open(
-            tradewarden_guardrails::journal::JournalConfig {
-                dir: dir.clone(),
-                max_bytes: 64 << 20,
-                fsync: tradewarden_guardrails::journal::FsyncPolicy::Always,
-            },
-        )?);
-        Some(s)
-    };
-    for step in &plan.steps {
-        let (status, detail): (&str, String) = if a.dry_run {
-            ("planned", String::new())
-        } else {
-            match step {
-                RollbackStep::ActivateKillSwitch {
-                    reason,
-                    activated_by,
-                } => match store
-                    .as_mut()
-                    .map(|s| s.activate_kill_switch(reason, activated_by))
-                {
-                    Some(Ok(())) => ("done", "KILL_SWITCH written, state KILLED".into()),
-                    Some(Err(e)) => ("failed", e.to_string()),
-                    None => ("failed", "no state store".into()),
-                },
-                RollbackStep::SignalTradingProcess { signal } => (
-                    "skipped",
-                    format!("{signal}: the trading process reads KILL_SWITCH; no pid given"),
-                ),
-                RollbackStep::RestoreLastGoodModel { .. } => match (&a.registry, &a.name) {
-                    (Some(root), Some(name)) => {
-                        match Registry::open(root).and_then(|r| r.rollback(name)) {
-                            Ok(v) => ("done", format!("{name}: active = {v}")),
-                            Err(e) => ("failed", e.to_string()),
-                        }
-                    }
-                    _ => ("skipped", "no --registry/--name given".into()),
-                },
-                RollbackStep::FreezeOnlineLearning {
-                    file,
-                    accept_threshold,
-                } => {
-                    let p = dir.join(file);
-                    match write_json(
-                        &p,
-                        &json!({"frozen": true, "accept_threshold": accept_threshold,
-                                                 "reason": a.reason, "by": a.by}),
-                    ) {
-                        Ok(()) => ("done", p.display().to_string()),
-                        Err(f) => ("failed", f.message),
-                    }
-                }
-                RollbackStep::PositionOverride {
-                    file,
-                    max_position_pct,
-                } => {
-                    let p = dir.join(file);
-                    match write_json(
-                        &p,
-                        &json!({"max_position_pct": max_position_pct,
-                                                 "reason": a.reason, "by": a.by}),
-                    ) {
-                        Ok(()) => ("done", p.display().to_string()),
-                        Err(f) => ("failed", f.message),
-                    }
-                }
-                RollbackStep::Notify { channels } => (
-                    "skipped",
-                    format!("no notifier configured for {}", channels.join(", ")),
-                ),
-            }
-        };
-        failed |= status == "failed";
-        steps.push(json!({"step": step, "status": status, "detail": detail}));
-    }
-    if let Some(j) = store.as_mut().and_then(|s| s.journal_mut()) {
-        j.record_override(&a.by, &a.reason, &format!("rollback attempt {attempt}"))?;
-    }
+    let attempt = report.attempt;
+    let failed = report.failed();
+    let steps: Vec<Value> = report
+        .steps
+        .iter()
+        .map(|s| json!({"step": s.step, "status": s.status, "detail": s.detail}))
+        .collect();
     let doc = json!({"attempt": attempt, "max_attempts": plan.max_attempts,
                      "cooldown_s": plan.cooldown_s, "dry_run": a.dry_run, "steps": steps});
     emit(a.json, &doc, || {

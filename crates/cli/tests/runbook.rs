@@ -903,12 +903,18 @@ fn rollback_executes_the_plan_once_per_cooldown() {
         "{status:?}"
     );
     assert!(d.path().join("state/KILL_SWITCH").exists());
-    assert!(d.path().join("state/position_override.json").exists());
-    assert!(d.path().join("state/online_learning_freeze.json").exists());
+    // The learning freeze and the 10 % size override are session overrides
+    // every process on the directory reads (not files nothing reads).
+    let o: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("state/overrides.json")).unwrap())
+            .unwrap();
+    assert_eq!(o["learning_frozen"], true);
+    assert_eq!(o["size_override"], 0.1);
     let v = json(&["registry", "--root", r, "list", "--json"], 0);
     assert_eq!(v["models"][0]["active"], "v1");
     let v = json(&["guard", "status", "--state-dir", st, "--json"], 5);
     assert_eq!(v["state"], "KILLED");
+    assert_eq!(v["overrides"]["learning_frozen"], true);
     // a second attempt inside the 300 s cooldown is refused
     let (_, err) = run(
         &[

@@ -126,6 +126,29 @@ pub struct StageObservation {
     pub baseline_precision: f64,
 }
 
+impl StageObservation {
+    /// Checks the conventions: `drawdown` is a positive fraction (0.05 for a
+    /// 5 % drawdown — the seeds' negative numbers are refused, not read as
+    /// zero), finite; `slippage_ratio` ≥ 0.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.drawdown.is_finite() && self.drawdown >= 0.0) {
+            return Err(Error::invalid(
+                "drawdown",
+                self.drawdown,
+                "drawdown is a positive fraction of the peak (0.05 = 5 %); pass -x as x",
+            ));
+        }
+        if self.slippage_ratio < 0.0 {
+            return Err(Error::invalid(
+                "slippage_ratio",
+                self.slippage_ratio,
+                "must be >= 0 (realised / expected slippage)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One evaluated criterion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
@@ -224,6 +247,18 @@ impl CanaryMachine {
 
     /// Evaluates the promotion criteria of the current stage (runbook: hourly).
     pub fn evaluate(&self, o: &StageObservation) -> StageEvaluation {
+        self.evaluate_unchecked(o)
+    }
+
+    /// [`CanaryMachine::evaluate`] after [`StageObservation::validate`]: a
+    /// negative or non-finite drawdown, or a negative slippage ratio, is a
+    /// typed error naming the convention instead of a failed gate.
+    pub fn try_evaluate(&self, o: &StageObservation) -> Result<StageEvaluation> {
+        o.validate()?;
+        Ok(self.evaluate_unchecked(o))
+    }
+
+    fn evaluate_unchecked(&self, o: &StageObservation) -> StageEvaluation {
         let s = self.stage();
         let mut checks = Vec::new();
         let mut add = |name: &str, value: f64, threshold: f64, passed: bool| {
@@ -247,7 +282,12 @@ impl CanaryMachine {
             let dev = (o.real_pnl - o.sim_pnl).abs() / o.sim_pnl.abs();
             add("pnl_deviation", dev, lim, dev <= lim);
         }
-        let dd_ok = s.max_drawdown.is_none_or(|l| o.drawdown <= l) && o.drawdown.is_finite();
+        // A negative drawdown is a sign-convention error (drawdown is a
+        // positive fraction): it never passes the gate. `try_evaluate`
+        // refuses it with a typed error instead.
+        let dd_ok = s.max_drawdown.is_none_or(|l| o.drawdown <= l)
+            && o.drawdown.is_finite()
+            && o.drawdown >= 0.0;
         if let Some(l) = s.max_drawdown {
             add("max_drawdown", o.drawdown, l, dd_ok);
         }

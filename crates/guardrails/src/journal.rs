@@ -814,6 +814,52 @@ pub enum ChainProblem {
     TornTail,
 }
 
+impl std::fmt::Display for ChainProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainProblem::Edited { seq } => write!(
+                f,
+                "record seq = {seq} was edited (its hash differs from the next record's prev)"
+            ),
+            ChainProblem::Missing { from_seq, to_seq } if from_seq == to_seq => {
+                write!(f, "record seq = {from_seq} is missing")
+            }
+            ChainProblem::Missing { from_seq, to_seq } => {
+                write!(f, "records seq = {from_seq}..={to_seq} are missing")
+            }
+            ChainProblem::Reordered { seq, after_seq } => {
+                write!(
+                    f,
+                    "record seq = {seq} comes after seq = {after_seq} (reordered)"
+                )
+            }
+            ChainProblem::Unreadable { expected_seq } => write!(
+                f,
+                "the line where seq = {expected_seq} was expected is not a journal record"
+            ),
+            ChainProblem::TornTail => write!(f, "the newest file ends in a torn line"),
+        }
+    }
+}
+
+impl std::fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.problem {
+            None => write!(
+                f,
+                "ok: {} records in {} file(s), chain verifies (last seq {})",
+                self.records, self.files, self.last_seq
+            ),
+            Some(p) => write!(
+                f,
+                "{p} (at {}, line {})",
+                self.problem_file.as_deref().unwrap_or("?"),
+                self.problem_line.unwrap_or(0)
+            ),
+        }
+    }
+}
+
 /// The result of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
@@ -856,6 +902,10 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     };
     let mut prev_hash: Option<String> = None;
     let mut prev_seq: Option<u64> = None;
+    let mut last_seq: Option<u64> = None;
+    let mut tentative: Option<(ChainProblem, Option<String>, u64)> = None;
+    let mut gap_to = 0u64;
+    let mut prev_loc: (Option<String>, u64) = (None, 0);
     let files = for_each_line(dir, |p, line_no, line, torn| {
         let problem = if torn {
             Some(ChainProblem::TornTail)
@@ -903,13 +953,63 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
             }
         };
         prev_hash = Some(line_hash(line));
-        if problem.is_some() && rep.problem.is_none() {
-            rep.problem = problem;
-            rep.problem_file = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            rep.problem_line = Some(line_no);
+        let mut here = (
+            p.file_name().map(|n| n.to_string_lossy().into_owned()),
+            line_no,
+        );
+        let this_loc = here.clone();
+        if matches!(problem, Some(ChainProblem::Edited { .. })) && prev_loc.1 > 0 {
+            // The edited record is the previous line.
+            here = prev_loc.clone();
         }
+        prev_loc = this_loc;
+        if rep.problem.is_none() {
+            // A gap followed at once by the missing record is a swap.
+            if let Some((ChainProblem::Missing { from_seq, .. }, f, l)) = tentative.take() {
+                let (pr, f, l) = match (&problem, last_seq) {
+                    (Some(ChainProblem::Reordered { seq, after_seq }), _) if *seq == from_seq => (
+                        ChainProblem::Reordered {
+                            seq: *seq,
+                            after_seq: *after_seq,
+                        },
+                        here.0.clone(),
+                        here.1,
+                    ),
+                    _ => (
+                        ChainProblem::Missing {
+                            from_seq,
+                            to_seq: gap_to,
+                        },
+                        f,
+                        l,
+                    ),
+                };
+                rep.problem = Some(pr);
+                rep.problem_file = f;
+                rep.problem_line = Some(l);
+            } else if let Some(pr) = problem {
+                if matches!(pr, ChainProblem::Missing { .. }) {
+                    if let ChainProblem::Missing { to_seq, .. } = pr {
+                        gap_to = to_seq;
+                    }
+                    tentative = Some((pr, here.0, here.1));
+                } else {
+                    rep.problem = Some(pr);
+                    rep.problem_file = here.0;
+                    rep.problem_line = Some(here.1);
+                }
+            }
+        }
+        last_seq = prev_seq;
         Ok(())
     })?;
+    if rep.problem.is_none()
+        && let Some((pr, f, l)) = tentative
+    {
+        rep.problem = Some(pr);
+        rep.problem_file = f;
+        rep.problem_line = Some(l);
+    }
     rep.files = files;
     Ok(rep)
 }

@@ -18,6 +18,9 @@
 //! - [`canary`]: canary stage machine (Quant Bot, Autotrader presets), shadow gates
 //!   with GREEN/AMBER/RED rating, statistical canary judge (Mann–Whitney U);
 //! - [`promotion`]: promotion gates, drift guard, rollback plan as data;
+//! - [`rollback`]: the persisted canary ladder and the rollback executor
+//!   (kill switch, model restore, learning freeze, size override) as
+//!   [`Session`] methods;
 //! - [`telemetry`]: every metric name this crate emits.
 //!
 //! ```
@@ -43,6 +46,7 @@ pub mod journal;
 pub mod period;
 pub mod policy;
 pub mod promotion;
+pub mod rollback;
 pub mod session;
 pub mod state;
 pub mod telemetry;

@@ -203,6 +203,12 @@ impl Cell {
     }
 }
 
+/// Whether a `KILL_SWITCH` entry is positively seen (an `lstat` that
+/// succeeds); unlike [`kill_switch_present_in`], an error is "not seen".
+fn kill_switch_seen(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join(crate::state::KILL_SWITCH_FILE)).is_ok()
+}
+
 /// What the directory says right now (fail closed: unreadable → HALTED,
 /// undeterminable kill switch → KILLED).
 fn disk_state(dir: &Path) -> TradingState {
@@ -257,7 +263,7 @@ fn spawn_watcher(dir: PathBuf, cell: Arc<Cell>, interval: Duration) -> Result<Wa
                 let now = fingerprint(&dir);
                 // Re-read on any change, and every 64 ticks regardless (a
                 // rewrite that kept inode, size and mtime would be missed).
-                if now != last || ticks % 64 == 0 {
+                if now != last || ticks.is_multiple_of(64) {
                     last = now;
                     let d = disk_state(&dir);
                     let mut s = cell.lock();
@@ -399,6 +405,20 @@ impl Session {
         })
     }
 
+    /// A session for operations without trading (the CLI's `guard`
+    /// commands): an empty policy, equity 1. Kill, escalate, reset and the
+    /// overrides behave exactly as in a trading session on the same directory.
+    pub fn operator(cfg: SessionConfig) -> Result<Session> {
+        Session::open(&Policy::default(), 1.0, cfg)
+    }
+
+    /// Re-registers the engine's counters with the current recorder and
+    /// re-publishes the state gauges (after installing a recorder).
+    pub fn rebind_telemetry(&mut self) {
+        self.engine.rebind_telemetry();
+        crate::telemetry::publish_state(self.state());
+    }
+
     /// The options the session was opened with.
     pub fn config(&self) -> &SessionConfig {
         &self.cfg
@@ -491,8 +511,10 @@ impl Session {
                 Ok(()) => {}
                 Err(e) => first = Some(e),
             }
-            // Persisted (either the file or the state) → the directory says KILLED.
-            if store.kill_switch_present() || store.record().state == TradingState::Killed {
+            // Persisted (the switch positively seen, or the state written)
+            // → the directory says KILLED. An undeterminable switch (an
+            // lstat error) keeps the kill pending here.
+            if kill_switch_seen(store.dir()) || store.record().state == TradingState::Killed {
                 let mut s = self.cell.lock();
                 s.disk = TradingState::Killed;
                 s.pending = TradingState::Active;
@@ -680,10 +702,17 @@ impl Session {
             err = r.err();
         }
         let d = disk_state(store.dir());
+        let confirmed = match d {
+            // Only a positively seen switch (or a persisted KILLED) confirms a kill.
+            TradingState::Killed => {
+                kill_switch_seen(store.dir()) || store.record().state == TradingState::Killed
+            }
+            _ => true,
+        };
         {
             let mut s = self.cell.lock();
             s.disk = d;
-            if s.pending <= d {
+            if confirmed && s.pending <= d {
                 s.pending = TradingState::Active;
             }
             self.cell.publish(&s);
@@ -730,9 +759,8 @@ impl Session {
         self.engine.set_position(id, quantity, mark)
     }
 
-    /// Evaluates the policy's period limits: the session's equity and
-    /// high-water mark fill `equity`/`high_water_mark` when the observation
-    /// has none; every breach is counted and journaled as a violation; any
+    /// Evaluates the policy's period limits: the session's tracked
+    /// high-water mark fills `high_water_mark` when the observation has none; every breach is counted and journaled as a violation; any
     /// critical breach latches HALTED, else any warning REDUCING.
     pub fn evaluate_period(&mut self, o: &PeriodObservation) -> Result<Vec<PeriodBreach>> {
         let mut o = *o;
@@ -820,6 +848,14 @@ impl Session {
         }
     }
 
+    pub(crate) fn journal_override(&mut self, who: &str, why: &str, what: &str) -> Result<()> {
+        self.journal_now(Event::Override {
+            who: who.to_string(),
+            why: why.to_string(),
+            what: what.to_string(),
+        })
+    }
+
     /// Records a human approval in the journal.
     pub fn record_approval(&mut self, who: &str, why: &str, what: &str) -> Result<u64> {
         match self.journal.as_mut() {
@@ -851,4 +887,42 @@ impl Session {
 /// a corrupt file is [`Error::Corrupt`]).
 pub fn read_overrides(dir: &Path) -> Result<Overrides> {
     Ok(read_json::<Overrides>(&dir.join(OVERRIDES_FILE))?.unwrap_or_default())
+}
+
+/// Engages the kill switch of a state directory without opening a session
+/// first: `KILL_SWITCH` (file and directory fsynced), then the state file,
+/// then — only after both were attempted — the journal (opened tail-only,
+/// with `journal`'s options). Every step is attempted and the first failure
+/// returned; a damaged or unwritable journal can never stop the kill. This
+/// is what `tradewarden guard kill` runs.
+pub fn kill_state_dir(dir: &Path, reason: &str, activated_by: &str, journal: bool) -> Result<()> {
+    let mut store = StateStore::open(dir)?;
+    let from = store.record().state;
+    let first = store.activate_kill_switch(reason, activated_by).err();
+    let nonblank = |x: &str| {
+        if x.trim().is_empty() {
+            "unspecified".to_string()
+        } else {
+            x.to_string()
+        }
+    };
+    let second = if journal {
+        Journal::open(JournalConfig::new(dir))
+            .and_then(|mut j| {
+                j.append(Event::Transition {
+                    from,
+                    to: TradingState::Killed,
+                    reason: nonblank(reason),
+                    actor: nonblank(activated_by),
+                })?;
+                j.sync()
+            })
+            .err()
+    } else {
+        None
+    };
+    match first.or(second) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

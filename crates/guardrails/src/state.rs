@@ -494,7 +494,11 @@ impl StateStore {
             activated_by: activated_by.to_string(),
         };
         // Every step is attempted; a failure never undoes an earlier step
-        // and the first failure is returned.
+        // and the first failure is returned. A removed directory is
+        // recreated (every process watching the path then sees the switch);
+        // when the record cannot be written (disk full, file-size limit) an
+        // empty `KILL_SWITCH` is created instead — its presence alone counts.
+        let _ = std::fs::create_dir_all(&self.dir);
         let first = serde_json::to_vec_pretty(&ks)
             .map_err(|e| Error::invalid("kill_switch", reason, e.to_string()))
             .and_then(|bytes| {
@@ -504,6 +508,21 @@ impl StateStore {
                 )?)
             })
             .err();
+        let first = match first {
+            Some(e) if !self.kill_switch_present() => {
+                let empty = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(self.kill_switch_path())
+                    .and_then(|f| f.sync_all())
+                    .and_then(|()| std::fs::File::open(&self.dir)?.sync_all());
+                match empty {
+                    Ok(()) => None,
+                    Err(_) => Some(e),
+                }
+            }
+            other => other,
+        };
         self.publish();
         let (reason, by) = (reason.to_string(), activated_by.to_string());
         let second = self

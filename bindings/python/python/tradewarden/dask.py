@@ -214,6 +214,9 @@ def _union(a: Profile, b: Profile) -> Profile:
 
     da, db = json.loads(a.to_json()), json.loads(b.to_json())
     da["features"].update(db["features"])
+    # The union is a new document: its content checksum is recomputed on save,
+    # and a JSON profile without one is accepted after full validation.
+    da.pop("checksum", None)
     return Profile.from_json(json.dumps(da))
 
 

@@ -27,7 +27,7 @@ use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, Profil
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_guardrails::exposure::{TradeLog, apply_policy};
-use tradewarden_guardrails::journal::{Entry, Event};
+use tradewarden_guardrails::journal::{Chain, Event};
 use tradewarden_guardrails::period::{PeriodObservation, evaluate_and_latch};
 use tradewarden_guardrails::{
     Decision, Engine, Order, Policy, Side, StateStore, SymbolId, TradingState,
@@ -155,19 +155,14 @@ pub(crate) struct DemoRun {
 
 struct Journal {
     lines: Vec<String>,
-    seq: u64,
+    chain: Chain,
 }
 
 impl Journal {
     fn append(&mut self, ts: i64, event: Event) -> Result<(), Failure> {
-        self.seq += 1;
-        let e = Entry {
-            seq: self.seq,
-            ts: ts as f64,
-            event,
-        };
+        let line = self.chain.line(ts as f64, event)?;
         self.lines
-            .push(serde_json::to_string(&e).map_err(|e| internal(e.to_string()))?);
+            .push(String::from_utf8(line).map_err(|e| internal(e.to_string()))?);
         Ok(())
     }
 }
@@ -189,7 +184,7 @@ pub(crate) fn simulate(seed: u64, quiet: bool) -> Result<Simulation, Failure> {
     let mut store = StateStore::open(state_dir.path())?;
     let mut journal = Journal {
         lines: Vec::new(),
-        seq: 0,
+        chain: Chain::default(),
     };
     let mut transitions = Vec::new();
     let t0 = market.ts[WARMUP];
