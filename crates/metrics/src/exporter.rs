@@ -17,12 +17,10 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::io;
+use std::net::{SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -37,9 +35,29 @@ use crate::error::{
     MetricsError, Result, validate_buckets, validate_label_name, validate_metric_name,
 };
 use crate::handles;
+use crate::listener::{self, Listener};
 
 /// Default listen address (loopback only).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9184";
+
+/// Most connections the listener serves at once; a connection beyond this is
+/// answered `503 Service Unavailable` and closed at once, never queued.
+pub const MAX_CONNECTIONS: usize = 256;
+/// Worker threads of the listener; each multiplexes its share of the
+/// connections, so an idle or slow client never holds a thread.
+pub const WORKERS: usize = 2;
+/// Total time from accept to a complete request (head and body); a client
+/// still sending after this gets `408 Request Timeout` and is disconnected,
+/// however steadily it trickles.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
+/// Total time a client has to take the whole response; then it is disconnected.
+pub const RESPONSE_DEADLINE: Duration = Duration::from_secs(10);
+/// Largest request head (request line and headers); larger gets
+/// `431 Request Header Fields Too Large`.
+pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+/// Largest request body (read and discarded: only `GET` is served); larger
+/// gets `413 Content Too Large`.
+pub const MAX_BODY_BYTES: usize = 1024;
 
 /// Exporter configuration (TOML/YAML/JSON, unknown keys rejected).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,14 +194,21 @@ impl ExporterConfig {
 }
 
 /// A built exporter: render handle, optional listener and upkeep thread.
-/// Dropping it stops the listener and the upkeep thread (a globally
-/// installed recorder stays installed, as the facade requires).
+/// Dropping it stops the listener and the upkeep thread within a few
+/// milliseconds, whatever clients are connected (a globally installed
+/// recorder stays installed, as the facade requires).
+///
+/// The listener serves `GET /metrics` and `GET /health` (`404` for other
+/// paths, `405` for other methods) to up to [`MAX_CONNECTIONS`] clients at
+/// once on [`WORKERS`] threads, with total per-connection deadlines
+/// ([`REQUEST_DEADLINE`], [`RESPONSE_DEADLINE`]) and size caps
+/// ([`MAX_HEAD_BYTES`], [`MAX_BODY_BYTES`]), so no client can stall a scrape.
 #[derive(Debug)]
 pub struct Exporter {
     handle: PrometheusHandle,
     catalog: Catalog,
     local_addr: Option<SocketAddr>,
-    stop: Arc<AtomicBool>,
+    listener: Option<Listener>,
     upkeep_stop: Option<mpsc::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -269,7 +294,6 @@ impl Exporter {
         listener: Option<TcpListener>,
         upkeep_seconds: f64,
     ) -> Result<Exporter> {
-        let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         let (tx, rx) = mpsc::channel::<()>();
         let up = handle.clone();
@@ -286,32 +310,24 @@ impl Exporter {
                 source: e,
             })?;
         threads.push(t);
-        let mut local_addr = None;
-        if let Some(listener) = listener {
-            let addr = listener.local_addr().map_err(|e| MetricsError::Listen {
+        let mut exporter = Exporter {
+            handle,
+            catalog,
+            local_addr: None,
+            listener: None,
+            upkeep_stop: Some(tx),
+            threads,
+        };
+        if let Some(l) = listener {
+            let addr = l.local_addr().map_err(|e| MetricsError::Listen {
                 addr: "listener".into(),
                 source: e,
             })?;
-            local_addr = Some(addr);
-            let h = handle.clone();
-            let s = stop.clone();
-            let t = std::thread::Builder::new()
-                .name("tw-metrics-http".into())
-                .spawn(move || serve(listener, h, s))
-                .map_err(|e| MetricsError::Listen {
-                    addr: addr.to_string(),
-                    source: e,
-                })?;
-            threads.push(t);
+            // On error `exporter` is dropped, which stops the upkeep thread.
+            exporter.listener = Some(Listener::start(l, exporter.handle.clone())?);
+            exporter.local_addr = Some(addr);
         }
-        Ok(Exporter {
-            handle,
-            catalog,
-            local_addr,
-            stop,
-            upkeep_stop: Some(tx),
-            threads,
-        })
+        Ok(exporter)
     }
 
     /// The text exposition of every metric.
@@ -340,24 +356,14 @@ impl Exporter {
 
 impl Drop for Exporter {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
         self.upkeep_stop.take();
-        if let Some(addr) = self.local_addr {
-            // Wake the blocking accept.
-            let wake = if addr.ip().is_unspecified() {
-                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
-            } else {
-                addr
-            };
-            let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-        }
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
+        // Stops the accept thread and the workers (bounded wait).
+        self.listener.take();
+        listener::join_within(&mut self.threads, listener::JOIN_WAIT);
     }
 }
 
-fn render(handle: &PrometheusHandle) -> Result<String> {
+pub(crate) fn render(handle: &PrometheusHandle) -> Result<String> {
     let mut buf = Vec::new();
     handle
         .render_to_write(&mut buf)
@@ -369,68 +375,11 @@ fn render(handle: &PrometheusHandle) -> Result<String> {
     })
 }
 
-fn serve(listener: TcpListener, handle: PrometheusHandle, stop: Arc<AtomicBool>) {
-    for conn in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        if let Ok(stream) = conn {
-            let _ = catch_unwind(AssertUnwindSafe(|| respond(stream, &handle)));
-        }
-    }
-}
-
-fn respond(mut stream: TcpStream, handle: &PrometheusHandle) -> io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut buf = [0u8; 4096];
-    let mut head = Vec::new();
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("");
-    let path = parts.next().unwrap_or("");
-    let path = path.split('?').next().unwrap_or("");
-    let (status, ctype, body) = match (method, path) {
-        ("GET", "/metrics") => match render(handle) {
-            Ok(b) => ("200 OK", "text/plain; version=0.0.4; charset=utf-8", b),
-            Err(e) => (
-                "500 Internal Server Error",
-                "text/plain; charset=utf-8",
-                e.to_string(),
-            ),
-        },
-        ("GET", "/health") => ("200 OK", "text/plain; charset=utf-8", "ok\n".into()),
-        ("GET", _) => (
-            "404 Not Found",
-            "text/plain; charset=utf-8",
-            "not found: try /metrics\n".into(),
-        ),
-        _ => (
-            "405 Method Not Allowed",
-            "text/plain; charset=utf-8",
-            "only GET\n".into(),
-        ),
-    };
-    let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(header.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    stream.flush()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
     use tradewarden_core::{Classify, ErrorKind};
 
     fn get(addr: SocketAddr, path: &str) -> String {

@@ -36,6 +36,7 @@ pub mod catalog;
 pub mod error;
 pub mod exporter;
 pub mod handles;
+mod listener;
 pub mod recovery;
 pub mod testing;
 
