@@ -10,7 +10,9 @@
 //! - [`stats`]: ranking with ties, the normal distribution, moments;
 //! - [`config`]: TOML/YAML/JSON configuration loading and whole-document validation;
 //! - [`fs`]: atomic, durable writes of persisted state;
-//! - [`io`]: returns columns and strategy matrices from Arrow, Parquet and CSV.
+//! - [`io`]: returns columns and strategy matrices from Arrow, Parquet and CSV;
+//! - [`simd`]: the instruction set of the run-time SIMD paths
+//!   (`TRADEWARDEN_SIMD`), shared with `tradewarden-inference`.
 //!
 //! ```
 //! use tradewarden_core::{returns, ReturnsOptions};
@@ -30,6 +32,7 @@ pub mod fs;
 pub mod io;
 
 pub mod returns;
+pub mod simd;
 pub mod stats;
 
 pub use conventions::{NanPolicy, Period, ReturnsOptions};

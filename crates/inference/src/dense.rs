@@ -4,7 +4,9 @@
 //! weights are copied once, at load, into a [`DensePlan`], and each forward
 //! pass is a register-blocked `y = act(x · W + b)` per layer, vectorised with
 //! [`pulp`] (AVX-512 when the CPU has it, AVX2+FMA otherwise, scalar elsewhere;
-//! chosen at run time, safe code), over tiles of at most [`TILE_ROWS`] rows
+//! chosen at run time by [`tradewarden_core::simd::arch`], which
+//! `TRADEWARDEN_SIMD=scalar|avx2|avx512|auto` overrides; safe code), over
+//! tiles of at most [`TILE_ROWS`] rows
 //! whose activations live in per-thread scratch buffers that are reused
 //! across calls. A batch of several tiles is shared between the calling
 //! thread and rayon's pool.
@@ -24,6 +26,11 @@
 //! multiply-adds, in `k` order for wide layers and in lane-strided partial
 //! sums for narrow ones (≤ 4 outputs), so results differ from burn's (and
 //! PyTorch's) in the last bits only; the tests hold them to 1e-5 of burn.
+//! The lane count differs by path (16, 8 or 1 `f32`), and with it the order
+//! of the narrow layers' sums, and the scalar path multiplies and adds with
+//! two roundings instead of one FMA, so the same weights give outputs that
+//! differ in the last bits from one CPU to another (docs/conventions.md,
+//! "Results across CPUs"); on one CPU and path they are deterministic.
 //! ReLU propagates NaN as burn does; the other activations are applied
 //! element-wise after the layer with the same formulas as burn.
 
@@ -126,7 +133,7 @@ impl DensePlan {
             input,
             output,
             hidden_max,
-            arch: Arch::new(),
+            arch: tradewarden_core::simd::arch(),
         }
     }
 

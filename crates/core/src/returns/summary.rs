@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::basic::{gaussian_es, gaussian_var, profit_factor_of, same_len};
 use crate::conventions::{NanPolicy, ReturnsOptions};
 use crate::error::{Error, Result};
+use crate::simd::{self, SimdPath};
 
 /// The five headline metrics, computed in one pass.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -103,9 +104,9 @@ fn step(a: &mut Acc, x: f64, req: f64) {
     }
 }
 
-fn fused(returns: &[f64], req: f64) -> Acc {
+fn fused(returns: &[f64], req: f64, arch: Arch) -> Acc {
     let shift = returns.iter().copied().find(|v| !v.is_nan()).unwrap_or(0.0);
-    if let Some(a) = fused_finite(returns, shift, req) {
+    if let Some(a) = fused_finite(returns, shift, req, arch) {
         return a;
     }
     let mut a = Acc::new(shift);
@@ -143,9 +144,9 @@ fn fmax(a: f64, b: f64) -> f64 {
 /// careful per-value loop runs instead. Measured on 10M values: 35 ms for the straightforward
 /// loop (one division and a 4-cycle multiply chain per value) vs the figure in
 /// docs/performance.md for this one.
-fn fused_finite(returns: &[f64], shift: f64, req: f64) -> Option<Acc> {
+fn fused_finite(returns: &[f64], shift: f64, req: f64, arch: Arch) -> Option<Acc> {
     if returns.len() < PARALLEL_MIN_LEN || rayon::current_num_threads() < 2 {
-        return fused_finite_seq(returns, shift, req);
+        return fused_finite_seq(returns, shift, req, arch);
     }
     // Two halves on two threads, merged exactly (see `merge_halves`).
     // 10M values: 15.4 ms on one thread; the figure for two is in
@@ -153,8 +154,8 @@ fn fused_finite(returns: &[f64], shift: f64, req: f64) -> Option<Acc> {
     let mid = returns.len() / 2;
     let (head, tail) = returns.split_at(mid);
     let (a, b) = rayon::join(
-        || fused_finite_seq(head, shift, req),
-        || fused_finite_seq(tail, shift, req),
+        || fused_finite_seq(head, shift, req, arch),
+        || fused_finite_seq(tail, shift, req, arch),
     );
     Some(merge_halves(a?, b?, tail))
 }
@@ -227,17 +228,18 @@ fn merge_halves(a: Acc, b: Acc, tail: &[f64]) -> Acc {
     }
 }
 
-fn fused_finite_seq(returns: &[f64], shift: f64, req: f64) -> Option<Acc> {
-    // Vectorised when the CPU has AVX2 or AVX-512 (chosen at run time); the
-    // scalar loop below otherwise, and for the rare inputs the vector path
-    // declines (a return ≤ −1).
+fn fused_finite_seq(returns: &[f64], shift: f64, req: f64, arch: Arch) -> Option<Acc> {
+    // Vectorised when the CPU has AVX2 or AVX-512 (chosen at run time, or
+    // forced with TRADEWARDEN_SIMD: see `crate::simd`); the scalar loop below
+    // otherwise, and for the rare inputs the vector path declines (a return
+    // ≤ −1).
     if returns.len() >= SIMD_MIN_LEN {
         let op = FusedSimd {
             x: returns,
             shift,
             req,
         };
-        if let Some(Some(a)) = Arch::new().dispatch(op) {
+        if let Some(Some(a)) = arch.dispatch(op) {
             return Some(a);
         }
     }
@@ -516,6 +518,33 @@ fn finish_core(a: &Acc, n_raw: usize, opts: &ReturnsOptions, ann: f64) -> CoreMe
 /// assert!((m.max_drawdown - returns::max_drawdown(&r, &o).unwrap()).abs() < 1e-15);
 /// ```
 pub fn core_metrics(returns: &[f64], opts: &ReturnsOptions) -> Result<CoreMetrics> {
+    core_metrics_arch(returns, opts, simd::arch())
+}
+
+/// As [`core_metrics`] on an explicit SIMD path instead of the process-wide
+/// one ([`simd::arch`]): the requested instruction set, or the best one below
+/// it that the CPU has. For comparing the paths on one machine; results
+/// differ from [`core_metrics`]'s in the last bits only (docs/conventions.md,
+/// "Results across CPUs").
+///
+/// ```
+/// use tradewarden_core::returns::summary::core_metrics_on;
+/// use tradewarden_core::{simd::SimdPath, ReturnsOptions};
+/// let r: Vec<f64> = (0..200).map(|i| ((i * 37 % 101) as f64 - 50.0) * 1e-3).collect();
+/// let o = ReturnsOptions::default();
+/// let s = core_metrics_on(&r, &o, SimdPath::Scalar).unwrap();
+/// let v = core_metrics_on(&r, &o, SimdPath::Avx512).unwrap();
+/// assert!((s.sharpe_ratio - v.sharpe_ratio).abs() <= 1e-12 * s.sharpe_ratio.abs());
+/// ```
+pub fn core_metrics_on(
+    returns: &[f64],
+    opts: &ReturnsOptions,
+    path: SimdPath,
+) -> Result<CoreMetrics> {
+    core_metrics_arch(returns, opts, simd::arch_for(path))
+}
+
+fn core_metrics_arch(returns: &[f64], opts: &ReturnsOptions, arch: Arch) -> Result<CoreMetrics> {
     let ann = opts.validate()?;
     if returns.is_empty() {
         return Err(Error::Empty {
@@ -524,7 +553,7 @@ pub fn core_metrics(returns: &[f64], opts: &ReturnsOptions) -> Result<CoreMetric
         });
     }
     let shift = returns.iter().copied().find(|v| !v.is_nan()).unwrap_or(0.0);
-    if let Some(a) = fused_finite(returns, shift, opts.required_return) {
+    if let Some(a) = fused_finite(returns, shift, opts.required_return, arch) {
         return Ok(finish_core(&a, returns.len(), opts, ann));
     }
     if !scan_policy(returns, opts.nan_policy)? {
@@ -536,7 +565,7 @@ pub fn core_metrics(returns: &[f64], opts: &ReturnsOptions) -> Result<CoreMetric
             annual_volatility: f64::NAN,
         });
     }
-    let a = fused(returns, opts.required_return);
+    let a = fused(returns, opts.required_return, arch);
     Ok(finish_core(&a, returns.len(), opts, ann))
 }
 
