@@ -1,6 +1,7 @@
-//! `tradewarden.guardrails`: policy, pre-trade engine with the latched state
-//! and kill switch, journal, exposure metrics, canary and promotion gates over
-//! `tradewarden-guardrails`. Convert, call with the interpreter released, map errors.
+//! `tradewarden.guardrails`: policy, the guardrails session (`Engine`: a thin
+//! door over `tradewarden_guardrails::Session`), journal, exposure metrics,
+//! canary and promotion gates over `tradewarden-guardrails`. Convert, call
+//! with the interpreter released, map errors.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,12 +15,13 @@ use tradewarden_guardrails::canary::{
     self, CanaryConfig, GateSpec, JudgeConfig, StageAction, StageObservation, TrafficCanary,
 };
 use tradewarden_guardrails::exposure::{TradeLog, exposure_metrics as metrics_of};
-use tradewarden_guardrails::journal::{self, FsyncPolicy, Journal, JournalConfig};
+use tradewarden_guardrails::journal::{self, FsyncPolicy};
+use tradewarden_guardrails::period::{PeriodObservation, Severity};
 use tradewarden_guardrails::promotion::{
     DriftGuard, PromotionGates, PromotionInputs, evaluate_promotion,
 };
 use tradewarden_guardrails::{
-    Decision, Engine, Order, Policy, Side, StateStore, SymbolId, TradingState,
+    Decision, DecisionLog, Order, Policy, Session, SessionConfig, Side, SymbolId, TradingState,
 };
 
 use crate::{CallError, call, slice};
@@ -114,28 +116,65 @@ impl PyPolicy {
     }
 }
 
-/// The pre-trade engine, optionally bound to a persisted state directory
-/// (latched state, KILL_SWITCH file) and a journal.
+/// The guardrails session: pre-trade engine, persisted latched state and
+/// KILL_SWITCH, hash-chained journal, period limits, high-water mark and
+/// overrides — one `tradewarden_guardrails::Session`, with the crate's
+/// defaults. Every method converts, calls one `Session` method, converts.
+///
+/// Fork: the session's watcher thread does not exist in a forked child, so
+/// there the engine would never see another process's kill. An `Engine`
+/// used in a process other than the one that opened it raises `StateError`
+/// (open a new one in the child), and is dropped there without joining the
+/// parent's thread.
 #[pyclass(name = "Engine", module = "tradewarden._native")]
 #[derive(Debug)]
 pub(crate) struct PyEngine {
-    engine: Engine,
-    store: Option<StateStore>,
-    journal: Option<Journal>,
+    /// `None` only after a drop in a forked child.
+    s: Option<Session>,
+    /// Process that opened the session.
+    pid: u32,
+}
+
+impl Drop for PyEngine {
+    fn drop(&mut self) {
+        if self.pid != std::process::id()
+            && let Some(s) = self.s.take()
+        {
+            // The watcher thread belongs to the parent: joining it here panics.
+            std::mem::forget(s);
+        }
+    }
+}
+
+fn opened_elsewhere(pid: u32) -> CallError {
+    CallError::Lib(
+        ErrorKind::State,
+        format!(
+            "this Engine was opened in process {pid} and this is process {} (a fork): its state \
+             watcher does not run here; open a new Engine in this process",
+            std::process::id()
+        ),
+    )
 }
 
 impl PyEngine {
-    fn store_mut(&mut self) -> Result<&mut StateStore, CallError> {
-        self.store.as_mut().ok_or_else(|| {
-            CallError::Lib(
-                ErrorKind::State,
-                "this engine has no state_dir: kill/reset/escalate need a persisted state".into(),
-            )
-        })
+    fn s(&self) -> Result<&Session, CallError> {
+        match &self.s {
+            Some(s) if self.pid == std::process::id() => Ok(s),
+            _ => Err(opened_elsewhere(self.pid)),
+        }
+    }
+
+    fn s_mut(&mut self) -> Result<&mut Session, CallError> {
+        let pid = self.pid;
+        match self.s.as_mut() {
+            Some(s) if pid == std::process::id() => Ok(s),
+            _ => Err(opened_elsewhere(pid)),
+        }
     }
 
     fn id(&self, symbol: &str) -> Result<SymbolId, CallError> {
-        self.engine.symbol_id(symbol).ok_or_else(|| {
+        self.s()?.symbol_id(symbol).ok_or_else(|| {
             CallError::Lib(
                 ErrorKind::NotFound,
                 format!("unknown symbol = {symbol:?}: not in the policy's [symbols]"),
@@ -144,69 +183,60 @@ impl PyEngine {
     }
 }
 
+/// Unix seconds now: the engine clock of an order given without `timestamp`.
+fn now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 #[pymethods]
 impl PyEngine {
+    /// Opens a session; `None` options take the crate's defaults
+    /// (`SessionConfig::default()`), strings are parsed by the crate.
     #[new]
-    #[pyo3(signature = (policy, equity, state_dir=None, journal_dir=None, journal_max_bytes=64 * 1024 * 1024, journal_fsync="every_100"))]
+    #[pyo3(signature = (policy, equity, state_dir=None, journal=true, journal_max_bytes=None, journal_fsync=None, decisions=None, watch_interval_s=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         policy: &PyPolicy,
         equity: f64,
         state_dir: Option<PathBuf>,
-        journal_dir: Option<PathBuf>,
-        journal_max_bytes: u64,
-        journal_fsync: &str,
+        journal: bool,
+        journal_max_bytes: Option<u64>,
+        journal_fsync: Option<String>,
+        decisions: Option<String>,
+        watch_interval_s: Option<f64>,
     ) -> PyResult<Self> {
         let p = &policy.inner;
         call(py, move || {
-            let mut engine = Engine::new(p, equity)?;
-            let store = match state_dir {
-                Some(d) => {
-                    let s = StateStore::open(&d)?;
-                    engine.sync_state(&s);
-                    Some(s)
-                }
-                None => None,
-            };
-            let journal = match journal_dir {
-                Some(dir) => {
-                    let fsync = match journal_fsync {
-                        "always" => FsyncPolicy::Always,
-                        "never" => FsyncPolicy::Never,
-                        s => match s.strip_prefix("every_").map(str::parse::<u32>) {
-                            Some(Ok(n)) => FsyncPolicy::EveryN(n),
-                            _ => {
-                                return Err(invalid(format!(
-                                    "invalid journal_fsync = {s:?}: expected 'always', 'never' or 'every_N'"
-                                )));
-                            }
-                        },
-                    };
-                    Some(Journal::open(JournalConfig {
-                        dir,
-                        max_bytes: journal_max_bytes,
-                        fsync,
-                    })?)
-                }
-                None => None,
-            };
-            // With a state directory the journal also records its transitions.
-            let (store, journal) = match (store, journal) {
-                (Some(mut s), Some(j)) => {
-                    s.attach_journal(j);
-                    (Some(s), None)
-                }
-                other => other,
+            let d = SessionConfig::default();
+            let cfg = SessionConfig {
+                state_dir,
+                journal,
+                journal_max_bytes: journal_max_bytes.unwrap_or(d.journal_max_bytes),
+                journal_fsync: match journal_fsync {
+                    Some(f) => f.parse::<FsyncPolicy>()?,
+                    None => d.journal_fsync,
+                },
+                decisions: match decisions {
+                    Some(x) => x.parse::<DecisionLog>()?,
+                    None => d.decisions,
+                },
+                watch_interval_s: watch_interval_s.unwrap_or(d.watch_interval_s),
             };
             Ok(PyEngine {
-                engine,
-                store,
-                journal,
+                s: Some(Session::open(p, equity, cfg)?),
+                pid: std::process::id(),
             })
         })
     }
 
-    /// Checks one order: (decision, allowed quantity, reason or None).
+    /// Checks one order: (decision, allowed quantity, reason or None). A
+    /// missing `reference_price` / `data_timestamp` is passed as NaN (the
+    /// crate fails closed unless the policy opts out); a missing `timestamp`
+    /// is now; a missing `confidence` is NaN.
     #[pyo3(signature = (symbol, side, quantity, price, reference_price=None, data_timestamp=None, timestamp=None, confidence=None))]
     #[allow(clippy::too_many_arguments)]
     fn check_order(
@@ -221,34 +251,21 @@ impl PyEngine {
         timestamp: Option<f64>,
         confidence: Option<f64>,
     ) -> PyResult<(&'static str, f64, Option<&'static str>)> {
-        let s = self::side(side);
+        let sd = self::side(side);
         call(py, move || {
-            let s = s?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0);
-            let ts = timestamp.unwrap_or(now);
+            let s = self.s_mut()?;
             let order = Order {
                 // an unregistered symbol is denied by the engine (unknown_symbol)
-                symbol: self.engine.symbol_id(symbol).unwrap_or(SymbolId(u32::MAX)),
-                side: s,
+                symbol: s.symbol_id(symbol).unwrap_or(SymbolId(u32::MAX)),
+                side: sd?,
                 quantity,
                 price,
-                reference_price: reference_price.unwrap_or(price),
-                data_timestamp: data_timestamp.unwrap_or(ts),
-                timestamp: ts,
+                reference_price: reference_price.unwrap_or(f64::NAN),
+                data_timestamp: data_timestamp.unwrap_or(f64::NAN),
+                timestamp: timestamp.unwrap_or_else(now_s),
                 confidence: confidence.unwrap_or(f64::NAN),
             };
-            let d = self.engine.check_order(&order);
-            let journal = match self.store.as_mut() {
-                Some(st) => st.journal_mut(),
-                None => self.journal.as_mut(),
-            };
-            if let Some(j) = journal {
-                j.record_decision(symbol, s, quantity, d)?;
-            }
-            Ok(match d {
+            Ok(match s.check_order(&order)? {
                 Decision::Allow => ("allow", quantity, None),
                 Decision::Clip { quantity, reason } => ("clip", quantity, Some(reason.as_str())),
                 Decision::Deny { reason } => ("deny", 0.0, Some(reason.as_str())),
@@ -256,82 +273,178 @@ impl PyEngine {
         })
     }
 
-    /// The trading state (ACTIVE, REDUCING, HALTED, KILLED).
-    fn state(&self) -> &'static str {
-        self.engine.state().as_str()
+    /// The effective trading state (ACTIVE, REDUCING, HALTED, KILLED).
+    fn state(&self, py: Python<'_>) -> PyResult<&'static str> {
+        call(py, move || Ok(self.s()?.state().as_str()))
     }
 
-    /// Sets the in-memory state (without a state_dir; with one use reset/escalate).
+    /// Sets the state of an in-memory session (Session::set_state).
     fn set_state(&mut self, py: Python<'_>, state: &str) -> PyResult<()> {
-        let s = trading_state(state);
-        call(py, move || {
-            if self.store.is_some() {
-                return Err(CallError::Lib(
-                    ErrorKind::State,
-                    "this engine has a state_dir: use reset(...) or escalate(...)".into(),
-                ));
-            }
-            self.engine.set_state(s?);
-            Ok(())
-        })
+        let t = trading_state(state);
+        call(py, move || Ok(self.s_mut()?.set_state(t?)?))
     }
 
-    /// Re-reads the persisted state (and the KILL_SWITCH file); returns it.
+    /// Session::sync: re-reads the directory, retries a pending escalation; the state.
     fn sync(&mut self, py: Python<'_>) -> PyResult<&'static str> {
-        call(py, move || {
-            let s = self.store.as_ref().ok_or_else(|| {
-                CallError::Lib(ErrorKind::State, "this engine has no state_dir".into())
-            })?;
-            self.engine.sync_state(s);
-            Ok(self.engine.state().as_str())
-        })
+        call(py, move || Ok(self.s_mut()?.sync()?.as_str()))
     }
 
-    /// Engages the kill switch (KILL_SWITCH file, state KILLED).
+    /// Session::kill: KILLED in memory first, then KILL_SWITCH, state file, journal.
     fn kill(&mut self, py: Python<'_>, reason: &str, activated_by: &str) -> PyResult<()> {
-        call(py, move || {
-            self.store_mut()?
-                .activate_kill_switch(reason, activated_by)?;
-            if let Some(s) = self.store.as_ref() {
-                self.engine.sync_state(s);
-            }
-            Ok(())
-        })
+        call(py, move || Ok(self.s_mut()?.kill(reason, activated_by)?))
     }
 
-    /// Named manual reset (refused while the KILL_SWITCH file exists).
+    /// Session::reset: named manual reset (refused while KILL_SWITCH exists).
     #[pyo3(signature = (who, why, to="ACTIVE"))]
     fn reset(&mut self, py: Python<'_>, who: &str, why: &str, to: &str) -> PyResult<()> {
         let t = trading_state(to);
-        call(py, move || {
-            let t = t?;
-            self.store_mut()?.manual_reset(t, who, why)?;
-            if let Some(s) = self.store.as_ref() {
-                self.engine.sync_state(s);
-            }
-            Ok(())
-        })
+        call(py, move || Ok(self.s_mut()?.reset(t?, who, why)?))
     }
 
-    /// Latches a more severe state; returns whether it changed.
+    /// Session::escalate: latches a more severe state; whether it changed.
     fn escalate(&mut self, py: Python<'_>, to: &str, reason: &str) -> PyResult<bool> {
         let t = trading_state(to);
+        call(py, move || Ok(self.s_mut()?.escalate(t?, reason)?))
+    }
+
+    /// Session::remove_kill_switch (journaled override; the state stays KILLED until reset).
+    fn remove_kill_switch(&mut self, py: Python<'_>, who: &str, why: &str) -> PyResult<()> {
         call(py, move || {
-            let t = t?;
-            let changed = self.store_mut()?.escalate(t, reason)?;
-            if let Some(s) = self.store.as_ref() {
-                self.engine.sync_state(s);
-            }
-            Ok(changed)
+            Ok(self.s_mut()?.remove_kill_switch(who, why)?)
         })
     }
 
-    /// Sets the equity that leverage limits divide by.
-    fn set_equity(&mut self, equity: f64) {
-        self.engine.set_equity(equity);
+    /// Session::set_size_override (fraction in (0, 1]; 1 = off), persisted and journaled.
+    fn set_size_override(
+        &mut self,
+        py: Python<'_>,
+        fraction: f64,
+        who: &str,
+        why: &str,
+    ) -> PyResult<()> {
+        call(py, move || {
+            Ok(self.s_mut()?.set_size_override(fraction, who, why)?)
+        })
     }
 
-    /// Sets a symbol's position and mark price.
+    /// Session::set_learning_frozen, persisted and journaled.
+    fn set_learning_frozen(
+        &mut self,
+        py: Python<'_>,
+        frozen: bool,
+        who: &str,
+        why: &str,
+    ) -> PyResult<()> {
+        call(py, move || {
+            Ok(self.s_mut()?.set_learning_frozen(frozen, who, why)?)
+        })
+    }
+
+    /// Session::record_approval: the journal sequence number of the record.
+    fn record_approval(
+        &mut self,
+        py: Python<'_>,
+        who: &str,
+        why: &str,
+        what: &str,
+    ) -> PyResult<u64> {
+        call(py, move || {
+            Ok(self.s_mut()?.record_approval(who, why, what)?)
+        })
+    }
+
+    /// The persisted position-size override (1 = none).
+    fn size_override(&self, py: Python<'_>) -> PyResult<f64> {
+        call(py, move || Ok(self.s()?.overrides().size_override))
+    }
+
+    /// Whether model learning is frozen (persisted override).
+    fn learning_frozen(&self, py: Python<'_>) -> PyResult<bool> {
+        call(py, move || Ok(self.s()?.overrides().learning_frozen))
+    }
+
+    /// The tracked (persisted) high-water mark of equity; None before any.
+    fn high_water_mark(&self, py: Python<'_>) -> PyResult<Option<f64>> {
+        call(py, move || Ok(self.s()?.high_water_mark()))
+    }
+
+    /// Counts since the session opened: (trades, denials, breaches, violations per 1000 trades or None).
+    fn counts(&self, py: Python<'_>) -> PyResult<(u64, u64, u64, Option<f64>)> {
+        call(py, move || {
+            let c = self.s()?.counts();
+            Ok((
+                c.trades,
+                c.denials,
+                c.breaches,
+                c.violations_per_1000_trades(),
+            ))
+        })
+    }
+
+    /// The state directory (None: in memory).
+    fn state_dir(&self, py: Python<'_>) -> PyResult<Option<PathBuf>> {
+        call(py, move || Ok(self.s()?.config().state_dir.clone()))
+    }
+
+    /// The journal directory (None: no journal kept).
+    fn journal_dir(&self, py: Python<'_>) -> PyResult<Option<PathBuf>> {
+        call(py, move || {
+            Ok(self.s()?.journal().map(|j| j.config().dir.clone()))
+        })
+    }
+
+    /// Session::evaluate_period over one observation (None = not observed);
+    /// the breaches as (rule, value, threshold, severity).
+    #[pyo3(signature = (*, aum=None, hourly_pnl=None, daily_pnl=None, equity=None, high_water_mark=None, slippage_ratio=None, fill_rate=None, model_precision_ratio=None, confidence=None, data_age_s=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_period(
+        &mut self,
+        py: Python<'_>,
+        aum: Option<f64>,
+        hourly_pnl: Option<f64>,
+        daily_pnl: Option<f64>,
+        equity: Option<f64>,
+        high_water_mark: Option<f64>,
+        slippage_ratio: Option<f64>,
+        fill_rate: Option<f64>,
+        model_precision_ratio: Option<f64>,
+        confidence: Option<f64>,
+        data_age_s: Option<f64>,
+    ) -> PyResult<Vec<(&'static str, f64, f64, &'static str)>> {
+        let o = PeriodObservation {
+            aum,
+            hourly_pnl,
+            daily_pnl,
+            equity,
+            high_water_mark,
+            slippage_ratio,
+            fill_rate,
+            model_precision_ratio,
+            confidence,
+            data_age_s,
+        };
+        call(py, move || {
+            Ok(self
+                .s_mut()?
+                .evaluate_period(&o)?
+                .into_iter()
+                .map(|b| {
+                    let sev = match b.severity {
+                        Severity::Warning => "warning",
+                        Severity::Critical => "critical",
+                    };
+                    (b.rule, b.value, b.threshold, sev)
+                })
+                .collect())
+        })
+    }
+
+    /// Session::set_equity: leverage equity; tracks and persists the high-water mark.
+    fn set_equity(&mut self, py: Python<'_>, equity: f64) -> PyResult<()> {
+        call(py, move || Ok(self.s_mut()?.set_equity(equity)?))
+    }
+
+    /// Session::set_position: a symbol's position and mark price.
     fn set_position(
         &mut self,
         py: Python<'_>,
@@ -341,11 +454,11 @@ impl PyEngine {
     ) -> PyResult<()> {
         call(py, move || {
             let id = self.id(symbol)?;
-            Ok(self.engine.set_position(id, quantity, mark)?)
+            Ok(self.s_mut()?.set_position(id, quantity, mark)?)
         })
     }
 
-    /// Applies a fill to the position.
+    /// Session::on_fill: applies a fill to the position.
     fn on_fill(
         &mut self,
         py: Python<'_>,
@@ -357,7 +470,7 @@ impl PyEngine {
         let s = self::side(side);
         call(py, move || {
             let id = self.id(symbol)?;
-            Ok(self.engine.on_fill(id, s?, quantity, price)?)
+            Ok(self.s_mut()?.on_fill(id, s?, quantity, price)?)
         })
     }
 
@@ -365,13 +478,13 @@ impl PyEngine {
     fn position(&self, py: Python<'_>, symbol: &str) -> PyResult<f64> {
         call(py, move || {
             let id = self.id(symbol)?;
-            Ok(self.engine.position(id).unwrap_or(0.0))
+            Ok(self.s()?.engine().position(id).unwrap_or(0.0))
         })
     }
 
     /// Gross exposure (Σ |position × mark|).
-    fn gross_exposure(&self) -> f64 {
-        self.engine.gross_exposure()
+    fn gross_exposure(&self, py: Python<'_>) -> PyResult<f64> {
+        call(py, move || Ok(self.s()?.engine().gross_exposure()))
     }
 }
 
@@ -381,6 +494,15 @@ pub(crate) fn read_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(String, us
     call(py, move || {
         let (entries, skipped) = journal::read_dir(&dir)?;
         Ok((to_json!("journal", &entries)?, skipped))
+    })
+}
+
+/// journal::verify over a journal directory: (report as JSON, ok, the report as text).
+#[pyfunction]
+pub(crate) fn verify_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(String, bool, String)> {
+    call(py, move || {
+        let r = journal::verify(&dir)?;
+        Ok((to_json!("verify report", &r)?, r.ok(), r.to_string()))
     })
 }
 
@@ -607,6 +729,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
     m.add_class::<PyCanaryMachine>()?;
     m.add_function(wrap_pyfunction!(read_journal, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_journal, m)?)?;
     m.add_function(wrap_pyfunction!(exposure_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(traffic_canary, m)?)?;
     m.add_function(wrap_pyfunction!(rate_gates, m)?)?;

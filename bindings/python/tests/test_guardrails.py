@@ -37,28 +37,39 @@ def test_policy_from_str_dict_file(tmp_path):
 
 def test_engine_in_memory_decisions():
     e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0)
-    assert e.state == "HALTED"  # fail closed
-    d = e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0)
+    assert e.state == "HALTED" and e.state_dir is None and e.journal_dir is None  # fail closed
+    t = dict(data_timestamp=100.0, timestamp=100.0)  # market data as fresh as the order
+    d = e.check_order("AAA", "buy", 1, 10.0, **t)
     assert d == ("deny", 0.0, "trading_halted") and not d.allowed
     e.set_state("ACTIVE")
-    assert e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0) == ("allow", 1.0, None)
-    clipped = e.check_order("AAA", "buy", 80, 10.0, timestamp=100.0)
+    assert e.check_order("AAA", "buy", 1, 10.0, **t) == ("allow", 1.0, None)
+    clipped = e.check_order("AAA", "buy", 80, 10.0, **t)
     assert clipped.decision == "clip" and clipped.quantity == 50.0 and clipped.reason == "max_order_quantity"
-    assert e.check_order("OFF", "sell", 1, 10.0, timestamp=100.0).reason == "symbol_disabled"
-    assert e.check_order("ZZZ", "buy", 1, 10.0, timestamp=100.0).reason == "unknown_symbol"
+    assert e.check_order("OFF", "sell", 1, 10.0, **t).reason == "symbol_disabled"
+    assert e.check_order("ZZZ", "buy", 1, 10.0, **t).reason == "unknown_symbol"
     assert e.check_order("AAA", "buy", 1, 10.0, data_timestamp=90.0, timestamp=100.0).reason == "stale_data"
     e.on_fill("BBB", "buy", 15, 10.0)
     assert e.position("BBB") == 15.0 and e.gross_exposure == 150.0
-    assert e.check_order("BBB", "buy", 10, 10.0, timestamp=100.0) == ("clip", 5.0, "max_position_quantity")
+    assert e.check_order("BBB", "buy", 10, 10.0, **t) == ("clip", 5.0, "max_position_quantity")
     with pytest.raises(InvalidInputError, match="side"):
-        e.check_order("AAA", "hold", 1, 10.0)
+        e.check_order("AAA", "hold", 1, 10.0, **t)
     with pytest.raises(NotFoundError, match="ZZZ"):
         e.position("ZZZ")
-    with pytest.raises(StateError):
-        e.kill("no state dir")
     with pytest.raises(InvalidInputError, match="equity"):
         tg.Engine(tg.Policy.from_str(POLICY), 0.0)
-
+    # 7 decisions (the bad side never reached the engine), 4 of them denials
+    assert e.counts == {"trades": 7, "denials": 4, "breaches": 0}
+    assert e.violations_per_1000_trades == pytest.approx(4 * 1000 / 7)
+    # the in-memory session behaves as one with a directory: kill latches KILLED (nothing to persist) ...
+    e.kill("no state dir")
+    assert e.state == "KILLED" and e.check_order("AAA", "buy", 1, 10.0, **t).reason == "trading_killed"
+    # ... but there is no KILL_SWITCH file to remove, and no journal to read
+    with pytest.raises(StateError):
+        e.remove_kill_switch(who="ops", why="no file")
+    with pytest.raises(InvalidInputError, match="journal"):
+        e.journal()
+    e.reset(who="ops", why="restart")
+    assert e.state == "ACTIVE"
 
 
 def test_min_order_notional_and_equity_fraction_rules(tmp_path):
@@ -71,10 +82,11 @@ def test_min_order_notional_and_equity_fraction_rules(tmp_path):
     assert d["symbols"]["BBB"]["min_order_notional"] == 500.0
     e = tg.Engine(policy, 10_000.0)
     e.set_state("ACTIVE")
-    assert e.check_order("AAA", "buy", 10, 10.0, timestamp=100.0) == ("allow", 10.0, None)
-    assert e.check_order("AAA", "buy", 9, 10.0, timestamp=100.0) == ("deny", 0.0, "min_order_notional")
-    assert e.check_order("BBB", "buy", 40, 10.0, timestamp=100.0).reason == "min_order_notional"
-    assert e.check_order("AAA", "sell", 150, 10.0, timestamp=100.0) == ("clip", 100.0, "max_order_equity_fraction")
+    t = dict(data_timestamp=100.0, timestamp=100.0)
+    assert e.check_order("AAA", "buy", 10, 10.0, **t) == ("allow", 10.0, None)
+    assert e.check_order("AAA", "buy", 9, 10.0, **t) == ("deny", 0.0, "min_order_notional")
+    assert e.check_order("BBB", "buy", 40, 10.0, **t).reason == "min_order_notional"
+    assert e.check_order("AAA", "sell", 150, 10.0, **t) == ("clip", 100.0, "max_order_equity_fraction")
     with pytest.raises(InvalidConfigError, match="max_order_equity_fraction"):
         tg.Policy.from_str("[pre_trade]\nmax_order_equity_fraction = 1.5\n")
     with pytest.raises(InvalidConfigError, match="min_order_notional"):
@@ -87,30 +99,75 @@ def test_min_order_notional_and_equity_fraction_rules(tmp_path):
 
 
 def test_engine_state_kill_reset_and_journal(tmp_path):
-    state, journal = tmp_path / "state", tmp_path / "journal"
-    e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0, state_dir=state, journal_dir=journal, journal_fsync="always")
-    assert e.state == "HALTED"
+    state = tmp_path / "state"
+    e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0, state_dir=state, journal_fsync="always")
+    assert e.state == "HALTED" and e.state_dir == str(state) and e.journal_dir == str(state)
     e.reset(who="ops", why="start of day")
     assert e.state == "ACTIVE"
-    assert e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0).allowed
+    t = dict(data_timestamp=100.0, timestamp=100.0)
+    assert e.check_order("AAA", "buy", 1, 10.0, **t).allowed
     assert e.escalate("REDUCING", "drawdown warning") and e.state == "REDUCING"
     assert not e.escalate("ACTIVE", "not more severe")
     e.kill("manual stop", activated_by="tester")
     assert e.state == "KILLED" and (state / "KILL_SWITCH").exists()
-    assert e.check_order("AAA", "buy", 1, 10.0, timestamp=100.0).reason == "trading_killed"
-    with pytest.raises(TradewardenError):
+    assert e.check_order("AAA", "buy", 1, 10.0, **t).reason == "trading_killed"
+    with pytest.raises(StateError):
         e.reset(who="ops", why="too early")  # refused while KILL_SWITCH exists
     # the state is latched on disk: a new engine sees KILLED
     again = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0, state_dir=state)
     assert again.state == "KILLED"
-    (state / "KILL_SWITCH").unlink()
+    again.remove_kill_switch(who="ops", why="incident closed")
+    assert not (state / "KILL_SWITCH").exists() and again.state == "KILLED"  # still latched until a reset
     again.reset(who="ops", why="resolved")
     assert again.state == "ACTIVE" and again.sync() == "ACTIVE"
     entries = e.journal()
+    assert entries == again.journal()  # one journal, in the state directory
     kinds = [x["kind"] for x in entries]
-    assert kinds.count("decision") == 2 and "transition" in kinds
-    assert [x["seq"] for x in entries] == sorted(x["seq"] for x in entries)
-    assert tg.read_journal(journal)[1] == 0
+    assert kinds.count("decision") == 2 and "transition" in kinds and "override" in kinds
+    assert [x["seq"] for x in entries] == list(range(1, len(entries) + 1))
+    assert tg.read_journal(state)[1] == 0
+    assert tg.verify_journal(state)["ok"]
+
+
+def test_journal_dir_is_deprecated(tmp_path):
+    p = tg.Policy.from_str(POLICY)
+    state = tmp_path / "state"
+    with pytest.warns(DeprecationWarning, match="journal_dir"):
+        e = tg.Engine(p, 1.0, state_dir=state, journal_dir=state)
+    assert e.journal_dir == str(state)
+    with pytest.raises(InvalidInputError, match="journal_dir"):
+        tg.Engine(p, 1.0, state_dir=state, journal_dir=tmp_path / "elsewhere")
+    with pytest.raises(InvalidInputError, match="journal_dir"):
+        tg.Engine(p, 1.0, journal_dir=tmp_path / "elsewhere")
+
+
+def test_engine_options_take_the_crate_defaults_and_parsers(tmp_path):
+    p = tg.Policy.from_str(POLICY)
+    with pytest.raises(InvalidInputError, match="journal_fsync"):
+        tg.Engine(p, 1.0, state_dir=tmp_path / "a", journal_fsync="every_0")
+    with pytest.raises(InvalidInputError, match="journal_fsync"):
+        tg.Engine(p, 1.0, state_dir=tmp_path / "a", journal_fsync="sometimes")
+    with pytest.raises(InvalidInputError, match="decisions"):
+        tg.Engine(p, 1.0, state_dir=tmp_path / "a", decisions="some")
+    with pytest.raises(InvalidInputError, match="journal_max_bytes"):
+        tg.Engine(p, 1.0, state_dir=tmp_path / "a", journal_max_bytes=0)
+    with pytest.raises(InvalidInputError, match="watch_interval_s"):
+        tg.Engine(p, 1.0, state_dir=tmp_path / "a", watch_interval_s=0.0)
+    t = dict(data_timestamp=100.0, timestamp=100.0)
+    # decisions='not_allowed': only denials and clips are journaled
+    e = tg.Engine(p, 1.0, state_dir=tmp_path / "b", decisions="not_allowed", journal_fsync="every_3")
+    e.reset(who="ops", why="start")
+    e.check_order("AAA", "buy", 1, 10.0, **t)
+    e.check_order("AAA", "buy", 80, 10.0, **t)
+    decisions = [x for x in e.journal() if x["kind"] == "decision"]
+    assert len(decisions) == 1 and decisions[0]["decision"]["decision"] == "clip"
+    # journal=False: state persisted, no journal files
+    n = tg.Engine(p, 1.0, state_dir=tmp_path / "c", journal=False)
+    n.reset(who="ops", why="start")
+    assert n.journal_dir is None and not list((tmp_path / "c").glob("journal*.jsonl"))
+    with pytest.raises(InvalidInputError, match="journal"):
+        n.journal()
+    assert tg.Engine(p, 1.0, state_dir=tmp_path / "c").state == "ACTIVE"
 
 
 TRADES = {

@@ -1,11 +1,12 @@
-"""Risk guardrails: policy, pre-trade checks, latched state and kill switch, journal,
-exposure metrics, canary stages and promotion gates.
+"""Risk guardrails: policy, the guardrails session (pre-trade checks, latched state and kill switch,
+hash-chained journal, period limits, high-water mark, overrides), exposure metrics, canary stages and
+promotion gates.
 
     import tradewarden.guardrails as tg
     policy = tg.Policy.from_file("policy.toml")          # or from_dict / from_str
     engine = tg.Engine(policy, equity=100_000, state_dir="state/")
     engine.reset(who="ops", why="start of day")           # a fresh state directory starts HALTED
-    d = engine.check_order("ES", "buy", 2, 5000.0)
+    d = engine.check_order("ES", "buy", 2, 5000.0, reference_price=5000.25, data_timestamp=quote_ts)
     if d.allowed: send(d.quantity)
 
 Every rule and number lives in the Rust crate (``docs/guardrails.md``); this
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -25,8 +27,8 @@ from ._tables import as_1d, raw_columns, strings, unix_seconds
 from .errors import InvalidInputError
 
 __all__ = [
-    "Policy", "Engine", "OrderDecision", "read_journal", "exposure_metrics", "CanaryMachine", "traffic_canary",
-    "rate_gates", "judge", "promotion_gates", "drift_guard",
+    "Policy", "Engine", "OrderDecision", "PeriodBreach", "read_journal", "verify_journal", "exposure_metrics",
+    "CanaryMachine", "traffic_canary", "rate_gates", "judge", "promotion_gates", "drift_guard",
 ]
 
 
@@ -77,61 +79,157 @@ class OrderDecision(NamedTuple):
         return self.decision != "deny"
 
 
-class Engine:
-    """Pre-trade checks for the policy's symbols.
+class PeriodBreach(NamedTuple):
+    """One breached period limit (:meth:`Engine.evaluate_period`): ``value`` is NaN when the observation was
+    missing and the policy's ``on_missing`` flags it; ``severity`` is 'warning' (→ REDUCING) or 'critical'
+    (→ HALTED)."""
 
-    With ``state_dir`` the trading state is the persisted, latched one (ACTIVE → REDUCING → HALTED →
-    KILLED, the ``KILL_SWITCH`` file); a fresh directory starts HALTED until :meth:`reset`. Without it the
-    engine starts HALTED and :meth:`set_state` sets the state in memory. With ``journal_dir`` every decision
-    (and every state transition) is appended to a JSONL audit journal.
+    rule: str
+    value: float
+    threshold: float
+    severity: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The breach as a plain dict."""
+        return self._asdict()
+
+
+class Engine:
+    """The guardrails session: pre-trade checks, the latched trading state and kill switch, the hash-chained
+    audit journal, period limits, the high-water mark and the operational overrides — one
+    ``tradewarden_guardrails::Session`` (the same object the C library and the CLI wrap).
+
+    With ``state_dir`` the state is the persisted, latched one (ACTIVE → REDUCING → HALTED → KILLED; any
+    ``KILL_SWITCH`` entry means KILLED); a fresh or corrupt directory starts HALTED until :meth:`reset`. A
+    watcher thread publishes other processes' kills and escalations within about ``watch_interval_s`` — no
+    :meth:`sync` needed. The journal lives in ``state_dir``. Without ``state_dir`` the session is in memory
+    (starts HALTED; :meth:`set_state`; nothing persisted, no journal).
+
+    Options left ``None`` take the crate's defaults (journal rotation 64 MiB, fsync ``'every_100'``,
+    decisions ``'all'``, watch interval 2 ms). ``journal_fsync``: 'always', 'never' or 'every_N';
+    ``decisions``: 'all', 'not_allowed' or 'none'.
+
+    ``journal_dir`` is deprecated: the journal is kept in ``state_dir``. Passing the same directory as
+    ``state_dir`` warns; any other directory raises :class:`InvalidInputError`.
     """
 
-    __slots__ = ("_e", "_journal_dir")
+    __slots__ = ("_e",)
 
-    def __init__(self, policy: Policy, equity: float, *, state_dir: Any = None, journal_dir: Any = None,
-                 journal_max_bytes: int = 64 * 1024 * 1024, journal_fsync: str = "every_100") -> None:
+    def __init__(self, policy: Policy, equity: float, *, state_dir: Any = None, journal: bool = True,
+                 journal_max_bytes: Optional[int] = None, journal_fsync: Optional[str] = None,
+                 decisions: Optional[str] = None, watch_interval_s: Optional[float] = None,
+                 journal_dir: Any = None) -> None:
         if not isinstance(policy, Policy):
             raise InvalidInputError(f"policy must be a Policy, got {type(policy).__name__}")
-        self._journal_dir = None if journal_dir is None else os.fspath(journal_dir)
-        self._e = _native.Engine(policy._p, float(equity), None if state_dir is None else os.fspath(state_dir),
-                                 self._journal_dir, int(journal_max_bytes), journal_fsync)
+        sd = None if state_dir is None else os.fspath(state_dir)
+        if journal_dir is not None:
+            jd = os.fspath(journal_dir)
+            if sd is None or os.path.realpath(jd) != os.path.realpath(sd):
+                raise InvalidInputError(
+                    f"journal_dir = {jd!r} is no longer supported: the journal is kept in state_dir "
+                    f"(state_dir = {sd!r}); drop journal_dir and read the journal from state_dir")
+            warnings.warn("journal_dir is deprecated: the journal is kept in state_dir", DeprecationWarning,
+                          stacklevel=2)
+        self._e = _native.Engine(policy._p, float(equity), sd, bool(journal),
+                                 None if journal_max_bytes is None else int(journal_max_bytes), journal_fsync,
+                                 decisions, None if watch_interval_s is None else float(watch_interval_s))
 
     def check_order(self, symbol: str, side: str, quantity: float, price: float,
                     reference_price: Optional[float] = None, data_timestamp: Optional[float] = None,
                     timestamp: Optional[float] = None, confidence: Optional[float] = None) -> OrderDecision:
-        """Checks one order (``side`` 'buy' / 'sell', ``quantity`` > 0). Timestamps are unix seconds
-        (default: now); ``reference_price`` defaults to ``price``."""
+        """Checks one order (``side`` 'buy' / 'sell', ``quantity`` > 0) and journals the decision.
+
+        Timestamps are unix seconds. ``timestamp`` (the order's time, the engine clock) defaults to now.
+        A missing ``data_timestamp`` or ``reference_price`` fails closed: denied ``stale_data`` while
+        ``max_data_age_s`` is set, ``price_band`` while ``price_band_ratio`` is set, unless the policy opts out
+        (``[pre_trade] allow_missing_data_timestamp`` / ``allow_missing_reference_price``). A missing
+        ``confidence`` is denied ``low_confidence`` while ``min_confidence`` is set. Raises (and the order must
+        not be sent) if the decision cannot be journaled."""
         return OrderDecision(*self._e.check_order(symbol, side, float(quantity), float(price), reference_price,
                                                   data_timestamp, timestamp, confidence))
 
     @property
     def state(self) -> str:
-        """ACTIVE, REDUCING, HALTED or KILLED."""
+        """ACTIVE, REDUCING, HALTED or KILLED (the effective state: other processes' changes included)."""
         return self._e.state()
 
     def set_state(self, state: str) -> None:
-        """Sets the state of an engine without ``state_dir``."""
+        """Sets the state of an in-memory engine (with ``state_dir`` use :meth:`reset` / :meth:`escalate`)."""
         self._e.set_state(state)
 
     def sync(self) -> str:
-        """Re-reads the persisted state (notices a KILL_SWITCH written by another process)."""
+        """Re-reads the state directory now (the watcher does this continuously), retries persisting a kill or
+        escalation that failed to persist, and returns the state."""
         return self._e.sync()
 
     def kill(self, reason: str, activated_by: str = "python") -> None:
-        """Engages the kill switch: writes KILL_SWITCH, persists KILLED."""
+        """Engages the kill switch: KILLED in memory first, then KILL_SWITCH, the state file, the journal.
+        If a step fails the error is raised, but the engine stays KILLED."""
         self._e.kill(reason, activated_by)
 
     def reset(self, who: str, why: str, to: str = "ACTIVE") -> None:
-        """Named manual reset (refused while the KILL_SWITCH file exists)."""
+        """Named manual reset (refused while a KILL_SWITCH entry exists: :meth:`remove_kill_switch` first)."""
         self._e.reset(who, why, to)
 
     def escalate(self, to: str, reason: str) -> bool:
-        """Latches a more severe state; False when already as severe."""
+        """Latches a more severe state; False when already as severe (here and on disk). Never downgrades a
+        more severe state written by another process."""
         return self._e.escalate(to, reason)
 
+    def remove_kill_switch(self, who: str, why: str) -> None:
+        """Removes the KILL_SWITCH entry (journaled override); the state stays KILLED until :meth:`reset`."""
+        self._e.remove_kill_switch(who, why)
+
+    def set_size_override(self, fraction: float, who: str, why: str) -> None:
+        """Scales every new order to ``fraction`` ∈ (0, 1] (clip reason ``'size_override'``; 1 = off).
+        Persisted in ``state_dir`` and journaled."""
+        self._e.set_size_override(float(fraction), who, why)
+
+    @property
+    def size_override(self) -> float:
+        """The position-size override fraction (1 = none)."""
+        return self._e.size_override()
+
+    def set_learning_frozen(self, frozen: bool, who: str, why: str) -> None:
+        """Freezes or unfreezes model learning (persisted, journaled)."""
+        self._e.set_learning_frozen(bool(frozen), who, why)
+
+    @property
+    def learning_frozen(self) -> bool:
+        """Whether model learning is frozen."""
+        return self._e.learning_frozen()
+
+    def record_approval(self, who: str, why: str, what: str) -> int:
+        """Records a human approval in the journal; its sequence number."""
+        return self._e.record_approval(who, why, what)
+
     def set_equity(self, equity: float) -> None:
-        """Equity for the leverage limits."""
+        """Equity for the leverage limits; tracks the high-water mark (persisted when it rises)."""
         self._e.set_equity(float(equity))
+
+    @property
+    def high_water_mark(self) -> Optional[float]:
+        """The high-water mark of equity (persisted across restarts); None before any :meth:`set_equity`."""
+        return self._e.high_water_mark()
+
+    @property
+    def counts(self) -> Dict[str, int]:
+        """Counts since this engine opened: trades (decisions), denials, breaches."""
+        trades, denials, breaches, _ = self._e.counts()
+        return {"trades": trades, "denials": denials, "breaches": breaches}
+
+    @property
+    def violations_per_1000_trades(self) -> Optional[float]:
+        """(denials + breaches) × 1000 ÷ trades since this engine opened; None before the first trade."""
+        return self._e.counts()[3]
+
+    def evaluate_period(self, **observation: Optional[float]) -> List[PeriodBreach]:
+        """Evaluates the policy's period limits. Observation keys: aum, hourly_pnl, daily_pnl, equity,
+        high_water_mark (default: the tracked one), slippage_ratio, fill_rate, model_precision_ratio,
+        confidence, data_age_s. Every breach is journaled; a critical breach latches HALTED, else a warning
+        REDUCING. NaN/±inf values are critical breaches."""
+        obs = {k: None if v is None else float(v) for k, v in observation.items()}
+        return [PeriodBreach(*b) for b in self._e.evaluate_period(**obs)]
 
     def set_position(self, symbol: str, quantity: float, mark: float) -> None:
         """Sets a position and its mark price."""
@@ -150,17 +248,43 @@ class Engine:
         """Σ |position × mark|."""
         return self._e.gross_exposure()
 
+    @property
+    def state_dir(self) -> Optional[str]:
+        """The state directory (None: in memory)."""
+        d = self._e.state_dir()
+        return None if d is None else os.fspath(d)
+
+    @property
+    def journal_dir(self) -> Optional[str]:
+        """Where the journal is kept (the state directory; None when no journal is kept)."""
+        d = self._e.journal_dir()
+        return None if d is None else os.fspath(d)
+
     def journal(self) -> List[Dict[str, Any]]:
-        """The journal's entries (needs ``journal_dir``)."""
-        if self._journal_dir is None:
-            raise InvalidInputError("journal_dir was not given to this Engine")
-        return read_journal(self._journal_dir)[0]
+        """The journal's entries (needs ``state_dir`` and ``journal=True``)."""
+        d = self._e.journal_dir()
+        if d is None:
+            raise InvalidInputError("this Engine keeps no journal (it needs state_dir and journal=True)")
+        return read_journal(d)[0]
 
 
 def read_journal(dir: Any) -> Tuple[List[Dict[str, Any]], int]:
     """Entries of a journal directory (rotated files first) and the number of unparseable lines skipped."""
     text, skipped = _native.read_journal(os.fspath(dir))
     return json.loads(text), skipped
+
+
+def verify_journal(dir: Any) -> Dict[str, Any]:
+    """Verifies the journal's hash chain and sequence (streaming). Returns {'ok', 'message', 'files', 'records',
+    'unchained', 'last_seq', 'problem', 'problem_file', 'problem_line'}; ``problem`` is None or a dict whose
+    'problem' is 'edited', 'missing', 'reordered', 'unreadable' or 'torn_tail' (with the record's seq), and
+    ``problem_file`` / ``problem_line`` (1-based) locate it; ``message`` is the crate's one-line summary. An
+    edit of the very last record is not detectable from the journal alone."""
+    text, ok, message = _native.verify_journal(os.fspath(dir))
+    d = json.loads(text)
+    d["ok"] = ok
+    d["message"] = message
+    return d
 
 
 def exposure_metrics(trades: Any, capital: float, tail_percentile: float = 5.0, *, timestamp: str = "timestamp",
