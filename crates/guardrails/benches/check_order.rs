@@ -7,18 +7,28 @@
 //! - after the criterion groups, 1 000 000 calls per state are timed one by
 //!   one with `Instant` and p50/p90/p99/p99.9/max are printed (not asserted),
 //!   together with the cost of an empty `Instant` pair (timer overhead,
-//!   included in the per-call figures).
+//!   included in the per-call figures);
+//! - `session_check_order_active`: the same load through a `Session` on a
+//!   state directory with its watcher thread running (decisions not
+//!   journaled), criterion and per-call percentiles.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tradewarden_guardrails::{Decision, Engine, Order, Policy, Side, TradingState};
+use tradewarden_guardrails::{
+    Decision, DecisionLog, Engine, Order, Policy, Session, SessionConfig, Side, TradingState,
+};
 
 /// Every configurable pre-trade limit set (12), per-symbol overrides on every
 /// symbol, 200 registered symbols, 64 distinct orders that pass every rule.
 fn engine(state: TradingState) -> (Engine, Vec<Order>) {
+    let (e, orders, _) = engine_and_policy(state);
+    (e, orders)
+}
+
+fn engine_and_policy(state: TradingState) -> (Engine, Vec<Order>, Policy) {
     let mut toml = String::from(
         r#"
 [pre_trade]
@@ -66,7 +76,28 @@ rate_limit = { orders_per_second = 1e12, burst = 1e12 }
     for o in &orders {
         assert_eq!(e.check_order(o), Decision::Allow);
     }
-    (e, orders)
+    (e, orders, policy)
+}
+
+/// The same load through a [`Session`] on a state directory (watcher
+/// thread running, decisions not journaled): the hot path every door uses
+/// when it wants the ≤ 1 µs budget.
+fn session(dir: &std::path::Path) -> (Session, Vec<Order>) {
+    let (e, orders, policy) = engine_and_policy(TradingState::Active);
+    let cfg = SessionConfig {
+        decisions: DecisionLog::None,
+        ..SessionConfig::in_dir(dir)
+    };
+    let mut s = Session::open(&policy, 1e8, cfg).unwrap();
+    s.reset(TradingState::Active, "bench", "bench").unwrap();
+    for o in &orders {
+        let p = e.position(o.symbol).unwrap();
+        s.set_position(o.symbol, p, 100.0).unwrap();
+    }
+    for o in &orders {
+        assert_eq!(s.check_order(o).unwrap(), Decision::Allow);
+    }
+    (s, orders)
 }
 
 fn bench(c: &mut Criterion) {
@@ -83,6 +114,15 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, orders) = session(dir.path());
+    let mut k = 0usize;
+    c.bench_function("session_check_order_active", |b| {
+        b.iter(|| {
+            k = (k + 1) & 63;
+            black_box(s.check_order(black_box(&orders[k])).unwrap())
+        })
+    });
 }
 
 fn pct(sorted: &[u64], p: f64) -> u64 {
@@ -133,6 +173,29 @@ fn per_call_percentiles() {
 
 fn bench_p99(_: &mut Criterion) {
     per_call_percentiles();
+    let n = 1_000_000usize;
+    let mut t = vec![0u64; n];
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, orders) = session(dir.path());
+    for i in 0..100_000 {
+        black_box(s.check_order(black_box(&orders[i & 63])).unwrap());
+    }
+    for (i, x) in t.iter_mut().enumerate() {
+        let o = &orders[i & 63];
+        let st = Instant::now();
+        black_box(s.check_order(black_box(o)).unwrap());
+        *x = st.elapsed().as_nanos() as u64;
+    }
+    t.sort_unstable();
+    println!(
+        "session_check_order_active (watcher running) per-call ns over {n} calls: \
+         p50 {} p90 {} p99 {} p99.9 {} max {}",
+        pct(&t, 0.5),
+        pct(&t, 0.9),
+        pct(&t, 0.99),
+        pct(&t, 0.999),
+        t[n - 1]
+    );
 }
 
 fn bench_exposure(c: &mut Criterion) {

@@ -203,6 +203,19 @@ impl Cell {
     }
 }
 
+/// Fails unless a file can be created in `dir` (a session that could persist
+/// no transition must not trade: fail closed at open).
+fn probe_writable(dir: &Path) -> Result<()> {
+    let p = dir.join(format!(".tw-probe.{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&p)
+        .map_err(|e| io(dir, e))?;
+    std::fs::remove_file(&p).map_err(|e| io(dir, e))
+}
+
 /// Whether a `KILL_SWITCH` entry is positively seen (an `lstat` that
 /// succeeds); unlike [`kill_switch_present_in`], an error is "not seen".
 fn kill_switch_seen(dir: &Path) -> bool {
@@ -308,7 +321,6 @@ pub struct Session {
     policy: Policy,
     cfg: SessionConfig,
     store: Option<StateStore>,
-    journal: Option<Journal>,
     cell: Arc<Cell>,
     watcher: Option<Watcher>,
     hwm: Option<f64>,
@@ -344,22 +356,26 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
 
 impl Session {
     /// Opens a session: validates the policy and options, opens the state
-    /// directory (missing or corrupt state → HALTED, `KILL_SWITCH` → KILLED),
+    /// directory (missing or corrupt state → HALTED, `KILL_SWITCH` → KILLED;
+    /// a directory in which no file can be created is an error — nothing
+    /// could be persisted),
     /// the journal, the persisted high-water mark and overrides (a corrupt
     /// file is a typed [`Error::Corrupt`]), and starts the watcher.
     pub fn open(policy: &Policy, equity: f64, cfg: SessionConfig) -> Result<Session> {
         cfg.validate()?;
         let mut engine = Engine::new(policy, equity)?;
         let mut store = None;
-        let mut journal = None;
         let mut hwm = None;
         let mut overrides = Overrides::default();
         let start = match &cfg.state_dir {
             Some(dir) => {
-                let s = StateStore::open(dir)?;
+                let mut s = StateStore::open(dir)?;
+                probe_writable(dir)?;
                 let st = s.state();
                 if cfg.journal {
-                    journal = Some(Journal::open(JournalConfig {
+                    // Attached to the store: transitions are journaled under
+                    // the state lock, in sequence order.
+                    s.attach_journal(Journal::open(JournalConfig {
                         dir: dir.clone(),
                         max_bytes: cfg.journal_max_bytes,
                         fsync: cfg.journal_fsync,
@@ -396,7 +412,6 @@ impl Session {
             policy: policy.clone(),
             cfg,
             store,
-            journal,
             cell,
             watcher,
             hwm,
@@ -479,7 +494,7 @@ impl Session {
             DecisionLog::NotAllowed => d != Decision::Allow,
             DecisionLog::None => false,
         };
-        if log && let Some(j) = self.journal.as_mut() {
+        if log && let Some(j) = self.store.as_mut().and_then(StateStore::journal_mut) {
             let name = self.engine.symbol_name(o.symbol).unwrap_or("<unknown>");
             j.record_decision(name, o.side, o.quantity, d)?;
         }
@@ -487,7 +502,7 @@ impl Session {
     }
 
     fn journal_now(&mut self, event: Event) -> Result<()> {
-        if let Some(j) = self.journal.as_mut() {
+        if let Some(j) = self.store.as_mut().and_then(StateStore::journal_mut) {
             j.append(event)?;
             j.sync()?;
         }
@@ -521,19 +536,25 @@ impl Session {
                 self.cell.publish(&s);
             }
         }
-        let nonblank = |x: &str| {
-            if x.trim().is_empty() {
-                "unspecified".to_string()
-            } else {
-                x.to_string()
-            }
+        // The store journals the transition under its lock when it wrote
+        // the state; when that failed, a best-effort record still says so.
+        let r = if first.is_some() {
+            let nonblank = |x: &str| {
+                if x.trim().is_empty() {
+                    "unspecified".to_string()
+                } else {
+                    x.to_string()
+                }
+            };
+            self.journal_now(Event::Transition {
+                from,
+                to: TradingState::Killed,
+                reason: nonblank(reason),
+                actor: nonblank(activated_by),
+            })
+        } else {
+            Ok(())
         };
-        let r = self.journal_now(Event::Transition {
-            from,
-            to: TradingState::Killed,
-            reason: nonblank(reason),
-            actor: nonblank(activated_by),
-        });
         match (first, r) {
             (Some(e), _) | (None, Err(e)) => Err(e),
             (None, Ok(())) => Ok(()),
@@ -580,14 +601,6 @@ impl Session {
             }
             self.cell.publish(&s);
         }
-        if changed {
-            self.journal_now(Event::Transition {
-                from,
-                to,
-                reason: reason.to_string(),
-                actor: "system".into(),
-            })?;
-        }
         Ok(changed)
     }
 
@@ -620,29 +633,21 @@ impl Session {
                 self.cell.publish(&s);
             }
         }
-        self.journal_now(Event::Override {
-            who: who.to_string(),
-            why: why.to_string(),
-            what: format!("manual reset {} -> {}", from.as_str(), to.as_str()),
-        })?;
-        self.journal_now(Event::Transition {
-            from,
-            to,
-            reason: why.to_string(),
-            actor: who.to_string(),
-        })
+        // With a state directory the store journaled the transition and the
+        // override under its lock.
+        Ok(())
     }
 
     /// Removes the `KILL_SWITCH` entry (whatever it is) as a journaled
     /// override; the state stays KILLED until a [`Session::reset`].
     pub fn remove_kill_switch(&mut self, who: &str, why: &str) -> Result<()> {
-        let Some(store) = self.store.as_ref() else {
+        if self.store.is_none() {
             return Err(Error::IllegalTransition {
                 from: self.state().as_str(),
                 to: self.state().as_str(),
                 reason: "an in-memory session has no KILL_SWITCH file".into(),
             });
-        };
+        }
         if who.trim().is_empty() || why.trim().is_empty() {
             return Err(Error::invalid(
                 "who/why",
@@ -650,6 +655,20 @@ impl Session {
                 "removing the kill switch must name who and why",
             ));
         }
+        // The state file must say KILLED before the switch goes (an
+        // outside `touch KILL_SWITCH`, or a kill whose state write failed):
+        // removing it must never release trading without a named reset.
+        if let Some(store) = self.store.as_mut()
+            && store.record().state != TradingState::Killed
+        {
+            store.escalate(
+                TradingState::Killed,
+                "KILL_SWITCH present: latched before removal",
+            )?;
+        }
+        let Some(store) = self.store.as_ref() else {
+            return Ok(());
+        };
         let path = store.kill_switch_path();
         let r = match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
@@ -658,6 +677,12 @@ impl Session {
             Err(e) => Err(e),
         };
         r.map_err(|e| io(&path, e))?;
+        let d = disk_state(store.dir());
+        {
+            let mut c = self.cell.lock();
+            c.disk = d;
+            self.cell.publish(&c);
+        }
         self.journal_now(Event::Override {
             who: who.to_string(),
             why: why.to_string(),
@@ -689,6 +714,11 @@ impl Session {
             return Ok(self.state());
         };
         store.refresh();
+        if kill_switch_seen(store.dir()) && store.record().state != TradingState::Killed {
+            // A switch written from outside (or a kill whose state write
+            // failed): latch KILLED in the state file too.
+            store.escalate(TradingState::Killed, "KILL_SWITCH present")?;
+        }
         let pending = self.cell.lock().pending;
         let mut err = None;
         if pending > TradingState::Active && pending > store.state() {
@@ -858,7 +888,7 @@ impl Session {
 
     /// Records a human approval in the journal.
     pub fn record_approval(&mut self, who: &str, why: &str, what: &str) -> Result<u64> {
-        match self.journal.as_mut() {
+        match self.store.as_mut().and_then(StateStore::journal_mut) {
             Some(j) => {
                 let s = j.record_approval(who, why, what)?;
                 j.sync()?;
@@ -874,7 +904,7 @@ impl Session {
 
     /// The journal, if kept.
     pub fn journal(&self) -> Option<&Journal> {
-        self.journal.as_ref()
+        self.store.as_ref().and_then(StateStore::journal)
     }
 
     /// Whether the cross-process watcher runs.

@@ -359,7 +359,8 @@ impl StateStore {
             metrics::counter!(telemetry::TRANSITIONS_TOTAL, telemetry::LABEL_TO => state.as_str())
                 .increment(1);
             self.publish();
-            drop(lock);
+            // Journaled under the state lock: the journal's transitions are
+            // in the order of the state file's sequence numbers.
             if let Some(j) = self.journal.as_mut() {
                 j.append(Event::Transition {
                     from,
@@ -367,7 +368,9 @@ impl StateStore {
                     reason,
                     actor,
                 })?;
+                j.sync()?;
             }
+            drop(lock);
         }
         Ok(out)
     }
@@ -403,6 +406,11 @@ impl StateStore {
     /// The attached journal, if any.
     pub fn journal_mut(&mut self) -> Option<&mut Journal> {
         self.journal.as_mut()
+    }
+
+    /// The attached journal, if any.
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_ref()
     }
 
     fn publish(&self) {
@@ -495,33 +503,37 @@ impl StateStore {
         };
         // Every step is attempted; a failure never undoes an earlier step
         // and the first failure is returned. A removed directory is
-        // recreated (every process watching the path then sees the switch);
-        // when the record cannot be written (disk full, file-size limit) an
-        // empty `KILL_SWITCH` is created instead — its presence alone counts.
+        // recreated (every process watching the path then sees the switch).
+        // The switch is created under its final name (not temp + rename):
+        // its presence alone means KILLED, so it is visible to every other
+        // process the moment it exists, before its content and the fsyncs;
+        // a record that cannot be written (disk full, file-size limit)
+        // leaves an empty or partial file, which still counts. An existing
+        // entry is kept (the first kill's record).
         let _ = std::fs::create_dir_all(&self.dir);
-        let first = serde_json::to_vec_pretty(&ks)
-            .map_err(|e| Error::invalid("kill_switch", reason, e.to_string()))
-            .and_then(|bytes| {
-                Ok(tradewarden_core::fs::write_atomic(
-                    self.kill_switch_path(),
-                    &bytes,
-                )?)
-            })
-            .err();
-        let first = match first {
-            Some(e) if !self.kill_switch_present() => {
-                let empty = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(self.kill_switch_path())
-                    .and_then(|f| f.sync_all())
-                    .and_then(|()| std::fs::File::open(&self.dir)?.sync_all());
-                match empty {
-                    Ok(()) => None,
-                    Err(_) => Some(e),
+        let path = self.kill_switch_path();
+        let first = match serde_json::to_vec_pretty(&ks) {
+            Err(e) => Some(Error::invalid("kill_switch", reason, e.to_string())),
+            Ok(bytes) => match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    // Content and file fsync are best effort: the entry exists.
+                    let _ = f.write_all(&bytes).and_then(|()| f.sync_all());
+                    std::fs::File::open(&self.dir)
+                        .and_then(|d| d.sync_all())
+                        .err()
+                        .map(|e| Error::Io {
+                            path: self.dir.clone(),
+                            source: e,
+                        })
                 }
-            }
-            other => other,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+                Err(e) => Some(Error::Io { path, source: e }),
+            },
         };
         self.publish();
         let (reason, by) = (reason.to_string(), activated_by.to_string());

@@ -7,12 +7,29 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static ARMED: AtomicBool = AtomicBool::new(false);
+
+// Armed per thread: only the measuring thread's allocations count (a
+// session's watcher thread, or another test, may allocate meanwhile).
+thread_local! {
+    static ARMED_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+struct Armed;
+impl Armed {
+    fn store(&self, on: bool, _: Ordering) {
+        ARMED_HERE.with(|a| a.set(on));
+    }
+    fn load(&self, _: Ordering) -> bool {
+        ARMED_HERE.try_with(Cell::get).unwrap_or(false)
+    }
+}
+static ARMED: Armed = Armed;
 
 // SAFETY: delegates to the system allocator; only counts.
 unsafe impl GlobalAlloc for Counting {
@@ -195,4 +212,50 @@ fn check_order_allocates_nothing_with_and_without_recorder() {
     }));
     assert!(out.contains(&Decision::Allow));
     assert!(out.iter().any(|d| matches!(d, Decision::Clip { .. })));
+}
+
+/// The session's hot path (`Session::check_order` with decisions not
+/// journaled, its watcher thread running on a state directory) reads the
+/// shared state with one atomic load and allocates nothing.
+#[test]
+fn session_check_order_allocates_nothing_with_the_watcher_running() {
+    use tradewarden_guardrails::{DecisionLog, Session, SessionConfig};
+    let (e, orders) = setup();
+    drop(e);
+    let policy = Policy::from_toml(
+        "[pre_trade]\nmax_order_quantity = 80.0\nmax_data_age_s = 5.0\n\
+         [symbols.AAA]\n[symbols.BBB]\ndisabled = true\n[symbols.CCC]\n",
+    )
+    .unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let mut s = Session::open(
+        &policy,
+        100_000.0,
+        SessionConfig {
+            decisions: DecisionLog::None,
+            ..SessionConfig::in_dir(d.path())
+        },
+    )
+    .unwrap();
+    s.reset(TradingState::Active, "ops", "alloc test").unwrap();
+    let mut out = Vec::with_capacity(orders.len() * 200);
+    ALLOCS.store(0, Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    for _ in 0..200 {
+        for o in &orders {
+            out.push(s.check_order(o));
+        }
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let n = ALLOCS.load(Ordering::SeqCst);
+    assert_eq!(n, 0, "Session::check_order allocated {n} times");
+    assert!(out.iter().all(Result::is_ok));
+    assert!(out.iter().any(|d| matches!(d, Ok(Decision::Allow))));
+    assert!(out.iter().any(|d| matches!(
+        d,
+        Ok(Decision::Deny {
+            reason: DenyReason::SymbolDisabled
+        })
+    )));
+    assert!(s.watching());
 }

@@ -595,3 +595,40 @@ fn in_memory_session_behaves_like_the_engine() {
     };
     assert!(Session::open(&policy(), 1000.0, bad).is_err());
 }
+
+/// Reproduction (found by the Python door's fault tests): a KILL_SWITCH
+/// written from outside (never latched in the state file) released trading
+/// when removed, without a named reset.
+#[test]
+fn removing_an_outside_kill_switch_never_releases_without_a_reset() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = active(d.path());
+    std::fs::write(d.path().join("KILL_SWITCH"), b"").unwrap();
+    assert!(wait_for(|| s.state() == TradingState::Killed).is_some());
+    assert_eq!(s.sync().unwrap(), TradingState::Killed);
+    assert_eq!(
+        StateStore::open(d.path()).unwrap().record().state,
+        TradingState::Killed,
+        "sync latches the switch in the state file"
+    );
+    std::fs::remove_file(d.path().join("KILL_SWITCH")).unwrap();
+    std::fs::write(d.path().join("KILL_SWITCH"), b"").unwrap();
+    let mut t = active_dir_store_state_active(d.path());
+    std::fs::write(d.path().join("KILL_SWITCH"), b"again").unwrap();
+    t.remove_kill_switch("ops", "checked").unwrap();
+    assert_eq!(
+        t.state(),
+        TradingState::Killed,
+        "still KILLED until a reset"
+    );
+    t.reset(TradingState::Active, "ops", "checked").unwrap();
+    assert_eq!(t.state(), TradingState::Active);
+}
+
+/// A directory whose state file says ACTIVE (no switch), opened fresh.
+fn active_dir_store_state_active(dir: &Path) -> Session {
+    let _ = std::fs::remove_file(dir.join("KILL_SWITCH"));
+    let mut s = open(dir);
+    s.reset(TradingState::Active, "ops", "fresh").unwrap();
+    s
+}

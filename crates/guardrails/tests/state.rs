@@ -112,9 +112,10 @@ fn kill_switch_is_never_refused_and_always_has_a_reason() {
     );
     let ks = s.read_kill_switch().unwrap();
     assert_eq!(ks.reason, "unspecified");
-    // Re-activating while KILLED rewrites the file and stays KILLED.
+    // Re-activating while KILLED keeps the first kill's record (the switch
+    // is created under its final name, never replaced) and stays KILLED.
     s.activate_kill_switch("again", "bob").unwrap();
-    assert_eq!(s.read_kill_switch().unwrap().activated_by, "bob");
+    assert_eq!(s.read_kill_switch().unwrap().activated_by, "unspecified");
     assert_eq!(
         StateStore::open(d.path()).unwrap().state(),
         TradingState::Killed

@@ -437,13 +437,8 @@ static void test_kill_when_nothing_can_be_written(void) {
   CHECK(tw_engine_state(e, &s) == TW_OK && s == TW_STATE_KILLED, "still KILLED: %u", s);
 
   /* The directory comes back empty (no KILL_SWITCH, no state file): the
-     engine must stay KILLED, deny, and sync must re-persist the kill.
-     KNOWN LIBRARY BUG (reported, not fixed in the binding): Session::kill
-     takes an undeterminable KILL_SWITCH (lstat fails with ENOTDIR, which
-     kill_switch_present() reads as "present") for a persisted kill, clears
-     the pending KILLED, and the engine drops to HALTED here. Build with
-     -DTW_CHECK_KILL_OVER_EMPTY_DIR to run these checks once it is fixed. */
-#ifdef TW_CHECK_KILL_OVER_EMPTY_DIR
+     engine must stay KILLED, deny, and sync must re-persist the kill (an
+     undeterminable KILL_SWITCH never counts as a persisted kill). */
   CHECK(remove(dir) == 0 && mkdir(dir, 0700) == 0, "an empty directory again");
   sleep_ms(20);
   CHECK(tw_engine_state(e, &s) == TW_OK && s == TW_STATE_KILLED, "KILLED over an empty directory: %u", s);
@@ -453,7 +448,6 @@ static void test_kill_when_nothing_can_be_written(void) {
         "denies once the journal can be written: %d %u %u", st, d.decision, d.reason);
   CHECK(tw_engine_sync(e, &s) == TW_OK && s == TW_STATE_KILLED, "sync: %s", last_error());
   CHECK(access(in_scratch("doomed/KILL_SWITCH"), F_OK) == 0, "the retried kill wrote KILL_SWITCH");
-#endif
   tw_engine_free(e);
   remove(dir);
 }
