@@ -93,7 +93,7 @@ fn child(dir: &Path, k: u64, n: u64, kill_at: u64) {
             _ => {
                 let o = Order {
                     symbol: id,
-                    side: if rng.next() % 2 == 0 {
+                    side: if rng.next().is_multiple_of(2) {
                         Side::Buy
                     } else {
                         Side::Sell
