@@ -98,6 +98,57 @@ enum GuardCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove the KILL_SWITCH entry (journaled override); the state stays
+    /// KILLED until a `reset`.
+    RemoveKillSwitch {
+        #[command(flatten)]
+        dir: StateDir,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who.
+        #[arg(long)]
+        by: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the position-size override every session on the directory
+    /// applies as a clip (fraction in (0, 1]; 1 = off).
+    SizeOverride {
+        #[command(flatten)]
+        dir: StateDir,
+        /// Fraction orders are scaled to.
+        #[arg(long)]
+        fraction: f64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who.
+        #[arg(long)]
+        by: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Freeze (or with --unfreeze, unfreeze) model learning for every
+    /// process on the directory.
+    FreezeLearning {
+        #[command(flatten)]
+        dir: StateDir,
+        /// Unfreeze instead.
+        #[arg(long)]
+        unfreeze: bool,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Who.
+        #[arg(long)]
+        by: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit journal.
     Journal {
         #[command(subcommand)]
@@ -310,6 +361,56 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
                         " (unchanged: already at least as severe)"
                     }
                 );
+            })
+        }
+        GuardCommand::RemoveKillSwitch {
+            dir,
+            reason,
+            by,
+            json,
+        } => {
+            required("reason", &reason)?;
+            required("by", &by)?;
+            operator(&dir.state_dir)?.remove_kill_switch(&by, &reason)?;
+            let store = StateStore::open(&dir.state_dir)?;
+            let doc = status_doc(&store);
+            emit(json, &doc, || {
+                println!(
+                    "KILL_SWITCH removed by {by}: {reason}; state {} until a reset",
+                    store.state().as_str()
+                );
+            })
+        }
+        GuardCommand::SizeOverride {
+            dir,
+            fraction,
+            reason,
+            by,
+            json,
+        } => {
+            required("reason", &reason)?;
+            required("by", &by)?;
+            operator(&dir.state_dir)?.set_size_override(fraction, &by, &reason)?;
+            let store = StateStore::open(&dir.state_dir)?;
+            let doc = status_doc(&store);
+            emit(json, &doc, || {
+                println!("size override {fraction} (by {by}: {reason})")
+            })
+        }
+        GuardCommand::FreezeLearning {
+            dir,
+            unfreeze,
+            reason,
+            by,
+            json,
+        } => {
+            required("reason", &reason)?;
+            required("by", &by)?;
+            operator(&dir.state_dir)?.set_learning_frozen(!unfreeze, &by, &reason)?;
+            let store = StateStore::open(&dir.state_dir)?;
+            let doc = status_doc(&store);
+            emit(json, &doc, || {
+                println!("learning frozen = {} (by {by}: {reason})", !unfreeze)
             })
         }
         GuardCommand::Journal {
