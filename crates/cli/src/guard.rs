@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use tradewarden_guardrails::journal::{read_dir, verify};
+use tradewarden_guardrails::journal::{journal_stats, read_dir, verify};
 use tradewarden_guardrails::session::{kill_state_dir, read_overrides};
 use tradewarden_guardrails::{
     LoadOutcome, Policy, Session, SessionConfig, StateStore, TradingState,
@@ -168,6 +168,18 @@ enum JournalCommand {
         /// Number of entries.
         #[arg(short = 'n', long, default_value_t = 20)]
         lines: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Guardrail violations per 1000 trades from the journal (decision
+    /// records; denials + violation records), the Plus Ultra SLO (< 3).
+    Stats {
+        /// Journal directory (default: the state directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        state: StateDir,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -411,6 +423,24 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             let doc = status_doc(&store);
             emit(json, &doc, || {
                 println!("learning frozen = {} (by {by}: {reason})", !unfreeze)
+            })
+        }
+        GuardCommand::Journal {
+            command: JournalCommand::Stats { dir, state, json },
+        } => {
+            let d = dir.unwrap_or(state.state_dir);
+            let (entries, skipped) = read_dir(&d)?;
+            let stats = journal_stats(&entries);
+            let doc = json!({"dir": d.display().to_string(), "trades": stats.trades,
+                             "denials": stats.denials, "violations": stats.violations,
+                             "violations_per_1000_trades": stats.per_1000,
+                             "skipped_lines": skipped});
+            emit(json, &doc, || match stats.per_1000 {
+                Some(v) => println!(
+                    "{v:.3} violations per 1000 trades ({} trades, {} denials, {} violation records)",
+                    stats.trades, stats.denials, stats.violations
+                ),
+                None => println!("no trades journaled"),
             })
         }
         GuardCommand::Journal {

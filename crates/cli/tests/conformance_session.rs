@@ -131,4 +131,9 @@ fn cli_guard_commands_run_the_shared_scenario() {
     assert_eq!(got, want);
     let v = tw(&["guard", "journal", "verify", "--state-dir", dir]);
     assert_eq!(v["problem"], Value::Null, "{v}");
+    // The SLO figure from a journal with the scenario's decisions: the
+    // Python/Rust runners' journals have 7 decisions, 5 of them denials.
+    let v = tw(&["guard", "journal", "stats", "--state-dir", dir]);
+    assert_eq!(v["trades"], 0, "the CLI journals no decisions: {v}");
+    assert_eq!(v["violations_per_1000_trades"], Value::Null);
 }

@@ -278,6 +278,7 @@ pub struct Engine {
     bucket: Option<Bucket>,
     deny_counters: Vec<Counter>,
     clip_counters: Vec<Counter>,
+    checked_counter: Counter,
 }
 
 const INF: f64 = f64::INFINITY;
@@ -325,6 +326,7 @@ impl Engine {
             }),
             deny_counters: Vec::new(),
             clip_counters: Vec::new(),
+            checked_counter: Counter::noop(),
         };
         for (name, s) in &policy.symbols {
             e.names.push(name.clone());
@@ -354,6 +356,7 @@ impl Engine {
             .iter()
             .map(|r| metrics::counter!(telemetry::CLIPS_TOTAL, telemetry::LABEL_REASON => r.as_str()))
             .collect();
+        self.checked_counter = metrics::counter!(telemetry::CHECKED_TOTAL);
     }
 
     /// The id of a registered symbol.
@@ -479,6 +482,7 @@ impl Engine {
 
     /// Checks one order. No heap allocation; consumes a rate-limit token when it passes.
     pub fn check_order(&mut self, o: &Order) -> Decision {
+        self.checked_counter.increment(1);
         let state = self.state();
         match state {
             TradingState::Killed => return self.deny(DenyReason::TradingKilled),

@@ -1014,22 +1014,41 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     Ok(rep)
 }
 
-/// Guardrail violations per 1000 trades: (denied decisions + violation
-/// records) × 1000 ÷ decision records. `None` when there are no decisions.
-pub fn violations_per_1000_trades(entries: &[Entry]) -> Option<f64> {
-    let mut trades = 0u64;
-    let mut violations = 0u64;
+/// Counts behind [`violations_per_1000_trades`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct JournalStats {
+    /// Decision records.
+    pub trades: u64,
+    /// Denied decisions.
+    pub denials: u64,
+    /// Violation records (period and exposure breaches).
+    pub violations: u64,
+    /// (denials + violations) × 1000 ÷ trades; `None` without trades.
+    pub per_1000: Option<f64>,
+}
+
+/// Decisions, denials and violation records of a journal.
+pub fn journal_stats(entries: &[Entry]) -> JournalStats {
+    let mut s = JournalStats::default();
     for e in entries {
         match &e.event {
             Event::Decision { decision, .. } => {
-                trades += 1;
+                s.trades += 1;
                 if !decision.is_allowed() {
-                    violations += 1;
+                    s.denials += 1;
                 }
             }
-            Event::Violation { .. } => violations += 1,
+            Event::Violation { .. } => s.violations += 1,
             _ => {}
         }
     }
-    (trades > 0).then(|| violations as f64 * 1000.0 / trades as f64)
+    s.per_1000 =
+        (s.trades > 0).then(|| (s.denials + s.violations) as f64 * 1000.0 / s.trades as f64);
+    s
+}
+
+/// Guardrail violations per 1000 trades: (denied decisions + violation
+/// records) × 1000 ÷ decision records. `None` when there are no decisions.
+pub fn violations_per_1000_trades(entries: &[Entry]) -> Option<f64> {
+    journal_stats(entries).per_1000
 }

@@ -42,6 +42,9 @@ pub const KILL_SWITCH_ACTIVE: &str = names::KILL_SWITCH_ACTIVE;
 /// Counter: pre-trade denials, label `reason`.
 pub const DENIALS_TOTAL: &str = names::ORDER_DENIALS;
 
+/// Counter: every order checked (allowed, clipped or denied); no label.
+pub const CHECKED_TOTAL: &str = names::ORDERS_CHECKED;
+
 /// Counter: orders clipped to a smaller size, label `reason`.
 pub const CLIPS_TOTAL: &str = names::ORDER_CLIPS;
 

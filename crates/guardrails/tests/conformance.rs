@@ -5,9 +5,7 @@
 
 use serde_json::Value;
 use tradewarden_guardrails::journal::read_dir;
-use tradewarden_guardrails::{
-    Decision, Order, Policy, Session, SessionConfig, Side, TradingState,
-};
+use tradewarden_guardrails::{Decision, Order, Policy, Session, SessionConfig, Side, TradingState};
 
 fn scenario() -> Value {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,7 +52,9 @@ fn rust_session_runs_the_shared_scenario() {
     for (i, st) in sc["steps"].as_array().unwrap().iter().enumerate() {
         let str_ = |k: &str| st[k].as_str().unwrap();
         match str_("op") {
-            "reset" => s.reset(state(str_("to")), str_("who"), str_("why")).unwrap(),
+            "reset" => s
+                .reset(state(str_("to")), str_("who"), str_("why"))
+                .unwrap(),
             "escalate" => {
                 let changed = s.escalate(state(str_("to")), str_("reason")).unwrap();
                 assert_eq!(changed, st["expect_changed"].as_bool().unwrap(), "step {i}");
@@ -89,7 +89,10 @@ fn rust_session_runs_the_shared_scenario() {
             other => panic!("unknown op {other}"),
         }
     }
-    assert_eq!(s.state().as_str(), sc["expected"]["state"].as_str().unwrap());
+    assert_eq!(
+        s.state().as_str(),
+        sc["expected"]["state"].as_str().unwrap()
+    );
     let got = normalized(d.path());
     let want = sc["expected"]["journal"].as_array().unwrap();
     assert_eq!(got.len(), want.len(), "journal length\n{got:#?}");

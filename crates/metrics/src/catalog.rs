@@ -469,6 +469,17 @@ def!(
     "Orders denied by the pre-trade guardrails, by denial reason."
 );
 def!(
+    ORDERS_CHECKED,
+    Namespaced("orders_checked_total"),
+    None,
+    Counter,
+    Count,
+    Guardrails,
+    [],
+    None,
+    "Orders checked by the pre-trade guardrails (every decision: allowed, clipped or denied); the denominator of violations per 1000 trades."
+);
+def!(
     ORDER_CLIPS,
     Namespaced("order_clips_total"),
     None,
@@ -986,6 +997,7 @@ pub const ALL: &[&MetricDef] = &[
     &TRADING_CIRCUIT_BREAKER_ACTIVE,
     &KILL_SWITCH_ACTIVE,
     &ORDER_DENIALS,
+    &ORDERS_CHECKED,
     &ORDER_CLIPS,
     &STATE_TRANSITIONS,
     &CANARY_STAGE,
@@ -1047,6 +1059,8 @@ pub mod names {
     pub const KILL_SWITCH_ACTIVE: &str = "tradewarden_kill_switch_active";
     /// `tradewarden_order_denials_total{reason}`.
     pub const ORDER_DENIALS: &str = "tradewarden_order_denials_total";
+    /// `tradewarden_orders_checked_total`.
+    pub const ORDERS_CHECKED: &str = "tradewarden_orders_checked_total";
     /// `tradewarden_order_clips_total{reason}`.
     pub const ORDER_CLIPS: &str = "tradewarden_order_clips_total";
     /// `tradewarden_state_transitions_total{to}`.
