@@ -41,7 +41,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -189,6 +189,8 @@ struct Shared {
 struct Cell {
     effective: Arc<AtomicU8>,
     shared: Mutex<Shared>,
+    /// Unix milliseconds of the watcher's last completed check.
+    heartbeat_ms: AtomicU64,
 }
 
 impl Cell {
@@ -250,6 +252,14 @@ impl Drop for Watcher {
     }
 }
 
+fn now_ms() -> u64 {
+    (crate::state::now_s() * 1e3) as u64
+}
+
+/// How stale the watcher's last check may be, against an order's own
+/// `timestamp`, before `Session::check_order` checks the directory inline.
+const WATCHER_STALE_MS: u64 = 10;
+
 fn fingerprint(dir: &Path) -> (bool, Option<(u64, i64, i64, u64)>) {
     use std::os::unix::fs::MetadataExt;
     let ks = kill_switch_present_in(dir);
@@ -283,6 +293,7 @@ fn spawn_watcher(dir: PathBuf, cell: Arc<Cell>, interval: Duration) -> Result<Wa
                     s.disk = d;
                     cell.publish(&s);
                 }
+                cell.heartbeat_ms.store(now_ms(), Ordering::Release);
             }
         })
         .map_err(|e| Error::Io {
@@ -397,6 +408,7 @@ impl Session {
                 disk: start,
                 pending: TradingState::Active,
             }),
+            heartbeat_ms: AtomicU64::new(now_ms()),
         });
         engine.attach_shared_state(cell.effective.clone());
         let watcher = match &cfg.state_dir {
@@ -484,6 +496,18 @@ impl Session {
     /// A journal failure is returned as an error: the caller gets no
     /// decision and must not send (fail closed).
     pub fn check_order(&mut self, o: &Order) -> Result<Decision> {
+        // If the watcher thread has not completed a check within 10 ms of
+        // the order's own timestamp (a starved thread on an overloaded
+        // machine), check the directory inline before deciding: visibility
+        // then does not depend on the watcher being scheduled. Orders with
+        // synthetic timestamps (backtests) never trigger it; no clock is
+        // read on the hot path.
+        if self.watcher.is_some() && o.timestamp.is_finite() && o.timestamp > 0.0 {
+            let hb = self.cell.heartbeat_ms.load(Ordering::Acquire);
+            if (o.timestamp * 1e3) as u64 > hb.saturating_add(WATCHER_STALE_MS) {
+                self.check_directory_inline();
+            }
+        }
         let d = self.engine.check_order(o);
         self.counts.trades += 1;
         if !d.is_allowed() {
@@ -499,6 +523,18 @@ impl Session {
             j.record_decision(name, o.side, o.quantity, d)?;
         }
         Ok(d)
+    }
+
+    #[cold]
+    fn check_directory_inline(&mut self) {
+        if let Some(store) = &self.store {
+            let d = disk_state(store.dir());
+            let mut c = self.cell.lock();
+            c.disk = d;
+            self.cell.publish(&c);
+            drop(c);
+            self.cell.heartbeat_ms.store(now_ms(), Ordering::Release);
+        }
     }
 
     fn journal_now(&mut self, event: Event) -> Result<()> {

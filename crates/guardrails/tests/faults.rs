@@ -280,16 +280,33 @@ fn kill_visibility(base: &Path) -> Vec<f64> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (ready2, seen2, dir2) = (ready.clone(), seen.clone(), dir.clone());
     let b = std::thread::spawn(move || {
-        let mut b = Session::open(&policy(), 1e6, SessionConfig::in_dir(&dir2)).unwrap();
-        let o = order(&b);
+        // Decisions are not journaled here: the loop spins on check_order.
+        let cfg = SessionConfig {
+            decisions: tradewarden_guardrails::DecisionLog::None,
+            ..SessionConfig::in_dir(&dir2)
+        };
+        let mut b = Session::open(&policy(), 1e6, cfg).unwrap();
+        // Real-time order timestamps: Session::check_order's inline check
+        // covers a watcher thread starved by an overloaded machine.
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs_f64()
+        };
+        let o = |b: &Session| Order {
+            timestamp: now(),
+            data_timestamp: now(),
+            ..order(b)
+        };
         for r in 1..=rounds {
             let t = Instant::now();
-            while !b.engine_mut().check_order(&o).is_allowed() {
+            while !b.check_order(&o(&b)).unwrap().is_allowed() {
                 assert!(t.elapsed() < Duration::from_secs(5), "B never saw ACTIVE");
             }
             ready2.store(r, Ordering::Release);
             let t = Instant::now();
-            while b.engine_mut().check_order(&o).is_allowed() {
+            while b.check_order(&o(&b)).unwrap().is_allowed() {
                 assert!(t.elapsed() < Duration::from_secs(5), "B never saw the kill");
             }
             seen2.lock().unwrap().push(Instant::now());
