@@ -137,3 +137,44 @@ fn cli_guard_commands_run_the_shared_scenario() {
     assert_eq!(v["trades"], 0, "the CLI journals no decisions: {v}");
     assert_eq!(v["violations_per_1000_trades"], Value::Null);
 }
+
+/// Reproduction (issue 17): one invalid byte in a journal file made
+/// `tradewarden guard kill` exit 4 with no KILL_SWITCH and the state ACTIVE
+/// (the kill opened — read — the whole journal first).
+#[test]
+fn guard_kill_engages_over_a_corrupted_journal() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().to_str().unwrap();
+    tw(&[
+        "guard",
+        "reset",
+        "--state-dir",
+        dir,
+        "--to",
+        "active",
+        "--by",
+        "ops",
+        "--reason",
+        "start",
+    ]);
+    let cur = d.path().join("journal.jsonl");
+    let mut b = std::fs::read(&cur).unwrap();
+    let mid = b.len() / 2;
+    b[mid] = 0xff;
+    std::fs::write(&cur, &b).unwrap();
+    // A rotated "file" nothing can read: the kill must not read history.
+    std::fs::create_dir(d.path().join("journal.1.jsonl")).unwrap();
+    let v = tw(&[
+        "guard",
+        "kill",
+        "--state-dir",
+        dir,
+        "--reason",
+        "desk limit",
+        "--by",
+        "alice",
+    ]);
+    assert_eq!(v["state"], "KILLED");
+    assert!(d.path().join("KILL_SWITCH").exists());
+    assert_eq!(v["persisted_state"], "KILLED");
+}
