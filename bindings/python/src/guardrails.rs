@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tradewarden::core::ErrorKind;
 use tradewarden::core::config::ConfigFormat;
+use tradewarden::core::returns::pbo::StrategyMatrix;
 use tradewarden_guardrails::canary::{
     self, CanaryConfig, GateSpec, JudgeConfig, StageAction, StageObservation, TrafficCanary,
 };
@@ -693,10 +694,13 @@ pub(crate) fn promotion_gates(
             Some(j) => from_json!("promotion gates", j)?,
             None => PromotionGates::autotrader(),
         };
+        let strategy_matrix = sm?
+            .map(|m| StrategyMatrix::new(m, n_rows, n_cols))
+            .transpose()?;
         let inputs = PromotionInputs {
             walk_forward_returns: w?,
             trial_sharpes: ts?,
-            strategy_matrix: sm?.map(|m| (m, n_rows, n_cols)),
+            strategy_matrix,
             trade_pnls: t?,
         };
         let p = crate::pool()?;

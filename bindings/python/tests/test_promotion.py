@@ -69,3 +69,25 @@ def test_bootstrap_reproduces_and_covers():
                            (dict(confidence=1.5), "confidence"), (dict(n_resamples=0), "n_resamples")]:
         with pytest.raises(InvalidInputError, match=needle):
             ep.bootstrap_ci(r, **{"seed": 1, **kwargs})
+
+
+def test_promotion_gate_pbo_equals_the_returns_pbo_for_one_matrix():
+    """Regression (issue 18): the gate read a row-major matrix as column-major — for one 2520 x 50 matrix
+    PBO was 0.12 through ``returns`` and 0.73 through the gate, rejecting a sound strategy at max_pbo = 0.5."""
+    import numpy as np
+
+    import tradewarden.guardrails as tg
+    import tradewarden.returns as tr
+
+    rng = np.random.default_rng(7)
+    m = rng.normal(0.0, 0.01, size=(2520, 50))
+    m[:, 0] += 0.002  # one strategy with a real edge
+    want = tr.probability_of_backtest_overfitting(m, n_blocks=16).pbo
+    rep = tg.promotion_gates(rng.normal(0.001, 0.01, 300), rng.normal(1.0, 1.0, 150),
+                             {"max_pbo": 0.5, "pbo_blocks": 16}, returns_matrix=m)
+    got = [c for c in rep["checks"] if c["name"] == "pbo"][0]["value"]
+    assert got == want
+    # The same through a Fortran-ordered and a C-ordered array.
+    rep_f = tg.promotion_gates(rng.normal(0.001, 0.01, 300), rng.normal(1.0, 1.0, 150),
+                               {"max_pbo": 0.5, "pbo_blocks": 16}, returns_matrix=np.asfortranarray(m))
+    assert [c for c in rep_f["checks"] if c["name"] == "pbo"][0]["value"] == want

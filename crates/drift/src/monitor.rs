@@ -290,7 +290,23 @@ pub fn match_nearest(
     Ok(out)
 }
 
+/// `np.sign`: −1, 0 or 1 (a flat step is 0, not "up" as `f64::signum(0.0)`
+/// = 1 would make it); NaN stays NaN (never a hit).
+fn np_sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else if x == 0.0 {
+        0.0
+    } else {
+        f64::NAN
+    }
+}
+
 /// MAE, MAPE (%), RMSE and directional accuracy (%) of matched pairs.
+/// Directional accuracy counts steps whose predicted and actual moves have
+/// the same `np.sign` (a flat step matches only a flat step), as the seed.
 pub fn prediction_quality(pairs: &[(f64, f64)]) -> Result<PredictionQuality> {
     if pairs.is_empty() {
         return Err(Error::TooFewValues {
@@ -313,7 +329,7 @@ pub fn prediction_quality(pairs: &[(f64, f64)]) -> Result<PredictionQuality> {
     } else {
         let hits = pairs
             .windows(2)
-            .filter(|w| (w[1].0 - w[0].0).signum() == (w[1].1 - w[0].1).signum())
+            .filter(|w| np_sign(w[1].0 - w[0].0) == np_sign(w[1].1 - w[0].1))
             .count();
         hits as f64 / (pairs.len() - 1) as f64 * 100.0
     };

@@ -84,8 +84,11 @@ pub struct PromotionInputs<'a> {
     pub walk_forward_returns: &'a [f64],
     /// Per-period Sharpe ratios of every trial of the search (for DSR).
     pub trial_sharpes: Option<&'a [f64]>,
-    /// Row-major returns matrix (rows = periods, cols = strategies) and its shape, for PBO.
-    pub strategy_matrix: Option<(&'a [f64], usize, usize)>,
+    /// The periods × strategies returns matrix for PBO, typed (column-major:
+    /// strategy `j` is one contiguous column). It used to be a bare
+    /// `(values, rows, cols)` documented row-major but read column-major, so
+    /// a row-major caller got a wrong PBO (issue 18: 0.73 instead of 0.12).
+    pub strategy_matrix: Option<StrategyMatrix<'a>>,
     /// P&L of each closed trade.
     pub trade_pnls: &'a [f64],
 }
@@ -135,9 +138,9 @@ pub fn evaluate_promotion(g: &PromotionGates, x: &PromotionInputs<'_>) -> Result
     }
     if let Some(t) = g.max_pbo {
         let p = match x.strategy_matrix {
-            Some((values, rows, cols)) => {
+            Some(m) => {
                 let blocks = if g.pbo_blocks == 0 { 16 } else { g.pbo_blocks };
-                pbo(StrategyMatrix::new(values, rows, cols)?, blocks)?.pbo
+                pbo(m, blocks)?.pbo
             }
             None => f64::NAN,
         };

@@ -98,7 +98,9 @@ fn dsr_and_pbo_gates() {
         &PromotionInputs {
             walk_forward_returns: &r,
             trial_sharpes: Some(&trials),
-            strategy_matrix: Some((&m, rows, cols)),
+            strategy_matrix: Some(
+                tradewarden_core::returns::pbo::StrategyMatrix::new(&m, rows, cols).unwrap(),
+            ),
             trade_pnls: &[],
         },
     )

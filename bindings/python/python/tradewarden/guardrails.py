@@ -387,7 +387,7 @@ def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[
         if m.ndim != 2:
             raise InvalidInputError(f"returns_matrix must be 2-D, got shape {m.shape}")
         rows, cols = m.shape
-        values = np.ascontiguousarray(m.ravel(order="C"))
+        values = np.ascontiguousarray(m.ravel(order="F"))  # column-major, as StrategyMatrix reads it
     return json.loads(_native.promotion_gates(
         as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"),
         None if gates is None else json.dumps(gates),
