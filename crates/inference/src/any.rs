@@ -97,6 +97,37 @@ impl Architecture {
             ),
         })
     }
+
+    /// Loads burnpack weights from memory (the registry's verified bytes;
+    /// `source` names them in errors): nothing is read from a file, then or
+    /// later.
+    ///
+    /// # Errors
+    /// [`InferenceError::Weights`](crate::InferenceError::Weights) when the
+    /// bytes are malformed or do not fit the architecture.
+    pub(crate) fn load_burnpack_bytes(
+        &self,
+        bytes: Vec<u8>,
+        device: &Device,
+        source: &Path,
+    ) -> Result<AnyModel> {
+        Ok(match self {
+            Architecture::Mlp(c) => {
+                AnyModel::Mlp(Mlp::load_burnpack_bytes(bytes, c.clone(), device, source)?)
+            }
+            Architecture::Window(WindowArchitecture::Gru(c)) => AnyModel::Gru(Box::new(
+                GruModel::load_burnpack_bytes(bytes, c.clone(), device, source)?,
+            )),
+            Architecture::Window(WindowArchitecture::Transformer(c)) => {
+                AnyModel::Transformer(Box::new(TransformerModel::load_burnpack_bytes(
+                    bytes,
+                    c.clone(),
+                    device,
+                    source,
+                )?))
+            }
+        })
+    }
 }
 
 /// Any servable model.

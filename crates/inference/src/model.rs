@@ -361,18 +361,31 @@ impl Mlp {
         config: MlpConfig,
         device: &Device,
     ) -> Result<Self> {
-        let path = Path::new("<embedded>");
-        let mut model = Mlp::init(config, device)?;
         // Copied into an allocation aligned for every dtype: burn's zero-copy
         // `from_static` path casts tensor data in place and panics on an
         // unaligned `include_bytes!` buffer.
-        let owned = burn::tensor::Bytes::from_bytes_vec(bytes.to_vec());
+        Mlp::load_burnpack_bytes(bytes.to_vec(), config, device, Path::new("<embedded>"))
+    }
+
+    /// Loads burnpack weights from memory (the registry's verified bytes),
+    /// as [`Mlp::load_burnpack`] does from a file; `source` names them in
+    /// errors. The tensors live in that buffer: nothing is read from a file
+    /// later (a store opened on a file reads tensor data lazily, on first
+    /// use).
+    pub(crate) fn load_burnpack_bytes(
+        bytes: Vec<u8>,
+        config: MlpConfig,
+        device: &Device,
+        source: &Path,
+    ) -> Result<Self> {
+        let mut model = Mlp::init(config, device)?;
+        let owned = burn::tensor::Bytes::from_bytes_vec(bytes);
         let mut store = BurnpackStore::from_bytes(Some(owned));
         let res = model
             .net
             .load_from(&mut store)
-            .map_err(|e| weights_err(path, e.to_string()))?;
-        check_apply(path, &res)?;
+            .map_err(|e| weights_err(source, e.to_string()))?;
+        check_apply(source, &res)?;
         model.with_plan()
     }
 

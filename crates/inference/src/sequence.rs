@@ -256,6 +256,18 @@ impl GruModel {
         load_module(&mut model.net, path)?;
         Ok(model)
     }
+
+    /// Loads burnpack weights from memory (see `Mlp::load_burnpack_bytes`).
+    pub(crate) fn load_burnpack_bytes(
+        bytes: Vec<u8>,
+        config: GruModelConfig,
+        device: &Device,
+        source: &Path,
+    ) -> Result<Self> {
+        let mut model = GruModel::new(config, device)?;
+        load_module_bytes(&mut model.net, bytes, source)?;
+        Ok(model)
+    }
 }
 
 // -------------------------------------------------------- Transformer --
@@ -516,6 +528,18 @@ impl TransformerModel {
         load_module(&mut model.net, path)?;
         Ok(model)
     }
+
+    /// Loads burnpack weights from memory (see `Mlp::load_burnpack_bytes`).
+    pub(crate) fn load_burnpack_bytes(
+        bytes: Vec<u8>,
+        config: TransformerModelConfig,
+        device: &Device,
+        source: &Path,
+    ) -> Result<Self> {
+        let mut model = TransformerModel::new(config, device)?;
+        load_module_bytes(&mut model.net, bytes, source)?;
+        Ok(model)
+    }
 }
 
 // ------------------------------------------------------------ helpers --
@@ -598,4 +622,22 @@ pub(crate) fn load_module<M: Module>(module: &mut M, path: &Path) -> Result<()> 
             reason: e.to_string(),
         })?;
     crate::model::check_apply(path, &res)
+}
+
+/// As [`load_module`] from an in-memory burnpack buffer (`source` names it
+/// in errors).
+pub(crate) fn load_module_bytes<M: Module>(
+    module: &mut M,
+    bytes: Vec<u8>,
+    source: &Path,
+) -> Result<()> {
+    let owned = burn::tensor::Bytes::from_bytes_vec(bytes);
+    let mut store = BurnpackStore::from_bytes(Some(owned));
+    let res = module
+        .load_from(&mut store)
+        .map_err(|e| InferenceError::Weights {
+            path: source.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    crate::model::check_apply(source, &res)
 }
