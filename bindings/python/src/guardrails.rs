@@ -19,7 +19,7 @@ use tradewarden_guardrails::exposure::{TradeLog, exposure_metrics as metrics_of}
 use tradewarden_guardrails::journal::{self, FsyncPolicy};
 use tradewarden_guardrails::period::{PeriodObservation, Severity};
 use tradewarden_guardrails::promotion::{
-    DriftGuard, PromotionGates, PromotionInputs, evaluate_promotion,
+    DriftGuard, PromotionGates, PromotionInputs, RollbackPlan, evaluate_promotion,
 };
 use tradewarden_guardrails::{
     Decision, DecisionLog, Order, Policy, Session, SessionConfig, Side, SymbolId, TradingState,
@@ -391,6 +391,46 @@ impl PyEngine {
     fn journal_dir(&self, py: Python<'_>) -> PyResult<Option<PathBuf>> {
         call(py, move || {
             Ok(self.s()?.journal().map(|j| j.config().dir.clone()))
+        })
+    }
+
+    /// Session::evaluate_canary (Quant Bot ladder, persisted in the state
+    /// directory): the observation as JSON; with `apply` the ladder moves
+    /// and a failed stage runs the rollback plan (kill switch, learning
+    /// freeze, 10 % size override; the model restore is skipped here).
+    /// Returns the outcome as JSON.
+    #[pyo3(signature = (observation_json, apply=false))]
+    fn evaluate_canary(
+        &mut self,
+        py: Python<'_>,
+        observation_json: &str,
+        apply: bool,
+    ) -> PyResult<String> {
+        call(py, move || {
+            let o: StageObservation = from_json!("observation", observation_json)?;
+            let plan = RollbackPlan::quant_bot("canary stage failed", "canary");
+            let out =
+                self.s_mut()?
+                    .evaluate_canary(CanaryConfig::default(), &o, apply, &plan, None)?;
+            to_json!("canary outcome", &out)
+        })
+    }
+
+    /// Session::execute_rollback of Quant Bot's plan; the report as JSON.
+    #[pyo3(signature = (reason, by, dry_run=false))]
+    fn execute_rollback(
+        &mut self,
+        py: Python<'_>,
+        reason: &str,
+        by: &str,
+        dry_run: bool,
+    ) -> PyResult<String> {
+        call(py, move || {
+            let plan = RollbackPlan::quant_bot(reason, by);
+            let r = self
+                .s_mut()?
+                .execute_rollback(&plan, by, reason, dry_run, None)?;
+            to_json!("rollback report", &r)
         })
     }
 

@@ -391,3 +391,24 @@ def test_engine_used_in_a_forked_child_refuses_and_drops_cleanly(tmp_path):
         time.sleep(0.01)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     assert e.check_order("AAA", "buy", 1, 10.0, **T).allowed  # the parent's engine is untouched
+
+
+def test_canary_failure_runs_the_rollback_through_the_engine(tmp_path):
+    """The canary store and rollback executor live in the library and are reachable from Python (issue 17:
+    they were CLI-only): a failed stage kills, freezes learning and clips new orders to 10 %."""
+    import tradewarden.guardrails as tg
+    from tradewarden.errors import InvalidInputError
+
+    e = tg.Engine(tg.Policy.from_str("[symbols.AAA]\n"), 1e6, state_dir=tmp_path)
+    e.reset("ops", "start")
+    obs = {"days": 1, "real_pnl": 0.0, "sim_pnl": 1.0, "drawdown": -0.05, "slippage_ratio": 1.0,
+           "critical_alerts": 0, "precision": 0.9, "baseline_precision": 0.9}
+    with pytest.raises(InvalidInputError, match="positive fraction"):
+        e.evaluate_canary(obs)
+    out = e.evaluate_canary(dict(obs, drawdown=0.01, critical_alerts=1), apply=True)
+    assert out["applied"] and out["rollback"] is not None
+    assert e.state == "KILLED" and e.learning_frozen and e.size_override == pytest.approx(0.1)
+    e.remove_kill_switch("ops", "reviewed")
+    e.reset("ops", "reviewed")
+    d = e.check_order("AAA", "buy", 10.0, 100.0, reference_price=100.0, data_timestamp=1000.0, timestamp=1000.0)
+    assert (d.decision, d.quantity, d.reason) == ("clip", pytest.approx(1.0), "size_override")

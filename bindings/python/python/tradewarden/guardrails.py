@@ -223,6 +223,19 @@ class Engine:
         """(denials + breaches) × 1000 ÷ trades since this engine opened; None before the first trade."""
         return self._e.counts()[3]
 
+    def evaluate_canary(self, observation: Dict[str, Any], apply: bool = False) -> Dict[str, Any]:
+        """Evaluates the current canary stage (Quant Bot ladder, persisted in ``state_dir``) on an observation
+        (days, real_pnl, sim_pnl, drawdown — a positive fraction —, slippage_ratio, critical_alerts, precision,
+        baseline_precision). With ``apply`` the ladder advances or rolls back; a failed stage runs the rollback
+        plan on this engine (kill switch, learning freeze, 10 % size override). Returns
+        ``{'evaluation', 'applied', 'rollback'}``."""
+        return json.loads(self._e.evaluate_canary(json.dumps(observation), bool(apply)))
+
+    def execute_rollback(self, reason: str, by: str, dry_run: bool = False) -> Dict[str, Any]:
+        """Runs Quant Bot's rollback plan on this engine (at most 3 attempts, 300 s apart): kill switch, learning
+        freeze, 10 % size override (the model restore is the registry's: ``tradewarden.inference.Registry``)."""
+        return json.loads(self._e.execute_rollback(reason, by, bool(dry_run)))
+
     def evaluate_period(self, **observation: Optional[float]) -> List[PeriodBreach]:
         """Evaluates the policy's period limits. Observation keys: aum, hourly_pnl, daily_pnl, equity,
         high_water_mark (default: the tracked one), slippage_ratio, fill_rate, model_precision_ratio,

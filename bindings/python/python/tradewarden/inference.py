@@ -335,8 +335,9 @@ class Registry:
 
     def list(self, name: str) -> List[Dict[str, Any]]:
         """Every version of ``name`` in registration order: dicts with ``manifest`` (as stored, not
-        re-verified), ``active`` and ``last_good`` (bool). An unknown name gives ``[]``;
-        :class:`~tradewarden.errors.CorruptError` for a torn or missing manifest."""
+        re-verified), ``active``, ``last_good`` and ``signed`` (bool). An unknown name gives ``[]``; a version
+        directory without a manifest (an interrupted registration) is skipped;
+        :class:`~tradewarden.errors.CorruptError` for a torn manifest."""
         return json.loads(self._native.list(name))
 
     def verify(self, name: str, version: str) -> Dict[str, Any]:
