@@ -1178,10 +1178,16 @@ pub(crate) fn run_rollback(a: RollbackArgs) -> Result<(), Failure> {
     }
     let plan = RollbackPlan::quant_bot(&a.reason, &a.by);
     let mut session = Session::operator(SessionConfig::in_dir(&a.dir.state_dir))?;
+    // The model step: back to last-good, then the registry's learning
+    // freeze (no retrained version is registered or promoted until lifted).
     let restore = |root: &Path, name: &str| -> Result<String, String> {
         Registry::open(root)
-            .and_then(|r| r.rollback(name))
-            .map(|v| format!("{name}: active = {v}"))
+            .and_then(|r| {
+                let v = r.rollback(name)?;
+                r.freeze_learning(name, &a.by, &a.reason)?;
+                Ok(v)
+            })
+            .map(|v| format!("{name}: active = {v}, learning frozen in the registry"))
             .map_err(|e| e.to_string())
     };
     let report = match (&a.registry, &a.name) {

@@ -912,6 +912,12 @@ fn rollback_executes_the_plan_once_per_cooldown() {
     assert_eq!(o["size_override"], 0.1);
     let v = json(&["registry", "--root", r, "list", "--json"], 0);
     assert_eq!(v["models"][0]["active"], "v1");
+    // The registry exposes the learning freeze the rollback set.
+    assert!(
+        d.path()
+            .join("reg/demo_momentum_mlp/learning_freeze.json")
+            .exists()
+    );
     let v = json(&["guard", "status", "--state-dir", st, "--json"], 5);
     assert_eq!(v["state"], "KILLED");
     assert_eq!(v["overrides"]["learning_frozen"], true);

@@ -440,6 +440,24 @@ fn json_bytes<T: Serialize>(path: &Path, value: &T) -> Result<Vec<u8>> {
     })
 }
 
+/// File of a model's learning freeze: `<root>/<name>/learning_freeze.json`.
+pub const LEARNING_FREEZE: &str = "learning_freeze.json";
+
+/// A model's learning freeze (the canary rollback plan's "freeze online
+/// learning"): while it exists, [`Registry::register`] and
+/// [`Registry::promote`] refuse (no retrained version enters or goes live);
+/// [`Registry::rollback`] still works.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearningFreeze {
+    /// Who froze it.
+    pub who: String,
+    /// Why.
+    pub why: String,
+    /// Unix seconds.
+    pub since: f64,
+}
+
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, &json_bytes(path, value)?).map_err(core_err)
 }
@@ -684,6 +702,7 @@ impl Registry {
         key: Option<&SigningKey>,
     ) -> Result<Manifest> {
         let dir = self.version_dir(name, version)?;
+        self.refuse_if_frozen(name, "register a new version")?;
         if let Some((k, v)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
             return Err(InferenceError::InvalidInput {
                 param: "metrics",
@@ -1111,6 +1130,7 @@ impl Registry {
     /// # Errors
     /// As [`Registry::load_model`].
     pub fn promote(&self, name: &str, version: &str) -> Result<()> {
+        self.refuse_if_frozen(name, "promote a version")?;
         self.load_model(name, version, &crate::model::cpu_device())?;
         let previous = self.active(name)?;
         for v in self.versions(name)? {
@@ -1123,6 +1143,82 @@ impl Registry {
             self.set_pointer(name, LAST_GOOD, &prev)?;
         }
         self.set_pointer(name, ACTIVE, version)
+    }
+
+    /// Freezes learning for `name` ([`LearningFreeze`]): `who` and `why`
+    /// are required; written atomically.
+    ///
+    /// # Errors
+    /// [`InferenceError::InvalidInput`] for a blank `who`/`why` or a bad
+    /// name; I/O errors.
+    pub fn freeze_learning(&self, name: &str, who: &str, why: &str) -> Result<()> {
+        if who.trim().is_empty() || why.trim().is_empty() {
+            return Err(InferenceError::InvalidInput {
+                param: "who/why",
+                value: format!("{who:?}/{why:?}"),
+                reason: "a learning freeze must name who and why".into(),
+            });
+        }
+        let dir = self.model_dir(name)?;
+        std::fs::create_dir_all(&dir).map_err(|e| InferenceError::io(&dir, e))?;
+        write_json(
+            &dir.join(LEARNING_FREEZE),
+            &LearningFreeze {
+                who: who.to_string(),
+                why: why.to_string(),
+                since: now(),
+            },
+        )
+    }
+
+    /// Lifts the learning freeze of `name` (no-op when not frozen).
+    ///
+    /// # Errors
+    /// I/O errors; a bad name.
+    pub fn unfreeze_learning(&self, name: &str) -> Result<()> {
+        let p = self.model_dir(name)?.join(LEARNING_FREEZE);
+        match std::fs::remove_file(&p) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(InferenceError::io(&p, e)),
+        }
+    }
+
+    /// The learning freeze of `name`, if any (an unreadable record counts as
+    /// frozen: [`InferenceError::CorruptDocument`]).
+    ///
+    /// # Errors
+    /// A corrupt record; I/O errors; a bad name.
+    pub fn learning_freeze(&self, name: &str) -> Result<Option<LearningFreeze>> {
+        let p = self.model_dir(name)?.join(LEARNING_FREEZE);
+        match std::fs::read(&p) {
+            Ok(b) => {
+                serde_json::from_slice(&b)
+                    .map(Some)
+                    .map_err(|e| InferenceError::CorruptDocument {
+                        path: p.display().to_string(),
+                        reason: e.to_string(),
+                    })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(InferenceError::io(&p, e)),
+        }
+    }
+
+    fn refuse_if_frozen(&self, name: &str, what: &str) -> Result<()> {
+        // A record that exists but cannot be read is frozen too (fail closed).
+        let frozen = match self.learning_freeze(name) {
+            Ok(f) => f.map(|f| format!("by {}: {}", f.who, f.why)),
+            Err(e) => Some(format!("unreadable freeze record: {e}")),
+        };
+        match frozen {
+            Some(why) => Err(InferenceError::State {
+                reason: format!(
+                    "{name}: learning is frozen ({why}); cannot {what} — unfreeze_learning first"
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Points `active` back at `last_good` (verified and loaded first); the
