@@ -22,7 +22,7 @@ use tradewarden_metrics::exporter::{
 };
 
 /// A scrape must finish within this (the old listener took 2 s per idle client).
-const SCRAPE_BOUND: Duration = Duration::from_secs(1);
+const SCRAPE_BOUND: Duration = Duration::from_millis(1500);
 const KNOWN: &str = r#"tradewarden_order_denials_total{reason="max_notional"} 7"#;
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -359,7 +359,11 @@ fn connections_beyond_the_cap_are_refused_at_once_not_queued() {
             "{e}"
         ),
     }
-    assert!(took < SCRAPE_BOUND, "refusal took {took:?}");
+    // "Not queued" is proven by the answer above: a queued request would be
+    // served (200) once the held connections hit their 2 s deadline. The
+    // time bound only guards against a hang (it flaked at 1 s under a
+    // load average of 6 in a debug build).
+    assert!(took < Duration::from_secs(5), "refusal took {took:?}");
     drop(held);
     // Slots come back as the held connections close.
     let deadline = Instant::now() + Duration::from_secs(5);
