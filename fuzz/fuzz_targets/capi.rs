@@ -1,0 +1,627 @@
+//! A fuzzed sequence of calls into the C ABI (`bindings/c`, called through
+//! its rlib exactly as C calls it), within the contract: every buffer is a
+//! real allocation of the length passed, strings are NUL-terminated (their
+//! bytes fuzzed, UTF-8 or not), handles are live. Contents, lengths, codes
+//! and options are fuzzed (NaN, ±inf, empty, huge, unknown enum codes).
+//!
+//! Checked: every status is a documented code, never `TW_ERR_INTERNAL` (a
+//! caught panic — libfuzzer's panic hook aborts on the panic itself anyway);
+//! the last error message reads back after every failure; the name lookups
+//! return NULL or a NUL-terminated string.
+#![no_main]
+
+use std::ffi::{CStr, CString, c_char};
+use std::mem::MaybeUninit;
+use std::ptr;
+
+use arbitrary::{Arbitrary, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use tradewarden as tw;
+
+#[derive(Debug, Clone, Copy, Arbitrary)]
+enum Num {
+    Small(i16),
+    Special(u8),
+    Raw(f64),
+}
+
+impl Num {
+    fn get(self) -> f64 {
+        match self {
+            Num::Small(v) => f64::from(v) / 64.0,
+            Num::Special(k) => [
+                0.0,
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::MAX,
+                f64::MIN_POSITIVE,
+                -1.0,
+                1.0,
+                1e-4,
+                0.5,
+            ][usize::from(k) % 10],
+            Num::Raw(x) => x,
+        }
+    }
+}
+
+fn vals(v: &[Num]) -> Vec<f64> {
+    v.iter().take(512).map(|n| n.get()).collect()
+}
+
+/// Fuzzed bytes as a C string (cut at the first NUL; may be invalid UTF-8).
+fn cstr(b: &[u8]) -> CString {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    CString::new(&b[..end.min(64)]).expect("no interior NUL")
+}
+
+#[derive(Debug, Arbitrary)]
+struct ReturnsOpts {
+    annualization: Num,
+    risk_free: Num,
+    required_return: Num,
+    nan_policy: u8,
+}
+
+impl ReturnsOpts {
+    fn c(&self) -> tw::tw_returns_options {
+        tw::tw_returns_options {
+            annualization: self.annualization.get(),
+            risk_free: self.risk_free.get(),
+            required_return: self.required_return.get(),
+            nan_policy: u32::from(self.nan_policy % 4),
+        }
+    }
+}
+
+#[derive(Debug, Arbitrary)]
+struct ProfileOpts {
+    bins_kind: u8,
+    bins: u16,
+    edges: Vec<Num>,
+    nan_policy: u8,
+    keep_reference: u8,
+}
+
+#[derive(Debug, Arbitrary)]
+enum Call {
+    Scalar(u8, Vec<Num>, Option<ReturnsOpts>),
+    Summary(Vec<Num>, Option<Vec<Num>>, Option<ReturnsOpts>),
+    Ks(Vec<Num>, Vec<Num>, u8),
+    Js(Vec<(Num, Num)>, Num),
+    ProfileFit(Vec<u8>, Vec<Num>, Option<ProfileOpts>),
+    ProfilePsi(Vec<u8>, Vec<Num>, u8, Num),
+    ProfileKs(Vec<u8>, Vec<Num>, u8),
+    ProfileCount,
+    ProfileSaveLoad,
+    ProfileLoadBytes(Vec<u8>),
+    MonitorNew(Option<(u16, u16, Num, Num, [Num; 4], Option<Vec<u8>>)>),
+    MonitorPush(Vec<u8>, Vec<Num>),
+    MonitorScore(Vec<u8>),
+    MonitorEmit,
+    Report(Vec<(Vec<u8>, Vec<Num>)>, Option<(Num, Num, Num, u16, u8, u8, Num, Num)>),
+    ReportProfiles,
+    ReportQuery(u16, u16, Vec<u8>),
+    EngineNew(String, u8, Num),
+    EngineSymbol(Vec<u8>),
+    EngineCheck(u8, u8, [Num; 6]),
+    EngineFill(u8, u8, Num, Num),
+    EnginePosition(u8, Num, Num),
+    EngineEquity(Num),
+    EngineReset(u8, Vec<u8>, Vec<u8>),
+    EngineEscalate(u8, Vec<u8>),
+    EngineKill(Vec<u8>, Vec<u8>),
+    EngineSizeOverride(Num, Vec<u8>, Vec<u8>),
+    EngineRead(u8),
+    Names(u32),
+    LastError(u16),
+}
+
+/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
+fn scratch() -> std::io::Result<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+}
+
+const KNOWN: [i32; 10] = [
+    tw::TW_OK,
+    tw::TW_ERR_INVALID_INPUT,
+    tw::TW_ERR_INVALID_CONFIG,
+    tw::TW_ERR_NOT_FOUND,
+    tw::TW_ERR_IO,
+    tw::TW_ERR_CORRUPT,
+    tw::TW_ERR_STATE,
+    tw::TW_ERR_UNSUPPORTED,
+    tw::TW_ERR_NULL_ARGUMENT,
+    tw::TW_ERR_BUFFER_TOO_SMALL,
+];
+
+/// Checks a status and, after a failure, that the message reads back.
+fn st(what: &str, s: i32) -> i32 {
+    assert!(KNOWN.contains(&s), "{what}: status {s} is not a documented code");
+    if s != tw::TW_OK {
+        let mut need = 0usize;
+        // SAFETY: valid out-pointer.
+        assert_eq!(unsafe { tw::tw_last_error_length(&mut need) }, tw::TW_OK);
+        assert!(need >= 1);
+        let mut buf = vec![0 as c_char; need];
+        let mut written = usize::MAX;
+        // SAFETY: buf has `need` bytes, written is valid.
+        let r = unsafe { tw::tw_last_error_message(buf.as_mut_ptr(), need, &mut written) };
+        assert_eq!(r, tw::TW_OK, "{what}: the message does not fit the length it reported");
+        assert_eq!(written + 1, need);
+    }
+    s
+}
+
+fn check_name(p: *const c_char) {
+    if !p.is_null() {
+        // SAFETY: the library returns NULL or a static NUL-terminated string.
+        let s = unsafe { CStr::from_ptr(p) };
+        assert!(!s.to_bytes().is_empty());
+    }
+}
+
+#[derive(Default)]
+struct Handles {
+    profile: Option<*mut tw::tw_profile>,
+    monitor: Option<*mut tw::tw_monitor>,
+    report: Option<*mut tw::tw_report>,
+    engine: Option<*mut tw::tw_engine>,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Handles {
+    fn drop(&mut self) {
+        // SAFETY: each handle is live and freed once.
+        unsafe {
+            if let Some(r) = self.report.take() {
+                tw::tw_report_free(r);
+            }
+            if let Some(m) = self.monitor.take() {
+                tw::tw_monitor_free(m);
+            }
+            if let Some(p) = self.profile.take() {
+                tw::tw_profile_free(p);
+            }
+            if let Some(e) = self.engine.take() {
+                tw::tw_engine_free(e);
+            }
+        }
+    }
+}
+
+impl Handles {
+    fn dir(&mut self) -> &std::path::Path {
+        self.dir
+            .get_or_insert_with(|| scratch().expect("tempdir"))
+            .path()
+    }
+
+    fn profile(&mut self) -> *mut tw::tw_profile {
+        *self.profile.get_or_insert_with(|| {
+            let mut p = ptr::null_mut();
+            // SAFETY: valid out-pointer.
+            assert_eq!(unsafe { tw::tw_profile_new(&mut p) }, tw::TW_OK);
+            p
+        })
+    }
+}
+
+fn side(k: u8) -> u32 {
+    u32::from(k % 3)
+}
+
+#[allow(clippy::too_many_lines)]
+unsafe fn call(h: &mut Handles, c: Call) {
+    let mut f = 0.0f64;
+    let mut g = 0.0f64;
+    match c {
+        Call::Scalar(which, v, o) => {
+            let v = vals(&v);
+            let o = o.map(|o| o.c());
+            let op = o.as_ref().map_or(ptr::null(), |o| o as *const _);
+            let fns = [
+                tw::tw_returns_sharpe_ratio,
+                tw::tw_returns_sortino_ratio,
+                tw::tw_returns_max_drawdown,
+                tw::tw_returns_annual_return,
+                tw::tw_returns_annual_volatility,
+                tw::tw_returns_calmar_ratio,
+                tw::tw_returns_downside_risk,
+            ];
+            let fun = fns[usize::from(which) % fns.len()];
+            st("returns", unsafe { fun(v.as_ptr(), v.len(), op, &mut f) });
+        }
+        Call::Summary(v, b, o) => {
+            let v = vals(&v);
+            let b = b.map(|b| vals(&b));
+            let o = o.map(|o| o.c());
+            let op = o.as_ref().map_or(ptr::null(), |o| o as *const _);
+            let (bp, bl) = b.as_ref().map_or((ptr::null(), 0), |b| (b.as_ptr(), b.len()));
+            let mut out = MaybeUninit::<tw::tw_summary>::uninit();
+            st("summary", unsafe {
+                tw::tw_returns_summary(v.as_ptr(), v.len(), bp, bl, op, out.as_mut_ptr())
+            });
+        }
+        Call::Ks(a, b, alt) => {
+            let (a, b) = (vals(&a), vals(&b));
+            st("ks_2samp", unsafe {
+                tw::tw_drift_ks_2samp(
+                    a.as_ptr(),
+                    a.len(),
+                    b.as_ptr(),
+                    b.len(),
+                    u32::from(alt % 4),
+                    &mut f,
+                    &mut g,
+                )
+            });
+        }
+        Call::Js(pq, base) => {
+            let p: Vec<f64> = pq.iter().take(512).map(|x| x.0.get()).collect();
+            let q: Vec<f64> = pq.iter().take(512).map(|x| x.1.get()).collect();
+            st("jensenshannon", unsafe {
+                tw::tw_drift_jensenshannon(p.as_ptr(), q.as_ptr(), p.len(), base.get(), &mut f)
+            });
+        }
+        Call::ProfileFit(name, v, o) => {
+            let p = h.profile();
+            let name = cstr(&name);
+            let v = vals(&v);
+            let edges = o.as_ref().map(|o| vals(&o.edges)).unwrap_or_default();
+            let co = o.map(|o| tw::tw_profile_options {
+                bins_kind: u32::from(o.bins_kind % 5),
+                bins: u32::from(o.bins),
+                edges: edges.as_ptr(),
+                edges_len: edges.len(),
+                nan_policy: u32::from(o.nan_policy % 4),
+                keep_reference: u32::from(o.keep_reference % 3),
+            });
+            let op = co.as_ref().map_or(ptr::null(), |o| o as *const _);
+            st("profile_fit", unsafe {
+                tw::tw_profile_fit(p, name.as_ptr(), v.as_ptr(), v.len(), op)
+            });
+        }
+        Call::ProfilePsi(name, v, mode, eps) => {
+            let p = h.profile();
+            let name = cstr(&name);
+            let v = vals(&v);
+            st("profile_psi", unsafe {
+                tw::tw_profile_psi(
+                    p,
+                    name.as_ptr(),
+                    v.as_ptr(),
+                    v.len(),
+                    u32::from(mode % 3),
+                    eps.get(),
+                    &mut f,
+                )
+            });
+        }
+        Call::ProfileKs(name, v, alt) => {
+            let p = h.profile();
+            let name = cstr(&name);
+            let v = vals(&v);
+            st("profile_ks", unsafe {
+                tw::tw_profile_ks(
+                    p,
+                    name.as_ptr(),
+                    v.as_ptr(),
+                    v.len(),
+                    u32::from(alt % 4),
+                    &mut f,
+                    &mut g,
+                )
+            });
+        }
+        Call::ProfileCount => {
+            let p = h.profile();
+            let mut n = 0usize;
+            st("feature_count", unsafe { tw::tw_profile_feature_count(p, &mut n) });
+        }
+        Call::ProfileSaveLoad => {
+            let p = h.profile();
+            let path = h.dir().join("p.twdp");
+            let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
+            st("profile_save", unsafe { tw::tw_profile_save(p, cpath.as_ptr()) });
+            let mut q = ptr::null_mut();
+            // A profile the library saved loads back.
+            assert_eq!(
+                st("profile_load", unsafe { tw::tw_profile_load(cpath.as_ptr(), &mut q) }),
+                tw::TW_OK
+            );
+            unsafe { tw::tw_profile_free(q) };
+        }
+        Call::ProfileLoadBytes(bytes) => {
+            let path = h.dir().join("in.twdp");
+            std::fs::write(&path, &bytes).expect("write");
+            let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
+            let mut q = ptr::null_mut();
+            if st("profile_load", unsafe { tw::tw_profile_load(cpath.as_ptr(), &mut q) })
+                == tw::TW_OK
+            {
+                if let Some(old) = h.profile.replace(q) {
+                    if let Some(m) = h.monitor.take() {
+                        unsafe { tw::tw_monitor_free(m) };
+                    }
+                    unsafe { tw::tw_profile_free(old) };
+                }
+            }
+        }
+        Call::MonitorNew(o) => {
+            let p = h.profile();
+            let prefix = o.as_ref().and_then(|o| o.5.as_ref().map(|b| cstr(b)));
+            let co = o.map(|(w, m, e, t, b, _)| tw::tw_monitor_options {
+                window: usize::from(w),
+                min_values: usize::from(m),
+                psi_epsilon: e.get(),
+                psi_threshold: t.get(),
+                bands: tw::tw_severity_bands {
+                    low: b[0].get(),
+                    medium: b[1].get(),
+                    high: b[2].get(),
+                    critical: b[3].get(),
+                },
+                prefix: prefix.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+            });
+            let op = co.as_ref().map_or(ptr::null(), |o| o as *const _);
+            let mut m = ptr::null_mut();
+            if st("monitor_new", unsafe { tw::tw_monitor_new(p, op, &mut m) }) == tw::TW_OK
+                && let Some(old) = h.monitor.replace(m)
+            {
+                unsafe { tw::tw_monitor_free(old) };
+            }
+        }
+        Call::MonitorPush(name, v) => {
+            if let Some(m) = h.monitor {
+                let name = cstr(&name);
+                let v = vals(&v);
+                st("monitor_push", unsafe {
+                    tw::tw_monitor_push(m, name.as_ptr(), v.as_ptr(), v.len())
+                });
+            }
+        }
+        Call::MonitorScore(name) => {
+            if let Some(m) = h.monitor {
+                let name = cstr(&name);
+                let mut out = MaybeUninit::<tw::tw_live_score>::uninit();
+                st("monitor_score", unsafe {
+                    tw::tw_monitor_score(m, name.as_ptr(), out.as_mut_ptr())
+                });
+            }
+        }
+        Call::MonitorEmit => {
+            if let Some(m) = h.monitor {
+                let (mut a, mut b) = (0usize, 0usize);
+                st("monitor_emit", unsafe { tw::tw_monitor_emit(m, &mut a, &mut b) });
+            }
+        }
+        Call::Report(feats, o) => {
+            let p = h.profile();
+            let feats: Vec<(CString, Vec<f64>)> = feats
+                .iter()
+                .take(8)
+                .map(|(n, v)| (cstr(n), vals(v)))
+                .collect();
+            let names: Vec<*const c_char> = feats.iter().map(|f| f.0.as_ptr()).collect();
+            let ptrs: Vec<*const f64> = feats.iter().map(|f| f.1.as_ptr()).collect();
+            let lens: Vec<usize> = feats.iter().map(|f| f.1.len()).collect();
+            let mut co = MaybeUninit::<tw::tw_report_options>::uninit();
+            assert_eq!(unsafe { tw::tw_report_options_default(co.as_mut_ptr()) }, tw::TW_OK);
+            // SAFETY: written by tw_report_options_default.
+            let mut co = unsafe { co.assume_init() };
+            let op = match o {
+                None => ptr::null(),
+                Some((alpha, psi_t, js_t, large, corr, mode, eps, share)) => {
+                    co.alpha = alpha.get();
+                    co.psi_threshold = psi_t.get();
+                    co.js_threshold = js_t.get();
+                    co.large_sample = usize::from(large);
+                    co.correction = u32::from(corr % 4);
+                    co.psi_mode = u32::from(mode % 3);
+                    co.psi_epsilon = eps.get();
+                    co.drift_share = share.get();
+                    &co as *const _
+                }
+            };
+            let mut r = ptr::null_mut();
+            if st("report_compute", unsafe {
+                tw::tw_report_compute(
+                    p,
+                    names.as_ptr(),
+                    ptrs.as_ptr(),
+                    lens.as_ptr(),
+                    feats.len(),
+                    op,
+                    &mut r,
+                )
+            }) == tw::TW_OK
+                && let Some(old) = h.report.replace(r)
+            {
+                unsafe { tw::tw_report_free(old) };
+            }
+        }
+        Call::ReportProfiles => {
+            let p = h.profile();
+            let mut r = ptr::null_mut();
+            if st("report_compute_profiles", unsafe {
+                tw::tw_report_compute_profiles(p, p, ptr::null(), &mut r)
+            }) == tw::TW_OK
+                && let Some(old) = h.report.replace(r)
+            {
+                unsafe { tw::tw_report_free(old) };
+            }
+        }
+        Call::ReportQuery(index, buf_len, name) => {
+            let Some(r) = h.report else { return };
+            let i = usize::from(index % 16);
+            let mut n = 0usize;
+            st("report_feature_count", unsafe { tw::tw_report_feature_count(r, &mut n) });
+            let mut fd = MaybeUninit::<tw::tw_feature_drift>::uninit();
+            st("report_feature", unsafe { tw::tw_report_feature(r, i, fd.as_mut_ptr()) });
+            let mut buf = vec![0 as c_char; usize::from(buf_len % 4096)];
+            let mut written = 0usize;
+            let s = st("report_feature_name", unsafe {
+                tw::tw_report_feature_name(r, i, buf.as_mut_ptr(), buf.len(), &mut written)
+            });
+            if s == tw::TW_OK {
+                assert!(written < buf.len() && buf[written] == 0);
+            }
+            let name = cstr(&name);
+            st("report_feature_index", unsafe {
+                tw::tw_report_feature_index(r, name.as_ptr(), &mut n)
+            });
+            let mut ds = MaybeUninit::<tw::tw_dataset_drift>::uninit();
+            st("report_summary", unsafe { tw::tw_report_summary(r, ds.as_mut_ptr()) });
+            let mut need = 0usize;
+            let l = st("report_to_json_length", unsafe {
+                tw::tw_report_to_json_length(r, &mut need)
+            });
+            let s = st("report_to_json", unsafe {
+                tw::tw_report_to_json(r, buf.as_mut_ptr(), buf.len(), &mut written)
+            });
+            if l == tw::TW_OK {
+                assert_eq!(s == tw::TW_OK, buf.len() >= need, "to_json vs its length");
+            }
+        }
+        Call::EngineNew(text, ext, equity) => {
+            let ext = ["toml", "yaml", "json", "txt"][usize::from(ext % 4)];
+            let path = h.dir().join(format!("policy.{ext}"));
+            std::fs::write(&path, text.as_bytes()).expect("write policy");
+            let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
+            let mut e = ptr::null_mut();
+            if st("engine_new", unsafe {
+                tw::tw_engine_new_from_policy_file(cpath.as_ptr(), ptr::null(), equity.get(), &mut e)
+            }) == tw::TW_OK
+                && let Some(old) = h.engine.replace(e)
+            {
+                unsafe { tw::tw_engine_free(old) };
+            }
+        }
+        Call::EngineSymbol(name) => {
+            let Some(e) = h.engine else { return };
+            let name = cstr(&name);
+            let mut id = 0u32;
+            st("engine_symbol_id", unsafe { tw::tw_engine_symbol_id(e, name.as_ptr(), &mut id) });
+        }
+        Call::EngineCheck(sym, sd, n) => {
+            let Some(e) = h.engine else { return };
+            let o = tw::tw_order {
+                symbol: u32::from(sym % 4),
+                side: side(sd),
+                quantity: n[0].get(),
+                price: n[1].get(),
+                reference_price: n[2].get(),
+                data_timestamp: n[3].get(),
+                timestamp: n[4].get(),
+                confidence: n[5].get(),
+            };
+            let mut state = 0u32;
+            st("engine_state", unsafe { tw::tw_engine_state(e, &mut state) });
+            let mut d = MaybeUninit::<tw::tw_decision>::uninit();
+            if st("engine_check_order", unsafe { tw::tw_engine_check_order(e, &o, d.as_mut_ptr()) })
+                == tw::TW_OK
+            {
+                // SAFETY: written on TW_OK.
+                let d = unsafe { d.assume_init() };
+                assert!(d.decision <= 2, "decision code {}", d.decision);
+                check_name(tw::tw_reason_name(d.reason));
+                assert!(!tw::tw_reason_name(d.reason).is_null(), "unknown reason {}", d.reason);
+                if d.decision != tw::TW_DECISION_DENY {
+                    assert!(
+                        state == tw::TW_STATE_ACTIVE || state == tw::TW_STATE_REDUCING,
+                        "allowed in state {state}"
+                    );
+                    assert!(d.quantity > 0.0 && d.quantity <= o.quantity, "{d:?} for {o:?}");
+                }
+            }
+        }
+        Call::EngineFill(sym, sd, q, p) => {
+            let Some(e) = h.engine else { return };
+            st("engine_on_fill", unsafe {
+                tw::tw_engine_on_fill(e, u32::from(sym % 4), side(sd), q.get(), p.get())
+            });
+        }
+        Call::EnginePosition(sym, q, m) => {
+            let Some(e) = h.engine else { return };
+            st("engine_set_position", unsafe {
+                tw::tw_engine_set_position(e, u32::from(sym % 4), q.get(), m.get())
+            });
+            st("engine_position", unsafe { tw::tw_engine_position(e, u32::from(sym % 4), &mut f) });
+        }
+        Call::EngineEquity(x) => {
+            let Some(e) = h.engine else { return };
+            st("engine_set_equity", unsafe { tw::tw_engine_set_equity(e, x.get()) });
+        }
+        Call::EngineReset(to, who, why) => {
+            let Some(e) = h.engine else { return };
+            let (who, why) = (cstr(&who), cstr(&why));
+            st("engine_reset", unsafe {
+                tw::tw_engine_reset(e, u32::from(to % 5), who.as_ptr(), why.as_ptr())
+            });
+        }
+        Call::EngineEscalate(to, why) => {
+            let Some(e) = h.engine else { return };
+            let why = cstr(&why);
+            let mut changed = 0u32;
+            st("engine_escalate", unsafe {
+                tw::tw_engine_escalate(e, u32::from(to % 5), why.as_ptr(), &mut changed)
+            });
+        }
+        Call::EngineKill(reason, by) => {
+            let Some(e) = h.engine else { return };
+            let (reason, by) = (cstr(&reason), cstr(&by));
+            st("engine_kill", unsafe { tw::tw_engine_kill(e, reason.as_ptr(), by.as_ptr()) });
+        }
+        Call::EngineSizeOverride(x, who, why) => {
+            let Some(e) = h.engine else { return };
+            let (who, why) = (cstr(&who), cstr(&why));
+            st("engine_set_size_override", unsafe {
+                tw::tw_engine_set_size_override(e, x.get(), who.as_ptr(), why.as_ptr())
+            });
+        }
+        Call::EngineRead(k) => {
+            let Some(e) = h.engine else { return };
+            match k % 3 {
+                0 => st("engine_gross_exposure", unsafe { tw::tw_engine_gross_exposure(e, &mut f) }),
+                1 => st("engine_high_water_mark", unsafe {
+                    tw::tw_engine_high_water_mark(e, &mut f)
+                }),
+                _ => {
+                    let mut c = MaybeUninit::<tw::tw_session_counts>::uninit();
+                    st("engine_counts", unsafe { tw::tw_engine_counts(e, c.as_mut_ptr()) })
+                }
+            };
+        }
+        Call::Names(code) => {
+            check_name(tw::tw_reason_name(code));
+            check_name(tw::tw_severity_name(code));
+            check_name(tw::tw_method_name(code));
+        }
+        Call::LastError(len) => {
+            let mut buf = vec![0 as c_char; usize::from(len % 2048).max(1)];
+            let mut written = 0usize;
+            let s = unsafe { tw::tw_last_error_message(buf.as_mut_ptr(), buf.len(), &mut written) };
+            assert!(s == tw::TW_OK || s == tw::TW_ERR_BUFFER_TOO_SMALL);
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let mut h = Handles::default();
+    for _ in 0..32 {
+        let Ok(c) = Call::arbitrary(&mut u) else { break };
+        // SAFETY: `call` keeps every pointer it passes within the contract.
+        unsafe { call(&mut h, c) };
+        if u.is_empty() {
+            break;
+        }
+    }
+});

@@ -1,0 +1,73 @@
+//! Bytes → a `.csv` or `.parquet` file → the `tradewarden_core::io` readers
+//! (`read_table`, `read_csv`, `read_parquet`, `read_returns`,
+//! `column_from_batches`, `ReturnsMatrix::from_batches`) → the returns
+//! summary over what was read. Nothing may panic: a malformed file is a
+//! typed error. (The core has no Arrow IPC reader; IPC is read only by the
+//! Python binding through pyarrow.)
+//!
+//! Byte 0: bit 0 picks the extension (0 = csv, 1 = parquet), bit 1 also
+//! tries the other reader on the same bytes; the rest is the file.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tradewarden_core::io::{self, ReturnsMatrix};
+use tradewarden_core::returns::{Summary, SummaryOptions};
+use tradewarden_core::{NanPolicy, ReturnsOptions};
+
+/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
+fn scratch() -> std::io::Result<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+}
+
+fn summarise(values: &[f64]) {
+    let opts = SummaryOptions {
+        returns: ReturnsOptions {
+            nan_policy: NanPolicy::Skip,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let _ = Summary::compute(values, None, &opts);
+    let _ = Summary::compute(values, Some(values), &opts);
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(dir) = scratch() else { return };
+    let ext = if flags & 1 == 0 { "csv" } else { "parquet" };
+    let path = dir.path().join(format!("r.{ext}"));
+    std::fs::write(&path, rest).expect("write input");
+
+    if let Ok(batches) = io::read_table(&path) {
+        for col in [None, Some("ret"), Some("a")] {
+            if let Ok(v) = io::column_from_batches(&batches, col) {
+                summarise(&v);
+            }
+        }
+        if let Ok(m) = ReturnsMatrix::from_batches(&batches) {
+            assert_eq!(m.values.len(), m.n_rows * m.n_cols());
+            for j in 0..m.n_cols() {
+                let c = m.column(j).expect("column in range");
+                assert_eq!(c.len(), m.n_rows);
+            }
+            if let Some(c) = m.column(0) {
+                summarise(c);
+            }
+        }
+    }
+    let _ = io::read_returns(&path, None);
+    if flags & 2 != 0 {
+        if ext == "csv" {
+            let _ = io::read_parquet(&path);
+        } else {
+            let _ = io::read_csv(&path);
+        }
+    }
+});

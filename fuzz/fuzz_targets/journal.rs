@@ -1,0 +1,174 @@
+//! Bytes → the files of a journal directory (`journal.jsonl`, optionally a
+//! rotated `journal.1.jsonl`) → `verify`, `read_dir`, `Journal::open`,
+//! `append`, `verify` again. Nothing may panic; `open` leaves no torn tail;
+//! when the garbage verified clean (or only had a torn tail, which open
+//! repairs), the chain verifies clean after open + appends.
+//!
+//! Layout: byte 0 = flags (bits 0–1: appends − 1; bit 2: rotate at 256
+//! bytes; bit 3: fsync always; bit 4: no current file), then the current
+//! file's bytes — or, when they contain the line `=====\n`, the rotated
+//! file's bytes before it and the current file's after it.
+//!
+//! Known issues (docs/reliability.md, "Fuzzing"; regression seeds
+//! `fuzz/corpus/journal/regression-*`) are stepped around unless the
+//! environment sets `FUZZ_STRICT=1`:
+//! 1. `verify` panics ("attempt to subtract with overflow",
+//!    `journal.rs`, `to_seq: e.seq - 1`) when the first record has seq 0;
+//! 2. an empty or whitespace-only last line: `verify` skips it,
+//!    `Journal::open` takes its hash as the chain head, so the next append
+//!    "edits" the last record (or, alone in the file, the first record's
+//!    `prev` is not the genesis hash);
+//! 3. a torn last line in a rotated file with no current file: `verify`
+//!    calls it a torn tail that open repairs, open repairs only the current
+//!    file, and after an append it is an unreadable record.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tradewarden_guardrails::journal::{
+    self, ChainProblem, Event, FsyncPolicy, Journal, JournalConfig, CURRENT,
+};
+use tradewarden_guardrails::{Decision, DenyReason, Side};
+
+/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
+fn scratch() -> std::io::Result<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+}
+
+const SEP: &[u8] = b"=====\n";
+
+fn split_sep(b: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    match b.windows(SEP.len()).position(|w| w == SEP) {
+        Some(i) => (Some(&b[..i]), &b[i + SEP.len()..]),
+        None => (None, b),
+    }
+}
+
+fn event(k: usize) -> Event {
+    match k % 4 {
+        0 => Event::Approval {
+            who: "fuzz".into(),
+            why: "fuzzing".into(),
+            what: "promote".into(),
+        },
+        1 => Event::Violation {
+            rule: "daily_loss_ratio".into(),
+            value: f64::NAN,
+            threshold: Some(f64::INFINITY),
+        },
+        2 => Event::Decision {
+            symbol: "AAPL".into(),
+            side: Side::Sell,
+            quantity: 1.5,
+            decision: Decision::Clip {
+                quantity: 0.5,
+                reason: DenyReason::MaxOrderQuantity,
+            },
+        },
+        _ => Event::Override {
+            who: "ops".into(),
+            why: "reset".into(),
+            what: "state".into(),
+        },
+    }
+}
+
+fn strict() -> bool {
+    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STRICT.get_or_init(|| std::env::var_os("FUZZ_STRICT").is_some_and(|v| v == "1"))
+}
+
+/// Known issue 1: some line is a record with seq 0.
+fn has_seq0(files: &[&[u8]]) -> bool {
+    files.iter().any(|f| {
+        f.split(|&b| b == b'\n').any(|l| {
+            serde_json::from_slice::<journal::Entry>(l).is_ok_and(|e| e.seq == 0)
+        })
+    })
+}
+
+/// Known issue 2: the last complete line is empty or whitespace only.
+fn last_line_blank(f: &[u8]) -> bool {
+    let Some(end) = f.iter().rposition(|&b| b == b'\n') else {
+        return false;
+    };
+    let last = f[..end].rsplit(|&b| b == b'\n').next().unwrap_or(&[]);
+    last.iter().all(u8::is_ascii_whitespace)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(dir) = scratch() else { return };
+    let d = dir.path();
+    let (rotated, current) = split_sep(rest);
+    if let Some(r) = rotated {
+        std::fs::write(d.join("journal.1.jsonl"), r).expect("write rotated");
+    }
+    if flags & 16 == 0 || rotated.is_none() {
+        std::fs::write(d.join(CURRENT), current).expect("write current");
+    }
+
+    let strict = strict();
+    if !strict && has_seq0(&[rotated.unwrap_or(&[]), current]) {
+        return; // known issue 1
+    }
+    let before = journal::verify(d).expect("verify reads a readable directory");
+    let _ = journal::read_dir(d).expect("read_dir reads a readable directory");
+    let clean_before = match before.problem {
+        None => true,
+        // known issue 3: only the current file's torn tail is repaired
+        Some(ChainProblem::TornTail) => {
+            strict || before.problem_file.as_deref() == Some(CURRENT)
+        }
+        Some(_) => false,
+    };
+    // known issue 2
+    let clean_before = clean_before
+        && (strict || !(last_line_blank(current) || last_line_blank(rotated.unwrap_or(&[]))));
+
+    let cfg = JournalConfig {
+        dir: d.to_path_buf(),
+        max_bytes: if flags & 4 != 0 { 256 } else { 1 << 20 },
+        fsync: if flags & 8 != 0 {
+            FsyncPolicy::Always
+        } else {
+            FsyncPolicy::Never
+        },
+    };
+    let Ok(mut j) = Journal::open(cfg) else {
+        return;
+    };
+    // Open repairs a torn tail: the current file now ends in a newline.
+    let cur = std::fs::read(d.join(CURRENT)).expect("current file exists after open");
+    assert!(
+        cur.is_empty() || cur.last() == Some(&b'\n'),
+        "open left a torn tail"
+    );
+    let mut appended = true;
+    let n = usize::from(flags & 3) + 1;
+    for k in 0..n {
+        let seq_before = j.seq();
+        match j.append(event(k)) {
+            Ok(seq) => assert_eq!(Some(seq), seq_before.checked_add(1), "seq of an append"),
+            Err(_) => appended = false,
+        }
+    }
+    let _ = j.sync();
+    drop(j);
+
+    let after = journal::verify(d).expect("verify after appends");
+    let (entries, _) = journal::read_dir(d).expect("read_dir after appends");
+    assert!(entries.len() >= n || !appended);
+    if clean_before && appended {
+        assert!(
+            after.ok(),
+            "a clean journal (before: {before}) no longer verifies after open + {n} appends: {after}"
+        );
+    }
+});

@@ -1,0 +1,306 @@
+//! Writes the seed corpus of every fuzz target under `fuzz/corpus/<target>/`
+//! (valid inputs made with the library itself, plus a few pseudo-random
+//! ones for the `arbitrary`-driven targets). Deterministic: rerunning it
+//! rewrites the same files.
+//!
+//!   cargo +nightly fuzz run gen_corpus   (no: it is not a fuzz target)
+//!   scripts/fuzz --gen-corpus            builds and runs it
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use tradewarden_core::NanPolicy;
+use tradewarden_drift::profile::{
+    BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile, ProfileOptions,
+};
+use tradewarden_guardrails::journal::{Chain, Event};
+use tradewarden_guardrails::{Decision, DenyReason, Side};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::create_dir_all(dir).expect("create corpus dir");
+    std::fs::write(dir.join(name), bytes).expect("write seed");
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// xorshift64*: reproducible pseudo-random bytes.
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect()
+}
+
+fn data(n: usize, k: u64) -> Vec<f64> {
+    (0..n as u64)
+        .map(|i| ((i * 37 + k) % 101) as f64 / 10.0 - 5.0)
+        .collect()
+}
+
+fn profiles() -> Vec<(&'static str, Profile)> {
+    let num = |v: &[f64], o: ProfileOptions| {
+        FeatureProfile::Numeric(NumericProfile::fit(v, &o).expect("fit"))
+    };
+    let mut out = Vec::new();
+
+    let mut p = Profile::new();
+    p.insert("x", num(&data(40, 0), ProfileOptions::default()));
+    out.push(("quantile", p));
+
+    let mut p = Profile::new();
+    let o = ProfileOptions {
+        bins: BinStrategy::EqualWidth { bins: 5 },
+        keep_reference: false,
+        ..Default::default()
+    };
+    p.insert("w", num(&data(30, 3), o));
+    out.push(("equal_width_no_ref", p));
+
+    let mut p = Profile::new();
+    let o = ProfileOptions {
+        bins: BinStrategy::Sturges,
+        ..Default::default()
+    };
+    p.insert("s", num(&data(25, 7), o));
+    out.push(("sturges", p));
+
+    let mut p = Profile::new();
+    let mut v = data(20, 11);
+    v[4] = f64::NAN;
+    let o = ProfileOptions {
+        bins: BinStrategy::Explicit {
+            edges: vec![-1.0, 0.0, 2.5],
+        },
+        nan_policy: NanPolicy::Skip,
+        keep_reference: true,
+    };
+    p.insert("e", num(&v, o));
+    out.push(("explicit_skip", p));
+
+    let mut p = Profile::new();
+    let c = CategoricalProfile::fit(&[Some("buy"), Some("sell"), None, Some("buy")]).expect("fit");
+    p.insert("side", FeatureProfile::Categorical(c));
+    p.insert("x", num(&data(12, 5), ProfileOptions::default()));
+    out.push(("mixed", p));
+    out
+}
+
+fn profile_seeds(root: &Path) {
+    let dir = root.join("profile_decode");
+    for (name, p) in profiles() {
+        let bin = p.to_bytes();
+        let json = p.to_json().expect("json").into_bytes();
+        write(&dir, &format!("{name}-decode-bin"), &cat(&[&[0], &bin]));
+        write(&dir, &format!("{name}-decode-json"), &cat(&[&[0], &json]));
+        write(&dir, &format!("{name}-payload"), &cat(&[&[1], &bin[24..]]));
+        write(&dir, &format!("{name}-json"), &cat(&[&[2], &json]));
+        write(&dir, &format!("{name}-raw"), &cat(&[&[3], &bin]));
+    }
+}
+
+const POLICY_TOML: &str = r#"[pre_trade]
+max_order_notional = 50000.0
+min_order_notional = 10.0
+max_order_equity_fraction = 0.5
+max_order_quantity = 1000.0
+max_position_quantity = 2000.0
+max_position_notional = 100000.0
+max_gross_leverage = 2.0
+max_net_leverage = 1.0
+price_band_ratio = 0.02
+max_data_age_s = 5.0
+min_confidence = 0.55
+oversize = "clip"
+rate_limit = { orders_per_second = 500.0, burst = 100.0 }
+
+[symbols.AAPL]
+max_order_notional = 20000.0
+
+[symbols.MSFT]
+
+[symbols.ES]
+max_position_quantity = 50.0
+disabled = false
+"#;
+
+const POLICY_YAML: &str = "pre_trade:\n  max_order_quantity: 10.0\n  oversize: deny\n  allow_missing_data_timestamp: true\nsymbols:\n  BTC-USD:\n    max_position_quantity: 3.0\n";
+
+const POLICY_JSON: &str = r#"{"pre_trade": {"max_position_quantity": 5.0, "price_band_ratio": 0.1, "allow_missing_reference_price": true}, "symbols": {"x": {}, "y": {"disabled": true}}}"#;
+
+fn policy_seeds(root: &Path) {
+    let dir = root.join("policy_engine");
+    let sep = b"\n=====\n";
+    for (i, (mode, text)) in [(1u8, POLICY_TOML), (2, POLICY_YAML), (3, POLICY_JSON)]
+        .into_iter()
+        .enumerate()
+    {
+        for k in 0..3u64 {
+            let ops = noise(100 + 10 * i as u64 + k, 64 + 96 * k as usize);
+            write(
+                &dir,
+                &format!("raw{mode}-{k}"),
+                &cat(&[&[mode], text.as_bytes(), sep, &ops]),
+            );
+        }
+    }
+    for k in 0..6u64 {
+        write(
+            &dir,
+            &format!("built-{k}"),
+            &cat(&[&[0], sep, &noise(200 + k, 96 + 64 * k as usize)]),
+        );
+    }
+}
+
+fn journal_lines(n: usize, chain: &mut Chain) -> Vec<u8> {
+    let mut out = Vec::new();
+    for k in 0..n {
+        let ev = match k % 3 {
+            0 => Event::Decision {
+                symbol: "AAPL".into(),
+                side: Side::Buy,
+                quantity: 10.0,
+                decision: Decision::Deny {
+                    reason: DenyReason::PriceBand,
+                },
+            },
+            1 => Event::Violation {
+                rule: "fill_rate".into(),
+                value: 0.5,
+                threshold: None,
+            },
+            _ => Event::Approval {
+                who: "alice".into(),
+                why: "canary clean".into(),
+                what: "promote v2".into(),
+            },
+        };
+        let line = chain.line(1_700_000_000.0 + k as f64, ev).expect("line");
+        out.extend_from_slice(&line);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn journal_seeds(root: &Path) {
+    let dir = root.join("journal");
+    let sep = b"=====\n";
+    let mut c = Chain::default();
+    let three = journal_lines(3, &mut c);
+    write(&dir, "clean", &cat(&[&[0], &three]));
+    let mut torn = three.clone();
+    torn.extend_from_slice(br#"{"seq":4,"ts":1700000010.0,"prev":"ab"#);
+    write(&dir, "torn-tail", &cat(&[&[1], &torn]));
+    let mut c = Chain::default();
+    let rotated = journal_lines(2, &mut c);
+    let current = journal_lines(2, &mut c);
+    write(&dir, "rotated", &cat(&[&[2], &rotated, sep, &current]));
+    write(&dir, "rotated-only", &cat(&[&[16 | 4], &rotated, sep]));
+    let mut edited = three.clone();
+    if let Some(i) = edited.iter().position(|&b| b == b'A') {
+        edited[i] = b'B';
+    }
+    write(&dir, "edited", &cat(&[&[3], &edited]));
+    write(&dir, "empty", &[8]);
+    write(&dir, "garbage", &cat(&[&[5], b"not json\n\xff\xfe\n{}\n"]));
+}
+
+const MANIFEST: &str = r#"{"name":"m","version":"v1","architecture":{"input":4,"hidden":[8],"output":1,"activation":"relu","output_kind":"point"},"files":{"weights.bpk":"0000000000000000000000000000000000000000000000000000000000000000"},"metrics":{"auc":0.61},"stage":"development","created_at":1700000000.5}"#;
+
+fn registry_seeds(root: &Path) {
+    let dir = root.join("registry_manifest");
+    let sep = b"=====\n";
+    let active = br#"{"version":"v1","switched_at":1700000001.0}"#;
+    let last_good = br#"{"version":"v2","switched_at":1700000002.0}"#;
+    write(&dir, "manifest", &cat(&[&[0], MANIFEST.as_bytes()]));
+    write(
+        &dir,
+        "with-pointers",
+        &cat(&[&[2], MANIFEST.as_bytes(), sep, active, sep, last_good]),
+    );
+    let gru = MANIFEST.replace(
+        r#"{"input":4,"hidden":[8],"output":1,"activation":"relu","output_kind":"point"}"#,
+        r#"{"kind":"gru","input":3,"window":5,"hidden":4,"output":1}"#,
+    );
+    write(&dir, "gru", &cat(&[&[0], gru.as_bytes()]));
+    #[cfg(feature = "inference")]
+    weights_seed(&dir, active, last_good);
+}
+
+/// A real burnpack of a small MLP, its checksum patched in by the harness.
+#[cfg(feature = "inference")]
+fn weights_seed(dir: &Path, active: &[u8], last_good: &[u8]) {
+    let sep = b"=====\n";
+    let bpk = std::env::temp_dir().join(format!("tw-gen-corpus-{}.bpk", std::process::id()));
+    let dev = tradewarden_inference::device::cpu_device();
+    let cfg = tradewarden_inference::MlpConfig::new(4, vec![8], 1);
+    let m = tradewarden_inference::Mlp::new(cfg, &dev).expect("mlp");
+    m.save_burnpack(&bpk).expect("save burnpack");
+    let w = std::fs::read(&bpk).expect("read burnpack");
+    let _ = std::fs::remove_file(&bpk);
+    write(
+        dir,
+        "weights",
+        &cat(&[&[1], MANIFEST.as_bytes(), sep, active, sep, last_good, sep, &w]),
+    );
+}
+
+fn io_seeds(root: &Path) {
+    let dir = root.join("io_ingest");
+    write(
+        &dir,
+        "csv",
+        b"\x00date,ret,a\n2024-01-02,0.01,1\n2024-01-03,-0.02,2\n2024-01-04,,3\n2024-01-05,NaN,4\n",
+    );
+    write(&dir, "csv-one-col", b"\x00ret\n0.5\n-0.25\n1e-3\n");
+    write(&dir, "csv-as-parquet", b"\x03x,y\n1,2\n");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("date", DataType::Utf8, false),
+        Field::new("ret", DataType::Float64, true),
+        Field::new("a", DataType::Int64, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(vec!["d1", "d2", "d3"])),
+            Arc::new(Float64Array::from(vec![Some(0.01), None, Some(-0.02)])),
+            Arc::new(Int64Array::from(vec![1, 2, 3])),
+        ],
+    )
+    .expect("batch");
+    let tmp = std::env::temp_dir().join(format!("tw-gen-corpus-{}.parquet", std::process::id()));
+    tradewarden_core::io::write_parquet(&tmp, &[batch]).expect("write parquet");
+    let pq = std::fs::read(&tmp).expect("read parquet");
+    let _ = std::fs::remove_file(&tmp);
+    write(&dir, "parquet", &cat(&[&[1], &pq]));
+    write(&dir, "parquet-both", &cat(&[&[3], &pq]));
+}
+
+fn capi_seeds(root: &Path) {
+    let dir = root.join("capi");
+    for k in 0..8u64 {
+        write(&dir, &format!("noise-{k}"), &noise(300 + k, 128 + 128 * k as usize));
+    }
+}
+
+fn main() {
+    let root: PathBuf = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("corpus"));
+    profile_seeds(&root);
+    policy_seeds(&root);
+    journal_seeds(&root);
+    registry_seeds(&root);
+    io_seeds(&root);
+    capi_seeds(&root);
+    println!("seed corpus written under {}", root.display());
+}
