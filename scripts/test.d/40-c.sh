@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # C ABI: build libtradewarden (.so and .a), compile the C and C++ tests with
 # gcc/g++ and run them, then again under AddressSanitizer + UBSan (leaks
-# included); install the package into a scratch prefix with
+# included); the panic-containment test against a library built with the
+# feature test-panic (the production library must not export its hook); install the package into a scratch prefix with
 # bindings/c/install.sh and build examples/cpp with find_package(tradewarden)
 # (plain and sanitized) and a C test with pkg-config; with the feature
 # inference, the same through an install.sh --features inference prefix,
@@ -20,7 +21,6 @@ if ! command -v cmake >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1
   timeout 600 apt-get update -qq
   timeout 900 apt-get install -y -qq cmake pkg-config >/dev/null
 fi
-cargo build -p tradewarden-capi --locked
 LIB="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 INC="$ROOT/bindings/c/include"
 SRC="$ROOT/bindings/c/tests/c"
@@ -32,7 +32,21 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tw-ctest.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 OUT="$SCRATCH/bin"
 mkdir -p "$OUT"
-C_TESTS="test_returns test_drift test_engine test_monitor test_report test_journal"
+C_TESTS="test_returns test_drift test_engine test_monitor test_report test_journal test_handles"
+
+# tw_debug_force_panic exists only in a library built with the cargo feature
+# test-panic: build that one first and keep a copy of its shared library for
+# the panic-containment test below, then the production library that the
+# rest of this suite (and the install) uses.
+cargo build -p tradewarden-capi --features test-panic --locked
+mkdir -p "$SCRATCH/panic-lib"
+cp "$LIB/libtradewarden.so" "$SCRATCH/panic-lib/"
+cargo build -p tradewarden-capi --locked
+if nm -D --defined-only "$LIB/libtradewarden.so" | grep -qw tw_debug_force_panic \
+  || grep -q tw_debug_force_panic "$INC/tradewarden.h"; then
+  echo "the production library or header has the test-only tw_debug_force_panic" >&2
+  exit 1
+fi
 
 echo "-- C, shared library"
 for t in $C_TESTS; do
@@ -40,6 +54,12 @@ for t in $C_TESTS; do
   mkdir -p "$SCRATCH/$t"
   LD_LIBRARY_PATH="$LIB" "$OUT/$t" "$SCRATCH/$t"
 done
+
+echo "-- a panic inside the library is TW_ERR_INTERNAL, never unwinding into C (feature test-panic)"
+gcc -std=c11 $WARN -DTW_TEST_PANIC -I"$INC" "$SRC/test_returns.c" -L"$SCRATCH/panic-lib" -ltradewarden -lm \
+  -o "$OUT/test_returns_panic"
+LD_LIBRARY_PATH="$SCRATCH/panic-lib" "$OUT/test_returns_panic"
+rm -rf "$SCRATCH/panic-lib" "$OUT/test_returns_panic"
 
 echo "-- C++17 wrapper, shared library"
 g++ -std=c++17 $WARN -I"$INC" "$SRC/test_cpp.cpp" -L"$LIB" -ltradewarden -o "$OUT/test_cpp"

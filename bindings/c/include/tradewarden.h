@@ -1,6 +1,9 @@
 /* tradewarden C ABI. Conventions: every function returns a tw_status (TW_OK = 0);
    out-parameters are written only on success; buffers are followed by their
    length; every pointer is checked for NULL; a panic becomes TW_ERR_INTERNAL.
+   Handles carry a type tag that every call checks (a freed or foreign handle is
+   detected on a best-effort basis: docs/c-api.md, Handles); a length whose byte
+   size overflows is TW_ERR_INVALID_INPUT.
    The message of the last error on this thread: tw_last_error_message(). */
 
 #ifndef TRADEWARDEN_H
@@ -76,6 +79,18 @@
  Bit of `tw_period_observation.present`: `data_age_s` is set.
  */
 #define TW_PERIOD_DATA_AGE_S (1 << 9)
+
+/*
+ The largest `window` `tw_monitor_new` accepts: 2^24 = 16 777 216 values
+ per feature (the window's storage is allocated up front, 2 bytes a value).
+ */
+#define TW_MAX_MONITOR_WINDOW (1 << 24)
+
+/*
+ The largest `n_features` `tw_report_compute` accepts: 2^20 = 1 048 576
+ features (the per-feature table is allocated up front).
+ */
+#define TW_MAX_REPORT_FEATURES (1 << 20)
 
 /*
  The guardrails session (`tradewarden_guardrails::Session`): pre-trade
@@ -563,7 +578,7 @@ typedef struct {
  */
 typedef struct {
   /*
-   Rolling window length per feature, in values (≥ 1; default 10000).
+   Rolling window length per feature, in values (1..=`TW_MAX_MONITOR_WINDOW`; default 10000).
    */
   size_t window;
   /*
@@ -1277,12 +1292,6 @@ tw_status tw_metrics_render(char *buf, size_t len, size_t *written);
 tw_status tw_metrics_render_length(size_t *out);
 
 /*
- Panics inside the library on purpose: lets tests check that a panic
- becomes `TW_ERR_INTERNAL` and never crosses into C.
- */
-tw_status tw_debug_force_panic(void);
-
-/*
  Two-sample Kolmogorov–Smirnov test exactly as `scipy.stats.ks_2samp(a, b,
  alternative, method="auto")`: exact p-value when max(na, nb) ≤ 10000,
  asymptotic above. NaN or ±inf in either sample is `TW_ERR_INVALID_INPUT`
@@ -1699,7 +1708,8 @@ tw_status tw_engine_violations_per_1000_trades(const tw_engine *engine, double *
  `tw_engine_escalate`). Writes the number of breaches to `n_breaches` and
  the first `min(n, capacity)` of them to `breaches` (NULL allowed when
  `capacity` is 0) — every breach takes effect whatever the capacity. An
- unknown `present` bit is `TW_ERR_INVALID_INPUT`; a journal or state
+ unknown `present` bit, or a `capacity` whose byte size overflows (checked
+ before anything takes effect), is `TW_ERR_INVALID_INPUT`; a journal or state
  write that fails is returned (`TW_ERR_IO`…) with nothing written, the
  escalation in force in memory.
 
@@ -1799,7 +1809,9 @@ tw_status tw_predictor_n_outputs(const tw_predictor *predictor, size_t *out);
  The whole batch runs on one model version, even during a swap.
 
  `TW_ERR_INVALID_INPUT` when `n_rows` is 0, `n_features` is not the
- model's, or a feature is NaN/±inf (the message names `features[row][col]`);
+ model's, `n_rows × n_features` or `out_len` is not a possible array length
+ (its byte size overflows), or a feature is NaN/±inf (the message names
+ `features[row][col]`);
  `TW_ERR_BUFFER_TOO_SMALL` when `out_len < n_rows * n_outputs`. `out` is
  written only on success. May run on several threads at once.
 
@@ -1967,8 +1979,8 @@ tw_status tw_journal_sync(tw_journal *journal);
  newest file's last line after a crash mid-append, which the next open
  repairs — not fatal). `TW_ERR_CORRUPT` for the first edited, missing,
  reordered/duplicated or unreadable record — the message names the
- sequence numbers and the file and line where the problem was found (for
- an edited record, the next record's line); then nothing is written. An edit of
+ sequence numbers and the file and line of the problem (for an edited
+ record, its own line); then nothing is written. An edit of
  the very last record is not detectable from the journal alone. A
  directory that does not exist holds no records (`TW_OK`, 0 and 0); one
  that cannot be read is `TW_ERR_IO`. May run while another handle appends
@@ -2007,7 +2019,7 @@ tw_status tw_monitor_options_default(tw_monitor_options *out);
 /*
  Builds a monitor over every binned numeric feature of `profile`
  (`opts` NULL: the defaults of `tw_monitor_options`). Bad options —
- `window` 0, `min_values` outside 1..=`window`, `psi_epsilon` outside
+ `window` 0 or above `TW_MAX_MONITOR_WINDOW`, `min_values` outside 1..=`window`, `psi_epsilon` outside
  (0, 1) or NaN, `psi_threshold` negative or not finite, bands not finite or
  decreasing, `prefix` not UTF-8 — are `TW_ERR_INVALID_INPUT`, the message
  naming the field and its value. Free the monitor with `tw_monitor_free`.
@@ -2239,7 +2251,8 @@ tw_status tw_report_options_default(tw_report_options *out);
  feature `features[i]` has the `lens[i]` values `values[i]`. Features are
  scored in parallel and reported in input order (`opts` NULL: the defaults
  of `tw_report_options`). A name missing from the profile is
- `TW_ERR_NOT_FOUND`; `n_features` 0, an empty feature, NaN under the
+ `TW_ERR_NOT_FOUND`; `n_features` 0 or above `TW_MAX_REPORT_FEATURES`, a
+ length whose byte size overflows, an empty feature, NaN under the
  profile's error policy, or bad options `TW_ERR_INVALID_INPUT` (the message
  names the field or `features[i]`/`values[i]` and the value). Free the
  report with `tw_report_free`.

@@ -8,12 +8,13 @@ use tradewarden_core::NanPolicy;
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp};
 use tradewarden_drift::profile::{
-    BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileOptions,
+    BinStrategy, FeatureProfile, MAX_BINS, NumericProfile, Profile, ProfileOptions,
 };
 use tradewarden_drift::psi::{DEFAULT_PSI_EPSILON, PsiMode};
 
+use crate::handle::{self, Tagged, handle};
 use crate::{
-    Failure, TW_ERR_INVALID_INPUT, guard, nan_policy_of, non_null, null, req_str, series, tw_status,
+    Failure, TW_ERR_INVALID_INPUT, guard, nan_policy_of, non_null, req_str, series, tw_status,
 };
 
 /// Alternative hypothesis of the KS test (one of `TW_ALTERNATIVE_*`).
@@ -157,10 +158,24 @@ unsafe fn profile_options(opts: *const tw_profile_options) -> Result<ProfileOpti
             bins: o.bins as usize,
         },
         TW_BINS_STURGES => BinStrategy::Sturges,
-        TW_BINS_EXPLICIT => BinStrategy::Explicit {
-            // SAFETY: forwarded caller contract.
-            edges: unsafe { series(o.edges, o.edges_len, "edges")? }.to_vec(),
-        },
+        TW_BINS_EXPLICIT => {
+            // The edges are copied: refuse a count the library refuses
+            // anyway before allocating for it.
+            if o.edges_len > MAX_BINS + 1 {
+                return Err(Failure(
+                    TW_ERR_INVALID_INPUT,
+                    format!(
+                        "invalid edges_len = {}: at most MAX_BINS + 1 = {} edges",
+                        o.edges_len,
+                        MAX_BINS + 1
+                    ),
+                ));
+            }
+            BinStrategy::Explicit {
+                // SAFETY: forwarded caller contract.
+                edges: unsafe { series(o.edges, o.edges_len, "edges")? }.to_vec(),
+            }
+        }
         other => {
             return Err(Failure(
                 TW_ERR_INVALID_INPUT,
@@ -191,18 +206,19 @@ unsafe fn profile_options(opts: *const tw_profile_options) -> Result<ProfileOpti
 /// (bins, moments and, by default, the sorted reference). Functions taking a
 /// `const tw_profile *` may be called from several threads at once.
 #[derive(Debug)]
-pub struct tw_profile {
-    inner: Profile,
-}
+pub struct tw_profile(Tagged<Profile>);
+handle!(tw_profile, Profile, b"twPROFIL");
 
+/// The profile behind `p`, named `param` in errors (NULL, not a live profile).
+///
 /// # Safety
-/// `p` must be NULL or a live profile.
-pub(crate) unsafe fn profile_ref<'a>(p: *const tw_profile) -> Result<&'a Profile, Failure> {
-    if p.is_null() {
-        return Err(null("profile"));
-    }
-    // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &(*p).inner })
+/// `p` must be NULL or a profile of this library.
+pub(crate) unsafe fn profile_ref<'a>(
+    p: *const tw_profile,
+    param: &str,
+) -> Result<&'a Profile, Failure> {
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live(p, param) }
 }
 
 /// Creates an empty profile; fill it with `tw_profile_fit`, free it with `tw_profile_free`.
@@ -212,13 +228,8 @@ pub(crate) unsafe fn profile_ref<'a>(p: *const tw_profile) -> Result<&'a Profile
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_profile_new(out: *mut *mut tw_profile) -> tw_status {
     guard(|| {
-        non_null(out, "out")?;
-        let p = Box::new(tw_profile {
-            inner: Profile::new(),
-        });
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(p) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_profile>(out, Profile::new()) }
     })
 }
 
@@ -240,7 +251,8 @@ pub unsafe extern "C" fn tw_profile_fit(
     opts: *const tw_profile_options,
 ) -> tw_status {
     guard(|| {
-        non_null(profile, "profile")?;
+        // SAFETY: forwarded caller contract.
+        let p = unsafe { handle::live_mut(profile, "profile")? };
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(feature, "feature")? };
         // SAFETY: forwarded caller contract.
@@ -248,12 +260,7 @@ pub unsafe extern "C" fn tw_profile_fit(
         // SAFETY: forwarded caller contract.
         let o = unsafe { profile_options(opts)? };
         let fitted = NumericProfile::fit(v, &o)?;
-        // SAFETY: checked non-NULL above; live and not aliased by the caller's contract.
-        unsafe {
-            (*profile)
-                .inner
-                .insert(name, FeatureProfile::Numeric(fitted))
-        };
+        p.insert(name, FeatureProfile::Numeric(fitted));
         Ok(())
     })
 }
@@ -269,7 +276,7 @@ pub unsafe extern "C" fn tw_profile_feature_count(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { profile_ref(profile)? };
+        let p = unsafe { profile_ref(profile, "profile")? };
         non_null(out, "out")?;
         // SAFETY: checked non-NULL above.
         unsafe { *out = p.features.len() };
@@ -289,7 +296,7 @@ pub unsafe extern "C" fn tw_profile_save(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { profile_ref(profile)? };
+        let p = unsafe { profile_ref(profile, "profile")? };
         // SAFETY: forwarded caller contract.
         let path = unsafe { req_str(path, "path")? };
         p.save(Path::new(path))?;
@@ -313,9 +320,8 @@ pub unsafe extern "C" fn tw_profile_load(
         let path = unsafe { req_str(path, "path")? };
         non_null(out, "out")?;
         let inner = Profile::load(Path::new(path))?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_profile { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_profile>(out, inner) }
     })
 }
 
@@ -340,7 +346,7 @@ pub unsafe extern "C" fn tw_profile_psi(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { profile_ref(profile)? };
+        let p = unsafe { profile_ref(profile, "profile")? };
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(feature, "feature")? };
         // SAFETY: forwarded caller contract.
@@ -388,7 +394,7 @@ pub unsafe extern "C" fn tw_profile_ks(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { profile_ref(profile)? };
+        let p = unsafe { profile_ref(profile, "profile")? };
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(feature, "feature")? };
         // SAFETY: forwarded caller contract.
@@ -413,14 +419,8 @@ pub unsafe extern "C" fn tw_profile_ks(
 /// not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_profile_free(profile: *mut tw_profile) {
-    if profile.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(profile) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(profile, "profile") }
 }
 
 #[cfg(test)]
@@ -497,7 +497,10 @@ mod tests {
         assert_eq!(unsafe { tw_profile_save(p, cpath.as_ptr()) }, TW_OK);
         let mut q: *mut tw_profile = std::ptr::null_mut();
         assert_eq!(unsafe { tw_profile_load(cpath.as_ptr(), &mut q) }, TW_OK);
-        assert_eq!(unsafe { &(*q).inner }, unsafe { &(*p).inner });
+        assert_eq!(
+            unsafe { profile_ref(q, "q") }.ok().unwrap(),
+            unsafe { profile_ref(p, "p") }.ok().unwrap()
+        );
         let missing = c"/nonexistent/dir/p.twdp";
         let mut r: *mut tw_profile = std::ptr::null_mut();
         assert_eq!(

@@ -12,9 +12,9 @@ use tradewarden_guardrails::{
     Decision, DenyReason, Order, Policy, Session, SessionConfig, Side, SymbolId, TradingState,
 };
 
+use crate::handle::{self, Tagged, handle};
 use crate::{
-    Failure, TW_ERR_INVALID_INPUT, TW_ERR_NOT_FOUND, guard, non_null, null, req_str, tw_status,
-    write_out,
+    Failure, TW_ERR_INVALID_INPUT, TW_ERR_NOT_FOUND, guard, non_null, req_str, tw_status, write_out,
 };
 
 /// Order side (one of `TW_SIDE_*`).
@@ -241,28 +241,21 @@ pub struct tw_decision {
 /// other processes' transitions visible. Not thread-safe: use one engine
 /// from one thread at a time (it may move between threads).
 #[derive(Debug)]
-pub struct tw_engine {
-    session: Session,
-}
+pub struct tw_engine(Tagged<Session>);
+handle!(tw_engine, Session, b"twENGINE");
 
 /// # Safety
-/// `e` must be NULL or a live engine not used concurrently.
+/// `e` must be NULL or an engine of this library not used concurrently.
 unsafe fn session_mut<'a>(e: *mut tw_engine) -> Result<&'a mut Session, Failure> {
-    if e.is_null() {
-        return Err(null("engine"));
-    }
-    // SAFETY: non-NULL, live and exclusive by the caller's contract.
-    Ok(unsafe { &mut (*e).session })
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live_mut(e, "engine") }
 }
 
 /// # Safety
-/// `e` must be NULL or a live engine.
+/// `e` must be NULL or an engine of this library.
 unsafe fn session_ref<'a>(e: *const tw_engine) -> Result<&'a Session, Failure> {
-    if e.is_null() {
-        return Err(null("engine"));
-    }
-    // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &(*e).session })
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live(e, "engine") }
 }
 
 fn symbol(s: &Session, id: u32) -> Result<SymbolId, Failure> {
@@ -315,9 +308,8 @@ pub unsafe extern "C" fn tw_engine_new_from_policy_file(
         let policy = Policy::load(path)?;
         let cfg = dir.map_or_else(SessionConfig::default, SessionConfig::in_dir);
         let session = Session::open(&policy, equity, cfg)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_engine { session })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_engine>(out, session) }
     })
 }
 
@@ -979,7 +971,8 @@ fn breach(b: &PeriodBreach) -> tw_period_breach {
 /// `tw_engine_escalate`). Writes the number of breaches to `n_breaches` and
 /// the first `min(n, capacity)` of them to `breaches` (NULL allowed when
 /// `capacity` is 0) — every breach takes effect whatever the capacity. An
-/// unknown `present` bit is `TW_ERR_INVALID_INPUT`; a journal or state
+/// unknown `present` bit, or a `capacity` whose byte size overflows (checked
+/// before anything takes effect), is `TW_ERR_INVALID_INPUT`; a journal or state
 /// write that fails is returned (`TW_ERR_IO`…) with nothing written, the
 /// escalation in force in memory.
 ///
@@ -1002,13 +995,19 @@ pub unsafe extern "C" fn tw_engine_evaluate_period(
         non_null(n_breaches, "n_breaches")?;
         if capacity > 0 {
             non_null(breaches, "breaches")?;
+            // Before anything takes effect: a capacity that cannot be an array.
+            handle::check_len(breaches, capacity, "breaches")?;
         }
         // SAFETY: checked non-NULL; valid by the caller's contract.
         let o = self::observation(unsafe { &*observation })?;
         let found = s.evaluate_period(&o)?;
-        for (i, b) in found.iter().take(capacity).enumerate() {
-            // SAFETY: i < capacity; `breaches` valid for `capacity` writes.
-            unsafe { breaches.add(i).write(breach(b)) };
+        let n = found.len().min(capacity);
+        if n > 0 {
+            // SAFETY: `breaches` valid for capacity ≥ n writes (caller's contract).
+            let dst = unsafe { handle::slice_out(breaches, n, "breaches")? };
+            for (d, b) in dst.iter_mut().zip(&found) {
+                d.write(breach(b));
+            }
         }
         // SAFETY: checked non-NULL above.
         unsafe { *n_breaches = found.len() };
@@ -1039,14 +1038,8 @@ pub unsafe extern "C" fn tw_engine_rebind_telemetry(engine: *mut tw_engine) -> t
 /// not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_engine_free(engine: *mut tw_engine) {
-    if engine.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(engine) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(engine, "engine") }
 }
 
 #[cfg(test)]

@@ -16,27 +16,23 @@ use tradewarden_inference::demo::demo_predictor;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::{Mlp, MlpConfig, Predictor};
 
+use crate::handle::{self, Tagged, handle};
 use crate::{
-    Failure, TW_ERR_BUFFER_TOO_SMALL, TW_ERR_INVALID_INPUT, guard, non_null, null, req_str,
-    tw_status,
+    Failure, TW_ERR_BUFFER_TOO_SMALL, TW_ERR_INVALID_INPUT, guard, non_null, req_str, tw_status,
 };
 
 /// A thread-safe predictor whose model can be replaced (`tw_predictor_swap`)
 /// while other threads predict. Every function taking a `tw_predictor` may
 /// run concurrently with the others, except `tw_predictor_free`.
 #[derive(Debug)]
-pub struct tw_predictor {
-    pub(crate) inner: Predictor,
-}
+pub struct tw_predictor(Tagged<Predictor>);
+handle!(tw_predictor, Predictor, b"twPREDCT");
 
 /// # Safety
-/// `p` must be NULL or a live predictor.
-unsafe fn predictor_ref<'a>(p: *const tw_predictor) -> Result<&'a Predictor, Failure> {
-    if p.is_null() {
-        return Err(null("predictor"));
-    }
-    // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &(*p).inner })
+/// `p` must be NULL or a predictor of this library.
+pub(crate) unsafe fn predictor_ref<'a>(p: *const tw_predictor) -> Result<&'a Predictor, Failure> {
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live(p, "predictor") }
 }
 
 /// Loads an MLP from a PyTorch-layout safetensors file and its architecture
@@ -96,9 +92,8 @@ pub unsafe extern "C" fn tw_predictor_demo(out: *mut *mut tw_predictor) -> tw_st
     guard(|| {
         non_null(out, "out")?;
         let inner = demo_predictor(&cpu_device())?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_predictor { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_predictor>(out, inner) }
     })
 }
 
@@ -131,9 +126,8 @@ pub unsafe extern "C" fn tw_predictor_load_safetensors(
         // SAFETY: forwarded caller contract.
         let model = unsafe { load_mlp(weights_path, config_json)? };
         let inner = Predictor::new(name, version, model);
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_predictor { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_predictor>(out, inner) }
     })
 }
 
@@ -186,7 +180,9 @@ pub unsafe extern "C" fn tw_predictor_n_outputs(
 /// The whole batch runs on one model version, even during a swap.
 ///
 /// `TW_ERR_INVALID_INPUT` when `n_rows` is 0, `n_features` is not the
-/// model's, or a feature is NaN/±inf (the message names `features[row][col]`);
+/// model's, `n_rows × n_features` or `out_len` is not a possible array length
+/// (its byte size overflows), or a feature is NaN/±inf (the message names
+/// `features[row][col]`);
 /// `TW_ERR_BUFFER_TOO_SMALL` when `out_len < n_rows * n_outputs`. `out` is
 /// written only on success. May run on several threads at once.
 ///
@@ -207,6 +203,8 @@ pub unsafe extern "C" fn tw_predictor_predict(
         let p = unsafe { predictor_ref(predictor)? };
         non_null(features, "features")?;
         non_null(out, "out")?;
+        // A capacity that cannot be an array is refused whatever the batch.
+        handle::check_len(out, out_len, "out")?;
         // Input and output widths never change (a swap keeps them), so the
         // checks below hold for whichever version serves the batch.
         let (width_in, width_out) = (p.n_features(), p.n_outputs());
@@ -243,8 +241,9 @@ pub unsafe extern "C" fn tw_predictor_predict(
                 ),
             ));
         }
-        // SAFETY: non-NULL, valid for n_rows × n_features reads (caller's contract).
-        let x = unsafe { std::slice::from_raw_parts(features, n_in) };
+        // SAFETY: valid for n_rows × n_features reads (caller's contract);
+        // slice_in refuses a byte size that overflows.
+        let x = unsafe { handle::slice_in(features, n_in, "features")? };
         let pred = p.predict(x, n_rows)?;
         if pred.values.len() != n_out {
             return Err(Failure(
@@ -255,8 +254,9 @@ pub unsafe extern "C" fn tw_predictor_predict(
                 ),
             ));
         }
-        // SAFETY: non-NULL, valid for out_len ≥ n_out writes (checked above).
-        unsafe { std::ptr::copy_nonoverlapping(pred.values.as_ptr(), out, n_out) };
+        // SAFETY: valid for out_len ≥ n_out writes (checked above; caller's contract).
+        let dst = unsafe { handle::slice_out(out, n_out, "out")? };
+        handle::copy_into(dst, &pred.values);
         Ok(())
     })
 }
@@ -341,14 +341,8 @@ pub unsafe extern "C" fn tw_predictor_version_length(
 /// `predictor` must be NULL or a live predictor, not used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_predictor_free(predictor: *mut tw_predictor) {
-    if predictor.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(predictor) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(predictor, "predictor") }
 }
 
 #[cfg(test)]
@@ -362,6 +356,7 @@ mod tests {
     const ROWS: [f64; 8] = [0.01, 0.03, 0.015, 0.5, -0.02, -0.05, 0.02, -1.0];
 
     #[test]
+    #[cfg_attr(miri, ignore = "burn tensors: minutes per call under Miri")]
     fn demo_matches_rust_api() {
         let mut p: *mut tw_predictor = std::ptr::null_mut();
         assert_eq!(unsafe { tw_predictor_demo(&mut p) }, TW_OK);
@@ -405,6 +400,10 @@ mod tests {
     /// Swaps between two versions while four threads predict through the
     /// ABI: every call succeeds and every answer is one version's, never a mix.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "burn tensors (and a model file): minutes per call under Miri"
+    )]
     fn predict_concurrently_with_swaps() {
         let dir = concat!(
             env!("CARGO_MANIFEST_DIR"),

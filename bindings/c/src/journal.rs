@@ -17,9 +17,9 @@ use tradewarden_guardrails::journal::{
     self, ChainProblem, Event, FsyncPolicy, Journal, JournalConfig,
 };
 
+use crate::handle::{self, Tagged, handle};
 use crate::{
-    Failure, TW_ERR_CORRUPT, TW_ERR_INVALID_INPUT, guard, non_null, null, req_str, tw_status,
-    write_out,
+    Failure, TW_ERR_CORRUPT, TW_ERR_INVALID_INPUT, guard, non_null, req_str, tw_status, write_out,
 };
 
 /// When appended records are fsynced (one of `TW_FSYNC_*`).
@@ -64,18 +64,14 @@ pub unsafe extern "C" fn tw_journal_options_default(out: *mut tw_journal_options
 /// An open journal. Not thread-safe: use it from one thread at a time (it
 /// may move between threads). Run one writer per directory.
 #[derive(Debug)]
-pub struct tw_journal {
-    inner: Journal,
-}
+pub struct tw_journal(Tagged<Journal>);
+handle!(tw_journal, Journal, b"twJOURNL");
 
 /// # Safety
-/// `j` must be NULL or a live journal not used concurrently.
+/// `j` must be NULL or a journal of this library not used concurrently.
 unsafe fn journal_mut<'a>(j: *mut tw_journal) -> Result<&'a mut Journal, Failure> {
-    if j.is_null() {
-        return Err(null("journal"));
-    }
-    // SAFETY: non-NULL, live and exclusive by the caller's contract.
-    Ok(unsafe { &mut (*j).inner })
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live_mut(j, "journal") }
 }
 
 /// Opens (creating it and its parents if needed) the journal in directory
@@ -122,9 +118,8 @@ pub unsafe extern "C" fn tw_journal_open(
             max_bytes: o.max_bytes,
             fsync,
         })?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_journal { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_journal>(out, inner) }
     })
 }
 
@@ -286,11 +281,8 @@ pub unsafe extern "C" fn tw_journal_record_approval(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_journal_seq(journal: *const tw_journal, out: *mut u64) -> tw_status {
     guard(|| {
-        if journal.is_null() {
-            return Err(null("journal"));
-        }
-        // SAFETY: non-NULL and live by the caller's contract.
-        let j = unsafe { &(*journal).inner };
+        // SAFETY: forwarded caller contract.
+        let j = unsafe { handle::live(journal, "journal")? };
         // SAFETY: forwarded caller contract.
         unsafe { write_out(out, "out", j.seq()) }
     })
@@ -339,8 +331,8 @@ fn describe(p: &ChainProblem) -> String {
 /// newest file's last line after a crash mid-append, which the next open
 /// repairs — not fatal). `TW_ERR_CORRUPT` for the first edited, missing,
 /// reordered/duplicated or unreadable record — the message names the
-/// sequence numbers and the file and line where the problem was found (for
-/// an edited record, the next record's line); then nothing is written. An edit of
+/// sequence numbers and the file and line of the problem (for an edited
+/// record, its own line); then nothing is written. An edit of
 /// the very last record is not detectable from the journal alone. A
 /// directory that does not exist holds no records (`TW_OK`, 0 and 0); one
 /// that cannot be read is `TW_ERR_IO`. May run while another handle appends
@@ -391,14 +383,8 @@ pub unsafe extern "C" fn tw_journal_verify(
 /// `journal` must be NULL or a journal from `tw_journal_open` not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_journal_free(journal: *mut tw_journal) {
-    if journal.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(journal) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(journal, "journal") }
 }
 
 #[cfg(test)]

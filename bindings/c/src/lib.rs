@@ -21,6 +21,7 @@ use tradewarden_core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 pub mod drift;
 pub mod guardrails;
+pub(crate) mod handle;
 #[cfg(feature = "inference")]
 pub mod inference;
 pub mod journal;
@@ -38,6 +39,9 @@ pub use monitor::*;
 #[cfg(feature = "inference")]
 pub use registry::*;
 pub use report::*;
+
+#[cfg(test)]
+mod tests_hardening;
 
 /// Status code returned by every function.
 pub type tw_status = i32;
@@ -205,6 +209,10 @@ pub(crate) fn guard<F: FnOnce() -> Result<(), Failure>>(f: F) -> tw_status {
     }
 }
 
+/// A caller's series of `len` doubles: NULL is `TW_ERR_NULL_ARGUMENT`, a
+/// length whose byte size overflows (or exceeds `isize::MAX`) or a
+/// misaligned pointer `TW_ERR_INVALID_INPUT` (see [`handle::slice_in`]).
+///
 /// # Safety
 /// `ptr` must be NULL or point to `len` readable `f64`.
 pub(crate) unsafe fn series<'a>(
@@ -212,11 +220,40 @@ pub(crate) unsafe fn series<'a>(
     len: usize,
     name: &str,
 ) -> Result<&'a [f64], Failure> {
-    if ptr.is_null() {
-        return Err(null(name));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::slice_in(ptr, len, name) }
+}
+
+/// Copies `bytes` and a NUL into the caller's `buf` of `len` bytes and the
+/// length (without the NUL) into `written`; `TW_ERR_BUFFER_TOO_SMALL` (the
+/// message names `len` and the size needed, `what` says what did not fit)
+/// and nothing written when it does not fit.
+///
+/// # Safety
+/// `buf` must be non-NULL and valid for `len` writes, `written` non-NULL and
+/// valid for one write.
+unsafe fn copy_c_string(
+    bytes: &[u8],
+    what: &str,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> Result<(), Failure> {
+    let need = bytes.len() + 1;
+    if need > len {
+        return Err(Failure(
+            TW_ERR_BUFFER_TOO_SMALL,
+            format!("len = {len}: the {what} needs {need} bytes"),
+        ));
     }
-    // SAFETY: non-NULL and, by the caller's contract, valid for `len` reads.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    // Only the `need` bytes written are made a slice (need ≤ len).
+    // SAFETY: buf valid for len ≥ need writes (caller's contract).
+    let dst = unsafe { handle::slice_out(buf.cast::<u8>(), need, "buf")? };
+    handle::copy_into(dst, bytes);
+    dst[bytes.len()].write(0);
+    // SAFETY: non-NULL and valid for one write (caller's contract).
+    unsafe { written.write(bytes.len()) };
+    Ok(())
 }
 
 /// The NaN policy of a `TW_NAN_POLICY_*` code.
@@ -276,19 +313,14 @@ pub unsafe extern "C" fn tw_last_error_message(
     if buf.is_null() || written.is_null() {
         return TW_ERR_NULL_ARGUMENT;
     }
+    // Not through `guard`: a failure here must not replace the message.
     LAST_ERROR.with(|e| {
         let msg = e.borrow();
-        let bytes = msg.as_bytes();
-        if bytes.len() + 1 > len {
-            return TW_ERR_BUFFER_TOO_SMALL;
+        // SAFETY: both non-NULL (checked above); valid by the caller's contract.
+        match unsafe { copy_c_string(msg.as_bytes(), "message", buf, len, written) } {
+            Ok(()) => TW_OK,
+            Err(Failure(code, _)) => code,
         }
-        // SAFETY: buf is valid for len ≥ bytes.len() + 1 writes (checked above).
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
-            *buf.add(bytes.len()) = 0;
-            *written = bytes.len();
-        }
-        TW_OK
     })
 }
 
@@ -576,21 +608,8 @@ pub(crate) unsafe fn write_str(
 ) -> Result<(), Failure> {
     non_null(buf, "buf")?;
     non_null(written, "written")?;
-    let bytes = s.as_bytes();
-    if bytes.len() + 1 > len {
-        return Err(Failure(
-            TW_ERR_BUFFER_TOO_SMALL,
-            format!("len = {len}: the {what} needs {} bytes", bytes.len() + 1),
-        ));
-    }
-    // SAFETY: buf is valid for len ≥ bytes.len() + 1 writes (checked above),
-    // written for one write (caller's contract, checked non-NULL).
-    unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
-        *buf.add(bytes.len()) = 0;
-        *written = bytes.len();
-    }
-    Ok(())
+    // SAFETY: both non-NULL (checked above); valid by the caller's contract.
+    unsafe { copy_c_string(s.as_bytes(), what, buf, len, written) }
 }
 
 /// Writes `v` to the out-parameter `out` (named `name` in the error).
@@ -668,23 +687,8 @@ pub unsafe extern "C" fn tw_metrics_render(
             return Err(null("written"));
         }
         let text = render_text()?;
-        let bytes = text.as_bytes();
-        if bytes.len() + 1 > len {
-            return Err(Failure(
-                TW_ERR_BUFFER_TOO_SMALL,
-                format!(
-                    "the exposition needs {} bytes, buffer has {len}",
-                    bytes.len() + 1
-                ),
-            ));
-        }
-        // SAFETY: buf is valid for len ≥ bytes.len() + 1 writes (checked above).
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
-            *buf.add(bytes.len()) = 0;
-            *written = bytes.len();
-        }
-        Ok(())
+        // SAFETY: both non-NULL (checked above); valid by the caller's contract.
+        unsafe { copy_c_string(text.as_bytes(), "exposition", buf, len, written) }
     })
 }
 
@@ -706,7 +710,12 @@ pub unsafe extern "C" fn tw_metrics_render_length(out: *mut usize) -> tw_status 
 }
 
 /// Panics inside the library on purpose: lets tests check that a panic
-/// becomes `TW_ERR_INTERNAL` and never crosses into C.
+/// becomes `TW_ERR_INTERNAL` and never crosses into C. Only in the unit
+/// tests and in a library built with the cargo feature `test-panic`
+/// (scripts/test.d/40-c.sh); never in the header or a production library.
+///
+/// cbindgen:ignore
+#[cfg(any(test, feature = "test-panic"))]
 #[unsafe(no_mangle)]
 pub extern "C" fn tw_debug_force_panic() -> tw_status {
     guard(|| -> Result<(), Failure> { panic!("forced panic for the test suite") })

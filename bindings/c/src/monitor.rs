@@ -9,8 +9,9 @@ use tradewarden_drift::monitor::{LiveMonitor, LiveMonitorOptions, LiveScore};
 use tradewarden_drift::report::{Severity, SeverityBands};
 
 use crate::drift::{profile_ref, tw_profile};
+use crate::handle::{self, Tagged, handle};
 use crate::{
-    Failure, TW_ERR_INVALID_INPUT, guard, non_null, null, req_str, series, tw_status, write_out,
+    Failure, TW_ERR_INVALID_INPUT, guard, non_null, req_str, series, tw_status, write_out,
 };
 
 /// Drift severity (one of `TW_SEVERITY_*`), ordered: a larger code is more severe.
@@ -108,7 +109,7 @@ pub(crate) fn bands_of(b: tw_severity_bands, param: &str) -> Result<SeverityBand
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct tw_monitor_options {
-    /// Rolling window length per feature, in values (≥ 1; default 10000).
+    /// Rolling window length per feature, in values (1..=`TW_MAX_MONITOR_WINDOW`; default 10000).
     pub window: usize,
     /// Values the window must hold before a score is produced (1..=window; default 500).
     pub min_values: usize,
@@ -152,6 +153,17 @@ unsafe fn monitor_options(opts: *const tw_monitor_options) -> Result<LiveMonitor
             ),
         ));
     }
+    // The window is allocated up front: refuse a size that would abort the
+    // process on allocation failure.
+    if o.window > TW_MAX_MONITOR_WINDOW {
+        return Err(Failure(
+            TW_ERR_INVALID_INPUT,
+            format!(
+                "invalid window = {}: at most TW_MAX_MONITOR_WINDOW = {TW_MAX_MONITOR_WINDOW} values",
+                o.window
+            ),
+        ));
+    }
     let bands = bands_of(o.bands, "bands")?;
     // SAFETY: forwarded caller contract.
     let prefix = unsafe { crate::c_str(o.prefix, "prefix")? }.unwrap_or("");
@@ -181,9 +193,12 @@ pub unsafe extern "C" fn tw_monitor_options_default(out: *mut tw_monitor_options
 /// afterwards). Not thread-safe for `tw_monitor_push`; `tw_monitor_score`
 /// and `tw_monitor_emit` only read and may run concurrently with each other.
 #[derive(Debug)]
-pub struct tw_monitor {
-    inner: LiveMonitor,
-}
+pub struct tw_monitor(Tagged<LiveMonitor>);
+handle!(tw_monitor, LiveMonitor, b"twMONITR");
+
+/// The largest `window` `tw_monitor_new` accepts: 2^24 = 16 777 216 values
+/// per feature (the window's storage is allocated up front, 2 bytes a value).
+pub const TW_MAX_MONITOR_WINDOW: usize = 1 << 24;
 
 /// The current score of one monitored feature, as `tw_monitor_score` writes it.
 #[repr(C)]
@@ -227,16 +242,13 @@ impl From<Option<LiveScore>> for tw_live_score {
 /// # Safety
 /// `m` must be NULL or a live monitor.
 unsafe fn monitor_ref<'a>(m: *const tw_monitor) -> Result<&'a LiveMonitor, Failure> {
-    if m.is_null() {
-        return Err(null("monitor"));
-    }
-    // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &(*m).inner })
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live(m, "monitor") }
 }
 
 /// Builds a monitor over every binned numeric feature of `profile`
 /// (`opts` NULL: the defaults of `tw_monitor_options`). Bad options —
-/// `window` 0, `min_values` outside 1..=`window`, `psi_epsilon` outside
+/// `window` 0 or above `TW_MAX_MONITOR_WINDOW`, `min_values` outside 1..=`window`, `psi_epsilon` outside
 /// (0, 1) or NaN, `psi_threshold` negative or not finite, bands not finite or
 /// decreasing, `prefix` not UTF-8 — are `TW_ERR_INVALID_INPUT`, the message
 /// naming the field and its value. Free the monitor with `tw_monitor_free`.
@@ -251,14 +263,13 @@ pub unsafe extern "C" fn tw_monitor_new(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { profile_ref(profile)? };
+        let p = unsafe { profile_ref(profile, "profile")? };
         // SAFETY: forwarded caller contract.
         let o = unsafe { monitor_options(opts)? };
         non_null(out, "out")?;
         let inner = LiveMonitor::new(p, o)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_monitor { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_monitor>(out, inner) }
     })
 }
 
@@ -279,15 +290,12 @@ pub unsafe extern "C" fn tw_monitor_push(
     len: usize,
 ) -> tw_status {
     guard(|| {
-        if monitor.is_null() {
-            return Err(null("monitor"));
-        }
+        // SAFETY: forwarded caller contract.
+        let m = unsafe { handle::live_mut(monitor, "monitor")? };
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(feature, "feature")? };
         // SAFETY: forwarded caller contract.
         let v = unsafe { series(values, len, "values")? };
-        // SAFETY: non-NULL, live and exclusive by the caller's contract.
-        let m = unsafe { &mut (*monitor).inner };
         m.push(name, v)?;
         Ok(())
     })
@@ -357,14 +365,8 @@ pub unsafe extern "C" fn tw_monitor_emit(
 /// `monitor` must be NULL or a monitor from `tw_monitor_new` not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_monitor_free(monitor: *mut tw_monitor) {
-    if monitor.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(monitor) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(monitor, "monitor") }
 }
 
 #[cfg(test)]

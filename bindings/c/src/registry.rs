@@ -15,27 +15,22 @@ use tradewarden_inference::Predictor;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::registry::Registry;
 
-use crate::inference::{load_mlp, tw_predictor};
-use crate::{
-    Failure, TW_ERR_NOT_FOUND, guard, non_null, null, req_str, tw_status, write_out, write_str,
-};
+use crate::handle::{self, Tagged, handle};
+use crate::inference::{load_mlp, predictor_ref, tw_predictor};
+use crate::{Failure, TW_ERR_NOT_FOUND, guard, non_null, req_str, tw_status, write_out, write_str};
 
 /// A model registry rooted at a directory. Every function taking a
 /// `const tw_registry *` may run on several threads at once; the registry
 /// is not a lock between processes.
 #[derive(Debug)]
-pub struct tw_registry {
-    inner: Registry,
-}
+pub struct tw_registry(Tagged<Registry>);
+handle!(tw_registry, Registry, b"twREGSTR");
 
 /// # Safety
-/// `r` must be NULL or a live registry.
+/// `r` must be NULL or a registry of this library.
 unsafe fn registry_ref<'a>(r: *const tw_registry) -> Result<&'a Registry, Failure> {
-    if r.is_null() {
-        return Err(null("registry"));
-    }
-    // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &(*r).inner })
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live(r, "registry") }
 }
 
 /// The active version of `name`, or `TW_ERR_NOT_FOUND` when nothing was promoted.
@@ -63,9 +58,8 @@ pub unsafe extern "C" fn tw_registry_open(
         let root = unsafe { req_str(root, "root")? };
         non_null(out, "out")?;
         let inner = Registry::open(root)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_registry { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_registry>(out, inner) }
     })
 }
 
@@ -266,9 +260,8 @@ pub unsafe extern "C" fn tw_registry_load_active(
             ));
         };
         let inner = Predictor::new(name, version, model);
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_predictor { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_predictor>(out, inner) }
     })
 }
 
@@ -294,11 +287,8 @@ pub unsafe extern "C" fn tw_registry_swap_active(
         let r = unsafe { registry_ref(registry)? };
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(name, "name")? };
-        if predictor.is_null() {
-            return Err(null("predictor"));
-        }
-        // SAFETY: non-NULL and live by the caller's contract.
-        let p = unsafe { &(*predictor).inner };
+        // SAFETY: forwarded caller contract.
+        let p = unsafe { predictor_ref(predictor)? };
         let Some((version, model)) = r.load_active(name, &cpu_device())? else {
             return Err(Failure(
                 TW_ERR_NOT_FOUND,
@@ -316,14 +306,8 @@ pub unsafe extern "C" fn tw_registry_swap_active(
 /// `registry` must be NULL or a registry from `tw_registry_open` not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_free(registry: *mut tw_registry) {
-    if registry.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(registry) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(registry, "registry") }
 }
 
 #[cfg(test)]
@@ -338,6 +322,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "burn tensors (and a model file): minutes per call under Miri"
+    )]
     fn register_promote_rollback_load() {
         let data = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -390,7 +378,7 @@ mod tests {
             unsafe { tw_registry_load_active(r, c"tiny".as_ptr(), &mut p) },
             TW_OK
         );
-        assert_eq!(&*unsafe { (*p).inner.version() }, "v1");
+        assert_eq!(&*unsafe { predictor_ref(p) }.ok().unwrap().version(), "v1");
         assert_eq!(
             unsafe { tw_registry_promote(r, c"tiny".as_ptr(), c"v2".as_ptr()) },
             TW_OK
@@ -399,7 +387,7 @@ mod tests {
             unsafe { tw_registry_swap_active(r, c"tiny".as_ptr(), p) },
             TW_OK
         );
-        assert_eq!(&*unsafe { (*p).inner.version() }, "v2");
+        assert_eq!(&*unsafe { predictor_ref(p) }.ok().unwrap().version(), "v2");
         let x = [0.3f64; 5];
         let mut out = [0f32; 3];
         assert_eq!(

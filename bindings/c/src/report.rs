@@ -9,6 +9,7 @@ use tradewarden_drift::psi::{DEFAULT_PSI_EPSILON, PsiMode};
 use tradewarden_drift::report::{Correction, DriftReport, FeatureData, Method, ReportOptions};
 
 use crate::drift::{TW_PSI_EVIDENTLY, TW_PSI_STANDARD, profile_ref, tw_profile, tw_psi_mode};
+use crate::handle::{self, Tagged, handle};
 use crate::monitor::{bands_of, severity_code, tw_severity, tw_severity_bands};
 use crate::{
     Failure, TW_ERR_INVALID_INPUT, TW_ERR_NOT_FOUND, guard, non_null, null, req_str, series,
@@ -196,9 +197,12 @@ pub unsafe extern "C" fn tw_report_options_default(out: *mut tw_report_options) 
 /// A computed drift report (immutable; every function on it may run on
 /// several threads at once). Free it with `tw_report_free`.
 #[derive(Debug)]
-pub struct tw_report {
-    inner: DriftReport,
-}
+pub struct tw_report(Tagged<DriftReport>);
+handle!(tw_report, DriftReport, b"twREPORT");
+
+/// The largest `n_features` `tw_report_compute` accepts: 2^20 = 1 048 576
+/// features (the per-feature table is allocated up front).
+pub const TW_MAX_REPORT_FEATURES: usize = 1 << 20;
 
 /// The drift of one feature, as `tw_report_feature` writes it. Values that do
 /// not apply to the feature's method are NaN.
@@ -250,11 +254,8 @@ pub struct tw_dataset_drift {
 /// # Safety
 /// `r` must be NULL or a live report.
 unsafe fn report_ref<'a>(r: *const tw_report) -> Result<&'a DriftReport, Failure> {
-    if r.is_null() {
-        return Err(null("report"));
-    }
-    // SAFETY: non-NULL and live by the caller's contract.
-    Ok(unsafe { &(*r).inner })
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::live(r, "report") }
 }
 
 fn feature_at(
@@ -276,7 +277,8 @@ fn feature_at(
 /// feature `features[i]` has the `lens[i]` values `values[i]`. Features are
 /// scored in parallel and reported in input order (`opts` NULL: the defaults
 /// of `tw_report_options`). A name missing from the profile is
-/// `TW_ERR_NOT_FOUND`; `n_features` 0, an empty feature, NaN under the
+/// `TW_ERR_NOT_FOUND`; `n_features` 0 or above `TW_MAX_REPORT_FEATURES`, a
+/// length whose byte size overflows, an empty feature, NaN under the
 /// profile's error policy, or bad options `TW_ERR_INVALID_INPUT` (the message
 /// names the field or `features[i]`/`values[i]` and the value). Free the
 /// report with `tw_report_free`.
@@ -298,17 +300,34 @@ pub unsafe extern "C" fn tw_report_compute(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let p = unsafe { profile_ref(reference)? };
-        non_null(features, "features")?;
-        non_null(values, "values")?;
-        non_null(lens, "lens")?;
+        let p = unsafe { profile_ref(reference, "reference")? };
+        // Sizes first: n_features drives the allocation below.
+        if n_features > TW_MAX_REPORT_FEATURES {
+            return Err(Failure(
+                TW_ERR_INVALID_INPUT,
+                format!(
+                    "invalid n_features = {n_features}: at most TW_MAX_REPORT_FEATURES = {TW_MAX_REPORT_FEATURES}"
+                ),
+            ));
+        }
+        // SAFETY: features, values and lens are valid for n_features reads
+        // (caller's contract); slice_in checks the length and alignment.
+        let features = unsafe { handle::slice_in(features, n_features, "features")? };
+        // SAFETY: see above.
+        let values = unsafe { handle::slice_in(values, n_features, "values")? };
+        // SAFETY: see above.
+        let lens = unsafe { handle::slice_in(lens, n_features, "lens")? };
         // SAFETY: forwarded caller contract.
         let o = unsafe { report_options(opts)? };
         non_null(out, "out")?;
-        let mut data: Vec<(&str, FeatureData<'_>)> = Vec::with_capacity(n_features);
-        for i in 0..n_features {
-            // SAFETY: the three arrays are valid for n_features reads (caller's contract).
-            let (name, v, len) = unsafe { (*features.add(i), *values.add(i), *lens.add(i)) };
+        let mut data: Vec<(&str, FeatureData<'_>)> = Vec::new();
+        data.try_reserve_exact(n_features).map_err(|e| {
+            Failure(
+                crate::TW_ERR_INTERNAL,
+                format!("n_features = {n_features}: cannot allocate the feature table ({e})"),
+            )
+        })?;
+        for (i, ((&name, &v), &len)) in features.iter().zip(values).zip(lens).enumerate() {
             // SAFETY: forwarded caller contract.
             let name = unsafe { req_str(name, &format!("features[{i}]"))? };
             // SAFETY: forwarded caller contract.
@@ -316,9 +335,8 @@ pub unsafe extern "C" fn tw_report_compute(
             data.push((name, FeatureData::Numeric(v)));
         }
         let inner = DriftReport::compute(p, &data, &o)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_report { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_report>(out, inner) }
     })
 }
 
@@ -341,19 +359,18 @@ pub unsafe extern "C" fn tw_report_compute_profiles(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract.
-        let r = unsafe { profile_ref(reference)? };
+        let r = unsafe { profile_ref(reference, "reference")? };
         if current.is_null() {
             return Err(null("current"));
         }
         // SAFETY: forwarded caller contract.
-        let c = unsafe { profile_ref(current)? };
+        let c = unsafe { profile_ref(current, "current")? };
         // SAFETY: forwarded caller contract.
         let o = unsafe { report_options(opts)? };
         non_null(out, "out")?;
         let inner = DriftReport::compute_profiles(r, c, &o)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *out = Box::into_raw(Box::new(tw_report { inner })) };
-        Ok(())
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_report>(out, inner) }
     })
 }
 
@@ -546,14 +563,8 @@ pub unsafe extern "C" fn tw_report_to_json_length(
 /// `report` must be NULL or a report from `tw_report_compute*` not freed before.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_report_free(report: *mut tw_report) {
-    if report.is_null() {
-        return;
-    }
-    // A panic in a destructor must not unwind into C.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: from Box::into_raw, not freed before (caller's contract).
-        drop(unsafe { Box::from_raw(report) });
-    }));
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::free(report, "report") }
 }
 
 #[cfg(test)]
@@ -565,6 +576,10 @@ mod tests {
     use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "minutes under Miri (2 500 values through KS and PSI); tests_hardening::report_* cover the report's unsafe paths"
+    )]
     fn report_equals_the_rust_api() {
         let small: Vec<f64> = (0..500).map(|i| (i % 97) as f64).collect();
         let large: Vec<f64> = (0..2000).map(|i| (i as f64 * 0.37).sin()).collect();
@@ -610,7 +625,7 @@ mod tests {
             &ReportOptions::default(),
         )
         .unwrap();
-        assert_eq!(unsafe { &(*r).inner }, &rust);
+        assert_eq!(unsafe { handle::live(r, "r") }.ok().unwrap(), &rust);
         let mut row = std::mem::MaybeUninit::<tw_feature_drift>::uninit();
         assert_eq!(unsafe { tw_report_feature(r, 0, row.as_mut_ptr()) }, TW_OK);
         let row = unsafe { row.assume_init() };

@@ -40,4 +40,6 @@ fn header_is_up_to_date() {
     assert!(differs(&edited, &generated));
     assert!(generated.contains("tw_status tw_returns_sharpe_ratio(const double *returns,"));
     assert!(generated.contains("#define TW_OK 0"));
+    // The test-only panic hook never reaches the production header.
+    assert!(!generated.contains("tw_debug_force_panic"));
 }

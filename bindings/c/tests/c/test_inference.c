@@ -12,6 +12,7 @@
 #error "compile with -DTRADEWARDEN_INFERENCE (library built with --features inference)"
 #endif
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,26 @@ static void test_demo(void) {
   CHECK_ERR(tw_predictor_version(p, tiny, sizeof tiny, &w), TW_ERR_BUFFER_TOO_SMALL, "len = 2");
   CHECK(w == 99, "written untouched");
   CHECK_ERR(tw_predictor_version(p, NULL, 8, &w), TW_ERR_NULL_ARGUMENT, "buf");
+  /* lengths that cannot be an array: an out_len whose byte size overflows,
+     and n_rows × n_features (2^60 × 4) that fits size_t but not in bytes */
+  CHECK_ERR(tw_predictor_predict(p, x, 2, 4, keep, SIZE_MAX), TW_ERR_INVALID_INPUT, "length of out");
+  CHECK_ERR(tw_predictor_predict(p, x, (size_t)1 << 60, 4, keep, (size_t)PTRDIFF_MAX / 4), TW_ERR_INVALID_INPUT,
+            "length of features");
+  CHECK(keep[0] == 7.0f && keep[1] == 7.0f, "out written on failure");
+  /* handles: another type's, a freed one, a double free */
+  {
+    tw_profile *prof = NULL;
+    CHECK(tw_profile_new(&prof) == TW_OK, "profile");
+    CHECK_ERR(tw_predictor_n_features((const tw_predictor *)(const void *)prof, &nf), TW_ERR_INVALID_INPUT,
+              "not a live tw_predictor handle");
+    tw_profile_free(prof);
+  }
   tw_predictor_free(p);
+#ifndef TW_NO_UAF_TESTS
+  CHECK_ERR(tw_predictor_n_features(p, &nf), TW_ERR_INVALID_INPUT, "not a live tw_predictor handle");
+  tw_predictor_free(p);
+  CHECK(has("nothing freed"), "double free: %s", last_error());
+#endif
   tw_predictor_free(NULL);
 }
 

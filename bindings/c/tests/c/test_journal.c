@@ -289,7 +289,7 @@ static void test_edited(const char *scratch) {
   free(all);
   entries = 7;
   CHECK(tw_journal_verify(dir, &entries, &skipped) == TW_ERR_CORRUPT && has("record seq = 2 was edited") &&
-            has("found at journal.jsonl, line 3"),
+            has("found at journal.jsonl, line 2"),
         "edited record: %s", last_error());
   CHECK(entries == 7, "out untouched on error");
 }

@@ -308,7 +308,7 @@ static void test_compute_errors(void) {
     values[i] = f.cur[i];
     lens[i] = f.ncur[i];
   }
-  CHECK(tw_report_compute(NULL, names, values, lens, 3, NULL, &r) == TW_ERR_NULL_ARGUMENT && has("profile"),
+  CHECK(tw_report_compute(NULL, names, values, lens, 3, NULL, &r) == TW_ERR_NULL_ARGUMENT && has("reference is NULL"),
         "NULL reference");
   CHECK(tw_report_compute(f.profile, NULL, values, lens, 3, NULL, &r) == TW_ERR_NULL_ARGUMENT && has("features"),
         "NULL features");
