@@ -100,7 +100,10 @@ enum Call {
     MonitorPush(Vec<u8>, Vec<Num>),
     MonitorScore(Vec<u8>),
     MonitorEmit,
-    Report(Vec<(Vec<u8>, Vec<Num>)>, Option<(Num, Num, Num, u16, u8, u8, Num, Num)>),
+    Report(
+        Vec<(Vec<u8>, Vec<Num>)>,
+        Option<(Num, Num, Num, u16, u8, u8, Num, Num)>,
+    ),
     ReportProfiles,
     ReportQuery(u16, u16, Vec<u8>),
     EngineNew(String, u8, Num),
@@ -143,7 +146,10 @@ const KNOWN: [i32; 10] = [
 
 /// Checks a status and, after a failure, that the message reads back.
 fn st(what: &str, s: i32) -> i32 {
-    assert!(KNOWN.contains(&s), "{what}: status {s} is not a documented code");
+    assert!(
+        KNOWN.contains(&s),
+        "{what}: status {s} is not a documented code"
+    );
     if s != tw::TW_OK {
         let mut need = 0usize;
         // SAFETY: valid out-pointer.
@@ -153,7 +159,11 @@ fn st(what: &str, s: i32) -> i32 {
         let mut written = usize::MAX;
         // SAFETY: buf has `need` bytes, written is valid.
         let r = unsafe { tw::tw_last_error_message(buf.as_mut_ptr(), need, &mut written) };
-        assert_eq!(r, tw::TW_OK, "{what}: the message does not fit the length it reported");
+        assert_eq!(
+            r,
+            tw::TW_OK,
+            "{what}: the message does not fit the length it reported"
+        );
         assert_eq!(written + 1, need);
     }
     s
@@ -243,7 +253,9 @@ unsafe fn call(h: &mut Handles, c: Call) {
             let b = b.map(|b| vals(&b));
             let o = o.map(|o| o.c());
             let op = o.as_ref().map_or(ptr::null(), |o| o as *const _);
-            let (bp, bl) = b.as_ref().map_or((ptr::null(), 0), |b| (b.as_ptr(), b.len()));
+            let (bp, bl) = b
+                .as_ref()
+                .map_or((ptr::null(), 0), |b| (b.as_ptr(), b.len()));
             let mut out = MaybeUninit::<tw::tw_summary>::uninit();
             st("summary", unsafe {
                 tw::tw_returns_summary(v.as_ptr(), v.len(), bp, bl, op, out.as_mut_ptr())
@@ -323,17 +335,23 @@ unsafe fn call(h: &mut Handles, c: Call) {
         Call::ProfileCount => {
             let p = h.profile();
             let mut n = 0usize;
-            st("feature_count", unsafe { tw::tw_profile_feature_count(p, &mut n) });
+            st("feature_count", unsafe {
+                tw::tw_profile_feature_count(p, &mut n)
+            });
         }
         Call::ProfileSaveLoad => {
             let p = h.profile();
             let path = h.dir().join("p.twdp");
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
-            st("profile_save", unsafe { tw::tw_profile_save(p, cpath.as_ptr()) });
+            st("profile_save", unsafe {
+                tw::tw_profile_save(p, cpath.as_ptr())
+            });
             let mut q = ptr::null_mut();
             // A profile the library saved loads back.
             assert_eq!(
-                st("profile_load", unsafe { tw::tw_profile_load(cpath.as_ptr(), &mut q) }),
+                st("profile_load", unsafe {
+                    tw::tw_profile_load(cpath.as_ptr(), &mut q)
+                }),
                 tw::TW_OK
             );
             unsafe { tw::tw_profile_free(q) };
@@ -343,8 +361,9 @@ unsafe fn call(h: &mut Handles, c: Call) {
             std::fs::write(&path, &bytes).expect("write");
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
             let mut q = ptr::null_mut();
-            if st("profile_load", unsafe { tw::tw_profile_load(cpath.as_ptr(), &mut q) })
-                == tw::TW_OK
+            if st("profile_load", unsafe {
+                tw::tw_profile_load(cpath.as_ptr(), &mut q)
+            }) == tw::TW_OK
             {
                 if let Some(old) = h.profile.replace(q) {
                     if let Some(m) = h.monitor.take() {
@@ -399,7 +418,9 @@ unsafe fn call(h: &mut Handles, c: Call) {
         Call::MonitorEmit => {
             if let Some(m) = h.monitor {
                 let (mut a, mut b) = (0usize, 0usize);
-                st("monitor_emit", unsafe { tw::tw_monitor_emit(m, &mut a, &mut b) });
+                st("monitor_emit", unsafe {
+                    tw::tw_monitor_emit(m, &mut a, &mut b)
+                });
             }
         }
         Call::Report(feats, o) => {
@@ -413,7 +434,10 @@ unsafe fn call(h: &mut Handles, c: Call) {
             let ptrs: Vec<*const f64> = feats.iter().map(|f| f.1.as_ptr()).collect();
             let lens: Vec<usize> = feats.iter().map(|f| f.1.len()).collect();
             let mut co = MaybeUninit::<tw::tw_report_options>::uninit();
-            assert_eq!(unsafe { tw::tw_report_options_default(co.as_mut_ptr()) }, tw::TW_OK);
+            assert_eq!(
+                unsafe { tw::tw_report_options_default(co.as_mut_ptr()) },
+                tw::TW_OK
+            );
             // SAFETY: written by tw_report_options_default.
             let mut co = unsafe { co.assume_init() };
             let op = match o {
@@ -462,9 +486,13 @@ unsafe fn call(h: &mut Handles, c: Call) {
             let Some(r) = h.report else { return };
             let i = usize::from(index % 16);
             let mut n = 0usize;
-            st("report_feature_count", unsafe { tw::tw_report_feature_count(r, &mut n) });
+            st("report_feature_count", unsafe {
+                tw::tw_report_feature_count(r, &mut n)
+            });
             let mut fd = MaybeUninit::<tw::tw_feature_drift>::uninit();
-            st("report_feature", unsafe { tw::tw_report_feature(r, i, fd.as_mut_ptr()) });
+            st("report_feature", unsafe {
+                tw::tw_report_feature(r, i, fd.as_mut_ptr())
+            });
             let mut buf = vec![0 as c_char; usize::from(buf_len % 4096)];
             let mut written = 0usize;
             let s = st("report_feature_name", unsafe {
@@ -478,7 +506,9 @@ unsafe fn call(h: &mut Handles, c: Call) {
                 tw::tw_report_feature_index(r, name.as_ptr(), &mut n)
             });
             let mut ds = MaybeUninit::<tw::tw_dataset_drift>::uninit();
-            st("report_summary", unsafe { tw::tw_report_summary(r, ds.as_mut_ptr()) });
+            st("report_summary", unsafe {
+                tw::tw_report_summary(r, ds.as_mut_ptr())
+            });
             let mut need = 0usize;
             let l = st("report_to_json_length", unsafe {
                 tw::tw_report_to_json_length(r, &mut need)
@@ -497,7 +527,12 @@ unsafe fn call(h: &mut Handles, c: Call) {
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
             let mut e = ptr::null_mut();
             if st("engine_new", unsafe {
-                tw::tw_engine_new_from_policy_file(cpath.as_ptr(), ptr::null(), equity.get(), &mut e)
+                tw::tw_engine_new_from_policy_file(
+                    cpath.as_ptr(),
+                    ptr::null(),
+                    equity.get(),
+                    &mut e,
+                )
             }) == tw::TW_OK
                 && let Some(old) = h.engine.replace(e)
             {
@@ -508,7 +543,9 @@ unsafe fn call(h: &mut Handles, c: Call) {
             let Some(e) = h.engine else { return };
             let name = cstr(&name);
             let mut id = 0u32;
-            st("engine_symbol_id", unsafe { tw::tw_engine_symbol_id(e, name.as_ptr(), &mut id) });
+            st("engine_symbol_id", unsafe {
+                tw::tw_engine_symbol_id(e, name.as_ptr(), &mut id)
+            });
         }
         Call::EngineCheck(sym, sd, n) => {
             let Some(e) = h.engine else { return };
@@ -523,22 +560,32 @@ unsafe fn call(h: &mut Handles, c: Call) {
                 confidence: n[5].get(),
             };
             let mut state = 0u32;
-            st("engine_state", unsafe { tw::tw_engine_state(e, &mut state) });
+            st("engine_state", unsafe {
+                tw::tw_engine_state(e, &mut state)
+            });
             let mut d = MaybeUninit::<tw::tw_decision>::uninit();
-            if st("engine_check_order", unsafe { tw::tw_engine_check_order(e, &o, d.as_mut_ptr()) })
-                == tw::TW_OK
+            if st("engine_check_order", unsafe {
+                tw::tw_engine_check_order(e, &o, d.as_mut_ptr())
+            }) == tw::TW_OK
             {
                 // SAFETY: written on TW_OK.
                 let d = unsafe { d.assume_init() };
                 assert!(d.decision <= 2, "decision code {}", d.decision);
                 check_name(tw::tw_reason_name(d.reason));
-                assert!(!tw::tw_reason_name(d.reason).is_null(), "unknown reason {}", d.reason);
+                assert!(
+                    !tw::tw_reason_name(d.reason).is_null(),
+                    "unknown reason {}",
+                    d.reason
+                );
                 if d.decision != tw::TW_DECISION_DENY {
                     assert!(
                         state == tw::TW_STATE_ACTIVE || state == tw::TW_STATE_REDUCING,
                         "allowed in state {state}"
                     );
-                    assert!(d.quantity > 0.0 && d.quantity <= o.quantity, "{d:?} for {o:?}");
+                    assert!(
+                        d.quantity > 0.0 && d.quantity <= o.quantity,
+                        "{d:?} for {o:?}"
+                    );
                 }
             }
         }
@@ -553,11 +600,15 @@ unsafe fn call(h: &mut Handles, c: Call) {
             st("engine_set_position", unsafe {
                 tw::tw_engine_set_position(e, u32::from(sym % 4), q.get(), m.get())
             });
-            st("engine_position", unsafe { tw::tw_engine_position(e, u32::from(sym % 4), &mut f) });
+            st("engine_position", unsafe {
+                tw::tw_engine_position(e, u32::from(sym % 4), &mut f)
+            });
         }
         Call::EngineEquity(x) => {
             let Some(e) = h.engine else { return };
-            st("engine_set_equity", unsafe { tw::tw_engine_set_equity(e, x.get()) });
+            st("engine_set_equity", unsafe {
+                tw::tw_engine_set_equity(e, x.get())
+            });
         }
         Call::EngineReset(to, who, why) => {
             let Some(e) = h.engine else { return };
@@ -577,7 +628,9 @@ unsafe fn call(h: &mut Handles, c: Call) {
         Call::EngineKill(reason, by) => {
             let Some(e) = h.engine else { return };
             let (reason, by) = (cstr(&reason), cstr(&by));
-            st("engine_kill", unsafe { tw::tw_engine_kill(e, reason.as_ptr(), by.as_ptr()) });
+            st("engine_kill", unsafe {
+                tw::tw_engine_kill(e, reason.as_ptr(), by.as_ptr())
+            });
         }
         Call::EngineSizeOverride(x, who, why) => {
             let Some(e) = h.engine else { return };
@@ -589,13 +642,17 @@ unsafe fn call(h: &mut Handles, c: Call) {
         Call::EngineRead(k) => {
             let Some(e) = h.engine else { return };
             match k % 3 {
-                0 => st("engine_gross_exposure", unsafe { tw::tw_engine_gross_exposure(e, &mut f) }),
+                0 => st("engine_gross_exposure", unsafe {
+                    tw::tw_engine_gross_exposure(e, &mut f)
+                }),
                 1 => st("engine_high_water_mark", unsafe {
                     tw::tw_engine_high_water_mark(e, &mut f)
                 }),
                 _ => {
                     let mut c = MaybeUninit::<tw::tw_session_counts>::uninit();
-                    st("engine_counts", unsafe { tw::tw_engine_counts(e, c.as_mut_ptr()) })
+                    st("engine_counts", unsafe {
+                        tw::tw_engine_counts(e, c.as_mut_ptr())
+                    })
                 }
             };
         }
@@ -617,7 +674,9 @@ fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let mut h = Handles::default();
     for _ in 0..32 {
-        let Ok(c) = Call::arbitrary(&mut u) else { break };
+        let Ok(c) = Call::arbitrary(&mut u) else {
+            break;
+        };
         // SAFETY: `call` keeps every pointer it passes within the contract.
         unsafe { call(&mut h, c) };
         if u.is_empty() {

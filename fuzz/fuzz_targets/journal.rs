@@ -25,7 +25,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tradewarden_guardrails::journal::{
-    self, ChainProblem, Event, FsyncPolicy, Journal, JournalConfig, CURRENT,
+    self, CURRENT, ChainProblem, Event, FsyncPolicy, Journal, JournalConfig,
 };
 use tradewarden_guardrails::{Decision, DenyReason, Side};
 
@@ -85,9 +85,8 @@ fn strict() -> bool {
 /// Known issue 1: some line is a record with seq 0.
 fn has_seq0(files: &[&[u8]]) -> bool {
     files.iter().any(|f| {
-        f.split(|&b| b == b'\n').any(|l| {
-            serde_json::from_slice::<journal::Entry>(l).is_ok_and(|e| e.seq == 0)
-        })
+        f.split(|&b| b == b'\n')
+            .any(|l| serde_json::from_slice::<journal::Entry>(l).is_ok_and(|e| e.seq == 0))
     })
 }
 
@@ -123,9 +122,7 @@ fuzz_target!(|data: &[u8]| {
     let clean_before = match before.problem {
         None => true,
         // known issue 3: only the current file's torn tail is repaired
-        Some(ChainProblem::TornTail) => {
-            strict || before.problem_file.as_deref() == Some(CURRENT)
-        }
+        Some(ChainProblem::TornTail) => strict || before.problem_file.as_deref() == Some(CURRENT),
         Some(_) => false,
     };
     // known issue 2

@@ -22,7 +22,9 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use tradewarden_core::config::ConfigFormat;
-use tradewarden_guardrails::{Decision, DenyReason, Engine, Order, Policy, Side, SymbolId, TradingState};
+use tradewarden_guardrails::{
+    Decision, DenyReason, Engine, Order, Policy, Side, SymbolId, TradingState,
+};
 
 /// A number with a bias toward the values limits care about.
 #[derive(Debug, Clone, Copy, Arbitrary)]
@@ -288,12 +290,18 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
                     "{d:?} for {o:?}"
                 );
                 assert!(o.price.is_finite() && o.price > 0.0, "{d:?} for {o:?}");
-                assert!(sent <= max_qty, "sent {sent} > max_order_quantity {max_qty}");
+                assert!(
+                    sent <= max_qty,
+                    "sent {sent} > max_order_quantity {max_qty}"
+                );
                 let pos = pos.expect("an allowed order has a registered symbol");
                 let s = if g.sell { -1.0 } else { 1.0 };
                 if state == TradingState::Reducing {
                     assert!(s * pos < 0.0, "{d:?} increases |{pos}| in REDUCING");
-                    assert!(sent <= pos.abs(), "{d:?} crosses zero from {pos} in REDUCING");
+                    assert!(
+                        sent <= pos.abs(),
+                        "{d:?} crosses zero from {pos} in REDUCING"
+                    );
                 }
                 let new = pos + s * sent;
                 let b = max_pos[o.symbol.0 as usize];

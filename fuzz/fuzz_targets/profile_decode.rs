@@ -19,7 +19,7 @@ use tradewarden_drift::cvm::CvmMethod;
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod};
 use tradewarden_drift::monitor::{LiveMonitor, LiveMonitorOptions};
-use tradewarden_drift::profile::{FeatureProfile, Profile, ProfileOptions, NumericProfile};
+use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::tests::{MwuAlternative, MwuMethod};
 
@@ -45,7 +45,9 @@ fn wrap_binary(payload: &[u8]) -> Vec<u8> {
 
 /// A fixed current sample: 64 finite values over [-5, 5], with ties.
 fn sample() -> Vec<f64> {
-    (0..64).map(|i| ((i * 37) % 101) as f64 / 10.0 - 5.0).collect()
+    (0..64)
+        .map(|i| ((i * 37) % 101) as f64 / 10.0 - 5.0)
+        .collect()
 }
 
 fn exercise_numeric(n: &NumericProfile, cur: &[f64], with_nan: &[f64]) {

@@ -53,9 +53,9 @@ fn mlp_params(a: &Architecture) -> Option<usize> {
     let mut widths = vec![c.input];
     widths.extend(&c.hidden);
     widths.push(c.output);
-    widths
-        .windows(2)
-        .try_fold(0usize, |acc, w| acc.checked_add(w[0].checked_mul(w[1])?.checked_add(w[1])?))
+    widths.windows(2).try_fold(0usize, |acc, w| {
+        acc.checked_add(w[0].checked_mul(w[1])?.checked_add(w[1])?)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -78,7 +78,11 @@ fuzz_target!(|data: &[u8]| {
         );
         manifest = serde_json::to_vec(&v).expect("re-serialize");
     }
-    let versions: &[&str] = if flags & 2 != 0 { &["v1", "v2"] } else { &["v1"] };
+    let versions: &[&str] = if flags & 2 != 0 {
+        &["v1", "v2"]
+    } else {
+        &["v1"]
+    };
     for v in versions {
         let vd = model.join("versions").join(v);
         std::fs::create_dir_all(&vd).expect("mkdir");

@@ -1,10 +1,10 @@
 //! Writes the seed corpus of every fuzz target under `fuzz/corpus/<target>/`
 //! (valid inputs made with the library itself, plus a few pseudo-random
-//! ones for the `arbitrary`-driven targets). Deterministic: rerunning it
-//! rewrites the same files.
-//!
-//!   cargo +nightly fuzz run gen_corpus   (no: it is not a fuzz target)
-//!   scripts/fuzz --gen-corpus            builds and runs it
+//! ones for the `arbitrary`-driven targets). Not a fuzz target: built with
+//! them and run by `scripts/fuzz --gen-corpus`. Rerunning it rewrites the
+//! same files, except the registry's weights seed (`--features inference`:
+//! a freshly initialised MLP). The journal's `regression-*` seeds are not
+//! generated: they are minimised findings, kept by hand.
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -249,7 +249,16 @@ fn weights_seed(dir: &Path, active: &[u8], last_good: &[u8]) {
     write(
         dir,
         "weights",
-        &cat(&[&[1], MANIFEST.as_bytes(), sep, active, sep, last_good, sep, &w]),
+        &cat(&[
+            &[1],
+            MANIFEST.as_bytes(),
+            sep,
+            active,
+            sep,
+            last_good,
+            sep,
+            &w,
+        ]),
     );
 }
 
@@ -287,7 +296,11 @@ fn io_seeds(root: &Path) {
 fn capi_seeds(root: &Path) {
     let dir = root.join("capi");
     for k in 0..8u64 {
-        write(&dir, &format!("noise-{k}"), &noise(300 + k, 128 + 128 * k as usize));
+        write(
+            &dir,
+            &format!("noise-{k}"),
+            &noise(300 + k, 128 + 128 * k as usize),
+        );
     }
 }
 
