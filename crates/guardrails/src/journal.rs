@@ -428,6 +428,14 @@ fn read_tail(f: &mut File, path: &Path) -> Result<Tail> {
         if !first_is_whole {
             pieces.remove(0);
         }
+        // Blank lines are no records (verify and read_dir skip them): the
+        // chain head is the last non-blank line.
+        while pieces
+            .last()
+            .is_some_and(|p| p.iter().all(u8::is_ascii_whitespace))
+        {
+            pieces.pop();
+        }
         let Some(last_line) = pieces.last().copied() else {
             if start == 0 {
                 return Ok(Tail {
@@ -576,8 +584,24 @@ impl Journal {
                 // Empty current file: the chain continues from the newest rotated file.
                 match files.iter().rev().find(|(i, _)| *i != u64::MAX) {
                     Some((_, p)) => {
-                        let mut f = File::open(p).map_err(|e| io(p, e))?;
-                        read_tail(&mut f, p)?.head.unwrap_or_default()
+                        let mut f = OpenOptions::new()
+                            .read(true)
+                            .write(true)
+                            .open(p)
+                            .map_err(|e| io(p, e))?;
+                        let t = read_tail(&mut f, p)?;
+                        if t.torn > 0 {
+                            // A torn line in the newest rotated file (the
+                            // current one was never created): repair it too.
+                            f.set_len(t.complete_len).map_err(|e| io(p, e))?;
+                            f.sync_all().map_err(|e| io(p, e))?;
+                            let name = p
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            self.repaired = Some((name, t.torn));
+                        }
+                        t.head.unwrap_or_default()
                     }
                     None => Chain::default(),
                 }
@@ -796,7 +820,8 @@ pub enum ChainProblem {
         /// Last missing sequence number.
         to_seq: u64,
     },
-    /// A record's sequence number is not after its predecessor's.
+    /// A record's sequence number is not after its predecessor's
+    /// (`after_seq` 0: the first record has seq 0; numbering starts at 1).
     Reordered {
         /// The record's sequence number.
         seq: u64,
@@ -924,12 +949,18 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
                                 seq: e.seq,
                                 after_seq: ps,
                             });
-                        } else if e.seq > ps + 1 {
+                        } else if e.seq > ps.saturating_add(1) {
                             pr = Some(ChainProblem::Missing {
-                                from_seq: ps + 1,
+                                from_seq: ps.saturating_add(1),
                                 to_seq: e.seq - 1,
                             });
                         }
+                    } else if e.seq == 0 {
+                        // Sequence numbers start at 1: seq 0 is not after the start.
+                        pr = Some(ChainProblem::Reordered {
+                            seq: 0,
+                            after_seq: 0,
+                        });
                     } else if e.seq != 1 {
                         pr = Some(ChainProblem::Missing {
                             from_seq: 1,
