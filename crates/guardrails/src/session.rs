@@ -208,14 +208,21 @@ impl Cell {
 /// Fails unless a file can be created in `dir` (a session that could persist
 /// no transition must not trade: fail closed at open).
 fn probe_writable(dir: &Path) -> Result<()> {
-    let p = dir.join(format!(".tw-probe.{}", std::process::id()));
+    // Unique per call: sessions opened concurrently in one process must not
+    // remove each other's probe.
+    static PROBES: AtomicU64 = AtomicU64::new(0);
+    let n = PROBES.fetch_add(1, Ordering::Relaxed);
+    let p = dir.join(format!(".tw-probe.{}.{n}", std::process::id()));
     std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(&p)
         .map_err(|e| io(dir, e))?;
-    std::fs::remove_file(&p).map_err(|e| io(dir, e))
+    match std::fs::remove_file(&p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(dir, e)),
+    }
 }
 
 /// Whether a `KILL_SWITCH` entry is positively seen (an `lstat` that
