@@ -54,7 +54,8 @@ use crate::journal::{self, Event, FsyncPolicy, Journal, JournalConfig};
 use crate::period::{self, PeriodBreach, PeriodObservation, Severity};
 use crate::policy::Policy;
 use crate::state::{
-    STATE_FILE, StateRecord, StateStore, TradingState, kill_switch_present_in, read_state_file,
+    STATE_FILE, StateRecord, StateStore, TradingState, kill_switch_present_in, or_unspecified,
+    read_state_file,
 };
 
 /// Which pre-trade decisions a session journals.
@@ -579,21 +580,19 @@ impl Session {
                 self.cell.publish(&s);
             }
         }
-        // The store journals the transition under its lock when it wrote
-        // the state; when that failed, a best-effort record still says so.
-        let r = if first.is_some() {
-            let nonblank = |x: &str| {
-                if x.trim().is_empty() {
-                    "unspecified".to_string()
-                } else {
-                    x.to_string()
-                }
-            };
+        // The store journals the transition under its lock when it writes
+        // the state file; only when that write failed does a best-effort
+        // record say so here (never a second record for one kill).
+        let state_unwritten = self
+            .store
+            .as_ref()
+            .is_some_and(|st| st.record().state != TradingState::Killed);
+        let r = if state_unwritten {
             self.journal_now(Event::Transition {
                 from,
                 to: TradingState::Killed,
-                reason: nonblank(reason),
-                actor: nonblank(activated_by),
+                reason: or_unspecified(reason),
+                actor: or_unspecified(activated_by),
             })
         } else {
             Ok(())
@@ -616,14 +615,9 @@ impl Session {
                 "every transition needs a non-blank reason",
             ));
         }
-        let from = self.state();
-        if to <= from && self.store.is_some() {
-            // Already at least as severe here; still persist if the directory is behind.
-            let disk = self.cell.lock().disk;
-            if to <= disk {
-                return Ok(false);
-            }
-        } else if to <= from {
+        // Nothing to do when already at least as severe here — and, with a
+        // state directory, there too (a pending local state is persisted).
+        if to <= self.state() && (self.store.is_none() || to <= self.cell.lock().disk) {
             return Ok(false);
         }
         {
@@ -972,21 +966,15 @@ pub fn kill_state_dir(dir: &Path, reason: &str, activated_by: &str, journal: boo
     let mut store = StateStore::open(dir)?;
     let from = store.record().state;
     let first = store.activate_kill_switch(reason, activated_by).err();
-    let nonblank = |x: &str| {
-        if x.trim().is_empty() {
-            "unspecified".to_string()
-        } else {
-            x.to_string()
-        }
-    };
-    let second = if journal {
+    // A directory that was already KILLED gets no second transition record.
+    let second = if journal && from != TradingState::Killed {
         Journal::open(JournalConfig::new(dir))
             .and_then(|mut j| {
                 j.append(Event::Transition {
                     from,
                     to: TradingState::Killed,
-                    reason: nonblank(reason),
-                    actor: nonblank(activated_by),
+                    reason: or_unspecified(reason),
+                    actor: or_unspecified(activated_by),
                 })?;
                 j.sync()
             })

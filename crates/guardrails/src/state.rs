@@ -120,6 +120,16 @@ pub fn kill_switch_present_in(dir: &Path) -> bool {
     }
 }
 
+/// A kill's reason or actor: blank text is recorded as `"unspecified"` (a
+/// kill is never refused for want of words).
+pub(crate) fn or_unspecified(s: &str) -> String {
+    if s.trim().is_empty() {
+        "unspecified".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 pub(crate) fn now_s() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -487,13 +497,6 @@ impl StateStore {
     /// A kill is never refused: an empty `reason` / `activated_by` is recorded
     /// as `"unspecified"` so the transition still carries a reason and an actor.
     pub fn activate_kill_switch(&mut self, reason: &str, activated_by: &str) -> Result<()> {
-        let or_unspecified = |s: &str| {
-            if s.trim().is_empty() {
-                "unspecified".to_string()
-            } else {
-                s.to_string()
-            }
-        };
         let (reason, activated_by) = (or_unspecified(reason), or_unspecified(activated_by));
         let (reason, activated_by) = (reason.as_str(), activated_by.as_str());
         let ks = KillSwitch {

@@ -690,3 +690,27 @@ fn journal_fuzz_findings_are_fixed() {
     assert_eq!(bad, 0);
     assert!(matches!(entries[1].event, Event::Repair { .. }));
 }
+
+/// One kill, one transition record: the store journals it under its lock;
+/// a second kill of a KILLED directory adds none.
+#[test]
+fn a_kill_is_journaled_once() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = active(d.path());
+    s.kill("desk limit", "").unwrap();
+    drop(s);
+    kill_state_dir(d.path(), "again", "ops", true).unwrap();
+    let (entries, _) = read_dir(d.path()).unwrap();
+    let kills: Vec<_> = entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Transition {
+                to: TradingState::Killed,
+                actor,
+                ..
+            } => Some(actor.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kills, vec!["unspecified".to_string()]);
+}
