@@ -486,11 +486,14 @@ mod thrift_guard {
                         // An empty list some writers emit; parquet accepts it.
                         return Ok(());
                     }
-                    let elem = Self::element_type(header & 0x0f, "list")?;
                     let n = match header >> 4 {
                         15 => self.varint()?,
                         short => u64::from(short),
                     };
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    let elem = Self::element_type(header & 0x0f, "list")?;
                     for _ in 0..self.count(n, "list")? {
                         self.value(elem, depth + 1)?;
                     }
@@ -558,57 +561,6 @@ mod thrift_guard {
                     _ => self.value(ty, depth)?,
                 }
             }
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        /// A page header: type 0 (data page), sizes 4/4, then `extra`
-        /// (fields after id 3), then a stop byte.
-        fn header(extra: &[u8]) -> Vec<u8> {
-            let mut h = vec![0x15, 0x00, 0x15, 0x08, 0x15, 0x08];
-            h.extend_from_slice(extra);
-            h.push(0x00);
-            h
-        }
-
-        fn walk(bytes: &[u8]) -> Check<Option<i32>> {
-            let mut w = Walker::new(bytes, bytes.len() as u64);
-            w.structure(PAGE_HEADER, 1)?;
-            Ok(w.compressed_size)
-        }
-
-        #[test]
-        fn a_well_formed_header_gives_its_compressed_size() {
-            assert_eq!(walk(&header(&[])), Ok(Some(4)));
-            // Unknown field 9 (delta 6): a list of three i32.
-            assert_eq!(walk(&header(&[0x69, 0x35, 0x02, 0x04, 0x06])), Ok(Some(4)));
-        }
-
-        #[test]
-        fn hostile_headers_are_refused() {
-            let cases: [(&[u8], &str); 6] = [
-                // Unknown field 9: list of 2^31 - 1 booleans.
-                (&[0x69, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07], "booleans"),
-                // ... of 2^31 - 1 doubles (past the end of the header).
-                (&[0x69, 0xF7, 0xFF, 0xFF, 0xFF, 0xFF, 0x07], "elements"),
-                // A map of 2^31 - 1 i32 -> i32.
-                (&[0x6B, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x55], "elements"),
-                // A binary longer than what is left.
-                (&[0x68, 0x80, 0x01], "runs past"),
-                // Field 4 (crc, i32) sent as a binary.
-                (&[0x18, 0x00], "field 4 has thrift type 8"),
-                // Field 5 (data page header) sent as a list.
-                (&[0x29, 0x00], "field 5 has thrift type 9"),
-            ];
-            for (extra, expect) in cases {
-                let err = walk(&header(extra)).expect_err("refused");
-                assert!(err.contains(expect), "{extra:02x?}: {err}");
-            }
-            // A truncated header.
-            assert!(walk(&[0x15, 0x00, 0x15]).is_err());
         }
     }
 
@@ -689,6 +641,59 @@ mod thrift_guard {
             }
         }
         Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// A page header: type 0 (data page), sizes 4/4, then `extra`
+        /// (fields after id 3), then a stop byte.
+        fn header(extra: &[u8]) -> Vec<u8> {
+            let mut h = vec![0x15, 0x00, 0x15, 0x08, 0x15, 0x08];
+            h.extend_from_slice(extra);
+            h.push(0x00);
+            h
+        }
+
+        fn walk(bytes: &[u8]) -> Check<Option<i32>> {
+            let mut w = Walker::new(bytes, bytes.len() as u64);
+            w.structure(PAGE_HEADER, 1)?;
+            Ok(w.compressed_size)
+        }
+
+        #[test]
+        fn a_well_formed_header_gives_its_compressed_size() {
+            assert_eq!(walk(&header(&[])), Ok(Some(4)));
+            // Unknown field 9 (delta 6): a list of three i32.
+            assert_eq!(walk(&header(&[0x69, 0x35, 0x02, 0x04, 0x06])), Ok(Some(4)));
+            // ... an empty list of booleans (nothing to skip).
+            assert_eq!(walk(&header(&[0x69, 0x01])), Ok(Some(4)));
+        }
+
+        #[test]
+        fn hostile_headers_are_refused() {
+            let cases: [(&[u8], &str); 6] = [
+                // Unknown field 9: list of 2^31 - 1 booleans.
+                (&[0x69, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07], "booleans"),
+                // ... of 2^31 - 1 doubles (past the end of the header).
+                (&[0x69, 0xF7, 0xFF, 0xFF, 0xFF, 0xFF, 0x07], "elements"),
+                // A map of 2^31 - 1 i32 -> i32.
+                (&[0x6B, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x55], "elements"),
+                // A binary longer than what is left.
+                (&[0x68, 0x80, 0x01], "runs past"),
+                // Field 4 (crc, i32) sent as a binary.
+                (&[0x18, 0x00], "field 4 has thrift type 8"),
+                // Field 5 (data page header) sent as a list.
+                (&[0x29, 0x00], "field 5 has thrift type 9"),
+            ];
+            for (extra, expect) in cases {
+                let err = walk(&header(extra)).expect_err("refused");
+                assert!(err.contains(expect), "{extra:02x?}: {err}");
+            }
+            // A truncated header.
+            assert!(walk(&[0x15, 0x00, 0x15]).is_err());
+        }
     }
 }
 
