@@ -296,7 +296,7 @@ fn read_parquet_guarded(path: &Path, file: File) -> Result<Vec<RecordBatch>> {
 /// as written, and refuses what the parquet crate would mis-skip: every value
 /// must lie inside its bounds (the footer, or the column chunk for a page
 /// header), a collection may not declare more elements than bytes remain
-/// (every element of a well-formed one takes at least a byte), a collection
+/// (every element of a well-formed one takes at least a byte), a non-empty collection
 /// of booleans is refused (none exists in the Parquet format's footer or page
 /// headers, and the parquet crate would skip it wrongly), nesting stops at
 /// 64. Its work is therefore linear in the bytes it reads. Page headers are
