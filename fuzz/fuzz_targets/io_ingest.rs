@@ -8,14 +8,12 @@
 //! Byte 0: bit 0 picks the extension (0 = csv, 1 = parquet), bit 1 also
 //! tries the other reader on the same bytes; the rest is the file.
 //!
-//! Known issue (docs/reliability.md, "Fuzzing"; regression seeds
-//! `fuzz/corpus/io_ingest/regression-parquet-*`): the parquet crate (60.1)
-//! panics on some corrupt files (a negative column-chunk offset: "column
-//! start and length should not be negative"; a dictionary page of 0 values:
-//! "attempt to divide by zero"), and `read_parquet` lets the panic through.
-//! Unless the environment sets `FUZZ_STRICT=1`, a panic *located in the
-//! parquet crate* unwinds to a `catch_unwind` here (what `read_parquet`
-//! should do) instead of aborting; every other panic still aborts.
+//! The parquet crate's (60.1) panics and its hang on corrupt files (findings
+//! 4a–4c in docs/reliability.md, "Fuzzing") are handled in `read_parquet`
+//! itself (a Thrift guard before decoding, a panic caught as `Corrupt`): any
+//! panic here is a finding. The minimised inputs are seeds
+//! (`fuzz/corpus/io_ingest/regression-*`) and regression tests
+//! (crates/core/tests/hostile_parquet.rs).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -45,28 +43,6 @@ fn summarise(values: &[f64]) {
     let _ = Summary::compute(values, Some(values), &opts);
 }
 
-fn strict() -> bool {
-    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *STRICT.get_or_init(|| std::env::var_os("FUZZ_STRICT").is_some_and(|v| v == "1"))
-}
-
-/// Lets a panic located in the parquet crate unwind (not strict); any
-/// other panic goes to libfuzzer's hook, which aborts.
-fn parquet_panics_unwind() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let in_parquet = info
-                .location()
-                .is_some_and(|l| l.file().contains("/parquet-"));
-            if !(in_parquet && !strict()) {
-                prev(info);
-            }
-        }));
-    });
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
@@ -75,9 +51,7 @@ fuzz_target!(|data: &[u8]| {
     let ext = if flags & 1 == 0 { "csv" } else { "parquet" };
     let path = dir.path().join(format!("r.{ext}"));
     std::fs::write(&path, rest).expect("write input");
-    parquet_panics_unwind();
-    // Only a parquet-located panic gets here as an Err (see the hook).
-    let _ = std::panic::catch_unwind(|| run(&path, ext, flags));
+    run(&path, ext, flags);
 });
 
 fn run(path: &std::path::Path, ext: &str, flags: u8) {

@@ -226,16 +226,475 @@ fn corrupt(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// Reads every record batch of a Parquet file.
+///
+/// A corrupt or hostile file is a [`Error::Corrupt`] naming the file, never a
+/// panic and never an unbounded loop: before the parquet crate decodes any
+/// Thrift metadata, [`thrift_guard`] walks the footer and every page header it
+/// will read, with work bounded by their size (docs/reliability.md,
+/// "Fuzzing").
 pub fn read_parquet(path: impl AsRef<Path>) -> Result<Vec<RecordBatch>> {
     let path = path.as_ref();
     let file = open(path)?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| corrupt(path, e))?
+    // A dependency's panic, not ours: parquet 60.1 asserts on some corrupt
+    // files instead of returning an error (a negative column-chunk offset:
+    // "column start and length should not be negative"; a dictionary page of
+    // 0 values: "attempt to divide by zero"; regression files in
+    // tests/data/hostile_parquet). Such a panic means the *file* cannot be
+    // trusted, so it is reported as `Corrupt`, naming the file. Nothing of
+    // ours is left half-updated by an unwind here: the reader and its batches
+    // are local and dropped. (The panic hook still prints the message.)
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_parquet_guarded(path, file)
+    })) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "<no message>".to_owned());
+            Err(corrupt(
+                path,
+                format!("the parquet reader panicked: {message}"),
+            ))
+        }
+    }
+}
+
+fn read_parquet_guarded(path: &Path, file: File) -> Result<Vec<RecordBatch>> {
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    };
+    use parquet::file::metadata::PageIndexPolicy;
+    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    thrift_guard::check_footer(&file, file_len).map_err(|e| corrupt(path, e))?;
+    // The page index is not read: pages are then found by walking their
+    // headers from each column chunk's start, which is what the guard checks.
+    let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Skip);
+    let metadata = ArrowReaderMetadata::load(&file, options).map_err(|e| corrupt(path, e))?;
+    thrift_guard::check_page_headers(&file, file_len, metadata.metadata())
+        .map_err(|e| corrupt(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata)
         .build()
         .map_err(|e| corrupt(path, e))?;
     reader
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| corrupt(path, e))
+}
+
+/// Bounds the parquet crate's Thrift decoding on hostile files.
+///
+/// parquet 60.1 skips unknown Thrift fields with a loop that trusts the
+/// element count on the wire: a list of booleans is skipped at 0 bytes per
+/// element, and a value skipped past the end of a file is not an error when
+/// page headers are read from a file. So a few bytes declaring a list of
+/// 2^31 elements cost 2^31 iterations (each a read system call past the end
+/// of the file), nested up to 64 deep: the fuzzer's "hang in thrift skip"
+/// (tests/data/hostile_parquet/thrift-skip.parquet) ran for hours.
+///
+/// This walker reads the same bytes first, following the compact protocol
+/// as written, and refuses what the parquet crate would mis-skip: every value
+/// must lie inside its bounds (the footer, or the column chunk for a page
+/// header), a collection may not declare more elements than bytes remain
+/// (every element of a well-formed one takes at least a byte), a non-empty collection
+/// of booleans is refused (none exists in the Parquet format's footer or page
+/// headers, and the parquet crate would skip it wrongly), nesting stops at
+/// 64. Its work is therefore linear in the bytes it reads. Page headers are
+/// also checked against their schema (a known field with another wire type
+/// would make the parquet crate decode the rest at another offset than the
+/// walker). The footer is checked structurally only, without the (large)
+/// `FileMetaData` schema: a footer whose known fields carry wrong wire types
+/// could still desynchronise the parquet crate's view from the walker's —
+/// the residual risk recorded in docs/reliability.md.
+///
+/// The cost is one extra read of the footer and one small buffered read per
+/// page header, before decoding.
+mod thrift_guard {
+    use std::fs::File;
+    use std::io::{BufReader, Read, Seek, SeekFrom};
+
+    use parquet::file::metadata::ParquetMetaData;
+
+    type Check<T> = std::result::Result<T, String>;
+
+    /// The parquet crate's own skip depth.
+    const MAX_DEPTH: u32 = 64;
+
+    // Compact protocol type ids.
+    const BOOL_TRUE: u8 = 1;
+    const BOOL_FALSE: u8 = 2;
+    const I32: u8 = 5;
+    const I64: u8 = 6;
+    const BINARY: u8 = 8;
+    const STRUCT: u8 = 12;
+
+    /// What a known field of a page-header struct must be on the wire.
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Bool,
+        I32,
+        /// `PageHeader.compressed_page_size`, kept for the walk.
+        CompressedSize,
+        I64,
+        Binary,
+        Struct(&'static [(i16, Kind)]),
+    }
+
+    const PAGE_STATISTICS: &[(i16, Kind)] = &[
+        (1, Kind::Binary),
+        (2, Kind::Binary),
+        (3, Kind::I64),
+        (4, Kind::I64),
+        (5, Kind::Binary),
+        (6, Kind::Binary),
+        (7, Kind::Bool),
+        (8, Kind::Bool),
+        (9, Kind::I64),
+    ];
+    const DATA_PAGE_HEADER: &[(i16, Kind)] = &[
+        (1, Kind::I32),
+        (2, Kind::I32),
+        (3, Kind::I32),
+        (4, Kind::I32),
+        (5, Kind::Struct(PAGE_STATISTICS)),
+    ];
+    const DICTIONARY_PAGE_HEADER: &[(i16, Kind)] =
+        &[(1, Kind::I32), (2, Kind::I32), (3, Kind::Bool)];
+    const DATA_PAGE_HEADER_V2: &[(i16, Kind)] = &[
+        (1, Kind::I32),
+        (2, Kind::I32),
+        (3, Kind::I32),
+        (4, Kind::I32),
+        (5, Kind::I32),
+        (6, Kind::I32),
+        (7, Kind::Bool),
+        (8, Kind::Struct(PAGE_STATISTICS)),
+    ];
+    /// `PageHeader` of parquet.thrift, as the parquet crate (60.1) reads it.
+    const PAGE_HEADER: &[(i16, Kind)] = &[
+        (1, Kind::I32),
+        (2, Kind::I32),
+        (3, Kind::CompressedSize),
+        (4, Kind::I32),
+        (5, Kind::Struct(DATA_PAGE_HEADER)),
+        (6, Kind::Struct(&[])),
+        (7, Kind::Struct(DICTIONARY_PAGE_HEADER)),
+        (8, Kind::Struct(DATA_PAGE_HEADER_V2)),
+    ];
+
+    struct Walker<R> {
+        input: R,
+        /// Bytes left inside the bounds.
+        left: u64,
+        compressed_size: Option<i32>,
+    }
+
+    fn zigzag(v: u64) -> i64 {
+        (v >> 1) as i64 ^ -((v & 1) as i64)
+    }
+
+    impl<R: Read> Walker<R> {
+        fn new(input: R, left: u64) -> Self {
+            Walker {
+                input,
+                left,
+                compressed_size: None,
+            }
+        }
+
+        fn byte(&mut self) -> Check<u8> {
+            if self.left == 0 {
+                return Err("thrift metadata runs past its bounds".to_owned());
+            }
+            let mut b = [0u8; 1];
+            self.input
+                .read_exact(&mut b)
+                .map_err(|e| format!("reading thrift metadata: {e}"))?;
+            self.left -= 1;
+            Ok(b[0])
+        }
+
+        fn skip(&mut self, n: u64) -> Check<()> {
+            if n > self.left {
+                return Err(format!(
+                    "a thrift value of {n} bytes runs past its bounds ({} bytes left)",
+                    self.left
+                ));
+            }
+            let copied = std::io::copy(&mut (&mut self.input).take(n), &mut std::io::sink())
+                .map_err(|e| format!("reading thrift metadata: {e}"))?;
+            if copied != n {
+                return Err("the file ends inside thrift metadata".to_owned());
+            }
+            self.left -= n;
+            Ok(())
+        }
+
+        fn varint(&mut self) -> Check<u64> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = self.byte()?;
+                v |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(v);
+                }
+            }
+            Err("a thrift varint longer than 10 bytes".to_owned())
+        }
+
+        /// A collection's element count: at most `i32::MAX` (as the parquet
+        /// crate reads it) and at most one element per byte left.
+        fn count(&mut self, n: u64, what: &str) -> Check<u64> {
+            if n > i32::MAX as u64 || n > self.left {
+                return Err(format!(
+                    "a thrift {what} of {n} elements in {} bytes",
+                    self.left
+                ));
+            }
+            Ok(n)
+        }
+
+        fn element_type(ty: u8, what: &str) -> Check<u8> {
+            match ty {
+                BOOL_TRUE | BOOL_FALSE => Err(format!(
+                    "a thrift {what} of booleans (not in the Parquet format; the parquet \
+                     reader would skip it wrongly)"
+                )),
+                3..=13 => Ok(ty),
+                _ => Err(format!("a thrift {what} of unknown element type {ty}")),
+            }
+        }
+
+        /// One value of wire type `ty` (a struct field's boolean lives in
+        /// the field header: nothing to read).
+        fn value(&mut self, ty: u8, depth: u32) -> Check<()> {
+            if depth > MAX_DEPTH {
+                return Err(format!("thrift metadata nested deeper than {MAX_DEPTH}"));
+            }
+            match ty {
+                BOOL_TRUE | BOOL_FALSE => Ok(()),
+                3 => self.byte().map(drop),
+                4 | I32 | I64 => self.varint().map(drop),
+                7 => self.skip(8),
+                BINARY => {
+                    let n = self.varint()?;
+                    self.skip(n)
+                }
+                9 | 10 => {
+                    let header = self.byte()?;
+                    if header == 0 {
+                        // An empty list some writers emit; parquet accepts it.
+                        return Ok(());
+                    }
+                    let n = match header >> 4 {
+                        15 => self.varint()?,
+                        short => u64::from(short),
+                    };
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    let elem = Self::element_type(header & 0x0f, "list")?;
+                    for _ in 0..self.count(n, "list")? {
+                        self.value(elem, depth + 1)?;
+                    }
+                    Ok(())
+                }
+                11 => {
+                    let n = self.varint()?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    let kv = self.byte()?;
+                    let key = Self::element_type(kv >> 4, "map")?;
+                    let val = Self::element_type(kv & 0x0f, "map")?;
+                    for _ in 0..self.count(n.saturating_mul(2), "map")? / 2 {
+                        self.value(key, depth + 1)?;
+                        self.value(val, depth + 1)?;
+                    }
+                    Ok(())
+                }
+                STRUCT => self.structure(&[], depth + 1),
+                13 => self.skip(16),
+                other => Err(format!("unknown thrift type {other}")),
+            }
+        }
+
+        /// A struct whose known fields are `schema` (empty: none known).
+        fn structure(&mut self, schema: &'static [(i16, Kind)], depth: u32) -> Check<()> {
+            if depth > MAX_DEPTH {
+                return Err(format!("thrift metadata nested deeper than {MAX_DEPTH}"));
+            }
+            let mut last: i16 = 0;
+            loop {
+                let header = self.byte()?;
+                let ty = header & 0x0f;
+                if ty == 0 {
+                    return Ok(());
+                }
+                let delta = header >> 4;
+                let id = if delta == 0 {
+                    zigzag(self.varint()?) as i16
+                } else {
+                    last.checked_add(i16::from(delta))
+                        .ok_or_else(|| format!("thrift field id overflows after {last}"))?
+                };
+                last = id;
+                let Some(&(_, kind)) = schema.iter().find(|(known, _)| *known == id) else {
+                    self.value(ty, depth)?;
+                    continue;
+                };
+                let expected = match kind {
+                    Kind::Bool => matches!(ty, BOOL_TRUE | BOOL_FALSE),
+                    Kind::I32 | Kind::CompressedSize => ty == I32,
+                    Kind::I64 => ty == I64,
+                    Kind::Binary => ty == BINARY,
+                    Kind::Struct(_) => ty == STRUCT,
+                };
+                if !expected {
+                    return Err(format!("page header field {id} has thrift type {ty}"));
+                }
+                match kind {
+                    Kind::Struct(fields) => self.structure(fields, depth + 1)?,
+                    Kind::CompressedSize => {
+                        self.compressed_size = Some(zigzag(self.varint()?) as i32);
+                    }
+                    _ => self.value(ty, depth)?,
+                }
+            }
+        }
+    }
+
+    /// Walks the footer (`FileMetaData`) structurally. A file too short,
+    /// without the plain `PAR1` tail or with a footer length past its start
+    /// is left to the parquet crate, which refuses it.
+    pub(super) fn check_footer(file: &File, file_len: u64) -> Check<()> {
+        let mut f = file;
+        if file_len < 12 {
+            return Ok(());
+        }
+        let mut tail = [0u8; 8];
+        f.seek(SeekFrom::Start(file_len - 8))
+            .and_then(|_| f.read_exact(&mut tail))
+            .map_err(|e| format!("reading the footer: {e}"))?;
+        let [a, b, c, d, m0, m1, m2, m3] = tail;
+        let len = u64::from(u32::from_le_bytes([a, b, c, d]));
+        if [m0, m1, m2, m3] != *b"PAR1" || len + 8 > file_len {
+            return Ok(());
+        }
+        f.seek(SeekFrom::Start(file_len - 8 - len))
+            .map_err(|e| format!("reading the footer: {e}"))?;
+        let mut w = Walker::new(BufReader::new(f.take(len)), len);
+        w.structure(&[], 1).map_err(|e| format!("footer: {e}"))
+    }
+
+    /// Walks every page header of every column chunk from the chunk's start,
+    /// as the parquet crate finds them without a page index.
+    pub(super) fn check_page_headers(
+        file: &File,
+        file_len: u64,
+        metadata: &ParquetMetaData,
+    ) -> Check<()> {
+        let mut f = file;
+        for (g, group) in metadata.row_groups().iter().enumerate() {
+            for (c, chunk) in group.columns().iter().enumerate() {
+                let at = format!("row group {g}, column {c}");
+                let start = chunk
+                    .dictionary_page_offset()
+                    .unwrap_or_else(|| chunk.data_page_offset());
+                let len = chunk.compressed_size();
+                let (Ok(mut offset), Ok(mut remaining)) =
+                    (u64::try_from(start), u64::try_from(len))
+                else {
+                    return Err(format!("{at}: negative start {start} or length {len}"));
+                };
+                if offset
+                    .checked_add(remaining)
+                    .is_none_or(|end| end > file_len)
+                {
+                    return Err(format!(
+                        "{at}: bytes {start}..+{len} run past the end of the file ({file_len} bytes)"
+                    ));
+                }
+                while remaining > 0 {
+                    f.seek(SeekFrom::Start(offset))
+                        .map_err(|e| format!("{at}: {e}"))?;
+                    let mut w =
+                        Walker::new(BufReader::with_capacity(256, f.take(remaining)), remaining);
+                    w.structure(PAGE_HEADER, 1)
+                        .map_err(|e| format!("{at}: page header at byte {offset}: {e}"))?;
+                    let header_len = remaining - w.left;
+                    let size = w.compressed_size.ok_or_else(|| {
+                        format!("{at}: page header at byte {offset} has no compressed_page_size")
+                    })?;
+                    let size = u64::try_from(size)
+                        .ok()
+                        .filter(|&s| s <= w.left)
+                        .ok_or_else(|| {
+                            format!(
+                                "{at}: page at byte {offset} claims {size} bytes, {} left in the chunk",
+                                w.left
+                            )
+                        })?;
+                    offset += header_len + size;
+                    remaining = w.left - size;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// A page header: type 0 (data page), sizes 4/4, then `extra`
+        /// (fields after id 3), then a stop byte.
+        fn header(extra: &[u8]) -> Vec<u8> {
+            let mut h = vec![0x15, 0x00, 0x15, 0x08, 0x15, 0x08];
+            h.extend_from_slice(extra);
+            h.push(0x00);
+            h
+        }
+
+        fn walk(bytes: &[u8]) -> Check<Option<i32>> {
+            let mut w = Walker::new(bytes, bytes.len() as u64);
+            w.structure(PAGE_HEADER, 1)?;
+            Ok(w.compressed_size)
+        }
+
+        #[test]
+        fn a_well_formed_header_gives_its_compressed_size() {
+            assert_eq!(walk(&header(&[])), Ok(Some(4)));
+            // Unknown field 9 (delta 6): a list of three i32.
+            assert_eq!(walk(&header(&[0x69, 0x35, 0x02, 0x04, 0x06])), Ok(Some(4)));
+            // ... an empty list of booleans (nothing to skip).
+            assert_eq!(walk(&header(&[0x69, 0x01])), Ok(Some(4)));
+        }
+
+        #[test]
+        fn hostile_headers_are_refused() {
+            let cases: [(&[u8], &str); 6] = [
+                // Unknown field 9: list of 2^31 - 1 booleans.
+                (&[0x69, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07], "booleans"),
+                // ... of 2^31 - 1 doubles (past the end of the header).
+                (&[0x69, 0xF7, 0xFF, 0xFF, 0xFF, 0xFF, 0x07], "elements"),
+                // A map of 2^31 - 1 i32 -> i32.
+                (&[0x6B, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x55], "elements"),
+                // A binary longer than what is left.
+                (&[0x68, 0x80, 0x01], "runs past"),
+                // Field 4 (crc, i32) sent as a binary.
+                (&[0x18, 0x00], "field 4 has thrift type 8"),
+                // Field 5 (data page header) sent as a list.
+                (&[0x29, 0x00], "field 5 has thrift type 9"),
+            ];
+            for (extra, expect) in cases {
+                let err = walk(&header(extra)).expect_err("refused");
+                assert!(err.contains(expect), "{extra:02x?}: {err}");
+            }
+            // A truncated header.
+            assert!(walk(&[0x15, 0x00, 0x15]).is_err());
+        }
+    }
 }
 
 /// Reads a CSV file with a header row; column types are inferred from the data.

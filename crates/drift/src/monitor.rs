@@ -10,11 +10,18 @@ use crate::profile::{FeatureProfile, Profile};
 use crate::report::{Severity, SeverityBands};
 use crate::telemetry;
 
+/// The largest [`LiveMonitorOptions::window`]: 2^24 = 16 777 216 values per
+/// feature. A monitor allocates each feature's window up front (2 bytes a
+/// value: 32 MiB per feature at the cap), so a larger request is refused
+/// with a typed error before anything is allocated — the same bound from
+/// Rust, Python and C (`TW_MAX_MONITOR_WINDOW`).
+pub const MAX_WINDOW: usize = 1 << 24;
+
 /// Options of a [`LiveMonitor`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LiveMonitorOptions {
-    /// Rolling window length per feature (values).
+    /// Rolling window length per feature (values), in 1..=[`MAX_WINDOW`].
     pub window: usize,
     /// Minimum values in the window before a score is produced.
     pub min_values: usize,
@@ -88,9 +95,19 @@ pub struct LiveMonitor {
 
 impl LiveMonitor {
     /// Builds a monitor for every binned numeric feature of `profile`.
+    ///
+    /// `window` must be in 1..=[`MAX_WINDOW`], `min_values` in 1..=`window`,
+    /// `psi_epsilon` in (0, 1); otherwise an [`Error`] naming the option.
     pub fn new(profile: &Profile, options: LiveMonitorOptions) -> Result<Self> {
         if options.window == 0 {
             return Err(Error::invalid("window", 0, "must be ≥ 1"));
+        }
+        if options.window > MAX_WINDOW {
+            return Err(Error::invalid(
+                "window",
+                options.window,
+                "must be ≤ MAX_WINDOW = 2^24 = 16777216 values (each feature's window is allocated up front)",
+            ));
         }
         if options.min_values == 0 || options.min_values > options.window {
             return Err(Error::invalid(
@@ -425,5 +442,58 @@ pub fn emit_prediction_quality(
             telemetry::labels::METRIC => metric
         )
         .set(v);
+    }
+}
+
+#[cfg(test)]
+mod window_cap_tests {
+    use super::*;
+    use crate::profile::{NumericProfile, ProfileOptions};
+
+    fn profile() -> Profile {
+        let r: Vec<f64> = (0..1000).map(f64::from).collect();
+        let mut p = Profile::new();
+        p.insert(
+            "x",
+            FeatureProfile::Numeric(
+                NumericProfile::fit(&r, &ProfileOptions::default()).expect("fit"),
+            ),
+        );
+        p
+    }
+
+    /// A window beyond the cap is refused before any allocation (2^40 or
+    /// usize::MAX would abort the process on allocation), naming the option
+    /// and the value; the cap itself is accepted.
+    #[test]
+    fn window_above_the_cap_is_a_typed_error() {
+        let p = profile();
+        for window in [MAX_WINDOW + 1, 1 << 40, usize::MAX] {
+            let opts = LiveMonitorOptions {
+                window,
+                min_values: 1,
+                ..Default::default()
+            };
+            let e = LiveMonitor::new(&p, opts).expect_err("over the cap");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("window")
+                    && msg.contains(&window.to_string())
+                    && msg.contains("MAX_WINDOW"),
+                "{msg}"
+            );
+            assert_eq!(
+                tradewarden_core::Classify::kind(&e),
+                tradewarden_core::ErrorKind::InvalidInput
+            );
+        }
+        let opts = LiveMonitorOptions {
+            window: MAX_WINDOW,
+            min_values: 1,
+            ..Default::default()
+        };
+        let mut m = LiveMonitor::new(&p, opts).expect("the cap itself");
+        m.push("x", &[1.0, 2.0]).expect("push");
+        assert_eq!(m.score("x").expect("score").expect("ready").n, 2);
     }
 }
