@@ -151,6 +151,13 @@ def test_bad_arguments_raise():
         td.energy_distance([1.0, 2.0], [2.0], v_weights=[-1.0])
     with pytest.raises(InvalidInputError, match="u_values"):
         td.wasserstein_distance([], [2.0])
+    with pytest.raises(InvalidInputError, match="nan_policy"):
+        td.cramervonmises_2samp([1.0, 2.0], [3.0, 4.0], nan_policy="drop")
+    with pytest.raises(InvalidInputError, match="x"):
+        td.cramervonmises_2samp([1.0, np.nan], [3.0, 4.0], nan_policy="raise")
+    assert math.isnan(td.cramervonmises_2samp([1.0, np.nan, 2.0], [3.0, 4.0]).pvalue)
+    assert td.cramervonmises_2samp([1.0, np.nan, 2.0, 5.0], [3.0, 4.0], nan_policy="omit") == \
+        td.cramervonmises_2samp([1.0, 2.0, 5.0], [3.0, 4.0])
     with pytest.raises(InvalidInputError, match="observed"):
         td.chi2_contingency([1, 2, 3])
     with pytest.raises(UnsupportedError):

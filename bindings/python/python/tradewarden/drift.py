@@ -224,6 +224,8 @@ def cramervonmises_2samp(x: Any, y: Any, method: str = "auto", *,
     values gives NaN results with a ``SmallSampleWarning``; ``nan_policy`` as scipy's."""
     # scipy's result dtype: float32 when both samples are float32 arrays (computed in float64 either way)
     f32 = getattr(x, "dtype", None) == np.float32 and getattr(y, "dtype", None) == np.float32
+    if nan_policy not in ("propagate", "omit", "raise"):
+        raise InvalidInputError(f"invalid nan_policy = {nan_policy!r}: expected 'propagate', 'omit' or 'raise'")
     a, b = as_1d(x, "x"), as_1d(y, "y")
     if nan_policy == "omit":
         a, b = a[~np.isnan(a)], b[~np.isnan(b)]
