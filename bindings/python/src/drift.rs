@@ -230,6 +230,17 @@ pub(crate) fn energy_distance_weighted(
     })
 }
 
+fn cvm_method(method: &str) -> Result<CvmMethod, CallError> {
+    match method {
+        "auto" => Ok(CvmMethod::Auto),
+        "exact" => Ok(CvmMethod::Exact),
+        "asymptotic" => Ok(CvmMethod::Asymptotic),
+        other => Err(invalid(format!(
+            "invalid method = {other:?}: method must be either auto, exact or asymptotic"
+        ))),
+    }
+}
+
 /// Two-sample Cramér–von Mises test: (statistic, pvalue).
 #[pyfunction]
 #[pyo3(signature = (x, y, method="auto"))]
@@ -241,16 +252,27 @@ pub(crate) fn cramervonmises_2samp(
 ) -> PyResult<(f64, f64)> {
     let a = slice(&x, "x");
     let b = slice(&y, "y");
-    let m = match method {
-        "auto" => Ok(CvmMethod::Auto),
-        "exact" => Ok(CvmMethod::Exact),
-        "asymptotic" => Ok(CvmMethod::Asymptotic),
-        other => Err(invalid(format!(
-            "invalid method = {other:?}: method must be either auto, exact or asymptotic"
-        ))),
-    };
+    let m = cvm_method(method);
     call(py, move || {
         let r = cvm_2samp(a?, b?, m?)?;
+        Ok((r.statistic, r.pvalue))
+    })
+}
+
+/// Two-sample Cramér–von Mises test with ±inf as values (scipy's ranks): (statistic, pvalue).
+#[pyfunction]
+#[pyo3(signature = (x, y, method="auto"))]
+pub(crate) fn cramervonmises_2samp_ieee(
+    py: Python<'_>,
+    x: PyReadonlyArray1<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    method: &str,
+) -> PyResult<(f64, f64)> {
+    let a = slice(&x, "x");
+    let b = slice(&y, "y");
+    let m = cvm_method(method);
+    call(py, move || {
+        let r = compat::cramervonmises_2samp_ieee(a?, b?, m?)?;
         Ok((r.statistic, r.pvalue))
     })
 }
@@ -823,6 +845,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jensenshannon_rows, m)?)?;
     m.add_function(wrap_pyfunction!(wasserstein_weighted, m)?)?;
     m.add_function(wrap_pyfunction!(energy_distance_weighted, m)?)?;
+    m.add_function(wrap_pyfunction!(cramervonmises_2samp_ieee, m)?)?;
     m.add_function(wrap_pyfunction!(cramervonmises_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(chi2_contingency, m)?)?;
     m.add_function(wrap_pyfunction!(psi, m)?)?;

@@ -198,6 +198,10 @@ def test_scipy_semantics_infinities_and_small_samples():
             np.testing.assert_equal(ours(u, v), ref(u, v))
     with pytest.warns(RuntimeWarning, match="invalid value"):
         assert math.isnan(td.wasserstein_distance([1, 2, inf], [inf, 1]))
+    # cvm: ranks only, infinities are values
+    x, y = [1, inf, 2, 5, -inf], [3, 4, -inf, 0.5]
+    ours, ref = td.cramervonmises_2samp(x, y), stats.cramervonmises_2samp(x, y)
+    assert (ours.statistic, ours.pvalue) == pytest.approx((ref.statistic, ref.pvalue), rel=1e-12)
     # ks: infinities are values
     a, b = [-inf, 0.2, 0.5, inf], [0.1, 0.3, inf]
     for alt in ("two-sided", "less", "greater"):

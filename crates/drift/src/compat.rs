@@ -407,6 +407,46 @@ pub fn ks_2samp_ieee(
     crate::ks::ks_2samp_sorted(&prepared[0], &prepared[1], alternative, method)
 }
 
+/// Two-sample Cramér–von Mises test as `scipy.stats.cramervonmises_2samp`,
+/// with ±inf as ordinary values (the statistic depends on ranks only; the
+/// strict [`crate::cvm::cramervonmises_2samp`] refuses them).
+///
+/// # Errors
+/// A sample with fewer than 2 values (`TooFewValues`) or with a NaN
+/// (`NonFinite`); `Exact` beyond 30 values per sample.
+///
+/// ```
+/// use tradewarden_drift::compat::cramervonmises_2samp_ieee;
+/// use tradewarden_drift::cvm::{cramervonmises_2samp, CvmMethod};
+/// let inf = f64::INFINITY;
+/// let r = cramervonmises_2samp_ieee(&[1.0, inf, 2.0, 5.0], &[3.0, 4.0, -inf], CvmMethod::Auto).unwrap();
+/// let f = cramervonmises_2samp(&[1.0, 1e300, 2.0, 5.0], &[3.0, 4.0, -1e300], CvmMethod::Auto).unwrap();
+/// assert_eq!((r.statistic, r.pvalue), (f.statistic, f.pvalue));
+/// ```
+pub fn cramervonmises_2samp_ieee(
+    x: &[f64],
+    y: &[f64],
+    method: crate::cvm::CvmMethod,
+) -> Result<crate::cvm::CvmResult> {
+    for (param, s) in [("x", x), ("y", y)] {
+        if s.len() < 2 {
+            return Err(Error::TooFewValues {
+                param,
+                actual: s.len(),
+                min: 2,
+            });
+        }
+        if let Some(index) = s.iter().position(|v| v.is_nan()) {
+            return Err(Error::NonFinite {
+                param,
+                index,
+                value: s[index],
+            });
+        }
+    }
+    crate::cvm::cvm_ranked(x, y, method)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

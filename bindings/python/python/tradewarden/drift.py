@@ -234,7 +234,7 @@ def cramervonmises_2samp(x: Any, y: Any, method: str = "auto", *,
     if len(a) < 2 or len(b) < 2:
         _warn_small(nan_policy == "omit")
         return CramerVonMisesResult(_NAN, _NAN)
-    s, p = _native.cramervonmises_2samp(a, b, method)
+    s, p = _native.cramervonmises_2samp_ieee(a, b, method)
     return CramerVonMisesResult(np.float32(s), np.float32(p)) if f32 else CramerVonMisesResult(s, p)
 
 
