@@ -1,11 +1,12 @@
 //! `tradewarden.drift`: KS, distances, PSI, profiles, reports and live monitors
 //! over `tradewarden-drift`. Convert, call with the interpreter released, map errors.
 
-use numpy::PyReadonlyArray1;
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tradewarden::core::{ErrorKind, NanPolicy};
 use tradewarden_drift::anderson::AdVariant;
+use tradewarden_drift::compat;
 use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod};
@@ -132,6 +133,114 @@ pub(crate) fn energy_distance(
     call(py, move || Ok(distance::energy_distance(a?, b?)?))
 }
 
+/// Two-sample KS with scipy's arithmetic (±inf kept as values; `nan_policy` on NaN only):
+/// (statistic, pvalue, statistic_location, statistic_sign, method_used).
+#[pyfunction]
+#[pyo3(signature = (data1, data2, alternative="two-sided", method="auto", nan_policy="propagate"))]
+pub(crate) fn ks_2samp_ieee(
+    py: Python<'_>,
+    data1: PyReadonlyArray1<'_, f64>,
+    data2: PyReadonlyArray1<'_, f64>,
+    alternative: &str,
+    method: &str,
+    nan_policy: &str,
+) -> PyResult<(f64, f64, f64, i8, &'static str)> {
+    let a = slice(&data1, "data1");
+    let b = slice(&data2, "data2");
+    let alt = self::alternative(alternative);
+    let m = ks_method(method);
+    let np = drift_nan_policy(nan_policy);
+    call(py, move || {
+        let r = compat::ks_2samp_ieee(a?, b?, alt?, m?, np?)?;
+        Ok((
+            r.statistic,
+            r.pvalue,
+            r.statistic_location,
+            r.statistic_sign,
+            ks_method_name(r.method_used),
+        ))
+    })
+}
+
+/// Jensen–Shannon distances of the rows of two row-major matrices (flattened), scipy's arithmetic.
+#[pyfunction]
+#[pyo3(signature = (p, q, row_len, base=None))]
+pub(crate) fn jensenshannon_rows<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray1<'_, f64>,
+    q: PyReadonlyArray1<'_, f64>,
+    row_len: usize,
+    base: Option<f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let a = slice(&p, "p");
+    let b = slice(&q, "q");
+    let v = call(py, move || {
+        Ok(compat::jensenshannon_rows(a?, b?, row_len, base)?)
+    })?;
+    Ok(PyArray1::from_vec(py, v))
+}
+
+/// Weighted Wasserstein-1 distance with scipy's arithmetic (±inf give inf or NaN).
+#[pyfunction]
+#[pyo3(signature = (u_values, v_values, u_weights=None, v_weights=None))]
+pub(crate) fn wasserstein_weighted(
+    py: Python<'_>,
+    u_values: PyReadonlyArray1<'_, f64>,
+    v_values: PyReadonlyArray1<'_, f64>,
+    u_weights: Option<PyReadonlyArray1<'_, f64>>,
+    v_weights: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<f64> {
+    let a = slice(&u_values, "u_values");
+    let b = slice(&v_values, "v_values");
+    let wa = u_weights
+        .as_ref()
+        .map(|w| slice(w, "u_weights"))
+        .transpose();
+    let wb = v_weights
+        .as_ref()
+        .map(|w| slice(w, "v_weights"))
+        .transpose();
+    call(py, move || {
+        Ok(compat::wasserstein_weighted(a?, b?, wa?, wb?)?)
+    })
+}
+
+/// Weighted energy distance with scipy's arithmetic (±inf give inf or NaN).
+#[pyfunction]
+#[pyo3(signature = (u_values, v_values, u_weights=None, v_weights=None))]
+pub(crate) fn energy_distance_weighted(
+    py: Python<'_>,
+    u_values: PyReadonlyArray1<'_, f64>,
+    v_values: PyReadonlyArray1<'_, f64>,
+    u_weights: Option<PyReadonlyArray1<'_, f64>>,
+    v_weights: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<f64> {
+    let a = slice(&u_values, "u_values");
+    let b = slice(&v_values, "v_values");
+    let wa = u_weights
+        .as_ref()
+        .map(|w| slice(w, "u_weights"))
+        .transpose();
+    let wb = v_weights
+        .as_ref()
+        .map(|w| slice(w, "v_weights"))
+        .transpose();
+    call(py, move || {
+        Ok(compat::energy_distance_weighted(a?, b?, wa?, wb?)?)
+    })
+}
+
+fn cvm_method(method: &str) -> Result<CvmMethod, CallError> {
+    match method {
+        "auto" => Ok(CvmMethod::Auto),
+        "exact" => Ok(CvmMethod::Exact),
+        "asymptotic" => Ok(CvmMethod::Asymptotic),
+        other => Err(invalid(format!(
+            "invalid method = {other:?}: method must be either auto, exact or asymptotic"
+        ))),
+    }
+}
+
 /// Two-sample Cramér–von Mises test: (statistic, pvalue).
 #[pyfunction]
 #[pyo3(signature = (x, y, method="auto"))]
@@ -143,16 +252,27 @@ pub(crate) fn cramervonmises_2samp(
 ) -> PyResult<(f64, f64)> {
     let a = slice(&x, "x");
     let b = slice(&y, "y");
-    let m = match method {
-        "auto" => Ok(CvmMethod::Auto),
-        "exact" => Ok(CvmMethod::Exact),
-        "asymptotic" => Ok(CvmMethod::Asymptotic),
-        other => Err(invalid(format!(
-            "invalid method = {other:?}: expected 'auto', 'exact' or 'asymptotic'"
-        ))),
-    };
+    let m = cvm_method(method);
     call(py, move || {
         let r = cvm_2samp(a?, b?, m?)?;
+        Ok((r.statistic, r.pvalue))
+    })
+}
+
+/// Two-sample Cramér–von Mises test with ±inf as values (scipy's ranks): (statistic, pvalue).
+#[pyfunction]
+#[pyo3(signature = (x, y, method="auto"))]
+pub(crate) fn cramervonmises_2samp_ieee(
+    py: Python<'_>,
+    x: PyReadonlyArray1<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    method: &str,
+) -> PyResult<(f64, f64)> {
+    let a = slice(&x, "x");
+    let b = slice(&y, "y");
+    let m = cvm_method(method);
+    call(py, move || {
+        let r = compat::cramervonmises_2samp_ieee(a?, b?, m?)?;
         Ok((r.statistic, r.pvalue))
     })
 }
@@ -721,6 +841,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jensenshannon, m)?)?;
     m.add_function(wrap_pyfunction!(wasserstein_distance, m)?)?;
     m.add_function(wrap_pyfunction!(energy_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(ks_2samp_ieee, m)?)?;
+    m.add_function(wrap_pyfunction!(jensenshannon_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(wasserstein_weighted, m)?)?;
+    m.add_function(wrap_pyfunction!(energy_distance_weighted, m)?)?;
+    m.add_function(wrap_pyfunction!(cramervonmises_2samp_ieee, m)?)?;
     m.add_function(wrap_pyfunction!(cramervonmises_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(chi2_contingency, m)?)?;
     m.add_function(wrap_pyfunction!(psi, m)?)?;

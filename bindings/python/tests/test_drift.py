@@ -9,6 +9,7 @@ from scipy import stats
 from scipy.spatial import distance as sdist
 
 import tradewarden.drift as td
+from tradewarden import _native
 from tradewarden.errors import InvalidInputError, NotFoundError, TradewardenError, UnsupportedError
 
 # issue 4's tolerances: the KS statistic equal, the p-value within 1e-10 relative or 1e-14 absolute
@@ -104,13 +105,10 @@ def test_inputs_of_other_kinds_give_the_same_numbers():
 
 @pytest.mark.parametrize("fn", [td.ks_2samp, td.wasserstein_distance, td.energy_distance])
 def test_bad_samples_raise_naming_the_argument(fn):
+    # the drop-in follows scipy for empty samples / NaN / inf (test_scipy_semantics_*); shapes and types raise
     names = {"ks_2samp": ("data1", "data2"), "wasserstein_distance": ("u", "v"), "energy_distance": ("u", "v")}
     first, second = names[fn.__name__]
     good = np.array([0.1, 0.2, 0.3])
-    with pytest.raises(InvalidInputError, match=first):
-        fn(np.array([]), good)
-    with pytest.raises(InvalidInputError, match=second):
-        fn(good, np.array([0.1, np.nan]))
     with pytest.raises(InvalidInputError, match=second):
         fn(good, np.ones((2, 2)))
     with pytest.raises(InvalidInputError, match=first):
@@ -118,27 +116,122 @@ def test_bad_samples_raise_naming_the_argument(fn):
     assert issubclass(InvalidInputError, ValueError)
 
 
+@pytest.mark.parametrize("fn", ["ks_2samp", "wasserstein_distance", "energy_distance"])
+def test_native_api_stays_strict(fn):
+    # the strict behaviour lives in the Rust API and the native module: typed errors naming the argument
+    f = getattr(_native, fn)
+    first, second = ("data1", "data2") if fn == "ks_2samp" else ("u", "v")
+    good = np.array([0.1, 0.2, 0.3])
+    with pytest.raises(InvalidInputError, match=first):
+        f(np.array([]), good)
+    with pytest.raises(InvalidInputError, match=second):
+        f(good, np.array([0.1, np.nan]))
+    with pytest.raises(InvalidInputError, match=second):
+        f(good, np.array([0.1, np.inf]))
+    with pytest.raises(InvalidInputError, match="p"):
+        _native.jensenshannon(np.array([-0.5, 1.5]), np.array([0.5, 0.5]), None)
+
+
 def test_bad_arguments_raise():
     with pytest.raises(InvalidInputError, match="alternative"):
         td.ks_2samp([1.0, 2.0], [1.0], alternative="both")
     with pytest.raises(InvalidInputError, match="method"):
         td.ks_2samp([1.0, 2.0], [1.0], method="fast")
-    with pytest.raises(InvalidInputError, match="q"):
-        td.jensenshannon([0.5, 0.5], [1.0])
-    with pytest.raises(InvalidInputError, match="p"):
-        td.jensenshannon([-0.5, 1.5], [0.5, 0.5])
-    with pytest.raises(InvalidInputError, match="base"):
-        td.jensenshannon([0.5, 0.5], [0.5, 0.5], base=1.0)
-    with pytest.raises(UnsupportedError):
-        td.wasserstein_distance([1.0], [2.0], u_weights=[1.0])
+    with pytest.raises(TypeError, match="method"):
+        td.ks_2samp([1.0, 2.0], [1.0], method="exact", mode="asymp")
+    with pytest.raises(InvalidInputError, match="q of shape"):
+        td.jensenshannon([0.5, 0.5, 0.0], [1.0, 0.0])
+    with pytest.raises(InvalidInputError, match="q of shape"):  # scipy would normalise q along its own axis 0
+        td.jensenshannon(np.ones((3, 4)), np.ones(4), axis=1)
+    with pytest.raises(InvalidInputError, match="axis"):
+        td.jensenshannon([[0.5, 0.5]], [[0.5, 0.5]], axis=2)
+    with pytest.raises(InvalidInputError, match="u_weights"):
+        td.wasserstein_distance([1.0, 2.0], [2.0], u_weights=[1.0])
+    with pytest.raises(InvalidInputError, match="v_weights"):
+        td.energy_distance([1.0, 2.0], [2.0], v_weights=[-1.0])
+    with pytest.raises(InvalidInputError, match="u_values"):
+        td.wasserstein_distance([], [2.0])
+    with pytest.raises(InvalidInputError, match="nan_policy"):
+        td.cramervonmises_2samp([1.0, 2.0], [3.0, 4.0], nan_policy="drop")
+    with pytest.raises(InvalidInputError, match="x"):
+        td.cramervonmises_2samp([1.0, np.nan], [3.0, 4.0], nan_policy="raise")
+    assert math.isnan(td.cramervonmises_2samp([1.0, np.nan, 2.0], [3.0, 4.0]).pvalue)
+    assert td.cramervonmises_2samp([1.0, np.nan, 2.0, 5.0], [3.0, 4.0], nan_policy="omit") == \
+        td.cramervonmises_2samp([1.0, 2.0, 5.0], [3.0, 4.0])
     with pytest.raises(InvalidInputError, match="observed"):
         td.chi2_contingency([1, 2, 3])
+    with pytest.raises(UnsupportedError):
+        td.chi2_contingency([[1, 2], [3, 4]], lambda_="log-likelihood")
     with pytest.raises(InvalidInputError, match="eps|epsilon"):
         td.psi([1.0, 2.0, 3.0], [1.0], eps=0.0)
-    # NaN policies: omit drops, propagate gives scipy's NaN
+    # NaN policies: omit drops, propagate (scipy's default) gives scipy's NaN, raise raises
     a = np.array([0.1, np.nan, 0.5, 0.7])
     assert td.ks_2samp(a, [0.2, 0.3], nan_policy="omit") == td.ks_2samp(a[~np.isnan(a)], [0.2, 0.3])
-    assert math.isnan(td.ks_2samp(a, [0.2, 0.3], nan_policy="propagate").pvalue)
+    assert math.isnan(td.ks_2samp(a, [0.2, 0.3]).pvalue)
+    with pytest.raises(InvalidInputError, match="data1"):
+        td.ks_2samp(a, [0.2, 0.3], nan_policy="raise")
+
+
+def test_scipy_semantics_weights_match_scipy():
+    rng = np.random.default_rng(19)
+    for i in range(40):
+        u = rng.normal(size=int(rng.integers(1, 200)))
+        v = rng.normal(0.3, 1.5, size=int(rng.integers(1, 200)))
+        if i % 3 == 0:
+            u = np.round(u, 1)  # ties
+            v = np.round(v, 1)
+        uw = rng.random(len(u)) * 3 if i % 4 != 1 else None
+        vw = rng.integers(0, 5, len(v)).astype(float) if i % 4 != 2 else None
+        if vw is not None and vw.sum() == 0:
+            vw[0] = 1.0
+        for ours, ref in ((td.wasserstein_distance, stats.wasserstein_distance),
+                          (td.energy_distance, stats.energy_distance)):
+            assert ours(u, v, uw, vw) == pytest.approx(ref(u, v, uw, vw), rel=1e-12, abs=1e-14), (i, ours.__name__)
+
+
+def test_scipy_semantics_infinities_and_small_samples():
+    inf = np.inf
+    for u, v in (([1, 2, inf], [1, 1]), ([1, 2, inf], [-inf, 1]), ([1, -inf, inf], [1, 1]),
+                 ([-inf, 0.5], [0.0, 3.0]), ([1.0, np.nan], [2.0])):
+        for ours, ref in ((td.wasserstein_distance, stats.wasserstein_distance),
+                          (td.energy_distance, stats.energy_distance)):
+            np.testing.assert_equal(ours(u, v), ref(u, v))
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        assert math.isnan(td.wasserstein_distance([1, 2, inf], [inf, 1]))
+    # cvm: ranks only, infinities are values
+    x, y = [1, inf, 2, 5, -inf], [3, 4, -inf, 0.5]
+    ours, ref = td.cramervonmises_2samp(x, y), stats.cramervonmises_2samp(x, y)
+    assert (ours.statistic, ours.pvalue) == pytest.approx((ref.statistic, ref.pvalue), rel=1e-12)
+    # ks: infinities are values
+    a, b = [-inf, 0.2, 0.5, inf], [0.1, 0.3, inf]
+    for alt in ("two-sided", "less", "greater"):
+        ours, ref = td.ks_2samp(a, b, alt), stats.ks_2samp(a, b, alt)
+        assert (ours.statistic, ours.pvalue) == pytest.approx((ref.statistic, ref.pvalue), rel=1e-12)
+    # empty samples: NaN with a SmallSampleWarning (scipy's class when scipy is loaded)
+    from scipy.stats._axis_nan_policy import SmallSampleWarning
+    with pytest.warns(SmallSampleWarning):
+        r = td.ks_2samp([], [1.0])
+    assert math.isnan(r.statistic) and math.isnan(r.pvalue)
+    with pytest.warns(SmallSampleWarning):
+        r = td.cramervonmises_2samp([1.0, 2.0, 3.0], [1.0])
+    assert math.isnan(r.statistic) and math.isnan(r.pvalue)
+    with pytest.warns(RuntimeWarning, match="Exact calculation unsuccessful"):
+        rng = np.random.RandomState(23493549)
+        td.ks_2samp(rng.random(size=881) + 0.5, rng.random(size=369), alternative="less")
+
+
+def test_scipy_semantics_jensenshannon_axis_and_unchecked_entries():
+    rng = np.random.default_rng(23)
+    p, q = rng.random((4, 7)), rng.random((4, 7))
+    for axis in (0, 1, -1):
+        for keepdims in (False, True):
+            np.testing.assert_allclose(td.jensenshannon(p, q, axis=axis, keepdims=keepdims),
+                                       sdist.jensenshannon(p, q, axis=axis, keepdims=keepdims), rtol=1e-12)
+    p3, q3 = rng.random((3, 4, 5)), rng.random((1, 4, 5))  # broadcast over the other axes
+    np.testing.assert_allclose(td.jensenshannon(p3, q3, 2.0, axis=1), sdist.jensenshannon(p3, q3, 2.0, axis=1),
+                               rtol=1e-12)
+    # no checks, as scipy: a negative entry gives inf
+    assert td.jensenshannon([-0.5, 1.5], [0.5, 0.5]) == sdist.jensenshannon([-0.5, 1.5], [0.5, 0.5]) == np.inf
 
 
 def test_psi_strategies():

@@ -137,6 +137,13 @@ pub fn cramervonmises_2samp(x: &[f64], y: &[f64], method: CvmMethod) -> Result<C
         }
         crate::sample::check_finite(param, s)?;
     }
+    cvm_ranked(x, y, method)
+}
+
+/// [`cramervonmises_2samp`] after the checks: any values without NaN (the
+/// statistic depends on ranks only, so ±inf are ordinary values), both
+/// samples ≥ 2 values.
+pub(crate) fn cvm_ranked(x: &[f64], y: &[f64], method: CvmMethod) -> Result<CvmResult> {
     let (nx, ny) = (x.len(), y.len());
     let exact = match method {
         CvmMethod::Auto => nx.max(ny) <= 20,

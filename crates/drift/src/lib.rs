@@ -8,6 +8,8 @@
 //! - [`profile`]: frozen, persisted (JSON / binary), mergeable reference profiles;
 //! - [`psi`]: Population Stability Index (explicit ε, Evidently-compatible mode);
 //! - [`distance`]: Jensen–Shannon, KL, Hellinger, Wasserstein, energy distance;
+//! - [`compat`]: scipy's arithmetic for the drop-in Python module (weighted
+//!   Wasserstein / energy distance, ±inf as IEEE values, row-wise Jensen–Shannon);
 //! - [`anderson`]: Anderson–Darling k-sample test as `scipy.stats.anderson_ksamp`;
 //! - [`tests`]: χ² contingency, two-proportion z-test, Mann–Whitney U (from core);
 //! - [`report`]: per-feature drift reports with method choice, severity bands and
@@ -34,6 +36,7 @@
 pub mod anderson;
 mod binfmt;
 pub mod chunk;
+pub mod compat;
 pub mod cvm;
 pub mod distance;
 pub mod error;

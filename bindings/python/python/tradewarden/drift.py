@@ -6,11 +6,16 @@ Switch by changing an import::
     from tradewarden.drift import jensenshannon     # was: from scipy.spatial.distance import jensenshannon
 
 Samples are 1-D (numpy arrays — float64 contiguous ones without copying —,
-lists, pandas / polars Series, pyarrow arrays). Differences from scipy: NaN
-and ±inf raise :class:`~tradewarden.errors.InvalidInputError` unless
-``nan_policy='omit'`` (``'propagate'`` gives scipy's NaN results); an empty
-sample raises instead of returning NaN; weighted Wasserstein / energy
-distances and ``chi2_contingency(lambda_=...)`` raise
+lists, pandas / polars Series, pyarrow arrays). The scipy-named functions
+follow scipy's semantics (scipy's own tests of them pass, ``docs/python.md``):
+``nan_policy='propagate'`` by default, ±inf are ordinary values (a distance
+is then inf, or NaN where it is undefined, with scipy's ``RuntimeWarning``),
+an empty sample gives NaN results with scipy's ``SmallSampleWarning``,
+Wasserstein / energy distances take ``u_weights`` / ``v_weights``,
+``jensenshannon`` takes ``axis`` / ``keepdims`` and, as scipy, checks no
+entry (a negative one gives inf). The strict behaviour (typed errors for
+empty samples, ±inf, invalid probabilities) is the Rust API's and the native
+module's. ``chi2_contingency(lambda_=...)`` raises
 :class:`~tradewarden.errors.UnsupportedError`.
 
 Reference profiles (:class:`Profile`) are fitted once, persisted, merged and
@@ -21,6 +26,9 @@ windows. Formulas: ``docs/drift.md``; Python guide: ``docs/python.md``.
 from __future__ import annotations
 
 import json
+import math
+import sys
+import warnings
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -33,7 +41,7 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "Profile", "profile_from_partitions", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+    "SmallSampleWarning", "Profile", "profile_from_partitions", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
 
@@ -65,38 +73,131 @@ class KstestResult(tuple):
                 f"statistic_location={self.statistic_location!r}, statistic_sign={self.statistic_sign!r})")
 
 
+class SmallSampleWarning(RuntimeWarning):
+    """A sample is too small for the statistic; its results are NaN. When scipy is imported, scipy's own
+    ``SmallSampleWarning`` is emitted instead (so ``pytest.warns`` / filters written for scipy see it)."""
+
+
+_NAN = float("nan")
+
+
+def _warn_small(omitted: bool) -> None:
+    """Emits scipy's SmallSampleWarning (class and message) when scipy.stats is loaded, else ours."""
+    mod = sys.modules.get("scipy.stats._axis_nan_policy")
+    cls = getattr(mod, "SmallSampleWarning", SmallSampleWarning)
+    msg = getattr(mod, "too_small_1d_omit" if omitted else "too_small_1d_not_omit", None)
+    if not isinstance(msg, str):
+        msg = ("a sample is too small" + (" after omitting NaN" if omitted else "") +
+               ": the results are NaN (see the function's minimum sample size)")
+    warnings.warn(msg, cls, stacklevel=3)
+
+
+def _usable(x: np.ndarray, nan_policy: str) -> int:
+    """Values left after the NaN policy (a count pass only under 'omit')."""
+    return len(x) - int(np.count_nonzero(np.isnan(x))) if nan_policy == "omit" else len(x)
+
+
+def _invalid_value(name: str, result: float, *arrays: Optional[np.ndarray]) -> float:
+    """numpy's RuntimeWarning when inf arithmetic (inf − inf, 0·inf) made the result NaN."""
+    if math.isnan(result) and not any(a is not None and np.isnan(a).any() for a in arrays):
+        warnings.warn(f"invalid value encountered in {name} (inf - inf or 0 * inf): the distance is undefined",
+                      RuntimeWarning, stacklevel=3)
+    return result
+
+
+_ALTERNATIVES = {"t": "two-sided", "g": "greater", "l": "less"}
+
+
 def ks_2samp(data1: Any, data2: Any, alternative: str = "two-sided", method: str = "auto", *,
-             nan_policy: str = "raise") -> KstestResult:
+             nan_policy: str = "propagate", mode: Optional[str] = None) -> KstestResult:
     """Two-sample Kolmogorov–Smirnov test, numerically as ``scipy.stats.ks_2samp``.
 
-    ``alternative`` is ``'two-sided'``, ``'less'`` or ``'greater'``; ``method`` is ``'auto'``
-    (exact when max(n1, n2) <= 10000), ``'exact'`` or ``'asymp'``.
+    ``alternative`` is ``'two-sided'``, ``'less'`` or ``'greater'`` (first letter enough, as scipy); ``method``
+    (scipy's older name: ``mode``) is ``'auto'`` (exact when max(n1, n2) <= 10000), ``'exact'`` or ``'asymp'``;
+    a failed exact computation falls back to ``'asymp'`` with a ``RuntimeWarning``. ±inf are ordinary values;
+    ``nan_policy`` ('propagate', 'omit', 'raise') applies to NaN. An empty sample gives NaN results with a
+    ``SmallSampleWarning``.
     """
-    s, p, loc, sign, used = _native.ks_2samp(as_1d(data1, "data1"), as_1d(data2, "data2"), alternative, method,
-                                             nan_policy)
+    if mode is not None:
+        if method != "auto":
+            raise TypeError("ks_2samp() got multiple values for argument now known as `method`")
+        method = mode
+    if isinstance(alternative, str):
+        alternative = _ALTERNATIVES.get(alternative.lower()[:1], alternative)
+    a, b = as_1d(data1, "data1"), as_1d(data2, "data2")
+    n1, n2 = _usable(a, nan_policy), _usable(b, nan_policy)
+    if n1 == 0 or n2 == 0:
+        _warn_small(nan_policy == "omit")
+        return KstestResult(_NAN, _NAN, _NAN, 0, method)
+    s, p, loc, sign, used = _native.ks_2samp_ieee(a, b, alternative, method, nan_policy)
+    if used == "asymp" and (method == "exact" or (method == "auto" and max(n1, n2) <= 10000)):
+        g = math.gcd(n1, n2)
+        if method == "exact" and n1 // g >= 2147483647 / (n2 // g):
+            msg = f"ks_2samp: an exact p-value is not possible for sample sizes {n1} and {n2}; using method='asymp'"
+        else:
+            msg = "ks_2samp: Exact calculation unsuccessful; the p-value is asymptotic (method='asymp')"
+        warnings.warn(msg, RuntimeWarning, stacklevel=2)
     return KstestResult(s, p, loc, sign, used)
 
 
-def jensenshannon(p: Any, q: Any, base: Optional[float] = None) -> float:
-    """Jensen–Shannon distance (``scipy.spatial.distance.jensenshannon``): p and q are normalised to sum 1."""
-    return _native.jensenshannon(as_1d(p, "p"), as_1d(q, "q"), None if base is None else float(base))
+def jensenshannon(p: Any, q: Any, base: Optional[float] = None, *, axis: int = 0,
+                  keepdims: bool = False) -> Any:
+    """Jensen–Shannon distance as ``scipy.spatial.distance.jensenshannon``: p and q are divided by their sums
+    along ``axis``; n-D inputs (broadcast against each other) give an array of distances (``keepdims`` keeps
+    the reduced axis). As scipy, entries are not checked: a negative one gives inf, a zero sum NaN."""
+    b = None if base is None else float(base)
+    if not keepdims and axis in (0, -1) and np.ndim(p) == 1 and np.ndim(q) == 1:
+        pa, qa = as_1d(p, "p"), as_1d(q, "q")
+        if len(pa) == len(qa) and len(pa):
+            return float(_native.jensenshannon_rows(pa, qa, len(pa), b)[0])
+    try:
+        pa, qa = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"p and q must be numeric arrays: {e}") from None
+    ax = int(axis)
+    if pa.ndim == 0 or not -pa.ndim <= ax < pa.ndim:
+        raise InvalidInputError(f"axis = {axis} is out of bounds for p of dimension {pa.ndim}")
+    ax %= pa.ndim
+    # scipy normalises each input along `axis` before broadcasting them: the same as broadcasting first
+    # only when both have that axis at the same length (anything else is refused, not guessed)
+    if qa.ndim != pa.ndim or qa.shape[ax] != pa.shape[ax]:
+        raise InvalidInputError(f"q of shape {qa.shape} must have p's dimension and length along axis {axis} "
+                                f"(p: {pa.shape})")
+    try:
+        pa, qa = np.broadcast_arrays(pa, qa)
+    except ValueError as e:
+        raise InvalidInputError(f"p and q must have broadcastable shapes: {e}") from None
+    pm, qm = np.moveaxis(pa, ax, -1), np.moveaxis(qa, ax, -1)
+    n = pm.shape[-1]
+    if n == 0:
+        out = np.zeros(pm.shape[:-1])  # scipy: empty sums, distance 0
+    else:
+        out = _native.jensenshannon_rows(np.ascontiguousarray(pm).reshape(-1), np.ascontiguousarray(qm).reshape(-1),
+                                         n, b).reshape(pm.shape[:-1])
+    if keepdims:
+        out = np.expand_dims(out, ax)
+    return out[()] if out.ndim == 0 else out
 
 
-def _no_weights(u_weights: Any, v_weights: Any) -> None:
-    if u_weights is not None or v_weights is not None:
-        raise UnsupportedError("u_weights / v_weights: only unweighted samples are supported")
+def _weights(w: Any, name: str) -> Optional[np.ndarray]:
+    return None if w is None else as_1d(w, name)
 
 
 def wasserstein_distance(u_values: Any, v_values: Any, u_weights: Any = None, v_weights: Any = None) -> float:
-    """First Wasserstein distance between two samples (``scipy.stats.wasserstein_distance``)."""
-    _no_weights(u_weights, v_weights)
-    return _native.wasserstein_distance(as_1d(u_values, "u_values"), as_1d(v_values, "v_values"))
+    """First Wasserstein distance between two (weighted) samples, as ``scipy.stats.wasserstein_distance``:
+    ∫|F_u − F_v|. A weight w on a value counts it w times. ±inf give inf, or NaN (with a ``RuntimeWarning``)
+    where the distance is undefined."""
+    u, v = as_1d(u_values, "u_values"), as_1d(v_values, "v_values")
+    uw, vw = _weights(u_weights, "u_weights"), _weights(v_weights, "v_weights")
+    return _invalid_value("wasserstein_distance", _native.wasserstein_weighted(u, v, uw, vw), u, v)
 
 
 def energy_distance(u_values: Any, v_values: Any, u_weights: Any = None, v_weights: Any = None) -> float:
-    """Energy distance between two samples (``scipy.stats.energy_distance``)."""
-    _no_weights(u_weights, v_weights)
-    return _native.energy_distance(as_1d(u_values, "u_values"), as_1d(v_values, "v_values"))
+    """Energy distance between two (weighted) samples, as ``scipy.stats.energy_distance``: √2·(∫(F_u − F_v)²)^½.
+    ±inf as :func:`wasserstein_distance`."""
+    u, v = as_1d(u_values, "u_values"), as_1d(v_values, "v_values")
+    uw, vw = _weights(u_weights, "u_weights"), _weights(v_weights, "v_weights")
+    return _invalid_value("energy_distance", _native.energy_distance_weighted(u, v, uw, vw), u, v)
 
 
 class CramerVonMisesResult(tuple):
@@ -117,10 +218,24 @@ class CramerVonMisesResult(tuple):
         return f"CramerVonMisesResult(statistic={self.statistic!r}, pvalue={self.pvalue!r})"
 
 
-def cramervonmises_2samp(x: Any, y: Any, method: str = "auto") -> CramerVonMisesResult:
-    """Two-sample Cramér–von Mises test (``scipy.stats.cramervonmises_2samp``)."""
-    s, p = _native.cramervonmises_2samp(as_1d(x, "x"), as_1d(y, "y"), method)
-    return CramerVonMisesResult(s, p)
+def cramervonmises_2samp(x: Any, y: Any, method: str = "auto", *,
+                         nan_policy: str = "propagate") -> CramerVonMisesResult:
+    """Two-sample Cramér–von Mises test (``scipy.stats.cramervonmises_2samp``). A sample with fewer than 2
+    values gives NaN results with a ``SmallSampleWarning``; ``nan_policy`` as scipy's."""
+    # scipy's result dtype: float32 when both samples are float32 arrays (computed in float64 either way)
+    f32 = getattr(x, "dtype", None) == np.float32 and getattr(y, "dtype", None) == np.float32
+    if nan_policy not in ("propagate", "omit", "raise"):
+        raise InvalidInputError(f"invalid nan_policy = {nan_policy!r}: expected 'propagate', 'omit' or 'raise'")
+    a, b = as_1d(x, "x"), as_1d(y, "y")
+    if nan_policy == "omit":
+        a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    elif nan_policy == "propagate" and (np.isnan(a).any() or np.isnan(b).any()):
+        return CramerVonMisesResult(_NAN, _NAN)
+    if len(a) < 2 or len(b) < 2:
+        _warn_small(nan_policy == "omit")
+        return CramerVonMisesResult(_NAN, _NAN)
+    s, p = _native.cramervonmises_2samp_ieee(a, b, method)
+    return CramerVonMisesResult(np.float32(s), np.float32(p)) if f32 else CramerVonMisesResult(s, p)
 
 
 class Anderson_ksampResult:  # noqa: N801 (scipy's name)
