@@ -224,3 +224,177 @@ mod tests {
         );
     }
 }
+
+/// Sums of one pass over a series, NaN skipped: what the moment-based
+/// returns metrics (Sharpe, Sortino, volatility, downside risk, Gaussian
+/// VaR) need. Values are taken as `a = x − off`; the sums are shifted by
+/// `shift` (a value of the series, so that they do not cancel).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Moments {
+    /// Non-NaN values.
+    pub n: usize,
+    /// `Σ (a − shift)`.
+    pub s1: f64,
+    /// `Σ (a − shift)²`.
+    pub s2: f64,
+    /// `Σ min(x − req, 0)²`.
+    pub down2: f64,
+    /// Smallest `a` (+inf when every value is NaN).
+    pub min: f64,
+    /// Largest `a` (−inf when every value is NaN).
+    pub max: f64,
+}
+
+/// [`Moments`] of `x` in one pass, vectorised on [`arch`]'s instruction set.
+pub(crate) fn moments(x: &[f64], off: f64, shift: f64, req: f64) -> Moments {
+    moments_on(arch(), x, off, shift, req)
+}
+
+/// [`moments`] on an explicit instruction set.
+pub(crate) fn moments_on(arch: Arch, x: &[f64], off: f64, shift: f64, req: f64) -> Moments {
+    arch.dispatch(MomentsOp { x, off, shift, req })
+}
+
+struct MomentsOp<'a> {
+    x: &'a [f64],
+    off: f64,
+    shift: f64,
+    req: f64,
+}
+
+impl pulp::WithSimd for MomentsOp<'_> {
+    type Output = Moments;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Moments {
+        let MomentsOp { x, off, shift, req } = self;
+        let (blocks, rest) = S::as_simd_f64s(x);
+        let zero = simd.splat_f64s(0.0);
+        let one = simd.splat_f64s(1.0);
+        let (voff, vshift, vreq) = (
+            simd.splat_f64s(off),
+            simd.splat_f64s(shift),
+            simd.splat_f64s(req),
+        );
+        // Two independent sets of accumulators hide the add latency.
+        let mut acc = [[zero; 4]; 2];
+        let mut mn = [simd.splat_f64s(f64::INFINITY); 2];
+        let mut mx = [simd.splat_f64s(f64::NEG_INFINITY); 2];
+        let pairs = blocks.chunks_exact(2);
+        let odd = pairs.remainder();
+        let mut body = |k: usize, v: S::f64s| {
+            let ok = simd.equal_f64s(v, v);
+            let a = simd.select_f64s(ok, simd.sub_f64s(v, voff), vshift);
+            let d = simd.sub_f64s(a, vshift);
+            let [s1, s2, dn, cnt] = &mut acc[k];
+            *s1 = simd.add_f64s(*s1, d);
+            *s2 = simd.mul_add_e_f64s(d, d, *s2);
+            let e = simd.select_f64s(ok, simd.min_f64s(simd.sub_f64s(v, vreq), zero), zero);
+            *dn = simd.mul_add_e_f64s(e, e, *dn);
+            *cnt = simd.add_f64s(*cnt, simd.select_f64s(ok, one, zero));
+            mn[k] = simd.min_f64s(mn[k], a);
+            mx[k] = simd.max_f64s(mx[k], a);
+        };
+        for p in pairs {
+            body(0, p[0]);
+            body(1, p[1]);
+        }
+        for &v in odd {
+            body(0, v);
+        }
+        let sum = |i: usize| simd.reduce_sum_f64s(simd.add_f64s(acc[0][i], acc[1][i]));
+        let mut m = Moments {
+            n: sum(3) as usize,
+            s1: sum(0),
+            s2: sum(1),
+            down2: sum(2),
+            min: simd.reduce_min_f64s(simd.min_f64s(mn[0], mn[1])),
+            max: simd.reduce_max_f64s(simd.max_f64s(mx[0], mx[1])),
+        };
+        for &v in rest {
+            if v.is_nan() {
+                continue;
+            }
+            let a = v - off;
+            let d = a - shift;
+            m.n += 1;
+            m.s1 += d;
+            m.s2 += d * d;
+            let e = (v - req).min(0.0);
+            m.down2 += e * e;
+            m.min = m.min.min(a);
+            m.max = m.max.max(a);
+        }
+        m
+    }
+}
+
+/// `Π (1 + x)` over the non-NaN values of `x` and the number of NaN, in one
+/// vectorised pass (lane-wise products, multiplied together at the end).
+/// The product is `None` when it is not a normal number (0, subnormal,
+/// infinite or NaN): lane-wise partial products may then have under- or
+/// overflowed where a left-to-right product would not, and the caller
+/// multiplies in order instead.
+pub(crate) fn growth(x: &[f64]) -> (Option<f64>, usize) {
+    growth_on(arch(), x)
+}
+
+/// [`growth`] on an explicit instruction set.
+pub(crate) fn growth_on(arch: Arch, x: &[f64]) -> (Option<f64>, usize) {
+    arch.dispatch(GrowthOp { x })
+}
+
+struct GrowthOp<'a> {
+    x: &'a [f64],
+}
+
+impl pulp::WithSimd for GrowthOp<'_> {
+    type Output = (Option<f64>, usize);
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
+        let (blocks, rest) = S::as_simd_f64s(self.x);
+        let zero = simd.splat_f64s(0.0);
+        let one = simd.splat_f64s(1.0);
+        let mut p = [one; 4];
+        let mut nan = [zero; 4];
+        // Smallest partial product seen: one that went below the normal
+        // range (or negative) may have lost bits, so the caller recomputes.
+        let mut low = one;
+        let quads = blocks.chunks_exact(4);
+        let tail = quads.remainder();
+        for q in quads {
+            for k in 0..4 {
+                let ok = simd.equal_f64s(q[k], q[k]);
+                p[k] = simd.mul_f64s(p[k], simd.select_f64s(ok, simd.add_f64s(q[k], one), one));
+                nan[k] = simd.add_f64s(nan[k], simd.select_f64s(ok, zero, one));
+            }
+            low = simd.min_f64s(
+                low,
+                simd.min_f64s(simd.min_f64s(p[0], p[1]), simd.min_f64s(p[2], p[3])),
+            );
+        }
+        for &v in tail {
+            let ok = simd.equal_f64s(v, v);
+            p[0] = simd.mul_f64s(p[0], simd.select_f64s(ok, simd.add_f64s(v, one), one));
+            nan[0] = simd.add_f64s(nan[0], simd.select_f64s(ok, zero, one));
+            low = simd.min_f64s(low, p[0]);
+        }
+        let low = simd.reduce_min_f64s(low);
+        let mut prod = simd.reduce_product_f64s(
+            simd.mul_f64s(simd.mul_f64s(p[0], p[1]), simd.mul_f64s(p[2], p[3])),
+        );
+        let mut n_nan = simd.reduce_sum_f64s(
+            simd.add_f64s(simd.add_f64s(nan[0], nan[1]), simd.add_f64s(nan[2], nan[3])),
+        ) as usize;
+        for &v in rest {
+            if v.is_nan() {
+                n_nan += 1;
+            } else {
+                prod *= 1.0 + v;
+            }
+        }
+        let ok = prod.is_normal() && low >= f64::MIN_POSITIVE;
+        (ok.then_some(prod), n_nan)
+    }
+}
