@@ -398,3 +398,138 @@ impl pulp::WithSimd for GrowthOp<'_> {
         (ok.then_some(prod), n_nan)
     }
 }
+
+/// Sums of the stability regression (`stability_of_timeseries`): with
+/// `y_t = Σ_{s≤t} ln(1 + x_s)` over `t = 0 .. n`, `sy = Σ (y_t − shift)`,
+/// `syy = Σ (y_t − shift)²` and `sty = Σ (t − (n−1)/2)·y_t` (time centred, so
+/// that it does not cancel). `None` when `x` holds a NaN, an infinity or a
+/// return ≤ −1 (the careful path then runs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TrendSums {
+    pub sy: f64,
+    pub syy: f64,
+    pub sty: f64,
+}
+
+/// [`TrendSums`] of `x` in one vectorised pass, shifted by `shift`.
+pub(crate) fn trend_sums(x: &[f64], shift: f64) -> Option<TrendSums> {
+    trend_sums_on(arch(), x, shift)
+}
+
+/// [`trend_sums`] on an explicit instruction set.
+pub(crate) fn trend_sums_on(arch: Arch, x: &[f64], shift: f64) -> Option<TrendSums> {
+    arch.dispatch(TrendOp { x, shift })
+}
+
+/// Lane indices 0, 1, 2, … (masks of the in-vector prefix sums, time index).
+const LANE_INDEX: [f64; 16] = [
+    0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0,
+];
+
+/// `ln(1 + x)` where `1 + x` lies in [1/√2, √2] (`x` in [−0.2929, 0.4142]):
+/// `2·atanh(s)` with `s = x / (2 + x)`, `|s| ≤ 0.1716`, by its series up to
+/// `s¹⁹` (truncation below 3e-17 relative); about 2 ulp. Other lanes are
+/// computed by the caller.
+#[inline(always)]
+fn ln_1p_near_one<S: pulp::Simd>(simd: S, x: S::f64s) -> S::f64s {
+    let s = simd.div_f64s(x, simd.add_f64s(simd.splat_f64s(2.0), x));
+    let z = simd.mul_f64s(s, s);
+    let mut p = simd.splat_f64s(1.0 / 19.0);
+    for k in (0..9).rev() {
+        p = simd.mul_add_e_f64s(p, z, simd.splat_f64s(1.0 / (2 * k + 1) as f64));
+    }
+    simd.mul_f64s(simd.add_f64s(s, s), p)
+}
+
+/// The range of [`ln_1p_near_one`]: 1/√2 − 1 and √2 − 1.
+const LN1P_LO: f64 = -0.292_893_218_813_452_4;
+const LN1P_HI: f64 = 0.414_213_562_373_095_1;
+
+struct TrendOp<'a> {
+    x: &'a [f64],
+    shift: f64,
+}
+
+impl pulp::WithSimd for TrendOp<'_> {
+    type Output = Option<TrendSums>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Option<TrendSums> {
+        let TrendOp { x, shift } = self;
+        let l = S::F64_LANES;
+        if l > 16 || !l.is_power_of_two() {
+            return None;
+        }
+        let n = x.len();
+        let t_mid = (n as f64 - 1.0) / 2.0;
+        let (blocks, rest) = S::as_simd_f64s(x);
+        let zero = simd.splat_f64s(0.0);
+        let idx = simd.partial_load_f64s(&LANE_INDEX[..l]);
+        let (lo, hi) = (simd.splat_f64s(LN1P_LO), simd.splat_f64s(LN1P_HI));
+        let mut masks = [simd.less_than_f64s(idx, zero); 4];
+        let mut steps = 0;
+        while (1usize << steps) < l {
+            masks[steps] =
+                simd.greater_than_or_equal_f64s(idx, simd.splat_f64s((1usize << steps) as f64));
+            steps += 1;
+        }
+        let vshift = simd.splat_f64s(shift);
+        let (mut sy, mut syy, mut sty) = (zero, zero, zero);
+        let mut tc = simd.sub_f64s(idx, simd.splat_f64s(t_mid));
+        let step = simd.splat_f64s(l as f64);
+        let mut carry = 0.0f64;
+        let mut buf = [0.0f64; 16];
+        for &v in blocks {
+            let inside = simd.and_m64s(
+                simd.greater_than_or_equal_f64s(v, lo),
+                simd.less_than_or_equal_f64s(v, hi),
+            );
+            let mut g = ln_1p_near_one(simd, v);
+            if simd.first_true_m64s(simd.not_m64s(inside)) < l {
+                // a lane outside the polynomial's range (or NaN): libm there
+                let (bv, _) = S::as_mut_simd_f64s(&mut buf[..l]);
+                bv[0] = v;
+                let mut out = [0.0f64; 16];
+                for k in 0..l {
+                    if !(buf[k] > -1.0 && buf[k].is_finite()) {
+                        return None;
+                    }
+                    out[k] = buf[k].ln_1p();
+                }
+                g = simd.partial_load_f64s(&out[..l]);
+            }
+            // in-vector prefix sums
+            for (k, mask) in masks.iter().enumerate().take(steps) {
+                let shifted = simd.rotate_right_f64s(g, 1 << k);
+                g = simd.add_f64s(g, simd.select_f64s(*mask, shifted, zero));
+            }
+            let y = simd.add_f64s(g, simd.splat_f64s(carry));
+            let (bv, _) = S::as_mut_simd_f64s(&mut buf[..l]);
+            bv[0] = y;
+            carry = buf[l - 1];
+            let d = simd.sub_f64s(y, vshift);
+            sy = simd.add_f64s(sy, d);
+            syy = simd.mul_add_e_f64s(d, d, syy);
+            sty = simd.mul_add_e_f64s(tc, y, sty);
+            tc = simd.add_f64s(tc, step);
+        }
+        let mut out = TrendSums {
+            sy: simd.reduce_sum_f64s(sy),
+            syy: simd.reduce_sum_f64s(syy),
+            sty: simd.reduce_sum_f64s(sty),
+        };
+        let mut t = (blocks.len() * l) as f64 - t_mid;
+        for &v in rest {
+            if !(v > -1.0 && v.is_finite()) {
+                return None;
+            }
+            carry += v.ln_1p();
+            let d = carry - shift;
+            out.sy += d;
+            out.syy += d * d;
+            out.sty += t * carry;
+            t += 1.0;
+        }
+        (out.syy.is_finite() && out.sty.is_finite()).then_some(out)
+    }
+}

@@ -527,6 +527,11 @@ pub(crate) fn gaussian_es(mu: f64, sd: f64, cutoff: f64) -> f64 {
 pub fn stability_of_timeseries(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     opts.validate()?;
     let raw_len = returns.len();
+    if raw_len >= 2
+        && let Some(r2) = fast_stability(returns)
+    {
+        return Ok(r2);
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     if raw_len < 2 {
         return Ok(f64::NAN);
@@ -540,6 +545,27 @@ pub fn stability_of_timeseries(returns: &[f64], opts: &ReturnsOptions) -> Result
     let x: Vec<f64> = (0..y.len()).map(|i| i as f64).collect();
     let c = pearson(&x, &y);
     Ok(c * c)
+}
+
+/// [`stability_of_timeseries`] in one vectorised pass without allocating
+/// ([`simd::trend_sums`]: time centred, so only the cumulative log return's
+/// own sum of squares can cancel — then it is taken again about its mean).
+/// `None` for a NaN, an infinity or a return ≤ −1 (the careful path runs).
+fn fast_stability(x: &[f64]) -> Option<f64> {
+    let n = x.len() as f64;
+    let a = simd::trend_sums(x, 0.0)?;
+    let mut cyy = a.syy - a.sy * (a.sy / n);
+    if !(cyy >= 1e-3 * a.syy) {
+        let b = simd::trend_sums(x, a.sy / n)?;
+        cyy = b.syy - b.sy * (b.sy / n);
+    }
+    // Σ (t − t̄)² for t = 0 .. n
+    let cxx = n * (n * n - 1.0) / 12.0;
+    if !(cyy > 0.0) {
+        return Some(0.0);
+    }
+    let r = (a.sty / (cxx * cyy).sqrt()).clamp(-1.0, 1.0);
+    Some(r * r)
 }
 
 /// Pearson correlation; 0 when either side has zero variance (scipy `linregress` convention).
@@ -1646,6 +1672,72 @@ mod fast_path_tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn stability_agrees_with_the_two_pass_regression_on_every_path() {
+        let mut big = data(21, 50_000);
+        big[100] = 0.6; // a lane outside the polynomial's range: libm there
+        big[101] = -0.5;
+        let mut inputs = vec![
+            ("random 2".to_string(), data(1, 2)),
+            ("random 253".to_string(), data(2, 253)),
+            ("random 100003".to_string(), data(3, 100_003)),
+            ("outliers".to_string(), big),
+            ("zeros".to_string(), vec![0.0; 1000]),
+            (
+                "jump then flat".to_string(),
+                (0..5000).map(|i| if i == 0 { 0.5 } else { 0.0 }).collect(),
+            ),
+            (
+                "trend".to_string(),
+                (0..3000).map(|i| 1e-3 + (i % 3) as f64 * 1e-6).collect(),
+            ),
+        ];
+        inputs.push((
+            "no trend".into(),
+            (0..4000)
+                .map(|i| if i % 2 == 0 { 0.01 } else { -0.01 / 1.01 })
+                .collect(),
+        ));
+        for (name, x) in inputs {
+            let mut y = Vec::new();
+            let mut acc = 0.0;
+            for v in &x {
+                acc += f64::ln_1p(*v);
+                y.push(acc);
+            }
+            let t: Vec<f64> = (0..y.len()).map(|i| i as f64).collect();
+            let c = pearson(&t, &y);
+            let want = c * c;
+            for path in [SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512] {
+                let arch = simd::arch_for(path);
+                let n = x.len() as f64;
+                let a = simd::trend_sums_on(arch, &x, 0.0).unwrap();
+                let b = simd::trend_sums_on(arch, &x, a.sy / n).unwrap();
+                let cyy = b.syy - b.sy * (b.sy / n);
+                let cxx = n * (n * n - 1.0) / 12.0;
+                let got = if cyy > 0.0 {
+                    (a.sty / (cxx * cyy).sqrt()).powi(2)
+                } else {
+                    0.0
+                };
+                assert!(
+                    (got - want).abs() <= 1e-10 * want.max(1e-3),
+                    "{name} {path:?}: {got} vs {want}"
+                );
+            }
+            let o = ReturnsOptions::default();
+            let got = stability_of_timeseries(&x, &o).unwrap();
+            assert!(
+                (got - want).abs() <= 1e-10 * want.max(1e-3),
+                "{name}: {got} vs {want}"
+            );
+        }
+        let mut nan = data(5, 1000);
+        nan[3] = f64::NAN;
+        assert!(simd::trend_sums(&nan, 0.0).is_none());
+        assert!(simd::trend_sums(&[0.1, -1.0, 0.2], 0.0).is_none());
     }
 
     #[test]
