@@ -163,9 +163,11 @@ fn fused_finite(returns: &[f64], shift: f64, req: f64, arch: Arch) -> Option<Acc
 /// Maximum drawdown of a series of finite returns > −1 from the vectorised
 /// fused pass (the drawdown part of [`core_metrics`]); `None` for any other
 /// input (NaN, ±inf, a return ≤ −1), which the careful loop then handles.
+/// Never split across threads (so `tests/fused_parallel.rs` still compares
+/// the split path with an unsplit one).
 pub(crate) fn fused_max_drawdown(returns: &[f64]) -> Option<f64> {
     let shift = *returns.first()?;
-    fused_finite(returns, shift, 0.0, simd::arch()).map(|a| a.min_ratio - 1.0)
+    fused_finite_seq(returns, shift, 0.0, simd::arch()).map(|a| a.min_ratio - 1.0)
 }
 
 /// Below this length the series is not split across threads (the join costs
