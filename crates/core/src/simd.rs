@@ -282,32 +282,41 @@ impl pulp::WithSimd for MomentsOp<'_> {
         let mut mx = [simd.splat_f64s(f64::NEG_INFINITY); 2];
         let pairs = blocks.chunks_exact(2);
         let odd = pairs.remainder();
-        let mut body = |k: usize, v: S::f64s| {
-            let ok = simd.equal_f64s(v, v);
-            let a = simd.select_f64s(ok, simd.sub_f64s(v, voff), vshift);
-            let d = simd.sub_f64s(a, vshift);
-            let [s1, s2, dn, cnt] = &mut acc[k];
-            *s1 = simd.add_f64s(*s1, d);
-            *s2 = simd.mul_add_e_f64s(d, d, *s2);
-            let e = simd.select_f64s(ok, simd.min_f64s(simd.sub_f64s(v, vreq), zero), zero);
-            *dn = simd.mul_add_e_f64s(e, e, *dn);
-            *cnt = simd.add_f64s(*cnt, simd.select_f64s(ok, one, zero));
-            mn[k] = simd.min_f64s(mn[k], a);
-            mx[k] = simd.max_f64s(mx[k], a);
-        };
+        // A macro, not a closure: a closure would not inherit the target
+        // features of `with_simd`, and every vector operation in it would
+        // become a call (measured: 18 ns per value instead of < 1).
+        macro_rules! body {
+            ($k:expr, $v:expr) => {{
+                let (k, v) = ($k, $v);
+                let ok = simd.equal_f64s(v, v);
+                let a = simd.select_f64s(ok, simd.sub_f64s(v, voff), vshift);
+                let d = simd.sub_f64s(a, vshift);
+                let [s1, s2, dn, cnt] = &mut acc[k];
+                *s1 = simd.add_f64s(*s1, d);
+                *s2 = simd.mul_add_e_f64s(d, d, *s2);
+                let e = simd.select_f64s(ok, simd.min_f64s(simd.sub_f64s(v, vreq), zero), zero);
+                *dn = simd.mul_add_e_f64s(e, e, *dn);
+                *cnt = simd.add_f64s(*cnt, simd.select_f64s(ok, one, zero));
+                mn[k] = simd.min_f64s(mn[k], a);
+                mx[k] = simd.max_f64s(mx[k], a);
+            }};
+        }
         for p in pairs {
-            body(0, p[0]);
-            body(1, p[1]);
+            body!(0, p[0]);
+            body!(1, p[1]);
         }
         for &v in odd {
-            body(0, v);
+            body!(0, v);
         }
-        let sum = |i: usize| simd.reduce_sum_f64s(simd.add_f64s(acc[0][i], acc[1][i]));
+        let mut sum = [0.0; 4];
+        for (i, s) in sum.iter_mut().enumerate() {
+            *s = simd.reduce_sum_f64s(simd.add_f64s(acc[0][i], acc[1][i]));
+        }
         let mut m = Moments {
-            n: sum(3) as usize,
-            s1: sum(0),
-            s2: sum(1),
-            down2: sum(2),
+            n: sum[3] as usize,
+            s1: sum[0],
+            s2: sum[1],
+            down2: sum[2],
             min: simd.reduce_min_f64s(simd.min_f64s(mn[0], mn[1])),
             max: simd.reduce_max_f64s(simd.max_f64s(mx[0], mx[1])),
         };
