@@ -255,7 +255,7 @@ pub fn cagr(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
 pub fn annual_volatility(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
     non_empty(returns, "returns")?;
-    match fast_moments(returns, 0.0, 0.0, opts.nan_policy) {
+    match fast_moments(returns, 0.0, None, opts.nan_policy) {
         Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
         Fast::Done(m) => return Ok(m.std(opts.ddof) * ann.sqrt()),
         Fast::Nan => return Ok(f64::NAN),
@@ -275,7 +275,7 @@ pub fn annual_volatility(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> 
 pub fn sharpe_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
     non_empty(returns, "returns")?;
-    match fast_moments(returns, opts.risk_free, 0.0, opts.nan_policy) {
+    match fast_moments(returns, opts.risk_free, None, opts.nan_policy) {
         Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
         Fast::Done(m) => return Ok(m.mean() / m.std(opts.ddof) * ann.sqrt()),
         Fast::Nan => return Ok(f64::NAN),
@@ -294,7 +294,7 @@ pub fn sharpe_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
 pub fn downside_risk(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
     non_empty(returns, "returns")?;
-    match fast_moments(returns, 0.0, opts.required_return, opts.nan_policy) {
+    match fast_moments(returns, 0.0, Some(opts.required_return), opts.nan_policy) {
         Fast::Done(m) => return Ok((m.down2 / m.n as f64).sqrt() * ann.sqrt()),
         Fast::Nan => return Ok(f64::NAN),
         Fast::Slow => {}
@@ -320,7 +320,7 @@ pub fn sortino_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
     non_empty(returns, "returns")?;
     let req = opts.required_return;
-    match fast_moments(returns, 0.0, req, opts.nan_policy) {
+    match fast_moments(returns, 0.0, Some(req), opts.nan_policy) {
         Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
         Fast::Done(m) => {
             let downside = (m.down2 / m.n as f64).sqrt();
@@ -1237,7 +1237,7 @@ impl FastMoments {
         let mut mean = shift + m.s1 / n;
         let mut ss = m.s2 - m.s1 * (m.s1 / n);
         if !(ss >= 1e-3 * m.s2) {
-            let c = simd::moments(x, off, mean, 0.0);
+            let c = simd::moments(x, off, mean, 0.0, false);
             ss = c.s2 - c.s1 * (c.s1 / n);
             mean += c.s1 / n;
         }
@@ -1245,7 +1245,7 @@ impl FastMoments {
             n: m.n,
             mean,
             ss: ss.max(0.0),
-            constant: m.min == m.max,
+            constant: m.constant,
             down2: m.down2,
         }
     }
@@ -1270,11 +1270,11 @@ impl FastMoments {
 
 /// One pass of [`simd::moments`] over `x − off` (`req`: the downside
 /// threshold), or what to do instead. `x` must not be empty.
-fn fast_moments(x: &[f64], off: f64, req: f64, policy: NanPolicy) -> Fast<FastMoments> {
+fn fast_moments(x: &[f64], off: f64, req: Option<f64>, policy: NanPolicy) -> Fast<FastMoments> {
     let shift = x.iter().find(|v| !v.is_nan()).map_or(0.0, |v| v - off);
-    let m = simd::moments(x, off, shift, req);
+    let m = simd::moments(x, off, shift, req.unwrap_or(0.0), req.is_some());
     // every non-NaN value (and x − off) finite, at least one of them
-    if !(m.min.is_finite() && m.max.is_finite() && m.s2.is_finite() && m.down2.is_finite()) {
+    if !(m.finite && m.s2.is_finite() && m.down2.is_finite()) {
         return Fast::Slow;
     }
     if m.n < x.len() {
@@ -1299,7 +1299,7 @@ fn fast_growth(x: &[f64], policy: NanPolicy) -> Fast<f64> {
 
 /// Mean and standard deviation (ddof = 1) of the non-NaN values of `r`.
 fn mean_std(r: &[f64]) -> (f64, f64) {
-    match fast_moments(r, 0.0, 0.0, NanPolicy::Skip) {
+    match fast_moments(r, 0.0, None, NanPolicy::Skip) {
         Fast::Done(m) => (m.mean(), m.std(1)),
         _ => {
             let clean: Vec<f64> = r.iter().copied().filter(|v| !v.is_nan()).collect();
@@ -1635,7 +1635,13 @@ mod fast_path_tests {
             for path in [SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512] {
                 let arch = simd::arch_for(path);
                 let shift = clean[0];
-                let m = simd::moments_on(arch, &x, 0.0, shift, req);
+                let m = simd::moments_on(arch, &x, 0.0, shift, req, true);
+                let plain = simd::moments_on(arch, &x, 0.0, shift, req, false);
+                assert_eq!(
+                    (plain.n, plain.s1, plain.s2),
+                    (m.n, m.s1, m.s2),
+                    "{name} {path:?}"
+                );
                 assert_eq!(m.n, clean.len(), "{name}");
                 let f = FastMoments::new(&x, m, 0.0, shift);
                 let scale = clean.iter().map(|v| v.abs()).sum::<f64>() / clean.len() as f64;
