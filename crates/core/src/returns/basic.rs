@@ -109,37 +109,45 @@ pub(crate) fn same_len(returns: &[f64], other: &[f64], other_name: &'static str)
 /// Validates a pair of aligned series and applies the NaN policy pairwise:
 /// under `Skip` a pair is dropped when either side is NaN (empyrical's
 /// paired mask); under `Propagate` any NaN yields `None`.
-pub(crate) fn prepare_pair(
-    returns: &[f64],
-    factor: &[f64],
+pub(crate) fn prepare_pair<'a>(
+    returns: &'a [f64],
+    factor: &'a [f64],
     policy: NanPolicy,
-) -> Result<Option<(Vec<f64>, Vec<f64>)>> {
+) -> Result<Option<Pair<'a>>> {
     non_empty(returns, "returns")?;
     same_len(returns, factor, "factor_returns")?;
+    let borrowed = || Some((Cow::Borrowed(returns), Cow::Borrowed(factor)));
     match policy {
         NanPolicy::Error => {
             prepare(returns, "returns", policy)?;
             prepare(factor, "factor_returns", policy)?;
-            Ok(Some((returns.to_vec(), factor.to_vec())))
+            Ok(borrowed())
         }
         NanPolicy::Propagate => {
             if returns.iter().chain(factor).any(|v| v.is_nan()) {
                 Ok(None)
             } else {
-                Ok(Some((returns.to_vec(), factor.to_vec())))
+                Ok(borrowed())
             }
         }
         NanPolicy::Skip => {
-            let (a, b) = returns
+            // no copy unless a pair must be dropped
+            if !returns.iter().chain(factor).any(|v| v.is_nan()) {
+                return Ok(borrowed());
+            }
+            let (a, b): (Vec<f64>, Vec<f64>) = returns
                 .iter()
                 .zip(factor)
                 .filter(|(a, b)| !a.is_nan() && !b.is_nan())
                 .map(|(a, b)| (*a, *b))
                 .unzip();
-            Ok(Some((a, b)))
+            Ok(Some((Cow::Owned(a), Cow::Owned(b))))
         }
     }
 }
+
+/// Two aligned series as [`prepare_pair`] leaves them (borrowed when nothing was dropped).
+pub(crate) type Pair<'a> = (Cow<'a, [f64]>, Cow<'a, [f64]>);
 
 macro_rules! prepared_or_nan {
     ($x:expr, $param:expr, $policy:expr) => {{
@@ -603,7 +611,7 @@ pub fn excess_sharpe(
     if r.len() < 2 {
         return Ok(f64::NAN);
     }
-    let active: Vec<f64> = r.iter().zip(&b).map(|(x, y)| x - y).collect();
+    let active: Vec<f64> = r.iter().zip(b.iter()).map(|(x, y)| x - y).collect();
     Ok(mean(&active) / std_dev(&active, opts.ddof))
 }
 
@@ -631,7 +639,7 @@ pub fn tracking_error(
     if r.len() < 2 {
         return Ok(f64::NAN);
     }
-    let active: Vec<f64> = r.iter().zip(&b).map(|(x, y)| x - y).collect();
+    let active: Vec<f64> = r.iter().zip(b.iter()).map(|(x, y)| x - y).collect();
     Ok(std_dev(&active, opts.ddof) * ann.sqrt())
 }
 
@@ -756,9 +764,10 @@ fn market_filter(
         return Ok(None);
     };
     Ok(Some(
-        r.into_iter()
-            .zip(b)
-            .filter(|(_, y)| if up { *y > 0.0 } else { *y < 0.0 })
+        r.iter()
+            .zip(b.iter())
+            .filter(|(_, y)| if up { **y > 0.0 } else { **y < 0.0 })
+            .map(|(x, y)| (*x, *y))
             .unzip(),
     ))
 }
@@ -871,7 +880,7 @@ pub fn batting_average(
     };
     let share = |pred: &dyn Fn(f64) -> bool| {
         let (mut hit, mut n) = (0usize, 0usize);
-        for (x, y) in r.iter().zip(&b) {
+        for (x, y) in r.iter().zip(b.iter()) {
             if (x - y).is_finite() && pred(*y) {
                 n += 1;
                 if x - y > 0.0 {
