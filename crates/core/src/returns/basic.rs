@@ -611,8 +611,65 @@ pub fn excess_sharpe(
     if r.len() < 2 {
         return Ok(f64::NAN);
     }
-    let active: Vec<f64> = r.iter().zip(b.iter()).map(|(x, y)| x - y).collect();
-    Ok(mean(&active) / std_dev(&active, opts.ddof))
+    let (mu, sd) = active_mean_std(&r, &b, opts.ddof);
+    Ok(mu / sd)
+}
+
+/// Mean and standard deviation (with `ddof`) of `r − b` without storing it:
+/// shifted sums in 4 lanes, one pass (a second about the mean when they
+/// would cancel); exactly 0 for a constant difference, as [`std_dev`].
+/// `r` and `b` are NaN-free, of equal length ≥ 1.
+fn active_mean_std(r: &[f64], b: &[f64], ddof: u8) -> (f64, f64) {
+    let n = r.len();
+    let sums = |shift: f64| {
+        let (mut s1, mut s2) = ([0.0f64; 4], [0.0f64; 4]);
+        let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+        let (rc, bc) = (r.chunks_exact(4), b.chunks_exact(4));
+        let (rr, br) = (rc.remainder(), bc.remainder());
+        for (x, y) in rc.zip(bc) {
+            for k in 0..4 {
+                let a = x[k] - y[k];
+                let d = a - shift;
+                s1[k] += d;
+                s2[k] += d * d;
+                lo[k] = if a < lo[k] { a } else { lo[k] };
+                hi[k] = if a > hi[k] { a } else { hi[k] };
+            }
+        }
+        for (x, y) in rr.iter().zip(br) {
+            let a = x - y;
+            let d = a - shift;
+            s1[0] += d;
+            s2[0] += d * d;
+            lo[0] = lo[0].min(a);
+            hi[0] = hi[0].max(a);
+        }
+        let lo = lo.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = hi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (
+            (s1[0] + s1[1]) + (s1[2] + s1[3]),
+            (s2[0] + s2[1]) + (s2[2] + s2[3]),
+            lo == hi,
+        )
+    };
+    let nf = n as f64;
+    let shift = r[0] - b[0];
+    let (s1, s2, constant) = sums(shift);
+    let mut mean = shift + s1 / nf;
+    let mut ss = s2 - s1 * (s1 / nf);
+    if !(ss >= 1e-3 * s2) {
+        let (c1, c2, _) = sums(mean);
+        ss = c2 - c1 * (c1 / nf);
+        mean += c1 / nf;
+    }
+    let sd = if n <= ddof as usize {
+        f64::NAN
+    } else if constant {
+        0.0
+    } else {
+        (ss.max(0.0) / (n - ddof as usize) as f64).sqrt()
+    };
+    (mean, sd)
 }
 
 /// Information ratio, per period: `mean(r − b) / std(r − b, ddof=1)` (quantstats'
@@ -639,8 +696,7 @@ pub fn tracking_error(
     if r.len() < 2 {
         return Ok(f64::NAN);
     }
-    let active: Vec<f64> = r.iter().zip(b.iter()).map(|(x, y)| x - y).collect();
-    Ok(std_dev(&active, opts.ddof) * ann.sqrt())
+    Ok(active_mean_std(&r, &b, opts.ddof).1 * ann.sqrt())
 }
 
 /// Pearson correlation of returns with the benchmark (pairs with NaN dropped under `Skip`).
@@ -1753,6 +1809,34 @@ mod fast_path_tests {
         nan[3] = f64::NAN;
         assert!(simd::trend_sums(&nan, 0.0).is_none());
         assert!(simd::trend_sums(&[0.1, -1.0, 0.2], 0.0).is_none());
+    }
+
+    #[test]
+    fn active_moments_equal_the_stored_difference() {
+        for (n, far) in [
+            (2usize, false),
+            (3, false),
+            (1001, false),
+            (50_003, false),
+            (5000, true),
+        ] {
+            let r = data(n as u64, n);
+            let mut b = data(n as u64 + 7, n);
+            if far {
+                b[0] = -1e3; // first difference far from the mean: the second pass runs
+            }
+            let active: Vec<f64> = r.iter().zip(&b).map(|(x, y)| x - y).collect();
+            let (mu, sd) = active_mean_std(&r, &b, 1);
+            assert!(
+                (mu - mean(&active)).abs()
+                    <= 1e-13 * active.iter().map(|v| v.abs()).sum::<f64>() / n as f64
+            );
+            let want = std_dev(&active, 1);
+            assert!(sd == want || rel(sd, want) < 1e-10, "{n}: {sd} vs {want}");
+        }
+        // a constant difference has a standard deviation of exactly 0
+        let (r, b) = ([0.5, 0.75, 1.0], [0.25, 0.5, 0.75]);
+        assert_eq!(active_mean_std(&r, &b, 1), (0.25, 0.0));
     }
 
     #[test]
