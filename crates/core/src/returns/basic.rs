@@ -807,7 +807,12 @@ pub fn alpha(
 
 /// Beta (see [`alpha_beta`]).
 pub fn beta(returns: &[f64], factor_returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
-    Ok(alpha_beta(returns, factor_returns, AlphaMethod::Compound, opts)?.beta)
+    // alpha_beta's beta, without computing alpha
+    opts.validate()?;
+    let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
+        return Ok(f64::NAN);
+    };
+    Ok(beta_of(&r, &b))
 }
 
 fn market_filter(
@@ -934,26 +939,31 @@ pub fn batting_average(
     let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
         return Ok(nan);
     };
-    let share = |pred: &dyn Fn(f64) -> bool| {
-        let (mut hit, mut n) = (0usize, 0usize);
-        for (x, y) in r.iter().zip(b.iter()) {
-            if (x - y).is_finite() && pred(*y) {
-                n += 1;
-                if x - y > 0.0 {
-                    hit += 1;
-                }
-            }
-        }
+    // one pass, no branches: counts of (finite) differences and of hits,
+    // overall and with b ≥ 0
+    let (mut n, mut hit, mut n_up, mut hit_up) = (0usize, 0usize, 0usize, 0usize);
+    for (x, y) in r.iter().zip(b.iter()) {
+        let d = x - y;
+        let ok = d.is_finite() as usize;
+        let h = ok & (d > 0.0) as usize;
+        let up = ok & (*y >= 0.0) as usize;
+        n += ok;
+        hit += h;
+        n_up += up;
+        hit_up += h & up;
+    }
+    let share = |hit: usize, n: usize| {
         if n == 0 {
             f64::NAN
         } else {
             hit as f64 / n as f64
         }
     };
+    // a finite difference has a non-NaN y: y < 0 is the rest
     Ok(BattingAverage {
-        batting_average: share(&|_| true),
-        up_market: share(&|y| y >= 0.0),
-        down_market: share(&|y| y < 0.0),
+        batting_average: share(hit, n),
+        up_market: share(hit_up, n_up),
+        down_market: share(hit - hit_up, n - n_up),
     })
 }
 
@@ -1117,14 +1127,28 @@ macro_rules! roll_binary {
 roll_binary! {
     /// Rolling [`excess_sharpe`].
     roll_excess_sharpe => excess_sharpe;
-    /// Rolling [`beta`].
-    roll_beta => beta;
     /// Rolling [`up_capture`].
     roll_up_capture => up_capture;
     /// Rolling [`down_capture`].
     roll_down_capture => down_capture;
     /// Rolling [`up_down_capture`].
     roll_up_down_capture => up_down_capture;
+}
+
+/// Rolling [`beta`]. Without a NaN in either series (one scan) each window
+/// is its own pair, and only beta's two short passes run per window.
+pub fn roll_beta(
+    returns: &[f64],
+    factor_returns: &[f64],
+    window: usize,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    check_all(returns, opts)?;
+    check_all(factor_returns, opts)?;
+    if !returns.iter().chain(factor_returns).any(|v| v.is_nan()) {
+        return rolling_pair(returns, factor_returns, window, |a, b| Ok(beta_of(a, b)));
+    }
+    rolling_pair(returns, factor_returns, window, |a, b| beta(a, b, opts))
 }
 
 /// Rolling [`alpha_beta`].
