@@ -65,5 +65,57 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The public functions one by one, as a drop-in user of
+/// `tradewarden.returns` calls them (issue 19, item 3). Targets, as the
+/// ratio to empyrical's time for the same call through Python
+/// (benches/compare/functions.py measures the ratio): ≥ 5× at 10M for every
+/// single-pass metric (the read floor above is the limit: ≈ 2.3 ms per 10M),
+/// ≥ 1× for the quantile metrics (numpy's introselect on a copy); here the
+/// Rust side alone, 10M and 100k values, one thread (`RAYON_NUM_THREADS=1`
+/// changes nothing: these functions do not split).
+///
+/// Run: `cargo bench -p tradewarden-core --bench returns -- public_`
+fn bench_public(c: &mut Criterion) {
+    use tradewarden_core::returns::VarMethod;
+    let o = ReturnsOptions::default();
+    for n in [100_000usize, 10_000_000] {
+        let r = data(n);
+        let mut g = c.benchmark_group(format!("public_{n}"));
+        g.sample_size(if n > 1_000_000 { 20 } else { 50 });
+        // single pass, vectorised (targets: ≥ 5× empyrical at 10M)
+        g.bench_function("sharpe_ratio", |b| {
+            b.iter(|| returns::sharpe_ratio(black_box(&r), &o))
+        });
+        g.bench_function("sortino_ratio", |b| {
+            b.iter(|| returns::sortino_ratio(black_box(&r), &o))
+        });
+        g.bench_function("annual_volatility", |b| {
+            b.iter(|| returns::annual_volatility(black_box(&r), &o))
+        });
+        g.bench_function("annual_return", |b| {
+            b.iter(|| returns::annual_return(black_box(&r), &o))
+        });
+        g.bench_function("max_drawdown", |b| {
+            b.iter(|| returns::max_drawdown(black_box(&r), &o))
+        });
+        g.bench_function("stability_of_timeseries", |b| {
+            b.iter(|| returns::stability_of_timeseries(black_box(&r), &o))
+        });
+        // selection (targets: ≥ 1× empyrical = np.percentile on a copy)
+        g.bench_function("value_at_risk", |b| {
+            b.iter(|| returns::value_at_risk(black_box(&r), 0.05, VarMethod::Historical, &o))
+        });
+        g.bench_function("conditional_value_at_risk", |b| {
+            b.iter(|| {
+                returns::conditional_value_at_risk(black_box(&r), 0.05, VarMethod::Historical, &o)
+            })
+        });
+        g.bench_function("tail_ratio", |b| {
+            b.iter(|| returns::tail_ratio(black_box(&r), &o))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_public);
 criterion_main!(benches);

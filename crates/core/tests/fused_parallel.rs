@@ -1,5 +1,7 @@
-//! The fused five-metric path splits long series across two threads and
-//! merges the halves exactly; these series are long enough to take that path
+//! The fused five-metric path splits long series across two threads when it
+//! is called from inside a rayon pool of two or more threads (the caller's
+//! opt-in; a plain call runs on one thread) and merges the halves exactly;
+//! these series are long enough to take that path
 //! and are built so the merge's drawdown fix-up covers every case: the second
 //! half never regains the first half's peak, regains it at once, regains it
 //! late, and a series whose only peak is in the first half.
@@ -27,9 +29,18 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
 
+/// `f` inside a pool of two threads: the split path.
+fn in_two_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
 fn check(r: &[f64], what: &str) {
     let o = ReturnsOptions::default();
-    let m = returns::core_metrics(r, &o).unwrap();
+    let m = in_two_threads(|| returns::core_metrics(r, &o).unwrap());
     let mdd = returns::max_drawdown(r, &o).unwrap();
     let sharpe = returns::sharpe_ratio(r, &o).unwrap();
     let sortino = returns::sortino_ratio(r, &o).unwrap();
@@ -79,7 +90,7 @@ fn deepest_drawdown_straddles_the_split() {
     }
     check(&r, "straddling drawdown");
     let o = ReturnsOptions::default();
-    let m = returns::core_metrics(&r, &o).unwrap();
+    let m = in_two_threads(|| returns::core_metrics(&r, &o).unwrap());
     assert!(
         m.max_drawdown < -0.39,
         "the straddling drawdown is the deepest: {}",
@@ -93,12 +104,9 @@ fn one_thread_and_two_agree() {
     // series agrees to 1e-9 relative, not to the last bit.
     let r = series(5, 1e-4, -1e-4);
     let o = ReturnsOptions::default();
-    let two = returns::core_metrics(&r, &o).unwrap();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let one = pool.install(|| returns::core_metrics(&r, &o).unwrap());
+    let two = in_two_threads(|| returns::core_metrics(&r, &o).unwrap());
+    // outside any pool: one thread
+    let one = returns::core_metrics(&r, &o).unwrap();
     assert!(
         rel(one.max_drawdown, two.max_drawdown) < 1e-12,
         "{} vs {}",

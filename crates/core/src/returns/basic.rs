@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conventions::{NanPolicy, ReturnsOptions};
 use crate::error::{Error, Result};
-use crate::stats::quantile_sorted;
+use crate::simd::{self, Moments};
 
 /// Applies the NaN policy to an input series.
 ///
@@ -109,37 +109,45 @@ pub(crate) fn same_len(returns: &[f64], other: &[f64], other_name: &'static str)
 /// Validates a pair of aligned series and applies the NaN policy pairwise:
 /// under `Skip` a pair is dropped when either side is NaN (empyrical's
 /// paired mask); under `Propagate` any NaN yields `None`.
-pub(crate) fn prepare_pair(
-    returns: &[f64],
-    factor: &[f64],
+pub(crate) fn prepare_pair<'a>(
+    returns: &'a [f64],
+    factor: &'a [f64],
     policy: NanPolicy,
-) -> Result<Option<(Vec<f64>, Vec<f64>)>> {
+) -> Result<Option<Pair<'a>>> {
     non_empty(returns, "returns")?;
     same_len(returns, factor, "factor_returns")?;
+    let borrowed = || Some((Cow::Borrowed(returns), Cow::Borrowed(factor)));
     match policy {
         NanPolicy::Error => {
             prepare(returns, "returns", policy)?;
             prepare(factor, "factor_returns", policy)?;
-            Ok(Some((returns.to_vec(), factor.to_vec())))
+            Ok(borrowed())
         }
         NanPolicy::Propagate => {
             if returns.iter().chain(factor).any(|v| v.is_nan()) {
                 Ok(None)
             } else {
-                Ok(Some((returns.to_vec(), factor.to_vec())))
+                Ok(borrowed())
             }
         }
         NanPolicy::Skip => {
-            let (a, b) = returns
+            // no copy unless a pair must be dropped
+            if !returns.iter().chain(factor).any(|v| v.is_nan()) {
+                return Ok(borrowed());
+            }
+            let (a, b): (Vec<f64>, Vec<f64>) = returns
                 .iter()
                 .zip(factor)
                 .filter(|(a, b)| !a.is_nan() && !b.is_nan())
                 .map(|(a, b)| (*a, *b))
                 .unzip();
-            Ok(Some((a, b)))
+            Ok(Some((Cow::Owned(a), Cow::Owned(b))))
         }
     }
 }
+
+/// Two aligned series as [`prepare_pair`] leaves them (borrowed when nothing was dropped).
+pub(crate) type Pair<'a> = (Cow<'a, [f64]>, Cow<'a, [f64]>);
 
 macro_rules! prepared_or_nan {
     ($x:expr, $param:expr, $policy:expr) => {{
@@ -213,8 +221,15 @@ pub fn cum_returns_final(
             "must be finite",
         ));
     }
-    let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
-    let p: f64 = r.iter().map(|v| 1.0 + v).product();
+    non_empty(returns, "returns")?;
+    let p = match fast_growth(returns, opts.nan_policy) {
+        Fast::Done(p) => p,
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {
+            let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
+            r.iter().map(|v| 1.0 + v).product()
+        }
+    };
     Ok(if starting_value == 0.0 {
         p - 1.0
     } else {
@@ -227,8 +242,15 @@ pub fn cum_returns_final(
 pub fn annual_return(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
     let n_raw = returns.len();
-    let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
-    let ending: f64 = r.iter().map(|v| 1.0 + v).product();
+    non_empty(returns, "returns")?;
+    let ending = match fast_growth(returns, opts.nan_policy) {
+        Fast::Done(p) => p,
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {
+            let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
+            r.iter().map(|v| 1.0 + v).product()
+        }
+    };
     Ok(ending.powf(ann / n_raw as f64) - 1.0)
 }
 
@@ -240,6 +262,13 @@ pub fn cagr(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
 /// Annualised volatility: `std(r, ddof) · √P`; NaN for fewer than 2 values.
 pub fn annual_volatility(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
+    non_empty(returns, "returns")?;
+    match fast_moments(returns, 0.0, None, opts.nan_policy) {
+        Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
+        Fast::Done(m) => return Ok(m.std(opts.ddof) * ann.sqrt()),
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {}
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     if r.len() < 2 {
         return Ok(f64::NAN);
@@ -253,6 +282,13 @@ pub fn annual_volatility(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> 
 /// 0 and gives ±inf (or NaN for 0/0), as empyrical's `_zero_dispersion_std`.
 pub fn sharpe_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
+    non_empty(returns, "returns")?;
+    match fast_moments(returns, opts.risk_free, None, opts.nan_policy) {
+        Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
+        Fast::Done(m) => return Ok(m.mean() / m.std(opts.ddof) * ann.sqrt()),
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {}
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     if r.len() < 2 {
         return Ok(f64::NAN);
@@ -265,6 +301,12 @@ pub fn sharpe_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
 /// `√(mean(min(r − req, 0)²)) · √P`, the mean taken over **all** n values.
 pub fn downside_risk(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
+    non_empty(returns, "returns")?;
+    match fast_moments(returns, 0.0, Some(opts.required_return), opts.nan_policy) {
+        Fast::Done(m) => return Ok((m.down2 / m.n as f64).sqrt() * ann.sqrt()),
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {}
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     Ok(downside(&r, opts.required_return) * ann.sqrt())
 }
@@ -284,6 +326,17 @@ fn downside(r: &[f64], req: f64) -> f64 {
 /// NaN for fewer than 2 values; +inf when there is no downside and the mean is positive.
 pub fn sortino_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let ann = opts.validate()?;
+    non_empty(returns, "returns")?;
+    let req = opts.required_return;
+    match fast_moments(returns, 0.0, Some(req), opts.nan_policy) {
+        Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
+        Fast::Done(m) => {
+            let downside = (m.down2 / m.n as f64).sqrt();
+            return Ok((m.mean() - req) * ann / (downside * ann.sqrt()));
+        }
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {}
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     if r.len() < 2 {
         return Ok(f64::NAN);
@@ -310,6 +363,9 @@ pub fn drawdown_series(returns: &[f64], opts: &ReturnsOptions) -> Result<Vec<f64
 /// Maximum drawdown: the minimum of [`drawdown_series`], a number ≤ 0.
 pub fn max_drawdown(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     opts.validate()?;
+    if let Some(mdd) = super::summary::fused_max_drawdown(returns) {
+        return Ok(mdd);
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     Ok(mdd_of(&r))
 }
@@ -378,12 +434,6 @@ pub fn omega_ratio(returns: &[f64], required_return: f64, opts: &ReturnsOptions)
     Ok(if down > 0.0 { up / down } else { f64::NAN })
 }
 
-fn sorted_copy(r: &[f64]) -> Vec<f64> {
-    let mut s = r.to_vec();
-    s.sort_unstable_by(f64::total_cmp);
-    s
-}
-
 fn check_cutoff(cutoff: f64) -> Result<()> {
     if cutoff > 0.0 && cutoff < 1.0 {
         Ok(())
@@ -395,16 +445,12 @@ fn check_cutoff(cutoff: f64) -> Result<()> {
 /// Tail ratio: `|q95| / |q5|` with numpy's linear percentiles (empyrical).
 pub fn tail_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     opts.validate()?;
-    let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
-    if r.is_empty() {
+    let r = skip_in_pass(returns, opts.nan_policy)?;
+    let Some(r) = r else {
         return Ok(f64::NAN);
-    }
-    let s = sorted_copy(&r);
-    Ok(tail_ratio_sorted(&s))
-}
-
-pub(crate) fn tail_ratio_sorted(s: &[f64]) -> f64 {
-    quantile_sorted(s, 0.95).abs() / quantile_sorted(s, 0.05).abs()
+    };
+    let [(q95, _), (q05, _)] = quantiles(&r, [0.95, 0.05]);
+    Ok(q95.abs() / q05.abs())
 }
 
 /// How value-at-risk and expected shortfall are estimated.
@@ -429,10 +475,15 @@ pub fn value_at_risk(
 ) -> Result<f64> {
     opts.validate()?;
     check_cutoff(cutoff)?;
-    let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
+    let Some(r) = skip_in_pass(returns, opts.nan_policy)? else {
+        return Ok(f64::NAN);
+    };
     Ok(match method {
-        VarMethod::Historical => quantile_sorted(&sorted_copy(&r), cutoff),
-        VarMethod::Gaussian => gaussian_var(mean(&r), std_dev(&r, 1), cutoff),
+        VarMethod::Historical => quantiles(&r, [cutoff])[0].0,
+        VarMethod::Gaussian => {
+            let (mu, sd) = mean_std(&r);
+            gaussian_var(mu, sd, cutoff)
+        }
     })
 }
 
@@ -445,19 +496,24 @@ pub fn conditional_value_at_risk(
 ) -> Result<f64> {
     opts.validate()?;
     check_cutoff(cutoff)?;
-    let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
+    let Some(r) = skip_in_pass(returns, opts.nan_policy)? else {
+        return Ok(f64::NAN);
+    };
     Ok(match method {
-        VarMethod::Historical => cvar_sorted(&sorted_copy(&r), cutoff),
-        VarMethod::Gaussian => gaussian_es(mean(&r), std_dev(&r, 1), cutoff),
+        VarMethod::Historical => {
+            // mean of the ⌊(n−1)·cutoff⌋ + 1 smallest values
+            let (_, low_sum, n) = quantiles_with_count(&r, [cutoff])[0];
+            if n == 0 {
+                f64::NAN
+            } else {
+                low_sum / (((n - 1) as f64 * cutoff) as usize + 1) as f64
+            }
+        }
+        VarMethod::Gaussian => {
+            let (mu, sd) = mean_std(&r);
+            gaussian_es(mu, sd, cutoff)
+        }
     })
-}
-
-pub(crate) fn cvar_sorted(s: &[f64], cutoff: f64) -> f64 {
-    if s.is_empty() {
-        return f64::NAN;
-    }
-    let k = ((s.len() - 1) as f64 * cutoff) as usize;
-    mean(&s[..=k])
 }
 
 pub(crate) fn gaussian_var(mu: f64, sd: f64, cutoff: f64) -> f64 {
@@ -479,6 +535,11 @@ pub(crate) fn gaussian_es(mu: f64, sd: f64, cutoff: f64) -> f64 {
 pub fn stability_of_timeseries(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     opts.validate()?;
     let raw_len = returns.len();
+    if raw_len >= 2
+        && let Some(r2) = fast_stability(returns)
+    {
+        return Ok(r2);
+    }
     let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
     if raw_len < 2 {
         return Ok(f64::NAN);
@@ -492,6 +553,27 @@ pub fn stability_of_timeseries(returns: &[f64], opts: &ReturnsOptions) -> Result
     let x: Vec<f64> = (0..y.len()).map(|i| i as f64).collect();
     let c = pearson(&x, &y);
     Ok(c * c)
+}
+
+/// [`stability_of_timeseries`] in one vectorised pass without allocating
+/// ([`simd::trend_sums`]: time centred, so only the cumulative log return's
+/// own sum of squares can cancel — then it is taken again about its mean).
+/// `None` for a NaN, an infinity or a return ≤ −1 (the careful path runs).
+fn fast_stability(x: &[f64]) -> Option<f64> {
+    let n = x.len() as f64;
+    let a = simd::trend_sums(x, 0.0)?;
+    let mut cyy = a.syy - a.sy * (a.sy / n);
+    if !(cyy >= 1e-3 * a.syy) {
+        let b = simd::trend_sums(x, a.sy / n)?;
+        cyy = b.syy - b.sy * (b.sy / n);
+    }
+    // Σ (t − t̄)² for t = 0 .. n
+    let cxx = n * (n * n - 1.0) / 12.0;
+    if !(cyy > 0.0) {
+        return Some(0.0);
+    }
+    let r = (a.sty / (cxx * cyy).sqrt()).clamp(-1.0, 1.0);
+    Some(r * r)
 }
 
 /// Pearson correlation; 0 when either side has zero variance (scipy `linregress` convention).
@@ -529,8 +611,65 @@ pub fn excess_sharpe(
     if r.len() < 2 {
         return Ok(f64::NAN);
     }
-    let active: Vec<f64> = r.iter().zip(&b).map(|(x, y)| x - y).collect();
-    Ok(mean(&active) / std_dev(&active, opts.ddof))
+    let (mu, sd) = active_mean_std(&r, &b, opts.ddof);
+    Ok(mu / sd)
+}
+
+/// Mean and standard deviation (with `ddof`) of `r − b` without storing it:
+/// shifted sums in 4 lanes, one pass (a second about the mean when they
+/// would cancel); exactly 0 for a constant difference, as [`std_dev`].
+/// `r` and `b` are NaN-free, of equal length ≥ 1.
+fn active_mean_std(r: &[f64], b: &[f64], ddof: u8) -> (f64, f64) {
+    let n = r.len();
+    let sums = |shift: f64| {
+        let (mut s1, mut s2) = ([0.0f64; 4], [0.0f64; 4]);
+        let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+        let (rc, bc) = (r.chunks_exact(4), b.chunks_exact(4));
+        let (rr, br) = (rc.remainder(), bc.remainder());
+        for (x, y) in rc.zip(bc) {
+            for k in 0..4 {
+                let a = x[k] - y[k];
+                let d = a - shift;
+                s1[k] += d;
+                s2[k] += d * d;
+                lo[k] = if a < lo[k] { a } else { lo[k] };
+                hi[k] = if a > hi[k] { a } else { hi[k] };
+            }
+        }
+        for (x, y) in rr.iter().zip(br) {
+            let a = x - y;
+            let d = a - shift;
+            s1[0] += d;
+            s2[0] += d * d;
+            lo[0] = lo[0].min(a);
+            hi[0] = hi[0].max(a);
+        }
+        let lo = lo.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = hi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (
+            (s1[0] + s1[1]) + (s1[2] + s1[3]),
+            (s2[0] + s2[1]) + (s2[2] + s2[3]),
+            lo == hi,
+        )
+    };
+    let nf = n as f64;
+    let shift = r[0] - b[0];
+    let (s1, s2, constant) = sums(shift);
+    let mut mean = shift + s1 / nf;
+    let mut ss = s2 - s1 * (s1 / nf);
+    if !(ss >= 1e-3 * s2) {
+        let (c1, c2, _) = sums(mean);
+        ss = c2 - c1 * (c1 / nf);
+        mean += c1 / nf;
+    }
+    let sd = if n <= ddof as usize {
+        f64::NAN
+    } else if constant {
+        0.0
+    } else {
+        (ss.max(0.0) / (n - ddof as usize) as f64).sqrt()
+    };
+    (mean, sd)
 }
 
 /// Information ratio, per period: `mean(r − b) / std(r − b, ddof=1)` (quantstats'
@@ -557,8 +696,7 @@ pub fn tracking_error(
     if r.len() < 2 {
         return Ok(f64::NAN);
     }
-    let active: Vec<f64> = r.iter().zip(&b).map(|(x, y)| x - y).collect();
-    Ok(std_dev(&active, opts.ddof) * ann.sqrt())
+    Ok(active_mean_std(&r, &b, opts.ddof).1 * ann.sqrt())
 }
 
 /// Pearson correlation of returns with the benchmark (pairs with NaN dropped under `Skip`).
@@ -669,7 +807,12 @@ pub fn alpha(
 
 /// Beta (see [`alpha_beta`]).
 pub fn beta(returns: &[f64], factor_returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
-    Ok(alpha_beta(returns, factor_returns, AlphaMethod::Compound, opts)?.beta)
+    // alpha_beta's beta, without computing alpha
+    opts.validate()?;
+    let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
+        return Ok(f64::NAN);
+    };
+    Ok(beta_of(&r, &b))
 }
 
 fn market_filter(
@@ -682,9 +825,10 @@ fn market_filter(
         return Ok(None);
     };
     Ok(Some(
-        r.into_iter()
-            .zip(b)
-            .filter(|(_, y)| if up { *y > 0.0 } else { *y < 0.0 })
+        r.iter()
+            .zip(b.iter())
+            .filter(|(_, y)| if up { **y > 0.0 } else { **y < 0.0 })
+            .map(|(x, y)| (*x, *y))
             .unzip(),
     ))
 }
@@ -795,26 +939,31 @@ pub fn batting_average(
     let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
         return Ok(nan);
     };
-    let share = |pred: &dyn Fn(f64) -> bool| {
-        let (mut hit, mut n) = (0usize, 0usize);
-        for (x, y) in r.iter().zip(&b) {
-            if (x - y).is_finite() && pred(*y) {
-                n += 1;
-                if x - y > 0.0 {
-                    hit += 1;
-                }
-            }
-        }
+    // one pass, no branches: counts of (finite) differences and of hits,
+    // overall and with b ≥ 0
+    let (mut n, mut hit, mut n_up, mut hit_up) = (0usize, 0usize, 0usize, 0usize);
+    for (x, y) in r.iter().zip(b.iter()) {
+        let d = x - y;
+        let ok = d.is_finite() as usize;
+        let h = ok & (d > 0.0) as usize;
+        let up = ok & (*y >= 0.0) as usize;
+        n += ok;
+        hit += h;
+        n_up += up;
+        hit_up += h & up;
+    }
+    let share = |hit: usize, n: usize| {
         if n == 0 {
             f64::NAN
         } else {
             hit as f64 / n as f64
         }
     };
+    // a finite difference has a non-NaN y: y < 0 is the rest
     Ok(BattingAverage {
-        batting_average: share(&|_| true),
-        up_market: share(&|y| y >= 0.0),
-        down_market: share(&|y| y < 0.0),
+        batting_average: share(hit, n),
+        up_market: share(hit_up, n_up),
+        down_market: share(hit - hit_up, n - n_up),
     })
 }
 
@@ -978,14 +1127,28 @@ macro_rules! roll_binary {
 roll_binary! {
     /// Rolling [`excess_sharpe`].
     roll_excess_sharpe => excess_sharpe;
-    /// Rolling [`beta`].
-    roll_beta => beta;
     /// Rolling [`up_capture`].
     roll_up_capture => up_capture;
     /// Rolling [`down_capture`].
     roll_down_capture => down_capture;
     /// Rolling [`up_down_capture`].
     roll_up_down_capture => up_down_capture;
+}
+
+/// Rolling [`beta`]. Without a NaN in either series (one scan) each window
+/// is its own pair, and only beta's two short passes run per window.
+pub fn roll_beta(
+    returns: &[f64],
+    factor_returns: &[f64],
+    window: usize,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    check_all(returns, opts)?;
+    check_all(factor_returns, opts)?;
+    if !returns.iter().chain(factor_returns).any(|v| v.is_nan()) {
+        return rolling_pair(returns, factor_returns, window, |a, b| Ok(beta_of(a, b)));
+    }
+    rolling_pair(returns, factor_returns, window, |a, b| beta(a, b, opts))
 }
 
 /// Rolling [`alpha_beta`].
@@ -1118,4 +1281,628 @@ pub fn simple_returns(prices: &[f64]) -> Result<Vec<f64>> {
         ));
     }
     Ok(prices.windows(2).map(|w| w[1] / w[0] - 1.0).collect())
+}
+
+// --- one-pass kernels of the public functions --------------------------------
+//
+// The functions above first try one vectorised pass over the caller's slice
+// (`crate::simd::moments` / `growth`), NaN skipped inside the pass (no
+// filtered copy, no separate scan), and fall back to the careful code for the
+// inputs that pass cannot serve: ±inf, a NaN under `NanPolicy::Error` (the
+// careful code reports its position), lane products out of the normal range.
+
+/// What a one-pass kernel made of an input.
+enum Fast<T> {
+    /// The kernel's result.
+    Done(T),
+    /// The metric is NaN (`NanPolicy::Propagate` and a NaN present).
+    Nan,
+    /// The careful path must run (see above).
+    Slow,
+}
+
+/// Mean and spread of `x − off` over the non-NaN values, from [`Moments`].
+#[derive(Debug, Clone, Copy)]
+struct FastMoments {
+    /// Non-NaN values.
+    n: usize,
+    /// Mean of `x − off`.
+    mean: f64,
+    /// `Σ (x − off − mean)²`.
+    ss: f64,
+    /// Every value equal.
+    constant: bool,
+    /// `Σ min(x − req, 0)²`.
+    down2: f64,
+}
+
+impl FastMoments {
+    /// From the shifted sums of one pass. When the shift lies far from the
+    /// mean (the sums would cancel: more than 3 of 16 digits lost), mean and
+    /// sum of squares are taken again about the first mean — a second pass
+    /// only for such inputs.
+    fn new(x: &[f64], m: Moments, off: f64, shift: f64) -> Self {
+        let n = m.n as f64;
+        let mut mean = shift + m.s1 / n;
+        let mut ss = m.s2 - m.s1 * (m.s1 / n);
+        if !(ss >= 1e-3 * m.s2) {
+            let c = simd::moments(x, off, mean, 0.0, false);
+            ss = c.s2 - c.s1 * (c.s1 / n);
+            mean += c.s1 / n;
+        }
+        FastMoments {
+            n: m.n,
+            mean,
+            ss: ss.max(0.0),
+            constant: m.constant,
+            down2: m.down2,
+        }
+    }
+
+    /// Mean of `x − off`.
+    fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Standard deviation of `x − off` with `ddof`: exactly 0 for a constant
+    /// series (as [`std_dev`]), NaN when n ≤ ddof.
+    fn std(&self, ddof: u8) -> f64 {
+        if self.n <= ddof as usize {
+            return f64::NAN;
+        }
+        if self.constant {
+            return 0.0;
+        }
+        (self.ss / (self.n - ddof as usize) as f64).sqrt()
+    }
+}
+
+/// One pass of [`simd::moments`] over `x − off` (`req`: the downside
+/// threshold), or what to do instead. `x` must not be empty.
+fn fast_moments(x: &[f64], off: f64, req: Option<f64>, policy: NanPolicy) -> Fast<FastMoments> {
+    let shift = x.iter().find(|v| !v.is_nan()).map_or(0.0, |v| v - off);
+    let m = simd::moments(x, off, shift, req.unwrap_or(0.0), req.is_some());
+    // every non-NaN value (and x − off) finite, at least one of them
+    if !(m.finite && m.s2.is_finite() && m.down2.is_finite()) {
+        return Fast::Slow;
+    }
+    if m.n < x.len() {
+        match policy {
+            NanPolicy::Skip => {}
+            NanPolicy::Propagate => return Fast::Nan,
+            NanPolicy::Error => return Fast::Slow,
+        }
+    }
+    Fast::Done(FastMoments::new(x, m, off, shift))
+}
+
+/// `Π (1 + r)` over the non-NaN values in one pass ([`simd::growth`]).
+fn fast_growth(x: &[f64], policy: NanPolicy) -> Fast<f64> {
+    match simd::growth(x) {
+        (Some(p), 0) => Fast::Done(p),
+        (Some(p), _) if policy == NanPolicy::Skip => Fast::Done(p),
+        (Some(_), _) if policy == NanPolicy::Propagate => Fast::Nan,
+        _ => Fast::Slow,
+    }
+}
+
+/// Mean and standard deviation (ddof = 1) of the non-NaN values of `r`.
+fn mean_std(r: &[f64]) -> (f64, f64) {
+    match fast_moments(r, 0.0, None, NanPolicy::Skip) {
+        Fast::Done(m) => (m.mean(), m.std(1)),
+        _ => {
+            let clean: Vec<f64> = r.iter().copied().filter(|v| !v.is_nan()).collect();
+            (mean(&clean), std_dev(&clean, 1))
+        }
+    }
+}
+
+/// The input of a quantile metric under `policy`: under `Skip` the caller's
+/// slice as is (the selection pass skips NaN itself), otherwise as
+/// [`prepare`] leaves it; `None` when the result is NaN.
+fn skip_in_pass<'a>(x: &'a [f64], policy: NanPolicy) -> Result<Option<Cow<'a, [f64]>>> {
+    non_empty(x, "returns")?;
+    if policy == NanPolicy::Skip {
+        return Ok(Some(Cow::Borrowed(x)));
+    }
+    prepare(x, "returns", policy)
+}
+
+/// numpy's linear quantile (`np.percentile(x, 100·q)`) of the non-NaN values
+/// of `x` at each `q`, with the sum of the values at sorted positions
+/// `0..=⌊q·(n−1)⌋` (for the expected shortfall); NaN for no values.
+///
+/// Selection, not sorting: the order statistics are exactly those of a full
+/// sort (by `f64::total_cmp`), found in O(n).
+fn quantiles<const K: usize>(x: &[f64], qs: [f64; K]) -> [(f64, f64); K] {
+    quantiles_with_count(x, qs).map(|(q, s, _)| (q, s))
+}
+
+/// [`quantiles`], each with the number of non-NaN values.
+fn quantiles_with_count<const K: usize>(x: &[f64], qs: [f64; K]) -> [(f64, f64, usize); K] {
+    if x.len() > WINDOW_MIN_LEN
+        && let Some(r) = quantiles_windowed(x, qs)
+    {
+        return r;
+    }
+    let mut v: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
+    let n = v.len();
+    qs.map(|q| {
+        let (value, sum) = select_quantile(&mut v, 0, 0.0, n, q).unwrap_or((f64::NAN, f64::NAN));
+        (value, sum, n)
+    })
+}
+
+/// Below this length the quantile metrics select on a filtered copy directly.
+const WINDOW_MIN_LEN: usize = 4096;
+
+/// The linear quantile at `q` of `n` values of which `below` (summing to
+/// `below_sum`) are not in `v` and rank under every value of `v`; `v` holds
+/// the values of ranks `below ..` (some of them). `None` when a rank the
+/// quantile needs is not in `v`.
+fn select_quantile(
+    v: &mut [f64],
+    below: usize,
+    below_sum: f64,
+    n: usize,
+    q: f64,
+) -> Option<(f64, f64)> {
+    if n == 0 {
+        return Some((f64::NAN, f64::NAN));
+    }
+    let pos = q * (n - 1) as f64;
+    let k = pos.floor() as usize;
+    let frac = pos - k as f64;
+    let need = if frac == 0.0 { k } else { k + 1 };
+    if k < below || need >= below + v.len() {
+        return None;
+    }
+    let (left, &mut at, right) = v.select_nth_unstable_by(k - below, f64::total_cmp);
+    let sum = below_sum + left.iter().sum::<f64>() + at;
+    let value = if frac == 0.0 {
+        at
+    } else {
+        let hi = right.iter().copied().fold(f64::INFINITY, f64::min);
+        at + (hi - at) * frac
+    };
+    Some((value, sum))
+}
+
+/// [`quantiles_with_count`] for long series without copying them: a strided
+/// sample of the series gives, per quantile, a window `[lo, hi]` of values
+/// that holds the wanted ranks with overwhelming probability (± 4 standard
+/// deviations of a sample rank, plus a margin); one pass counts (and sums) the
+/// values below `lo` and gathers those in the window; selection then runs on
+/// the window only (≈ 2 % of a 10M series). `None` when the window missed a
+/// rank or overflowed (ordered or adversarial data): the caller selects on a
+/// full copy instead, so the result never depends on the sample.
+fn quantiles_windowed<const K: usize>(x: &[f64], qs: [f64; K]) -> Option<[(f64, f64, usize); K]> {
+    let len = x.len();
+    let m = (len / 16).clamp(256, 16_384);
+    let step = len / m;
+    let mut sample: Vec<f64> = (0..m)
+        .map(|i| x[i * step])
+        .filter(|v| !v.is_nan())
+        .collect();
+    if sample.len() < m / 2 {
+        return None;
+    }
+    let ms = sample.len();
+    let last = (ms - 1) as f64;
+    let mut lo = [f64::NEG_INFINITY; K];
+    let mut hi = [f64::INFINITY; K];
+    let mut cap = [0usize; K];
+    for j in 0..K {
+        let q = qs[j];
+        let r = q * last;
+        let margin = 4.0 * (ms as f64 * q * (1.0 - q)).sqrt() + 8.0;
+        let (a, b) = ((r - margin).floor(), (r + margin).ceil());
+        if a >= 0.0 {
+            lo[j] = *sample.select_nth_unstable_by(a as usize, f64::total_cmp).1;
+        }
+        if b <= last {
+            hi[j] = *sample.select_nth_unstable_by(b as usize, f64::total_cmp).1;
+        }
+        let share = (b.min(last) - a.max(0.0) + 1.0) / ms as f64;
+        cap[j] = (share * 1.5 * len as f64) as usize + 64;
+    }
+    if cap.iter().sum::<usize>() > len / 2 {
+        return None;
+    }
+    let mut below = [0usize; K];
+    let mut below_sum = [[0.0f64; 4]; K];
+    let mut n_nan = 0usize;
+    let mut win: [Vec<f64>; K] = std::array::from_fn(|j| vec![0.0; cap[j] + 1]);
+    let mut fill = [0usize; K];
+    let chunks = x.chunks_exact(4);
+    let rest = chunks.remainder();
+    // Branch-free: every value is written at the window's end, which advances
+    // only for values inside; 4 partial sums keep the adds off one chain.
+    macro_rules! visit {
+        ($v:expr, $lane:expr) => {{
+            let v: f64 = $v;
+            n_nan += v.is_nan() as usize;
+            for j in 0..K {
+                let under = v < lo[j];
+                below[j] += under as usize;
+                below_sum[j][$lane] += if under { v } else { 0.0 };
+                win[j][fill[j]] = v;
+                fill[j] += (v >= lo[j] && v <= hi[j]) as usize;
+                if fill[j] == cap[j] {
+                    return None;
+                }
+            }
+        }};
+    }
+    for c in chunks {
+        visit!(c[0], 0);
+        visit!(c[1], 1);
+        visit!(c[2], 2);
+        visit!(c[3], 3);
+    }
+    for &v in rest {
+        visit!(v, 0);
+    }
+    let n = len - n_nan;
+    let mut out = [(f64::NAN, f64::NAN, n); K];
+    for j in 0..K {
+        let s = below_sum[j];
+        let (value, sum) = select_quantile(
+            &mut win[j][..fill[j]],
+            below[j],
+            (s[0] + s[1]) + (s[2] + s[3]),
+            n,
+            qs[j],
+        )?;
+        out[j] = (value, sum, n);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    use super::*;
+    use crate::simd::SimdPath;
+
+    fn data(seed: u64, n: usize) -> Vec<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        (0..n)
+            .map(|_| (rng.random::<f64>() - 0.5) * 0.03 + 1e-4)
+            .collect()
+    }
+
+    /// The definitions the fast paths replace: a sorted copy of the non-NaN values.
+    fn sorted(x: &[f64]) -> Vec<f64> {
+        let mut s: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
+        s.sort_unstable_by(f64::total_cmp);
+        s
+    }
+
+    fn q_sorted(s: &[f64], q: f64) -> f64 {
+        crate::stats::quantile_sorted(s, q)
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        if a == b {
+            0.0
+        } else {
+            (a - b).abs() / b.abs().max(1e-300)
+        }
+    }
+
+    /// Series that exercise the windowed selection and its fallback: random
+    /// (windows hold the ranks), ascending and descending (the strided sample
+    /// is exact), periodic with the sample's stride (the sample sees one
+    /// value: the window misses and the full copy is selected), heavy ties,
+    /// NaN sprinkled, ±inf present, short and long.
+    fn cases() -> Vec<(String, Vec<f64>)> {
+        let mut out = Vec::new();
+        for n in [1usize, 2, 3, 7, 252, 2520, 4097, 10_000, 100_003] {
+            out.push((format!("random {n}"), data(n as u64, n)));
+        }
+        let mut asc = data(5, 50_000);
+        asc.sort_unstable_by(f64::total_cmp);
+        let mut desc = asc.clone();
+        desc.reverse();
+        out.push(("ascending".into(), asc));
+        out.push(("descending".into(), desc));
+        let periodic: Vec<f64> = (0..65_536)
+            .map(|i| if i % 16 == 0 { 0.5 } else { -(i as f64) * 1e-6 })
+            .collect();
+        out.push(("periodic".into(), periodic));
+        let ties: Vec<f64> = (0..30_000)
+            .map(|i| ((i * 7919) % 5) as f64 * 0.01 - 0.02)
+            .collect();
+        out.push(("ties".into(), ties));
+        let mut nan = data(9, 20_000);
+        for i in (0..nan.len()).step_by(7) {
+            nan[i] = f64::NAN;
+        }
+        out.push(("nan every 7th".into(), nan));
+        let mut inf = data(11, 20_000);
+        inf[3] = f64::NEG_INFINITY;
+        inf[17] = f64::INFINITY;
+        out.push(("with inf".into(), inf));
+        out.push(("all NaN".into(), vec![f64::NAN; 5000]));
+        out
+    }
+
+    #[test]
+    fn selected_quantiles_equal_the_sorted_ones_exactly() {
+        for (name, x) in cases() {
+            let s = sorted(&x);
+            for q in [0.0, 0.01, 0.05, 0.3, 0.5, 0.95, 0.99] {
+                let [(got, sum, n)] = quantiles_with_count(&x, [q]);
+                let want = q_sorted(&s, q);
+                assert_eq!(n, s.len(), "{name} q={q}");
+                assert!(
+                    got == want || (got.is_nan() && want.is_nan()),
+                    "{name} q={q}: {got} vs {want}"
+                );
+                if !s.is_empty() {
+                    let k = ((s.len() - 1) as f64 * q) as usize;
+                    let want_sum: f64 = s[..=k].iter().sum();
+                    // another summation order: bounded by the sum of magnitudes
+                    let scale: f64 = s[..=k].iter().map(|v| v.abs()).sum();
+                    assert!(
+                        sum == want_sum
+                            || (sum - want_sum).abs() <= 1e-12 * scale
+                            || (sum.is_nan() && want_sum.is_nan()),
+                        "{name} q={q}: sum {sum} vs {want_sum}"
+                    );
+                }
+            }
+            let [(a, _), (b, _)] = quantiles(&x, [0.95, 0.05]);
+            let (wa, wb) = (q_sorted(&s, 0.95), q_sorted(&s, 0.05));
+            assert!((a == wa && b == wb) || s.is_empty(), "{name}: pair");
+        }
+    }
+
+    #[test]
+    fn var_cvar_and_tail_ratio_match_their_definitions() {
+        let o = ReturnsOptions {
+            nan_policy: NanPolicy::Skip,
+            ..Default::default()
+        };
+        for (name, x) in cases() {
+            let s = sorted(&x);
+            if s.is_empty() {
+                assert!(
+                    value_at_risk(&x, 0.05, VarMethod::Historical, &o)
+                        .unwrap()
+                        .is_nan()
+                );
+                continue;
+            }
+            let var = value_at_risk(&x, 0.05, VarMethod::Historical, &o).unwrap();
+            assert_eq!(var.to_bits(), q_sorted(&s, 0.05).to_bits(), "{name}");
+            let k = ((s.len() - 1) as f64 * 0.05) as usize;
+            let cvar = conditional_value_at_risk(&x, 0.05, VarMethod::Historical, &o).unwrap();
+            let want = mean(&s[..=k]);
+            assert!(
+                cvar == want || rel(cvar, want) < 1e-12,
+                "{name}: {cvar} vs {want}"
+            );
+            let tr = tail_ratio(&x, &o).unwrap();
+            let want = q_sorted(&s, 0.95).abs() / q_sorted(&s, 0.05).abs();
+            assert!(
+                tr == want || (tr.is_nan() && want.is_nan()),
+                "{name}: {tr} vs {want}"
+            );
+        }
+    }
+
+    /// The moment-based metrics on the one-pass path against two-pass
+    /// formulas on the NaN-free values, on every SIMD path.
+    #[test]
+    fn moments_agree_with_two_pass_formulas_on_every_path() {
+        let mut inputs = cases();
+        // first value far from the mean: the shifted sums cancel and the
+        // second pass about the mean runs
+        let mut far = data(3, 10_000);
+        far[0] = 1e3;
+        inputs.push(("far first value".into(), far));
+        let mut offset = data(4, 3000);
+        offset.iter_mut().for_each(|v| *v += 1e4);
+        inputs.push(("large offset".into(), offset));
+        inputs.push(("constant".into(), vec![0.003; 1000]));
+        for (name, x) in inputs {
+            let clean: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
+            if clean.len() < 2 || clean.iter().any(|v| v.is_infinite()) {
+                continue;
+            }
+            let mu = mean(&clean);
+            let sd = std_dev(&clean, 1);
+            let req = 0.001;
+            let dn: f64 = clean.iter().map(|v| (v - req).min(0.0).powi(2)).sum();
+            let prod: f64 = clean.iter().map(|v| 1.0 + v).product();
+            for path in [SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512] {
+                let arch = simd::arch_for(path);
+                let shift = clean[0];
+                let m = simd::moments_on(arch, &x, 0.0, shift, req, true);
+                let plain = simd::moments_on(arch, &x, 0.0, shift, req, false);
+                assert_eq!(
+                    (plain.n, plain.s1, plain.s2),
+                    (m.n, m.s1, m.s2),
+                    "{name} {path:?}"
+                );
+                assert_eq!(m.n, clean.len(), "{name}");
+                let f = FastMoments::new(&x, m, 0.0, shift);
+                let scale = clean.iter().map(|v| v.abs()).sum::<f64>() / clean.len() as f64;
+                assert!(
+                    (f.mean() - mu).abs() <= 1e-12 * scale,
+                    "{name} {path:?}: mean {} vs {mu}",
+                    f.mean()
+                );
+                let got = f.std(1);
+                assert!(
+                    got == sd || rel(got, sd) < 1e-10,
+                    "{name} {path:?}: std {got} vs {sd}"
+                );
+                assert!(rel(m.down2, dn) < 1e-12, "{name} {path:?}: down2");
+                let (p, n_nan) = simd::growth_on(arch, &x);
+                assert_eq!(n_nan, x.len() - clean.len(), "{name}");
+                if let Some(p) = p {
+                    assert!(
+                        rel(p, prod) < 1e-12,
+                        "{name} {path:?}: product {p} vs {prod}"
+                    );
+                }
+                // declined (a lane's partial product left the normal range)
+                // or not, the public function gives the in-order product's CAGR
+                let o = ReturnsOptions {
+                    nan_policy: NanPolicy::Skip,
+                    ..Default::default()
+                };
+                let want = prod.powf(252.0 / x.len() as f64) - 1.0;
+                let got = annual_return(&x, &o).unwrap();
+                assert!(
+                    got == want || rel(got, want) < 1e-12,
+                    "{name}: CAGR {got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stability_agrees_with_the_two_pass_regression_on_every_path() {
+        let mut big = data(21, 50_000);
+        big[100] = 0.6; // a lane outside the polynomial's range: libm there
+        big[101] = -0.5;
+        let mut inputs = vec![
+            ("random 2".to_string(), data(1, 2)),
+            ("random 253".to_string(), data(2, 253)),
+            ("random 100003".to_string(), data(3, 100_003)),
+            ("outliers".to_string(), big),
+            ("zeros".to_string(), vec![0.0; 1000]),
+            (
+                "jump then flat".to_string(),
+                (0..5000).map(|i| if i == 0 { 0.5 } else { 0.0 }).collect(),
+            ),
+            (
+                "trend".to_string(),
+                (0..3000).map(|i| 1e-3 + (i % 3) as f64 * 1e-6).collect(),
+            ),
+        ];
+        inputs.push((
+            "no trend".into(),
+            (0..4000)
+                .map(|i| if i % 2 == 0 { 0.01 } else { -0.01 / 1.01 })
+                .collect(),
+        ));
+        for (name, x) in inputs {
+            let mut y = Vec::new();
+            let mut acc = 0.0;
+            for v in &x {
+                acc += f64::ln_1p(*v);
+                y.push(acc);
+            }
+            let t: Vec<f64> = (0..y.len()).map(|i| i as f64).collect();
+            let c = pearson(&t, &y);
+            let want = c * c;
+            for path in [SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512] {
+                let arch = simd::arch_for(path);
+                let n = x.len() as f64;
+                let a = simd::trend_sums_on(arch, &x, 0.0).unwrap();
+                let b = simd::trend_sums_on(arch, &x, a.sy / n).unwrap();
+                let cyy = b.syy - b.sy * (b.sy / n);
+                let cxx = n * (n * n - 1.0) / 12.0;
+                let got = if cyy > 0.0 {
+                    (a.sty / (cxx * cyy).sqrt()).powi(2)
+                } else {
+                    0.0
+                };
+                assert!(
+                    (got - want).abs() <= 1e-10 * want.max(1e-3),
+                    "{name} {path:?}: {got} vs {want}"
+                );
+            }
+            let o = ReturnsOptions::default();
+            let got = stability_of_timeseries(&x, &o).unwrap();
+            assert!(
+                (got - want).abs() <= 1e-10 * want.max(1e-3),
+                "{name}: {got} vs {want}"
+            );
+        }
+        let mut nan = data(5, 1000);
+        nan[3] = f64::NAN;
+        assert!(simd::trend_sums(&nan, 0.0).is_none());
+        assert!(simd::trend_sums(&[0.1, -1.0, 0.2], 0.0).is_none());
+    }
+
+    #[test]
+    fn active_moments_equal_the_stored_difference() {
+        for (n, far) in [
+            (2usize, false),
+            (3, false),
+            (1001, false),
+            (50_003, false),
+            (5000, true),
+        ] {
+            let r = data(n as u64, n);
+            let mut b = data(n as u64 + 7, n);
+            if far {
+                b[0] = -1e3; // first difference far from the mean: the second pass runs
+            }
+            let active: Vec<f64> = r.iter().zip(&b).map(|(x, y)| x - y).collect();
+            let (mu, sd) = active_mean_std(&r, &b, 1);
+            assert!(
+                (mu - mean(&active)).abs()
+                    <= 1e-13 * active.iter().map(|v| v.abs()).sum::<f64>() / n as f64
+            );
+            let want = std_dev(&active, 1);
+            assert!(sd == want || rel(sd, want) < 1e-10, "{n}: {sd} vs {want}");
+        }
+        // a constant difference has a standard deviation of exactly 0
+        let (r, b) = ([0.5, 0.75, 1.0], [0.25, 0.5, 0.75]);
+        assert_eq!(active_mean_std(&r, &b, 1), (0.25, 0.0));
+    }
+
+    #[test]
+    fn policies_hold_on_the_fast_paths() {
+        let mut x = data(1, 1000);
+        x[500] = f64::NAN;
+        let err = ReturnsOptions {
+            nan_policy: NanPolicy::Error,
+            ..Default::default()
+        };
+        let prop = ReturnsOptions {
+            nan_policy: NanPolicy::Propagate,
+            ..Default::default()
+        };
+        for f in [
+            sharpe_ratio,
+            sortino_ratio,
+            annual_volatility,
+            downside_risk,
+            annual_return,
+            tail_ratio,
+        ] {
+            assert!(matches!(
+                f(&x, &err),
+                Err(Error::NonFinite { index: 500, .. })
+            ));
+            assert!(f(&x, &prop).unwrap().is_nan());
+        }
+        assert!(matches!(
+            value_at_risk(&x, 0.05, VarMethod::Historical, &err),
+            Err(Error::NonFinite { index: 500, .. })
+        ));
+        assert!(
+            value_at_risk(&x, 0.05, VarMethod::Historical, &prop)
+                .unwrap()
+                .is_nan()
+        );
+        let mut y = data(2, 1000);
+        y[10] = f64::INFINITY;
+        assert!(matches!(
+            sharpe_ratio(&y, &err),
+            Err(Error::NonFinite { index: 10, .. })
+        ));
+    }
 }

@@ -145,12 +145,19 @@ fn fmax(a: f64, b: f64) -> f64 {
 /// loop (one division and a 4-cycle multiply chain per value) vs the figure in
 /// docs/performance.md for this one.
 fn fused_finite(returns: &[f64], shift: f64, req: f64, arch: Arch) -> Option<Acc> {
-    if returns.len() < PARALLEL_MIN_LEN || rayon::current_num_threads() < 2 {
+    if returns.len() < PARALLEL_MIN_LEN
+        || rayon::current_thread_index().is_none()
+        || rayon::current_num_threads() < 2
+    {
         return fused_finite_seq(returns, shift, req, arch);
     }
-    // Two halves on two threads, merged exactly (see `merge_halves`).
-    // 10M values: 15.4 ms on one thread; the figure for two is in
-    // docs/performance.md.
+    // Two halves on two threads, merged exactly (see `merge_halves`) — only
+    // when the caller runs inside a rayon pool of ≥ 2 threads (its opt-in:
+    // `pool.install(|| core_metrics(..))`). A plain call stays on its own
+    // thread: the pass is bound by memory bandwidth (≈ 2× the read floor on
+    // one thread), and on the shared 2-core machine the split measured
+    // 5.8 ms against 4.4 ms on one thread from Python (docs/performance.md,
+    // issue 19).
     let mid = returns.len() / 2;
     let (head, tail) = returns.split_at(mid);
     let (a, b) = rayon::join(
@@ -158,6 +165,16 @@ fn fused_finite(returns: &[f64], shift: f64, req: f64, arch: Arch) -> Option<Acc
         || fused_finite_seq(tail, shift, req, arch),
     );
     Some(merge_halves(a?, b?, tail))
+}
+
+/// Maximum drawdown of a series of finite returns > −1 from the vectorised
+/// fused pass (the drawdown part of [`core_metrics`]); `None` for any other
+/// input (NaN, ±inf, a return ≤ −1), which the careful loop then handles.
+/// Never split across threads (so `tests/fused_parallel.rs` still compares
+/// the split path with an unsplit one).
+pub(crate) fn fused_max_drawdown(returns: &[f64]) -> Option<f64> {
+    let shift = *returns.first()?;
+    fused_finite_seq(returns, shift, 0.0, simd::arch()).map(|a| a.min_ratio - 1.0)
 }
 
 /// Below this length the series is not split across threads (the join costs
