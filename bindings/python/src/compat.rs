@@ -3,10 +3,10 @@
 //! calendar aggregation, beta fragility and the GPD tail estimates.
 //! Convert, call with the interpreter released, map errors.
 
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use tradewarden::core::returns::{self, AlphaMethod, extra};
-use tradewarden::core::{NanPolicy, Period, ReturnsOptions};
+use tradewarden::core::{ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 use crate::{CallError, call, opts, slice};
 
@@ -29,7 +29,7 @@ fn price_returns_i64<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let p = prices.as_slice().map_err(|_| {
         CallError::Lib(
-            tradewarden::core::ErrorKind::InvalidInput,
+            ErrorKind::InvalidInput,
             "prices must be a contiguous 1-D int64 array".into(),
         )
     });
@@ -45,7 +45,7 @@ fn price_returns_u64<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let p = prices.as_slice().map_err(|_| {
         CallError::Lib(
-            tradewarden::core::ErrorKind::InvalidInput,
+            ErrorKind::InvalidInput,
             "prices must be a contiguous 1-D uint64 array".into(),
         )
     });
@@ -102,7 +102,7 @@ fn aggregate_returns(
     let r = slice(&returns, "returns");
     let t = timestamps.as_slice().map_err(|_| {
         CallError::Lib(
-            tradewarden::core::ErrorKind::InvalidInput,
+            ErrorKind::InvalidInput,
             "timestamps must be a contiguous 1-D int64 array".into(),
         )
     });
@@ -180,7 +180,7 @@ fn group_weighted_sums<'py>(
         .as_slice()
         .map_err(|_| {
             CallError::Lib(
-                tradewarden::core::ErrorKind::InvalidInput,
+                ErrorKind::InvalidInput,
                 "codes must be a contiguous 1-D int64 array".into(),
             )
         })
@@ -189,7 +189,7 @@ fn group_weighted_sums<'py>(
                 .map(|&v| {
                     usize::try_from(v).map_err(|_| {
                         CallError::Lib(
-                            tradewarden::core::ErrorKind::InvalidInput,
+                            ErrorKind::InvalidInput,
                             format!("codes must be >= 0, got {v}"),
                         )
                     })
@@ -200,6 +200,115 @@ fn group_weighted_sums<'py>(
     let l = slice(&loadings, "loadings");
     let v = call(py, move || {
         Ok(extra::group_weighted_sums(&c?, w?, l?, n_groups)?)
+    })?;
+    Ok(PyArray1::from_vec(py, v))
+}
+
+/// A single-series metric by name (empyrical's per-column reductions).
+type Unary = fn(&[f64], &ReturnsOptions) -> tradewarden::core::Result<f64>;
+
+fn unary(name: &str) -> Result<Unary, CallError> {
+    Ok(match name {
+        "sharpe_ratio" => returns::sharpe_ratio,
+        "sortino_ratio" => returns::sortino_ratio,
+        "downside_risk" => returns::downside_risk,
+        "max_drawdown" => returns::max_drawdown,
+        "annual_return" => returns::annual_return,
+        "annual_volatility" => returns::annual_volatility,
+        "calmar_ratio" => returns::calmar_ratio,
+        "tail_ratio" => returns::tail_ratio,
+        "stability_of_timeseries" => returns::stability_of_timeseries,
+        "cum_returns_final" => |r, o| returns::cum_returns_final(r, 0.0, o),
+        other => {
+            return Err(CallError::Lib(
+                ErrorKind::InvalidInput,
+                format!("invalid per-column metric {other:?}"),
+            ));
+        }
+    })
+}
+
+/// A two-series metric by name (each column against one benchmark).
+type Binary = fn(&[f64], &[f64], &ReturnsOptions) -> tradewarden::core::Result<f64>;
+
+fn binary(name: &str) -> Result<Binary, CallError> {
+    Ok(match name {
+        "excess_sharpe" => returns::excess_sharpe,
+        "beta" => returns::beta,
+        "capture" => returns::capture,
+        "up_capture" => returns::up_capture,
+        "down_capture" => returns::down_capture,
+        "up_down_capture" => returns::up_down_capture,
+        "alpha" => |r, b, o| Ok(returns::alpha_beta(r, b, AlphaMethod::Compound, o)?.alpha),
+        other => {
+            return Err(CallError::Lib(
+                ErrorKind::InvalidInput,
+                format!("invalid per-column metric {other:?}"),
+            ));
+        }
+    })
+}
+
+/// `name` over each column of a 2-D array (any memory order: without
+/// contiguous columns the matrix is copied column-major once); NaN for zero
+/// rows. With
+/// `factor_returns`, each column is paired with that one benchmark.
+#[pyfunction]
+#[pyo3(signature = (name, returns, factor_returns=None, period="daily", annualization=None, risk_free=0.0, required_return=0.0))]
+#[allow(clippy::too_many_arguments)]
+fn columns<'py>(
+    py: Python<'py>,
+    name: &str,
+    returns: PyReadonlyArray2<'py, f64>,
+    factor_returns: Option<PyReadonlyArray1<'py, f64>>,
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    required_return: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let o = opts(period, annualization, risk_free, required_return, "skip");
+    let view = returns.as_array();
+    let bench = factor_returns.as_ref().map(|b| slice(b, "factor_returns"));
+    let name = name.to_string();
+    let v = call(py, move || {
+        let o = o?;
+        let (n, k) = view.dim();
+        let bench = bench.transpose()?;
+        let (f1, f2) = match bench {
+            None => (Some(unary(&name)?), None),
+            Some(_) => (None, Some(binary(&name)?)),
+        };
+        // Columns not contiguous (a C-ordered or strided input): one row-major pass
+        // copies them all into a column-major buffer (reading each column on its
+        // own would stream the whole matrix k times).
+        let contiguous = k == 0 || view.column(0).to_slice().is_some();
+        let mut cm: Vec<f64> = Vec::new();
+        if !contiguous && n > 0 {
+            cm = vec![0.0; n * k];
+            for (i, row) in view.rows().into_iter().enumerate() {
+                for (j, &v) in row.iter().enumerate() {
+                    cm[j * n + i] = v;
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(k);
+        for j in 0..k {
+            if n == 0 {
+                out.push(f64::NAN);
+                continue;
+            }
+            let col = view.column(j);
+            let s: &[f64] = match col.to_slice() {
+                Some(s) => s,
+                None => &cm[j * n..(j + 1) * n],
+            };
+            out.push(match (f1, f2, bench) {
+                (Some(f), _, _) => f(s, &o)?,
+                (_, Some(f), Some(b)) => f(s, b, &o)?,
+                _ => f64::NAN,
+            });
+        }
+        Ok(out)
     })?;
     Ok(PyArray1::from_vec(py, v))
 }
@@ -216,5 +325,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gpd_es, m)?)?;
     m.add_function(wrap_pyfunction!(gpd_var, m)?)?;
     m.add_function(wrap_pyfunction!(group_weighted_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(columns, m)?)?;
     Ok(())
 }

@@ -38,6 +38,8 @@ def test_2d_input_is_per_column_with_labels_and_out(fn):
     want = np.array([fn(np.ascontiguousarray(R[:, j])) for j in range(R.shape[1])])
     np.testing.assert_array_equal(np.asarray(fn(R)), want)  # C-ordered input
     np.testing.assert_array_equal(np.asarray(fn(np.asfortranarray(R))), want)
+    strided = np.repeat(R, 2, axis=0)[::2]  # a non-contiguous view: columns gathered natively
+    np.testing.assert_array_equal(np.asarray(fn(strided)), want)
     frame = pd.DataFrame(R, columns=list("abcd"))
     got = fn(frame)
     np.testing.assert_array_equal(np.asarray(got), want)
@@ -47,6 +49,13 @@ def test_2d_input_is_per_column_with_labels_and_out(fn):
         buf = np.empty(4)
         assert fn(R, out=buf) is buf
         np.testing.assert_array_equal(buf, want)
+
+
+@pytest.mark.parametrize("fn", [ep.beta, ep.excess_sharpe, ep.up_capture, ep.down_capture, ep.capture, ep.alpha])
+def test_2d_against_one_benchmark_equals_column_by_column(fn):
+    want = np.array([fn(np.ascontiguousarray(R[:, j]), B) for j in range(R.shape[1])])
+    np.testing.assert_array_equal(np.asarray(fn(R, B)), want)
+    np.testing.assert_array_equal(np.asarray(fn(np.asfortranarray(R), B)), want)
 
 
 def test_pairs_per_column_and_alignment():

@@ -41,7 +41,8 @@ def fast(x: Any) -> bool:
 
 
 def values(x: Any, name: str = "returns") -> np.ndarray:
-    """float64 values: 1-D contiguous, or 2-D Fortran-ordered (contiguous columns); a scalar is 1-D of one."""
+    """float64 values: 1-D contiguous, or 2-D in its own memory order (see :func:`columns_of`); a scalar is
+    1-D of one."""
     if not (type(x) is np.ndarray and x.dtype == F64):
         if hasattr(type(x), "__arrow_c_array__") and not type(x).__module__.startswith(("pyarrow", "pandas", "polars")):
             return _native.arrow_to_f64(x, name)
@@ -62,7 +63,7 @@ def values(x: Any, name: str = "returns") -> np.ndarray:
     if x.ndim == 1:
         return np.ascontiguousarray(x)
     if x.ndim == 2:
-        return np.asfortranarray(x)
+        return x
     if x.ndim == 0:
         return x.reshape(1)
     raise InvalidInputError(f"{name} must be 1-D or 2-D (periods x columns), got an array of shape {x.shape}")
@@ -80,9 +81,16 @@ def finish(template: Any, res: np.ndarray, out: Optional[np.ndarray], label: boo
     return res
 
 
+def columns_of(a: np.ndarray) -> np.ndarray:
+    """A 2-D array with contiguous columns (one copy for a C-ordered input, none for a Fortran-ordered one)."""
+    return np.asfortranarray(a)
+
+
 def reduce1(fn: Callable[[np.ndarray], float], x: Any, out: Optional[np.ndarray] = None,
-            name: str = "returns", label: bool = True) -> Any:
-    """``fn`` (a native reduction of one contiguous column) over a series or over each column."""
+            name: str = "returns", label: bool = True,
+            cols: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> Any:
+    """``fn`` (a native reduction of one contiguous column) over a series or over each column; ``cols``, when
+    given, does all the columns in one native call (the loop in Rust, any memory order)."""
     a = values(x, name)
     if a.ndim == 1:
         v = fn(a) if a.shape[0] else NAN
@@ -93,7 +101,10 @@ def reduce1(fn: Callable[[np.ndarray], float], x: Any, out: Optional[np.ndarray]
     res = np.empty(k) if out is None else out
     if a.shape[0] == 0:
         res[...] = NAN
+    elif cols is not None:
+        res[...] = cols(a)
     else:
+        a = columns_of(a)
         for j in range(k):
             res[j] = fn(a[:, j])
     return finish(x, res, out, label)
@@ -115,8 +126,11 @@ def align(r: Any, b: Any) -> "tuple[Any, Any]":
 
 
 def reduce2(fn: Callable[[np.ndarray, np.ndarray], float], returns: Any, factor_returns: Any,
-            out: Optional[np.ndarray] = None, aligned: bool = False, label: bool = True) -> Any:
-    """``fn`` over a pair of series, or over each column (a 1-D benchmark serves every column)."""
+            out: Optional[np.ndarray] = None, aligned: bool = False, label: bool = True,
+            name: Optional[str] = None, **kwargs: Any) -> Any:
+    """``fn`` over a pair of series, or over each column (a 1-D benchmark serves every column); ``name``: the
+    native per-column metric that does a 2-D input against a 1-D benchmark in one call (``kwargs``: its
+    options)."""
     if not aligned:
         returns, factor_returns = align(returns, factor_returns)
     a = values(returns, "returns")
@@ -135,7 +149,11 @@ def reduce2(fn: Callable[[np.ndarray, np.ndarray], float], returns: Any, factor_
     res = np.empty(k) if out is None else out
     if a.shape[0] == 0 or f.shape[0] == 0:
         res[...] = NAN
+    elif name is not None and a.ndim == 2 and f.ndim == 1:
+        res[...] = _native.columns(name, a, f, **kwargs)
     else:
+        a = columns_of(a) if a.ndim == 2 else a
+        f = columns_of(f) if f.ndim == 2 else f
         for j in range(k):
             res[j] = fn(a[:, j] if a.ndim == 2 else a, f[:, j] if f.ndim == 2 else f)
     return finish(returns if is_frame(returns) else factor_returns, res, out, label)
@@ -179,6 +197,7 @@ def simple_returns_values(a: np.ndarray) -> np.ndarray:
     """Simple returns of float prices, per column for 2-D (one row fewer)."""
     if a.ndim == 1:
         return _native.price_returns(a)
+    a = columns_of(a)
     res = np.empty((max(a.shape[0] - 1, 0), a.shape[1]), order="F")
     if a.shape[0] > 1:
         for j in range(a.shape[1]):

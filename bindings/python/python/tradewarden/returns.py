@@ -116,7 +116,8 @@ def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annual
             returns.flags.c_contiguous and returns.shape[0] and type(risk_free) in _NUM:
         return _native.sharpe_ratio(returns, period, annualization, float(risk_free), 0.0)
     r, rf = _c.adjust(returns, risk_free)
-    return _c.reduce1(lambda a: _native.sharpe_ratio(a, period, annualization, rf, 0.0), r, out, label=False)
+    return _c.reduce1(lambda a: _native.sharpe_ratio(a, period, annualization, rf, 0.0), r, out, label=False,
+                      cols=lambda A: _native.columns("sharpe_ratio", A, None, period, annualization, rf, 0.0))
 
 
 def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
@@ -126,7 +127,8 @@ def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily",
             returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
         return _native.sortino_ratio(returns, period, annualization, 0.0, float(required_return))
     r, req = _c.adjust(returns, required_return)
-    return _c.reduce1(lambda a: _native.sortino_ratio(a, period, annualization, 0.0, req), r, out)
+    return _c.reduce1(lambda a: _native.sortino_ratio(a, period, annualization, 0.0, req), r, out,
+                      cols=lambda A: _native.columns("sortino_ratio", A, None, period, annualization, 0.0, req))
 
 
 def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
@@ -136,7 +138,8 @@ def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily",
             returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
         return _native.downside_risk(returns, period, annualization, 0.0, float(required_return))
     r, req = _c.adjust(returns, required_return)
-    return _c.reduce1(lambda a: _native.downside_risk(a, period, annualization, 0.0, req), r, out)
+    return _c.reduce1(lambda a: _native.downside_risk(a, period, annualization, 0.0, req), r, out,
+                      cols=lambda A: _native.columns("downside_risk", A, None, period, annualization, 0.0, req))
 
 
 def max_drawdown(returns: Any, out: Optional[np.ndarray] = None) -> Any:
@@ -144,7 +147,7 @@ def max_drawdown(returns: Any, out: Optional[np.ndarray] = None) -> Any:
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0]:
         return _native.max_drawdown(returns)
-    return _c.reduce1(_native.max_drawdown, returns, out)
+    return _c.reduce1(_native.max_drawdown, returns, out, cols=lambda A: _native.columns("max_drawdown", A))
 
 
 def annual_return(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
@@ -152,7 +155,8 @@ def annual_return(returns: Any, period: str = "daily", annualization: Optional[f
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
         return _native.annual_return(returns, period, annualization)
-    return _c.reduce1(lambda a: _native.annual_return(a, period, annualization), returns)
+    return _c.reduce1(lambda a: _native.annual_return(a, period, annualization), returns,
+                      cols=lambda A: _native.columns("annual_return", A, None, period, annualization))
 
 
 def cagr(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
@@ -170,7 +174,8 @@ def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, a
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0]:
         return _native.annual_volatility(returns, period, annualization)
-    return _c.reduce1(lambda a: _native.annual_volatility(a, period, annualization), returns, out, label=False)
+    return _c.reduce1(lambda a: _native.annual_volatility(a, period, annualization), returns, out, label=False,
+                      cols=lambda A: _native.columns("annual_volatility", A, None, period, annualization))
 
 
 def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
@@ -178,7 +183,8 @@ def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[fl
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
         return _native.calmar_ratio(returns, period, annualization)
-    return _c.reduce1(lambda a: _native.calmar_ratio(a, period, annualization), returns)
+    return _c.reduce1(lambda a: _native.calmar_ratio(a, period, annualization), returns,
+                      cols=lambda A: _native.columns("calmar_ratio", A, None, period, annualization))
 
 
 def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0, annualization: float = 252) -> Any:
@@ -235,6 +241,7 @@ def cum_returns(returns: Any, starting_value: float = 0, out: Optional[np.ndarra
             out[...] = res
             return out
         return _like(returns, res)
+    a = _c.columns_of(a)
     res = np.empty(a.shape, order="F") if out is None else out
     for j in range(a.shape[1]):
         res[:, j] = _native.cum_returns(a[:, j], sv)
@@ -251,7 +258,8 @@ def cum_returns_final(returns: Any, starting_value: float = 0) -> Any:
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
         return _native.cum_returns_final(returns, sv)
-    return _c.reduce1(lambda a: _native.cum_returns_final(a, sv), returns)
+    cols = (lambda A: _native.columns("cum_returns_final", A)) if sv == 0.0 else None
+    return _c.reduce1(lambda a: _native.cum_returns_final(a, sv), returns, cols=cols)
 
 
 def drawdown_series(returns: Any, out: Optional[np.ndarray] = None) -> Any:
@@ -263,6 +271,7 @@ def drawdown_series(returns: Any, out: Optional[np.ndarray] = None) -> Any:
         if a.ndim == 1:
             res[:] = _native.drawdown_series(a)
         else:
+            a = _c.columns_of(a)
             for j in range(a.shape[1]):
                 res[:, j] = _native.drawdown_series(a[:, j])
     if out is not None:
@@ -280,7 +289,7 @@ def excess_sharpe(returns: Any, factor_returns: Any, out: Optional[np.ndarray] =
     """Per-period mean(r - b) / std(r - b, ddof=1); per column for 2-D input."""
     if out is None and _fast(returns) and _fast(factor_returns):
         return _native.excess_sharpe(returns, factor_returns)
-    return _c.reduce2(_native.excess_sharpe, returns, factor_returns, out, label=False)
+    return _c.reduce2(_native.excess_sharpe, returns, factor_returns, out, label=False, name="excess_sharpe")
 
 
 def _ab(which: str, period: str, annualization: Optional[float], risk_free: float, compound: bool):
@@ -340,7 +349,7 @@ def beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, out: Optiona
     if out is None and _fast(returns) and _fast(factor_returns):
         return _native.beta(returns, factor_returns, "daily", None, float(risk_free))
     return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, float(risk_free)), returns, factor_returns, out,
-                      label=False)
+                      label=False, name="beta", risk_free=float(risk_free))
 
 
 def beta_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0, out: Optional[np.ndarray] = None) -> Any:
@@ -365,22 +374,26 @@ def down_alpha_beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, p
 
 def capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """annual_return(r) / annual_return(b)."""
-    return _c.reduce2(lambda a, b: _native.capture(a, b, period), returns, factor_returns)
+    return _c.reduce2(lambda a, b: _native.capture(a, b, period), returns, factor_returns, name="capture",
+                      period=period)
 
 
 def up_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """Capture over the periods with b > 0; per column for 2-D input."""
-    return _c.reduce2(lambda a, b: _native.up_capture(a, b, period), returns, factor_returns)
+    return _c.reduce2(lambda a, b: _native.up_capture(a, b, period), returns, factor_returns, name="up_capture",
+                      period=period)
 
 
 def down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """Capture over the periods with b < 0; per column for 2-D input."""
-    return _c.reduce2(lambda a, b: _native.down_capture(a, b, period), returns, factor_returns)
+    return _c.reduce2(lambda a, b: _native.down_capture(a, b, period), returns, factor_returns,
+                      name="down_capture", period=period)
 
 
 def up_down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """up_capture / down_capture; per column for 2-D input."""
-    return _c.reduce2(lambda a, b: _native.up_down_capture(a, b, period), returns, factor_returns)
+    return _c.reduce2(lambda a, b: _native.up_down_capture(a, b, period), returns, factor_returns,
+                      name="up_down_capture", period=period)
 
 
 def batting_average(returns: Any, factor_returns: Any) -> Any:
