@@ -18,6 +18,7 @@ use tradewarden::core::returns::{
 use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 mod arrow;
+mod compat;
 mod drift;
 mod guardrails;
 mod inference;
@@ -942,6 +943,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     guardrails::register(m)?;
     arrow::register(m)?;
     state::register(m)?;
+    compat::register(m)?;
     inference::register(m)?;
     Ok(())
 }

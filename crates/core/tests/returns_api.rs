@@ -412,9 +412,24 @@ fn bad_input_gives_typed_errors_naming_the_parameter() {
             ErrorKind::InvalidInput,
         );
     }
-    for bad in [0.0, 1.0, -0.1, 1.5, f64::NAN] {
+    // the historical (numpy percentile) method is defined on [0, 1], as empyrical uses it
+    for bad in [-0.1, 1.5, f64::NAN] {
         check(
             returns::value_at_risk(&r, bad, VarMethod::Historical, &o).unwrap_err(),
+            "cutoff",
+            ErrorKind::InvalidInput,
+        );
+    }
+    let (lo, hi) = (
+        returns::value_at_risk(&r, 0.0, VarMethod::Historical, &o).unwrap(),
+        returns::value_at_risk(&r, 1.0, VarMethod::Historical, &o).unwrap(),
+    );
+    let finite = r.iter().copied().filter(|v| v.is_finite());
+    assert_eq!(lo, finite.clone().fold(f64::INFINITY, f64::min));
+    assert_eq!(hi, finite.fold(f64::NEG_INFINITY, f64::max));
+    for bad in [0.0, 1.0, -0.1, 1.5, f64::NAN] {
+        check(
+            returns::value_at_risk(&r, bad, VarMethod::Gaussian, &o).unwrap_err(),
             "cutoff",
             ErrorKind::InvalidInput,
         );

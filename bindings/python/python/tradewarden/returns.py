@@ -6,14 +6,30 @@ Switch by changing an import::
     ep.sharpe_ratio(returns, risk_free=0, period="daily")
 
 Inputs: numpy arrays (float64 contiguous arrays are used without copying;
-other dtypes and lists are converted once), pandas Series, polars Series and
-pyarrow arrays. NaN is skipped as empyrical does (numpy's nan-functions;
-``annual_return`` still counts NaN periods in n). Functions for which
-empyrical returns a pandas Series (``cum_returns``, ``roll_*``) return one
-when given one. Where empyrical returns NaN for an *empty* series,
-tradewarden raises :class:`~tradewarden.errors.InvalidInputError`.
+other dtypes, integer prices included, and lists are converted once), pandas
+Series and DataFrames, polars Series and pyarrow arrays. NaN is skipped as
+empyrical does (numpy's nan-functions; ``annual_return`` still counts NaN
+periods in n).
 
-Formulas and conventions: ``docs/conventions.md`` in the repository.
+This module follows empyrical's semantics, which its users' code depends on
+(empyrical-reloaded 0.7.1's own test suite is the contract, run by
+``scripts/test.d/31-empyrical-suite.sh``):
+
+- an *empty* series gives NaN (the Rust API and ``tradewarden._native`` raise
+  :class:`~tradewarden.errors.InvalidInputError` instead: that is the strict
+  core; this module is the compatible edge);
+- a 2-D array or a DataFrame gives one result per column (a Series labelled by
+  the columns for a DataFrame); a 1-D benchmark serves every column;
+- ``out=`` buffers where empyrical has them; pandas pairs are aligned on their
+  index (outer join, incomplete pairs skipped); the ``*_aligned`` variants
+  skip the join;
+- constant returns have a standard deviation of exactly 0, so Sharpe-type
+  ratios are ±inf (NaN for 0/0), as empyrical's zero-dispersion contract.
+
+Functions for which empyrical returns a pandas object (``cum_returns``,
+``roll_*``, ``simple_returns``, ``aggregate_returns``) return one when given
+one. Formulas and conventions: ``docs/conventions.md``; the differences that
+remain: ``docs/python.md`` ("empyrical's own test suite").
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
+from . import _empyrical_compat as _c
 from . import _native
 from .errors import InvalidInputError
 
@@ -40,40 +57,42 @@ __all__ = [
     "probabilistic_sharpe_ratio", "deflated_sharpe_ratio", "min_track_record_length",
     "probability_of_backtest_overfitting", "PboResult", "bootstrap_ci", "BootstrapInterval",
     "ReturnsState", "StateMetrics",
+    # the rest of empyrical's API (drop-in)
+    "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "YEARLY", "simple_returns", "aggregate_returns",
+    "drawdown_series", "alpha_aligned", "beta_aligned", "alpha_beta_aligned", "roll_alpha", "roll_alpha_aligned",
+    "roll_alpha_beta", "roll_alpha_beta_aligned", "roll_beta_aligned", "beta_fragility_heuristic",
+    "beta_fragility_heuristic_aligned", "gpd_risk_estimates", "gpd_risk_estimates_aligned", "gpd_es_calculator",
+    "gpd_var_calculator", "perf_attrib", "compute_exposures",
 ]
 
 
 _F64 = np.dtype(np.float64)
+_NAN = float("nan")
+
+DAILY = "daily"
+WEEKLY = "weekly"
+MONTHLY = "monthly"
+QUARTERLY = "quarterly"
+YEARLY = "yearly"
 
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
     """Converts an input series to a contiguous float64 1-D array (no copy when it already is one)."""
     if type(x) is np.ndarray and x.dtype == _F64 and x.ndim == 1 and x.flags.c_contiguous:
         return x  # the common case, kept cheap: scalar calls must cost < 2 us
-    if hasattr(type(x), "__arrow_c_array__") and not type(x).__module__.startswith(("pyarrow", "pandas", "polars")):
-        return _native.arrow_to_f64(x, name)  # any Arrow PyCapsule producer, through arrow's C data interface
-    if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):
-        try:  # pandas / polars Series, pyarrow Array (nulls become NaN)
-            x = x.to_numpy(zero_copy_only=False) if "pyarrow" in type(x).__module__ else x.to_numpy()
-        except TypeError:
-            x = x.to_numpy()
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise InvalidInputError(f"{name} must be numeric, got {type(x).__name__}: {e}") from None
+    a = _c.values(x, name)
     if a.ndim != 1:
         raise InvalidInputError(f"{name} must be 1-D, got an array of shape {a.shape}")
-    return np.ascontiguousarray(a)
+    return a
 
 
-def _is_series(x: Any) -> bool:
-    return type(x).__name__ == "Series" and type(x).__module__.startswith("pandas")
+_is_series = _c.is_series
+_fast = _c.fast
 
 
 def _pair(returns: Any, factor_returns: Any) -> "tuple[np.ndarray, np.ndarray]":
-    """Aligns two pandas Series on their index (inner join), as empyrical does; arrays must be aligned already."""
-    if _is_series(returns) and _is_series(factor_returns) and not returns.index.equals(factor_returns.index):
-        returns, factor_returns = returns.align(factor_returns, join="inner")
+    """Aligns two pandas Series on their index (empyrical's outer join; pairs with a NaN are skipped later)."""
+    returns, factor_returns = _c.align(returns, factor_returns)
     return _as_1d(returns, "returns"), _as_1d(factor_returns, "factor_returns")
 
 
@@ -86,159 +105,301 @@ def _like(template: Any, values: np.ndarray) -> Any:
     return values
 
 
-def _scalar_or_series(name: str, returns: Any, value: Any) -> "tuple[np.ndarray, float]":
-    """empyrical accepts a series for risk_free / required_return: subtract it element-wise."""
-    if isinstance(value, (int, float)) or np.ndim(value) == 0:
-        return _as_1d(returns, "returns"), float(value)
-    r, v = _pair(returns, value)
-    return _native.excess_returns(r, v), 0.0
+_ND = np.ndarray
+_NUM = (int, float)  # exact types on the fast path (not bool, not numpy scalars: those take the general path)
 
 
-def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annualization: Optional[float] = None) -> float:
-    """Annualised Sharpe ratio: mean(r - rf) / std(r - rf, ddof=1) * sqrt(P)."""
-    r, rf = _scalar_or_series("risk_free", returns, risk_free)
-    return _native.sharpe_ratio(r, period, annualization, rf, 0.0)
+def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annualization: Optional[float] = None,
+                 out: Optional[np.ndarray] = None) -> Any:
+    """Annualised Sharpe ratio: mean(r - rf) / std(r - rf, ddof=1) * sqrt(P); per column for 2-D input."""
+    if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
+            returns.flags.c_contiguous and returns.shape[0] and type(risk_free) in _NUM:
+        return _native.sharpe_ratio(returns, period, annualization, float(risk_free), 0.0)
+    r, rf = _c.adjust(returns, risk_free)
+    return _c.reduce1(lambda a: _native.sharpe_ratio(a, period, annualization, rf, 0.0), r, out, label=False,
+                      cols=lambda A: _native.columns("sharpe_ratio", A, None, period, annualization, rf, 0.0))
 
 
-def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None) -> float:
-    """Annualised Sortino ratio: mean(r - req) * P / downside_risk."""
-    r, req = _scalar_or_series("required_return", returns, required_return)
-    return _native.sortino_ratio(r, period, annualization, 0.0, req)
+def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
+                  out: Optional[np.ndarray] = None) -> Any:
+    """Annualised Sortino ratio: mean(r - req) * P / downside_risk; per column for 2-D input."""
+    if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
+            returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
+        return _native.sortino_ratio(returns, period, annualization, 0.0, float(required_return))
+    r, req = _c.adjust(returns, required_return)
+    return _c.reduce1(lambda a: _native.sortino_ratio(a, period, annualization, 0.0, req), r, out,
+                      cols=lambda A: _native.columns("sortino_ratio", A, None, period, annualization, 0.0, req))
 
 
-def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None) -> float:
-    """Annualised downside deviation: sqrt(mean(min(r - req, 0)^2)) * sqrt(P)."""
-    r, req = _scalar_or_series("required_return", returns, required_return)
-    return _native.downside_risk(r, period, annualization, 0.0, req)
+def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
+                  out: Optional[np.ndarray] = None) -> Any:
+    """Annualised downside deviation: sqrt(mean(min(r - req, 0)^2)) * sqrt(P); per column for 2-D input."""
+    if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
+            returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
+        return _native.downside_risk(returns, period, annualization, 0.0, float(required_return))
+    r, req = _c.adjust(returns, required_return)
+    return _c.reduce1(lambda a: _native.downside_risk(a, period, annualization, 0.0, req), r, out,
+                      cols=lambda A: _native.columns("downside_risk", A, None, period, annualization, 0.0, req))
 
 
-def max_drawdown(returns: Any) -> float:
+def max_drawdown(returns: Any, out: Optional[np.ndarray] = None) -> Any:
     """Maximum drawdown of compounded wealth (<= 0); the starting capital counts as a peak."""
-    return _native.max_drawdown(_as_1d(returns, "returns"))
+    if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
+            returns.flags.c_contiguous and returns.shape[0]:
+        return _native.max_drawdown(returns)
+    return _c.reduce1(_native.max_drawdown, returns, out, cols=lambda A: _native.columns("max_drawdown", A))
 
 
-def annual_return(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+def annual_return(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
     """CAGR: prod(1 + r) ** (P / n) - 1, n counting NaN periods."""
-    return _native.annual_return(_as_1d(returns, "returns"), period, annualization)
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.annual_return(returns, period, annualization)
+    return _c.reduce1(lambda a: _native.annual_return(a, period, annualization), returns,
+                      cols=lambda A: _native.columns("annual_return", A, None, period, annualization))
 
 
-def cagr(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+def cagr(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
     """Alias of :func:`annual_return`."""
     return annual_return(returns, period, annualization)
 
 
-def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, annualization: Optional[float] = None) -> float:
+def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, annualization: Optional[float] = None,
+                      out: Optional[np.ndarray] = None) -> Any:
     """Annualised volatility: std(r, ddof=1) * P ** (1 / alpha) (alpha = 2: square-root-of-time)."""
     if alpha != 2.0:
         from .errors import UnsupportedError
 
         raise UnsupportedError(f"alpha = {alpha!r}: only the square-root-of-time scaling (alpha=2.0) is supported")
-    return _native.annual_volatility(_as_1d(returns, "returns"), period, annualization)
+    if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
+            returns.flags.c_contiguous and returns.shape[0]:
+        return _native.annual_volatility(returns, period, annualization)
+    return _c.reduce1(lambda a: _native.annual_volatility(a, period, annualization), returns, out, label=False,
+                      cols=lambda A: _native.columns("annual_volatility", A, None, period, annualization))
 
 
-def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
+def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
     """annual_return / |max_drawdown|; NaN without a drawdown."""
-    return _native.calmar_ratio(_as_1d(returns, "returns"), period, annualization)
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.calmar_ratio(returns, period, annualization)
+    return _c.reduce1(lambda a: _native.calmar_ratio(a, period, annualization), returns,
+                      cols=lambda A: _native.columns("calmar_ratio", A, None, period, annualization))
 
 
-def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0, annualization: float = 252) -> float:
+def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0, annualization: float = 252) -> Any:
     """Omega ratio with an annual required return (empyrical)."""
-    r, rf = _scalar_or_series("risk_free", returns, risk_free)
-    return _native.omega_ratio(r, rf, float(required_return), float(annualization))
+    r, rf = _c.adjust(returns, risk_free)
+    return _c.reduce1(lambda a: _native.omega_ratio(a, rf, float(required_return), float(annualization)), r)
 
 
-def tail_ratio(returns: Any) -> float:
+def tail_ratio(returns: Any) -> Any:
     """|95th percentile| / |5th percentile|."""
-    return _native.tail_ratio(_as_1d(returns, "returns"))
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.tail_ratio(returns)
+    return _c.reduce1(_native.tail_ratio, returns)
 
 
-def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> float:
-    """Value at risk at ``cutoff``: ``method='historical'`` (empyrical) or ``'gaussian'`` (quantstats)."""
-    return _native.value_at_risk("var", _as_1d(returns, "returns"), float(cutoff), method)
+def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> Any:
+    """Value at risk at ``cutoff``: ``method='historical'`` (empyrical, numpy's linear percentile, cutoff in
+    [0, 1]) or ``'gaussian'`` (quantstats, cutoff in (0, 1))."""
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.value_at_risk("var", returns, float(cutoff), method)
+    return _c.reduce1(lambda a: _native.value_at_risk("var", a, float(cutoff), method), returns)
 
 
-def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> float:
+def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> Any:
     """Expected shortfall at ``cutoff``: ``'historical'`` (empyrical) or ``'gaussian'`` (quantstats)."""
-    return _native.value_at_risk("cvar", _as_1d(returns, "returns"), float(cutoff), method)
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.value_at_risk("cvar", returns, float(cutoff), method)
+    return _c.reduce1(lambda a: _native.value_at_risk("cvar", a, float(cutoff), method), returns)
 
 
-def stability_of_timeseries(returns: Any) -> float:
+def stability_of_timeseries(returns: Any) -> Any:
     """R^2 of a linear fit of cumulative log returns against time."""
-    return _native.stability_of_timeseries(_as_1d(returns, "returns"))
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.stability_of_timeseries(returns)
+    return _c.reduce1(_native.stability_of_timeseries, returns)
 
 
-def cum_returns(returns: Any, starting_value: float = 0) -> Any:
-    """Cumulative compounded returns (a pandas Series when given one)."""
-    return _like(returns, _native.cum_returns(_as_1d(returns, "returns"), float(starting_value)))
+def cum_returns(returns: Any, starting_value: float = 0, out: Optional[np.ndarray] = None) -> Any:
+    """Cumulative compounded returns, same shape and labels as the input (NaN counts as a zero return)."""
+    sv = float(starting_value)
+    if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
+            returns.flags.c_contiguous and returns.shape[0]:
+        return _native.cum_returns(returns, sv)
+    a = _c.values(returns)
+    if a.shape[0] == 0:
+        return returns.copy() if hasattr(returns, "copy") else a.copy()
+    if a.ndim == 1:
+        res = _native.cum_returns(a, sv)
+        if out is not None:
+            out[...] = res
+            return out
+        return _like(returns, res)
+    a = _c.columns_of(a)
+    res = np.empty(a.shape, order="F") if out is None else out
+    for j in range(a.shape[1]):
+        res[:, j] = _native.cum_returns(a[:, j], sv)
+    if out is None and _c.is_frame(returns):
+        import pandas as pd
+
+        return pd.DataFrame(res, index=returns.index, columns=returns.columns)
+    return res
 
 
-def cum_returns_final(returns: Any, starting_value: float = 0) -> float:
-    """Final cumulative return."""
-    return _native.cum_returns_final(_as_1d(returns, "returns"), float(starting_value))
+def cum_returns_final(returns: Any, starting_value: float = 0) -> Any:
+    """Final cumulative return (per column for 2-D input); NaN for an empty series."""
+    sv = float(starting_value)
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.shape[0]:
+        return _native.cum_returns_final(returns, sv)
+    cols = (lambda A: _native.columns("cum_returns_final", A)) if sv == 0.0 else None
+    return _c.reduce1(lambda a: _native.cum_returns_final(a, sv), returns, cols=cols)
 
 
-def excess_sharpe(returns: Any, factor_returns: Any) -> float:
-    """Per-period mean(r - b) / std(r - b, ddof=1)."""
-    if np.ndim(factor_returns) == 0:
-        r = _as_1d(returns, "returns")
-        return _native.excess_sharpe(r, np.full(len(r), float(factor_returns)))
-    return _native.excess_sharpe(*_pair(returns, factor_returns))
+def drawdown_series(returns: Any, out: Optional[np.ndarray] = None) -> Any:
+    """Drawdown from the running peak of compounded wealth (the starting capital is a peak), one value per
+    return. ``out`` (one row longer than the input, empyrical's layout) receives 0 then the drawdowns."""
+    a = _c.values(returns)
+    res = np.empty(a.shape, order="F")
+    if a.shape[0]:
+        if a.ndim == 1:
+            res[:] = _native.drawdown_series(a)
+        else:
+            a = _c.columns_of(a)
+            for j in range(a.shape[1]):
+                res[:, j] = _native.drawdown_series(a[:, j])
+    if out is not None:
+        out[0] = 0.0
+        out[1:] = res
+        return out[1:]
+    if _c.is_frame(returns):
+        import pandas as pd
+
+        return pd.DataFrame(res, index=returns.index, columns=returns.columns)
+    return _like(returns, res)
+
+
+def excess_sharpe(returns: Any, factor_returns: Any, out: Optional[np.ndarray] = None) -> Any:
+    """Per-period mean(r - b) / std(r - b, ddof=1); per column for 2-D input."""
+    if out is None and _fast(returns) and _fast(factor_returns):
+        return _native.excess_sharpe(returns, factor_returns)
+    return _c.reduce2(_native.excess_sharpe, returns, factor_returns, out, label=False, name="excess_sharpe")
+
+
+def _ab(which: str, period: str, annualization: Optional[float], risk_free: float, compound: bool):
+    def f(a: np.ndarray, b: np.ndarray) -> "tuple[float, float]":
+        return _native.alpha_beta(which, a, b, period, annualization, float(risk_free), compound)
+    return f
+
+
+def _alpha_beta(which: str, returns: Any, factor_returns: Any, risk_free: float, period: str,
+                annualization: Optional[float], out: Optional[np.ndarray], compound: bool, aligned: bool) -> Any:
+    if not aligned:
+        returns, factor_returns = _c.align(returns, factor_returns)
+    r = _c.values(returns, "returns")
+    b = _c.values(factor_returns, "factor_returns")
+    res = np.empty(2) if out is None else out
+    if r.ndim != 1 or b.ndim != 1:
+        raise InvalidInputError(f"alpha_beta: returns and factor_returns must be 1-D, got shapes {r.shape} and {b.shape}")
+    res[:] = _ab(which, period, annualization, risk_free, compound)(r, b) if r.shape[0] and b.shape[0] else _NAN
+    return res
 
 
 def alpha_beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
-               annualization: Optional[float] = None, compound: bool = True) -> np.ndarray:
+               annualization: Optional[float] = None, out: Optional[np.ndarray] = None,
+               compound: bool = True) -> np.ndarray:
     """[alpha, beta]; alpha compounded as empyrical (``compound=False``: (mean(r) - beta*mean(b)) * P)."""
-    r, b = _pair(returns, factor_returns)
-    return np.array(_native.alpha_beta("all", r, b, period, annualization, float(risk_free), compound))
+    return _alpha_beta("all", returns, factor_returns, risk_free, period, annualization, out, compound, False)
+
+
+def alpha_beta_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
+                       annualization: Optional[float] = None, out: Optional[np.ndarray] = None,
+                       compound: bool = True) -> np.ndarray:
+    """:func:`alpha_beta` for inputs already aligned (no index join)."""
+    return _alpha_beta("all", returns, factor_returns, risk_free, period, annualization, out, compound, True)
+
+
+def _alpha_or_beta(i: int, returns: Any, factor_returns: Any, risk_free: float, period: str,
+                   annualization: Optional[float], out: Optional[np.ndarray], compound: bool, aligned: bool) -> Any:
+    f = _ab("all", period, annualization, risk_free, compound)
+    return _c.reduce2(lambda a, b: f(a, b)[i], returns, factor_returns, out, aligned=aligned)
 
 
 def alpha(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
-          annualization: Optional[float] = None, compound: bool = True) -> float:
-    """Annualised alpha (see :func:`alpha_beta`)."""
-    return float(alpha_beta(returns, factor_returns, risk_free, period, annualization, compound)[0])
+          annualization: Optional[float] = None, out: Optional[np.ndarray] = None, compound: bool = True) -> Any:
+    """Annualised alpha (see :func:`alpha_beta`); per column for 2-D input."""
+    return _alpha_or_beta(0, returns, factor_returns, risk_free, period, annualization, out, compound, False)
 
 
-def beta(returns: Any, factor_returns: Any, risk_free: float = 0.0) -> float:
-    """cov(r, b) / var(b)."""
-    r, b = _pair(returns, factor_returns)
-    return _native.beta(r, b, "daily", None, float(risk_free))
+def alpha_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
+                  annualization: Optional[float] = None, out: Optional[np.ndarray] = None,
+                  compound: bool = True) -> Any:
+    """:func:`alpha` for inputs already aligned (no index join)."""
+    return _alpha_or_beta(0, returns, factor_returns, risk_free, period, annualization, out, compound, True)
 
 
-def up_alpha_beta(returns: Any, factor_returns: Any, **kwargs: Any) -> np.ndarray:
+def beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, out: Optional[np.ndarray] = None) -> Any:
+    """cov(r, b) / var(b); per column for 2-D input."""
+    if out is None and _fast(returns) and _fast(factor_returns):
+        return _native.beta(returns, factor_returns, "daily", None, float(risk_free))
+    return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, float(risk_free)), returns, factor_returns, out,
+                      label=False, name="beta", risk_free=float(risk_free))
+
+
+def beta_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0, out: Optional[np.ndarray] = None) -> Any:
+    """:func:`beta` for inputs already aligned (no index join)."""
+    return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, float(risk_free)), returns, factor_returns, out,
+                      aligned=True, label=False)
+
+
+def up_alpha_beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
+                  annualization: Optional[float] = None, out: Optional[np.ndarray] = None,
+                  compound: bool = True) -> np.ndarray:
     """[alpha, beta] over the periods where the benchmark rose."""
-    r, b = _pair(returns, factor_returns)
-    return np.array(_native.alpha_beta("up", r, b, **kwargs))
+    return _alpha_beta("up", returns, factor_returns, risk_free, period, annualization, out, compound, False)
 
 
-def down_alpha_beta(returns: Any, factor_returns: Any, **kwargs: Any) -> np.ndarray:
+def down_alpha_beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, period: str = "daily",
+                    annualization: Optional[float] = None, out: Optional[np.ndarray] = None,
+                    compound: bool = True) -> np.ndarray:
     """[alpha, beta] over the periods where the benchmark fell."""
-    r, b = _pair(returns, factor_returns)
-    return np.array(_native.alpha_beta("down", r, b, **kwargs))
+    return _alpha_beta("down", returns, factor_returns, risk_free, period, annualization, out, compound, False)
 
 
-def capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
+def capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """annual_return(r) / annual_return(b)."""
-    return _native.capture(*_pair(returns, factor_returns), period)
+    return _c.reduce2(lambda a, b: _native.capture(a, b, period), returns, factor_returns, name="capture",
+                      period=period)
 
 
-def up_capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
-    """Capture over the periods with b > 0."""
-    return _native.up_capture(*_pair(returns, factor_returns), period)
+def up_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
+    """Capture over the periods with b > 0; per column for 2-D input."""
+    return _c.reduce2(lambda a, b: _native.up_capture(a, b, period), returns, factor_returns, name="up_capture",
+                      period=period)
 
 
-def down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
-    """Capture over the periods with b < 0."""
-    return _native.down_capture(*_pair(returns, factor_returns), period)
+def down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
+    """Capture over the periods with b < 0; per column for 2-D input."""
+    return _c.reduce2(lambda a, b: _native.down_capture(a, b, period), returns, factor_returns,
+                      name="down_capture", period=period)
 
 
-def up_down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> float:
-    """up_capture / down_capture."""
-    return _native.up_down_capture(*_pair(returns, factor_returns), period)
+def up_down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
+    """up_capture / down_capture; per column for 2-D input."""
+    return _c.reduce2(lambda a, b: _native.up_down_capture(a, b, period), returns, factor_returns,
+                      name="up_down_capture", period=period)
 
 
 def batting_average(returns: Any, factor_returns: Any) -> Any:
     """Shares of periods beating the benchmark: overall, up market, down market (a pandas Series as empyrical)."""
-    values = _native.batting_average(*_pair(returns, factor_returns))
+    r, b = _pair(returns, factor_returns)
+    values = _native.batting_average(r, b) if r.shape[0] and b.shape[0] else (_NAN, _NAN, _NAN)
     keys = ["batting average", "up market", "down market"]
     try:
         import pandas as pd
@@ -308,36 +469,57 @@ def core_metrics(returns: Any, period: str = "daily", annualization: Optional[fl
     return dict(zip(keys, _native.core_metrics(_as_1d(returns, "returns"), period, annualization)))
 
 
+# --- rolling metrics (empyrical: n - w + 1 windows with w = min(window, n); none for an empty input) ---
+
+
+def _check_window(window: Any) -> int:
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise InvalidInputError(f"window must be an integer >= 1, got {window!r}")
+    return int(window)
+
+
 def _roll(name: str, returns: Any, window: int, **kwargs: Any) -> Any:
-    return _like(returns, _native.roll(name, _as_1d(returns, "returns"), int(window), **kwargs))
+    w = _check_window(window)
+    r = _as_1d(returns, "returns")
+    res = _native.roll(name, r, w, **kwargs) if r.shape[0] else np.empty(0)
+    return _like(returns, res)
 
 
-def _roll_pair(name: str, returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
-    r, b = _pair(returns, factor_returns)
-    return _like(returns, _native.roll_pair(name, r, b, int(window), **kwargs))
+def _roll_pair(name: str, returns: Any, factor_returns: Any, window: int, full_windows: bool = False,
+               **kwargs: Any) -> Any:
+    """``full_windows``: no value when the series is shorter than the window (empyrical's capture rolls);
+    otherwise one window of all n values (its vectorised rolls)."""
+    w = _check_window(window)
+    returns, factor_returns = _c.align(returns, factor_returns)
+    r, b = _as_1d(returns, "returns"), _as_1d(factor_returns, "factor_returns")
+    if r.shape[0] == 0 or b.shape[0] == 0 or (full_windows and r.shape[0] < w):
+        res = np.empty(0)
+    else:
+        res = _native.roll_pair(name, r, b, w, **kwargs)
+    return _like(returns, res)
 
 
-def roll_sharpe_ratio(returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_sharpe_ratio(returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Sharpe ratio over each trailing window (n - window + 1 values)."""
     return _roll("sharpe_ratio", returns, window, **kwargs)
 
 
-def roll_sortino_ratio(returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_sortino_ratio(returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling Sortino ratio."""
     return _roll("sortino_ratio", returns, window, **kwargs)
 
 
-def roll_max_drawdown(returns: Any, window: int) -> Any:
+def roll_max_drawdown(returns: Any, window: int = 10) -> Any:
     """Rolling maximum drawdown."""
     return _roll("max_drawdown", returns, window)
 
 
-def roll_annual_volatility(returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_annual_volatility(returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling annual volatility."""
     return _roll("annual_volatility", returns, window, **kwargs)
 
 
-def roll_annual_return(returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_annual_return(returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling CAGR."""
     return _roll("annual_return", returns, window, **kwargs)
 
@@ -345,34 +527,215 @@ def roll_annual_return(returns: Any, window: int, **kwargs: Any) -> Any:
 roll_cagr = roll_annual_return
 
 
-def roll_downside_risk(returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_downside_risk(returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling downside risk."""
     return _roll("downside_risk", returns, window, **kwargs)
 
 
-def roll_excess_sharpe(returns: Any, factor_returns: Any, window: int) -> Any:
+def roll_excess_sharpe(returns: Any, factor_returns: Any, window: int = 10) -> Any:
     """Rolling excess Sharpe."""
     return _roll_pair("excess_sharpe", returns, factor_returns, window)
 
 
-def roll_beta(returns: Any, factor_returns: Any, window: int) -> Any:
+def roll_beta(returns: Any, factor_returns: Any, window: int = 10) -> Any:
     """Rolling beta."""
     return _roll_pair("beta", returns, factor_returns, window)
 
 
-def roll_up_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+roll_beta_aligned = roll_beta
+
+
+def roll_up_capture(returns: Any, factor_returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling up capture."""
-    return _roll_pair("up_capture", returns, factor_returns, window, **kwargs)
+    return _roll_pair("up_capture", returns, factor_returns, window, full_windows=True, **kwargs)
 
 
-def roll_down_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_down_capture(returns: Any, factor_returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling down capture."""
-    return _roll_pair("down_capture", returns, factor_returns, window, **kwargs)
+    return _roll_pair("down_capture", returns, factor_returns, window, full_windows=True, **kwargs)
 
 
-def roll_up_down_capture(returns: Any, factor_returns: Any, window: int, **kwargs: Any) -> Any:
+def roll_up_down_capture(returns: Any, factor_returns: Any, window: int = 10, **kwargs: Any) -> Any:
     """Rolling up/down capture."""
-    return _roll_pair("up_down_capture", returns, factor_returns, window, **kwargs)
+    return _roll_pair("up_down_capture", returns, factor_returns, window, full_windows=True, **kwargs)
+
+
+def _roll_ab(returns: Any, factor_returns: Any, window: int, risk_free: float, period: str,
+             annualization: Optional[float], aligned: bool) -> "tuple[Any, np.ndarray]":
+    w = _check_window(window)
+    if not aligned:
+        returns, factor_returns = _c.align(returns, factor_returns)
+    r = _as_1d(returns, "returns")
+    b = _as_1d(factor_returns, "factor_returns")
+    if r.shape[0] == 0 and b.shape[0] == 0:
+        return returns, np.empty((0, 2))
+    if r.shape[0] == 0 or b.shape[0] == 0:  # empyrical: an empty side gives NaN windows over the other
+        n = max(r.shape[0], b.shape[0])
+        return (returns if r.shape[0] else factor_returns), np.full((n - min(w, n) + 1, 2), _NAN)
+    return returns, _native.roll_alpha_beta(r, b, w, period, annualization, float(risk_free)).reshape(-1, 2)
+
+
+def roll_alpha_beta(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
+                    period: str = "daily", annualization: Optional[float] = None) -> Any:
+    """[alpha, beta] over each trailing window: an (n - w + 1) x 2 array (a DataFrame for a Series input)."""
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, False)
+    return _c.empty_like_index(template, res) if _is_series(template) else res
+
+
+def roll_alpha_beta_aligned(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
+                            period: str = "daily", annualization: Optional[float] = None) -> Any:
+    """:func:`roll_alpha_beta` for inputs already aligned (no index join)."""
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, True)
+    return _c.empty_like_index(template, res) if _is_series(template) else res
+
+
+def roll_alpha(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
+               period: str = "daily", annualization: Optional[float] = None) -> Any:
+    """Alpha over each trailing window."""
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, False)
+    return _like(template, np.ascontiguousarray(res[:, 0]))
+
+
+def roll_alpha_aligned(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
+                       period: str = "daily", annualization: Optional[float] = None) -> Any:
+    """:func:`roll_alpha` for inputs already aligned (no index join)."""
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, True)
+    return _like(template, np.ascontiguousarray(res[:, 0]))
+
+
+# --- empyrical's remaining functions -----------------------------------------
+
+
+def simple_returns(prices: Any) -> Any:
+    """Simple returns ``(p_t - p_{t-1}) / p_{t-1}`` (one row fewer; per column for 2-D input). Integer prices
+    are differenced exactly before the division; a zero price gives ±inf or NaN as numpy's division does."""
+    if _c.is_pandas(prices):
+        a = _c.values(prices, "prices")
+        res = _c.simple_returns_values(a)
+        import pandas as pd
+
+        if _c.is_frame(prices):
+            return pd.DataFrame(res, index=prices.index[1:], columns=prices.columns)
+        return pd.Series(res, index=prices.index[1:], name=prices.name)
+    a = prices if isinstance(prices, np.ndarray) else np.asarray(prices)
+    if a.dtype.kind in "iub":
+        return _c.simple_returns_integer(a)
+    return _c.simple_returns_values(_c.values(a, "prices"))
+
+
+def aggregate_returns(returns: Any, convert_to: str) -> Any:
+    """Compounded returns per ISO week, month, quarter or year of a Series with a DatetimeIndex
+    (index: (year, period) tuples, or the year for ``'yearly'``)."""
+    import pandas as pd
+
+    if not _is_series(returns) or not isinstance(returns.index, pd.DatetimeIndex):
+        raise InvalidInputError("returns must be a pandas Series with a DatetimeIndex")
+    if convert_to not in (WEEKLY, MONTHLY, QUARTERLY, YEARLY):
+        raise InvalidInputError(f"convert_to must be {WEEKLY}, {MONTHLY}, {QUARTERLY} or {YEARLY}, got {convert_to!r}")
+    idx = returns.index
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)  # calendar fields of the local wall time, as pandas' .year/.month
+    order = np.argsort(idx.asi8, kind="stable")
+    ts = np.ascontiguousarray(idx.as_unit("s").asi8[order])
+    r = np.ascontiguousarray(_as_1d(returns, "returns")[order])
+    if r.shape[0] == 0:
+        return pd.Series([], dtype=float)
+    years, periods, vals = _native.aggregate_returns(r, ts, convert_to)
+    if convert_to == YEARLY:
+        return pd.Series(vals, index=pd.Index(years))
+    return pd.Series(vals, index=pd.MultiIndex.from_arrays([years, periods]))
+
+
+def beta_fragility_heuristic(returns: Any, factor_returns: Any) -> float:
+    """Fragility to a drop in beta (IMF WP/12/216): with pairs sorted by the benchmark, the convex combination
+    of the lowest- and highest-benchmark returns at the median benchmark minus the median pair's return.
+    NaN with fewer than 3 complete pairs."""
+    r, b = _pair(returns, factor_returns)
+    return _native.beta_fragility_heuristic(r, b) if r.shape[0] == b.shape[0] else _NAN
+
+
+def beta_fragility_heuristic_aligned(returns: Any, factor_returns: Any) -> float:
+    """:func:`beta_fragility_heuristic` for inputs already aligned (no index join)."""
+    r = _as_1d(returns, "returns")
+    b = _as_1d(factor_returns, "factor_returns")
+    return _native.beta_fragility_heuristic(r, b)
+
+
+def gpd_risk_estimates(returns: Any, var_p: float = 0.01) -> Any:
+    """[threshold, scale, shape, VaR, ES] of a Generalized Pareto fit of the loss tail (Gilli & Kellezi);
+    zeros when no fit with a positive shape and VaR is found; ES is +inf for a shape >= 1."""
+    res = np.array(_native.gpd_risk_estimates(_as_1d(returns, "returns"), float(var_p)))
+    if _is_series(returns):
+        import pandas as pd
+
+        return pd.Series(res)
+    return res
+
+
+gpd_risk_estimates_aligned = gpd_risk_estimates
+
+
+def gpd_es_calculator(var_estimate: float, threshold: float, scale_param: float, shape_param: float) -> float:
+    """Expected shortfall of a GPD tail beyond ``var_estimate``; +inf for ``shape_param >= 1``."""
+    return _native.gpd_es(float(var_estimate), float(threshold), float(scale_param), float(shape_param))
+
+
+def gpd_var_calculator(threshold: float, scale_param: float, shape_param: float, probability: float,
+                       total_n: int, exceedance_n: int) -> float:
+    """VaR of a GPD tail at ``probability`` (0 without exceedances or with a non-positive shape)."""
+    return _native.gpd_var(float(threshold), float(scale_param), float(shape_param), float(probability),
+                           int(total_n), int(exceedance_n))
+
+
+def compute_exposures(positions: Any, factor_loadings: Any) -> Any:
+    """Daily risk-factor exposures of a portfolio: per date, the position-weighted sum of the factor loadings.
+
+    ``positions``: a Series indexed by (date, ticker); ``factor_loadings``: a DataFrame with the same kind of
+    index and one column per factor. The two are matched on (date, ticker) (pandas' outer join); a missing
+    side contributes nothing. Returns a DataFrame indexed by the sorted dates (named ``dt``)."""
+    import pandas as pd
+
+    if not _is_series(positions) or not _c.is_frame(factor_loadings):
+        raise InvalidInputError("positions must be a pandas Series and factor_loadings a DataFrame, "
+                                f"got {type(positions).__name__} and {type(factor_loadings).__name__}")
+    loadings, weights = factor_loadings.align(positions, join="outer", axis=0)
+    codes, dates = pd.factorize(loadings.index.get_level_values(0), sort=True)
+    cols = np.asfortranarray(loadings.to_numpy(dtype=np.float64, na_value=np.nan))
+    sums = _native.group_weighted_sums(np.ascontiguousarray(codes, dtype=np.int64),
+                                       np.ascontiguousarray(weights.to_numpy(dtype=np.float64, na_value=np.nan)),
+                                       np.ravel(cols, order="F"), len(dates))
+    index = pd.Index(dates, name="dt") if not isinstance(dates, pd.Index) else dates.rename("dt")
+    return pd.DataFrame(sums.reshape(len(dates), -1, order="F"), index=index, columns=loadings.columns)
+
+
+def perf_attrib(returns: Any, positions: Any, factor_returns: Any, factor_loadings: Any) -> "tuple[Any, Any]":
+    """Performance attribution to risk factors (empyrical ``perf_attrib``).
+
+    Returns ``(exposures, attribution)``: the daily factor exposures (:func:`compute_exposures`) and a DataFrame
+    with each factor's contribution (exposure x factor return), ``total_returns``, ``common_returns`` (the sum of
+    the contributions), ``specific_returns`` (total - common), ``tilt_returns`` (factor returns x the mean
+    exposure) and ``timing_returns`` (common - tilt). Factor data outside the returns' date range is ignored."""
+    import pandas as pd
+
+    if not _is_series(returns) or len(returns) == 0:
+        raise InvalidInputError("returns must be a non-empty pandas Series indexed by date")
+    freq = getattr(returns.index, "freq", None)
+    start, end = returns.index[0], returns.index[-1]
+    factor_returns = factor_returns.loc[start:end]
+    factor_loadings = factor_loadings.loc[start:end].copy()
+    factor_loadings.index = factor_loadings.index.set_names(["dt", "ticker"])
+    positions = positions.copy()
+    positions.index = positions.index.set_names(["dt", "ticker"])
+    exposures = compute_exposures(positions, factor_loadings)
+    if freq is not None:
+        exposures = exposures.asfreq(freq)
+    by_factor = exposures.multiply(factor_returns)
+    common = by_factor.sum(axis="columns")
+    tilt = factor_returns.multiply(exposures.mean()).sum(axis="columns")
+    parts = pd.DataFrame({"total_returns": returns, "common_returns": common,
+                          "specific_returns": returns - common, "tilt_returns": tilt,
+                          "timing_returns": common - tilt})
+    return exposures, pd.concat([by_factor, parts], axis="columns", sort=False)
 
 
 # --- promotion statistics -------------------------------------------------

@@ -76,8 +76,8 @@ pub(crate) fn std_dev(x: &[f64], ddof: u8) -> f64 {
     if n <= ddof as usize {
         return f64::NAN;
     }
-    if crate::stats::is_constant(x) {
-        return 0.0;
+    if x[0].is_finite() && crate::stats::is_constant(x) {
+        return 0.0; // ±inf repeated is not a zero-dispersion series: its std is NaN
     }
     let m = mean(x);
     let ss: f64 = x.iter().map(|v| (v - m) * (v - m)).sum();
@@ -434,11 +434,13 @@ pub fn omega_ratio(returns: &[f64], required_return: f64, opts: &ReturnsOptions)
     Ok(if down > 0.0 { up / down } else { f64::NAN })
 }
 
-fn check_cutoff(cutoff: f64) -> Result<()> {
-    if cutoff > 0.0 && cutoff < 1.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid("cutoff", cutoff, "must be in (0, 1)"))
+fn check_cutoff(cutoff: f64, method: VarMethod) -> Result<()> {
+    match method {
+        // numpy's percentile is defined at 0 and 1 (min and max), as empyrical uses them
+        VarMethod::Historical if (0.0..=1.0).contains(&cutoff) => Ok(()),
+        VarMethod::Historical => Err(Error::invalid("cutoff", cutoff, "must be in [0, 1]")),
+        VarMethod::Gaussian if cutoff > 0.0 && cutoff < 1.0 => Ok(()),
+        VarMethod::Gaussian => Err(Error::invalid("cutoff", cutoff, "must be in (0, 1)")),
     }
 }
 
@@ -474,7 +476,7 @@ pub fn value_at_risk(
     opts: &ReturnsOptions,
 ) -> Result<f64> {
     opts.validate()?;
-    check_cutoff(cutoff)?;
+    check_cutoff(cutoff, method)?;
     let Some(r) = skip_in_pass(returns, opts.nan_policy)? else {
         return Ok(f64::NAN);
     };
@@ -495,7 +497,7 @@ pub fn conditional_value_at_risk(
     opts: &ReturnsOptions,
 ) -> Result<f64> {
     opts.validate()?;
-    check_cutoff(cutoff)?;
+    check_cutoff(cutoff, method)?;
     let Some(r) = skip_in_pass(returns, opts.nan_policy)? else {
         return Ok(f64::NAN);
     };

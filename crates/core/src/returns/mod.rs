@@ -9,10 +9,12 @@
 //! - [`pbo`]: probability of backtest overfitting by CSCV;
 //! - [`summary`]: every single-series metric in one fused pass;
 //! - [`state`]: mergeable sufficient statistics (partitions combine exactly);
-//! - [`bootstrap`]: bootstrap confidence intervals for any metric.
+//! - [`bootstrap`]: bootstrap confidence intervals for any metric;
+//! - [`extra`]: the rest of empyrical (integer prices, beta fragility, GPD tail estimates).
 
 pub mod basic;
 pub mod bootstrap;
+pub mod extra;
 pub mod pbo;
 pub mod promotion;
 pub mod state;

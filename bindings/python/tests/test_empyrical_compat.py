@@ -1,0 +1,103 @@
+"""empyrical's conventions in tradewarden.returns (issue 19) and the strict native API beside them.
+
+empyrical-reloaded's own suite runs in scripts/test.d/31-empyrical-suite.sh; these tests pin the same
+contract in this repository's suite, including what stays strict (tradewarden._native).
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tradewarden.returns as ep
+from tradewarden import _native
+from tradewarden.errors import InvalidInputError
+
+RNG = np.random.default_rng(19)
+R = RNG.normal(0.0005, 0.01, (300, 4))
+B = RNG.normal(0.0003, 0.009, 300)
+
+
+@pytest.mark.parametrize("fn", [ep.sharpe_ratio, ep.sortino_ratio, ep.downside_risk, ep.max_drawdown,
+                                ep.annual_return, ep.annual_volatility, ep.calmar_ratio, ep.tail_ratio,
+                                ep.value_at_risk, ep.conditional_value_at_risk, ep.stability_of_timeseries,
+                                ep.cum_returns_final, ep.omega_ratio])
+def test_empty_is_nan_here_and_an_error_in_the_native_api(fn):
+    for empty in (np.array([]), pd.Series([], dtype=float), []):
+        assert math.isnan(fn(empty))
+    native = getattr(_native, fn.__name__, None)
+    if native is not None and fn.__name__ not in ("value_at_risk", "conditional_value_at_risk", "omega_ratio"):
+        with pytest.raises(InvalidInputError, match="returns"):
+            native(np.array([]))
+
+
+@pytest.mark.parametrize("fn", [ep.sharpe_ratio, ep.sortino_ratio, ep.downside_risk, ep.max_drawdown,
+                                ep.annual_volatility, ep.cum_returns_final])
+def test_2d_input_is_per_column_with_labels_and_out(fn):
+    want = np.array([fn(np.ascontiguousarray(R[:, j])) for j in range(R.shape[1])])
+    np.testing.assert_array_equal(np.asarray(fn(R)), want)  # C-ordered input
+    np.testing.assert_array_equal(np.asarray(fn(np.asfortranarray(R))), want)
+    strided = np.repeat(R, 2, axis=0)[::2]  # a non-contiguous view: columns gathered natively
+    np.testing.assert_array_equal(np.asarray(fn(strided)), want)
+    frame = pd.DataFrame(R, columns=list("abcd"))
+    got = fn(frame)
+    np.testing.assert_array_equal(np.asarray(got), want)
+    if isinstance(got, pd.Series):
+        assert list(got.index) == list("abcd")
+    if "out" in fn.__code__.co_varnames:
+        buf = np.empty(4)
+        assert fn(R, out=buf) is buf
+        np.testing.assert_array_equal(buf, want)
+
+
+@pytest.mark.parametrize("fn", [ep.beta, ep.excess_sharpe, ep.up_capture, ep.down_capture, ep.capture, ep.alpha])
+def test_2d_against_one_benchmark_equals_column_by_column(fn):
+    want = np.array([fn(np.ascontiguousarray(R[:, j]), B) for j in range(R.shape[1])])
+    np.testing.assert_array_equal(np.asarray(fn(R, B)), want)
+    np.testing.assert_array_equal(np.asarray(fn(np.asfortranarray(R), B)), want)
+
+
+def test_pairs_per_column_and_alignment():
+    got = ep.up_capture(pd.DataFrame(R, columns=list("abcd")), pd.Series(B))
+    assert list(got.index) == list("abcd")
+    for j, c in enumerate("abcd"):
+        assert got[c] == ep.up_capture(np.ascontiguousarray(R[:, j]), B)
+    # pandas pairs join on their index; an unmatched date is skipped
+    idx = pd.date_range("2024-01-01", periods=5)
+    r = pd.Series([0.01, -0.02, 0.03, 0.0, 0.01], index=idx)
+    b = pd.Series([0.02, -0.01, 0.01, 0.02], index=idx[1:])
+    assert ep.beta(r, b) == pytest.approx(ep.beta(r.to_numpy()[1:], b.to_numpy()))
+
+
+def test_zero_dispersion_and_cutoff_edges():
+    assert ep.sharpe_ratio(np.full(252, 0.001)) == math.inf
+    assert ep.sharpe_ratio(np.full(252, -0.001)) == -math.inf
+    assert math.isnan(ep.sharpe_ratio(np.zeros(252)))
+    assert math.isnan(ep.sharpe_ratio(np.array([np.inf, np.inf])))
+    r = RNG.normal(0, 0.02, 21)
+    for cutoff in (0.0, 1.0):
+        assert ep.value_at_risk(r, cutoff) == np.percentile(r, cutoff * 100)
+    with pytest.raises(InvalidInputError, match="cutoff"):
+        ep.value_at_risk(r, 0.0, method="gaussian")
+
+
+def test_prices_of_any_numeric_type():
+    np.testing.assert_allclose(ep.simple_returns(np.array([100, 110, 121], dtype=np.int64)), [0.1, 0.1])
+    big = 2**53
+    assert ep.simple_returns(np.array([big, big + 1], dtype=np.int64))[0] == 1 / big
+    got = ep.simple_returns(np.array([0.0, 0.0, 10.0, 0.0]))
+    assert math.isnan(got[0]) and got[1] == math.inf and got[2] == -1.0
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=pd.date_range("2024-01-01", periods=3))
+    out = ep.simple_returns(frame)
+    assert list(out.index) == list(frame.index[1:]) and out["x"].tolist() == [1.0, 0.5]
+
+
+def test_fragility_and_gpd():
+    b = np.array([-0.02, -0.01, 0.01, 0.03])
+    assert ep.beta_fragility_heuristic(-(b**2), b) == pytest.approx(-0.0006, abs=1e-15)
+    assert math.isnan(ep.beta_fragility_heuristic(np.array([0.01, np.nan, 0.0]), np.array([0.0, 0.1, 0.2])))
+    est = ep.gpd_risk_estimates(-0.1 * np.random.default_rng(2026).pareto(0.5, 2048))
+    assert est[2] > 1 and est[3] > 0 and est[4] == math.inf
+    with pytest.raises(InvalidInputError, match="var_p"):
+        ep.gpd_risk_estimates(np.ones(5), var_p=1.5)
