@@ -11,8 +11,8 @@ use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod};
 use tradewarden_drift::monitor::{self, LiveMonitorOptions};
-use tradewarden_drift::profile::{BinStrategy, NumericProfile, Profile, ProfileOptions};
-use tradewarden_drift::psi::PsiMode;
+use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
+use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
 
@@ -329,18 +329,12 @@ pub(crate) fn psi(
     let b = bin_strategy(strategy, bins, edges);
     let np = drift_nan_policy(nan_policy);
     call(py, move || {
-        let options = ProfileOptions {
-            bins: b?,
-            nan_policy: np?,
-            keep_reference: true,
-        };
-        let p = NumericProfile::fit(r?, &options)?;
         let mode = if evidently {
             PsiMode::Evidently
         } else {
             PsiMode::Standard { epsilon: eps }
         };
-        Ok(p.psi(c?, mode)?)
+        Ok(psi_of_samples(r?, c?, b?, np?, mode)?)
     })
 }
 

@@ -11,7 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::profile::MAX_BINS;
+use crate::profile::{BinStrategy, MAX_BINS, NumericProfile, ProfileOptions};
+use tradewarden_core::NanPolicy;
 
 /// Default ε floor of bin fractions in [`PsiMode::Standard`].
 pub const DEFAULT_PSI_EPSILON: f64 = 1e-4;
@@ -38,6 +39,37 @@ impl Default for PsiMode {
             epsilon: DEFAULT_PSI_EPSILON,
         }
     }
+}
+
+/// PSI of `current` against `reference` in one call: fits the reference's
+/// bins with `bins` and `nan_policy` and scores `current` with `mode`.
+///
+/// The reference is kept (sorted) only where the scoring needs it —
+/// [`PsiMode::Evidently`] and [`BinStrategy::Sturges`] — so the default
+/// quantile fit selects its edges instead of sorting a copy (the Python
+/// `psi(reference, current)` and every other door call this).
+///
+/// ```
+/// use tradewarden_drift::{profile::BinStrategy, psi::{psi_of_samples, PsiMode}};
+/// use tradewarden_core::NanPolicy;
+/// let r: Vec<f64> = (0..1000).map(|i| i as f64).collect();
+/// let same = psi_of_samples(&r, &r, BinStrategy::Quantile { bins: 10 }, NanPolicy::Error, PsiMode::default()).unwrap();
+/// assert!(same.abs() < 1e-12);
+/// ```
+pub fn psi_of_samples(
+    reference: &[f64],
+    current: &[f64],
+    bins: BinStrategy,
+    nan_policy: NanPolicy,
+    mode: PsiMode,
+) -> Result<f64> {
+    let keep_reference = matches!(mode, PsiMode::Evidently) || matches!(bins, BinStrategy::Sturges);
+    let options = ProfileOptions {
+        bins,
+        nan_policy,
+        keep_reference,
+    };
+    NumericProfile::fit(reference, &options)?.psi(current, mode)
 }
 
 /// PSI from bin counts of the reference (`expected`) and current (`actual`)
