@@ -85,7 +85,7 @@ def test_thread_pool_survives_fork():
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_global_pool_paths_survive_fork():
-    # core_metrics splits series of 2^20+ values across rayon's global pool and
+    # core_metrics splits series of 2^20+ values inside a rayon pool and
     # the predictor shares batches of 257+ rows with it: both used in the
     # parent first, so the child inherits a copy of that pool without threads.
     import tradewarden.inference as ti
@@ -98,7 +98,11 @@ def test_global_pool_paths_survive_fork():
     pid = os.fork()
     if pid == 0:
         try:
-            ok = tradewarden.returns.core_metrics(r) == want
+            # In a forked child every call runs inside the process's own pool, where the fused pass
+            # splits a 2^20+ series in two halves (crates/core summary.rs): the sums then differ from
+            # the one-thread pass in the last bits only (docs/conventions.md, "Results across CPUs").
+            got = tradewarden.returns.core_metrics(r)
+            ok = all(abs(got[k] - want[k]) <= 1e-12 * abs(want[k]) for k in want)
             ok = ok and bool(np.array_equal(p.predict(x), want_pred))
             os._exit(0 if ok else 1)
         except BaseException:
