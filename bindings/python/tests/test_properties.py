@@ -64,20 +64,6 @@ SERIES = st.one_of(float_arrays(), ODD)
 OPTION = st.one_of(FLOATS, st.integers(-(2**70), 2**70), st.sampled_from(["daily", "weekly", "bogus", "", None]))
 
 
-# Known findings (issue #20 item 7, open): an option or second series of the wrong Python type
-# (a float for ``period``, None or a string for ``cutoff``/``factor_returns``/``eps``) raises a
-# builtin TypeError/ValueError that does not name the parameter, instead of an InvalidInputError.
-# strict=True: once a family is fixed its test passes, the xfail turns into a failure, and the mark
-# must go — the list cannot silently outlive the bug.
-KNOWN = pytest.mark.xfail(strict=True, reason="wrong-typed option raises a builtin error, not TradewardenError "
-                          "(issue #20 item 7)")
-
-
-def known(fns: "list[Callable[..., Any]]", bad: "set[str]") -> "list[Any]":
-    return [pytest.param(f, marks=KNOWN, id=f.__name__) if f.__name__ in bad else pytest.param(f, id=f.__name__)
-            for f in fns]
-
-
 def outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     """Calls fn; passes on a result or a TradewardenError, fails on anything else."""
     with warnings.catch_warnings():
@@ -122,24 +108,22 @@ def test_returns_one_series(fn: Callable[..., Any], x: Any) -> None:
     outcome(fn, x)
 
 
-@pytest.mark.parametrize("fn", known([ep.sharpe_ratio, ep.sortino_ratio, ep.annual_volatility, ep.annual_return],
-                               {"sharpe_ratio", "sortino_ratio", "annual_volatility", "annual_return"}))
+@pytest.mark.parametrize("fn", [ep.sharpe_ratio, ep.sortino_ratio, ep.annual_volatility, ep.annual_return],
+                         ids=lambda f: f.__name__)
 @SETTINGS
 @given(x=float_arrays(max_dims=1), period=OPTION, annualization=OPTION)
 def test_returns_options(fn: Callable[..., Any], x: np.ndarray, period: Any, annualization: Any) -> None:
     outcome(fn, x, period=period, annualization=annualization)
 
 
-@pytest.mark.parametrize("fn", known([ep.value_at_risk, ep.conditional_value_at_risk],
-                               {"value_at_risk", "conditional_value_at_risk"}))
+@pytest.mark.parametrize("fn", [ep.value_at_risk, ep.conditional_value_at_risk], ids=lambda f: f.__name__)
 @SETTINGS
 @given(x=float_arrays(max_dims=1), cutoff=OPTION, method=st.sampled_from(["historical", "gaussian", "x", None]))
 def test_returns_cutoffs(fn: Callable[..., Any], x: np.ndarray, cutoff: Any, method: Any) -> None:
     outcome(fn, x, cutoff, method=method)
 
 
-@pytest.mark.parametrize("fn", known(TWO_SERIES, {"excess_sharpe", "alpha", "beta", "capture", "up_capture",
-                                                   "down_capture", "up_down_capture"}))
+@pytest.mark.parametrize("fn", TWO_SERIES, ids=lambda f: f.__name__)
 @SETTINGS
 @given(x=SERIES, y=SERIES)
 def test_returns_two_series(fn: Callable[..., Any], x: Any, y: Any) -> None:
@@ -160,14 +144,12 @@ def test_returns_rolling_pair(fn: Callable[..., Any], x: Any, y: Any, window: An
     outcome(fn, x, y, window)
 
 
-@KNOWN
 @SETTINGS
 @given(x=SERIES, n=st.integers(-2, 10_000), seed=st.integers(0, 2**64 - 1), conf=OPTION)
 def test_bootstrap_ci(x: Any, n: int, seed: int, conf: Any) -> None:
     outcome(ep.bootstrap_ci, x, metric="sharpe_ratio", n_resamples=n, seed=seed, confidence=conf)
 
 
-@KNOWN
 @SETTINGS
 @given(x=SERIES, trials=SERIES, sr=OPTION, alpha=OPTION,
        convention=st.sampled_from(["paper", "mlfinlab", "bogus", None]))
@@ -187,7 +169,6 @@ def test_drift_two_samples(fn: Callable[..., Any], x: Any, y: Any) -> None:
     outcome(fn, x, y)
 
 
-@KNOWN
 @SETTINGS
 @given(x=SERIES, y=SERIES, bins=st.one_of(st.integers(-2, 300), st.just(2**40), st.lists(FLOATS, max_size=6)),
        strategy=st.sampled_from(["quantile", "uniform", "sturges", "evidently", "bogus"]), eps=OPTION)

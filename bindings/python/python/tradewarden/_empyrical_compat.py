@@ -40,6 +40,16 @@ def fast(x: Any) -> bool:
     return type(x) is np.ndarray and x.dtype == F64 and x.ndim == 1 and x.flags.c_contiguous and x.shape[0] > 0
 
 
+def real(name: str, value: Any) -> float:
+    """A scalar as float; a string, None or any non-number is an InvalidInputError naming the parameter."""
+    if isinstance(value, (str, bytes)):
+        raise InvalidInputError(f"{name} must be a number or a series, got {type(value).__name__} {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a number or a series, got {type(value).__name__} {value!r}") from None
+
+
 def values(x: Any, name: str = "returns") -> np.ndarray:
     """float64 values: 1-D contiguous, or 2-D in its own memory order (see :func:`columns_of`); a scalar is
     1-D of one."""
@@ -135,7 +145,7 @@ def reduce2(fn: Callable[[np.ndarray, np.ndarray], float], returns: Any, factor_
         returns, factor_returns = align(returns, factor_returns)
     a = values(returns, "returns")
     if np.ndim(factor_returns) == 0 and not is_pandas(factor_returns):
-        f = np.full(a.shape[0], float(factor_returns))
+        f = np.full(a.shape[0], real("factor_returns", factor_returns))
     else:
         f = values(factor_returns, "factor_returns")
     if a.ndim == 1 and f.ndim == 1:

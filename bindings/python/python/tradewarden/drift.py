@@ -326,7 +326,19 @@ def chi2_contingency(observed: Any, correction: bool = True, lambda_: Any = None
 def _bins(bins: Union[int, Sequence[float]]) -> "tuple[int, Optional[list]]":
     if isinstance(bins, (int, np.integer)):
         return int(bins), None
-    return 0, [float(e) for e in bins]
+    if isinstance(bins, (str, bytes)) or np.ndim(bins) != 1:
+        raise InvalidInputError(f"bins must be an integer or a sequence of edges, got {type(bins).__name__} {bins!r}")
+    return 0, [_real("bins", e) for e in bins]
+
+
+def _real(name: str, value: Any) -> float:
+    """A scalar option as float; anything else is an InvalidInputError naming the parameter."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
+        raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}") from None
 
 
 def psi(reference: Any, current: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile",
@@ -338,8 +350,8 @@ def psi(reference: Any, current: Any, bins: Union[int, Sequence[float]] = 10, st
     ``eps`` ignored); ``bins`` may also be a sequence of explicit edges. Each bin fraction is floored at ``eps``.
     """
     n, edges = _bins(bins)
-    return _native.psi(as_1d(reference, "reference"), as_1d(current, "current"), n, strategy, float(eps), edges,
-                       nan_policy)
+    return _native.psi(as_1d(reference, "reference"), as_1d(current, "current"), n, strategy, _real("eps", eps),
+                       edges, nan_policy)
 
 
 _REPORT_KEYS = ("alpha", "psi_threshold", "js_threshold", "large_sample", "correction", "ks_bands", "psi_bands",

@@ -109,15 +109,29 @@ _ND = np.ndarray
 _NUM = (int, float)  # exact types on the fast path (not bool, not numpy scalars: those take the general path)
 
 
+def _pd(period: Any) -> str:
+    """``period`` as passed to the native call: a string, else an InvalidInputError naming it."""
+    if type(period) is str:
+        return period
+    return _name("period", period)
+
+
+def _an(annualization: Any) -> Optional[float]:
+    """``annualization``: None or a real number, else an InvalidInputError naming it."""
+    if annualization is None or type(annualization) in _NUM:
+        return annualization
+    return _real("annualization", annualization)
+
+
 def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annualization: Optional[float] = None,
                  out: Optional[np.ndarray] = None) -> Any:
     """Annualised Sharpe ratio: mean(r - rf) / std(r - rf, ddof=1) * sqrt(P); per column for 2-D input."""
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0] and type(risk_free) in _NUM:
-        return _native.sharpe_ratio(returns, period, annualization, float(risk_free), 0.0)
+        return _native.sharpe_ratio(returns, _pd(period), _an(annualization), _real("risk_free", risk_free), 0.0)
     r, rf = _c.adjust(returns, risk_free)
-    return _c.reduce1(lambda a: _native.sharpe_ratio(a, period, annualization, rf, 0.0), r, out, label=False,
-                      cols=lambda A: _native.columns("sharpe_ratio", A, None, period, annualization, rf, 0.0))
+    return _c.reduce1(lambda a: _native.sharpe_ratio(a, _pd(period), _an(annualization), rf, 0.0), r, out, label=False,
+                      cols=lambda A: _native.columns("sharpe_ratio", A, None, _pd(period), _an(annualization), rf, 0.0))
 
 
 def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
@@ -125,10 +139,10 @@ def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily",
     """Annualised Sortino ratio: mean(r - req) * P / downside_risk; per column for 2-D input."""
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
-        return _native.sortino_ratio(returns, period, annualization, 0.0, float(required_return))
+        return _native.sortino_ratio(returns, _pd(period), _an(annualization), 0.0, _real("required_return", required_return))
     r, req = _c.adjust(returns, required_return)
-    return _c.reduce1(lambda a: _native.sortino_ratio(a, period, annualization, 0.0, req), r, out,
-                      cols=lambda A: _native.columns("sortino_ratio", A, None, period, annualization, 0.0, req))
+    return _c.reduce1(lambda a: _native.sortino_ratio(a, _pd(period), _an(annualization), 0.0, req), r, out,
+                      cols=lambda A: _native.columns("sortino_ratio", A, None, _pd(period), _an(annualization), 0.0, req))
 
 
 def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
@@ -136,10 +150,10 @@ def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily",
     """Annualised downside deviation: sqrt(mean(min(r - req, 0)^2)) * sqrt(P); per column for 2-D input."""
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
-        return _native.downside_risk(returns, period, annualization, 0.0, float(required_return))
+        return _native.downside_risk(returns, _pd(period), _an(annualization), 0.0, _real("required_return", required_return))
     r, req = _c.adjust(returns, required_return)
-    return _c.reduce1(lambda a: _native.downside_risk(a, period, annualization, 0.0, req), r, out,
-                      cols=lambda A: _native.columns("downside_risk", A, None, period, annualization, 0.0, req))
+    return _c.reduce1(lambda a: _native.downside_risk(a, _pd(period), _an(annualization), 0.0, req), r, out,
+                      cols=lambda A: _native.columns("downside_risk", A, None, _pd(period), _an(annualization), 0.0, req))
 
 
 def max_drawdown(returns: Any, out: Optional[np.ndarray] = None) -> Any:
@@ -154,9 +168,9 @@ def annual_return(returns: Any, period: str = "daily", annualization: Optional[f
     """CAGR: prod(1 + r) ** (P / n) - 1, n counting NaN periods."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
-        return _native.annual_return(returns, period, annualization)
-    return _c.reduce1(lambda a: _native.annual_return(a, period, annualization), returns,
-                      cols=lambda A: _native.columns("annual_return", A, None, period, annualization))
+        return _native.annual_return(returns, _pd(period), _an(annualization))
+    return _c.reduce1(lambda a: _native.annual_return(a, _pd(period), _an(annualization)), returns,
+                      cols=lambda A: _native.columns("annual_return", A, None, _pd(period), _an(annualization)))
 
 
 def cagr(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
@@ -173,24 +187,24 @@ def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, a
         raise UnsupportedError(f"alpha = {alpha!r}: only the square-root-of-time scaling (alpha=2.0) is supported")
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0]:
-        return _native.annual_volatility(returns, period, annualization)
-    return _c.reduce1(lambda a: _native.annual_volatility(a, period, annualization), returns, out, label=False,
-                      cols=lambda A: _native.columns("annual_volatility", A, None, period, annualization))
+        return _native.annual_volatility(returns, _pd(period), _an(annualization))
+    return _c.reduce1(lambda a: _native.annual_volatility(a, _pd(period), _an(annualization)), returns, out, label=False,
+                      cols=lambda A: _native.columns("annual_volatility", A, None, _pd(period), _an(annualization)))
 
 
 def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
     """annual_return / |max_drawdown|; NaN without a drawdown."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
-        return _native.calmar_ratio(returns, period, annualization)
-    return _c.reduce1(lambda a: _native.calmar_ratio(a, period, annualization), returns,
-                      cols=lambda A: _native.columns("calmar_ratio", A, None, period, annualization))
+        return _native.calmar_ratio(returns, _pd(period), _an(annualization))
+    return _c.reduce1(lambda a: _native.calmar_ratio(a, _pd(period), _an(annualization)), returns,
+                      cols=lambda A: _native.columns("calmar_ratio", A, None, _pd(period), _an(annualization)))
 
 
 def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0, annualization: float = 252) -> Any:
     """Omega ratio with an annual required return (empyrical)."""
     r, rf = _c.adjust(returns, risk_free)
-    return _c.reduce1(lambda a: _native.omega_ratio(a, rf, float(required_return), float(annualization)), r)
+    return _c.reduce1(lambda a: _native.omega_ratio(a, rf, _real("required_return", required_return), float(annualization)), r)
 
 
 def tail_ratio(returns: Any) -> Any:
@@ -206,16 +220,16 @@ def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical"
     [0, 1]) or ``'gaussian'`` (quantstats, cutoff in (0, 1))."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
-        return _native.value_at_risk("var", returns, float(cutoff), method)
-    return _c.reduce1(lambda a: _native.value_at_risk("var", a, float(cutoff), method), returns)
+        return _native.value_at_risk("var", returns, _real("cutoff", cutoff), _name("method", method))
+    return _c.reduce1(lambda a: _native.value_at_risk("var", a, _real("cutoff", cutoff), _name("method", method)), returns)
 
 
 def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> Any:
     """Expected shortfall at ``cutoff``: ``'historical'`` (empyrical) or ``'gaussian'`` (quantstats)."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
-        return _native.value_at_risk("cvar", returns, float(cutoff), method)
-    return _c.reduce1(lambda a: _native.value_at_risk("cvar", a, float(cutoff), method), returns)
+        return _native.value_at_risk("cvar", returns, _real("cutoff", cutoff), _name("method", method))
+    return _c.reduce1(lambda a: _native.value_at_risk("cvar", a, _real("cutoff", cutoff), _name("method", method)), returns)
 
 
 def stability_of_timeseries(returns: Any) -> Any:
@@ -294,7 +308,7 @@ def excess_sharpe(returns: Any, factor_returns: Any, out: Optional[np.ndarray] =
 
 def _ab(which: str, period: str, annualization: Optional[float], risk_free: float, compound: bool):
     def f(a: np.ndarray, b: np.ndarray) -> "tuple[float, float]":
-        return _native.alpha_beta(which, a, b, period, annualization, float(risk_free), compound)
+        return _native.alpha_beta(which, a, b, _pd(period), _an(annualization), _real("risk_free", risk_free), compound)
     return f
 
 
@@ -307,7 +321,7 @@ def _alpha_beta(which: str, returns: Any, factor_returns: Any, risk_free: float,
     res = np.empty(2) if out is None else out
     if r.ndim != 1 or b.ndim != 1:
         raise InvalidInputError(f"alpha_beta: returns and factor_returns must be 1-D, got shapes {r.shape} and {b.shape}")
-    res[:] = _ab(which, period, annualization, risk_free, compound)(r, b) if r.shape[0] and b.shape[0] else _NAN
+    res[:] = _ab(which, _pd(period), _an(annualization), risk_free, compound)(r, b) if r.shape[0] and b.shape[0] else _NAN
     return res
 
 
@@ -327,7 +341,7 @@ def alpha_beta_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0
 
 def _alpha_or_beta(i: int, returns: Any, factor_returns: Any, risk_free: float, period: str,
                    annualization: Optional[float], out: Optional[np.ndarray], compound: bool, aligned: bool) -> Any:
-    f = _ab("all", period, annualization, risk_free, compound)
+    f = _ab("all", _pd(period), _an(annualization), risk_free, compound)
     return _c.reduce2(lambda a, b: f(a, b)[i], returns, factor_returns, out, aligned=aligned)
 
 
@@ -347,14 +361,14 @@ def alpha_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0, per
 def beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, out: Optional[np.ndarray] = None) -> Any:
     """cov(r, b) / var(b); per column for 2-D input."""
     if out is None and _fast(returns) and _fast(factor_returns):
-        return _native.beta(returns, factor_returns, "daily", None, float(risk_free))
-    return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, float(risk_free)), returns, factor_returns, out,
+        return _native.beta(returns, factor_returns, "daily", None, _real("risk_free", risk_free))
+    return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, _real("risk_free", risk_free)), returns, factor_returns, out,
                       label=False, name="beta", risk_free=float(risk_free))
 
 
 def beta_aligned(returns: Any, factor_returns: Any, risk_free: float = 0.0, out: Optional[np.ndarray] = None) -> Any:
     """:func:`beta` for inputs already aligned (no index join)."""
-    return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, float(risk_free)), returns, factor_returns, out,
+    return _c.reduce2(lambda a, b: _native.beta(a, b, "daily", None, _real("risk_free", risk_free)), returns, factor_returns, out,
                       aligned=True, label=False)
 
 
@@ -440,7 +454,7 @@ def ulcer_index(returns: Any) -> float:
 
 def tracking_error(returns: Any, factor_returns: Any, period: str = "daily", annualization: Optional[float] = None) -> float:
     """std(r - b, ddof=1) * sqrt(P); per period with ``annualization=1``."""
-    return _native.tracking_error(*_pair(returns, factor_returns), period, annualization)
+    return _native.tracking_error(*_pair(returns, factor_returns), _pd(period), _an(annualization))
 
 
 def information_ratio(returns: Any, factor_returns: Any) -> float:
@@ -457,16 +471,16 @@ def summary(returns: Any, factor_returns: Any = None, period: str = "daily", ann
             risk_free: float = 0.0, required_return: float = 0.0, cutoff: float = 0.05) -> "dict[str, float]":
     """Every metric in one pass, as a dict (the benchmark keys when ``factor_returns`` is given)."""
     if factor_returns is None:
-        return _native.summary(_as_1d(returns, "returns"), None, period, annualization, float(risk_free),
+        return _native.summary(_as_1d(returns, "returns"), None, _pd(period), _an(annualization), _real("risk_free", risk_free),
                                float(required_return), float(cutoff))
     r, b = _pair(returns, factor_returns)
-    return _native.summary(r, b, period, annualization, float(risk_free), float(required_return), float(cutoff))
+    return _native.summary(r, b, _pd(period), _an(annualization), _real("risk_free", risk_free), _real("required_return", required_return), _real("cutoff", cutoff))
 
 
 def core_metrics(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> "dict[str, float]":
     """Sharpe, Sortino, max drawdown, annual return and volatility from one fused pass."""
     keys = ("sharpe_ratio", "sortino_ratio", "max_drawdown", "annual_return", "annual_volatility")
-    return dict(zip(keys, _native.core_metrics(_as_1d(returns, "returns"), period, annualization)))
+    return dict(zip(keys, _native.core_metrics(_as_1d(returns, "returns"), _pd(period), _an(annualization))))
 
 
 # --- rolling metrics (empyrical: n - w + 1 windows with w = min(window, n); none for an empty input) ---
@@ -572,34 +586,34 @@ def _roll_ab(returns: Any, factor_returns: Any, window: int, risk_free: float, p
     if r.shape[0] == 0 or b.shape[0] == 0:  # empyrical: an empty side gives NaN windows over the other
         n = max(r.shape[0], b.shape[0])
         return (returns if r.shape[0] else factor_returns), np.full((n - min(w, n) + 1, 2), _NAN)
-    return returns, _native.roll_alpha_beta(r, b, w, period, annualization, float(risk_free)).reshape(-1, 2)
+    return returns, _native.roll_alpha_beta(r, b, w, _pd(period), _an(annualization), _real("risk_free", risk_free)).reshape(-1, 2)
 
 
 def roll_alpha_beta(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
                     period: str = "daily", annualization: Optional[float] = None) -> Any:
     """[alpha, beta] over each trailing window: an (n - w + 1) x 2 array (a DataFrame for a Series input)."""
-    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, False)
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, _pd(period), _an(annualization), False)
     return _c.empty_like_index(template, res) if _is_series(template) else res
 
 
 def roll_alpha_beta_aligned(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
                             period: str = "daily", annualization: Optional[float] = None) -> Any:
     """:func:`roll_alpha_beta` for inputs already aligned (no index join)."""
-    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, True)
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, _pd(period), _an(annualization), True)
     return _c.empty_like_index(template, res) if _is_series(template) else res
 
 
 def roll_alpha(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
                period: str = "daily", annualization: Optional[float] = None) -> Any:
     """Alpha over each trailing window."""
-    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, False)
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, _pd(period), _an(annualization), False)
     return _like(template, np.ascontiguousarray(res[:, 0]))
 
 
 def roll_alpha_aligned(returns: Any, factor_returns: Any, window: int = 10, risk_free: float = 0.0,
                        period: str = "daily", annualization: Optional[float] = None) -> Any:
     """:func:`roll_alpha` for inputs already aligned (no index join)."""
-    template, res = _roll_ab(returns, factor_returns, window, risk_free, period, annualization, True)
+    template, res = _roll_ab(returns, factor_returns, window, risk_free, _pd(period), _an(annualization), True)
     return _like(template, np.ascontiguousarray(res[:, 0]))
 
 
@@ -748,21 +762,22 @@ def probabilistic_sharpe_ratio(returns: Any, sr_benchmark: float = 0.0, conventi
     ``convention='paper'`` evaluates the estimator's variance at the observed SR with T-1 (quantstats, ffn);
     ``'variance_at_benchmark'`` at SR* with T (jsharpe).
     """
-    return _native.probabilistic_sharpe_ratio(_as_1d(returns, "returns"), float(sr_benchmark), convention,
-                                              float(risk_free))
+    return _native.probabilistic_sharpe_ratio(_as_1d(returns, "returns"), _real("sr_benchmark", sr_benchmark),
+                                              _name("convention", convention), _real("risk_free", risk_free))
 
 
 def deflated_sharpe_ratio(returns: Any, trial_sharpes: Any, convention: str = "paper", risk_free: float = 0.0) -> float:
     """PSR against the expected maximum Sharpe of ``len(trial_sharpes)`` trials (per-period Sharpe ratios)."""
     return _native.deflated_sharpe_ratio(_as_1d(returns, "returns"), _as_1d(trial_sharpes, "trial_sharpes"),
-                                         convention, float(risk_free))
+                                         _name("convention", convention), _real("risk_free", risk_free))
 
 
 def min_track_record_length(returns: Any, sr_benchmark: float = 0.0, alpha: float = 0.05, convention: str = "paper",
                             risk_free: float = 0.0) -> float:
     """Observations needed for the Sharpe ratio to exceed ``sr_benchmark`` at confidence 1 - alpha."""
-    return _native.min_track_record_length(_as_1d(returns, "returns"), float(sr_benchmark), float(alpha), convention,
-                                           float(risk_free))
+    return _native.min_track_record_length(_as_1d(returns, "returns"), _real("sr_benchmark", sr_benchmark),
+                                           _real("alpha", alpha), _name("convention", convention),
+                                           _real("risk_free", risk_free))
 
 
 class PboResult:
@@ -833,9 +848,11 @@ def bootstrap_ci(returns: Any, metric: str = "sharpe_ratio", n_resamples: int = 
         import secrets
 
         seed = secrets.randbits(63)
-    return BootstrapInterval(_native.bootstrap_ci(_as_1d(returns, "returns"), metric, int(n_resamples), method,
-                                                  float(block_length), interval, float(confidence), int(seed),
-                                                  period, annualization))
+    return BootstrapInterval(_native.bootstrap_ci(_as_1d(returns, "returns"), _name("metric", metric),
+                                                  _int("n_resamples", n_resamples), _name("method", method),
+                                                  _real("block_length", block_length), _name("interval", interval),
+                                                  _real("confidence", confidence), _int("seed", seed),
+                                                  _pd(period), _an(annualization)))
 
 
 # --- mergeable state (scale-out: Dask, Spark, partitioned files) ---------
@@ -849,6 +866,13 @@ def _real(name: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}") from None
+
+
+def _int(name: str, value: Any) -> int:
+    """An integer option; anything else (bool, float, str, None) is an InvalidInputError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidInputError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    return int(value)
 
 
 def _name(name: str, value: Any) -> str:
