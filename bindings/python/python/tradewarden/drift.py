@@ -36,6 +36,7 @@ import numpy as np
 from . import _native
 from ._tables import as_1d, columns
 from .errors import InvalidInputError, UnsupportedError
+from .returns import _real  # one conversion of scalar options for every compat module
 
 __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
@@ -330,15 +331,6 @@ def _bins(bins: Union[int, Sequence[float]]) -> "tuple[int, Optional[list]]":
         raise InvalidInputError(f"bins must be an integer or a sequence of edges, got {type(bins).__name__} {bins!r}")
     return 0, [_real("bins", e) for e in bins]
 
-
-def _real(name: str, value: Any) -> float:
-    """A scalar option as float; anything else is an InvalidInputError naming the parameter."""
-    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
-        raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}") from None
 
 
 def psi(reference: Any, current: Any, bins: Union[int, Sequence[float]] = 10, strategy: str = "quantile",
