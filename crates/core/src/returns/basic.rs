@@ -869,14 +869,6 @@ pub fn down_alpha_beta(
     })
 }
 
-fn cagr_of(r: &[f64], n: usize, ann: f64) -> f64 {
-    if n == 0 {
-        return f64::NAN;
-    }
-    let ending: f64 = r.iter().map(|v| 1.0 + v).product();
-    ending.powf(ann / n as f64) - 1.0
-}
-
 /// Capture ratio: `annual_return(r) / annual_return(b)` (empyrical `capture`).
 pub fn capture(returns: &[f64], factor_returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     same_len(returns, factor_returns, "factor_returns")?;
@@ -890,10 +882,27 @@ fn capture_filtered(
     opts: &ReturnsOptions,
 ) -> Result<f64> {
     let ann = opts.validate()?;
-    Ok(match market_filter(returns, factor_returns, up, opts)? {
-        Some((r, b)) => cagr_of(&r, r.len(), ann) / cagr_of(&b, b.len(), ann),
-        None => f64::NAN,
-    })
+    let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
+        return Ok(f64::NAN);
+    };
+    // One branch-free pass over the pairs instead of collecting the market's
+    // periods: the benchmark's sign is a coin flip, so a branch mispredicts
+    // every other period (measured 7.8 ns per value on 20 columns × 100 000,
+    // 0.3–0.6× empyrical). A period outside the market multiplies by exactly
+    // 1.0, and the products run in the order of the filtered ones, so the
+    // result is bit for bit the same.
+    let (mut wr, mut wb, mut n) = (1.0_f64, 1.0_f64, 0_usize);
+    for (x, y) in r.iter().zip(b.iter()) {
+        let m = if up { *y > 0.0 } else { *y < 0.0 };
+        wr *= if m { 1.0 + x } else { 1.0 };
+        wb *= if m { 1.0 + y } else { 1.0 };
+        n += usize::from(m);
+    }
+    if n == 0 {
+        return Ok(f64::NAN);
+    }
+    let e = ann / n as f64;
+    Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
 }
 
 /// Up-market capture: [`capture`] over the periods with b > 0.
@@ -1587,6 +1596,71 @@ mod fast_path_tests {
 
     fn q_sorted(s: &[f64], q: f64) -> f64 {
         crate::stats::quantile_sorted(s, q)
+    }
+
+    /// The up/down capture definition the branch-free pass replaces: CAGR of
+    /// the filtered copies, divided.
+    fn capture_by_copies(r: &[f64], b: &[f64], up: bool, ann: f64) -> f64 {
+        let (fr, fb): (Vec<f64>, Vec<f64>) = r
+            .iter()
+            .zip(b)
+            .filter(|(x, y)| !x.is_nan() && !y.is_nan() && if up { **y > 0.0 } else { **y < 0.0 })
+            .map(|(x, y)| (*x, *y))
+            .unzip();
+        if fr.is_empty() {
+            return f64::NAN;
+        }
+        let cagr = |v: &[f64]| {
+            v.iter()
+                .map(|x| 1.0 + x)
+                .product::<f64>()
+                .powf(ann / v.len() as f64)
+                - 1.0
+        };
+        cagr(&fr) / cagr(&fb)
+    }
+
+    #[test]
+    fn market_capture_is_bit_for_bit_the_filtered_definition() {
+        let o = ReturnsOptions {
+            nan_policy: NanPolicy::Skip,
+            ..ReturnsOptions::default()
+        };
+        for (seed, n) in [(2, 1), (3, 7), (4, 252), (5, 10_000)] {
+            let r = data(seed, n);
+            let mut b = data(seed + 100, n);
+            // exact zeros, negative zeros and NaN in the benchmark; NaN in the strategy
+            for (i, v) in b.iter_mut().enumerate() {
+                match i % 11 {
+                    3 => *v = 0.0,
+                    5 => *v = -0.0,
+                    7 => *v = f64::NAN,
+                    _ => {}
+                }
+            }
+            let mut r = r;
+            if n > 9 {
+                r[9] = f64::NAN;
+            }
+            let up = up_capture(&r, &b, &o).unwrap();
+            let down = down_capture(&r, &b, &o).unwrap();
+            let (eu, ed) = (
+                capture_by_copies(&r, &b, true, 252.0),
+                capture_by_copies(&r, &b, false, 252.0),
+            );
+            assert!(
+                up.to_bits() == eu.to_bits() || (up.is_nan() && eu.is_nan()),
+                "n={n}: up {up} vs {eu}"
+            );
+            assert!(
+                down.to_bits() == ed.to_bits() || (down.is_nan() && ed.is_nan()),
+                "n={n}: down {down} vs {ed}"
+            );
+        }
+        // all benchmark periods down: no up market, NaN
+        let r = data(9, 50);
+        let b: Vec<f64> = r.iter().map(|v| -v.abs() - 1e-3).collect();
+        assert!(up_capture(&r, &b, &o).unwrap().is_nan());
     }
 
     fn rel(a: f64, b: f64) -> f64 {
