@@ -190,19 +190,14 @@ pub(crate) fn wasserstein_weighted(
     u_weights: Option<PyReadonlyArray1<'_, f64>>,
     v_weights: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
-    let a = slice(&u_values, "u_values");
-    let b = slice(&v_values, "v_values");
-    let wa = u_weights
-        .as_ref()
-        .map(|w| slice(w, "u_weights"))
-        .transpose();
-    let wb = v_weights
-        .as_ref()
-        .map(|w| slice(w, "v_weights"))
-        .transpose();
-    call(py, move || {
-        Ok(compat::wasserstein_weighted(a?, b?, wa?, wb?)?)
-    })
+    weighted(
+        py,
+        compat::wasserstein_weighted,
+        &u_values,
+        &v_values,
+        &u_weights,
+        &v_weights,
+    )
 }
 
 /// Weighted energy distance with scipy's arithmetic (±inf give inf or NaN).
@@ -215,8 +210,31 @@ pub(crate) fn energy_distance_weighted(
     u_weights: Option<PyReadonlyArray1<'_, f64>>,
     v_weights: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
-    let a = slice(&u_values, "u_values");
-    let b = slice(&v_values, "v_values");
+    weighted(
+        py,
+        compat::energy_distance_weighted,
+        &u_values,
+        &v_values,
+        &u_weights,
+        &v_weights,
+    )
+}
+
+/// A scipy-compatible weighted distance of `tradewarden_drift::compat`.
+type WeightedDistance =
+    fn(&[f64], &[f64], Option<&[f64]>, Option<&[f64]>) -> tradewarden_drift::Result<f64>;
+
+/// A scipy-compatible weighted distance (`f`) over borrowed samples and weights.
+fn weighted(
+    py: Python<'_>,
+    f: WeightedDistance,
+    u_values: &PyReadonlyArray1<'_, f64>,
+    v_values: &PyReadonlyArray1<'_, f64>,
+    u_weights: &Option<PyReadonlyArray1<'_, f64>>,
+    v_weights: &Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<f64> {
+    let a = slice(u_values, "u_values");
+    let b = slice(v_values, "v_values");
     let wa = u_weights
         .as_ref()
         .map(|w| slice(w, "u_weights"))
@@ -225,9 +243,7 @@ pub(crate) fn energy_distance_weighted(
         .as_ref()
         .map(|w| slice(w, "v_weights"))
         .transpose();
-    call(py, move || {
-        Ok(compat::energy_distance_weighted(a?, b?, wa?, wb?)?)
-    })
+    call(py, move || Ok(f(a?, b?, wa?, wb?)?))
 }
 
 fn cvm_method(method: &str) -> Result<CvmMethod, CallError> {

@@ -229,12 +229,7 @@ pub fn wasserstein_weighted(
     u_weights: Option<&[f64]>,
     v_weights: Option<&[f64]>,
 ) -> Result<f64> {
-    if u_weights.is_none()
-        && v_weights.is_none()
-        && u.iter().chain(v).all(|x| x.is_finite())
-        && !u.is_empty()
-        && !v.is_empty()
-    {
+    if strict_path_applies(u, v, u_weights, v_weights) {
         return crate::distance::wasserstein(u, v);
     }
     cdf_distance(u, v, u_weights, v_weights, 1)
@@ -258,29 +253,20 @@ pub fn energy_distance_weighted(
     u_weights: Option<&[f64]>,
     v_weights: Option<&[f64]>,
 ) -> Result<f64> {
-    if u_weights.is_none()
-        && v_weights.is_none()
-        && u.iter().chain(v).all(|x| x.is_finite())
-        && !u.is_empty()
-        && !v.is_empty()
-    {
+    if strict_path_applies(u, v, u_weights, v_weights) {
         return crate::distance::energy_distance(u, v);
     }
     Ok(std::f64::consts::SQRT_2 * cdf_distance(u, v, u_weights, v_weights, 2)?.sqrt())
 }
 
-/// scipy `rel_entr(x, y)`: x·ln(x/y) for x, y > 0; 0 for x = 0 ≤ y; +inf
-/// otherwise (a negative entry, or y = 0 < x); NaN when either is NaN.
-fn rel_entr(x: f64, y: f64) -> f64 {
-    if x.is_nan() || y.is_nan() {
-        f64::NAN
-    } else if x > 0.0 && y > 0.0 {
-        x * (x / y).ln()
-    } else if x == 0.0 && y >= 0.0 {
-        0.0
-    } else {
-        f64::INFINITY
-    }
+/// Unweighted, non-empty, finite samples: the strict distance in
+/// [`crate::distance`] gives scipy's number, faster than the ECDF integral.
+fn strict_path_applies(u: &[f64], v: &[f64], uw: Option<&[f64]>, vw: Option<&[f64]>) -> bool {
+    uw.is_none()
+        && vw.is_none()
+        && !u.is_empty()
+        && !v.is_empty()
+        && u.iter().chain(v).all(|x| x.is_finite())
 }
 
 /// Jensen–Shannon distances of the rows of two row-major matrices with rows
@@ -329,14 +315,7 @@ pub fn jensenshannon_rows(
         .map(|(p, q)| {
             let sp: f64 = p.iter().sum();
             let sq: f64 = q.iter().sum();
-            let (mut left, mut right) = (0.0, 0.0);
-            for (&a, &b) in p.iter().zip(q) {
-                let (a, b) = (a / sp, b / sq);
-                let m = (a + b) / 2.0;
-                left += rel_entr(a, m);
-                right += rel_entr(b, m);
-            }
-            let mut js = left + right;
+            let mut js = crate::distance::js_sum(p, q, sp, sq);
             if let Some(lb) = lb {
                 js /= lb;
             }

@@ -79,13 +79,30 @@ fn check_base(base: Option<f64>) -> Result<f64> {
 
 /// scipy `rel_entr(x, y)`: x·ln(x/y) (0 when x = 0, +inf when y = 0 < x).
 fn rel_entr(x: f64, y: f64) -> f64 {
-    if x > 0.0 && y > 0.0 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else if x > 0.0 && y > 0.0 {
         x * (x / y).ln()
     } else if x == 0.0 && y >= 0.0 {
         0.0
     } else {
         f64::INFINITY
     }
+}
+
+/// KL(p‖m) + KL(q‖m) of `p / sp` and `q / sq`, m their midpoint (the
+/// Jensen–Shannon sum before halving and the log base), entries unchecked:
+/// the checked [`js_divergence`] and scipy's unchecked rows
+/// ([`crate::compat`]) share it.
+pub(crate) fn js_sum(p: &[f64], q: &[f64], sp: f64, sq: f64) -> f64 {
+    let (mut left, mut right) = (0.0, 0.0);
+    for (&a, &b) in p.iter().zip(q) {
+        let (a, b) = (a / sp, b / sq);
+        let m = (a + b) / 2.0;
+        left += rel_entr(a, m);
+        right += rel_entr(b, m);
+    }
+    left + right
 }
 
 /// Jensen–Shannon **distance** exactly as
@@ -109,14 +126,7 @@ pub fn js_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
     let sp = check_weights("p", p)?;
     let sq = check_weights("q", q)?;
     let lb = check_base(base)?;
-    let (mut left, mut right) = (0.0, 0.0);
-    for (&a, &b) in p.iter().zip(q) {
-        let (a, b) = (a / sp, b / sq);
-        let m = (a + b) / 2.0;
-        left += rel_entr(a, m);
-        right += rel_entr(b, m);
-    }
-    let mut js = left + right;
+    let mut js = js_sum(p, q, sp, sq);
     if base.is_some() {
         js /= lb;
     }
