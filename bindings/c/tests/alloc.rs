@@ -3,6 +3,8 @@
 //! a counting global allocator is armed around calls that allow, clip and
 //! deny, without and then with the Prometheus recorder installed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// A counting `GlobalAlloc` and raw C-ABI calls need unsafe code.
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::CString;

@@ -5,6 +5,9 @@
 //! maps errors onto the exception tree of `tradewarden.errors` through an
 //! exhaustive match on [`ErrorKind`].
 
+// PyO3's macros expand to unsafe code (the workspace lints deny it elsewhere).
+#![allow(unsafe_code)]
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 

@@ -107,7 +107,7 @@ impl Thresholds {
         Ok(v.finish()?)
     }
 
-    /// Alert strings, in the seed's format ("<what> <value> <verb> <limit>", 3 decimals).
+    /// Alert strings, in the seed's format (`"<what> <value> <verb> <limit>"`, 3 decimals).
     fn triggered(&self, s: &Summary) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(min) = self.min_sharpe

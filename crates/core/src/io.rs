@@ -229,7 +229,7 @@ fn corrupt(path: &Path, e: impl std::fmt::Display) -> Error {
 ///
 /// A corrupt or hostile file is a [`Error::Corrupt`] naming the file, never a
 /// panic and never an unbounded loop: before the parquet crate decodes any
-/// Thrift metadata, [`thrift_guard`] walks the footer and every page header it
+/// Thrift metadata, a Thrift guard (`thrift_guard`) walks the footer and every page header it
 /// will read, with work bounded by their size (docs/reliability.md,
 /// "Fuzzing").
 pub fn read_parquet(path: impl AsRef<Path>) -> Result<Vec<RecordBatch>> {

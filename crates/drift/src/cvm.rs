@@ -3,7 +3,7 @@
 //!
 //! U = nx·Σ(rᵢ − i)² + ny·Σ(sⱼ − j)² with rᵢ, sⱼ the pooled (tie-averaged)
 //! ranks of the sorted samples; T = U/(nx·ny·N) − (4·nx·ny − 1)/(6N).
-//! Asymptotic p: 1 − F∞(tₙ), tₙ = 1/6 + (T − E[T])/√(45·Var[T]) (Anderson
+//! Asymptotic p: 1 − F∞(tₙ), tₙ = 1/6 + (T − E\[T\])/√(45·Var\[T\]) (Anderson
 //! 1962), F∞ the limiting CDF (Csörgő & Faraway eq. 1.2, terms added until
 //! one is < 1e-7 as scipy), with K_{1/4} by the trapezoidal rule on
 //! ∫₀^∞ e^{−x cosh t} cosh(t/4) dt. Exact p: Xiao, Gordon & Yakovlev's
