@@ -6,7 +6,8 @@
 //! - [`core`]: errors, conventions, returns analytics, Arrow/Parquet I/O;
 //! - [`metrics`]: the Prometheus metric catalog, cached handles, the exporter;
 //! - [`drift`]: scipy-exact drift statistics, reference profiles, reports, monitors;
-//! - [`guardrails`]: policy, pre-trade engine, latched state, canary and promotion gates.
+//! - [`guardrails`]: policy, pre-trade engine, latched state, canary and promotion gates;
+//! - [`ops`]: the operations summary (risk metrics, exposure metrics, the seven alerts).
 //!
 //! `tradewarden-inference` (burn) is used directly, not re-exported here, so
 //! that crates linking the umbrella do not compile burn (docs/architecture.md).
@@ -25,6 +26,8 @@ pub use tradewarden_core::{Classify, Error, ErrorKind, NanPolicy, Period, Return
 pub use tradewarden_drift as drift;
 pub use tradewarden_guardrails as guardrails;
 pub use tradewarden_metrics as metrics;
+
+pub mod ops;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

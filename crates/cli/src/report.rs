@@ -2,19 +2,19 @@
 //! (`ops_summary.json`) and its self-contained HTML report (`report.html`,
 //! drawn with the demo's chart code, `crate::demo::html`).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tradewarden::core::returns::bootstrap::{
     BootstrapOptions, MomentStatistic, Resampling, bootstrap_ci, bootstrap_moment_ci,
 };
 use tradewarden::core::returns::promotion::{PsrConvention, probabilistic_sharpe_ratio};
 use tradewarden::core::returns::{self, Summary, SummaryOptions};
 use tradewarden::core::{NanPolicy, Period, ReturnsOptions, config, io};
+use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
+use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
 
 use crate::demo::html::{self, CiRow, XAxis, esc, na, num_or_na, pct};
 use crate::{Failure, default_out, io_failure};
@@ -58,86 +58,27 @@ pub(crate) struct ReportArgs {
     /// NaN handling: error, skip (as empyrical) or propagate.
     #[arg(long, default_value = "error")]
     nan_policy: String,
-    /// Alert thresholds (TOML, YAML or JSON; see docs/cli.md).
+    /// Alert thresholds (TOML, YAML or JSON; the seven fields of the seed's
+    /// `OperationsThresholds`, see docs/cli.md).
     #[arg(long)]
     thresholds: Option<PathBuf>,
+    /// Trade log (Parquet or CSV; columns timestamp, symbol, notional — or
+    /// position and price — and pnl): adds the nine exposure metrics and
+    /// their alerts.
+    #[arg(long)]
+    trades: Option<PathBuf>,
+    /// Capital the trade log's exposures are divided by.
+    #[arg(long, default_value_t = 1.0)]
+    capital: f64,
+    /// Tail percentile (0–100) of the trade log's per-timestamp P&L.
+    #[arg(long, default_value_t = tradewarden::ops::DEFAULT_TAIL_PERCENTILE)]
+    tail_percentile: f64,
     /// Output directory (created if missing).
     #[arg(long, default_value_os_t = default_out("tradewarden-report"))]
     out: PathBuf,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
-}
-
-/// Alert thresholds of the operations summary (Market NN Plus Ultra's
-/// `OperationsThresholds`, those that apply to a returns series).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Thresholds {
-    /// Alert when the Sharpe ratio is below.
-    min_sharpe: Option<f64>,
-    /// Alert when |max drawdown| exceeds (a positive fraction, e.g. 0.10).
-    max_drawdown: Option<f64>,
-    /// Alert when the 5 % historical VaR is below (a negative return, e.g. −0.03).
-    min_tail_return: Option<f64>,
-}
-
-impl Thresholds {
-    fn validate(&self) -> Result<(), Failure> {
-        let mut v = config::Validator::new();
-        if let Some(x) = self.min_sharpe {
-            v.check(x.is_finite(), "min_sharpe", x, "must be finite");
-        }
-        if let Some(x) = self.max_drawdown {
-            v.check(
-                x.is_finite() && x > 0.0 && x <= 1.0,
-                "max_drawdown",
-                x,
-                "must be in (0, 1] (a positive fraction)",
-            );
-        }
-        if let Some(x) = self.min_tail_return {
-            v.check(
-                x.is_finite() && x < 0.0,
-                "min_tail_return",
-                x,
-                "must be a negative return",
-            );
-        }
-        Ok(v.finish()?)
-    }
-
-    /// Alert strings, in the seed's format (`"<what> <value> <verb> <limit>"`, 3 decimals).
-    fn triggered(&self, s: &Summary) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(min) = self.min_sharpe
-            && s.sharpe_ratio.is_finite()
-            && s.sharpe_ratio < min
-        {
-            out.push(format!(
-                "Sharpe ratio {:.3} below minimum {:.3}",
-                s.sharpe_ratio, min
-            ));
-        }
-        if let Some(max) = self.max_drawdown
-            && s.max_drawdown.abs() > max
-        {
-            out.push(format!(
-                "Max drawdown {:.3} exceeded limit {:.3}",
-                s.max_drawdown.abs(),
-                max
-            ));
-        }
-        if let Some(min) = self.min_tail_return
-            && s.value_at_risk < min
-        {
-            out.push(format!(
-                "Tail return {:.3} below floor {:.3}",
-                s.value_at_risk, min
-            ));
-        }
-        out
-    }
 }
 
 fn nan_policy(s: &str) -> Result<NanPolicy, Failure> {
@@ -287,47 +228,6 @@ fn read_series(
     }
 }
 
-/// A JSON number, or null with the reason recorded (JSON has no NaN/inf).
-pub(crate) fn finite(key: &str, x: f64, reasons: &mut BTreeMap<String, String>) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        reasons.insert(key.to_string(), html::non_finite_reason(x).to_string());
-        Value::Null
-    }
-}
-
-/// The operations summary document: Market NN Plus Ultra's structure
-/// (`risk`, `triggered`) plus every metric, the conventions and the reasons
-/// for null values. Always valid JSON.
-pub(crate) fn ops_summary(s: &Summary, opts: &ReturnsOptions, triggered: &[String]) -> Value {
-    let mut reasons = BTreeMap::new();
-    let mut risk = Map::new();
-    for (k, v) in s.operations_keys() {
-        risk.insert(k.to_string(), finite(&format!("risk.{k}"), v, &mut reasons));
-    }
-    let mut metrics = Map::new();
-    for (k, v) in s.metrics() {
-        metrics.insert(
-            k.to_string(),
-            finite(&format!("metrics.{k}"), v, &mut reasons),
-        );
-    }
-    json!({
-        "risk": risk,
-        "metrics": metrics,
-        "triggered": triggered,
-        "non_finite": reasons,
-        "conventions": {
-            "period": opts.period.to_string(),
-            "annualization": opts.period.annualization(),
-            "risk_free": opts.risk_free,
-            "ddof": opts.ddof,
-            "nan_policy": format!("{:?}", opts.nan_policy).to_lowercase(),
-        },
-    })
-}
-
 pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
     let period = match a.annualization {
         Some(x) => Period::Custom(x),
@@ -340,26 +240,42 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     opts.validate()?;
-    let thresholds: Thresholds = match &a.thresholds {
+    let thresholds: OperationsThresholds = match &a.thresholds {
         Some(p) => config::load_config(p)?,
-        None => Thresholds::default(),
+        None => OperationsThresholds::default(),
     };
-    thresholds.validate()?;
     let (r, dates) = read_series(&a.returns, a.column.as_deref(), a.prices)?;
     let b = match &a.benchmark {
         Some(p) => Some(read_series(p, a.benchmark_column.as_deref(), a.prices)?.0),
         None => None,
     };
-    let s = Summary::compute(
+    let log = match &a.trades {
+        Some(p) => Some(TradeLog::from_batches(
+            &io::read_table(p)?,
+            &TradeLogColumns::default(),
+        )?),
+        None => None,
+    };
+    let ops = OperationsSummary::compute(
         &r,
         b.as_deref(),
+        log.as_ref().map(|log| Trades {
+            log,
+            capital: a.capital,
+            tail_percentile: a.tail_percentile,
+        }),
+        &thresholds,
         &SummaryOptions {
             returns: opts,
             ..Default::default()
         },
     )?;
-    let triggered = thresholds.triggered(&s);
-    let doc = ops_summary(&s, &opts, &triggered);
+    let s = &ops.summary;
+    let triggered = &ops.triggered;
+    let doc = serde_json::to_value(ops.document()).map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })?;
     std::fs::create_dir_all(&a.out).map_err(|e| io_failure(&a.out, e))?;
     let path = a.out.join("ops_summary.json");
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure {
@@ -373,7 +289,7 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
         returns: &r,
         benchmark: b.as_deref(),
         dates: &dates,
-        summary: &s,
+        summary: s,
         opts: &opts,
         doc: &doc,
         thresholds_given: a.thresholds.is_some(),
@@ -402,7 +318,7 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
                 println!("  {k:<20} {v:>12.4}");
             }
         }
-        for t in &triggered {
+        for t in triggered {
             println!("  ALERT: {t}");
         }
     }

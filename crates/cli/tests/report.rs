@@ -374,3 +374,85 @@ fn report_html_shows_non_finite_numbers_as_na_with_the_reason() {
         "raw non-finite number"
     );
 }
+
+/// Market NN Plus Ultra's acceptance check T2 from the command line: a
+/// returns file, a trades file, capital 1000 and the seven thresholds — all
+/// seven alerts fire, the exposure metrics are the seed's.
+#[test]
+fn report_with_a_trade_log_fires_the_seeds_seven_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = write_csv(
+        dir.path(),
+        "r.csv",
+        "ret",
+        &[0.02, -0.03, 0.015, -0.025, 0.01],
+    );
+    let trades = dir.path().join("trades.csv");
+    std::fs::write(
+        &trades,
+        "timestamp,symbol,position,price,pnl\n\
+         1,AAA,100.0,10.0,200.0\n\
+         2,AAA,-80.0,10.5,-260.0\n\
+         3,BBB,120.0,9.5,150.0\n\
+         4,BBB,-90.0,9.8,-220.0\n\
+         5,BBB,140.0,10.2,175.0\n",
+    )
+    .unwrap();
+    let th = dir.path().join("th.json");
+    std::fs::write(
+        &th,
+        r#"{"min_sharpe": 1.5, "max_drawdown": 0.01, "max_gross_exposure": 0.4,
+            "max_turnover": 0.05, "min_tail_return": -150, "max_tail_frequency": 0.1,
+            "max_symbol_exposure": 0.5}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let assert = cmd()
+        .args(["report", "--returns"])
+        .arg(&r)
+        .arg("--trades")
+        .arg(&trades)
+        .args(["--capital", "1000", "--thresholds"])
+        .arg(&th)
+        .arg("--out")
+        .arg(&out)
+        .arg("--json")
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let errors: Vec<String> = schema().iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let g = &doc["guardrails"];
+    assert!((g["gross_exposure_peak"].as_f64().unwrap() - 1.428).abs() < 1e-12);
+    assert!((g["turnover_rate"].as_f64().unwrap() - 1.6304).abs() < 1e-12);
+    assert!((g["tail_return_quantile"].as_f64().unwrap() + 252.0).abs() < 1e-9);
+    assert!((g["tail_event_frequency"].as_f64().unwrap() - 0.2).abs() < 1e-12);
+    assert!((g["max_symbol_exposure"].as_f64().unwrap() - 1.428).abs() < 1e-12);
+    let triggered: Vec<&str> = doc["triggered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(triggered.len(), 7, "{triggered:?}");
+    assert_eq!(
+        triggered[2],
+        "Gross exposure peak 1.428 exceeded limit 0.400"
+    );
+    assert_eq!(triggered[4], "Tail return -252.000 below floor -150.000");
+
+    // exposure thresholds without a trade log: refused, naming `trades`
+    let th2 = dir.path().join("th2.toml");
+    std::fs::write(&th2, "max_turnover = 0.05\n").unwrap();
+    let assert = cmd()
+        .args(["report", "--returns"])
+        .arg(&r)
+        .arg("--thresholds")
+        .arg(&th2)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("trades"), "{err}");
+}

@@ -49,15 +49,7 @@ pub(crate) fn pct(x: f64) -> String {
 }
 
 /// Why a number is not finite (the wording of `ops_summary.json`'s `non_finite`).
-pub(crate) fn non_finite_reason(x: f64) -> &'static str {
-    if x.is_nan() {
-        "nan: undefined (e.g. fewer than 2 values, or 0/0)"
-    } else if x > 0.0 {
-        "+inf: division by zero (e.g. no losses or zero variance)"
-    } else {
-        "-inf: division by zero"
-    }
-}
+pub(crate) use tradewarden::ops::non_finite_reason;
 
 /// A table cell's number, or "n/a" followed by the reason.
 pub(crate) fn num_or_na(x: f64, digits: usize, reason: Option<&str>) -> String {

@@ -39,7 +39,6 @@ use tradewarden_inference::device::cpu_device;
 use tradewarden_metrics::handles::{DriftMetrics, RiskMetric, TradingMetrics, TradingSnapshot};
 use tradewarden_metrics::{Exporter, ExporterConfig};
 
-use crate::report::{finite, ops_summary};
 use crate::{Failure, default_out, internal, io_failure, progress};
 use market::{FEATURES, Market, N_DAYS, N_SYM, REFERENCE_END, REGIME_DAY, SYMBOLS, WARMUP};
 
@@ -679,6 +678,19 @@ fn demo_thresholds_triggered(run: &DemoRun, gross_peak: f64, tail: f64) -> Vec<S
     out
 }
 
+/// A JSON number, or null with the reason recorded (JSON has no NaN/inf).
+fn finite(key: &str, x: f64, reasons: &mut BTreeMap<String, String>) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        reasons.insert(
+            key.to_string(),
+            tradewarden::ops::non_finite_reason(x).to_string(),
+        );
+        Value::Null
+    }
+}
+
 /// `tradewarden demo`.
 pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     let exporter = Exporter::install(&ExporterConfig {
@@ -736,21 +748,16 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     let opts = ReturnsOptions::default();
     let triggered =
         demo_thresholds_triggered(&run, m.gross_exposure_peak, run.summary.value_at_risk);
-    let mut doc = ops_summary(&run.summary, &opts, &triggered);
+    let ops = tradewarden::ops::OperationsSummary {
+        summary: run.summary.clone(),
+        guardrails: Some(m),
+        triggered,
+        options: SummaryOptions::default(),
+    };
+    let mut doc = serde_json::to_value(ops.document()).map_err(|e| internal(e.to_string()))?;
     let mut reasons: BTreeMap<String, String> =
         serde_json::from_value(doc["non_finite"].take()).map_err(|e| internal(e.to_string()))?;
     let mut num = |k: &str, x: f64| finite(k, x, &mut reasons);
-    let guardrails = json!({
-        "gross_exposure_peak": num("guardrails.gross_exposure_peak", m.gross_exposure_peak),
-        "gross_exposure_mean": num("guardrails.gross_exposure_mean", m.gross_exposure_mean),
-        "net_exposure_mean": num("guardrails.net_exposure_mean", m.net_exposure_mean),
-        "net_exposure_peak": num("guardrails.net_exposure_peak", m.net_exposure_peak),
-        "turnover_rate": num("guardrails.turnover_rate", m.turnover_rate),
-        "tail_return_quantile": num("guardrails.tail_return_quantile", m.tail_return_quantile),
-        "tail_return_mean": num("guardrails.tail_return_mean", m.tail_return_mean),
-        "tail_event_frequency": num("guardrails.tail_event_frequency", m.tail_event_frequency),
-        "max_symbol_exposure": num("guardrails.max_symbol_exposure", m.max_symbol_exposure),
-    });
     let cis: Vec<Value> = run
         .cis
         .iter()
@@ -843,7 +850,6 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     let obj = doc
         .as_object_mut()
         .ok_or_else(|| internal("summary is not an object"))?;
-    obj.insert("guardrails".into(), guardrails);
     obj.insert("guardrail_state".into(), guardrail_state);
     obj.insert("drift".into(), drift);
     obj.insert("profitability".into(), profitability);
@@ -923,7 +929,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
             run.drift_before.n_drifted,
             run.drift_before.features.len()
         );
-        for t in &triggered {
+        for t in &ops.triggered {
             println!("  ALERT: {t}");
         }
         println!(
