@@ -1325,6 +1325,27 @@ tw_status tw_drift_jensenshannon(const double *p,
                                  double *out);
 
 /*
+ PSI of `current` against `reference` in one call, as Python's
+ `tradewarden.drift.psi(reference, current)` and the library's
+ `psi_of_samples`: the reference's bins are fitted with `opts` (NULL:
+ deciles, NaN is an error; `keep_reference` is ignored — the library keeps
+ the reference only where the mode needs it) and `current` is scored with
+ `mode` / `epsilon` as in `tw_profile_psi`.
+
+ # Safety
+ `reference` valid for `n_reference` reads, `current` for `n_current`
+ reads, `opts` NULL or valid, `out` valid for one write.
+ */
+tw_status tw_drift_psi(const double *reference,
+                       size_t n_reference,
+                       const double *current,
+                       size_t n_current,
+                       const tw_profile_options *opts,
+                       tw_psi_mode mode,
+                       double epsilon,
+                       double *out);
+
+/*
  Creates an empty profile; fill it with `tw_profile_fit`, free it with `tw_profile_free`.
 
  # Safety

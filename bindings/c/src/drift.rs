@@ -10,7 +10,7 @@ use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp};
 use tradewarden_drift::profile::{
     BinStrategy, FeatureProfile, MAX_BINS, NumericProfile, Profile, ProfileOptions,
 };
-use tradewarden_drift::psi::{DEFAULT_PSI_EPSILON, PsiMode};
+use tradewarden_drift::psi::{DEFAULT_PSI_EPSILON, PsiMode, psi_of_samples};
 
 use crate::handle::{self, Tagged, handle};
 use crate::{
@@ -202,6 +202,60 @@ unsafe fn profile_options(opts: *const tw_profile_options) -> Result<ProfileOpti
     })
 }
 
+/// The PSI mode of the C codes (`epsilon` 0 is the C spelling of "the default").
+fn psi_mode_of(mode: tw_psi_mode, epsilon: f64) -> Result<PsiMode, Failure> {
+    match mode {
+        TW_PSI_STANDARD => Ok(PsiMode::Standard {
+            epsilon: if epsilon == 0.0 {
+                DEFAULT_PSI_EPSILON
+            } else {
+                epsilon
+            },
+        }),
+        TW_PSI_EVIDENTLY => Ok(PsiMode::Evidently),
+        other => Err(Failure(
+            TW_ERR_INVALID_INPUT,
+            format!("invalid mode = {other}: expected TW_PSI_STANDARD or TW_PSI_EVIDENTLY"),
+        )),
+    }
+}
+
+/// PSI of `current` against `reference` in one call, as Python's
+/// `tradewarden.drift.psi(reference, current)` and the library's
+/// `psi_of_samples`: the reference's bins are fitted with `opts` (NULL:
+/// deciles, NaN is an error; `keep_reference` is ignored — the library keeps
+/// the reference only where the mode needs it) and `current` is scored with
+/// `mode` / `epsilon` as in `tw_profile_psi`.
+///
+/// # Safety
+/// `reference` valid for `n_reference` reads, `current` for `n_current`
+/// reads, `opts` NULL or valid, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_drift_psi(
+    reference: *const f64,
+    n_reference: usize,
+    current: *const f64,
+    n_current: usize,
+    opts: *const tw_profile_options,
+    mode: tw_psi_mode,
+    epsilon: f64,
+    out: *mut f64,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { series(reference, n_reference, "reference")? };
+        // SAFETY: forwarded caller contract.
+        let c = unsafe { series(current, n_current, "current")? };
+        // SAFETY: forwarded caller contract.
+        let o = unsafe { profile_options(opts)? };
+        non_null(out, "out")?;
+        let v = psi_of_samples(r, c, o.bins, o.nan_policy, psi_mode_of(mode, epsilon)?)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = v };
+        Ok(())
+    })
+}
+
 /// A frozen reference profile: a named set of numeric feature profiles
 /// (bins, moments and, by default, the sorted reference). Functions taking a
 /// `const tw_profile *` may be called from several threads at once.
@@ -352,23 +406,7 @@ pub unsafe extern "C" fn tw_profile_psi(
         // SAFETY: forwarded caller contract.
         let c = unsafe { series(current, len, "current")? };
         non_null(out, "out")?;
-        let mode = match mode {
-            TW_PSI_STANDARD => PsiMode::Standard {
-                epsilon: if epsilon == 0.0 {
-                    DEFAULT_PSI_EPSILON
-                } else {
-                    epsilon
-                },
-            },
-            TW_PSI_EVIDENTLY => PsiMode::Evidently,
-            other => {
-                return Err(Failure(
-                    TW_ERR_INVALID_INPUT,
-                    format!("invalid mode = {other}: expected TW_PSI_STANDARD or TW_PSI_EVIDENTLY"),
-                ));
-            }
-        };
-        let v = p.numeric(name)?.psi(c, mode)?;
+        let v = p.numeric(name)?.psi(c, psi_mode_of(mode, epsilon)?)?;
         // SAFETY: checked non-NULL above.
         unsafe { *out = v };
         Ok(())

@@ -25,6 +25,7 @@ mod compat;
 mod drift;
 mod guardrails;
 mod inference;
+mod report;
 mod state;
 
 /// The Python exception class (in `tradewarden.errors`) of each kind.
@@ -166,7 +167,7 @@ fn nan_policy(s: &str) -> Result<NanPolicy, CallError> {
 }
 
 /// Options from the Python keywords (`period` names as empyrical's).
-fn opts(
+pub(crate) fn opts(
     period: &str,
     annualization: Option<f64>,
     risk_free: f64,
@@ -948,5 +949,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     state::register(m)?;
     compat::register(m)?;
     inference::register(m)?;
+    report::register(m)?;
     Ok(())
 }

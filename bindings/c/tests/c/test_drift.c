@@ -183,6 +183,34 @@ static void test_profile(const char *dir) {
   CHECK(tw_profile_psi(q, "spread", cur, cs.n, TW_PSI_STANDARD, 1e-6, &psi2) == TW_OK && psi2 >= psi,
         "smaller epsilon never lowers psi: %.17g vs %.17g", psi2, psi);
 
+  /* one call over two samples = fit + score (the library's psi_of_samples, as Python's psi) */
+  {
+    double one = -1.0, untouched = -1.0;
+    tw_profile *w = NULL;
+    tw_profile_options ew = {TW_BINS_EQUAL_WIDTH, 7, NULL, 0, TW_NAN_POLICY_ERROR, 0};
+    tw_profile_options bad = {TW_BINS_QUANTILE, 1, NULL, 0, TW_NAN_POLICY_ERROR, 0};
+    const double with_nan[] = {0.1, NAN, 0.5};
+    CHECK(tw_drift_psi(ref, rs.n, cur, cs.n, NULL, TW_PSI_STANDARD, 0.0, &one) == TW_OK, "drift psi: %s",
+          last_error());
+    CHECK(one == psi, "tw_drift_psi %.17g vs fit + tw_profile_psi %.17g", one, psi);
+    CHECK(tw_profile_new(&w) == TW_OK, "new");
+    CHECK(tw_profile_fit(w, "ew7", ref, rs.n, &ew) == TW_OK, "fit ew7: %s", last_error());
+    CHECK(tw_profile_psi(w, "ew7", cur, cs.n, TW_PSI_STANDARD, 1e-6, &psi2) == TW_OK, "psi ew7");
+    tw_profile_free(w);
+    CHECK(tw_drift_psi(ref, rs.n, cur, cs.n, &ew, TW_PSI_STANDARD, 1e-6, &one) == TW_OK && one == psi2,
+          "equal width: %.17g vs %.17g", one, psi2);
+    CHECK(tw_drift_psi(ref, rs.n, cur, cs.n, &bad, TW_PSI_STANDARD, 0.0, &untouched) == TW_ERR_INVALID_INPUT,
+          "1 bin refused");
+    CHECK(strstr(last_error(), "bins") != NULL, "names bins: %s", last_error());
+    CHECK(tw_drift_psi(with_nan, 3, cur, cs.n, NULL, TW_PSI_STANDARD, 0.0, &untouched) == TW_ERR_INVALID_INPUT,
+          "NaN in the reference under the error policy");
+    CHECK(tw_drift_psi(ref, rs.n, cur, cs.n, NULL, 7, 0.0, &untouched) == TW_ERR_INVALID_INPUT, "bad mode");
+    CHECK(strstr(last_error(), "mode = 7") != NULL, "names mode: %s", last_error());
+    CHECK(tw_drift_psi(ref, rs.n, NULL, 5, NULL, TW_PSI_STANDARD, 0.0, &untouched) == TW_ERR_NULL_ARGUMENT,
+          "NULL current");
+    CHECK(untouched == -1.0, "out untouched on error");
+  }
+
   /* explicit edges and equal-width options */
   {
     const double edges[] = {-1.0, 0.0, 1.0};

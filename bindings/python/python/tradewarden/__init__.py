@@ -6,6 +6,7 @@ Modules:
   (``import tradewarden.returns as ep``);
 - :mod:`tradewarden.drift` — scipy-compatible drift tests, profiles, reports, live monitors;
 - :mod:`tradewarden.guardrails` — policy, pre-trade engine, kill switch, exposure, canary and promotion gates;
+- :mod:`tradewarden.report` — the operations summary (risk and exposure metrics, the seven alerts);
 - :mod:`tradewarden.telemetry` — the Prometheus exporter and a prometheus_client adapter;
 - :mod:`tradewarden.inference` — model loading (safetensors, burnpack, registry), a hot-swappable predictor;
 - :mod:`tradewarden.errors` — the exception tree.
@@ -13,7 +14,7 @@ Modules:
 
 from __future__ import annotations
 
-from . import drift, errors, guardrails, inference, returns, telemetry
+from . import drift, errors, guardrails, inference, report, returns, telemetry
 from ._native import __version__
 from .errors import (
     CorruptError,
@@ -33,6 +34,7 @@ __all__ = [
     "errors",
     "guardrails",
     "inference",
+    "report",
     "returns",
     "telemetry",
     "TradewardenError",
