@@ -341,7 +341,7 @@ impl OperationsSummary {
                 annualization: o.period.annualization(),
                 risk_free: o.risk_free,
                 ddof: o.ddof,
-                nan_policy: format!("{:?}", o.nan_policy).to_lowercase(),
+                nan_policy: o.nan_policy.to_string(),
                 cutoff: self.options.cutoff,
             },
         }

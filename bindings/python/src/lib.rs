@@ -152,18 +152,10 @@ pub(crate) fn slice<'a>(
     })
 }
 
+/// `nan_policy` by its names (defined once in the core crate: 'skip' /
+/// 'omit', 'raise' / 'error', 'propagate').
 fn nan_policy(s: &str) -> Result<NanPolicy, CallError> {
-    match s {
-        "raise" | "error" => Ok(NanPolicy::Error),
-        "omit" | "skip" => Ok(NanPolicy::Skip),
-        "propagate" => Ok(NanPolicy::Propagate),
-        other => Err(CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!(
-                "invalid nan_policy = {other:?}: expected 'skip' (empyrical), 'raise' or 'propagate'"
-            ),
-        )),
-    }
+    Ok(s.parse::<NanPolicy>()?)
 }
 
 /// Options from the Python keywords (`period` names as empyrical's).

@@ -81,18 +81,6 @@ pub(crate) struct ReportArgs {
     json: bool,
 }
 
-fn nan_policy(s: &str) -> Result<NanPolicy, Failure> {
-    match s {
-        "error" | "raise" => Ok(NanPolicy::Error),
-        "skip" | "omit" => Ok(NanPolicy::Skip),
-        "propagate" => Ok(NanPolicy::Propagate),
-        other => Err(Failure {
-            code: 3,
-            message: format!("invalid --nan-policy {other:?}: expected error, skip or propagate"),
-        }),
-    }
-}
-
 /// The dates of a series: a date/timestamp column (Unix seconds, UTC, one
 /// per value), or why there is none.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,7 +224,7 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
     let opts = ReturnsOptions {
         period,
         risk_free: a.risk_free,
-        nan_policy: nan_policy(&a.nan_policy)?,
+        nan_policy: a.nan_policy.parse::<NanPolicy>()?,
         ..Default::default()
     };
     opts.validate()?;

@@ -99,13 +99,29 @@ impl fmt::Display for Period {
 pub enum NanPolicy {
     /// Reject the input with [`Error::NonFinite`] naming the position (default).
     #[default]
+    #[serde(alias = "raise")]
     Error,
     /// Ignore NaN as empyrical's `nanmean`/`nanstd` do (compounding treats a
     /// NaN return as 0; `annual_return` still counts it in n, as empyrical).
+    #[serde(alias = "omit")]
     Skip,
     /// Any NaN makes the result NaN.
     Propagate,
 }
+
+// Names of every door (Python keyword, C, CLI, config files): scipy's
+// 'raise'/'omit' are aliases of 'error'/'skip'.
+crate::named_enum!(
+    NanPolicy,
+    "nan_policy",
+    [
+        ("error", NanPolicy::Error),
+        ("raise", NanPolicy::Error),
+        ("skip", NanPolicy::Skip),
+        ("omit", NanPolicy::Skip),
+        ("propagate", NanPolicy::Propagate),
+    ]
+);
 
 /// Shared options of the returns analytics.
 ///

@@ -30,6 +30,7 @@ pub mod conventions;
 pub mod error;
 pub mod fs;
 pub mod io;
+pub mod names;
 
 pub mod returns;
 pub mod simd;
