@@ -43,6 +43,7 @@ pub mod error;
 pub mod kolmogorov;
 pub mod ks;
 pub mod monitor;
+pub mod names;
 pub mod profile;
 pub mod psi;
 pub mod report;

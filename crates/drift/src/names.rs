@@ -1,0 +1,50 @@
+//! The names of the drift option enums, defined once for every door (see
+//! `tradewarden_core::names`): scipy's spellings, with the aliases each door
+//! used to accept on its own.
+//!
+//! ```
+//! use tradewarden_drift::ks::{Alternative, KsMethod};
+//! use tradewarden_drift::report::Correction;
+//! assert_eq!("two_sided".parse::<Alternative>().unwrap(), Alternative::TwoSided);
+//! assert_eq!(KsMethod::Asymp.to_string(), "asymp");
+//! assert_eq!("fdr_bh".parse::<Correction>().unwrap(), Correction::BenjaminiHochberg);
+//! assert!("sideways".parse::<Alternative>().unwrap_err().to_string().contains("alternative"));
+//! ```
+
+use tradewarden_core::named_enum;
+
+use crate::ks::{Alternative, KsMethod};
+use crate::report::Correction;
+
+named_enum!(
+    Alternative,
+    "alternative",
+    [
+        ("two-sided", Alternative::TwoSided),
+        ("two_sided", Alternative::TwoSided),
+        ("less", Alternative::Less),
+        ("greater", Alternative::Greater),
+    ]
+);
+
+named_enum!(
+    KsMethod,
+    "method",
+    [
+        ("auto", KsMethod::Auto),
+        ("exact", KsMethod::Exact),
+        ("asymp", KsMethod::Asymp),
+    ]
+);
+
+named_enum!(
+    Correction,
+    "correction",
+    [
+        ("none", Correction::None),
+        ("bonferroni", Correction::Bonferroni),
+        ("benjamini_hochberg", Correction::BenjaminiHochberg),
+        // statsmodels' multipletests name
+        ("fdr_bh", Correction::BenjaminiHochberg),
+    ]
+);
