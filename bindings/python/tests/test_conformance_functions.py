@@ -26,7 +26,7 @@ KIND = {cls.kind: "".join(p.title() for p in cls.kind.split("_"))
         if isinstance(cls, type) and issubclass(cls, tradewarden.errors.TradewardenError)}
 RETURNS = ["sharpe_ratio", "sortino_ratio", "max_drawdown", "annual_return", "annual_volatility", "calmar_ratio",
            "downside_risk"]
-# The functions this door binds (the coverage table in docs/conformance.md is generated from these lists).
+# The functions this door binds (docs/conformance.md lists every door's names: tests/conformance/conformance_coverage.py).
 FUNCTIONS = [f"returns.{f}" for f in RETURNS] + ["returns.summary", "drift.ks_2samp", "drift.jensenshannon",
                                                   "drift.psi"]
 
@@ -153,3 +153,19 @@ def test_cli_report_gives_the_files_summary(tmp_path):
         bound = 0 if os.environ.get("TRADEWARDEN_SIMD") == "scalar" else DOC["ulps"].get(c["fn"], 0)
         bad += fc.compare(c["id"], want, {"values": got}, bound)
     assert not bad, "\n".join(bad)
+
+
+def test_coverage_table_is_current_and_names_exist():
+    """docs/conformance.md's table is generated (tests/conformance/conformance_coverage.py) and each door name exists."""
+    import conformance_coverage as cov
+
+    names = set(dir(_native))
+    assert cov.missing_names(python_names=names) == []
+    assert (ROOT / "docs" / "conformance.md").read_text() == cov.spliced(), \
+        "docs/conformance.md is stale: python3 tests/conformance/conformance_coverage.py write"
+    # the check can fail: an unknown name is reported
+    cov.ROWS.append(("x", "x", "returns::no_such_fn", "_native.no_such", "tw_no_such", "no-such", None, ""))
+    try:
+        assert len(cov.missing_names(python_names=names)) == 4
+    finally:
+        cov.ROWS.pop()
