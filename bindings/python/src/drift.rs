@@ -15,7 +15,7 @@ use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
-use tradewarden_drift::state::{CellGrid, ScoreState};
+use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
 
 use crate::{CallError, call, pool, slice};
 
@@ -673,6 +673,44 @@ impl PyScoreState {
     }
 }
 
+/// A profile prepared for scoring many partitions (`StateScorer`): checksum
+/// and cell grids computed once.
+#[pyclass(name = "StateScorer", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyStateScorer {
+    inner: StateScorer,
+}
+
+#[pymethods]
+impl PyStateScorer {
+    /// A scorer of the profile in `data` (its binary form), decoded and validated here.
+    #[staticmethod]
+    #[pyo3(signature = (data, cells=None))]
+    fn from_profile_bytes(py: Python<'_>, data: &[u8], cells: Option<usize>) -> PyResult<Self> {
+        call(py, move || {
+            let p = Profile::from_bytes(data)?;
+            let inner = pool()?.install(|| StateScorer::new(p, cell_grid(cells)))?;
+            Ok(PyStateScorer { inner })
+        })
+    }
+
+    /// The score state of one partition of named current columns.
+    fn state(&self, py: Python<'_>, columns: Vec<(String, Column<'_>)>) -> PyResult<PyScoreState> {
+        let sc = &self.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            let inner = pool()?.install(|| sc.state(&data))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// Feature names of the profile.
+    fn features(&self) -> Vec<String> {
+        self.inner.profile().features.keys().cloned().collect()
+    }
+}
+
 /// Rolling live PSI monitor over a profile's binned numeric features.
 #[pyclass(name = "LiveMonitor", module = "tradewarden._native")]
 #[derive(Debug)]
@@ -986,5 +1024,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLiveMonitor>()?;
     m.add_class::<PySketch>()?;
     m.add_class::<PyScoreState>()?;
+    m.add_class::<PyStateScorer>()?;
     Ok(())
 }

@@ -107,13 +107,22 @@ def test_score_states_equal_the_single_process_report_bit_for_bit(split_every, n
     assert old == want
 
 
-def test_state_bytes_per_partition_do_not_grow_with_rows():
-    profile = Profile.fit(frame(4000, 22))
+def test_state_bytes_per_partition_are_bounded_by_the_reference():
+    ref = frame(4000, 22)
+    profile = Profile.fit(ref)
     blob = profile.to_bytes()
     cols = profile.features
-    sizes = [len(twd._state_partition(frame(n, 23, shift=0.2), blob, cols, None).iloc[0]) for n in (10_000, 100_000)]
-    assert sizes[0] == sizes[1]
-    assert twd._broadcast_profile(blob) is twd._broadcast_profile(blob)  # decoded once per process
+
+    def size(n, cells=None, columns=cols):
+        return len(twd._state_partition(frame(n, 23, shift=0.2), blob, columns, cells).iloc[0])
+
+    m = sum(ref[c].nunique() for c in ("a", "b", "ties"))
+    assert size(10_000) <= size(100_000) <= (2 * m + 3) * 19 + 3 * 10 * 8 + 1000
+    # few distinct reference values (ties, categories): flat in the rows
+    assert size(100_000, columns=["ties", "cat"]) - size(10_000, columns=["ties", "cat"]) <= 2 * 19
+    # bounded states: O(K), flat
+    assert abs(size(100_000, 64) - size(10_000, 64)) <= 3 * 64 and size(100_000, 64) < 10_000
+    assert twd._broadcast_scorer(blob, None) is twd._broadcast_scorer(blob, None)  # prepared once per process
 
 
 def test_score_falls_back_for_modes_states_do_not_support():

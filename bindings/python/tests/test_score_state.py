@@ -89,13 +89,22 @@ def test_pickle_round_trip_and_repr():
     assert "ScoreState(" in repr(s)
 
 
-def test_size_does_not_grow_with_rows():
-    profile = Profile.fit(frame(3000, 7))
+def test_size_is_bounded_by_the_reference_not_the_rows():
+    ref = frame(3000, 7)
+    profile = Profile.fit(ref)
     small = profile.score_state(frame(10_000, 8, shift=0.2))
     large = profile.score_state(frame(100_000, 9, shift=0.2))
-    # cells and bins are set by the reference; only categories seen could add a few bytes
-    assert small.nbytes == large.nbytes
-    assert small.nbytes < 3000 * 8 * 4
+    # at most 2m + 1 non-empty cells of <= 19 bytes per numeric column (m distinct reference values),
+    # 8 bytes per bin, the categories: 10x the rows only fill the cells still empty
+    m = ref["a"].nunique() + ref["ties"].nunique()
+    bound = (2 * m + 2) * 19 + 2 * 10 * 8 + 1000
+    assert small.nbytes <= large.nbytes <= bound
+    # a reference with few distinct values is filled at once: the bytes are flat in the rows
+    flat = Profile.fit(ref[["ties", "cat"]])
+    sizes = [flat.score_state(frame(n, 8, shift=0.2)[["ties", "cat"]]).nbytes for n in (10_000, 100_000)]
+    assert sizes[1] - sizes[0] <= 2 * 19, sizes
+    # a few rows cost only the cells they touch
+    assert profile.score_state(frame(20, 8, shift=0.2)).nbytes < 2000
 
 
 def test_bounded_states_hold_the_exact_statistic():

@@ -6,9 +6,11 @@
 //! A numeric feature's state holds the counts of current values in the
 //! reference's **cells** — below the first distinct reference value, equal
 //! to each distinct value, strictly between consecutive distinct values,
-//! above the last — plus the largest current value of each open cell, the
-//! counts in the profile's PSI/JS bins, the number of rows and of skipped
-//! NaN/±inf values, and min/max. A categorical feature's state holds the
+//! above the last — kept sparse (only non-empty cells, so at most
+//! min(2m + 1, rows) of them for m distinct reference values), with the
+//! largest current value of each open cell, the counts in the profile's
+//! PSI/JS bins, the number of rows and of skipped NaN/±inf values, and
+//! min/max. A categorical feature's state holds the
 //! count per category (categories unseen in the reference included) and the
 //! missing count. States of partitions merge by adding integers (and taking
 //! min/max), so [`ScoreState::merge`] is exactly associative and
@@ -112,9 +114,22 @@ pub struct NumericState {
     count: u64,
     min: f64,
     max: f64,
-    cells: Vec<u64>,
-    cell_max: Vec<f64>,
+    n_cells: u64,
+    cells: Vec<Cell>,
     bins: Vec<u64>,
+}
+
+/// One non-empty cell of a numeric state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    /// Cell index: 2k at open cell k (below point k; 2m above the last),
+    /// 2k + 1 at point k.
+    pub index: u64,
+    /// Current values in the cell (≥ 1).
+    pub count: u64,
+    /// Largest current value of an open cell (the KS location); −inf for a
+    /// point cell (its values all equal the point).
+    pub max: f64,
 }
 
 impl NumericState {
@@ -138,8 +153,14 @@ impl NumericState {
     pub fn max(&self) -> f64 {
         self.max
     }
-    /// Counts per cell: open cell 0, point 0, open cell 1, …, point m − 1, open cell m.
-    pub fn cells(&self) -> &[u64] {
+    /// Number of cells, 2m + 1 (open cell 0, point 0, open cell 1, …, point
+    /// m − 1, open cell m).
+    pub fn n_cells(&self) -> u64 {
+        self.n_cells
+    }
+    /// The non-empty cells, by ascending index (a state holds at most
+    /// min(2m + 1, finite values) of them).
+    pub fn cells(&self) -> &[Cell] {
         &self.cells
     }
     /// Counts in the profile's bins.
@@ -218,6 +239,7 @@ fn profile_checksum(profile: &Profile) -> u64 {
 
 /// The cell grid of a numeric profile: points, #reference ≤ point and
 /// #reference < point.
+#[derive(Debug, Clone)]
 struct Grid {
     points: Vec<f64>,
     le: Vec<u64>,
@@ -306,13 +328,7 @@ fn check_grid_cells(cells: usize) -> Result<()> {
     Ok(())
 }
 
-fn numeric_state(
-    name: &str,
-    p: &NumericProfile,
-    values: &[f64],
-    grid: CellGrid,
-) -> Result<NumericState> {
-    let g = Grid::of(p, grid, name)?;
+fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Result<NumericState> {
     if p.edges.len() < 2 || p.counts.len() + 1 != p.edges.len() {
         return Err(Error::Corrupt {
             what: "counts",
@@ -331,11 +347,12 @@ fn numeric_state(
         count: 0,
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
-        cells: vec![0; 2 * m + 1],
-        cell_max: vec![f64::NEG_INFINITY; m + 1],
+        n_cells: (2 * m + 1) as u64,
+        cells: Vec::new(),
         bins: Vec::new(),
     };
     let mut finite: Vec<f64> = Vec::with_capacity(values.len());
+    let mut located: Vec<(usize, f64)> = Vec::with_capacity(values.len());
     for (index, &v) in values.iter().enumerate() {
         if !v.is_finite() {
             if skip {
@@ -350,18 +367,68 @@ fn numeric_state(
         }
         let x = v + 0.0;
         finite.push(x);
-        let c = g.cell(x);
-        s.cells[c] += 1;
-        if c % 2 == 0 {
-            let k = c / 2;
-            s.cell_max[k] = s.cell_max[k].max(x);
-        }
+        located.push((g.cell(x), x));
         s.min = s.min.min(x);
         s.max = s.max.max(x);
     }
     s.count = finite.len() as u64;
+    s.cells = aggregate(located, 2 * m + 1);
     s.bins = crate::profile::bin_counts(&finite, &p.edges)?;
     Ok(s)
+}
+
+/// The non-empty cells of (cell, value) pairs: counted in a dense scratch
+/// array when the cells are few relative to the values, else by sorting
+/// the pairs (memory O(values), whatever the reference's size). Both give
+/// the same cells.
+fn aggregate(mut located: Vec<(usize, f64)>, n_cells: usize) -> Vec<Cell> {
+    let mut out: Vec<Cell> = Vec::new();
+    let mut push = |index: usize, x: f64| {
+        let max = if index.is_multiple_of(2) {
+            x
+        } else {
+            f64::NEG_INFINITY
+        };
+        match out.last_mut() {
+            Some(c) if c.index == index as u64 => {
+                c.count += 1;
+                c.max = c.max.max(max);
+            }
+            _ => out.push(Cell {
+                index: index as u64,
+                count: 1,
+                max,
+            }),
+        }
+    };
+    if n_cells <= 4 * located.len().max(1 << 14) {
+        let mut count = vec![0u64; n_cells];
+        let mut max = vec![f64::NEG_INFINITY; n_cells];
+        for &(c, x) in &located {
+            count[c] += 1;
+            max[c] = max[c].max(x);
+        }
+        return count
+            .iter()
+            .zip(&max)
+            .enumerate()
+            .filter(|(_, (n, _))| **n > 0)
+            .map(|(index, (&count, &x))| Cell {
+                index: index as u64,
+                count,
+                max: if index.is_multiple_of(2) {
+                    x
+                } else {
+                    f64::NEG_INFINITY
+                },
+            })
+            .collect();
+    }
+    located.sort_unstable_by_key(|&(c, _)| c);
+    for (c, x) in located {
+        push(c, x);
+    }
+    out
 }
 
 fn categorical_state(values: &[Option<&str>]) -> CategoricalState {
@@ -394,15 +461,61 @@ fn add_counts(a: &mut [u64], b: &[u64], what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Union of two ascending cell lists, counts added (checked), maxima combined.
+fn merge_cells(a: &[Cell], b: &[Cell]) -> Result<Vec<Cell>> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let ka = a.get(i).map_or(u64::MAX, |c| c.index);
+        let kb = b.get(j).map_or(u64::MAX, |c| c.index);
+        if ka < kb {
+            out.push(a[i]);
+            i += 1;
+        } else if kb < ka {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(Cell {
+                index: ka,
+                count: a[i]
+                    .count
+                    .checked_add(b[j].count)
+                    .ok_or_else(|| overflow("cell count"))?,
+                max: a[i].max.max(b[j].max),
+            });
+            i += 1;
+            j += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Walks the cells in index order: `take(c)` is the cell at index `c`, if
+/// non-empty (indices asked in ascending order).
+struct CellCursor<'a> {
+    cells: &'a [Cell],
+    pos: usize,
+}
+
+impl CellCursor<'_> {
+    fn take(&mut self, index: usize) -> Option<Cell> {
+        let c = *self.cells.get(self.pos)?;
+        (c.index == index as u64).then(|| {
+            self.pos += 1;
+            c
+        })
+    }
+}
+
 impl NumericState {
     fn merged(&self, o: &NumericState, name: &str) -> Result<NumericState> {
-        if self.cells.len() != o.cells.len() || self.bins.len() != o.bins.len() {
+        if self.n_cells != o.n_cells || self.bins.len() != o.bins.len() {
             return Err(Error::Merge {
                 reason: format!(
                     "feature {name:?}: {} cells / {} bins vs {} cells / {} bins",
-                    self.cells.len(),
+                    self.n_cells,
                     self.bins.len(),
-                    o.cells.len(),
+                    o.n_cells,
                     o.bins.len()
                 ),
             });
@@ -417,11 +530,8 @@ impl NumericState {
             .count
             .checked_add(o.count)
             .ok_or_else(|| overflow("count"))?;
-        add_counts(&mut s.cells, &o.cells, "cell count")?;
+        s.cells = merge_cells(&self.cells, &o.cells)?;
         add_counts(&mut s.bins, &o.bins, "bin count")?;
-        for (x, y) in s.cell_max.iter_mut().zip(&o.cell_max) {
-            *x = x.max(*y);
-        }
         s.min = s.min.min(o.min);
         s.max = s.max.max(o.max);
         Ok(s)
@@ -440,18 +550,21 @@ impl NumericState {
         let mut loc = [f64::NAN; 4];
         let (mut i, mut j) = (0u64, 0u64);
         let m = g.points.len();
+        let mut cur = CellCursor {
+            cells: &self.cells,
+            pos: 0,
+        };
         for k in 0..=m {
-            let c = self.cells[2 * k];
-            if c > 0 {
-                j += c;
+            if let Some(cell) = cur.take(2 * k) {
+                j += cell.count;
                 let d = i as f64 / n1 - j as f64 / n2;
                 if d < ext[3] {
-                    (ext[3], loc[3]) = (d, self.cell_max[k]);
+                    (ext[3], loc[3]) = (d, cell.max);
                 }
             }
             if k < m {
                 let x = g.points[k];
-                let c = self.cells[2 * k + 1];
+                let c = cur.take(2 * k + 1).map_or(0, |c| c.count);
                 i = g.le[k];
                 j += c;
                 let d = i as f64 / n1 - j as f64 / n2;
@@ -480,9 +593,13 @@ impl NumericState {
         let diff = |i: u64, j: u64| i as f64 / n1 - j as f64 / n2;
         let (mut i, mut j) = (0u64, 0u64);
         let m = g.points.len();
+        let mut cur = CellCursor {
+            cells: &self.cells,
+            pos: 0,
+        };
         for k in 0..=m {
             // open cell k: F1 in [i, lt[k]] (n1 above the last point), F2 in [j, j + c]
-            let c = self.cells[2 * k];
+            let c = cur.take(2 * k).map_or(0, |c| c.count);
             let i_end = if k < m { g.lt[k] } else { i };
             if c > 0 || i_end > i {
                 let j_end = j + c;
@@ -494,7 +611,7 @@ impl NumericState {
             }
             if k < m {
                 i = g.le[k];
-                j += self.cells[2 * k + 1];
+                j += cur.take(2 * k + 1).map_or(0, |c| c.count);
                 let d = diff(i, j).abs();
                 lo = lo.max(d);
                 hi = hi.max(d);
@@ -585,6 +702,133 @@ impl CategoricalState {
     }
 }
 
+/// The per-feature states of one partition (`grid_of` gives a numeric
+/// feature's cell grid).
+fn build_with<'g>(
+    profile: &Profile,
+    checksum: u64,
+    grid: CellGrid,
+    current: &[(&str, FeatureData<'_>)],
+    grid_of: impl Fn(&str, &NumericProfile) -> Result<std::borrow::Cow<'g, Grid>> + Sync,
+) -> Result<ScoreState> {
+    for (i, (name, _)) in current.iter().enumerate() {
+        if current[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::invalid(
+                "current",
+                *name,
+                "duplicate feature name (a score state has one entry per feature)",
+            ));
+        }
+    }
+    let built: Vec<FeatureState> = current
+        .par_iter()
+        .map(|(name, data)| match (profile.feature(name)?, data) {
+            (FeatureProfile::Numeric(p), FeatureData::Numeric(v)) => {
+                let g = grid_of(name, p)?;
+                numeric_state(name, p, v, &g).map(FeatureState::Numeric)
+            }
+            (FeatureProfile::Categorical(_), FeatureData::Categorical(v)) => {
+                Ok(FeatureState::Categorical(categorical_state(v)))
+            }
+            _ => Err(Error::invalid(
+                "current",
+                *name,
+                "feature type differs from the profile's",
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let features = current
+        .iter()
+        .zip(built)
+        .map(|((n, _), f)| ((*n).to_string(), f))
+        .collect();
+    Ok(ScoreState {
+        profile_checksum: checksum,
+        grid,
+        features,
+    })
+}
+
+/// A frozen profile prepared for scoring many partitions (one per worker):
+/// its content checksum and every numeric feature's cell grid are computed
+/// once, not per partition as [`ScoreState::build`] does.
+///
+/// ```
+/// use tradewarden_drift::profile::{Profile, ProfileOptions};
+/// use tradewarden_drift::report::FeatureData;
+/// use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
+/// let r: Vec<f64> = (0..300).map(|i| (i % 41) as f64).collect();
+/// let profile = Profile::fit_features(&[("x", FeatureData::Numeric(&r))], &ProfileOptions::default()).unwrap();
+/// let c = [1.5, 2.0, 40.5];
+/// let scorer = StateScorer::new(profile.clone(), CellGrid::Exact).unwrap();
+/// let a = scorer.state(&[("x", FeatureData::Numeric(&c))]).unwrap();
+/// assert_eq!(a, ScoreState::build(&profile, &[("x", FeatureData::Numeric(&c))], CellGrid::Exact).unwrap());
+/// ```
+#[derive(Debug)]
+pub struct StateScorer {
+    profile: Profile,
+    checksum: u64,
+    grid: CellGrid,
+    grids: BTreeMap<String, Grid>,
+}
+
+impl StateScorer {
+    /// Prepares `profile` for scoring partitions on `grid`.
+    ///
+    /// # Errors
+    /// A bad `cells` count. (A feature that score states do not support —
+    /// Sturges bins, no stored reference — fails when it is scored.)
+    pub fn new(profile: Profile, grid: CellGrid) -> Result<Self> {
+        if let CellGrid::Bounded { cells } = grid {
+            check_grid_cells(cells)?;
+        }
+        let grids: BTreeMap<String, Grid> = profile
+            .features
+            .par_iter()
+            .filter_map(|(name, f)| match f {
+                FeatureProfile::Numeric(p) => {
+                    Grid::of(p, grid, name).ok().map(|g| (name.clone(), g))
+                }
+                FeatureProfile::Categorical(_) => None,
+            })
+            .collect();
+        Ok(StateScorer {
+            checksum: profile_checksum(&profile),
+            profile,
+            grid,
+            grids,
+        })
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> CellGrid {
+        self.grid
+    }
+
+    /// The score state of one partition, equal to [`ScoreState::build`]
+    /// with this profile and grid.
+    ///
+    /// # Errors
+    /// As [`ScoreState::build`].
+    pub fn state(&self, current: &[(&str, FeatureData<'_>)]) -> Result<ScoreState> {
+        build_with(
+            &self.profile,
+            self.checksum,
+            self.grid,
+            current,
+            |name, p| match self.grids.get(name) {
+                Some(g) => Ok(std::borrow::Cow::Borrowed(g)),
+                None => Grid::of(p, self.grid, name).map(std::borrow::Cow::Owned),
+            },
+        )
+    }
+}
+
 fn state_mismatch(value: String) -> Error {
     Error::InvalidParameter {
         param: "state",
@@ -614,41 +858,13 @@ impl ScoreState {
         if let CellGrid::Bounded { cells } = grid {
             check_grid_cells(cells)?;
         }
-        for (i, (name, _)) in current.iter().enumerate() {
-            if current[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::invalid(
-                    "current",
-                    *name,
-                    "duplicate feature name (a score state has one entry per feature)",
-                ));
-            }
-        }
-        let built: Vec<FeatureState> = current
-            .par_iter()
-            .map(|(name, data)| match (profile.feature(name)?, data) {
-                (FeatureProfile::Numeric(p), FeatureData::Numeric(v)) => {
-                    numeric_state(name, p, v, grid).map(FeatureState::Numeric)
-                }
-                (FeatureProfile::Categorical(_), FeatureData::Categorical(v)) => {
-                    Ok(FeatureState::Categorical(categorical_state(v)))
-                }
-                _ => Err(Error::invalid(
-                    "current",
-                    *name,
-                    "feature type differs from the profile's",
-                )),
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let features = current
-            .iter()
-            .zip(built)
-            .map(|((n, _), f)| ((*n).to_string(), f))
-            .collect();
-        Ok(ScoreState {
-            profile_checksum: profile_checksum(profile),
+        build_with(
+            profile,
+            profile_checksum(profile),
             grid,
-            features,
-        })
+            current,
+            |name, p| Grid::of(p, grid, name).map(std::borrow::Cow::Owned),
+        )
     }
 
     /// The grid the state was built on.
@@ -837,7 +1053,7 @@ impl ScoreState {
             n += 8 + name.len() + 1;
             n += match f {
                 FeatureState::Numeric(s) => {
-                    5 * 8 + 3 * 8 + 8 * (s.cells.len() + s.cell_max.len() + s.bins.len())
+                    5 * 8 + 3 * 8 + 8 * s.bins.len() + encoded_cells_len(&s.cells)
                 }
                 FeatureState::Categorical(s) => {
                     4 + s.counts.keys().map(|k| 16 + k.len()).sum::<usize>() + 8
@@ -853,8 +1069,9 @@ impl ScoreState {
     /// ```text
     /// u64 profile checksum, u8 grid (0 exact, 1 bounded), u64 cells (0 for exact),
     /// u32 feature count, then per feature (name order): str name, u8 kind
-    ///   numeric (0): u64 rows, nan_count, count; f64 min, max;
-    ///                vec<u64> cells, vec<f64> cell_max, vec<u64> bins
+    ///   numeric (0): u64 rows, nan_count, count; f64 min, max; u64 cells (2m + 1);
+    ///                u64 non-empty cells, each: varint index gap, varint count,
+    ///                f64 max (open cells only); vec<u64> bins
     ///   categorical (1): u32 k, k × (str name, u64 count) in name order, u64 missing
     /// str = u64 length + UTF-8; vec = u64 length + elements
     /// ```
@@ -884,12 +1101,17 @@ impl ScoreState {
                     for v in [s.min, s.max] {
                         put_u64(&mut p, v.to_bits());
                     }
+                    put_u64(&mut p, s.n_cells);
                     put_u64(&mut p, s.cells.len() as u64);
-                    s.cells.iter().for_each(|&c| put_u64(&mut p, c));
-                    put_u64(&mut p, s.cell_max.len() as u64);
-                    s.cell_max
-                        .iter()
-                        .for_each(|&c| put_u64(&mut p, c.to_bits()));
+                    let mut next = 0u64;
+                    for c in &s.cells {
+                        put_varint(&mut p, c.index - next);
+                        put_varint(&mut p, c.count);
+                        if c.index.is_multiple_of(2) {
+                            put_u64(&mut p, c.max.to_bits());
+                        }
+                        next = c.index + 1;
+                    }
                     put_u64(&mut p, s.bins.len() as u64);
                     s.bins.iter().for_each(|&c| put_u64(&mut p, c));
                 }
@@ -984,27 +1206,25 @@ impl ScoreState {
     }
 }
 
+fn checked_sum(mut it: impl Iterator<Item = u64>) -> Option<u64> {
+    it.try_fold(0u64, |a, c| a.checked_add(c))
+}
+
 impl NumericState {
     fn validate(&self, name: &str) -> Result<()> {
         let bad = |what: &'static str, reason: String| {
             corrupt(what, format!("feature {name:?}: {reason}"))
         };
-        if self.cells.len() % 2 != 1 || self.cell_max.len() != self.cells.len() / 2 + 1 {
+        if self.n_cells.is_multiple_of(2) {
             return Err(bad(
                 "cells",
-                format!(
-                    "{} cells and {} open-cell maxima (need 2m + 1 and m + 1)",
-                    self.cells.len(),
-                    self.cell_max.len()
-                ),
+                format!("{} cells (need 2m + 1)", self.n_cells),
             ));
         }
-        let sum = |v: &[u64], what: &'static str| {
-            v.iter()
-                .try_fold(0u64, |a, &c| a.checked_add(c))
-                .ok_or_else(|| bad(what, "counts overflow u64".into()))
-        };
-        let (sc, sb) = (sum(&self.cells, "cells")?, sum(&self.bins, "bins")?);
+        let sc = checked_sum(self.cells.iter().map(|c| c.count))
+            .ok_or_else(|| bad("cells", "counts overflow u64".into()))?;
+        let sb = checked_sum(self.bins.iter().copied())
+            .ok_or_else(|| bad("bins", "counts overflow u64".into()))?;
         if sc != self.count {
             return Err(bad("cells", format!("sum to {sc}, count = {}", self.count)));
         }
@@ -1041,29 +1261,34 @@ impl NumericState {
                 ),
             ));
         }
-        for (k, &x) in self.cell_max.iter().enumerate() {
-            let empty = self.cells[2 * k] == 0;
-            let ok = if empty {
-                x == f64::NEG_INFINITY
+        let mut prev: Option<u64> = None;
+        for c in &self.cells {
+            let ordered = prev.is_none_or(|p| c.index > p) && c.index < self.n_cells;
+            let max_ok = if c.index.is_multiple_of(2) {
+                c.max.is_finite() && c.max >= self.min && c.max <= self.max
             } else {
-                x.is_finite() && x >= self.min && x <= self.max
+                c.max == f64::NEG_INFINITY
             };
-            if !ok {
+            if !ordered || c.count == 0 || !max_ok {
                 return Err(bad(
-                    "cell_max",
-                    format!("open cell {k}: max {x} with {} values", self.cells[2 * k]),
+                    "cells",
+                    format!(
+                        "cell {} (count {}, max {}) after {prev:?} of {}",
+                        c.index, c.count, c.max, self.n_cells
+                    ),
                 ));
             }
+            prev = Some(c.index);
         }
         Ok(())
     }
 
     /// Shape against the profile's grid and bins (before scoring).
     fn check_shape(&self, g: &Grid, p: &NumericProfile, name: &str) -> Result<()> {
-        if self.cells.len() != 2 * g.points.len() + 1 || self.bins.len() != p.counts.len() {
+        if self.n_cells != (2 * g.points.len() + 1) as u64 || self.bins.len() != p.counts.len() {
             return Err(state_mismatch(format!(
                 "feature {name:?}: {} cells / {} bins, the profile has {} / {}",
-                self.cells.len(),
+                self.n_cells,
                 self.bins.len(),
                 2 * g.points.len() + 1,
                 p.counts.len()
@@ -1084,6 +1309,34 @@ fn corrupt(what: &'static str, reason: String) -> Error {
 
 fn put_u64(o: &mut Vec<u8>, v: u64) {
     o.extend_from_slice(&v.to_le_bytes());
+}
+
+/// LEB128 (7 bits a byte, high bit = more).
+fn put_varint(o: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        o.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    o.push(v as u8);
+}
+
+fn varint_len(v: u64) -> usize {
+    (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// Encoded size of the non-empty cells (gap and count varints, the max of
+/// open cells).
+fn encoded_cells_len(cells: &[Cell]) -> usize {
+    let mut next = 0u64;
+    let mut n = 0;
+    for c in cells {
+        n += varint_len(c.index - next) + varint_len(c.count);
+        if c.index.is_multiple_of(2) {
+            n += 8;
+        }
+        next = c.index + 1;
+    }
+    n
 }
 
 fn put_str(o: &mut Vec<u8>, s: &str) {
@@ -1135,6 +1388,21 @@ impl<'a> Reader<'a> {
         String::from_utf8(self.take(n, what)?.to_vec())
             .map_err(|_| corrupt(what, "invalid UTF-8 in a name".into()))
     }
+    fn varint(&mut self, what: &'static str) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8(what)?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(corrupt(what, "varint overflows u64".into()));
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt(what, "varint longer than 10 bytes".into()))
+    }
     fn vu(&mut self, what: &'static str) -> Result<Vec<u64>> {
         let n = self.len(8, what)?;
         (0..n).map(|_| self.u64(what)).collect()
@@ -1169,8 +1437,30 @@ fn decode(b: &[u8]) -> Result<ScoreState> {
                 let count = r.u64("count")?;
                 let min = f64::from_bits(r.u64("min")?);
                 let max = f64::from_bits(r.u64("max")?);
-                let cells = r.vu("cells")?;
-                let cell_max = r.vu("cell_max")?.into_iter().map(f64::from_bits).collect();
+                let n_cells = r.u64("cells")?;
+                // each non-empty cell takes at least 2 bytes
+                let nnz = r.len(2, "cells")?;
+                let mut cells = Vec::with_capacity(nnz);
+                let mut next = 0u64;
+                for _ in 0..nnz {
+                    let index = next
+                        .checked_add(r.varint("cells")?)
+                        .filter(|&i| i < n_cells)
+                        .ok_or_else(|| {
+                            corrupt(
+                                "cells",
+                                format!("feature {name:?}: cell index out of range"),
+                            )
+                        })?;
+                    let count = r.varint("cells")?;
+                    let max = if index.is_multiple_of(2) {
+                        f64::from_bits(r.u64("cells")?)
+                    } else {
+                        f64::NEG_INFINITY
+                    };
+                    cells.push(Cell { index, count, max });
+                    next = index + 1;
+                }
                 let bins = r.vu("bins")?;
                 FeatureState::Numeric(NumericState {
                     rows,
@@ -1178,8 +1468,8 @@ fn decode(b: &[u8]) -> Result<ScoreState> {
                     count,
                     min,
                     max,
+                    n_cells,
                     cells,
-                    cell_max,
                     bins,
                 })
             }
@@ -1252,7 +1542,7 @@ mod tests {
                 continue;
             };
             let g = Grid::of(&p, CellGrid::Exact, "x").unwrap();
-            let s = numeric_state("x", &p, &c, CellGrid::Exact).unwrap();
+            let s = numeric_state("x", &p, &c, &g).unwrap();
             let (n1, n2) = (p.reference.len() as u64, s.count);
             let (ext, loc) = s.extremes(&g, n1 as f64, n2 as f64);
             let got = crate::ks::ks_from_extremes(n1, n2, &ext, &loc);

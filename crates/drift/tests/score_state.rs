@@ -13,7 +13,7 @@ use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp};
 use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
-use tradewarden_drift::state::{CellGrid, ScoreState};
+use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
 
 /// Ties on a half-integer grid, continuous values, −0.0, and (when `nan`)
 /// NaN / ±inf.
@@ -328,6 +328,21 @@ fn large_partitions_equal_the_direct_report() {
                 .unwrap()
             })
             .collect();
+        // a scorer prepared once gives the same states
+        let scorer = StateScorer::new(p.clone(), CellGrid::Exact).unwrap();
+        for (i, (x, k)) in current
+            .chunks(nc / 5 + 1)
+            .zip(cats.chunks(nc / 5 + 1))
+            .enumerate()
+        {
+            let s = scorer
+                .state(&[
+                    ("x", FeatureData::Numeric(x)),
+                    ("k", FeatureData::Categorical(k)),
+                ])
+                .unwrap();
+            assert_eq!(s, parts[i]);
+        }
         let merged = ScoreState::merge_all(&parts.iter().rev().collect::<Vec<_>>()).unwrap();
         let got = DriftReport::compute_states(&p, &merged, &o).unwrap();
         assert_eq!(report_bits(&got), report_bits(&direct), "case {case}");
@@ -344,20 +359,67 @@ fn state_of(p: &Profile, x: &[f64]) -> ScoreState {
     ScoreState::build(p, &[("x", FeatureData::Numeric(x))], CellGrid::Exact).unwrap()
 }
 
-/// The state's size depends on the reference, not on the current rows.
+/// The state's size is bounded by the reference (its cells and bins), not
+/// by the current rows: once the cells are filled, 10× the rows add nothing
+/// but wider counts.
 #[test]
-fn size_is_independent_of_the_rows() {
+fn size_is_bounded_by_the_reference() {
     let p = small_profile(ProfileOptions::default());
     let small: Vec<f64> = (0..10_000).map(|i| f64::from(i % 101) * 0.4).collect();
     let large: Vec<f64> = (0..100_000).map(|i| f64::from(i % 103) * 0.4).collect();
     let (a, b) = (state_of(&p, &small), state_of(&p, &large));
-    assert_eq!(a.to_bytes().len(), b.to_bytes().len());
-    // 37 distinct reference values: 75 cells, 38 open-cell maxima, plus the bins
+    assert_eq!(a.nbytes(), a.to_bytes().len());
+    assert_eq!(b.nbytes(), b.to_bytes().len());
+    // 37 distinct reference values: 75 cells; each non-empty cell costs at
+    // most 1 (gap) + 10 (count) + 8 (max) bytes
     let nb = p.numeric("x").unwrap().counts.len();
-    assert_eq!(
-        a.nbytes(),
-        24 + 21 + 8 + 1 + 1 + 40 + 24 + 8 * (75 + 38 + nb)
+    let bound = 24 + 21 + 8 + 1 + 1 + 40 + 24 + 8 * nb + 19 * 75;
+    assert!(a.nbytes() <= bound && b.nbytes() <= bound);
+    assert!(
+        b.nbytes() <= a.nbytes() + 75,
+        "{} vs {}",
+        b.nbytes(),
+        a.nbytes()
     );
+    // a handful of rows: only the cells they fall in
+    let c = state_of(&p, &[3.5, 3.5, 7.0]);
+    assert!(c.nbytes() < 24 + 21 + 8 + 1 + 1 + 40 + 24 + 8 * nb + 30);
+}
+
+/// A reference with many distinct values and small partitions: cells are
+/// counted by sorting (not in a dense array), merged with a densely counted
+/// partition, and the report is still the direct one, bit for bit.
+#[test]
+fn sparse_and_dense_cell_counting_agree() {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+    let reference: Vec<f64> = (0..60_000).map(|_| rng.random::<f64>() * 10.0).collect();
+    let current: Vec<f64> = (0..41_000)
+        .map(|i| {
+            if i % 7 == 0 {
+                reference[i % reference.len()] // values equal to reference points
+            } else {
+                rng.random::<f64>() * 10.5 - 0.2
+            }
+        })
+        .collect();
+    let p = Profile::fit_features(
+        &[("x", FeatureData::Numeric(&reference))],
+        &ProfileOptions::default(),
+    )
+    .unwrap();
+    let o = ReportOptions::default();
+    let direct = DriftReport::compute(&p, &[("x", FeatureData::Numeric(&current))], &o).unwrap();
+    let parts = [
+        state_of(&p, &current[..100]),     // 120001 cells > 4·16384: sorted
+        state_of(&p, &current[100..1000]), // sorted
+        state_of(&p, &current[1000..]),    // 40000 values: dense
+    ];
+    let merged = ScoreState::merge_all(&parts.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(merged, state_of(&p, &current));
+    let got = DriftReport::compute_states(&p, &merged, &o).unwrap();
+    assert_eq!(report_bits(&got), report_bits(&direct));
+    // a small partition's state is small although the reference is large
+    assert!(parts[0].nbytes() < 100 * 19 + 400, "{}", parts[0].nbytes());
 }
 
 /// Modes whose bins depend on the current values, and profiles without
@@ -369,6 +431,14 @@ fn unsupported_modes_are_typed_errors() {
         bins: BinStrategy::Sturges,
         ..Default::default()
     });
+    let e = StateScorer::new(sturges.clone(), CellGrid::Exact)
+        .unwrap()
+        .state(&[("x", FeatureData::Numeric(&x))])
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidParameter { param: "bins", .. }),
+        "{e}"
+    );
     let e = ScoreState::build(
         &sturges,
         &[("x", FeatureData::Numeric(&x))],
@@ -550,9 +620,9 @@ fn wrong_profile_and_corrupt_bytes_are_typed_errors() {
         Error::Corrupt { what, .. } => assert!(["cells", "rows"].contains(&what), "{what}"),
         e => panic!("{e}"),
     }
-    let cells_len_at = count_at + 8 + 16;
+    let nnz_at = count_at + 8 + 16 + 8;
     let mut c = bytes.clone();
-    c[cells_len_at + 7] = 0x7f; // absurd length: never allocated
+    c[nnz_at + 7] = 0x7f; // absurd number of cells: never allocated
     match ScoreState::from_bytes(&reseal(c)).unwrap_err() {
         Error::Corrupt { what, .. } => assert_eq!(what, "cells"),
         e => panic!("{e}"),

@@ -227,30 +227,35 @@ def _union(a: Profile, b: Profile) -> Profile:
     return Profile.from_json(json.dumps(da))
 
 
-_STATE_PROFILES: "dict[int, tuple]" = {}
+_SCORERS: "dict[tuple, tuple]" = {}
 
 
-def _broadcast_profile(blob: bytes) -> Profile:
-    """The profile of broadcast bytes, decoded and validated once per worker process: every task of a worker
-    receives the same bytes object (one dependency of the graph), whose hash CPython caches, and equality
-    with the same object is an identity check."""
-    key = hash(blob)
-    hit = _STATE_PROFILES.get(key)
+def _broadcast_scorer(blob: bytes, cells: Optional[int]) -> Any:
+    """The state scorer of broadcast profile bytes — the profile decoded and validated, its checksum and cell
+    grids computed — once per worker process: every task of a worker receives the same bytes object (one
+    dependency of the graph), whose hash CPython caches, and equality with the same object is an identity
+    check."""
+    from . import _native
+
+    key = (hash(blob), cells)
+    hit = _SCORERS.get(key)
     if hit is not None and hit[0] == blob:
         return hit[1]
-    p = Profile.from_bytes(blob)
-    _STATE_PROFILES.clear()  # one broadcast profile at a time: memory stays one profile
-    _STATE_PROFILES[key] = (blob, p)
-    return p
+    scorer = _native.StateScorer.from_profile_bytes(blob, cells)
+    _SCORERS.clear()  # one broadcast profile at a time: memory stays one profile
+    _SCORERS[key] = (blob, scorer)
+    return scorer
 
 
 def _state_partition(pdf: Any, profile_bytes: bytes, cols: List[str], cells: Optional[int]) -> Any:
     """One partition scored where it lies: the bytes of its score state (None for an empty partition)."""
     import pandas as pd
 
+    from ._tables import columns as table_columns
+
     if len(pdf) == 0:
         return pd.Series([None], dtype=object)
-    state = _broadcast_profile(profile_bytes).score_state(pdf[cols], cells=cells)
+    state = _broadcast_scorer(profile_bytes, cells).state(table_columns(pdf[cols], "current"))
     return pd.Series([state.to_bytes()], dtype=object)
 
 
