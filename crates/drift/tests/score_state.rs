@@ -645,3 +645,58 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     }
     h
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Hostile payloads with a valid checksum: every load is a state or a
+    /// typed `Corrupt` error, and every loaded state scores to a report or
+    /// a typed error — never a panic.
+    #[test]
+    fn resealed_mutations_never_panic(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        truncate in any::<Option<prop::sample::Index>>(),
+    ) {
+        let r: Vec<f64> = (0..300).map(|i| f64::from(i % 23) * 0.5).collect();
+        let rc: Vec<Option<&str>> = (0..300).map(|i| [Some("a"), Some("b"), None][i % 3]).collect();
+        let p = Profile::fit_features(
+            &[("x", FeatureData::Numeric(&r)), ("k", FeatureData::Categorical(&rc))],
+            &ProfileOptions::default(),
+        )
+        .unwrap();
+        let x: Vec<f64> = (0..200).map(|i| f64::from(i % 31) * 0.4 - 1.0).collect();
+        let k: Vec<Option<&str>> = (0..200).map(|i| [Some("a"), Some("z"), None][i % 3]).collect();
+        let s = ScoreState::build(
+            &p,
+            &[("x", FeatureData::Numeric(&x)), ("k", FeatureData::Categorical(&k))],
+            CellGrid::Exact,
+        )
+        .unwrap();
+        let mut b = s.to_bytes();
+        for (at, v) in edits {
+            let i = 24 + at.index(b.len() - 24);
+            b[i] = v;
+        }
+        if let Some(t) = truncate {
+            let n = 24 + t.index(b.len() - 24);
+            b.truncate(n);
+        }
+        let len = (b.len() - 24) as u64;
+        b[8..16].copy_from_slice(&len.to_le_bytes());
+        let sum = fnv1a(&b[24..]);
+        b[16..24].copy_from_slice(&sum.to_le_bytes());
+        match ScoreState::from_bytes(&b) {
+            Ok(t) => {
+                if let Err(e) = DriftReport::compute_states(&p, &t, &ReportOptions::default()) {
+                    prop_assert!(
+                        matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::Corrupt | ErrorKind::NotFound),
+                        "{e}"
+                    );
+                }
+                let mut u = t.clone();
+                let _ = u.merge(&s);
+            }
+            Err(e) => prop_assert_eq!(e.kind(), ErrorKind::Corrupt, "{}", e),
+        }
+    }
+}
