@@ -352,7 +352,6 @@ fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Re
         bins: Vec::new(),
     };
     let mut finite: Vec<f64> = Vec::with_capacity(values.len());
-    let mut located: Vec<(usize, f64)> = Vec::with_capacity(values.len());
     for (index, &v) in values.iter().enumerate() {
         if !v.is_finite() {
             if skip {
@@ -367,27 +366,72 @@ fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Re
         }
         let x = v + 0.0;
         finite.push(x);
-        located.push((g.cell(x), x));
         s.min = s.min.min(x);
         s.max = s.max.max(x);
     }
     s.count = finite.len() as u64;
-    s.cells = aggregate(located, 2 * m + 1);
     s.bins = crate::profile::bin_counts(&finite, &p.edges)?;
+    s.cells = if m <= DENSE_POINTS {
+        dense_cells(&finite, g)
+    } else {
+        crate::sample::sort_f64(&mut finite);
+        sorted_cells(&finite, g)
+    };
     Ok(s)
 }
 
-/// The non-empty cells of (cell, value) pairs: counted in a dense scratch
-/// array when the cells are few relative to the values, else by sorting
-/// the pairs (memory O(values), whatever the reference's size). Both give
-/// the same cells.
-fn aggregate(mut located: Vec<(usize, f64)>, n_cells: usize) -> Vec<Cell> {
+/// Up to this many grid points a partition's cells are counted in a dense
+/// array by binary search (cache-resident); above, the partition is sorted
+/// and walked against the points (memory O(rows), time O(rows·log rows +
+/// rows·log(m/rows)), whatever the reference's size). Both give the same
+/// cells (tested).
+const DENSE_POINTS: usize = 4096;
+
+fn dense_cells(values: &[f64], g: &Grid) -> Vec<Cell> {
+    let n_cells = 2 * g.points.len() + 1;
+    let mut count = vec![0u64; n_cells];
+    let mut max = vec![f64::NEG_INFINITY; n_cells];
+    for &x in values {
+        let c = g.cell(x);
+        count[c] += 1;
+        max[c] = max[c].max(x);
+    }
+    count
+        .iter()
+        .zip(&max)
+        .enumerate()
+        .filter(|(_, (n, _))| **n > 0)
+        .map(|(index, (&count, &x))| Cell {
+            index: index as u64,
+            count,
+            max: if index.is_multiple_of(2) {
+                x
+            } else {
+                f64::NEG_INFINITY
+            },
+        })
+        .collect()
+}
+
+/// Cells of ascending values: each value's point is found by galloping
+/// from the previous one's.
+fn sorted_cells(sorted: &[f64], g: &Grid) -> Vec<Cell> {
+    let points = &g.points;
     let mut out: Vec<Cell> = Vec::new();
-    let mut push = |index: usize, x: f64| {
-        let max = if index.is_multiple_of(2) {
-            x
+    let mut lo = 0usize; // points below lo are < every value still to come
+    for &x in sorted {
+        let rest = &points[lo..];
+        let mut bound = 1usize;
+        while bound < rest.len() && rest[bound - 1] < x {
+            bound *= 2;
+        }
+        let start = bound / 2;
+        let end = bound.min(rest.len());
+        lo += start + rest[start..end].partition_point(|&v| v < x);
+        let (index, max) = if lo < points.len() && points[lo] == x {
+            (2 * lo + 1, f64::NEG_INFINITY)
         } else {
-            f64::NEG_INFINITY
+            (2 * lo, x)
         };
         match out.last_mut() {
             Some(c) if c.index == index as u64 => {
@@ -400,33 +444,6 @@ fn aggregate(mut located: Vec<(usize, f64)>, n_cells: usize) -> Vec<Cell> {
                 max,
             }),
         }
-    };
-    if n_cells <= 4 * located.len().max(1 << 14) {
-        let mut count = vec![0u64; n_cells];
-        let mut max = vec![f64::NEG_INFINITY; n_cells];
-        for &(c, x) in &located {
-            count[c] += 1;
-            max[c] = max[c].max(x);
-        }
-        return count
-            .iter()
-            .zip(&max)
-            .enumerate()
-            .filter(|(_, (n, _))| **n > 0)
-            .map(|(index, (&count, &x))| Cell {
-                index: index as u64,
-                count,
-                max: if index.is_multiple_of(2) {
-                    x
-                } else {
-                    f64::NEG_INFINITY
-                },
-            })
-            .collect();
-    }
-    located.sort_unstable_by_key(|&(c, _)| c);
-    for (c, x) in located {
-        push(c, x);
     }
     out
 }
@@ -1521,6 +1538,38 @@ mod tests {
     use crate::ks::{Alternative, KsMethod, ks_2samp};
     use crate::profile::ProfileOptions;
     use rand::{Rng, SeedableRng};
+
+    /// Both ways of counting cells (dense binary search, sorted galloping
+    /// walk) give the same cells, on ties, values equal to points, values
+    /// below and above every point.
+    #[test]
+    fn dense_and_sorted_cells_agree() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x23);
+        for case in 0..400 {
+            let ties = [1.0, 4.0, 1e9][case % 3];
+            let nr = rng.random_range(2..3000usize);
+            let r: Vec<f64> = (0..nr)
+                .map(|_| ((rng.random::<f64>() - 0.5) * 8.0 * ties).round() / ties)
+                .collect();
+            let Ok(p) = NumericProfile::fit(&r, &ProfileOptions::default()) else {
+                continue;
+            };
+            let g = Grid::of(&p, CellGrid::Exact, "x").unwrap();
+            let n = rng.random_range(0..[5usize, 300, 5000][case % 3]);
+            let mut c: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i % 5 == 0 {
+                        r[rng.random_range(0..nr)]
+                    } else {
+                        ((rng.random::<f64>() - 0.5) * 10.0 * ties).round() / ties
+                    }
+                })
+                .collect();
+            let dense = dense_cells(&c, &g);
+            crate::sample::sort_f64(&mut c);
+            assert_eq!(sorted_cells(&c, &g), dense, "case {case}");
+        }
+    }
 
     /// The whole KS result from cells — statistic, p-value, location, sign
     /// and method — equals `ks_2samp` on the raw values, bit for bit.

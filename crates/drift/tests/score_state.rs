@@ -386,9 +386,9 @@ fn size_is_bounded_by_the_reference() {
     assert!(c.nbytes() < 24 + 21 + 8 + 1 + 1 + 40 + 24 + 8 * nb + 30);
 }
 
-/// A reference with many distinct values and small partitions: cells are
-/// counted by sorting (not in a dense array), merged with a densely counted
-/// partition, and the report is still the direct one, bit for bit.
+/// A reference with many distinct values (cells counted by sorting the
+/// partition, not in a dense array) and small partitions: merged, the
+/// report is still the direct one, bit for bit.
 #[test]
 fn sparse_and_dense_cell_counting_agree() {
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
