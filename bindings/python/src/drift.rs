@@ -15,6 +15,7 @@ use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
+use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
 
 use crate::{CallError, call, pool, slice};
 
@@ -555,6 +556,161 @@ impl PyProfile {
     }
 }
 
+/// A mergeable per-partition score state (`tradewarden_drift::state::ScoreState`).
+#[pyclass(name = "ScoreState", module = "tradewarden._native")]
+#[derive(Debug, Clone)]
+pub(crate) struct PyScoreState {
+    pub(crate) inner: ScoreState,
+}
+
+fn cell_grid(cells: Option<usize>) -> CellGrid {
+    match cells {
+        None => CellGrid::Exact,
+        Some(cells) => CellGrid::Bounded { cells },
+    }
+}
+
+#[pymethods]
+impl PyScoreState {
+    /// Scores one partition of named current columns against `profile`
+    /// (`cells`: None for the exact grid, K for the bounded one).
+    #[staticmethod]
+    #[pyo3(signature = (profile, columns, cells=None))]
+    fn build(
+        py: Python<'_>,
+        profile: &PyProfile,
+        columns: Vec<(String, Column<'_>)>,
+        cells: Option<usize>,
+    ) -> PyResult<PyScoreState> {
+        let p = &profile.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            let inner = pool()?.install(|| ScoreState::build(p, &data, cell_grid(cells)))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// Merges another state into this one.
+    fn merge(&mut self, py: Python<'_>, other: &PyScoreState) -> PyResult<()> {
+        let (me, other) = (&mut self.inner, &other.inner);
+        call(py, move || Ok(me.merge(other)?))
+    }
+
+    /// Merges several states at once.
+    #[staticmethod]
+    fn merge_all(py: Python<'_>, parts: Vec<PyRef<'_, PyScoreState>>) -> PyResult<PyScoreState> {
+        let refs: Vec<&ScoreState> = parts.iter().map(|p| &p.inner).collect();
+        call(py, move || {
+            Ok(PyScoreState {
+                inner: ScoreState::merge_all(&refs)?,
+            })
+        })
+    }
+
+    /// The binary form (checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let s = &self.inner;
+        let b = call(py, move || Ok(s.to_bytes()))?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// A state from its binary form (validated).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyScoreState> {
+        call(py, move || {
+            Ok(PyScoreState {
+                inner: ScoreState::from_bytes(data)?,
+            })
+        })
+    }
+
+    /// Size of the binary form in bytes.
+    fn nbytes(&self) -> usize {
+        self.inner.nbytes()
+    }
+
+    /// Grid points K of a bounded state (None: exact).
+    fn cells(&self) -> Option<usize> {
+        match self.inner.grid() {
+            CellGrid::Exact => None,
+            CellGrid::Bounded { cells } => Some(cells),
+        }
+    }
+
+    /// Feature names.
+    fn features(&self) -> Vec<String> {
+        self.inner.features().keys().cloned().collect()
+    }
+
+    /// The drift report of this (merged) state against `profile`, as JSON.
+    #[pyo3(signature = (profile, options_json="{}"))]
+    fn report(&self, py: Python<'_>, profile: &PyProfile, options_json: &str) -> PyResult<String> {
+        let (s, p) = (&self.inner, &profile.inner);
+        call(py, move || {
+            let o: ReportOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            let r = pool()?.install(|| DriftReport::compute_states(p, s, &o))?;
+            Ok(r.to_json()?)
+        })
+    }
+
+    /// KS intervals (and exact PSI / Jensen–Shannon) of the numeric features, as JSON.
+    #[pyo3(signature = (profile, options_json="{}"))]
+    fn ks_bounds(
+        &self,
+        py: Python<'_>,
+        profile: &PyProfile,
+        options_json: &str,
+    ) -> PyResult<String> {
+        let (s, p) = (&self.inner, &profile.inner);
+        call(py, move || {
+            let o: ReportOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            let b = s.ks_bounds(p, o.psi_mode)?;
+            serde_json::to_string(&b).map_err(|e| invalid(format!("ks bounds: {e}")))
+        })
+    }
+}
+
+/// A profile prepared for scoring many partitions (`StateScorer`): checksum
+/// and cell grids computed once.
+#[pyclass(name = "StateScorer", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyStateScorer {
+    inner: StateScorer,
+}
+
+#[pymethods]
+impl PyStateScorer {
+    /// A scorer of the profile in `data` (its binary form), decoded and validated here.
+    #[staticmethod]
+    #[pyo3(signature = (data, cells=None))]
+    fn from_profile_bytes(py: Python<'_>, data: &[u8], cells: Option<usize>) -> PyResult<Self> {
+        call(py, move || {
+            let p = Profile::from_bytes(data)?;
+            let inner = pool()?.install(|| StateScorer::new(p, cell_grid(cells)))?;
+            Ok(PyStateScorer { inner })
+        })
+    }
+
+    /// The score state of one partition of named current columns.
+    fn state(&self, py: Python<'_>, columns: Vec<(String, Column<'_>)>) -> PyResult<PyScoreState> {
+        let sc = &self.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            let inner = pool()?.install(|| sc.state(&data))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// Feature names of the profile.
+    fn features(&self) -> Vec<String> {
+        self.inner.profile().features.keys().cloned().collect()
+    }
+}
+
 /// Rolling live PSI monitor over a profile's binned numeric features.
 #[pyclass(name = "LiveMonitor", module = "tradewarden._native")]
 #[derive(Debug)]
@@ -867,5 +1023,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProfile>()?;
     m.add_class::<PyLiveMonitor>()?;
     m.add_class::<PySketch>()?;
+    m.add_class::<PyScoreState>()?;
+    m.add_class::<PyStateScorer>()?;
     Ok(())
 }

@@ -70,6 +70,90 @@ def test_score_with_a_persisted_profile_and_column_subset(tmp_path):
     assert features(dist) == features(single)
 
 
+def bits(report):
+    """Every feature field with floats as bit patterns, plus the summary (bit-for-bit comparison)."""
+    def b(x):
+        if isinstance(x, float):
+            return np.float64(x).view(np.uint64).item()
+        if isinstance(x, (list, tuple)):
+            return [b(v) for v in x]
+        return x
+    return ([{k: b(v) for k, v in f.items()} for f in report.features], report.n_drifted,
+            b(report.drift_share), report.dataset_drift)
+
+
+@pytest.mark.parametrize("split_every", [None, 2, 3])
+@pytest.mark.parametrize("nan_policy", ["raise", "omit"])
+def test_score_states_equal_the_single_process_report_bit_for_bit(split_every, nan_policy):
+    ref, cur = frame(6000, 20), frame(9000, 21, shift=0.4)
+    if nan_policy == "omit":
+        cur.loc[cur.index[::9], "a"] = np.nan
+    profile = Profile.fit(ref, nan_policy=nan_policy)
+    opts = dict(correction="bonferroni", large_sample=5000)
+    single = profile.score(cur[sorted(cur.columns)], **opts)
+    ddf = dd.from_pandas(cur, npartitions=7)
+    ddf = dd.concat([ddf[ddf["b"] < 0], ddf])  # an empty partition first
+    for method in ("auto", "states"):
+        dist = twd.score(profile, ddf, split_every=split_every, method=method, **opts)
+        assert bits(dist) == bits(single)
+    merged = twd.score_state(profile, ddf, split_every=split_every)
+    assert merged == profile.score_state(cur)
+    # the exact-merge path stays available
+    old, want = features(twd.score(profile, ddf, method="profiles", nan_policy=nan_policy, **opts)), features(single)
+    if nan_policy == "omit":
+        # the exact-merge path never sees the skipped values: its n_current counts finite values only,
+        # Profile.score (and the state path) count rows
+        assert old["a"].pop("n_current") == want["a"].pop("n_current") - len(cur.index[::9])
+    assert old == want
+
+
+def test_state_bytes_per_partition_are_bounded_by_the_reference():
+    ref = frame(4000, 22)
+    profile = Profile.fit(ref)
+    blob = profile.to_bytes()
+    cols = profile.features
+
+    def size(n, cells=None, columns=cols):
+        return len(twd._state_partition(frame(n, 23, shift=0.2), blob, columns, cells).iloc[0])
+
+    m = sum(ref[c].nunique() for c in ("a", "b", "ties"))
+    assert size(10_000) <= size(100_000) <= (2 * m + 3) * 19 + 3 * 10 * 8 + 1000
+    # few distinct reference values (ties, categories): flat in the rows
+    assert size(100_000, columns=["ties", "cat"]) - size(10_000, columns=["ties", "cat"]) <= 2 * 19
+    # bounded states: O(K), flat
+    assert abs(size(100_000, 64) - size(10_000, 64)) <= 3 * 64 and size(100_000, 64) < 10_000
+    assert twd._broadcast_scorer(blob, None) is twd._broadcast_scorer(blob, None)  # prepared once per process
+
+
+def test_score_falls_back_for_modes_states_do_not_support():
+    ref, cur = frame(3000, 24), frame(3000, 25, shift=0.3)
+    profile = Profile.fit(ref)
+    ddf = dd.from_pandas(cur, npartitions=3)
+    single = profile.score(cur, psi_mode="evidently")
+    assert features(twd.score(profile, ddf, psi_mode="evidently")) == features(single)
+    with pytest.raises(InvalidInputError, match="evidently"):
+        twd.score(profile, ddf, method="states", psi_mode="evidently")
+    sturges = Profile.fit(ref[["a"]], strategy="sturges")
+    assert features(twd.score(sturges, ddf[["a"]])) == features(sturges.score(cur[["a"]]))
+    with pytest.raises(InvalidInputError, match="sturges"):
+        twd.score(sturges, ddf[["a"]], method="states")
+    with pytest.raises(InvalidInputError, match="method"):
+        twd.score(profile, ddf, method="nope")
+
+
+def test_bounded_score_state_on_dask():
+    ref, cur = frame(20_000, 26), frame(15_000, 27, shift=0.1)
+    profile = Profile.fit(ref[["a"]])
+    s = twd.score_state(profile, dd.from_pandas(cur[["a"]], npartitions=4), cells=32)
+    assert s.cells == 32
+    (b,) = s.ks_bounds(profile)
+    from scipy import stats
+
+    d = stats.ks_2samp(ref["a"], cur["a"]).statistic
+    assert b["statistic_lo"] - 1e-12 <= d <= b["statistic_hi"] + 1e-12
+    assert b["statistic_hi"] - b["statistic_lo"] <= 1 / 32 + 1e-12
+
+
 def test_explicit_edges_without_reference_merge_counts_exactly():
     pdf = frame(5000, 6)
     edges = [-1.0, -0.25, 0.0, 0.3, 1.2]

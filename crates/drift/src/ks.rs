@@ -597,6 +597,32 @@ fn check_nonempty(data1: &[f64], data2: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// Two-sided KS (`KsMethod::Auto`) from ECDF-difference extremes found
+/// elsewhere — `[a max, a min, b max, b min]` with locations, each a value
+/// of `i/n1 − j/n2` as the merge walk evaluates it — by the same choice
+/// and p-value code as [`ks_2samp`] (score states, `crate::state`).
+pub(crate) fn ks_from_extremes(n1: u64, n2: u64, ext: &[f64; 4], loc: &[f64; 4]) -> KsResult {
+    from_extremes(
+        n1,
+        n2,
+        &Extremes::pick(ext, loc),
+        Alternative::TwoSided,
+        KsMethod::Auto,
+    )
+}
+
+/// Two-sided p-value (`KsMethod::Auto`) of a KS statistic `d` ≥ 0 at
+/// sample sizes `n1`, `n2` (bounds of a bounded score state).
+pub(crate) fn ks_pvalue(n1: u64, n2: u64, d: f64) -> f64 {
+    let e = Extremes {
+        max: d,
+        max_loc: f64::NAN,
+        min: 0.0,
+        min_loc: f64::NAN,
+    };
+    from_extremes(n1, n2, &e, Alternative::TwoSided, KsMethod::Auto).pvalue
+}
+
 /// Statistic, sign, location and p-value from the ECDF-difference extremes.
 fn from_extremes(
     n1: u64,

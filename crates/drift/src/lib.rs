@@ -19,7 +19,9 @@
 //! - [`telemetry`]: the metric names this crate emits;
 //! - [`sample`]: NaN policy and sorting;
 //! - [`sketch`]: mergeable KLL quantile sketch (approximate references, explicit edges
-//!   for partitioned fits) and KS against a sketch.
+//!   for partitioned fits) and KS against a sketch;
+//! - [`state`]: per-partition score states against a broadcast reference (mergeable,
+//!   size independent of the current rows; reports equal bit for bit).
 //!
 //! Formulas and conventions: `docs/drift.md`.
 //!
@@ -49,6 +51,7 @@ pub mod psi;
 pub mod report;
 pub mod sample;
 pub mod sketch;
+pub mod state;
 pub mod telemetry;
 pub mod tests;
 

@@ -203,7 +203,7 @@ fn bin_counts_checked(values: &[f64], edges: &[f64]) -> Result<(Vec<u64>, bool)>
     Ok((counts, finite))
 }
 
-fn bin_counts(values: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
+pub(crate) fn bin_counts(values: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
     Ok(bin_counts_checked(values, edges)?.0)
 }
 
@@ -1009,7 +1009,7 @@ impl NumericProfile {
 
     /// PSI and Jensen–Shannon distance of current bin counts `h` against
     /// the profile's counts (over its fixed edges).
-    fn psi_js_of_counts(&self, h: &[u64], epsilon: f64) -> Result<(f64, Option<f64>)> {
+    pub(crate) fn psi_js_of_counts(&self, h: &[u64], epsilon: f64) -> Result<(f64, Option<f64>)> {
         let psi = psi_from_counts(&self.counts, h, epsilon)?;
         let p: Vec<f64> = self.counts.iter().map(|&c| c as f64).collect();
         let q: Vec<f64> = h.iter().map(|&c| c as f64).collect();

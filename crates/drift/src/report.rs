@@ -18,8 +18,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ks::KsResult;
 use crate::profile::{CategoricalProfile, FeatureProfile, NumericProfile, Profile, ProfileOptions};
 use crate::psi::PsiMode;
+use crate::state::ScoreState;
 
 /// Drift severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -284,6 +286,20 @@ fn numeric_drift(
         Some(r) => r,
         None => p.score_sorted(&p.prepare_current(cur)?, o.psi_mode)?,
     };
+    Ok(numeric_feature(name, p, &ks, psi, js, cur.len() as u64, o))
+}
+
+/// A numeric feature's drift from its statistics (shared by the raw-data
+/// path and the score-state path, `crate::state`).
+pub(crate) fn numeric_feature(
+    name: &str,
+    p: &NumericProfile,
+    ks: &KsResult,
+    psi: f64,
+    js: Option<f64>,
+    n_current: u64,
+    o: &ReportOptions,
+) -> FeatureDrift {
     let small = p.count as usize <= o.large_sample;
     let (method, statistic, pvalue, severity) = if small {
         (
@@ -295,7 +311,7 @@ fn numeric_drift(
     } else {
         (Method::Psi, psi, None, o.psi_bands.classify(psi))
     };
-    Ok(FeatureDrift {
+    FeatureDrift {
         name: name.to_string(),
         method,
         statistic,
@@ -311,8 +327,8 @@ fn numeric_drift(
         },
         severity,
         n_reference: p.count,
-        n_current: cur.len() as u64,
-    })
+        n_current,
+    }
 }
 
 fn categorical_drift(
@@ -322,6 +338,19 @@ fn categorical_drift(
     o: &ReportOptions,
 ) -> Result<FeatureDrift> {
     let (_, e, a) = p.aligned_counts(cur)?;
+    categorical_feature(name, p, &e, &a, o)
+}
+
+/// A categorical feature's drift from the reference (`e`) and current
+/// (`a`) counts over the union of categories in name order (shared by the
+/// raw-data path and the score-state path, `crate::state`).
+pub(crate) fn categorical_feature(
+    name: &str,
+    p: &CategoricalProfile,
+    e: &[u64],
+    a: &[u64],
+    o: &ReportOptions,
+) -> Result<FeatureDrift> {
     let eps = match o.psi_mode {
         PsiMode::Standard { epsilon } => epsilon,
         PsiMode::Evidently => crate::psi::DEFAULT_PSI_EPSILON,
@@ -329,7 +358,7 @@ fn categorical_drift(
     let psi = if e.len() < 2 {
         0.0
     } else {
-        crate::psi::psi_from_counts(&e, &a, eps)?
+        crate::psi::psi_from_counts(e, a, eps)?
     };
     let ef: Vec<f64> = e.iter().map(|&x| x as f64).collect();
     let af: Vec<f64> = a.iter().map(|&x| x as f64).collect();
@@ -422,7 +451,7 @@ impl DriftReport {
                 min: 1,
             });
         }
-        let mut features: Vec<FeatureDrift> = current
+        let features: Vec<FeatureDrift> = current
             .par_iter()
             .map(|(name, data)| match (profile.feature(name)?, data) {
                 (FeatureProfile::Numeric(p), FeatureData::Numeric(v)) => {
@@ -438,6 +467,58 @@ impl DriftReport {
                 )),
             })
             .collect::<Result<Vec<_>>>()?;
+        Ok(Self::finish(features, options))
+    }
+
+    /// Scores a merged [`ScoreState`] (per-partition states of the current
+    /// data, built against `profile` and merged): equal to
+    /// [`DriftReport::compute`] on all the current data with the features
+    /// in name order, **bit for bit** — the KS statistic and p-value, PSI,
+    /// Jensen–Shannon, χ², drift flags and severities come from the same
+    /// counts through the same code. See [`crate::state`] for why KS is
+    /// exact from cell counts.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{Profile, ProfileOptions};
+    /// use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+    /// use tradewarden_drift::state::{CellGrid, ScoreState};
+    /// let r: Vec<f64> = (0..400).map(|i| ((i * 13) % 50) as f64).collect();
+    /// let c: Vec<f64> = (0..900).map(|i| ((i * 7) % 61) as f64 * 0.9).collect();
+    /// let profile = Profile::fit_features(&[("x", FeatureData::Numeric(&r))], &ProfileOptions::default()).unwrap();
+    /// let parts: Vec<ScoreState> = c
+    ///     .chunks(250)
+    ///     .map(|p| ScoreState::build(&profile, &[("x", FeatureData::Numeric(p))], CellGrid::Exact).unwrap())
+    ///     .collect();
+    /// let merged = ScoreState::merge_all(&parts.iter().collect::<Vec<_>>()).unwrap();
+    /// let o = ReportOptions::default();
+    /// let direct = DriftReport::compute(&profile, &[("x", FeatureData::Numeric(&c))], &o).unwrap();
+    /// assert_eq!(DriftReport::compute_states(&profile, &merged, &o).unwrap(), direct);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`DriftReport::compute`], plus: a state built against another
+    /// profile or on a bounded grid, Evidently's PSI mode on a numeric
+    /// feature (`InvalidParameter`: not supported by score states).
+    pub fn compute_states(
+        profile: &Profile,
+        state: &ScoreState,
+        options: &ReportOptions,
+    ) -> Result<Self> {
+        options.validate()?;
+        if state.features().is_empty() {
+            return Err(Error::TooFewValues {
+                param: "current",
+                actual: 0,
+                min: 1,
+            });
+        }
+        let features = state.feature_drifts(profile, options)?;
+        Ok(Self::finish(features, options))
+    }
+
+    /// Multiple-testing correction, drift flags of p-value features and
+    /// the dataset-level summary.
+    fn finish(mut features: Vec<FeatureDrift>, options: &ReportOptions) -> Self {
         let with_p: Vec<usize> = (0..features.len())
             .filter(|&i| features[i].pvalue.is_some())
             .collect();
@@ -452,13 +533,13 @@ impl DriftReport {
         }
         let n_drifted = features.iter().filter(|f| f.drift).count();
         let share = n_drifted as f64 / features.len() as f64;
-        Ok(DriftReport {
+        DriftReport {
             features,
             n_drifted,
             drift_share: share,
             dataset_drift: share >= options.drift_share,
             options: options.clone(),
-        })
+        }
     }
 
     /// Scores a **current profile** against a reference profile: the result

@@ -23,6 +23,13 @@ bound), and the second pass bins every partition on those edges exactly.
     profile = twd.fit_profile(reference, bins=10)       # == Profile.fit(reference.compute())
     report = twd.score(profile, current)                # == profile.score(current.compute())
 
+Current data is scored where it lies (:func:`score`): the frozen profile is broadcast once (one dependency
+of the graph), each partition returns a :class:`~tradewarden.drift.ScoreState` — counts of its values in
+the reference's cells and bins, category counts — whose size depends on the reference, not on the rows;
+the states merge by addition and the report of the merged state equals the single-process report bit for
+bit. Options whose bins depend on the current values (``psi_mode='evidently'``, Sturges bins) fall back to
+the exact-merge path (current profiles with their sorted values; bytes grow with the rows).
+
 Partitions with no rows are skipped; a partition with a single row cannot be fitted on its own
 (repartition first). See ``docs/scale-out.md`` (Dask and Spark).
 """
@@ -31,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Union
 
-from .drift import DriftReport, Profile, profile_from_partitions
+from .drift import DriftReport, Profile, ScoreState, profile_from_partitions
 from .errors import InvalidInputError
 
 __all__ = ["fit_profile", "score", "drift_report", "merge_tree"]
@@ -220,16 +227,116 @@ def _union(a: Profile, b: Profile) -> Profile:
     return Profile.from_json(json.dumps(da))
 
 
-def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
-          split_every: Optional[int] = None, **options: Any) -> DriftReport:
-    """Drift of a Dask DataFrame against ``profile``: each partition's current profile (sorted values,
-    category counts) is fitted on a worker, merged in a tree, and scored with
-    :meth:`Profile.score_profile` — equal to ``profile.score(current.compute(), **options)`` (features in
-    name order). ``columns`` defaults to the profile's features. Options as :meth:`Profile.score`."""
+_SCORERS: "dict[tuple, tuple]" = {}
+
+
+def _broadcast_scorer(blob: bytes, cells: Optional[int]) -> Any:
+    """The state scorer of broadcast profile bytes — the profile decoded and validated, its checksum and cell
+    grids computed — once per worker process: every task of a worker receives the same bytes object (one
+    dependency of the graph), whose hash CPython caches, and equality with the same object is an identity
+    check."""
+    from . import _native
+
+    key = (hash(blob), cells)
+    hit = _SCORERS.get(key)
+    if hit is not None and hit[0] == blob:
+        return hit[1]
+    scorer = _native.StateScorer.from_profile_bytes(blob, cells)
+    _SCORERS.clear()  # one broadcast profile at a time: memory stays one profile
+    _SCORERS[key] = (blob, scorer)
+    return scorer
+
+
+def _state_partition(pdf: Any, profile_bytes: bytes, cols: List[str], cells: Optional[int]) -> Any:
+    """One partition scored where it lies: the bytes of its score state (None for an empty partition)."""
+    import pandas as pd
+
+    from ._tables import columns as table_columns
+
+    if len(pdf) == 0:
+        return pd.Series([None], dtype=object)
+    state = _broadcast_scorer(profile_bytes, cells).state(table_columns(pdf[cols], "current"))
+    return pd.Series([state.to_bytes()], dtype=object)
+
+
+def _merge_state_bytes(*blobs: Any) -> Optional[bytes]:
+    """Merges score states given as bytes (or one-element Series of bytes); None = every part empty."""
+    parts = []
+    for b in blobs:
+        if b is not None and hasattr(b, "iloc"):
+            b = b.iloc[0] if len(b) else None
+        if b is not None:
+            parts.append(b)
+    return ScoreState.merge_all(parts).to_bytes() if parts else None
+
+
+def score_state(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None,
+                split_every: Optional[int] = None, cells: Optional[int] = None) -> ScoreState:
+    """The merged :class:`~tradewarden.drift.ScoreState` of a Dask DataFrame against ``profile``: the
+    profile's bytes are one dependency of the graph (serialised once, sent once to each worker, decoded once
+    per worker process), each partition returns its state's bytes (size set by the reference, not the rows),
+    and the states are merged in this process (default) or in a tree of ``split_every``-way merges on the
+    workers. ``cells=K`` builds bounded states (K grid points: :meth:`ScoreState.ks_bounds`). The profile's
+    own NaN policy applies. ``columns`` defaults to the profile's features."""
+    import dask
+    import pandas as pd
+
     _require_dask()
     if not isinstance(profile, Profile):
         raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+    if split_every is not None and split_every < 2:
+        raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
     cols = _columns(current, columns if columns is not None else [c for c in profile.features])
+    # checked here, on the empty meta frame, before any task runs (unknown features, Sturges bins, a profile
+    # without its stored reference)
+    profile.score_state(current._meta[cols], cells=cells)
+    blob = dask.delayed(profile.to_bytes(), pure=True)
+    states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
+    if split_every is None:
+        merged = _merge_state_bytes(*[b for b in states.compute() if b is not None])
+    else:
+        merged = _reduce_tree(list(states.to_delayed()), _merge_state_bytes, split_every).compute()
+    if merged is None:
+        raise InvalidInputError("the dask DataFrame has no rows in any partition")
+    return ScoreState.from_bytes(merged)
+
+
+def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
+          split_every: Optional[int] = None, method: str = "auto", **options: Any) -> DriftReport:
+    """Drift of a Dask DataFrame against ``profile``, equal to ``profile.score(current.compute(), **options)``
+    bit for bit (features in name order). ``columns`` defaults to the profile's features; options as
+    :meth:`Profile.score`.
+
+    ``method='states'``: score states (:func:`score_state`) — each partition is scored where it lies against
+    the broadcast profile and only its state travels; the report is computed once from the merged state.
+    The profile's own NaN policy applies, as in :meth:`Profile.score` (``nan_policy`` is not used).
+
+    ``method='profiles'``: the older exact-merge path — each partition's current profile (sorted values) is
+    fitted with ``nan_policy``, merged and scored with :meth:`Profile.score_profile`; the bytes moved grow
+    with the rows. ``method='auto'`` (default) takes ``'states'`` unless the options or the profile need the
+    current values themselves — ``psi_mode='evidently'`` or Sturges bins, whose bins depend on the current
+    sample, are not supported by score states — and then ``'profiles'``.
+    """
+    _require_dask()
+    if not isinstance(profile, Profile):
+        raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+    if method not in ("auto", "states", "profiles"):
+        raise InvalidInputError(f"method must be 'auto', 'states' or 'profiles', got {method!r}")
+    cols = _columns(current, columns if columns is not None else [c for c in profile.features])
+    if method != "profiles":
+        unsupported = options.get("psi_mode") == "evidently"
+        if not unsupported:
+            try:
+                profile.score_state(current._meta[cols])
+            except InvalidInputError as e:
+                if method == "states" or "not supported by score states" not in str(e):
+                    raise
+                unsupported = True
+        if not unsupported:
+            return score_state(profile, current, columns=cols, split_every=split_every).report(profile, **options)
+        if method == "states":
+            raise InvalidInputError("psi_mode='evidently' is not supported by score states: "
+                                    "use method='profiles' (or 'auto')")
     # the current profile's own bins are never used by the report: two explicit bins keep the fit cheap
     cur = _fit_partitions(current, cols, [0.0], "quantile", nan_policy, True, split_every)
     return profile.score_profile(cur, **options)

@@ -42,7 +42,7 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "SmallSampleWarning", "Profile", "profile_from_partitions", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+    "SmallSampleWarning", "Profile", "ScoreState", "profile_from_partitions", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
 
@@ -411,6 +411,30 @@ class Profile:
             raise InvalidInputError(f"current must be a Profile, got {type(current).__name__}")
         return DriftReport(json.loads(self._p.score_profile(current._p, _report_options(options))))
 
+    def score_state(self, current: Any, *, cells: Optional[int] = None) -> "ScoreState":
+        """The mergeable :class:`ScoreState` of one partition of current data (same tables as :meth:`score`;
+        for a pyarrow Table / Arrow stream, columns that are not profiled features are ignored, as
+        :meth:`score` does). Its size depends on the reference (distinct values, bins, categories), not on
+        the rows. ``cells=None``: exact (every distinct reference value delimits a cell: the report of the
+        merged states equals :meth:`score` bit for bit); ``cells=K``: bounded (K grid points, O(K) state, KS
+        as an interval of width <= 1/K: :meth:`ScoreState.ks_bounds`)."""
+        mod = type(current).__module__
+        if hasattr(type(current), "__arrow_c_stream__") and not mod.startswith(("pandas", "polars")):
+            from ._tables import raw_columns
+
+            keep = set(self.features)
+            cols = [(k, _column_of(k, v)) for k, v in raw_columns(current, "current") if k in keep]
+        else:
+            cols = columns(current, "current")
+        return ScoreState(_native.ScoreState.build(self._p, cols, cells))
+
+    def score_states(self, states: Any, **options: Any) -> "DriftReport":
+        """The report of merged score states (one :class:`ScoreState`, or an iterable of states or of their
+        :meth:`ScoreState.to_bytes`, merged here): equal to :meth:`score` on all the current data, bit for bit,
+        with the features in name order. Options as :meth:`score`; ``psi_mode='evidently'`` is not supported
+        by score states (its bins depend on the current values) and raises."""
+        return ScoreState.merge_all(states).report(self, **options)
+
     def merge(self, other: "Profile") -> None:
         """Merges a profile fitted on another partition into this one. With ``keep_reference=True`` the
         result equals the profile fitted on both partitions' data (quantile edges are refitted on the merged
@@ -455,6 +479,97 @@ class Profile:
 
     def __repr__(self) -> str:
         return f"Profile(features={self.features!r})"
+
+
+def _column_of(name: str, x: Any) -> Any:
+    from ._tables import _column
+
+    return _column(f"current[{name!r}]", x)
+
+
+class ScoreState:
+    """Per-partition score state of current data against a broadcast reference :class:`Profile`
+    (:meth:`Profile.score_state`): counts of current values in the reference's cells and bins, category
+    counts, row and NaN counts — a size that depends on the reference, not on the rows. States merge by
+    addition (exactly associative and commutative); :meth:`report` of merged states equals
+    :meth:`Profile.score` on all the data bit for bit. Picklable; :meth:`to_bytes` is checksummed and
+    validated on load (:class:`~tradewarden.errors.CorruptError`). Formulas: ``docs/drift.md``."""
+
+    __slots__ = ("_s",)
+
+    def __init__(self, native: "_native.ScoreState") -> None:
+        self._s = native
+
+    def merge(self, other: "ScoreState") -> None:
+        """Adds another partition's state (same profile, grid and features) into this one."""
+        if not isinstance(other, ScoreState):
+            raise InvalidInputError(f"other must be a ScoreState, got {type(other).__name__}")
+        self._s.merge(other._s)
+
+    @classmethod
+    def merge_all(cls, parts: Any) -> "ScoreState":
+        """One state from a :class:`ScoreState`, or an iterable of states or of their bytes."""
+        if isinstance(parts, ScoreState):
+            return parts
+        natives = []
+        for i, p in enumerate(parts):
+            if isinstance(p, (bytes, bytearray, memoryview)):
+                p = ScoreState.from_bytes(bytes(p))
+            if not isinstance(p, ScoreState):
+                raise InvalidInputError(f"states[{i}] must be a ScoreState or its bytes, got {type(p).__name__}")
+            natives.append(p._s)
+        if not natives:
+            raise InvalidInputError("states is empty: at least one score state is needed")
+        return cls(_native.ScoreState.merge_all(natives))
+
+    def report(self, profile: Profile, **options: Any) -> "DriftReport":
+        """The drift report of this (merged) state against ``profile`` (the one it was built against)."""
+        if not isinstance(profile, Profile):
+            raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+        return DriftReport(json.loads(self._s.report(profile._p, _report_options(options))))
+
+    def ks_bounds(self, profile: Profile, **options: Any) -> List[Dict[str, Any]]:
+        """Per numeric feature (name order): ``statistic_lo`` <= KS <= ``statistic_hi`` (width <= 1/K for a
+        bounded state, 0 for an exact one), ``pvalue_lo``/``pvalue_hi``, and the exact ``psi`` and
+        ``jensenshannon``. Options: ``psi_mode`` as :meth:`Profile.score`."""
+        if not isinstance(profile, Profile):
+            raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+        return json.loads(self._s.ks_bounds(profile._p, _report_options(options)))
+
+    @property
+    def features(self) -> List[str]:
+        """Feature names."""
+        return self._s.features()
+
+    @property
+    def cells(self) -> Optional[int]:
+        """K of a bounded state; None for the exact grid."""
+        return self._s.cells()
+
+    @property
+    def nbytes(self) -> int:
+        """Size of :meth:`to_bytes` in bytes."""
+        return self._s.nbytes()
+
+    def to_bytes(self) -> bytes:
+        """The checksummed binary form."""
+        return self._s.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ScoreState":
+        """A state from :meth:`to_bytes` (validated; corrupt bytes raise CorruptError)."""
+        return cls(_native.ScoreState.from_bytes(bytes(data)))
+
+    def __reduce__(self) -> tuple:
+        return (ScoreState.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ScoreState) and self.to_bytes() == other.to_bytes()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ScoreState(features={self.features!r}, cells={self.cells!r}, nbytes={self.nbytes})"
 
 
 class SketchKsResult(tuple):

@@ -1,0 +1,1618 @@
+//! Per-partition **score states**: what a worker sends back after scoring
+//! one partition of current data against a frozen, broadcast reference
+//! [`Profile`] — a summary whose size depends on the reference (its distinct
+//! values, bins and categories), not on the number of current rows.
+//!
+//! A numeric feature's state holds the counts of current values in the
+//! reference's **cells** — below the first distinct reference value, equal
+//! to each distinct value, strictly between consecutive distinct values,
+//! above the last — kept sparse (only non-empty cells, so at most
+//! min(2m + 1, rows) of them for m distinct reference values), with the
+//! largest current value of each open cell, the counts in the profile's
+//! PSI/JS bins, the number of rows and of skipped NaN/±inf values, and
+//! min/max. A categorical feature's state holds the
+//! count per category (categories unseen in the reference included) and the
+//! missing count. States of partitions merge by adding integers (and taking
+//! min/max), so [`ScoreState::merge`] is exactly associative and
+//! commutative, and [`crate::report::DriftReport::compute_states`] on the
+//! merged state equals [`crate::report::DriftReport::compute`] on all the
+//! current data **bit for bit** (features in name order).
+//!
+//! **Why KS is exact from cell counts.** scipy evaluates F₁ − F₂ (reference
+//! minus current ECDF) at every pooled value, as `i/n₁ − j/n₂` with the
+//! counts of values ≤ x. At a distinct reference value rₖ, i and j are the
+//! cumulative cell counts: every evaluation there is reproduced with the
+//! same integers and the same float operations. Inside the open cell
+//! (rₖ, rₖ₊₁) only j grows, so F₁ − F₂ there is at most its value at rₖ
+//! (never a new maximum, and never one of data2 that beats data1's) and at
+//! least its value at the cell's last current value, where j is the
+//! cumulative count through the cell — reproduced exactly, located at the
+//! cell's largest current value. The statistic, its sign and the p-value
+//! (from the exact n₁, n₂, by the same function as `ks_2samp`) are exact;
+//! the location is exact too unless n₂ > 2⁵² (then two consecutive
+//! evaluations inside one cell may round to the same float and scipy would
+//! name an earlier value of that cell).
+//!
+//! **Bounded variant** ([`CellGrid::Bounded`]): for references with many
+//! distinct values, K grid points gᵢ taken from the sorted reference at
+//! ranks ⌈i·n₁/K⌉ − 1 (the last one is the maximum) replace the distinct
+//! values, so a state holds O(K) numbers. F₁ − F₂ is then known exactly at
+//! the grid points and at the left limit of each grid point, which gives a
+//! lower bound D_lo of the KS statistic; inside an open cell F₁ moves by at
+//! most the reference mass strictly inside it (< 1/K by the choice of ranks)
+//! and F₂ by the current mass in it, which gives an upper bound D_hi with
+//! D_lo ≤ D ≤ D_hi and **D_hi − D_lo ≤ 1/K** (both bounds are computed with
+//! the same rounding as D, so the inclusion holds for the floats). PSI,
+//! Jensen–Shannon and the categorical statistics stay exact
+//! ([`ScoreState::ks_bounds`]).
+//!
+//! **Not supported** (a typed error, never a wrong number; score the raw
+//! values with `DriftReport::compute` or merge current profiles with
+//! `DriftReport::compute_profiles`): Sturges bins and Evidently's PSI (their
+//! bins depend on the current values), profiles fitted without the stored
+//! reference (KS needs it). **Moments** (mean, M2) are not kept: their
+//! merge (Chan et al.) is not exact in floating point, so a merged state
+//! would depend on the partitioning; no report field uses them.
+//!
+//! ```
+//! use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+//! use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+//! use tradewarden_drift::state::{CellGrid, ScoreState};
+//! let reference: Vec<f64> = (0..500).map(|i| (i % 97) as f64).collect();
+//! let mut profile = Profile::new();
+//! profile.insert("x", FeatureProfile::Numeric(NumericProfile::fit(&reference, &ProfileOptions::default()).unwrap()));
+//! let current: Vec<f64> = (0..300).map(|i| (i % 89) as f64 + 3.5).collect();
+//! // two partitions, scored where they lie, states merged
+//! let mut s = ScoreState::build(&profile, &[("x", FeatureData::Numeric(&current[..120]))], CellGrid::Exact).unwrap();
+//! let t = ScoreState::build(&profile, &[("x", FeatureData::Numeric(&current[120..]))], CellGrid::Exact).unwrap();
+//! s.merge(&ScoreState::from_bytes(&t.to_bytes()).unwrap()).unwrap();
+//! let o = ReportOptions::default();
+//! let direct = DriftReport::compute(&profile, &[("x", FeatureData::Numeric(&current))], &o).unwrap();
+//! assert_eq!(DriftReport::compute_states(&profile, &s, &o).unwrap(), direct);
+//! ```
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tradewarden_core::NanPolicy;
+
+use crate::error::{Error, Result};
+use crate::ks::KsResult;
+use crate::profile::{BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile};
+use crate::psi::PsiMode;
+use crate::report::{FeatureData, FeatureDrift, ReportOptions};
+
+/// Version of the persisted score-state format (binary header).
+pub const SCORE_STATE_FORMAT_VERSION: u32 = 1;
+
+/// Largest number of grid points of [`CellGrid::Bounded`] (2²⁴).
+pub const MAX_GRID_CELLS: usize = 1 << 24;
+
+const MAGIC: &[u8; 4] = b"TWSS";
+
+/// Which reference values delimit the cells of numeric features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CellGrid {
+    /// Every distinct reference value: KS exact (state size O(distinct values)).
+    #[default]
+    Exact,
+    /// `cells` grid points from the sorted reference: KS as an interval of
+    /// width ≤ 1/`cells` (state size O(cells)).
+    Bounded {
+        /// Number of grid points K (1..=[`MAX_GRID_CELLS`]).
+        cells: usize,
+    },
+}
+
+/// Score state of one numeric feature (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericState {
+    rows: u64,
+    nan_count: u64,
+    count: u64,
+    min: f64,
+    max: f64,
+    n_cells: u64,
+    cells: Vec<Cell>,
+    bins: Vec<u64>,
+}
+
+/// One non-empty cell of a numeric state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    /// Cell index: 2k at open cell k (below point k; 2m above the last),
+    /// 2k + 1 at point k.
+    pub index: u64,
+    /// Current values in the cell (≥ 1).
+    pub count: u64,
+    /// Largest current value of an open cell (the KS location); −inf for a
+    /// point cell (its values all equal the point).
+    pub max: f64,
+}
+
+impl NumericState {
+    /// Current rows seen (finite values plus skipped NaN/±inf).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+    /// NaN/±inf values skipped (`NanPolicy::Skip`).
+    pub fn nan_count(&self) -> u64 {
+        self.nan_count
+    }
+    /// Finite values counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+    /// Smallest finite value (+inf when none).
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+    /// Largest finite value (−inf when none).
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+    /// Number of cells, 2m + 1 (open cell 0, point 0, open cell 1, …, point
+    /// m − 1, open cell m).
+    pub fn n_cells(&self) -> u64 {
+        self.n_cells
+    }
+    /// The non-empty cells, by ascending index (a state holds at most
+    /// min(2m + 1, finite values) of them).
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+    /// Counts in the profile's bins.
+    pub fn bins(&self) -> &[u64] {
+        &self.bins
+    }
+}
+
+/// Score state of one categorical feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalState {
+    counts: BTreeMap<String, u64>,
+    missing: u64,
+}
+
+impl CategoricalState {
+    /// Count per category (categories absent from the reference included).
+    pub fn counts(&self) -> &BTreeMap<String, u64> {
+        &self.counts
+    }
+    /// Missing values (`None`).
+    pub fn missing(&self) -> u64 {
+        self.missing
+    }
+}
+
+/// Score state of one feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeatureState {
+    /// Numeric feature.
+    Numeric(NumericState),
+    /// Categorical feature.
+    Categorical(CategoricalState),
+}
+
+/// Mergeable score state of one or more partitions of current data against
+/// one reference [`Profile`] (identified by its content checksum).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreState {
+    profile_checksum: u64,
+    grid: CellGrid,
+    features: BTreeMap<String, FeatureState>,
+}
+
+/// KS interval and exact PSI / Jensen–Shannon of a numeric feature from a
+/// bounded state ([`ScoreState::ks_bounds`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KsBounds {
+    /// Feature name.
+    pub name: String,
+    /// Lower bound of the KS statistic (attained at a data point).
+    pub statistic_lo: f64,
+    /// Upper bound of the KS statistic; `statistic_hi − statistic_lo ≤ 1/K`.
+    pub statistic_hi: f64,
+    /// p-value at `statistic_hi` (a lower bound of the p-value).
+    pub pvalue_lo: f64,
+    /// p-value at `statistic_lo` (an upper bound of the p-value).
+    pub pvalue_hi: f64,
+    /// PSI over the profile's bins (exact).
+    pub psi: f64,
+    /// Jensen–Shannon distance over the profile's bins (exact).
+    pub jensenshannon: Option<f64>,
+    /// Reference size.
+    pub n_reference: u64,
+    /// Current rows.
+    pub n_current: u64,
+}
+
+/// Content checksum of a profile: FNV-1a of its canonical binary payload
+/// (the same checksum its JSON form carries).
+fn profile_checksum(profile: &Profile) -> u64 {
+    let mut p = Vec::new();
+    crate::binfmt::encode_profile(profile, &mut p);
+    crate::binfmt::fnv1a(&p)
+}
+
+/// The cell grid of a numeric profile: points, #reference ≤ point and
+/// #reference < point.
+#[derive(Debug, Clone)]
+struct Grid {
+    points: Vec<f64>,
+    le: Vec<u64>,
+    lt: Vec<u64>,
+}
+
+impl Grid {
+    fn of(p: &NumericProfile, grid: CellGrid, name: &str) -> Result<Grid> {
+        let r = &p.reference;
+        if r.is_empty() {
+            return Err(Error::invalid(
+                "keep_reference",
+                false,
+                "this statistic needs the stored reference (score states need it for KS)",
+            ));
+        }
+        if p.options.bins == BinStrategy::Sturges {
+            return Err(Error::invalid(
+                "bins",
+                format!("sturges (feature {name:?})"),
+                "Sturges bins depend on the current values: not supported by score states; \
+                 score the raw values (DriftReport::compute) or merge current profiles \
+                 (DriftReport::compute_profiles)",
+            ));
+        }
+        let mut g = Grid {
+            points: Vec::new(),
+            le: Vec::new(),
+            lt: Vec::new(),
+        };
+        match grid {
+            CellGrid::Exact => {
+                let mut i = 0usize;
+                while i < r.len() {
+                    let x = r[i];
+                    let start = i;
+                    while i < r.len() && r[i] == x {
+                        i += 1;
+                    }
+                    g.points.push(x);
+                    g.lt.push(start as u64);
+                    g.le.push(i as u64);
+                }
+            }
+            CellGrid::Bounded { cells } => {
+                check_grid_cells(cells)?;
+                let n = r.len() as u64;
+                let k = cells as u64;
+                for q in 1..=k {
+                    // ⌈q·n/K⌉ − 1 without overflow (q ≤ K ≤ 2^24, n < 2^40 in practice)
+                    let pos = (u128::from(q) * u128::from(n)).div_ceil(u128::from(k)) - 1;
+                    let x = r[usize::try_from(pos).unwrap_or(r.len() - 1).min(r.len() - 1)];
+                    if g.points.last().is_some_and(|&l| l == x) {
+                        continue;
+                    }
+                    g.points.push(x);
+                    g.lt.push(r.partition_point(|&v| v < x) as u64);
+                    g.le.push(r.partition_point(|&v| v <= x) as u64);
+                }
+            }
+        }
+        Ok(g)
+    }
+
+    /// Cell of a finite value (+0.0-normalised): 2k+1 at point k, 2k in the
+    /// open cell below point k (2m above the last).
+    #[inline]
+    fn cell(&self, x: f64) -> usize {
+        let k = self.points.partition_point(|&v| v < x);
+        if k < self.points.len() && self.points[k] == x {
+            2 * k + 1
+        } else {
+            2 * k
+        }
+    }
+}
+
+fn check_grid_cells(cells: usize) -> Result<()> {
+    if cells == 0 || cells > MAX_GRID_CELLS {
+        return Err(Error::invalid(
+            "cells",
+            cells,
+            "must be in 1..=MAX_GRID_CELLS (16777216)",
+        ));
+    }
+    Ok(())
+}
+
+fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Result<NumericState> {
+    if p.edges.len() < 2 || p.counts.len() + 1 != p.edges.len() {
+        return Err(Error::Corrupt {
+            what: "counts",
+            reason: format!(
+                "feature {name:?}: {} counts for {} edges",
+                p.counts.len(),
+                p.edges.len()
+            ),
+        });
+    }
+    let skip = p.options.nan_policy == NanPolicy::Skip;
+    let m = g.points.len();
+    let mut s = NumericState {
+        rows: values.len() as u64,
+        nan_count: 0,
+        count: 0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        n_cells: (2 * m + 1) as u64,
+        cells: Vec::new(),
+        bins: Vec::new(),
+    };
+    let mut finite: Vec<f64> = Vec::with_capacity(values.len());
+    for (index, &v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            if skip {
+                s.nan_count += 1;
+                continue;
+            }
+            return Err(Error::NonFinite {
+                param: "current",
+                index,
+                value: v,
+            });
+        }
+        let x = v + 0.0;
+        finite.push(x);
+        s.min = s.min.min(x);
+        s.max = s.max.max(x);
+    }
+    s.count = finite.len() as u64;
+    s.bins = crate::profile::bin_counts(&finite, &p.edges)?;
+    s.cells = if m <= DENSE_POINTS {
+        dense_cells(&finite, g)
+    } else {
+        crate::sample::sort_f64(&mut finite);
+        sorted_cells(&finite, g)
+    };
+    Ok(s)
+}
+
+/// Up to this many grid points a partition's cells are counted in a dense
+/// array by binary search (cache-resident); above, the partition is sorted
+/// and walked against the points (memory O(rows), time O(rows·log rows +
+/// rows·log(m/rows)), whatever the reference's size). Both give the same
+/// cells (tested).
+const DENSE_POINTS: usize = 4096;
+
+fn dense_cells(values: &[f64], g: &Grid) -> Vec<Cell> {
+    let n_cells = 2 * g.points.len() + 1;
+    let mut count = vec![0u64; n_cells];
+    let mut max = vec![f64::NEG_INFINITY; n_cells];
+    for &x in values {
+        let c = g.cell(x);
+        count[c] += 1;
+        max[c] = max[c].max(x);
+    }
+    count
+        .iter()
+        .zip(&max)
+        .enumerate()
+        .filter(|(_, (n, _))| **n > 0)
+        .map(|(index, (&count, &x))| Cell {
+            index: index as u64,
+            count,
+            max: if index.is_multiple_of(2) {
+                x
+            } else {
+                f64::NEG_INFINITY
+            },
+        })
+        .collect()
+}
+
+/// Cells of ascending values: each value's point is found by galloping
+/// from the previous one's.
+fn sorted_cells(sorted: &[f64], g: &Grid) -> Vec<Cell> {
+    let points = &g.points;
+    let mut out: Vec<Cell> = Vec::new();
+    let mut lo = 0usize; // points below lo are < every value still to come
+    for &x in sorted {
+        let rest = &points[lo..];
+        let mut bound = 1usize;
+        while bound < rest.len() && rest[bound - 1] < x {
+            bound *= 2;
+        }
+        let start = bound / 2;
+        let end = bound.min(rest.len());
+        lo += start + rest[start..end].partition_point(|&v| v < x);
+        let (index, max) = if lo < points.len() && points[lo] == x {
+            (2 * lo + 1, f64::NEG_INFINITY)
+        } else {
+            (2 * lo, x)
+        };
+        match out.last_mut() {
+            Some(c) if c.index == index as u64 => {
+                c.count += 1;
+                c.max = c.max.max(max);
+            }
+            _ => out.push(Cell {
+                index: index as u64,
+                count: 1,
+                max,
+            }),
+        }
+    }
+    out
+}
+
+fn categorical_state(values: &[Option<&str>]) -> CategoricalState {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut missing = 0;
+    for v in values {
+        match v {
+            Some(s) => match counts.get_mut(*s) {
+                Some(c) => *c += 1,
+                None => {
+                    counts.insert((*s).to_string(), 1);
+                }
+            },
+            None => missing += 1,
+        }
+    }
+    CategoricalState { counts, missing }
+}
+
+fn overflow(what: &str) -> Error {
+    Error::Merge {
+        reason: format!("merged {what} overflows u64"),
+    }
+}
+
+fn add_counts(a: &mut [u64], b: &[u64], what: &str) -> Result<()> {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = x.checked_add(*y).ok_or_else(|| overflow(what))?;
+    }
+    Ok(())
+}
+
+/// Union of two ascending cell lists, counts added (checked), maxima combined.
+fn merge_cells(a: &[Cell], b: &[Cell]) -> Result<Vec<Cell>> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let ka = a.get(i).map_or(u64::MAX, |c| c.index);
+        let kb = b.get(j).map_or(u64::MAX, |c| c.index);
+        if ka < kb {
+            out.push(a[i]);
+            i += 1;
+        } else if kb < ka {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(Cell {
+                index: ka,
+                count: a[i]
+                    .count
+                    .checked_add(b[j].count)
+                    .ok_or_else(|| overflow("cell count"))?,
+                max: a[i].max.max(b[j].max),
+            });
+            i += 1;
+            j += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Walks the cells in index order: `take(c)` is the cell at index `c`, if
+/// non-empty (indices asked in ascending order).
+struct CellCursor<'a> {
+    cells: &'a [Cell],
+    pos: usize,
+}
+
+impl CellCursor<'_> {
+    fn take(&mut self, index: usize) -> Option<Cell> {
+        let c = *self.cells.get(self.pos)?;
+        (c.index == index as u64).then(|| {
+            self.pos += 1;
+            c
+        })
+    }
+}
+
+impl NumericState {
+    fn merged(&self, o: &NumericState, name: &str) -> Result<NumericState> {
+        if self.n_cells != o.n_cells || self.bins.len() != o.bins.len() {
+            return Err(Error::Merge {
+                reason: format!(
+                    "feature {name:?}: {} cells / {} bins vs {} cells / {} bins",
+                    self.n_cells,
+                    self.bins.len(),
+                    o.n_cells,
+                    o.bins.len()
+                ),
+            });
+        }
+        let mut s = self.clone();
+        s.rows = s.rows.checked_add(o.rows).ok_or_else(|| overflow("rows"))?;
+        s.nan_count = s
+            .nan_count
+            .checked_add(o.nan_count)
+            .ok_or_else(|| overflow("nan_count"))?;
+        s.count = s
+            .count
+            .checked_add(o.count)
+            .ok_or_else(|| overflow("count"))?;
+        s.cells = merge_cells(&self.cells, &o.cells)?;
+        add_counts(&mut s.bins, &o.bins, "bin count")?;
+        s.min = s.min.min(o.min);
+        s.max = s.max.max(o.max);
+        Ok(s)
+    }
+
+    /// The ECDF-difference extremes `[a max, a min, b max, b min]` and
+    /// their locations, as the merge walk of `ks_2samp` finds them (see the
+    /// module docs): exact for the exact grid.
+    fn extremes(&self, g: &Grid, n1: f64, n2: f64) -> ([f64; 4], [f64; 4]) {
+        let mut ext = [
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+        ];
+        let mut loc = [f64::NAN; 4];
+        let (mut i, mut j) = (0u64, 0u64);
+        let m = g.points.len();
+        let mut cur = CellCursor {
+            cells: &self.cells,
+            pos: 0,
+        };
+        for k in 0..=m {
+            if let Some(cell) = cur.take(2 * k) {
+                j += cell.count;
+                let d = i as f64 / n1 - j as f64 / n2;
+                if d < ext[3] {
+                    (ext[3], loc[3]) = (d, cell.max);
+                }
+            }
+            if k < m {
+                let x = g.points[k];
+                let c = cur.take(2 * k + 1).map_or(0, |c| c.count);
+                i = g.le[k];
+                j += c;
+                let d = i as f64 / n1 - j as f64 / n2;
+                if d > ext[0] {
+                    (ext[0], loc[0]) = (d, x);
+                }
+                if d < ext[1] {
+                    (ext[1], loc[1]) = (d, x);
+                }
+                if c > 0 {
+                    if d > ext[2] {
+                        (ext[2], loc[2]) = (d, x);
+                    }
+                    if d < ext[3] {
+                        (ext[3], loc[3]) = (d, x);
+                    }
+                }
+            }
+        }
+        (ext, loc)
+    }
+
+    /// [D_lo, D_hi] on a bounded grid (module docs).
+    fn ks_interval(&self, g: &Grid, n1: f64, n2: f64) -> (f64, f64) {
+        let (mut lo, mut hi) = (0.0f64, 0.0f64);
+        let diff = |i: u64, j: u64| i as f64 / n1 - j as f64 / n2;
+        let (mut i, mut j) = (0u64, 0u64);
+        let m = g.points.len();
+        let mut cur = CellCursor {
+            cells: &self.cells,
+            pos: 0,
+        };
+        for k in 0..=m {
+            // open cell k: F1 in [i, lt[k]] (n1 above the last point), F2 in [j, j + c]
+            let c = cur.take(2 * k).map_or(0, |c| c.count);
+            let i_end = if k < m { g.lt[k] } else { i };
+            if c > 0 || i_end > i {
+                let j_end = j + c;
+                // the left limit of the next point (or the last value) is a data point
+                let at_end = diff(i_end, j_end).abs();
+                lo = lo.max(at_end);
+                hi = hi.max(at_end).max(diff(i_end, j)).max(-diff(i, j_end));
+                j = j_end;
+            }
+            if k < m {
+                i = g.le[k];
+                j += cur.take(2 * k + 1).map_or(0, |c| c.count);
+                let d = diff(i, j).abs();
+                lo = lo.max(d);
+                hi = hi.max(d);
+            }
+        }
+        (lo, hi)
+    }
+
+    /// KS, PSI and Jensen–Shannon (as `NumericProfile::score_sorted`).
+    fn score(
+        &self,
+        p: &NumericProfile,
+        g: &Grid,
+        mode: PsiMode,
+    ) -> Result<(KsResult, f64, Option<f64>)> {
+        let epsilon = standard_epsilon(mode)?;
+        self.check_nonempty()?;
+        let (n1, n2) = (p.reference.len() as u64, self.count);
+        let (ext, loc) = self.extremes(g, n1 as f64, n2 as f64);
+        let ks = crate::ks::ks_from_extremes(n1, n2, &ext, &loc);
+        let (psi, js) = p.psi_js_of_counts(&self.bins, epsilon)?;
+        Ok((ks, psi, js))
+    }
+
+    fn check_nonempty(&self) -> Result<()> {
+        if self.count == 0 {
+            return Err(Error::TooFewValues {
+                param: "current",
+                actual: 0,
+                min: 1,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn standard_epsilon(mode: PsiMode) -> Result<f64> {
+    match mode {
+        PsiMode::Standard { epsilon } => Ok(epsilon),
+        PsiMode::Evidently => Err(Error::invalid(
+            "psi_mode",
+            "evidently",
+            "Evidently's PSI bins depend on the current values: not supported by score \
+             states; score the raw values (DriftReport::compute) or merge current profiles \
+             (DriftReport::compute_profiles)",
+        )),
+    }
+}
+
+impl CategoricalState {
+    fn merged(&self, o: &CategoricalState) -> Result<CategoricalState> {
+        let mut s = self.clone();
+        s.missing = s
+            .missing
+            .checked_add(o.missing)
+            .ok_or_else(|| overflow("missing"))?;
+        for (k, v) in &o.counts {
+            let c = s.counts.entry(k.clone()).or_insert(0);
+            *c = c
+                .checked_add(*v)
+                .ok_or_else(|| overflow("category count"))?;
+        }
+        Ok(s)
+    }
+
+    /// Reference and current counts over the union of categories, sorted by
+    /// name (as `CategoricalProfile::aligned_counts`).
+    fn aligned(&self, p: &CategoricalProfile) -> Result<(Vec<u64>, Vec<u64>)> {
+        if self.counts.is_empty() {
+            return Err(Error::TooFewValues {
+                param: "current",
+                actual: 0,
+                min: 1,
+            });
+        }
+        let mut keys: Vec<&String> = p.counts.keys().collect();
+        keys.extend(self.counts.keys().filter(|k| !p.counts.contains_key(*k)));
+        keys.sort();
+        let e = keys
+            .iter()
+            .map(|k| p.counts.get(*k).copied().unwrap_or(0))
+            .collect();
+        let a = keys
+            .iter()
+            .map(|k| self.counts.get(*k).copied().unwrap_or(0))
+            .collect();
+        Ok((e, a))
+    }
+}
+
+/// The per-feature states of one partition (`grid_of` gives a numeric
+/// feature's cell grid).
+fn build_with<'g>(
+    profile: &Profile,
+    checksum: u64,
+    grid: CellGrid,
+    current: &[(&str, FeatureData<'_>)],
+    grid_of: impl Fn(&str, &NumericProfile) -> Result<std::borrow::Cow<'g, Grid>> + Sync,
+) -> Result<ScoreState> {
+    for (i, (name, _)) in current.iter().enumerate() {
+        if current[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::invalid(
+                "current",
+                *name,
+                "duplicate feature name (a score state has one entry per feature)",
+            ));
+        }
+    }
+    let built: Vec<FeatureState> = current
+        .par_iter()
+        .map(|(name, data)| match (profile.feature(name)?, data) {
+            (FeatureProfile::Numeric(p), FeatureData::Numeric(v)) => {
+                let g = grid_of(name, p)?;
+                numeric_state(name, p, v, &g).map(FeatureState::Numeric)
+            }
+            (FeatureProfile::Categorical(_), FeatureData::Categorical(v)) => {
+                Ok(FeatureState::Categorical(categorical_state(v)))
+            }
+            _ => Err(Error::invalid(
+                "current",
+                *name,
+                "feature type differs from the profile's",
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let features = current
+        .iter()
+        .zip(built)
+        .map(|((n, _), f)| ((*n).to_string(), f))
+        .collect();
+    Ok(ScoreState {
+        profile_checksum: checksum,
+        grid,
+        features,
+    })
+}
+
+/// A frozen profile prepared for scoring many partitions (one per worker):
+/// its content checksum and every numeric feature's cell grid are computed
+/// once, not per partition as [`ScoreState::build`] does.
+///
+/// ```
+/// use tradewarden_drift::profile::{Profile, ProfileOptions};
+/// use tradewarden_drift::report::FeatureData;
+/// use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
+/// let r: Vec<f64> = (0..300).map(|i| (i % 41) as f64).collect();
+/// let profile = Profile::fit_features(&[("x", FeatureData::Numeric(&r))], &ProfileOptions::default()).unwrap();
+/// let c = [1.5, 2.0, 40.5];
+/// let scorer = StateScorer::new(profile.clone(), CellGrid::Exact).unwrap();
+/// let a = scorer.state(&[("x", FeatureData::Numeric(&c))]).unwrap();
+/// assert_eq!(a, ScoreState::build(&profile, &[("x", FeatureData::Numeric(&c))], CellGrid::Exact).unwrap());
+/// ```
+#[derive(Debug)]
+pub struct StateScorer {
+    profile: Profile,
+    checksum: u64,
+    grid: CellGrid,
+    grids: BTreeMap<String, Grid>,
+}
+
+impl StateScorer {
+    /// Prepares `profile` for scoring partitions on `grid`.
+    ///
+    /// # Errors
+    /// A bad `cells` count. (A feature that score states do not support —
+    /// Sturges bins, no stored reference — fails when it is scored.)
+    pub fn new(profile: Profile, grid: CellGrid) -> Result<Self> {
+        if let CellGrid::Bounded { cells } = grid {
+            check_grid_cells(cells)?;
+        }
+        let grids: BTreeMap<String, Grid> = profile
+            .features
+            .par_iter()
+            .filter_map(|(name, f)| match f {
+                FeatureProfile::Numeric(p) => {
+                    Grid::of(p, grid, name).ok().map(|g| (name.clone(), g))
+                }
+                FeatureProfile::Categorical(_) => None,
+            })
+            .collect();
+        Ok(StateScorer {
+            checksum: profile_checksum(&profile),
+            profile,
+            grid,
+            grids,
+        })
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> CellGrid {
+        self.grid
+    }
+
+    /// The score state of one partition, equal to [`ScoreState::build`]
+    /// with this profile and grid.
+    ///
+    /// # Errors
+    /// As [`ScoreState::build`].
+    pub fn state(&self, current: &[(&str, FeatureData<'_>)]) -> Result<ScoreState> {
+        build_with(
+            &self.profile,
+            self.checksum,
+            self.grid,
+            current,
+            |name, p| match self.grids.get(name) {
+                Some(g) => Ok(std::borrow::Cow::Borrowed(g)),
+                None => Grid::of(p, self.grid, name).map(std::borrow::Cow::Owned),
+            },
+        )
+    }
+}
+
+fn state_mismatch(value: String) -> Error {
+    Error::InvalidParameter {
+        param: "state",
+        value,
+        reason: "the score state was built against another profile (or a different grid)",
+    }
+}
+
+impl ScoreState {
+    /// Scores one partition of current data against `profile`: the same
+    /// inputs as [`crate::report::DriftReport::compute`] (one entry per
+    /// feature, names unique). Rows of any length, zero included (an empty
+    /// partition gives an empty state that merges as the identity).
+    ///
+    /// # Errors
+    /// A name missing from the profile (`UnknownFeature`), a type that
+    /// differs from the profile's, a duplicate name, NaN/±inf under a NaN
+    /// policy other than `skip` (`NonFinite` naming `current` and the index
+    /// within this partition), a profile without the stored reference or
+    /// with Sturges bins (`InvalidParameter`: not supported by score
+    /// states), a bad `cells` count.
+    pub fn build(
+        profile: &Profile,
+        current: &[(&str, FeatureData<'_>)],
+        grid: CellGrid,
+    ) -> Result<ScoreState> {
+        if let CellGrid::Bounded { cells } = grid {
+            check_grid_cells(cells)?;
+        }
+        build_with(
+            profile,
+            profile_checksum(profile),
+            grid,
+            current,
+            |name, p| Grid::of(p, grid, name).map(std::borrow::Cow::Owned),
+        )
+    }
+
+    /// The grid the state was built on.
+    pub fn grid(&self) -> CellGrid {
+        self.grid
+    }
+
+    /// Content checksum of the profile the state was built against.
+    pub fn profile_checksum(&self) -> u64 {
+        self.profile_checksum
+    }
+
+    /// Per-feature states, by name.
+    pub fn features(&self) -> &BTreeMap<String, FeatureState> {
+        &self.features
+    }
+
+    /// Merges another partition's state: counts add (checked), min/max and
+    /// the open cells' maxima combine — exactly associative and commutative.
+    /// On error `self` is unchanged.
+    ///
+    /// # Errors
+    /// `Error::Merge` when the states come from different profiles, grids or
+    /// feature sets, or a count overflows `u64`.
+    pub fn merge(&mut self, other: &ScoreState) -> Result<()> {
+        if self.profile_checksum != other.profile_checksum {
+            return Err(Error::Merge {
+                reason: format!(
+                    "score states of different profiles (checksums {:016x} vs {:016x})",
+                    self.profile_checksum, other.profile_checksum
+                ),
+            });
+        }
+        if self.grid != other.grid {
+            return Err(Error::Merge {
+                reason: format!(
+                    "score states on different grids ({:?} vs {:?})",
+                    self.grid, other.grid
+                ),
+            });
+        }
+        if !self.features.keys().eq(other.features.keys()) {
+            return Err(Error::Merge {
+                reason: format!(
+                    "score states of different features ({:?} vs {:?})",
+                    self.features.keys().collect::<Vec<_>>(),
+                    other.features.keys().collect::<Vec<_>>()
+                ),
+            });
+        }
+        let mut out = BTreeMap::new();
+        for ((name, a), b) in self.features.iter().zip(other.features.values()) {
+            let f = match (a, b) {
+                (FeatureState::Numeric(a), FeatureState::Numeric(b)) => {
+                    FeatureState::Numeric(a.merged(b, name)?)
+                }
+                (FeatureState::Categorical(a), FeatureState::Categorical(b)) => {
+                    FeatureState::Categorical(a.merged(b)?)
+                }
+                _ => {
+                    return Err(Error::Merge {
+                        reason: format!(
+                            "feature {name:?} is numeric in one state and categorical in the other"
+                        ),
+                    });
+                }
+            };
+            out.insert(name.clone(), f);
+        }
+        self.features = out;
+        Ok(())
+    }
+
+    /// Merges several states (any order gives the same result).
+    ///
+    /// # Errors
+    /// As [`ScoreState::merge`]; no parts is `TooFewValues`.
+    pub fn merge_all(parts: &[&ScoreState]) -> Result<ScoreState> {
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(Error::TooFewValues {
+                param: "parts",
+                actual: 0,
+                min: 1,
+            });
+        };
+        let mut acc = (*first).clone();
+        for p in rest {
+            acc.merge(p)?;
+        }
+        Ok(acc)
+    }
+
+    /// Checks that the state belongs to `profile` (checksum, features,
+    /// types, cell and bin counts).
+    fn check_against(&self, profile: &Profile) -> Result<()> {
+        if self.profile_checksum != profile_checksum(profile) {
+            return Err(state_mismatch(format!(
+                "checksum {:016x}",
+                self.profile_checksum
+            )));
+        }
+        Ok(())
+    }
+
+    /// The per-feature drift of an exact state, in name order (the
+    /// statistics from counts shared with `DriftReport::compute`).
+    pub(crate) fn feature_drifts(
+        &self,
+        profile: &Profile,
+        o: &ReportOptions,
+    ) -> Result<Vec<FeatureDrift>> {
+        self.check_against(profile)?;
+        if let CellGrid::Bounded { cells } = self.grid {
+            return Err(Error::InvalidParameter {
+                param: "state",
+                value: format!("bounded grid of {cells} cells"),
+                reason: "the KS statistic of a bounded state is an interval: use \
+                         ScoreState::ks_bounds (or build the state with CellGrid::Exact)",
+            });
+        }
+        let items: Vec<(&String, &FeatureState)> = self.features.iter().collect();
+        items
+            .par_iter()
+            .map(|(name, f)| match (profile.feature(name)?, f) {
+                (FeatureProfile::Numeric(p), FeatureState::Numeric(s)) => {
+                    let g = Grid::of(p, self.grid, name)?;
+                    s.check_shape(&g, p, name)?;
+                    let (ks, psi, js) = s.score(p, &g, o.psi_mode)?;
+                    Ok(crate::report::numeric_feature(
+                        name, p, &ks, psi, js, s.rows, o,
+                    ))
+                }
+                (FeatureProfile::Categorical(p), FeatureState::Categorical(s)) => {
+                    let (e, a) = s.aligned(p)?;
+                    crate::report::categorical_feature(name, p, &e, &a, o)
+                }
+                _ => Err(state_mismatch(format!("feature {name:?} of another type"))),
+            })
+            .collect()
+    }
+
+    /// KS intervals (and exact PSI / Jensen–Shannon) of the numeric
+    /// features, in name order; for a [`CellGrid::Bounded`] state
+    /// `statistic_hi − statistic_lo ≤ 1/K`, for an exact state the interval
+    /// is as wide as the data between distinct reference values allows (use
+    /// `DriftReport::compute_states` there).
+    ///
+    /// # Errors
+    /// A state of another profile, an empty current feature, Evidently's
+    /// PSI mode (not supported by score states).
+    pub fn ks_bounds(&self, profile: &Profile, psi_mode: PsiMode) -> Result<Vec<KsBounds>> {
+        self.check_against(profile)?;
+        let epsilon = standard_epsilon(psi_mode)?;
+        let mut out = Vec::new();
+        for (name, f) in &self.features {
+            let (FeatureProfile::Numeric(p), FeatureState::Numeric(s)) =
+                (profile.feature(name)?, f)
+            else {
+                continue;
+            };
+            let g = Grid::of(p, self.grid, name)?;
+            s.check_shape(&g, p, name)?;
+            s.check_nonempty()?;
+            let (n1, n2) = (p.reference.len() as u64, s.count);
+            let (lo, hi) = s.ks_interval(&g, n1 as f64, n2 as f64);
+            let (psi, js) = p.psi_js_of_counts(&s.bins, epsilon)?;
+            out.push(KsBounds {
+                name: name.clone(),
+                statistic_lo: lo,
+                statistic_hi: hi,
+                pvalue_lo: crate::ks::ks_pvalue(n1, n2, hi),
+                pvalue_hi: crate::ks::ks_pvalue(n1, n2, lo),
+                psi,
+                jensenshannon: js,
+                n_reference: p.count,
+                n_current: s.rows,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Size of [`ScoreState::to_bytes`] in bytes, without encoding.
+    pub fn nbytes(&self) -> usize {
+        let mut n = HEADER + 8 + 1 + 8 + 4;
+        for (name, f) in &self.features {
+            n += 8 + name.len() + 1;
+            n += match f {
+                FeatureState::Numeric(s) => {
+                    5 * 8 + 3 * 8 + 8 * s.bins.len() + encoded_cells_len(&s.cells)
+                }
+                FeatureState::Categorical(s) => {
+                    4 + s.counts.keys().map(|k| 16 + k.len()).sum::<usize>() + 8
+                }
+            };
+        }
+        n
+    }
+
+    /// Binary form: `TWSS` magic, u32 format version, u64 payload length,
+    /// u64 FNV-1a checksum of the payload, then the payload (little-endian):
+    ///
+    /// ```text
+    /// u64 profile checksum, u8 grid (0 exact, 1 bounded), u64 cells (0 for exact),
+    /// u32 feature count, then per feature (name order): str name, u8 kind
+    ///   numeric (0): u64 rows, nan_count, count; f64 min, max; u64 cells (2m + 1);
+    ///                u64 non-empty cells, each: varint index gap, varint count,
+    ///                f64 max (open cells only); vec<u64> bins
+    ///   categorical (1): u32 k, k × (str name, u64 count) in name order, u64 missing
+    /// str = u64 length + UTF-8; vec = u64 length + elements
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut p = Vec::with_capacity(self.nbytes());
+        p.extend_from_slice(&[0u8; HEADER]);
+        put_u64(&mut p, self.profile_checksum);
+        match self.grid {
+            CellGrid::Exact => {
+                p.push(0);
+                put_u64(&mut p, 0);
+            }
+            CellGrid::Bounded { cells } => {
+                p.push(1);
+                put_u64(&mut p, cells as u64);
+            }
+        }
+        p.extend_from_slice(&(self.features.len() as u32).to_le_bytes());
+        for (name, f) in &self.features {
+            put_str(&mut p, name);
+            match f {
+                FeatureState::Numeric(s) => {
+                    p.push(0);
+                    for v in [s.rows, s.nan_count, s.count] {
+                        put_u64(&mut p, v);
+                    }
+                    for v in [s.min, s.max] {
+                        put_u64(&mut p, v.to_bits());
+                    }
+                    put_u64(&mut p, s.n_cells);
+                    put_u64(&mut p, s.cells.len() as u64);
+                    let mut next = 0u64;
+                    for c in &s.cells {
+                        put_varint(&mut p, c.index - next);
+                        put_varint(&mut p, c.count);
+                        if c.index.is_multiple_of(2) {
+                            put_u64(&mut p, c.max.to_bits());
+                        }
+                        next = c.index + 1;
+                    }
+                    put_u64(&mut p, s.bins.len() as u64);
+                    s.bins.iter().for_each(|&c| put_u64(&mut p, c));
+                }
+                FeatureState::Categorical(s) => {
+                    p.push(1);
+                    p.extend_from_slice(&(s.counts.len() as u32).to_le_bytes());
+                    for (k, &c) in &s.counts {
+                        put_str(&mut p, k);
+                        put_u64(&mut p, c);
+                    }
+                    put_u64(&mut p, s.missing);
+                }
+            }
+        }
+        let len = (p.len() - HEADER) as u64;
+        let sum = crate::binfmt::fnv1a(&p[HEADER..]);
+        p[..4].copy_from_slice(MAGIC);
+        p[4..8].copy_from_slice(&SCORE_STATE_FORMAT_VERSION.to_le_bytes());
+        p[8..16].copy_from_slice(&len.to_le_bytes());
+        p[16..24].copy_from_slice(&sum.to_le_bytes());
+        p
+    }
+
+    /// Reads the binary form, validated: magic, version, length, checksum,
+    /// framing (every length within the payload), and the state's own
+    /// invariants (cells = 2m + 1 with m + 1 open-cell maxima, Σ cells =
+    /// Σ bins = count, rows = count + nan_count, min/max consistent with
+    /// the count, categories in strictly ascending order with non-zero
+    /// counts, no overflow). Whether it belongs to a profile is checked when
+    /// it is scored or merged.
+    ///
+    /// # Errors
+    /// `Error::Corrupt` whose `what` names the field, `Error::Version`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ScoreState> {
+        if bytes.len() < HEADER || &bytes[..4] != MAGIC {
+            return Err(corrupt("header", "bad magic or truncated header".into()));
+        }
+        let rd = |a: &[u8]| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(a);
+            u64::from_le_bytes(x)
+        };
+        let mut v4 = [0u8; 4];
+        v4.copy_from_slice(&bytes[4..8]);
+        let version = u32::from_le_bytes(v4);
+        if version != SCORE_STATE_FORMAT_VERSION {
+            return Err(Error::Version {
+                found: version,
+                expected: SCORE_STATE_FORMAT_VERSION,
+            });
+        }
+        let (len, sum) = (rd(&bytes[8..16]), rd(&bytes[16..24]));
+        let payload = &bytes[HEADER..];
+        if payload.len() as u64 != len {
+            return Err(corrupt(
+                "length",
+                format!("header says {len} bytes, payload has {}", payload.len()),
+            ));
+        }
+        if crate::binfmt::fnv1a(payload) != sum {
+            return Err(corrupt("checksum", "checksum mismatch".into()));
+        }
+        let s = decode(payload)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let CellGrid::Bounded { cells } = self.grid {
+            check_grid_cells(cells).map_err(|e| corrupt("grid", e.to_string()))?;
+        }
+        for (name, f) in &self.features {
+            match f {
+                FeatureState::Numeric(s) => s.validate(name)?,
+                FeatureState::Categorical(s) => {
+                    let mut total = s.missing;
+                    for (k, &c) in &s.counts {
+                        if c == 0 {
+                            return Err(corrupt(
+                                "counts",
+                                format!("feature {name:?}: category {k:?} has count 0"),
+                            ));
+                        }
+                        total = total.checked_add(c).ok_or_else(|| {
+                            corrupt("counts", format!("feature {name:?}: counts overflow u64"))
+                        })?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn checked_sum(mut it: impl Iterator<Item = u64>) -> Option<u64> {
+    it.try_fold(0u64, |a, c| a.checked_add(c))
+}
+
+impl NumericState {
+    fn validate(&self, name: &str) -> Result<()> {
+        let bad = |what: &'static str, reason: String| {
+            corrupt(what, format!("feature {name:?}: {reason}"))
+        };
+        if self.n_cells.is_multiple_of(2) {
+            return Err(bad(
+                "cells",
+                format!("{} cells (need 2m + 1)", self.n_cells),
+            ));
+        }
+        let sc = checked_sum(self.cells.iter().map(|c| c.count))
+            .ok_or_else(|| bad("cells", "counts overflow u64".into()))?;
+        let sb = checked_sum(self.bins.iter().copied())
+            .ok_or_else(|| bad("bins", "counts overflow u64".into()))?;
+        if sc != self.count {
+            return Err(bad("cells", format!("sum to {sc}, count = {}", self.count)));
+        }
+        if self.bins.len() < 2 || sb != self.count {
+            return Err(bad(
+                "bins",
+                format!(
+                    "{} bins summing to {sb}, count = {}",
+                    self.bins.len(),
+                    self.count
+                ),
+            ));
+        }
+        if self.count.checked_add(self.nan_count) != Some(self.rows) {
+            return Err(bad(
+                "rows",
+                format!(
+                    "{} rows, count + nan_count = {} + {}",
+                    self.rows, self.count, self.nan_count
+                ),
+            ));
+        }
+        let ok_range = if self.count == 0 {
+            self.min == f64::INFINITY && self.max == f64::NEG_INFINITY
+        } else {
+            self.min.is_finite() && self.max.is_finite() && self.min <= self.max
+        };
+        if !ok_range {
+            return Err(bad(
+                "min",
+                format!(
+                    "min {} / max {} with count {}",
+                    self.min, self.max, self.count
+                ),
+            ));
+        }
+        let mut prev: Option<u64> = None;
+        for c in &self.cells {
+            let ordered = prev.is_none_or(|p| c.index > p) && c.index < self.n_cells;
+            let max_ok = if c.index.is_multiple_of(2) {
+                c.max.is_finite() && c.max >= self.min && c.max <= self.max
+            } else {
+                c.max == f64::NEG_INFINITY
+            };
+            if !ordered || c.count == 0 || !max_ok {
+                return Err(bad(
+                    "cells",
+                    format!(
+                        "cell {} (count {}, max {}) after {prev:?} of {}",
+                        c.index, c.count, c.max, self.n_cells
+                    ),
+                ));
+            }
+            prev = Some(c.index);
+        }
+        Ok(())
+    }
+
+    /// Shape against the profile's grid and bins (before scoring).
+    fn check_shape(&self, g: &Grid, p: &NumericProfile, name: &str) -> Result<()> {
+        if self.n_cells != (2 * g.points.len() + 1) as u64 || self.bins.len() != p.counts.len() {
+            return Err(state_mismatch(format!(
+                "feature {name:?}: {} cells / {} bins, the profile has {} / {}",
+                self.n_cells,
+                self.bins.len(),
+                2 * g.points.len() + 1,
+                p.counts.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+const HEADER: usize = 24;
+
+fn corrupt(what: &'static str, reason: String) -> Error {
+    Error::Corrupt {
+        what,
+        reason: format!("score state: {reason}"),
+    }
+}
+
+fn put_u64(o: &mut Vec<u8>, v: u64) {
+    o.extend_from_slice(&v.to_le_bytes());
+}
+
+/// LEB128 (7 bits a byte, high bit = more).
+fn put_varint(o: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        o.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    o.push(v as u8);
+}
+
+fn varint_len(v: u64) -> usize {
+    (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// Encoded size of the non-empty cells (gap and count varints, the max of
+/// open cells).
+fn encoded_cells_len(cells: &[Cell]) -> usize {
+    let mut next = 0u64;
+    let mut n = 0;
+    for c in cells {
+        n += varint_len(c.index - next) + varint_len(c.count);
+        if c.index.is_multiple_of(2) {
+            n += 8;
+        }
+        next = c.index + 1;
+    }
+    n
+}
+
+fn put_str(o: &mut Vec<u8>, s: &str) {
+    put_u64(o, s.len() as u64);
+    o.extend_from_slice(s.as_bytes());
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| corrupt(what, "truncated payload".into()))?;
+        let s = &self.b[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self, what: &'static str) -> Result<u8> {
+        Ok(self.take(1, what)?[0])
+    }
+    fn u32(&mut self, what: &'static str) -> Result<u32> {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(self.take(4, what)?);
+        Ok(u32::from_le_bytes(a))
+    }
+    fn u64(&mut self, what: &'static str) -> Result<u64> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8, what)?);
+        Ok(u64::from_le_bytes(a))
+    }
+    /// A length of `elem`-byte items that fits in the rest of the payload
+    /// (so no allocation exceeds the input's size).
+    fn len(&mut self, elem: usize, what: &'static str) -> Result<usize> {
+        let n = self.u64(what)?;
+        let rest = (self.b.len() - self.pos) as u64;
+        if n.checked_mul(elem as u64).is_none_or(|t| t > rest) {
+            return Err(corrupt(what, format!("length {n} exceeds the payload")));
+        }
+        usize::try_from(n).map_err(|_| corrupt(what, "length overflow".into()))
+    }
+    fn str(&mut self, what: &'static str) -> Result<String> {
+        let n = self.len(1, what)?;
+        String::from_utf8(self.take(n, what)?.to_vec())
+            .map_err(|_| corrupt(what, "invalid UTF-8 in a name".into()))
+    }
+    fn varint(&mut self, what: &'static str) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8(what)?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(corrupt(what, "varint overflows u64".into()));
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt(what, "varint longer than 10 bytes".into()))
+    }
+    fn vu(&mut self, what: &'static str) -> Result<Vec<u64>> {
+        let n = self.len(8, what)?;
+        (0..n).map(|_| self.u64(what)).collect()
+    }
+}
+
+fn decode(b: &[u8]) -> Result<ScoreState> {
+    let mut r = Reader { b, pos: 0 };
+    let profile_checksum = r.u64("profile checksum")?;
+    let grid = match (r.u8("grid")?, r.u64("grid")?) {
+        (0, 0) => CellGrid::Exact,
+        (1, k) => CellGrid::Bounded {
+            cells: usize::try_from(k).map_err(|_| corrupt("grid", format!("{k} cells")))?,
+        },
+        (t, k) => return Err(corrupt("grid", format!("tag {t} with {k} cells"))),
+    };
+    let nf = r.u32("features")?;
+    let mut features = BTreeMap::new();
+    let mut last: Option<String> = None;
+    for _ in 0..nf {
+        let name = r.str("features")?;
+        if last.as_ref().is_some_and(|l| *l >= name) {
+            return Err(corrupt(
+                "features",
+                format!("feature {name:?} out of order or repeated"),
+            ));
+        }
+        let f = match r.u8("features")? {
+            0 => {
+                let rows = r.u64("rows")?;
+                let nan_count = r.u64("nan_count")?;
+                let count = r.u64("count")?;
+                let min = f64::from_bits(r.u64("min")?);
+                let max = f64::from_bits(r.u64("max")?);
+                let n_cells = r.u64("cells")?;
+                // each non-empty cell takes at least 2 bytes
+                let nnz = r.len(2, "cells")?;
+                let mut cells = Vec::with_capacity(nnz);
+                let mut next = 0u64;
+                for _ in 0..nnz {
+                    let index = next
+                        .checked_add(r.varint("cells")?)
+                        .filter(|&i| i < n_cells)
+                        .ok_or_else(|| {
+                            corrupt(
+                                "cells",
+                                format!("feature {name:?}: cell index out of range"),
+                            )
+                        })?;
+                    let count = r.varint("cells")?;
+                    let max = if index.is_multiple_of(2) {
+                        f64::from_bits(r.u64("cells")?)
+                    } else {
+                        f64::NEG_INFINITY
+                    };
+                    cells.push(Cell { index, count, max });
+                    next = index + 1;
+                }
+                let bins = r.vu("bins")?;
+                FeatureState::Numeric(NumericState {
+                    rows,
+                    nan_count,
+                    count,
+                    min,
+                    max,
+                    n_cells,
+                    cells,
+                    bins,
+                })
+            }
+            1 => {
+                let k = r.u32("counts")?;
+                let mut counts = BTreeMap::new();
+                let mut prev: Option<String> = None;
+                for _ in 0..k {
+                    let cat = r.str("counts")?;
+                    let c = r.u64("counts")?;
+                    if prev.as_ref().is_some_and(|p| *p >= cat) {
+                        return Err(corrupt(
+                            "counts",
+                            format!("feature {name:?}: category {cat:?} out of order or repeated"),
+                        ));
+                    }
+                    prev = Some(cat.clone());
+                    counts.insert(cat, c);
+                }
+                let missing = r.u64("missing")?;
+                FeatureState::Categorical(CategoricalState { counts, missing })
+            }
+            t => {
+                return Err(corrupt(
+                    "features",
+                    format!("feature {name:?}: unknown kind tag {t}"),
+                ));
+            }
+        };
+        last = Some(name.clone());
+        features.insert(name, f);
+    }
+    if r.pos != b.len() {
+        return Err(corrupt(
+            "length",
+            format!("{} trailing bytes", b.len() - r.pos),
+        ));
+    }
+    Ok(ScoreState {
+        profile_checksum,
+        grid,
+        features,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ks::{Alternative, KsMethod, ks_2samp};
+    use crate::profile::ProfileOptions;
+    use rand::{Rng, SeedableRng};
+
+    /// Both ways of counting cells (dense binary search, sorted galloping
+    /// walk) give the same cells, on ties, values equal to points, values
+    /// below and above every point.
+    #[test]
+    fn dense_and_sorted_cells_agree() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x23);
+        for case in 0..400 {
+            let ties = [1.0, 4.0, 1e9][case % 3];
+            let nr = rng.random_range(2..3000usize);
+            let r: Vec<f64> = (0..nr)
+                .map(|_| ((rng.random::<f64>() - 0.5) * 8.0 * ties).round() / ties)
+                .collect();
+            let Ok(p) = NumericProfile::fit(&r, &ProfileOptions::default()) else {
+                continue;
+            };
+            let g = Grid::of(&p, CellGrid::Exact, "x").unwrap();
+            let n = rng.random_range(0..[5usize, 300, 5000][case % 3]);
+            let mut c: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i % 5 == 0 {
+                        r[rng.random_range(0..nr)]
+                    } else {
+                        ((rng.random::<f64>() - 0.5) * 10.0 * ties).round() / ties
+                    }
+                })
+                .collect();
+            let dense = dense_cells(&c, &g);
+            crate::sample::sort_f64(&mut c);
+            assert_eq!(sorted_cells(&c, &g), dense, "case {case}");
+        }
+    }
+
+    /// The whole KS result from cells — statistic, p-value, location, sign
+    /// and method — equals `ks_2samp` on the raw values, bit for bit.
+    #[test]
+    fn ks_from_cells_equals_ks_2samp() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x22);
+        for case in 0..300 {
+            let ties = [1.0, 4.0, 1e9][case % 3];
+            let nr = rng.random_range(2..400usize);
+            let nc = rng.random_range(1..[50usize, 600, 12_000][case % 3]);
+            let r: Vec<f64> = (0..nr)
+                .map(|_| ((rng.random::<f64>() - 0.5) * 8.0 * ties).round() / ties)
+                .collect();
+            let shift = rng.random_range(-1.0..1.0f64);
+            let c: Vec<f64> = (0..nc)
+                .map(|_| ((rng.random::<f64>() - 0.5 + shift) * 8.0 * ties).round() / ties)
+                .collect();
+            let Ok(p) = NumericProfile::fit(&r, &ProfileOptions::default()) else {
+                continue;
+            };
+            let g = Grid::of(&p, CellGrid::Exact, "x").unwrap();
+            let s = numeric_state("x", &p, &c, &g).unwrap();
+            let (n1, n2) = (p.reference.len() as u64, s.count);
+            let (ext, loc) = s.extremes(&g, n1 as f64, n2 as f64);
+            let got = crate::ks::ks_from_extremes(n1, n2, &ext, &loc);
+            let want = ks_2samp(
+                &r,
+                &c,
+                Alternative::TwoSided,
+                KsMethod::Auto,
+                NanPolicy::Error,
+            )
+            .unwrap();
+            let bits = |k: &KsResult| {
+                (
+                    k.statistic.to_bits(),
+                    k.pvalue.to_bits(),
+                    k.statistic_location.to_bits(),
+                    k.statistic_sign,
+                    k.method_used,
+                )
+            };
+            assert_eq!(bits(&got), bits(&want), "case {case}");
+        }
+    }
+}
