@@ -4,6 +4,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use tradewarden::core::names::Named as _;
 use tradewarden::core::{ErrorKind, NanPolicy};
 use tradewarden_drift::anderson::AdVariant;
 use tradewarden_drift::compat;
@@ -28,44 +29,15 @@ fn json_err(what: &str, e: serde_json::Error) -> CallError {
 }
 
 fn drift_nan_policy(s: &str) -> Result<NanPolicy, CallError> {
-    match s {
-        "raise" | "error" => Ok(NanPolicy::Error),
-        "omit" | "skip" => Ok(NanPolicy::Skip),
-        "propagate" => Ok(NanPolicy::Propagate),
-        other => Err(invalid(format!(
-            "invalid nan_policy = {other:?}: expected 'raise', 'omit' or 'propagate'"
-        ))),
-    }
+    Ok(s.parse::<NanPolicy>()?)
 }
 
 fn alternative(s: &str) -> Result<Alternative, CallError> {
-    match s {
-        "two-sided" | "two_sided" => Ok(Alternative::TwoSided),
-        "less" => Ok(Alternative::Less),
-        "greater" => Ok(Alternative::Greater),
-        other => Err(invalid(format!(
-            "invalid alternative = {other:?}: expected 'two-sided', 'less' or 'greater'"
-        ))),
-    }
+    Ok(s.parse::<Alternative>()?)
 }
 
 fn ks_method(s: &str) -> Result<KsMethod, CallError> {
-    match s {
-        "auto" => Ok(KsMethod::Auto),
-        "exact" => Ok(KsMethod::Exact),
-        "asymp" => Ok(KsMethod::Asymp),
-        other => Err(invalid(format!(
-            "invalid method = {other:?}: expected 'auto', 'exact' or 'asymp'"
-        ))),
-    }
-}
-
-fn ks_method_name(m: KsMethod) -> &'static str {
-    match m {
-        KsMethod::Auto => "auto",
-        KsMethod::Exact => "exact",
-        KsMethod::Asymp => "asymp",
-    }
+    Ok(s.parse::<KsMethod>()?)
 }
 
 /// Two-sample KS: (statistic, pvalue, statistic_location, statistic_sign, method_used).
@@ -91,7 +63,7 @@ pub(crate) fn ks_2samp(
             r.pvalue,
             r.statistic_location,
             r.statistic_sign,
-            ks_method_name(r.method_used),
+            r.method_used.as_str(),
         ))
     })
 }
@@ -158,7 +130,7 @@ pub(crate) fn ks_2samp_ieee(
             r.pvalue,
             r.statistic_location,
             r.statistic_sign,
-            ks_method_name(r.method_used),
+            r.method_used.as_str(),
         ))
     })
 }
