@@ -24,12 +24,29 @@ import numpy as np
 
 from . import _native
 from ._tables import as_1d, raw_columns, strings, unix_seconds
-from .errors import InvalidInputError
+from .errors import InvalidConfigError, InvalidInputError
+from .returns import _int, _name, _real
 
 __all__ = [
     "Policy", "Engine", "OrderDecision", "PeriodBreach", "read_journal", "verify_journal", "exposure_metrics",
     "CanaryMachine", "traffic_canary", "rate_gates", "judge", "promotion_gates", "drift_guard",
 ]
+
+
+def _opt_real(name: str, value: Any) -> Optional[float]:
+    return None if value is None else _real(name, value)
+
+
+def _opt_name(name: str, value: Any) -> Optional[str]:
+    return None if value is None else _name(name, value)
+
+
+def _uint(name: str, value: Any) -> int:
+    """A non-negative integer that fits u64; anything else is an InvalidInputError naming the parameter."""
+    v = _int(name, value)
+    if not 0 <= v < 2**64:
+        raise InvalidInputError(f"{name} must be an integer in [0, 2^64), got {v}")
+    return v
 
 
 class Policy:
@@ -43,14 +60,18 @@ class Policy:
     @classmethod
     def from_str(cls, text: str, format: str = "toml") -> "Policy":
         """Parses a document in ``format`` ('toml', 'json' or 'yaml')."""
-        return cls(_native.Policy.parse(text, format))
+        return cls(_native.Policy.parse(_name("text", text), _name("format", format)))
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "Policy":
         """A policy from plain Python data (the TOML document's structure)."""
         if not isinstance(d, dict):
             raise InvalidInputError(f"d must be a dict, got {type(d).__name__}")
-        return cls(_native.Policy.parse(json.dumps(d), "json"))
+        try:
+            text = json.dumps(d, allow_nan=False)  # NaN / ±inf limits are refused, not smuggled as tokens
+        except (TypeError, ValueError) as e:
+            raise InvalidConfigError(f"invalid policy d: {e}") from None
+        return cls(_native.Policy.parse(text, "json"))
 
     @classmethod
     def from_file(cls, path: Any) -> "Policy":
@@ -130,9 +151,10 @@ class Engine:
                     f"(state_dir = {sd!r}); drop journal_dir and read the journal from state_dir")
             warnings.warn("journal_dir is deprecated: the journal is kept in state_dir", DeprecationWarning,
                           stacklevel=2)
-        self._e = _native.Engine(policy._p, float(equity), sd, bool(journal),
-                                 None if journal_max_bytes is None else int(journal_max_bytes), journal_fsync,
-                                 decisions, None if watch_interval_s is None else float(watch_interval_s))
+        self._e = _native.Engine(policy._p, _real("equity", equity), sd, bool(journal),
+                                 None if journal_max_bytes is None else _uint("journal_max_bytes", journal_max_bytes),
+                                 _opt_name("journal_fsync", journal_fsync), _opt_name("decisions", decisions),
+                                 None if watch_interval_s is None else _real("watch_interval_s", watch_interval_s))
 
     def check_order(self, symbol: str, side: str, quantity: float, price: float,
                     reference_price: Optional[float] = None, data_timestamp: Optional[float] = None,
@@ -145,8 +167,12 @@ class Engine:
         (``[pre_trade] allow_missing_data_timestamp`` / ``allow_missing_reference_price``). A missing
         ``confidence`` is denied ``low_confidence`` while ``min_confidence`` is set. Raises (and the order must
         not be sent) if the decision cannot be journaled."""
-        return OrderDecision(*self._e.check_order(symbol, side, float(quantity), float(price), reference_price,
-                                                  data_timestamp, timestamp, confidence))
+        return OrderDecision(*self._e.check_order(_name("symbol", symbol), _name("side", side),
+                                                  _real("quantity", quantity), _real("price", price),
+                                                  _opt_real("reference_price", reference_price),
+                                                  _opt_real("data_timestamp", data_timestamp),
+                                                  _opt_real("timestamp", timestamp),
+                                                  _opt_real("confidence", confidence)))
 
     @property
     def state(self) -> str:
@@ -155,7 +181,7 @@ class Engine:
 
     def set_state(self, state: str) -> None:
         """Sets the state of an in-memory engine (with ``state_dir`` use :meth:`reset` / :meth:`escalate`)."""
-        self._e.set_state(state)
+        self._e.set_state(_name("state", state))
 
     def sync(self) -> str:
         """Re-reads the state directory now (the watcher does this continuously), retries persisting a kill or
@@ -165,16 +191,16 @@ class Engine:
     def kill(self, reason: str, activated_by: str = "python") -> None:
         """Engages the kill switch: KILLED in memory first, then KILL_SWITCH, the state file, the journal.
         If a step fails the error is raised, but the engine stays KILLED."""
-        self._e.kill(reason, activated_by)
+        self._e.kill(_name("reason", reason), _name("activated_by", activated_by))
 
     def reset(self, who: str, why: str, to: str = "ACTIVE") -> None:
         """Named manual reset (refused while a KILL_SWITCH entry exists: :meth:`remove_kill_switch` first)."""
-        self._e.reset(who, why, to)
+        self._e.reset(_name("who", who), _name("why", why), _name("to", to))
 
     def escalate(self, to: str, reason: str) -> bool:
         """Latches a more severe state; False when already as severe (here and on disk). Never downgrades a
         more severe state written by another process."""
-        return self._e.escalate(to, reason)
+        return self._e.escalate(_name("to", to), _name("reason", reason))
 
     def remove_kill_switch(self, who: str, why: str) -> None:
         """Removes the KILL_SWITCH entry (journaled override); the state stays KILLED until :meth:`reset`."""
@@ -183,7 +209,7 @@ class Engine:
     def set_size_override(self, fraction: float, who: str, why: str) -> None:
         """Scales every new order to ``fraction`` ∈ (0, 1] (clip reason ``'size_override'``; 1 = off).
         Persisted in ``state_dir`` and journaled."""
-        self._e.set_size_override(float(fraction), who, why)
+        self._e.set_size_override(_real("fraction", fraction), _name("who", who), _name("why", why))
 
     @property
     def size_override(self) -> float:
@@ -205,7 +231,7 @@ class Engine:
 
     def set_equity(self, equity: float) -> None:
         """Equity for the leverage limits; tracks the high-water mark (persisted when it rises)."""
-        self._e.set_equity(float(equity))
+        self._e.set_equity(_real("equity", equity))
 
     @property
     def high_water_mark(self) -> Optional[float]:
@@ -241,16 +267,17 @@ class Engine:
         high_water_mark (default: the tracked one), slippage_ratio, fill_rate, model_precision_ratio,
         confidence, data_age_s. Every breach is journaled; a critical breach latches HALTED, else a warning
         REDUCING. NaN/±inf values are critical breaches."""
-        obs = {k: None if v is None else float(v) for k, v in observation.items()}
+        obs = {k: None if v is None else _real(k, v) for k, v in observation.items()}
         return [PeriodBreach(*b) for b in self._e.evaluate_period(**obs)]
 
     def set_position(self, symbol: str, quantity: float, mark: float) -> None:
         """Sets a position and its mark price."""
-        self._e.set_position(symbol, float(quantity), float(mark))
+        self._e.set_position(_name("symbol", symbol), _real("quantity", quantity), _real("mark", mark))
 
     def on_fill(self, symbol: str, side: str, quantity: float, price: float) -> None:
         """Applies a fill."""
-        self._e.on_fill(symbol, side, float(quantity), float(price))
+        self._e.on_fill(_name("symbol", symbol), _name("side", side), _real("quantity", quantity),
+                        _real("price", price))
 
     def position(self, symbol: str) -> float:
         """A symbol's position."""
