@@ -314,6 +314,36 @@ def test_period_limits_hostile_observations(obs: dict) -> None:
             assert "critical" in sev, f"{key} = {v} was not a critical breach: {breaches}"
 
 
+JSONISH = st.recursive(st.one_of(NUMBER, STRINGS, st.booleans(), st.none()),
+                       lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.text(max_size=8), c, max_size=3)),
+                       max_leaves=8)
+
+
+@SETTINGS
+@given(index=ANY, nums=st.lists(ANY, min_size=4, max_size=4), config=st.one_of(st.none(), JSONISH),
+       score_drop=ANY, accuracy_drop=ANY, observed=st.one_of(st.dictionaries(st.text(max_size=10), ANY, max_size=4),
+                                                            ANY),
+       margin=ANY)
+def test_gates_and_canaries_hostile_arguments(index: Any, nums: list, config: Any, score_drop: Any,
+                                              accuracy_drop: Any, observed: Any, margin: Any) -> None:
+    r = outcome(tg.traffic_canary, index, *nums, config=config,
+                params=("index", "error_rate", "p99_latency_s", "sharpe", "baseline_sharpe", "config"))
+    if r is not FAIL and any(isinstance(v, float) and not np.isfinite(v) for v in nums):
+        assert r["action"] == "rollback", (nums, r)  # non-finite inputs roll back
+    g = outcome(tg.drift_guard, score_drop, accuracy_drop, config=config,
+                params=("score_drop", "accuracy_drop", "config"))
+    if g is not FAIL and any(isinstance(v, float) and v != v for v in (score_drop, accuracy_drop)):
+        assert g != "continue", (score_drop, accuracy_drop, g)  # NaN drops fail closed
+    outcome(tg.rate_gates, observed, green_margin=margin, params=("observed", "green_margin"))
+    outcome(tg.CanaryMachine, config, params=("config",))
+    m = tg.CanaryMachine()
+    outcome(lambda: m.evaluate(**(observed if isinstance(observed, dict) and all(
+        isinstance(k, str) and k.isidentifier() for k in observed) else {})), params=("observation",))
+    outcome(m.apply, config, params=("action",))
+    outcome(tg.promotion_gates, nums, nums, config if isinstance(config, dict) or config is None else None,
+            params=("walk_forward_returns", "trade_pnls", "gates"))
+
+
 # ---------------------------------------------------------------------------------------------- inference --
 
 DEMO = ti.demo_predictor()

@@ -49,6 +49,19 @@ def _uint(name: str, value: Any) -> int:
     return v
 
 
+def _json(name: str, value: Any) -> str:
+    """JSON text of a plain-data argument; anything JSON cannot carry (NaN, ±inf, bytes, objects) is an
+    InvalidConfigError naming the parameter."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidConfigError(f"invalid {name}: {e}") from None
+
+
+def _opt_json(name: str, value: Any) -> Optional[str]:
+    return None if value is None else _json(name, value)
+
+
 class Policy:
     """A validated guardrails policy (pre-trade limits, symbols, period limits, exposure policy)."""
 
@@ -255,7 +268,7 @@ class Engine:
         baseline_precision). With ``apply`` the ladder advances or rolls back; a failed stage runs the rollback
         plan on this engine (kill switch, learning freeze, 10 % size override). Returns
         ``{'evaluation', 'applied', 'rollback'}``."""
-        return json.loads(self._e.evaluate_canary(json.dumps(observation), bool(apply)))
+        return json.loads(self._e.evaluate_canary(_json("observation", observation), bool(apply)))
 
     def execute_rollback(self, reason: str, by: str, dry_run: bool = False) -> Dict[str, Any]:
         """Runs Quant Bot's rollback plan on this engine (at most 3 attempts, 300 s apart): kill switch, learning
@@ -364,16 +377,16 @@ class CanaryMachine:
     __slots__ = ("_m",)
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
-        self._m = _native.CanaryMachine(None if config is None else json.dumps(config))
+        self._m = _native.CanaryMachine(_opt_json("config", config))
 
     def evaluate(self, **observation: Any) -> Dict[str, Any]:
         """Evaluates the current stage. Observation keys: days, real_pnl, sim_pnl, drawdown, slippage_ratio,
         critical_alerts, precision, baseline_precision. Returns {stage, checks, action}."""
-        return json.loads(self._m.evaluate(json.dumps(observation)))
+        return json.loads(self._m.evaluate(_json("observation", observation)))
 
     def apply(self, action: Dict[str, Any]) -> None:
         """Applies an evaluation's ``action`` (advance / hold / rollback / complete)."""
-        self._m.apply(json.dumps(action))
+        self._m.apply(_json("action", action))
 
     @property
     def index(self) -> int:
@@ -395,16 +408,19 @@ def traffic_canary(index: int, error_rate: float, p99_latency_s: float, sharpe: 
                    config: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Traffic-canary triggers at stage ``index``: {'action': 'advance', 'to': share} or
     {'action': 'rollback', 'triggers': [...]}. Non-finite inputs roll back."""
-    return json.loads(_native.traffic_canary(int(index), float(error_rate), float(p99_latency_s), float(sharpe),
-                                             float(baseline_sharpe), None if config is None else json.dumps(config)))
+    return json.loads(_native.traffic_canary(_uint("index", index), _real("error_rate", error_rate),
+                                             _real("p99_latency_s", p99_latency_s), _real("sharpe", sharpe),
+                                             _real("baseline_sharpe", baseline_sharpe), _opt_json("config", config)))
 
 
 def rate_gates(observed: Dict[str, float], specs: Optional[List[Dict[str, Any]]] = None,
                green_margin: float = 0.2) -> Tuple[List[Dict[str, Any]], str]:
     """GREEN/AMBER/RED shadow gates (default: Quant Bot's) and the verdict
     (PROMOTE, PROMOTE_WITH_CAUTION, HOLD, REJECT)."""
-    gates, verdict = _native.rate_gates({str(k): float(v) for k, v in observed.items()},
-                                        None if specs is None else json.dumps(specs), float(green_margin))
+    if not isinstance(observed, dict):
+        raise InvalidInputError(f"observed must be a dict of gate name to value, got {type(observed).__name__}")
+    gates, verdict = _native.rate_gates({str(k): _real(f"observed[{k!r}]", v) for k, v in observed.items()},
+                                        _opt_json("specs", specs), _real("green_margin", green_margin))
     return json.loads(gates), json.loads(verdict)
 
 
@@ -413,7 +429,7 @@ def judge(config: Dict[str, Any], baseline: Dict[str, Any], canary: Dict[str, An
     def conv(d: Dict[str, Any], name: str) -> Dict[str, List[float]]:
         return {str(k): as_1d(v, f"{name}[{k!r}]").tolist() for k, v in d.items()}
 
-    return json.loads(_native.judge(json.dumps(config), conv(baseline, "baseline"), conv(canary, "canary")))
+    return json.loads(_native.judge(_json("config", config), conv(baseline, "baseline"), conv(canary, "canary")))
 
 
 def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[Dict[str, Any]] = None, *,
@@ -430,11 +446,11 @@ def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[
         values = np.ascontiguousarray(m.ravel(order="F"))  # column-major, as StrategyMatrix reads it
     return json.loads(_native.promotion_gates(
         as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"),
-        None if gates is None else json.dumps(gates),
+        _opt_json("gates", gates),
         None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), values, rows, cols))
 
 
 def drift_guard(score_drop: float, accuracy_drop: float, config: Optional[Dict[str, Any]] = None) -> str:
     """'continue', 'shadow_mode' or 'rollback_recommended' (NaN drops fail closed)."""
-    return json.loads(_native.drift_guard(float(score_drop), float(accuracy_drop),
-                                          None if config is None else json.dumps(config)))
+    return json.loads(_native.drift_guard(_real("score_drop", score_drop), _real("accuracy_drop", accuracy_drop),
+                                          _opt_json("config", config)))
