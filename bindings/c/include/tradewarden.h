@@ -83,6 +83,8 @@
 /*
  The largest `window` `tw_monitor_new` accepts: 2^24 = 16 777 216 values
  per feature (the window's storage is allocated up front, 2 bytes a value).
+ The drift crate's `monitor::MAX_WINDOW`, published to C (cbindgen needs
+ the literal; the assertion below keeps the two one number).
  */
 #define TW_MAX_MONITOR_WINDOW (1 << 24)
 
@@ -2110,6 +2112,60 @@ void tw_monitor_free(tw_monitor *monitor);
  `root` must be a NUL-terminated string, `out` valid for one write.
  */
 tw_status tw_registry_open(const char *root, tw_registry **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Opens (creating it if needed) the registry at directory `root` with the
+ ed25519 verifying (public) key in the file `verifying_key_path` (64 hex
+ characters or 32 raw bytes): every version loaded, verified, promoted or
+ rolled back to must carry a `manifest.sig` made by its private half;
+ unsigned or mis-signed versions are `TW_ERR_CORRUPT`. A missing key file
+ is `TW_ERR_NOT_FOUND`, a malformed one `TW_ERR_INVALID_INPUT` (the key is
+ never echoed). Free with `tw_registry_free`.
+
+ # Safety
+ `root` and `verifying_key_path` must be NUL-terminated strings, `out`
+ valid for one write.
+ */
+tw_status tw_registry_open_verified(const char *root,
+                                    const char *verifying_key_path,
+                                    tw_registry **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ As `tw_registry_register_safetensors`, and signs the manifest with the
+ ed25519 signing (private) key in the file `signing_key_path` (64 hex
+ characters or 32 raw bytes), in the same atomic registration. On a
+ registry opened with a verifying key, a signing key that is not its
+ private half is `TW_ERR_INVALID_INPUT` and nothing is registered.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_register_safetensors_signed(const tw_registry *registry,
+                                                  const char *name,
+                                                  const char *version,
+                                                  const char *weights_path,
+                                                  const char *config_json,
+                                                  const char *signing_key_path);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Signs (or re-signs) an existing `name`/`version` with the signing key in
+ the file `signing_key_path`, after checking the version's checksums
+ (`TW_ERR_CORRUPT` when they differ). Errors as
+ `tw_registry_register_safetensors_signed`.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_sign(const tw_registry *registry,
+                           const char *name,
+                           const char *version,
+                           const char *signing_key_path);
 #endif
 
 #if defined(TRADEWARDEN_INFERENCE)

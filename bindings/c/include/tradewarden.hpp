@@ -717,11 +717,31 @@ class Registry {
     handle_.reset(r);
   }
 
+  /// Opens the registry at `root` requiring versions signed by the private half of the ed25519
+  /// verifying key in the file `verifying_key_path` (tw_registry_open_verified).
+  static Registry open_verified(const std::string &root, const std::string &verifying_key_path) {
+    tw_registry *r = nullptr;
+    detail::check(tw_registry_open_verified(root.c_str(), verifying_key_path.c_str(), &r));
+    return Registry(r);
+  }
+
   /// Registers name/version from PyTorch safetensors weights and an MlpConfig (JSON).
   void register_safetensors(const std::string &name, const std::string &version,
                             const std::string &weights_path, const std::string &config_json) {
     detail::check(tw_registry_register_safetensors(handle_.get(), name.c_str(), version.c_str(),
                                                    weights_path.c_str(), config_json.c_str()));
+  }
+  /// As register_safetensors, signing the manifest with the key in `signing_key_path`.
+  void register_safetensors_signed(const std::string &name, const std::string &version,
+                                   const std::string &weights_path, const std::string &config_json,
+                                   const std::string &signing_key_path) {
+    detail::check(tw_registry_register_safetensors_signed(handle_.get(), name.c_str(), version.c_str(),
+                                                          weights_path.c_str(), config_json.c_str(),
+                                                          signing_key_path.c_str()));
+  }
+  /// Signs (or re-signs) an existing version with the key in `signing_key_path`.
+  void sign(const std::string &name, const std::string &version, const std::string &signing_key_path) {
+    detail::check(tw_registry_sign(handle_.get(), name.c_str(), version.c_str(), signing_key_path.c_str()));
   }
   void promote(const std::string &name, const std::string &version) {
     detail::check(tw_registry_promote(handle_.get(), name.c_str(), version.c_str()));
@@ -765,6 +785,7 @@ class Registry {
   tw_registry *get() noexcept { return handle_.get(); }
 
  private:
+  explicit Registry(tw_registry *r) : handle_(r) {}
   std::unique_ptr<tw_registry, detail::RegistryDeleter> handle_;
 };
 #endif  // TRADEWARDEN_INFERENCE

@@ -198,7 +198,11 @@ handle!(tw_monitor, LiveMonitor, b"twMONITR");
 
 /// The largest `window` `tw_monitor_new` accepts: 2^24 = 16 777 216 values
 /// per feature (the window's storage is allocated up front, 2 bytes a value).
+/// The drift crate's `monitor::MAX_WINDOW`, published to C (cbindgen needs
+/// the literal; the assertion below keeps the two one number).
 pub const TW_MAX_MONITOR_WINDOW: usize = 1 << 24;
+// One limit, the drift crate's: a different value does not compile.
+const _: () = assert!(TW_MAX_MONITOR_WINDOW == tradewarden_drift::monitor::MAX_WINDOW);
 
 /// The current score of one monitored feature, as `tw_monitor_score` writes it.
 #[repr(C)]
@@ -376,6 +380,33 @@ mod tests {
     use crate::drift::{tw_profile_fit, tw_profile_free, tw_profile_new};
     use crate::{TW_ERR_NOT_FOUND, TW_ERR_NULL_ARGUMENT, TW_OK};
     use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+
+    /// The header's `#define` is the drift crate's limit (the `const`
+    /// assertion covers the Rust value; this, the committed header).
+    #[test]
+    fn header_window_cap_is_the_drift_crates() {
+        let header = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/include/tradewarden.h"
+        ))
+        .unwrap();
+        let line = header
+            .lines()
+            .find(|l| l.starts_with("#define TW_MAX_MONITOR_WINDOW "))
+            .unwrap();
+        let expr = line["#define TW_MAX_MONITOR_WINDOW ".len()..].trim();
+        let shift: u32 = expr
+            .strip_prefix("(1 << ")
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(1usize << shift, tradewarden_drift::monitor::MAX_WINDOW);
+        assert_eq!(
+            TW_MAX_MONITOR_WINDOW,
+            tradewarden_drift::monitor::MAX_WINDOW
+        );
+    }
 
     #[test]
     fn monitor_equals_the_rust_api() {

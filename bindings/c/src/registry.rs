@@ -8,12 +8,18 @@
 //! weights and `manifest.json`), `<root>/<name>/active.json`,
 //! `<root>/<name>/last_good.json`. Names and versions are 1–128 characters
 //! of `[A-Za-z0-9._-]`. One writer per root.
+//!
+//! Signatures: a registry opened with `tw_registry_open_verified` refuses
+//! (`TW_ERR_CORRUPT`, naming `manifest.sig`) every version that is not
+//! signed by the private half of its verifying key; sign with
+//! `tw_registry_register_safetensors_signed` or `tw_registry_sign`. Keys are
+//! files of 64 hex characters or 32 raw bytes (ed25519).
 
 use std::ffi::c_char;
 
 use tradewarden_inference::Predictor;
 use tradewarden_inference::device::cpu_device;
-use tradewarden_inference::registry::Registry;
+use tradewarden_inference::registry::{self, Registry, RegistryOptions};
 
 use crate::handle::{self, Tagged, handle};
 use crate::inference::{load_mlp, predictor_ref, tw_predictor};
@@ -60,6 +66,99 @@ pub unsafe extern "C" fn tw_registry_open(
         let inner = Registry::open(root)?;
         // SAFETY: forwarded caller contract.
         unsafe { handle::give::<tw_registry>(out, inner) }
+    })
+}
+
+/// Opens (creating it if needed) the registry at directory `root` with the
+/// ed25519 verifying (public) key in the file `verifying_key_path` (64 hex
+/// characters or 32 raw bytes): every version loaded, verified, promoted or
+/// rolled back to must carry a `manifest.sig` made by its private half;
+/// unsigned or mis-signed versions are `TW_ERR_CORRUPT`. A missing key file
+/// is `TW_ERR_NOT_FOUND`, a malformed one `TW_ERR_INVALID_INPUT` (the key is
+/// never echoed). Free with `tw_registry_free`.
+///
+/// # Safety
+/// `root` and `verifying_key_path` must be NUL-terminated strings, `out`
+/// valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_open_verified(
+    root: *const c_char,
+    verifying_key_path: *const c_char,
+    out: *mut *mut tw_registry,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let root = unsafe { req_str(root, "root")? };
+        // SAFETY: forwarded caller contract.
+        let key = unsafe { req_str(verifying_key_path, "verifying_key_path")? };
+        non_null(out, "out")?;
+        let opts =
+            RegistryOptions::default().with_verifying_key(registry::load_verifying_key(key)?);
+        let inner = Registry::open_with(root, opts)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_registry>(out, inner) }
+    })
+}
+
+/// As `tw_registry_register_safetensors`, and signs the manifest with the
+/// ed25519 signing (private) key in the file `signing_key_path` (64 hex
+/// characters or 32 raw bytes), in the same atomic registration. On a
+/// registry opened with a verifying key, a signing key that is not its
+/// private half is `TW_ERR_INVALID_INPUT` and nothing is registered.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_register_safetensors_signed(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+    weights_path: *const c_char,
+    config_json: *const c_char,
+    signing_key_path: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        // SAFETY: forwarded caller contract.
+        let version = unsafe { req_str(version, "version")? };
+        // SAFETY: forwarded caller contract.
+        let key = unsafe { req_str(signing_key_path, "signing_key_path")? };
+        let key = registry::load_signing_key(key)?;
+        // SAFETY: forwarded caller contract.
+        let model = unsafe { load_mlp(weights_path, config_json)? };
+        r.register_signed(name, version, &model, Default::default(), &key)?;
+        Ok(())
+    })
+}
+
+/// Signs (or re-signs) an existing `name`/`version` with the signing key in
+/// the file `signing_key_path`, after checking the version's checksums
+/// (`TW_ERR_CORRUPT` when they differ). Errors as
+/// `tw_registry_register_safetensors_signed`.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_sign(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+    signing_key_path: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        // SAFETY: forwarded caller contract.
+        let version = unsafe { req_str(version, "version")? };
+        // SAFETY: forwarded caller contract.
+        let key = unsafe { req_str(signing_key_path, "signing_key_path")? };
+        r.sign(name, version, &registry::load_signing_key(key)?)?;
+        Ok(())
     })
 }
 

@@ -12,7 +12,9 @@ use tradewarden_inference::demo;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::model::{Mlp, MlpConfig};
 use tradewarden_inference::predictor::{Feature, Prediction, Predictor};
-use tradewarden_inference::registry::{Registry, Stage};
+use tradewarden_inference::registry::{
+    self as registry, Registry, RegistryOptions, SigningKey, Stage, VerifyingKey,
+};
 
 use crate::{CallError, call};
 
@@ -288,14 +290,34 @@ pub(crate) struct PyRegistry {
 
 #[pymethods]
 impl PyRegistry {
-    /// Opens (creates) a registry rooted at `root`.
+    /// Opens (creates) a registry rooted at `root`. With a verifying key (a
+    /// key file path, or the key's 32 raw bytes / 64 hex characters) every
+    /// version loaded, verified, promoted or rolled back to must be signed by
+    /// its private half.
     #[new]
-    fn new(py: Python<'_>, root: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (root, verifying_key_path=None, verifying_key_bytes=None))]
+    fn new(
+        py: Python<'_>,
+        root: PathBuf,
+        verifying_key_path: Option<PathBuf>,
+        verifying_key_bytes: Option<Vec<u8>>,
+    ) -> PyResult<Self> {
         call(py, move || {
+            let mut opts = RegistryOptions::default();
+            if let Some(k) = verifying_key(verifying_key_path, verifying_key_bytes)? {
+                opts = opts.with_verifying_key(k);
+            }
             Ok(PyRegistry {
-                inner: Registry::open(&root)?,
+                inner: Registry::open_with(&root, opts)?,
             })
         })
+    }
+
+    /// The verifying key as 64 hex characters (None: signatures not checked).
+    fn verifying_key_hex(&self) -> Option<String> {
+        self.inner
+            .verifying_key()
+            .map(|k| registry::key_hex(k.as_bytes()))
     }
 
     /// The root directory.
@@ -303,8 +325,11 @@ impl PyRegistry {
         self.inner.root().to_path_buf()
     }
 
-    /// Registers `model` as name/version (stage development); returns the manifest as JSON.
-    #[pyo3(signature = (name, version, model, metrics=BTreeMap::new()))]
+    /// Registers `model` as name/version (stage development); returns the
+    /// manifest as JSON. With a signing key (path, or 32 raw bytes / 64 hex
+    /// characters) the manifest is signed too (`Registry::register_signed`).
+    #[pyo3(signature = (name, version, model, metrics=BTreeMap::new(), signing_key_path=None, signing_key_bytes=None))]
+    #[allow(clippy::too_many_arguments)]
     fn register(
         &self,
         py: Python<'_>,
@@ -312,10 +337,38 @@ impl PyRegistry {
         version: &str,
         model: &PyMlp,
         metrics: BTreeMap<String, f64>,
+        signing_key_path: Option<PathBuf>,
+        signing_key_bytes: Option<Vec<u8>>,
     ) -> PyResult<String> {
         let (r, m) = (&self.inner, &model.inner);
         call(py, move || {
-            to_json("manifest", &r.register(name, version, &**m, metrics)?)
+            let manifest = match signing_key(signing_key_path, signing_key_bytes)? {
+                Some(k) => r.register_signed(name, version, &**m, metrics, &k)?,
+                None => r.register(name, version, &**m, metrics)?,
+            };
+            to_json("manifest", &manifest)
+        })
+    }
+
+    /// Signs (or re-signs) an existing version (`Registry::sign`).
+    #[pyo3(signature = (name, version, signing_key_path=None, signing_key_bytes=None))]
+    fn sign(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        version: &str,
+        signing_key_path: Option<PathBuf>,
+        signing_key_bytes: Option<Vec<u8>>,
+    ) -> PyResult<()> {
+        let r = &self.inner;
+        call(py, move || {
+            match signing_key(signing_key_path, signing_key_bytes)? {
+                Some(k) => Ok(r.sign(name, version, &k)?),
+                None => Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    "sign needs signing_key (a key file path or the key's bytes)".to_string(),
+                )),
+            }
         })
     }
 
@@ -395,10 +448,82 @@ impl PyRegistry {
     }
 }
 
+/// A key from a file or from bytes (at most one of them; the crate parses).
+fn key_of<K>(
+    path: Option<PathBuf>,
+    bytes: Option<Vec<u8>>,
+    param: &str,
+    from_path: fn(&std::path::Path) -> tradewarden_inference::Result<K>,
+    from_bytes: fn(&[u8]) -> tradewarden_inference::Result<K>,
+) -> Result<Option<K>, CallError> {
+    Ok(match (path, bytes) {
+        (Some(_), Some(_)) => {
+            return Err(CallError::Lib(
+                ErrorKind::InvalidInput,
+                format!("{param}: give a key file path or the key's bytes, not both"),
+            ));
+        }
+        (Some(p), None) => Some(from_path(&p)?),
+        (None, Some(mut b)) => {
+            let k = from_bytes(&b);
+            b.fill(0);
+            Some(k?)
+        }
+        (None, None) => None,
+    })
+}
+
+fn verifying_key(
+    path: Option<PathBuf>,
+    bytes: Option<Vec<u8>>,
+) -> Result<Option<VerifyingKey>, CallError> {
+    key_of(
+        path,
+        bytes,
+        "verifying_key",
+        |p| registry::load_verifying_key(p),
+        registry::verifying_key_from_bytes,
+    )
+}
+
+fn signing_key(
+    path: Option<PathBuf>,
+    bytes: Option<Vec<u8>>,
+) -> Result<Option<SigningKey>, CallError> {
+    key_of(
+        path,
+        bytes,
+        "signing_key",
+        |p| registry::load_signing_key(p),
+        registry::signing_key_from_bytes,
+    )
+}
+
+/// The ed25519 public half of a signing key (file path or bytes), as 64 hex
+/// characters: what `Registry(root, verifying_key=...)` reads.
+#[pyfunction]
+#[pyo3(signature = (signing_key_path=None, signing_key_bytes=None))]
+fn inference_public_key(
+    py: Python<'_>,
+    signing_key_path: Option<PathBuf>,
+    signing_key_bytes: Option<Vec<u8>>,
+) -> PyResult<String> {
+    call(py, move || {
+        match signing_key(signing_key_path, signing_key_bytes)? {
+            Some(k) => Ok(registry::key_hex(k.verifying_key().as_bytes())),
+            None => Err(CallError::Lib(
+                ErrorKind::InvalidInput,
+                "signing_key is required".to_string(),
+            )),
+        }
+    })
+}
+
 /// Registers the inference functions and classes.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inference_demo_features, m)?)?;
     m.add_function(wrap_pyfunction!(inference_demo_info, m)?)?;
+    m.add_function(wrap_pyfunction!(inference_public_key, m)?)?;
     m.add_class::<PyMlp>()?;
     m.add_class::<PyPredictor>()?;
     m.add_class::<PyRegistry>()?;

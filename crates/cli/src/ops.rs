@@ -19,7 +19,7 @@ use tradewarden_guardrails::promotion::RollbackPlan;
 use tradewarden_guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
 use tradewarden_guardrails::rollback::CanaryState;
 use tradewarden_guardrails::{Policy, Session, SessionConfig, StateStore, TradingState};
-use tradewarden_inference::registry::Registry;
+use tradewarden_inference::registry::{self, Registry, RegistryOptions};
 use tradewarden_metrics::{Exporter, ExporterConfig};
 
 use crate::guard::{StateDir, status_doc};
@@ -283,6 +283,11 @@ pub(crate) struct RegistryArgs {
         default_value = "tradewarden-registry"
     )]
     root: PathBuf,
+    /// ed25519 verifying (public) key file, 64 hex characters or 32 raw
+    /// bytes: versions that are unsigned or not signed by its private half
+    /// are refused (verify, promote, rollback; exit 4).
+    #[arg(long, env = "TRADEWARDEN_REGISTRY_VERIFYING_KEY")]
+    verifying_key: Option<PathBuf>,
     #[command(subcommand)]
     command: RegistryCommand,
 }
@@ -336,9 +341,35 @@ enum RegistryCommand {
         /// Version.
         #[arg(long)]
         version: String,
+        /// Sign the manifest with this ed25519 signing (private) key file.
+        #[arg(long)]
+        signing_key: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Sign (or re-sign) a version's manifest after checking its checksums.
+    Sign {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Version.
+        #[arg(long)]
+        version: String,
+        /// ed25519 signing (private) key file: 64 hex characters or 32 raw
+        /// bytes (e.g. `openssl rand -hex 32`).
+        #[arg(long)]
+        signing_key: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the verifying (public) key of a signing key file, for
+    /// `--verifying-key` on the serving side.
+    PublicKey {
+        /// ed25519 signing (private) key file.
+        #[arg(long)]
+        signing_key: PathBuf,
     },
 }
 
@@ -363,13 +394,22 @@ fn model_names(root: &Path) -> Result<Vec<String>, Failure> {
 }
 
 pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
+    if let RegistryCommand::PublicKey { signing_key } = &a.command {
+        let k = registry::load_signing_key(signing_key)?;
+        println!("{}", registry::key_hex(k.verifying_key().as_bytes()));
+        return Ok(());
+    }
     if !matches!(a.command, RegistryCommand::RegisterDemo { .. }) && !a.root.is_dir() {
         return Err(Failure {
             code: 3,
             message: format!("registry {} does not exist", a.root.display()),
         });
     }
-    let reg = Registry::open(&a.root)?;
+    let mut opts = RegistryOptions::default();
+    if let Some(p) = &a.verifying_key {
+        opts = opts.with_verifying_key(registry::load_verifying_key(p)?);
+    }
+    let reg = Registry::open_with(&a.root, opts)?;
     match a.command {
         RegistryCommand::List { json } => {
             let mut models = Vec::new();
@@ -382,7 +422,7 @@ pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
                         json!({"version": e.manifest.version, "stage": e.manifest.stage,
                                "created_at": e.manifest.created_at,
                                "metrics": e.manifest.metrics, "files": e.manifest.files,
-                               "active": e.active, "last_good": e.last_good})
+                               "active": e.active, "last_good": e.last_good, "signed": e.signed})
                     })
                     .collect();
                 models.push(json!({"name": n, "active": reg.active(&n)?,
@@ -406,11 +446,12 @@ pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
                             }
                         };
                         println!(
-                            "  {} ({}){}{}",
+                            "  {} ({}){}{}{}",
                             v["version"].as_str().unwrap_or(""),
                             v["stage"].as_str().unwrap_or(""),
                             flag("active", " active"),
-                            flag("last_good", " last-good")
+                            flag("last_good", " last-good"),
+                            flag("signed", " signed")
                         );
                     }
                 }
@@ -451,15 +492,46 @@ pub(crate) fn run_registry(a: RegistryArgs) -> Result<(), Failure> {
         RegistryCommand::RegisterDemo {
             name,
             version,
+            signing_key,
             json,
         } => {
+            let key = signing_key
+                .as_deref()
+                .map(registry::load_signing_key)
+                .transpose()?;
             let model = tradewarden_inference::demo::load_demo_model(
                 &tradewarden_inference::device::cpu_device(),
             )?;
-            let m = reg.register(&name, &version, &model, BTreeMap::new())?;
-            let doc = json!({"name": m.name, "version": m.version, "files": m.files});
-            emit(json, &doc, || println!("registered {name} {version}"))
+            let m = match &key {
+                Some(k) => reg.register_signed(&name, &version, &model, BTreeMap::new(), k)?,
+                None => reg.register(&name, &version, &model, BTreeMap::new())?,
+            };
+            let signed = key.is_some();
+            let doc =
+                json!({"name": m.name, "version": m.version, "files": m.files, "signed": signed});
+            emit(json, &doc, || {
+                println!(
+                    "registered {name} {version}{}",
+                    if signed { " (signed)" } else { "" }
+                )
+            })
         }
+        RegistryCommand::Sign {
+            name,
+            version,
+            signing_key,
+            json,
+        } => {
+            let key = registry::load_signing_key(&signing_key)?;
+            reg.sign(&name, &version, &key)?;
+            let public = registry::key_hex(key.verifying_key().as_bytes());
+            let doc =
+                json!({"name": name, "version": version, "signed": true, "public_key": public});
+            emit(json, &doc, || {
+                println!("{name} {version}: signed (public key {public})")
+            })
+        }
+        RegistryCommand::PublicKey { .. } => Ok(()), // answered above, before the registry opens
     }
 }
 

@@ -190,6 +190,12 @@ pub struct Mlp {
     plan: Option<Arc<DensePlan>>,
 }
 
+/// Reads a weights file into memory once (the path loaders parse these
+/// bytes and never open the file again).
+pub(crate) fn read_weights(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| InferenceError::io(path, e))
+}
+
 fn weights_err(path: &Path, reason: impl Into<String>) -> InferenceError {
     InferenceError::Weights {
         path: path.display().to_string(),
@@ -295,9 +301,12 @@ impl Mlp {
         device: &Device,
     ) -> Result<Self> {
         let path = path.as_ref();
-        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
+        // Read once, parse those bytes: no mapping of a file that can change
+        // under the parser (a truncation would be a SIGBUS), no second open.
+        let bytes = read_weights(path)?;
         let mut model = Mlp::init(config, device)?;
-        let mut store = SafetensorsStore::from_file(path).with_from_adapter(PyTorchToBurnAdapter);
+        let mut store =
+            SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(PyTorchToBurnAdapter);
         let res = model
             .net
             .load_from(&mut store)
@@ -338,15 +347,9 @@ impl Mlp {
         device: &Device,
     ) -> Result<Self> {
         let path = path.as_ref();
-        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
-        let mut model = Mlp::init(config, device)?;
-        let mut store = BurnpackStore::from_file(path).auto_extension(false);
-        let res = model
-            .net
-            .load_from(&mut store)
-            .map_err(|e| weights_err(path, e.to_string()))?;
-        check_apply(path, &res)?;
-        model.with_plan()
+        // The file is read once and the model built from those bytes (a
+        // store opened on the path would re-read tensor data lazily).
+        Mlp::load_burnpack_bytes(read_weights(path)?, config, device, path)
     }
 
     /// Loads burnpack weights from bytes embedded in the binary (e.g. with

@@ -107,7 +107,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tradewarden_core::fs::write_atomic;
 
-use crate::any::{AnyModel, Architecture, Servable};
+use crate::any::{AnyModel, Architecture, Servable, WindowArchitecture};
 use crate::error::{InferenceError, Result};
 use crate::model::Mlp;
 
@@ -574,6 +574,21 @@ thread_local! {
 }
 
 /// A manifest must name the version it is stored as.
+/// A manifest whose architecture no model can have (a width of 0 or above
+/// the caps, a Transformer whose heads do not divide its width …) is
+/// corrupt: `verify` says so, not only a later load.
+fn check_architecture(path: &Path, a: &Architecture) -> Result<()> {
+    let checked = match a {
+        Architecture::Mlp(c) => c.validate(),
+        Architecture::Window(WindowArchitecture::Gru(c)) => c.validate(),
+        Architecture::Window(WindowArchitecture::Transformer(c)) => c.validate(),
+    };
+    checked.map_err(|e| InferenceError::CorruptDocument {
+        path: path.display().to_string(),
+        reason: format!("architecture: {e}"),
+    })
+}
+
 fn check_identity(path: &Path, m: &Manifest, name: &str, version: &str) -> Result<()> {
     if m.name != name || m.version != version {
         return Err(InferenceError::CorruptDocument {
@@ -965,6 +980,7 @@ impl Registry {
         let mbytes = std::fs::read(&mpath).map_err(|e| InferenceError::io(&mpath, e))?;
         let m: Manifest = parse_json(&mpath, &mbytes)?;
         check_identity(&mpath, &m, name, version)?;
+        check_architecture(&mpath, &m.architecture)?;
         if check_sig {
             self.check_signature(&dir, &m)?;
         }

@@ -251,10 +251,9 @@ impl GruModel {
         device: &Device,
     ) -> Result<Self> {
         let path = path.as_ref();
-        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
-        let mut model = GruModel::new(config, device)?;
-        load_module(&mut model.net, path)?;
-        Ok(model)
+        // Read once; the model is built from those bytes (see `Mlp::load_burnpack`).
+        let bytes = crate::model::read_weights(path)?;
+        GruModel::load_burnpack_bytes(bytes, config, device, path)
     }
 
     /// Loads burnpack weights from memory (see `Mlp::load_burnpack_bytes`).
@@ -523,10 +522,9 @@ impl TransformerModel {
         device: &Device,
     ) -> Result<Self> {
         let path = path.as_ref();
-        std::fs::metadata(path).map_err(|e| InferenceError::io(path, e))?;
-        let mut model = TransformerModel::new(config, device)?;
-        load_module(&mut model.net, path)?;
-        Ok(model)
+        // Read once; the model is built from those bytes (see `Mlp::load_burnpack`).
+        let bytes = crate::model::read_weights(path)?;
+        TransformerModel::load_burnpack_bytes(bytes, config, device, path)
     }
 
     /// Loads burnpack weights from memory (see `Mlp::load_burnpack_bytes`).
@@ -613,19 +611,8 @@ pub(crate) fn save_module<M: Module, C: Serialize>(
         .map_err(|e| weights_err(e.to_string()))
 }
 
-pub(crate) fn load_module<M: Module>(module: &mut M, path: &Path) -> Result<()> {
-    let mut store = BurnpackStore::from_file(path).auto_extension(false);
-    let res = module
-        .load_from(&mut store)
-        .map_err(|e| InferenceError::Weights {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-    crate::model::check_apply(path, &res)
-}
-
-/// As [`load_module`] from an in-memory burnpack buffer (`source` names it
-/// in errors).
+/// Loads `module`'s weights from an in-memory burnpack buffer (`source`
+/// names it in errors): nothing is read from a file.
 pub(crate) fn load_module_bytes<M: Module>(
     module: &mut M,
     bytes: Vec<u8>,

@@ -59,6 +59,11 @@ pub const MAX_HEAD_BYTES: usize = 8 * 1024;
 /// gets `413 Content Too Large`.
 pub const MAX_BODY_BYTES: usize = 1024;
 
+/// Smallest `upkeep_interval_seconds` (1 ms).
+pub const MIN_UPKEEP_SECONDS: f64 = 0.001;
+/// Largest `upkeep_interval_seconds` (one day).
+pub const MAX_UPKEEP_SECONDS: f64 = 86_400.0;
+
 /// Exporter configuration (TOML/YAML/JSON, unknown keys rejected).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -169,11 +174,17 @@ impl ExporterConfig {
                 out.push(e);
             }
         }
-        if !self.upkeep_interval_seconds.is_finite() || self.upkeep_interval_seconds <= 0.0 {
+        // Bounded both ways: a huge value overflowed `Duration::from_secs_f64`
+        // (a panic in `Exporter::build`), a subnormal one became a zero
+        // timeout (the upkeep thread spinning on a core).
+        let u = self.upkeep_interval_seconds;
+        if !(MIN_UPKEEP_SECONDS..=MAX_UPKEEP_SECONDS).contains(&u) {
             out.push(MetricsError::InvalidInput {
                 param: "upkeep_interval_seconds",
-                value: self.upkeep_interval_seconds.to_string(),
-                reason: "must be finite and > 0".into(),
+                value: u.to_string(),
+                reason: format!(
+                    "must be between {MIN_UPKEEP_SECONDS} and {MAX_UPKEEP_SECONDS} seconds"
+                ),
             });
         }
         out
@@ -510,6 +521,45 @@ mod tests {
             assert!(text.contains(needle), "{needle} missing in {text}");
         }
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+
+        // Out-of-range intervals are refused, not a panic or a spinning thread.
+        for u in [
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+            0.0,
+            5e-324,
+            1e-9,
+            1e300,
+            f64::MAX,
+            86_401.0,
+        ] {
+            let cfg = ExporterConfig {
+                upkeep_interval_seconds: u,
+                listen: None,
+                ..ExporterConfig::default()
+            };
+            let e = cfg.validate().unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    MetricsError::InvalidInput {
+                        param: "upkeep_interval_seconds",
+                        ..
+                    }
+                ),
+                "{u}: {e}"
+            );
+            assert!(Exporter::build(&cfg).is_err(), "{u}");
+        }
+        for u in [MIN_UPKEEP_SECONDS, 5.0, MAX_UPKEEP_SECONDS] {
+            let cfg = ExporterConfig {
+                upkeep_interval_seconds: u,
+                listen: None,
+                ..ExporterConfig::default()
+            };
+            cfg.validate().unwrap();
+        }
 
         let mut cfg = ExporterConfig::default();
         cfg.bucket_overrides

@@ -86,6 +86,28 @@ int main(int argc, char **argv) {
     CHECK(status_of([&] { reg.swap_active("tiny", demo); }) == TW_ERR_INVALID_INPUT);
     CHECK(status_of([&] { reg.register_safetensors("tiny", "v1", weights, config); }) == TW_ERR_STATE);
     CHECK(status_of([&] { reg.promote("tiny", "v9"); }) == TW_ERR_NOT_FOUND);
+
+    // signatures: with a verifying key, only versions signed by its private half load
+    const std::string dir = std::string(argv[2]);
+    auto write = [](const std::string &path, const char *text) {
+      std::FILE *f = std::fopen(path.c_str(), "wb");
+      CHECK(f != nullptr);
+      if (f != nullptr) {
+        std::fputs(text, f);
+        std::fclose(f);
+      }
+    };
+    // private key 0x11 * 32 and its RFC 8032 public half (as test_registry.c)
+    write(dir + "/cpp.key", "1111111111111111111111111111111111111111111111111111111111111111\n");
+    write(dir + "/cpp.pub", "d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737\n");
+    reg.register_safetensors_signed("tiny", "s1", weights, config, dir + "/cpp.key");
+    auto verified = tradewarden::Registry::open_verified(dir + "/registry", dir + "/cpp.pub");
+    CHECK(status_of([&] { verified.promote("tiny", "v1"); }) == TW_ERR_CORRUPT);  // unsigned
+    verified.promote("tiny", "s1");
+    CHECK(verified.active_version("tiny") == "s1");
+    reg.sign("tiny", "v1", dir + "/cpp.key");
+    verified.promote("tiny", "v1");
+    CHECK(verified.active_version("tiny") == "v1");
   }
 
   std::printf("test_inference_cpp: %d failures\n", failures);

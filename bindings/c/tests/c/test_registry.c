@@ -221,12 +221,81 @@ static void test_lifecycle(const char *data, const char *scratch) {
   }
 }
 
+/* The ed25519 public key of the private key 0x11 repeated 32 times (RFC 8032
+   derivation, computed independently of the library; `tradewarden registry
+   public-key` prints the same). */
+#define TW_TEST_PUBLIC_KEY "d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737"
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  CHECK(f != NULL, "cannot write %s", path);
+  if (f == NULL) return;
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Signed manifests: a registry opened with a verifying key refuses unsigned
+   and mis-signed versions (TW_ERR_CORRUPT naming manifest.sig); signing later
+   makes a version promotable; a foreign signing key is refused. */
+static void test_signatures(const char *data, const char *scratch) {
+  char weights[4096], root[4096], key[4096], other[4096], pub[4096], bad[4096];
+  tw_registry *w = NULL, *r = NULL, *none = NULL;
+  snprintf(weights, sizeof weights, "%s/mlp_tiny.safetensors", data);
+  snprintf(root, sizeof root, "%s/signed-registry", scratch);
+  snprintf(key, sizeof key, "%s/signing.key", scratch);
+  snprintf(other, sizeof other, "%s/other.key", scratch);
+  snprintf(pub, sizeof pub, "%s/registry.pub", scratch);
+  snprintf(bad, sizeof bad, "%s/bad.pub", scratch);
+  /* private key 0x11 * 32 and its ed25519 public half TW_TEST_PUBLIC_KEY */
+  write_file(key, "1111111111111111111111111111111111111111111111111111111111111111\n");
+  write_file(other, "0707070707070707070707070707070707070707070707070707070707070707\n");
+  write_file(pub, TW_TEST_PUBLIC_KEY "\n");
+  write_file(bad, "not a key");
+
+  CHECK(tw_registry_open(root, &w) == TW_OK, "open: %s", last_error());
+  CHECK(tw_registry_register_safetensors_signed(w, "tiny", "signed", weights, TINY_CONFIG, key) == TW_OK,
+        "register signed: %s", last_error());
+  CHECK(tw_registry_register_safetensors(w, "tiny", "unsigned", weights, TINY_CONFIG) == TW_OK,
+        "register unsigned: %s", last_error());
+  CHECK(tw_registry_register_safetensors_signed(w, "tiny", "other", weights, TINY_CONFIG, other) == TW_OK,
+        "register other: %s", last_error());
+  /* without a key every version is promotable (signatures are opt-in) */
+  CHECK(tw_registry_promote(w, "tiny", "unsigned") == TW_OK, "promote unsigned, no key: %s", last_error());
+
+  CHECK(tw_registry_open_verified(root, pub, &r) == TW_OK, "open_verified: %s", last_error());
+  CHECK(tw_registry_promote(r, "tiny", "signed") == TW_OK, "promote signed: %s", last_error());
+  active_is(r, "signed");
+  predicts(r, "signed", TINY_POINT);
+  CHECK_ERR(tw_registry_promote(r, "tiny", "unsigned"), TW_ERR_CORRUPT, "manifest.sig");
+  CHECK_ERR(tw_registry_promote(r, "tiny", "other"), TW_ERR_CORRUPT, "manifest.sig");
+  active_is(r, "signed"); /* nothing refused became active */
+  /* rollback to the unsigned last-good is refused too */
+  CHECK_ERR(tw_registry_rollback(r, "tiny"), TW_ERR_CORRUPT, "manifest.sig");
+  active_is(r, "signed");
+  /* sign later: promotable */
+  CHECK(tw_registry_sign(w, "tiny", "unsigned", key) == TW_OK, "sign: %s", last_error());
+  CHECK(tw_registry_promote(r, "tiny", "unsigned") == TW_OK, "promote after sign: %s", last_error());
+  /* a signing key that is not the registry's private half registers nothing */
+  CHECK_ERR(tw_registry_register_safetensors_signed(r, "tiny", "v9", weights, TINY_CONFIG, other),
+            TW_ERR_INVALID_INPUT, "signing_key");
+  CHECK_ERR(tw_registry_sign(r, "tiny", "other", other), TW_ERR_INVALID_INPUT, "signing_key");
+  /* keys: missing, malformed, NULL */
+  CHECK_ERR(tw_registry_open_verified(root, bad, &none), TW_ERR_INVALID_INPUT, "bad.pub");
+  CHECK_ERR(tw_registry_open_verified(root, "/nonexistent/tw.pub", &none), TW_ERR_NOT_FOUND, "tw.pub");
+  CHECK_ERR(tw_registry_open_verified(root, NULL, &none), TW_ERR_NULL_ARGUMENT, "verifying_key_path");
+  CHECK_ERR(tw_registry_sign(w, "tiny", "signed", NULL), TW_ERR_NULL_ARGUMENT, "signing_key_path");
+  CHECK(none == NULL, "out untouched");
+  tw_registry_free(r);
+  tw_registry_free(w);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s DIR_OF_mlp_tiny.safetensors SCRATCH_DIR\n", argv[0]);
     return 2;
   }
   test_lifecycle(argv[1], argv[2]);
+  test_signatures(argv[1], argv[2]);
   printf("test_registry: %d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

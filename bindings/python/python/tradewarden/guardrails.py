@@ -24,12 +24,42 @@ import numpy as np
 
 from . import _native
 from ._tables import as_1d, raw_columns, strings, unix_seconds
-from .errors import InvalidInputError
+from .errors import InvalidConfigError, InvalidInputError
+from .returns import _int, _name, _real
 
 __all__ = [
     "Policy", "Engine", "OrderDecision", "PeriodBreach", "read_journal", "verify_journal", "exposure_metrics",
     "CanaryMachine", "traffic_canary", "rate_gates", "judge", "promotion_gates", "drift_guard",
 ]
+
+
+def _opt_real(name: str, value: Any) -> Optional[float]:
+    return None if value is None else _real(name, value)
+
+
+def _opt_name(name: str, value: Any) -> Optional[str]:
+    return None if value is None else _name(name, value)
+
+
+def _uint(name: str, value: Any) -> int:
+    """A non-negative integer that fits u64; anything else is an InvalidInputError naming the parameter."""
+    v = _int(name, value)
+    if not 0 <= v < 2**64:
+        raise InvalidInputError(f"{name} must be an integer in [0, 2^64), got {v}")
+    return v
+
+
+def _json(name: str, value: Any) -> str:
+    """JSON text of a plain-data argument; anything JSON cannot carry (NaN, ±inf, bytes, objects) is an
+    InvalidConfigError naming the parameter."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidConfigError(f"invalid {name}: {e}") from None
+
+
+def _opt_json(name: str, value: Any) -> Optional[str]:
+    return None if value is None else _json(name, value)
 
 
 class Policy:
@@ -43,14 +73,18 @@ class Policy:
     @classmethod
     def from_str(cls, text: str, format: str = "toml") -> "Policy":
         """Parses a document in ``format`` ('toml', 'json' or 'yaml')."""
-        return cls(_native.Policy.parse(text, format))
+        return cls(_native.Policy.parse(_name("text", text), _name("format", format)))
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "Policy":
         """A policy from plain Python data (the TOML document's structure)."""
         if not isinstance(d, dict):
             raise InvalidInputError(f"d must be a dict, got {type(d).__name__}")
-        return cls(_native.Policy.parse(json.dumps(d), "json"))
+        try:
+            text = json.dumps(d, allow_nan=False)  # NaN / ±inf limits are refused, not smuggled as tokens
+        except (TypeError, ValueError) as e:
+            raise InvalidConfigError(f"invalid policy d: {e}") from None
+        return cls(_native.Policy.parse(text, "json"))
 
     @classmethod
     def from_file(cls, path: Any) -> "Policy":
@@ -130,9 +164,10 @@ class Engine:
                     f"(state_dir = {sd!r}); drop journal_dir and read the journal from state_dir")
             warnings.warn("journal_dir is deprecated: the journal is kept in state_dir", DeprecationWarning,
                           stacklevel=2)
-        self._e = _native.Engine(policy._p, float(equity), sd, bool(journal),
-                                 None if journal_max_bytes is None else int(journal_max_bytes), journal_fsync,
-                                 decisions, None if watch_interval_s is None else float(watch_interval_s))
+        self._e = _native.Engine(policy._p, _real("equity", equity), sd, bool(journal),
+                                 None if journal_max_bytes is None else _uint("journal_max_bytes", journal_max_bytes),
+                                 _opt_name("journal_fsync", journal_fsync), _opt_name("decisions", decisions),
+                                 None if watch_interval_s is None else _real("watch_interval_s", watch_interval_s))
 
     def check_order(self, symbol: str, side: str, quantity: float, price: float,
                     reference_price: Optional[float] = None, data_timestamp: Optional[float] = None,
@@ -145,8 +180,12 @@ class Engine:
         (``[pre_trade] allow_missing_data_timestamp`` / ``allow_missing_reference_price``). A missing
         ``confidence`` is denied ``low_confidence`` while ``min_confidence`` is set. Raises (and the order must
         not be sent) if the decision cannot be journaled."""
-        return OrderDecision(*self._e.check_order(symbol, side, float(quantity), float(price), reference_price,
-                                                  data_timestamp, timestamp, confidence))
+        return OrderDecision(*self._e.check_order(_name("symbol", symbol), _name("side", side),
+                                                  _real("quantity", quantity), _real("price", price),
+                                                  _opt_real("reference_price", reference_price),
+                                                  _opt_real("data_timestamp", data_timestamp),
+                                                  _opt_real("timestamp", timestamp),
+                                                  _opt_real("confidence", confidence)))
 
     @property
     def state(self) -> str:
@@ -155,7 +194,7 @@ class Engine:
 
     def set_state(self, state: str) -> None:
         """Sets the state of an in-memory engine (with ``state_dir`` use :meth:`reset` / :meth:`escalate`)."""
-        self._e.set_state(state)
+        self._e.set_state(_name("state", state))
 
     def sync(self) -> str:
         """Re-reads the state directory now (the watcher does this continuously), retries persisting a kill or
@@ -165,16 +204,16 @@ class Engine:
     def kill(self, reason: str, activated_by: str = "python") -> None:
         """Engages the kill switch: KILLED in memory first, then KILL_SWITCH, the state file, the journal.
         If a step fails the error is raised, but the engine stays KILLED."""
-        self._e.kill(reason, activated_by)
+        self._e.kill(_name("reason", reason), _name("activated_by", activated_by))
 
     def reset(self, who: str, why: str, to: str = "ACTIVE") -> None:
         """Named manual reset (refused while a KILL_SWITCH entry exists: :meth:`remove_kill_switch` first)."""
-        self._e.reset(who, why, to)
+        self._e.reset(_name("who", who), _name("why", why), _name("to", to))
 
     def escalate(self, to: str, reason: str) -> bool:
         """Latches a more severe state; False when already as severe (here and on disk). Never downgrades a
         more severe state written by another process."""
-        return self._e.escalate(to, reason)
+        return self._e.escalate(_name("to", to), _name("reason", reason))
 
     def remove_kill_switch(self, who: str, why: str) -> None:
         """Removes the KILL_SWITCH entry (journaled override); the state stays KILLED until :meth:`reset`."""
@@ -183,7 +222,7 @@ class Engine:
     def set_size_override(self, fraction: float, who: str, why: str) -> None:
         """Scales every new order to ``fraction`` ∈ (0, 1] (clip reason ``'size_override'``; 1 = off).
         Persisted in ``state_dir`` and journaled."""
-        self._e.set_size_override(float(fraction), who, why)
+        self._e.set_size_override(_real("fraction", fraction), _name("who", who), _name("why", why))
 
     @property
     def size_override(self) -> float:
@@ -205,7 +244,7 @@ class Engine:
 
     def set_equity(self, equity: float) -> None:
         """Equity for the leverage limits; tracks the high-water mark (persisted when it rises)."""
-        self._e.set_equity(float(equity))
+        self._e.set_equity(_real("equity", equity))
 
     @property
     def high_water_mark(self) -> Optional[float]:
@@ -229,7 +268,7 @@ class Engine:
         baseline_precision). With ``apply`` the ladder advances or rolls back; a failed stage runs the rollback
         plan on this engine (kill switch, learning freeze, 10 % size override). Returns
         ``{'evaluation', 'applied', 'rollback'}``."""
-        return json.loads(self._e.evaluate_canary(json.dumps(observation), bool(apply)))
+        return json.loads(self._e.evaluate_canary(_json("observation", observation), bool(apply)))
 
     def execute_rollback(self, reason: str, by: str, dry_run: bool = False) -> Dict[str, Any]:
         """Runs Quant Bot's rollback plan on this engine (at most 3 attempts, 300 s apart): kill switch, learning
@@ -241,16 +280,17 @@ class Engine:
         high_water_mark (default: the tracked one), slippage_ratio, fill_rate, model_precision_ratio,
         confidence, data_age_s. Every breach is journaled; a critical breach latches HALTED, else a warning
         REDUCING. NaN/±inf values are critical breaches."""
-        obs = {k: None if v is None else float(v) for k, v in observation.items()}
+        obs = {k: None if v is None else _real(k, v) for k, v in observation.items()}
         return [PeriodBreach(*b) for b in self._e.evaluate_period(**obs)]
 
     def set_position(self, symbol: str, quantity: float, mark: float) -> None:
         """Sets a position and its mark price."""
-        self._e.set_position(symbol, float(quantity), float(mark))
+        self._e.set_position(_name("symbol", symbol), _real("quantity", quantity), _real("mark", mark))
 
     def on_fill(self, symbol: str, side: str, quantity: float, price: float) -> None:
         """Applies a fill."""
-        self._e.on_fill(symbol, side, float(quantity), float(price))
+        self._e.on_fill(_name("symbol", symbol), _name("side", side), _real("quantity", quantity),
+                        _real("price", price))
 
     def position(self, symbol: str) -> float:
         """A symbol's position."""
@@ -337,16 +377,16 @@ class CanaryMachine:
     __slots__ = ("_m",)
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
-        self._m = _native.CanaryMachine(None if config is None else json.dumps(config))
+        self._m = _native.CanaryMachine(_opt_json("config", config))
 
     def evaluate(self, **observation: Any) -> Dict[str, Any]:
         """Evaluates the current stage. Observation keys: days, real_pnl, sim_pnl, drawdown, slippage_ratio,
         critical_alerts, precision, baseline_precision. Returns {stage, checks, action}."""
-        return json.loads(self._m.evaluate(json.dumps(observation)))
+        return json.loads(self._m.evaluate(_json("observation", observation)))
 
     def apply(self, action: Dict[str, Any]) -> None:
         """Applies an evaluation's ``action`` (advance / hold / rollback / complete)."""
-        self._m.apply(json.dumps(action))
+        self._m.apply(_json("action", action))
 
     @property
     def index(self) -> int:
@@ -368,16 +408,19 @@ def traffic_canary(index: int, error_rate: float, p99_latency_s: float, sharpe: 
                    config: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Traffic-canary triggers at stage ``index``: {'action': 'advance', 'to': share} or
     {'action': 'rollback', 'triggers': [...]}. Non-finite inputs roll back."""
-    return json.loads(_native.traffic_canary(int(index), float(error_rate), float(p99_latency_s), float(sharpe),
-                                             float(baseline_sharpe), None if config is None else json.dumps(config)))
+    return json.loads(_native.traffic_canary(_uint("index", index), _real("error_rate", error_rate),
+                                             _real("p99_latency_s", p99_latency_s), _real("sharpe", sharpe),
+                                             _real("baseline_sharpe", baseline_sharpe), _opt_json("config", config)))
 
 
 def rate_gates(observed: Dict[str, float], specs: Optional[List[Dict[str, Any]]] = None,
                green_margin: float = 0.2) -> Tuple[List[Dict[str, Any]], str]:
     """GREEN/AMBER/RED shadow gates (default: Quant Bot's) and the verdict
     (PROMOTE, PROMOTE_WITH_CAUTION, HOLD, REJECT)."""
-    gates, verdict = _native.rate_gates({str(k): float(v) for k, v in observed.items()},
-                                        None if specs is None else json.dumps(specs), float(green_margin))
+    if not isinstance(observed, dict):
+        raise InvalidInputError(f"observed must be a dict of gate name to value, got {type(observed).__name__}")
+    gates, verdict = _native.rate_gates({str(k): _real(f"observed[{k!r}]", v) for k, v in observed.items()},
+                                        _opt_json("specs", specs), _real("green_margin", green_margin))
     return json.loads(gates), json.loads(verdict)
 
 
@@ -386,7 +429,7 @@ def judge(config: Dict[str, Any], baseline: Dict[str, Any], canary: Dict[str, An
     def conv(d: Dict[str, Any], name: str) -> Dict[str, List[float]]:
         return {str(k): as_1d(v, f"{name}[{k!r}]").tolist() for k, v in d.items()}
 
-    return json.loads(_native.judge(json.dumps(config), conv(baseline, "baseline"), conv(canary, "canary")))
+    return json.loads(_native.judge(_json("config", config), conv(baseline, "baseline"), conv(canary, "canary")))
 
 
 def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[Dict[str, Any]] = None, *,
@@ -403,11 +446,11 @@ def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[
         values = np.ascontiguousarray(m.ravel(order="F"))  # column-major, as StrategyMatrix reads it
     return json.loads(_native.promotion_gates(
         as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"),
-        None if gates is None else json.dumps(gates),
+        _opt_json("gates", gates),
         None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), values, rows, cols))
 
 
 def drift_guard(score_drop: float, accuracy_drop: float, config: Optional[Dict[str, Any]] = None) -> str:
     """'continue', 'shadow_mode' or 'rollback_recommended' (NaN drops fail closed)."""
-    return json.loads(_native.drift_guard(float(score_drop), float(accuracy_drop),
-                                          None if config is None else json.dumps(config)))
+    return json.loads(_native.drift_guard(_real("score_drop", score_drop), _real("accuracy_drop", accuracy_drop),
+                                          _opt_json("config", config)))

@@ -33,6 +33,7 @@ __all__ = [
     "Model",
     "Predictor",
     "Registry",
+    "public_key",
     "demo_predictor",
     "demo_model",
     "demo_features",
@@ -302,28 +303,84 @@ class Predictor:
         return f"Predictor(name={self.name!r}, version={self.version!r}, n_features={self.n_features})"
 
 
+KeyLike = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+
+
+def _key(key: Any, param: str) -> Tuple[Optional[str], Optional[bytes]]:
+    """(path, bytes) of an ed25519 key argument: a str / PathLike is a key file, bytes are the key itself
+    (32 raw bytes or 64 hex characters); the crate parses either."""
+    if key is None:
+        return None, None
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return None, bytes(key)
+    if isinstance(key, (str, os.PathLike)):
+        return os.fspath(key), None
+    raise InvalidInputError(f"{param} must be a key file path or the key's bytes, got {type(key).__name__}")
+
+
+def _metrics(metrics: Any) -> Dict[str, float]:
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, Mapping):
+        raise InvalidInputError(f"metrics must be a mapping of name to number, got {type(metrics).__name__}")
+    out = {}
+    for k, v in metrics.items():
+        if isinstance(v, (str, bytes)) or np.ndim(v) != 0:
+            raise InvalidInputError(f"metrics[{k!r}] must be a real number, got {type(v).__name__} {v!r:.80}")
+        try:
+            out[str(k)] = float(v)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"metrics[{k!r}] must be a real number, got {type(v).__name__} {v!r:.80}") \
+                from None
+    return out
+
+
 class Registry:
     """A model registry on disk (``<root>/<name>/versions/<version>/``): versions
     with sha256 manifests, atomic ``active`` / ``last_good`` pointers,
-    promote / rollback / verify. One writer per root."""
+    promote / rollback / verify. One writer per root.
+
+    ``verifying_key`` (an ed25519 public key: a key file path, or the key's 32
+    raw bytes or 64 hex characters as ``bytes``): every version loaded,
+    verified, promoted or rolled back to must carry a ``manifest.sig`` made by
+    its private half; unsigned or mis-signed versions are refused with
+    :class:`~tradewarden.errors.CorruptError`. Sign with ``register(...,
+    signing_key=...)`` or :meth:`sign`. Without a key signatures are not
+    checked."""
 
     __slots__ = ("_native",)
 
-    def __init__(self, root: PathLike) -> None:
-        self._native = _native.ModelRegistry(os.fspath(root))
+    def __init__(self, root: PathLike, verifying_key: Optional[KeyLike] = None) -> None:
+        path, raw = _key(verifying_key, "verifying_key")
+        self._native = _native.ModelRegistry(os.fspath(root), path, raw)
 
     @property
     def root(self) -> str:
         return os.fspath(self._native.root())
 
-    def register(self, name: str, version: str, model: Model,
-                 metrics: Optional[Mapping[str, float]] = None) -> Dict[str, Any]:
-        """Registers ``model`` as ``name``/``version`` (stage ``development``); returns the manifest."""
+    @property
+    def verifying_key(self) -> Optional[str]:
+        """The verifying key as 64 hex characters (None: signatures are not checked)."""
+        return self._native.verifying_key_hex()
+
+    def register(self, name: str, version: str, model: Model, metrics: Optional[Mapping[str, float]] = None,
+                 signing_key: Optional[KeyLike] = None) -> Dict[str, Any]:
+        """Registers ``model`` as ``name``/``version`` (stage ``development``); returns the manifest. With
+        ``signing_key`` (the ed25519 private key: a file path, or 32 raw bytes / 64 hex characters) the
+        manifest is signed in the same atomic registration."""
         if not isinstance(model, Model):
             raise InvalidInputError(
                 f"invalid model: expected a tradewarden.inference.Model, got {type(model).__name__}")
-        m = {str(k): float(v) for k, v in (metrics or {}).items()}
-        return json.loads(self._native.register(name, version, model._native, m))
+        path, raw = _key(signing_key, "signing_key")
+        return json.loads(self._native.register(name, version, model._native, _metrics(metrics), path, raw))
+
+    def sign(self, name: str, version: str, signing_key: KeyLike) -> None:
+        """Signs (or re-signs) ``name``/``version`` with ``signing_key`` after checking its checksums (e.g. a
+        version registered before signing was set up)."""
+        path, raw = _key(signing_key, "signing_key")
+        if path is None and raw is None:
+            raise InvalidInputError("signing_key is required")
+        self._native.sign(name, version, path, raw)
 
     def manifest(self, name: str, version: str) -> Dict[str, Any]:
         """The manifest of ``name``/``version`` (not verified)."""
@@ -376,7 +433,18 @@ class Registry:
         return found[0], Model(found[1])
 
     def __repr__(self) -> str:
-        return f"Registry({self.root!r})"
+        signed = "" if self.verifying_key is None else f", verifying_key={self.verifying_key[:16]}…"
+        return f"Registry({self.root!r}{signed})"
+
+
+def public_key(signing_key: KeyLike) -> str:
+    """The ed25519 public half of ``signing_key`` (a key file path, or 32 raw bytes / 64 hex characters) as
+    64 hex characters — write it to the serving side's verifying key file (``Registry(root,
+    verifying_key=...)``); the private key stays with the signing job."""
+    path, raw = _key(signing_key, "signing_key")
+    if path is None and raw is None:
+        raise InvalidInputError("signing_key is required")
+    return _native.inference_public_key(path, raw)
 
 
 def demo_predictor() -> Predictor:
