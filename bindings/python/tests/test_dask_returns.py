@@ -103,6 +103,18 @@ def test_returns_state_of_a_dataframe_column_with_options_and_nan():
         twd.returns_state(ddf, "ret")  # NaN under nan_policy='raise', raised on the worker
 
 
+def test_returns_state_with_empty_partitions():
+    r = walk(1500, 8)
+    series = dd.from_pandas(pd.Series(r), npartitions=3)
+    with_empty = dd.concat([series[series > 1e9], series, series[series > 1e9]])
+    assert with_empty.npartitions == 9
+    state = twd.returns_state(with_empty)
+    assert state.count == len(r)
+    assert_metrics(state.metrics().to_dict(), expected(r), "empty partitions")
+    with pytest.raises(InvalidInputError, match="empty"):
+        twd.returns_state(series[series > 1e9]).metrics()  # no rows at all: the metrics of an empty state raise
+
+
 def test_returns_state_bad_input():
     pdf = pd.DataFrame({"ret": walk(100, 3), "name": ["x"] * 100, "flag": [True] * 100})
     ddf = dd.from_pandas(pdf, npartitions=2)
