@@ -6,6 +6,7 @@ the data growing with the workers, and a model of N machines at 1 and 10 Gbit/s 
     python benches/scale/weak_scaling.py                         # 6M rows per worker, 4 features (minutes)
     python benches/scale/weak_scaling.py --method states         # needs Profile.score_state (score states)
     python benches/scale/weak_scaling.py --method exact,states --json out.json
+    python benches/scale/weak_scaling.py --method states --cells 1024   # bounded states: size O(K)
 
 Methods (what each current partition ships to the client):
   exact   today's exact path: the partition is fitted with keep_reference=True (its sorted values and category
@@ -23,6 +24,7 @@ Every Dask report is checked to equal the 1-process report (``equal`` column). N
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -110,14 +112,15 @@ def _score_state_class() -> Optional[Any]:
     return None
 
 
-def states_partition(profile_bytes: bytes, pdf: pd.DataFrame) -> bytes:
+def states_partition(profile_bytes: bytes, pdf: pd.DataFrame, cells: Optional[int] = None) -> bytes:
     """The per-partition function tradewarden.dask.score ships when it has one (its state scorer is prepared
-    once per worker from the broadcast bytes); otherwise Profile.score_state on the cached reference."""
+    once per worker from the broadcast bytes); otherwise Profile.score_state on the cached reference.
+    ``cells=K``: bounded states (K grid cells per feature)."""
     try:
         from tradewarden.dask import _state_partition
     except ImportError:
-        return _reference(profile_bytes).score_state(aligned(pdf)).to_bytes()
-    return _state_partition(aligned(pdf), profile_bytes, list(pdf.columns), None).iloc[0]
+        return _reference(profile_bytes).score_state(aligned(pdf), cells=cells).to_bytes()
+    return _state_partition(aligned(pdf), profile_bytes, list(pdf.columns), cells).iloc[0]
 
 
 def _merge_states(blobs: List[bytes]) -> Any:
@@ -140,21 +143,36 @@ def _report_states(profile: Profile, state: Any) -> Any:
     raise RuntimeError("no report from a ScoreState in this build (Profile.score_states / ScoreState.report)")
 
 
-def states_method() -> Optional[Method]:
+def _bounds_states(profile: Profile, state: Any) -> Any:
+    """A bounded state has no single KS statistic: its report is the KS interval per feature (ks_bounds)."""
+    return ("bounds", state.ks_bounds(profile))
+
+
+def states_method(cells: Optional[int] = None) -> Optional[Method]:
     if not hasattr(Profile, "score_state") or _score_state_class() is None:
         return None
-    return Method("states", states_partition, _merge_states, _report_states)
+    if cells is None:
+        return Method("states", states_partition, _merge_states, _report_states)
+    return Method(f"states (cells={cells})", functools.partial(states_partition, cells=cells), _merge_states,
+                  _bounds_states)
 
 
-def method(name: str) -> Optional[Method]:
+def method(name: str, cells: Optional[int] = None) -> Optional[Method]:
     if name == "exact":
         return exact_method()
     if name == "states":
-        return states_method()
+        return states_method(cells)
     raise SystemExit(f"unknown method {name!r} (exact, states)")
 
 
 def same_report(a: Any, b: Any) -> bool:
+    """The Dask result equals the 1-process report (bounded states: the exact KS statistic lies in the state's
+    interval, PSI and Jensen-Shannon are equal)."""
+    if isinstance(a, tuple) and a[0] == "bounds":
+        exact = {f["name"]: f for f in b.features}
+        return all(r["statistic_lo"] <= exact[r["name"]]["ks"][0] <= r["statistic_hi"]
+                   and r["psi"] == exact[r["name"]]["psi"] and r["jensenshannon"] == exact[r["name"]]["jensenshannon"]
+                   for r in a[1])
     return ({f["name"]: f for f in a.features} == {f["name"]: f for f in b.features}
             and (a.n_drifted, a.drift_share, a.dataset_drift) == (b.n_drifted, b.drift_share, b.dataset_drift))
 
@@ -315,6 +333,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--workers", default="1,2", help="Dask worker counts (default 1,2)")
     ap.add_argument("--reps", type=int, default=None, help="repetitions, the minimum is reported (default 3, quick 1)")
     ap.add_argument("--machines", default="1,2,4,8,16,32,64,128,256", help="N of the model")
+    ap.add_argument("--cells", type=int, default=None,
+                    help="states only: bounded score states of K cells per feature (KS as an interval of width "
+                         "<= 1/K; the equality check becomes: exact KS inside the interval, PSI and JS equal)")
     ap.add_argument("--json", default=None, help="also write the measurements as JSON here")
     a = ap.parse_args(argv)
 
@@ -352,7 +373,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     single = {w: one_process(profile, w, rows_per_worker, partition_rows, a.features, reps) for w in worker_counts}
 
     for name in a.method.split(","):
-        m = method(name.strip())
+        m = method(name.strip(), a.cells)
         if m is None:
             print(f"## method {name}: unavailable (this build of tradewarden has no Profile.score_state)\n")
             results["methods"][name] = "unavailable"
