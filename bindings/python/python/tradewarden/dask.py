@@ -349,3 +349,201 @@ def drift_report(reference: Any, current: Any, *, bins: Union[int, Sequence[floa
     profile = reference if isinstance(reference, Profile) else fit_profile(
         reference, bins, strategy, columns=columns, nan_policy=nan_policy, split_every=split_every)
     return score(profile, current, columns=columns, nan_policy=nan_policy, split_every=split_every, **options)
+
+
+# --- Returns over Dask (issue 22, item 2) -----------------------------------------------------------------
+# One ReturnsState per partition (per strategy), computed in Rust on the worker; only the states travel, and
+# they merge in time order (ReturnsState.merge_all). No partition's returns are ever concatenated here.
+
+__all__ += ["returns_state", "strategy_states", "strategy_summaries"]
+
+
+def _returns_partition(part: Any, column: Optional[str], required_return: float, nan_policy: str) -> Any:
+    """One partition's ReturnsState bytes, as a one-element Series (an empty partition gives an empty state)."""
+    import pandas as pd
+
+    from .returns import ReturnsState
+
+    values = part if column is None else part[column]
+    s = ReturnsState.from_returns(_aligned(values), required_return=required_return, nan_policy=nan_policy)
+    return pd.Series([s.to_bytes()], dtype=object)
+
+
+def _aligned(values: Any) -> Any:
+    """float64, C-contiguous and aligned: a partition deserialised on a worker may sit at an unaligned offset
+    of the received frame, which the native functions refuse (a copy then, none otherwise)."""
+    import numpy as np
+
+    return np.require(values.to_numpy(dtype="float64", na_value=np.nan), dtype=np.float64, requirements=["C", "A"])
+
+
+def _merge_returns(*blobs: Any) -> bytes:
+    """States of consecutive partitions (bytes, or one-element Series of bytes) merged in argument order."""
+    from .returns import ReturnsState
+
+    parts = [b.iloc[0] if hasattr(b, "iloc") else b for b in blobs]
+    return ReturnsState.merge_all(parts).to_bytes()
+
+
+def returns_state(data: Any, column: Optional[str] = None, *, required_return: float = 0.0,
+                  nan_policy: str = "raise", split_every: Optional[int] = None) -> Any:
+    """The :class:`~tradewarden.returns.ReturnsState` of a returns series held in a Dask Series (or the
+    ``column`` of a Dask DataFrame), without bringing the series to this process.
+
+    The collection's row order is the time order (the order ``data.compute()`` would give: partitions in
+    order, rows in order within each, e.g. a frame indexed by time with ``set_index``). Each partition's
+    state is computed on its worker and the states are merged in partition order — here by default (one
+    state of a few hundred bytes per partition travels), or with ``split_every=k`` in a tree of k-way
+    ordered merges on the workers. ``state.metrics(...)`` then equals the returns functions on the whole
+    series, up to rounding (``docs/conventions.md``, "Mergeable state"). ``required_return`` and
+    ``nan_policy`` as :meth:`ReturnsState.from_returns`.
+    """
+    import pandas as pd
+
+    from .returns import ReturnsState
+
+    _require_dask()
+    if not hasattr(data, "map_partitions") or not hasattr(data, "to_delayed"):
+        raise InvalidInputError(f"data must be a dask Series or DataFrame, got {type(data).__name__}")
+    if getattr(data, "ndim", None) == 2:  # a DataFrame (a dask Series also has a `columns` attribute)
+        if column is None:
+            if len(data.columns) != 1:
+                raise InvalidInputError(
+                    f"column is required: the dask DataFrame has {len(data.columns)} columns {list(data.columns)}")
+            column = data.columns[0]
+        elif column not in data.columns:
+            raise InvalidInputError(f"column {column!r} is not in the dask DataFrame (has {list(data.columns)})")
+        dtype = data[column].dtype
+    else:
+        if column is not None:
+            raise InvalidInputError(f"column must be None for a dask Series, got {column!r}")
+        dtype = data.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise InvalidInputError(f"returns must be numeric, got dtype {dtype}")
+    if split_every is not None and split_every < 2:
+        raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
+    states = data.map_partitions(_returns_partition, column, required_return, nan_policy,
+                                 meta=pd.Series(dtype=object))
+    parts = states.to_delayed()
+    if not parts:
+        raise InvalidInputError("the dask collection has no partitions")
+    if split_every is None:
+        import dask
+
+        blobs = [p.iloc[0] for p in dask.compute(*parts)]
+        return ReturnsState.merge_all(blobs)
+    return ReturnsState.from_bytes(_reduce_tree(list(parts), _merge_returns, split_every).compute())
+
+
+_STRATEGY_META_COLUMNS = ["strategy", "first", "last", "state"]
+
+
+def _strategy_partition(pdf: Any, strategy: str, date: str, ret: str, required_return: float,
+                        nan_policy: str) -> Any:
+    """One partition of a long (strategy, date, return) table -> one row per strategy: its first and last
+    date in this partition and the ReturnsState of its returns sorted by date."""
+    import numpy as np
+    import pandas as pd
+
+    from .returns import ReturnsState
+
+    rows = []
+    if len(pdf):
+        if pdf[strategy].isna().any():
+            raise InvalidInputError(f"column {strategy!r} (strategy) has missing values")
+        if pdf[date].isna().any():
+            raise InvalidInputError(f"column {date!r} (date) has missing values: the order of returns is undefined")
+        for key, g in pdf.groupby(strategy, sort=False):
+            dates = g[date].to_numpy()
+            order = np.argsort(dates, kind="stable")
+            dates = dates[order]
+            if len(dates) > 1:
+                dup = np.flatnonzero(dates[1:] == dates[:-1])
+                if len(dup):
+                    raise InvalidInputError(
+                        f"strategy {key!r} has {len(dup)} repeated date(s) (first: {dates[dup[0]]!r}): "
+                        f"the order of its returns is ambiguous")
+            values = _aligned(g[ret])[order]  # fancy indexing copies: aligned and contiguous
+            state = ReturnsState.from_returns(values, required_return=required_return, nan_policy=nan_policy)
+            rows.append((key, g[date].iloc[order[0]], g[date].iloc[order[-1]], state.to_bytes()))
+    return pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object)
+                         for i, c in enumerate(_STRATEGY_META_COLUMNS)})
+
+
+def strategy_states(ddf: Any, strategy: str = "strategy", date: str = "date", ret: str = "return", *,
+                    required_return: float = 0.0, nan_policy: str = "raise") -> "dict[Any, Any]":
+    """Per-strategy :class:`~tradewarden.returns.ReturnsState` of a long Dask DataFrame of
+    ``(strategy, date, return)`` rows, without bringing the table to this process.
+
+    Each partition is grouped by strategy on its worker (pandas ``groupby``); each group's returns are
+    sorted by date and summarised as one ReturnsState (Rust), so only one small state per (partition,
+    strategy) travels. The states of a strategy are merged in partition order.
+
+    **Ordering**: the partitions must follow each other in date order *for every strategy*: each
+    strategy's dates in partition ``i`` are all earlier than its dates in partition ``i + 1`` — as after
+    ``ddf.set_index("date")`` / ``sort_values("date")`` (divisions on the date), or with one Parquet file
+    per period read in order. Within a partition rows may come in any order. A strategy whose partitions
+    overlap in dates, or that repeats a date, raises :class:`~tradewarden.errors.InvalidInputError`
+    (naming the strategy, partitions and dates) instead of returning path-dependent statistics (drawdown,
+    compounding) of a shuffled series. Missing strategies or dates raise too.
+
+    Returns a dict strategy -> ReturnsState, in sorted strategy order.
+    """
+    import dask
+    import pandas as pd
+
+    from .returns import ReturnsState
+
+    _require_dask()
+    cols = _columns(ddf, [strategy, date, ret])
+    if len(set(cols)) != 3:
+        raise InvalidInputError(f"strategy, date and ret must be three different columns, got {cols}")
+    dtype = ddf[ret].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        raise InvalidInputError(f"column {ret!r} (returns) must be numeric, got dtype {dtype}")
+    meta = pd.DataFrame({c: pd.Series(dtype=object) for c in _STRATEGY_META_COLUMNS})
+    per_part = ddf[cols].map_partitions(_strategy_partition, strategy, date, ret, required_return, nan_policy,
+                                        meta=meta)
+    parts = per_part.to_delayed()
+    if not parts:
+        raise InvalidInputError("the dask DataFrame has no partitions")
+    # (partition, first date, last date, state) per strategy, in partition order
+    runs: dict = {}
+    for i, frame in enumerate(dask.compute(*parts)):
+        for key, first, last, blob in frame.itertuples(index=False, name=None):
+            runs.setdefault(key, []).append((i, first, last, blob))
+    if not runs:
+        raise InvalidInputError("the dask DataFrame has no rows in any partition")
+    out = {}
+    for key in sorted(runs, key=lambda k: (str(type(k)), k)):
+        seq = runs[key]
+        for (i, _, last, _), (j, first, _, _) in zip(seq, seq[1:]):
+            if not last < first:
+                raise InvalidInputError(
+                    f"partitions are not in date order for strategy {key!r}: partition {i} ends at {last!r} and "
+                    f"partition {j} starts at {first!r} (each strategy's dates must increase from one partition "
+                    f"to the next: sort by {date!r}, e.g. set_index({date!r}))")
+        out[key] = ReturnsState.merge_all([blob for _, _, _, blob in seq])
+    return out
+
+
+def strategy_summaries(ddf: Any, strategy: str = "strategy", date: str = "date", ret: str = "return", *,
+                       period: str = "daily", risk_free: float = 0.0, required_return: float = 0.0,
+                       annualization: Optional[float] = None, nan_policy: str = "raise") -> Any:
+    """Per-strategy statistics of a long Dask DataFrame of ``(strategy, date, return)`` rows: a pandas
+    DataFrame indexed by strategy (sorted) with the :class:`~tradewarden.returns.StateMetrics` fields
+    (``n``, ``mean``, ``std``, ``sharpe_ratio``, ``sortino_ratio``, ``max_drawdown``, ``annual_return``,
+    ``annual_volatility``, ``calmar_ratio``, ``cum_return``, ``best``, ``worst``) — each equal, up to
+    rounding, to the function of that name on the strategy's own series sorted by date.
+
+    States per (partition, strategy) and their ordering requirement: :func:`strategy_states`. Options as
+    :meth:`ReturnsState.metrics` (``required_return`` is the Sortino threshold per period).
+    """
+    import pandas as pd
+
+    states = strategy_states(ddf, strategy, date, ret, required_return=required_return, nan_policy=nan_policy)
+    rows = {k: s.metrics(period=period, risk_free=risk_free, annualization=annualization).to_dict()
+            for k, s in states.items()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = strategy
+    return frame

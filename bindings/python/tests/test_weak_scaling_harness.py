@@ -1,0 +1,37 @@
+"""benches/scale/weak_scaling.py at toy size, so the harness cannot rot: it runs end to end (Dask LocalCluster,
+1 worker), its Dask reports equal the 1-process report, and the `states` method is measured exactly when this
+build has score states (Profile.score_state), reported unavailable otherwise."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tradewarden.drift import Profile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+HARNESS = os.path.join(ROOT, "benches", "scale", "weak_scaling.py")
+
+
+def test_weak_scaling_harness_runs_at_toy_size(tmp_path):
+    out = tmp_path / "ws.json"
+    r = subprocess.run([sys.executable, HARNESS, "--method", "exact,states", "--rows", "20000",
+                        "--partition-rows", "10000", "--reference-rows", "5000", "--bytes-rows", "1000,10000",
+                        "--workers", "1", "--reps", "1", "--machines", "1,2,4", "--json", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    res = json.loads(out.read_text())
+    exact = res["methods"]["exact"]
+    # the exact path ships every value: 8 bytes per value of each of the 4 features, ~10x for 10x rows
+    small, large = exact["per_partition"]
+    assert large["bytes"] > 9 * small["bytes"] and 31 < large["bytes_per_row"] < 34
+    assert [e["equal"] for e in exact["end_to_end"]] == [True]
+    assert exact["end_to_end"][0]["partitions"] == 2
+    model = exact["model"]["1.0"]  # 1 Gbit/s
+    assert [m["machines"] for m in model] == [1, 2, 4] and model[0]["efficiency"] == 1.0
+    if hasattr(Profile, "score_state"):
+        states = res["methods"]["states"]
+        assert [e["equal"] for e in states["end_to_end"]] == [True]
+    else:
+        assert res["methods"]["states"] == "unavailable"
+    assert "| workers |" in r.stdout and ("E < 0.8" in r.stdout or "E ≥ 0.8" in r.stdout)
