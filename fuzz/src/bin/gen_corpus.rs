@@ -304,12 +304,57 @@ fn capi_seeds(root: &Path) {
     }
 }
 
+/// Score states (issue 22) of the profile `score_state_decode` decodes
+/// against: exact and bounded grids, an empty partition of a feature, NaN
+/// skipped; each as the whole bytes (mode 0) and as the payload only
+/// (mode 1: the target wraps it in a valid header).
+fn score_state_seeds(root: &Path) {
+    use tradewarden_drift::report::FeatureData;
+    use tradewarden_drift::state::{CellGrid, ScoreState};
+    let dir = root.join("score_state_decode");
+    let x: Vec<f64> = (0..200u64)
+        .map(|i| ((i * 37) % 41) as f64 / 4.0 - 5.0)
+        .collect();
+    let c: Vec<Option<&str>> = (0..200).map(|i| [Some("a"), Some("b"), None][i % 3]).collect();
+    let profile = Profile::fit_features(
+        &[
+            ("c", FeatureData::Categorical(&c)),
+            ("x", FeatureData::Numeric(&x)),
+        ],
+        &ProfileOptions::default(),
+    )
+    .expect("fit");
+    let cur = data(300, 11);
+    let cats: Vec<Option<&str>> = (0..300).map(|i| [Some("b"), Some("new"), None][i % 3]).collect();
+    let cases: Vec<(&str, CellGrid, usize)> = vec![
+        ("exact", CellGrid::Exact, 300),
+        ("exact_small", CellGrid::Exact, 3),
+        ("bounded8", CellGrid::Bounded { cells: 8 }, 300),
+        ("bounded64", CellGrid::Bounded { cells: 64 }, 50),
+    ];
+    for (name, grid, n) in cases {
+        let s = ScoreState::build(
+            &profile,
+            &[
+                ("c", FeatureData::Categorical(&cats[..n])),
+                ("x", FeatureData::Numeric(&cur[..n])),
+            ],
+            grid,
+        )
+        .expect("state");
+        let b = s.to_bytes();
+        write(&dir, &format!("{name}-whole"), &cat(&[&[0], &b]));
+        write(&dir, &format!("{name}-payload"), &cat(&[&[1], &b[24..]]));
+    }
+}
+
 fn main() {
     let root: PathBuf = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("corpus"));
     profile_seeds(&root);
+    score_state_seeds(&root);
     policy_seeds(&root);
     journal_seeds(&root);
     registry_seeds(&root);
