@@ -1803,8 +1803,100 @@ tw_status tw_predictor_load_safetensors(const char *name,
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
- Writes the number of input features per row (fixed for the predictor's
- life: a swap keeps it).
+ A predictor named `name` serving, as `version`, any model saved as
+ burnpack (`weights_path`, e.g. by `save_burnpack` in Rust or Python) with
+ its architecture `architecture_json`: an `MlpConfig` as for
+ `tw_predictor_load_safetensors`, or a window model's config with its
+ `"kind"`, e.g. `{"kind": "gru", "input": 3, "window": 32, "hidden": 16,
+ "layers": 1, "output": 2}` or `{"kind": "transformer", "input": 3,
+ "window": 32, "d_model": 16, "n_heads": 2, "n_layers": 1, "d_ff": 32,
+ "output": 3, "output_kind": "classes"}` (fields in docs/inference.md).
+ Predict windows with `tw_predictor_predict_window`. Bad JSON or
+ architecture: `TW_ERR_INVALID_CONFIG`; missing file: `TW_ERR_NOT_FOUND`;
+ malformed weights or tensors not fitting the architecture:
+ `TW_ERR_CORRUPT`. Free it with `tw_predictor_free`.
+
+ # Safety
+ The strings must be NUL-terminated, `out` valid for one write.
+ */
+tw_status tw_predictor_load_burnpack(const char *name,
+                                     const char *version,
+                                     const char *weights_path,
+                                     const char *architecture_json,
+                                     tw_predictor **out);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Hot swap to burnpack weights of any architecture (as
+ `tw_predictor_load_burnpack`), tagged `version`. The new model must read
+ rows of the same width (`window × n_features`) and give the same number
+ of outputs (else `TW_ERR_INVALID_INPUT`); it may be of another
+ architecture. On any error the current model keeps serving. May run
+ concurrently with predictions.
+
+ # Safety
+ `predictor` must be a live predictor, the strings NUL-terminated.
+ */
+tw_status tw_predictor_swap_burnpack(tw_predictor *predictor,
+                                     const char *version,
+                                     const char *weights_path,
+                                     const char *architecture_json);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Writes the time steps per sample (`window`) and the features per step
+ (`n_features`) of the serving model: `(window, input)` for a GRU or a
+ Transformer, `(1, input)` for an MLP. Their product, the row width
+ (`tw_predictor_n_features`), never changes; a swap to another
+ architecture may change the split.
+
+ # Safety
+ `predictor` must be a live predictor, `window` and `n_features` valid for
+ one write each.
+ */
+tw_status tw_predictor_window_shape(const tw_predictor *predictor,
+                                    size_t *window,
+                                    size_t *n_features);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Predicts `n_rows` windows of `window` time steps × `n_features` features
+ (`features`, row-major: sample `r`, step `t`, feature `c` at
+ `(r * window + t) * n_features + c`, oldest step first) into `out`:
+ `n_rows * n_outputs` floats, row-major, after the model's output
+ post-processing. `window` and `n_features` must be the serving model's
+ (`tw_predictor_window_shape`; an MLP reads windows of 1 step), checked
+ against the model version that computes the batch.
+
+ Every size is checked before `features` is read: `TW_ERR_INVALID_INPUT`
+ when `n_rows` is 0, `window × n_features` is not the model's row width,
+ `window` or `n_features` is not the model's (the message names it), the
+ sizes or `out_len` overflow, or a feature is NaN/±inf (the message names
+ `features[row][t * n_features + c]`); `TW_ERR_BUFFER_TOO_SMALL` when
+ `out_len < n_rows * n_outputs`. `out` is written only on success. May
+ run on several threads at once.
+
+ # Safety
+ `predictor` must be a live predictor, `features` valid for
+ `n_rows * window * n_features` reads, `out` for `out_len` writes.
+ */
+tw_status tw_predictor_predict_window(const tw_predictor *predictor,
+                                      const double *features,
+                                      size_t n_rows,
+                                      size_t window,
+                                      size_t n_features,
+                                      float *out,
+                                      size_t out_len);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Writes the number of values per row (fixed for the predictor's life: a
+ swap keeps it): the input features of an MLP, `window × n_features` of a
+ window model (see `tw_predictor_window_shape`).
 
  # Safety
  `predictor` must be a live predictor, `out` valid for one write.
@@ -2264,7 +2356,9 @@ tw_status tw_registry_version_name(const tw_registry *registry,
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
- Verifies and loads the active version of `name` on the CPU into a new
+ Verifies and loads the active version of `name` (any architecture: an
+ MLP, or a GRU / Transformer registered from Rust or Python; predict
+ windows with `tw_predictor_predict_window`) on the CPU into a new
  predictor named `name`, tagged with the version. Nothing promoted:
  `TW_ERR_NOT_FOUND`; a version failing verification `TW_ERR_CORRUPT`.
  Free the predictor with `tw_predictor_free`.

@@ -640,10 +640,28 @@ class Predictor {
     return Predictor(p);
   }
 
+  /// Any architecture from burnpack weights; architecture_json is an MlpConfig or a
+  /// window model's config with its "kind" ("gru", "transformer").
+  static Predictor load_burnpack(const std::string &name, const std::string &version,
+                                 const std::string &weights_path,
+                                 const std::string &architecture_json) {
+    tw_predictor *p = nullptr;
+    detail::check(tw_predictor_load_burnpack(name.c_str(), version.c_str(), weights_path.c_str(),
+                                             architecture_json.c_str(), &p));
+    return Predictor(p);
+  }
+
+  /// Values per row: input features (MLP) or window × features per step.
   size_t n_features() const {
     size_t n = 0;
     detail::check(tw_predictor_n_features(handle_.get(), &n));
     return n;
+  }
+  /// (time steps, features per step) of one sample; (1, input) for an MLP.
+  std::pair<size_t, size_t> window_shape() const {
+    size_t w = 0, f = 0;
+    detail::check(tw_predictor_window_shape(handle_.get(), &w, &f));
+    return {w, f};
   }
   size_t n_outputs() const {
     size_t n = 0;
@@ -669,6 +687,30 @@ class Predictor {
     std::vector<float> out(rows * n_outputs());
     predict(features.data(), rows, nf, out.data(), out.size());
     return out;
+  }
+
+  /// Predicts windows: `features` is n_rows × window × n_features values
+  /// (sample, step, feature; oldest step first); `features.size()` must be a
+  /// multiple of window × n_features.
+  std::vector<float> predict_window(const std::vector<double> &features, size_t window,
+                                    size_t n_features) const {
+    const size_t per = window * n_features;
+    const size_t rows = per == 0 ? 0 : features.size() / per;
+    if (per == 0 || rows * per != features.size())
+      throw Error(TW_ERR_INVALID_INPUT, "features.size() = " + std::to_string(features.size()) +
+                                            " is not a multiple of window × n_features = " +
+                                            std::to_string(per));
+    std::vector<float> out(rows * n_outputs());
+    detail::check(tw_predictor_predict_window(handle_.get(), features.data(), rows, window,
+                                              n_features, out.data(), out.size()));
+    return out;
+  }
+
+  /// Hot swap to burnpack weights of any architecture with the same row width and outputs.
+  void swap_burnpack(const std::string &version, const std::string &weights_path,
+                     const std::string &architecture_json) {
+    detail::check(tw_predictor_swap_burnpack(handle_.get(), version.c_str(),
+                                             weights_path.c_str(), architecture_json.c_str()));
   }
 
   /// Hot swap to another model of the same widths; the current one keeps serving on error.

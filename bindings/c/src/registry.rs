@@ -332,7 +332,9 @@ pub unsafe extern "C" fn tw_registry_version_name(
     })
 }
 
-/// Verifies and loads the active version of `name` on the CPU into a new
+/// Verifies and loads the active version of `name` (any architecture: an
+/// MLP, or a GRU / Transformer registered from Rust or Python; predict
+/// windows with `tw_predictor_predict_window`) on the CPU into a new
 /// predictor named `name`, tagged with the version. Nothing promoted:
 /// `TW_ERR_NOT_FOUND`; a version failing verification `TW_ERR_CORRUPT`.
 /// Free the predictor with `tw_predictor_free`.
@@ -352,7 +354,7 @@ pub unsafe extern "C" fn tw_registry_load_active(
         // SAFETY: forwarded caller contract.
         let name = unsafe { req_str(name, "name")? };
         non_null(out, "out")?;
-        let Some((version, model)) = r.load_active(name, &cpu_device())? else {
+        let Some((version, model)) = r.load_active_model(name, &cpu_device())? else {
             return Err(Failure(
                 TW_ERR_NOT_FOUND,
                 format!("name = {name:?}: no active version (nothing was promoted)"),
@@ -388,7 +390,7 @@ pub unsafe extern "C" fn tw_registry_swap_active(
         let name = unsafe { req_str(name, "name")? };
         // SAFETY: forwarded caller contract.
         let p = unsafe { predictor_ref(predictor)? };
-        let Some((version, model)) = r.load_active(name, &cpu_device())? else {
+        let Some((version, model)) = r.load_active_model(name, &cpu_device())? else {
             return Err(Failure(
                 TW_ERR_NOT_FOUND,
                 format!("name = {name:?}: no active version (nothing was promoted)"),

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use tradewarden::core::ErrorKind;
+use tradewarden_inference::any::{AnyModel, Architecture};
 use tradewarden_inference::demo;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::model::{Mlp, MlpConfig};
@@ -31,74 +34,112 @@ fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, CallError> 
         .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("{what}: {e}")))
 }
 
-/// A loaded MLP (weights and architecture), not yet serving.
-#[pyclass(name = "Mlp", module = "tradewarden._native", frozen)]
+/// A loaded model — an MLP, a GRU or a Transformer (weights and
+/// architecture) — not yet serving.
+#[pyclass(name = "Model", module = "tradewarden._native", frozen)]
 #[derive(Debug)]
-pub(crate) struct PyMlp {
+pub(crate) struct PyModel {
     // Boxed: burn's tensors ask for 64-byte alignment, more than Python's
-    // allocator gives a class object (an inline `Mlp` aborts on creation).
-    inner: Box<Mlp>,
+    // allocator gives a class object (an inline model aborts on creation).
+    inner: Box<AnyModel>,
+}
+
+impl PyModel {
+    fn new(model: impl Into<AnyModel>) -> Self {
+        PyModel {
+            inner: Box::new(model.into()),
+        }
+    }
 }
 
 #[pymethods]
-impl PyMlp {
-    /// PyTorch weights from a safetensors file (`layers.{i}.weight` / `.bias`).
+impl PyModel {
+    /// PyTorch weights from a safetensors file (the MLP's `layers.{i}` or
+    /// `nn.Sequential` keys; F32, F16, BF16 or F64).
     #[staticmethod]
-    fn load_safetensors(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyMlp> {
+    fn load_safetensors(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyModel> {
         call(py, move || {
-            let c = parse_config(config_json)?;
-            Ok(PyMlp {
-                inner: Box::new(Mlp::load_safetensors(&path, c, &cpu_device())?),
-            })
+            let arch = Architecture::from_json(config_json)?;
+            Ok(PyModel::new(arch.load_safetensors(&path, &cpu_device())?))
         })
     }
 
-    /// Weights in burn's burnpack format.
+    /// Weights in burn's burnpack format, for any architecture (a window
+    /// model's config carries its `"kind"`).
     #[staticmethod]
-    fn load_burnpack(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyMlp> {
+    fn load_burnpack(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyModel> {
         call(py, move || {
-            let c = parse_config(config_json)?;
-            Ok(PyMlp {
-                inner: Box::new(Mlp::load_burnpack(&path, c, &cpu_device())?),
-            })
+            let arch = Architecture::from_json(config_json)?;
+            Ok(PyModel::new(arch.load_burnpack(&path, &cpu_device())?))
         })
     }
 
-    /// PyTorch-layout parameters: per layer (weight `[out, in]` row-major, bias `[out]`).
+    /// PyTorch-layout MLP parameters: per layer (weight `[out, in]` row-major, bias `[out]`).
     #[staticmethod]
     fn from_pytorch_weights(
         py: Python<'_>,
         config_json: &str,
         layers: Vec<(Vec<f32>, Vec<f32>)>,
-    ) -> PyResult<PyMlp> {
+    ) -> PyResult<PyModel> {
         call(py, move || {
             let c = parse_config(config_json)?;
-            Ok(PyMlp {
-                inner: Box::new(Mlp::from_pytorch_weights(c, &layers, &cpu_device())?),
-            })
+            Ok(PyModel::new(Mlp::from_pytorch_weights(
+                c,
+                &layers,
+                &cpu_device(),
+            )?))
         })
     }
 
     /// The shipped demo model.
     #[staticmethod]
-    fn demo(py: Python<'_>) -> PyResult<PyMlp> {
+    fn demo(py: Python<'_>) -> PyResult<PyModel> {
         call(py, move || {
-            Ok(PyMlp {
-                inner: Box::new(demo::load_demo_model(&cpu_device())?),
-            })
+            Ok(PyModel::new(demo::load_demo_model(&cpu_device())?))
         })
     }
 
-    /// The architecture as JSON (MlpConfig's serde form).
+    /// The architecture as JSON (`Architecture`'s serde form).
     fn config_json(&self, py: Python<'_>) -> PyResult<String> {
         let m = &self.inner;
-        call(py, move || to_json("config", m.config()))
+        call(py, move || to_json("config", &m.architecture()))
+    }
+
+    /// `"mlp"`, `"gru"` or `"transformer"`.
+    fn kind(&self) -> &'static str {
+        self.inner.architecture().kind()
+    }
+
+    /// `(window, n_features)` of one sample (`(1, input)` for an MLP).
+    fn window_shape(&self) -> (usize, usize) {
+        self.inner.window_shape()
     }
 
     /// Writes the weights in burnpack format.
     fn save_burnpack(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let m = &self.inner;
         call(py, move || Ok(m.save_burnpack(&path)?))
+    }
+
+    /// The model's own forward pass over a C-contiguous float64 array of
+    /// rows (`n_rows × window·n_features`): no NaN check, no telemetry.
+    fn forward_f64<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let m = &self.inner;
+        let rows = x.shape()[0];
+        let data = x.as_slice().ok().filter(|_| x.is_c_contiguous());
+        let values = call(py, move || match data {
+            Some(d) => Ok(m.forward_f64(d, rows)?),
+            None => Err(CallError::Lib(
+                ErrorKind::InvalidInput,
+                "x must be a C-contiguous 2-D float64 array".into(),
+            )),
+        })?;
+        let width = m.n_outputs();
+        PyArray1::from_vec(py, values).reshape([rows, width])
     }
 }
 
@@ -154,11 +195,78 @@ impl PyPredictor {
     }
 }
 
+/// `f32` or `f64` windows for [`Predictor::predict_window`].
+trait WindowFeature: Feature + numpy::Element {
+    fn run_window(
+        p: &Predictor,
+        x: &[Self],
+        n_rows: usize,
+        window: usize,
+        n_features: usize,
+    ) -> Result<Prediction, CallError>;
+}
+
+impl WindowFeature for f64 {
+    fn run_window(
+        p: &Predictor,
+        x: &[f64],
+        n_rows: usize,
+        window: usize,
+        n_features: usize,
+    ) -> Result<Prediction, CallError> {
+        Ok(p.predict_window(x, n_rows, window, n_features)?)
+    }
+}
+
+impl WindowFeature for f32 {
+    fn run_window(
+        p: &Predictor,
+        x: &[f32],
+        n_rows: usize,
+        window: usize,
+        n_features: usize,
+    ) -> Result<Prediction, CallError> {
+        Ok(p.predict_window_f32(x, n_rows, window, n_features)?)
+    }
+}
+
+impl PyPredictor {
+    fn predict_windows<'py, T: WindowFeature>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray3<'py, T>,
+    ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+        let p = &self.inner;
+        let (rows, window, cols) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+        // C-contiguous arrays are read in place; other layouts are copied once.
+        let borrowed = if x.is_c_contiguous() {
+            x.as_slice().ok()
+        } else {
+            None
+        };
+        let owned: Option<Vec<T>> = match borrowed {
+            Some(_) => None,
+            None => Some(x.as_array().iter().copied().collect()),
+        };
+        let r = call(py, move || {
+            let data = match (borrowed, &owned) {
+                (Some(s), _) => s,
+                (None, Some(v)) => v.as_slice(),
+                (None, None) => {
+                    return Err(CallError::Lib(ErrorKind::Internal, "x: no data".into()));
+                }
+            };
+            T::run_window(p, data, rows, window, cols)
+        })?;
+        out(py, r)
+    }
+}
+
 #[pymethods]
 impl PyPredictor {
     /// A predictor named `name` serving `model` as `version`.
     #[new]
-    fn new(name: String, version: String, model: &PyMlp) -> Self {
+    fn new(name: String, version: String, model: &PyModel) -> Self {
         PyPredictor {
             inner: Predictor::new(name, version, (*model.inner).clone()),
         }
@@ -184,9 +292,20 @@ impl PyPredictor {
         self.inner.version().to_string()
     }
 
-    /// Input features of the model serving now.
+    /// Values per row of the model serving now (`window × n_features` for
+    /// a window model).
     fn n_features(&self) -> usize {
         self.inner.n_features()
+    }
+
+    /// `(window, n_features)` of the model serving now (`(1, input)` for an MLP).
+    fn window_shape(&self) -> (usize, usize) {
+        self.inner.window_shape()
+    }
+
+    /// `"mlp"`, `"gru"` or `"transformer"`: the architecture serving now.
+    fn kind(&self) -> &'static str {
+        self.inner.config().kind()
     }
 
     /// Outputs per row of the model serving now.
@@ -201,7 +320,7 @@ impl PyPredictor {
     }
 
     /// Replaces the serving model; returns the version it replaced.
-    fn swap(&self, py: Python<'_>, version: String, model: &PyMlp) -> PyResult<String> {
+    fn swap(&self, py: Python<'_>, version: String, model: &PyModel) -> PyResult<String> {
         let (p, m) = (&self.inner, (*model.inner).clone());
         call(py, move || Ok(p.swap(version, m)?.to_string()))
     }
@@ -222,6 +341,25 @@ impl PyPredictor {
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
         self.predict_any(py, x)
+    }
+
+    /// Predicts a 3-D float64 array of windows (n_rows × window ×
+    /// n_features): (version, n_rows × n_outputs float32).
+    fn predict_window_f64<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray3<'py, f64>,
+    ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+        self.predict_windows(py, x)
+    }
+
+    /// Predicts a 3-D float32 array of windows: (version, n_rows × n_outputs float32).
+    fn predict_window_f32<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray3<'py, f32>,
+    ) -> PyResult<(String, Bound<'py, PyArray2<f32>>)> {
+        self.predict_windows(py, x)
     }
 
     /// Predicts an Arrow stream (`__arrow_c_stream__`: pyarrow Table, …), one
@@ -335,7 +473,7 @@ impl PyRegistry {
         py: Python<'_>,
         name: &str,
         version: &str,
-        model: &PyMlp,
+        model: &PyModel,
         metrics: BTreeMap<String, f64>,
         signing_key_path: Option<PathBuf>,
         signing_key_bytes: Option<Vec<u8>>,
@@ -397,13 +535,11 @@ impl PyRegistry {
         call(py, move || to_json("manifest", &r.verify(name, version)?))
     }
 
-    /// Verifies and loads name/version.
-    fn load(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<PyMlp> {
+    /// Verifies and loads name/version (any architecture).
+    fn load(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<PyModel> {
         let r = &self.inner;
         call(py, move || {
-            Ok(PyMlp {
-                inner: Box::new(r.load(name, version, &cpu_device())?),
-            })
+            Ok(PyModel::new(r.load_model(name, version, &cpu_device())?))
         })
     }
 
@@ -439,11 +575,11 @@ impl PyRegistry {
     }
 
     /// Verifies and loads the active version: (version, model) or None.
-    fn load_active(&self, py: Python<'_>, name: &str) -> PyResult<Option<(String, PyMlp)>> {
+    fn load_active(&self, py: Python<'_>, name: &str) -> PyResult<Option<(String, PyModel)>> {
         let r = &self.inner;
         call(py, move || {
-            Ok(r.load_active(name, &cpu_device())?
-                .map(|(v, m)| (v, PyMlp { inner: Box::new(m) })))
+            Ok(r.load_active_model(name, &cpu_device())?
+                .map(|(v, m)| (v, PyModel::new(m))))
         })
     }
 }
@@ -524,7 +660,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inference_demo_features, m)?)?;
     m.add_function(wrap_pyfunction!(inference_demo_info, m)?)?;
     m.add_function(wrap_pyfunction!(inference_public_key, m)?)?;
-    m.add_class::<PyMlp>()?;
+    m.add_class::<PyModel>()?;
     m.add_class::<PyPredictor>()?;
     m.add_class::<PyRegistry>()?;
     Ok(())

@@ -29,7 +29,9 @@ use std::path::Path;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use tradewarden_core::config::{ConfigFormat, parse_config};
+
+use crate::error::{InferenceError, Result};
 use crate::model::{Mlp, MlpConfig};
 use crate::sequence::{GruModel, GruModelConfig, TransformerModel, TransformerModelConfig};
 
@@ -54,6 +56,83 @@ pub enum Architecture {
 }
 
 impl Architecture {
+    /// Parses an architecture from JSON — an MLP config, or a window model's
+    /// config with its `"kind"` (`"gru"`, `"transformer"`) — and validates
+    /// it. Unlike serde's untagged parse, a bad document gets the error of the
+    /// architecture it names (unknown field, missing field, bad kind).
+    ///
+    /// ```
+    /// use tradewarden_inference::any::Architecture;
+    /// let a = Architecture::from_json(
+    ///     r#"{"kind": "transformer", "input": 3, "window": 8, "d_model": 8, "n_heads": 2,
+    ///         "n_layers": 1, "d_ff": 16, "output": 2}"#,
+    /// ).unwrap();
+    /// assert_eq!((a.kind(), a.window_shape()), ("transformer", (8, 3)));
+    /// let err = Architecture::from_json(r#"{"kind": "gru", "input": 3, "window": 8, "output": 1}"#);
+    /// assert!(err.unwrap_err().to_string().contains("hidden"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] (kind `InvalidConfig`) for text that is not
+    /// such a document or a config that does not validate.
+    pub fn from_json(text: &str) -> Result<Architecture> {
+        let value: serde_json::Value = parse_config(text, ConfigFormat::Json)?;
+        let arch = if value.get("kind").is_some() {
+            Architecture::Window(parse_config(text, ConfigFormat::Json)?)
+        } else {
+            Architecture::Mlp(parse_config(text, ConfigFormat::Json)?)
+        };
+        arch.validate()?;
+        Ok(arch)
+    }
+
+    /// Checks the config's rules (the model's `validate`).
+    ///
+    /// # Errors
+    /// [`InferenceError::Core`] (kind `InvalidConfig`) listing each bad field.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Architecture::Mlp(c) => c.validate(),
+            Architecture::Window(WindowArchitecture::Gru(c)) => c.validate(),
+            Architecture::Window(WindowArchitecture::Transformer(c)) => c.validate(),
+        }
+    }
+
+    /// `(window, n_features)`: the time steps and the features per step of
+    /// one sample. An MLP reads one step (`(1, input)`), a window model
+    /// `(window, input)`; a row of [`Architecture::n_features`] values is
+    /// `window × n_features` of them, time-major.
+    pub fn window_shape(&self) -> (usize, usize) {
+        match self {
+            Architecture::Mlp(c) => (1, c.input),
+            Architecture::Window(WindowArchitecture::Gru(c)) => (c.window, c.input),
+            Architecture::Window(WindowArchitecture::Transformer(c)) => (c.window, c.input),
+        }
+    }
+
+    /// Loads PyTorch weights from a safetensors file: the MLP's layout (see
+    /// [`Mlp::load_safetensors`]). Window models load from burnpack only.
+    ///
+    /// # Errors
+    /// As [`Mlp::load_safetensors`]; [`InferenceError::InvalidInput`]
+    /// (`param` = `"architecture"`) for a window model.
+    pub fn load_safetensors(&self, path: impl AsRef<Path>, device: &Device) -> Result<AnyModel> {
+        match self {
+            Architecture::Mlp(c) => Ok(AnyModel::Mlp(Mlp::load_safetensors(
+                path,
+                c.clone(),
+                device,
+            )?)),
+            Architecture::Window(_) => Err(InferenceError::InvalidInput {
+                param: "architecture",
+                value: self.kind().to_string(),
+                reason: "safetensors import maps the MLP's keys only; load a GRU or Transformer \
+                         from burnpack (save_burnpack)"
+                    .into(),
+            }),
+        }
+    }
+
     /// Values per row a caller passes (`input` for the MLP, `window × input`
     /// for window models).
     pub fn n_features(&self) -> usize {
@@ -178,6 +257,16 @@ impl AnyModel {
             AnyModel::Mlp(m) => m.config().input,
             AnyModel::Gru(m) => m.config().sample_len(),
             AnyModel::Transformer(m) => m.config().sample_len(),
+        }
+    }
+
+    /// `(window, n_features)` of one sample (see
+    /// [`Architecture::window_shape`]).
+    pub fn window_shape(&self) -> (usize, usize) {
+        match self {
+            AnyModel::Mlp(m) => (1, m.config().input),
+            AnyModel::Gru(m) => (m.config().window, m.config().input),
+            AnyModel::Transformer(m) => (m.config().window, m.config().input),
         }
     }
 

@@ -10,8 +10,11 @@ use std::sync::Arc;
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
-use burn::store::{BurnpackStore, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
-use burn::tensor::{Device, Tensor, TensorData, activation};
+use burn::store::{
+    BurnpackStore, FloatCastAdapter, KeyRemapper, ModuleAdapter, ModuleSnapshot,
+    PyTorchToBurnAdapter, SafetensorsStore,
+};
+use burn::tensor::{DType, Device, Tensor, TensorData, activation};
 use serde::{Deserialize, Serialize};
 use tradewarden_core::config::Validator;
 
@@ -291,10 +294,28 @@ impl Mlp {
     /// `layers.{i}.weight` (`[out, in]`, transposed on load) and
     /// `layers.{i}.bias`. Every key must be present and no other key may be.
     ///
+    /// **`nn.Sequential` layout.** A file whose keys are all
+    /// `{prefix}{n}.weight` / `{prefix}{n}.bias` with one common prefix
+    /// (`0.weight`, `2.weight`, … of an `nn.Sequential` that interleaves
+    /// activations, or `net.0.weight`, … of `self.net = nn.Sequential(…)`)
+    /// is mapped on load: the distinct indices `n`, in ascending order, are
+    /// the linear layers `0, 1, 2, …`. There must be exactly one index per
+    /// linear layer of `config`, and every tensor must have that layer's
+    /// shape (errors then name the mapped `layers.{i}` keys).
+    ///
+    /// **Dtypes.** `F32` tensors load as they are; `F16` and `BF16` (a
+    /// `.half()` / `.bfloat16()` export) are converted to `f32` exactly
+    /// (every half value is an `f32` value); `F64` is rounded to the nearest
+    /// `f32`. The model always computes in `f32`.
+    ///
     /// # Errors
     /// [`InferenceError::NotFound`] when the file is missing;
-    /// [`InferenceError::Weights`] (kind `Corrupt`) when it is malformed or its
-    /// tensors do not match the config (missing, extra, wrongly shaped).
+    /// [`InferenceError::InvalidInput`] (`param` = `"weights.dtype"`, the
+    /// value naming the tensor and its dtype) for a tensor of another dtype
+    /// (integers, booleans, 8-bit floats);
+    /// [`InferenceError::Weights`] (kind `Corrupt`) when the file is
+    /// malformed or its tensors do not match the config (missing, extra,
+    /// wrongly shaped).
     pub fn load_safetensors(
         path: impl AsRef<Path>,
         config: MlpConfig,
@@ -305,8 +326,11 @@ impl Mlp {
         // under the parser (a truncation would be a SIGBUS), no second open.
         let bytes = read_weights(path)?;
         let mut model = Mlp::init(config, device)?;
-        let mut store =
-            SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(PyTorchToBurnAdapter);
+        let keys = safetensors_keys(path, &bytes)?;
+        let remapper = sequential_remapper(path, &keys, model.config.layer_shapes().len())?;
+        let mut store = SafetensorsStore::from_bytes(Some(bytes))
+            .remap(remapper)
+            .with_from_adapter(PyTorchToBurnAdapter.chain(FloatCastAdapter::to(DType::F32)));
         let res = model
             .net
             .load_from(&mut store)
@@ -555,6 +579,125 @@ impl Mlp {
         postprocess(self.config.output_kind, self.config.output, &mut out);
         Ok(out)
     }
+}
+
+/// Float dtypes a safetensors import converts to `f32` (see
+/// [`Mlp::load_safetensors`]).
+const SAFETENSORS_FLOATS: [&str; 4] = ["F32", "F16", "BF16", "F64"];
+
+/// The tensor names of a safetensors buffer, after checking that every
+/// tensor has a float dtype this crate converts. A buffer whose header
+/// cannot be read gives no names: the safetensors parser then reports what
+/// is wrong with it (kind `Corrupt`).
+fn safetensors_keys(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
+    let Some(len) = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(header) = usize::try_from(len)
+        .ok()
+        .and_then(|n| n.checked_add(8))
+        .and_then(|end| bytes.get(8..end))
+    else {
+        return Ok(Vec::new());
+    };
+    let Ok(serde_json::Value::Object(entries)) = serde_json::from_slice(header) else {
+        return Ok(Vec::new());
+    };
+    let mut keys = Vec::with_capacity(entries.len());
+    for (name, info) in &entries {
+        if name == "__metadata__" {
+            continue;
+        }
+        let Some(dtype) = info.get("dtype").and_then(|d| d.as_str()) else {
+            continue; // malformed: the parser reports it
+        };
+        if !SAFETENSORS_FLOATS.contains(&dtype) {
+            return Err(InferenceError::InvalidInput {
+                param: "weights.dtype",
+                value: format!("{name}: {dtype}"),
+                reason: format!(
+                    "{}: tensor {name:?} has dtype {dtype}; only F32, F16, BF16 and F64 \
+                     weights are read (converted to f32)",
+                    path.display()
+                ),
+            });
+        }
+        keys.push(name.clone());
+    }
+    Ok(keys)
+}
+
+/// `(prefix, index, param)` of a key `{prefix}{index}.{weight|bias}`, the
+/// prefix empty or ending in `.` and made of `[A-Za-z0-9_.]`.
+fn sequential_key(key: &str) -> Option<(&str, usize, &str)> {
+    let (rest, param) = key.rsplit_once('.')?;
+    if param != "weight" && param != "bias" {
+        return None;
+    }
+    let (prefix, index) = match rest.rsplit_once('.') {
+        Some((p, i)) => (&key[..p.len() + 1], i),
+        None => ("", rest),
+    };
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !prefix
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        return None;
+    }
+    Some((prefix, index.parse().ok()?, param))
+}
+
+/// The key mapping of an `nn.Sequential` state dict (see
+/// [`Mlp::load_safetensors`]): empty when the keys are already
+/// `layers.0 … layers.{n-1}` or are not of that shape (the loader then
+/// reports the missing and unexpected tensors).
+fn sequential_remapper(path: &Path, keys: &[String], n_layers: usize) -> Result<KeyRemapper> {
+    let parsed: Option<Vec<(&str, usize, &str)>> = keys.iter().map(|k| sequential_key(k)).collect();
+    let Some(parsed) = parsed else {
+        return Ok(KeyRemapper::new());
+    };
+    let Some(prefix) = parsed.first().map(|(p, _, _)| *p) else {
+        return Ok(KeyRemapper::new());
+    };
+    if parsed.iter().any(|(p, _, _)| *p != prefix) {
+        return Ok(KeyRemapper::new());
+    }
+    let mut indices: Vec<usize> = parsed.iter().map(|(_, i, _)| *i).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    if prefix == "layers." && indices.iter().copied().eq(0..indices.len()) {
+        return Ok(KeyRemapper::new()); // our own layout
+    }
+    if indices.len() != n_layers {
+        return Err(weights_err(
+            path,
+            format!(
+                "nn.Sequential layout ({prefix:?} + index): {} linear layer(s) at indices {indices:?}, \
+                 the config has {n_layers}",
+                indices.len()
+            ),
+        ));
+    }
+    let escaped = prefix.replace('.', r"\.");
+    let mut remapper = KeyRemapper::new();
+    // Ascending: layer k comes from index indices[k] ≥ k, so a renamed key
+    // never matches a later pattern.
+    for (k, i) in indices.iter().enumerate() {
+        remapper = remapper
+            .add_pattern(
+                format!(r"^{escaped}{i}\.(weight|bias)$"),
+                format!("layers.{k}.$1"),
+            )
+            .map_err(|e| weights_err(path, format!("key mapping: {e}")))?;
+    }
+    Ok(remapper)
 }
 
 /// True for the flex CPU device (the one [`cpu_device`] returns).

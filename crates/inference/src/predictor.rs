@@ -403,6 +403,106 @@ impl Predictor {
     }
 }
 
+/// Window inputs (GRU, Transformer; an MLP row is a window of one step).
+impl Predictor {
+    /// `(window, n_features)` of the model serving now: the time steps and
+    /// the features per step of one sample (`(1, input)` for an MLP). A swap
+    /// keeps the row width `window × n_features` but may change the split
+    /// (e.g. an MLP of 12 inputs for a GRU over 4 steps × 3 features).
+    pub fn window_shape(&self) -> (usize, usize) {
+        self.current.load().model.window_shape()
+    }
+
+    /// Predicts `n_rows` samples of `window` time steps × `n_features`
+    /// features (`f64`, row-major: sample `r`, step `t`, feature `c` at
+    /// `(r × window + t) × n_features + c`), oldest step first. The
+    /// dimensions are checked against the model that serves the batch (the
+    /// same snapshot), so a swap between the check and the forward pass
+    /// cannot pass a window of one architecture to another.
+    ///
+    /// ```
+    /// use tradewarden_inference::Predictor;
+    /// use tradewarden_inference::device::cpu_device;
+    /// use tradewarden_inference::sequence::{GruModel, GruModelConfig};
+    /// let gru = GruModel::new(GruModelConfig::new(3, 4, 8, 2), &cpu_device()).unwrap();
+    /// let p = Predictor::new("gru", "v1", gru);
+    /// assert_eq!(p.window_shape(), (4, 3));
+    /// let x = vec![0.1; 2 * 4 * 3]; // 2 samples × 4 steps × 3 features
+    /// let out = p.predict_window(&x, 2, 4, 3).unwrap();
+    /// assert_eq!((out.n_rows, out.n_outputs), (2, 2));
+    /// assert_eq!(out.values, p.predict(&x, 2).unwrap().values);
+    /// assert!(p.predict_window(&x, 2, 3, 4).is_err()); // same size, wrong split
+    /// ```
+    ///
+    /// # Errors
+    /// [`InferenceError::InvalidInput`] when `window` (`param` =
+    /// `"window"`) or `n_features` (`param` = `"n_features"`) is not the
+    /// model's; [`InferenceError::NonFiniteFeature`] at the first NaN/±inf
+    /// (`column` = `t × n_features + c` within the sample); otherwise as
+    /// [`Predictor::predict`].
+    pub fn predict_window(
+        &self,
+        features: &[f64],
+        n_rows: usize,
+        window: usize,
+        n_features: usize,
+    ) -> Result<Prediction> {
+        let start = Instant::now();
+        let cur = self.current.load_full();
+        check_window(&cur.model, window, n_features)?;
+        check_finite(features.iter().copied(), cur.model.n_features())?;
+        let values = cur.model.forward_f64(features, n_rows)?;
+        Ok(finish(&cur, start, n_rows, values))
+    }
+
+    /// As [`Predictor::predict_window`] over `f32` features.
+    ///
+    /// # Errors
+    /// As [`Predictor::predict_window`].
+    pub fn predict_window_f32(
+        &self,
+        features: &[f32],
+        n_rows: usize,
+        window: usize,
+        n_features: usize,
+    ) -> Result<Prediction> {
+        let start = Instant::now();
+        let cur = self.current.load_full();
+        check_window(&cur.model, window, n_features)?;
+        check_finite(
+            features.iter().map(|v| f64::from(*v)),
+            cur.model.n_features(),
+        )?;
+        let values = cur.model.forward_f32(features, n_rows)?;
+        Ok(finish(&cur, start, n_rows, values))
+    }
+}
+
+fn check_window(model: &AnyModel, window: usize, n_features: usize) -> Result<()> {
+    let (want_window, want_features) = model.window_shape();
+    if window != want_window {
+        return Err(InferenceError::InvalidInput {
+            param: "window",
+            value: window.to_string(),
+            reason: format!(
+                "the serving {} model reads {want_window} time step(s) per sample",
+                model.architecture().kind()
+            ),
+        });
+    }
+    if n_features != want_features {
+        return Err(InferenceError::InvalidInput {
+            param: "n_features",
+            value: n_features.to_string(),
+            reason: format!(
+                "the serving {} model reads {want_features} feature(s) per time step",
+                model.architecture().kind()
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn finish(cur: &Loaded, start: Instant, n_rows: usize, values: Vec<f32>) -> Prediction {
     cur.metrics
         .record(start.elapsed().as_secs_f64(), n_rows as u64);

@@ -5,9 +5,13 @@
    PyTorch fixture crates/inference/tests/data/mlp_tiny.safetensors predicts
    PyTorch's values (mlp_tiny_expected.json) as point outputs and as softmax
    classes; hot swap and the version getter; every misuse gets its documented
-   status and a message naming the parameter. Built and run by
-   scripts/test.d/40-c.sh.
-   Argument: the directory of mlp_tiny.safetensors. */
+   status and a message naming the parameter; the GRU and Transformer window
+   models of crates/inference/tests/data (window_models.json: the Rust
+   crate's outputs, which bindings/c/src/inference.rs also asserts bit for
+   bit against the Rust API) through tw_predictor_load_burnpack and
+   tw_predictor_predict_window, with every size misuse refused before the
+   buffer is read. Built and run by scripts/test.d/40-c.sh.
+   Argument: the directory of mlp_tiny.safetensors (the test data directory). */
 #ifndef TRADEWARDEN_INFERENCE
 #error "compile with -DTRADEWARDEN_INFERENCE (library built with --features inference)"
 #endif
@@ -199,6 +203,117 @@ static void test_safetensors(const char *dir) {
   CHECK(q == (tw_predictor *)&checks, "out written on failure");
 }
 
+/* crates/inference/tests/data/window_models.json: architectures, the 4
+   windows (5 steps × 3 features: ((k * 29 % 31) - 15) / 8) and the Rust
+   crate's outputs. They were computed on one CPU: compared within 1e-5. */
+static const char *GRU_ARCH =
+    "{\"kind\": \"gru\", \"input\": 3, \"window\": 5, \"hidden\": 6, \"layers\": 2, \"output\": 2, "
+    "\"output_kind\": \"point\"}";
+static const char *TRANSFORMER_ARCH =
+    "{\"kind\": \"transformer\", \"input\": 3, \"window\": 5, \"d_model\": 8, \"n_heads\": 2, "
+    "\"n_layers\": 1, \"d_ff\": 16, \"output\": 3, \"output_kind\": \"classes\", \"pooling\": \"mean\"}";
+static const double GRU_OUT[8] = {-0.19160415, 0.7393659,   -0.20462607, 0.7540606,
+                                  -0.19674967, 0.7398863,   -0.20802006, 0.75255126};
+static const double TRANSFORMER_OUT[12] = {0.35402542, 0.34848502, 0.29748955, 0.3282309,
+                                           0.36596206, 0.30580705, 0.36050823, 0.33302873,
+                                           0.30646306, 0.3356217,  0.34989083, 0.31448746};
+
+static void test_window_model(const char *dir, const char *file, const char *arch, const double *want,
+                              size_t n_out) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  double x[4 * 5 * 3];
+  for (int k = 0; k < 4 * 5 * 3; k++) x[k] = ((double)(k * 29 % 31) - 15.0) / 8.0;
+  tw_predictor *p = NULL;
+  tw_status st = tw_predictor_load_burnpack("seq", "v1", path, arch, &p);
+  CHECK(st == TW_OK && p != NULL, "load %s: %d %s", file, st, last_error());
+  if (p == NULL) return;
+  size_t w = 0, nf = 0, no = 0, row = 0;
+  CHECK(tw_predictor_window_shape(p, &w, &nf) == TW_OK && w == 5 && nf == 3, "window_shape %zu %zu", w, nf);
+  CHECK(tw_predictor_n_outputs(p, &no) == TW_OK && no == n_out, "n_outputs %zu", no);
+  CHECK(tw_predictor_n_features(p, &row) == TW_OK && row == 15, "row width %zu", row);
+  float out[12] = {0}, flat[12] = {0}, one[3] = {0};
+  st = tw_predictor_predict_window(p, x, 4, 5, 3, out, 4 * n_out);
+  CHECK(st == TW_OK, "predict_window %s: %d %s", file, st, last_error());
+  for (size_t i = 0; i < 4 * n_out; i++)
+    CHECK(fabs(out[i] - want[i]) <= 1e-5, "%s[%zu] = %.8f, Rust %.8f", file, i, out[i], want[i]);
+  /* the row entry point reads the same buffer as rows of 15 values */
+  CHECK(tw_predictor_predict(p, x, 4, 15, flat, 4 * n_out) == TW_OK &&
+            memcmp(flat, out, 4 * n_out * sizeof(float)) == 0,
+        "flat rows give the same outputs");
+  /* one window alone: that row of the batch */
+  CHECK(tw_predictor_predict_window(p, x + 15, 1, 5, 3, one, n_out) == TW_OK, "one window: %s", last_error());
+  for (size_t j = 0; j < n_out; j++)
+    CHECK(fabsf(one[j] - out[n_out + j]) <= 1e-6f, "one window %.8f vs batch %.8f", one[j], out[n_out + j]);
+
+  /* misuse: typed status, message naming the dimension, out untouched */
+  float keep[12];
+  for (int i = 0; i < 12; i++) keep[i] = 7.0f;
+  CHECK_ERR(tw_predictor_predict_window(p, x, 4, 3, 5, keep, 12), TW_ERR_INVALID_INPUT, "window = 3");
+  CHECK_ERR(tw_predictor_predict_window(p, x, 4, 5, 4, keep, 12), TW_ERR_INVALID_INPUT, "n_features = 4");
+  CHECK_ERR(tw_predictor_predict_window(p, x, 4, SIZE_MAX, 2, keep, 12), TW_ERR_INVALID_INPUT, "overflows");
+  CHECK_ERR(tw_predictor_predict_window(p, x, 0, 5, 3, keep, 12), TW_ERR_INVALID_INPUT, "n_rows = 0");
+  CHECK_ERR(tw_predictor_predict_window(p, x, SIZE_MAX / 4, 5, 3, keep, 12), TW_ERR_INVALID_INPUT, "n_rows");
+  CHECK_ERR(tw_predictor_predict_window(p, x, 4, 5, 3, keep, 4 * n_out - 1), TW_ERR_BUFFER_TOO_SMALL,
+            "out_len");
+  CHECK_ERR(tw_predictor_predict_window(p, x, 4, 5, 3, keep, SIZE_MAX), TW_ERR_INVALID_INPUT, "length of out");
+  CHECK_ERR(tw_predictor_predict_window(p, NULL, 4, 5, 3, keep, 12), TW_ERR_NULL_ARGUMENT, "features");
+  CHECK_ERR(tw_predictor_predict_window(p, x, 4, 5, 3, NULL, 12), TW_ERR_NULL_ARGUMENT, "out");
+  CHECK_ERR(tw_predictor_predict_window(NULL, x, 4, 5, 3, keep, 12), TW_ERR_NULL_ARGUMENT, "predictor");
+  double bad[4 * 5 * 3];
+  memcpy(bad, x, sizeof bad);
+  bad[(2 * 5 + 4) * 3 + 1] = NAN;
+  CHECK_ERR(tw_predictor_predict_window(p, bad, 4, 5, 3, keep, 12), TW_ERR_INVALID_INPUT, "features[2][13]");
+  for (int i = 0; i < 12; i++) CHECK(keep[i] == 7.0f, "out written on failure");
+  CHECK_ERR(tw_predictor_window_shape(p, NULL, &nf), TW_ERR_NULL_ARGUMENT, "window");
+  CHECK_ERR(tw_predictor_window_shape(p, &w, NULL), TW_ERR_NULL_ARGUMENT, "n_features");
+
+  /* hot swap to the same weights as v2; failed swaps keep v2 serving */
+  CHECK(tw_predictor_swap_burnpack(p, "v2", path, arch) == TW_OK, "swap: %s", last_error());
+  CHECK_ERR(tw_predictor_swap_burnpack(p, "v3", path, "{\"kind\": \"lstm\"}"), TW_ERR_INVALID_CONFIG, "lstm");
+  CHECK_ERR(tw_predictor_swap_burnpack(p, "v3", path, NULL), TW_ERR_NULL_ARGUMENT, "architecture_json");
+  char ver[16];
+  size_t vw = 0;
+  CHECK(tw_predictor_version(p, ver, sizeof ver, &vw) == TW_OK && strcmp(ver, "v2") == 0, "version %s", ver);
+  tw_predictor_free(p);
+}
+
+static void test_windows(const char *dir) {
+  test_window_model(dir, "gru_window.bpk", GRU_ARCH, GRU_OUT, 2);
+  test_window_model(dir, "transformer_window.bpk", TRANSFORMER_ARCH, TRANSFORMER_OUT, 3);
+  char path[4096], tpath[4096];
+  snprintf(path, sizeof path, "%s/gru_window.bpk", dir);
+  snprintf(tpath, sizeof tpath, "%s/transformer_window.bpk", dir);
+  tw_predictor *p = NULL;
+  CHECK(tw_predictor_load_burnpack("seq", "v1", path, GRU_ARCH, &p) == TW_OK, "load: %s", last_error());
+  if (p == NULL) return;
+  /* another output width: refused; weights of another architecture: corrupt */
+  CHECK_ERR(tw_predictor_swap_burnpack(p, "t", tpath, TRANSFORMER_ARCH), TW_ERR_INVALID_INPUT, "model.output");
+  CHECK_ERR(tw_predictor_swap_burnpack(p, "t", tpath, GRU_ARCH), TW_ERR_CORRUPT, "transformer_window.bpk");
+  tw_predictor_free(p);
+  /* an MLP reads windows of one step */
+  char tiny[4096];
+  snprintf(tiny, sizeof tiny, "%s/mlp_tiny.safetensors", dir);
+  tw_predictor *m = NULL;
+  CHECK(tw_predictor_load_safetensors("tiny", "v1", tiny, TINY_CONFIG, &m) == TW_OK, "tiny: %s", last_error());
+  if (m == NULL) return;
+  size_t w = 0, nf = 0;
+  CHECK(tw_predictor_window_shape(m, &w, &nf) == TW_OK && w == 1 && nf == 5, "mlp window %zu %zu", w, nf);
+  float a[6], b[6];
+  CHECK(tw_predictor_predict_window(m, TINY_X, 2, 1, 5, a, 6) == TW_OK, "mlp window: %s", last_error());
+  CHECK(tw_predictor_predict(m, TINY_X, 2, 5, b, 6) == TW_OK && memcmp(a, b, sizeof a) == 0,
+        "an MLP window of one step is a row");
+  CHECK_ERR(tw_predictor_predict_window(m, TINY_X, 2, 5, 1, a, 6), TW_ERR_INVALID_INPUT, "window = 5");
+  /* constructor misuse: out untouched */
+  tw_predictor *q = (tw_predictor *)&checks;
+  CHECK_ERR(tw_predictor_load_burnpack("seq", "v1", path, "{\"kind\": \"gru\", \"input\": 3}", &q),
+            TW_ERR_INVALID_CONFIG, "window");
+  CHECK_ERR(tw_predictor_load_burnpack("seq", "v1", tiny, GRU_ARCH, &q), TW_ERR_CORRUPT, "mlp_tiny");
+  CHECK_ERR(tw_predictor_load_burnpack("seq", "v1", path, GRU_ARCH, NULL), TW_ERR_NULL_ARGUMENT, "out");
+  CHECK(q == (tw_predictor *)&checks, "out written on failure");
+  tw_predictor_free(m);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s DIR_OF_mlp_tiny.safetensors\n", argv[0]);
@@ -206,6 +321,7 @@ int main(int argc, char **argv) {
   }
   test_demo();
   test_safetensors(argv[1]);
+  test_windows(argv[1]);
   printf("test_inference: %d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

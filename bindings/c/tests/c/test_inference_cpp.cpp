@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tradewarden.hpp"
@@ -59,6 +60,25 @@ int main(int argc, char **argv) {
   CHECK(status_of([&] { tradewarden::Predictor::load_safetensors("t", "v", weights, "{"); }) ==
         TW_ERR_INVALID_CONFIG);
   CHECK(tiny.predict(std::vector<double>(10, 0.5)).size() == 6);
+
+  // a GRU over windows (crates/inference/tests/data/window_models.json)
+  const std::string gru_arch =
+      R"({"kind": "gru", "input": 3, "window": 5, "hidden": 6, "layers": 2, "output": 2})";
+  auto gru = tradewarden::Predictor::load_burnpack("seq", "v1", std::string(argv[1]) + "/gru_window.bpk",
+                                                   gru_arch);
+  CHECK(gru.window_shape() == std::make_pair(size_t{5}, size_t{3}) && gru.n_features() == 15);
+  std::vector<double> windows(4 * 5 * 3);
+  for (size_t k = 0; k < windows.size(); k++) windows[k] = (double(k * 29 % 31) - 15.0) / 8.0;
+  auto yw = gru.predict_window(windows, 5, 3);
+  const double gru_out[8] = {-0.19160415, 0.7393659, -0.20462607, 0.7540606,
+                             -0.19674967, 0.7398863, -0.20802006, 0.75255126};
+  CHECK(yw.size() == 8);
+  for (size_t i = 0; i < yw.size() && i < 8; i++) CHECK(std::fabs(yw[i] - gru_out[i]) <= 1e-5);
+  CHECK(gru.predict(windows) == yw);  // flat rows of window × features
+  CHECK(status_of([&] { gru.predict_window(windows, 3, 5); }) == TW_ERR_INVALID_INPUT);
+  CHECK(status_of([&] { gru.predict_window(windows, 4, 4); }) == TW_ERR_INVALID_INPUT);
+  gru.swap_burnpack("v2", std::string(argv[1]) + "/gru_window.bpk", gru_arch);
+  CHECK(gru.version() == "v2" && gru.predict_window(windows, 5, 3) == yw);
 
   // the registry: register, promote, rollback, load the active version
   if (argc > 2) {

@@ -11,6 +11,10 @@ backend)::
     p.swap("v2", "model_v2.safetensors")   # callers in other threads keep predicting
     p = Predictor.from_registry("registry/", "momentum_mlp")   # the registry's active version
 
+    # a GRU or Transformer over feature windows (burnpack weights, config with its "kind")
+    g = Predictor.from_burnpack("gru.bpk", {"kind": "gru", "input": 3, "window": 32, "hidden": 16, "output": 1})
+    y = g.predict(window)                  # window: (32, 3) → (1, 1); a batch (n, 32, 3) → (n, 1)
+
 Every call releases the interpreter; a :class:`Predictor` may be shared by
 threads (predictions in flight finish on the model they started with).
 Errors are :mod:`tradewarden.errors` types naming the argument (``x``,
@@ -51,7 +55,8 @@ DEMO_FEATURES: Tuple[str, ...] = tuple(_demo_features)
 
 
 def _config_json(config: Any, param: str = "config") -> str:
-    """MlpConfig's serde form as JSON text from a dict, JSON text, or a JSON/TOML file."""
+    """An architecture (an MLP config, or a window model's with its ``"kind"``) as JSON text from a dict,
+    JSON text, or a JSON/TOML file."""
     if isinstance(config, Mapping):
         try:
             return json.dumps(dict(config))
@@ -84,25 +89,36 @@ def _config_json(config: Any, param: str = "config") -> str:
 
 
 class Model:
-    """A loaded MLP (architecture and weights), not yet serving. Feed it to
-    :class:`Predictor`, :meth:`Predictor.swap` or :meth:`Registry.register`."""
+    """A loaded model (architecture and weights), not yet serving: an MLP over
+    rows of features, or a GRU / Transformer over windows of ``window`` time
+    steps × ``input`` features. Feed it to :class:`Predictor`,
+    :meth:`Predictor.swap` or :meth:`Registry.register`."""
 
     __slots__ = ("_native",)
 
-    def __init__(self, native: "_native.Mlp") -> None:
+    def __init__(self, native: "_native.Model") -> None:
         self._native = native
 
     @classmethod
     def from_safetensors(cls, path: PathLike, config: ConfigLike) -> "Model":
-        """PyTorch weights from a safetensors file with keys ``layers.{i}.weight``
+        """PyTorch MLP weights from a safetensors file with keys ``layers.{i}.weight``
         (``[out, in]``) and ``layers.{i}.bias`` (a torch module holding
-        ``self.layers = nn.ModuleList([nn.Linear, …])``); every key required, no other."""
-        return cls(_native.Mlp.load_safetensors(os.fspath(path), _config_json(config)))
+        ``self.layers = nn.ModuleList([nn.Linear, …])``), or the keys of an
+        ``nn.Sequential`` (``0.weight``, ``2.weight``, …, with any common prefix
+        such as ``net.``): its linear layers in index order. Every layer
+        required, no other tensor. F32, F16, BF16 and F64 tensors are converted
+        to float32 (exactly, except F64: rounded to nearest); other dtypes are
+        refused with :class:`~tradewarden.errors.InvalidInputError` naming the tensor."""
+        return cls(_native.Model.load_safetensors(os.fspath(path), _config_json(config)))
 
     @classmethod
     def from_burnpack(cls, path: PathLike, config: ConfigLike) -> "Model":
-        """Weights in burn's burnpack format (as written by :meth:`save_burnpack`)."""
-        return cls(_native.Mlp.load_burnpack(os.fspath(path), _config_json(config)))
+        """Weights in burn's burnpack format (as written by :meth:`save_burnpack`), for
+        any architecture: an MLP config, or a window model's config with its ``"kind"``
+        (``{"kind": "gru", "input", "window", "hidden", "layers", "output", …}`` or
+        ``{"kind": "transformer", "input", "window", "d_model", "n_heads", "n_layers",
+        "d_ff", "output", …}``; docs/inference.md)."""
+        return cls(_native.Model.load_burnpack(os.fspath(path), _config_json(config)))
 
     @classmethod
     def from_pytorch_weights(cls, config: ConfigLike, layers: List[Tuple[Any, Any]]) -> "Model":
@@ -112,17 +128,37 @@ class Model:
                      np.asarray(b, dtype=np.float32).ravel().tolist()) for w, b in layers]
         except (TypeError, ValueError) as e:
             raise InvalidInputError(f"invalid layers: {e}") from None
-        return cls(_native.Mlp.from_pytorch_weights(_config_json(config), flat))
+        return cls(_native.Model.from_pytorch_weights(_config_json(config), flat))
 
     @classmethod
     def demo(cls) -> "Model":
         """The shipped demo model (``4 → 16 (tanh) → 1``)."""
-        return cls(_native.Mlp.demo())
+        return cls(_native.Model.demo())
 
     @property
     def config(self) -> Dict[str, Any]:
-        """The architecture (MlpConfig's serde form)."""
+        """The architecture (an MLP config, or a window model's with its ``"kind"``)."""
         return json.loads(self._native.config_json())
+
+    @property
+    def kind(self) -> str:
+        """``"mlp"``, ``"gru"`` or ``"transformer"``."""
+        return self._native.kind()
+
+    @property
+    def window_shape(self) -> Tuple[int, int]:
+        """``(window, n_features)`` of one sample: ``(1, input)`` for an MLP."""
+        return tuple(self._native.window_shape())  # type: ignore[return-value]
+
+    def forward(self, rows: Any) -> np.ndarray:
+        """The model's own forward pass (float32, ``n_rows × n_outputs``) over a 2-D
+        array of rows, each ``window × n_features`` values (a window flattened
+        time-major: ``x.reshape(n, -1)``). No NaN check and no telemetry: serve
+        with a :class:`Predictor`."""
+        a = np.ascontiguousarray(np.asarray(rows, dtype=np.float64))
+        if a.ndim != 2:
+            raise InvalidInputError(f"rows must be 2-D (n_rows × window·n_features), got shape {a.shape}")
+        return self._native.forward_f64(a)
 
     def save_burnpack(self, path: PathLike) -> None:
         """Writes the weights in burnpack format."""
@@ -132,7 +168,7 @@ class Model:
         return f"Model({self.config})"
 
 
-def _load_model(model: Any, config: Optional[ConfigLike], default_config: Optional[str]) -> "_native.Mlp":
+def _load_model(model: Any, config: Optional[ConfigLike], default_config: Optional[str]) -> "_native.Model":
     if isinstance(model, Model):
         return model._native
     if isinstance(model, (str, os.PathLike)):
@@ -141,8 +177,8 @@ def _load_model(model: Any, config: Optional[ConfigLike], default_config: Option
         if cfg is None:
             raise InvalidConfigError("config is required to load model weights from a path")
         if str(path).lower().endswith(".safetensors"):
-            return _native.Mlp.load_safetensors(path, cfg)
-        return _native.Mlp.load_burnpack(path, cfg)
+            return _native.Model.load_safetensors(path, cfg)
+        return _native.Model.load_burnpack(path, cfg)
     raise InvalidInputError(
         f"invalid model: expected a tradewarden.inference.Model or a weights path, got {type(model).__name__}")
 
@@ -171,6 +207,30 @@ def _as_matrix(x: Any) -> np.ndarray:
     if a.dtype == np.float64 or a.dtype == np.float32:
         return a
     if a.dtype.kind == "f":  # float16, non-native byte order
+        return a.astype(np.float32 if a.dtype.itemsize <= 4 else np.float64)
+    if a.dtype.kind in "iub":
+        return a.astype(np.float64)
+    raise InvalidInputError(f"x has dtype {a.dtype}: expected float64 or float32 (integers are converted)")
+
+
+def _as_windows(x: Any, shape: Tuple[int, int]) -> np.ndarray:
+    """A 3-D float array (n_rows × window × n_features) from one window (2-D) or a batch (3-D)."""
+    if isinstance(x, np.ndarray):
+        a = x
+    else:
+        try:
+            a = np.asarray(x)
+        except (TypeError, ValueError) as e:
+            raise InvalidInputError(f"x: cannot read as windows (window × n_features): {e}") from None
+    if a.ndim == 2:
+        a = a[np.newaxis]
+    if a.ndim != 3:
+        raise InvalidInputError(
+            f"x must be one window (window = {shape[0]} × n_features = {shape[1]}) or a batch of windows "
+            f"(n_rows × {shape[0]} × {shape[1]}), got shape {a.shape}")
+    if a.dtype == np.float64 or a.dtype == np.float32:
+        return a
+    if a.dtype.kind == "f":
         return a.astype(np.float32 if a.dtype.itemsize <= 4 else np.float64)
     if a.dtype.kind in "iub":
         return a.astype(np.float64)
@@ -242,8 +302,19 @@ class Predictor:
 
     @property
     def n_features(self) -> int:
-        """Input features per row of the model serving now."""
+        """Values per row of the model serving now: its input features (MLP), or
+        ``window × n_features`` (window models)."""
         return self._native.n_features()
+
+    @property
+    def window_shape(self) -> Tuple[int, int]:
+        """``(window, n_features)`` of one sample of the model serving now (``(1, input)`` for an MLP)."""
+        return tuple(self._native.window_shape())  # type: ignore[return-value]
+
+    @property
+    def kind(self) -> str:
+        """``"mlp"``, ``"gru"`` or ``"transformer"``: the architecture serving now."""
+        return self._native.kind()
 
     @property
     def n_outputs(self) -> int:
@@ -259,11 +330,30 @@ class Predictor:
         """``(version, outputs)``: the outputs (float32, ``n_rows × n_outputs``) and
         the version of the model that computed all of them.
 
-        ``x``: a 2-D numpy array (float64 or float32; C-contiguous arrays are read
+        A window model (GRU, Transformer) takes one window, a 2-D array
+        ``window × n_features`` (oldest step first; one output row), or a batch,
+        a 3-D array ``n_rows × window × n_features`` (float64 or float32; a
+        C-contiguous array is read without a copy); the dimensions are checked
+        against the model that computes the batch
+        (:class:`~tradewarden.errors.InvalidInputError` naming ``window`` or
+        ``n_features``).
+
+        An MLP takes ``x``: a 2-D numpy array (float64 or float32; C-contiguous arrays are read
         without a copy, other layouts and integer dtypes are converted once), a
         list of rows, a pandas / polars DataFrame, or a pyarrow Table /
         RecordBatch (any ``__arrow_c_stream__`` producer) of Float64 (or all
         Float32) columns in model-input order, without nulls."""
+        kind = self._native.kind()
+        if kind != "mlp":
+            shape = self._native.window_shape()
+            if _is_arrow(x):
+                raise InvalidInputError(
+                    f"x: a {kind} model takes one window ({shape[0]} × {shape[1]}) or a batch of windows "
+                    f"(n_rows × {shape[0]} × {shape[1]}) as an array, not {type(x).__name__}")
+            w = _as_windows(x, shape)
+            if w.dtype == np.float32:
+                return self._native.predict_window_f32(w)
+            return self._native.predict_window_f64(w)
         if _is_arrow(x):
             if type(x).__module__.startswith("pyarrow"):
                 import pyarrow as pa
@@ -291,8 +381,10 @@ class Predictor:
         """Serves ``model`` as ``version`` from now on; returns the version it replaced.
 
         ``model``: a :class:`Model`, or a weights path (``*.safetensors``: PyTorch
-        safetensors, anything else: burnpack) read with ``config`` (default: the
-        serving model's architecture). Callers predicting meanwhile are never
+        safetensors of an MLP, anything else: burnpack of any architecture) read
+        with ``config`` (default: the serving model's architecture). A swap may
+        change the architecture when the row width (``window × n_features``) and
+        the outputs stay. Callers predicting meanwhile are never
         paused and never fail; a model with another number of features or
         outputs is refused (:class:`~tradewarden.errors.InvalidInputError`
         naming ``model.input`` / ``model.output``) and the current one keeps serving."""
@@ -402,7 +494,7 @@ class Registry:
         return json.loads(self._native.verify(name, version))
 
     def load(self, name: str, version: str) -> Model:
-        """Verifies and loads ``name``/``version``."""
+        """Verifies and loads ``name``/``version`` (any architecture)."""
         return Model(self._native.load(name, version))
 
     def active(self, name: str) -> Optional[str]:
