@@ -350,29 +350,28 @@ fn min_max_finite(values: &[f64]) -> (f64, f64, bool) {
         const L: usize = 8;
         let mut lo = [f64::INFINITY; L];
         let mut hi = [f64::NEG_INFINITY; L];
-        // v − v is 0 for a finite v, NaN for NaN and ±inf
-        let mut z = [0.0f64; L];
+        let mut ok = [true; L];
         let chunks = values.chunks_exact(L);
         let rest = chunks.remainder();
         for c in chunks {
-            for (((&v, l), h), z) in c.iter().zip(&mut lo).zip(&mut hi).zip(&mut z) {
+            for (((&v, l), h), ok) in c.iter().zip(&mut lo).zip(&mut hi).zip(&mut ok) {
                 *l = if v < *l { v } else { *l };
                 *h = if v > *h { v } else { *h };
-                *z += v - v;
+                *ok &= v.is_finite();
             }
         }
-        let (mut mn, mut mx, mut zz) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
-        for ((&l, &h), &z) in lo.iter().zip(&hi).zip(&z) {
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut finite = ok.iter().all(|&o| o);
+        for (&l, &h) in lo.iter().zip(&hi) {
             mn = mn.min(l);
             mx = mx.max(h);
-            zz += z;
         }
         for &v in rest {
             mn = if v < mn { v } else { mn };
             mx = if v > mx { v } else { mx };
-            zz += v - v;
+            finite &= v.is_finite();
         }
-        (mn + 0.0, mx + 0.0, zz == 0.0)
+        (mn + 0.0, mx + 0.0, finite)
     })
 }
 

@@ -443,7 +443,7 @@ pub fn cum_returns_columns(
     starting_value: f64,
     opts: &ReturnsOptions,
 ) -> Result<Vec<f64>> {
-    if rows == 0 || data.len() % rows != 0 {
+    if rows == 0 || !data.len().is_multiple_of(rows) {
         return Err(Error::invalid(
             "rows",
             rows,
