@@ -15,7 +15,8 @@ Per cell: both warmed up, then ``repeat`` calls of each, alternating which goes 
 (the machine this runs on may be shared: the alternation puts load on both). A peer call that took
 longer than ``--peer-budget`` seconds in its warm-up is timed that once (and noted). Rolling
 functions are timed up to 100 000 values (empyrical's roll_* loop over the windows in Python:
-hours at 10M). Outputs are compared (``rtol`` 1e-8, NaN equal); a disagreement is marked in the
+hours at 10M). 2-D inputs (20 columns, the functions empyrical computes per column, alone and against
+one 1-D benchmark) are timed up to 100 000 rows. Outputs are compared (``rtol`` 1e-8, NaN equal); a disagreement is marked in the
 table and makes the exit status non-zero. Install the peers from requirements.txt and the wheel in
 release (see compare.py's docstring).
 """
@@ -53,6 +54,13 @@ ROLL_PAIR = ["roll_beta", "roll_up_capture", "roll_down_capture", "roll_up_down_
 QUANTSTATS = ["skew", "kurtosis", "win_rate", "profit_factor", "ulcer_index"]
 ROLL_MAX = 100_000
 WINDOW = 252
+# empyrical functions that compute per column on a 2-D input (periods x COLUMNS), alone and against one
+# 1-D benchmark; the others reduce the whole matrix to one number or do not broadcast a 1-D benchmark
+UNARY_2D = ["sharpe_ratio", "sortino_ratio", "downside_risk", "max_drawdown", "annual_return", "cagr",
+            "annual_volatility", "cum_returns", "cum_returns_final"]
+PAIR_2D = ["beta", "capture", "up_capture", "down_capture", "up_down_capture"]
+COLUMNS = 20
+MAX_2D = 100_000  # 10M x 20 is 1.6 GB per input: not timed
 
 
 def as_floats(x):
@@ -114,6 +122,10 @@ def rows(only):
         rng = np.random.default_rng(seed)
         return (rng.random(n) - 0.5) * 0.034641 + 0.00005
 
+    def matrix(n, seed):  # C-ordered, as numpy makes it: the columns are strided
+        rng = np.random.default_rng(seed)
+        return (rng.random((n, COLUMNS)) - 0.5) * 0.034641 + 0.00005
+
     if ep is not None:
         for name in UNARY:
             out.append((name, "empyrical", SIZES,
@@ -132,6 +144,16 @@ def rows(only):
                         lambda n, name=name: (lambda r=series(n, 1), b=series(n, 2):
                                               (lambda: getattr(ep, name)(r, b, WINDOW),
                                                lambda: getattr(tw, name)(r, b, WINDOW)))()))
+        sizes_2d = tuple(s for s in SIZES if s <= MAX_2D)
+        for name in UNARY_2D:
+            out.append((f"{name} ({COLUMNS} columns)", "empyrical", sizes_2d,
+                        lambda n, name=name: (lambda r=matrix(n, 1): (lambda: getattr(ep, name)(r),
+                                                                      lambda: getattr(tw, name)(r)))(), "³"))
+        for name in PAIR_2D:
+            out.append((f"{name} ({COLUMNS} columns)", "empyrical", sizes_2d,
+                        lambda n, name=name: (lambda r=matrix(n, 1), b=series(n, 2):
+                                              (lambda: getattr(ep, name)(r, b), lambda: getattr(tw, name)(r, b)))(),
+                        "³"))
     try:
         import pandas as pd
         import quantstats as qs
@@ -178,8 +200,9 @@ def rows(only):
         out.append(("chi2_contingency", "scipy.stats.chi2_contingency", SIZES,
                     lambda n: (lambda t=table(n): (lambda: st.chi2_contingency(t)[:2],
                                                    lambda: tuple(twd.chi2_contingency(t))[:2]))()))
-    if only:
-        out = [r for r in out if r[0] in only]
+    out = [r if len(r) == 5 else (*r, "¹") for r in out]
+    if only:  # a full row name, or a function name for its 1-D and 2-D rows
+        out = [r for r in out if r[0] in only or r[0].split(" ")[0] in only]
     return out
 
 
@@ -206,11 +229,11 @@ def main():
     lines = ["| function | peer | " + " | ".join(f"n = {s:,}".replace(",", " ") for s in sizes) + " |",
              "|---|---|" + "---|" * len(sizes)]
     bad, worst, notes = 0, [], []
-    for name, peer, ok_sizes, make in rows(only):
+    for name, peer, ok_sizes, make, skip_note in rows(only):
         cells = []
         for n in sizes:
             if n not in ok_sizes:
-                cells.append("not timed ¹")
+                cells.append(f"not timed {skip_note}")
                 continue
             peer_fn, ours_fn = make(n)
             rep = min(args.repeat, 5) if n >= 1_000_000 else args.repeat
@@ -244,7 +267,9 @@ def main():
                "Below 1.0×: " + ", ".join(f"{nm} at n = {n:,} ({r:.2f}×)" for r, nm, n in below) + ".")
     foot = ("Cell: peer time ÷ tradewarden time (peer / ours, medians). ¹ rolling functions (window 252) above "
             f"{ROLL_MAX:,} values: empyrical's roll_* call the metric once per window from Python. "
-            "² the peer's single (warm-up) call: slower than the budget for repeats. **≠**: outputs differ.")
+            "² the peer's single (warm-up) call: slower than the budget for repeats. "
+            f"³ 2-D input ({COLUMNS} columns, C-ordered float64; n = rows) above {MAX_2D:,} rows: 10M x "
+            f"{COLUMNS} is 1.6 GB per input. **≠**: outputs differ.")
     print(f"# functions, {when}, {machine}\n{peers}\n\n{table}\n\n{foot}\n\n{summary}")
     if args.write_docs:
         path = os.path.join(ROOT, "docs", "performance.md")
@@ -254,12 +279,17 @@ def main():
             block = text[start:end]
             for line in lines[2:]:
                 name = line.split("|")[1].strip()
-                block = re.sub(r"^\| " + re.escape(name) + r" \|.*$", lambda _m: line, block, count=1, flags=re.M)
+                block, hit = re.subn(r"^\| " + re.escape(name) + r" \|.*$", lambda _m: line, block, count=1,
+                                     flags=re.M)
+                if not hit:  # a new row: after the 2-D rows (new ones in order) or the last rolling one, else last
+                    last = (list(re.finditer(r"^\| (roll_\w+|\w+ \(\d+ columns\)) \|.*\|$", block, flags=re.M))
+                            or list(re.finditer(r"^\|.*\|$", block, flags=re.M)))[-1]
+                    block = block[:last.end()] + "\n" + line + block[last.end():]
             block = re.sub(r"^(No ratio below 1\.0×\.|Below 1\.0×: .*)$", "", block, flags=re.M).rstrip() + "\n"
             block += (f"\nRows {', '.join(sorted(only))} rerun on {when} ({machine}; {peers}) with "
                       f"`--only`.\n")
             low = []
-            for m in re.finditer(r"^\| (\w+) \|(.*)$", block, flags=re.M):
+            for m in re.finditer(r"^\| (\w[^|]*?) \|(.*)$", block, flags=re.M):
                 for k, cell in enumerate(m.group(2).split("|")[1:]):
                     r = re.match(r"\s*\*\*(\d+\.\d+)×\*\*", cell)
                     if r:

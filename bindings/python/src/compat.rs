@@ -3,7 +3,8 @@
 //! calendar aggregation, beta fragility and the GPD tail estimates.
 //! Convert, call with the interpreter released, map errors.
 
-use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use ndarray::ShapeBuilder;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use tradewarden::core::returns::{self, AlphaMethod, extra};
 use tradewarden::core::{ErrorKind, NanPolicy, Period, ReturnsOptions};
@@ -278,19 +279,28 @@ fn columns<'py>(
             None => (Some(unary(&name)?), None),
             Some(_) => (None, Some(binary(&name)?)),
         };
-        // Columns not contiguous (a C-ordered or strided input): one row-major pass
-        // copies them all into a column-major buffer (reading each column on its
-        // own would stream the whole matrix k times).
-        let contiguous = k == 0 || view.column(0).to_slice().is_some();
-        let mut cm: Vec<f64> = Vec::new();
-        if !contiguous && n > 0 {
-            cm = vec![0.0; n * k];
-            for (i, row) in view.rows().into_iter().enumerate() {
-                for (j, &v) in row.iter().enumerate() {
-                    cm[j * n + i] = v;
-                }
-            }
+        // market captures of a C-ordered matrix: read row by row as it lies
+        let captures = matches!(
+            name.as_str(),
+            "up_capture" | "down_capture" | "up_down_capture"
+        );
+        if let (true, Some(b), Some(rows)) = (captures && n > 0 && k > 0, bench, view.as_slice()) {
+            let c = returns::market_captures_row_major(rows, k, b, &o)?;
+            return Ok(c
+                .into_iter()
+                .map(|(up, down)| match name.as_str() {
+                    "up_capture" => up,
+                    "down_capture" => down,
+                    _ => up / down,
+                })
+                .collect());
         }
+        let contiguous = k == 0 || view.column(0).to_slice().is_some();
+        let cm: Vec<f64> = if contiguous {
+            Vec::new()
+        } else {
+            column_major_copy(&view)
+        };
         let mut out = Vec::with_capacity(k);
         for j in 0..k {
             if n == 0 {
@@ -313,6 +323,46 @@ fn columns<'py>(
     Ok(PyArray1::from_vec(py, v))
 }
 
+/// The values of a 2-D view column by column. Columns not contiguous (a
+/// C-ordered or strided input): one row-major pass copies them all (reading
+/// each column on its own would stream the whole matrix k times).
+fn column_major_copy(view: &ndarray::ArrayView2<'_, f64>) -> Vec<f64> {
+    let (n, k) = view.dim();
+    let mut cm = vec![0.0; n * k];
+    for (i, row) in view.rows().into_iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            cm[j * n + i] = v;
+        }
+    }
+    cm
+}
+
+/// `cum_returns` of each column of a 2-D array (≥ 1 row) in one call; the
+/// result is Fortran-ordered.
+#[pyfunction]
+#[pyo3(signature = (returns, starting_value=0.0))]
+fn cum_returns_columns<'py>(
+    py: Python<'py>,
+    returns: PyReadonlyArray2<'py, f64>,
+    starting_value: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let o = opts("daily", None, 0.0, 0.0, "skip");
+    let view = returns.as_array();
+    let (n, k) = view.dim();
+    let v = call(py, move || {
+        // a Fortran-ordered input is read in place
+        let t = view.t();
+        let cm = match t.as_slice() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(column_major_copy(&view)),
+        };
+        let v = returns::cum_returns_columns(&cm, n, starting_value, &o?)?;
+        ndarray::Array2::from_shape_vec((n, k).f(), v)
+            .map_err(|e| CallError::Lib(ErrorKind::InvalidInput, format!("cum_returns: {e}")))
+    })?;
+    Ok(v.into_pyarray(py))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(price_returns, m)?)?;
     m.add_function(wrap_pyfunction!(price_returns_i64, m)?)?;
@@ -326,5 +376,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gpd_var, m)?)?;
     m.add_function(wrap_pyfunction!(group_weighted_sums, m)?)?;
     m.add_function(wrap_pyfunction!(columns, m)?)?;
+    m.add_function(wrap_pyfunction!(cum_returns_columns, m)?)?;
     Ok(())
 }

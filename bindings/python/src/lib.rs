@@ -296,6 +296,47 @@ fn alpha_beta(
     })
 }
 
+/// Annual volatility with a Lévy stability exponent: std · P^(1/alpha).
+#[pyfunction]
+#[pyo3(signature = (returns, alpha, period="daily", annualization=None, nan_policy="skip"))]
+fn annual_volatility_alpha(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    alpha: f64,
+    period: &str,
+    annualization: Option<f64>,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts(period, annualization, 0.0, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        Ok(returns::annual_volatility_alpha(r?, alpha, &o?)?)
+    })
+}
+
+/// Sortino ratio with the annualised downside risk given (empyrical `_downside_risk`).
+#[pyfunction]
+#[pyo3(signature = (returns, downside_risk, period="daily", annualization=None, required_return=0.0, nan_policy="skip"))]
+fn sortino_ratio_given_downside(
+    py: Python<'_>,
+    returns: PyReadonlyArray1<'_, f64>,
+    downside_risk: f64,
+    period: &str,
+    annualization: Option<f64>,
+    required_return: f64,
+    nan_policy: &str,
+) -> PyResult<f64> {
+    let o = opts(period, annualization, 0.0, required_return, nan_policy);
+    let r = slice(&returns, "returns");
+    call(py, move || {
+        Ok(returns::sortino_ratio_given_downside(
+            r?,
+            downside_risk,
+            &o?,
+        )?)
+    })
+}
+
 /// Omega ratio with empyrical's signature (annual `required_return`).
 #[pyfunction]
 #[pyo3(signature = (returns, risk_free=0.0, required_return=0.0, annualization=252.0, nan_policy="skip"))]
@@ -915,6 +956,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(benchmark_correlation, m)?)?;
     m.add_function(wrap_pyfunction!(alpha_beta, m)?)?;
     m.add_function(wrap_pyfunction!(omega_ratio, m)?)?;
+    m.add_function(wrap_pyfunction!(annual_volatility_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(sortino_ratio_given_downside, m)?)?;
     m.add_function(wrap_pyfunction!(value_at_risk, m)?)?;
     m.add_function(wrap_pyfunction!(cum_returns, m)?)?;
     m.add_function(wrap_pyfunction!(cum_returns_final, m)?)?;

@@ -51,7 +51,8 @@ def test_2d_input_is_per_column_with_labels_and_out(fn):
         np.testing.assert_array_equal(buf, want)
 
 
-@pytest.mark.parametrize("fn", [ep.beta, ep.excess_sharpe, ep.up_capture, ep.down_capture, ep.capture, ep.alpha])
+@pytest.mark.parametrize("fn", [ep.beta, ep.excess_sharpe, ep.up_capture, ep.down_capture, ep.up_down_capture, ep.capture,
+                                ep.alpha])
 def test_2d_against_one_benchmark_equals_column_by_column(fn):
     want = np.array([fn(np.ascontiguousarray(R[:, j]), B) for j in range(R.shape[1])])
     np.testing.assert_array_equal(np.asarray(fn(R, B)), want)
@@ -101,3 +102,81 @@ def test_fragility_and_gpd():
     assert est[2] > 1 and est[3] > 0 and est[4] == math.inf
     with pytest.raises(InvalidInputError, match="var_p"):
         ep.gpd_risk_estimates(np.ones(5), var_p=1.5)
+
+
+# empyrical's own functions as the reference (empyrical-reloaded is pinned in requirements-test.txt)
+import empyrical as _emp  # noqa: E402
+
+
+@pytest.mark.parametrize("fn", ["value_at_risk", "conditional_value_at_risk"])
+def test_var_and_cvar_of_2d_input_use_all_values_as_empyrical(fn):
+    ours, theirs = getattr(ep, fn), getattr(_emp, fn)
+    for cutoff in (0.0, 0.05, 0.3, 1.0):
+        want = theirs(R, cutoff)
+        assert np.ndim(want) == 0  # empyrical: one number for the whole matrix
+        assert ours(R, cutoff) == pytest.approx(want, rel=1e-12, abs=1e-15)
+        assert ours(np.asfortranarray(R), cutoff) == pytest.approx(want, rel=1e-12, abs=1e-15)
+        assert ours(pd.DataFrame(R), cutoff) == pytest.approx(theirs(pd.DataFrame(R), cutoff), rel=1e-12, abs=1e-15)
+        assert ours(R[::2, ::3], cutoff) == pytest.approx(theirs(R[::2, ::3], cutoff), rel=1e-12, abs=1e-15)
+    assert math.isnan(ours(np.empty((0, 3))))
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 3.0, -2.0])
+def test_annual_volatility_with_a_stability_exponent_as_empyrical(alpha):
+    r = R[:, 0].copy()
+    assert ep.annual_volatility(r, alpha=alpha) == pytest.approx(_emp.annual_volatility(r, alpha=alpha), rel=1e-13)
+    assert ep.annual_volatility(r, period="weekly", alpha=alpha) == pytest.approx(
+        _emp.annual_volatility(r, period="weekly", alpha=alpha), rel=1e-13)
+    np.testing.assert_allclose(ep.annual_volatility(R, alpha=alpha), _emp.annual_volatility(R, alpha=alpha),
+                               rtol=1e-13)
+    buf = np.empty(R.shape[1])
+    assert ep.annual_volatility(R, alpha=alpha, out=buf) is buf
+    np.testing.assert_allclose(buf, _emp.annual_volatility(R, alpha=alpha), rtol=1e-13)
+    assert ep.annual_volatility(r, alpha=2.0) == ep.annual_volatility(r)
+    with pytest.raises(InvalidInputError, match="alpha"):
+        ep.annual_volatility(r, alpha=0.0)
+
+
+def test_sortino_with_a_given_downside_risk_as_empyrical():
+    r = R[:, 1].copy()
+    for dr in (0.05, _emp.downside_risk(r, 0.001)):
+        assert ep.sortino_ratio(r, 0.001, _downside_risk=dr) == pytest.approx(
+            _emp.sortino_ratio(r, 0.001, _downside_risk=dr), rel=1e-12)
+    drs = _emp.downside_risk(R)
+    np.testing.assert_allclose(ep.sortino_ratio(R, _downside_risk=drs), _emp.sortino_ratio(R, _downside_risk=drs),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ep.sortino_ratio(R, _downside_risk=0.1), _emp.sortino_ratio(R, _downside_risk=0.1),
+                               rtol=1e-12)
+    frame = pd.DataFrame(R, columns=list("abcd"))
+    got = ep.sortino_ratio(frame, _downside_risk=drs)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(_emp.sortino_ratio(frame, _downside_risk=drs)), rtol=1e-12)
+    assert math.isnan(ep.sortino_ratio(np.array([]), _downside_risk=0.1))
+    with pytest.raises(InvalidInputError, match="_downside_risk"):
+        ep.sortino_ratio(R, _downside_risk=np.ones(3))
+
+
+def test_summary_cutoff_over_the_closed_interval():
+    r = R[:, 2].copy()
+    for cutoff in (0.0, 1.0):
+        s = ep.summary(r, cutoff=cutoff)
+        assert s["value_at_risk"] == pytest.approx(_emp.value_at_risk(r, cutoff), rel=1e-15)
+        assert s["conditional_value_at_risk"] == pytest.approx(_emp.conditional_value_at_risk(r, cutoff), rel=1e-12)
+        assert math.isnan(s["gaussian_value_at_risk"])
+    with pytest.raises(InvalidInputError, match="cutoff"):
+        ep.summary(r, cutoff=1.5)
+
+
+def test_cum_returns_of_2d_input_in_one_call_as_empyrical():
+    want = _emp.cum_returns(R, 100.0)
+    for x in (R, np.asfortranarray(R), R[::2, ::3]):
+        got = ep.cum_returns(x, 100.0)
+        np.testing.assert_allclose(got, _emp.cum_returns(x, 100.0), rtol=1e-13)
+        cols = np.column_stack([ep.cum_returns(np.ascontiguousarray(x[:, j]), 100.0) for j in range(x.shape[1])])
+        np.testing.assert_array_equal(got, cols)
+    buf = np.empty(R.shape)
+    assert ep.cum_returns(R, 100.0, out=buf) is buf
+    np.testing.assert_allclose(buf, want, rtol=1e-13)
+    frame = pd.DataFrame(R, columns=list("abcd"), index=pd.date_range("2024-01-01", periods=R.shape[0]))
+    got = ep.cum_returns(frame)
+    assert list(got.columns) == list("abcd") and got.index.equals(frame.index)
+    np.testing.assert_allclose(got.to_numpy(), _emp.cum_returns(frame).to_numpy(), rtol=1e-13)

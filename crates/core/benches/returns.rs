@@ -16,7 +16,12 @@ use tradewarden_core::returns::{self, Summary, SummaryOptions};
 /// (the data of benches/compare/compare.py): wealth stays within f64 over
 /// 10M values, as a real series does.
 fn data(n: usize) -> Vec<f64> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    data_seeded(n, 42)
+}
+
+/// [`data`] from another seed (a benchmark series beside the returns).
+fn data_seeded(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     (0..n)
         .map(|_| (rng.random::<f64>() - 0.5) * 0.034641 + 0.00005)
         .collect()
@@ -117,5 +122,30 @@ fn bench_public(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, bench_public);
+/// Up/down market capture of one series against a benchmark, at 252 and
+/// 100k values. Targets: faster than empyrical (`up_capture` 20.5 µs at 252
+/// and 1.29 ms at 100k, `down_capture` 20.2 µs / 1.37 ms, `up_down_capture`
+/// 39.9 µs / 6.42 ms; docs/performance.md, the functions table), i.e. one
+/// branch-free pass each (the benchmark's sign changes every other period).
+///
+/// Run: `cargo bench -p tradewarden-core --bench returns -- capture_`
+fn bench_capture(c: &mut Criterion) {
+    let o = ReturnsOptions::default();
+    for n in [252usize, 100_000] {
+        let (r, b) = (data(n), data_seeded(n, 7));
+        let mut g = c.benchmark_group(format!("capture_{n}"));
+        g.bench_function("up_capture", |x| {
+            x.iter(|| returns::up_capture(black_box(&r), black_box(&b), &o))
+        });
+        g.bench_function("down_capture", |x| {
+            x.iter(|| returns::down_capture(black_box(&r), black_box(&b), &o))
+        });
+        g.bench_function("up_down_capture", |x| {
+            x.iter(|| returns::up_down_capture(black_box(&r), black_box(&b), &o))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_public, bench_capture);
 criterion_main!(benches);

@@ -442,6 +442,11 @@ fn bad_input_gives_typed_errors_naming_the_parameter() {
             cutoff: bad,
             ..Default::default()
         };
+        // Summary takes [0, 1] as the historical VaR does (its Gaussian fields are NaN at the ends)
+        if bad == 0.0 || bad == 1.0 {
+            assert!(Summary::compute(&r, None, &so).is_ok());
+            continue;
+        }
         check(
             Summary::compute(&r, None, &so).unwrap_err(),
             "cutoff",

@@ -158,7 +158,7 @@ pub struct NumericProfile {
 /// Edges that are too few or not increasing (a profile built by hand) give
 /// a `Corrupt` error, never a panic or a wrapped count; loaded profiles are
 /// checked once by [`Profile::validate`].
-fn bin_counts_checked(values: &[f64], edges: &[f64]) -> Result<(Vec<u64>, bool)> {
+pub(crate) fn bin_counts_checked(values: &[f64], edges: &[f64]) -> Result<(Vec<u64>, bool)> {
     const BLOCK: usize = 2048;
     if edges.len() < 2 {
         return Err(corrupt_field(
@@ -172,20 +172,23 @@ fn bin_counts_checked(values: &[f64], edges: &[f64]) -> Result<(Vec<u64>, bool)>
     let mut finite = true;
     if inner.len() <= 32 {
         let mut ge = vec![0u64; inner.len()];
-        for block in values.chunks(BLOCK) {
-            for (g, &e) in ge.iter_mut().zip(inner) {
-                let mut c = 0u32;
-                for &v in block {
-                    c += u32::from(v >= e);
+        // run-time SIMD dispatch: the loops vectorise with the CPU's widest lanes
+        tradewarden_core::simd::arch().dispatch(|| {
+            for block in values.chunks(BLOCK) {
+                for (g, &e) in ge.iter_mut().zip(inner) {
+                    let mut c = 0u64;
+                    for &v in block {
+                        c += u64::from(v >= e);
+                    }
+                    *g += c;
                 }
-                *g += u64::from(c);
+                let mut ok = true;
+                for &v in block {
+                    ok &= v.is_finite();
+                }
+                finite &= ok;
             }
-            let mut ok = true;
-            for &v in block {
-                ok &= v.is_finite();
-            }
-            finite &= ok;
-        }
+        });
         let mut prev = values.len() as u64;
         for (k, &g) in ge.iter().enumerate() {
             counts[k] = prev.checked_sub(g).ok_or_else(|| {
@@ -329,6 +332,418 @@ fn multi_select(v: &mut [f64], ranks: &[usize], offset: usize, out: &mut Vec<(us
     out.push((ranks[mid], *pivot));
     multi_select(left, &ranks[..mid], offset, out);
     multi_select(right, &ranks[mid + 1..], offset + r + 1, out);
+}
+
+/// Below this many values the unsorted fit selects its order statistics on a
+/// copy of the values; from here on, in windows gathered in one pass.
+const WINDOW_FIT_MIN: usize = 1 << 16;
+/// Most merged windows the windowed selection tracks (many bins: the copy).
+const MAX_WINDOWS: usize = 64;
+/// Values per block of the counting passes (the per-value window index of a
+/// block stays in L1).
+const PASS_BLOCK: usize = 2048;
+
+/// Minimum, maximum (−0.0 read as +0.0) and whether every value is finite,
+/// in one branch-free pass over 8 lanes (run-time SIMD dispatch).
+fn min_max_finite(values: &[f64]) -> (f64, f64, bool) {
+    tradewarden_core::simd::arch().dispatch(|| {
+        const L: usize = 8;
+        let mut lo = [f64::INFINITY; L];
+        let mut hi = [f64::NEG_INFINITY; L];
+        let mut ok = [true; L];
+        let chunks = values.chunks_exact(L);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for (((&v, l), h), ok) in c.iter().zip(&mut lo).zip(&mut hi).zip(&mut ok) {
+                *l = if v < *l { v } else { *l };
+                *h = if v > *h { v } else { *h };
+                *ok &= v.is_finite();
+            }
+        }
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut finite = ok.iter().all(|&o| o);
+        for (&l, &h) in lo.iter().zip(&hi) {
+            mn = mn.min(l);
+            mx = mx.max(h);
+        }
+        for &v in rest {
+            mn = if v < mn { v } else { mn };
+            mx = if v > mx { v } else { mx };
+            finite &= v.is_finite();
+        }
+        (mn + 0.0, mx + 0.0, finite)
+    })
+}
+
+/// Disjoint, ascending value windows `[lo, hi]` of a finite series, with
+/// the number of values below each window and the values inside it
+/// (−0.0 stored as +0.0), gathered in one pass: what the quantile edges and
+/// their bin counts need, without copying the series.
+struct Windows {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    /// Values below `lo[w]`.
+    below: Vec<usize>,
+    /// The values of window `w` are `data[start[w]..start[w + 1]]`.
+    data: Vec<f64>,
+    start: Vec<usize>,
+}
+
+impl Windows {
+    /// Windows that hold the order statistics at `ranks` (ascending) of the
+    /// finite `values` with overwhelming probability: a strided sample of
+    /// `m` values gives, per rank, the sample values ± 4 standard deviations
+    /// of a sample rank (plus a margin) around it; overlapping windows are
+    /// merged; one pass counts the values below each window and gathers
+    /// those inside. `None` when the windows would hold too many values
+    /// (more than half the series, or more than [`MAX_WINDOWS`] windows:
+    /// many bins, or a series too short for a telling sample) — the caller
+    /// copies instead. Whether a rank was caught is
+    /// checked by [`Windows::select`], never assumed.
+    fn gather(values: &[f64], ranks: &[usize]) -> Option<Windows> {
+        let n = values.len();
+        let m = (n / 16).clamp(1024, 1 << 18).min(n);
+        let step = n / m;
+        let mut sample: Vec<f64> = (0..m).map(|i| values[i * step] + 0.0).collect();
+        let last = (m - 1) as f64;
+        let scale = last / (n - 1) as f64;
+        // per rank: sample ranks a ≤ b of the window ends (−1 / m: open end)
+        let mut ends: Vec<(i64, i64)> = Vec::with_capacity(ranks.len());
+        for &r in ranks {
+            let q = r as f64 / (n - 1) as f64;
+            let p = r as f64 * scale;
+            let margin = 4.0 * (m as f64 * q * (1.0 - q)).sqrt() + 8.0;
+            let a = (p - margin).floor().max(-1.0) as i64;
+            let b = (p + margin).ceil().min(m as f64) as i64;
+            if let Some(e) = ends.last_mut()
+                && a <= e.1
+            {
+                e.1 = e.1.max(b);
+            } else {
+                ends.push((a, b));
+            }
+        }
+        if ends.len() > MAX_WINDOWS {
+            return None;
+        }
+        let mut wanted: Vec<usize> = ends
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .filter(|&s| s >= 0 && s < m as i64)
+            .map(|s| s as usize)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found = Vec::with_capacity(wanted.len());
+        multi_select(&mut sample, &wanted, 0, &mut found);
+        found.sort_unstable_by_key(|&(r, _)| r);
+        let at = |s: i64, open: f64| {
+            if s < 0 || s >= m as i64 {
+                return open;
+            }
+            found
+                .binary_search_by_key(&(s as usize), |&(k, _)| k)
+                .map_or(f64::NAN, |i| found[i].1)
+        };
+        let (mut lo, mut hi, mut share) = (Vec::new(), Vec::new(), 0i64);
+        for &(a, b) in &ends {
+            let (l, h) = (at(a, f64::NEG_INFINITY), at(b, f64::INFINITY));
+            // equal sample values can make value windows of distinct rank
+            // windows overlap: merge them by value too
+            match hi.last_mut() {
+                Some(ph) if l <= *ph => *ph = h.max(*ph),
+                _ => {
+                    lo.push(l);
+                    hi.push(h);
+                }
+            }
+            share += b.min(m as i64) - a.max(-1) + 1;
+        }
+        let cap = ((share as f64 / m as f64) * 1.5 * n as f64) as usize + 4 * PASS_BLOCK;
+        if cap > n / 2 {
+            return None;
+        }
+        let nw = lo.len();
+        let mut ge = vec![0u64; nw];
+        let mut data = vec![0.0f64; cap + PASS_BLOCK];
+        let mut which = vec![0u8; cap + PASS_BLOCK];
+        let mut fill = 0usize;
+        let mut idx = [0u64; PASS_BLOCK];
+        let arch = tradewarden_core::simd::arch();
+        for block in values.chunks(PASS_BLOCK) {
+            let idx = &mut idx[..block.len()];
+            // idx = #{window ends at or below v}: odd inside window idx/2
+            arch.dispatch(|| {
+                idx.fill(0);
+                for ((&l, &h), g) in lo.iter().zip(&hi).zip(&mut ge) {
+                    let mut c = 0u64;
+                    for (&v, i) in block.iter().zip(idx.iter_mut()) {
+                        let a = u64::from(v >= l);
+                        *i += a + u64::from(v > h);
+                        c += a;
+                    }
+                    *g += c;
+                }
+            });
+            // branch-free gather: every value is written at the end, which
+            // advances only for values inside a window
+            for (&v, &i) in block.iter().zip(idx.iter()) {
+                data[fill] = v + 0.0;
+                which[fill] = (i >> 1) as u8;
+                fill += (i & 1) as usize;
+            }
+            if fill > cap {
+                return None;
+            }
+        }
+        // group by window (counting sort)
+        let mut start = vec![0usize; nw + 1];
+        for &w in &which[..fill] {
+            start[usize::from(w) + 1] += 1;
+        }
+        for w in 0..nw {
+            start[w + 1] += start[w];
+        }
+        let mut next = start.clone();
+        let mut grouped = vec![0.0f64; fill];
+        for (&v, &w) in data[..fill].iter().zip(&which[..fill]) {
+            let w = usize::from(w);
+            grouped[next[w]] = v;
+            next[w] += 1;
+        }
+        let below = ge.iter().map(|&g| n - g as usize).collect();
+        Some(Windows {
+            lo,
+            hi,
+            below,
+            data: grouped,
+            start,
+        })
+    }
+
+    /// The order statistics at `ranks` (ascending, distinct), as
+    /// (rank, value) in any order; `None` when a window missed one (the
+    /// sample misled: ordered or adversarial data).
+    fn select(&mut self, ranks: &[usize]) -> Option<Vec<(usize, f64)>> {
+        let mut out = Vec::with_capacity(ranks.len());
+        let mut rest = ranks;
+        for w in 0..self.lo.len() {
+            let (b, s) = (
+                self.below[w],
+                &mut self.data[self.start[w]..self.start[w + 1]],
+            );
+            let k = rest.partition_point(|&r| r < b + s.len());
+            if rest[..k].iter().any(|&r| r < b) {
+                return None;
+            }
+            multi_select(s, &rest[..k], b, &mut out);
+            rest = &rest[k..];
+        }
+        rest.is_empty().then_some(out)
+    }
+
+    /// #{v < e}, when `e` lies in a window (else `None`).
+    fn count_below(&self, e: f64) -> Option<usize> {
+        let w = self.hi.partition_point(|&h| h < e);
+        if w == self.lo.len() || self.lo[w] > e {
+            return None;
+        }
+        let s = &self.data[self.start[w]..self.start[w + 1]];
+        Some(self.below[w] + s.iter().filter(|&&v| v < e).count())
+    }
+}
+
+/// Reference bins and summary of an unsorted fit (no stored reference).
+pub(crate) struct UnsortedFit {
+    pub(crate) edges: Vec<f64>,
+    pub(crate) counts: Vec<u64>,
+    pub(crate) n: usize,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+    /// NaN unless the moments were asked for.
+    pub(crate) mean: f64,
+    pub(crate) m2: f64,
+}
+
+/// The bins of a fit without the stored reference (any strategy but
+/// Sturges), with the mean and M2 when `moments`: the body of
+/// [`NumericProfile::fit`] for `keep_reference = false`, and of
+/// [`crate::psi::psi_of_samples`] (which needs no moments).
+///
+/// One vectorised pass finds the minimum, the maximum and whether every
+/// value is finite. A finite series of at least [`WINDOW_FIT_MIN`] values
+/// is then neither copied nor sorted: quantile edges come from
+/// [`Windows`] (one more pass), and their bin counts from the windows
+/// too; other strategies count their bins on the series. Otherwise (short,
+/// or NaN/±inf to skip) the finite values are copied and the order
+/// statistics selected on the copy. Either way the edges and counts are
+/// those of the sorted path exactly; the mean and M2 are summed in input
+/// order.
+pub(crate) fn fit_unsorted_bins(
+    values: &[f64],
+    options: &ProfileOptions,
+    moments: bool,
+) -> Result<UnsortedFit> {
+    let (min, max, finite) = min_max_finite(values);
+    if !finite && options.nan_policy != NanPolicy::Skip {
+        let index = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        return Err(Error::NonFinite {
+            param: "reference",
+            index,
+            value: values.get(index).copied().unwrap_or(f64::NAN),
+        });
+    }
+    let n_all = values.len();
+    if !finite || n_all < WINDOW_FIT_MIN {
+        return fit_unsorted_copy(values, options, moments);
+    }
+    let n = n_all;
+    let (mean, m2) = if moments {
+        sum_moments(values)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    let done = |edges: Vec<f64>, counts: Vec<u64>| UnsortedFit {
+        edges,
+        counts,
+        n,
+        min,
+        max,
+        mean,
+        m2,
+    };
+    if let BinStrategy::Quantile { bins } = options.bins
+        && (2..=MAX_BINS).contains(&bins)
+        && min != max
+    {
+        let ranks = quantile_ranks(n, bins);
+        if let Some(mut w) = Windows::gather(values, &ranks)
+            && let Some(mut found) = w.select(&ranks)
+        {
+            found.sort_unstable_by_key(|&(r, _)| r);
+            let edges = fit_edges(&options.bins, n, min, max, false, |r| {
+                found
+                    .binary_search_by_key(&r, |&(k, _)| k)
+                    .map_or(f64::NAN, |i| found[i].1)
+            })?;
+            let counts = match counts_from_windows(&w, &edges, n) {
+                Some(c) => c,
+                None => bin_counts(values, &edges)?,
+            };
+            return Ok(done(edges, counts));
+        }
+        return fit_unsorted_copy(values, options, moments);
+    }
+    let edges = fit_edges(&options.bins, n, min, max, false, |_| f64::NAN)?;
+    let counts = bin_counts(values, &edges)?;
+    Ok(done(edges, counts))
+}
+
+/// The (distinct, ascending) order-statistic ranks of the quantile edges
+/// of `bins` bins over `n` values.
+fn quantile_ranks(n: usize, bins: usize) -> Vec<usize> {
+    let mut ranks: Vec<usize> = Vec::with_capacity(2 * bins);
+    for k in 1..bins {
+        let (lo, hi, _) = quantile_position(n, k as f64 / bins as f64);
+        ranks.push(lo);
+        ranks.push(hi);
+    }
+    ranks.sort_unstable();
+    ranks.dedup();
+    ranks
+}
+
+/// Bin counts of `n` values over `edges` (±inf outer) from the windows:
+/// #{v ≥ e} = n − #{v < e}; `None` when an inner edge lies outside every
+/// window (an interpolated edge between two windows).
+fn counts_from_windows(w: &Windows, edges: &[f64], n: usize) -> Option<Vec<u64>> {
+    let inner = &edges[1..edges.len() - 1];
+    let mut counts = Vec::with_capacity(edges.len() - 1);
+    let mut prev = 0usize;
+    for &e in inner {
+        let b = w.count_below(e)?;
+        counts.push(b.checked_sub(prev)? as u64);
+        prev = b;
+    }
+    counts.push((n - prev) as u64);
+    Some(counts)
+}
+
+/// Mean and M2 of finite values, summed in input order (as the copy path).
+fn sum_moments(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mut sum = 0.0;
+    for &x in values {
+        sum += x;
+    }
+    let mean = sum / n;
+    let m2 = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+    (mean, m2)
+}
+
+/// [`fit_unsorted_bins`] on a copy of the finite values (short series, or
+/// NaN/±inf skipped): order statistics by recursive selection on the copy.
+fn fit_unsorted_copy(
+    values: &[f64],
+    options: &ProfileOptions,
+    moments: bool,
+) -> Result<UnsortedFit> {
+    let mut v: Vec<f64> = Vec::with_capacity(values.len());
+    for (i, &x) in values.iter().enumerate() {
+        if x.is_finite() {
+            v.push(x + 0.0);
+        } else if options.nan_policy != NanPolicy::Skip {
+            return Err(Error::NonFinite {
+                param: "reference",
+                index: i,
+                value: x,
+            });
+        }
+    }
+    let n = v.len();
+    if n < 2 {
+        return Err(Error::TooFewValues {
+            param: "reference",
+            actual: n,
+            min: 2,
+        });
+    }
+    let (mut min, mut max) = (v[0], v[0]);
+    for &x in &v {
+        min = min.min(x);
+        max = max.max(x);
+    }
+    let (mean, m2) = if moments {
+        sum_moments(&v)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    let edges = match &options.bins {
+        BinStrategy::Quantile { bins } if *bins >= 2 && min != max => {
+            let ranks = quantile_ranks(n, *bins);
+            // selection permutes `v` in place; the bin counts below do
+            // not depend on the order
+            let mut found = Vec::with_capacity(ranks.len());
+            multi_select(&mut v, &ranks, 0, &mut found);
+            found.sort_unstable_by_key(|&(r, _)| r);
+            fit_edges(&options.bins, n, min, max, false, |r| {
+                found
+                    .binary_search_by_key(&r, |&(k, _)| k)
+                    .map_or(f64::NAN, |i| found[i].1)
+            })?
+        }
+        other => fit_edges(other, n, min, max, false, |_| f64::NAN)?,
+    };
+    let counts = bin_counts(&v, &edges)?;
+    Ok(UnsortedFit {
+        edges,
+        counts,
+        n,
+        min,
+        max,
+        mean,
+        m2,
+    })
 }
 
 /// a + (b − a)·t (numpy's linear interpolation); when b − a overflows
@@ -568,76 +983,22 @@ impl NumericProfile {
         })
     }
 
-    /// Fit without the stored reference: no full sort. The 2·(bins − 1)
-    /// order statistics that quantile edges need are found by recursive
-    /// selection (`select_nth_unstable`, O(n·log bins)); bins are counted on
-    /// the unsorted values. Edges and counts equal those of the sorted path
-    /// exactly; the mean and M2 are summed in input order (they may differ
-    /// from the sorted path's in the last bits).
+    /// Fit without the stored reference: no full sort, no copy of a long
+    /// finite series ([`fit_unsorted_bins`]). Edges and counts equal those
+    /// of the sorted path exactly; the mean and M2 are summed in input order
+    /// (they may differ from the sorted path's in the last bits).
     fn fit_unsorted(values: &[f64], options: &ProfileOptions) -> Result<Self> {
-        let mut v: Vec<f64> = Vec::with_capacity(values.len());
-        for (i, &x) in values.iter().enumerate() {
-            if x.is_finite() {
-                v.push(x + 0.0);
-            } else if options.nan_policy != NanPolicy::Skip {
-                return Err(Error::NonFinite {
-                    param: "reference",
-                    index: i,
-                    value: x,
-                });
-            }
-        }
-        let n = v.len();
-        if n < 2 {
-            return Err(Error::TooFewValues {
-                param: "reference",
-                actual: n,
-                min: 2,
-            });
-        }
-        let (mut min, mut max) = (v[0], v[0]);
-        let mut sum = 0.0;
-        for &x in &v {
-            min = min.min(x);
-            max = max.max(x);
-            sum += x;
-        }
-        let mean = sum / n as f64;
-        let m2 = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
-        let edges = match &options.bins {
-            BinStrategy::Quantile { bins } if *bins >= 2 && min != max => {
-                let mut ranks: Vec<usize> = Vec::with_capacity(2 * bins);
-                for k in 1..*bins {
-                    let (lo, hi, _) = quantile_position(n, k as f64 / *bins as f64);
-                    ranks.push(lo);
-                    ranks.push(hi);
-                }
-                ranks.sort_unstable();
-                ranks.dedup();
-                // selection permutes `v` in place; the bin counts below do
-                // not depend on the order
-                let mut found = Vec::with_capacity(ranks.len());
-                multi_select(&mut v, &ranks, 0, &mut found);
-                found.sort_unstable_by_key(|&(r, _)| r);
-                fit_edges(&options.bins, n, min, max, false, |r| {
-                    found
-                        .binary_search_by_key(&r, |&(k, _)| k)
-                        .map_or(f64::NAN, |i| found[i].1)
-                })?
-            }
-            other => fit_edges(other, n, min, max, false, |_| f64::NAN)?,
-        };
-        let counts = bin_counts(&v, &edges)?;
+        let f = fit_unsorted_bins(values, options, true)?;
         Ok(NumericProfile {
             options: options.clone(),
-            edges,
-            counts,
-            count: n as u64,
-            nan_count: (values.len() - n) as u64,
-            min,
-            max,
-            mean,
-            m2,
+            edges: f.edges,
+            counts: f.counts,
+            count: f.n as u64,
+            nan_count: (values.len() - f.n) as u64,
+            min: f.min,
+            max: f.max,
+            mean: f.mean,
+            m2: f.m2,
             reference: Vec::new(),
         })
     }
@@ -2049,5 +2410,55 @@ mod edges_serde {
                 },
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn uniform(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect()
+    }
+
+    /// The windows are taken (not the copy) where they should be, hold the
+    /// order statistics of a sort and count below their edges exactly; the
+    /// integration tests (tests/fit_windowed.rs) compare whole fits.
+    #[test]
+    fn windows_hold_the_ranks_of_a_sort() {
+        for (n, bins) in [(300_000, 10), (300_000, 2), (1_000_000, 10), (200_000, 4)] {
+            let x = uniform(n, n as u64 + bins as u64);
+            let mut sorted = x.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let ranks = quantile_ranks(n, bins);
+            let mut w = Windows::gather(&x, &ranks).unwrap();
+            let got = w.select(&ranks).unwrap();
+            assert_eq!(got.len(), ranks.len());
+            for (r, v) in got {
+                assert_eq!(v.to_bits(), sorted[r].to_bits(), "n {n} rank {r}");
+                assert_eq!(w.count_below(v), Some(sorted.partition_point(|&s| s < v)));
+            }
+            let total: usize = w.start[w.lo.len()];
+            assert!(total < n / 2, "{total} of {n} gathered");
+        }
+        // a sample that sees one value: the windows miss the ranks, never a wrong answer
+        let x: Vec<f64> = (0..300_000).map(|i| (i % 16) as f64).collect();
+        let ranks = quantile_ranks(x.len(), 10);
+        assert!(
+            Windows::gather(&x, &ranks)
+                .and_then(|mut w| w.select(&ranks))
+                .is_none()
+        );
+        // many bins: the copy
+        assert!(Windows::gather(&x, &quantile_ranks(x.len(), 1000)).is_none());
     }
 }

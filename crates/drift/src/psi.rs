@@ -11,7 +11,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::profile::{BinStrategy, MAX_BINS, NumericProfile, ProfileOptions};
+use crate::profile::{
+    BinStrategy, MAX_BINS, NumericProfile, ProfileOptions, bin_counts_checked, fit_unsorted_bins,
+};
 use tradewarden_core::NanPolicy;
 
 /// Default ε floor of bin fractions in [`PsiMode::Standard`].
@@ -45,9 +47,14 @@ impl Default for PsiMode {
 /// bins with `bins` and `nan_policy` and scores `current` with `mode`.
 ///
 /// The reference is kept (sorted) only where the scoring needs it —
-/// [`PsiMode::Evidently`] and [`BinStrategy::Sturges`] — so the default
-/// quantile fit selects its edges instead of sorting a copy (the Python
-/// `psi(reference, current)` and every other door call this).
+/// [`PsiMode::Evidently`] and [`BinStrategy::Sturges`]. Otherwise nothing
+/// is sorted or copied for a long finite reference: one pass finds its
+/// range (and checks it), one more gathers the values around each wanted
+/// quantile (selected there) and counts the reference's bins, and one pass
+/// over `current` checks and counts it; the moments of a profile are not
+/// computed. The value equals [`NumericProfile::fit`] + [`NumericProfile::psi`]
+/// bit for bit (the Python `psi(reference, current)` and every other door
+/// call this).
 ///
 /// ```
 /// use tradewarden_drift::{profile::BinStrategy, psi::{psi_of_samples, PsiMode}};
@@ -69,7 +76,40 @@ pub fn psi_of_samples(
         nan_policy,
         keep_reference,
     };
+    if let (false, PsiMode::Standard { epsilon }) = (keep_reference, mode) {
+        // NumericProfile::fit + psi without the moments nobody reads:
+        // the same checks, edges and counts, so the same value bit for bit
+        options.validate()?;
+        let fit = fit_unsorted_bins(reference, &options, false)?;
+        let actual = current_counts(current, &fit.edges, nan_policy)?;
+        return psi_from_counts(&fit.counts, &actual, epsilon);
+    }
     NumericProfile::fit(reference, &options)?.psi(current, mode)
+}
+
+/// Counts of `current` over fitted `edges` as [`NumericProfile::histogram`]
+/// finds them, in one pass when every value is finite: NaN/±inf are an
+/// error naming `current` (its first one) unless `nan_policy` skips them;
+/// no value left is `TooFewValues`.
+fn current_counts(current: &[f64], edges: &[f64], nan_policy: NanPolicy) -> Result<Vec<u64>> {
+    let (counts, finite) = bin_counts_checked(current, edges)?;
+    let counts = if finite {
+        counts
+    } else if nan_policy == NanPolicy::Skip {
+        let v: Vec<f64> = current.iter().copied().filter(|v| v.is_finite()).collect();
+        bin_counts_checked(&v, edges)?.0
+    } else {
+        crate::sample::check_finite("current", current)?;
+        counts
+    };
+    if counts.iter().all(|&c| c == 0) {
+        return Err(Error::TooFewValues {
+            param: "current",
+            actual: 0,
+            min: 1,
+        });
+    }
+    Ok(counts)
 }
 
 /// PSI from bin counts of the reference (`expected`) and current (`actual`)

@@ -79,6 +79,15 @@ def values(x: Any, name: str = "returns") -> np.ndarray:
     raise InvalidInputError(f"{name} must be 1-D or 2-D (periods x columns), got an array of shape {x.shape}")
 
 
+def flat(x: Any, name: str = "returns") -> np.ndarray:
+    """All values of a series or a 2-D input as one contiguous 1-D array (a view when the 2-D input is C- or
+    Fortran-contiguous): empyrical's VaR / CVaR do not work per column."""
+    a = values(x, name)
+    if a.ndim == 2:
+        a = np.ascontiguousarray(a.ravel(order="K"))
+    return a
+
+
 def finish(template: Any, res: np.ndarray, out: Optional[np.ndarray], label: bool = True) -> Any:
     """Per-column results: ``out`` when given, a Series labelled by the columns for a DataFrame (``label``;
     empyrical returns a bare array from some functions, e.g. ``sharpe_ratio``), else ``res``."""

@@ -135,14 +135,47 @@ def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annual
 
 
 def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
-                  out: Optional[np.ndarray] = None) -> Any:
-    """Annualised Sortino ratio: mean(r - req) * P / downside_risk; per column for 2-D input."""
+                  out: Optional[np.ndarray] = None, _downside_risk: Any = None) -> Any:
+    """Annualised Sortino ratio: mean(r - req) * P / downside_risk; per column for 2-D input. ``_downside_risk``
+    (empyrical's): the annualised downside risk to divide by instead of computing it (one per column, or one
+    for all)."""
+    if _downside_risk is not None:
+        return _sortino_given_downside(returns, required_return, period, annualization, out, _downside_risk)
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
         return _native.sortino_ratio(returns, _pd(period), _an(annualization), 0.0, _real("required_return", required_return))
     r, req = _c.adjust(returns, required_return)
     return _c.reduce1(lambda a: _native.sortino_ratio(a, _pd(period), _an(annualization), 0.0, req), r, out,
                       cols=lambda A: _native.columns("sortino_ratio", A, None, _pd(period), _an(annualization), 0.0, req))
+
+
+def _sortino_given_downside(returns: Any, required_return: Any, period: str, annualization: Optional[float],
+                            out: Optional[np.ndarray], downside: Any) -> Any:
+    """:func:`sortino_ratio` with empyrical's ``_downside_risk``: one native call per column."""
+    r, req = _c.adjust(returns, required_return)
+    a = _c.values(r, "returns")
+    d = _c.values(downside, "_downside_risk")
+
+    def fn(col: np.ndarray, dr: float) -> float:
+        return _native.sortino_ratio_given_downside(col, dr, _pd(period), _an(annualization), req)
+
+    if a.ndim == 1:
+        if d.size != 1:
+            raise InvalidInputError(f"_downside_risk must be one number for a 1-D series, got shape {d.shape}")
+        v = fn(a, float(d.reshape(-1)[0])) if a.shape[0] else _NAN
+        if out is not None:
+            out[()] = v
+        return v
+    k = a.shape[1]
+    try:
+        d = np.broadcast_to(d.reshape(-1) if d.size == 1 else d, (k,))
+    except ValueError:
+        raise InvalidInputError(f"_downside_risk of shape {d.shape} does not match {k} columns") from None
+    res = np.empty(k) if out is None else out
+    cols = _c.columns_of(a)
+    for j in range(k):
+        res[j] = fn(cols[:, j], float(d[j])) if a.shape[0] else _NAN
+    return _c.finish(r, res, out)
 
 
 def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily", annualization: Optional[float] = None,
@@ -182,9 +215,9 @@ def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, a
                       out: Optional[np.ndarray] = None) -> Any:
     """Annualised volatility: std(r, ddof=1) * P ** (1 / alpha) (alpha = 2: square-root-of-time)."""
     if alpha != 2.0:
-        from .errors import UnsupportedError
-
-        raise UnsupportedError(f"alpha = {alpha!r}: only the square-root-of-time scaling (alpha=2.0) is supported")
+        al = _real("alpha", alpha)
+        return _c.reduce1(lambda a: _native.annual_volatility_alpha(a, al, _pd(period), _an(annualization)), returns,
+                          out, label=False)
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
             returns.flags.c_contiguous and returns.shape[0]:
         return _native.annual_volatility(returns, _pd(period), _an(annualization))
@@ -221,7 +254,8 @@ def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical"
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
         return _native.value_at_risk("var", returns, _real("cutoff", cutoff), _name("method", method))
-    return _c.reduce1(lambda a: _native.value_at_risk("var", a, _real("cutoff", cutoff), _name("method", method)), returns)
+    a = _c.flat(returns)  # 2-D: all values, as empyrical's np.percentile without an axis
+    return _native.value_at_risk("var", a, _real("cutoff", cutoff), _name("method", method)) if a.shape[0] else _NAN
 
 
 def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> Any:
@@ -229,7 +263,8 @@ def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = 
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.shape[0]:
         return _native.value_at_risk("cvar", returns, _real("cutoff", cutoff), _name("method", method))
-    return _c.reduce1(lambda a: _native.value_at_risk("cvar", a, _real("cutoff", cutoff), _name("method", method)), returns)
+    a = _c.flat(returns)  # 2-D: all values, as empyrical (its NaN filter flattens)
+    return _native.value_at_risk("cvar", a, _real("cutoff", cutoff), _name("method", method)) if a.shape[0] else _NAN
 
 
 def stability_of_timeseries(returns: Any) -> Any:
@@ -255,10 +290,10 @@ def cum_returns(returns: Any, starting_value: float = 0, out: Optional[np.ndarra
             out[...] = res
             return out
         return _like(returns, res)
-    a = _c.columns_of(a)
-    res = np.empty(a.shape, order="F") if out is None else out
-    for j in range(a.shape[1]):
-        res[:, j] = _native.cum_returns(a[:, j], sv)
+    res = _native.cum_returns_columns(a, sv)  # every column in one native call (Fortran-ordered result)
+    if out is not None:
+        out[...] = res
+        res = out
     if out is None and _c.is_frame(returns):
         import pandas as pd
 

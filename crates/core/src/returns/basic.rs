@@ -276,6 +276,43 @@ pub fn annual_volatility(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> 
     Ok(std_dev(&r, opts.ddof) * ann.sqrt())
 }
 
+/// Annualised volatility with a Lévy stability exponent `alpha` (empyrical's
+/// `alpha`): `std(r, ddof) · P^(1/alpha)`; `alpha = 2` is
+/// [`annual_volatility`] (square-root-of-time scaling), bit for bit.
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let r = [0.01, -0.02, 0.015, 0.003];
+/// let o = ReturnsOptions::default();
+/// let std = returns::annual_volatility_alpha(&r, 2.0, &o).unwrap() / 252f64.sqrt();
+/// let v3 = returns::annual_volatility_alpha(&r, 3.0, &o).unwrap();
+/// assert!((v3 - std * 252f64.powf(1.0 / 3.0)).abs() < 1e-15);
+/// assert!(returns::annual_volatility_alpha(&r, 0.0, &o).is_err());
+/// ```
+///
+/// # Errors
+/// `alpha` zero or not finite (an `InvalidParameter` naming `alpha`); as
+/// [`annual_volatility`] otherwise.
+pub fn annual_volatility_alpha(returns: &[f64], alpha: f64, opts: &ReturnsOptions) -> Result<f64> {
+    if !(alpha.is_finite() && alpha != 0.0) {
+        return Err(Error::invalid(
+            "alpha",
+            alpha,
+            "must be finite and non-zero",
+        ));
+    }
+    if alpha == 2.0 {
+        return annual_volatility(returns, opts);
+    }
+    let ann = opts.validate()?;
+    // the standard deviation: P = 1 makes annual_volatility's √P exactly 1
+    let one = ReturnsOptions {
+        period: crate::conventions::Period::Custom(1.0),
+        ..*opts
+    };
+    Ok(annual_volatility(returns, &one)? * ann.powf(1.0 / alpha))
+}
+
 /// Annualised Sharpe ratio: `mean(r − rf) / std(r − rf, ddof) · √P`.
 ///
 /// NaN for fewer than 2 values (empyrical); a constant series has std exactly
@@ -344,6 +381,80 @@ pub fn sortino_ratio(returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     let req = opts.required_return;
     let avg = mean(&r) - req;
     Ok(avg * ann / (downside(&r, req) * ann.sqrt()))
+}
+
+/// Sortino ratio with the annualised downside risk given (empyrical's
+/// `_downside_risk`, e.g. computed once for several calls):
+/// `mean(r − req) · P / downside_risk`. NaN for fewer than 2 values.
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let r = [0.01, -0.02, 0.015, 0.003, -0.004];
+/// let o = ReturnsOptions::default();
+/// let dr = returns::downside_risk(&r, &o).unwrap();
+/// let a = returns::sortino_ratio_given_downside(&r, dr, &o).unwrap();
+/// assert!((a - returns::sortino_ratio(&r, &o).unwrap()).abs() < 1e-12);
+/// ```
+///
+/// # Errors
+/// As [`sortino_ratio`]; a NaN `downside_risk` is not an error (the result is NaN).
+pub fn sortino_ratio_given_downside(
+    returns: &[f64],
+    downside_risk: f64,
+    opts: &ReturnsOptions,
+) -> Result<f64> {
+    let ann = opts.validate()?;
+    non_empty(returns, "returns")?;
+    let req = opts.required_return;
+    let m = match fast_moments(returns, 0.0, Some(req), opts.nan_policy) {
+        Fast::Done(m) if m.n < 2 => return Ok(f64::NAN),
+        Fast::Done(m) => m.mean(),
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {
+            let r = prepared_or_nan!(returns, "returns", opts.nan_policy);
+            if r.len() < 2 {
+                return Ok(f64::NAN);
+            }
+            mean(&r)
+        }
+    };
+    Ok((m - req) * ann / downside_risk)
+}
+
+/// [`cum_returns`] of every column of a column-major matrix of `rows` rows
+/// (`data[j·rows..(j + 1)·rows]` is column j), column-major as well: one
+/// call for a 2-D input (empyrical's `cum_returns` of a DataFrame) instead
+/// of one per column.
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let m = [0.1, 0.1, -0.5, 1.0]; // columns [0.1, 0.1] and [-0.5, 1.0]
+/// let c = returns::cum_returns_columns(&m, 2, 0.0, &o).unwrap();
+/// assert!((c[1] - 0.21).abs() < 1e-15 && c[2] == -0.5 && c[3] == 0.0);
+/// ```
+///
+/// # Errors
+/// `rows` zero or not dividing `data.len()` (an `InvalidParameter` naming
+/// `rows`); as [`cum_returns`] for a column.
+pub fn cum_returns_columns(
+    data: &[f64],
+    rows: usize,
+    starting_value: f64,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    if rows == 0 || !data.len().is_multiple_of(rows) {
+        return Err(Error::invalid(
+            "rows",
+            rows,
+            "must be >= 1 and divide the number of values",
+        ));
+    }
+    let mut out = Vec::with_capacity(data.len());
+    for col in data.chunks_exact(rows) {
+        out.extend_from_slice(&cum_returns(col, starting_value, opts)?);
+    }
+    Ok(out)
 }
 
 /// Drawdown series of compounded wealth: `W_t / max_{s≤t} W_s − 1`, where the
@@ -909,6 +1020,95 @@ fn capture_filtered(
     }
     let e = ann / n as f64;
     Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
+}
+
+/// Up- and down-market capture of every column of a **row-major** matrix
+/// (`data[i·k + j]` is period i of column j, `k` columns) against one
+/// benchmark, as (up, down) per column: bit for bit [`up_capture`] and
+/// [`down_capture`] of each column (the same products in the same order),
+/// without gathering the columns. Periods run in the outer loop and the
+/// columns in the inner one, so the k products are independent chains (a
+/// single column's product is bound by the multiply latency) and a
+/// C-ordered 2-D input is read as it lies. Under [`NanPolicy::Skip`] a
+/// pair with a NaN is dropped per column; other policies go column by column.
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::empyrical();
+/// let b = [0.01, -0.02, 0.03];
+/// let m = [0.02, 0.01, -0.01, -0.03, 0.05, 0.02]; // columns [.02, -.01, .05] and [.01, -.03, .02]
+/// let c = returns::market_captures_row_major(&m, 2, &b, &o).unwrap();
+/// let col0 = [0.02, -0.01, 0.05];
+/// assert_eq!(c[0], (returns::up_capture(&col0, &b, &o).unwrap(), returns::down_capture(&col0, &b, &o).unwrap()));
+/// ```
+///
+/// # Errors
+/// `k` zero or `data.len() ≠ k · factor_returns.len()` (naming `returns`);
+/// an empty benchmark; as [`up_capture`] under the other policies.
+pub fn market_captures_row_major(
+    data: &[f64],
+    k: usize,
+    factor_returns: &[f64],
+    opts: &ReturnsOptions,
+) -> Result<Vec<(f64, f64)>> {
+    let ann = opts.validate()?;
+    let n = factor_returns.len();
+    non_empty(factor_returns, "factor_returns")?;
+    if k == 0 || data.len() != n * k {
+        return Err(Error::invalid(
+            "returns",
+            format!("{} values for {k} columns", data.len()),
+            "must hold k columns of len(factor_returns) periods",
+        ));
+    }
+    if opts.nan_policy != NanPolicy::Skip {
+        return (0..k)
+            .map(|j| {
+                let col: Vec<f64> = data.iter().skip(j).step_by(k).copied().collect();
+                Ok((
+                    up_capture(&col, factor_returns, opts)?,
+                    down_capture(&col, factor_returns, opts)?,
+                ))
+            })
+            .collect();
+    }
+    let one = 1.0_f64.to_bits();
+    // as capture_filtered: a period outside the market (or a NaN pair)
+    // multiplies by exactly 1.0, selected on the bits (no branch)
+    let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
+    let (mut ur, mut ub, mut un) = (vec![1.0_f64; k], vec![1.0_f64; k], vec![0_u64; k]);
+    let (mut dr, mut db, mut dn) = (vec![1.0_f64; k], vec![1.0_f64; k], vec![0_u64; k]);
+    crate::simd::arch().dispatch(|| {
+        for (row, &y) in data.chunks_exact(k).zip(factor_returns) {
+            let (up, down) = (y > 0.0, y < 0.0);
+            let (yu, yd) = (1.0 + y, 1.0 + y);
+            let cols = row
+                .iter()
+                .zip(ur.iter_mut().zip(ub.iter_mut()).zip(un.iter_mut()))
+                .zip(dr.iter_mut().zip(db.iter_mut()).zip(dn.iter_mut()));
+            for ((&x, ((ur, ub), un)), ((dr, db), dn)) in cols {
+                let ok = !x.is_nan();
+                let ku = 0_u64.wrapping_sub(u64::from(up && ok));
+                let kd = 0_u64.wrapping_sub(u64::from(down && ok));
+                *ur *= pick(ku, 1.0 + x);
+                *ub *= pick(ku, yu);
+                *un += ku & 1;
+                *dr *= pick(kd, 1.0 + x);
+                *db *= pick(kd, yd);
+                *dn += kd & 1;
+            }
+        }
+    });
+    let ratio = |wr: f64, wb: f64, n: u64| {
+        if n == 0 {
+            return f64::NAN;
+        }
+        let e = ann / n as f64;
+        (wr.powf(e) - 1.0) / (wb.powf(e) - 1.0)
+    };
+    Ok((0..k)
+        .map(|j| (ratio(ur[j], ub[j], un[j]), ratio(dr[j], db[j], dn[j])))
+        .collect())
 }
 
 /// Up-market capture: [`capture`] over the periods with b > 0.

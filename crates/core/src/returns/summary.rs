@@ -592,7 +592,10 @@ fn core_metrics_arch(returns: &[f64], opts: &ReturnsOptions, arch: Arch) -> Resu
 pub struct SummaryOptions {
     /// Shared conventions.
     pub returns: ReturnsOptions,
-    /// Tail probability of VaR / CVaR (default 0.05).
+    /// Tail probability of VaR / CVaR (default 0.05), in [0, 1] as
+    /// [`crate::returns::value_at_risk`]'s historical method: 0 gives the
+    /// minimum, 1 the maximum (and the mean as CVaR); the Gaussian VaR and
+    /// ES, whose quantile is infinite there, are NaN at 0 and 1.
     pub cutoff: f64,
     /// Annual required return of the Omega ratio (empyrical default 0).
     pub omega_required_return: f64,
@@ -714,8 +717,8 @@ impl Summary {
     ) -> Result<Summary> {
         let ro = &opts.returns;
         let ann = ro.validate()?;
-        if !(opts.cutoff > 0.0 && opts.cutoff < 1.0) {
-            return Err(Error::invalid("cutoff", opts.cutoff, "must be in (0, 1)"));
+        if !(0.0..=1.0).contains(&opts.cutoff) {
+            return Err(Error::invalid("cutoff", opts.cutoff, "must be in [0, 1]"));
         }
         if !opts.omega_required_return.is_finite() {
             return Err(Error::invalid(
@@ -856,6 +859,7 @@ impl Summary {
             f64::NAN
         };
         let benchmark = benchmark.map(|b| benchmark_summary(returns, b, ro, ann));
+        let gaussian_cutoff = opts.cutoff > 0.0 && opts.cutoff < 1.0;
         Ok(Summary {
             n: a.n,
             n_nan: a.n_nan,
@@ -880,8 +884,16 @@ impl Summary {
             tail_ratio: tails.tail_ratio,
             value_at_risk: tails.var,
             conditional_value_at_risk: tails.cvar,
-            gaussian_value_at_risk: gaussian_var(mean, sd1, opts.cutoff),
-            gaussian_expected_shortfall: gaussian_es(mean, sd1, opts.cutoff),
+            gaussian_value_at_risk: if gaussian_cutoff {
+                gaussian_var(mean, sd1, opts.cutoff)
+            } else {
+                f64::NAN
+            },
+            gaussian_expected_shortfall: if gaussian_cutoff {
+                gaussian_es(mean, sd1, opts.cutoff)
+            } else {
+                f64::NAN
+            },
             skew,
             kurtosis: kurt,
             stability,
