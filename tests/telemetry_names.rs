@@ -27,7 +27,7 @@ use tradewarden::guardrails::{
     Decision, Enforcement, Engine, ExposurePolicy, Order, PeriodLimits, Policy, Side, StateStore,
     TradingState,
 };
-use tradewarden::metrics::catalog::{self, Catalog, MetricDef, MetricKind};
+use tradewarden::metrics::catalog::{self, MetricDef, MetricKind};
 use tradewarden::metrics::{Exporter, ExporterConfig, Profile as NameProfile};
 use tradewarden_inference::Predictor;
 use tradewarden_inference::model::{Mlp, MlpConfig, cpu_device};

@@ -64,16 +64,22 @@ pub(crate) fn pre_trade() -> PreTradeMetrics {
     )
 }
 
-/// Counts one transition into `to` (label `to`, the state's name).
-pub(crate) fn count_transition(to: TradingState) {
-    StateMetrics::new(&catalog::installed()).transition(to.as_str());
-}
-
 /// Publishes the trading-state gauges: one-hot state, both breaker gauges,
 /// kill switch. KILLED has no value of the `state` label: it is exported as
 /// `halted` (trading is halted) together with `kill_switch_active` = 1.
 pub(crate) fn publish_state(state: TradingState) {
+    set_state(&StateMetrics::new(&catalog::installed()), state);
+}
+
+/// Counts one transition into `to` (label `to`, the state's name) and
+/// publishes the state gauges for `now` (the effective state afterwards).
+pub(crate) fn publish_transition(to: TradingState, now: TradingState) {
     let m = StateMetrics::new(&catalog::installed());
+    m.transition(to.as_str());
+    set_state(&m, now);
+}
+
+fn set_state(m: &StateMetrics, state: TradingState) {
     m.set_trading_state(match state {
         TradingState::Active => handles::TradingState::Active,
         TradingState::Reducing => handles::TradingState::Reducing,
