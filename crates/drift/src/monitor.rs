@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::profile::{FeatureProfile, Profile};
 use crate::report::{Severity, SeverityBands};
 use crate::telemetry;
+use tradewarden_metrics::catalog;
 
 /// The largest [`LiveMonitorOptions::window`]: 2^24 = 16 777 216 values per
 /// feature. A monitor allocates each feature's window up front (2 bytes a
@@ -195,11 +196,11 @@ impl LiveMonitor {
 
     /// Scores every feature with enough values and emits
     /// `drift_score{feature,method="psi"}` and, for drifted features,
-    /// `drift_detections_total{metric_type="psi",severity}` through `metrics`.
+    /// `drift_detections_total{metric_type="psi",severity}` through `metrics`,
+    /// named by the installed catalog (see [`crate::telemetry`]).
     pub fn score_and_emit(&self) -> Result<Vec<LiveScore>> {
-        let score_name = telemetry::full_name(&self.options.prefix, telemetry::DRIFT_SCORE);
-        let det_name =
-            telemetry::full_name(&self.options.prefix, telemetry::DRIFT_DETECTIONS_TOTAL);
+        let score_name = telemetry::name(&self.options.prefix, &catalog::DRIFT_SCORE);
+        let det_name = telemetry::name(&self.options.prefix, &catalog::DRIFT_DETECTIONS);
         let mut out = Vec::new();
         for name in self.windows.keys() {
             if let Some(s) = self.score(name)? {
@@ -428,7 +429,7 @@ pub fn emit_prediction_quality(
     q: &PredictionQuality,
     drift_score: f64,
 ) {
-    let name = telemetry::full_name(prefix, telemetry::PREDICTION_QUALITY_METRIC);
+    let name = telemetry::name(prefix, &catalog::PREDICTION_QUALITY_METRIC);
     for (metric, v) in [
         ("mae", q.mae),
         ("mape", q.mape_pct),

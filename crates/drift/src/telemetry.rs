@@ -1,23 +1,20 @@
-//! Names of the metrics this crate emits through the `metrics` facade, taken
-//! from the `tradewarden-metrics` catalog. These are the catalog's *fixed*
-//! names (`drift_score`, `drift_detections_total`,
+//! How this crate names the metrics it emits through the `metrics` facade.
+//!
+//! Names are resolved through the catalog the exporter was installed with,
+//! [`tradewarden_metrics::catalog::installed`] (the default catalog when none
+//! is installed), at each emission. The drift families are the catalog's
+//! *fixed* names (`drift_score`, `drift_detections_total`,
 //! `prediction_quality_metric`): the seed systems' dashboards and the
-//! Prometheus rules under `deploy/` query them verbatim, so they carry no
-//! namespace. A non-empty prefix (`LiveMonitorOptions::prefix`, the `prefix`
-//! argument of `emit_prediction_quality`) is prepended with `_` for setups
-//! that want one; the default is empty.
+//! Prometheus rules under `deploy/` query them verbatim, so the catalog gives
+//! them no namespace under any namespace or profile. A non-empty prefix
+//! (`LiveMonitorOptions::prefix`, the `prefix` argument of
+//! `emit_prediction_quality`) is prepended with `_` for setups that want one,
+//! which takes the name outside the catalog; the default is empty.
 
-use tradewarden_metrics::catalog::names;
+use tradewarden_metrics::catalog::{self, MetricDef};
 
 /// Default prefix: empty, so the catalog's names are emitted verbatim.
 pub const DEFAULT_PREFIX: &str = "";
-/// Gauge: latest drift score; labels `feature`, `method`.
-pub const DRIFT_SCORE: &str = names::DRIFT_SCORE;
-/// Counter: drift detections; labels `metric_type` (method), `severity`.
-pub const DRIFT_DETECTIONS_TOTAL: &str = names::DRIFT_DETECTIONS;
-/// Gauge: prediction quality; labels `symbol`, `timeframe`, `metric`
-/// (`mae`, `mape`, `directional_accuracy`, `drift_score`).
-pub const PREDICTION_QUALITY_METRIC: &str = names::PREDICTION_QUALITY_METRIC;
 
 /// Label keys.
 pub mod labels {
@@ -44,4 +41,17 @@ pub fn full_name(prefix: &str, name: &str) -> String {
     } else {
         format!("{prefix}_{name}")
     }
+}
+
+/// The exported name of `def` under the installed catalog, with `prefix`
+/// (see [`full_name`]).
+///
+/// ```
+/// use tradewarden_drift::telemetry::name;
+/// use tradewarden_metrics::catalog;
+/// assert_eq!(name("", &catalog::DRIFT_SCORE), "drift_score");
+/// assert_eq!(name("svc", &catalog::DRIFT_SCORE), "svc_drift_score");
+/// ```
+pub fn name(prefix: &str, def: &MetricDef) -> String {
+    full_name(prefix, &catalog::installed().name(def))
 }

@@ -7,13 +7,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use metrics::Counter;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::policy::{Oversize, Policy};
 use crate::state::{StateStore, TradingState};
 use crate::telemetry;
+use tradewarden_metrics::handles::PreTradeMetrics;
 
 /// Interned symbol index (position in the policy's sorted `symbols` table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -276,9 +276,7 @@ pub struct Engine {
     size_scale: f64,
     shared: Option<Arc<AtomicU8>>,
     bucket: Option<Bucket>,
-    deny_counters: Vec<Counter>,
-    clip_counters: Vec<Counter>,
-    checked_counter: Counter,
+    telemetry: PreTradeMetrics,
 }
 
 const INF: f64 = f64::INFINITY;
@@ -324,9 +322,7 @@ impl Engine {
                 tokens: r.burst,
                 last: f64::NAN,
             }),
-            deny_counters: Vec::new(),
-            clip_counters: Vec::new(),
-            checked_counter: Counter::noop(),
+            telemetry: PreTradeMetrics::default(),
         };
         for (name, s) in &policy.symbols {
             e.names.push(name.clone());
@@ -345,18 +341,12 @@ impl Engine {
         Ok(e)
     }
 
-    /// (Re-)registers the per-reason counter handles with the current recorder.
-    /// Call after installing a recorder if the engine was built before it.
+    /// (Re-)registers the per-reason counter handles with the current
+    /// recorder, under the names of the installed catalog
+    /// ([`tradewarden_metrics::catalog::installed`]). Call after installing
+    /// the exporter if the engine was built before it.
     pub fn rebind_telemetry(&mut self) {
-        self.deny_counters = DenyReason::ALL
-            .iter()
-            .map(|r| metrics::counter!(telemetry::DENIALS_TOTAL, telemetry::LABEL_REASON => r.as_str()))
-            .collect();
-        self.clip_counters = DenyReason::ALL
-            .iter()
-            .map(|r| metrics::counter!(telemetry::CLIPS_TOTAL, telemetry::LABEL_REASON => r.as_str()))
-            .collect();
-        self.checked_counter = metrics::counter!(telemetry::CHECKED_TOTAL);
+        self.telemetry = telemetry::pre_trade();
     }
 
     /// The id of a registered symbol.
@@ -474,15 +464,13 @@ impl Engine {
 
     #[inline]
     fn deny(&self, reason: DenyReason) -> Decision {
-        if let Some(c) = self.deny_counters.get(reason.index()) {
-            c.increment(1);
-        }
+        self.telemetry.denial(reason.index());
         Decision::Deny { reason }
     }
 
     /// Checks one order. No heap allocation; consumes a rate-limit token when it passes.
     pub fn check_order(&mut self, o: &Order) -> Decision {
-        self.checked_counter.increment(1);
+        self.telemetry.checked();
         let state = self.state();
         match state {
             TradingState::Killed => return self.deny(DenyReason::TradingKilled),
@@ -651,9 +639,7 @@ impl Engine {
         match clip {
             None => Decision::Allow,
             Some(reason) => {
-                if let Some(c) = self.clip_counters.get(reason.index()) {
-                    c.increment(1);
-                }
+                self.telemetry.clip(reason.index());
                 Decision::Clip {
                     quantity: q,
                     reason,

@@ -574,24 +574,19 @@ pub fn apply_policy(log: &TradeLog, p: &ExposurePolicy) -> Result<ExposureOutcom
                 }
             }
         }
-        for v in &violations {
-            let rule = match v.name.split(':').next() {
-                Some("symbol_exposure") => "symbol_exposure",
-                Some("sector_exposure") => "sector_exposure",
-                Some("factor_exposure") => "factor_exposure",
-                Some("gross_exposure_peak") => "gross_exposure_peak",
-                Some("net_exposure_peak") => "net_exposure_peak",
-                Some("turnover_rate") => "turnover_rate",
-                Some("tail_return_quantile") => "tail_return_quantile",
-                Some("tail_event_frequency") => "tail_event_frequency",
-                Some("sector_caps") => "sector_caps",
-                Some("factor_caps") => "factor_caps",
-                _ => "other",
-            };
-            metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => rule)
-                .increment(1);
-        }
-        metrics::gauge!(telemetry::LAST_VIOLATION_COUNT).set(violations.len() as f64);
+        telemetry::record_violations(violations.iter().map(|v| match v.name.split(':').next() {
+            Some("symbol_exposure") => "symbol_exposure",
+            Some("sector_exposure") => "sector_exposure",
+            Some("factor_exposure") => "factor_exposure",
+            Some("gross_exposure_peak") => "gross_exposure_peak",
+            Some("net_exposure_peak") => "net_exposure_peak",
+            Some("turnover_rate") => "turnover_rate",
+            Some("tail_return_quantile") => "tail_return_quantile",
+            Some("tail_event_frequency") => "tail_event_frequency",
+            Some("sector_caps") => "sector_caps",
+            Some("factor_caps") => "factor_caps",
+            _ => "other",
+        }));
     }
     Ok(ExposureOutcome {
         metrics,

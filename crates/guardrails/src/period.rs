@@ -209,11 +209,7 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
 
 /// Counts `violations_total{rule}` per breach and sets the last-count gauge.
 pub fn count_breaches(breaches: &[PeriodBreach]) {
-    for b in breaches {
-        metrics::counter!(telemetry::VIOLATIONS_TOTAL, telemetry::LABEL_RULE => b.rule)
-            .increment(1);
-    }
-    metrics::gauge!(telemetry::LAST_VIOLATION_COUNT).set(breaches.len() as f64);
+    telemetry::record_violations(breaches.iter().map(|b| b.rule));
 }
 
 /// Evaluates and latches: any critical → HALTED, else any warning → REDUCING.

@@ -448,7 +448,8 @@ impl Session {
     }
 
     /// Re-registers the engine's counters with the current recorder and
-    /// re-publishes the state gauges (after installing a recorder).
+    /// re-publishes the state gauges, under the names of the installed
+    /// catalog (call after installing the exporter).
     pub fn rebind_telemetry(&mut self) {
         self.engine.rebind_telemetry();
         crate::telemetry::publish_state(self.state());

@@ -366,9 +366,7 @@ impl StateStore {
             tradewarden_core::fs::write_atomic(&path, &bytes)?;
             let from = fresh.state;
             self.record = rec;
-            metrics::counter!(telemetry::TRANSITIONS_TOTAL, telemetry::LABEL_TO => state.as_str())
-                .increment(1);
-            self.publish();
+            telemetry::publish_transition(state, self.state());
             // Journaled under the state lock: the journal's transitions are
             // in the order of the state file's sequence numbers.
             if let Some(j) = self.journal.as_mut() {

@@ -1,10 +1,26 @@
-//! Every metric name this crate emits, in one place.
+//! What this crate emits, and how its names are resolved.
 //!
-//! Names come from the `tradewarden-metrics` catalog
-//! (`tradewarden_metrics::catalog::names`, default namespace and native
-//! profile) and carry only bounded labels: `reason` (a [`crate::DenyReason`]
-//! code), `name` (an exposure/period rule name from a fixed set), `state`
-//! (one of [`TRADING_STATES`]), `stage` (one of [`CANARY_STAGES`]), `to`.
+//! Every name comes from the `tradewarden-metrics` catalog through
+//! [`tradewarden_metrics::catalog::installed`]: the catalog the exporter was
+//! installed with (namespace and profile), or the default catalog
+//! (`tradewarden_*`, native profile) when none is installed. The handles are
+//! the typed helpers of `tradewarden_metrics::handles` ([`PreTradeMetrics`],
+//! [`StateMetrics`], [`CanaryMetrics`], [`ViolationMetrics`]); this crate
+//! holds no metric name of its own.
+//!
+//! | family (default name) | labels | set when |
+//! |---|---|---|
+//! | `trading_state` | `state` ∈ [`TRADING_STATES`] | open, every transition, kill switch |
+//! | `circuit_breaker_active` and Autotrader's `trading_circuit_breaker_active` | – | same |
+//! | `kill_switch_active` | – | same |
+//! | `state_transitions_total` | `to` | each transition |
+//! | `orders_checked_total` | – | each pre-trade check |
+//! | `order_denials_total`, `order_clips_total` | `reason` ([`crate::DenyReason`] code) | each denial / clip |
+//! | `guardrail_violations_total` | `name` (fixed rule set) | period / exposure evaluation |
+//! | `guardrail_last_violations` | – | same |
+//! | `canary_stage` | `stage` ∈ [`CANARY_STAGES`] | canary machine start / apply |
+//! | `canary_traffic_ratio` | – | same |
+//!
 //! No order id, symbol or free text is ever used as a label.
 //!
 //! Emission policy: the pre-trade hot path never builds a metric key. The
@@ -13,57 +29,20 @@
 //! increments those handles on a denial. With no recorder installed the
 //! handles are no-ops; with a recorder they are the recorder's atomic
 //! counters, so incrementing does not allocate either. Handles bind to the
-//! recorder installed when they were registered.
+//! recorder installed, and take their names from the catalog installed, when
+//! they are registered: an engine built before the exporter was installed
+//! keeps no-op handles under the default names until `rebind_telemetry`.
+//! The state, canary and violation families register at each emission and so
+//! follow the installed catalog from their next emission on.
 
-use tradewarden_metrics::catalog::{labels, names};
+use tradewarden_metrics::catalog::{self, labels};
+pub use tradewarden_metrics::catalog::{CANARY_STAGES, TRADING_STATES};
+use tradewarden_metrics::handles::{
+    self, CanaryMetrics, CanaryStage, PreTradeMetrics, StateMetrics, ViolationMetrics,
+};
 
+use crate::engine::DenyReason;
 use crate::state::TradingState;
-
-/// Namespace prefix of every namespaced name below.
-pub const PREFIX: &str = "tradewarden";
-
-/// Gauge, one-hot over the `state` label ([`TRADING_STATES`]): 1 for the
-/// current state, 0 for the others. KILLED is exported as `halted` (trading
-/// is halted) together with [`KILL_SWITCH_ACTIVE`] = 1 when the kill-switch
-/// file is present.
-pub const TRADING_STATE: &str = names::TRADING_STATE;
-
-/// Gauge: 1 while the circuit breaker is latched (state ≠ active), else 0.
-/// Unprefixed on purpose: Autotrader's dashboards query exactly this name.
-/// Set together with [`NATIVE_CIRCUIT_BREAKER_ACTIVE`].
-pub const CIRCUIT_BREAKER_ACTIVE: &str = names::TRADING_CIRCUIT_BREAKER_ACTIVE;
-
-/// Gauge: the catalog's namespaced breaker gauge (same value as [`CIRCUIT_BREAKER_ACTIVE`]).
-pub const NATIVE_CIRCUIT_BREAKER_ACTIVE: &str = names::CIRCUIT_BREAKER_ACTIVE;
-
-/// Gauge: 1 while the state is KILLED (kill-switch file present or KILLED latched), else 0.
-pub const KILL_SWITCH_ACTIVE: &str = names::KILL_SWITCH_ACTIVE;
-
-/// Counter: pre-trade denials, label `reason`.
-pub const DENIALS_TOTAL: &str = names::ORDER_DENIALS;
-
-/// Counter: every order checked (allowed, clipped or denied); no label.
-pub const CHECKED_TOTAL: &str = names::ORDERS_CHECKED;
-
-/// Counter: orders clipped to a smaller size, label `reason`.
-pub const CLIPS_TOTAL: &str = names::ORDER_CLIPS;
-
-/// Counter: rule violations (period limits, exposure policy), label `name`.
-pub const VIOLATIONS_TOTAL: &str = names::GUARDRAIL_VIOLATIONS;
-
-/// Gauge: number of violations found by the most recent exposure / period evaluation.
-pub const LAST_VIOLATION_COUNT: &str = names::GUARDRAIL_LAST_VIOLATION_COUNT;
-
-/// Counter: trading-state transitions, label `to`.
-pub const TRANSITIONS_TOTAL: &str = names::STATE_TRANSITIONS;
-
-/// Gauge, one-hot over the `stage` label ([`CANARY_STAGES`]) for the current
-/// canary stage (a custom stage whose name is not in the set is exported by
-/// its position in the ladder when that is < 4).
-pub const CANARY_STAGE: &str = names::CANARY_STAGE;
-
-/// Gauge: AUM (or traffic) share of the current canary stage, a fraction.
-pub const CANARY_TRAFFIC: &str = names::CANARY_TRAFFIC;
 
 /// Label key for deny/clip reasons.
 pub const LABEL_REASON: &str = labels::REASON;
@@ -76,77 +55,52 @@ pub const LABEL_STATE: &str = labels::STATE;
 /// Label key of the one-hot canary stage.
 pub const LABEL_STAGE: &str = labels::STAGE;
 
-/// Values of the `state` label (the catalog's set).
-pub const TRADING_STATES: [&str; 3] = ["active", "reducing", "halted"];
-/// Values of the `stage` label (the catalog's set).
-pub const CANARY_STAGES: [&str; 4] = ["shadow", "canary_1", "canary_2", "production"];
-
-/// Every metric name, for catalog cross-checks.
-pub const ALL: [&str; 7] = [
-    TRADING_STATE,
-    CIRCUIT_BREAKER_ACTIVE,
-    DENIALS_TOTAL,
-    CLIPS_TOTAL,
-    VIOLATIONS_TOTAL,
-    TRANSITIONS_TOTAL,
-    CANARY_STAGE,
-];
-
-/// Every metric name including the ones added after [`ALL`] was fixed.
-pub const ALL_NAMES: [&str; 11] = [
-    TRADING_STATE,
-    CIRCUIT_BREAKER_ACTIVE,
-    NATIVE_CIRCUIT_BREAKER_ACTIVE,
-    KILL_SWITCH_ACTIVE,
-    DENIALS_TOTAL,
-    CLIPS_TOTAL,
-    VIOLATIONS_TOTAL,
-    LAST_VIOLATION_COUNT,
-    TRANSITIONS_TOTAL,
-    CANARY_STAGE,
-    CANARY_TRAFFIC,
-];
-
-/// Names this crate emits that the `tradewarden-metrics` catalog does not list
-/// (none: the test `names_come_from_the_catalog` keeps it so).
-pub const NOT_IN_CATALOG: [&str; 0] = [];
-
-/// Publishes the trading-state gauges: one-hot state, both breaker gauges, kill switch.
-pub(crate) fn publish_state(state: TradingState) {
-    let hot = match state {
-        TradingState::Active => "active",
-        TradingState::Reducing => "reducing",
-        TradingState::Halted | TradingState::Killed => "halted",
-    };
-    for s in TRADING_STATES {
-        metrics::gauge!(TRADING_STATE, LABEL_STATE => s).set(if s == hot { 1.0 } else { 0.0 });
-    }
-    let breaker = if state == TradingState::Active {
-        0.0
-    } else {
-        1.0
-    };
-    metrics::gauge!(CIRCUIT_BREAKER_ACTIVE).set(breaker);
-    metrics::gauge!(NATIVE_CIRCUIT_BREAKER_ACTIVE).set(breaker);
-    metrics::gauge!(KILL_SWITCH_ACTIVE).set(if state == TradingState::Killed {
-        1.0
-    } else {
-        0.0
-    });
+/// The engine's pre-registered counters, named by the installed catalog;
+/// index `DenyReason::index()`.
+pub(crate) fn pre_trade() -> PreTradeMetrics {
+    PreTradeMetrics::new(
+        &catalog::installed(),
+        DenyReason::ALL.iter().map(|r| r.as_str()),
+    )
 }
 
-/// Publishes the one-hot canary stage and its AUM / traffic share.
+/// Publishes the trading-state gauges: one-hot state, both breaker gauges,
+/// kill switch. KILLED has no value of the `state` label: it is exported as
+/// `halted` (trading is halted) together with `kill_switch_active` = 1.
+pub(crate) fn publish_state(state: TradingState) {
+    set_state(&StateMetrics::new(&catalog::installed()), state);
+}
+
+/// Counts one transition into `to` (label `to`, the state's name) and
+/// publishes the state gauges for `now` (the effective state afterwards).
+pub(crate) fn publish_transition(to: TradingState, now: TradingState) {
+    let m = StateMetrics::new(&catalog::installed());
+    m.transition(to.as_str());
+    set_state(&m, now);
+}
+
+fn set_state(m: &StateMetrics, state: TradingState) {
+    m.set_trading_state(match state {
+        TradingState::Active => handles::TradingState::Active,
+        TradingState::Reducing => handles::TradingState::Reducing,
+        TradingState::Halted | TradingState::Killed => handles::TradingState::Halted,
+    });
+    m.set_breaker_active(state != TradingState::Active);
+    m.set_kill_switch_active(state == TradingState::Killed);
+}
+
+/// Publishes the one-hot canary stage and its AUM / traffic share. A stage
+/// whose name is not in [`CANARY_STAGES`] is exported by its position in the
+/// ladder when that is < 4 (all gauges 0 otherwise).
 pub(crate) fn publish_canary(name: &str, index: usize, share: f64) {
-    let hot = CANARY_STAGES
-        .iter()
-        .position(|s| *s == name)
-        .or((index < CANARY_STAGES.len()).then_some(index));
-    for (j, s) in CANARY_STAGES.iter().enumerate() {
-        metrics::gauge!(CANARY_STAGE, LABEL_STAGE => *s).set(if Some(j) == hot {
-            1.0
-        } else {
-            0.0
-        });
-    }
-    metrics::gauge!(CANARY_TRAFFIC).set(share);
+    let stage = CanaryStage::from_label(name).or_else(|| CanaryStage::from_index(index));
+    // A validated ladder's shares are fractions; a value outside [0, 1]
+    // leaves the gauges as they were rather than exporting nonsense.
+    let _ = CanaryMetrics::new(&catalog::installed()).set(stage, share);
+}
+
+/// Counts `guardrail_violations_total{name}` per rule and sets the
+/// last-violation-count gauge.
+pub(crate) fn record_violations<'a>(rules: impl IntoIterator<Item = &'a str>) {
+    ViolationMetrics::new(&catalog::installed()).record(rules);
 }

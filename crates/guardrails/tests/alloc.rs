@@ -192,7 +192,7 @@ fn check_order_allocates_nothing_with_and_without_recorder() {
     let snap = snapshotter.snapshot().into_vec();
     let denials: u64 = snap
         .iter()
-        .filter(|(k, _, _, _)| k.key().name() == tradewarden_guardrails::telemetry::DENIALS_TOTAL)
+        .filter(|(k, _, _, _)| k.key().name() == tradewarden_metrics::catalog::names::ORDER_DENIALS)
         .map(|(_, _, _, v)| match v {
             metrics_util::debugging::DebugValue::Counter(c) => *c,
             _ => 0,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
-use tradewarden_metrics::catalog::Catalog;
+use tradewarden_metrics::catalog::{self, Catalog};
 use tradewarden_metrics::handles::InferenceMetrics;
 
 use crate::any::{AnyModel, Architecture};
@@ -16,6 +16,15 @@ struct Loaded {
     model: AnyModel,
     version: Arc<str>,
     metrics: InferenceMetrics,
+}
+
+/// The handles of predictor `name` under `explicit`, or under the installed
+/// catalog when `None`.
+fn register(explicit: Option<&Catalog>, name: &str) -> InferenceMetrics {
+    match explicit {
+        Some(c) => InferenceMetrics::new(c, name),
+        None => InferenceMetrics::new(&catalog::installed(), name),
+    }
 }
 
 /// The answer to one batch: `n_rows × n_outputs` values, row-major, all
@@ -62,10 +71,13 @@ impl Prediction {
 /// otherwise the swap is refused and the current model keeps serving.
 ///
 /// **Telemetry.** Each batch records its latency in
-/// `tradewarden_inference_latency_seconds{model}` and adds `n_rows` to
-/// `tradewarden_predictions_total{model}` (names from `tradewarden-metrics`),
-/// with `model` the predictor's name. Handles are registered when the
-/// predictor is built and at each swap: install the recorder first.
+/// `<namespace>_inference_latency_seconds{model}` and adds `n_rows` to
+/// `<namespace>_predictions_total{model}` (`tradewarden_*` by default), with
+/// `model` the predictor's name. Names come from the catalog the exporter was
+/// installed with ([`tradewarden_metrics::catalog::installed`]) or the one
+/// given to [`Predictor::with_catalog`]. Handles are registered when the
+/// predictor is built and at each swap: install the exporter first (a swap
+/// after the install re-registers under the installed catalog).
 ///
 /// ```
 /// use tradewarden_inference::{Predictor, model::{cpu_device, Mlp, MlpConfig}};
@@ -82,34 +94,41 @@ impl Prediction {
 #[derive(Debug)]
 pub struct Predictor {
     name: String,
-    catalog: Catalog,
+    /// `None`: follow the installed catalog (resolved at each registration).
+    catalog: Option<Catalog>,
     current: ArcSwap<Loaded>,
 }
 
 impl Predictor {
     /// A predictor named `name` (the `model` metric label; keep it a bounded,
     /// stable name such as the model type, not the version) serving `model`
-    /// as `version`, with the default metric catalog.
+    /// as `version`, with the metric catalog the exporter was installed with
+    /// ([`tradewarden_metrics::catalog::installed`]; the default catalog when
+    /// none is installed).
     pub fn new(
         name: impl Into<String>,
         version: impl Into<String>,
         model: impl Into<AnyModel>,
     ) -> Self {
-        Self::with_catalog(name, version, model, Catalog::default())
+        Self::build(name.into(), version.into(), model.into(), None)
     }
 
-    /// As [`Predictor::new`] with a custom metric catalog (namespace/profile).
+    /// As [`Predictor::new`] with a custom metric catalog (namespace/profile),
+    /// whatever catalog is installed.
     pub fn with_catalog(
         name: impl Into<String>,
         version: impl Into<String>,
         model: impl Into<AnyModel>,
         catalog: Catalog,
     ) -> Self {
-        let name = name.into();
+        Self::build(name.into(), version.into(), model.into(), Some(catalog))
+    }
+
+    fn build(name: String, version: String, model: AnyModel, catalog: Option<Catalog>) -> Self {
         let loaded = Loaded {
-            metrics: InferenceMetrics::new(&catalog, &name),
-            model: model.into(),
-            version: Arc::from(version.into()),
+            metrics: register(catalog.as_ref(), &name),
+            model,
+            version: Arc::from(version),
         };
         Predictor {
             name,
@@ -162,7 +181,7 @@ impl Predictor {
         let prev = cur.version.clone();
         drop(cur);
         let loaded = Loaded {
-            metrics: InferenceMetrics::new(&self.catalog, &self.name),
+            metrics: register(self.catalog.as_ref(), &self.name),
             model,
             version: Arc::from(version.into()),
         };

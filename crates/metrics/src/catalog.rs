@@ -22,6 +22,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -247,6 +248,49 @@ impl Catalog {
     }
 }
 
+/// The catalog of the exporter installed process-wide, set once by
+/// [`crate::Exporter::install`].
+static INSTALLED: OnceLock<Catalog> = OnceLock::new();
+
+/// The catalog every emitting crate resolves its names with: the one
+/// [`crate::Exporter::install`] installed the process-wide recorder with, or
+/// [`Catalog::default`] (namespace `tradewarden`, native profile) while no
+/// exporter is installed.
+///
+/// Semantics:
+///
+/// - **Set once.** The `metrics` facade accepts one global recorder per
+///   process, so a second [`crate::Exporter::install`] fails with
+///   [`MetricsError::RecorderAlreadyInstalled`] and leaves this catalog as the
+///   first install set it. Dropping the [`crate::Exporter`] leaves both the
+///   recorder and this catalog installed. A recorder installed some other way
+///   (`metrics::set_global_recorder`, `Exporter::build` with a local
+///   recorder) does not change it.
+/// - **Names bind at registration.** A handle takes its name when it is
+///   registered, exactly as it binds to the recorder installed at that
+///   moment: handles registered before the install keep the default names and
+///   the no-op recorder until they are registered again
+///   (`Engine::rebind_telemetry`, `Session::rebind_telemetry`, a new
+///   `Predictor`, a model swap). Emitters that register at each emission
+///   (state and canary gauges, violations, drift scores) follow the install
+///   from their next emission on.
+///
+/// ```
+/// use tradewarden_metrics::catalog::{self, Catalog};
+/// // Nothing installed in this doctest: the default catalog.
+/// assert_eq!(catalog::installed(), Catalog::default());
+/// assert_eq!(catalog::installed().name(&catalog::TRADING_STATE), "tradewarden_trading_state");
+/// ```
+pub fn installed() -> Catalog {
+    INSTALLED.get().cloned().unwrap_or_default()
+}
+
+/// Records the catalog of the exporter just installed; `false` when one was
+/// recorded already (cannot happen after a successful recorder install).
+pub(crate) fn set_installed(catalog: &Catalog) -> bool {
+    INSTALLED.set(catalog.clone()).is_ok()
+}
+
 /// Latency buckets of Market NN Plus Ultra's service histogram (seconds).
 pub const PLUS_ULTRA_LATENCY_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -265,9 +309,13 @@ pub const INFERENCE_LATENCY_BUCKETS: &[f64] = &[
 /// Buckets used for any histogram not in the catalog (never a summary).
 pub const DEFAULT_BUCKETS: &[f64] = PLUS_ULTRA_LATENCY_BUCKETS;
 
-/// Trading states (one-hot over the `state` label of [`TRADING_STATE`]).
+/// Trading states (one-hot over the `state` label of [`TRADING_STATE`]); the
+/// one definition of this label set (`handles::TradingState` indexes it, the
+/// guardrails crate re-exports it).
 pub const TRADING_STATES: &[&str] = &["active", "reducing", "halted"];
-/// Canary stages (one-hot over the `stage` label of [`CANARY_STAGE`]).
+/// Canary stages (one-hot over the `stage` label of [`CANARY_STAGE`]); the
+/// one definition of this label set (`handles::CanaryStage` indexes it, the
+/// guardrails crate re-exports it).
 pub const CANARY_STAGES: &[&str] = &["shadow", "canary_1", "canary_2", "production"];
 /// Market regimes of ml-trading-bot (one-hot over [`MARKET_REGIME_STATE`]).
 pub const MARKET_REGIMES: &[&str] = &[
@@ -1045,9 +1093,12 @@ pub const ALL: &[&MetricDef] = &[
 ];
 
 /// Names under the default namespace and native profile, as `&'static str`,
-/// for crates that emit through the `metrics` macros directly.
+/// for tests, documentation and readers of a default-configured exposition.
 ///
-/// Each constant equals `Catalog::default().name(&catalog::X)` (tested).
+/// Emitters do not use these: they resolve names through [`installed()`] (or
+/// an explicit [`Catalog`]), so a custom namespace or the `plus_ultra`
+/// profile reaches every family. Each constant equals
+/// `Catalog::default().name(&catalog::X)` (tested).
 pub mod names {
     /// `tradewarden_trading_state{state}` (one-hot: active, reducing, halted).
     pub const TRADING_STATE: &str = "tradewarden_trading_state";
@@ -1273,6 +1324,9 @@ mod tests {
             ),
             (names::KILL_SWITCH_ACTIVE, &KILL_SWITCH_ACTIVE),
             (names::ORDER_DENIALS, &ORDER_DENIALS),
+            (names::ORDERS_CHECKED, &ORDERS_CHECKED),
+            (names::ORDER_CLIPS, &ORDER_CLIPS),
+            (names::STATE_TRANSITIONS, &STATE_TRANSITIONS),
             (names::GUARDRAIL_VIOLATIONS, &GUARDRAIL_VIOLATIONS),
             (
                 names::GUARDRAIL_LAST_VIOLATION_COUNT,

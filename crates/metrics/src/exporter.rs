@@ -285,15 +285,22 @@ impl Exporter {
         Ok((recorder, exporter))
     }
 
-    /// Builds, installs the recorder as the process-wide recorder, describes
-    /// every catalog metric and sets `build_info`.
+    /// Builds, installs the recorder as the process-wide recorder, makes its
+    /// catalog the one every emitter resolves names with
+    /// ([`catalog::installed`]), describes every catalog metric and sets
+    /// `build_info`.
     ///
     /// # Errors
-    /// As [`Exporter::build`], plus [`MetricsError::RecorderAlreadyInstalled`].
+    /// As [`Exporter::build`], plus [`MetricsError::RecorderAlreadyInstalled`]
+    /// (the installed recorder and catalog stay the first install's).
     pub fn install(cfg: &ExporterConfig) -> Result<Exporter> {
         let (recorder, exporter) = Exporter::build(cfg)?;
         metrics::set_global_recorder(recorder)
             .map_err(|_| MetricsError::RecorderAlreadyInstalled)?;
+        // The facade accepted this recorder, so this is the process's first
+        // install and the catalog slot is still empty.
+        let first = catalog::set_installed(&exporter.catalog);
+        debug_assert!(first, "a second recorder install was accepted");
         handles::describe_all(&exporter.catalog);
         handles::set_build_info(&exporter.catalog);
         Ok(exporter)

@@ -4,7 +4,9 @@
 //! handles once, when it is built; recording afterwards touches only the
 //! cached handle (an atomic in the installed recorder). Build helpers *after*
 //! installing a recorder: a handle registered while no recorder is installed
-//! stays a no-op, exactly like the facade.
+//! stays a no-op, exactly like the facade. Emitting crates pass
+//! [`crate::catalog::installed`], the catalog the exporter was installed
+//! with, so names follow its namespace and profile.
 //!
 //! ```
 //! use tradewarden_metrics::{catalog::Catalog, handles::InferenceMetrics, testing::TestRecorder};
@@ -182,7 +184,7 @@ impl InferenceMetrics {
     }
 }
 
-/// Trading state of the guardrails, exported one-hot.
+/// Trading state of the guardrails, exported one-hot over [`TRADING_STATES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TradingState {
     /// Orders accepted.
@@ -193,7 +195,30 @@ pub enum TradingState {
     Halted,
 }
 
-/// Deployment stage, exported one-hot.
+impl TradingState {
+    /// Every state, in the order of [`TRADING_STATES`].
+    pub const ALL: [TradingState; 3] = [
+        TradingState::Active,
+        TradingState::Reducing,
+        TradingState::Halted,
+    ];
+
+    /// Position in [`TRADING_STATES`].
+    pub const fn index(self) -> usize {
+        match self {
+            TradingState::Active => 0,
+            TradingState::Reducing => 1,
+            TradingState::Halted => 2,
+        }
+    }
+
+    /// The `state` label value (from [`TRADING_STATES`]).
+    pub const fn as_str(self) -> &'static str {
+        TRADING_STATES[self.index()]
+    }
+}
+
+/// Deployment stage, exported one-hot over [`CANARY_STAGES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CanaryStage {
     /// No capital.
@@ -206,18 +231,248 @@ pub enum CanaryStage {
     Production,
 }
 
-/// Guardrail metrics: trading state, breaker, kill switch, denials, violations, canary.
+impl CanaryStage {
+    /// Every stage, in the order of [`CANARY_STAGES`].
+    pub const ALL: [CanaryStage; 4] = [
+        CanaryStage::Shadow,
+        CanaryStage::Canary1,
+        CanaryStage::Canary2,
+        CanaryStage::Production,
+    ];
+
+    /// Position in [`CANARY_STAGES`].
+    pub const fn index(self) -> usize {
+        match self {
+            CanaryStage::Shadow => 0,
+            CanaryStage::Canary1 => 1,
+            CanaryStage::Canary2 => 2,
+            CanaryStage::Production => 3,
+        }
+    }
+
+    /// The `stage` label value (from [`CANARY_STAGES`]).
+    pub const fn as_str(self) -> &'static str {
+        CANARY_STAGES[self.index()]
+    }
+
+    /// The stage at `index` of [`CANARY_STAGES`], if any.
+    pub fn from_index(index: usize) -> Option<CanaryStage> {
+        CanaryStage::ALL.get(index).copied()
+    }
+
+    /// The stage whose label value is `label`, if any.
+    pub fn from_label(label: &str) -> Option<CanaryStage> {
+        CanaryStage::ALL.into_iter().find(|s| s.as_str() == label)
+    }
+}
+
+fn bool_value(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// Trading-state gauges (one-hot state, both breaker gauges, kill switch) and
+/// the transitions counter.
 #[derive(Debug)]
-pub struct GuardrailMetrics {
+pub struct StateMetrics {
     states: Vec<Gauge>,
-    stages: Vec<Gauge>,
     breaker: Gauge,
     trading_breaker: Gauge,
     kill_switch: Gauge,
-    last_violation_count: Gauge,
+    transitions: CounterFamily,
+}
+
+impl StateMetrics {
+    /// Registers the gauges; the transitions counter registers per target
+    /// state on first use.
+    pub fn new(catalog: &Catalog) -> Self {
+        StateMetrics {
+            states: gauges_over(catalog, &catalog::TRADING_STATE, TRADING_STATES),
+            breaker: gauge(catalog, &catalog::CIRCUIT_BREAKER_ACTIVE, &[]),
+            trading_breaker: gauge(catalog, &catalog::TRADING_CIRCUIT_BREAKER_ACTIVE, &[]),
+            kill_switch: gauge(catalog, &catalog::KILL_SWITCH_ACTIVE, &[]),
+            transitions: CounterFamily::new(catalog, &catalog::STATE_TRANSITIONS, &[]),
+        }
+    }
+
+    /// Sets the one-hot trading state.
+    pub fn set_trading_state(&self, state: TradingState) {
+        let i = state.index();
+        for (j, g) in self.states.iter().enumerate() {
+            g.set(bool_value(i == j));
+        }
+    }
+
+    /// Sets the breaker gauges (ours and Autotrader's `trading_circuit_breaker_active`).
+    pub fn set_breaker_active(&self, active: bool) {
+        let v = bool_value(active);
+        self.breaker.set(v);
+        self.trading_breaker.set(v);
+    }
+
+    /// Sets the kill-switch gauge.
+    pub fn set_kill_switch_active(&self, active: bool) {
+        self.kill_switch.set(bool_value(active));
+    }
+
+    /// Counts one transition into `to` (a bounded state name).
+    pub fn transition(&self, to: &str) {
+        self.transitions.increment(to, 1);
+    }
+}
+
+/// The one-hot canary stage and its traffic (or AUM) share.
+#[derive(Debug, Clone)]
+pub struct CanaryMetrics {
+    stages: Vec<Gauge>,
     traffic: Gauge,
-    denials: CounterFamily,
+}
+
+impl CanaryMetrics {
+    /// Registers the handles.
+    pub fn new(catalog: &Catalog) -> Self {
+        CanaryMetrics {
+            stages: gauges_over(catalog, &catalog::CANARY_STAGE, CANARY_STAGES),
+            traffic: gauge(catalog, &catalog::CANARY_TRAFFIC, &[]),
+        }
+    }
+
+    /// Sets the one-hot stage (all 0 for `None`, a stage outside
+    /// [`CANARY_STAGES`]) and the traffic share (a fraction in `[0, 1]`).
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidInput`] when `traffic_ratio` is outside `[0, 1]`
+    /// or not finite; nothing is set then.
+    pub fn set(&self, stage: Option<CanaryStage>, traffic_ratio: f64) -> Result<()> {
+        if !(0.0..=1.0).contains(&traffic_ratio) {
+            return Err(MetricsError::InvalidInput {
+                param: "traffic_ratio",
+                value: traffic_ratio.to_string(),
+                reason: "must be a fraction in [0, 1]".into(),
+            });
+        }
+        let hot = stage.map(CanaryStage::index);
+        for (j, g) in self.stages.iter().enumerate() {
+            g.set(bool_value(hot == Some(j)));
+        }
+        self.traffic.set(traffic_ratio);
+        Ok(())
+    }
+}
+
+/// Guardrail violations by rule name and the last evaluation's count.
+#[derive(Debug)]
+pub struct ViolationMetrics {
     violations: CounterFamily,
+    last_count: Gauge,
+}
+
+impl ViolationMetrics {
+    /// Registers the gauge; the counter registers per rule name on first use.
+    pub fn new(catalog: &Catalog) -> Self {
+        ViolationMetrics {
+            violations: CounterFamily::new(catalog, &catalog::GUARDRAIL_VIOLATIONS, &[]),
+            last_count: gauge(catalog, &catalog::GUARDRAIL_LAST_VIOLATION_COUNT, &[]),
+        }
+    }
+
+    /// Records the rule names (a bounded set) violated by one evaluation:
+    /// increments each and sets the last-violation-count gauge.
+    pub fn record<'a>(&self, rules: impl IntoIterator<Item = &'a str>) {
+        let mut n = 0u64;
+        for r in rules {
+            self.violations.increment(r, 1);
+            n += 1;
+        }
+        self.last_count.set(n as f64);
+    }
+}
+
+/// Pre-trade counters with every handle registered up front: one denial and
+/// one clip counter per reason code, and the orders-checked counter.
+/// Recording indexes a cached handle and never allocates (an atomic add in
+/// the installed recorder, nothing without one).
+///
+/// ```
+/// use tradewarden_metrics::{catalog::{Catalog, Profile}, handles::PreTradeMetrics, testing::TestRecorder};
+/// let rec = TestRecorder::new();
+/// let acme = Catalog::new("acme", Profile::Native).unwrap();
+/// let m = rec.with(|| PreTradeMetrics::new(&acme, ["max_notional", "price_band"]));
+/// m.checked();
+/// m.denial(1);
+/// assert_eq!(rec.counter("acme_order_denials_total", &[("reason", "price_band")]), Some(1));
+/// assert_eq!(rec.counter("acme_orders_checked_total", &[]), Some(1));
+/// ```
+#[derive(Debug, Clone)]
+pub struct PreTradeMetrics {
+    checked: Counter,
+    denials: Vec<Counter>,
+    clips: Vec<Counter>,
+}
+
+impl Default for PreTradeMetrics {
+    /// No reasons, no-op handles.
+    fn default() -> Self {
+        PreTradeMetrics {
+            checked: Counter::noop(),
+            denials: Vec::new(),
+            clips: Vec::new(),
+        }
+    }
+}
+
+impl PreTradeMetrics {
+    /// Registers the handles; `reasons` are the bounded reason codes, the
+    /// index of a code is the one [`PreTradeMetrics::denial`] and
+    /// [`PreTradeMetrics::clip`] take.
+    pub fn new<'a>(catalog: &Catalog, reasons: impl IntoIterator<Item = &'a str>) -> Self {
+        let reasons: Vec<&str> = reasons.into_iter().collect();
+        PreTradeMetrics {
+            checked: counter(catalog, &catalog::ORDERS_CHECKED, &[]),
+            denials: reasons
+                .iter()
+                .map(|r| counter(catalog, &catalog::ORDER_DENIALS, &[r]))
+                .collect(),
+            clips: reasons
+                .iter()
+                .map(|r| counter(catalog, &catalog::ORDER_CLIPS, &[r]))
+                .collect(),
+        }
+    }
+
+    /// Counts one checked order.
+    #[inline]
+    pub fn checked(&self) {
+        self.checked.increment(1);
+    }
+
+    /// Counts one denial for the reason at `index` (ignored when out of range).
+    #[inline]
+    pub fn denial(&self, index: usize) {
+        if let Some(c) = self.denials.get(index) {
+            c.increment(1);
+        }
+    }
+
+    /// Counts one clip for the reason at `index` (ignored when out of range).
+    #[inline]
+    pub fn clip(&self, index: usize) {
+        if let Some(c) = self.clips.get(index) {
+            c.increment(1);
+        }
+    }
+}
+
+/// Every guardrail family in one helper: [`StateMetrics`],
+/// [`CanaryMetrics`], [`ViolationMetrics`], denials by reason (cached per
+/// reason on first use) and `guardrails_enabled{policy}`. The guardrails
+/// crate uses the parts it needs; this is the same set for a service that
+/// reports guardrail outcomes of its own.
+#[derive(Debug)]
+pub struct GuardrailMetrics {
+    state: StateMetrics,
+    canary: CanaryMetrics,
+    violations: ViolationMetrics,
+    denials: CounterFamily,
     catalog: Catalog,
 }
 
@@ -225,41 +480,27 @@ impl GuardrailMetrics {
     /// Registers the handles.
     pub fn new(catalog: &Catalog) -> Self {
         GuardrailMetrics {
-            states: gauges_over(catalog, &catalog::TRADING_STATE, TRADING_STATES),
-            stages: gauges_over(catalog, &catalog::CANARY_STAGE, CANARY_STAGES),
-            breaker: gauge(catalog, &catalog::CIRCUIT_BREAKER_ACTIVE, &[]),
-            trading_breaker: gauge(catalog, &catalog::TRADING_CIRCUIT_BREAKER_ACTIVE, &[]),
-            kill_switch: gauge(catalog, &catalog::KILL_SWITCH_ACTIVE, &[]),
-            last_violation_count: gauge(catalog, &catalog::GUARDRAIL_LAST_VIOLATION_COUNT, &[]),
-            traffic: gauge(catalog, &catalog::CANARY_TRAFFIC, &[]),
+            state: StateMetrics::new(catalog),
+            canary: CanaryMetrics::new(catalog),
+            violations: ViolationMetrics::new(catalog),
             denials: CounterFamily::new(catalog, &catalog::ORDER_DENIALS, &[]),
-            violations: CounterFamily::new(catalog, &catalog::GUARDRAIL_VIOLATIONS, &[]),
             catalog: catalog.clone(),
         }
     }
 
     /// Sets the one-hot trading state.
     pub fn set_trading_state(&self, state: TradingState) {
-        let i = match state {
-            TradingState::Active => 0,
-            TradingState::Reducing => 1,
-            TradingState::Halted => 2,
-        };
-        for (j, g) in self.states.iter().enumerate() {
-            g.set(if i == j { 1.0 } else { 0.0 });
-        }
+        self.state.set_trading_state(state);
     }
 
     /// Sets the breaker gauges (ours and Autotrader's `trading_circuit_breaker_active`).
     pub fn set_breaker_active(&self, active: bool) {
-        let v = if active { 1.0 } else { 0.0 };
-        self.breaker.set(v);
-        self.trading_breaker.set(v);
+        self.state.set_breaker_active(active);
     }
 
     /// Sets the kill-switch gauge.
     pub fn set_kill_switch_active(&self, active: bool) {
-        self.kill_switch.set(if active { 1.0 } else { 0.0 });
+        self.state.set_kill_switch_active(active);
     }
 
     /// Counts one denied order for `reason` (a bounded reason code).
@@ -270,21 +511,12 @@ impl GuardrailMetrics {
     /// Records the rule names violated by one evaluation: increments each and
     /// sets the last-violation-count gauge.
     pub fn violations<'a>(&self, rules: impl IntoIterator<Item = &'a str>) {
-        let mut n = 0u32;
-        for r in rules {
-            self.violations.increment(r, 1);
-            n += 1;
-        }
-        self.last_violation_count.set(f64::from(n));
+        self.violations.record(rules);
     }
 
     /// Sets `guardrails_enabled{policy}`.
     pub fn set_enabled(&self, policy: &str, enabled: bool) {
-        gauge(&self.catalog, &catalog::GUARDRAILS_ENABLED, &[policy]).set(if enabled {
-            1.0
-        } else {
-            0.0
-        });
+        gauge(&self.catalog, &catalog::GUARDRAILS_ENABLED, &[policy]).set(bool_value(enabled));
     }
 
     /// Sets the one-hot canary stage and the traffic share (a fraction in `[0, 1]`).
@@ -292,24 +524,7 @@ impl GuardrailMetrics {
     /// # Errors
     /// [`MetricsError::InvalidInput`] when `traffic_ratio` is outside `[0, 1]` or not finite.
     pub fn set_canary(&self, stage: CanaryStage, traffic_ratio: f64) -> Result<()> {
-        if !(0.0..=1.0).contains(&traffic_ratio) {
-            return Err(MetricsError::InvalidInput {
-                param: "traffic_ratio",
-                value: traffic_ratio.to_string(),
-                reason: "must be a fraction in [0, 1]".into(),
-            });
-        }
-        let i = match stage {
-            CanaryStage::Shadow => 0,
-            CanaryStage::Canary1 => 1,
-            CanaryStage::Canary2 => 2,
-            CanaryStage::Production => 3,
-        };
-        for (j, g) in self.stages.iter().enumerate() {
-            g.set(if i == j { 1.0 } else { 0.0 });
-        }
-        self.traffic.set(traffic_ratio);
-        Ok(())
+        self.canary.set(Some(stage), traffic_ratio)
     }
 }
 
@@ -835,6 +1050,64 @@ mod tests {
         }
         // unchanged after the rejected calls
         assert_eq!(sg("canary_2"), Some(1.0));
+    }
+
+    #[test]
+    fn state_and_stage_enums_index_the_catalog_label_sets() {
+        let states: Vec<&str> = TradingState::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(states, TRADING_STATES);
+        let stages: Vec<&str> = CanaryStage::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(stages, CANARY_STAGES);
+        for (i, s) in CANARY_STAGES.iter().enumerate() {
+            assert_eq!(CanaryStage::from_label(s).map(CanaryStage::index), Some(i));
+            assert_eq!(
+                CanaryStage::from_index(i).map(CanaryStage::as_str),
+                Some(*s)
+            );
+        }
+        assert_eq!(CanaryStage::from_label("canary_3"), None);
+        assert_eq!(CanaryStage::from_index(CANARY_STAGES.len()), None);
+    }
+
+    #[test]
+    fn guardrail_parts_resolve_names_through_their_catalog() {
+        let rec = TestRecorder::new();
+        let acme = Catalog::new("acme", Profile::Native).unwrap();
+        rec.with(|| {
+            let s = StateMetrics::new(&acme);
+            s.set_trading_state(TradingState::Reducing);
+            s.transition("REDUCING");
+            CanaryMetrics::new(&acme).set(None, 0.5).unwrap();
+            ViolationMetrics::new(&acme).record(["turnover_rate"]);
+            let p = PreTradeMetrics::new(&acme, ["a", "b"]);
+            p.clip(0);
+            p.denial(7); // out of range: ignored
+        });
+        assert_eq!(
+            rec.gauge("acme_trading_state", &[("state", "reducing")]),
+            Some(1.0)
+        );
+        assert_eq!(
+            rec.counter("acme_state_transitions_total", &[("to", "REDUCING")]),
+            Some(1)
+        );
+        // A stage outside the set: every one-hot gauge 0.
+        for s in CANARY_STAGES {
+            assert_eq!(rec.gauge("acme_canary_stage", &[("stage", s)]), Some(0.0));
+        }
+        assert_eq!(rec.gauge("acme_canary_traffic_ratio", &[]), Some(0.5));
+        assert_eq!(
+            rec.counter(
+                "acme_guardrail_violations_total",
+                &[("name", "turnover_rate")]
+            ),
+            Some(1)
+        );
+        assert_eq!(
+            rec.counter("acme_order_clips_total", &[("reason", "a")]),
+            Some(1)
+        );
+        assert!(rec.names().iter().all(|n| !n.starts_with("tradewarden_")));
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! - [`catalog`]: every metric declared once (name, type, unit, help, bounded
 //!   labels, fixed buckets), a configurable namespace (default `tradewarden`),
 //!   the `plus_ultra` compatibility profile, and the ml-trading-bot,
-//!   Autotrader and drift names existing dashboards query;
+//!   Autotrader and drift names existing dashboards query, and
+//!   `catalog::installed()`, the catalog the exporter was installed with,
+//!   through which every emitting crate names its metrics;
 //! - [`handles`]: helpers whose handles are registered once and cached, and a
 //!   request-timing guard for the service family;
 //! - [`exporter`]: a Prometheus recorder with fixed-bucket histograms (never
