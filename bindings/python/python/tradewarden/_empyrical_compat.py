@@ -36,8 +36,9 @@ def is_pandas(x: Any) -> bool:
 
 
 def fast(x: Any) -> bool:
-    """A non-empty contiguous 1-D float64 ndarray: the native functions take it as it is."""
-    return type(x) is np.ndarray and x.dtype == F64 and x.ndim == 1 and x.flags.c_contiguous and x.shape[0] > 0
+    """A non-empty contiguous, aligned 1-D float64 ndarray: the native functions take it as it is."""
+    return (type(x) is np.ndarray and x.dtype == F64 and x.ndim == 1 and x.flags.c_contiguous and x.flags.aligned
+            and x.shape[0] > 0)
 
 
 def real(name: str, value: Any) -> float:
@@ -70,10 +71,12 @@ def values(x: Any, name: str = "returns") -> np.ndarray:
             x = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError) as e:
             raise InvalidInputError(f"{name} must be numeric, got {type(x).__name__}: {e}") from None
+    # an array at an unaligned address (a partition deserialised by Dask or Spark, np.frombuffer at an odd
+    # offset) is copied: the native door reads float64 slices in place and needs them aligned
     if x.ndim == 1:
-        return np.ascontiguousarray(x)
+        return np.require(x, requirements=["C", "A"])
     if x.ndim == 2:
-        return x
+        return x if x.flags.aligned else x.copy(order="K")
     if x.ndim == 0:
         return x.reshape(1)
     raise InvalidInputError(f"{name} must be 1-D or 2-D (periods x columns), got an array of shape {x.shape}")

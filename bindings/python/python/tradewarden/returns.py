@@ -78,7 +78,7 @@ YEARLY = "yearly"
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
     """Converts an input series to a contiguous float64 1-D array (no copy when it already is one)."""
-    if type(x) is np.ndarray and x.dtype == _F64 and x.ndim == 1 and x.flags.c_contiguous:
+    if type(x) is np.ndarray and x.dtype == _F64 and x.ndim == 1 and x.flags.c_contiguous and x.flags.aligned:
         return x  # the common case, kept cheap: scalar calls must cost < 2 us
     a = _c.values(x, name)
     if a.ndim != 1:
@@ -127,7 +127,7 @@ def sharpe_ratio(returns: Any, risk_free: Any = 0, period: str = "daily", annual
                  out: Optional[np.ndarray] = None) -> Any:
     """Annualised Sharpe ratio: mean(r - rf) / std(r - rf, ddof=1) * sqrt(P); per column for 2-D input."""
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
-            returns.flags.c_contiguous and returns.shape[0] and type(risk_free) in _NUM:
+            returns.flags.c_contiguous and returns.flags.aligned and returns.shape[0] and type(risk_free) in _NUM:
         return _native.sharpe_ratio(returns, _pd(period), _an(annualization), _real("risk_free", risk_free), 0.0)
     r, rf = _c.adjust(returns, risk_free)
     return _c.reduce1(lambda a: _native.sharpe_ratio(a, _pd(period), _an(annualization), rf, 0.0), r, out, label=False,
@@ -142,7 +142,7 @@ def sortino_ratio(returns: Any, required_return: Any = 0, period: str = "daily",
     if _downside_risk is not None:
         return _sortino_given_downside(returns, required_return, period, annualization, out, _downside_risk)
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
-            returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
+            returns.flags.c_contiguous and returns.flags.aligned and returns.shape[0] and type(required_return) in _NUM:
         return _native.sortino_ratio(returns, _pd(period), _an(annualization), 0.0, _real("required_return", required_return))
     r, req = _c.adjust(returns, required_return)
     return _c.reduce1(lambda a: _native.sortino_ratio(a, _pd(period), _an(annualization), 0.0, req), r, out,
@@ -182,7 +182,7 @@ def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily",
                   out: Optional[np.ndarray] = None) -> Any:
     """Annualised downside deviation: sqrt(mean(min(r - req, 0)^2)) * sqrt(P); per column for 2-D input."""
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
-            returns.flags.c_contiguous and returns.shape[0] and type(required_return) in _NUM:
+            returns.flags.c_contiguous and returns.flags.aligned and returns.shape[0] and type(required_return) in _NUM:
         return _native.downside_risk(returns, _pd(period), _an(annualization), 0.0, _real("required_return", required_return))
     r, req = _c.adjust(returns, required_return)
     return _c.reduce1(lambda a: _native.downside_risk(a, _pd(period), _an(annualization), 0.0, req), r, out,
@@ -192,7 +192,7 @@ def downside_risk(returns: Any, required_return: Any = 0, period: str = "daily",
 def max_drawdown(returns: Any, out: Optional[np.ndarray] = None) -> Any:
     """Maximum drawdown of compounded wealth (<= 0); the starting capital counts as a peak."""
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
-            returns.flags.c_contiguous and returns.shape[0]:
+            returns.flags.c_contiguous and returns.flags.aligned and returns.shape[0]:
         return _native.max_drawdown(returns)
     return _c.reduce1(_native.max_drawdown, returns, out, cols=lambda A: _native.columns("max_drawdown", A))
 
@@ -200,7 +200,7 @@ def max_drawdown(returns: Any, out: Optional[np.ndarray] = None) -> Any:
 def annual_return(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
     """CAGR: prod(1 + r) ** (P / n) - 1, n counting NaN periods."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.annual_return(returns, _pd(period), _an(annualization))
     return _c.reduce1(lambda a: _native.annual_return(a, _pd(period), _an(annualization)), returns,
                       cols=lambda A: _native.columns("annual_return", A, None, _pd(period), _an(annualization)))
@@ -219,7 +219,7 @@ def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, a
         return _c.reduce1(lambda a: _native.annual_volatility_alpha(a, al, _pd(period), _an(annualization)), returns,
                           out, label=False)
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
-            returns.flags.c_contiguous and returns.shape[0]:
+            returns.flags.c_contiguous and returns.flags.aligned and returns.shape[0]:
         return _native.annual_volatility(returns, _pd(period), _an(annualization))
     return _c.reduce1(lambda a: _native.annual_volatility(a, _pd(period), _an(annualization)), returns, out, label=False,
                       cols=lambda A: _native.columns("annual_volatility", A, None, _pd(period), _an(annualization)))
@@ -228,7 +228,7 @@ def annual_volatility(returns: Any, period: str = "daily", alpha: float = 2.0, a
 def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[float] = None) -> Any:
     """annual_return / |max_drawdown|; NaN without a drawdown."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.calmar_ratio(returns, _pd(period), _an(annualization))
     return _c.reduce1(lambda a: _native.calmar_ratio(a, _pd(period), _an(annualization)), returns,
                       cols=lambda A: _native.columns("calmar_ratio", A, None, _pd(period), _an(annualization)))
@@ -243,7 +243,7 @@ def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0
 def tail_ratio(returns: Any) -> Any:
     """|95th percentile| / |5th percentile|."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.tail_ratio(returns)
     return _c.reduce1(_native.tail_ratio, returns)
 
@@ -252,7 +252,7 @@ def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical"
     """Value at risk at ``cutoff``: ``method='historical'`` (empyrical, numpy's linear percentile, cutoff in
     [0, 1]) or ``'gaussian'`` (quantstats, cutoff in (0, 1))."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.value_at_risk("var", returns, _real("cutoff", cutoff), _name("method", method))
     a = _c.flat(returns)  # 2-D: all values, as empyrical's np.percentile without an axis
     return _native.value_at_risk("var", a, _real("cutoff", cutoff), _name("method", method)) if a.shape[0] else _NAN
@@ -261,7 +261,7 @@ def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical"
 def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> Any:
     """Expected shortfall at ``cutoff``: ``'historical'`` (empyrical) or ``'gaussian'`` (quantstats)."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.value_at_risk("cvar", returns, _real("cutoff", cutoff), _name("method", method))
     a = _c.flat(returns)  # 2-D: all values, as empyrical (its NaN filter flattens)
     return _native.value_at_risk("cvar", a, _real("cutoff", cutoff), _name("method", method)) if a.shape[0] else _NAN
@@ -270,7 +270,7 @@ def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = 
 def stability_of_timeseries(returns: Any) -> Any:
     """R^2 of a linear fit of cumulative log returns against time."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.stability_of_timeseries(returns)
     return _c.reduce1(_native.stability_of_timeseries, returns)
 
@@ -279,7 +279,7 @@ def cum_returns(returns: Any, starting_value: float = 0, out: Optional[np.ndarra
     """Cumulative compounded returns, same shape and labels as the input (NaN counts as a zero return)."""
     sv = float(starting_value)
     if out is None and type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and \
-            returns.flags.c_contiguous and returns.shape[0]:
+            returns.flags.c_contiguous and returns.flags.aligned and returns.shape[0]:
         return _native.cum_returns(returns, sv)
     a = _c.values(returns)
     if a.shape[0] == 0:
@@ -305,7 +305,7 @@ def cum_returns_final(returns: Any, starting_value: float = 0) -> Any:
     """Final cumulative return (per column for 2-D input); NaN for an empty series."""
     sv = float(starting_value)
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
-            and returns.shape[0]:
+            and returns.flags.aligned and returns.shape[0]:
         return _native.cum_returns_final(returns, sv)
     cols = (lambda A: _native.columns("cum_returns_final", A)) if sv == 0.0 else None
     return _c.reduce1(lambda a: _native.cum_returns_final(a, sv), returns, cols=cols)
