@@ -1748,8 +1748,10 @@ tw_status tw_engine_evaluate_period(tw_engine *engine,
                                     size_t *n_breaches);
 
 /*
- Re-registers the engine's counters with the current metrics recorder:
- call it after `tw_metrics_install` if the engine was built before.
+ Re-registers the engine's metric handles with the current metrics
+ recorder **and** under the names of the catalog it was installed with
+ (namespace, profile): call it after `tw_metrics_install` if the engine
+ was built before, or its families keep the default `tradewarden_*` names.
 
  # Safety
  `engine` must be a live engine not used concurrently.
