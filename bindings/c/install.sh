@@ -73,7 +73,9 @@ done
 HAS_INFERENCE=0
 case ",$FEATURE_LIST," in *",inference,"*) HAS_INFERENCE=1 ;; esac
 if command -v nm >/dev/null 2>&1; then
-  if nm -D --defined-only "$TARGET/libtradewarden.so" 2>/dev/null | grep -q ' tw_registry_open$'; then
+  # grep reads the whole listing (no -q): under pipefail, -q exiting early
+  # made nm die of SIGPIPE on a large library and the test fail at random
+  if nm -D --defined-only "$TARGET/libtradewarden.so" 2>/dev/null | grep ' tw_registry_open$' >/dev/null; then
     built_inference=1
   else
     built_inference=0

@@ -42,7 +42,9 @@ cargo build -p tradewarden-capi --features test-panic --locked
 mkdir -p "$SCRATCH/panic-lib"
 cp "$LIB/libtradewarden.so" "$SCRATCH/panic-lib/"
 cargo build -p tradewarden-capi --locked
-if nm -D --defined-only "$LIB/libtradewarden.so" | grep -qw tw_debug_force_panic \
+# (grep without -q reads nm's whole output: under pipefail an early exit
+# would kill nm with SIGPIPE and hide an exported symbol)
+if nm -D --defined-only "$LIB/libtradewarden.so" | grep -w tw_debug_force_panic >/dev/null \
   || grep -q tw_debug_force_panic "$INC/tradewarden.h"; then
   echo "the production library or header has the test-only tw_debug_force_panic" >&2
   exit 1
