@@ -478,24 +478,8 @@ fn roll<'py>(
         nan_policy,
     );
     let r = slice(&returns, "returns");
-    let name = name.to_string();
-    let v = call(py, move || {
-        let f = match name.as_str() {
-            "sharpe_ratio" => returns::roll_sharpe_ratio,
-            "sortino_ratio" => returns::roll_sortino_ratio,
-            "max_drawdown" => returns::roll_max_drawdown,
-            "annual_volatility" => returns::roll_annual_volatility,
-            "annual_return" | "cagr" => returns::roll_annual_return,
-            "downside_risk" => returns::roll_downside_risk,
-            other => {
-                return Err(CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!("invalid rolling metric {other:?}"),
-                ));
-            }
-        };
-        Ok(f(r?, window, &o?)?)
-    })?;
+    let metric = name.parse::<returns::Metric>();
+    let v = call(py, move || Ok(metric?.rolling(r?, window, &o?)?))?;
     Ok(PyArray1::from_vec(py, v))
 }
 
@@ -516,23 +500,8 @@ fn roll_pair<'py>(
     let o = opts(period, annualization, 0.0, 0.0, nan_policy);
     let r = slice(&returns, "returns");
     let b = slice(&factor_returns, "factor_returns");
-    let name = name.to_string();
-    let v = call(py, move || {
-        let f = match name.as_str() {
-            "excess_sharpe" => returns::roll_excess_sharpe,
-            "beta" => returns::roll_beta,
-            "up_capture" => returns::roll_up_capture,
-            "down_capture" => returns::roll_down_capture,
-            "up_down_capture" => returns::roll_up_down_capture,
-            other => {
-                return Err(CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!("invalid rolling metric {other:?}"),
-                ));
-            }
-        };
-        Ok(f(r?, b?, window, &o?)?)
-    })?;
+    let metric = name.parse::<returns::PairMetric>();
+    let v = call(py, move || Ok(metric?.rolling(r?, b?, window, &o?)?))?;
     Ok(PyArray1::from_vec(py, v))
 }
 
@@ -748,92 +717,21 @@ fn bootstrap_ci<'py>(
     period: &str,
     annualization: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use returns::bootstrap::{
-        self as bs, BootstrapOptions, IntervalMethod, MomentStatistic, Resampling,
-    };
     let o = opts(period, annualization, 0.0, 0.0, "raise");
     let r = slice(&returns, "returns");
-    let metric = metric.to_string();
-    let resampling = resampling.to_string();
-    let interval = interval.to_string();
+    let statistic = metric.parse::<returns::BootstrapStatistic>();
+    let resampling = returns::resampling_named(resampling, block_length);
+    let method = interval.parse::<returns::bootstrap::IntervalMethod>();
     let res = call(py, move || {
-        let o = o?;
-        let r = r?;
-        let resampling = match resampling.as_str() {
-            "iid" => Resampling::Iid,
-            "stationary" => Resampling::Stationary {
-                mean_block: block_length,
-            },
-            "circular" => {
-                if !(block_length >= 1.0 && block_length.fract() == 0.0) {
-                    return Err(CallError::Lib(
-                        ErrorKind::InvalidInput,
-                        format!(
-                            "invalid block_length = {block_length}: the circular bootstrap needs an integer >= 1"
-                        ),
-                    ));
-                }
-                Resampling::Circular {
-                    block_len: block_length as usize,
-                }
-            }
-            other => {
-                return Err(CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "invalid method = {other:?}: expected 'iid', 'stationary' or 'circular'"
-                    ),
-                ));
-            }
-        };
-        let method = match interval.as_str() {
-            "percentile" => IntervalMethod::Percentile,
-            "bca" => IntervalMethod::Bca,
-            other => {
-                return Err(CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!("invalid interval = {other:?}: expected 'percentile' or 'bca'"),
-                ));
-            }
-        };
-        let bo = BootstrapOptions {
-            resampling,
-            method,
+        let boot = returns::bootstrap::BootstrapOptions {
+            resampling: resampling?,
+            method: method?,
             n_resamples,
             confidence,
             seed,
         };
-        let ann = o.period.annualization();
-        let p = pool()?;
-        let out = p.install(|| -> Result<bs::BootstrapInterval, CallError> {
-            Ok(match metric.as_str() {
-                "mean" => bs::bootstrap_moment_ci(r, MomentStatistic::Mean, &bo)?,
-                "std" => bs::bootstrap_moment_ci(r, MomentStatistic::Std, &bo)?,
-                "sharpe" => bs::bootstrap_moment_ci(r, MomentStatistic::Sharpe, &bo)?,
-                "sharpe_ratio" => bs::bootstrap_moment_ci(r, MomentStatistic::Sharpe, &bo)?.scaled(ann.sqrt())?,
-                name => {
-                    let f: fn(&[f64], &ReturnsOptions) -> tradewarden::core::Result<f64> = match name {
-                        "sortino_ratio" => returns::sortino_ratio,
-                        "max_drawdown" => returns::max_drawdown,
-                        "annual_return" | "cagr" => returns::annual_return,
-                        "annual_volatility" => returns::annual_volatility,
-                        "calmar_ratio" => returns::calmar_ratio,
-                        "downside_risk" => returns::downside_risk,
-                        "tail_ratio" => returns::tail_ratio,
-                        "win_rate" => returns::win_rate,
-                        "profit_factor" => returns::profit_factor,
-                        other => {
-                            return Err(CallError::Lib(
-                                ErrorKind::InvalidInput,
-                                format!("invalid metric = {other:?}: see tradewarden.returns.bootstrap_ci for the names"),
-                            ));
-                        }
-                    };
-                    bs::bootstrap_ci(r, |w| f(w, &o).unwrap_or(f64::NAN), &bo)?
-                }
-            })
-        })?;
-        Ok(out)
+        let (r, statistic, o) = (r?, statistic?, o?);
+        Ok(pool()?.install(|| returns::bootstrap_metric_ci(r, statistic, &o, &boot))?)
     })?;
     let d = PyDict::new(py);
     d.set_item("estimate", res.estimate)?;

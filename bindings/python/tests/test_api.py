@@ -120,3 +120,25 @@ def test_degenerate_input_follows_empyrical():
 
 def test_version():
     assert tradewarden.__version__
+
+
+def test_metric_names_are_the_crates_in_bootstrap_and_rolling():
+    """Metric names are parsed once in the crate (returns::Metric): every name of the bootstrap works,
+    and a typo is an InvalidInputError naming the parameter and listing the names."""
+    import tradewarden.returns as tr
+    from tradewarden.errors import InvalidInputError
+
+    x = np.random.default_rng(4).normal(4e-4, 0.01, 400)
+    for name, f in [("stability_of_timeseries", tr.stability_of_timeseries), ("cagr", tr.annual_return),
+                    ("cum_returns_final", tr.cum_returns_final), ("win_rate", None)]:
+        ci = tr.bootstrap_ci(x, name, n_resamples=50, seed=2, method="iid")
+        assert ci.lower <= ci.upper
+        if f is not None:
+            assert ci.estimate == pytest.approx(float(f(x)), rel=1e-12)
+    for kwargs, param in [({"metric": "sharpe_ration"}, "metric"), ({"method": "blocks"}, "method"),
+                          ({"method": "circular", "block_length": 2.5}, "block_length"),
+                          ({"interval": "BCa"}, "interval")]:
+        with pytest.raises(InvalidInputError, match=param):
+            tr.bootstrap_ci(x, **{"n_resamples": 10, "seed": 1, **kwargs})
+    with pytest.raises(InvalidInputError, match="'sharpe_ratio'"):
+        tr.bootstrap_ci(x, "Sharpe", n_resamples=10, seed=1)

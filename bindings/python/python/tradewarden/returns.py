@@ -871,9 +871,11 @@ def bootstrap_ci(returns: Any, metric: str = "sharpe_ratio", n_resamples: int = 
                  annualization: Optional[float] = None) -> BootstrapInterval:
     """Bootstrap confidence interval of a metric.
 
-    ``metric``: 'sharpe_ratio' (annualised), 'sharpe' (per period), 'mean', 'std', or any of
-    'sortino_ratio', 'max_drawdown', 'annual_return', 'annual_volatility', 'calmar_ratio',
-    'downside_risk', 'tail_ratio', 'win_rate', 'profit_factor'.
+    ``metric``: 'sharpe_ratio' (annualised), 'sharpe' (per period), 'mean', 'std', or any name of
+    the crate's ``returns::Metric`` (the same names in every door): 'sortino_ratio', 'max_drawdown',
+    'annual_return' (or 'cagr'), 'annual_volatility', 'calmar_ratio', 'downside_risk', 'tail_ratio',
+    'stability_of_timeseries', 'cum_returns_final', 'win_rate', 'profit_factor'; any other name is an
+    InvalidInputError listing them.
     ``method``: 'stationary' (Politis-Romano, mean block ``block_length``, like arch's
     StationaryBootstrap), 'circular' (blocks of ``block_length``) or 'iid'.
     ``interval``: 'percentile' or 'bca'. ``seed=None`` draws a fresh seed (reported in the result);

@@ -1297,7 +1297,7 @@ where
         .collect()
 }
 
-fn check_all(returns: &[f64], opts: &ReturnsOptions) -> Result<()> {
+pub(crate) fn check_all(returns: &[f64], opts: &ReturnsOptions) -> Result<()> {
     opts.validate()?;
     if opts.nan_policy == NanPolicy::Error {
         prepare(returns, "returns", NanPolicy::Error)?;

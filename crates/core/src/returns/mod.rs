@@ -15,11 +15,13 @@
 pub mod basic;
 pub mod bootstrap;
 pub mod extra;
+pub mod metric;
 pub mod pbo;
 pub mod promotion;
 pub mod state;
 pub mod summary;
 
 pub use basic::*;
+pub use metric::{BootstrapStatistic, Metric, PairMetric, bootstrap_metric_ci, resampling_named};
 pub use state::{ReturnsState, StateMetrics};
 pub use summary::{BenchmarkSummary, CoreMetrics, Summary, SummaryOptions, core_metrics};

@@ -1,0 +1,467 @@
+//! Metrics by name, defined once: the rolling, bootstrap and per-column
+//! doors (Python `roll`/`bootstrap_ci`/`columns`, the CLI, config files)
+//! parse a metric's name here and call [`Metric::compute`],
+//! [`Metric::rolling`] or [`bootstrap_metric_ci`] — so every door accepts
+//! the same names and aliases and refuses the same typos with one error
+//! listing every accepted name.
+//!
+//! ```
+//! use tradewarden_core::returns::{Metric, PairMetric, ReturnsOptions};
+//! let r = [0.01, -0.02, 0.015, 0.003, -0.004, 0.02];
+//! let o = ReturnsOptions::default();
+//! let m: Metric = "cagr".parse().unwrap();
+//! assert_eq!(m, Metric::AnnualReturn);
+//! assert_eq!(m.compute(&r, &o).unwrap(), tradewarden_core::returns::annual_return(&r, &o).unwrap());
+//! assert_eq!(Metric::SharpeRatio.rolling(&r, 3, &o).unwrap().len(), 4);
+//! let b = [0.005, -0.01, 0.01, 0.001, -0.002, 0.01];
+//! assert!(PairMetric::Beta.compute(&r, &b, &o).unwrap() > 1.0);
+//! let e = "sharpe".parse::<Metric>().unwrap_err().to_string();
+//! assert!(e.contains("metric") && e.contains("'sharpe_ratio'"));
+//! ```
+
+use super::basic::{self as b, AlphaMethod};
+use super::bootstrap::{
+    BootstrapInterval, BootstrapOptions, IntervalMethod, MomentStatistic, Resampling, bootstrap_ci,
+    bootstrap_moment_ci,
+};
+use crate::conventions::ReturnsOptions;
+use crate::error::{Error, Result};
+use crate::named_enum;
+use crate::names::Named;
+
+/// A metric of one return series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// [`b::sharpe_ratio`].
+    SharpeRatio,
+    /// [`b::sortino_ratio`].
+    SortinoRatio,
+    /// [`b::downside_risk`].
+    DownsideRisk,
+    /// [`b::max_drawdown`].
+    MaxDrawdown,
+    /// [`b::annual_return`] (alias `cagr`).
+    AnnualReturn,
+    /// [`b::annual_volatility`].
+    AnnualVolatility,
+    /// [`b::calmar_ratio`].
+    CalmarRatio,
+    /// [`b::tail_ratio`].
+    TailRatio,
+    /// [`b::stability_of_timeseries`].
+    StabilityOfTimeseries,
+    /// [`b::cum_returns_final`] from a starting value of 0 (the compounded return).
+    CumReturnsFinal,
+    /// [`b::win_rate`].
+    WinRate,
+    /// [`b::profit_factor`].
+    ProfitFactor,
+}
+
+named_enum!(
+    Metric,
+    "metric",
+    [
+        ("sharpe_ratio", Metric::SharpeRatio),
+        ("sortino_ratio", Metric::SortinoRatio),
+        ("downside_risk", Metric::DownsideRisk),
+        ("max_drawdown", Metric::MaxDrawdown),
+        ("annual_return", Metric::AnnualReturn),
+        ("cagr", Metric::AnnualReturn),
+        ("annual_volatility", Metric::AnnualVolatility),
+        ("calmar_ratio", Metric::CalmarRatio),
+        ("tail_ratio", Metric::TailRatio),
+        ("stability_of_timeseries", Metric::StabilityOfTimeseries),
+        ("cum_returns_final", Metric::CumReturnsFinal),
+        ("win_rate", Metric::WinRate),
+        ("profit_factor", Metric::ProfitFactor),
+    ]
+);
+
+impl Metric {
+    /// The metric of `returns` (the same call as the named function).
+    pub fn compute(self, returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
+        match self {
+            Metric::SharpeRatio => b::sharpe_ratio(returns, opts),
+            Metric::SortinoRatio => b::sortino_ratio(returns, opts),
+            Metric::DownsideRisk => b::downside_risk(returns, opts),
+            Metric::MaxDrawdown => b::max_drawdown(returns, opts),
+            Metric::AnnualReturn => b::annual_return(returns, opts),
+            Metric::AnnualVolatility => b::annual_volatility(returns, opts),
+            Metric::CalmarRatio => b::calmar_ratio(returns, opts),
+            Metric::TailRatio => b::tail_ratio(returns, opts),
+            Metric::StabilityOfTimeseries => b::stability_of_timeseries(returns, opts),
+            Metric::CumReturnsFinal => b::cum_returns_final(returns, 0.0, opts),
+            Metric::WinRate => b::win_rate(returns, opts),
+            Metric::ProfitFactor => b::profit_factor(returns, opts),
+        }
+    }
+
+    /// The metric over every trailing window (empyrical `roll_*`; see
+    /// [`b::rolling`] for the output's length). The options are validated
+    /// and, under `nan_policy = error`, the whole series is checked once.
+    pub fn rolling(
+        self,
+        returns: &[f64],
+        window: usize,
+        opts: &ReturnsOptions,
+    ) -> Result<Vec<f64>> {
+        match self {
+            Metric::SharpeRatio => b::roll_sharpe_ratio(returns, window, opts),
+            Metric::SortinoRatio => b::roll_sortino_ratio(returns, window, opts),
+            Metric::MaxDrawdown => b::roll_max_drawdown(returns, window, opts),
+            Metric::AnnualVolatility => b::roll_annual_volatility(returns, window, opts),
+            Metric::AnnualReturn => b::roll_annual_return(returns, window, opts),
+            Metric::DownsideRisk => b::roll_downside_risk(returns, window, opts),
+            m => {
+                b::check_all(returns, opts)?;
+                b::rolling(returns, window, |w| m.compute(w, opts))
+            }
+        }
+    }
+}
+
+/// A metric of a return series against a benchmark (factor) series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PairMetric {
+    /// [`b::excess_sharpe`].
+    ExcessSharpe,
+    /// [`b::beta`].
+    Beta,
+    /// Alpha of [`b::alpha_beta`], annualised as empyrical does ([`AlphaMethod::Compound`]).
+    Alpha,
+    /// [`b::capture`].
+    Capture,
+    /// [`b::up_capture`].
+    UpCapture,
+    /// [`b::down_capture`].
+    DownCapture,
+    /// [`b::up_down_capture`].
+    UpDownCapture,
+}
+
+named_enum!(
+    PairMetric,
+    "metric",
+    [
+        ("excess_sharpe", PairMetric::ExcessSharpe),
+        ("beta", PairMetric::Beta),
+        ("alpha", PairMetric::Alpha),
+        ("capture", PairMetric::Capture),
+        ("up_capture", PairMetric::UpCapture),
+        ("down_capture", PairMetric::DownCapture),
+        ("up_down_capture", PairMetric::UpDownCapture),
+    ]
+);
+
+impl PairMetric {
+    /// The metric of `returns` against `factor_returns`.
+    pub fn compute(
+        self,
+        returns: &[f64],
+        factor_returns: &[f64],
+        opts: &ReturnsOptions,
+    ) -> Result<f64> {
+        match self {
+            PairMetric::ExcessSharpe => b::excess_sharpe(returns, factor_returns, opts),
+            PairMetric::Beta => b::beta(returns, factor_returns, opts),
+            PairMetric::Alpha => {
+                Ok(b::alpha_beta(returns, factor_returns, AlphaMethod::Compound, opts)?.alpha)
+            }
+            PairMetric::Capture => b::capture(returns, factor_returns, opts),
+            PairMetric::UpCapture => b::up_capture(returns, factor_returns, opts),
+            PairMetric::DownCapture => b::down_capture(returns, factor_returns, opts),
+            PairMetric::UpDownCapture => b::up_down_capture(returns, factor_returns, opts),
+        }
+    }
+
+    /// The metric over every pair of trailing windows (see [`b::rolling_pair`]).
+    pub fn rolling(
+        self,
+        returns: &[f64],
+        factor_returns: &[f64],
+        window: usize,
+        opts: &ReturnsOptions,
+    ) -> Result<Vec<f64>> {
+        match self {
+            PairMetric::ExcessSharpe => {
+                b::roll_excess_sharpe(returns, factor_returns, window, opts)
+            }
+            PairMetric::Beta => b::roll_beta(returns, factor_returns, window, opts),
+            PairMetric::UpCapture => b::roll_up_capture(returns, factor_returns, window, opts),
+            PairMetric::DownCapture => b::roll_down_capture(returns, factor_returns, window, opts),
+            PairMetric::UpDownCapture => {
+                b::roll_up_down_capture(returns, factor_returns, window, opts)
+            }
+            m => {
+                b::check_all(returns, opts)?;
+                b::check_all(factor_returns, opts)?;
+                b::rolling_pair(returns, factor_returns, window, |x, y| {
+                    m.compute(x, y, opts)
+                })
+            }
+        }
+    }
+}
+
+/// What [`bootstrap_metric_ci`] resamples: a per-period moment (`mean`,
+/// `std`, `sharpe` — the per-period Sharpe, not annualised) or any
+/// [`Metric`] by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootstrapStatistic {
+    /// A moment computed from block sums ([`bootstrap_moment_ci`]).
+    Moment(MomentStatistic),
+    /// A named metric, recomputed on every resample.
+    Metric(Metric),
+}
+
+impl std::str::FromStr for BootstrapStatistic {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "mean" => BootstrapStatistic::Moment(MomentStatistic::Mean),
+            "std" => BootstrapStatistic::Moment(MomentStatistic::Std),
+            "sharpe" => BootstrapStatistic::Moment(MomentStatistic::Sharpe),
+            other => match Metric::from_name(other) {
+                Ok(m) => BootstrapStatistic::Metric(m),
+                Err(_) => {
+                    let names: Vec<String> = ["mean", "std", "sharpe"]
+                        .iter()
+                        .copied()
+                        .chain(Metric::NAMES.iter().map(|(n, _)| *n))
+                        .map(|n| format!("'{n}'"))
+                        .collect();
+                    return Err(Error::invalid(
+                        "metric",
+                        format!("{other:?}"),
+                        format!("expected one of {}", names.join(", ")),
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// The resampling scheme named `method` (`iid`, `stationary` with mean block
+/// length `block_length` ≥ 1, `circular` with blocks of the integer
+/// `block_length` ≥ 1), as the doors spell it.
+pub fn resampling_named(method: &str, block_length: f64) -> Result<Resampling> {
+    match method {
+        "iid" => Ok(Resampling::Iid),
+        "stationary" => Ok(Resampling::Stationary {
+            mean_block: block_length,
+        }),
+        "circular" => {
+            if !(block_length >= 1.0 && block_length.fract() == 0.0 && block_length < 2f64.powi(53))
+            {
+                return Err(Error::invalid(
+                    "block_length",
+                    block_length,
+                    "the circular bootstrap needs an integer >= 1",
+                ));
+            }
+            Ok(Resampling::Circular {
+                block_len: block_length as usize,
+            })
+        }
+        other => Err(Error::invalid(
+            "method",
+            format!("{other:?}"),
+            "expected 'iid', 'stationary' or 'circular'",
+        )),
+    }
+}
+
+named_enum!(
+    IntervalMethod,
+    "interval",
+    [
+        ("percentile", IntervalMethod::Percentile),
+        ("bca", IntervalMethod::Bca),
+    ]
+);
+
+/// Bootstrap confidence interval of `statistic` on `returns`.
+///
+/// Moments use the block-sum path ([`bootstrap_moment_ci`]); so does
+/// `sharpe_ratio` when `opts.risk_free` is 0 (its interval is the per-period
+/// Sharpe's scaled by √annualisation, identical to recomputing it on each
+/// resample up to rounding); every other metric is recomputed on each
+/// resample ([`bootstrap_ci`]; a resample on which it fails counts as NaN,
+/// which the interval then refuses as non-finite).
+pub fn bootstrap_metric_ci(
+    returns: &[f64],
+    statistic: BootstrapStatistic,
+    opts: &ReturnsOptions,
+    boot: &BootstrapOptions,
+) -> Result<BootstrapInterval> {
+    opts.validate()?;
+    match statistic {
+        BootstrapStatistic::Moment(m) => bootstrap_moment_ci(returns, m, boot),
+        BootstrapStatistic::Metric(Metric::SharpeRatio) if opts.risk_free == 0.0 => {
+            bootstrap_moment_ci(returns, MomentStatistic::Sharpe, boot)?
+                .scaled(opts.period.annualization().sqrt())
+        }
+        BootstrapStatistic::Metric(m) => {
+            bootstrap_ci(returns, |w| m.compute(w, opts).unwrap_or(f64::NAN), boot)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn series(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5)
+            .collect()
+    }
+
+    #[test]
+    fn every_name_computes_what_its_function_computes() {
+        let r = series(300);
+        let f: Vec<f64> = r.iter().map(|x| x * 0.7 + 1e-4).collect();
+        let o = ReturnsOptions::default();
+        for (name, m) in Metric::NAMES {
+            let direct = match *name {
+                "sharpe_ratio" => b::sharpe_ratio(&r, &o),
+                "sortino_ratio" => b::sortino_ratio(&r, &o),
+                "downside_risk" => b::downside_risk(&r, &o),
+                "max_drawdown" => b::max_drawdown(&r, &o),
+                "annual_return" | "cagr" => b::annual_return(&r, &o),
+                "annual_volatility" => b::annual_volatility(&r, &o),
+                "calmar_ratio" => b::calmar_ratio(&r, &o),
+                "tail_ratio" => b::tail_ratio(&r, &o),
+                "stability_of_timeseries" => b::stability_of_timeseries(&r, &o),
+                "cum_returns_final" => b::cum_returns_final(&r, 0.0, &o),
+                "win_rate" => b::win_rate(&r, &o),
+                "profit_factor" => b::profit_factor(&r, &o),
+                other => panic!("untested metric name {other}"),
+            }
+            .unwrap();
+            assert_eq!(
+                m.compute(&r, &o).unwrap().to_bits(),
+                direct.to_bits(),
+                "{name}"
+            );
+            let roll = m.rolling(&r, 50, &o).unwrap();
+            assert_eq!(roll.len(), 251);
+            assert_eq!(
+                roll[7].to_bits(),
+                m.compute(&r[7..57], &o).unwrap().to_bits(),
+                "{name}"
+            );
+        }
+        for (name, m) in PairMetric::NAMES {
+            let direct = match *name {
+                "excess_sharpe" => b::excess_sharpe(&r, &f, &o),
+                "beta" => b::beta(&r, &f, &o),
+                "alpha" => Ok(b::alpha_beta(&r, &f, AlphaMethod::Compound, &o)
+                    .unwrap()
+                    .alpha),
+                "capture" => b::capture(&r, &f, &o),
+                "up_capture" => b::up_capture(&r, &f, &o),
+                "down_capture" => b::down_capture(&r, &f, &o),
+                "up_down_capture" => b::up_down_capture(&r, &f, &o),
+                other => panic!("untested pair metric name {other}"),
+            }
+            .unwrap();
+            assert_eq!(
+                m.compute(&r, &f, &o).unwrap().to_bits(),
+                direct.to_bits(),
+                "{name}"
+            );
+            let roll = m.rolling(&r, &f, 40, &o).unwrap();
+            assert_eq!(roll.len(), 261);
+            let one = m.compute(&r[3..43], &f[3..43], &o).unwrap();
+            assert!(
+                (roll[3] - one).abs() <= 1e-12 * one.abs().max(1.0),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_typed_errors_listing_every_name() {
+        let e = "Sharpe_Ratio".parse::<Metric>().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParameter {
+                    param: "metric",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = "nope"
+            .parse::<BootstrapStatistic>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'mean'") && e.contains("'cagr'") && e.contains("'profit_factor'"),
+            "{e}"
+        );
+        assert!(matches!(
+            resampling_named("blocks", 5.0).unwrap_err(),
+            Error::InvalidParameter {
+                param: "method",
+                ..
+            }
+        ));
+        for bad in [0.0, 2.5, f64::NAN, f64::INFINITY, 1e300] {
+            assert!(matches!(
+                resampling_named("circular", bad).unwrap_err(),
+                Error::InvalidParameter {
+                    param: "block_length",
+                    ..
+                }
+            ));
+        }
+        assert_eq!(
+            resampling_named("circular", 4.0).unwrap(),
+            Resampling::Circular { block_len: 4 }
+        );
+        assert!("BCa".parse::<IntervalMethod>().is_err());
+        assert_eq!(
+            "bca".parse::<IntervalMethod>().unwrap(),
+            IntervalMethod::Bca
+        );
+    }
+
+    #[test]
+    fn bootstrap_sharpe_ratio_fast_path_matches_recomputing_it() {
+        let r = series(500);
+        let o = ReturnsOptions::default();
+        let boot = BootstrapOptions {
+            n_resamples: 300,
+            seed: 11,
+            ..Default::default()
+        };
+        let fast = bootstrap_metric_ci(&r, "sharpe_ratio".parse().unwrap(), &o, &boot).unwrap();
+        let slow = bootstrap_ci(&r, |w| b::sharpe_ratio(w, &o).unwrap_or(f64::NAN), &boot).unwrap();
+        for (a, c) in [
+            (fast.estimate, slow.estimate),
+            (fast.lower, slow.lower),
+            (fast.upper, slow.upper),
+        ] {
+            assert!((a - c).abs() <= 1e-9 * c.abs().max(1.0), "{a} vs {c}");
+        }
+        // with a risk-free rate the metric is recomputed (rf enters the numerator)
+        let orf = ReturnsOptions {
+            risk_free: 1e-4,
+            ..Default::default()
+        };
+        let rf = bootstrap_metric_ci(
+            &r,
+            BootstrapStatistic::Metric(Metric::SharpeRatio),
+            &orf,
+            &boot,
+        )
+        .unwrap();
+        assert_eq!(rf.estimate, b::sharpe_ratio(&r, &orf).unwrap());
+        assert!(rf.estimate < fast.estimate);
+    }
+}
