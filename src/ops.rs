@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use tradewarden_core::config::Validator;
+use tradewarden_core::returns::attribution::{self, SymbolAttribution};
 use tradewarden_core::returns::{Summary, SummaryOptions};
 use tradewarden_guardrails::Result;
 use tradewarden_guardrails::exposure::{ExposureMetrics, TradeLog, exposure_metrics};
@@ -217,6 +218,9 @@ pub struct OperationsSummary {
     pub summary: Summary,
     /// The trade log's nine exposure metrics (when a trade log was given).
     pub guardrails: Option<ExposureMetrics>,
+    /// Each symbol's share of the trade log's summed P&L (when a trade log
+    /// was given; [`attribution::by_symbol`] over its `pnl` column).
+    pub attribution: Option<Vec<SymbolAttribution>>,
     /// The alerts that fired, in the seed's order.
     pub triggered: Vec<String>,
     /// The options the summary used.
@@ -235,6 +239,10 @@ pub struct OperationsDocument {
     /// The nine exposure metrics (only with a trade log).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guardrails: Option<BTreeMap<String, Option<f64>>>,
+    /// P&L attribution by symbol of the trade log, largest P&L first (only
+    /// with a trade log; every value finite: the log's P&L is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Vec<SymbolAttribution>>,
     /// Alerts that fired.
     pub triggered: Vec<String>,
     /// `section.key` → why the value is null.
@@ -298,10 +306,15 @@ impl OperationsSummary {
             Some(t) => Some(exposure_metrics(t.log, t.capital, t.tail_percentile)?),
             None => None,
         };
+        let attribution = match trades {
+            Some(t) => Some(attribution::by_symbol(&t.log.symbol, &t.log.pnl)?),
+            None => None,
+        };
         let triggered = thresholds.triggered(&summary, guardrails.as_ref());
         Ok(OperationsSummary {
             summary,
             guardrails,
+            attribution,
             triggered,
             options: *options,
         })
@@ -334,6 +347,7 @@ impl OperationsSummary {
             risk,
             metrics,
             guardrails,
+            attribution: self.attribution.clone(),
             triggered: self.triggered.clone(),
             non_finite,
             conventions: Conventions {
@@ -438,6 +452,14 @@ mod tests {
         assert_eq!(g.len(), 9);
         assert!((g["gross_exposure_peak"].unwrap() - 1.428).abs() < 1e-12);
         assert_eq!(doc.risk.len(), 17);
+        // attribution of the log's P&L by symbol: AAA 200 − 260 = −60, BBB 105; total 45
+        let a = doc.attribution.as_ref().unwrap();
+        assert_eq!((a[0].symbol.as_str(), a[1].symbol.as_str()), ("BBB", "AAA"));
+        assert_eq!((a[0].samples, a[0].cumulative_return), (3, 105.0));
+        assert!((a[0].contribution - 105.0 / 45.0).abs() < 1e-12);
+        assert!((a[1].contribution + 60.0 / 45.0).abs() < 1e-12);
+        let json = serde_json::to_value(&doc).unwrap();
+        assert_eq!(json["attribution"][1]["symbol"], "AAA");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use tradewarden::core::returns::{
 use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 mod arrow;
+mod attribution;
 mod compat;
 mod drift;
 mod guardrails;
@@ -883,5 +884,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compat::register(m)?;
     inference::register(m)?;
     report::register(m)?;
+    attribution::register(m)?;
     Ok(())
 }

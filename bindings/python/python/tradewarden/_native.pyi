@@ -1,7 +1,7 @@
 """Type stubs of the native module `tradewarden._native` (checked against the module by tests/test_stubs.py)."""
 
 from pathlib import Path
-from typing import Optional, Tuple, List, Dict, Union
+from typing import Any, Optional, Tuple, List, Dict, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -188,6 +188,11 @@ def exposure_metrics_arrow(trades: object, capital: float, tail_percentile: floa
 
 # ---- operations summary (tradewarden.report) ----
 def operations_summary(returns: _F64, factor_returns: Optional[_F64] = None, trades: Optional[object] = None, capital: float = 1.0, tail_percentile: float = 5.0, thresholds_json: str = "{}", columns_json: str = "{}", period: str = "daily", annualization: Optional[float] = None, risk_free: float = 0.0, cutoff: float = 0.05, nan_policy: str = "skip") -> str: ...
+
+# ---- P&L attribution (tradewarden.returns.attribution) ----
+ATTRIBUTION_REGIME_PREFIX: str
+def attribution_by_symbol(symbols: List[Optional[str]], returns: _F64) -> List[Dict[str, Any]]: ...
+def attribution_by_regime(columns: List[Tuple[str, List[Optional[str]]]], returns: _F64) -> List[Tuple[str, List[Dict[str, Any]]]]: ...
 
 # ---- mergeable returns state (tradewarden.returns.ReturnsState) ----
 class ReturnsState:

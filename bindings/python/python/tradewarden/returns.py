@@ -56,7 +56,7 @@ __all__ = [
     "roll_up_capture", "roll_down_capture", "roll_up_down_capture",
     "probabilistic_sharpe_ratio", "deflated_sharpe_ratio", "min_track_record_length",
     "probability_of_backtest_overfitting", "PboResult", "bootstrap_ci", "BootstrapInterval",
-    "ReturnsState", "StateMetrics",
+    "ReturnsState", "StateMetrics", "attribution", "Attribution",
     # the rest of empyrical's API (drop-in)
     "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "YEARLY", "simple_returns", "aggregate_returns",
     "drawdown_series", "alpha_aligned", "beta_aligned", "alpha_beta_aligned", "roll_alpha", "roll_alpha_aligned",
@@ -890,6 +890,70 @@ def bootstrap_ci(returns: Any, metric: str = "sharpe_ratio", n_resamples: int = 
                                                   _real("block_length", block_length), _name("interval", interval),
                                                   _real("confidence", confidence), _int("seed", seed),
                                                   _pd(period), _an(annualization)))
+
+
+# --- P&L attribution (Market NN Plus Ultra's report) ---------------------
+
+
+class Attribution:
+    """Result of :func:`attribution`: ``by_symbol`` (one dict per symbol: symbol, samples, sample_weight,
+    average_return, cumulative_return, contribution — largest summed return first) and ``by_regime``
+    (regime name → one dict per label: label, samples, sample_weight, average_return, cumulative_return,
+    sharpe, hit_rate — most samples first)."""
+
+    __slots__ = ("by_symbol", "by_regime")
+
+    def __init__(self, by_symbol: "list[dict[str, Any]]", by_regime: "dict[str, list[dict[str, Any]]]") -> None:
+        self.by_symbol = by_symbol
+        self.by_regime = by_regime
+
+    def to_frames(self) -> "tuple[Any, dict[str, Any]]":
+        """The same as pandas DataFrames: (by_symbol, {regime: frame})."""
+        import pandas as pd
+
+        return (pd.DataFrame(self.by_symbol, columns=["symbol", "samples", "sample_weight", "average_return",
+                                                      "cumulative_return", "contribution"]),
+                {k: pd.DataFrame(v) for k, v in self.by_regime.items()})
+
+    def __repr__(self) -> str:
+        return f"Attribution(symbols={len(self.by_symbol)}, regimes={list(self.by_regime)})"
+
+
+def _labels(column: Any) -> "list[Optional[str]]":
+    """A label column as strings; None, NaN and pandas' NA are missing."""
+    values = column.to_pylist() if hasattr(column, "to_pylist") else list(np.asarray(column, dtype=object))
+    out: "list[Optional[str]]" = []
+    for v in values:
+        missing = v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NAType", "NaTType")
+        out.append(None if missing else str(v))
+    return out
+
+
+def attribution(frame: Any, returns: str = "realised_return", symbol: Optional[str] = "symbol",
+                regimes: Optional[Iterable[str]] = None) -> Attribution:
+    """P&L attribution by symbol and by regime, as Market NN Plus Ultra's report computes it.
+
+    ``frame``: a pandas DataFrame, a pyarrow Table or a dict of columns, one row per prediction/trade.
+    ``returns``: the realised return (or P&L) column; NaN rows are left out. ``symbol``: the symbol column
+    (None: no per-symbol rows); each symbol's ``contribution`` is its summed return over the total (0 when
+    the total is 0). ``regimes``: the regime label columns (default: every column named ``regime__*``);
+    per column, each label's samples, share, mean, summed return, per-period Sharpe (mean / population
+    std) and hit rate. Computed by the crate (``returns::attribution``); formulas in docs/conventions.md.
+    """
+    names = list(frame.column_names) if hasattr(frame, "column_names") else list(
+        frame.columns if hasattr(frame, "columns") else frame.keys())
+    for param, col in (("returns", returns), ("symbol", symbol)):
+        if col is not None and col not in names:
+            raise InvalidInputError(f"{param} = {col!r}: no such column (columns: {names})")
+    r = _as_1d(frame[returns], "returns")
+    by_symbol = [] if symbol is None else _native.attribution_by_symbol(_labels(frame[symbol]), r)
+    prefix = _native.ATTRIBUTION_REGIME_PREFIX
+    cols = [c for c in names if str(c).startswith(prefix)] if regimes is None else list(regimes)
+    for c in cols:
+        if c not in names:
+            raise InvalidInputError(f"regimes: {c!r} is not a column (columns: {names})")
+    groups = _native.attribution_by_regime([(str(c), _labels(frame[c])) for c in cols], r)
+    return Attribution(by_symbol, dict(groups))
 
 
 # --- mergeable state (scale-out: Dask, Spark, partitioned files) ---------

@@ -751,6 +751,10 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     let ops = tradewarden::ops::OperationsSummary {
         summary: run.summary.clone(),
         guardrails: Some(m),
+        attribution: Some(tradewarden::core::returns::attribution::by_symbol(
+            &trade_log.symbol,
+            &trade_log.pnl,
+        )?),
         triggered,
         options: SummaryOptions::default(),
     };

@@ -12,6 +12,7 @@
 //! - [`bootstrap`]: bootstrap confidence intervals for any metric;
 //! - [`extra`]: the rest of empyrical (integer prices, beta fragility, GPD tail estimates).
 
+pub mod attribution;
 pub mod basic;
 pub mod bootstrap;
 pub mod extra;
