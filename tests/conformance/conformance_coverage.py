@@ -48,6 +48,10 @@ ROWS = [(  # returns
     ("drift", "reference `Profile` (fit, save, load, PSI, KS)", "profile::Profile", "_native.Profile",
      "tw_profile_fit", "drift", None, ""),
     ("drift", "`DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute", "drift", None, ""),
+    ("drift", "mergeable `ScoreState` (per-partition score states, TWSS file)", "state::ScoreState",
+     "_native.ScoreState", None, "drift state", None,
+     "CLI: `drift state`, `drift report --states` (= `--current` on all rows: crates/cli/tests/drift_states.rs); "
+     "C: not bound yet"),
     ("drift", "`LiveMonitor`", "monitor::LiveMonitor", "_native.LiveMonitor", "tw_monitor_new", None, None, ""),
     ("guardrails", "`Session` (pre-trade checks, state, kill switch, journal)", "session::Session",
      "_native.Engine", "tw_engine_check_order", "guard", "guardrails_session", "scenario file, every door"),
@@ -90,8 +94,8 @@ def missing_names(python_names=None):
             bad.append(f"rust {r}")
         if c and not re.search(rf"\b{re.escape(c)}\(", header):
             bad.append(f"c {c}")
-        if cl:
-            variant = "".join(p.title() for p in cl.split("-"))
+        for word in (cl or "").split():  # "drift state": the subcommand and its sub-subcommand
+            variant = "".join(p.title() for p in word.split("-"))
             if not re.search(rf"\b{variant}\b", cli):
                 bad.append(f"cli {cl}")
         if py and python_names is not None and py.split(".", 1)[1] not in python_names:

@@ -2,22 +2,22 @@
 //!
 //! Every command prints a short human summary, or with `--json` one JSON
 //! document on stdout for automation. Errors are one line on stderr
-//! (`error: …`) and a documented exit code (see `docs/cli.md`):
+//! (`error: …`) and a documented exit code ([`ExitStatus`], `docs/cli.md`):
 //! 0 ok, 1 internal error, 2 usage error, 3 bad input or configuration,
 //! 4 I/O error or corrupt file, 5 state (e.g. trading halted), 6 a check
 //! found a problem (drift, gate, canary rollback, degraded), 7 unhealthy.
 #![forbid(unsafe_code)]
 
-mod demo;
-mod guard;
-mod ops;
-mod report;
-mod snapshot;
+mod cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use cmd::{
+    canary, demo, doctor, drift, guard, promote, registry, report, rollback, serve, snapshot,
+};
 use tradewarden::core::{Classify, ErrorKind};
 
 /// The operations core of an ML trading system.
@@ -37,38 +37,82 @@ enum Command {
     /// Guardrails: policy check, trading state, kill switch, reset, journal.
     Guard(guard::GuardArgs),
     /// Drift: reference profiles and reports.
-    Drift(ops::DriftArgs),
+    Drift(drift::DriftArgs),
     /// Promotion gates.
-    Promote(ops::PromoteArgs),
+    Promote(promote::PromoteArgs),
     /// Canary stage ladder.
-    Canary(ops::CanaryArgs),
+    Canary(canary::CanaryArgs),
     /// Execute the rollback plan: kill switch, last-good model, freeze, position
     /// override (3 attempts, 300 s apart).
-    Rollback(ops::RollbackArgs),
+    Rollback(rollback::RollbackArgs),
     /// Model registry: list, verify, promote, rollback.
-    Registry(ops::RegistryArgs),
+    Registry(registry::RegistryArgs),
     /// tar.gz snapshots with a sha256 manifest.
     Snapshot(snapshot::SnapshotArgs),
     /// Diagnose the installation: state directory, policy, models, backend
     /// (exit 7 unhealthy; 6 degraded with --strict).
-    Doctor(ops::DoctorArgs),
+    Doctor(doctor::DoctorArgs),
     /// One-word health: healthy (0), degraded (6), unhealthy (7).
-    Health(ops::DoctorArgs),
+    Health(doctor::DoctorArgs),
     /// Serve the Prometheus exposition over HTTP until interrupted.
-    ServeMetrics(ops::ServeArgs),
+    ServeMetrics(serve::ServeArgs),
 }
 
-/// A command failure: exit code and one-line message.
+/// The process exit status of every command (the table in docs/cli.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum ExitStatus {
+    /// Internal error (a bug) or an unsupported request.
+    Internal = 1,
+    /// Usage error (unknown flag, missing argument), from clap.
+    Usage = 2,
+    /// Bad input or configuration, or a name that does not exist; also a
+    /// value outside an option's listed choices.
+    BadInput = 3,
+    /// I/O error or corrupt file.
+    IoOrCorrupt = 4,
+    /// Not allowed in the current state (e.g. trading halted).
+    State = 5,
+    /// A check found a problem (drift, a failed gate, a canary rollback,
+    /// degraded health).
+    CheckFailed = 6,
+    /// Unhealthy (`doctor`, `health`).
+    Unhealthy = 7,
+    /// stdout was closed (`tradewarden … | head`): ends quietly.
+    BrokenPipe = 141,
+}
+
+impl From<ErrorKind> for ExitStatus {
+    /// The exit status of each library error kind.
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidInput | ErrorKind::InvalidConfig | ErrorKind::NotFound => {
+                ExitStatus::BadInput
+            }
+            ErrorKind::Io | ErrorKind::Corrupt => ExitStatus::IoOrCorrupt,
+            ErrorKind::State => ExitStatus::State,
+            ErrorKind::Unsupported | ErrorKind::Internal => ExitStatus::Internal,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s as u8)
+    }
+}
+
+/// A command failure: exit status and one-line message.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    pub(crate) code: u8,
+    pub(crate) code: ExitStatus,
     pub(crate) message: String,
 }
 
 impl<E: Classify + std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
         Failure {
-            code: exit_code(e.kind()),
+            code: e.kind().into(),
             message: e.to_string(),
         }
     }
@@ -76,10 +120,18 @@ impl<E: Classify + std::fmt::Display> From<E> for Failure {
 
 impl Failure {
     /// Exit with `code` after the command printed its own result (no message).
-    pub(crate) fn silent(code: u8) -> Failure {
+    pub(crate) fn silent(code: ExitStatus) -> Failure {
         Failure {
             code,
             message: String::new(),
+        }
+    }
+
+    /// The same failure with its message prefixed by `what` (a file name).
+    pub(crate) fn about(self, what: impl std::fmt::Display) -> Failure {
+        Failure {
+            code: self.code,
+            message: format!("{what}: {}", self.message),
         }
     }
 }
@@ -99,19 +151,9 @@ pub(crate) fn emit(
     Ok(())
 }
 
-/// Exit code of each error kind (documented in docs/cli.md).
-pub(crate) fn exit_code(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::InvalidInput | ErrorKind::InvalidConfig | ErrorKind::NotFound => 3,
-        ErrorKind::Io | ErrorKind::Corrupt => 4,
-        ErrorKind::State => 5,
-        ErrorKind::Unsupported | ErrorKind::Internal => 1,
-    }
-}
-
 pub(crate) fn io_failure(path: &std::path::Path, e: std::io::Error) -> Failure {
     Failure {
-        code: 4,
+        code: ExitStatus::IoOrCorrupt,
         message: format!("cannot write {}: {e}", path.display()),
     }
 }
@@ -119,7 +161,7 @@ pub(crate) fn io_failure(path: &std::path::Path, e: std::io::Error) -> Failure {
 /// An internal error (a bug), exit code 1.
 pub(crate) fn internal(message: impl Into<String>) -> Failure {
     Failure {
-        code: 1,
+        code: ExitStatus::Internal,
         message: message.into(),
     }
 }
@@ -154,29 +196,46 @@ fn install_panic_hook() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("panic");
         if msg.contains("Broken pipe") {
-            std::process::exit(141);
+            std::process::exit(i32::from(ExitStatus::BrokenPipe as u8));
         }
         eprintln!("error: internal error: {}", msg.replace('\n', " "));
-        std::process::exit(1);
+        std::process::exit(i32::from(ExitStatus::Internal as u8));
     }));
 }
 
 fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A value outside an option's choices is bad input (the library's
+        // message names the parameter and every accepted name); any other
+        // clap error is a usage error (2), --help and --version exit 0.
+        Err(e) if cmd::choice_refused() => {
+            let _ = e.print();
+            return ExitStatus::BadInput.into();
+        }
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::Usage.into()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Report(args) => report::run(args),
         Command::Guard(args) => guard::run(args),
-        Command::Drift(args) => ops::run_drift(args),
-        Command::Promote(args) => ops::run_promote(args),
-        Command::Canary(args) => ops::run_canary(args),
-        Command::Rollback(args) => ops::run_rollback(args),
-        Command::Registry(args) => ops::run_registry(args),
+        Command::Drift(args) => drift::run(args),
+        Command::Promote(args) => promote::run(args),
+        Command::Canary(args) => canary::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::Registry(args) => registry::run(args),
         Command::Snapshot(args) => snapshot::run(args),
-        Command::Doctor(args) => ops::run_doctor(args, false),
-        Command::Health(args) => ops::run_doctor(args, true),
-        Command::ServeMetrics(args) => ops::run_serve(args),
+        Command::Doctor(args) => doctor::run(args, false),
+        Command::Health(args) => doctor::run(args, true),
+        Command::ServeMetrics(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -184,7 +243,7 @@ fn main() -> ExitCode {
             if !f.message.is_empty() {
                 eprintln!("error: {}", f.message.replace('\n', " "));
             }
-            ExitCode::from(f.code)
+            f.code.into()
         }
     }
 }

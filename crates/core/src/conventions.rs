@@ -59,6 +59,11 @@ impl Period {
         }
     }
 
+    /// The canonical names [`Period::from_name`] accepts (it also takes
+    /// any case and `annual`/`annually` for `yearly`).
+    pub const NAMES: &'static [&'static str] =
+        &["daily", "weekly", "monthly", "quarterly", "yearly"];
+
     /// Parses empyrical's period names (`daily`, `weekly`, `monthly`,
     /// `quarterly`, `yearly`).
     pub fn from_name(name: &str) -> Result<Period> {

@@ -141,6 +141,120 @@ pub fn column_from_batches(batches: &[RecordBatch], column: Option<&str>) -> Res
     Ok(out)
 }
 
+/// Column names whose 32/64-bit integer values are read as Unix seconds by
+/// [`time_column`] (a date or timestamp column is recognised by its type).
+pub const UNIX_SECONDS_NAMES: [&str; 3] = ["timestamp", "ts", "unix_time"];
+
+/// A table's date/timestamp column as Unix seconds (UTC): see [`time_column`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeColumn {
+    /// The column's name.
+    pub name: String,
+    /// One value per non-null row, in row order, floored to the second.
+    pub seconds: Vec<i64>,
+    /// Null rows (left out of `seconds`).
+    pub nulls: usize,
+}
+
+/// (seconds per unit, units per second) of a column read as time.
+fn time_scale(data_type: &DataType, name: &str) -> Option<(i64, i64)> {
+    use arrow_schema::TimeUnit;
+    match data_type {
+        DataType::Date32 => Some((86_400, 1)),
+        DataType::Date64 => Some((1, 1_000)),
+        DataType::Timestamp(unit, _) => Some((
+            1,
+            match unit {
+                TimeUnit::Second => 1,
+                TimeUnit::Millisecond => 1_000,
+                TimeUnit::Microsecond => 1_000_000,
+                TimeUnit::Nanosecond => 1_000_000_000,
+            },
+        )),
+        DataType::Int32 | DataType::Int64
+            if UNIX_SECONDS_NAMES
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n)) =>
+        {
+            Some((1, 1))
+        }
+        _ => None,
+    }
+}
+
+/// Calls `f(row, value)` for every row of `col` when it is a `T` array.
+fn each<T: arrow_array::ArrowPrimitiveType>(col: &dyn Array, f: &mut impl FnMut(usize, i64)) -> bool
+where
+    T::Native: Into<i64>,
+{
+    match col.as_primitive_opt::<T>() {
+        Some(a) => {
+            a.values()
+                .iter()
+                .enumerate()
+                .for_each(|(j, x)| f(j, (*x).into()));
+            true
+        }
+        None => false,
+    }
+}
+
+/// The first date or timestamp column of `batches` (by its Arrow type:
+/// `Date32`, `Date64`, `Timestamp` of any unit and zone; or a 32/64-bit
+/// integer column named as in [`UNIX_SECONDS_NAMES`]), as Unix seconds;
+/// `None` when the table has none.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{Date32Array, Float64Array, RecordBatch};
+/// let b = RecordBatch::try_from_iter([
+///     ("r", Arc::new(Float64Array::from(vec![0.01, 0.02])) as _),
+///     ("day", Arc::new(Date32Array::from(vec![Some(19_359), None])) as _),
+/// ]).unwrap();
+/// let t = tradewarden_core::io::time_column(&[b]).unwrap();
+/// assert_eq!((t.name.as_str(), t.seconds, t.nulls), ("day", vec![1_672_617_600], 1));
+/// ```
+pub fn time_column(batches: &[RecordBatch]) -> Option<TimeColumn> {
+    let schema = batches.first()?.schema();
+    let (idx, name, (mul, div)) =
+        schema.fields().iter().enumerate().find_map(|(i, f)| {
+            time_scale(f.data_type(), f.name()).map(|s| (i, f.name().clone(), s))
+        })?;
+    let mut seconds = Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+    let mut nulls = 0usize;
+    for b in batches {
+        let col = b.column(idx);
+        let mut push = |j: usize, raw: i64| {
+            if col.is_null(j) {
+                nulls += 1;
+            } else {
+                seconds.push(raw.saturating_mul(mul).div_euclid(div));
+            }
+        };
+        use arrow_array::types::{
+            Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType,
+            TimestampNanosecondType, TimestampSecondType,
+        };
+        let read = each::<Date32Type>(col, &mut push)
+            || each::<Int32Type>(col, &mut push)
+            || each::<Date64Type>(col, &mut push)
+            || each::<Int64Type>(col, &mut push)
+            || each::<TimestampSecondType>(col, &mut push)
+            || each::<TimestampMillisecondType>(col, &mut push)
+            || each::<TimestampMicrosecondType>(col, &mut push)
+            || each::<TimestampNanosecondType>(col, &mut push);
+        if !read {
+            // Not reached: time_scale accepts only the types above.
+            nulls += col.len();
+        }
+    }
+    Some(TimeColumn {
+        name,
+        seconds,
+        nulls,
+    })
+}
+
 /// Strategies as columns: `values` holds `n_cols` contiguous columns of
 /// `n_rows` returns each (column-major), with their names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -836,5 +950,43 @@ mod tests {
             Err(Error::Corrupt { .. })
         ));
         assert!(read_returns(dir.path().join("x.txt"), None).is_err());
+    }
+
+    #[test]
+    fn time_column_by_type_and_by_name() {
+        use arrow_array::{
+            Date64Array, Int32Array, TimestampMillisecondArray, TimestampNanosecondArray,
+        };
+        let r = || Arc::new(Float64Array::from(vec![0.1, 0.2])) as Arc<dyn Array>;
+        let one = |name: &str, col: Arc<dyn Array>| {
+            let b = RecordBatch::try_from_iter([("r", r()), (name, col)]).unwrap();
+            time_column(&[b])
+        };
+        // 2023-01-02T00:00:01.5Z and one second before the epoch (floored).
+        let ms = TimestampMillisecondArray::from(vec![1_672_617_601_500, -1]).with_timezone("UTC");
+        let t = one("when", Arc::new(ms)).unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.seconds, t.nulls),
+            ("when", vec![1_672_617_601, -1], 0)
+        );
+        let ns = TimestampNanosecondArray::from(vec![2_000_000_000, 3_999_999_999]);
+        assert_eq!(one("t", Arc::new(ns)).unwrap().seconds, [2, 3]);
+        let d64 = Date64Array::from(vec![86_400_000, 0]);
+        assert_eq!(one("d", Arc::new(d64)).unwrap().seconds, [86_400, 0]);
+        // Integers only by name (any case), both widths.
+        let ints = || Arc::new(Int64Array::from(vec![5, 6])) as Arc<dyn Array>;
+        assert_eq!(one("TS", ints()).unwrap().seconds, [5, 6]);
+        assert!(one("count", ints()).is_none());
+        let i32s = Arc::new(Int32Array::from(vec![Some(7), None]));
+        let t = one("unix_time", i32s).unwrap();
+        assert_eq!((t.seconds, t.nulls), (vec![7], 1));
+        // Across batches, in order; none without a time column.
+        let b = |x: i64| {
+            RecordBatch::try_from_iter([("timestamp", Arc::new(Int64Array::from(vec![x])) as _)])
+                .unwrap()
+        };
+        assert_eq!(time_column(&[b(1), b(2)]).unwrap().seconds, [1, 2]);
+        assert!(time_column(&[RecordBatch::try_from_iter([("r", r())]).unwrap()]).is_none());
+        assert!(time_column(&[]).is_none());
     }
 }

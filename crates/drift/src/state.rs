@@ -1221,6 +1221,42 @@ impl ScoreState {
         }
         Ok(())
     }
+
+    /// Writes the binary form ([`ScoreState::to_bytes`]) to `path`
+    /// atomically (temp file, fsync, rename): a reader sees the old file or
+    /// the whole new one.
+    ///
+    /// # Errors
+    /// I/O errors naming the path.
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        tradewarden_core::fs::write_atomic(path, &self.to_bytes())?;
+        Ok(())
+    }
+
+    /// Reads a state written by [`ScoreState::save`], validated as
+    /// [`ScoreState::from_bytes`] (fails closed on any damage).
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{NumericProfile, Profile, ProfileOptions, FeatureProfile};
+    /// use tradewarden_drift::report::FeatureData;
+    /// use tradewarden_drift::state::{CellGrid, ScoreState};
+    /// let r: Vec<f64> = (0..100).map(f64::from).collect();
+    /// let o = ProfileOptions { keep_reference: true, ..Default::default() };
+    /// let mut profile = Profile::new();
+    /// profile.insert("x", FeatureProfile::Numeric(NumericProfile::fit(&r, &o).unwrap()));
+    /// let s = ScoreState::build(&profile, &[("x", FeatureData::Numeric(&r))], CellGrid::Exact).unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("part.twss");
+    /// s.save(&path).unwrap();
+    /// assert_eq!(ScoreState::load(&path).unwrap(), s);
+    /// ```
+    ///
+    /// # Errors
+    /// I/O errors naming the path; `Error::Corrupt` naming the damaged field.
+    pub fn load(path: &std::path::Path) -> Result<ScoreState> {
+        let bytes = std::fs::read(path).map_err(|e| tradewarden_core::Error::io(path, e))?;
+        ScoreState::from_bytes(&bytes)
+    }
 }
 
 fn checked_sum(mut it: impl Iterator<Item = u64>) -> Option<u64> {

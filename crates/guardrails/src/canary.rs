@@ -31,6 +31,65 @@ pub struct StageSpec {
     pub precision_ratio: f64,
 }
 
+/// One promotion criterion of a stage, as [`CanaryMachine::evaluate`]
+/// checks it: `name comparison threshold` (the name of its [`Check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Criterion {
+    /// The check's name (`min_days`, `pnl_deviation`, …).
+    pub name: &'static str,
+    /// `>=`, `<=` or `==`.
+    pub comparison: &'static str,
+    /// The stage's limit.
+    pub threshold: f64,
+    /// When it is skipped or what it means, if not obvious.
+    pub note: Option<&'static str>,
+}
+
+impl StageSpec {
+    /// The promotion criteria of this stage, in the order
+    /// [`CanaryMachine::evaluate`] reports its checks (`pnl_deviation` only
+    /// in a stage with AUM and a limit; it is not checked when the
+    /// observation's `sim_pnl` is 0).
+    ///
+    /// ```
+    /// use tradewarden_guardrails::canary::CanaryConfig;
+    /// let shadow = &CanaryConfig::default().stages[0];
+    /// let names: Vec<_> = shadow.criteria().iter().map(|c| c.name).collect();
+    /// assert_eq!(names, ["min_days", "slippage_ratio", "critical_alerts", "precision_ratio"]);
+    /// ```
+    pub fn criteria(&self) -> Vec<Criterion> {
+        let c = |name, comparison, threshold, note| Criterion {
+            name,
+            comparison,
+            threshold,
+            note,
+        };
+        let mut out = vec![c("min_days", ">=", f64::from(self.min_days), None)];
+        if let Some(l) = self.pnl_deviation
+            && self.aum_share > 0.0
+        {
+            out.push(c(
+                "pnl_deviation",
+                "<=",
+                l,
+                Some("|real − sim| ÷ |sim| P&L; not checked when sim_pnl = 0"),
+            ));
+        }
+        if let Some(l) = self.max_drawdown {
+            out.push(c("max_drawdown", "<=", l, Some("a breach rolls back")));
+        }
+        out.push(c("slippage_ratio", "<=", self.slippage_multiplier, None));
+        out.push(c("critical_alerts", "==", 0.0, Some("any rolls back")));
+        out.push(c(
+            "precision_ratio",
+            ">=",
+            self.precision_ratio,
+            Some("precision ÷ baseline_precision"),
+        ));
+        out
+    }
+}
+
 /// The stage ladder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -820,4 +879,42 @@ pub fn judge(
         score,
         verdict,
     })
+}
+
+#[cfg(test)]
+mod criteria_tests {
+    use super::*;
+
+    /// `StageSpec::criteria` lists exactly the checks `evaluate` makes, in
+    /// its order and with its thresholds, in every stage of the ladder.
+    #[test]
+    fn criteria_are_the_checks_of_evaluate() {
+        let config = CanaryConfig::default();
+        let o = StageObservation {
+            days: 3,
+            real_pnl: 1.0,
+            sim_pnl: 2.0,
+            drawdown: 0.01,
+            slippage_ratio: 1.2,
+            critical_alerts: 0,
+            precision: 0.5,
+            baseline_precision: 0.6,
+        };
+        for (i, stage) in config.stages.iter().enumerate() {
+            let mut m = CanaryMachine::new(config.clone()).unwrap();
+            m.index = i;
+            let checks: Vec<(String, f64)> = m
+                .evaluate(&o)
+                .checks
+                .into_iter()
+                .map(|c| (c.name, c.threshold))
+                .collect();
+            let criteria: Vec<(String, f64)> = stage
+                .criteria()
+                .into_iter()
+                .map(|c| (c.name.to_string(), c.threshold))
+                .collect();
+            assert_eq!(checks, criteria, "stage {}", stage.name);
+        }
+    }
 }

@@ -61,6 +61,37 @@ impl TradingState {
     }
 }
 
+/// Parses a state name in any case (`active`, `REDUCING`, …), as every
+/// door spells it.
+///
+/// ```
+/// use tradewarden_guardrails::TradingState;
+/// assert_eq!("halted".parse::<TradingState>().unwrap(), TradingState::Halted);
+/// let e = "paused".parse::<TradingState>().unwrap_err().to_string();
+/// assert!(e.contains("state") && e.contains("REDUCING"));
+/// ```
+impl std::str::FromStr for TradingState {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        [
+            TradingState::Active,
+            TradingState::Reducing,
+            TradingState::Halted,
+            TradingState::Killed,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(s))
+        .ok_or_else(|| {
+            Error::invalid(
+                "state",
+                format!("{s:?}"),
+                "expected ACTIVE, REDUCING, HALTED or KILLED (any case)",
+            )
+        })
+    }
+}
+
 /// The persisted record of the current state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

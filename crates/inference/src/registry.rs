@@ -887,6 +887,28 @@ impl Registry {
         Ok(out)
     }
 
+    /// Every model of the registry, sorted by name: the directories under
+    /// the root whose name is a valid model name and that hold a `versions`
+    /// directory (a model may have no version yet).
+    ///
+    /// # Errors
+    /// I/O errors naming the root.
+    pub fn models(&self) -> Result<Vec<String>> {
+        let rd = std::fs::read_dir(&self.root).map_err(|e| InferenceError::io(&self.root, e))?;
+        let mut out = Vec::new();
+        for entry in rd {
+            let entry = entry.map_err(|e| InferenceError::io(&self.root, e))?;
+            if let Some(s) = entry.file_name().to_str()
+                && check_name("name", s).is_ok()
+                && entry.path().join("versions").is_dir()
+            {
+                out.push(s.to_string());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Every registered version of `name` (as [`Registry::versions`]) with
     /// its manifest and the `active` / `last_good` / `signed` flags, in
     /// registration order: by the manifest's `created_at` (millisecond

@@ -39,6 +39,7 @@ use tradewarden_inference::device::cpu_device;
 use tradewarden_metrics::handles::{DriftMetrics, RiskMetric, TradingMetrics, TradingSnapshot};
 use tradewarden_metrics::{Exporter, ExporterConfig};
 
+pub(crate) use super::day_str;
 use crate::{Failure, default_out, internal, io_failure, progress};
 use market::{FEATURES, Market, N_DAYS, N_SYM, REFERENCE_END, REGIME_DAY, SYMBOLS, WARMUP};
 
@@ -177,7 +178,7 @@ pub(crate) fn simulate(seed: u64, quiet: bool) -> Result<Simulation, Failure> {
     let predictor = demo_predictor(&cpu_device())?;
     let mut engine = Engine::new(&policy, INITIAL_EQUITY)?;
     let state_dir = tempfile::tempdir().map_err(|e| Failure {
-        code: 4,
+        code: crate::ExitStatus::IoOrCorrupt,
         message: format!("cannot create a temporary state directory: {e}"),
     })?;
     let mut store = StateStore::open(state_dir.path())?;
@@ -1000,31 +1001,5 @@ fn series_key(line: &str) -> String {
 impl DemoRun {
     fn ts_of_day(&self, day: usize) -> i64 {
         self.day_ts.get(day).copied().unwrap_or(0)
-    }
-}
-
-/// `YYYY-MM-DD` of a Unix timestamp (UTC), civil-from-days.
-pub(crate) fn day_str(ts: i64) -> String {
-    let z = ts.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(day_str(0), "1970-01-01");
-        assert_eq!(day_str(1_672_693_200), "2023-01-02");
-        assert_eq!(day_str(951_782_400), "2000-02-29");
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::builder::PossibleValue;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use tradewarden_guardrails::journal::{journal_stats, read_dir, verify};
@@ -10,6 +11,7 @@ use tradewarden_guardrails::{
     LoadOutcome, Policy, Session, SessionConfig, StateStore, TradingState,
 };
 
+use super::Choice;
 use crate::{Failure, emit};
 
 /// `tradewarden guard`.
@@ -74,9 +76,9 @@ enum GuardCommand {
         /// Who.
         #[arg(long)]
         by: String,
-        /// Target state: active, reducing or halted.
-        #[arg(long, default_value = "active")]
-        to: String,
+        /// Target state (any case).
+        #[arg(long, default_value = "active", value_parser = target_state())]
+        to: TradingState,
         /// Delete the KILL_SWITCH file first (a deliberate, journalled act).
         #[arg(long)]
         remove_kill_switch: bool,
@@ -88,9 +90,9 @@ enum GuardCommand {
     Escalate {
         #[command(flatten)]
         dir: StateDir,
-        /// Target state: reducing or halted (use `kill` for killed).
-        #[arg(long)]
-        to: String,
+        /// Target state, any case (use `kill` for killed).
+        #[arg(long, value_parser = target_state())]
+        to: TradingState,
         /// Why.
         #[arg(long)]
         reason: String,
@@ -198,16 +200,23 @@ enum JournalCommand {
     },
 }
 
-fn parse_state(s: &str) -> Result<TradingState, Failure> {
-    match s.to_ascii_lowercase().as_str() {
-        "active" => Ok(TradingState::Active),
-        "reducing" => Ok(TradingState::Reducing),
-        "halted" => Ok(TradingState::Halted),
-        other => Err(Failure {
-            code: 3,
-            message: format!("invalid --to {other:?}: expected active, reducing or halted"),
-        }),
-    }
+/// `--to` of `reset` and `escalate`: a state name as the library parses it;
+/// KILLED only through `guard kill` (the kill-switch file).
+fn target_state() -> Choice<TradingState> {
+    Choice::new(
+        || {
+            ["active", "reducing", "halted"]
+                .map(PossibleValue::new)
+                .to_vec()
+        },
+        |s| match s.parse::<TradingState>() {
+            Ok(TradingState::Killed) => Err(format!(
+                "invalid --to {s:?}: KILLED is engaged with `guard kill`, expected active, reducing or halted"
+            )),
+            Ok(t) => Ok(t),
+            Err(e) => Err(e.to_string()),
+        },
+    )
 }
 
 fn operator(dir: &Path) -> Result<Session, Failure> {
@@ -217,7 +226,7 @@ fn operator(dir: &Path) -> Result<Session, Failure> {
 fn required(name: &str, v: &str) -> Result<(), Failure> {
     if v.trim().is_empty() {
         return Err(Failure {
-            code: 3,
+            code: crate::ExitStatus::BadInput,
             message: format!("--{name} must not be empty"),
         });
     }
@@ -292,7 +301,7 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             if store.state() == TradingState::Active {
                 Ok(())
             } else {
-                Err(Failure::silent(5))
+                Err(Failure::silent(crate::ExitStatus::State))
             }
         }
         GuardCommand::Kill {
@@ -328,13 +337,12 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
         } => {
             required("reason", &reason)?;
             required("by", &by)?;
-            let to = parse_state(&to)?;
             let mut session = operator(&dir.state_dir)?;
             let present = session.store().is_some_and(StateStore::kill_switch_present);
             if present {
                 if !remove_kill_switch {
                     return Err(Failure {
-                        code: 5,
+                        code: crate::ExitStatus::State,
                         message: format!(
                             "{}/KILL_SWITCH exists: pass --remove-kill-switch to remove it deliberately",
                             dir.state_dir.display()
@@ -357,7 +365,6 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             json,
         } => {
             required("reason", &reason)?;
-            let to = parse_state(&to)?;
             let mut session = operator(&dir.state_dir)?;
             let changed = session.escalate(to, &reason)?;
             let store = StateStore::open(&dir.state_dir)?;
@@ -449,14 +456,14 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             let d = dir.unwrap_or(state.state_dir);
             let rep = verify(&d)?;
             let doc = serde_json::to_value(&rep).map_err(|e| Failure {
-                code: 1,
+                code: crate::ExitStatus::Internal,
                 message: e.to_string(),
             })?;
             emit(json, &doc, || println!("{rep}"))?;
             if rep.ok() {
                 Ok(())
             } else {
-                Err(Failure::silent(6))
+                Err(Failure::silent(crate::ExitStatus::CheckFailed))
             }
         }
         GuardCommand::Journal {

@@ -88,16 +88,16 @@ pub(crate) struct Manifest {
 
 fn corrupt(msg: String) -> Failure {
     Failure {
-        code: 4,
+        code: crate::ExitStatus::IoOrCorrupt,
         message: msg,
     }
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Failure {
     let code = if e.kind() == std::io::ErrorKind::NotFound {
-        3
+        crate::ExitStatus::BadInput
     } else {
-        4
+        crate::ExitStatus::IoOrCorrupt
     };
     Failure {
         code,
@@ -166,14 +166,7 @@ fn created_at() -> String {
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0)
         });
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        crate::demo::day_str(secs),
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    super::timestamp_str(secs)
 }
 
 fn create(
@@ -186,7 +179,7 @@ fn create(
     let mut files = Vec::new();
     for p in paths {
         let rel = safe_relative(&p.to_string_lossy()).map_err(|f| Failure {
-            code: 3,
+            code: crate::ExitStatus::BadInput,
             message: f.message.replace("in the snapshot", "given"),
         })?;
         collect(root, &rel, &mut files)?;
@@ -195,7 +188,7 @@ fn create(
     files.dedup();
     if files.is_empty() {
         return Err(Failure {
-            code: 3,
+            code: crate::ExitStatus::BadInput,
             message: "nothing to snapshot: the paths hold no regular files".into(),
         });
     }
@@ -227,7 +220,7 @@ fn create(
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             {
                 return Err(Failure {
-                    code: 3,
+                    code: crate::ExitStatus::BadInput,
                     message: format!("invalid --id {i:?}: use letters, digits, '-', '_', '.'"),
                 });
             }
@@ -374,7 +367,7 @@ fn restore(
 ) -> Result<(), Failure> {
     if !confirm && !dry_run {
         return Err(Failure {
-            code: 3,
+            code: crate::ExitStatus::BadInput,
             message: "restore overwrites files: pass --confirm to write, or --dry-run to check"
                 .into(),
         });

@@ -1,6 +1,6 @@
 //! `tradewarden report`: the operations summary of a returns series
 //! (`ops_summary.json`) and its self-contained HTML report (`report.html`,
-//! drawn with the demo's chart code, `crate::demo::html`).
+//! drawn with the demo's chart code, `crate::cmd::demo::html`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,12 +16,12 @@ use tradewarden::core::{NanPolicy, Period, ReturnsOptions, config, io};
 use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
 use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
 
-use crate::demo::html::{self, CiRow, XAxis, esc, na, num_or_na, pct};
+use crate::cmd::demo::html::{self, CiRow, XAxis, esc, na, num_or_na, pct};
 use crate::{Failure, default_out, io_failure};
 
 /// Window of the rolling Sharpe ratio in `report.html`, in periods (the
 /// demo's 63: a quarter of trading days).
-pub(crate) const ROLLING_WINDOW: usize = crate::demo::ROLL_WINDOW;
+pub(crate) const ROLLING_WINDOW: usize = crate::cmd::demo::ROLL_WINDOW;
 /// Seed of the stationary bootstrap (the demo's), so the same input gives the same bytes.
 const BOOT_SEED: u64 = 7_531_441;
 /// Stationary bootstrap: mean block length and number of resamples (the demo's).
@@ -46,9 +46,9 @@ pub(crate) struct ReportArgs {
     /// Column of the benchmark file.
     #[arg(long)]
     benchmark_column: Option<String>,
-    /// Sampling period: daily, weekly, monthly, quarterly, yearly.
-    #[arg(long, default_value = "daily")]
-    period: String,
+    /// Sampling period.
+    #[arg(long, default_value = "daily", value_parser = period_choice())]
+    period: Period,
     /// Explicit periods per year (overrides --period).
     #[arg(long)]
     annualization: Option<f64>,
@@ -56,8 +56,8 @@ pub(crate) struct ReportArgs {
     #[arg(long, default_value_t = 0.0)]
     risk_free: f64,
     /// NaN handling: error, skip (as empyrical) or propagate.
-    #[arg(long, default_value = "error")]
-    nan_policy: String,
+    #[arg(long, default_value = "error", value_parser = super::named::<NanPolicy>())]
+    nan_policy: NanPolicy,
     /// Alert thresholds (TOML, YAML or JSON; the seven fields of the seed's
     /// `OperationsThresholds`, see docs/cli.md).
     #[arg(long)]
@@ -81,6 +81,19 @@ pub(crate) struct ReportArgs {
     json: bool,
 }
 
+/// `--period`: the library's period names (`Period::from_name`).
+fn period_choice() -> super::Choice<Period> {
+    super::Choice::new(
+        || {
+            Period::NAMES
+                .iter()
+                .map(|n| clap::builder::PossibleValue::new(*n))
+                .collect()
+        },
+        |s| Period::from_name(s).map_err(|e| e.to_string()),
+    )
+}
+
 /// The dates of a series: a date/timestamp column (Unix seconds, UTC, one
 /// per value), or why there is none.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,54 +102,6 @@ pub(crate) enum Dates {
     Column { name: String, ts: Vec<i64> },
     /// No usable date column, and why.
     Missing(String),
-}
-
-/// How an Arrow column encodes time: seconds per unit as a divisor or
-/// multiplier of the stored integer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum TimeEncoding {
-    /// Date32: days since the epoch.
-    Days,
-    /// An integer count of `1/n` seconds since the epoch (1 = seconds).
-    Fraction(i64),
-}
-
-/// Column names whose integer values are read as Unix seconds.
-const UNIX_SECONDS_NAMES: [&str; 3] = ["timestamp", "ts", "unix_time"];
-
-/// Recognises a date/timestamp column by its Arrow type (as displayed: the
-/// CLI does not link arrow itself) or an integer column by its name.
-fn time_encoding(type_name: &str, column: &str) -> Option<TimeEncoding> {
-    let t = type_name.trim();
-    if t == "Date32" {
-        return Some(TimeEncoding::Days);
-    }
-    if t == "Date64" {
-        return Some(TimeEncoding::Fraction(1_000));
-    }
-    if let Some(rest) = t.strip_prefix("Timestamp(") {
-        let unit = rest
-            .split([',', ')'])
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"');
-        return match unit {
-            "s" | "Second" => Some(TimeEncoding::Fraction(1)),
-            "ms" | "Millisecond" => Some(TimeEncoding::Fraction(1_000)),
-            "µs" | "us" | "Microsecond" => Some(TimeEncoding::Fraction(1_000_000)),
-            "ns" | "Nanosecond" => Some(TimeEncoding::Fraction(1_000_000_000)),
-            _ => None,
-        };
-    }
-    if (t == "Int64" || t == "Int32")
-        && UNIX_SECONDS_NAMES
-            .iter()
-            .any(|n| column.eq_ignore_ascii_case(n))
-    {
-        return Some(TimeEncoding::Fraction(1));
-    }
-    None
 }
 
 /// A returns (or prices) column and the file's dates.
@@ -153,54 +118,23 @@ fn read_series(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     ));
-    if let Some(first) = batches.first() {
-        let schema = first.schema();
-        let found = schema.fields().iter().enumerate().find_map(|(i, f)| {
-            time_encoding(&f.data_type().to_string(), f.name()).map(|e| (i, f.name().clone(), e))
-        });
-        if let Some((idx, name, enc)) = found {
-            let mut ts = Vec::with_capacity(v.len());
-            let mut nulls = 0usize;
-            for b in &batches {
-                let data = b.column(idx).to_data();
-                let (off, len) = (data.offset(), data.len());
-                let Some(buf) = data.buffers().first() else {
-                    nulls += len;
-                    continue;
-                };
-                let wide = data.data_type().primitive_width() == Some(8);
-                for j in 0..len {
-                    if data.is_null(j) {
-                        nulls += 1;
-                        continue;
-                    }
-                    let raw = if wide {
-                        buf.typed_data::<i64>().get(off + j).copied()
-                    } else {
-                        buf.typed_data::<i32>().get(off + j).map(|x| i64::from(*x))
-                    };
-                    let Some(raw) = raw else {
-                        nulls += 1;
-                        continue;
-                    };
-                    ts.push(match enc {
-                        TimeEncoding::Days => raw.saturating_mul(86_400),
-                        TimeEncoding::Fraction(n) => raw.div_euclid(n),
-                    });
-                }
-            }
-            dates = if nulls > 0 {
-                Dates::Missing(format!("date column {name:?} has {nulls} empty value(s)"))
-            } else if ts.len() != v.len() {
-                Dates::Missing(format!(
-                    "date column {name:?} has {} values for {} returns",
-                    ts.len(),
-                    v.len()
-                ))
-            } else {
-                Dates::Column { name, ts }
-            };
-        }
+    if let Some(io::TimeColumn {
+        name,
+        seconds: ts,
+        nulls,
+    }) = io::time_column(&batches)
+    {
+        dates = if nulls > 0 {
+            Dates::Missing(format!("date column {name:?} has {nulls} empty value(s)"))
+        } else if ts.len() != v.len() {
+            Dates::Missing(format!(
+                "date column {name:?} has {} values for {} returns",
+                ts.len(),
+                v.len()
+            ))
+        } else {
+            Dates::Column { name, ts }
+        };
     }
     if prices {
         let r = returns::simple_returns(&v)?;
@@ -219,12 +153,12 @@ fn read_series(
 pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
     let period = match a.annualization {
         Some(x) => Period::Custom(x),
-        None => Period::from_name(&a.period)?,
+        None => a.period,
     };
     let opts = ReturnsOptions {
         period,
         risk_free: a.risk_free,
-        nan_policy: a.nan_policy.parse::<NanPolicy>()?,
+        nan_policy: a.nan_policy,
         ..Default::default()
     };
     opts.validate()?;
@@ -261,13 +195,13 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
     let s = &ops.summary;
     let triggered = &ops.triggered;
     let doc = serde_json::to_value(ops.document()).map_err(|e| Failure {
-        code: 1,
+        code: crate::ExitStatus::Internal,
         message: e.to_string(),
     })?;
     std::fs::create_dir_all(&a.out).map_err(|e| io_failure(&a.out, e))?;
     let path = a.out.join("ops_summary.json");
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure {
-        code: 1,
+        code: crate::ExitStatus::Internal,
         message: e.to_string(),
     })?;
     tradewarden::core::fs::write_atomic(&path, text.as_bytes())?;
@@ -460,8 +394,8 @@ pub(crate) fn render_html(inp: &HtmlInput<'_>) -> String {
     let span = match (inp.dates, &ts) {
         (Dates::Column { name, .. }, Some(t)) if !t.is_empty() => format!(
             "{} → {} (date column <code>{}</code>)",
-            crate::demo::day_str(t[0]),
-            crate::demo::day_str(*t.last().unwrap_or(&t[0])),
+            crate::cmd::day_str(t[0]),
+            crate::cmd::day_str(*t.last().unwrap_or(&t[0])),
             esc(name)
         ),
         (Dates::Missing(why), _) => esc(why),

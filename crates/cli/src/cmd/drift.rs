@@ -1,0 +1,348 @@
+//! `tradewarden drift`: reference profiles and drift reports.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use tradewarden_core::io::{column_from_batches, read_table};
+use tradewarden_drift::profile::{
+    BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileFormat, ProfileOptions,
+};
+use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+use tradewarden_drift::state::{CellGrid, FeatureState, ScoreState};
+
+use super::bad;
+use crate::{ExitStatus, Failure, emit};
+
+/// `tradewarden drift`.
+#[derive(Debug, Args)]
+pub(crate) struct DriftArgs {
+    #[command(subcommand)]
+    command: DriftCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum DriftCommand {
+    /// Reference profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Drift of --current against --profile (or a profile fitted on
+    /// --reference), or of the merged score states --states against --profile.
+    /// Exit 6 with --fail-on-drift when the dataset drifted.
+    Report {
+        /// Reference data (Parquet or CSV), fitted when no --profile is given.
+        #[arg(long, required_unless_present = "profile", conflicts_with = "states")]
+        reference: Option<PathBuf>,
+        /// Current data (Parquet or CSV).
+        #[arg(long, required_unless_present = "states")]
+        current: Option<PathBuf>,
+        /// Score states (TWSS files from `drift state`) of the partitions of
+        /// the current data, merged: the same report as --current on all of it.
+        #[arg(long, num_args = 1.., conflicts_with_all = ["current", "columns"], requires = "profile")]
+        states: Vec<PathBuf>,
+        /// A frozen profile (JSON or binary, detected by content) to score against.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// Comma-separated columns (default: every numeric column of the profile or reference).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
+        /// Exit 6 when dataset drift is detected.
+        #[arg(long)]
+        fail_on_drift: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score state of one file (a partition of the current data) against
+    /// --profile, written atomically in the binary TWSS form: states of
+    /// partitions merge into the report of all of them (`drift report --states`).
+    State {
+        /// The frozen profile (JSON or binary; it must keep its reference).
+        #[arg(long)]
+        profile: PathBuf,
+        /// This partition's current data (Parquet or CSV).
+        #[arg(long)]
+        current: PathBuf,
+        /// Output state file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Comma-separated columns (default: every feature of the profile).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
+        /// Bounded state of K reference cells per feature (size O(K); KS
+        /// known within 1/K); default: exact (every distinct reference value).
+        #[arg(long)]
+        cells: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Fit a frozen profile on a Parquet or CSV file and save it (the checksummed
+    /// binary form with a .bin extension, else checksummed JSON).
+    Fit {
+        /// Input data.
+        #[arg(long)]
+        input: PathBuf,
+        /// Output profile path.
+        #[arg(long)]
+        out: PathBuf,
+        /// Comma-separated columns (default: every numeric column).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
+        /// Number of quantile bins.
+        #[arg(long, default_value_t = 10)]
+        bins: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Summarise a saved profile.
+    Show {
+        /// The profile (JSON or binary, detected by content).
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Numeric columns of a table (or the requested ones), each as f64.
+fn read_columns(path: &Path, wanted: &[String]) -> Result<Vec<(String, Vec<f64>)>, Failure> {
+    let batches = read_table(path)?;
+    let Some(first) = batches.first() else {
+        return Err(bad(format!("{}: no rows", path.display())));
+    };
+    let names: Vec<String> = if wanted.is_empty() {
+        first
+            .schema()
+            .fields()
+            .iter()
+            .filter(|f| f.data_type().is_numeric())
+            .map(|f| f.name().clone())
+            .collect()
+    } else {
+        wanted.to_vec()
+    };
+    if names.is_empty() {
+        return Err(bad(format!("{}: no numeric column", path.display())));
+    }
+    names
+        .into_iter()
+        .map(|n| Ok((n.clone(), column_from_batches(&batches, Some(&n))?)))
+        .collect()
+}
+
+/// Reads a profile in either form (by content, not by extension); the
+/// library validates it (checksum and structure).
+fn load_profile(path: &Path) -> Result<Profile, Failure> {
+    Ok(Profile::load(path)?)
+}
+
+/// The form `drift profile fit --out` writes: binary for a `.bin` path, JSON
+/// otherwise (docs/cli.md).
+fn profile_format_for(path: &Path) -> ProfileFormat {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("bin") => ProfileFormat::Binary,
+        _ => ProfileFormat::Json,
+    }
+}
+
+fn fit(cols: &[(String, Vec<f64>)], bins: usize) -> Result<Profile, Failure> {
+    let opts = ProfileOptions {
+        bins: BinStrategy::Quantile { bins },
+        ..Default::default()
+    };
+    let mut p = Profile::new();
+    for (n, v) in cols {
+        p.insert(
+            n.clone(),
+            FeatureProfile::Numeric(NumericProfile::fit(v, &opts)?),
+        );
+    }
+    Ok(p)
+}
+
+fn profile_doc(p: &Profile) -> Value {
+    let features: Vec<Value> = p
+        .features
+        .iter()
+        .map(|(n, f)| match f {
+            FeatureProfile::Numeric(x) => json!({"name": n, "kind": "numeric", "count": x.count,
+                "nan_count": x.nan_count, "min": x.min, "max": x.max, "mean": x.mean,
+                "bins": x.counts.len(), "keeps_reference": !x.reference.is_empty()}),
+            FeatureProfile::Categorical(c) => json!({"name": n, "kind": "categorical",
+                "count": c.count, "missing": c.missing, "categories": c.counts.len()}),
+        })
+        .collect();
+    json!({"format_version": p.format_version, "features": features})
+}
+
+pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
+    match a.command {
+        DriftCommand::Profile {
+            command:
+                ProfileCommand::Fit {
+                    input,
+                    out,
+                    columns,
+                    bins,
+                    json,
+                },
+        } => {
+            let cols = read_columns(&input, &columns)?;
+            let p = fit(&cols, bins)?;
+            p.save_as(&out, profile_format_for(&out))?;
+            let doc = profile_doc(&p);
+            emit(json, &doc, || {
+                println!(
+                    "profile of {} feature(s) from {} → {}",
+                    p.features.len(),
+                    input.display(),
+                    out.display()
+                );
+            })
+        }
+        DriftCommand::Profile {
+            command: ProfileCommand::Show { file, json },
+        } => {
+            let p = load_profile(&file)?;
+            let doc = profile_doc(&p);
+            emit(json, &doc, || {
+                for f in doc["features"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:<20} {:<11} n={} mean={} min={} max={}",
+                        f["name"].as_str().unwrap_or(""),
+                        f["kind"].as_str().unwrap_or(""),
+                        f["count"],
+                        f["mean"],
+                        f["min"],
+                        f["max"]
+                    );
+                }
+            })
+        }
+        DriftCommand::Report {
+            reference,
+            current,
+            states,
+            profile,
+            columns,
+            fail_on_drift,
+            json,
+        } => {
+            let p = match (&profile, &reference) {
+                (Some(pp), _) => load_profile(pp)?,
+                (None, Some(r)) => fit(&read_columns(r, &columns)?, 10)?,
+                (None, None) => return Err(bad("give --profile or --reference".into())),
+            };
+            let r = match &current {
+                Some(current) => {
+                    let wanted = profile_columns(&p, columns);
+                    let cur = read_columns(current, &wanted)?;
+                    DriftReport::compute(&p, &numeric(&cur), &ReportOptions::default())?
+                }
+                None => {
+                    let loaded = states
+                        .iter()
+                        .map(|s| {
+                            ScoreState::load(s).map_err(|e| Failure::from(e).about(s.display()))
+                        })
+                        .collect::<Result<Vec<_>, Failure>>()?;
+                    let merged = ScoreState::merge_all(&loaded.iter().collect::<Vec<_>>())?;
+                    DriftReport::compute_states(&p, &merged, &ReportOptions::default())?
+                }
+            };
+            print_report(&r, json)?;
+            if fail_on_drift && r.dataset_drift {
+                return Err(Failure::silent(ExitStatus::CheckFailed));
+            }
+            Ok(())
+        }
+        DriftCommand::State {
+            profile,
+            current,
+            out,
+            columns,
+            cells,
+            json,
+        } => {
+            let p = load_profile(&profile)?;
+            let grid = cells.map_or(CellGrid::Exact, |cells| CellGrid::Bounded { cells });
+            let wanted = profile_columns(&p, columns);
+            let cur = read_columns(&current, &wanted)?;
+            let state = ScoreState::build(&p, &numeric(&cur), grid)?;
+            state.save(&out)?;
+            let features: Vec<Value> = state
+                .features()
+                .iter()
+                .map(|(n, f)| match f {
+                    FeatureState::Numeric(x) => json!({"name": n, "kind": "numeric",
+                        "rows": x.rows(), "nan_count": x.nan_count(), "count": x.count()}),
+                    FeatureState::Categorical(c) => json!({"name": n, "kind": "categorical",
+                        "missing": c.missing(), "categories": c.counts().len()}),
+                })
+                .collect();
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            let doc = json!({"out": out.display().to_string(), "grid": state.grid(),
+                             "bytes": bytes, "features": features});
+            emit(json, &doc, || {
+                println!(
+                    "score state of {} feature(s) from {} → {} ({bytes} bytes)",
+                    features.len(),
+                    current.display(),
+                    out.display()
+                );
+            })
+        }
+    }
+}
+
+/// The requested columns, or every feature of the profile.
+fn profile_columns(p: &Profile, columns: Vec<String>) -> Vec<String> {
+    if columns.is_empty() {
+        p.features.keys().cloned().collect()
+    } else {
+        columns
+    }
+}
+
+/// Numeric columns as the library's report inputs.
+fn numeric(cols: &[(String, Vec<f64>)]) -> Vec<(&str, FeatureData<'_>)> {
+    cols.iter()
+        .map(|(n, v)| (n.as_str(), FeatureData::Numeric(v)))
+        .collect()
+}
+
+/// Prints a drift report: its JSON document, or one line per feature.
+fn print_report(r: &DriftReport, json: bool) -> Result<(), Failure> {
+    let doc: Value =
+        serde_json::from_str(&r.to_json()?).map_err(|e| crate::internal(e.to_string()))?;
+    emit(json, &doc, || {
+        for f in &r.features {
+            println!(
+                "{:<20} {:<4} statistic {:>10.4}  drift {:<3} severity {}",
+                f.name,
+                f.method.as_str(),
+                f.statistic,
+                if f.drift { "yes" } else { "no" },
+                f.severity.as_str()
+            );
+        }
+        println!(
+            "{} of {} features drifted ({})",
+            r.n_drifted,
+            r.features.len(),
+            if r.dataset_drift {
+                "dataset drift"
+            } else {
+                "no dataset drift"
+            }
+        );
+    })
+}
