@@ -440,6 +440,23 @@ fn report_with_a_trade_log_fires_the_seeds_seven_alerts() {
         "Gross exposure peak 1.428 exceeded limit 0.400"
     );
     assert_eq!(triggered[4], "Tail return -252.000 below floor -150.000");
+    // P&L attribution by symbol: BBB 105 of 45, AAA −60 of 45 — in the document and the page
+    let a = doc["attribution"].as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(
+        (a[0]["symbol"].as_str(), a[0]["samples"].as_u64()),
+        (Some("BBB"), Some(3))
+    );
+    assert!((a[0]["contribution"].as_f64().unwrap() - 105.0 / 45.0).abs() < 1e-12);
+    assert!((a[1]["cumulative_return"].as_f64().unwrap() + 60.0).abs() < 1e-12);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = html
+        .split("Attribution by symbol")
+        .nth(1)
+        .expect("attribution section");
+    let bbb = section.find("<td>BBB</td>").expect("BBB row");
+    let aaa = section.find("<td>AAA</td>").expect("AAA row");
+    assert!(bbb < aaa, "largest P&L first");
 
     // exposure thresholds without a trade log: refused, naming `trades`
     let th2 = dir.path().join("th2.toml");

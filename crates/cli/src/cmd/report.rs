@@ -565,6 +565,27 @@ pub(crate) fn render_html(inp: &HtmlInput<'_>) -> String {
         o.push_str("</ul>");
     }
 
+    if let Some(rows) = inp.doc.get("attribution").and_then(Value::as_array) {
+        o.push_str(
+            "<h2>Attribution by symbol</h2><p>Each symbol's share of the trade log's summed P&amp;L (docs/conventions.md, Attribution).</p>\
+             <table><thead><tr><th>symbol</th><th>trades</th><th>share of trades</th><th>mean P&amp;L</th><th>summed P&amp;L</th><th>contribution</th></tr></thead><tbody>",
+        );
+        for row in rows {
+            let f = |k: &str| row.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(row.get("symbol").and_then(Value::as_str).unwrap_or("")),
+                row.get("samples").and_then(Value::as_u64).unwrap_or(0),
+                pct(f("sample_weight")),
+                num_or_na(f("average_return"), 4, None),
+                num_or_na(f("cumulative_return"), 4, None),
+                pct(f("contribution")),
+            );
+        }
+        o.push_str("</tbody></table>");
+    }
+
     o.push_str("<h2>Conventions</h2><table><tbody>");
     if let Some(c) = inp.doc.get("conventions").and_then(Value::as_object) {
         for (k, v) in c {
