@@ -25,6 +25,7 @@ mod compat;
 mod drift;
 mod guardrails;
 mod inference;
+mod reach;
 mod report;
 mod state;
 
@@ -985,5 +986,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compat::register(m)?;
     inference::register(m)?;
     report::register(m)?;
+    reach::register(m)?;
     Ok(())
 }
