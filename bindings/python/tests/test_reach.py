@@ -48,7 +48,9 @@ def test_stateless_period_limits_agree_with_the_engine():
 
 
 def test_model_precision_is_the_live_precision_fraction():
-    at = lambda x: [(b.rule, b.severity) for b in tg.evaluate_period(PRECISION_POLICY, model_precision_ratio=x)]
+    def at(x):
+        return [(b.rule, b.severity) for b in tg.evaluate_period(PRECISION_POLICY, model_precision_ratio=x)]
+
     assert at(0.60) == []
     assert at(0.52) == [("model_precision_ratio", "warning")]
     assert at(0.49) == [("model_precision_ratio", "critical")]
