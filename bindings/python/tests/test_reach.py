@@ -19,7 +19,7 @@ import pytest
 import tradewarden.guardrails as tg
 import tradewarden.inference as ti
 import tradewarden.telemetry as tt
-from tradewarden.errors import InvalidConfigError, InvalidInputError
+from tradewarden.errors import InvalidConfigError, InvalidInputError, StateError
 
 # ------------------------------------------------------------------------------------------ period limits --
 
@@ -66,6 +66,22 @@ def test_stateless_period_limits_bad_inputs():
         tg.evaluate_period(PRECISION_POLICY, daily_pnl="lots")
     with pytest.raises(TypeError):
         tg.evaluate_period(PRECISION_POLICY, no_such_observation=1.0)
+
+
+# ------------------------------------------------------------------------------------------ approvals --
+
+def test_approvals_are_journaled_records(tmp_path):
+    # Session::record_approval (bound as Engine.record_approval): the crate's journal holds who / why / what,
+    # hash-chained; an engine without a journal refuses (StateError), an empty name is refused (InvalidInputError).
+    e = tg.Engine(tg.Policy.from_str(""), 1e5, state_dir=tmp_path / "state")
+    seq = e.record_approval("carol", "canary green", "promote v2")
+    [rec] = [x for x in e.journal() if x["kind"] == "approval"]
+    assert (rec["seq"], rec["who"], rec["why"], rec["what"]) == (seq, "carol", "canary green", "promote v2")
+    assert tg.verify_journal(tmp_path / "state")["ok"]
+    with pytest.raises(InvalidInputError, match="who"):
+        e.record_approval("", "why", "what")
+    with pytest.raises(StateError, match="no journal"):
+        tg.Engine(tg.Policy.from_str(""), 1e5).record_approval("carol", "why", "what")
 
 
 # ------------------------------------------------------------------------------------------ exposure policy --
