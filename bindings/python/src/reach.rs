@@ -453,8 +453,7 @@ impl PyMlBotMetrics {
     ) -> PyResult<()> {
         let m = &self.inner;
         call(py, move || {
-            m.prediction(bot_name, symbol, timeframe, seconds);
-            Ok(())
+            Ok(m.prediction(bot_name, symbol, timeframe, seconds)?)
         })
     }
 }

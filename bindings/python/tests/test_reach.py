@@ -325,6 +325,7 @@ def test_seed_alert_metrics_fed_from_python_appear_in_the_exposition():
         for bad in (lambda: m.set_risk("model_precision", 0.5), lambda: m.set_risk("fill_ratio", float("nan")),
                     lambda: ml.set_regime("BTCUSDT", "1h", "sideways"),
                     lambda: ml.set_quality("BTCUSDT", "1h", "rmse", 1.0),
+                    lambda: ml.prediction("lstm", "BTCUSDT", "1h", float("nan")),
                     lambda: m.set_snapshot(pnl=0.0, sharpe=0.0, winning_trades=6, total_trades=5,
                                            max_drawdown_ratio=0.0, gross_profit=0.0, gross_loss=0.0)):
             try:
@@ -355,4 +356,4 @@ def test_seed_alert_metrics_fed_from_python_appear_in_the_exposition():
     """)
     lines = out.strip().splitlines()
     assert lines[-1] == "ok", out
-    assert len([x for x in lines if x.startswith("error:")]) == 5, out
+    assert len([x for x in lines if x.startswith("error:")]) == 6, out
