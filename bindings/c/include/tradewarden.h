@@ -477,7 +477,7 @@ typedef struct {
    */
   double fill_rate;
   /*
-   Live ÷ baseline precision.
+   Live precision of the model's directional calls (fraction in [0, 1], not ÷ baseline).
    */
   double model_precision_ratio;
   /*

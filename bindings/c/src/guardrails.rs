@@ -891,7 +891,7 @@ pub struct tw_period_observation {
     pub slippage_ratio: f64,
     /// Filled ÷ submitted.
     pub fill_rate: f64,
-    /// Live ÷ baseline precision.
+    /// Live precision of the model's directional calls (fraction in [0, 1], not ÷ baseline).
     pub model_precision_ratio: f64,
     /// Mean model confidence.
     pub confidence: f64,

@@ -74,7 +74,7 @@ fn trading_state(s: &str) -> Result<TradingState, CallError> {
 #[pyclass(name = "Policy", module = "tradewarden._native", frozen)]
 #[derive(Debug, Clone)]
 pub(crate) struct PyPolicy {
-    inner: Policy,
+    pub(crate) inner: Policy,
 }
 
 #[pymethods]

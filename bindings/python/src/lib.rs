@@ -26,6 +26,7 @@ mod compat;
 mod drift;
 mod guardrails;
 mod inference;
+mod reach;
 mod report;
 mod state;
 
@@ -885,5 +886,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inference::register(m)?;
     report::register(m)?;
     attribution::register(m)?;
+    reach::register(m)?;
     Ok(())
 }

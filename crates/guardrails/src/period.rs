@@ -27,7 +27,13 @@ pub struct PeriodObservation {
     pub slippage_ratio: Option<f64>,
     /// Filled ÷ submitted.
     pub fill_rate: Option<f64>,
-    /// Live ÷ baseline precision.
+    /// Live precision of the model's directional calls, a fraction in
+    /// [0, 1] — the quantity of the `model_precision_ratio` gauge and of
+    /// Quant Bot's "Model Precision" key metric (warning < 0.55, critical
+    /// < 0.50). Not relative to a baseline: the comparison with the baseline
+    /// is the canary gate's `precision / baseline_precision`. A value outside
+    /// [0, 1] (e.g. a live ÷ baseline ratio above 1) is a critical breach
+    /// when the limit is configured (fail closed).
     pub model_precision_ratio: Option<f64>,
     /// Mean model confidence.
     pub confidence: Option<f64>,
@@ -101,18 +107,21 @@ fn ceil(
     }
 }
 
+/// A floor check; `max` is the largest meaningful value (a fraction's 1):
+/// a value above it is a critical breach, like a non-finite one.
 fn flo(
     out: &mut Vec<PeriodBreach>,
     rule: &'static str,
     v: Option<f64>,
     f: Option<Floor>,
     m: OnMissing,
+    max: Option<f64>,
 ) {
     let Some(f) = f else { return };
     let Some(v) = v else {
         return missing(out, rule, f.critical, m);
     };
-    if !v.is_finite() || v < f.critical {
+    if !v.is_finite() || v < f.critical || max.is_some_and(|x| v > x) {
         out.push(PeriodBreach {
             rule,
             value: v,
@@ -189,13 +198,21 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
         m,
     );
     ceil(&mut out, "data_age_s", o.data_age_s, limits.data_age_s, m);
-    flo(&mut out, "fill_rate", o.fill_rate, limits.fill_rate, m);
+    flo(
+        &mut out,
+        "fill_rate",
+        o.fill_rate,
+        limits.fill_rate,
+        m,
+        None,
+    );
     flo(
         &mut out,
         "model_precision_ratio",
         o.model_precision_ratio,
         limits.model_precision_ratio,
         m,
+        Some(1.0),
     );
     flo(
         &mut out,
@@ -203,6 +220,7 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
         o.confidence,
         limits.min_confidence,
         m,
+        None,
     );
     out
 }

@@ -150,7 +150,10 @@ pub struct PeriodLimits {
     pub slippage_ratio: Option<Ceiling>,
     /// Filled ÷ submitted orders. Default 0.95 / 0.90.
     pub fill_rate: Option<Floor>,
-    /// Live precision ÷ baseline precision. Default none.
+    /// Live precision of the model's directional calls (a fraction in [0, 1],
+    /// the `model_precision_ratio` gauge; Quant Bot's levels are 0.55 / 0.50),
+    /// not a ratio to a baseline (that is the canary gate's). Levels above 1
+    /// are refused. Default none.
     pub model_precision_ratio: Option<Floor>,
     /// Mean model confidence. Default none.
     pub min_confidence: Option<Floor>,
@@ -484,6 +487,16 @@ impl Policy {
             "period.model_precision_ratio",
             p.model_precision_ratio,
         );
+        if let Some(f) = p.model_precision_ratio {
+            for (field, x) in [("warning", f.warning), ("critical", f.critical)] {
+                v.check(
+                    x <= 1.0,
+                    format!("period.model_precision_ratio.{field}"),
+                    x,
+                    "must be <= 1: live precision is a fraction, not a ratio to a baseline",
+                );
+            }
+        }
         floor(&mut v, "period.min_confidence", p.min_confidence);
         let e = &self.exposure;
         v.positive("exposure.capital", e.capital);

@@ -238,3 +238,39 @@ fn missing_data_age_halts_a_store_under_critical() {
     assert_eq!(b[0].rule, "data_age_s");
     assert_eq!(store.state(), TradingState::Halted);
 }
+
+/// `model_precision_ratio` means one thing everywhere: the live precision (a
+/// fraction), the value of the `model_precision_ratio` gauge that Quant Bot's
+/// ModelPrecisionWarning / Critical alerts compare with 0.55 / 0.50 — not a
+/// live ÷ baseline ratio (the canary gate's `precision / baseline_precision`).
+#[test]
+fn model_precision_is_the_live_precision_fraction() {
+    // The seed's key-metric levels, in the policy document.
+    let p = tradewarden_guardrails::Policy::from_toml(
+        "[period]\nmodel_precision_ratio = { warning = 0.55, critical = 0.50 }\n",
+    )
+    .unwrap();
+    let at = |x: f64| {
+        let o = PeriodObservation {
+            model_precision_ratio: Some(x),
+            ..Default::default()
+        };
+        rules(&evaluate(&p.period, &o))
+    };
+    assert_eq!(at(0.60), []);
+    assert_eq!(at(0.52), [("model_precision_ratio", Severity::Warning)]);
+    assert_eq!(at(0.49), [("model_precision_ratio", Severity::Critical)]);
+    // A live ÷ baseline ratio above 1 is not a precision: fail closed.
+    assert_eq!(at(1.05), [("model_precision_ratio", Severity::Critical)]);
+    assert_eq!(at(1.0), []);
+    // Levels meant as ratios to a baseline (above 1) are refused, naming the field.
+    let e = tradewarden_guardrails::Policy::from_toml(
+        "[period]\nmodel_precision_ratio = { warning = 1.1, critical = 0.9 }\n",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("period.model_precision_ratio.warning"),
+        "{e}"
+    );
+}

@@ -103,7 +103,7 @@ fn populate(exp: &Exporter, breach: bool) -> Result<(), MetricsError> {
     d.detection("psi", "low");
 
     let ml = MlBotMetrics::new(c);
-    ml.prediction("orchestrator", "BTCUSDT", "1h", 0.08);
+    ml.prediction("orchestrator", "BTCUSDT", "1h", 0.08)?;
     ml.set_regime("BTCUSDT", "1h", "trending_up")?;
     ml.set_quality("BTCUSDT", "1h", "mape", 3.2)?;
     ml.cache(10, 1, 42);

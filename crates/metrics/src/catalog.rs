@@ -797,7 +797,7 @@ def!(
     Risk,
     ["strategy"],
     None,
-    "Live precision of the model's directional calls (fraction)."
+    "Live precision of the model's directional calls (fraction in [0, 1], not relative to a baseline)."
 );
 
 // --- ml-trading-bot ---

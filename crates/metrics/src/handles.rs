@@ -945,7 +945,24 @@ impl MlBotMetrics {
     }
 
     /// Counts one prediction and records its latency.
-    pub fn prediction(&self, bot_name: &str, symbol: &str, timeframe: &str, seconds: f64) {
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidInput`] naming `seconds` when the latency is
+    /// not finite and >= 0; nothing is recorded then.
+    pub fn prediction(
+        &self,
+        bot_name: &str,
+        symbol: &str,
+        timeframe: &str,
+        seconds: f64,
+    ) -> Result<()> {
+        if !(finite("seconds", seconds)? >= 0.0) {
+            return Err(MetricsError::InvalidInput {
+                param: "seconds",
+                value: seconds.to_string(),
+                reason: "must be >= 0".into(),
+            });
+        }
         counter(
             &self.catalog,
             &catalog::ML_PREDICTIONS,
@@ -953,6 +970,7 @@ impl MlBotMetrics {
         )
         .increment(1);
         histogram(&self.catalog, &catalog::ML_PREDICTION_LATENCY, &[bot_name]).record(seconds);
+        Ok(())
     }
 
     /// Sets the one-hot regime of `(symbol, timeframe)`: 1 on `regime`, 0 on the other five.
@@ -1280,7 +1298,11 @@ mod tests {
             ml.set_regime("BTCUSDT", "1h", "volatile").unwrap();
             ml.set_regime("BTCUSDT", "1h", "neutral").unwrap();
             ml.set_quality("BTCUSDT", "1h", "mape", 3.5).unwrap();
-            ml.prediction("lstm", "BTCUSDT", "1h", 0.07);
+            ml.prediction("lstm", "BTCUSDT", "1h", 0.07).unwrap();
+            for bad in [f64::NAN, -0.01, f64::INFINITY] {
+                let e = ml.prediction("lstm", "BTCUSDT", "1h", bad).unwrap_err();
+                assert!(e.to_string().contains("seconds"), "{e}");
+            }
             ml.cache(3, 1, 10);
         });
         let r = |g| {

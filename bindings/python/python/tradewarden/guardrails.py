@@ -28,8 +28,8 @@ from .errors import InvalidConfigError, InvalidInputError
 from .returns import _int, _name, _real
 
 __all__ = [
-    "Policy", "Engine", "OrderDecision", "PeriodBreach", "read_journal", "verify_journal", "exposure_metrics",
-    "CanaryMachine", "traffic_canary", "rate_gates", "judge", "promotion_gates", "drift_guard",
+    "Policy", "Engine", "OrderDecision", "PeriodBreach", "evaluate_period", "read_journal", "verify_journal",
+    "exposure_metrics", "ExposureViolation", "ExposureOutcome", "apply_exposure_policy", "CanaryMachine", "traffic_canary", "rate_gates", "judge", "promotion_gates", "drift_guard",
 ]
 
 
@@ -319,6 +319,78 @@ class Engine:
         if d is None:
             raise InvalidInputError("this Engine keeps no journal (it needs state_dir and journal=True)")
         return read_journal(d)[0]
+
+
+def _policy(policy: Any) -> "_native.Policy":
+    if not isinstance(policy, Policy):
+        raise InvalidInputError(f"policy must be a tradewarden.guardrails.Policy, got {type(policy).__name__}")
+    return policy._p
+
+
+def evaluate_period(policy: Policy, **observation: Optional[float]) -> List[PeriodBreach]:
+    """The policy's period limits over one observation, without a session: nothing is latched, journaled or
+    counted (``tradewarden_guardrails::period::evaluate``; :meth:`Engine.evaluate_period` is the latching one).
+
+    Observation keys as for :meth:`Engine.evaluate_period` (there is no tracked high-water mark here: pass
+    ``high_water_mark`` with ``equity``). ``model_precision_ratio`` is the live precision (a fraction in
+    [0, 1], the value of the ``model_precision_ratio`` gauge), not a ratio to a baseline."""
+    p = _policy(policy)
+    obs = {k: None if v is None else _real(k, v) for k, v in observation.items()}
+    return [PeriodBreach(*b) for b in _native.period_evaluate(p, **obs)]
+
+
+class ExposureViolation(NamedTuple):
+    """One exposure-policy violation: ``name`` e.g. 'gross_exposure_peak' or 'symbol_exposure:AAA'; ``value``
+    NaN when a cap's group column is missing (then ``threshold`` is None)."""
+
+    name: str
+    value: float
+    threshold: Optional[float]
+    message: str
+
+
+class ExposureOutcome(NamedTuple):
+    """Result of :func:`apply_exposure_policy`: the nine exposure metrics after clipping, the violations left
+    (every breach in warn mode), whether any row was scaled, the (possibly scaled) ``notional``, ``position`` and
+    ``pnl`` columns in the input's row order (a clip scales all three), and the symbol / sector / factor exposures
+    after clipping."""
+
+    metrics: Dict[str, float]
+    violations: List[ExposureViolation]
+    scaled: bool
+    notional: np.ndarray
+    position: Optional[np.ndarray]
+    pnl: np.ndarray
+    exposures: Dict[str, Dict[str, float]]
+
+
+def apply_exposure_policy(trades: Any, policy: Policy, *, timestamp: str = "timestamp", symbol: str = "symbol",
+                          notional: str = "notional", position: str = "position", price: str = "price",
+                          pnl: str = "pnl", sector: str = "sector", factor: str = "factor") -> ExposureOutcome:
+    """Applies the policy's ``[exposure]`` section (clip in the seed's order, or warn) to a trade log
+    (``tradewarden_guardrails::exposure::apply_policy``; Market NN Plus Ultra's exposure policy).
+
+    ``trades``: pandas / polars DataFrame or dict of columns, as for :func:`exposure_metrics`, plus optional
+    ``sector`` and ``factor`` columns (needed when sector / factor caps are set and enforcement is clip)."""
+    p = _policy(policy)
+    cols = dict(raw_columns(trades, "trades"))
+    for need in (timestamp, symbol, pnl):
+        if need not in cols:
+            raise InvalidInputError(f"trades has no column {need!r} (columns: {sorted(cols)})")
+
+    def opt(c: str) -> Optional[np.ndarray]:
+        return as_1d(cols[c], f"trades[{c!r}]") if c in cols else None
+
+    def opt_str(c: str) -> Optional[List[str]]:
+        return strings(cols[c], f"trades[{c!r}]") if c in cols else None
+
+    d = _native.exposure_apply_policy(p, unix_seconds(cols[timestamp], f"trades[{timestamp!r}]"),
+                                      strings(cols[symbol], f"trades[{symbol!r}]"),
+                                      as_1d(cols[pnl], f"trades[{pnl!r}]"), opt(notional), opt(position),
+                                      opt(price), opt_str(sector), opt_str(factor))
+    return ExposureOutcome(metrics=d["metrics"], violations=[ExposureViolation(*v) for v in d["violations"]],
+                           scaled=d["scaled"], notional=d["notional"], position=d["position"],
+                           pnl=d["pnl"], exposures=d["exposures"])
 
 
 def read_journal(dir: Any) -> Tuple[List[Dict[str, Any]], int]:

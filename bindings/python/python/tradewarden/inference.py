@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _native
+from ._tables import as_1d
 from .errors import InvalidConfigError, InvalidInputError, NotFoundError, UnsupportedError
 
 __all__ = [
@@ -44,6 +46,11 @@ __all__ = [
     "DEMO_MODEL_NAME",
     "DEMO_MODEL_VERSION",
     "DEMO_FEATURES",
+    "RegimeReading",
+    "classify_regime",
+    "SanityGuard",
+    "DroppedPoint",
+    "GuardOutcome",
 ]
 
 ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
@@ -555,3 +562,71 @@ def demo_features(returns: Any, volume_z: float) -> np.ndarray:
     of ``returns`` (close-to-close, oldest first; at least 20)."""
     r = np.ascontiguousarray(np.asarray(returns, dtype=np.float64).ravel())
     return np.asarray(_native.inference_demo_features(r, float(volume_z)), dtype=np.float64)
+
+
+class RegimeReading(NamedTuple):
+    """The market regime and the statistics it was decided on (NaN when ``regime`` is 'unknown'): ``vol`` the
+    sample standard deviation of close-to-close returns, ``momentum`` = last close ÷ first close − 1, ``range`` =
+    (max high − min low) ÷ last close, over the window."""
+
+    regime: str
+    vol: float
+    momentum: float
+    range: float
+
+
+def classify_regime(high: Any, low: Any, close: Any, config: Optional[Mapping[str, Any]] = None) -> RegimeReading:
+    """ml-trading-bot's rule-based regime of the last ``config['window']`` candles (default 120; oldest first):
+    'trending_up', 'trending_down', 'range_bound', 'volatile', 'neutral', or 'unknown' with fewer candles
+    (``tradewarden_inference::regime::classify``). ``config`` keys (defaults: the seed's): window,
+    range_bound_max_vol, range_bound_max_abs_momentum, trend_min_abs_momentum, volatile_min_vol,
+    volatile_min_range. Publish it with :meth:`tradewarden.telemetry.MlBotMetrics.set_regime`."""
+    if config is not None and not isinstance(config, Mapping):
+        raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
+    cfg = None
+    if config is not None:
+        try:
+            cfg = json.dumps(dict(config), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise InvalidConfigError(f"invalid regime config: {e}") from None
+    return RegimeReading(*_native.regime_classify(as_1d(high, "high"), as_1d(low, "low"), as_1d(close, "close"),
+                                                  cfg))
+
+
+class DroppedPoint(NamedTuple):
+    """A forecast point the sanity guard dropped: ``reason`` is 'move_from_last_close', 'step_move' or
+    'not_finite'."""
+
+    index: int
+    value: float
+    reason: str
+
+
+class GuardOutcome(NamedTuple):
+    """The checked forecast path: ``kept`` as (index, value) pairs and ``dropped`` points, both in order."""
+
+    kept: List[Tuple[int, float]]
+    dropped: List[DroppedPoint]
+
+
+@dataclass(frozen=True)
+class SanityGuard:
+    """ml-trading-bot's prediction sanity guard (``tradewarden_inference::guard::SanityGuard``): a forecast point
+    is dropped when it moves more than ``max_move_from_last_close`` from the last close or more than
+    ``max_step_move`` from the previous kept point, or is not finite and > 0. None: the crate's default (0.12,
+    0.06)."""
+
+    max_move_from_last_close: Optional[float] = None
+    max_step_move: Optional[float] = None
+
+    def check(self, last_close: float, forecast: Any) -> GuardOutcome:
+        """Checks ``forecast`` (the path after ``last_close``)."""
+        from .returns import _real
+
+        def opt(name: str, v: Optional[float]) -> Optional[float]:
+            return None if v is None else _real(name, v)
+
+        kept, dropped = _native.sanity_guard_check(_real("last_close", last_close), as_1d(forecast, "forecast"),
+                                                   opt("max_move_from_last_close", self.max_move_from_last_close),
+                                                   opt("max_step_move", self.max_step_move))
+        return GuardOutcome(kept=kept, dropped=[DroppedPoint(*d) for d in dropped])

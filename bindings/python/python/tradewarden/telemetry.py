@@ -17,9 +17,10 @@ import json
 from typing import Any, Dict, Iterator, Mapping, Optional
 
 from . import _native
-from .errors import InvalidConfigError
+from .errors import InvalidConfigError, InvalidInputError
 
-__all__ = ["install", "render", "Collector", "register_with_prometheus_client"]
+__all__ = ["install", "render", "Collector", "register_with_prometheus_client", "TradingMetrics", "MlBotMetrics",
+           "RecoveryTracker", "RISK_METRICS"]
 
 
 def install(listen: Optional[str] = "127.0.0.1:9184", namespace: str = "tradewarden", profile: str = "native",
@@ -76,3 +77,134 @@ def register_with_prometheus_client(registry: Any = None) -> Collector:
     c = Collector()
     registry.register(c)
     return c
+
+
+def _real(name: str, value: Any) -> float:
+    from .returns import _real as real
+
+    return real(name, value)
+
+
+def _name(name: str, value: Any) -> str:
+    from .returns import _name as nm
+
+    return nm(name, value)
+
+
+def _count(name: str, value: Any) -> int:
+    from .returns import _int
+
+    v = _int(name, value)
+    if not 0 <= v < 2**64:
+        raise InvalidInputError(f"{name} must be an integer in [0, 2^64), got {v}")
+    return v
+
+
+#: The Quant Bot risk gauges :meth:`TradingMetrics.set_risk` sets (names without the namespace).
+RISK_METRICS = ("pnl_hourly_ratio", "pnl_daily_ratio", "drawdown_ratio", "slippage_ratio", "fill_ratio",
+                "model_precision_ratio")
+
+
+class TradingMetrics:
+    """Autotrader's ``trading_*`` gauges and Quant Bot's risk gauges of one strategy
+    (``tradewarden_metrics::handles::TradingMetrics``), exported under the installed exporter's names.
+    :func:`install` first (else :class:`~tradewarden.errors.StateError`).
+
+        tt.install(listen=None)
+        m = tt.TradingMetrics("momentum")
+        m.set_risk("model_precision_ratio", 0.52)   # ModelPrecisionWarning (< 0.55) reads it
+    """
+
+    __slots__ = ("_m",)
+
+    def __init__(self, strategy: str) -> None:
+        self._m = _native.TradingMetrics(_name("strategy", strategy))
+
+    def set_snapshot(self, *, pnl: float, sharpe: float, winning_trades: int, total_trades: int,
+                     max_drawdown_ratio: float, gross_profit: float, gross_loss: float) -> None:
+        """Sets the Autotrader gauges (drawdown as a positive fraction, exported in percent; gross loss
+        positive). A non-finite value or ``winning_trades > total_trades`` sets nothing."""
+        self._m.set_snapshot(_real("pnl", pnl), _real("sharpe", sharpe), _count("winning_trades", winning_trades),
+                             _count("total_trades", total_trades), _real("max_drawdown_ratio", max_drawdown_ratio),
+                             _real("gross_profit", gross_profit), _real("gross_loss", gross_loss))
+
+    def set_risk(self, metric: str, value: float) -> None:
+        """Sets one Quant Bot risk gauge; ``metric`` is one of :data:`RISK_METRICS` (fractions:
+        ``model_precision_ratio`` is the live precision, not a ratio to a baseline)."""
+        self._m.set_risk(_name("metric", metric), _real("value", value))
+
+
+class MlBotMetrics:
+    """ml-trading-bot's metrics (``tradewarden_metrics::handles::MlBotMetrics``): the one-hot
+    ``market_regime_state``, ``prediction_quality_metric`` and the prediction counter / latency histogram.
+    :func:`install` first (else :class:`~tradewarden.errors.StateError`)."""
+
+    __slots__ = ("_m",)
+
+    def __init__(self) -> None:
+        self._m = _native.MlBotMetrics()
+
+    def set_regime(self, symbol: str, timeframe: str, regime: str) -> None:
+        """1 on ``regime``, 0 on the other five (see :func:`tradewarden.inference.classify_regime`)."""
+        self._m.set_regime(_name("symbol", symbol), _name("timeframe", timeframe), _name("regime", regime))
+
+    def set_quality(self, symbol: str, timeframe: str, metric: str, value: float) -> None:
+        """Sets ``prediction_quality_metric{metric}``: 'mae', 'mape', 'directional_accuracy' or 'drift_score'."""
+        self._m.set_quality(_name("symbol", symbol), _name("timeframe", timeframe), _name("metric", metric),
+                            _real("value", value))
+
+    def prediction(self, bot_name: str, symbol: str, timeframe: str, seconds: float) -> None:
+        """Counts one prediction and records its latency (seconds)."""
+        self._m.prediction(_name("bot_name", bot_name), _name("symbol", symbol), _name("timeframe", timeframe),
+                           _real("seconds", seconds))
+
+
+class RecoveryTracker:
+    """Trading-graph's recovery tracker (``tradewarden_metrics::recovery::RecoveryTracker``): per-operation
+    success, attempts, duration and fallback statistics, a health rating ('healthy', 'degraded',
+    'unhealthy'), exported as the ``recovery_*`` gauges by :meth:`export`. Thread-safe.
+
+    ``config`` keys (defaults): capacity (10000), retention_seconds (86400), recent_window (100),
+    max_operations (256)."""
+
+    __slots__ = ("_t",)
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None) -> None:
+        text = None
+        if config is not None:
+            if not isinstance(config, Mapping):
+                raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
+            try:
+                text = json.dumps(dict(config), allow_nan=False)
+            except (TypeError, ValueError) as e:
+                raise InvalidConfigError(f"invalid recovery config: {e}") from None
+        self._t = _native.RecoveryTracker(text)
+
+    def record(self, operation: str, success: bool, duration_seconds: float, *, attempts: int = 1,
+               error_type: Optional[str] = None, recovery_strategy: Optional[str] = None,
+               fallback_used: bool = False, at: Optional[float] = None) -> None:
+        """Records one operation's outcome (``at``: unix seconds, default now)."""
+        if not isinstance(success, bool):
+            raise InvalidInputError(f"success must be a bool, got {type(success).__name__}")
+        if not isinstance(fallback_used, bool):
+            raise InvalidInputError(f"fallback_used must be a bool, got {type(fallback_used).__name__}")
+        a = _count("attempts", attempts)
+        if a >= 2**32:
+            raise InvalidInputError(f"attempts must be below 2^32, got {a}")
+        self._t.record(_name("operation", operation), success, _real("duration_seconds", duration_seconds), a,
+                       None if error_type is None else _name("error_type", error_type),
+                       None if recovery_strategy is None else _name("recovery_strategy", recovery_strategy),
+                       fallback_used, None if at is None else _real("at", at))
+
+    def health(self, now: Optional[float] = None) -> Dict[str, Any]:
+        """{'status', 'window_success_rate', 'window_avg_duration_seconds', 'window_fallback_rate', 'alerts',
+        'recommendations'} over the retention window."""
+        return json.loads(self._t.health_json(None if now is None else _real("now", now)))
+
+    def summary(self, now: Optional[float] = None) -> Dict[str, Any]:
+        """The seed's JSON summary as a dict (per-operation statistics under 'operations', 'health')."""
+        return json.loads(self._t.summary_json(None if now is None else _real("now", now)))
+
+    def export(self) -> None:
+        """Sets the ``recovery_*`` gauges from the current summary (:func:`install` first)."""
+        self._t.export()
