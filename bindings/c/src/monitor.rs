@@ -174,6 +174,7 @@ unsafe fn monitor_options(opts: *const tw_monitor_options) -> Result<LiveMonitor
         psi_threshold: o.psi_threshold,
         bands,
         prefix: prefix.to_string(),
+        ..LiveMonitorOptions::default()
     })
 }
 

@@ -7,6 +7,7 @@ use pyo3::types::PyBytes;
 use tradewarden::core::names::Named as _;
 use tradewarden::core::{ErrorKind, NanPolicy};
 use tradewarden_drift::anderson::AdVariant;
+use tradewarden_drift::chunk::{Chunker, chunked_drift};
 use tradewarden_drift::compat;
 use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
 use tradewarden_drift::distance;
@@ -526,6 +527,58 @@ impl PyProfile {
     fn __len__(&self) -> usize {
         self.inner.features.len()
     }
+
+    /// Provenance: the rows `(start, end)` of the analysed data the profile
+    /// was fitted on, or None.
+    fn reference_rows(&self) -> Option<(u64, u64)> {
+        self.inner.reference_rows.as_ref().map(|r| (r.start, r.end))
+    }
+
+    /// A copy of this profile recording `rows` (None clears it).
+    fn with_reference_rows(&self, py: Python<'_>, rows: Option<(u64, u64)>) -> PyResult<PyProfile> {
+        let mut p = self.inner.clone();
+        call(py, move || {
+            p.set_reference_rows(rows.map(|(a, b)| a..b))?;
+            Ok(PyProfile { inner: p })
+        })
+    }
+
+    /// Drift per chunk (`tradewarden_drift::chunk::chunked_drift`): the
+    /// chunker as JSON, the reference rows (None: the profile's provenance);
+    /// returns the list of chunk results as JSON.
+    #[pyo3(signature = (columns, chunker_json, reference_rows=None, timestamps=None, options_json="{}"))]
+    fn chunked_drift(
+        &self,
+        py: Python<'_>,
+        columns: Vec<(String, Column<'_>)>,
+        chunker_json: &str,
+        reference_rows: Option<(usize, usize)>,
+        timestamps: Option<PyReadonlyArray1<'_, f64>>,
+        options_json: &str,
+    ) -> PyResult<String> {
+        let p = &self.inner;
+        let v = views(&columns);
+        let ts = timestamps.as_ref().map(|t| slice(t, "timestamps"));
+        call(py, move || {
+            let chunker: Chunker =
+                serde_json::from_str(chunker_json).map_err(|e| json_err("chunker", e))?;
+            let o: ReportOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            let ts = ts.transpose()?;
+            let data = feature_data(&v)?;
+            let out = pool()?.install(|| {
+                chunked_drift(
+                    p,
+                    reference_rows.map(|(a, b)| a..b),
+                    &data,
+                    &chunker,
+                    ts,
+                    &o,
+                )
+            })?;
+            serde_json::to_string(&out).map_err(|e| json_err("chunks", e))
+        })
+    }
 }
 
 /// A mergeable per-partition score state (`tradewarden_drift::state::ScoreState`).
@@ -683,7 +736,7 @@ impl PyStateScorer {
     }
 }
 
-/// Rolling live PSI monitor over a profile's binned numeric features.
+/// Rolling live PSI / Jensen–Shannon / KS monitor over a profile's numeric features.
 #[pyclass(name = "LiveMonitor", module = "tradewarden._native")]
 #[derive(Debug)]
 pub(crate) struct PyLiveMonitor {

@@ -113,7 +113,17 @@ pub(crate) fn encode_profile(p: &Profile, o: &mut Vec<u8>) {
             }
         }
     }
+    // optional provenance trailer: absent in profiles without it, so their
+    // payload (and checksum) is the one written before it existed
+    if let Some(r) = &p.reference_rows {
+        o.extend_from_slice(ROWS_TAG);
+        put_u64(o, r.start);
+        put_u64(o, r.end);
+    }
 }
+
+/// Tag of the optional `reference_rows` trailer of a profile payload.
+const ROWS_TAG: &[u8; 4] = b"ROWS";
 
 struct Reader<'a> {
     b: &'a [u8],
@@ -251,11 +261,18 @@ pub(crate) fn decode_profile(b: &[u8]) -> Result<Profile> {
         };
         features.insert(name, f);
     }
+    let mut reference_rows = None;
+    if b.len() - r.pos == 4 + 16 && &b[r.pos..r.pos + 4] == ROWS_TAG {
+        r.pos += 4;
+        let (start, end) = (r.u64()?, r.u64()?);
+        reference_rows = Some(start..end);
+    }
     if r.pos != b.len() {
         return Err(corrupt("trailing bytes"));
     }
     Ok(Profile {
         format_version: crate::profile::PROFILE_FORMAT_VERSION,
         features,
+        reference_rows,
     })
 }

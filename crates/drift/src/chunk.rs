@@ -1,6 +1,7 @@
 //! Chunking of analysis data as NannyML does (by size, by count, by time
-//! period), and drift per chunk against a frozen profile where a chunk never
-//! overlaps the rows the profile was fitted on.
+//! period), and drift per chunk against a frozen profile where a chunk is
+//! never scored on the rows the profile was fitted on (its recorded
+//! provenance, [`Profile::reference_rows`], or the caller's row range).
 
 use std::ops::Range;
 
@@ -144,17 +145,121 @@ impl Chunker {
     }
 }
 
-/// Drift report per chunk of `data` (full-length columns) against `profile`.
-/// Chunks overlapping `reference_rows` — the rows the profile was fitted on —
-/// are skipped, so a chunk is never compared with its own fit data.
+/// Drift of one chunk: the chunk, the rows actually scored (the chunk's
+/// rows minus the reference rows: one range, or two when the reference rows
+/// lie strictly inside the chunk) and the report over those rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkDrift {
+    /// The chunk as split.
+    pub chunk: Chunk,
+    /// Rows scored, ascending and disjoint; their union is the chunk's rows
+    /// outside the reference rows.
+    pub scored_rows: Vec<Range<usize>>,
+    /// Drift of the scored rows against the profile.
+    pub report: DriftReport,
+}
+
+/// The reference rows to exclude: the caller's, the profile's provenance
+/// ([`Profile::reference_rows`]), both (they must agree) or neither (an
+/// error: without knowing where the reference came from, a chunk could be
+/// compared with itself).
+fn exclusion(
+    profile: &Profile,
+    reference_rows: Option<Range<usize>>,
+    n: usize,
+) -> Result<Range<usize>> {
+    let recorded = profile.reference_rows.as_ref().map(|r| {
+        usize::try_from(r.start).unwrap_or(usize::MAX)..usize::try_from(r.end).unwrap_or(usize::MAX)
+    });
+    let r = match (reference_rows, recorded) {
+        (Some(given), Some(rec)) if given != rec => {
+            return Err(Error::invalid(
+                "reference_rows",
+                format!(
+                    "{}..{} (the profile records {}..{})",
+                    given.start, given.end, rec.start, rec.end
+                ),
+                "must equal the profile's recorded provenance",
+            ));
+        }
+        (Some(r), _) | (None, Some(r)) => r,
+        (None, None) => {
+            return Err(Error::invalid(
+                "reference_rows",
+                "None",
+                "the profile records no reference rows: pass the rows it was fitted on \
+                 (an empty range such as 0..0 when the reference is a separate data set)",
+            ));
+        }
+    };
+    if r.start > r.end {
+        return Err(Error::invalid(
+            "reference_rows",
+            format!("{}..{}", r.start, r.end),
+            "start must be ≤ end",
+        ));
+    }
+    if !r.is_empty() && r.end > n {
+        return Err(Error::invalid(
+            "reference_rows",
+            format!("{}..{} (data has {n} rows)", r.start, r.end),
+            "must end within the data",
+        ));
+    }
+    Ok(r)
+}
+
+/// The rows of `chunk` outside `reference` (empty `reference`: the whole chunk).
+fn outside(chunk: &Range<usize>, reference: &Range<usize>) -> Vec<Range<usize>> {
+    if reference.is_empty() || reference.end <= chunk.start || chunk.end <= reference.start {
+        return vec![chunk.clone()];
+    }
+    [
+        chunk.start..reference.start.max(chunk.start),
+        reference.end.min(chunk.end)..chunk.end,
+    ]
+    .into_iter()
+    .filter(|r| !r.is_empty())
+    .collect()
+}
+
+/// Drift report per chunk of `data` (full-length columns) against `profile`,
+/// never scoring the reference rows — the rows the profile was fitted on:
+///
+/// - `reference_rows`: the rows to exclude; `None` takes the profile's
+///   recorded provenance ([`Profile::reference_rows`]); when both are given
+///   they must agree, when neither is it is an error (`InvalidParameter`
+///   naming `reference_rows`). An **empty range** (e.g. `0..0`) means the
+///   reference is not part of `data`: every chunk is scored in full. A
+///   range with start > end, or ending past the data, is an error.
+/// - A chunk that **partly overlaps** the reference rows is scored on its
+///   rows outside them ([`ChunkDrift::scored_rows`]; two pieces, joined,
+///   when the reference lies inside the chunk). A chunk made only of
+///   reference rows has nothing to score and is left out of the result —
+///   the only chunks left out.
+///
+/// ```
+/// use tradewarden_drift::chunk::{chunked_drift, Chunker, Incomplete};
+/// use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
+/// use tradewarden_drift::report::{FeatureData, ReportOptions};
+/// let data: Vec<f64> = (0..1000).map(|i| ((i * 37) % 101) as f64).collect();
+/// let mut p = Profile::new();
+/// p.insert("x", FeatureProfile::Numeric(NumericProfile::fit(&data[..400], &ProfileOptions::default()).unwrap()));
+/// p.reference_rows = Some(0..400);
+/// let size = Chunker::Size { size: 300, incomplete: Incomplete::Keep };
+/// let out = chunked_drift(&p, None, &[("x", FeatureData::Numeric(&data))], &size, None, &ReportOptions::default()).unwrap();
+/// // chunk 1 (rows 300..600) is scored on rows 400..600
+/// assert_eq!(out[0].scored_rows, vec![400..600]);
+/// assert_eq!(out[0].report.features[0].n_current, 200);
+/// ```
 pub fn chunked_drift(
     profile: &Profile,
-    reference_rows: Range<usize>,
+    reference_rows: Option<Range<usize>>,
     data: &[(&str, FeatureData<'_>)],
     chunker: &Chunker,
     timestamps: Option<&[f64]>,
     options: &ReportOptions,
-) -> Result<Vec<(Chunk, DriftReport)>> {
+) -> Result<Vec<ChunkDrift>> {
     let n = match data.first() {
         Some((_, FeatureData::Numeric(v))) => v.len(),
         Some((_, FeatureData::Categorical(v))) => v.len(),
@@ -179,24 +284,68 @@ pub fn chunked_drift(
             ));
         }
     }
+    let reference = exclusion(profile, reference_rows, n)?;
     let mut out = Vec::new();
     for chunk in chunker.split(n, timestamps)? {
-        let r = &chunk.rows;
-        if r.start < reference_rows.end && reference_rows.start < r.end {
+        let scored = outside(&chunk.rows, &reference);
+        if scored.is_empty() {
             continue;
         }
-        let cols: Vec<(&str, FeatureData<'_>)> = data
-            .iter()
-            .map(|(name, d)| {
-                let sliced = match d {
-                    FeatureData::Numeric(v) => FeatureData::Numeric(&v[r.clone()]),
-                    FeatureData::Categorical(v) => FeatureData::Categorical(&v[r.clone()]),
-                };
-                (*name, sliced)
-            })
-            .collect();
-        let rep = DriftReport::compute(profile, &cols, options)?;
-        out.push((chunk, rep));
+        let rep = match scored.as_slice() {
+            [r] => {
+                let cols: Vec<(&str, FeatureData<'_>)> = data
+                    .iter()
+                    .map(|(name, d)| {
+                        let sliced = match d {
+                            FeatureData::Numeric(v) => FeatureData::Numeric(&v[r.clone()]),
+                            FeatureData::Categorical(v) => FeatureData::Categorical(&v[r.clone()]),
+                        };
+                        (*name, sliced)
+                    })
+                    .collect();
+                DriftReport::compute(profile, &cols, options)?
+            }
+            pieces => {
+                // the reference lies inside the chunk: join the two pieces
+                let nums: Vec<Vec<f64>> = data
+                    .iter()
+                    .map(|(_, d)| match d {
+                        FeatureData::Numeric(v) => pieces
+                            .iter()
+                            .flat_map(|r| v[r.clone()].iter().copied())
+                            .collect(),
+                        FeatureData::Categorical(_) => Vec::new(),
+                    })
+                    .collect();
+                let cats: Vec<Vec<Option<&str>>> = data
+                    .iter()
+                    .map(|(_, d)| match d {
+                        FeatureData::Categorical(v) => pieces
+                            .iter()
+                            .flat_map(|r| v[r.clone()].iter().copied())
+                            .collect(),
+                        FeatureData::Numeric(_) => Vec::new(),
+                    })
+                    .collect();
+                let cols: Vec<(&str, FeatureData<'_>)> = data
+                    .iter()
+                    .zip(nums.iter().zip(&cats))
+                    .map(|((name, d), (num, cat))| {
+                        let joined = match d {
+                            FeatureData::Numeric(_) => FeatureData::Numeric(num.as_slice()),
+                            FeatureData::Categorical(_) => FeatureData::Categorical(cat.as_slice()),
+                        };
+                        (*name, joined)
+                    })
+                    .collect();
+                DriftReport::compute(profile, &cols, options)?
+            }
+        };
+        out.push(ChunkDrift {
+            chunk,
+            scored_rows: scored,
+            report: rep,
+        });
     }
     Ok(out)
 }

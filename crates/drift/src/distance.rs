@@ -105,6 +105,22 @@ pub(crate) fn js_sum(p: &[f64], q: &[f64], sp: f64, sq: f64) -> f64 {
     left + right
 }
 
+/// [`jensenshannon`] (natural log) of two count vectors of equal length,
+/// both with a positive total, without allocating: the same arithmetic as
+/// `jensenshannon(&p_as_f64, &q_as_f64, None)` (the live monitor's hot path).
+pub(crate) fn jensenshannon_counts(p: &[u64], q: &[u64]) -> f64 {
+    let sp: f64 = p.iter().map(|&c| c as f64).sum();
+    let sq: f64 = q.iter().map(|&c| c as f64).sum();
+    let (mut left, mut right) = (0.0, 0.0);
+    for (&a, &b) in p.iter().zip(q) {
+        let (a, b) = (a as f64 / sp, b as f64 / sq);
+        let m = (a + b) / 2.0;
+        left += rel_entr(a, m);
+        right += rel_entr(b, m);
+    }
+    ((left + right) / 2.0).max(0.0).sqrt()
+}
+
 /// Jensen–Shannon **distance** exactly as
 /// `scipy.spatial.distance.jensenshannon(p, q, base)`: the inputs are
 /// normalised to sum 1, m = (p+q)/2, JS = sqrt((KL(p‖m) + KL(q‖m)) / 2 / ln(base)).

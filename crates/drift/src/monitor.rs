@@ -2,13 +2,15 @@
 //! against a frozen profile, and prediction-quality drift.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::profile::{FeatureProfile, Profile};
+use crate::profile::{BinStrategy, FeatureProfile, Profile};
 use crate::report::{Severity, SeverityBands};
 use crate::telemetry;
+use tradewarden_core::NanPolicy;
 use tradewarden_metrics::catalog;
 
 /// The largest [`LiveMonitorOptions::window`]: 2^24 = 16 777 216 values per
@@ -17,6 +19,17 @@ use tradewarden_metrics::catalog;
 /// with a typed error before anything is allocated — the same bound from
 /// Rust, Python and C (`TW_MAX_MONITOR_WINDOW`).
 pub const MAX_WINDOW: usize = 1 << 24;
+
+/// Default [`LiveMonitorOptions::js_threshold`]: √0.05 ≈ 0.2236, the
+/// Jensen–Shannon *distance* whose square is the seed's alert threshold on
+/// the JS *divergence* (Market NN Plus Ultra's live monitor alerts at
+/// divergence > 0.05; this crate reports the distance, as scipy's
+/// `jensenshannon`, everywhere).
+pub const DEFAULT_JS_THRESHOLD: f64 = 0.223_606_797_749_978_96;
+
+/// Default [`LiveMonitorOptions::ks_threshold`]: 0.15, the seed's alert
+/// threshold on the KS statistic.
+pub const DEFAULT_KS_THRESHOLD: f64 = 0.15;
 
 /// Options of a [`LiveMonitor`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,8 +41,14 @@ pub struct LiveMonitorOptions {
     pub min_values: usize,
     /// ε floor of bin fractions in PSI.
     pub psi_epsilon: f64,
-    /// PSI drift threshold.
+    /// PSI drift threshold (drift when PSI > it; default 0.2, the seed's).
     pub psi_threshold: f64,
+    /// Jensen–Shannon distance threshold (drift when JS > it; default
+    /// [`DEFAULT_JS_THRESHOLD`]).
+    pub js_threshold: f64,
+    /// KS statistic threshold (drift when KS > it; default
+    /// [`DEFAULT_KS_THRESHOLD`]).
+    pub ks_threshold: f64,
     /// PSI severity bands.
     pub bands: SeverityBands,
     /// Prefix prepended (with `_`) to the metric names; empty by default so
@@ -44,9 +63,30 @@ impl Default for LiveMonitorOptions {
             min_values: 500,
             psi_epsilon: crate::psi::DEFAULT_PSI_EPSILON,
             psi_threshold: 0.2,
+            js_threshold: DEFAULT_JS_THRESHOLD,
+            ks_threshold: DEFAULT_KS_THRESHOLD,
             bands: SeverityBands::AUTOTRADER_PSI,
             prefix: telemetry::DEFAULT_PREFIX.to_string(),
         }
+    }
+}
+
+/// Whether a statistic was over its threshold at the last
+/// [`LiveMonitor::score_and_emit`] (the detections counter counts the
+/// transitions into drift). Atomic so that emission takes `&self`.
+#[derive(Debug, Default)]
+struct Latch(AtomicBool);
+
+impl Clone for Latch {
+    fn clone(&self) -> Self {
+        Latch(AtomicBool::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+impl Latch {
+    /// Records `now`; true when it is a transition from not drifted to drifted.
+    fn rises(&self, now: bool) -> bool {
+        !self.0.swap(now, Ordering::Relaxed) && now
     }
 }
 
@@ -54,9 +94,18 @@ impl Default for LiveMonitorOptions {
 struct Window {
     edges: Vec<f64>,
     reference: Vec<u64>,
+    reference_total: f64,
     bins: VecDeque<u16>,
     counts: Vec<u64>,
+    nan_policy: NanPolicy,
+    skipped: u64,
+    /// psi, js, ks
+    drifted: [Latch; 3],
 }
+
+/// The statistics a [`LiveMonitor`] scores, in the order of its telemetry:
+/// (`method` label, name used in the detections counter's `metric_type`).
+const METHODS: [&str; 3] = ["psi", "jensenshannon", "ks"];
 
 /// A live score of one feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,17 +114,51 @@ pub struct LiveScore {
     pub feature: String,
     /// PSI of the window against the profile.
     pub psi: f64,
+    /// Jensen–Shannon distance (natural log) between the reference's and the
+    /// window's frequencies over the profile's bins.
+    pub jensenshannon: f64,
+    /// KS statistic on the profile's bin edges: max over the inner edges of
+    /// |F_ref(e⁻) − F_window(e⁻)| (the two empirical CDFs just below each
+    /// edge, from the bin counts). A lower bound of the two-sample KS
+    /// statistic, equal to it when every value lies on an edge or the
+    /// largest gap falls on one.
+    pub ks: f64,
     /// Values in the window.
     pub n: usize,
-    /// PSI > threshold.
+    /// Non-finite values skipped so far under the profile's `skip` NaN
+    /// policy (never in the window; 0 under `error`).
+    pub skipped: u64,
+    /// PSI > `psi_threshold` (PSI decides, as before JS/KS were added).
     pub drift: bool,
-    /// Severity from the bands.
+    /// JS > `js_threshold`.
+    pub js_drift: bool,
+    /// KS > `ks_threshold`.
+    pub ks_drift: bool,
+    /// Severity from the PSI bands.
     pub severity: Severity,
 }
 
-/// Rolling-window PSI monitor over the numeric features of a frozen profile.
-/// Each pushed value updates its bin count in O(log bins); evicted values are
-/// subtracted, so scoring is O(bins).
+impl LiveScore {
+    fn flags(&self) -> [(f64, bool); 3] {
+        [
+            (self.psi, self.drift),
+            (self.jensenshannon, self.js_drift),
+            (self.ks, self.ks_drift),
+        ]
+    }
+}
+
+/// Rolling-window monitor of PSI, Jensen–Shannon distance and the KS
+/// statistic (the seed's three) over the numeric features of a frozen
+/// profile. Each pushed value updates its bin count in O(log bins); evicted
+/// values are subtracted, so scoring is O(bins). Pushing and scoring
+/// allocate nothing beyond the windows allocated at construction.
+///
+/// Non-finite values follow the profile's NaN policy: `skip` drops and
+/// counts them ([`LiveScore::skipped`]), `error` (and `propagate`, which a
+/// frozen profile cannot honour) refuse the batch with a typed error.
+/// Categorical and Sturges-binned features cannot be scored incrementally
+/// and are refused at construction (a typed error naming the feature).
 ///
 /// ```
 /// use tradewarden_drift::monitor::{LiveMonitor, LiveMonitorOptions};
@@ -86,7 +169,8 @@ pub struct LiveScore {
 /// let opts = LiveMonitorOptions { window: 1000, min_values: 10, ..Default::default() };
 /// let mut m = LiveMonitor::new(&p, opts).unwrap();
 /// m.push("x", &r).unwrap();
-/// assert_eq!(m.score("x").unwrap().unwrap().psi, 0.0);
+/// let s = m.score("x").unwrap().unwrap();
+/// assert_eq!((s.psi, s.jensenshannon, s.ks), (0.0, 0.0, 0.0));
 /// ```
 #[derive(Debug, Clone)]
 pub struct LiveMonitor {
@@ -94,11 +178,22 @@ pub struct LiveMonitor {
     windows: BTreeMap<String, Window>,
 }
 
+fn check_threshold(param: &'static str, v: f64) -> Result<()> {
+    if !(v >= 0.0 && v.is_finite()) {
+        return Err(Error::invalid(param, v, "must be finite and ≥ 0"));
+    }
+    Ok(())
+}
+
 impl LiveMonitor {
-    /// Builds a monitor for every binned numeric feature of `profile`.
+    /// Builds a monitor for every numeric feature of `profile`.
     ///
     /// `window` must be in 1..=[`MAX_WINDOW`], `min_values` in 1..=`window`,
-    /// `psi_epsilon` in (0, 1); otherwise an [`Error`] naming the option.
+    /// `psi_epsilon` in (0, 1), the thresholds finite and ≥ 0; otherwise an
+    /// [`Error`] naming the option. A categorical feature, a Sturges-binned
+    /// one (its bins depend on the current data) or one with more than
+    /// 65 535 bins is refused with `InvalidParameter` naming `profile` and
+    /// the feature — never silently left out.
     pub fn new(profile: &Profile, options: LiveMonitorOptions) -> Result<Self> {
         if options.window == 0 {
             return Err(Error::invalid("window", 0, "must be ≥ 1"));
@@ -124,32 +219,62 @@ impl LiveMonitor {
                 "must be in (0, 1)",
             ));
         }
+        check_threshold("psi_threshold", options.psi_threshold)?;
+        check_threshold("js_threshold", options.js_threshold)?;
+        check_threshold("ks_threshold", options.ks_threshold)?;
         let mut windows = BTreeMap::new();
         for (name, f) in &profile.features {
-            if let FeatureProfile::Numeric(p) = f {
-                if p.edges.is_empty() || p.counts.len() > usize::from(u16::MAX) {
-                    continue;
+            let p = match f {
+                FeatureProfile::Numeric(p) => p,
+                FeatureProfile::Categorical(_) => {
+                    return Err(Error::invalid(
+                        "profile",
+                        format!("feature {name:?} is categorical"),
+                        "a live monitor scores numeric features only: monitor a profile without it",
+                    ));
                 }
-                // a profile built by hand may be inconsistent: `push` indexes
-                // the counts by the edges, so check them once here
-                p.validate_bins().map_err(|e| in_monitor_feature(name, e))?;
-                windows.insert(
-                    name.clone(),
-                    Window {
-                        edges: p.edges.clone(),
-                        reference: p.counts.clone(),
-                        bins: VecDeque::with_capacity(options.window),
-                        counts: vec![0; p.counts.len()],
-                    },
-                );
+            };
+            if p.options.bins == BinStrategy::Sturges || p.edges.is_empty() {
+                return Err(Error::invalid(
+                    "profile",
+                    format!("feature {name:?} has Sturges bins"),
+                    "Sturges bins are fitted on reference ∪ current at scoring time, so a \
+                     rolling window cannot be binned: fit the profile with quantile, \
+                     equal-width or explicit bins",
+                ));
             }
+            if p.counts.len() > usize::from(u16::MAX) {
+                return Err(Error::invalid(
+                    "profile",
+                    format!("feature {name:?} has {} bins", p.counts.len()),
+                    "a live monitor takes at most 65535 bins per feature",
+                ));
+            }
+            // a profile built by hand may be inconsistent: `push` indexes
+            // the counts by the edges, so check them once here
+            p.validate_bins().map_err(|e| in_monitor_feature(name, e))?;
+            windows.insert(
+                name.clone(),
+                Window {
+                    edges: p.edges.clone(),
+                    reference: p.counts.clone(),
+                    reference_total: p.counts.iter().map(|&c| c as f64).sum(),
+                    bins: VecDeque::with_capacity(options.window),
+                    counts: vec![0; p.counts.len()],
+                    nan_policy: p.options.nan_policy,
+                    skipped: 0,
+                    drifted: Default::default(),
+                },
+            );
         }
         Ok(LiveMonitor { options, windows })
     }
 
-    /// Appends values to a feature's window (NaN/±inf rejected, nothing added).
+    /// Appends values to a feature's window. Non-finite values follow the
+    /// feature's NaN policy: skipped and counted under `skip`; otherwise the
+    /// batch is refused (`NonFinite` naming `values` and the index) and
+    /// nothing is added.
     pub fn push(&mut self, feature: &str, values: &[f64]) -> Result<()> {
-        crate::sample::check_finite("values", values)?;
         let window = self.options.window;
         let w = self
             .windows
@@ -158,8 +283,15 @@ impl LiveMonitor {
                 param: "feature",
                 name: feature.to_string(),
             })?;
+        if w.nan_policy != NanPolicy::Skip {
+            crate::sample::check_finite("values", values)?;
+        }
         let inner = &w.edges[1..w.edges.len() - 1];
         for &v in values {
+            if !v.is_finite() {
+                w.skipped += 1;
+                continue;
+            }
             let b = inner.partition_point(|&e| e <= v);
             w.counts[b] += 1;
             w.bins.push_back(b as u16);
@@ -185,28 +317,54 @@ impl LiveMonitor {
             return Ok(None);
         }
         let psi = crate::psi::psi_from_counts(&w.reference, &w.counts, self.options.psi_epsilon)?;
+        let js = crate::distance::jensenshannon_counts(&w.reference, &w.counts);
+        let n = w.bins.len();
+        let (mut cum_ref, mut cum_win, mut ks) = (0u64, 0u64, 0.0f64);
+        for (&r, &c) in w.reference.iter().zip(&w.counts) {
+            cum_ref += r;
+            cum_win += c;
+            let d = (cum_ref as f64 / w.reference_total - cum_win as f64 / n as f64).abs();
+            ks = ks.max(d);
+        }
         Ok(Some(LiveScore {
             feature: feature.to_string(),
             psi,
-            n: w.bins.len(),
+            jensenshannon: js,
+            ks,
+            n,
+            skipped: w.skipped,
             drift: psi > self.options.psi_threshold,
+            js_drift: js > self.options.js_threshold,
+            ks_drift: ks > self.options.ks_threshold,
             severity: self.options.bands.classify(psi),
         }))
     }
 
-    /// Scores every feature with enough values and emits
-    /// `drift_score{feature,method="psi"}` and, for drifted features,
-    /// `drift_detections_total{metric_type="psi",severity}` through `metrics`,
-    /// named by the installed catalog (see [`crate::telemetry`]).
+    /// Scores every feature with enough values and emits, through `metrics`
+    /// under the installed catalog's names (see [`crate::telemetry`]):
+    ///
+    /// - `drift_score{feature, method}` for `method` = `psi`,
+    ///   `jensenshannon` and `ks`, every call;
+    /// - `drift_detections_total{metric_type, severity}` (same `metric_type`
+    ///   values; `severity` from the PSI bands) **once per transition into
+    ///   drift**: when a statistic exceeds its threshold and did not at the
+    ///   feature's previous scored call of this method. A feature that stays
+    ///   drifted is not counted again; one that recovers and drifts again
+    ///   is. A feature not yet scored (fewer than `min_values`) keeps its
+    ///   previous state.
     pub fn score_and_emit(&self) -> Result<Vec<LiveScore>> {
         let score_name = telemetry::name(&self.options.prefix, &catalog::DRIFT_SCORE);
         let det_name = telemetry::name(&self.options.prefix, &catalog::DRIFT_DETECTIONS);
         let mut out = Vec::new();
-        for name in self.windows.keys() {
+        for (name, w) in &self.windows {
             if let Some(s) = self.score(name)? {
-                metrics::gauge!(score_name.clone(), telemetry::labels::FEATURE => name.clone(), telemetry::labels::METHOD => "psi").set(s.psi);
-                if s.drift {
-                    metrics::counter!(det_name.clone(), telemetry::labels::METRIC_TYPE => "psi", telemetry::labels::SEVERITY => s.severity.as_str()).increment(1);
+                for ((method, (value, drifted)), latch) in
+                    METHODS.iter().zip(s.flags()).zip(&w.drifted)
+                {
+                    metrics::gauge!(score_name.clone(), telemetry::labels::FEATURE => name.clone(), telemetry::labels::METHOD => *method).set(value);
+                    if latch.rises(drifted) {
+                        metrics::counter!(det_name.clone(), telemetry::labels::METRIC_TYPE => *method, telemetry::labels::SEVERITY => s.severity.as_str()).increment(1);
+                    }
                 }
                 out.push(s);
             }

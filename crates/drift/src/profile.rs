@@ -13,6 +13,7 @@
 //! error bound).
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -701,11 +702,11 @@ fn fit_unsorted_copy(
         }
     }
     let n = v.len();
-    if n < 2 {
+    if n < 1 {
         return Err(Error::TooFewValues {
             param: "reference",
             actual: n,
-            min: 2,
+            min: 1,
         });
     }
     let (mut min, mut max) = (v[0], v[0]);
@@ -766,6 +767,21 @@ fn push_increasing(e: &mut Vec<f64>, x: f64) {
     }
 }
 
+/// The edges of a constant feature (every reference value equals `v`):
+/// `[−inf, v, v⁺, +inf]` with v⁺ the next float above `v` — three bins:
+/// below the constant, the constant itself, above it (two bins when `v`
+/// is the largest float). Quantile and equal-width edges are undefined
+/// there (they would all equal `v`), so a constant partition still fits
+/// and merges, and a constant feature is scored: any current value other
+/// than the constant moves out of the middle bin (a drift report flags the
+/// feature, see [`crate::report::FeatureDrift::constant_reference`]).
+pub(crate) fn constant_edges(v: f64) -> Vec<f64> {
+    let mut e = vec![f64::NEG_INFINITY, v + 0.0];
+    push_increasing(&mut e, (v + 0.0).next_up());
+    e.push(f64::INFINITY);
+    e
+}
+
 /// Bin edges of a strategy; `order_stat(r)` is the r-th smallest reference value.
 fn fit_edges(
     strategy: &BinStrategy,
@@ -779,10 +795,7 @@ fn fit_edges(
         BinStrategy::Quantile { bins } => {
             check_bins(*bins)?;
             if min == max {
-                return Err(Error::Degenerate {
-                    param: "reference",
-                    reason: "constant feature: quantile bin edges collapse",
-                });
+                return Ok(constant_edges(min));
             }
             let mut e = vec![f64::NEG_INFINITY];
             for k in 1..*bins {
@@ -801,10 +814,7 @@ fn fit_edges(
         BinStrategy::EqualWidth { bins } => {
             check_bins(*bins)?;
             if min == max {
-                return Err(Error::Degenerate {
-                    param: "reference",
-                    reason: "constant feature: equal-width bins need max > min",
-                });
+                return Ok(constant_edges(min));
             }
             let w = (max - min) / *bins as f64;
             let mut e = vec![f64::NEG_INFINITY];
@@ -957,11 +967,11 @@ impl NumericProfile {
 
     fn fit_sorted(sorted: Vec<f64>, total: u64, options: &ProfileOptions) -> Result<Self> {
         let n = sorted.len();
-        if n < 2 {
+        if n < 1 {
             return Err(Error::TooFewValues {
                 param: "reference",
                 actual: n,
-                min: 2,
+                min: 1,
             });
         }
         let s = SortedSummary::of(&sorted, options)?;
@@ -1003,6 +1013,22 @@ impl NumericProfile {
         })
     }
 
+    /// Whether the reference is constant (every value equal: `min = max`,
+    /// including a one-value reference); its quantile and equal-width bins
+    /// are then `[−inf, v)`, `[v, v⁺)` (the constant alone; v⁺ the next
+    /// float) and `[v⁺, +inf)`.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{NumericProfile, ProfileOptions};
+    /// let p = NumericProfile::fit(&[2.5; 10], &ProfileOptions::default()).unwrap();
+    /// assert!(p.is_constant());
+    /// assert_eq!(p.edges, vec![f64::NEG_INFINITY, 2.5, 2.5f64.next_up(), f64::INFINITY]);
+    /// assert_eq!(p.counts, vec![0, 10, 0]);
+    /// ```
+    pub fn is_constant(&self) -> bool {
+        self.min == self.max
+    }
+
     /// Checks the structural invariants every fitted (or merged) numeric
     /// profile satisfies; called on every loaded profile by
     /// [`Profile::validate`], in O(bins + reference) once at load time:
@@ -1012,7 +1038,7 @@ impl NumericProfile {
     ///   edges, −inf first, +inf last, strictly increasing (so the inner
     ///   edges are finite and NaN-free), and `counts.len() = edges.len() − 1`
     ///   with Σ counts = `count` (no overflow);
-    /// - `count ≥ 2`; `count + nan_count` fits `u64`; `nan_count = 0` unless
+    /// - `count ≥ 1`; `count + nan_count` fits `u64`; `nan_count = 0` unless
     ///   the NaN policy is `skip`;
     /// - `min ≤ max`, both finite; `m2` not negative (`mean` and `m2` are
     ///   descriptive only: ±inf when the sums overflowed, NaN allowed);
@@ -1040,10 +1066,10 @@ impl NumericProfile {
         } else {
             self.validate_bins()?;
         }
-        if self.count < 2 {
+        if self.count < 1 {
             return Err(corrupt_field(
                 "count",
-                format!("{} values (a fitted profile has ≥ 2)", self.count),
+                format!("{} values (a fitted profile has ≥ 1)", self.count),
             ));
         }
         if self.count.checked_add(self.nan_count).is_none() {
@@ -1898,6 +1924,15 @@ pub struct Profile {
     pub format_version: u32,
     /// Features by name.
     pub features: BTreeMap<String, FeatureProfile>,
+    /// Provenance: the rows `[start, end)` of the analysed data the profile
+    /// was fitted on, when the reference is a row range of it (`None`:
+    /// unknown, or a separate reference data set). Chunked drift
+    /// ([`crate::chunk::chunked_drift`]) never scores these rows, so a chunk
+    /// is never compared with itself. Optional in both persisted forms:
+    /// profiles written without it load unchanged (JSON field
+    /// `reference_rows: {"start", "end"}`; binary trailer, see docs/drift.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_rows: Option<Range<u64>>,
 }
 
 impl Default for Profile {
@@ -1905,6 +1940,7 @@ impl Default for Profile {
         Profile {
             format_version: PROFILE_FORMAT_VERSION,
             features: BTreeMap::new(),
+            reference_rows: None,
         }
     }
 }
@@ -1939,11 +1975,28 @@ impl ProfileFormat {
     }
 }
 
+/// Provenance of merged partitions: the row ranges, in part order, when they
+/// are contiguous (each starts where the previous ends); otherwise unknown.
+fn merged_rows(parts: &[&Profile]) -> Option<Range<u64>> {
+    let mut it = parts.iter();
+    let mut acc = it.next()?.reference_rows.clone()?;
+    for p in it {
+        let r = p.reference_rows.as_ref()?;
+        if r.start != acc.end {
+            return None;
+        }
+        acc.end = r.end;
+    }
+    Some(acc)
+}
+
 /// The JSON form as written: the profile's fields, then its checksum.
 #[derive(Serialize)]
 struct JsonOut<'a> {
     format_version: u32,
     features: &'a BTreeMap<String, FeatureProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_rows: &'a Option<Range<u64>>,
     checksum: String,
 }
 
@@ -1951,6 +2004,35 @@ impl Profile {
     /// An empty profile.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Records (or, with `None`, clears) the rows of the analysed data the
+    /// profile was fitted on ([`Profile::reference_rows`]).
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::Profile;
+    /// let mut p = Profile::new();
+    /// p.set_reference_rows(Some(0..400)).unwrap();
+    /// assert_eq!(p.reference_rows, Some(0..400));
+    /// #[allow(clippy::reversed_empty_ranges)]
+    /// let reversed = 5..4;
+    /// assert!(p.set_reference_rows(Some(reversed)).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidParameter` naming `reference_rows` when start > end.
+    pub fn set_reference_rows(&mut self, rows: Option<Range<u64>>) -> Result<()> {
+        if let Some(r) = &rows
+            && r.start > r.end
+        {
+            return Err(Error::invalid(
+                "reference_rows",
+                format!("{}..{}", r.start, r.end),
+                "start must be ≤ end",
+            ));
+        }
+        self.reference_rows = rows;
+        Ok(())
     }
 
     /// Adds (or replaces) a feature.
@@ -2065,6 +2147,7 @@ impl Profile {
             }
         }
         let mut out = Profile::new();
+        out.reference_rows = merged_rows(parts);
         for (name, f) in &first.features {
             let merged = match f {
                 FeatureProfile::Numeric(_) => {
@@ -2113,6 +2196,14 @@ impl Profile {
                 expected: PROFILE_FORMAT_VERSION,
             });
         }
+        if let Some(r) = &self.reference_rows
+            && r.start > r.end
+        {
+            return Err(corrupt_field(
+                "reference_rows",
+                format!("start {} > end {}", r.start, r.end),
+            ));
+        }
         for (name, f) in &self.features {
             let r = match f {
                 FeatureProfile::Numeric(p) => p.validate(),
@@ -2146,6 +2237,7 @@ impl Profile {
         let out = JsonOut {
             format_version: self.format_version,
             features: &self.features,
+            reference_rows: &self.reference_rows,
             checksum: format!("{JSON_CHECKSUM_PREFIX}{:016x}", self.content_checksum()),
         };
         serde_json::to_string(&out).map_err(|e| Error::Corrupt {

@@ -257,6 +257,13 @@ pub struct FeatureDrift {
     pub n_reference: u64,
     /// Current size.
     pub n_current: u64,
+    /// The reference holds one value only (a constant feature: min = max,
+    /// or a single category). Such a feature is still scored — its bins
+    /// are below / equal to / above the constant, so any current value
+    /// other than the constant shows as drift — and flagged here instead of
+    /// failing the report (absent in reports written before it: `false`).
+    #[serde(default)]
+    pub constant_reference: bool,
 }
 
 /// Drift over a set of features.
@@ -328,6 +335,7 @@ pub(crate) fn numeric_feature(
         severity,
         n_reference: p.count,
         n_current,
+        constant_reference: p.is_constant(),
     }
 }
 
@@ -397,6 +405,7 @@ pub(crate) fn categorical_feature(
         severity: o.psi_bands.classify(psi),
         n_reference: p.count,
         n_current: n_cur,
+        constant_reference: p.counts.len() == 1,
     })
 }
 

@@ -214,18 +214,18 @@ impl QuantileSketch {
     /// The rank of each inner edge is within the rank error bound of k/bins
     /// (plus the weight of one retained item).
     ///
+    /// A constant feature (min = max) gets the constant's edges
+    /// `[−inf, v, v⁺, +inf]`, as a quantile fit of it (docs/drift.md).
+    ///
     /// Errors: `bins` outside 2..=[`crate::profile::MAX_BINS`], an empty
-    /// sketch, a constant feature (min = max).
+    /// sketch.
     pub fn quantile_edges(&self, bins: usize) -> Result<Vec<f64>> {
         crate::profile::check_bins(bins)?;
         let (Some(min), Some(max)) = (self.min(), self.max()) else {
             return Err(empty_error());
         };
         if min == max {
-            return Err(Error::Degenerate {
-                param: "sketch",
-                reason: "constant feature: quantile bin edges collapse",
-            });
+            return Ok(crate::profile::constant_edges(min));
         }
         let view = self.inner.sorted_view();
         let mut e = vec![f64::NEG_INFINITY];

@@ -251,19 +251,23 @@ fn infinities() {
 
 #[test]
 fn single_value_and_constant_feature() {
-    // a profile needs two values; quantile / equal-width bins need a range
-    let e = NumericProfile::fit(&[4.0], &ProfileOptions::default()).unwrap_err();
+    // a profile needs one value (a partition may hold a single one); no
+    // finite value at all is an error naming the reference
+    let e = NumericProfile::fit(&[], &ProfileOptions::default()).unwrap_err();
     assert!(
         matches!(
             e,
             Error::TooFewValues {
                 param: "reference",
-                actual: 1,
-                min: 2
+                actual: 0,
+                min: 1
             }
         ),
         "{e}"
     );
+    // a constant feature (or a single value) fits: its quantile /
+    // equal-width edges are [−inf, v, v⁺, +inf] (issue #21: a constant
+    // partition used to fail the whole fit)
     for bins in [
         BinStrategy::Quantile { bins: 10 },
         BinStrategy::EqualWidth { bins: 5 },
@@ -274,18 +278,16 @@ fn single_value_and_constant_feature() {
                 keep_reference,
                 ..Default::default()
             };
-            let e = NumericProfile::fit(&[4.0; 100], &o).unwrap_err();
-            assert!(
-                matches!(
-                    e,
-                    Error::Degenerate {
-                        param: "reference",
-                        ..
-                    }
-                ),
-                "{e}"
-            );
-            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            for values in [&[4.0; 100][..], &[4.0]] {
+                let p = NumericProfile::fit(values, &o).unwrap();
+                assert_eq!(
+                    p.edges,
+                    vec![f64::NEG_INFINITY, 4.0, 4.0f64.next_up(), f64::INFINITY]
+                );
+                assert_eq!(p.counts, vec![0, values.len() as u64, 0]);
+                assert!(p.is_constant());
+                p.validate().unwrap();
+            }
         }
     }
     // the normed Wasserstein divides by the reference std

@@ -224,14 +224,28 @@ fn psi_of_samples_checks_as_fit_and_psi_do() {
             "{e:?}"
         );
     }
-    // a constant long reference: the quantile edges collapse
-    let e = psi_of_samples(
-        &vec![2.5; 300_000],
+    // a constant long reference: the quantile edges are the constant's
+    // [−inf, 2.5, 2.5⁺, +inf], the same as the sorted fit's
+    let constant = vec![2.5; 300_000];
+    let got = psi_of_samples(
+        &constant,
         &c,
-        q,
+        q.clone(),
         NanPolicy::Error,
         PsiMode::default(),
     )
-    .unwrap_err();
-    assert!(matches!(e, Error::Degenerate { .. }), "{e:?}");
+    .unwrap();
+    let o = ProfileOptions {
+        bins: q,
+        ..Default::default()
+    };
+    let sorted = NumericProfile::fit(&constant, &o).unwrap();
+    assert_eq!(
+        sorted.edges,
+        vec![f64::NEG_INFINITY, 2.5, 2.5f64.next_up(), f64::INFINITY]
+    );
+    assert_eq!(
+        got.to_bits(),
+        sorted.psi(&c, PsiMode::default()).unwrap().to_bits()
+    );
 }

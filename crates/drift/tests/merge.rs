@@ -403,3 +403,121 @@ fn profile_merge_all_feature_sets_and_errors() {
         "a failed merge leaves the profile unchanged"
     );
 }
+
+/// Issue #21: a partition in which a feature is constant (or holds one
+/// value) fits, and merges with the others into the profile of the whole
+/// (edges refitted at merge when the reference is kept); without the
+/// stored reference the edges cannot be refitted and the merge says so.
+#[test]
+fn constant_and_single_value_partitions_fit_and_merge() {
+    use tradewarden_drift::profile::{FeatureProfile, Profile};
+    let data: Vec<f64> = [
+        vec![1.5; 300],
+        vec![7.0],
+        (0..500).map(|i| ((i * 37) % 101) as f64).collect(),
+    ]
+    .concat();
+    let parts: [&[f64]; 3] = [&data[..300], &data[300..301], &data[301..]];
+    let o = ProfileOptions::default();
+    let fits: Vec<NumericProfile> = parts
+        .iter()
+        .map(|p| NumericProfile::fit(p, &o).unwrap())
+        .collect();
+    assert!(fits[0].is_constant() && fits[1].is_constant() && !fits[2].is_constant());
+    let merged = NumericProfile::merge_all(&fits.iter().collect::<Vec<_>>()).unwrap();
+    assert_eq!(merged, NumericProfile::fit(&data, &o).unwrap());
+    let mut folded = fits[0].clone();
+    folded.merge(&fits[1]).unwrap();
+    folded.merge(&fits[2]).unwrap();
+    assert_eq!(folded, merged);
+    // whole profiles (as profile_from_partitions / tradewarden.dask merge them)
+    let whole = |v: &[f64]| {
+        let mut p = Profile::new();
+        p.insert(
+            "x",
+            FeatureProfile::Numeric(NumericProfile::fit(v, &o).unwrap()),
+        );
+        p
+    };
+    let ps: Vec<Profile> = parts.iter().map(|p| whole(p)).collect();
+    assert_eq!(
+        Profile::merge_all(&ps.iter().collect::<Vec<_>>()).unwrap(),
+        whole(&data)
+    );
+    // all partitions constant at the same value: a constant whole
+    let c = NumericProfile::merge_all(&[&fits[0], &fits[0]]).unwrap();
+    assert!(c.is_constant());
+    assert_eq!(c, NumericProfile::fit(&[1.5; 600], &o).unwrap());
+    // without the stored reference, differing edges cannot be refitted
+    let light = ProfileOptions {
+        keep_reference: false,
+        ..Default::default()
+    };
+    let mut a = NumericProfile::fit(parts[0], &light).unwrap();
+    let e = a
+        .merge(&NumericProfile::fit(parts[2], &light).unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("keep the reference"), "{e}");
+}
+
+/// A constant feature in a drift report is reported as such
+/// (`constant_reference`) instead of failing the whole report; the other
+/// features are scored as usual.
+#[test]
+fn a_constant_feature_is_flagged_in_the_report() {
+    use tradewarden_drift::profile::{CategoricalProfile, FeatureProfile, Profile};
+    use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+    let o = ProfileOptions::default();
+    let x: Vec<f64> = (0..400).map(|i| ((i * 37) % 101) as f64).collect();
+    let k = vec![3.0; 400];
+    let mut p = Profile::new();
+    p.insert(
+        "x",
+        FeatureProfile::Numeric(NumericProfile::fit(&x, &o).unwrap()),
+    );
+    p.insert(
+        "k",
+        FeatureProfile::Numeric(NumericProfile::fit(&k, &o).unwrap()),
+    );
+    p.insert(
+        "venue",
+        FeatureProfile::Categorical(CategoricalProfile::fit(&[Some("a"); 50]).unwrap()),
+    );
+    let venue = vec![Some("a"); 200];
+    let same = DriftReport::compute(
+        &p,
+        &[
+            ("x", FeatureData::Numeric(&x[..200])),
+            ("k", FeatureData::Numeric(&k[..200])),
+            ("venue", FeatureData::Categorical(&venue)),
+        ],
+        &ReportOptions::default(),
+    )
+    .unwrap();
+    let by = |r: &DriftReport, n: &str| r.features.iter().find(|f| f.name == n).unwrap().clone();
+    assert!(by(&same, "k").constant_reference && !by(&same, "k").drift);
+    assert!(by(&same, "venue").constant_reference);
+    assert!(!by(&same, "x").constant_reference);
+    // the constant moved: drift on that feature only
+    let moved = vec![3.5; 200];
+    let r = DriftReport::compute(
+        &p,
+        &[
+            ("x", FeatureData::Numeric(&x[..200])),
+            ("k", FeatureData::Numeric(&moved)),
+            ("venue", FeatureData::Categorical(&venue)),
+        ],
+        &ReportOptions::default(),
+    )
+    .unwrap();
+    let fk = by(&r, "k");
+    assert!(fk.constant_reference && fk.drift, "{fk:?}");
+    assert_eq!(fk.ks.unwrap().0, 1.0);
+    assert!(fk.psi.unwrap() > 1.0, "{fk:?}");
+    assert!(!by(&r, "x").drift);
+    // the flag is in the JSON form (and reads back)
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains("\"constant_reference\":true"));
+    let back: DriftReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, r);
+}

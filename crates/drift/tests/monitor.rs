@@ -289,3 +289,232 @@ fn drift_score_clamps_and_alerts() {
         })
     ));
 }
+
+fn profile_with(values: &[f64], options: ProfileOptions) -> Profile {
+    let mut p = Profile::new();
+    p.insert(
+        "x",
+        FeatureProfile::Numeric(NumericProfile::fit(values, &options).unwrap()),
+    );
+    p
+}
+
+/// The monitor scores JS and KS besides PSI (the seed's three): JS equals
+/// the crate's `jensenshannon` over the profile's bin counts, KS the
+/// largest gap of the two empirical CDFs at the profile's edges, computed
+/// here from the raw values.
+#[test]
+fn monitor_scores_js_and_ks_besides_psi() {
+    use tradewarden_drift::distance::jensenshannon;
+    let (p, r) = profile();
+    let FeatureProfile::Numeric(np) = &p.features["x"] else {
+        unreachable!()
+    };
+    let mut m = LiveMonitor::new(
+        &p,
+        LiveMonitorOptions {
+            window: 400,
+            min_values: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // a window that drifts partly: 400 values in the upper 60 % of the range
+    let cur: Vec<f64> = r[..400].iter().map(|v| 0.4 + 0.6 * v).collect();
+    m.push("x", &cur).unwrap();
+    let s = m.score("x").unwrap().unwrap();
+    let h = np.histogram(&cur).unwrap();
+    let pf: Vec<f64> = np.counts.iter().map(|&c| c as f64).collect();
+    let qf: Vec<f64> = h.iter().map(|&c| c as f64).collect();
+    assert_eq!(s.jensenshannon, jensenshannon(&pf, &qf, None).unwrap());
+    let ecdf = |v: &[f64], e: f64| v.iter().filter(|&&x| x < e).count() as f64 / v.len() as f64;
+    let ks = np.edges[1..np.edges.len() - 1]
+        .iter()
+        .map(|&e| (ecdf(&r, e) - ecdf(&cur, e)).abs())
+        .fold(0.0, f64::max);
+    assert!((s.ks - ks).abs() < 1e-12, "{} vs {ks}", s.ks);
+    assert!(s.ks > 0.35 && s.ks < 0.45, "{}", s.ks);
+    assert!(s.jensenshannon > 0.2);
+    assert_eq!(s.psi, np.psi(&cur, Default::default()).unwrap());
+    assert!(s.ks_drift && s.js_drift && s.drift, "{s:?}");
+    // thresholds above the statistics: no flags
+    let mut quiet = LiveMonitor::new(
+        &p,
+        LiveMonitorOptions {
+            window: 400,
+            min_values: 100,
+            psi_threshold: 100.0,
+            js_threshold: 0.99,
+            ks_threshold: 0.99,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    quiet.push("x", &cur).unwrap();
+    let q = quiet.score("x").unwrap().unwrap();
+    assert!(!q.drift && !q.js_drift && !q.ks_drift);
+    // every statistic is emitted, named by the catalog
+    let rec = TestRecorder::default();
+    metrics::with_local_recorder(&rec, || m.score_and_emit().unwrap());
+    for (method, v) in [
+        ("psi", s.psi),
+        ("jensenshannon", s.jensenshannon),
+        ("ks", s.ks),
+    ] {
+        let g = rec
+            .get(&format!("drift_score{{feature=x,method={method}}}"))
+            .unwrap();
+        assert_eq!(f64::from_bits(g), v, "{method}");
+    }
+    // a bad threshold is named
+    let e = LiveMonitor::new(
+        &p,
+        LiveMonitorOptions {
+            ks_threshold: f64::NAN,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        Error::InvalidParameter {
+            param: "ks_threshold",
+            ..
+        }
+    ));
+}
+
+/// The detections counter counts transitions into drift, not every call
+/// while drifted; a recovery re-arms it.
+#[test]
+fn detections_count_transitions_into_drift() {
+    let (p, r) = profile();
+    let mut m = LiveMonitor::new(
+        &p,
+        LiveMonitorOptions {
+            window: 500,
+            min_values: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let shifted: Vec<f64> = r[..500].iter().map(|v| v + 5.0).collect();
+    let rec = TestRecorder::default();
+    let key = "drift_detections_total{metric_type=psi,severity=critical}";
+    m.push("x", &shifted).unwrap();
+    metrics::with_local_recorder(&rec, || {
+        m.score_and_emit().unwrap();
+        m.score_and_emit().unwrap();
+        m.score_and_emit().unwrap();
+    });
+    assert_eq!(
+        rec.get(key),
+        Some(1),
+        "three calls while drifted: one detection"
+    );
+    for method in ["jensenshannon", "ks"] {
+        assert_eq!(
+            rec.get(&format!(
+                "drift_detections_total{{metric_type={method},severity=critical}}"
+            )),
+            Some(1),
+            "{method}"
+        );
+    }
+    // back to the reference distribution: no drift, no count
+    m.push("x", &r[..500]).unwrap();
+    let s = metrics::with_local_recorder(&rec, || m.score_and_emit().unwrap());
+    assert!(!s[0].drift);
+    assert_eq!(rec.get(key), Some(1));
+    // drifting again is a new transition
+    m.push("x", &shifted).unwrap();
+    metrics::with_local_recorder(&rec, || m.score_and_emit().unwrap());
+    assert_eq!(rec.get(key), Some(2));
+}
+
+/// Non-finite values follow the profile's NaN policy: skipped and counted
+/// under `skip`, a typed error (nothing added) under `error`.
+#[test]
+fn monitor_follows_the_profiles_nan_policy() {
+    let r: Vec<f64> = (0..1000).map(f64::from).collect();
+    let skip = ProfileOptions {
+        nan_policy: tradewarden_core::NanPolicy::Skip,
+        ..Default::default()
+    };
+    let opts = LiveMonitorOptions {
+        window: 100,
+        min_values: 2,
+        ..Default::default()
+    };
+    let mut m = LiveMonitor::new(&profile_with(&r, skip), opts.clone()).unwrap();
+    m.push(
+        "x",
+        &[1.0, f64::NAN, 500.0, f64::INFINITY, f64::NEG_INFINITY],
+    )
+    .unwrap();
+    let s = m.score("x").unwrap().unwrap();
+    assert_eq!((s.n, s.skipped), (2, 3));
+    let mut clean = LiveMonitor::new(&profile_with(&r, ProfileOptions::default()), opts).unwrap();
+    let e = clean.push("x", &[1.0, f64::NAN]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::NonFinite {
+                param: "values",
+                index: 1,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    clean.push("x", &[1.0, 2.0]).unwrap();
+    let s = clean.score("x").unwrap().unwrap();
+    assert_eq!((s.n, s.skipped), (2, 0), "the refused batch added nothing");
+}
+
+/// Categorical and Sturges-binned features cannot be binned in a rolling
+/// window: refused at construction, naming the feature — never silently
+/// left out of the monitor.
+#[test]
+fn monitor_refuses_features_it_cannot_score() {
+    use tradewarden_drift::profile::{BinStrategy, CategoricalProfile};
+    let r: Vec<f64> = (0..1000).map(f64::from).collect();
+    let mut p = profile_with(&r, ProfileOptions::default());
+    p.insert(
+        "venue",
+        FeatureProfile::Categorical(CategoricalProfile::fit(&[Some("a"), Some("b")]).unwrap()),
+    );
+    let e = LiveMonitor::new(&p, LiveMonitorOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                param: "profile",
+                ..
+            }
+        ) && e.to_string().contains("venue")
+            && e.to_string().contains("categorical"),
+        "{e}"
+    );
+    let sturges = ProfileOptions {
+        bins: BinStrategy::Sturges,
+        ..Default::default()
+    };
+    let mut p = profile_with(&r, ProfileOptions::default());
+    p.insert(
+        "s",
+        FeatureProfile::Numeric(NumericProfile::fit(&r, &sturges).unwrap()),
+    );
+    let e = LiveMonitor::new(&p, LiveMonitorOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                param: "profile",
+                ..
+            }
+        ) && e.to_string().contains("\"s\"")
+            && e.to_string().contains("Sturges"),
+        "{e}"
+    );
+}

@@ -102,14 +102,8 @@ fn bad_inputs_are_typed_errors() {
         }
     ));
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
-    assert!(matches!(
-        NumericProfile::fit(&[1.0], &d),
-        Err(Error::TooFewValues {
-            param: "reference",
-            actual: 1,
-            ..
-        })
-    ));
+    // one value fits (a partition may hold one): a constant feature
+    assert!(NumericProfile::fit(&[1.0], &d).unwrap().is_constant());
     assert!(matches!(
         NumericProfile::fit(&[1.0, f64::NAN], &d),
         Err(Error::NonFinite {
@@ -137,17 +131,13 @@ fn bad_inputs_are_typed_errors() {
             ..
         })
     ));
-    let e = NumericProfile::fit(&[2.0, 2.0, 2.0], &d).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Degenerate {
-                param: "reference",
-                ..
-            }
-        ),
-        "{e}"
+    // a constant reference fits, with the two bins below / at-or-above it
+    let c = NumericProfile::fit(&[2.0, 2.0, 2.0], &d).unwrap();
+    assert_eq!(
+        c.edges,
+        vec![f64::NEG_INFINITY, 2.0, 2.0f64.next_up(), f64::INFINITY]
     );
+    assert!(c.is_constant());
     for bins in [0, 1] {
         for s in [
             BinStrategy::Quantile { bins },
@@ -482,13 +472,17 @@ fn fit_without_reference_matches_sorted_fit() {
             ..
         })
     ));
+    for one in [&[3.0, 3.0][..], &[3.0]] {
+        let p = NumericProfile::fit(one, &light).unwrap();
+        assert_eq!(
+            p.edges,
+            vec![f64::NEG_INFINITY, 3.0, 3.0f64.next_up(), f64::INFINITY]
+        );
+        assert_eq!(p.count, one.len() as u64);
+    }
     assert!(matches!(
-        NumericProfile::fit(&[3.0, 3.0], &light),
-        Err(Error::Degenerate { .. })
-    ));
-    assert!(matches!(
-        NumericProfile::fit(&[3.0], &light),
-        Err(Error::TooFewValues { actual: 1, .. })
+        NumericProfile::fit(&[], &light),
+        Err(Error::TooFewValues { actual: 0, .. })
     ));
 }
 

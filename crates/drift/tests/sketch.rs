@@ -340,8 +340,15 @@ fn parameter_errors() {
         s.quantile_edges(1),
         Err(Error::InvalidParameter { param: "bins", .. })
     ));
+    // a constant feature: the constant's edges, as a quantile fit gives
     let c = QuantileSketch::from_values(&[2.0; 10], 200, NanPolicy::Error).unwrap();
-    assert!(matches!(c.quantile_edges(4), Err(Error::Degenerate { .. })));
+    let o = tradewarden_drift::profile::ProfileOptions::default();
+    assert_eq!(
+        c.quantile_edges(4).unwrap(),
+        tradewarden_drift::profile::NumericProfile::fit(&[2.0; 10], &o)
+            .unwrap()
+            .edges
+    );
     // KS
     assert!(matches!(
         ks_2samp_sketch(&empty, &[1.0]),

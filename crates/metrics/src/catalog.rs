@@ -900,7 +900,7 @@ def!(
     Drift,
     ["metric_type", "severity"],
     None,
-    "Drift detections, by statistic (psi, ks, js, ...) and severity."
+    "Drift detections: transitions into drift (counted when a statistic crosses its threshold, not again while it stays above), by statistic (psi, jensenshannon, ks, ...) and severity."
 );
 def!(
     DRIFT_SCORE,

@@ -42,7 +42,7 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "SmallSampleWarning", "Profile", "ScoreState", "profile_from_partitions", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+    "SmallSampleWarning", "Profile", "ScoreState", "profile_from_partitions", "chunked_drift", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
 
@@ -385,6 +385,18 @@ class Profile:
     def __len__(self) -> int:
         return len(self._p)
 
+    @property
+    def reference_rows(self) -> Optional[tuple]:
+        """Provenance: the rows ``(start, end)`` of the analysed data this profile was fitted on, or
+        None (unknown, or a separate reference data set). :func:`chunked_drift` never scores them."""
+        return self._p.reference_rows()
+
+    def with_reference_rows(self, rows: Optional[Sequence[int]]) -> "Profile":
+        """A copy recording ``rows = (start, end)`` as its provenance (None clears it); persisted by
+        :meth:`to_bytes` / :meth:`to_json`. A reversed range raises InvalidInputError."""
+        r = None if rows is None else _row_range(rows, "rows")
+        return Profile(self._p.with_reference_rows(r))
+
     def score(self, current: Any, **options: Any) -> "DriftReport":
         """Drift of ``current`` (same kinds of tables as :meth:`fit`) against this profile.
 
@@ -479,6 +491,51 @@ class Profile:
 
     def __repr__(self) -> str:
         return f"Profile(features={self.features!r})"
+
+
+def _row_range(rows: Any, name: str) -> tuple:
+    try:
+        start, end = (int(x) for x in rows)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInputError(f"{name} must be a (start, end) pair of non-negative ints, got {rows!r}") from None
+    if start < 0 or end < 0 or end >= 2**64:
+        raise InvalidInputError(f"{name} must be a (start, end) pair of non-negative ints, got {rows!r}")
+    return (start, end)
+
+
+def chunked_drift(profile: Profile, data: Any, *, size: Optional[int] = None, count: Optional[int] = None,
+                  period: Optional[float] = None, timestamps: Any = None, incomplete: str = "keep",
+                  reference_rows: Optional[Sequence[int]] = None, **options: Any) -> List[Dict[str, Any]]:
+    """Drift per chunk of ``data`` (tables as :meth:`Profile.score`, full length) against ``profile``,
+    chunked as NannyML by ``size`` rows, into ``count`` chunks, or per ``period`` seconds of
+    ``timestamps`` (sorted, Unix seconds); ``incomplete`` = 'keep' | 'drop' | 'append' for size/count.
+
+    The reference rows (``reference_rows=(start, end)``, else the profile's :attr:`Profile.reference_rows`;
+    both given must agree, neither is an error; ``(0, 0)`` = a reference outside ``data``) are never scored:
+    a chunk partly over them is scored on its other rows, a chunk made only of them is left out.
+    Returns one dict per scored chunk: ``rows`` (start, end), ``key`` (chunk index or period start),
+    ``scored_rows`` (list of (start, end)) and ``report`` (a :class:`DriftReport`). Report options as
+    :meth:`Profile.score`."""
+    if not isinstance(profile, Profile):
+        raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+    given = [k for k, v in (("size", size), ("count", count), ("period", period)) if v is not None]
+    if len(given) != 1:
+        raise InvalidInputError(f"give exactly one of size, count, period (got {given or 'none'})")
+    if size is not None:
+        chunker: Dict[str, Any] = {"size": {"size": int(size), "incomplete": str(incomplete)}}
+    elif count is not None:
+        chunker = {"count": {"count": int(count), "incomplete": str(incomplete)}}
+    else:
+        chunker = {"period": {"seconds": float(period)}}  # type: ignore[arg-type]
+    if (size if size is not None else count if count is not None else 1) < 0:
+        raise InvalidInputError(f"{given[0]} must be >= 1, got {size if size is not None else count}")
+    ts = None if timestamps is None else as_1d(timestamps, "timestamps")
+    rr = None if reference_rows is None else _row_range(reference_rows, "reference_rows")
+    out = json.loads(profile._p.chunked_drift(columns(data, "data"), json.dumps(chunker), rr, ts,
+                                              _report_options(options)))
+    return [{"rows": (c["chunk"]["rows"]["start"], c["chunk"]["rows"]["end"]), "key": c["chunk"]["key"],
+             "scored_rows": [(r["start"], r["end"]) for r in c["scored_rows"]],
+             "report": DriftReport(c["report"])} for c in out]
 
 
 def _column_of(name: str, x: Any) -> Any:
@@ -703,7 +760,8 @@ class DriftReport:
     """Per-feature drift of a current table against a profile.
 
     Attributes: ``features`` (list of dicts: name, method, statistic, pvalue, pvalue_adjusted,
-    ks, psi, jensenshannon, drift, severity, n_reference, n_current), ``n_drifted``,
+    ks, psi, jensenshannon, drift, severity, n_reference, n_current, constant_reference — the reference
+    holds one value only: still scored, flagged instead of failing the report), ``n_drifted``,
     ``drift_share``, ``dataset_drift``, ``options``.
     """
 
@@ -747,11 +805,17 @@ class DriftReport:
 
 
 class LiveMonitor:
-    """Rolling PSI windows over a profile's binned numeric features.
+    """Rolling windows over a profile's numeric features, scored by PSI, Jensen–Shannon distance and the
+    KS statistic on the profile's bins (the seed's three).
 
-    Options: window=10000, min_values=500, psi_epsilon=1e-4, psi_threshold=0.2, prefix='' (metric names as
-    in the tradewarden-metrics catalog; a prefix is prepended to them). Not for concurrent use from several
-    threads without a lock (the call releases the interpreter; a second caller gets a borrow error).
+    Options: window=10000, min_values=500, psi_epsilon=1e-4, psi_threshold=0.2, js_threshold=√0.05≈0.2236
+    (the seed's 0.05 on the JS divergence, as a distance), ks_threshold=0.15, prefix='' (metric names as
+    in the tradewarden-metrics catalog; a prefix is prepended to them). NaN/±inf follow the profile's
+    nan_policy ('omit'/'skip': skipped and counted in ``skipped``; 'raise': InvalidInputError, nothing
+    added). A categorical or Sturges-binned feature is refused at construction (InvalidInputError naming
+    it). ``drift_detections_total`` counts transitions into drift, not every call while drifted.
+    Not for concurrent use from several threads without a lock (the call releases the interpreter; a
+    second caller gets a borrow error).
     """
 
     __slots__ = ("_m",)
@@ -762,11 +826,12 @@ class LiveMonitor:
         self._m = _native.LiveMonitor(profile._p, json.dumps(options))
 
     def push(self, feature: str, values: Any) -> None:
-        """Appends values to ``feature``'s window (NaN / ±inf rejected, nothing added)."""
+        """Appends values to ``feature``'s window (NaN / ±inf as the profile's nan_policy says)."""
         self._m.push(str(feature), as_1d(np.atleast_1d(values) if np.ndim(values) == 0 else values, "values"))
 
     def score(self, feature: str) -> Optional[Dict[str, Any]]:
-        """``{feature, psi, n, drift, severity}``, or None until the window holds min_values."""
+        """``{feature, psi, jensenshannon, ks, n, skipped, drift, js_drift, ks_drift, severity}`` (``drift``:
+        PSI over its threshold; severity from the PSI bands), or None until the window holds min_values."""
         return json.loads(self._m.score(str(feature)))
 
     def score_and_emit(self) -> List[Dict[str, Any]]:
