@@ -2134,7 +2134,10 @@ const char *tw_severity_name(tw_severity severity);
 tw_status tw_monitor_options_default(tw_monitor_options *out);
 
 /*
- Builds a monitor over every binned numeric feature of `profile`
+ Builds a monitor over every feature of `profile`, which must all be
+ numeric features binned by quantile or uniform edges: a profile with a
+ categorical or Sturges-binned feature is `TW_ERR_INVALID_INPUT` naming
+ the feature (monitor a numeric-only profile)
  (`opts` NULL: the defaults of `tw_monitor_options`). Bad options —
  `window` 0 or above `TW_MAX_MONITOR_WINDOW`, `min_values` outside 1..=`window`, `psi_epsilon` outside
  (0, 1) or NaN, `psi_threshold` negative or not finite, bands not finite or
