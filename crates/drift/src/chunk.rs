@@ -50,6 +50,31 @@ pub enum Chunker {
     },
 }
 
+/// Parses a row range written `start..end` (end exclusive, `start ≤ end`),
+/// as the CLI's `--reference-rows` takes it.
+///
+/// ```
+/// use tradewarden_drift::chunk::parse_rows;
+/// assert_eq!(parse_rows("0..400").unwrap(), 0..400);
+/// assert!(parse_rows("400..0").is_err() && parse_rows("0-400").is_err());
+/// ```
+pub fn parse_rows(text: &str) -> Result<Range<usize>> {
+    let bad = || {
+        Error::invalid(
+            "reference_rows",
+            format!("{text:?}"),
+            "expected start..end with start <= end",
+        )
+    };
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let start: usize = a.trim().parse().map_err(|_| bad())?;
+    let end: usize = b.trim().parse().map_err(|_| bad())?;
+    if start > end {
+        return Err(bad());
+    }
+    Ok(start..end)
+}
+
 /// A chunk: a row range and its key (chunk index, or period start in Unix seconds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chunk {

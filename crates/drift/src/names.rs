@@ -13,6 +13,7 @@
 
 use tradewarden_core::named_enum;
 
+use crate::chunk::Incomplete;
 use crate::ks::{Alternative, KsMethod};
 use crate::report::Correction;
 
@@ -46,5 +47,15 @@ named_enum!(
         ("benjamini_hochberg", Correction::BenjaminiHochberg),
         // statsmodels' multipletests name
         ("fdr_bh", Correction::BenjaminiHochberg),
+    ]
+);
+
+named_enum!(
+    Incomplete,
+    "incomplete",
+    [
+        ("keep", Incomplete::Keep),
+        ("drop", Incomplete::Drop),
+        ("append", Incomplete::Append),
     ]
 );

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use tradewarden_core::io::{column_from_batches, read_table};
+use tradewarden_drift::chunk::{Chunker, Incomplete, chunked_drift, parse_rows};
 use tradewarden_drift::profile::{
     BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileFormat, ProfileOptions,
 };
@@ -79,6 +80,41 @@ enum DriftCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Drift per chunk of --data against --profile (NannyML-style chunking
+    /// by --size rows or into --count chunks): a chunk is never scored on the
+    /// rows the profile was fitted on (the profile's recorded
+    /// --reference-rows, or the ones given here). Exit 6 with
+    /// --fail-on-drift when any chunk drifted.
+    Chunks {
+        /// The frozen profile (JSON or binary).
+        #[arg(long)]
+        profile: PathBuf,
+        /// The analysis data (Parquet or CSV), rows in order.
+        #[arg(long)]
+        data: PathBuf,
+        /// Rows per chunk.
+        #[arg(long, required_unless_present = "count", conflicts_with = "count")]
+        size: Option<usize>,
+        /// Number of chunks.
+        #[arg(long)]
+        count: Option<usize>,
+        /// A last chunk smaller than the others: keep, drop or append (to the previous one).
+        #[arg(long, default_value = "keep", value_parser = super::named::<Incomplete>())]
+        incomplete: Incomplete,
+        /// The rows of --data the profile was fitted on, `start..end`
+        /// (default: the profile's recorded rows; both given must agree).
+        #[arg(long)]
+        reference_rows: Option<String>,
+        /// Comma-separated columns (default: every feature of the profile).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
+        /// Exit 6 when any chunk shows dataset drift.
+        #[arg(long)]
+        fail_on_drift: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +134,10 @@ enum ProfileCommand {
         /// Number of quantile bins.
         #[arg(long, default_value_t = 10)]
         bins: usize,
+        /// Record where the input came from: its rows `start..end` of the
+        /// analysis data (`drift chunks` then never scores those rows).
+        #[arg(long)]
+        reference_rows: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -192,11 +232,14 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
                     out,
                     columns,
                     bins,
+                    reference_rows,
                     json,
                 },
         } => {
             let cols = read_columns(&input, &columns)?;
-            let p = fit(&cols, bins)?;
+            let mut p = fit(&cols, bins)?;
+            let rows = reference_rows.as_deref().map(parse_rows).transpose()?;
+            p.set_reference_rows(rows.map(|r| r.start as u64..r.end as u64))?;
             p.save_as(&out, profile_format_for(&out))?;
             let doc = profile_doc(&p);
             emit(json, &doc, || {
@@ -260,6 +303,72 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
             };
             print_report(&r, json)?;
             if fail_on_drift && r.dataset_drift {
+                return Err(Failure::silent(ExitStatus::CheckFailed));
+            }
+            Ok(())
+        }
+        DriftCommand::Chunks {
+            profile,
+            data,
+            size,
+            count,
+            incomplete,
+            reference_rows,
+            columns,
+            fail_on_drift,
+            json,
+        } => {
+            let p = load_profile(&profile)?;
+            let wanted = profile_columns(&p, columns);
+            let cols = read_columns(&data, &wanted)?;
+            let chunker = match (size, count) {
+                (Some(size), _) => Chunker::Size { size, incomplete },
+                (None, Some(count)) => Chunker::Count { count, incomplete },
+                (None, None) => return Err(bad("give --size or --count".into())),
+            };
+            let rows = reference_rows.as_deref().map(parse_rows).transpose()?;
+            let out = chunked_drift(
+                &p,
+                rows,
+                &numeric(&cols),
+                &chunker,
+                None,
+                &ReportOptions::default(),
+            )?;
+            let docs = out
+                .iter()
+                .map(|c| -> Result<Value, Failure> {
+                    let report: Value = serde_json::from_str(&c.report.to_json()?)
+                        .map_err(|e| crate::internal(e.to_string()))?;
+                    Ok(json!({
+                        "key": c.chunk.key,
+                        "rows": [c.chunk.rows.start, c.chunk.rows.end],
+                        "scored_rows": c.scored_rows.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
+                        "report": report,
+                    }))
+                })
+                .collect::<Result<Vec<_>, Failure>>()?;
+            let doc = json!({"chunks": docs});
+            emit(json, &doc, || {
+                for c in &out {
+                    let scored: usize = c.scored_rows.iter().map(|r| r.len()).sum();
+                    println!(
+                        "chunk {:<6} rows {:>8}..{:<8} scored {:>8}  {} of {} features drifted{}",
+                        c.chunk.key,
+                        c.chunk.rows.start,
+                        c.chunk.rows.end,
+                        scored,
+                        c.report.n_drifted,
+                        c.report.features.len(),
+                        if c.report.dataset_drift {
+                            " (dataset drift)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            })?;
+            if fail_on_drift && out.iter().any(|c| c.report.dataset_drift) {
                 return Err(Failure::silent(ExitStatus::CheckFailed));
             }
             Ok(())

@@ -1,0 +1,242 @@
+//! `drift chunks` (issue 21, the CLI door for chunked drift): a chunk is
+//! never scored on the rows the profile was fitted on (provenance recorded by
+//! `drift profile fit --reference-rows` or given to `drift chunks`), a chunk
+//! that partly overlaps them is scored on the rest — the same report as
+//! `drift report --current` on exactly those rows — and drift exits 6 with
+//! `--fail-on-drift`; bad ranges are exit 3.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn run(args: &[&str], code: i32) -> (String, String) {
+    let mut c = Command::cargo_bin("tradewarden").unwrap();
+    let out = c.args(args).assert().code(code);
+    let o = out.get_output();
+    (
+        String::from_utf8(o.stdout.clone()).unwrap(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
+
+fn json(args: &[&str], code: i32) -> Value {
+    let (out, err) = run(args, code);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"))
+}
+
+fn write_csv(path: &Path, x: &[f64], y: &[f64]) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(f, "x,y").unwrap();
+    for (a, b) in x.iter().zip(y) {
+        writeln!(f, "{a:?},{b:?}").unwrap();
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn chunks_skip_the_reference_rows_and_match_drift_report_on_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 000 rows; rows 700.. shifted by +2 (drift)
+    let x: Vec<f64> = (0..1000)
+        .map(|i| ((i * 37) % 101) as f64 / 10.0 + if i >= 700 { 2.0 } else { 0.0 })
+        .collect();
+    let y: Vec<f64> = (0..1000).map(|i| ((i * 53) % 97) as f64).collect();
+    let data = dir.path().join("data.csv");
+    write_csv(&data, &x, &y);
+    let reference = dir.path().join("ref.csv");
+    write_csv(&reference, &x[..400], &y[..400]);
+    let middle = dir.path().join("rows400_600.csv");
+    write_csv(&middle, &x[400..600], &y[400..600]);
+    let p = dir.path().join("p.json");
+    run(
+        &[
+            "drift",
+            "profile",
+            "fit",
+            "--input",
+            s(&reference),
+            "--out",
+            s(&p),
+            "--reference-rows",
+            "0..400",
+        ],
+        0,
+    );
+
+    let doc = json(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&data),
+            "--size",
+            "300",
+            "--json",
+        ],
+        0,
+    );
+    let chunks = doc["chunks"].as_array().unwrap();
+    // chunk 0 (rows 0..300) is all reference: not scored
+    let keys: Vec<f64> = chunks.iter().map(|c| c["key"].as_f64().unwrap()).collect();
+    assert_eq!(keys, [1.0, 2.0, 3.0]);
+    assert_eq!(chunks[0]["rows"], serde_json::json!([300, 600]));
+    assert_eq!(chunks[0]["scored_rows"], serde_json::json!([[400, 600]]));
+    // chunk 1 scored on rows 400..600 = drift report on exactly those rows
+    let direct = json(
+        &[
+            "drift",
+            "report",
+            "--profile",
+            s(&p),
+            "--current",
+            s(&middle),
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(chunks[0]["report"], direct);
+    assert_eq!(chunks[0]["report"]["features"][0]["n_current"], 200);
+    // the shifted chunks drift, the middle one does not
+    assert_eq!(chunks[0]["report"]["dataset_drift"], false);
+    assert_eq!(chunks[2]["report"]["dataset_drift"], true);
+    run(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&data),
+            "--count",
+            "4",
+            "--fail-on-drift",
+        ],
+        6,
+    );
+    // --incomplete drop: the 100-row tail chunk goes
+    let dropped = json(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&data),
+            "--size",
+            "300",
+            "--incomplete",
+            "drop",
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(dropped["chunks"].as_array().unwrap().len(), 2);
+
+    // a profile without provenance needs --reference-rows; given ranges must agree with a recorded one
+    let bare = dir.path().join("bare.json");
+    run(
+        &[
+            "drift",
+            "profile",
+            "fit",
+            "--input",
+            s(&reference),
+            "--out",
+            s(&bare),
+        ],
+        0,
+    );
+    let (_, err) = run(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&bare),
+            "--data",
+            s(&data),
+            "--size",
+            "300",
+        ],
+        3,
+    );
+    assert!(err.contains("reference_rows"), "{err}");
+    let ok = json(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&bare),
+            "--data",
+            s(&data),
+            "--size",
+            "300",
+            "--reference-rows",
+            "0..400",
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(ok["chunks"], doc["chunks"]);
+    let (_, err) = run(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&data),
+            "--size",
+            "300",
+            "--reference-rows",
+            "0..300",
+        ],
+        3,
+    );
+    assert!(err.contains("reference_rows"), "{err}");
+    for bad in ["400..0", "0-400", "a..b"] {
+        let (_, err) = run(
+            &[
+                "drift",
+                "chunks",
+                "--profile",
+                s(&bare),
+                "--data",
+                s(&data),
+                "--size",
+                "300",
+                "--reference-rows",
+                bad,
+            ],
+            3,
+        );
+        assert!(
+            err.contains("reference_rows") && err.lines().count() == 1,
+            "{bad}: {err}"
+        );
+    }
+    let (_, err) = run(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&data),
+            "--size",
+            "300",
+            "--incomplete",
+            "trim",
+        ],
+        3,
+    );
+    assert!(err.contains("keep"), "{err}");
+}
