@@ -40,6 +40,7 @@ import functools
 import json
 import os
 import platform
+import signal
 import sys
 import time
 import types
@@ -392,6 +393,9 @@ def parquet_main(a: argparse.Namespace) -> int:
 
     from tradewarden.dask import _fit_partition
 
+    # a run stopped with SIGTERM (timeout, kill) still leaves through the with-blocks below: the cluster is
+    # closed and the temporary Parquet files are deleted
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ex = _example_module()
     rows = a.rows or 12_000_000
     files = a.files
