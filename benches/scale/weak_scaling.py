@@ -7,6 +7,7 @@ the data growing with the workers, and a model of N machines at 1 and 10 Gbit/s 
     python benches/scale/weak_scaling.py --method states         # needs Profile.score_state (score states)
     python benches/scale/weak_scaling.py --method exact,states --json out.json
     python benches/scale/weak_scaling.py --method states --cells 1024   # bounded states: size O(K)
+    python benches/scale/weak_scaling.py --end-to-end parquet --worker-rayon-threads 1   # the issue's whole job
 
 Methods (what each current partition ships to the client):
   exact   today's exact path: the partition is fitted with keep_reference=True (its sorted values and category
@@ -17,8 +18,19 @@ Methods (what each current partition ships to the client):
 Data: float64 features (standard normal reference; the current data shifted by 0.05 sigma in every other
 feature), generated *on the workers* from seeds (nothing is shipped from the client but the reference profile),
 persisted before timing. "1 process" is ``profile.score(all current rows)`` in this process on the same rows.
-Every Dask report is checked to equal the 1-process report (``equal`` column). Needs a release build of the wheel
-(``maturin develop --release``) for meaningful numbers; prints markdown tables (and --json writes them).
+Every Dask report is checked to equal the 1-process report (``equal`` column).
+
+End to end from Parquet (``--end-to-end parquet``): the issue's original whole job (12M reference + 12M current
+rows, 6 float64 + 1 string feature, 24 Parquet files each — examples/dask_drift_report.py's data) written once to
+a temporary directory (deleted afterwards), then timed as a user runs it: 1 process (pyarrow read + Profile.load or
+Profile.fit + score) against a Dask LocalCluster of 1 and 2 workers (dd.read_parquet, one partition per file +
+tradewarden.dask.fit_profile / score with score states), variants ``frozen`` (profile fitted beforehand,
+broadcast) and ``whole`` (reference fitted from Parquet too), exact states and bounded ``cells=K``; prints the bytes
+one partition ships and whether 2 workers are at least as fast as 1 process. ``--worker-rayon-threads N`` sets
+RAYON_NUM_THREADS of the workers (the 1-process runs keep this process's environment; both are printed).
+
+Needs a release build of the wheel (``maturin develop --release``) for meaningful numbers; prints markdown tables
+(and --json writes them).
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import functools
 import json
 import os
 import platform
+import signal
 import sys
 import time
 import types
@@ -302,6 +315,209 @@ def fit_line(points: List[Dict[str, float]]) -> "tuple[float, float]":
     return max(y0 - k * lo["states"], 0.0), k
 
 
+# --- end to end from Parquet (--end-to-end parquet) ------------------------------------------------------------
+#
+# The job of the issue's original figure (docs/performance.md, "Drift report on Dask: 2 workers vs 1 process",
+# `examples/dask_drift_report.py --rows 12000000 --files 24 --measure`): a reference and a current dataset of
+# 12M rows each — 6 float64 features and 1 string feature, the example's generator — in 24 Parquet files each;
+# a drift report of the current data against the reference. Variants:
+#   frozen  the reference profile is fitted once beforehand (not timed) and saved; the job loads it, reads the
+#           current Parquet and scores it (1 process: Profile.load + pyarrow.parquet.read_table + profile.score;
+#           Dask: dd.read_parquet + tradewarden.dask.score / score_state, the profile broadcast once per worker)
+#   whole   the job also reads and fits the reference (1 process: read_table both + Profile.fit + score; Dask:
+#           tradewarden.dask.fit_profile (keep_reference=True: per-file fits merged once on the client — the only
+#           distributed fit whose profile supports score states) + score states)
+# States: exact (cells=None: the report equals the 1-process report, asserted) or bounded (cells=K: KS as an
+# interval, asserted to contain the 1-process KS; PSI and JS asserted equal; the string feature has no bounded
+# statistic). Every Dask partition reads exactly one file (dask's Parquet fusion is turned off).
+
+def _example_module() -> types.ModuleType:
+    """examples/dask_drift_report.py (its data generator and report comparison), loaded by path."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "dask_drift_report.py")
+    spec = importlib.util.spec_from_file_location("_tw_dask_drift_report_example", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def write_parquet_dataset(ex: types.ModuleType, path: str, rows: int, files: int, seed: int, drift: bool) -> None:
+    """`files` Parquet files of rows/files rows each (one row group each), generated file by file (bounded
+    memory) with the example's generator, seeded per file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    os.makedirs(path, exist_ok=True)
+    per = rows // files
+    for i in range(files):
+        frame = ex.make_frame(per, seed * 1000 + i, drift=drift)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), os.path.join(path, f"part-{i:04d}.parquet"),
+                       row_group_size=per)
+
+
+def _parquet_report_equal(ex: types.ModuleType, dist: Any, single: Any) -> bool:
+    if isinstance(dist, tuple) and dist[0] == "bounds":
+        exact = {f["name"]: f for f in single.features}
+        return bool(dist[1]) and all(
+            r["statistic_lo"] <= exact[r["name"]]["ks"][0] <= r["statistic_hi"]
+            and r["psi"] == exact[r["name"]]["psi"] and r["jensenshannon"] == exact[r["name"]]["jensenshannon"]
+            for r in dist[1])
+    return not ex.compare(single, dist)
+
+
+def _dask_job(variant: str, cells: Optional[int], ref_dir: str, cur_dir: str, frozen: Optional[Profile]) -> Any:
+    """One Dask job (the client's side): read, (fit,) score; returns the report (bounded: ("bounds", ks_bounds))."""
+    import dask
+    import dask.dataframe as dd
+
+    from tradewarden import dask as twd
+
+    with dask.config.set({"dataframe.parquet.minimum-partition-size": 1}):  # one partition per file
+        profile = frozen if variant == "frozen" else twd.fit_profile(dd.read_parquet(ref_dir))
+        cur = dd.read_parquet(cur_dir)
+        if cells is None:
+            return twd.score(profile, cur, method="states")
+        state = twd.score_state(profile, cur, cells=cells)
+        return ("bounds", state.ks_bounds(profile))
+
+
+def parquet_main(a: argparse.Namespace) -> int:
+    import tempfile
+
+    import dask.dataframe as dd
+    import pyarrow.parquet as pq
+    from distributed import Client, LocalCluster
+
+    from tradewarden.dask import _fit_partition
+
+    # a run stopped with SIGTERM (timeout, kill) still leaves through the with-blocks below: the cluster is
+    # closed and the temporary Parquet files are deleted
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    ex = _example_module()
+    rows = a.rows or 12_000_000
+    files = a.files
+    reps = a.reps or 3
+    worker_counts = [int(x) for x in a.workers.split(",")]
+    variants = [v.strip() for v in a.variants.split(",")]
+    options: List[Optional[int]] = [None if o.strip() == "exact" else int(o) for o in a.state_cells.split(",")]
+    if rows % files:
+        raise SystemExit(f"--rows {rows} must be a multiple of --files {files}")
+    for v in variants:
+        if v not in ("frozen", "whole"):
+            raise SystemExit(f"unknown variant {v!r} (frozen, whole)")
+    worker_env = {} if a.worker_rayon_threads is None else {"RAYON_NUM_THREADS": str(a.worker_rayon_threads)}
+
+    load = os.getloadavg()
+    print(f"# end to end from Parquet — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} "
+          f"{load[2]:.2f}; python {platform.python_version()}; this process (1-process runs, client) "
+          f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')}; Dask workers RAYON_NUM_THREADS="
+          f"{worker_env.get('RAYON_NUM_THREADS', 'inherited: ' + os.environ.get('RAYON_NUM_THREADS', 'unset'))}")
+    print(f"data: reference and current {rows:,} rows each (6 float64 + 1 string feature, "
+          f"examples/dask_drift_report.py's generator), {files} Parquet files each ({rows // files:,} rows, one row "
+          f"group); reps {reps} (minimum reported)\n")
+
+    results: Dict[str, Any] = {"mode": "parquet", "load_average": load, "rows": rows, "files": files, "reps": reps,
+                               "worker_rayon_threads": a.worker_rayon_threads,
+                               "rayon_threads_here": os.environ.get("RAYON_NUM_THREADS"), "one_process": {},
+                               "dask": [], "bytes": {}}
+    with tempfile.TemporaryDirectory(prefix="tw-weak-parquet-", dir=a.tmp_dir) as tmp:
+        ref_dir, cur_dir = os.path.join(tmp, "reference"), os.path.join(tmp, "current")
+        t0 = time.perf_counter()
+        write_parquet_dataset(ex, ref_dir, rows, files, 7, drift=False)
+        write_parquet_dataset(ex, cur_dir, rows, files, 8, drift=True)
+        on_disk = sum(os.path.getsize(os.path.join(d, f)) for d in (ref_dir, cur_dir) for f in os.listdir(d))
+        print(f"written in {time.perf_counter() - t0:.1f} s: {human_bytes(on_disk)} of Parquet (both datasets)",
+              flush=True)
+
+        # the frozen reference profile: fitted once, saved (not timed)
+        profile_path = os.path.join(tmp, "reference.twdp")
+        frozen = Profile.fit(pq.read_table(ref_dir))
+        frozen.save(profile_path)
+        profile_bytes = len(frozen.to_bytes())
+
+        # bytes one partition (one file) ships: its reference fit (whole job) and its score state
+        ref0 = pd.read_parquet(os.path.join(ref_dir, "part-0000.parquet"))
+        cur0 = pd.read_parquet(os.path.join(cur_dir, "part-0000.parquet"))
+        fit_blob = _fit_partition(ref0, list(ref0.columns), 10, "quantile", "raise", True).iloc[0]
+        per_part = {"fit_profile_bytes": len(fit_blob), "broadcast_profile_bytes": profile_bytes}
+        for cells in options:
+            per_part[f"state_bytes_{'exact' if cells is None else cells}"] = len(
+                frozen.score_state(cur0, cells=cells).to_bytes())
+        del ref0, cur0, fit_blob
+        results["bytes"] = per_part
+        print(f"bytes per partition ({rows // files:,} rows): reference fit (whole job) "
+              f"{human_bytes(per_part['fit_profile_bytes'])}; score state "
+              + ", ".join(f"{k[len('state_bytes_'):]} {human_bytes(v)}" for k, v in per_part.items()
+                          if k.startswith("state_bytes_"))
+              + f"; the frozen profile broadcast once per worker per job: {human_bytes(profile_bytes)}\n", flush=True)
+
+        # 1 process, as a user runs it
+        single: Dict[str, Any] = {}
+        for v in variants:
+            times = []
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                if v == "frozen":
+                    report = Profile.load(profile_path).score(pq.read_table(cur_dir))
+                else:
+                    report = Profile.fit(pq.read_table(ref_dir)).score(pq.read_table(cur_dir))
+                times.append(time.perf_counter() - t0)
+                single[v] = report
+                del report
+            results["one_process"][v] = {"wall_s": min(times), "all_s": times}
+            print(f"1 process, {v}: {min(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)})", flush=True)
+        if "frozen" in single and "whole" in single:
+            assert not ex.compare(single["frozen"], single["whole"]), "frozen and whole 1-process reports differ"
+
+        for w in worker_counts:
+            with LocalCluster(n_workers=w, threads_per_worker=1, processes=True, host="127.0.0.1",
+                              dashboard_address=None, silence_logs=40, env=worker_env) as cluster, \
+                    Client(cluster) as client:
+                client.run(lambda: None)  # workers up
+                parts = dd.read_parquet(cur_dir).npartitions
+                for v in variants:
+                    for cells in options:
+                        times, equal = [], True
+                        for _ in range(reps):
+                            t0 = time.perf_counter()
+                            out = _dask_job(v, cells, ref_dir, cur_dir, Profile.load(profile_path)
+                                            if v == "frozen" else None)
+                            times.append(time.perf_counter() - t0)
+                            equal = equal and _parquet_report_equal(ex, out, single[v])
+                            del out
+                        results["dask"].append({"workers": w, "variant": v,
+                                                "states": "exact" if cells is None else f"cells={cells}",
+                                                "partitions": parts, "wall_s": min(times), "all_s": times,
+                                                "one_process_s": results["one_process"][v]["wall_s"],
+                                                "equal": equal})
+                        print(f"Dask {w} worker(s), {v}, {results['dask'][-1]['states']}: {min(times):.2f} s (runs "
+                              f"{', '.join(f'{t:.2f}' for t in times)}), equal {equal}", flush=True)
+    # the temporary directory (the Parquet files) is deleted here
+
+    print(table(["variant", "1 process s"], [[v, f"{results['one_process'][v]['wall_s']:.2f}"] for v in variants]))
+    print()
+    print(table(["variant", "states", "workers", "partitions", "Dask s", "1 process s", "1 process ÷ Dask",
+                 "2 workers ≥ 1 process", "equal"],
+                [[r["variant"], r["states"], r["workers"], r["partitions"], f"{r['wall_s']:.2f}",
+                  f"{r['one_process_s']:.2f}", f"{r['one_process_s'] / r['wall_s']:.2f}",
+                  ("yes" if r["wall_s"] <= r["one_process_s"] else "no") if r["workers"] >= 2 else "-",
+                  r["equal"]] for r in results["dask"]]))
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    results["load_average_end"] = load
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1, default=float)
+    if not all(r["equal"] for r in results["dask"]):
+        print("ERROR: a Dask report differs from the 1-process report", file=sys.stderr)
+        return 1
+    return 0
+
+
 # --- output ---------------------------------------------------------------------------------------------------
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -337,7 +553,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="states only: bounded score states of K cells per feature (KS as an interval of width "
                          "<= 1/K; the equality check becomes: exact KS inside the interval, PSI and JS equal)")
     ap.add_argument("--json", default=None, help="also write the measurements as JSON here")
+    ap.add_argument("--end-to-end", choices=["parquet"], default=None,
+                    help="parquet: the issue's whole job instead (reference + current written to Parquet files, "
+                         "read, fitted/loaded and scored; 1 process vs Dask; --rows defaults to 12M per dataset)")
+    ap.add_argument("--files", type=int, default=24, help="parquet: files (= Dask partitions) per dataset (24)")
+    ap.add_argument("--variants", default="frozen,whole",
+                    help="parquet: frozen (reference profile fitted beforehand and broadcast), whole (fit the "
+                         "reference from Parquet too)")
+    ap.add_argument("--state-cells", default="exact,1024",
+                    help="parquet: score states, comma-separated: exact and/or K (bounded, K cells)")
+    ap.add_argument("--worker-rayon-threads", type=int, default=None,
+                    help="parquet: RAYON_NUM_THREADS of the Dask worker processes (default: inherited from this "
+                         "process; the 1-process runs use this process's own setting, as printed)")
+    ap.add_argument("--tmp-dir", default=None, help="parquet: where the temporary Parquet directory is made")
     a = ap.parse_args(argv)
+    if a.end_to_end == "parquet":
+        return parquet_main(a)
 
     q = a.quick
     rows_per_worker = a.rows or (600_000 if q else 6_000_000)

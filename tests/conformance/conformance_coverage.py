@@ -50,10 +50,10 @@ ROWS = [(  # returns
     ("drift", "reference `Profile` (fit, save, load, PSI, KS)", "profile::Profile", "_native.Profile",
      "tw_profile_fit", "drift", None, ""),
     ("drift", "`DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute", "drift", None, ""),
-    ("drift", "mergeable `ScoreState` (per-partition score states, TWSS file)", "state::ScoreState",
-     "_native.ScoreState", None, "drift state", None,
-     "CLI: `drift state`, `drift report --states` (= `--current` on all rows: crates/cli/tests/drift_states.rs); "
-     "C: not bound yet"),
+    ("drift", "mergeable score states (`ScoreState`: compute, merge, bytes, report; TWSS file)", "state::ScoreState",
+     "_native.ScoreState", "tw_score_state_compute", "drift state", None,
+     "merged report = `DriftReport` bit for bit (Rust proptest, Python, C); CLI: `drift state`, "
+     "`drift report --states` (= `--current` on all rows: crates/cli/tests/drift_states.rs)"),
     ("drift", "`LiveMonitor` (PSI, JS, KS on the profile's bins; detections = transitions into drift)",
      "monitor::LiveMonitor", "_native.LiveMonitor", "tw_monitor_new", None, None, "C: PSI fields only"),
     ("drift", "chunked drift (by size / count / period; never on the reference rows)", "chunk::chunked_drift",

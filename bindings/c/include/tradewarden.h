@@ -149,6 +149,15 @@ typedef struct tw_registry tw_registry;
 typedef struct tw_report tw_report;
 
 /*
+ The score state of current data against one reference profile (counts of
+ current values in the reference's cells and bins, row and NaN counts):
+ its size depends on the reference, not on the rows. Functions taking a
+ `const tw_score_state *` may be called from several threads at once.
+ Free it with `tw_score_state_free`.
+ */
+typedef struct tw_score_state tw_score_state;
+
+/*
  Status code returned by every function.
  */
 typedef int32_t tw_status;
@@ -2465,6 +2474,24 @@ tw_status tw_report_compute_profiles(const tw_profile *reference,
                                      tw_report **out);
 
 /*
+ The report of a (merged) score state against the `reference` it was
+ computed on (`tw_score_state_compute`, merged with
+ `tw_score_state_merge`): every feature of the state, in name order, equal
+ to `tw_report_compute` on all the partitions' rows bit for bit (statistics,
+ p-values, PSI, JS, flags). A state of another profile, a bounded state
+ (`cells` > 0), an empty state, `TW_PSI_EVIDENTLY` or bad options are
+ `TW_ERR_INVALID_INPUT`. Free the report with `tw_report_free`.
+
+ # Safety
+ `reference` must be a live profile, `state` a live score state, `opts`
+ NULL or valid, `out` valid for one write.
+ */
+tw_status tw_report_compute_states(const tw_profile *reference,
+                                   const tw_score_state *state,
+                                   const tw_report_options *opts,
+                                   tw_report **out);
+
+/*
  Writes the number of features in the report to `out`.
 
  # Safety
@@ -2543,6 +2570,89 @@ tw_status tw_report_to_json_length(const tw_report *report, size_t *out);
  `report` must be NULL or a report from `tw_report_compute*` not freed before.
  */
 void tw_report_free(tw_report *report);
+
+/*
+ The score state of one partition of `n_features` numeric current features
+ against `reference` (same arguments as `tw_report_compute`: feature
+ `features[i]` has the `lens[i]` values `values[i]`; a partition may have
+ 0 rows). `cells` 0: exact state (every distinct reference value delimits
+ a cell; `tw_report_compute_states` of the merged states equals
+ `tw_report_compute` on all rows bit for bit); `cells` K > 0: bounded
+ state of K grid points (KS known within 1/K; no report). A name missing
+ from the profile is `TW_ERR_NOT_FOUND`; `n_features` above
+ `TW_MAX_REPORT_FEATURES`, a length whose byte size overflows, a duplicate
+ name, NaN under the profile's error policy, a reference fitted without
+ its stored values or with Sturges bins, or `cells` above 2^24
+ `TW_ERR_INVALID_INPUT`. Free the state with `tw_score_state_free`.
+
+ # Safety
+ `reference` must be a live profile; `features`, `values` and `lens` valid
+ for `n_features` reads each, every `features[i]` a NUL-terminated string
+ and every `values[i]` valid for `lens[i]` reads; `out` valid for one write.
+ */
+tw_status tw_score_state_compute(const tw_profile *reference,
+                                 const char *const *features,
+                                 const double *const *values,
+                                 const size_t *lens,
+                                 size_t n_features,
+                                 size_t cells,
+                                 tw_score_state **out);
+
+/*
+ Merges `other` into `into` (counts add; exactly associative and
+ commutative). States of different profiles, grids or feature sets, or a
+ count overflow, are `TW_ERR_INVALID_INPUT`; `into` is unchanged on error.
+ `other` may be freed afterwards.
+
+ # Safety
+ `into` and `other` must be live score states, not the same one.
+ */
+tw_status tw_score_state_merge(tw_score_state *into, const tw_score_state *other);
+
+/*
+ Writes the size in bytes of `state`'s serialised form
+ (`tw_score_state_to_bytes`) to `out`.
+
+ # Safety
+ `state` must be a live score state, `out` valid for one write.
+ */
+tw_status tw_score_state_bytes_length(const tw_score_state *state, size_t *out);
+
+/*
+ Serialises `state` (the checksummed `TWSS` binary format, the same bytes
+ as Python's `ScoreState.to_bytes`) into `buf` of `len` bytes and writes
+ the size to `written`. `TW_ERR_BUFFER_TOO_SMALL` when it does not fit
+ (nothing written; see `tw_score_state_bytes_length`).
+
+ # Safety
+ `state` must be a live score state, `buf` valid for `len` writes,
+ `written` for one write.
+ */
+tw_status tw_score_state_to_bytes(const tw_score_state *state,
+                                  uint8_t *buf,
+                                  size_t len,
+                                  size_t *written);
+
+/*
+ Parses a score state from the `len` bytes at `bytes` (written by
+ `tw_score_state_to_bytes` or Python's `ScoreState.to_bytes`), validated
+ before use: a truncated buffer, bad magic, unknown version, bad checksum
+ or inconsistent content is `TW_ERR_CORRUPT` (the message names the
+ field). Free the state with `tw_score_state_free`.
+
+ # Safety
+ `bytes` must be valid for `len` reads, `out` valid for one write.
+ */
+tw_status tw_score_state_from_bytes(const uint8_t *bytes, size_t len, tw_score_state **out);
+
+/*
+ Frees a score state; NULL is a no-op.
+
+ # Safety
+ `state` must be NULL or a state from `tw_score_state_compute` /
+ `tw_score_state_from_bytes` not freed before.
+ */
+void tw_score_state_free(tw_score_state *state);
 
 #ifdef __cplusplus
 }  // extern "C"

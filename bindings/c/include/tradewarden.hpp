@@ -1,7 +1,7 @@
 // tradewarden.hpp — header-only C++17 wrappers over the C ABI (tradewarden.h).
 //
 // Errors become tradewarden::Error exceptions carrying the status and the
-// library's message. Handles (Profile, Monitor, Report, Engine, Journal;
+// library's message. Handles (Profile, ScoreState, Monitor, Report, Engine, Journal;
 // Predictor and Registry with TRADEWARDEN_INFERENCE) are move-only RAII types
 // with the matching _free as deleter.
 #ifndef TRADEWARDEN_HPP
@@ -319,6 +319,66 @@ inline tw_report_options report_options() {
   return o;
 }
 
+namespace detail {
+struct ScoreStateDeleter {
+  void operator()(tw_score_state *s) const noexcept { tw_score_state_free(s); }
+};
+}  // namespace detail
+
+/// The mergeable score state of one partition of current data against a
+/// reference profile (move-only; freed on destruction). Merge the partitions'
+/// states and report with Report::compute_states.
+class ScoreState {
+ public:
+  /// The state of named numeric current columns against `reference`;
+  /// cells 0: exact, K > 0: bounded (K grid points, no report).
+  static ScoreState compute(const Profile &reference,
+                            const std::vector<std::pair<std::string, std::vector<double>>> &current,
+                            size_t cells = 0) {
+    std::vector<const char *> names;
+    std::vector<const double *> values;
+    std::vector<size_t> lens;
+    for (const auto &c : current) {
+      names.push_back(c.first.c_str());
+      values.push_back(c.second.data());
+      lens.push_back(c.second.size());
+    }
+    tw_score_state *s = nullptr;
+    detail::check(tw_score_state_compute(reference.get(), names.data(), values.data(),
+                                         lens.data(), current.size(), cells, &s));
+    return ScoreState(s);
+  }
+
+  /// Parses the bytes of to_bytes() (validated: TW_ERR_CORRUPT when damaged).
+  static ScoreState from_bytes(const std::vector<uint8_t> &bytes) {
+    tw_score_state *s = nullptr;
+    detail::check(tw_score_state_from_bytes(bytes.data(), bytes.size(), &s));
+    return ScoreState(s);
+  }
+
+  /// Adds `other`'s counts to this state (unchanged on error).
+  void merge(const ScoreState &other) {
+    detail::check(tw_score_state_merge(handle_.get(), other.get()));
+  }
+
+  /// The checksummed TWSS bytes (the same as Python's ScoreState.to_bytes()).
+  std::vector<uint8_t> to_bytes() const {
+    size_t need = 0, written = 0;
+    detail::check(tw_score_state_bytes_length(handle_.get(), &need));
+    std::vector<uint8_t> out(need);
+    detail::check(tw_score_state_to_bytes(handle_.get(), out.data(), out.size(), &written));
+    out.resize(written);
+    return out;
+  }
+
+  const tw_score_state *get() const noexcept { return handle_.get(); }
+  tw_score_state *get() noexcept { return handle_.get(); }
+
+ private:
+  explicit ScoreState(tw_score_state *s) : handle_(s) {}
+  std::unique_ptr<tw_score_state, detail::ScoreStateDeleter> handle_;
+};
+
 /// A computed drift report (move-only, immutable; freed on destruction).
 class Report {
  public:
@@ -345,6 +405,15 @@ class Report {
                                  const tw_report_options &options = report_options()) {
     tw_report *r = nullptr;
     detail::check(tw_report_compute_profiles(reference.get(), current.get(), &options, &r));
+    return Report(r);
+  }
+
+  /// The report of a (merged) exact score state against the `reference` it was computed on:
+  /// equal to compute() on all the partitions' rows, bit for bit.
+  static Report compute_states(const Profile &reference, const ScoreState &state,
+                               const tw_report_options &options = report_options()) {
+    tw_report *r = nullptr;
+    detail::check(tw_report_compute_states(reference.get(), state.get(), &options, &r));
     return Report(r);
   }
 

@@ -32,6 +32,7 @@ pub mod monitor;
 #[cfg(feature = "inference")]
 pub mod registry;
 pub mod report;
+pub mod state;
 
 pub use drift::*;
 pub use guardrails::*;
@@ -42,6 +43,7 @@ pub use monitor::*;
 #[cfg(feature = "inference")]
 pub use registry::*;
 pub use report::*;
+pub use state::*;
 
 #[cfg(test)]
 mod tests_hardening;

@@ -11,6 +11,7 @@ use tradewarden_drift::report::{Correction, DriftReport, FeatureData, Method, Re
 use crate::drift::{TW_PSI_EVIDENTLY, TW_PSI_STANDARD, profile_ref, tw_profile, tw_psi_mode};
 use crate::handle::{self, Tagged, handle};
 use crate::monitor::{bands_of, severity_code, tw_severity, tw_severity_bands};
+use crate::state::{state_ref, tw_score_state};
 use crate::{
     Failure, TW_ERR_INVALID_INPUT, TW_ERR_NOT_FOUND, guard, non_null, null, req_str, series,
     tw_status, write_out, write_str,
@@ -369,6 +370,38 @@ pub unsafe extern "C" fn tw_report_compute_profiles(
         let o = unsafe { report_options(opts)? };
         non_null(out, "out")?;
         let inner = DriftReport::compute_profiles(r, c, &o)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_report>(out, inner) }
+    })
+}
+
+/// The report of a (merged) score state against the `reference` it was
+/// computed on (`tw_score_state_compute`, merged with
+/// `tw_score_state_merge`): every feature of the state, in name order, equal
+/// to `tw_report_compute` on all the partitions' rows bit for bit (statistics,
+/// p-values, PSI, JS, flags). A state of another profile, a bounded state
+/// (`cells` > 0), an empty state, `TW_PSI_EVIDENTLY` or bad options are
+/// `TW_ERR_INVALID_INPUT`. Free the report with `tw_report_free`.
+///
+/// # Safety
+/// `reference` must be a live profile, `state` a live score state, `opts`
+/// NULL or valid, `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_report_compute_states(
+    reference: *const tw_profile,
+    state: *const tw_score_state,
+    opts: *const tw_report_options,
+    out: *mut *mut tw_report,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { profile_ref(reference, "reference")? };
+        // SAFETY: forwarded caller contract.
+        let s = unsafe { state_ref(state, "state")? };
+        // SAFETY: forwarded caller contract.
+        let o = unsafe { report_options(opts)? };
+        non_null(out, "out")?;
+        let inner = DriftReport::compute_states(r, s, &o)?;
         // SAFETY: forwarded caller contract.
         unsafe { handle::give::<tw_report>(out, inner) }
     })

@@ -415,6 +415,7 @@ fn handle_sizes() {
         std::mem::size_of::<tw_report>(),
         std::mem::size_of::<tw_engine>(),
         std::mem::size_of::<tw_journal>(),
+        std::mem::size_of::<tw_score_state>(),
     ] {
         assert!(s < 128 * 1024);
     }
@@ -428,6 +429,7 @@ fn tags_are_unique_and_never_dead_or_zero() {
         tw_report::MAGIC,
         tw_engine::MAGIC,
         tw_journal::MAGIC,
+        tw_score_state::MAGIC,
     ];
     #[cfg(feature = "inference")]
     tags.extend([tw_predictor::MAGIC, tw_registry::MAGIC]);
@@ -527,6 +529,33 @@ fn report_tag_is_checked() {
         r,
         |r| unsafe { tw_report_feature_count(r, &mut 0) },
         tw_report_free,
+    );
+}
+
+/// Under Miri with Tree Borrows only (45-miri.sh), as the report above.
+#[test]
+fn score_state_tag_is_checked() {
+    let p = profile();
+    let cur = [1.0, 2.0, 3.0, 40.0, 50.0];
+    let mut s = null_mut();
+    let (names, values, lens) = ([c"x".as_ptr()], [cur.as_ptr()], [cur.len()]);
+    let st = unsafe {
+        tw_score_state_compute(
+            p,
+            names.as_ptr(),
+            values.as_ptr(),
+            lens.as_ptr(),
+            1,
+            0,
+            &mut s,
+        )
+    };
+    assert_eq!(st, TW_OK, "{}", last_error());
+    unsafe { tw_profile_free(p) };
+    handle_lifecycle(
+        s,
+        |s| unsafe { tw_score_state_bytes_length(s, &mut 0) },
+        tw_score_state_free,
     );
 }
 

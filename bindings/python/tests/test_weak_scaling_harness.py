@@ -35,3 +35,32 @@ def test_weak_scaling_harness_runs_at_toy_size(tmp_path):
     else:
         assert res["methods"]["states"] == "unavailable"
     assert "| workers |" in r.stdout and ("E < 0.8" in r.stdout or "E ≥ 0.8" in r.stdout)
+
+
+def test_weak_scaling_parquet_end_to_end_at_toy_size(tmp_path):
+    """--end-to-end parquet (the issue's whole job: Parquet files read, reference fitted or loaded, scored) at toy
+    size: every Dask report (frozen and whole job, exact and bounded states, 1 worker) equals the 1-process
+    report, each file is one partition, the bytes one partition ships are reported, and the Parquet files are
+    deleted afterwards."""
+    out = tmp_path / "parquet.json"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    files, rows = 4, 8000
+    r = subprocess.run([sys.executable, HARNESS, "--end-to-end", "parquet", "--rows", str(rows), "--files", str(files),
+                        "--workers", "1", "--reps", "1", "--state-cells", "exact,64", "--worker-rayon-threads", "1",
+                        "--tmp-dir", str(scratch), "--json", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    res = json.loads(out.read_text())
+    runs = res["dask"]
+    assert [(e["variant"], e["states"]) for e in runs] == [("frozen", "exact"), ("frozen", "cells=64"),
+                                                           ("whole", "exact"), ("whole", "cells=64")]
+    assert all(e["equal"] is True and e["partitions"] == files and e["workers"] == 1 for e in runs)
+    assert set(res["one_process"]) == {"frozen", "whole"}
+    b = res["bytes"]
+    # the whole job's per-file reference fit keeps the sorted values: >= 8 bytes x 6 numeric features x rows
+    assert b["fit_profile_bytes"] >= 8 * 6 * (rows // files)
+    assert b["state_bytes_exact"] > 0 and b["state_bytes_64"] > 0
+    assert res["worker_rayon_threads"] == 1 and "Dask workers RAYON_NUM_THREADS=1" in r.stdout
+    assert "| 1 process ÷ Dask |" in r.stdout
+    assert list(scratch.iterdir()) == []  # the Parquet files are gone

@@ -149,6 +149,33 @@ int main(int argc, char **argv) {
     cp.fit("x", cur);
     auto rp = tradewarden::Report::compute_profiles(p, cp);
     check(rp.feature(0).statistic == f.statistic, "profile report == data report");
+    // score states: two partitions merged (one through its bytes) report like all the rows, bit for bit
+    {
+      const std::vector<double> head(cur.begin(), cur.begin() + 150), tail(cur.begin() + 150, cur.end());
+      auto s0 = tradewarden::ScoreState::compute(p, {{"x", head}});
+      auto s1 = tradewarden::ScoreState::from_bytes(tradewarden::ScoreState::compute(p, {{"x", tail}}).to_bytes());
+      s0.merge(s1);
+      auto rs = tradewarden::Report::compute_states(p, s0);
+      check(rs.to_json() == json, "score-state report JSON == data report JSON");
+      tw_feature_drift g = rs.feature("x");
+      check(std::memcmp(&g.statistic, &f.statistic, sizeof(double)) == 0 &&
+                std::memcmp(&g.pvalue, &f.pvalue, sizeof(double)) == 0 && g.n_current == f.n_current,
+            "score-state report == data report (bits)");
+      std::vector<uint8_t> bytes = s0.to_bytes();
+      bytes[bytes.size() / 2] ^= 0x01;
+      try {
+        tradewarden::ScoreState::from_bytes(bytes);
+        check(false, "corrupt state bytes must throw");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_CORRUPT, "corrupt state bytes");
+      }
+      try {
+        tradewarden::Report::compute_states(p, tradewarden::ScoreState::compute(p, {{"x", cur}}, 64));
+        check(false, "a bounded state has no report");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_INVALID_INPUT, "bounded state report");
+      }
+    }
     try {
       tradewarden::Report::compute(p, {{"nope", cur}});
       check(false, "unknown report feature must throw");
