@@ -719,6 +719,22 @@ impl PyStateScorer {
         })
     }
 
+    /// A scorer from its compact form (`StateScorer::to_bytes`), validated here.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyStateScorer {
+                inner: StateScorer::from_bytes(data)?,
+            })
+        })
+    }
+
+    /// The compact form: the profile without its reference, its checksum and
+    /// the cell grids (kilobytes for a bounded grid, whatever the reference).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
     /// The score state of one partition of named current columns.
     fn state(&self, py: Python<'_>, columns: Vec<(String, Column<'_>)>) -> PyResult<PyScoreState> {
         let sc = &self.inner;

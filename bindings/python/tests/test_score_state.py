@@ -156,3 +156,25 @@ def test_errors_are_typed():
         ScoreState.merge_all([s, "nope"])
     with pytest.raises(InvalidInputError):
         s.merge("nope")
+
+
+def test_compact_scorer_ships_kilobytes_and_gives_the_same_states():
+    """StateScorer.to_bytes (the profile without its reference + the grids): what tradewarden.dask ships for
+    bounded states instead of the profile; decoded, it gives the same states; corrupt bytes are refused."""
+    from tradewarden import _native
+    from tradewarden.errors import TradewardenError
+
+    g = np.random.default_rng(12)
+    ref = {"a": g.normal(size=200_000), "b": g.exponential(size=200_000)}
+    cur = {"a": g.normal(0.1, 1, 20_000), "b": g.exponential(1.1, 20_000)}
+    p = Profile.fit(ref)
+    full = _native.StateScorer.from_profile_bytes(p.to_bytes(), 512)
+    blob = full.to_bytes()
+    assert len(blob) < 40_000 < 3_000_000 < len(p.to_bytes())
+    compact = _native.StateScorer.from_bytes(blob)
+    cols = [(k, v) for k, v in cur.items()]
+    assert compact.state(cols).to_bytes() == full.state(cols).to_bytes() == p.score_state(cur, cells=512).to_bytes()
+    bad = bytearray(blob)
+    bad[len(bad) // 2] ^= 0x10
+    with pytest.raises(TradewardenError, match="checksum"):
+        _native.StateScorer.from_bytes(bytes(bad))

@@ -846,6 +846,171 @@ impl StateScorer {
     }
 }
 
+const SCORER_MAGIC: &[u8; 4] = b"TWSC";
+/// Version of the compact scorer form ([`StateScorer::to_bytes`]).
+pub const SCORER_FORMAT_VERSION: u32 = 1;
+
+impl StateScorer {
+    /// The compact form to ship to workers instead of the profile: the
+    /// profile **without its stored reference** (bins, counts, moments,
+    /// categories), its content checksum, and every numeric feature's cell
+    /// grid. Scoring with the decoded scorer gives the same states as this
+    /// one (the states carry the full profile's checksum, so they merge and
+    /// report against the full profile). For a bounded grid of K cells the
+    /// size is O(K + bins) per feature whatever the reference's size — the
+    /// way to score against a reference too large to broadcast.
+    ///
+    /// ```text
+    /// header  "TWSC", u32 version, u64 payload length, u64 FNV-1a of payload
+    /// payload u64 profile checksum, u8 grid (0 exact, 1 bounded), u64 cells,
+    ///         vec<u8> the stripped profile's binary form (Profile::to_bytes),
+    ///         u32 grids, each: str feature, vec<f64 bits> points, vec<u64> le, vec<u64> lt
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut stripped = self.profile.clone();
+        for f in stripped.features.values_mut() {
+            if let FeatureProfile::Numeric(p) = f {
+                p.reference = Vec::new();
+                p.options.keep_reference = false;
+            }
+        }
+        stripped.reference_rows = None;
+        let body = stripped.to_bytes();
+        let mut p = vec![0u8; HEADER];
+        put_u64(&mut p, self.checksum);
+        match self.grid {
+            CellGrid::Exact => {
+                p.push(0);
+                put_u64(&mut p, 0);
+            }
+            CellGrid::Bounded { cells } => {
+                p.push(1);
+                put_u64(&mut p, cells as u64);
+            }
+        }
+        put_u64(&mut p, body.len() as u64);
+        p.extend_from_slice(&body);
+        p.extend_from_slice(&(self.grids.len() as u32).to_le_bytes());
+        for (name, g) in &self.grids {
+            put_str(&mut p, name);
+            put_u64(&mut p, g.points.len() as u64);
+            g.points.iter().for_each(|x| put_u64(&mut p, x.to_bits()));
+            for v in [&g.le, &g.lt] {
+                put_u64(&mut p, v.len() as u64);
+                v.iter().for_each(|&c| put_u64(&mut p, c));
+            }
+        }
+        let len = (p.len() - HEADER) as u64;
+        let sum = crate::binfmt::fnv1a(&p[HEADER..]);
+        p[..4].copy_from_slice(SCORER_MAGIC);
+        p[4..8].copy_from_slice(&SCORER_FORMAT_VERSION.to_le_bytes());
+        p[8..16].copy_from_slice(&len.to_le_bytes());
+        p[16..24].copy_from_slice(&sum.to_le_bytes());
+        p
+    }
+
+    /// Reads the compact form, validated: magic, version, length, checksum,
+    /// the stripped profile (as every loaded profile), and each grid (a
+    /// numeric feature of the profile; finite, strictly increasing points;
+    /// `lt ≤ le`, both non-decreasing and ≤ the feature's reference count;
+    /// at most `cells` points for a bounded grid).
+    ///
+    /// # Errors
+    /// `Error::Corrupt` naming the field, `Error::Version`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<StateScorer> {
+        if bytes.len() < HEADER || &bytes[..4] != SCORER_MAGIC {
+            return Err(corrupt(
+                "header",
+                "bad magic or truncated scorer header".into(),
+            ));
+        }
+        let mut r = Reader { b: bytes, pos: 4 };
+        let version = r.u32("header")?;
+        if version != SCORER_FORMAT_VERSION {
+            return Err(Error::Version {
+                found: version,
+                expected: SCORER_FORMAT_VERSION,
+            });
+        }
+        let (len, sum) = (r.u64("length")?, r.u64("checksum")?);
+        let payload = &bytes[HEADER..];
+        if payload.len() as u64 != len {
+            return Err(corrupt(
+                "length",
+                format!("header says {len} bytes, payload has {}", payload.len()),
+            ));
+        }
+        if crate::binfmt::fnv1a(payload) != sum {
+            return Err(corrupt("checksum", "scorer checksum mismatch".into()));
+        }
+        let mut r = Reader { b: payload, pos: 0 };
+        let checksum = r.u64("profile checksum")?;
+        let grid = match (r.u8("grid")?, r.u64("grid")?) {
+            (0, 0) => CellGrid::Exact,
+            (1, k) => {
+                let cells =
+                    usize::try_from(k).map_err(|_| corrupt("grid", format!("{k} cells")))?;
+                check_grid_cells(cells).map_err(|e| corrupt("grid", e.to_string()))?;
+                CellGrid::Bounded { cells }
+            }
+            (t, k) => return Err(corrupt("grid", format!("tag {t} with {k} cells"))),
+        };
+        let n = r.len(1, "profile")?;
+        let profile = Profile::from_bytes(r.take(n, "profile")?)?;
+        let ng = r.u32("grids")?;
+        let mut grids = BTreeMap::new();
+        for _ in 0..ng {
+            let name = r.str("grids")?;
+            let Ok(FeatureProfile::Numeric(p)) = profile.feature(&name) else {
+                return Err(corrupt(
+                    "grids",
+                    format!("{name:?} is not a numeric feature of the profile"),
+                ));
+            };
+            let np = r.len(8, "points")?;
+            let points: Vec<f64> = (0..np)
+                .map(|_| r.u64("points").map(f64::from_bits))
+                .collect::<Result<_>>()?;
+            let le = r.vu("le")?;
+            let lt = r.vu("lt")?;
+            let bad = |why: &str| corrupt("grids", format!("feature {name:?}: {why}"));
+            if le.len() != np || lt.len() != np {
+                return Err(bad("points, le and lt differ in length"));
+            }
+            if points.iter().any(|x| !x.is_finite()) || points.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(bad("points not finite and strictly increasing"));
+            }
+            if lt.iter().zip(&le).any(|(a, b)| a > b)
+                || le.windows(2).any(|w| w[0] > w[1])
+                || lt.windows(2).any(|w| w[0] > w[1])
+                || le.last().is_some_and(|&x| x > p.count)
+            {
+                return Err(bad("counts not ordered or above the reference count"));
+            }
+            if let CellGrid::Bounded { cells } = grid
+                && np > cells
+            {
+                return Err(bad("more points than cells"));
+            }
+            if grids
+                .insert(name.clone(), Grid { points, le, lt })
+                .is_some()
+            {
+                return Err(bad("repeated"));
+            }
+        }
+        if r.pos != payload.len() {
+            return Err(corrupt("length", "trailing bytes after the grids".into()));
+        }
+        Ok(StateScorer {
+            profile,
+            checksum,
+            grid,
+            grids,
+        })
+    }
+}
+
 fn state_mismatch(value: String) -> Error {
     Error::InvalidParameter {
         param: "state",

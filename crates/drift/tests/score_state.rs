@@ -700,3 +700,81 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The compact scorer (profile without its reference + cell grids) gives
+    /// the same states as the full one, exact and bounded; so its states
+    /// merge and report against the full profile.
+    #[test]
+    fn compact_scorer_gives_the_same_states(c in case()) {
+        let Some(p) = profile_of(&c) else { return Ok(()); };
+        for grid in [CellGrid::Exact, CellGrid::Bounded { cells: 7 }] {
+            let full = StateScorer::new(p.clone(), grid).unwrap();
+            let bytes = full.to_bytes();
+            let compact = StateScorer::from_bytes(&bytes).unwrap();
+            prop_assert_eq!(compact.grid(), grid);
+            prop_assert_eq!(compact.to_bytes(), bytes.clone());
+            let cc = as_refs(&c.cur_c);
+            let cur = [
+                ("x", FeatureData::Numeric(&c.cur_x)),
+                ("side", FeatureData::Categorical(&cc)),
+            ];
+            let a = full.state(&cur);
+            let b = compact.state(&cur);
+            match (a, b) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert_eq!(a.to_bytes(), b.to_bytes());
+                    if grid == CellGrid::Exact {
+                        let ra = DriftReport::compute_states(&p, &a, &ReportOptions::default());
+                        let rb = DriftReport::compute_states(&p, &b, &ReportOptions::default());
+                        prop_assert_eq!(format!("{ra:?}"), format!("{rb:?}"));
+                    }
+                }
+                // Sturges bins: refused by both
+                (Err(_), Err(_)) => prop_assert!(c.options.bins == BinStrategy::Sturges),
+                (a, b) => prop_assert!(false, "full {:?} vs compact {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+}
+
+#[test]
+fn compact_bounded_scorer_is_small_and_corruption_is_refused() {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+    let r: Vec<f64> = (0..200_000).map(|_| rng.random::<f64>()).collect();
+    let p = Profile::fit_features(
+        &[("x", FeatureData::Numeric(&r))],
+        &ProfileOptions::default(),
+    )
+    .unwrap();
+    let profile_bytes = p.to_bytes().len();
+    let s = StateScorer::new(p.clone(), CellGrid::Bounded { cells: 256 }).unwrap();
+    let b = s.to_bytes();
+    // 256 points × 24 bytes + bins: kilobytes, against 1.6 MB of reference
+    assert!(
+        profile_bytes > 1_600_000 && b.len() < 8_000,
+        "{profile_bytes} vs {}",
+        b.len()
+    );
+    let c: Vec<f64> = (0..5000).map(|_| rng.random::<f64>() * 1.1).collect();
+    let full = s.state(&[("x", FeatureData::Numeric(&c))]).unwrap();
+    let compact = StateScorer::from_bytes(&b)
+        .unwrap()
+        .state(&[("x", FeatureData::Numeric(&c))])
+        .unwrap();
+    assert_eq!(full, compact);
+    // every single-bit flip is refused with a typed error, never a panic
+    for i in (0..b.len()).step_by(7) {
+        let mut m = b.clone();
+        m[i] ^= 1 << (i % 8);
+        let e = StateScorer::from_bytes(&m).unwrap_err();
+        assert!(
+            matches!(e, Error::Corrupt { .. } | Error::Version { .. }),
+            "byte {i}: {e:?}"
+        );
+    }
+    assert!(StateScorer::from_bytes(&b[..b.len() - 1]).is_err());
+    assert!(StateScorer::from_bytes(b"TWSS").is_err());
+}

@@ -231,17 +231,21 @@ _SCORERS: "dict[tuple, tuple]" = {}
 
 
 def _broadcast_scorer(blob: bytes, cells: Optional[int]) -> Any:
-    """The state scorer of broadcast profile bytes — the profile decoded and validated, its checksum and cell
-    grids computed — once per worker process: every task of a worker receives the same bytes object (one
-    dependency of the graph), whose hash CPython caches, and equality with the same object is an identity
-    check."""
+    """The state scorer of broadcast bytes — a profile's binary form (exact grids: the profile is decoded and
+    validated, its checksum and cell grids computed) or, for bounded grids, the compact scorer
+    (``StateScorer.to_bytes``: the profile without its reference plus the K-point grids, kilobytes) — once per
+    worker process: every task of a worker receives the same bytes object (one dependency of the graph),
+    whose hash CPython caches, and equality with the same object is an identity check."""
     from . import _native
 
     key = (hash(blob), cells)
     hit = _SCORERS.get(key)
     if hit is not None and hit[0] == blob:
         return hit[1]
-    scorer = _native.StateScorer.from_profile_bytes(blob, cells)
+    if blob[:4] == b"TWSC":  # the compact scorer (its grid is in it)
+        scorer = _native.StateScorer.from_bytes(blob)
+    else:
+        scorer = _native.StateScorer.from_profile_bytes(blob, cells)
     _SCORERS.clear()  # one broadcast profile at a time: memory stays one profile
     _SCORERS[key] = (blob, scorer)
     return scorer
@@ -273,7 +277,8 @@ def _merge_state_bytes(*blobs: Any) -> Optional[bytes]:
 def score_state(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None,
                 split_every: Optional[int] = None, cells: Optional[int] = None) -> ScoreState:
     """The merged :class:`~tradewarden.drift.ScoreState` of a Dask DataFrame against ``profile``: the
-    profile's bytes are one dependency of the graph (serialised once, sent once to each worker, decoded once
+    profile's bytes (with ``cells=K``: only the compact scorer — the profile without its reference and the
+    K-point grids) are one dependency of the graph (serialised once, sent once to each worker, decoded once
     per worker process), each partition returns its state's bytes (size set by the reference, not the rows),
     and the states are merged in this process (default) or in a tree of ``split_every``-way merges on the
     workers. ``cells=K`` builds bounded states (K grid points: :meth:`ScoreState.ks_bounds`). The profile's
@@ -290,7 +295,15 @@ def score_state(profile: Profile, current: Any, *, columns: Optional[Sequence[st
     # checked here, on the empty meta frame, before any task runs (unknown features, Sturges bins, a profile
     # without its stored reference)
     profile.score_state(current._meta[cols], cells=cells)
-    blob = dask.delayed(profile.to_bytes(), pure=True)
+    if cells is None:
+        payload = profile.to_bytes()
+    else:
+        # a bounded grid needs K points per feature, not the reference: ship the compact scorer (kilobytes
+        # instead of the whole profile — the way to score against a reference too large to broadcast)
+        from . import _native
+
+        payload = _native.StateScorer.from_profile_bytes(profile.to_bytes(), cells).to_bytes()
+    blob = dask.delayed(payload, pure=True)
     states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
     if split_every is None:
         merged = _merge_state_bytes(*[b for b in states.compute() if b is not None])
