@@ -6,7 +6,7 @@
 use ndarray::ShapeBuilder;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use tradewarden::core::returns::{self, AlphaMethod, extra};
+use tradewarden::core::returns::{self, AlphaMethod, Market, extra};
 use tradewarden::core::{ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 use crate::{CallError, call, opts, slice};
@@ -285,15 +285,15 @@ fn columns<'py>(
             "up_capture" | "down_capture" | "up_down_capture"
         );
         if let (true, Some(b), Some(rows)) = (captures && n > 0 && k > 0, bench, view.as_slice()) {
-            let c = returns::market_captures_row_major(rows, k, b, &o)?;
-            return Ok(c
-                .into_iter()
-                .map(|(up, down)| match name.as_str() {
-                    "up_capture" => up,
-                    "down_capture" => down,
-                    _ => up / down,
-                })
-                .collect());
+            // only the side asked for (both for up_down_capture)
+            return Ok(match name.as_str() {
+                "up_capture" => returns::market_capture_row_major(rows, k, b, Market::Up, &o)?,
+                "down_capture" => returns::market_capture_row_major(rows, k, b, Market::Down, &o)?,
+                _ => returns::market_captures_row_major(rows, k, b, &o)?
+                    .into_iter()
+                    .map(|(up, down)| up / down)
+                    .collect(),
+            });
         }
         let contiguous = k == 0 || view.column(0).to_slice().is_some();
         let cm: Vec<f64> = if contiguous {
