@@ -338,7 +338,7 @@ fn column_major_copy(view: &ndarray::ArrayView2<'_, f64>) -> Vec<f64> {
 }
 
 /// `cum_returns` of each column of a 2-D array (≥ 1 row) in one call; the
-/// result is Fortran-ordered.
+/// result is C-ordered for a C-ordered input, else Fortran-ordered.
 #[pyfunction]
 #[pyo3(signature = (returns, starting_value=0.0))]
 fn cum_returns_columns<'py>(
@@ -350,6 +350,12 @@ fn cum_returns_columns<'py>(
     let view = returns.as_array();
     let (n, k) = view.dim();
     let v = call(py, move || {
+        // a C-ordered input is read row by row as it lies (C-ordered result)
+        if let (true, Some(rows)) = (n > 0 && k > 0, view.as_slice()) {
+            let v = returns::cum_returns_row_major(rows, k, starting_value, &o?)?;
+            return ndarray::Array2::from_shape_vec((n, k), v)
+                .map_err(|e| CallError::Lib(ErrorKind::InvalidInput, format!("cum_returns: {e}")));
+        }
         // a Fortran-ordered input is read in place
         let t = view.t();
         let cm = match t.as_slice() {

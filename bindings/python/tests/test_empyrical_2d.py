@@ -124,3 +124,20 @@ def test_captures_of_a_matrix_equal_the_columns_bit_for_bit(fn, k):
     # and empyrical's answer (without NaN: empyrical's annual_return counts a NaN period in the years)
     clean, bc = rng.normal(0.0004, 0.01, (1000, k)), rng.normal(0.0002, 0.01, 1000)
     np.testing.assert_allclose(np.asarray(ours(clean, bc)), np.asarray(getattr(emp, fn)(clean, bc)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("starting_value", [0, 100])
+def test_cum_returns_of_a_matrix_equals_the_columns_bit_for_bit(starting_value):
+    # C-ordered input: read row by row (C-ordered result); Fortran / strided: column by column
+    want = np.stack([ep.cum_returns(np.ascontiguousarray(R[:, j]), starting_value) for j in range(5)], axis=1)
+    for x in layouts(R):
+        got = ep.cum_returns(x, starting_value)
+        np.testing.assert_array_equal(np.asarray(got), want)
+    frame = pd.DataFrame(R, columns=list("abcde"))
+    got = ep.cum_returns(frame, starting_value)
+    assert list(got.columns) == list("abcde") and got.index.equals(frame.index)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(emp.cum_returns(frame, starting_value)), rtol=1e-12)
+    buf = np.empty_like(R)
+    assert ep.cum_returns(R, starting_value, out=buf) is buf
+    np.testing.assert_array_equal(buf, want)
+    assert ep.cum_returns(np.empty((3, 0))).shape == (3, 0)

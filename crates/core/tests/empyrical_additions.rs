@@ -257,3 +257,29 @@ fn one_side_capture_of_every_block_width_equals_the_columns() {
         .unwrap_err();
     assert!(err.to_string().contains("returns"), "{err}");
 }
+
+#[test]
+fn cum_returns_of_a_row_major_matrix_equals_the_columns_bit_for_bit() {
+    let (n, k) = (257, 6);
+    let mut rm = matrix(n, k, 11);
+    rm[4 * k + 1] = f64::NAN; // NaN counts as a zero return (skip), in its column only
+    let col = |j: usize| (0..n).map(|i| rm[i * k + j]).collect::<Vec<f64>>();
+    for sv in [0.0, 100.0] {
+        let o = ReturnsOptions::empyrical();
+        let got = returns::cum_returns_row_major(&rm, k, sv, &o).unwrap();
+        for j in 0..k {
+            let want = returns::cum_returns(&col(j), sv, &o).unwrap();
+            let g: Vec<u64> = (0..n).map(|i| got[i * k + j].to_bits()).collect();
+            let w: Vec<u64> = want.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(g, w, "col {j} sv {sv}");
+        }
+    }
+    // other policies go column by column with cum_returns' errors
+    let strict = ReturnsOptions::default();
+    assert!(returns::cum_returns_row_major(&rm, k, 0.0, &strict).is_err());
+    let o = ReturnsOptions::empyrical();
+    assert!(returns::cum_returns_row_major(&rm, k, f64::NAN, &o).is_err());
+    assert!(returns::cum_returns_row_major(&rm, k + 1, 0.0, &o).is_err());
+    assert!(returns::cum_returns_row_major(&rm, 0, 0.0, &o).is_err());
+    assert!(returns::cum_returns_row_major(&[], 3, 0.0, &o).is_err());
+}

@@ -457,6 +457,70 @@ pub fn cum_returns_columns(
     Ok(out)
 }
 
+/// [`cum_returns`] of every column of a **row-major** matrix with `k`
+/// columns (`data[i·k + j]` is period i of column j), row-major as well
+/// (a C-ordered 2-D input, as empyrical's `cumprod(axis=0)` returns it): bit
+/// for bit each column's [`cum_returns`] — the same products in the same
+/// order — with the k products running side by side as the rows lie (no
+/// column copy; a single column's product is bound by the multiply latency).
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let m = [0.1, -0.5, 0.1, 1.0]; // columns [0.1, 0.1] and [-0.5, 1.0]
+/// let c = returns::cum_returns_row_major(&m, 2, 0.0, &o).unwrap();
+/// assert!((c[2] - 0.21).abs() < 1e-15 && c[1] == -0.5 && c[3] == 0.0);
+/// ```
+///
+/// # Errors
+/// `k` zero or not dividing `data.len()`, or no values (naming `k`); as
+/// [`cum_returns`] for a column.
+pub fn cum_returns_row_major(
+    data: &[f64],
+    k: usize,
+    starting_value: f64,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    opts.validate()?;
+    if k == 0 || data.is_empty() || !data.len().is_multiple_of(k) {
+        return Err(Error::invalid(
+            "k",
+            k,
+            "must be >= 1 and divide the number of values (at least one row)",
+        ));
+    }
+    if opts.nan_policy != NanPolicy::Skip || !starting_value.is_finite() {
+        // column by column: the same checks and errors as cum_returns
+        let n = data.len() / k;
+        let mut out = vec![0.0; data.len()];
+        for j in 0..k {
+            let col: Vec<f64> = data.iter().skip(j).step_by(k).copied().collect();
+            for (i, v) in cum_returns(&col, starting_value, opts)?
+                .into_iter()
+                .enumerate()
+            {
+                out[i * k + j] = v;
+            }
+        }
+        debug_assert_eq!(out.len(), n * k);
+        return Ok(out);
+    }
+    let mut w = vec![1.0_f64; k];
+    let mut out = Vec::with_capacity(data.len());
+    for row in data.chunks_exact(k) {
+        for (&x, w) in row.iter().zip(w.iter_mut()) {
+            let r = if x.is_nan() { 0.0 } else { x };
+            *w *= 1.0 + r;
+            out.push(if starting_value == 0.0 {
+                *w - 1.0
+            } else {
+                *w * starting_value
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Drawdown series of compounded wealth: `W_t / max_{s≤t} W_s − 1`, where the
 /// starting capital counts as a peak (empyrical `drawdown_series`).
 pub fn drawdown_series(returns: &[f64], opts: &ReturnsOptions) -> Result<Vec<f64>> {
