@@ -5,30 +5,29 @@
 # (bindings/python/peer_suites/scipy/swap_plugin.py). Expected counts and every deselection, with its
 # reason: docs/python.md, "scipy's own tests".
 #
-# Needs the venv of 30-python.sh ($ROOT/.venv with tradewarden installed); builds it the same way
-# when it is missing, so the script also runs on its own.
+# Runs after 30-python.sh (which installs the wheel into $ROOT/.venv); standalone it needs that .venv
+# (or VENV=/path/to/venv with tradewarden installed), as 31-empyrical-suite.sh and 34-spark.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-VENV="$ROOT/.venv"
+VENV=${VENV:-$ROOT/.venv}
+PY="$VENV/bin/python"
 SUITE="$ROOT/bindings/python/peer_suites/scipy"
-SITE="$ROOT/target/peer-suites/scipy-site"   # the pinned scipy + test deps, apart from .venv
+SITE="$ROOT/target/peer-suites/scipy-site"   # the pinned scipy + test deps, apart from the venv
 PIP_CACHE="${PIP_CACHE_DIR:-$ROOT/target/peer-suites/pip-cache}"
 
-if ! "$VENV/bin/python" -c "import tradewarden.drift" >/dev/null 2>&1; then
-  echo "tradewarden not installed in $VENV: building it as 30-python.sh does"
-  [ -x "$VENV/bin/python" ] || "${PYTHON:-python3}" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q -r bindings/python/requirements-test.txt
-  "$VENV/bin/maturin" build --release -m bindings/python/Cargo.toml -o "$ROOT/target/wheels" -i "$VENV/bin/python"
-  "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$ROOT"/target/wheels/tradewarden-*.whl
+if [ ! -x "$PY" ]; then
+  echo "no venv at $VENV: run scripts/test.d/30-python.sh first (or set VENV)" >&2
+  exit 1
 fi
+"$PY" -c 'import tradewarden.drift' || { echo "tradewarden is not installed in $VENV" >&2; exit 1; }
 
 # install the pinned scipy (wheel, cached) into a directory of its own once per pin
 STAMP="$SITE/.requirements"
 if ! cmp -s "$SUITE/requirements.txt" "$STAMP" 2>/dev/null; then
   rm -rf "$SITE"
   mkdir -p "$SITE"
-  "$VENV/bin/python" -m pip install -q --cache-dir "$PIP_CACHE" --no-deps --only-binary=:all: \
+  "$PY" -m pip install -q --cache-dir "$PIP_CACHE" --no-deps --only-binary=:all: \
     --target "$SITE" -r "$SUITE/requirements.txt"
   cp "$SUITE/requirements.txt" "$STAMP"
 fi
@@ -62,5 +61,5 @@ for d in "${DESELECT[@]}"; do ARGS+=(--deselect "$d"); done
 # xslow tests (scipy skips them unless SCIPY_XSLOW=1) run too: they are part of the contract.
 cd "$SUITE"
 SCIPY_XSLOW="${SCIPY_XSLOW:-1}" PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" \
-  "$VENV/bin/python" -m pytest -q -p no:cacheprovider -p swap_plugin --rootdir="$SCIPY" \
+  "$PY" -m pytest -q -p no:cacheprovider -p swap_plugin --rootdir="$SCIPY" \
   -o addopts="" "${ARGS[@]}" "${SELECT[@]}" "$@"

@@ -6,7 +6,7 @@
 use ndarray::ShapeBuilder;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use tradewarden::core::returns::{self, AlphaMethod, extra};
+use tradewarden::core::returns::{self, AlphaMethod, Market, extra};
 use tradewarden::core::{ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 use crate::{CallError, call, opts, slice};
@@ -285,15 +285,15 @@ fn columns<'py>(
             "up_capture" | "down_capture" | "up_down_capture"
         );
         if let (true, Some(b), Some(rows)) = (captures && n > 0 && k > 0, bench, view.as_slice()) {
-            let c = returns::market_captures_row_major(rows, k, b, &o)?;
-            return Ok(c
-                .into_iter()
-                .map(|(up, down)| match name.as_str() {
-                    "up_capture" => up,
-                    "down_capture" => down,
-                    _ => up / down,
-                })
-                .collect());
+            // only the side asked for (both for up_down_capture)
+            return Ok(match name.as_str() {
+                "up_capture" => returns::market_capture_row_major(rows, k, b, Market::Up, &o)?,
+                "down_capture" => returns::market_capture_row_major(rows, k, b, Market::Down, &o)?,
+                _ => returns::market_captures_row_major(rows, k, b, &o)?
+                    .into_iter()
+                    .map(|(up, down)| up / down)
+                    .collect(),
+            });
         }
         let contiguous = k == 0 || view.column(0).to_slice().is_some();
         let cm: Vec<f64> = if contiguous {
@@ -338,7 +338,7 @@ fn column_major_copy(view: &ndarray::ArrayView2<'_, f64>) -> Vec<f64> {
 }
 
 /// `cum_returns` of each column of a 2-D array (≥ 1 row) in one call; the
-/// result is Fortran-ordered.
+/// result is C-ordered for a C-ordered input, else Fortran-ordered.
 #[pyfunction]
 #[pyo3(signature = (returns, starting_value=0.0))]
 fn cum_returns_columns<'py>(
@@ -350,6 +350,12 @@ fn cum_returns_columns<'py>(
     let view = returns.as_array();
     let (n, k) = view.dim();
     let v = call(py, move || {
+        // a C-ordered input is read row by row as it lies (C-ordered result)
+        if let (true, Some(rows)) = (n > 0 && k > 0, view.as_slice()) {
+            let v = returns::cum_returns_row_major(rows, k, starting_value, &o?)?;
+            return ndarray::Array2::from_shape_vec((n, k), v)
+                .map_err(|e| CallError::Lib(ErrorKind::InvalidInput, format!("cum_returns: {e}")));
+        }
         // a Fortran-ordered input is read in place
         let t = view.t();
         let cm = match t.as_slice() {

@@ -147,5 +147,54 @@ fn bench_capture(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, bench_public, bench_capture);
+/// Up/down market capture of a C-ordered (row-major) matrix of 20 columns
+/// against one benchmark — the 2-D door of `tradewarden.returns` — at 252,
+/// 2 520 and 100 000 rows: one side (`market_capture_row_major`) and both
+/// (`market_captures_row_major`, as `up_down_capture` needs). Target: faster
+/// than empyrical's `up_capture(matrix, benchmark)` (docs/performance.md,
+/// the "(20 columns)" rows of the functions table).
+///
+/// Run: `cargo bench -p tradewarden-core --bench returns -- capture_2d`
+fn bench_capture_2d(c: &mut Criterion) {
+    let o = ReturnsOptions::empyrical();
+    let k = 20;
+    for n in [252usize, 2_520, 100_000] {
+        let (m, b) = (data(n * k), data_seeded(n, 7));
+        let mut g = c.benchmark_group(format!("capture_2d_{n}x{k}"));
+        g.bench_function("up", |x| {
+            x.iter(|| {
+                returns::market_capture_row_major(
+                    black_box(&m),
+                    k,
+                    black_box(&b),
+                    returns::Market::Up,
+                    &o,
+                )
+            })
+        });
+        g.bench_function("down", |x| {
+            x.iter(|| {
+                returns::market_capture_row_major(
+                    black_box(&m),
+                    k,
+                    black_box(&b),
+                    returns::Market::Down,
+                    &o,
+                )
+            })
+        });
+        g.bench_function("both", |x| {
+            x.iter(|| returns::market_captures_row_major(black_box(&m), k, black_box(&b), &o))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    bench,
+    bench_public,
+    bench_capture,
+    bench_capture_2d
+);
 criterion_main!(benches);

@@ -218,3 +218,68 @@ fn two_dimensional_inputs_in_one_call_equal_the_columns() {
     assert!(returns::cum_returns_columns(&cm, n + 1, 0.0, &o).is_err());
     assert!(returns::cum_returns_columns(&cm, 0, 0.0, &o).is_err());
 }
+
+#[test]
+fn one_side_capture_of_every_block_width_equals_the_columns() {
+    // widths cover the 8-, 4- and 1-column blocks; 3 000 rows cross several
+    // row chunks for every width (16 384 values per chunk)
+    let o = ReturnsOptions::empyrical();
+    for k in [1, 3, 4, 5, 8, 12, 13, 21] {
+        let n = 3_000;
+        let mut rm = matrix(n, k, 40 + k as u64);
+        let mut b = matrix(n, 1, 7);
+        for i in (0..n).step_by(97) {
+            rm[i * k + (i % k)] = f64::NAN; // NaN pairs in different columns
+        }
+        b[5] = f64::NAN;
+        b[6] = 0.0;
+        rm[9 * k] = f64::INFINITY;
+        let col = |j: usize| (0..n).map(|i| rm[i * k + j]).collect::<Vec<f64>>();
+        let up = returns::market_capture_row_major(&rm, k, &b, returns::Market::Up, &o).unwrap();
+        let down =
+            returns::market_capture_row_major(&rm, k, &b, returns::Market::Down, &o).unwrap();
+        let both = returns::market_captures_row_major(&rm, k, &b, &o).unwrap();
+        assert_eq!((up.len(), down.len(), both.len()), (k, k, k));
+        for j in 0..k {
+            let x = col(j);
+            let (u, d) = (
+                returns::up_capture(&x, &b, &o).unwrap(),
+                returns::down_capture(&x, &b, &o).unwrap(),
+            );
+            assert_eq!(up[j].to_bits(), u.to_bits(), "k {k} col {j} up");
+            assert_eq!(down[j].to_bits(), d.to_bits(), "k {k} col {j} down");
+            assert_eq!(both[j].0.to_bits(), u.to_bits(), "k {k} col {j}");
+            assert_eq!(both[j].1.to_bits(), d.to_bits(), "k {k} col {j}");
+        }
+    }
+    // the shape is checked before any work, naming returns
+    let err = returns::market_capture_row_major(&[0.1; 5], 2, &[0.1, 0.2], returns::Market::Up, &o)
+        .unwrap_err();
+    assert!(err.to_string().contains("returns"), "{err}");
+}
+
+#[test]
+fn cum_returns_of_a_row_major_matrix_equals_the_columns_bit_for_bit() {
+    let (n, k) = (257, 6);
+    let mut rm = matrix(n, k, 11);
+    rm[4 * k + 1] = f64::NAN; // NaN counts as a zero return (skip), in its column only
+    let col = |j: usize| (0..n).map(|i| rm[i * k + j]).collect::<Vec<f64>>();
+    for sv in [0.0, 100.0] {
+        let o = ReturnsOptions::empyrical();
+        let got = returns::cum_returns_row_major(&rm, k, sv, &o).unwrap();
+        for j in 0..k {
+            let want = returns::cum_returns(&col(j), sv, &o).unwrap();
+            let g: Vec<u64> = (0..n).map(|i| got[i * k + j].to_bits()).collect();
+            let w: Vec<u64> = want.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(g, w, "col {j} sv {sv}");
+        }
+    }
+    // other policies go column by column with cum_returns' errors
+    let strict = ReturnsOptions::default();
+    assert!(returns::cum_returns_row_major(&rm, k, 0.0, &strict).is_err());
+    let o = ReturnsOptions::empyrical();
+    assert!(returns::cum_returns_row_major(&rm, k, f64::NAN, &o).is_err());
+    assert!(returns::cum_returns_row_major(&rm, k + 1, 0.0, &o).is_err());
+    assert!(returns::cum_returns_row_major(&rm, 0, 0.0, &o).is_err());
+    assert!(returns::cum_returns_row_major(&[], 3, 0.0, &o).is_err());
+}

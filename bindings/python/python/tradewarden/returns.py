@@ -235,17 +235,36 @@ def calmar_ratio(returns: Any, period: str = "daily", annualization: Optional[fl
 
 
 def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0, annualization: float = 252) -> Any:
-    """Omega ratio with an annual required return (empyrical)."""
+    """Omega ratio with an annual required return (empyrical).
+
+    A 2-D array gives one number over all its values, as empyrical (its boolean masks flatten the matrix);
+    fewer than 2 rows give NaN, as empyrical's ``len(returns) < 2``. A DataFrame is refused
+    (``InvalidInputError`` naming ``returns``): empyrical's builtin ``sum`` of a masked DataFrame adds up the
+    column labels (NaN for numeric labels, a TypeError for strings) — an accident, not a result. Pass
+    ``df.to_numpy()`` for the pooled ratio, or ``df.apply(omega_ratio)`` for one per column."""
+    if _c.is_frame(returns):
+        raise InvalidInputError(
+            f"returns must be a Series or an array for omega_ratio, got a DataFrame of shape {returns.shape}: "
+            "pass df.to_numpy() for one ratio over all values (empyrical's answer for a 2-D array) or "
+            "df.apply(omega_ratio) for one per column")
     r, rf = _c.adjust(returns, risk_free)
-    return _c.reduce1(lambda a: _native.omega_ratio(a, rf, _real("required_return", required_return), float(annualization)), r)
+    rr = _real("required_return", required_return)
+    a = _c.values(r)
+    if a.ndim == 2:
+        if a.shape[0] < 2:
+            return _NAN
+        a = _c.flat(a)
+    return _native.omega_ratio(a, rf, rr, float(annualization)) if a.shape[0] else _NAN
 
 
 def tail_ratio(returns: Any) -> Any:
-    """|95th percentile| / |5th percentile|."""
+    """|95th percentile| / |5th percentile|; of a 2-D input (array or DataFrame) one number over all its
+    values, as empyrical (its NaN filter flattens the matrix before ``np.percentile``)."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.flags.aligned and returns.shape[0]:
         return _native.tail_ratio(returns)
-    return _c.reduce1(_native.tail_ratio, returns)
+    a = _c.flat(returns)
+    return _native.tail_ratio(a) if a.shape[0] else _NAN
 
 
 def value_at_risk(returns: Any, cutoff: float = 0.05, method: str = "historical") -> Any:
@@ -268,11 +287,25 @@ def conditional_value_at_risk(returns: Any, cutoff: float = 0.05, method: str = 
 
 
 def stability_of_timeseries(returns: Any) -> Any:
-    """R^2 of a linear fit of cumulative log returns against time."""
+    """R^2 of a linear fit of cumulative log returns against time.
+
+    A 2-D input of one column is that column (as empyrical); fewer than 2 rows give NaN (as empyrical). A 2-D
+    input of several columns is refused (``InvalidInputError`` naming ``returns``): empyrical flattens it row
+    by row and fits one line through the interleaved columns — an accident, not a result. Use
+    ``df.apply(stability_of_timeseries)`` (or a loop over the columns) for one value per column."""
     if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
             and returns.flags.aligned and returns.shape[0]:
         return _native.stability_of_timeseries(returns)
-    return _c.reduce1(_native.stability_of_timeseries, returns)
+    a = _c.values(returns)
+    if a.ndim == 2:
+        if a.shape[0] < 2:
+            return _NAN
+        if a.shape[1] != 1:
+            raise InvalidInputError(
+                f"returns must be 1-D or one column for stability_of_timeseries, got shape {a.shape}: empyrical "
+                "fits one line through the columns interleaved row by row; apply it per column instead")
+        a = np.ascontiguousarray(a[:, 0])
+    return _native.stability_of_timeseries(a) if a.shape[0] else _NAN
 
 
 def cum_returns(returns: Any, starting_value: float = 0, out: Optional[np.ndarray] = None) -> Any:

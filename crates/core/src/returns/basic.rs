@@ -457,6 +457,70 @@ pub fn cum_returns_columns(
     Ok(out)
 }
 
+/// [`cum_returns`] of every column of a **row-major** matrix with `k`
+/// columns (`data[i·k + j]` is period i of column j), row-major as well
+/// (a C-ordered 2-D input, as empyrical's `cumprod(axis=0)` returns it): bit
+/// for bit each column's [`cum_returns`] — the same products in the same
+/// order — with the k products running side by side as the rows lie (no
+/// column copy; a single column's product is bound by the multiply latency).
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let m = [0.1, -0.5, 0.1, 1.0]; // columns [0.1, 0.1] and [-0.5, 1.0]
+/// let c = returns::cum_returns_row_major(&m, 2, 0.0, &o).unwrap();
+/// assert!((c[2] - 0.21).abs() < 1e-15 && c[1] == -0.5 && c[3] == 0.0);
+/// ```
+///
+/// # Errors
+/// `k` zero or not dividing `data.len()`, or no values (naming `k`); as
+/// [`cum_returns`] for a column.
+pub fn cum_returns_row_major(
+    data: &[f64],
+    k: usize,
+    starting_value: f64,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    opts.validate()?;
+    if k == 0 || data.is_empty() || !data.len().is_multiple_of(k) {
+        return Err(Error::invalid(
+            "k",
+            k,
+            "must be >= 1 and divide the number of values (at least one row)",
+        ));
+    }
+    if opts.nan_policy != NanPolicy::Skip || !starting_value.is_finite() {
+        // column by column: the same checks and errors as cum_returns
+        let n = data.len() / k;
+        let mut out = vec![0.0; data.len()];
+        for j in 0..k {
+            let col: Vec<f64> = data.iter().skip(j).step_by(k).copied().collect();
+            for (i, v) in cum_returns(&col, starting_value, opts)?
+                .into_iter()
+                .enumerate()
+            {
+                out[i * k + j] = v;
+            }
+        }
+        debug_assert_eq!(out.len(), n * k);
+        return Ok(out);
+    }
+    let mut w = vec![1.0_f64; k];
+    let mut out = Vec::with_capacity(data.len());
+    for row in data.chunks_exact(k) {
+        for (&x, w) in row.iter().zip(w.iter_mut()) {
+            let r = if x.is_nan() { 0.0 } else { x };
+            *w *= 1.0 + r;
+            out.push(if starting_value == 0.0 {
+                *w - 1.0
+            } else {
+                *w * starting_value
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Drawdown series of compounded wealth: `W_t / max_{s≤t} W_s − 1`, where the
 /// starting capital counts as a peak (empyrical `drawdown_series`).
 pub fn drawdown_series(returns: &[f64], opts: &ReturnsOptions) -> Result<Vec<f64>> {
@@ -1022,15 +1086,23 @@ fn capture_filtered(
     Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
 }
 
+/// A side of the market: the periods where the benchmark rose (`Up`, b > 0)
+/// or fell (`Down`, b < 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Market {
+    /// Periods with a benchmark return above zero.
+    Up,
+    /// Periods with a benchmark return below zero.
+    Down,
+}
+
 /// Up- and down-market capture of every column of a **row-major** matrix
 /// (`data[i·k + j]` is period i of column j, `k` columns) against one
 /// benchmark, as (up, down) per column: bit for bit [`up_capture`] and
 /// [`down_capture`] of each column (the same products in the same order),
-/// without gathering the columns. Periods run in the outer loop and the
-/// columns in the inner one, so the k products are independent chains (a
-/// single column's product is bound by the multiply latency) and a
-/// C-ordered 2-D input is read as it lies. Under [`NanPolicy::Skip`] a
-/// pair with a NaN is dropped per column; other policies go column by column.
+/// without gathering the columns. Both sides in one pass over the rows, as
+/// `up_down_capture` needs; [`market_capture_row_major`] computes one side
+/// only (half the work).
 ///
 /// ```
 /// use tradewarden_core::{ReturnsOptions, returns};
@@ -1043,18 +1115,72 @@ fn capture_filtered(
 /// ```
 ///
 /// # Errors
-/// `k` zero or `data.len() ≠ k · factor_returns.len()` (naming `returns`);
-/// an empty benchmark; as [`up_capture`] under the other policies.
+/// As [`market_capture_row_major`].
 pub fn market_captures_row_major(
     data: &[f64],
     k: usize,
     factor_returns: &[f64],
     opts: &ReturnsOptions,
 ) -> Result<Vec<(f64, f64)>> {
+    let [up, down] = market_captures_of(data, k, factor_returns, [Market::Up, Market::Down], opts)?;
+    Ok(up.into_iter().zip(down).collect())
+}
+
+/// Rows of a row-major matrix read per block in [`market_capture_row_major`]:
+/// about 128 KiB of values, so that every column block re-reads them from
+/// cache (the matrix itself is streamed once).
+const CAPTURE_CHUNK_VALUES: usize = 16_384;
+
+/// Up- **or** down-market capture of every column of a **row-major** matrix
+/// (`data[i·k + j]` is period i of column j, `k` columns) against one
+/// benchmark: bit for bit [`up_capture`] (or [`down_capture`]) of each column
+/// — the same products in the same order — without gathering the columns.
+///
+/// Only the requested side is computed. Rows are taken in chunks that stay
+/// in cache; in a chunk the periods of the market are listed once, then
+/// blocks of 8 (then 4, then 1) columns run over those periods only, their
+/// products held in registers as independent chains (a single column's
+/// product is bound by the multiply latency). Under [`NanPolicy::Skip`] a
+/// pair with a NaN is dropped per column (it multiplies by exactly 1.0,
+/// selected on the bits); other policies go column by column.
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// use tradewarden_core::returns::Market;
+/// let o = ReturnsOptions::empyrical();
+/// let b = [0.01, -0.02, 0.03];
+/// let m = [0.02, 0.01, -0.01, -0.03, 0.05, 0.02]; // columns [.02, -.01, .05] and [.01, -.03, .02]
+/// let up = returns::market_capture_row_major(&m, 2, &b, Market::Up, &o).unwrap();
+/// assert_eq!(up[1], returns::up_capture(&[0.01, -0.03, 0.02], &b, &o).unwrap());
+/// ```
+///
+/// # Errors
+/// `k` zero or `data.len() ≠ k · factor_returns.len()` (naming `returns`);
+/// an empty benchmark; as [`up_capture`] under the other policies.
+pub fn market_capture_row_major(
+    data: &[f64],
+    k: usize,
+    factor_returns: &[f64],
+    market: Market,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    let [v] = market_captures_of(data, k, factor_returns, [market], opts)?;
+    Ok(v)
+}
+
+/// [`market_capture_row_major`] of each market in `markets`, in one pass
+/// over the rows (a chunk of rows stays in cache for every market).
+fn market_captures_of<const S: usize>(
+    data: &[f64],
+    k: usize,
+    factor_returns: &[f64],
+    markets: [Market; S],
+    opts: &ReturnsOptions,
+) -> Result<[Vec<f64>; S]> {
     let ann = opts.validate()?;
     let n = factor_returns.len();
     non_empty(factor_returns, "factor_returns")?;
-    if k == 0 || data.len() != n * k {
+    if k == 0 || n.checked_mul(k) != Some(data.len()) {
         return Err(Error::invalid(
             "returns",
             format!("{} values for {k} columns", data.len()),
@@ -1062,53 +1188,148 @@ pub fn market_captures_row_major(
         ));
     }
     if opts.nan_policy != NanPolicy::Skip {
-        return (0..k)
-            .map(|j| {
-                let col: Vec<f64> = data.iter().skip(j).step_by(k).copied().collect();
-                Ok((
-                    up_capture(&col, factor_returns, opts)?,
-                    down_capture(&col, factor_returns, opts)?,
-                ))
-            })
+        let cols: Vec<Vec<f64>> = (0..k)
+            .map(|j| data.iter().skip(j).step_by(k).copied().collect())
             .collect();
-    }
-    let one = 1.0_f64.to_bits();
-    // as capture_filtered: a period outside the market (or a NaN pair)
-    // multiplies by exactly 1.0, selected on the bits (no branch)
-    let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
-    let (mut ur, mut ub, mut un) = (vec![1.0_f64; k], vec![1.0_f64; k], vec![0_u64; k]);
-    let (mut dr, mut db, mut dn) = (vec![1.0_f64; k], vec![1.0_f64; k], vec![0_u64; k]);
-    crate::simd::arch().dispatch(|| {
-        for (row, &y) in data.chunks_exact(k).zip(factor_returns) {
-            let (up, down) = (y > 0.0, y < 0.0);
-            let (yu, yd) = (1.0 + y, 1.0 + y);
-            let cols = row
-                .iter()
-                .zip(ur.iter_mut().zip(ub.iter_mut()).zip(un.iter_mut()))
-                .zip(dr.iter_mut().zip(db.iter_mut()).zip(dn.iter_mut()));
-            for ((&x, ((ur, ub), un)), ((dr, db), dn)) in cols {
-                let ok = !x.is_nan();
-                let ku = 0_u64.wrapping_sub(u64::from(up && ok));
-                let kd = 0_u64.wrapping_sub(u64::from(down && ok));
-                *ur *= pick(ku, 1.0 + x);
-                *ub *= pick(ku, yu);
-                *un += ku & 1;
-                *dr *= pick(kd, 1.0 + x);
-                *db *= pick(kd, yd);
-                *dn += kd & 1;
+        let mut out: [Vec<f64>; S] = std::array::from_fn(|_| Vec::with_capacity(k));
+        for (m, o) in markets.iter().zip(out.iter_mut()) {
+            for col in &cols {
+                o.push(capture_filtered(
+                    col,
+                    factor_returns,
+                    *m == Market::Up,
+                    opts,
+                )?);
             }
         }
+        return Ok(out);
+    }
+    let mut acc: [(Vec<f64>, Vec<f64>, Vec<u64>); S] =
+        std::array::from_fn(|_| (vec![1.0_f64; k], vec![1.0_f64; k], vec![0_u64; k]));
+    let chunk = (CAPTURE_CHUNK_VALUES / k).clamp(16, 4096);
+    let mut rows: Vec<usize> = Vec::with_capacity(chunk.min(n));
+    crate::simd::arch().dispatch(CaptureOp {
+        data,
+        k,
+        factor_returns,
+        markets,
+        chunk,
+        acc: &mut acc,
+        rows: &mut rows,
     });
-    let ratio = |wr: f64, wb: f64, n: u64| {
-        if n == 0 {
-            return f64::NAN;
+    Ok(acc.map(|(wr, wb, cnt)| {
+        (0..k)
+            .map(|j| {
+                if cnt[j] == 0 {
+                    return f64::NAN;
+                }
+                let e = ann / cnt[j] as f64;
+                (wr[j].powf(e) - 1.0) / (wb[j].powf(e) - 1.0)
+            })
+            .collect()
+    }))
+}
+
+/// The column-block pass of [`market_captures_of`], a pulp operation so that
+/// its loops compile for the CPU's vector width (a closure handed to
+/// `Arch::dispatch` is called, not inlined, and runs without those target
+/// features).
+struct CaptureOp<'a, const S: usize> {
+    data: &'a [f64],
+    k: usize,
+    factor_returns: &'a [f64],
+    markets: [Market; S],
+    chunk: usize,
+    acc: &'a mut [(Vec<f64>, Vec<f64>, Vec<u64>); S],
+    rows: &'a mut Vec<usize>,
+}
+
+impl<const S: usize> pulp::WithSimd for CaptureOp<'_, S> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _simd: V) {
+        let Self {
+            data,
+            k,
+            factor_returns,
+            markets,
+            chunk,
+            acc,
+            rows,
+        } = self;
+        for (c, bench) in factor_returns.chunks(chunk).enumerate() {
+            let base = c * chunk;
+            for (m, (wr, wb, cnt)) in markets.iter().zip(acc.iter_mut()) {
+                let up = *m == Market::Up;
+                rows.clear();
+                rows.extend(
+                    bench
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, y)| if up { **y > 0.0 } else { **y < 0.0 })
+                        .map(|(i, _)| base + i),
+                );
+                let mut j = 0;
+                while j + 8 <= k {
+                    capture_block::<8>(data, k, j, rows, factor_returns, wr, wb, cnt);
+                    j += 8;
+                }
+                if j + 4 <= k {
+                    capture_block::<4>(data, k, j, rows, factor_returns, wr, wb, cnt);
+                    j += 4;
+                }
+                while j < k {
+                    capture_block::<1>(data, k, j, rows, factor_returns, wr, wb, cnt);
+                    j += 1;
+                }
+            }
         }
-        let e = ann / n as f64;
-        (wr.powf(e) - 1.0) / (wb.powf(e) - 1.0)
-    };
-    Ok((0..k)
-        .map(|j| (ratio(ur[j], ub[j], un[j]), ratio(dr[j], db[j], dn[j])))
-        .collect())
+    }
+}
+
+/// Columns `j0 .. j0 + W` of a row-major matrix with `k` columns over the
+/// listed `rows` (periods in the market): the products of (1 + x) and of
+/// (1 + b) and the count of the pairs without a NaN, continued from `wr`,
+/// `wb`, `cnt`. A NaN pair multiplies by exactly 1.0 (bit select, no branch).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn capture_block<const W: usize>(
+    data: &[f64],
+    k: usize,
+    j0: usize,
+    rows: &[usize],
+    bench: &[f64],
+    wr: &mut [f64],
+    wb: &mut [f64],
+    cnt: &mut [u64],
+) {
+    let one = 1.0_f64.to_bits();
+    let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
+    let mut r = [1.0_f64; W];
+    let mut b = [1.0_f64; W];
+    let mut c = [0_u64; W];
+    r.copy_from_slice(&wr[j0..j0 + W]);
+    b.copy_from_slice(&wb[j0..j0 + W]);
+    c.copy_from_slice(&cnt[j0..j0 + W]);
+    for &i in rows {
+        let yb = 1.0 + bench[i];
+        let xs = &data[i * k + j0..i * k + j0 + W];
+        for (((&x, r), b), c) in xs
+            .iter()
+            .zip(r.iter_mut())
+            .zip(b.iter_mut())
+            .zip(c.iter_mut())
+        {
+            let keep = 0_u64.wrapping_sub(u64::from(!x.is_nan()));
+            *r *= pick(keep, 1.0 + x);
+            *b *= pick(keep, yb);
+            *c += keep & 1;
+        }
+    }
+    wr[j0..j0 + W].copy_from_slice(&r);
+    wb[j0..j0 + W].copy_from_slice(&b);
+    cnt[j0..j0 + W].copy_from_slice(&c);
 }
 
 /// Up-market capture: [`capture`] over the periods with b > 0.
@@ -1726,40 +1947,22 @@ fn quantiles_windowed<const K: usize>(x: &[f64], qs: [f64; K]) -> Option<[(f64, 
     if cap.iter().sum::<usize>() > len / 2 {
         return None;
     }
-    let mut below = [0usize; K];
-    let mut below_sum = [[0.0f64; 4]; K];
-    let mut n_nan = 0usize;
     let mut win: [Vec<f64>; K] = std::array::from_fn(|j| vec![0.0; cap[j] + 1]);
-    let mut fill = [0usize; K];
-    let chunks = x.chunks_exact(4);
-    let rest = chunks.remainder();
-    // Branch-free: every value is written at the window's end, which advances
-    // only for values inside; 4 partial sums keep the adds off one chain.
-    macro_rules! visit {
-        ($v:expr, $lane:expr) => {{
-            let v: f64 = $v;
-            n_nan += v.is_nan() as usize;
-            for j in 0..K {
-                let under = v < lo[j];
-                below[j] += under as usize;
-                below_sum[j][$lane] += if under { v } else { 0.0 };
-                win[j][fill[j]] = v;
-                fill[j] += (v >= lo[j] && v <= hi[j]) as usize;
-                if fill[j] == cap[j] {
-                    return None;
-                }
-            }
-        }};
-    }
-    for c in chunks {
-        visit!(c[0], 0);
-        visit!(c[1], 1);
-        visit!(c[2], 2);
-        visit!(c[3], 3);
-    }
-    for &v in rest {
-        visit!(v, 0);
-    }
+    // Blocks of 8 values: counts, NaNs and the partial sums below each window
+    // in 4 lanes (value i in lane i mod 4, in order: the sums are those of a
+    // pass value by value), vectorised, with one flag for "a value of the
+    // block is inside a window"; only such blocks (≈ 1 in 5 for the 5 % and
+    // 95 % windows of tail_ratio) append their values to the windows, in
+    // order.
+    let (below4, below_sum, nan4, fill) = crate::simd::arch().dispatch(WindowPass {
+        x,
+        lo,
+        hi,
+        cap,
+        win: &mut win,
+    })?;
+    let n_nan = nan4.iter().sum::<u64>() as usize;
+    let below: [usize; K] = std::array::from_fn(|j| below4[j].iter().sum::<u64>() as usize);
     let n = len - n_nan;
     let mut out = [(f64::NAN, f64::NAN, n); K];
     for j in 0..K {
@@ -1776,6 +1979,105 @@ fn quantiles_windowed<const K: usize>(x: &[f64], qs: [f64; K]) -> Option<[(f64, 
     Some(out)
 }
 
+/// The counting and gathering pass of [`quantiles_windowed`], a pulp
+/// operation so that its blocks compile for the CPU's vector width (a
+/// closure handed to `Arch::dispatch` is called, not inlined, and runs
+/// without those target features). Output: per window the counts and the 4
+/// lane sums of the values below it, the NaN count per lane, and how many
+/// values each window holds; `None` when a window reached its capacity.
+struct WindowPass<'a, const K: usize> {
+    x: &'a [f64],
+    lo: [f64; K],
+    hi: [f64; K],
+    cap: [usize; K],
+    win: &'a mut [Vec<f64>; K],
+}
+
+/// What [`WindowPass`] gives: counts below, lane sums below, NaN lanes, fill.
+type WindowCounts<const K: usize> = ([[u64; 4]; K], [[f64; 4]; K], [u64; 4], [usize; K]);
+
+impl<const K: usize> pulp::WithSimd for WindowPass<'_, K> {
+    type Output = Option<WindowCounts<K>>;
+
+    #[inline(always)]
+    fn with_simd<V: pulp::Simd>(self, _simd: V) -> Self::Output {
+        let Self {
+            x,
+            lo,
+            hi,
+            cap,
+            win,
+        } = self;
+        // window slices and accumulators as locals: kept in registers
+        let win: [&mut [f64]; K] = win.each_mut().map(|w| w.as_mut_slice());
+        let mut below_sum = [[0.0f64; 4]; K];
+        let mut below4 = [[0u64; 4]; K];
+        let mut nan4 = [0u64; 4];
+        let mut fill = [0usize; K];
+        macro_rules! count4 {
+            ($c:expr) => {{
+                let c: &[f64] = $c;
+                let mut inside = false;
+                for l in 0..4 {
+                    nan4[l] += u64::from(c[l].is_nan());
+                }
+                for j in 0..K {
+                    for l in 0..4 {
+                        let v = c[l];
+                        let under = v < lo[j];
+                        below4[j][l] += u64::from(under);
+                        below_sum[j][l] += if under { v } else { 0.0 };
+                        inside |= v >= lo[j] && v <= hi[j];
+                    }
+                }
+                inside
+            }};
+        }
+        macro_rules! gather {
+            ($v:expr) => {{
+                let v: f64 = $v;
+                for j in 0..K {
+                    if v >= lo[j] && v <= hi[j] {
+                        win[j][fill[j]] = v;
+                        fill[j] += 1;
+                        if fill[j] == cap[j] {
+                            return None;
+                        }
+                    }
+                }
+            }};
+        }
+        let mut eights = x.chunks_exact(8);
+        for c in &mut eights {
+            let a = count4!(&c[..4]);
+            let b = count4!(&c[4..]);
+            if a | b {
+                for &v in c {
+                    gather!(v);
+                }
+            }
+        }
+        let mut fours = eights.remainder().chunks_exact(4);
+        for c in &mut fours {
+            if count4!(c) {
+                for &v in c {
+                    gather!(v);
+                }
+            }
+        }
+        for &v in fours.remainder() {
+            nan4[0] += u64::from(v.is_nan());
+            for j in 0..K {
+                let under = v < lo[j];
+                below4[j][0] += u64::from(under);
+                below_sum[j][0] += if under { v } else { 0.0 };
+            }
+            gather!(v);
+        }
+        Some((below4, below_sum, nan4, fill))
+    }
+}
+
 #[cfg(test)]
 mod fast_path_tests {
     #![allow(clippy::unwrap_used)]
@@ -1784,6 +2086,127 @@ mod fast_path_tests {
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     use super::*;
+
+    /// The window pass before blocks of 8 (every value appended branch-free):
+    /// the reference the blocked pass must equal bit for bit.
+    #[allow(clippy::needless_range_loop)]
+    fn quantiles_windowed_value_by_value<const K: usize>(
+        x: &[f64],
+        qs: [f64; K],
+    ) -> Option<[(f64, f64, usize); K]> {
+        let len = x.len();
+        let m = (len / 16).clamp(256, 16_384);
+        let step = len / m;
+        let mut sample: Vec<f64> = (0..m)
+            .map(|i| x[i * step])
+            .filter(|v| !v.is_nan())
+            .collect();
+        if sample.len() < m / 2 {
+            return None;
+        }
+        let ms = sample.len();
+        let last = (ms - 1) as f64;
+        let mut lo = [f64::NEG_INFINITY; K];
+        let mut hi = [f64::INFINITY; K];
+        let mut cap = [0usize; K];
+        for j in 0..K {
+            let q = qs[j];
+            let r = q * last;
+            let margin = 4.0 * (ms as f64 * q * (1.0 - q)).sqrt() + 8.0;
+            let (a, b) = ((r - margin).floor(), (r + margin).ceil());
+            if a >= 0.0 {
+                lo[j] = *sample.select_nth_unstable_by(a as usize, f64::total_cmp).1;
+            }
+            if b <= last {
+                hi[j] = *sample.select_nth_unstable_by(b as usize, f64::total_cmp).1;
+            }
+            let share = (b.min(last) - a.max(0.0) + 1.0) / ms as f64;
+            cap[j] = (share * 1.5 * len as f64) as usize + 64;
+        }
+        if cap.iter().sum::<usize>() > len / 2 {
+            return None;
+        }
+        let mut below = [0usize; K];
+        let mut below_sum = [[0.0f64; 4]; K];
+        let mut n_nan = 0usize;
+        let mut win: [Vec<f64>; K] = std::array::from_fn(|j| vec![0.0; cap[j] + 1]);
+        let mut fill = [0usize; K];
+        let chunks = x.chunks_exact(4);
+        let rest = chunks.remainder();
+        // Branch-free: every value is written at the window's end, which advances
+        // only for values inside; 4 partial sums keep the adds off one chain.
+        macro_rules! visit {
+            ($v:expr, $lane:expr) => {{
+                let v: f64 = $v;
+                n_nan += v.is_nan() as usize;
+                for j in 0..K {
+                    let under = v < lo[j];
+                    below[j] += under as usize;
+                    below_sum[j][$lane] += if under { v } else { 0.0 };
+                    win[j][fill[j]] = v;
+                    fill[j] += (v >= lo[j] && v <= hi[j]) as usize;
+                    if fill[j] == cap[j] {
+                        return None;
+                    }
+                }
+            }};
+        }
+        for c in chunks {
+            visit!(c[0], 0);
+            visit!(c[1], 1);
+            visit!(c[2], 2);
+            visit!(c[3], 3);
+        }
+        for &v in rest {
+            visit!(v, 0);
+        }
+        let n = len - n_nan;
+        let mut out = [(f64::NAN, f64::NAN, n); K];
+        for j in 0..K {
+            let s = below_sum[j];
+            let (value, sum) = select_quantile(
+                &mut win[j][..fill[j]],
+                below[j],
+                (s[0] + s[1]) + (s[2] + s[3]),
+                n,
+                qs[j],
+            )?;
+            out[j] = (value, sum, n);
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn blocked_window_pass_equals_the_value_by_value_pass_bit_for_bit() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(77);
+        for len in [4097, 4100, 4103, 5000, 8191, 20_011, 100_003] {
+            let mut x = data(len as u64, len);
+            for _ in 0..len / 500 {
+                let i = rng.random_range(0..len);
+                x[i] = f64::NAN;
+            }
+            for qs in [[0.05, 0.95], [0.01, 0.5], [0.0, 1.0]] {
+                let got = quantiles_windowed(&x, qs);
+                let want = quantiles_windowed_value_by_value(&x, qs);
+                let bits = |r: Option<[(f64, f64, usize); 2]>| {
+                    r.map(|a| a.map(|(v, s, n)| (v.to_bits(), s.to_bits(), n)))
+                };
+                assert_eq!(bits(got), bits(want), "len {len} qs {qs:?}");
+            }
+            let got = quantiles_windowed(&x, [0.05]);
+            let want = quantiles_windowed_value_by_value(&x, [0.05]);
+            assert_eq!(
+                got.map(|a| a.map(|(v, s, n)| (v.to_bits(), s.to_bits(), n))),
+                want.map(|a| a.map(|(v, s, n)| (v.to_bits(), s.to_bits(), n)))
+            );
+        }
+        // sorted data: the windows miss, both give None
+        let sorted: Vec<f64> = (0..10_000).map(f64::from).collect();
+        assert_eq!(
+            quantiles_windowed(&sorted, [0.05, 0.95]).is_some(),
+            quantiles_windowed_value_by_value(&sorted, [0.05, 0.95]).is_some()
+        );
+    }
     use crate::simd::SimdPath;
 
     fn data(seed: u64, n: usize) -> Vec<f64> {
