@@ -1249,7 +1249,8 @@ impl Registry {
     /// version. Another version whose manifest is corrupt does not block the
     /// promotion (it stays unloadable and is reported by
     /// [`Registry::inventory`]); a previously active version that no longer
-    /// verifies does not become `last_good`.
+    /// verifies still becomes `last_good`, and [`Registry::rollback`]
+    /// refuses it.
     ///
     /// # Errors
     /// As [`Registry::load_model`] for `version` (a corrupt one is refused
@@ -1277,12 +1278,10 @@ impl Registry {
             }
         }
         self.set_stage(name, version, Stage::Production)?;
-        // `last_good` only ever names a version that verifies: a previously
-        // active version that is corrupt now is not one rollback could
-        // return to (the old `last_good` stays).
-        if let Some(prev) = previous.filter(|p| p != version)
-            && self.verify(name, &prev).is_ok()
-        {
+        // The previous version becomes `last_good` even when it no longer
+        // verifies: rollback verifies it first and refuses it with the
+        // typed error naming its file, so `active` never names it.
+        if let Some(prev) = previous.filter(|p| p != version) {
             self.set_pointer(name, LAST_GOOD, &prev)?;
         }
         self.set_pointer(name, ACTIVE, version)

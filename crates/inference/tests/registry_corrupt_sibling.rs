@@ -3,8 +3,8 @@
 //! version A succeeds while an unrelated version B has a corrupt manifest
 //! (before, `promote` read every sibling's manifest with `?` and failed
 //! closed on B); B is reported by `inventory` (file and reason), is never
-//! loadable, promotable or a rollback target, and `active` / `last_good`
-//! never name it.
+//! loaded, promoted or rolled back to (each refuses it with a typed error
+//! naming B's file), so `active` never names it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -117,7 +117,7 @@ fn a_corrupt_sibling_does_not_block_promote_and_is_reported() {
 }
 
 #[test]
-fn a_corrupt_active_version_is_left_behind_not_made_last_good() {
+fn a_corrupt_active_version_is_left_behind_and_never_rolled_back_to() {
     // v2 is active and last_good is v1; then v2's manifest is corrupted.
     let (dir, reg) = registry_with(&["v1", "v2", "v3"]);
     reg.promote("mlp", "v1").unwrap();
@@ -129,17 +129,21 @@ fn a_corrupt_active_version_is_left_behind_not_made_last_good() {
         "v2",
         "manifest.json",
     );
-    // Promoting v3 moves active off the corrupt version; last_good keeps v1
-    // (rollback could never return to v2).
+    // Promoting v3 moves active off the corrupt version (which blocked it
+    // before: its manifest was read with `?`).
     reg.promote("mlp", "v3").unwrap();
     assert_eq!(reg.active("mlp").unwrap().as_deref(), Some("v3"));
-    assert_eq!(reg.last_good("mlp").unwrap().as_deref(), Some("v1"));
-    assert_eq!(reg.rollback("mlp").unwrap(), "v1");
     assert_eq!(reg.inventory("mlp").unwrap().corrupt[0].version, "v2");
+    // v2 is last_good, but rollback verifies it first: refused, naming its
+    // manifest, and active stays on v3.
+    assert_eq!(reg.last_good("mlp").unwrap().as_deref(), Some("v2"));
+    assert_names(&reg.rollback("mlp").unwrap_err(), "v2", "manifest.json");
+    assert_eq!(reg.active("mlp").unwrap().as_deref(), Some("v3"));
+    assert_eq!(reg.manifest("mlp", "v3").unwrap().stage, Stage::Production);
 }
 
 #[test]
-fn a_previously_active_version_with_changed_weights_is_not_last_good() {
+fn a_previously_active_version_with_changed_weights_is_never_rolled_back_to() {
     let (dir, reg) = registry_with(&["v1", "v2", "v3"]);
     reg.promote("mlp", "v1").unwrap();
     reg.promote("mlp", "v2").unwrap();
@@ -152,9 +156,11 @@ fn a_previously_active_version_with_changed_weights_is_not_last_good() {
     assert_names(&reg.verify("mlp", "v2").unwrap_err(), "v2", "weights.bpk");
     reg.promote("mlp", "v3").unwrap();
     assert_eq!(reg.active("mlp").unwrap().as_deref(), Some("v3"));
-    assert_eq!(reg.last_good("mlp").unwrap().as_deref(), Some("v1"));
     // Its manifest was readable: it was archived like any other.
     assert_eq!(reg.manifest("mlp", "v2").unwrap().stage, Stage::Archived);
-    // Not reported by inventory (checksums are verify's business).
+    // Not reported by inventory (checksums are verify's business) ...
     assert!(reg.inventory("mlp").unwrap().corrupt.is_empty());
+    // ... and refused by rollback, naming the weights.
+    assert_names(&reg.rollback("mlp").unwrap_err(), "v2", "weights.bpk");
+    assert_eq!(reg.active("mlp").unwrap().as_deref(), Some("v3"));
 }
