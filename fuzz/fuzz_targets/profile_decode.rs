@@ -22,26 +22,7 @@ use tradewarden_drift::monitor::{LiveMonitor, LiveMonitorOptions};
 use tradewarden_drift::profile::{FeatureProfile, NumericProfile, Profile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::tests::{MwuAlternative, MwuMethod};
-
-/// FNV-1a 64, as the binary form's checksum.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-fn wrap_binary(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 24);
-    out.extend_from_slice(b"TWDP");
-    out.extend_from_slice(&1u32.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&fnv1a(payload).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
+use tradewarden_fuzz::wrap;
 
 /// A fixed current sample: 64 finite values over [-5, 5], with ties.
 fn sample() -> Vec<f64> {
@@ -178,7 +159,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let decoded = match mode % 4 {
         0 => Profile::decode(rest).ok(),
-        1 => Profile::from_bytes(&wrap_binary(rest)).ok(),
+        1 => Profile::from_bytes(&wrap(b"TWDP", rest)).ok(),
         2 => std::str::from_utf8(rest)
             .ok()
             .and_then(|t| Profile::from_json(t).ok()),

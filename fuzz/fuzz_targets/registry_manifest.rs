@@ -1,20 +1,30 @@
 //! Bytes → the documents of a model registry (`manifest.json` of a version,
-//! `active.json`, `last_good.json`, the weights) → `manifest`, `versions`,
-//! `list`, `verify`, `active`, `last_good` and, for a small MLP whose
-//! checksum matches, `load_model`. Nothing may panic; a manifest that loads
-//! names the version it was read for.
+//! `active.json`, `last_good.json`, the weights, `manifest.sig`) →
+//! `manifest`, `versions`, `list`, `inventory`, `verify` (architecture,
+//! checksums, signature: every check a load makes before the weights are
+//! decoded), `sign`, `active`, `last_good`. Burn-free: the inference crate
+//! is built without its `models` feature. Built with the fuzz crate's
+//! feature `inference`, small MLPs that verify are also loaded (burn's
+//! burnpack decoder). Nothing may panic; a manifest that loads names the
+//! version it was read for; a version that verifies is never reported
+//! corrupt, and on a registry with a verifying key it carries a signature.
 //!
-//! Layout: byte 0 = flags (bit 0: write the weights' real sha256 into the
-//! manifest's `files`, so loading gets past the checksum; bit 1: a second
-//! version `v2` with the same manifest), then up to four parts separated by
-//! the line `=====\n`: manifest, active.json, last_good.json, weights.bpk.
+//! Layout: byte 0 = flags, then up to five parts separated by the line
+//! `=====\n`: manifest, active.json, last_good.json, weights.bpk,
+//! manifest.sig. Flags: bit 0: write the weights' real sha256 into the
+//! manifest's `files`, so verification gets past the checksum; bit 1: a
+//! second version `v2` with the same manifest; bit 2: open the registry with
+//! a verifying key (signatures required); bit 3: sign `v1` with that key
+//! (`Registry::sign`, which verifies the files first) instead of writing
+//! the fifth part as its `manifest.sig`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
-use tradewarden_inference::any::Architecture;
-use tradewarden_inference::device::cpu_device;
-use tradewarden_inference::registry::Registry;
+use tradewarden_fuzz::{hex, parts};
+use tradewarden_inference::registry::{
+    Registry, RegistryOptions, SigningKey, signing_key_from_bytes,
+};
 
 /// A scratch directory on tmpfs when there is one (fsync costs nothing there).
 fn scratch() -> std::io::Result<tempfile::TempDir> {
@@ -26,30 +36,16 @@ fn scratch() -> std::io::Result<tempfile::TempDir> {
     }
 }
 
-const SEP: &[u8] = b"=====\n";
-
-fn parts(mut b: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    while out.len() < 3 {
-        match b.windows(SEP.len()).position(|w| w == SEP) {
-            Some(i) => {
-                out.push(&b[..i]);
-                b = &b[i + SEP.len()..];
-            }
-            None => break,
-        }
-    }
-    out.push(b);
-    out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+fn key() -> SigningKey {
+    signing_key_from_bytes(&[7u8; 32]).expect("a 32-byte key")
 }
 
 /// Parameters of an MLP architecture (None on overflow).
-fn mlp_params(a: &Architecture) -> Option<usize> {
-    let Architecture::Mlp(c) = a else { return None };
+#[cfg(feature = "inference")]
+fn mlp_params(a: &tradewarden_inference::Architecture) -> Option<usize> {
+    let tradewarden_inference::Architecture::Mlp(c) = a else {
+        return None;
+    };
     let mut widths = vec![c.input];
     widths.extend(&c.hidden);
     widths.push(c.output);
@@ -62,9 +58,14 @@ fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
     };
-    let p = parts(rest);
+    let p = parts(rest, 5);
     let Ok(root) = scratch() else { return };
-    let reg = Registry::open(root.path()).expect("open a fresh registry");
+    let opts = if flags & 4 != 0 {
+        RegistryOptions::default().with_verifying_key(key().verifying_key())
+    } else {
+        RegistryOptions::default()
+    };
+    let reg = Registry::open_with(root.path(), opts).expect("open a fresh registry");
     let model = root.path().join("m");
     let weights = p.get(3).copied().unwrap_or(&[]);
     let mut manifest = p[0].to_vec();
@@ -88,6 +89,18 @@ fuzz_target!(|data: &[u8]| {
         std::fs::create_dir_all(&vd).expect("mkdir");
         std::fs::write(vd.join("manifest.json"), &manifest).expect("write manifest");
         std::fs::write(vd.join("weights.bpk"), weights).expect("write weights");
+        if flags & 8 == 0
+            && let Some(sig) = p.get(4)
+        {
+            std::fs::write(vd.join("manifest.sig"), sig).expect("write signature");
+        }
+    }
+    if flags & 8 != 0 {
+        let signed = reg.sign("m", "v1", &key());
+        // Signing checks the files like verify does, bar the signature.
+        if signed.is_ok() {
+            assert!(model.join("versions/v1/manifest.sig").is_file());
+        }
     }
     if let Some(a) = p.get(1) {
         std::fs::write(model.join("active.json"), a).expect("write active");
@@ -99,24 +112,58 @@ fuzz_target!(|data: &[u8]| {
     let _ = reg.versions("m");
     let _ = reg.active("m");
     let _ = reg.last_good("m");
-    if let Ok(list) = reg.list("m") {
-        assert_eq!(list.len(), versions.len());
-        for e in &list {
-            assert_eq!(e.manifest.name, "m");
-            let _ = e.manifest.architecture.n_features();
-            let _ = e.manifest.architecture.n_outputs();
-            let _ = e.manifest.architecture.kind();
+    let inventory = reg.inventory("m");
+    match (&inventory, reg.list("m")) {
+        (Ok(inv), Ok(list)) => {
+            assert!(inv.corrupt.is_empty());
+            assert_eq!(&list, &inv.versions);
+            assert_eq!(list.len(), versions.len());
+            for e in &list {
+                assert_eq!(e.manifest.name, "m");
+                assert!(e.manifest.architecture.validate().is_ok());
+                let _ = e.manifest.architecture.n_features();
+                let _ = e.manifest.architecture.n_outputs();
+                let _ = e.manifest.architecture.kind();
+                let _ = e.manifest.signing_payload();
+            }
         }
+        (Ok(inv), Err(_)) => {
+            // Only a corrupt version fails the strict listing.
+            assert!(!inv.corrupt.is_empty());
+            assert_eq!(inv.versions.len() + inv.corrupt.len(), versions.len());
+            for c in &inv.corrupt {
+                assert!(c.path.ends_with("manifest.json"), "{}", c.path);
+                assert!(c.path.contains(&c.version), "{}", c.path);
+            }
+        }
+        // A bad pointer fails both.
+        (Err(_), r) => assert!(r.is_err()),
     }
     for v in versions {
         if let Ok(m) = reg.manifest("m", v) {
             assert_eq!((m.name.as_str(), m.version.as_str()), ("m", *v));
         }
         if let Ok(m) = reg.verify("m", v) {
-            // Loading allocates the declared architecture first: only small
-            // MLPs, so the fuzzer measures the loader, not the allocator.
+            assert_eq!((m.name.as_str(), m.version.as_str()), ("m", *v));
+            assert!(m.architecture.validate().is_ok());
+            if flags & 4 != 0 {
+                assert!(
+                    model
+                        .join("versions")
+                        .join(v)
+                        .join("manifest.sig")
+                        .is_file()
+                );
+            }
+            if let Ok(inv) = &inventory {
+                assert!(inv.corrupt.iter().all(|c| c.version != *v));
+            }
+            // With burn: loading allocates the declared architecture first:
+            // only small MLPs, so the fuzzer measures the loader, not the
+            // allocator.
+            #[cfg(feature = "inference")]
             if mlp_params(&m.architecture).is_some_and(|n| n <= 1 << 16) {
-                let _ = reg.load_model("m", v, &cpu_device());
+                let _ = reg.load_model("m", v, &tradewarden_inference::device::cpu_device());
             }
         }
     }

@@ -18,36 +18,24 @@ use tradewarden_drift::profile::{Profile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::state::{CellGrid, ScoreState};
-
-/// FNV-1a 64, as the binary form's checksum.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-fn wrap(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 24);
-    out.extend_from_slice(b"TWSS");
-    out.extend_from_slice(&1u32.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&fnv1a(payload).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
+use tradewarden_fuzz::wrap;
 
 /// The profile the seeds were built against (the same as gen_corpus's):
 /// numeric `x` with ties, categorical `c`.
 fn profile() -> &'static Profile {
     static P: OnceLock<Profile> = OnceLock::new();
     P.get_or_init(|| {
-        let x: Vec<f64> = (0..200u64).map(|i| ((i * 37) % 41) as f64 / 4.0 - 5.0).collect();
-        let c: Vec<Option<&str>> = (0..200).map(|i| [Some("a"), Some("b"), None][i % 3]).collect();
+        let x: Vec<f64> = (0..200u64)
+            .map(|i| ((i * 37) % 41) as f64 / 4.0 - 5.0)
+            .collect();
+        let c: Vec<Option<&str>> = (0..200)
+            .map(|i| [Some("a"), Some("b"), None][i % 3])
+            .collect();
         Profile::fit_features(
-            &[("c", FeatureData::Categorical(&c)), ("x", FeatureData::Numeric(&x))],
+            &[
+                ("c", FeatureData::Categorical(&c)),
+                ("x", FeatureData::Numeric(&x)),
+            ],
             &ProfileOptions::default(),
         )
         .expect("fit")
@@ -58,11 +46,18 @@ fn profile() -> &'static Profile {
 fn other() -> &'static ScoreState {
     static S: OnceLock<ScoreState> = OnceLock::new();
     S.get_or_init(|| {
-        let x: Vec<f64> = (0..64u64).map(|i| ((i * 13) % 50) as f64 / 5.0 - 4.0).collect();
-        let c: Vec<Option<&str>> = (0..64).map(|i| [Some("b"), Some("z"), None][i % 3]).collect();
+        let x: Vec<f64> = (0..64u64)
+            .map(|i| ((i * 13) % 50) as f64 / 5.0 - 4.0)
+            .collect();
+        let c: Vec<Option<&str>> = (0..64)
+            .map(|i| [Some("b"), Some("z"), None][i % 3])
+            .collect();
         ScoreState::build(
             profile(),
-            &[("c", FeatureData::Categorical(&c)), ("x", FeatureData::Numeric(&x))],
+            &[
+                ("c", FeatureData::Categorical(&c)),
+                ("x", FeatureData::Numeric(&x)),
+            ],
             CellGrid::Exact,
         )
         .expect("state")
@@ -75,13 +70,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let bytes = match mode % 2 {
         0 => payload.to_vec(),
-        _ => wrap(payload),
+        _ => wrap(b"TWSS", payload),
     };
     let Ok(s) = ScoreState::from_bytes(&bytes) else {
         return;
     };
     let again = ScoreState::from_bytes(&s.to_bytes()).expect("re-encoded state decodes");
-    assert_eq!(again.to_bytes(), s.to_bytes(), "re-encoding changed the state");
+    assert_eq!(
+        again.to_bytes(),
+        s.to_bytes(),
+        "re-encoding changed the state"
+    );
     let _ = s.ks_bounds(profile(), PsiMode::default());
     let _ = DriftReport::compute_states(profile(), &s, &ReportOptions::default());
     let mut m = s.clone();

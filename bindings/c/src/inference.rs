@@ -14,7 +14,7 @@
 use std::ffi::c_char;
 
 use tradewarden_core::config::{ConfigFormat, parse_config};
-use tradewarden_inference::any::{AnyModel, Architecture};
+use tradewarden_inference::any::{AnyModel, WeightsFormat, load_weights};
 use tradewarden_inference::demo::demo_predictor;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::{Mlp, MlpConfig, Predictor};
@@ -68,8 +68,34 @@ unsafe fn load_burnpack_model(
     let path = unsafe { req_str(weights_path, "weights_path")? };
     // SAFETY: forwarded caller contract.
     let text = unsafe { req_str(architecture_json, "architecture_json")? };
-    let arch = Architecture::from_json(text)?;
-    Ok(arch.load_burnpack(path, &cpu_device())?)
+    Ok(load_weights(
+        WeightsFormat::Burnpack,
+        path,
+        text,
+        &cpu_device(),
+    )?)
+}
+
+/// The body of the `tw_predictor_load_*` constructors: checks `name`,
+/// `version` and `out`, loads the model, hands the predictor out.
+///
+/// # Safety
+/// The strings must be NULL or NUL-terminated, `out` NULL or valid for one
+/// write.
+unsafe fn new_predictor<M: Into<AnyModel>>(
+    name: *const c_char,
+    version: *const c_char,
+    out: *mut *mut tw_predictor,
+    load: impl FnOnce() -> Result<M, Failure>,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller contract.
+    let name = unsafe { req_str(name, "name")? };
+    // SAFETY: forwarded caller contract.
+    let version = unsafe { req_str(version, "version")? };
+    non_null(out, "out")?;
+    let inner = Predictor::new(name, version, load()?);
+    // SAFETY: forwarded caller contract.
+    unsafe { handle::give::<tw_predictor>(out, inner) }
 }
 
 /// Copies `s` NUL-terminated into `buf` (`len` bytes) and its length (without
@@ -138,16 +164,8 @@ pub unsafe extern "C" fn tw_predictor_load_safetensors(
     out: *mut *mut tw_predictor,
 ) -> tw_status {
     guard(|| {
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { req_str(name, "name")? };
-        // SAFETY: forwarded caller contract.
-        let version = unsafe { req_str(version, "version")? };
-        non_null(out, "out")?;
-        // SAFETY: forwarded caller contract.
-        let model = unsafe { load_mlp(weights_path, config_json)? };
-        let inner = Predictor::new(name, version, model);
-        // SAFETY: forwarded caller contract.
-        unsafe { handle::give::<tw_predictor>(out, inner) }
+        // SAFETY: forwarded caller contract (for the closure too).
+        unsafe { new_predictor(name, version, out, || load_mlp(weights_path, config_json)) }
     })
 }
 
@@ -175,16 +193,12 @@ pub unsafe extern "C" fn tw_predictor_load_burnpack(
     out: *mut *mut tw_predictor,
 ) -> tw_status {
     guard(|| {
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { req_str(name, "name")? };
-        // SAFETY: forwarded caller contract.
-        let version = unsafe { req_str(version, "version")? };
-        non_null(out, "out")?;
-        // SAFETY: forwarded caller contract.
-        let model = unsafe { load_burnpack_model(weights_path, architecture_json)? };
-        let inner = Predictor::new(name, version, model);
-        // SAFETY: forwarded caller contract.
-        unsafe { handle::give::<tw_predictor>(out, inner) }
+        // SAFETY: forwarded caller contract (for the closure too).
+        unsafe {
+            new_predictor(name, version, out, || {
+                load_burnpack_model(weights_path, architecture_json)
+            })
+        }
     })
 }
 

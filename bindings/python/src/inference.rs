@@ -10,7 +10,7 @@ use numpy::{
 };
 use pyo3::prelude::*;
 use tradewarden::core::ErrorKind;
-use tradewarden_inference::any::{AnyModel, Architecture};
+use tradewarden_inference::any::{AnyModel, WeightsFormat, load_weights};
 use tradewarden_inference::demo;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::model::{Mlp, MlpConfig};
@@ -52,26 +52,34 @@ impl PyModel {
     }
 }
 
+/// `Model.load_burnpack` / `load_safetensors`: the crate's one loader, off
+/// the GIL.
+fn load_model(
+    py: Python<'_>,
+    format: WeightsFormat,
+    path: PathBuf,
+    architecture_json: &str,
+) -> PyResult<PyModel> {
+    call(py, move || {
+        let model = load_weights(format, &path, architecture_json, &cpu_device())?;
+        Ok(PyModel::new(model))
+    })
+}
+
 #[pymethods]
 impl PyModel {
     /// PyTorch weights from a safetensors file (the MLP's `layers.{i}` or
     /// `nn.Sequential` keys; F32, F16, BF16 or F64).
     #[staticmethod]
     fn load_safetensors(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyModel> {
-        call(py, move || {
-            let arch = Architecture::from_json(config_json)?;
-            Ok(PyModel::new(arch.load_safetensors(&path, &cpu_device())?))
-        })
+        load_model(py, WeightsFormat::Safetensors, path, config_json)
     }
 
     /// Weights in burn's burnpack format, for any architecture (a window
     /// model's config carries its `"kind"`).
     #[staticmethod]
     fn load_burnpack(py: Python<'_>, path: PathBuf, config_json: &str) -> PyResult<PyModel> {
-        call(py, move || {
-            let arch = Architecture::from_json(config_json)?;
-            Ok(PyModel::new(arch.load_burnpack(&path, &cpu_device())?))
-        })
+        load_model(py, WeightsFormat::Burnpack, path, config_json)
     }
 
     /// PyTorch-layout MLP parameters: per layer (weight `[out, in]` row-major, bias `[out]`).

@@ -27,89 +27,14 @@
 use std::path::Path;
 
 use burn::tensor::Device;
-use serde::{Deserialize, Serialize};
-
-use tradewarden_core::config::{ConfigFormat, parse_config};
 
 use crate::error::{InferenceError, Result};
-use crate::model::{Mlp, MlpConfig};
-use crate::sequence::{GruModel, GruModelConfig, TransformerModel, TransformerModelConfig};
+use crate::model::Mlp;
+use crate::sequence::{GruModel, TransformerModel};
 
-/// A window model's architecture, tagged by `"kind"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum WindowArchitecture {
-    /// A GRU over feature windows.
-    Gru(GruModelConfig),
-    /// A Transformer encoder over feature windows.
-    Transformer(TransformerModelConfig),
-}
-
-/// The architecture of any servable model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Architecture {
-    /// The MLP (stored untagged, as manifests always held it).
-    Mlp(MlpConfig),
-    /// A window model (stored with its `"kind"`).
-    Window(WindowArchitecture),
-}
+pub use crate::config::{Architecture, WindowArchitecture};
 
 impl Architecture {
-    /// Parses an architecture from JSON — an MLP config, or a window model's
-    /// config with its `"kind"` (`"gru"`, `"transformer"`) — and validates
-    /// it. Unlike serde's untagged parse, a bad document gets the error of the
-    /// architecture it names (unknown field, missing field, bad kind).
-    ///
-    /// ```
-    /// use tradewarden_inference::any::Architecture;
-    /// let a = Architecture::from_json(
-    ///     r#"{"kind": "transformer", "input": 3, "window": 8, "d_model": 8, "n_heads": 2,
-    ///         "n_layers": 1, "d_ff": 16, "output": 2}"#,
-    /// ).unwrap();
-    /// assert_eq!((a.kind(), a.window_shape()), ("transformer", (8, 3)));
-    /// let err = Architecture::from_json(r#"{"kind": "gru", "input": 3, "window": 8, "output": 1}"#);
-    /// assert!(err.unwrap_err().to_string().contains("hidden"));
-    /// ```
-    ///
-    /// # Errors
-    /// [`InferenceError::Core`] (kind `InvalidConfig`) for text that is not
-    /// such a document or a config that does not validate.
-    pub fn from_json(text: &str) -> Result<Architecture> {
-        let value: serde_json::Value = parse_config(text, ConfigFormat::Json)?;
-        let arch = if value.get("kind").is_some() {
-            Architecture::Window(parse_config(text, ConfigFormat::Json)?)
-        } else {
-            Architecture::Mlp(parse_config(text, ConfigFormat::Json)?)
-        };
-        arch.validate()?;
-        Ok(arch)
-    }
-
-    /// Checks the config's rules (the model's `validate`).
-    ///
-    /// # Errors
-    /// [`InferenceError::Core`] (kind `InvalidConfig`) listing each bad field.
-    pub fn validate(&self) -> Result<()> {
-        match self {
-            Architecture::Mlp(c) => c.validate(),
-            Architecture::Window(WindowArchitecture::Gru(c)) => c.validate(),
-            Architecture::Window(WindowArchitecture::Transformer(c)) => c.validate(),
-        }
-    }
-
-    /// `(window, n_features)`: the time steps and the features per step of
-    /// one sample. An MLP reads one step (`(1, input)`), a window model
-    /// `(window, input)`; a row of [`Architecture::n_features`] values is
-    /// `window × n_features` of them, time-major.
-    pub fn window_shape(&self) -> (usize, usize) {
-        match self {
-            Architecture::Mlp(c) => (1, c.input),
-            Architecture::Window(WindowArchitecture::Gru(c)) => (c.window, c.input),
-            Architecture::Window(WindowArchitecture::Transformer(c)) => (c.window, c.input),
-        }
-    }
-
     /// Loads PyTorch weights from a safetensors file: the MLP's layout (see
     /// [`Mlp::load_safetensors`]). Window models load from burnpack only.
     ///
@@ -130,34 +55,6 @@ impl Architecture {
                          from burnpack (save_burnpack)"
                     .into(),
             }),
-        }
-    }
-
-    /// Values per row a caller passes (`input` for the MLP, `window × input`
-    /// for window models).
-    pub fn n_features(&self) -> usize {
-        match self {
-            Architecture::Mlp(c) => c.input,
-            Architecture::Window(WindowArchitecture::Gru(c)) => c.sample_len(),
-            Architecture::Window(WindowArchitecture::Transformer(c)) => c.sample_len(),
-        }
-    }
-
-    /// Outputs per row.
-    pub fn n_outputs(&self) -> usize {
-        match self {
-            Architecture::Mlp(c) => c.output,
-            Architecture::Window(WindowArchitecture::Gru(c)) => c.output,
-            Architecture::Window(WindowArchitecture::Transformer(c)) => c.output,
-        }
-    }
-
-    /// `"mlp"`, `"gru"` or `"transformer"`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Architecture::Mlp(_) => "mlp",
-            Architecture::Window(WindowArchitecture::Gru(_)) => "gru",
-            Architecture::Window(WindowArchitecture::Transformer(_)) => "transformer",
         }
     }
 
@@ -206,6 +103,53 @@ impl Architecture {
                 )?))
             }
         })
+    }
+}
+
+/// A weights file format [`load_weights`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightsFormat {
+    /// burn's burnpack (`save_burnpack`): any architecture.
+    Burnpack,
+    /// PyTorch weights in safetensors: the MLP's keys only.
+    Safetensors,
+}
+
+/// Loads a model from a weights file and its architecture as JSON
+/// ([`Architecture::from_json`]: an MLP config, or a window model's config
+/// with its `"kind"`), parsed and validated before the file is read. The
+/// one loader behind the Python (`Model.load_burnpack` /
+/// `load_safetensors`) and C (`tw_predictor_load_burnpack` /
+/// `_swap_burnpack`) doors.
+///
+/// ```
+/// use tradewarden_inference::any::{AnyModel, WeightsFormat, load_weights};
+/// use tradewarden_inference::model::{cpu_device, Mlp, MlpConfig};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("m.bpk");
+/// Mlp::new(MlpConfig::new(3, vec![4], 2), &cpu_device()).unwrap().save_burnpack(&path).unwrap();
+/// let arch = r#"{"input": 3, "hidden": [4], "output": 2}"#;
+/// let m = load_weights(WeightsFormat::Burnpack, &path, arch, &cpu_device()).unwrap();
+/// assert_eq!((m.n_features(), m.n_outputs()), (3, 2));
+/// // A bad architecture is refused before the file is opened.
+/// let bad = load_weights(WeightsFormat::Burnpack, "/nonexistent", r#"{"input": 0, "output": 2}"#, &cpu_device());
+/// assert!(bad.unwrap_err().to_string().contains("input"));
+/// ```
+///
+/// # Errors
+/// As [`Architecture::from_json`] (kind `InvalidConfig`), then as
+/// [`Architecture::load_burnpack`] / [`Architecture::load_safetensors`]
+/// (a missing file, malformed weights, a window model from safetensors).
+pub fn load_weights(
+    format: WeightsFormat,
+    path: impl AsRef<Path>,
+    architecture_json: &str,
+    device: &Device,
+) -> Result<AnyModel> {
+    let arch = Architecture::from_json(architecture_json)?;
+    match format {
+        WeightsFormat::Burnpack => arch.load_burnpack(path, device),
+        WeightsFormat::Safetensors => arch.load_safetensors(path, device),
     }
 }
 

@@ -15,6 +15,15 @@
 //! - [`registry`]: versions with sha256 manifests, atomic `active` /
 //!   `last_good` pointers, promote / rollback / verify.
 //!
+//! **Features.** `models` (default) builds the models, the predictor and
+//! everything that loads weights; it is the only part that needs burn.
+//! Without it (`default-features = false`) the crate is burn-free: the
+//! architectures as configuration ([`config`]), the regime classifier, the
+//! sanity guard and the registry's documents — manifests, pointers, checksum
+//! and signature verification, listing — but no registration, loading,
+//! promotion or rollback. The manifest fuzz target builds it that way.
+//! `wgpu` adds burn's wgpu backend.
+//!
 //! The device is always passed explicitly; [`model::cpu_device`] is burn's
 //! flex CPU backend, the only backend this build enables. No burn type is
 //! needed to use the [`Predictor`] API besides the device.
@@ -31,19 +40,31 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "models")]
 pub mod any;
+pub mod config;
+#[cfg(feature = "models")]
 pub mod demo;
+#[cfg(feature = "models")]
 mod dense;
+#[cfg(feature = "models")]
 pub mod device;
 pub mod error;
 pub mod guard;
+#[cfg(feature = "models")]
 pub mod model;
+#[cfg(feature = "models")]
 pub mod predictor;
 pub mod regime;
 pub mod registry;
+#[cfg(feature = "models")]
 pub mod sequence;
 
-pub use any::{AnyModel, Architecture};
+#[cfg(feature = "models")]
+pub use any::AnyModel;
+pub use config::{Activation, Architecture, MlpConfig, OutputKind};
 pub use error::{InferenceError, Result};
-pub use model::{Activation, Mlp, MlpConfig, OutputKind};
+#[cfg(feature = "models")]
+pub use model::Mlp;
+#[cfg(feature = "models")]
 pub use predictor::{Feature, Prediction, Predictor};

@@ -95,20 +95,30 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::File;
+#[cfg(feature = "models")]
+use std::fs::OpenOptions;
+use std::io::Read;
+#[cfg(feature = "models")]
+use std::io::Write;
 use std::path::{Path, PathBuf};
+#[cfg(feature = "models")]
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "models")]
 use std::time::Duration;
 
+#[cfg(feature = "models")]
 use burn::tensor::Device;
 use ed25519_dalek::{Signature, Signer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tradewarden_core::fs::write_atomic;
 
-use crate::any::{AnyModel, Architecture, Servable, WindowArchitecture};
+#[cfg(feature = "models")]
+use crate::any::{AnyModel, Servable};
+use crate::config::{Architecture, WindowArchitecture};
 use crate::error::{InferenceError, Result};
+#[cfg(feature = "models")]
 use crate::model::Mlp;
 
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -118,14 +128,17 @@ const MANIFEST: &str = "manifest.json";
 const SIGNATURE: &str = "manifest.sig";
 const ACTIVE: &str = "active.json";
 const LAST_GOOD: &str = "last_good.json";
+#[cfg(feature = "models")]
 /// Prefix of a registration in progress under `versions/`.
 const TMP_PREFIX: &str = ".tmp+";
+#[cfg(feature = "models")]
 /// A leftover temporary directory older than this is removed whatever its
 /// process.
 const STALE_AFTER: Duration = Duration::from_secs(3600);
 /// Domain separation of the signed bytes.
 const SIGNING_CONTEXT: &[u8] = b"tradewarden registry manifest v1\n";
 
+#[cfg(feature = "models")]
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Lifecycle stage of a version.
@@ -219,6 +232,28 @@ pub struct VersionEntry {
     /// The version has a `manifest.sig` (present, not verified: that is
     /// [`Registry::verify`] on a registry with a verifying key).
     pub signed: bool,
+}
+
+/// A version [`Registry::inventory`] could not read: its manifest is not
+/// JSON of a manifest, names another version, or holds an architecture no
+/// model can have. Never loadable, promotable or a rollback target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorruptVersion {
+    /// The version tag (its directory name).
+    pub version: String,
+    /// The file at fault (the version's `manifest.json`).
+    pub path: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Every version of a model as [`Registry::inventory`] sees it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Inventory {
+    /// The readable versions, as [`Registry::list`] reports them.
+    pub versions: Vec<VersionEntry>,
+    /// The corrupt versions, by tag.
+    pub corrupt: Vec<CorruptVersion>,
 }
 
 /// An `active` / `last_good` pointer document.
@@ -462,6 +497,7 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, &json_bytes(path, value)?).map_err(core_err)
 }
 
+#[cfg(feature = "models")]
 /// Creates `path` (which must not exist), writes `bytes` and fsyncs it.
 fn write_new_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = OpenOptions::new()
@@ -474,6 +510,7 @@ fn write_new_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     f.sync_all().map_err(|e| InferenceError::io(path, e))
 }
 
+#[cfg(feature = "models")]
 /// Reads a file whole and fsyncs it (it was just written by someone else,
 /// e.g. burn).
 fn read_synced(path: &Path) -> Result<Vec<u8>> {
@@ -489,6 +526,7 @@ fn read_synced(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+#[cfg(feature = "models")]
 /// Makes the entries of a directory (creations, renames) durable.
 fn sync_dir(path: &Path) -> Result<()> {
     #[cfg(unix)]
@@ -504,6 +542,7 @@ fn sync_dir(path: &Path) -> Result<()> {
     }
 }
 
+#[cfg(feature = "models")]
 /// Whether process `pid` is known to be gone (only Linux can tell, through
 /// `/proc`; elsewhere a leftover is removed by age only).
 fn process_is_gone(pid: u32) -> bool {
@@ -520,6 +559,7 @@ fn process_is_gone(pid: u32) -> bool {
     }
 }
 
+#[cfg(feature = "models")]
 fn older_than(path: &Path, age: Duration) -> bool {
     std::fs::symlink_metadata(path)
         .and_then(|m| m.modified())
@@ -528,6 +568,7 @@ fn older_than(path: &Path, age: Duration) -> bool {
         .is_some_and(|e| e > age)
 }
 
+#[cfg(feature = "models")]
 /// Removes a directory tree (already gone is fine).
 fn remove_tree(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_dir_all(path) {
@@ -543,6 +584,7 @@ fn signature_error(path: &Path, reason: impl Into<String>) -> InferenceError {
     }
 }
 
+#[cfg(feature = "models")]
 /// The name of a registration in progress: `.tmp+<version>+<pid>+<n>`.
 fn tmp_name(version: &str) -> String {
     format!(
@@ -552,6 +594,7 @@ fn tmp_name(version: &str) -> String {
     )
 }
 
+#[cfg(feature = "models")]
 /// The pid recorded in a `.tmp+<version>+<pid>+<n>` name.
 fn tmp_pid(name: &str) -> Option<u32> {
     name.strip_prefix(TMP_PREFIX)?
@@ -562,10 +605,10 @@ fn tmp_pid(name: &str) -> Option<u32> {
 }
 
 /// Test hook type: called with the version directory.
-#[cfg(test)]
+#[cfg(all(test, feature = "models"))]
 type Hook = Box<dyn Fn(&Path)>;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "models"))]
 thread_local! {
     /// Test hook: runs between the checksum check and the parse of a load,
     /// with the version directory.
@@ -599,6 +642,7 @@ fn check_identity(path: &Path, m: &Manifest, name: &str, version: &str) -> Resul
     Ok(())
 }
 
+#[cfg(feature = "models")]
 /// Creates a fresh `.tmp+<version>+<pid>+<n>` directory under `versions`.
 fn create_tmp_dir(versions: &Path, version: &str) -> Result<PathBuf> {
     let mut tries = 0;
@@ -656,6 +700,7 @@ impl Registry {
         Ok(self.model_dir(name)?.join("versions").join(version))
     }
 
+    #[cfg(feature = "models")]
     /// Registers `model` (an [`Mlp`], a window model or an [`AnyModel`]) as
     /// `name`/`version` at stage `development`: writes its weights
     /// (burnpack) and its manifest with their sha256, atomically (see the
@@ -676,6 +721,7 @@ impl Registry {
         self.register_inner(name, version, model, metrics, None)
     }
 
+    #[cfg(feature = "models")]
     /// As [`Registry::register`], and signs the manifest with `key`
     /// (`manifest.sig`, written and renamed into place with the rest of the
     /// version).
@@ -708,6 +754,7 @@ impl Registry {
         }
     }
 
+    #[cfg(feature = "models")]
     fn register_inner<M: Servable + ?Sized>(
         &self,
         name: &str,
@@ -773,6 +820,7 @@ impl Registry {
         written
     }
 
+    #[cfg(feature = "models")]
     /// Writes a complete version into `tmp`: weights, manifest, signature,
     /// each fsynced, then the directory.
     fn write_version<M: Servable + ?Sized>(
@@ -810,6 +858,7 @@ impl Registry {
         Ok(manifest)
     }
 
+    #[cfg(feature = "models")]
     /// Best effort: removes the registrations in progress under `versions`
     /// whose process is gone or that are older than [`STALE_AFTER`].
     fn remove_stale(&self, versions: &Path) {
@@ -918,33 +967,84 @@ impl Registry {
     ///
     /// # Errors
     /// [`InferenceError::CorruptDocument`] for a version whose manifest is
-    /// unreadable or names another version, and for an unreadable pointer;
+    /// unreadable, names another version or holds an impossible
+    /// architecture (the first such version: [`Registry::inventory`] lists
+    /// them all beside the good ones), and for an unreadable pointer;
     /// I/O errors. An unknown model has no versions (`Ok(vec![])`).
     pub fn list(&self, name: &str) -> Result<Vec<VersionEntry>> {
+        let inv = self.inventory(name)?;
+        match inv.corrupt.into_iter().next() {
+            Some(c) => Err(InferenceError::CorruptDocument {
+                path: c.path,
+                reason: c.reason,
+            }),
+            None => Ok(inv.versions),
+        }
+    }
+
+    /// As [`Registry::list`], but a version whose manifest is unreadable,
+    /// names another version or holds an architecture no model can have is
+    /// reported in [`Inventory::corrupt`] (with the file and the reason)
+    /// instead of failing the whole listing, so one corrupt version does not
+    /// hide the others. A corrupt version cannot be loaded, promoted or
+    /// rolled back to. Checksums and signatures are not checked here (that
+    /// is [`Registry::verify`]).
+    ///
+    /// ```
+    /// use tradewarden_inference::registry::Registry;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let reg = Registry::open(dir.path()).unwrap();
+    /// let v = dir.path().join("demo/versions/v9");
+    /// std::fs::create_dir_all(&v).unwrap();
+    /// std::fs::write(v.join("manifest.json"), b"{not json").unwrap();
+    /// let inv = reg.inventory("demo").unwrap();
+    /// assert!(inv.versions.is_empty());
+    /// assert_eq!(inv.corrupt[0].version, "v9");
+    /// assert!(inv.corrupt[0].path.ends_with("manifest.json"));
+    /// assert!(reg.list("demo").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`InferenceError::CorruptDocument`] for an unreadable pointer; I/O
+    /// errors. An unknown model has no versions.
+    pub fn inventory(&self, name: &str) -> Result<Inventory> {
         let active = self.active(name)?;
         let last_good = self.last_good(name)?;
-        let mut out = Vec::new();
+        let mut inv = Inventory::default();
         for v in self.versions(name)? {
-            let manifest = match self.manifest(name, &v) {
+            let checked = self.manifest(name, &v).and_then(|m| {
+                let path = self.version_dir(name, &v)?.join(MANIFEST);
+                check_architecture(&path, &m.architecture)?;
+                Ok(m)
+            });
+            let manifest = match checked {
                 Ok(m) => m,
                 // Removed since `versions` saw it.
                 Err(InferenceError::NotFound { .. }) => continue,
+                Err(InferenceError::CorruptDocument { path, reason }) => {
+                    inv.corrupt.push(CorruptVersion {
+                        version: v,
+                        path,
+                        reason,
+                    });
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
-            out.push(VersionEntry {
+            inv.versions.push(VersionEntry {
                 active: active.as_deref() == Some(v.as_str()),
                 last_good: last_good.as_deref() == Some(v.as_str()),
                 signed: self.version_dir(name, &v)?.join(SIGNATURE).exists(),
                 manifest,
             });
         }
-        out.sort_by(|a, b| {
+        inv.versions.sort_by(|a, b| {
             a.manifest
                 .created_at
                 .total_cmp(&b.manifest.created_at)
                 .then_with(|| a.manifest.version.cmp(&b.manifest.version))
         });
-        Ok(out)
+        Ok(inv)
     }
 
     /// Checks the signature when the registry has a verifying key.
@@ -1048,6 +1148,7 @@ impl Registry {
         Ok(self.read_checked(name, version, true, false)?.0)
     }
 
+    #[cfg(feature = "models")]
     /// Verifies, then loads the MLP `name`/`version` on `device`.
     ///
     /// # Errors
@@ -1066,6 +1167,7 @@ impl Registry {
             })
     }
 
+    #[cfg(feature = "models")]
     /// Verifies, then loads `name`/`version` (any architecture) on `device`:
     /// the manifest and the weights are each read once, and the model is
     /// built in memory from the weight bytes whose sha256 was checked (see
@@ -1107,6 +1209,7 @@ impl Registry {
         }
     }
 
+    #[cfg(feature = "models")]
     fn set_pointer(&self, name: &str, file: &str, version: &str) -> Result<()> {
         let path = self.model_dir(name)?.join(file);
         write_json(
@@ -1159,24 +1262,47 @@ impl Registry {
         self.set_stage(name, version, stage)
     }
 
+    #[cfg(feature = "models")]
     /// Promotes `name`/`version` to production: verifies and loads it (on the
     /// flex CPU device) first, then archives the other production versions of
     /// `name`, points `last_good` at the previously active version and
     /// `active` at this one. A version that fails verification or loading is
-    /// refused and nothing changes.
+    /// refused and nothing changes, so `active` never names a corrupt
+    /// version. Another version whose manifest is corrupt does not block the
+    /// promotion (it stays unloadable and is reported by
+    /// [`Registry::inventory`]); a previously active version that no longer
+    /// verifies still becomes `last_good`, and [`Registry::rollback`]
+    /// refuses it.
     ///
     /// # Errors
-    /// As [`Registry::load_model`].
+    /// As [`Registry::load_model`] for `version` (a corrupt one is refused
+    /// with [`InferenceError::CorruptDocument`] or
+    /// [`InferenceError::ChecksumMismatch`] naming its file).
     pub fn promote(&self, name: &str, version: &str) -> Result<()> {
         self.refuse_if_frozen(name, "promote a version")?;
         self.load_model(name, version, &crate::model::cpu_device())?;
         let previous = self.active(name)?;
         for v in self.versions(name)? {
-            if v != version && self.manifest(name, &v)?.stage == Stage::Production {
-                self.set_stage(name, &v, Stage::Archived)?;
+            if v == version {
+                continue;
+            }
+            match self.manifest(name, &v) {
+                Ok(m) if m.stage == Stage::Production => {
+                    self.set_stage(name, &v, Stage::Archived)?;
+                }
+                Ok(_) => {}
+                // A corrupt sibling does not block this promotion: it can
+                // never be loaded, promoted or rolled back to (those verify
+                // it first), its stage cannot be rewritten, and
+                // `inventory` reports it. Removed since `versions`: gone.
+                Err(InferenceError::CorruptDocument { .. } | InferenceError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
             }
         }
         self.set_stage(name, version, Stage::Production)?;
+        // The previous version becomes `last_good` even when it no longer
+        // verifies: rollback verifies it first and refuses it with the
+        // typed error naming its file, so `active` never names it.
         if let Some(prev) = previous.filter(|p| p != version) {
             self.set_pointer(name, LAST_GOOD, &prev)?;
         }
@@ -1243,6 +1369,7 @@ impl Registry {
         }
     }
 
+    #[cfg(feature = "models")]
     fn refuse_if_frozen(&self, name: &str, what: &str) -> Result<()> {
         // A record that exists but cannot be read is frozen too (fail closed).
         let frozen = match self.learning_freeze(name) {
@@ -1259,6 +1386,7 @@ impl Registry {
         }
     }
 
+    #[cfg(feature = "models")]
     /// Points `active` back at `last_good` (verified and loaded first); the
     /// version rolled back from is archived. Returns the version now active.
     ///
@@ -1284,6 +1412,7 @@ impl Registry {
         Ok(target)
     }
 
+    #[cfg(feature = "models")]
     /// Verifies and loads the active version of `name` on `device`
     /// (`None` when nothing was promoted).
     ///
@@ -1299,6 +1428,7 @@ impl Registry {
         }
     }
 
+    #[cfg(feature = "models")]
     /// As [`Registry::load_active`] for any architecture.
     ///
     /// # Errors
@@ -1318,7 +1448,7 @@ impl Registry {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "models"))]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;

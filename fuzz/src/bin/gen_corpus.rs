@@ -231,6 +231,40 @@ fn registry_seeds(root: &Path) {
         r#"{"kind":"gru","input":3,"window":5,"hidden":4,"output":1}"#,
     );
     write(&dir, "gru", &cat(&[&[0], gru.as_bytes()]));
+    // Flags 1|4|8: real checksum, a verifying key, signed by the harness.
+    let weights = b"not a burnpack";
+    write(
+        &dir,
+        "signed",
+        &cat(&[
+            &[13],
+            MANIFEST.as_bytes(),
+            sep,
+            active,
+            sep,
+            last_good,
+            sep,
+            weights,
+        ]),
+    );
+    // Flags 1|2|4: the signature part written as is (a wrong one).
+    let bad_sig = "0".repeat(128);
+    write(
+        &dir,
+        "bad-signature",
+        &cat(&[
+            &[7],
+            MANIFEST.as_bytes(),
+            sep,
+            active,
+            sep,
+            last_good,
+            sep,
+            weights,
+            sep,
+            bad_sig.as_bytes(),
+        ]),
+    );
     #[cfg(feature = "inference")]
     weights_seed(&dir, active, last_good);
 }
@@ -315,7 +349,9 @@ fn score_state_seeds(root: &Path) {
     let x: Vec<f64> = (0..200u64)
         .map(|i| ((i * 37) % 41) as f64 / 4.0 - 5.0)
         .collect();
-    let c: Vec<Option<&str>> = (0..200).map(|i| [Some("a"), Some("b"), None][i % 3]).collect();
+    let c: Vec<Option<&str>> = (0..200)
+        .map(|i| [Some("a"), Some("b"), None][i % 3])
+        .collect();
     let profile = Profile::fit_features(
         &[
             ("c", FeatureData::Categorical(&c)),
@@ -325,7 +361,9 @@ fn score_state_seeds(root: &Path) {
     )
     .expect("fit");
     let cur = data(300, 11);
-    let cats: Vec<Option<&str>> = (0..300).map(|i| [Some("b"), Some("new"), None][i % 3]).collect();
+    let cats: Vec<Option<&str>> = (0..300)
+        .map(|i| [Some("b"), Some("new"), None][i % 3])
+        .collect();
     let cases: Vec<(&str, CellGrid, usize)> = vec![
         ("exact", CellGrid::Exact, 300),
         ("exact_small", CellGrid::Exact, 3),

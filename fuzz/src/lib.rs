@@ -1,0 +1,53 @@
+//! Helpers shared by the fuzz targets and the seed generator: the binary
+//! header the drift decoders check (so a target can reach a payload decoder
+//! without the fuzzer forging a checksum), hex, and the splitting of one
+//! input into documents.
+#![deny(missing_docs)]
+
+/// FNV-1a 64, the checksum of tradewarden's binary forms (`TWDP` profiles,
+/// `TWSS` score states).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// `payload` behind a valid version-1 header: `magic`, version (u32 LE),
+/// payload length (u64 LE), FNV-1a of the payload (u64 LE).
+pub fn wrap(magic: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 24);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&fnv1a(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The line separating the documents of one input.
+pub const SEP: &[u8] = b"=====\n";
+
+/// Splits `b` at [`SEP`] into at most `max` parts (the last one keeps any
+/// further separators).
+pub fn parts(mut b: &[u8], max: usize) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while out.len() + 1 < max {
+        match b.windows(SEP.len()).position(|w| w == SEP) {
+            Some(i) => {
+                out.push(&b[..i]);
+                b = &b[i + SEP.len()..];
+            }
+            None => break,
+        }
+    }
+    out.push(b);
+    out
+}
