@@ -719,6 +719,17 @@ impl PyStateScorer {
         })
     }
 
+    /// A scorer of an in-memory profile (no serialisation round trip).
+    #[staticmethod]
+    #[pyo3(signature = (profile, cells=None))]
+    fn from_profile(py: Python<'_>, profile: &PyProfile, cells: Option<usize>) -> PyResult<Self> {
+        let p = &profile.inner;
+        call(py, move || {
+            let inner = pool()?.install(|| StateScorer::new(p.clone(), cell_grid(cells)))?;
+            Ok(PyStateScorer { inner })
+        })
+    }
+
     /// A scorer from its compact form (`StateScorer::to_bytes`), validated here.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {

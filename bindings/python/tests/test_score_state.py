@@ -171,6 +171,7 @@ def test_compact_scorer_ships_kilobytes_and_gives_the_same_states():
     full = _native.StateScorer.from_profile_bytes(p.to_bytes(), 512)
     blob = full.to_bytes()
     assert len(blob) < 40_000 < 3_000_000 < len(p.to_bytes())
+    assert _native.StateScorer.from_profile(p._p, 512).to_bytes() == blob
     compact = _native.StateScorer.from_bytes(blob)
     cols = [(k, v) for k, v in cur.items()]
     assert compact.state(cols).to_bytes() == full.state(cols).to_bytes() == p.score_state(cur, cells=512).to_bytes()

@@ -302,7 +302,7 @@ def score_state(profile: Profile, current: Any, *, columns: Optional[Sequence[st
         # instead of the whole profile — the way to score against a reference too large to broadcast)
         from . import _native
 
-        payload = _native.StateScorer.from_profile_bytes(profile.to_bytes(), cells).to_bytes()
+        payload = _native.StateScorer.from_profile(profile._p, cells).to_bytes()
     blob = dask.delayed(payload, pure=True)
     states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
     if split_every is None:
