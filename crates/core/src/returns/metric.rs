@@ -24,6 +24,7 @@ use super::bootstrap::{
     BootstrapInterval, BootstrapOptions, IntervalMethod, MomentStatistic, Resampling, bootstrap_ci,
     bootstrap_moment_ci,
 };
+use crate::NanPolicy;
 use crate::conventions::ReturnsOptions;
 use crate::error::{Error, Result};
 use crate::named_enum;
@@ -284,7 +285,8 @@ named_enum!(
 /// Bootstrap confidence interval of `statistic` on `returns`.
 ///
 /// Moments use the block-sum path ([`bootstrap_moment_ci`]); so does
-/// `sharpe_ratio` when `opts.risk_free` is 0 (its interval is the per-period
+/// `sharpe_ratio` when `opts` has no risk-free rate, `ddof` 1 and
+/// `nan_policy` error (the moment path's conventions; its interval is the per-period
 /// Sharpe's scaled by √annualisation, identical to recomputing it on each
 /// resample up to rounding); every other metric is recomputed on each
 /// resample ([`bootstrap_ci`]; a resample on which it fails counts as NaN,
@@ -298,7 +300,9 @@ pub fn bootstrap_metric_ci(
     opts.validate()?;
     match statistic {
         BootstrapStatistic::Moment(m) => bootstrap_moment_ci(returns, m, boot),
-        BootstrapStatistic::Metric(Metric::SharpeRatio) if opts.risk_free == 0.0 => {
+        BootstrapStatistic::Metric(Metric::SharpeRatio)
+            if opts.risk_free == 0.0 && opts.ddof == 1 && opts.nan_policy == NanPolicy::Error =>
+        {
             bootstrap_moment_ci(returns, MomentStatistic::Sharpe, boot)?
                 .scaled(opts.period.annualization().sqrt())
         }
@@ -463,5 +467,19 @@ mod tests {
         .unwrap();
         assert_eq!(rf.estimate, b::sharpe_ratio(&r, &orf).unwrap());
         assert!(rf.estimate < fast.estimate);
+        // other conventions than the moment path's (ddof 1, NaN an error): recomputed too
+        let o0 = ReturnsOptions {
+            ddof: 0,
+            ..Default::default()
+        };
+        let d0 = bootstrap_metric_ci(
+            &r,
+            BootstrapStatistic::Metric(Metric::SharpeRatio),
+            &o0,
+            &boot,
+        )
+        .unwrap();
+        assert_eq!(d0.estimate, b::sharpe_ratio(&r, &o0).unwrap());
+        assert!(d0.estimate > fast.estimate);
     }
 }
