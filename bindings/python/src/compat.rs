@@ -6,7 +6,7 @@
 use ndarray::ShapeBuilder;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use tradewarden::core::returns::{self, AlphaMethod, Market, extra};
+use tradewarden::core::returns::{self, AlphaMethod, Market, Metric, PairMetric, extra};
 use tradewarden::core::{ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 use crate::{CallError, call, opts, slice};
@@ -205,51 +205,6 @@ fn group_weighted_sums<'py>(
     Ok(PyArray1::from_vec(py, v))
 }
 
-/// A single-series metric by name (empyrical's per-column reductions).
-type Unary = fn(&[f64], &ReturnsOptions) -> tradewarden::core::Result<f64>;
-
-fn unary(name: &str) -> Result<Unary, CallError> {
-    Ok(match name {
-        "sharpe_ratio" => returns::sharpe_ratio,
-        "sortino_ratio" => returns::sortino_ratio,
-        "downside_risk" => returns::downside_risk,
-        "max_drawdown" => returns::max_drawdown,
-        "annual_return" => returns::annual_return,
-        "annual_volatility" => returns::annual_volatility,
-        "calmar_ratio" => returns::calmar_ratio,
-        "tail_ratio" => returns::tail_ratio,
-        "stability_of_timeseries" => returns::stability_of_timeseries,
-        "cum_returns_final" => |r, o| returns::cum_returns_final(r, 0.0, o),
-        other => {
-            return Err(CallError::Lib(
-                ErrorKind::InvalidInput,
-                format!("invalid per-column metric {other:?}"),
-            ));
-        }
-    })
-}
-
-/// A two-series metric by name (each column against one benchmark).
-type Binary = fn(&[f64], &[f64], &ReturnsOptions) -> tradewarden::core::Result<f64>;
-
-fn binary(name: &str) -> Result<Binary, CallError> {
-    Ok(match name {
-        "excess_sharpe" => returns::excess_sharpe,
-        "beta" => returns::beta,
-        "capture" => returns::capture,
-        "up_capture" => returns::up_capture,
-        "down_capture" => returns::down_capture,
-        "up_down_capture" => returns::up_down_capture,
-        "alpha" => |r, b, o| Ok(returns::alpha_beta(r, b, AlphaMethod::Compound, o)?.alpha),
-        other => {
-            return Err(CallError::Lib(
-                ErrorKind::InvalidInput,
-                format!("invalid per-column metric {other:?}"),
-            ));
-        }
-    })
-}
-
 /// `name` over each column of a 2-D array (any memory order: without
 /// contiguous columns the matrix is copied column-major once); NaN for zero
 /// rows. With
@@ -275,20 +230,25 @@ fn columns<'py>(
         let o = o?;
         let (n, k) = view.dim();
         let bench = bench.transpose()?;
+        // metric names are the crate's (returns::Metric / PairMetric)
         let (f1, f2) = match bench {
-            None => (Some(unary(&name)?), None),
-            Some(_) => (None, Some(binary(&name)?)),
+            None => (Some(name.parse::<Metric>()?), None),
+            Some(_) => (None, Some(name.parse::<PairMetric>()?)),
         };
         // market captures of a C-ordered matrix: read row by row as it lies
         let captures = matches!(
-            name.as_str(),
-            "up_capture" | "down_capture" | "up_down_capture"
+            f2,
+            Some(PairMetric::UpCapture | PairMetric::DownCapture | PairMetric::UpDownCapture)
         );
         if let (true, Some(b), Some(rows)) = (captures && n > 0 && k > 0, bench, view.as_slice()) {
             // only the side asked for (both for up_down_capture)
-            return Ok(match name.as_str() {
-                "up_capture" => returns::market_capture_row_major(rows, k, b, Market::Up, &o)?,
-                "down_capture" => returns::market_capture_row_major(rows, k, b, Market::Down, &o)?,
+            return Ok(match f2 {
+                Some(PairMetric::UpCapture) => {
+                    returns::market_capture_row_major(rows, k, b, Market::Up, &o)?
+                }
+                Some(PairMetric::DownCapture) => {
+                    returns::market_capture_row_major(rows, k, b, Market::Down, &o)?
+                }
                 _ => returns::market_captures_row_major(rows, k, b, &o)?
                     .into_iter()
                     .map(|(up, down)| up / down)
@@ -313,8 +273,8 @@ fn columns<'py>(
                 None => &cm[j * n..(j + 1) * n],
             };
             out.push(match (f1, f2, bench) {
-                (Some(f), _, _) => f(s, &o)?,
-                (_, Some(f), Some(b)) => f(s, b, &o)?,
+                (Some(m), _, _) => m.compute(s, &o)?,
+                (_, Some(m), Some(b)) => m.compute(s, b, &o)?,
                 _ => f64::NAN,
             });
         }
