@@ -12,10 +12,10 @@
 //! ```
 //! use tradewarden_core::returns::attribution::{by_regime, by_symbol};
 //! let symbols = ["AAA", "BBB", "AAA", "BBB"];
-//! let r = [0.02, -0.01, 0.01, 0.04];
+//! let r = [0.02, -0.01, 0.01, 0.05];
 //! let rows = by_symbol(&symbols, &r).unwrap();
-//! assert_eq!(rows[0].symbol, "BBB"); // largest summed return first
-//! assert!((rows[0].contribution - 0.5).abs() < 1e-12 && (rows[1].contribution - 0.5).abs() < 1e-12);
+//! assert_eq!(rows[0].symbol, "BBB"); // largest summed return first: 0.04 of 0.07
+//! assert!((rows[0].contribution - 4.0 / 7.0).abs() < 1e-12 && (rows[1].contribution - 3.0 / 7.0).abs() < 1e-12);
 //! let trend = [Some("up"), Some("down"), None, Some("up")];
 //! let groups = by_regime(&[("regime__trend", &trend[..])], &r).unwrap();
 //! assert_eq!(groups[0].name, "trend");

@@ -6,7 +6,8 @@
 //! listing every accepted name.
 //!
 //! ```
-//! use tradewarden_core::returns::{Metric, PairMetric, ReturnsOptions};
+//! use tradewarden_core::ReturnsOptions;
+//! use tradewarden_core::returns::{Metric, PairMetric};
 //! let r = [0.01, -0.02, 0.015, 0.003, -0.004, 0.02];
 //! let o = ReturnsOptions::default();
 //! let m: Metric = "cagr".parse().unwrap();
