@@ -228,8 +228,11 @@ static void test_profile(const char *dir) {
     CHECK(tw_profile_fit(p, "x", ref, rs.n, &bad) == TW_ERR_INVALID_INPUT, "1 bin: %s", last_error());
     CHECK(tw_profile_fit(p, "x", ref, rs.n, &bad_kind) == TW_ERR_INVALID_INPUT, "bad bins_kind");
     CHECK(strstr(last_error(), "bins_kind = 9") != NULL, "names bins_kind: %s", last_error());
-    CHECK(tw_profile_fit(p, "x", ref, 1, NULL) == TW_ERR_INVALID_INPUT, "one value");
+    CHECK(tw_profile_fit(p, "x", ref, 0, NULL) == TW_ERR_INVALID_INPUT, "no value: %s", last_error());
     CHECK(tw_profile_feature_count(p, &n) == TW_OK && n == 3, "failed fits add nothing: %zu", n);
+    /* one value is a constant feature: it fits (edges -inf, v, next_up(v), +inf) */
+    CHECK(tw_profile_fit(p, "one", ref, 1, NULL) == TW_OK, "one value fits: %s", last_error());
+    CHECK(tw_profile_feature_count(p, &n) == TW_OK && n == 4, "the constant feature is added: %zu", n);
   }
 
   /* Evidently PSI equals the numpy reference */
