@@ -264,6 +264,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "600 + 450 values through exact KS: minutes interpreted; tests_hardening::score_state_* cover the unsafe paths"
+    )]
     fn merged_partitions_report_like_all_rows_and_bytes_round_trip() {
         let reference: Vec<f64> = (0..600).map(|i| (f64::from(i) * 0.37).sin()).collect();
         let current: Vec<f64> = (0..450)
