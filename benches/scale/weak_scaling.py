@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from tradewarden import drift
-from tradewarden.drift import Profile, profile_from_partitions
+from tradewarden.drift import Profile, StateScorer, profile_from_partitions
 
 GBIT = 1e9 / 8  # bytes per second of one Gbit/s
 
@@ -330,6 +330,11 @@ def fit_line(points: List[Dict[str, float]]) -> "tuple[float, float]":
 # States: exact (cells=None: the report equals the 1-process report, asserted) or bounded (cells=K: KS as an
 # interval, asserted to contain the 1-process KS; PSI and JS asserted equal; the string feature has no bounded
 # statistic). Every Dask partition reads exactly one file (dask's Parquet fusion is turned off).
+# Frozen + bounded: the compact scorer (StateScorer, the profile without its reference + the K-point grids) is
+# saved beside the profile beforehand (not timed, as the profile); the job loads only the scorer (kilobytes),
+# ships it, merges the states and reads the KS intervals from it (StateScorer.ks_bounds) — the client never
+# loads the 12M-value reference. The 1-process run of the same answer (StateScorer.load + read_table +
+# scorer.state + ks_bounds) is timed too, and the Dask intervals are asserted equal to it bit for bit.
 
 def _example_module() -> types.ModuleType:
     """examples/dask_drift_report.py (its data generator and report comparison), loaded by path."""
@@ -368,8 +373,9 @@ def _parquet_report_equal(ex: types.ModuleType, dist: Any, single: Any) -> bool:
     return not ex.compare(single, dist)
 
 
-def _dask_job(variant: str, cells: Optional[int], ref_dir: str, cur_dir: str, frozen: Optional[Profile]) -> Any:
-    """One Dask job (the client's side): read, (fit,) score; returns the report (bounded: ("bounds", ks_bounds))."""
+def _dask_job(variant: str, cells: Optional[int], ref_dir: str, cur_dir: str, frozen: Optional[Any]) -> Any:
+    """One Dask job (the client's side): read, (fit,) score; returns the report (bounded: ("bounds", ks_bounds)).
+    ``frozen``: the loaded Profile (exact states) or StateScorer (bounded states)."""
     import dask
     import dask.dataframe as dd
 
@@ -380,6 +386,8 @@ def _dask_job(variant: str, cells: Optional[int], ref_dir: str, cur_dir: str, fr
         cur = dd.read_parquet(cur_dir)
         if cells is None:
             return twd.score(profile, cur, method="states")
+        if isinstance(profile, StateScorer):
+            return ("bounds", profile.ks_bounds(twd.score_state(profile, cur)))
         state = twd.score_state(profile, cur, cells=cells)
         return ("bounds", state.ks_bounds(profile))
 
@@ -438,6 +446,12 @@ def parquet_main(a: argparse.Namespace) -> int:
         frozen = Profile.fit(pq.read_table(ref_dir))
         frozen.save(profile_path)
         profile_bytes = len(frozen.to_bytes())
+        # the compact scorers of the bounded grids, saved beside it (not timed either)
+        scorer_paths = {}
+        for cells in options:
+            if cells is not None:
+                scorer_paths[cells] = os.path.join(tmp, f"reference-{cells}.twsc")
+                StateScorer.from_profile(frozen, cells).save(scorer_paths[cells])
 
         # bytes one partition (one file) ships: its reference fit (whole job) and its score state
         ref0 = pd.read_parquet(os.path.join(ref_dir, "part-0000.parquet"))
@@ -470,6 +484,19 @@ def parquet_main(a: argparse.Namespace) -> int:
                 del report
             results["one_process"][v] = {"wall_s": min(times), "all_s": times}
             print(f"1 process, {v}: {min(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)})", flush=True)
+            if v != "frozen":
+                continue
+            for cells, path in scorer_paths.items():  # the same answer as the bounded Dask job, in 1 process
+                times = []
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    sc = StateScorer.load(path)
+                    bounds = ("bounds", sc.ks_bounds(sc.state(pq.read_table(cur_dir))))
+                    times.append(time.perf_counter() - t0)
+                single[f"frozen/{cells}"] = bounds
+                results["one_process"][f"frozen/cells={cells}"] = {"wall_s": min(times), "all_s": times}
+                print(f"1 process, frozen, cells={cells} (scorer): {min(times):.2f} s (runs "
+                      f"{', '.join(f'{t:.2f}' for t in times)})", flush=True)
         if "frozen" in single and "whole" in single:
             assert not ex.compare(single["frozen"], single["whole"]), "frozen and whole 1-process reports differ"
 
@@ -484,26 +511,37 @@ def parquet_main(a: argparse.Namespace) -> int:
                         times, equal = [], True
                         for _ in range(reps):
                             t0 = time.perf_counter()
-                            out = _dask_job(v, cells, ref_dir, cur_dir, Profile.load(profile_path)
-                                            if v == "frozen" else None)
+                            if v != "frozen":
+                                loaded = None
+                            elif cells is None:
+                                loaded = Profile.load(profile_path)
+                            else:
+                                loaded = StateScorer.load(scorer_paths[cells])
+                            out = _dask_job(v, cells, ref_dir, cur_dir, loaded)
+                            del loaded
                             times.append(time.perf_counter() - t0)
                             equal = equal and _parquet_report_equal(ex, out, single[v])
+                            if v == "frozen" and cells is not None:  # bit for bit the 1-process intervals
+                                equal = equal and out == single[f"frozen/{cells}"]
                             del out
+                        same = results["one_process"].get(f"{v}/cells={cells}", results["one_process"][v])
                         results["dask"].append({"workers": w, "variant": v,
                                                 "states": "exact" if cells is None else f"cells={cells}",
                                                 "partitions": parts, "wall_s": min(times), "all_s": times,
                                                 "one_process_s": results["one_process"][v]["wall_s"],
+                                                "one_process_same_answer_s": same["wall_s"],
                                                 "equal": equal})
                         print(f"Dask {w} worker(s), {v}, {results['dask'][-1]['states']}: {min(times):.2f} s (runs "
                               f"{', '.join(f'{t:.2f}' for t in times)}), equal {equal}", flush=True)
     # the temporary directory (the Parquet files) is deleted here
 
-    print(table(["variant", "1 process s"], [[v, f"{results['one_process'][v]['wall_s']:.2f}"] for v in variants]))
+    print(table(["1-process job", "s"], [[v, f"{r['wall_s']:.2f}"] for v, r in results["one_process"].items()]))
     print()
     print(table(["variant", "states", "workers", "partitions", "Dask s", "1 process s", "1 process ÷ Dask",
-                 "2 workers ≥ 1 process", "equal"],
+                 "1 process, same answer s", "÷ Dask", "2 workers ≥ 1 process", "equal"],
                 [[r["variant"], r["states"], r["workers"], r["partitions"], f"{r['wall_s']:.2f}",
                   f"{r['one_process_s']:.2f}", f"{r['one_process_s'] / r['wall_s']:.2f}",
+                  f"{r['one_process_same_answer_s']:.2f}", f"{r['one_process_same_answer_s'] / r['wall_s']:.2f}",
                   ("yes" if r["wall_s"] <= r["one_process_s"] else "no") if r["workers"] >= 2 else "-",
                   r["equal"]] for r in results["dask"]]))
     load = os.getloadavg()

@@ -761,6 +761,60 @@ impl PyStateScorer {
     fn features(&self) -> Vec<String> {
         self.inner.profile().features.keys().cloned().collect()
     }
+
+    /// The score state of the profiled columns of an Arrow stream
+    /// (`__arrow_c_stream__`: a pyarrow Table, …), read in the crate without
+    /// converting strings to Python objects; other columns are ignored.
+    fn state_arrow(&self, py: Python<'_>, stream: &Bound<'_, PyAny>) -> PyResult<PyScoreState> {
+        let batches = crate::arrow::import_stream(stream, "current")?;
+        let sc = &self.inner;
+        call(py, move || {
+            let inner = pool()?.install(|| sc.state_batches(&batches))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// Grid points K of a bounded scorer (None: exact).
+    fn cells(&self) -> Option<usize> {
+        match self.inner.grid() {
+            CellGrid::Exact => None,
+            CellGrid::Bounded { cells } => Some(cells),
+        }
+    }
+
+    /// KS intervals (and exact PSI / Jensen–Shannon) of a state built with
+    /// this scorer, as JSON — without the full profile.
+    #[pyo3(signature = (state, options_json="{}"))]
+    fn ks_bounds(
+        &self,
+        py: Python<'_>,
+        state: &PyScoreState,
+        options_json: &str,
+    ) -> PyResult<String> {
+        let (sc, s) = (&self.inner, &state.inner);
+        call(py, move || {
+            let o: ReportOptions =
+                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+            let b = sc.ks_bounds(s, o.psi_mode)?;
+            serde_json::to_string(&b).map_err(|e| invalid(format!("ks bounds: {e}")))
+        })
+    }
+
+    /// Writes the compact form atomically.
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let sc = &self.inner;
+        call(py, move || Ok(sc.save(&path)?))
+    }
+
+    /// Reads a scorer written by `save` (validated).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyStateScorer {
+                inner: StateScorer::load(&path)?,
+            })
+        })
+    }
 }
 
 /// Rolling live PSI / Jensen–Shannon / KS monitor over a profile's numeric features.

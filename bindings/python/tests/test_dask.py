@@ -282,3 +282,23 @@ def test_quantile_sketch():
         QuantileSketch.from_json('{"kll": [1, 2, 3], "nan_count": 0}')
     with pytest.raises(InvalidInputError):
         QuantileSketch().quantile(0.5)  # empty
+
+
+def test_score_state_with_a_saved_scorer(tmp_path):
+    """tradewarden.dask.score_state with a StateScorer (loaded from its file, no reference in it): the same
+    merged state as with the profile and cells=K, its intervals read from the scorer; cells must agree."""
+    from tradewarden.drift import StateScorer
+
+    ref, cur = frame(20_000, 28), frame(16_000, 29, shift=0.1)
+    profile = Profile.fit(ref)
+    StateScorer.from_profile(profile, 32).save(tmp_path / "r.twsc")
+    sc = StateScorer.load(tmp_path / "r.twsc")
+    ddf = dd.from_pandas(cur.astype({"cat": "string"}), npartitions=4)
+    s = twd.score_state(sc, ddf)
+    assert s == twd.score_state(profile, ddf, cells=32) == profile.score_state(cur, cells=32)
+    assert sc.ks_bounds(s) == s.ks_bounds(profile)
+    assert twd.score_state(sc, ddf, cells=32, split_every=2) == s
+    with pytest.raises(InvalidInputError, match="cells"):
+        twd.score_state(sc, ddf, cells=16)
+    with pytest.raises(InvalidInputError, match="Profile or a StateScorer"):
+        twd.score_state("profile", ddf)

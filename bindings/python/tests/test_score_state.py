@@ -179,3 +179,53 @@ def test_compact_scorer_ships_kilobytes_and_gives_the_same_states():
     bad[len(bad) // 2] ^= 0x10
     with pytest.raises(TradewardenError, match="checksum"):
         _native.StateScorer.from_bytes(bytes(bad))
+
+
+def test_saved_scorer_is_all_the_client_needs(tmp_path):
+    """The compact scorer saved beside the profile (issue 22: the client of a bounded job loads kilobytes):
+    its states equal Profile.score_state's bit for bit — from pandas with the string dtype and from a pyarrow
+    Table (read over Arrow in the crate) as from an object column and a dict (converted value by value) —,
+    its KS intervals equal ScoreState.ks_bounds against the full profile, and it refuses foreign states,
+    other grids and damaged files."""
+    from tradewarden.drift import StateScorer
+
+    ref, cur = frame(30_000, 41), frame(12_000, 42, shift=0.2, nan=True)
+    cur["ties"] = cur["ties"].replace(np.inf, np.nan)  # NaN skipped by the profile's policy
+    ref["n32"] = np.arange(len(ref), dtype=np.int32) % 97
+    cur["n32"] = np.arange(len(cur), dtype=np.int32) % 101
+    profile = Profile.fit(ref, nan_policy="skip")
+    path = tmp_path / "reference-64.twsc"
+    StateScorer.from_profile(profile, cells=64).save(path)
+    assert path.stat().st_size < 40_000 < len(profile.to_bytes())
+    sc = StateScorer.load(path)
+    assert sc.cells == 64 and set(sc.features) == set(profile.features)
+    want = profile.score_state(cur, cells=64)
+    as_str = cur.astype({"cat": "string"})
+    as_arrow = pa.Table.from_pandas(as_str, preserve_index=False).append_column("extra", pa.array(["q"] * len(cur)))
+    as_dict = {k: cur[k].to_numpy() for k in cur.columns}
+    for table in (cur, as_str, as_arrow, as_dict, as_str.assign(extra=1.5)):
+        assert sc.state(table).to_bytes() == want.to_bytes()
+    parts = [sc.state(as_str.iloc[i:i + 5_000]) for i in range(0, len(cur), 5_000)]
+    merged = ScoreState.merge_all(parts)
+    assert merged == want
+    via_scorer = sc.ks_bounds(merged)
+    assert via_scorer == merged.ks_bounds(profile) == merged.ks_bounds(sc)
+    assert [b["name"] for b in via_scorer] == ["a", "n32", "ties"]
+    # the exact KS statistic lies in each interval
+    for b in via_scorer:
+        x = cur[b["name"]].to_numpy()
+        d = stats.ks_2samp(ref[b["name"]], x[np.isfinite(x)]).statistic
+        assert b["statistic_lo"] - 1e-12 <= d <= b["statistic_hi"] + 1e-12
+    assert pickle.loads(pickle.dumps(sc)).to_bytes() == sc.to_bytes()
+    with pytest.raises(InvalidInputError, match="grid"):
+        sc.ks_bounds(profile.score_state(cur))  # an exact state
+    other = Profile.fit(cur.dropna(), nan_policy="skip")
+    with pytest.raises(InvalidInputError, match="checksum"):
+        sc.ks_bounds(StateScorer.from_profile(other, 64).state(cur))
+    with pytest.raises(InvalidInputError):
+        sc.ks_bounds("nope")
+    damaged = bytearray(path.read_bytes())
+    damaged[-3] ^= 0x08
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(CorruptError):
+        StateScorer.load(path)

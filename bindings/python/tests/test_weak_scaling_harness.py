@@ -56,7 +56,10 @@ def test_weak_scaling_parquet_end_to_end_at_toy_size(tmp_path):
     assert [(e["variant"], e["states"]) for e in runs] == [("frozen", "exact"), ("frozen", "cells=64"),
                                                            ("whole", "exact"), ("whole", "cells=64")]
     assert all(e["equal"] is True and e["partitions"] == files and e["workers"] == 1 for e in runs)
-    assert set(res["one_process"]) == {"frozen", "whole"}
+    # the frozen bounded job also runs in 1 process from the saved compact scorer (the same answer)
+    assert set(res["one_process"]) == {"frozen", "whole", "frozen/cells=64"}
+    assert all(e["one_process_same_answer_s"] == res["one_process"]["frozen/cells=64"]["wall_s"]
+               for e in runs if (e["variant"], e["states"]) == ("frozen", "cells=64"))
     b = res["bytes"]
     # the whole job's per-file reference fit keeps the sorted values: >= 8 bytes x 6 numeric features x rows
     assert b["fit_profile_bytes"] >= 8 * 6 * (rows // files)

@@ -662,12 +662,27 @@ impl DriftReport {
 }
 
 /// Owned or borrowed columns gathered from Arrow record batches.
-enum Column<'a> {
+pub(crate) enum Column<'a> {
     Numeric(std::borrow::Cow<'a, [f64]>),
     Categorical(Vec<Option<&'a str>>),
 }
 
-fn gather_columns<'a>(
+/// The feature data of gathered columns (borrowed).
+pub(crate) fn feature_data<'c>(
+    cols: &'c [(String, Column<'_>)],
+) -> Vec<(&'c str, FeatureData<'c>)> {
+    cols.iter()
+        .map(|(n, c)| {
+            let d = match c {
+                Column::Numeric(v) => FeatureData::Numeric(v.as_ref()),
+                Column::Categorical(v) => FeatureData::Categorical(v.as_slice()),
+            };
+            (n.as_str(), d)
+        })
+        .collect()
+}
+
+pub(crate) fn gather_columns<'a>(
     profile: &Profile,
     batches: &'a [arrow_array::RecordBatch],
 ) -> Result<Vec<(String, Column<'a>)>> {
@@ -756,17 +771,7 @@ impl DriftReport {
         options: &ReportOptions,
     ) -> Result<Self> {
         let cols = gather_columns(profile, batches)?;
-        let data: Vec<(&str, FeatureData<'_>)> = cols
-            .iter()
-            .map(|(n, c)| {
-                let d = match c {
-                    Column::Numeric(v) => FeatureData::Numeric(v.as_ref()),
-                    Column::Categorical(v) => FeatureData::Categorical(v.as_slice()),
-                };
-                (n.as_str(), d)
-            })
-            .collect();
-        Self::compute(profile, &data, options)
+        Self::compute(profile, &feature_data(&cols), options)
     }
 
     /// Reads a Parquet file and scores it as [`DriftReport::compute_batches`].

@@ -844,6 +844,96 @@ impl StateScorer {
             },
         )
     }
+
+    /// The score state of Arrow record batches (same schema): the columns
+    /// named as profiled features, read as [`DriftReport::compute_batches`]
+    /// reads them (float64 zero-copy for one batch without nulls, float32 and
+    /// integers converted, nulls as NaN; utf8 / large utf8 categories, nulls
+    /// missing); other columns are ignored. Equal to [`StateScorer::state`]
+    /// on the same values — without converting strings one by one in the
+    /// caller's language.
+    ///
+    /// [`DriftReport::compute_batches`]: crate::report::DriftReport::compute_batches
+    ///
+    /// # Errors
+    /// No batch, no column matching a feature, a column of an unsupported
+    /// type; then as [`StateScorer::state`].
+    pub fn state_batches(&self, batches: &[arrow_array::RecordBatch]) -> Result<ScoreState> {
+        let cols = crate::report::gather_columns(&self.profile, batches)?;
+        self.state(&crate::report::feature_data(&cols))
+    }
+
+    /// The KS intervals (and exact PSI / Jensen–Shannon) of a (merged) state
+    /// built with this scorer — the numbers of [`ScoreState::ks_bounds`]
+    /// against the full profile, bit for bit, from the scorer's own grids
+    /// and bins: a decoded compact scorer ([`StateScorer::from_bytes`],
+    /// kilobytes for a bounded grid) is all the client of a distributed job
+    /// needs, the reference never has to be loaded there.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{NumericProfile, Profile, ProfileOptions, FeatureProfile};
+    /// use tradewarden_drift::psi::PsiMode;
+    /// use tradewarden_drift::report::FeatureData;
+    /// use tradewarden_drift::state::{CellGrid, StateScorer};
+    /// let r: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.5).collect();
+    /// let c: Vec<f64> = (0..700).map(|i| f64::from(i) * 0.8).collect();
+    /// let o = ProfileOptions { keep_reference: true, ..Default::default() };
+    /// let mut profile = Profile::new();
+    /// profile.insert("x", FeatureProfile::Numeric(NumericProfile::fit(&r, &o).unwrap()));
+    /// let scorer = StateScorer::new(profile.clone(), CellGrid::Bounded { cells: 64 }).unwrap();
+    /// let compact = StateScorer::from_bytes(&scorer.to_bytes()).unwrap(); // no reference inside
+    /// let state = compact.state(&[("x", FeatureData::Numeric(&c))]).unwrap();
+    /// assert_eq!(
+    ///     compact.ks_bounds(&state, PsiMode::default()).unwrap(),
+    ///     state.ks_bounds(&profile, PsiMode::default()).unwrap(),
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    /// A state of another profile or grid, an empty current feature,
+    /// Evidently's PSI mode.
+    pub fn ks_bounds(&self, state: &ScoreState, psi_mode: PsiMode) -> Result<Vec<KsBounds>> {
+        if state.profile_checksum != self.checksum {
+            return Err(state_mismatch(format!(
+                "checksum {:016x} (the scorer's profile: {:016x})",
+                state.profile_checksum, self.checksum
+            )));
+        }
+        if state.grid != self.grid {
+            return Err(state_mismatch(format!(
+                "grid {:?} (the scorer's: {:?})",
+                state.grid, self.grid
+            )));
+        }
+        state.bounds_with(&self.profile, psi_mode, |name, p| {
+            match self.grids.get(name) {
+                Some(g) => Ok(std::borrow::Cow::Borrowed(g)),
+                None => Grid::of(p, self.grid, name).map(std::borrow::Cow::Owned),
+            }
+        })
+    }
+
+    /// Writes the compact form ([`StateScorer::to_bytes`]) to `path`
+    /// atomically (temp file, fsync, rename) — e.g. beside the frozen
+    /// reference profile, so that a job's client loads kilobytes instead of
+    /// the profile.
+    ///
+    /// # Errors
+    /// I/O errors naming the path.
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        tradewarden_core::fs::write_atomic(path, &self.to_bytes())?;
+        Ok(())
+    }
+
+    /// Reads a scorer written by [`StateScorer::save`], validated as
+    /// [`StateScorer::from_bytes`] (fails closed on any damage).
+    ///
+    /// # Errors
+    /// I/O errors naming the path; `Error::Corrupt` naming the damaged field.
+    pub fn load(path: &std::path::Path) -> Result<StateScorer> {
+        let bytes = std::fs::read(path).map_err(|e| tradewarden_core::Error::io(path, e))?;
+        StateScorer::from_bytes(&bytes)
+    }
 }
 
 const SCORER_MAGIC: &[u8; 4] = b"TWSC";
@@ -1199,6 +1289,22 @@ impl ScoreState {
     /// PSI mode (not supported by score states).
     pub fn ks_bounds(&self, profile: &Profile, psi_mode: PsiMode) -> Result<Vec<KsBounds>> {
         self.check_against(profile)?;
+        self.bounds_with(profile, psi_mode, |name, p| {
+            Grid::of(p, self.grid, name).map(std::borrow::Cow::Owned)
+        })
+    }
+
+    /// [`ScoreState::ks_bounds`] over `profile`'s bins with each numeric
+    /// feature's grid from `grid_of` (the state's checksum is checked by the
+    /// caller). The reference size is the profile's count (equal to the
+    /// stored reference's length, validated on load), so a profile without
+    /// its reference (a decoded [`StateScorer`]) gives the same numbers.
+    fn bounds_with<'g>(
+        &self,
+        profile: &Profile,
+        psi_mode: PsiMode,
+        grid_of: impl Fn(&str, &NumericProfile) -> Result<std::borrow::Cow<'g, Grid>>,
+    ) -> Result<Vec<KsBounds>> {
         let epsilon = standard_epsilon(psi_mode)?;
         let mut out = Vec::new();
         for (name, f) in &self.features {
@@ -1207,10 +1313,10 @@ impl ScoreState {
             else {
                 continue;
             };
-            let g = Grid::of(p, self.grid, name)?;
+            let g = grid_of(name, p)?;
             s.check_shape(&g, p, name)?;
             s.check_nonempty()?;
-            let (n1, n2) = (p.reference.len() as u64, s.count);
+            let (n1, n2) = (p.count, s.count);
             let (lo, hi) = s.ks_interval(&g, n1 as f64, n2 as f64);
             let (psi, js) = p.psi_js_of_counts(&s.bins, epsilon)?;
             out.push(KsBounds {

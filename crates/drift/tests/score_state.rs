@@ -726,6 +726,15 @@ proptest! {
             match (a, b) {
                 (Ok(a), Ok(b)) => {
                     prop_assert_eq!(a.to_bytes(), b.to_bytes());
+                    // the client needs only the compact scorer: its KS intervals, PSI and JS are
+                    // those against the full profile, bit for bit (or the same error)
+                    let via_profile = a.ks_bounds(&p, PsiMode::default());
+                    let via_scorer = compact.ks_bounds(&b, PsiMode::default());
+                    match (via_profile, via_scorer) {
+                        (Ok(x), Ok(y)) => prop_assert_eq!(format!("{x:?}"), format!("{y:?}")),
+                        (Err(x), Err(y)) => prop_assert_eq!(x.to_string(), y.to_string()),
+                        (x, y) => prop_assert!(false, "profile {:?} vs scorer {:?}", x, y),
+                    }
                     if grid == CellGrid::Exact {
                         let ra = DriftReport::compute_states(&p, &a, &ReportOptions::default());
                         let rb = DriftReport::compute_states(&p, &b, &ReportOptions::default());
@@ -765,6 +774,38 @@ fn compact_bounded_scorer_is_small_and_corruption_is_refused() {
         .state(&[("x", FeatureData::Numeric(&c))])
         .unwrap();
     assert_eq!(full, compact);
+    // a state of another grid or profile is refused by the scorer's ks_bounds
+    let exact = StateScorer::new(p.clone(), CellGrid::Exact)
+        .unwrap()
+        .state(&[("x", FeatureData::Numeric(&c))])
+        .unwrap();
+    let e = s.ks_bounds(&exact, PsiMode::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("grid"), "{e}");
+    let other = Profile::fit_features(
+        &[("x", FeatureData::Numeric(&c))],
+        &ProfileOptions::default(),
+    )
+    .unwrap();
+    let foreign = StateScorer::new(other, CellGrid::Bounded { cells: 256 })
+        .unwrap()
+        .state(&[("x", FeatureData::Numeric(&c))])
+        .unwrap();
+    let e = s.ks_bounds(&foreign, PsiMode::default()).unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    // saved beside the profile and loaded back: the same scorer, validated on load
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reference.twsc");
+    s.save(&path).unwrap();
+    assert_eq!(StateScorer::load(&path).unwrap().to_bytes(), b);
+    let mut damaged = b.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x40;
+    std::fs::write(&path, &damaged).unwrap();
+    assert_eq!(
+        StateScorer::load(&path).unwrap_err().kind(),
+        ErrorKind::Corrupt
+    );
     // every single-bit flip is refused with a typed error, never a panic
     for i in (0..b.len()).step_by(7) {
         let mut m = b.clone();
@@ -777,4 +818,114 @@ fn compact_bounded_scorer_is_small_and_corruption_is_refused() {
     }
     assert!(StateScorer::from_bytes(&b[..b.len() - 1]).is_err());
     assert!(StateScorer::from_bytes(b"TWSS").is_err());
+}
+
+/// Arrow record batches (two batches, a null in each column, a float32 and
+/// a large-utf8 column, an unprofiled column) give the state of the same
+/// values passed as slices, bit for bit; wrong types are typed errors.
+#[test]
+fn state_of_arrow_batches_equals_the_state_of_the_values() {
+    use std::sync::Arc;
+
+    use arrow_array::{Float32Array, Float64Array, LargeStringArray, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(31);
+    let r: Vec<f64> = (0..5_000).map(|_| rng.random::<f64>()).collect();
+    let w: Vec<f64> = (0..5_000).map(|_| f64::from(rng.random::<f32>())).collect();
+    let rc: Vec<Option<&str>> = (0..5_000).map(|i| Some(["a", "b", "c"][i % 3])).collect();
+    let p = Profile::fit_features(
+        &[
+            ("x", FeatureData::Numeric(&r)),
+            ("w", FeatureData::Numeric(&w)),
+            ("side", FeatureData::Categorical(&rc)),
+        ],
+        &ProfileOptions {
+            keep_reference: true,
+            nan_policy: NanPolicy::Skip,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("x", DataType::Float64, true),
+        Field::new("unprofiled", DataType::Float64, true),
+        Field::new("w", DataType::Float32, true),
+        Field::new("side", DataType::LargeUtf8, true),
+    ]));
+    let mut xs: Vec<f64> = Vec::new();
+    let mut ws: Vec<f64> = Vec::new();
+    let mut ss: Vec<Option<String>> = Vec::new();
+    let mut batches = Vec::new();
+    for (b, n) in [(0u32, 700usize), (1, 1_300)] {
+        let x: Vec<Option<f64>> = (0..n)
+            .map(|i| (i != 5).then(|| rng.random::<f64>() * 1.2))
+            .collect();
+        let wf: Vec<Option<f32>> = (0..n)
+            .map(|i| (i != 9).then(|| rng.random::<f32>() + b as f32 * 0.1))
+            .collect();
+        let s: Vec<Option<String>> = (0..n)
+            .map(|i| (i != 3).then(|| ["a", "b", "zz"][(i * 7) % 3].to_string()))
+            .collect();
+        xs.extend(x.iter().map(|v| v.unwrap_or(f64::NAN)));
+        ws.extend(wf.iter().map(|v| v.map_or(f64::NAN, f64::from)));
+        ss.extend(s.iter().cloned());
+        batches.push(
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(Float64Array::from(x.clone())),
+                    Arc::new(Float64Array::from(vec![1.0; n])),
+                    Arc::new(Float32Array::from(wf)),
+                    Arc::new(LargeStringArray::from(s)),
+                ],
+            )
+            .unwrap(),
+        );
+    }
+    let sref: Vec<Option<&str>> = ss.iter().map(|s| s.as_deref()).collect();
+    for grid in [CellGrid::Exact, CellGrid::Bounded { cells: 64 }] {
+        let scorer = StateScorer::new(p.clone(), grid).unwrap();
+        let direct = scorer
+            .state(&[
+                ("side", FeatureData::Categorical(&sref)),
+                ("w", FeatureData::Numeric(&ws)),
+                ("x", FeatureData::Numeric(&xs)),
+            ])
+            .unwrap();
+        let via_arrow = scorer.state_batches(&batches).unwrap();
+        assert_eq!(via_arrow.to_bytes(), direct.to_bytes(), "{grid:?}");
+        // one batch: the zero-copy float64 path
+        let one = scorer.state_batches(&batches[..1]).unwrap();
+        let first = scorer
+            .state(&[
+                ("side", FeatureData::Categorical(&sref[..700])),
+                ("w", FeatureData::Numeric(&ws[..700])),
+                ("x", FeatureData::Numeric(&xs[..700])),
+            ])
+            .unwrap();
+        assert_eq!(one, first);
+    }
+    let scorer = StateScorer::new(p.clone(), CellGrid::Bounded { cells: 8 }).unwrap();
+    assert_eq!(
+        scorer.state_batches(&[]).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    let bad = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new(
+            "side",
+            DataType::Float64,
+            false,
+        )])),
+        vec![Arc::new(Float64Array::from(vec![1.0]))],
+    )
+    .unwrap();
+    let e = scorer.state_batches(&[bad]).unwrap_err();
+    assert!(e.to_string().contains("side"), "{e}");
+    let s = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new("x", DataType::Utf8, false)])),
+        vec![Arc::new(StringArray::from(vec!["1.0"]))],
+    )
+    .unwrap();
+    assert!(scorer.state_batches(&[s]).is_err());
 }

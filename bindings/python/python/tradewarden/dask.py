@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Union
 
-from .drift import DriftReport, Profile, ScoreState, profile_from_partitions
+from .drift import DriftReport, Profile, ScoreState, StateScorer, _scorer_state, profile_from_partitions
 from .errors import InvalidInputError
 
 __all__ = ["fit_profile", "score", "drift_report", "merge_tree"]
@@ -255,11 +255,9 @@ def _state_partition(pdf: Any, profile_bytes: bytes, cols: List[str], cells: Opt
     """One partition scored where it lies: the bytes of its score state (None for an empty partition)."""
     import pandas as pd
 
-    from ._tables import columns as table_columns
-
     if len(pdf) == 0:
         return pd.Series([None], dtype=object)
-    state = _broadcast_scorer(profile_bytes, cells).state(table_columns(pdf[cols], "current"))
+    state = _scorer_state(_broadcast_scorer(profile_bytes, cells), pdf[cols])
     return pd.Series([state.to_bytes()], dtype=object)
 
 
@@ -274,7 +272,7 @@ def _merge_state_bytes(*blobs: Any) -> Optional[bytes]:
     return ScoreState.merge_all(parts).to_bytes() if parts else None
 
 
-def score_state(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None,
+def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns: Optional[Sequence[str]] = None,
                 split_every: Optional[int] = None, cells: Optional[int] = None) -> ScoreState:
     """The merged :class:`~tradewarden.drift.ScoreState` of a Dask DataFrame against ``profile``: the
     profile's bytes (with ``cells=K``: only the compact scorer — the profile without its reference and the
@@ -282,27 +280,39 @@ def score_state(profile: Profile, current: Any, *, columns: Optional[Sequence[st
     per worker process), each partition returns its state's bytes (size set by the reference, not the rows),
     and the states are merged in this process (default) or in a tree of ``split_every``-way merges on the
     workers. ``cells=K`` builds bounded states (K grid points: :meth:`ScoreState.ks_bounds`). The profile's
-    own NaN policy applies. ``columns`` defaults to the profile's features."""
+    own NaN policy applies. ``columns`` defaults to the profile's features.
+
+    ``profile`` may be a :class:`~tradewarden.drift.StateScorer` instead (e.g. ``StateScorer.load`` of the
+    file saved beside the frozen reference): its compact form is what is shipped, its grid decides exact
+    or bounded (``cells`` must then be None or equal to it), and ``scorer.ks_bounds(state)`` reads the
+    result — the client never loads the reference."""
     import dask
     import pandas as pd
 
     _require_dask()
-    if not isinstance(profile, Profile):
-        raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
     if split_every is not None and split_every < 2:
         raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
-    cols = _columns(current, columns if columns is not None else [c for c in profile.features])
-    # checked here, on the empty meta frame, before any task runs (unknown features, Sturges bins, a profile
-    # without its stored reference)
-    profile.score_state(current._meta[cols], cells=cells)
-    if cells is None:
+    if isinstance(profile, StateScorer):
+        if cells is not None and cells != profile.cells:
+            raise InvalidInputError(f"cells={cells} differs from the scorer's grid (cells={profile.cells}): "
+                                    "pass cells=None with a StateScorer")
+        cells = profile.cells
+        cols = _columns(current, columns if columns is not None else profile.features)
+        profile.state(current._meta[cols])  # checked on the empty meta frame before any task runs
         payload = profile.to_bytes()
+    elif isinstance(profile, Profile):
+        cols = _columns(current, columns if columns is not None else [c for c in profile.features])
+        # checked here, on the empty meta frame, before any task runs (unknown features, Sturges bins, a
+        # profile without its stored reference)
+        profile.score_state(current._meta[cols], cells=cells)
+        if cells is None:
+            payload = profile.to_bytes()
+        else:
+            # a bounded grid needs K points per feature, not the reference: ship the compact scorer (kilobytes
+            # instead of the whole profile — the way to score against a reference too large to broadcast)
+            payload = StateScorer.from_profile(profile, cells).to_bytes()
     else:
-        # a bounded grid needs K points per feature, not the reference: ship the compact scorer (kilobytes
-        # instead of the whole profile — the way to score against a reference too large to broadcast)
-        from . import _native
-
-        payload = _native.StateScorer.from_profile(profile._p, cells).to_bytes()
+        raise InvalidInputError(f"profile must be a Profile or a StateScorer, got {type(profile).__name__}")
     blob = dask.delayed(payload, pure=True)
     states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
     if split_every is None:

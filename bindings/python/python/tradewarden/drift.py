@@ -42,7 +42,7 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "SmallSampleWarning", "Profile", "ScoreState", "profile_from_partitions", "chunked_drift", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+    "SmallSampleWarning", "Profile", "ScoreState", "StateScorer", "profile_from_partitions", "chunked_drift", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
 
@@ -585,12 +585,15 @@ class ScoreState:
             raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
         return DriftReport(json.loads(self._s.report(profile._p, _report_options(options))))
 
-    def ks_bounds(self, profile: Profile, **options: Any) -> List[Dict[str, Any]]:
+    def ks_bounds(self, profile: "Union[Profile, StateScorer]", **options: Any) -> List[Dict[str, Any]]:
         """Per numeric feature (name order): ``statistic_lo`` <= KS <= ``statistic_hi`` (width <= 1/K for a
         bounded state, 0 for an exact one), ``pvalue_lo``/``pvalue_hi``, and the exact ``psi`` and
-        ``jensenshannon``. Options: ``psi_mode`` as :meth:`Profile.score`."""
+        ``jensenshannon``. Options: ``psi_mode`` as :meth:`Profile.score`. ``profile`` may also be the
+        :class:`StateScorer` the state was built with (the same numbers, bit for bit, without the reference)."""
+        if isinstance(profile, StateScorer):
+            return profile.ks_bounds(self, **options)
         if not isinstance(profile, Profile):
-            raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+            raise InvalidInputError(f"profile must be a Profile or a StateScorer, got {type(profile).__name__}")
         return json.loads(self._s.ks_bounds(profile._p, _report_options(options)))
 
     @property
@@ -627,6 +630,116 @@ class ScoreState:
 
     def __repr__(self) -> str:
         return f"ScoreState(features={self.features!r}, cells={self.cells!r}, nbytes={self.nbytes})"
+
+
+_ARROW_READ = ("double", "float", "int64", "int32", "string", "large_string")
+
+
+def _scorer_state(scorer: "_native.StateScorer", current: Any) -> "_native.ScoreState":
+    """The native state of ``current`` under a native scorer. Tables whose profiled columns all have a type
+    the crate reads from Arrow itself (float64/float32/int64/int32, utf8/large utf8; pandas: numpy
+    float/int columns and the string dtype) go over Arrow — no string becomes a Python object (for a
+    partition with a string feature the per-string conversion was the larger part of its time) —, anything
+    else (and an empty table: Arrow gives it no batch) through the generic column conversion; both give the
+    same state, bit for bit."""
+    keep = set(scorer.features())
+    mod = type(current).__module__
+    if mod.startswith("pandas") and hasattr(current, "columns"):
+        import pandas as pd
+
+        cols = [c for c in current.columns if c in keep]
+        if cols and len(current) and all(current[c].dtype in (np.float64, np.float32, np.int64, np.int32)
+                        or isinstance(current[c].dtype, pd.StringDtype) for c in cols):
+            import pyarrow as pa
+
+            return scorer.state_arrow(pa.Table.from_pandas(current[cols], preserve_index=False))
+        return scorer.state(columns(current, "current"))
+    if hasattr(type(current), "__arrow_c_stream__") and not mod.startswith("polars"):
+        import pyarrow as pa
+
+        if isinstance(current, pa.Table) and current.num_rows and all(
+                str(f.type) in _ARROW_READ for f in current.schema if f.name in keep):
+            return scorer.state_arrow(current)
+        from ._tables import raw_columns
+
+        return scorer.state([(k, _column_of(k, v)) for k, v in raw_columns(current, "current") if k in keep])
+    return scorer.state(columns(current, "current"))
+
+
+class StateScorer:
+    """A reference :class:`Profile` prepared for scoring partitions into :class:`ScoreState` s: the profile's
+    checksum and each numeric feature's cell grid computed once. Its compact form (:meth:`to_bytes`,
+    :meth:`save`) is the profile **without its stored reference** plus the grids — kilobytes for a bounded
+    grid (``cells=K``) whatever the reference's size — and is all a distributed job needs: workers build
+    states with it, the client merges them and reads :meth:`ks_bounds` from it, the reference is never
+    loaded (``tradewarden.dask.score_state`` takes a scorer). Save it beside the frozen reference profile::
+
+        StateScorer.from_profile(profile, cells=1024).save("reference.twsc")
+        scorer = StateScorer.load("reference.twsc")          # kilobytes, validated
+        state = ScoreState.merge_all(scorer.state(part) for part in partitions)
+        bounds = scorer.ks_bounds(state)                      # == state.ks_bounds(profile), bit for bit
+
+    States of a scorer equal :meth:`Profile.score_state` with the same ``cells`` bit for bit (they carry
+    the full profile's checksum, so they also merge and report against the profile). Picklable."""
+
+    __slots__ = ("_s",)
+
+    def __init__(self, native: "_native.StateScorer") -> None:
+        self._s = native
+
+    @classmethod
+    def from_profile(cls, profile: Profile, cells: Optional[int] = None) -> "StateScorer":
+        """The scorer of ``profile`` (``keep_reference=True``): exact grid (``cells=None``) or K points."""
+        if not isinstance(profile, Profile):
+            raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
+        return cls(_native.StateScorer.from_profile(profile._p, cells))
+
+    def state(self, current: Any) -> ScoreState:
+        """The :class:`ScoreState` of one partition (tables as :meth:`Profile.score_state`; columns that are
+        not profiled features are ignored)."""
+        return ScoreState(_scorer_state(self._s, current))
+
+    def ks_bounds(self, state: ScoreState, **options: Any) -> List[Dict[str, Any]]:
+        """:meth:`ScoreState.ks_bounds` of a (merged) state built with this scorer, from the scorer's grids
+        and bins (equal to the numbers against the full profile, bit for bit). A state of another profile
+        or grid raises InvalidInputError."""
+        if not isinstance(state, ScoreState):
+            raise InvalidInputError(f"state must be a ScoreState, got {type(state).__name__}")
+        return json.loads(self._s.ks_bounds(state._s, _report_options(options)))
+
+    @property
+    def features(self) -> List[str]:
+        """Feature names of the profile."""
+        return self._s.features()
+
+    @property
+    def cells(self) -> Optional[int]:
+        """K of a bounded scorer; None for the exact grid."""
+        return self._s.cells()
+
+    def to_bytes(self) -> bytes:
+        """The compact, checksummed form (the profile without its reference, the grids)."""
+        return self._s.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "StateScorer":
+        """A scorer from :meth:`to_bytes` (validated; corrupt bytes raise CorruptError)."""
+        return cls(_native.StateScorer.from_bytes(bytes(data)))
+
+    def save(self, path: Any) -> None:
+        """Writes the compact form atomically."""
+        self._s.save(str(path))
+
+    @classmethod
+    def load(cls, path: Any) -> "StateScorer":
+        """Reads a scorer written by :meth:`save` (validated)."""
+        return cls(_native.StateScorer.load(str(path)))
+
+    def __reduce__(self) -> tuple:
+        return (StateScorer.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        return f"StateScorer(features={self.features!r}, cells={self.cells!r})"
 
 
 class SketchKsResult(tuple):
