@@ -240,3 +240,144 @@ fn chunks_skip_the_reference_rows_and_match_drift_report_on_the_rest() {
     );
     assert!(err.contains("keep"), "{err}");
 }
+
+/// `drift chunks --period` (issue 21: chunking by calendar period from the
+/// CLI): one chunk per UTC day of the data's `timestamp` column, the
+/// reference day never scored, each day's report = `drift report --current`
+/// on that day's rows; bad periods and data without a time column are exit 3.
+#[test]
+fn period_chunks_follow_the_time_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let day0 = 19_676_i64 * 86_400; // a UTC midnight
+    let n_day = 250usize;
+    let mut rows: Vec<(i64, f64, f64)> = Vec::new();
+    for d in 0..4 {
+        for i in 0..n_day {
+            let k = d * n_day + i;
+            // 250 rows a day, spread over the day; day 3 shifted by +2 (drift)
+            let t = day0 + d as i64 * 86_400 + (i as i64 * 86_399) / n_day as i64;
+            let x = ((k * 37) % 101) as f64 / 10.0 + if d == 3 { 2.0 } else { 0.0 };
+            rows.push((t, x, ((k * 53) % 97) as f64));
+        }
+    }
+    let write = |path: &Path, r: &[(i64, f64, f64)], with_time: bool| {
+        let mut f = std::fs::File::create(path).unwrap();
+        writeln!(f, "{}x,y", if with_time { "timestamp," } else { "" }).unwrap();
+        for (t, x, y) in r {
+            if with_time {
+                write!(f, "{t},").unwrap();
+            }
+            writeln!(f, "{x:?},{y:?}").unwrap();
+        }
+    };
+    let data = dir.path().join("data.csv");
+    write(&data, &rows, true);
+    let reference = dir.path().join("ref.csv");
+    write(&reference, &rows[..n_day], false);
+    let day1 = dir.path().join("day1.csv");
+    write(&day1, &rows[n_day..2 * n_day], false);
+    let p = dir.path().join("p.json");
+    run(
+        &[
+            "drift",
+            "profile",
+            "fit",
+            "--input",
+            s(&reference),
+            "--out",
+            s(&p),
+            "--reference-rows",
+            "0..250",
+        ],
+        0,
+    );
+    let chunks_with = |period: &str| {
+        json(
+            &[
+                "drift",
+                "chunks",
+                "--profile",
+                s(&p),
+                "--data",
+                s(&data),
+                "--period",
+                period,
+                "--json",
+            ],
+            0,
+        )
+    };
+    let doc = chunks_with("1d");
+    let chunks = doc["chunks"].as_array().unwrap();
+    let keys: Vec<f64> = chunks.iter().map(|c| c["key"].as_f64().unwrap()).collect();
+    // day 0 is the reference: never scored
+    assert_eq!(keys, [1, 2, 3].map(|d| (day0 + d * 86_400) as f64), "{doc}");
+    assert_eq!(chunks[0]["rows"], serde_json::json!([250, 500]));
+    let direct = json(
+        &[
+            "drift",
+            "report",
+            "--profile",
+            s(&p),
+            "--current",
+            s(&day1),
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(chunks[0]["report"], direct);
+    assert_eq!(chunks[0]["report"]["dataset_drift"], false);
+    assert_eq!(chunks[2]["report"]["dataset_drift"], true);
+    // the same periods spelled three ways
+    assert_eq!(chunks_with("daily")["chunks"], doc["chunks"]);
+    assert_eq!(chunks_with("86400")["chunks"], doc["chunks"]);
+    // 12-hour periods: two per day (each day's rows fall into its two halves)
+    assert_eq!(chunks_with("12h")["chunks"].as_array().unwrap().len(), 6);
+
+    for bad in ["0", "-1d", "1y", "soon"] {
+        let arg = format!("--period={bad}");
+        let (_, err) = run(
+            &[
+                "drift",
+                "chunks",
+                "--profile",
+                s(&p),
+                "--data",
+                s(&data),
+                &arg,
+            ],
+            3,
+        );
+        assert!(err.contains("period"), "{bad}: {err}");
+    }
+    let (_, err) = run(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&day1),
+            "--period",
+            "1d",
+        ],
+        3,
+    );
+    assert!(err.contains("timestamp column"), "{err}");
+    // --period with --size: a usage error
+    run(
+        &[
+            "drift",
+            "chunks",
+            "--profile",
+            s(&p),
+            "--data",
+            s(&data),
+            "--period",
+            "1d",
+            "--size",
+            "10",
+        ],
+        2,
+    );
+}

@@ -75,6 +75,56 @@ pub fn parse_rows(text: &str) -> Result<Range<usize>> {
     Ok(start..end)
 }
 
+/// Parses the length of a [`Chunker::Period`] as the CLI's `--period`
+/// takes it: seconds (`86400`, `900.5`), a count with a unit (`30s`, `15m`,
+/// `4h`, `1d`, `1w`) or a name (`hourly`, `daily`, `weekly`); finite and
+/// positive.
+///
+/// ```
+/// use tradewarden_drift::chunk::parse_period;
+/// assert_eq!(parse_period("1d").unwrap(), 86_400.0);
+/// assert_eq!(parse_period("daily").unwrap(), 86_400.0);
+/// assert_eq!(parse_period("15m").unwrap(), 900.0);
+/// assert_eq!(parse_period("3600").unwrap(), 3_600.0);
+/// assert!(parse_period("0").is_err() && parse_period("-1h").is_err() && parse_period("1y").is_err());
+/// ```
+pub fn parse_period(text: &str) -> Result<f64> {
+    let bad = || {
+        Error::invalid(
+            "period",
+            format!("{text:?}"),
+            "expected seconds (86400), a count with a unit s/m/h/d/w (1d, 4h) or \
+             hourly/daily/weekly",
+        )
+    };
+    let t = text.trim();
+    let seconds = match t.to_ascii_lowercase().as_str() {
+        "hourly" => 3_600.0,
+        "daily" => 86_400.0,
+        "weekly" => 604_800.0,
+        lower => {
+            let (num, unit) = match lower.char_indices().last() {
+                Some((i, c)) if c.is_ascii_alphabetic() => (&lower[..i], c),
+                _ => (lower, 's'),
+            };
+            let scale = match unit {
+                's' => 1.0,
+                'm' => 60.0,
+                'h' => 3_600.0,
+                'd' => 86_400.0,
+                'w' => 604_800.0,
+                _ => return Err(bad()),
+            };
+            num.trim().parse::<f64>().map_err(|_| bad())? * scale
+        }
+    };
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(seconds)
+    } else {
+        Err(bad())
+    }
+}
+
 /// A chunk: a row range and its key (chunk index, or period start in Unix seconds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chunk {

@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use arrow_array::RecordBatch;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use tradewarden_core::io::{column_from_batches, read_table};
-use tradewarden_drift::chunk::{Chunker, Incomplete, chunked_drift, parse_rows};
+use tradewarden_drift::chunk::{Chunker, Incomplete, chunked_drift, parse_period, parse_rows};
 use tradewarden_drift::profile::{
     BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileFormat, ProfileOptions,
 };
@@ -81,7 +82,8 @@ enum DriftCommand {
         json: bool,
     },
     /// Drift per chunk of --data against --profile (NannyML-style chunking
-    /// by --size rows or into --count chunks): a chunk is never scored on the
+    /// by --size rows, into --count chunks, or per --period of the data's
+    /// date/timestamp column): a chunk is never scored on the
     /// rows the profile was fitted on (the profile's recorded
     /// --reference-rows, or the ones given here). Exit 6 with
     /// --fail-on-drift when any chunk drifted.
@@ -93,11 +95,17 @@ enum DriftCommand {
         #[arg(long)]
         data: PathBuf,
         /// Rows per chunk.
-        #[arg(long, required_unless_present = "count", conflicts_with = "count")]
+        #[arg(long, required_unless_present_any = ["count", "period"], conflicts_with_all = ["count", "period"])]
         size: Option<usize>,
         /// Number of chunks.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "period")]
         count: Option<usize>,
+        /// One chunk per calendar period of the data's first date/timestamp
+        /// column (or integer column named timestamp/ts/unix_time, Unix
+        /// seconds), aligned to the Unix epoch: seconds, 15m, 4h, 1d, 1w,
+        /// hourly, daily or weekly. Rows must be in time order.
+        #[arg(long)]
+        period: Option<String>,
         /// A last chunk smaller than the others: keep, drop or append (to the previous one).
         #[arg(long, default_value = "keep", value_parser = super::named::<Incomplete>())]
         incomplete: Incomplete,
@@ -154,7 +162,36 @@ enum ProfileCommand {
 
 /// Numeric columns of a table (or the requested ones), each as f64.
 fn read_columns(path: &Path, wanted: &[String]) -> Result<Vec<(String, Vec<f64>)>, Failure> {
-    let batches = read_table(path)?;
+    columns_of(&read_table(path)?, path, wanted)
+}
+
+/// The date/timestamp column of `batches` (read from `path`) as Unix
+/// seconds, for period chunking: `core::io::time_column`; a table without
+/// one, or with a null time, is invalid input.
+fn time_seconds(batches: &[RecordBatch], path: &Path) -> Result<Vec<f64>, Failure> {
+    let t = tradewarden_core::io::time_column(batches).ok_or_else(|| {
+        bad(format!(
+            "{}: --period needs a date or timestamp column (or an integer column named \
+             timestamp, ts or unix_time)",
+            path.display()
+        ))
+    })?;
+    if t.nulls > 0 {
+        return Err(bad(format!(
+            "{}: column {:?} has {} null time(s): every row needs a time for --period",
+            path.display(),
+            t.name,
+            t.nulls
+        )));
+    }
+    Ok(t.seconds.iter().map(|&s| s as f64).collect())
+}
+
+fn columns_of(
+    batches: &[RecordBatch],
+    path: &Path,
+    wanted: &[String],
+) -> Result<Vec<(String, Vec<f64>)>, Failure> {
     let Some(first) = batches.first() else {
         return Err(bad(format!("{}: no rows", path.display())));
     };
@@ -174,7 +211,7 @@ fn read_columns(path: &Path, wanted: &[String]) -> Result<Vec<(String, Vec<f64>)
     }
     names
         .into_iter()
-        .map(|n| Ok((n.clone(), column_from_batches(&batches, Some(&n))?)))
+        .map(|n| Ok((n.clone(), column_from_batches(batches, Some(&n))?)))
         .collect()
 }
 
@@ -312,6 +349,7 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
             data,
             size,
             count,
+            period,
             incomplete,
             reference_rows,
             columns,
@@ -320,11 +358,19 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
         } => {
             let p = load_profile(&profile)?;
             let wanted = profile_columns(&p, columns);
-            let cols = read_columns(&data, &wanted)?;
-            let chunker = match (size, count) {
-                (Some(size), _) => Chunker::Size { size, incomplete },
-                (None, Some(count)) => Chunker::Count { count, incomplete },
-                (None, None) => return Err(bad("give --size or --count".into())),
+            let batches = read_table(&data)?;
+            let cols = columns_of(&batches, &data, &wanted)?;
+            let (chunker, timestamps) = match (size, count, period) {
+                (Some(size), _, _) => (Chunker::Size { size, incomplete }, None),
+                (None, Some(count), _) => (Chunker::Count { count, incomplete }, None),
+                (None, None, Some(period)) => {
+                    let seconds = parse_period(&period)?;
+                    (
+                        Chunker::Period { seconds },
+                        Some(time_seconds(&batches, &data)?),
+                    )
+                }
+                (None, None, None) => return Err(bad("give --size, --count or --period".into())),
             };
             let rows = reference_rows.as_deref().map(parse_rows).transpose()?;
             let out = chunked_drift(
@@ -332,7 +378,7 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
                 rows,
                 &numeric(&cols),
                 &chunker,
-                None,
+                timestamps.as_deref(),
                 &ReportOptions::default(),
             )?;
             let docs = out
