@@ -7,15 +7,11 @@ use std::sync::Arc;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi};
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
-use arrow_array::{
-    Array, Float32Array, Float64Array, Int32Array, Int64Array, RecordBatch, UInt32Array,
-    UInt64Array, make_array,
-};
-use arrow_schema::DataType;
+use arrow_array::{Array, RecordBatch, make_array};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
-use tradewarden::core::ErrorKind;
+use tradewarden::core::{Classify, ErrorKind};
 use tradewarden_drift::report::{DriftReport, ReportOptions};
 
 use crate::drift::PyProfile;
@@ -89,33 +85,12 @@ fn import_array(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Arc<dyn Array>> 
     Ok(make_array(data))
 }
 
-/// Values of a numeric Arrow array as f64 (nulls become NaN).
+/// Values of a numeric Arrow array as f64 (nulls become NaN): the crate's
+/// one numeric ingestion (`core::io::as_f64`), errors prefixed with `name`.
 fn to_f64(a: &dyn Array, name: &str) -> Result<Vec<f64>, CallError> {
-    macro_rules! conv {
-        ($t:ty) => {
-            a.as_any()
-                .downcast_ref::<$t>()
-                .map(|x| x.iter().map(|v| v.map_or(f64::NAN, |v| v as f64)).collect())
-        };
-    }
-    let out: Option<Vec<f64>> = match a.data_type() {
-        DataType::Float64 => conv!(Float64Array),
-        DataType::Float32 => conv!(Float32Array),
-        DataType::Int64 => conv!(Int64Array),
-        DataType::Int32 => conv!(Int32Array),
-        DataType::UInt64 => conv!(UInt64Array),
-        DataType::UInt32 => conv!(UInt32Array),
-        _ => None,
-    };
-    out.ok_or_else(|| {
-        CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!(
-                "{name} has Arrow type {}: expected float64, float32 or a 32/64-bit integer",
-                a.data_type()
-            ),
-        )
-    })
+    tradewarden::core::io::as_f64(a, "column")
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|e| CallError::Lib(e.kind(), format!("{name}: {e}")))
 }
 
 /// A 1-D float64 numpy array from any `__arrow_c_array__` producer (one conversion; nulls become NaN).

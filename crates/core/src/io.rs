@@ -11,7 +11,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type};
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Schema};
 use serde::{Deserialize, Serialize};
@@ -58,6 +61,10 @@ pub fn as_f64<'a>(array: &'a dyn Array, param: &'static str) -> Result<Cow<'a, [
             array.as_primitive::<Float32Type>(),
             f64::from,
         ))),
+        DataType::Float16 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<Float16Type>(),
+            |v| v.to_f64(),
+        ))),
         DataType::Int64 => Ok(Cow::Owned(with_nulls(
             array.as_primitive::<Int64Type>(),
             |v| v as f64,
@@ -66,18 +73,143 @@ pub fn as_f64<'a>(array: &'a dyn Array, param: &'static str) -> Result<Cow<'a, [
             array.as_primitive::<Int32Type>(),
             f64::from,
         ))),
+        DataType::Int16 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<Int16Type>(),
+            f64::from,
+        ))),
+        DataType::Int8 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<Int8Type>(),
+            f64::from,
+        ))),
+        DataType::UInt64 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<UInt64Type>(),
+            |v| v as f64,
+        ))),
+        DataType::UInt32 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<UInt32Type>(),
+            f64::from,
+        ))),
+        DataType::UInt16 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<UInt16Type>(),
+            f64::from,
+        ))),
+        DataType::UInt8 => Ok(Cow::Owned(with_nulls(
+            array.as_primitive::<UInt8Type>(),
+            f64::from,
+        ))),
         other => Err(Error::invalid(
             param,
             other,
-            "expected a numeric column (float64, float32, int64, int32)",
+            "expected a numeric column (float64/32/16, a signed or unsigned integer of 8 to 64 bits)",
         )),
+    }
+}
+
+/// The raw values of an integer, date or timestamp column as `i64` in the
+/// column's own unit (days for `Date32`, milliseconds for `Date64`, the
+/// timestamp's unit): for keys where only equality and order matter (a trade
+/// log's timestamps). Nulls are an error naming `param` — a key cannot be
+/// missing. For Unix seconds use [`time_column`].
+///
+/// ```
+/// use arrow_array::{Date32Array, Int32Array};
+/// use tradewarden_core::io::time_values;
+/// assert_eq!(time_values(&Date32Array::from(vec![19_359, 19_360]), "t").unwrap(), [19_359, 19_360]);
+/// assert_eq!(time_values(&Int32Array::from(vec![3, 1]), "t").unwrap(), [3, 1]);
+/// assert!(time_values(&Int32Array::from(vec![Some(3), None]), "t").is_err());
+/// ```
+///
+/// # Errors
+/// A null, or a column of another type, naming `param`.
+pub fn time_values(array: &dyn Array, param: &'static str) -> Result<Vec<i64>> {
+    use arrow_array::types as t;
+    use arrow_schema::TimeUnit;
+    if array.null_count() > 0 {
+        return Err(Error::invalid(
+            param,
+            format!("{} nulls", array.null_count()),
+            "timestamps must not be null",
+        ));
+    }
+    fn widen<T: arrow_array::ArrowPrimitiveType>(a: &dyn Array) -> Vec<i64>
+    where
+        T::Native: Into<i64>,
+    {
+        a.as_primitive::<T>()
+            .values()
+            .iter()
+            .map(|&v| v.into())
+            .collect()
+    }
+    Ok(match array.data_type() {
+        DataType::Int64 => widen::<Int64Type>(array),
+        DataType::Int32 => widen::<Int32Type>(array),
+        DataType::Int16 => widen::<Int16Type>(array),
+        DataType::Int8 => widen::<Int8Type>(array),
+        DataType::UInt32 => widen::<UInt32Type>(array),
+        DataType::UInt16 => widen::<UInt16Type>(array),
+        DataType::UInt8 => widen::<UInt8Type>(array),
+        DataType::Date32 => widen::<t::Date32Type>(array),
+        DataType::Date64 => widen::<t::Date64Type>(array),
+        DataType::Timestamp(TimeUnit::Second, _) => widen::<t::TimestampSecondType>(array),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            widen::<t::TimestampMillisecondType>(array)
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            widen::<t::TimestampMicrosecondType>(array)
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => widen::<t::TimestampNanosecondType>(array),
+        other => {
+            return Err(Error::invalid(
+                param,
+                other,
+                "expected an integer, timestamp or date column",
+            ));
+        }
+    })
+}
+
+/// The values of a string column (`Utf8`, `LargeUtf8` or `Utf8View`),
+/// borrowed; nulls are `None`.
+///
+/// ```
+/// use arrow_array::LargeStringArray;
+/// let a = LargeStringArray::from(vec![Some("a"), None]);
+/// assert_eq!(tradewarden_core::io::str_values(&a, "side").unwrap(), [Some("a"), None]);
+/// ```
+///
+/// # Errors
+/// A column of another type, naming `param`.
+pub fn str_values<'a>(array: &'a dyn Array, param: &'static str) -> Result<Vec<Option<&'a str>>> {
+    if let Some(a) = array.as_string_opt::<i32>() {
+        Ok(a.iter().collect())
+    } else if let Some(a) = array.as_string_opt::<i64>() {
+        Ok(a.iter().collect())
+    } else if let Some(a) = array.as_string_view_opt() {
+        Ok(a.iter().collect())
+    } else {
+        Err(Error::invalid(
+            param,
+            array.data_type(),
+            "expected a string column (utf8, large_utf8, utf8_view)",
+        ))
     }
 }
 
 fn is_numeric(dt: &DataType) -> bool {
     matches!(
         dt,
-        DataType::Float64 | DataType::Float32 | DataType::Int64 | DataType::Int32
+        DataType::Float64
+            | DataType::Float32
+            | DataType::Float16
+            | DataType::Int64
+            | DataType::Int32
+            | DataType::Int16
+            | DataType::Int8
+            | DataType::UInt64
+            | DataType::UInt32
+            | DataType::UInt16
+            | DataType::UInt8
     )
 }
 
@@ -107,7 +239,8 @@ fn pick_column(schema: &Schema, column: Option<&str>) -> Result<usize> {
                     .map(|(i, _)| i)
                     .collect()
             };
-            let floats = pick(&|t| matches!(t, DataType::Float64 | DataType::Float32));
+            let floats =
+                pick(&|t| matches!(t, DataType::Float64 | DataType::Float32 | DataType::Float16));
             let numeric = pick(&is_numeric);
             match (floats.as_slice(), numeric.as_slice()) {
                 ([one], _) | ([], [one]) => Ok(*one),
@@ -912,6 +1045,76 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    /// One numeric ingestion for every door: each float and integer width
+    /// (nulls as NaN), strings of every layout, raw time values; other types
+    /// are typed errors naming the parameter.
+    #[test]
+    fn every_numeric_width_and_string_layout_is_read() {
+        use arrow_array::{
+            BooleanArray, Date64Array, Float16Array, Float32Array, Int8Array, Int16Array,
+            Int32Array, LargeStringArray, StringViewArray, TimestampMillisecondArray, UInt8Array,
+            UInt16Array, UInt32Array, UInt64Array,
+        };
+        let want = [1.0, f64::NAN, 3.0];
+        let arrays: Vec<Arc<dyn Array>> = vec![
+            Arc::new(Float64Array::from(vec![Some(1.0), None, Some(3.0)])),
+            Arc::new(Float32Array::from(vec![Some(1.0), None, Some(3.0)])),
+            Arc::new(Float16Array::from(vec![
+                Some(half_one()),
+                None,
+                Some(half_one() + half_one() + half_one()),
+            ])),
+            Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(Int32Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(Int16Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(Int8Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(UInt64Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(UInt32Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(UInt16Array::from(vec![Some(1), None, Some(3)])),
+            Arc::new(UInt8Array::from(vec![Some(1), None, Some(3)])),
+        ];
+        for a in &arrays {
+            let v = as_f64(a.as_ref(), "x").unwrap();
+            assert_eq!(v.len(), 3, "{}", a.data_type());
+            assert!(
+                v.iter()
+                    .zip(want)
+                    .all(|(x, w)| x == &w || (x.is_nan() && w.is_nan())),
+                "{}: {v:?}",
+                a.data_type()
+            );
+            assert!(is_numeric(a.data_type()));
+        }
+        let e = as_f64(&BooleanArray::from(vec![true]), "flag").unwrap_err();
+        assert!(e.to_string().contains("flag"), "{e}");
+        let e = as_f64(&StringArray::from(vec!["1"]), "x").unwrap_err();
+        assert!(e.to_string().contains("numeric"), "{e}");
+        // strings: every layout, nulls as None
+        let utf8 = StringArray::from(vec![Some("a"), None]);
+        let large = LargeStringArray::from(vec![Some("a"), None]);
+        let view = StringViewArray::from(vec![Some("a"), None]);
+        for a in [&utf8 as &dyn Array, &large, &view] {
+            assert_eq!(str_values(a, "side").unwrap(), [Some("a"), None]);
+        }
+        assert!(str_values(&Int8Array::from(vec![1]), "side").is_err());
+        // raw time values in the column's unit; nulls refused
+        assert_eq!(
+            time_values(&TimestampMillisecondArray::from(vec![5, 7]), "t").unwrap(),
+            [5, 7]
+        );
+        assert_eq!(
+            time_values(&Date64Array::from(vec![86_400_000]), "t").unwrap(),
+            [86_400_000]
+        );
+        assert_eq!(time_values(&UInt16Array::from(vec![9]), "t").unwrap(), [9]);
+        assert!(time_values(&Float64Array::from(vec![1.0]), "t").is_err());
+        assert!(time_values(&UInt64Array::from(vec![1]), "t").is_err()); // may not fit in i64
+    }
+
+    fn half_one() -> <arrow_array::types::Float16Type as arrow_array::ArrowPrimitiveType>::Native {
+        <arrow_array::types::Float16Type as arrow_array::ArrowPrimitiveType>::Native::from_f32(1.0)
     }
 
     #[test]

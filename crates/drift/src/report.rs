@@ -687,8 +687,6 @@ pub(crate) fn gather_columns<'a>(
     batches: &'a [arrow_array::RecordBatch],
 ) -> Result<Vec<(String, Column<'a>)>> {
     use arrow_array::Array;
-    use arrow_array::cast::AsArray;
-    use arrow_schema::DataType;
     let Some(first) = batches.first() else {
         return Err(Error::TooFewValues {
             param: "batches",
@@ -733,14 +731,13 @@ pub(crate) fn gather_columns<'a>(
                             param: "batches",
                             name: name.clone(),
                         })?;
-                    match c.data_type() {
-                        DataType::Utf8 => v.extend(c.as_string::<i32>().iter()),
-                        DataType::LargeUtf8 => v.extend(c.as_string::<i64>().iter()),
-                        other => {
+                    match tradewarden_core::io::str_values(c.as_ref(), "batch") {
+                        Ok(s) => v.extend(s),
+                        Err(_) => {
                             return Err(Error::invalid(
                                 "batch",
-                                format!("column {name}: {other}"),
-                                "categorical features need a utf8 column",
+                                format!("column {name}: {}", c.data_type()),
+                                "categorical features need a string column (utf8, large_utf8, utf8_view)",
                             ));
                         }
                     }
@@ -761,10 +758,12 @@ pub(crate) fn gather_columns<'a>(
 
 impl DriftReport {
     /// Scores the columns of Arrow record batches (same schema) whose names
-    /// are profiled features; other columns are ignored. Numeric columns may
-    /// be float64 (zero-copy for a single batch without nulls), float32,
-    /// int64 or int32 — nulls become NaN and follow the profile's NaN policy;
-    /// categorical columns must be utf8 (nulls are missing values).
+    /// are profiled features; other columns are ignored. Numeric columns are
+    /// read by `tradewarden_core::io::as_f64` (float64 zero-copy for a single
+    /// batch without nulls; float32/16 and 8- to 64-bit integers converted) —
+    /// nulls become NaN and follow the profile's NaN policy; categorical
+    /// columns are utf8, large utf8 or utf8 view (`io::str_values`; nulls are
+    /// missing values).
     pub fn compute_batches(
         profile: &Profile,
         batches: &[arrow_array::RecordBatch],

@@ -644,57 +644,7 @@ impl Default for TradeLogColumns {
 }
 
 fn arrow_ints(a: &dyn arrow_array::Array, param: &'static str, out: &mut Vec<i64>) -> Result<()> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types as t;
-    use arrow_schema::{DataType, TimeUnit};
-    if a.null_count() > 0 {
-        return Err(Error::invalid(
-            param,
-            format!("{} nulls", a.null_count()),
-            "timestamps must not be null",
-        ));
-    }
-    match a.data_type() {
-        DataType::Int64 => out.extend(a.as_primitive::<t::Int64Type>().values().iter()),
-        DataType::Int32 => out.extend(
-            a.as_primitive::<t::Int32Type>()
-                .values()
-                .iter()
-                .map(|&v| i64::from(v)),
-        ),
-        DataType::Date32 => out.extend(
-            a.as_primitive::<t::Date32Type>()
-                .values()
-                .iter()
-                .map(|&v| i64::from(v)),
-        ),
-        DataType::Date64 => out.extend(a.as_primitive::<t::Date64Type>().values().iter()),
-        DataType::Timestamp(TimeUnit::Second, _) => {
-            out.extend(a.as_primitive::<t::TimestampSecondType>().values().iter())
-        }
-        DataType::Timestamp(TimeUnit::Millisecond, _) => out.extend(
-            a.as_primitive::<t::TimestampMillisecondType>()
-                .values()
-                .iter(),
-        ),
-        DataType::Timestamp(TimeUnit::Microsecond, _) => out.extend(
-            a.as_primitive::<t::TimestampMicrosecondType>()
-                .values()
-                .iter(),
-        ),
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => out.extend(
-            a.as_primitive::<t::TimestampNanosecondType>()
-                .values()
-                .iter(),
-        ),
-        other => {
-            return Err(Error::invalid(
-                param,
-                other,
-                "expected an integer, timestamp or date column",
-            ));
-        }
-    }
+    out.extend(tradewarden_core::io::time_values(a, param)?);
     Ok(())
 }
 
@@ -703,7 +653,6 @@ fn arrow_strings(
     param: &'static str,
     out: &mut Vec<String>,
 ) -> Result<()> {
-    use arrow_array::cast::AsArray;
     if a.null_count() > 0 {
         return Err(Error::invalid(
             param,
@@ -711,19 +660,8 @@ fn arrow_strings(
             "must not be null",
         ));
     }
-    if let Some(s) = a.as_string_opt::<i32>() {
-        out.extend(s.iter().map(|v| v.unwrap_or_default().to_string()));
-    } else if let Some(s) = a.as_string_opt::<i64>() {
-        out.extend(s.iter().map(|v| v.unwrap_or_default().to_string()));
-    } else if let Some(s) = a.as_string_view_opt() {
-        out.extend(s.iter().map(|v| v.unwrap_or_default().to_string()));
-    } else {
-        return Err(Error::invalid(
-            param,
-            a.data_type(),
-            "expected a string column (utf8, large_utf8, utf8_view)",
-        ));
-    }
+    let v = tradewarden_core::io::str_values(a, param)?;
+    out.extend(v.into_iter().map(|s| s.unwrap_or_default().to_string()));
     Ok(())
 }
 
