@@ -632,12 +632,17 @@ class ScoreState:
         return f"ScoreState(features={self.features!r}, cells={self.cells!r}, nbytes={self.nbytes})"
 
 
-_ARROW_READ = ("double", "float", "int64", "int32", "string", "large_string")
+def _arrow_readable(t: Any) -> bool:
+    """Arrow types the crate reads itself (``core::io``: every float and integer width, every string layout)."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_string(t)
+                or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", lambda _: False)(t))
 
 
 def _scorer_state(scorer: "_native.StateScorer", current: Any) -> "_native.ScoreState":
     """The native state of ``current`` under a native scorer. Tables whose profiled columns all have a type
-    the crate reads from Arrow itself (float64/float32/int64/int32, utf8/large utf8; pandas: numpy
+    the crate reads from Arrow itself (every float and integer width, every string layout; pandas: numpy
     float/int columns and the string dtype) go over Arrow — no string becomes a Python object (for a
     partition with a string feature the per-string conversion was the larger part of its time) —, anything
     else (and an empty table: Arrow gives it no batch) through the generic column conversion; both give the
@@ -648,8 +653,8 @@ def _scorer_state(scorer: "_native.StateScorer", current: Any) -> "_native.Score
         import pandas as pd
 
         cols = [c for c in current.columns if c in keep]
-        if cols and len(current) and all(current[c].dtype in (np.float64, np.float32, np.int64, np.int32)
-                        or isinstance(current[c].dtype, pd.StringDtype) for c in cols):
+        if cols and len(current) and all((isinstance(current[c].dtype, np.dtype) and current[c].dtype.kind in "fiu")
+                                         or isinstance(current[c].dtype, pd.StringDtype) for c in cols):
             import pyarrow as pa
 
             return scorer.state_arrow(pa.Table.from_pandas(current[cols], preserve_index=False))
@@ -658,7 +663,7 @@ def _scorer_state(scorer: "_native.StateScorer", current: Any) -> "_native.Score
         import pyarrow as pa
 
         if isinstance(current, pa.Table) and current.num_rows and all(
-                str(f.type) in _ARROW_READ for f in current.schema if f.name in keep):
+                _arrow_readable(f.type) for f in current.schema if f.name in keep):
             return scorer.state_arrow(current)
         from ._tables import raw_columns
 
