@@ -274,6 +274,55 @@ fn feature_at(
     })
 }
 
+/// The named numeric current features of `tw_report_compute` and
+/// `tw_score_state_compute` (`features[i]` has the `lens[i]` values
+/// `values[i]`): `n_features` is checked against `TW_MAX_REPORT_FEATURES`
+/// before anything is read or allocated, every pointer and length before its
+/// slice is made.
+///
+/// # Safety
+/// `features`, `values` and `lens` valid for `n_features` reads each, every
+/// `features[i]` a NUL-terminated string and every `values[i]` valid for
+/// `lens[i]` reads, for the lifetime `'a`.
+pub(crate) unsafe fn feature_arrays<'a>(
+    features: *const *const c_char,
+    values: *const *const f64,
+    lens: *const usize,
+    n_features: usize,
+) -> Result<Vec<(&'a str, FeatureData<'a>)>, Failure> {
+    // Sizes first: n_features drives the allocation below.
+    if n_features > TW_MAX_REPORT_FEATURES {
+        return Err(Failure(
+            TW_ERR_INVALID_INPUT,
+            format!(
+                "invalid n_features = {n_features}: at most TW_MAX_REPORT_FEATURES = {TW_MAX_REPORT_FEATURES}"
+            ),
+        ));
+    }
+    // SAFETY: features, values and lens are valid for n_features reads
+    // (caller's contract); slice_in checks the length and alignment.
+    let features = unsafe { handle::slice_in(features, n_features, "features")? };
+    // SAFETY: see above.
+    let values = unsafe { handle::slice_in(values, n_features, "values")? };
+    // SAFETY: see above.
+    let lens = unsafe { handle::slice_in(lens, n_features, "lens")? };
+    let mut data: Vec<(&str, FeatureData<'_>)> = Vec::new();
+    data.try_reserve_exact(n_features).map_err(|e| {
+        Failure(
+            crate::TW_ERR_INTERNAL,
+            format!("n_features = {n_features}: cannot allocate the feature table ({e})"),
+        )
+    })?;
+    for (i, ((&name, &v), &len)) in features.iter().zip(values).zip(lens).enumerate() {
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, &format!("features[{i}]"))? };
+        // SAFETY: forwarded caller contract.
+        let v = unsafe { series(v, len, &format!("values[{i}]"))? };
+        data.push((name, FeatureData::Numeric(v)));
+    }
+    Ok(data)
+}
+
 /// Scores `n_features` numeric current features against `reference`:
 /// feature `features[i]` has the `lens[i]` values `values[i]`. Features are
 /// scored in parallel and reported in input order (`opts` NULL: the defaults
@@ -302,39 +351,11 @@ pub unsafe extern "C" fn tw_report_compute(
     guard(|| {
         // SAFETY: forwarded caller contract.
         let p = unsafe { profile_ref(reference, "reference")? };
-        // Sizes first: n_features drives the allocation below.
-        if n_features > TW_MAX_REPORT_FEATURES {
-            return Err(Failure(
-                TW_ERR_INVALID_INPUT,
-                format!(
-                    "invalid n_features = {n_features}: at most TW_MAX_REPORT_FEATURES = {TW_MAX_REPORT_FEATURES}"
-                ),
-            ));
-        }
-        // SAFETY: features, values and lens are valid for n_features reads
-        // (caller's contract); slice_in checks the length and alignment.
-        let features = unsafe { handle::slice_in(features, n_features, "features")? };
-        // SAFETY: see above.
-        let values = unsafe { handle::slice_in(values, n_features, "values")? };
-        // SAFETY: see above.
-        let lens = unsafe { handle::slice_in(lens, n_features, "lens")? };
+        // SAFETY: forwarded caller contract.
+        let data = unsafe { feature_arrays(features, values, lens, n_features)? };
         // SAFETY: forwarded caller contract.
         let o = unsafe { report_options(opts)? };
         non_null(out, "out")?;
-        let mut data: Vec<(&str, FeatureData<'_>)> = Vec::new();
-        data.try_reserve_exact(n_features).map_err(|e| {
-            Failure(
-                crate::TW_ERR_INTERNAL,
-                format!("n_features = {n_features}: cannot allocate the feature table ({e})"),
-            )
-        })?;
-        for (i, ((&name, &v), &len)) in features.iter().zip(values).zip(lens).enumerate() {
-            // SAFETY: forwarded caller contract.
-            let name = unsafe { req_str(name, &format!("features[{i}]"))? };
-            // SAFETY: forwarded caller contract.
-            let v = unsafe { series(v, len, &format!("values[{i}]"))? };
-            data.push((name, FeatureData::Numeric(v)));
-        }
         let inner = DriftReport::compute(p, &data, &o)?;
         // SAFETY: forwarded caller contract.
         unsafe { handle::give::<tw_report>(out, inner) }

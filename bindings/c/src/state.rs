@@ -7,15 +7,14 @@
 
 use std::ffi::c_char;
 
-use tradewarden_drift::report::FeatureData;
 use tradewarden_drift::state::{CellGrid, ScoreState};
 
 use crate::drift::{profile_ref, tw_profile};
 use crate::handle::{self, Tagged, handle};
-use crate::report::TW_MAX_REPORT_FEATURES;
+use crate::report::feature_arrays;
 use crate::{
-    Failure, TW_ERR_BUFFER_TOO_SMALL, TW_ERR_INVALID_INPUT, guard, non_null, null, req_str, series,
-    tw_status, write_out,
+    Failure, TW_ERR_BUFFER_TOO_SMALL, TW_ERR_INVALID_INPUT, guard, non_null, null, tw_status,
+    write_out,
 };
 
 /// The score state of current data against one reference profile (counts of
@@ -78,36 +77,9 @@ pub unsafe extern "C" fn tw_score_state_compute(
     guard(|| {
         // SAFETY: forwarded caller contract.
         let p = unsafe { profile_ref(reference, "reference")? };
-        if n_features > TW_MAX_REPORT_FEATURES {
-            return Err(Failure(
-                TW_ERR_INVALID_INPUT,
-                format!(
-                    "invalid n_features = {n_features}: at most TW_MAX_REPORT_FEATURES = {TW_MAX_REPORT_FEATURES}"
-                ),
-            ));
-        }
-        // SAFETY: valid for n_features reads (caller's contract); slice_in
-        // checks the length and alignment.
-        let features = unsafe { handle::slice_in(features, n_features, "features")? };
-        // SAFETY: see above.
-        let values = unsafe { handle::slice_in(values, n_features, "values")? };
-        // SAFETY: see above.
-        let lens = unsafe { handle::slice_in(lens, n_features, "lens")? };
+        // SAFETY: forwarded caller contract.
+        let data = unsafe { feature_arrays(features, values, lens, n_features)? };
         non_null(out, "out")?;
-        let mut data: Vec<(&str, FeatureData<'_>)> = Vec::new();
-        data.try_reserve_exact(n_features).map_err(|e| {
-            Failure(
-                crate::TW_ERR_INTERNAL,
-                format!("n_features = {n_features}: cannot allocate the feature table ({e})"),
-            )
-        })?;
-        for (i, ((&name, &v), &len)) in features.iter().zip(values).zip(lens).enumerate() {
-            // SAFETY: forwarded caller contract.
-            let name = unsafe { req_str(name, &format!("features[{i}]"))? };
-            // SAFETY: forwarded caller contract.
-            let v = unsafe { series(v, len, &format!("values[{i}]"))? };
-            data.push((name, FeatureData::Numeric(v)));
-        }
         let inner = ScoreState::build(p, &data, grid_of(cells))?;
         // SAFETY: forwarded caller contract.
         unsafe { handle::give::<tw_score_state>(out, inner) }
