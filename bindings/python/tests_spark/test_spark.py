@@ -143,6 +143,28 @@ def test_score_current_equals_single_process_report(spark, doc, tmp_path):
     assert all(f["n_current"] == len(cur) for f in reports[0].features)
 
 
+def test_score_current_bounded_with_a_saved_scorer(spark, doc, tmp_path):
+    """score_current_bounded: the compact scorer (kilobytes, no reference) broadcast, partitions scored from
+    their Arrow tables — the KS intervals, PSI and JS of the single-process bounded state, bit for bit, and
+    the exact KS inside each interval."""
+    from tradewarden.drift import StateScorer
+
+    ref, cur = features_frame(20_000, 5), features_frame(15_000, 6)
+    cur["momentum"] += 0.3
+    profile = Profile.fit(ref[FEATURES])
+    StateScorer.from_profile(profile, 256).save(tmp_path / "reference-256.twsc")
+    scorer = StateScorer.load(tmp_path / "reference-256.twsc")
+    current = spark.read.parquet(write_parquet(cur, str(tmp_path / "cur"), 5))
+    got = doc.score_current_bounded(scorer, current)
+    want = profile.score_state(cur[FEATURES], cells=256).ks_bounds(profile)
+    assert got == want
+    exact = {f["name"]: f for f in profile.score(cur[FEATURES]).features}
+    for b in got:
+        assert b["statistic_lo"] <= exact[b["name"]]["ks"][0] <= b["statistic_hi"]
+        assert b["psi"] == exact[b["name"]]["psi"]
+    assert [b["name"] for b in got] == ["momentum", "ret_1m", "spread_bps"]
+
+
 def test_returns_state_in_time_order_equals_the_single_series(spark, doc, tmp_path):
     rng = np.random.default_rng(5)
     n = 5_000
