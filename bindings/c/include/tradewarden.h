@@ -158,6 +158,14 @@ typedef struct tw_report tw_report;
 typedef struct tw_score_state tw_score_state;
 
 /*
+ A reference profile prepared for scoring partitions into score states
+ (checksum and cell grids computed once). Functions taking a
+ `const tw_state_scorer *` may be called from several threads at once.
+ Free it with `tw_state_scorer_free`.
+ */
+typedef struct tw_state_scorer tw_state_scorer;
+
+/*
  Status code returned by every function.
  */
 typedef int32_t tw_status;
@@ -789,6 +797,47 @@ typedef struct {
    */
   uint32_t dataset_drift;
 } tw_dataset_drift;
+
+/*
+ The KS interval (and exact PSI / Jensen–Shannon) of one numeric feature of
+ a score state, as `tw_state_scorer_ks_bounds` and
+ `tw_score_state_ks_bounds` write it: `statistic_lo` ≤ KS ≤
+ `statistic_hi`, at most 1/K wide for a bounded state of K cells.
+ */
+typedef struct {
+  /*
+   Lower bound of the KS statistic.
+   */
+  double statistic_lo;
+  /*
+   Upper bound of the KS statistic.
+   */
+  double statistic_hi;
+  /*
+   p-value at `statistic_hi` (the smaller one).
+   */
+  double pvalue_lo;
+  /*
+   p-value at `statistic_lo` (the larger one).
+   */
+  double pvalue_hi;
+  /*
+   PSI (natural log) over the profile's bins (exact).
+   */
+  double psi;
+  /*
+   Jensen–Shannon distance (natural log, exact); NaN when not defined.
+   */
+  double jensenshannon;
+  /*
+   Reference size.
+   */
+  uint64_t n_reference;
+  /*
+   Current rows.
+   */
+  uint64_t n_current;
+} tw_ks_bounds;
 
 /*
  Success.
@@ -2570,6 +2619,94 @@ tw_status tw_report_to_json_length(const tw_report *report, size_t *out);
  `report` must be NULL or a report from `tw_report_compute*` not freed before.
  */
 void tw_report_free(tw_report *report);
+
+/*
+ Prepares `reference` (fitted with its stored values, the default) for
+ scoring partitions: `cells` 0 the exact grid, K > 0 a bounded grid of K
+ points. `cells` above 2^24 is `TW_ERR_INVALID_INPUT`. Free the scorer
+ with `tw_state_scorer_free`.
+
+ # Safety
+ `reference` must be a live profile, `out` valid for one write.
+ */
+tw_status tw_state_scorer_new(const tw_profile *reference, size_t cells, tw_state_scorer **out);
+
+/*
+ Writes the scorer's compact form (`TWSC`) to `path` atomically (temp
+ file, fsync, rename). I/O errors are `TW_ERR_IO`.
+
+ # Safety
+ `scorer` must be a live scorer, `path` a NUL-terminated string.
+ */
+tw_status tw_state_scorer_save(const tw_state_scorer *scorer, const char *path);
+
+/*
+ Loads a scorer written by `tw_state_scorer_save` (or Python's
+ `StateScorer.save`), validated: a missing file is `TW_ERR_IO`, a damaged
+ or foreign one `TW_ERR_CORRUPT`. Free it with `tw_state_scorer_free`.
+
+ # Safety
+ `path` must be a NUL-terminated string, `out` valid for one write.
+ */
+tw_status tw_state_scorer_load(const char *path, tw_state_scorer **out);
+
+/*
+ The score state of one partition (arguments as `tw_score_state_compute`,
+ the grid the scorer's): equal to `tw_score_state_compute` with the
+ scorer's profile and cells, bit for bit. Free it with
+ `tw_score_state_free`.
+
+ # Safety
+ `scorer` must be a live scorer; `features`, `values` and `lens` valid for
+ `n_features` reads each, every `features[i]` a NUL-terminated string and
+ every `values[i]` valid for `lens[i]` reads; `out` valid for one write.
+ */
+tw_status tw_state_scorer_state(const tw_state_scorer *scorer,
+                                const char *const *features,
+                                const double *const *values,
+                                const size_t *lens,
+                                size_t n_features,
+                                tw_score_state **out);
+
+/*
+ The KS interval, PSI and Jensen–Shannon distance of numeric `feature` of
+ a (merged) state built with this scorer — from the scorer's grids and
+ bins, equal bit for bit to `tw_score_state_ks_bounds` against the full
+ profile. A state of another profile or grid is `TW_ERR_INVALID_INPUT`; a
+ feature that is not a numeric feature of the state `TW_ERR_NOT_FOUND`.
+
+ # Safety
+ `scorer` and `state` must be live, `feature` a NUL-terminated string,
+ `out` valid for one write.
+ */
+tw_status tw_state_scorer_ks_bounds(const tw_state_scorer *scorer,
+                                    const tw_score_state *state,
+                                    const char *feature,
+                                    tw_ks_bounds *out);
+
+/*
+ The KS interval, PSI and Jensen–Shannon distance of numeric `feature` of
+ a (merged) score state against the profile it was built against — the
+ report of a **bounded** state (`tw_report_compute_states` refuses those:
+ their KS is an interval). Errors as `tw_state_scorer_ks_bounds`.
+
+ # Safety
+ `reference` and `state` must be live, `feature` a NUL-terminated string,
+ `out` valid for one write.
+ */
+tw_status tw_score_state_ks_bounds(const tw_profile *reference,
+                                   const tw_score_state *state,
+                                   const char *feature,
+                                   tw_ks_bounds *out);
+
+/*
+ Frees a scorer; NULL is a no-op.
+
+ # Safety
+ `scorer` must be NULL or a scorer from `tw_state_scorer_new` /
+ `tw_state_scorer_load` not freed before.
+ */
+void tw_state_scorer_free(tw_state_scorer *scorer);
 
 /*
  The score state of one partition of `n_features` numeric current features

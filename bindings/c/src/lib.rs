@@ -32,6 +32,7 @@ pub mod monitor;
 #[cfg(feature = "inference")]
 pub mod registry;
 pub mod report;
+pub mod scorer;
 pub mod state;
 
 pub use drift::*;
@@ -43,6 +44,7 @@ pub use monitor::*;
 #[cfg(feature = "inference")]
 pub use registry::*;
 pub use report::*;
+pub use scorer::*;
 pub use state::*;
 
 #[cfg(test)]

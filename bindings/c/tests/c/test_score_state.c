@@ -7,8 +7,12 @@
    TW_ERR_CORRUPT; states of another profile do not merge; every misuse
    (NULL, a byte size that overflows, too many features, a small buffer, a
    handle of another type) gets its documented status and a message naming
-   the parameter. Built and run by scripts/test.d/40-c.sh, also under
-   -fsanitize=address,undefined. Argument: a scratch directory (unused). */
+   the parameter. The compact scorer (tw_state_scorer_*): saved, loaded,
+   its states equal the profile's bit for bit and its KS intervals equal
+   tw_score_state_ks_bounds against the full profile; a damaged file is
+   TW_ERR_CORRUPT. Built and run by scripts/test.d/40-c.sh, also under
+   -fsanitize=address,undefined. Argument: a scratch directory (the scorer
+   file). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -375,11 +379,112 @@ static void test_misuse(void) {
   fixture_free(&f);
 }
 
-int main(void) {
+static int same_bounds(const tw_ks_bounds *x, const tw_ks_bounds *y) {
+  return same_bits(x->statistic_lo, y->statistic_lo) && same_bits(x->statistic_hi, y->statistic_hi) &&
+         same_bits(x->pvalue_lo, y->pvalue_lo) && same_bits(x->pvalue_hi, y->pvalue_hi) &&
+         same_bits(x->psi, y->psi) && same_bits(x->jensenshannon, y->jensenshannon) &&
+         x->n_reference == y->n_reference && x->n_current == y->n_current;
+}
+
+static void test_saved_scorer(const char *dir) {
+  fixture f;
+  tw_state_scorer *sc = NULL, *loaded = NULL;
+  tw_score_state *a[2], *p[2];
+  tw_ks_bounds x, y;
+  char path[4096];
+  size_t i, na = 0, np = 0;
+  uint8_t *ba, *bp;
+  FILE *fh;
+  long size;
+  unsigned char *raw;
+  fixture_init(&f);
+  CHECK(tw_state_scorer_new(f.profile, 32, &sc) == TW_OK && sc != NULL, "scorer new: %s", last_error());
+  snprintf(path, sizeof path, "%s/reference-32.twsc", dir);
+  CHECK(tw_state_scorer_save(sc, path) == TW_OK, "scorer save: %s", last_error());
+  tw_state_scorer_free(sc);
+  CHECK(tw_state_scorer_load(path, &loaded) == TW_OK && loaded != NULL, "scorer load: %s", last_error());
+  for (i = 0; i < 2; i++) {
+    const double *values[NF];
+    size_t lens[NF], j;
+    for (j = 0; j < NF; j++) {
+      values[j] = i == 0 ? f.cur[j] : f.cur[j] + SPLIT[j];
+      lens[j] = i == 0 ? SPLIT[j] : NCUR[j] - SPLIT[j];
+    }
+    a[i] = NULL;
+    CHECK(tw_state_scorer_state(loaded, NAMES, values, lens, NF, &a[i]) == TW_OK && a[i] != NULL,
+          "scorer state %zu: %s", i, last_error());
+    p[i] = partition_state(&f, (int)i, 32);
+  }
+  /* the loaded scorer's states are the profile's, byte for byte */
+  ba = bytes_of(a[0], &na);
+  bp = bytes_of(p[0], &np);
+  CHECK(na == np && memcmp(ba, bp, na) == 0, "scorer state = profile state (%zu vs %zu bytes)", na, np);
+  free(ba);
+  free(bp);
+  CHECK(tw_score_state_merge(a[0], a[1]) == TW_OK && tw_score_state_merge(p[0], p[1]) == TW_OK, "merges");
+  for (i = 0; i < NF; i++) {
+    CHECK(tw_state_scorer_ks_bounds(loaded, a[0], NAMES[i], &x) == TW_OK, "scorer bounds %s: %s", NAMES[i],
+          last_error());
+    CHECK(tw_score_state_ks_bounds(f.profile, p[0], NAMES[i], &y) == TW_OK, "profile bounds %s: %s", NAMES[i],
+          last_error());
+    CHECK(same_bounds(&x, &y), "%s: the scorer's intervals are the profile's bit for bit", NAMES[i]);
+    CHECK(x.statistic_lo <= x.statistic_hi && x.statistic_hi - x.statistic_lo <= 1.0 / 32 + 1e-12 &&
+              x.n_current == NCUR[i] && x.n_reference == NREF[i] && x.psi >= 0.0,
+          "%s: [%g, %g], n %llu/%llu", NAMES[i], x.statistic_lo, x.statistic_hi,
+          (unsigned long long)x.n_reference, (unsigned long long)x.n_current);
+  }
+  CHECK(tw_state_scorer_ks_bounds(loaded, a[0], "nope", &x) == TW_ERR_NOT_FOUND && has("nope"),
+        "unknown feature: %s", last_error());
+  CHECK(tw_score_state_ks_bounds(f.profile, p[0], "nope", &x) == TW_ERR_NOT_FOUND, "unknown feature (profile)");
+  {
+    tw_score_state *e = partition_state(&f, 0, 0);
+    CHECK(tw_state_scorer_ks_bounds(loaded, e, "a", &x) == TW_ERR_INVALID_INPUT && has("grid"),
+          "an exact state against a bounded scorer: %s", last_error());
+    tw_score_state_free(e);
+  }
+  CHECK(tw_state_scorer_ks_bounds(loaded, a[0], "a", NULL) == TW_ERR_NULL_ARGUMENT && has("out"), "NULL out");
+  CHECK(tw_state_scorer_ks_bounds(NULL, a[0], "a", &x) == TW_ERR_NULL_ARGUMENT && has("scorer"), "NULL scorer");
+  CHECK(tw_state_scorer_new(f.profile, ((size_t)1 << 24) + 1, &sc) == TW_ERR_INVALID_INPUT && has("cells"),
+        "too many cells: %s", last_error());
+  CHECK(tw_state_scorer_ks_bounds((const tw_state_scorer *)f.profile, a[0], "a", &x) == TW_ERR_INVALID_INPUT &&
+            has("tw_state_scorer"),
+        "a profile as a scorer: %s", last_error());
+  for (i = 0; i < 2; i++) {
+    tw_score_state_free(a[i]);
+    tw_score_state_free(p[i]);
+  }
+  tw_state_scorer_free(loaded);
+  tw_state_scorer_free(NULL);
+  /* a damaged file is refused; a missing one is an I/O error */
+  fh = fopen(path, "rb");
+  CHECK(fh != NULL, "reopen %s", path);
+  if (fh) {
+    fseek(fh, 0, SEEK_END);
+    size = ftell(fh);
+    fseek(fh, 0, SEEK_SET);
+    raw = malloc((size_t)size);
+    CHECK(raw != NULL && fread(raw, 1, (size_t)size, fh) == (size_t)size, "read back");
+    fclose(fh);
+    raw[size - 1] ^= 0x20;
+    fh = fopen(path, "wb");
+    fwrite(raw, 1, (size_t)size, fh);
+    fclose(fh);
+    free(raw);
+    loaded = NULL;
+    CHECK(tw_state_scorer_load(path, &loaded) == TW_ERR_CORRUPT && loaded == NULL, "damaged file: %s",
+          last_error());
+  }
+  snprintf(path, sizeof path, "%s/missing.twsc", dir);
+  CHECK(tw_state_scorer_load(path, &loaded) == TW_ERR_IO, "missing file: %s", last_error());
+  fixture_free(&f);
+}
+
+int main(int argc, char **argv) {
   test_merged_states_equal_the_report();
   test_bounded_and_mismatches();
   test_corrupt_bytes();
   test_misuse();
+  test_saved_scorer(argc > 1 ? argv[1] : ".");
   if (failures) {
     fprintf(stderr, "test_score_state: %d of %d checks failed\n", failures, checks);
     return 1;
