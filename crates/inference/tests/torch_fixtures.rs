@@ -312,3 +312,22 @@ fn a_non_float_tensor_is_refused_as_invalid_input() {
         "{err}"
     );
 }
+
+#[test]
+fn a_truncated_or_garbled_file_is_corrupt_not_a_panic() {
+    let bytes = std::fs::read(fixture("transformer.safetensors")).unwrap();
+    let arch = case("transformer_mean").architecture;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.safetensors");
+    for cut in [0, 7, 8, 100, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let err =
+            load_weights(WeightsFormat::Safetensors, &path, &arch, &cpu_device()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "cut at {cut}: {err}");
+    }
+    let mut garbled = bytes.clone();
+    garbled[8..16].copy_from_slice(b"\xff\xfe{[}]\"x");
+    std::fs::write(&path, &garbled).unwrap();
+    let err = load_weights(WeightsFormat::Safetensors, &path, &arch, &cpu_device()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+}
