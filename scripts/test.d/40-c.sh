@@ -172,6 +172,18 @@ gcc -std=c11 $WARN $SAN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_registry.c" 
   -o "$OUT/test_registry_san"
 mkdir -p "$SCRATCH/test_registry_san"
 ASAN_OPTIONS=detect_leaks=1 LD_LIBRARY_PATH="$LIB" "$OUT/test_registry_san" "$DATA" "$SCRATCH/test_registry_san"
+# PyTorch-generated weights (crates/inference/tests/fixtures/torch: torch's
+# key names, its outputs; expected.h holds them as C constants)
+TORCH="$ROOT/crates/inference/tests/fixtures/torch"
+gcc -std=c11 $WARN -DTRADEWARDEN_INFERENCE -I"$INC" -I"$TORCH" "$SRC/test_torch_fixtures.c" -L"$LIB" \
+  -ltradewarden -lm -o "$OUT/test_torch_fixtures"
+mkdir -p "$SCRATCH/test_torch_fixtures"
+LD_LIBRARY_PATH="$LIB" "$OUT/test_torch_fixtures" "$TORCH" "$DATA" "$SCRATCH/test_torch_fixtures"
+gcc -std=c11 $WARN $SAN -DTRADEWARDEN_INFERENCE -I"$INC" -I"$TORCH" "$SRC/test_torch_fixtures.c" -L"$LIB" \
+  -ltradewarden -lm -o "$OUT/test_torch_fixtures_san"
+mkdir -p "$SCRATCH/test_torch_fixtures_san"
+ASAN_OPTIONS=detect_leaks=1 LD_LIBRARY_PATH="$LIB" "$OUT/test_torch_fixtures_san" "$TORCH" "$DATA" \
+  "$SCRATCH/test_torch_fixtures_san"
 g++ -std=c++17 $WARN -DTRADEWARDEN_INFERENCE -I"$INC" "$SRC/test_inference_cpp.cpp" -L"$LIB" -ltradewarden \
   -o "$OUT/test_inference_cpp"
 mkdir -p "$SCRATCH/test_inference_cpp"

@@ -1843,13 +1843,19 @@ tw_status tw_predictor_demo(tw_predictor **out);
 /*
  A predictor named `name` (the `model` label of the inference metrics: a
  stable name such as the model type, not the version) serving, as
- `version`, the MLP whose weights are the PyTorch-layout safetensors file
- `weights_path` (`layers.{i}.weight` / `.bias`) and whose architecture is
- `config_json`, an `MlpConfig` as JSON, e.g.
+ `version`, the model whose weights are the PyTorch state dict in the
+ safetensors file `weights_path`, with torch's key names, and whose
+ architecture is `config_json`: an `MlpConfig` as JSON, e.g.
  `{"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh",
- "output_kind": "point"}`. Bad JSON or architecture: `TW_ERR_INVALID_CONFIG`;
- missing file: `TW_ERR_NOT_FOUND`; malformed weights or tensors not fitting
- the architecture: `TW_ERR_CORRUPT`. Free it with `tw_predictor_free`.
+ "output_kind": "point"}` (keys `layers.{i}.weight` / `.bias`, or an
+ `nn.Sequential`'s `0.weight`, `2.weight`, …), or a window model's config
+ with its `"kind"` (as `tw_predictor_load_burnpack`: an `nn.GRU` named
+ `gru` + `nn.Linear` `head`, or `proj`, `pos`, an `nn.TransformerEncoder`
+ named `encoder` and `head`; docs/inference.md). F16, BF16 and F64
+ tensors are converted to f32; other dtypes are `TW_ERR_INVALID_INPUT`.
+ Bad JSON or architecture: `TW_ERR_INVALID_CONFIG`; missing file:
+ `TW_ERR_NOT_FOUND`; malformed weights or tensors not fitting the
+ architecture: `TW_ERR_CORRUPT`. Free it with `tw_predictor_free`.
 
  # Safety
  The strings must be NUL-terminated, `out` valid for one write.
@@ -2325,12 +2331,14 @@ tw_status tw_registry_sign(const tw_registry *registry,
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
- Registers `name`/`version` (stage development) from a PyTorch-layout
- safetensors file and its architecture (`MlpConfig` as JSON, as
- `tw_predictor_load_safetensors`): the weights are stored as burnpack with
- a checksummed manifest. A bad name or version is `TW_ERR_INVALID_INPUT`,
- an existing version `TW_ERR_STATE` (versions are immutable); weights
- errors as `tw_predictor_load_safetensors`.
+ Registers `name`/`version` (stage development) from a PyTorch
+ safetensors file with torch's key names and its architecture as JSON (as
+ `tw_predictor_load_safetensors`: an `MlpConfig`, or a GRU / Transformer
+ window model's config with its `"kind"`): the weights are stored as
+ burnpack with a checksummed manifest recording the architecture. A bad
+ name or version is `TW_ERR_INVALID_INPUT`, an existing version
+ `TW_ERR_STATE` (versions are immutable); weights errors as
+ `tw_predictor_load_safetensors`.
 
  # Safety
  `registry` must be a live registry and the strings NUL-terminated.
@@ -2340,6 +2348,25 @@ tw_status tw_registry_register_safetensors(const tw_registry *registry,
                                            const char *version,
                                            const char *weights_path,
                                            const char *config_json);
+#endif
+
+#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Registers `name`/`version` (stage development) from burnpack weights
+ and their architecture as JSON (as `tw_predictor_load_burnpack`: an
+ `MlpConfig`, or a GRU / Transformer window model's config with its
+ `"kind"`), e.g. a model saved by `save_burnpack` in Rust or Python.
+ Errors as `tw_registry_register_safetensors`, weights errors as
+ `tw_predictor_load_burnpack`.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_register_burnpack(const tw_registry *registry,
+                                        const char *name,
+                                        const char *version,
+                                        const char *weights_path,
+                                        const char *architecture_json);
 #endif
 
 #if defined(TRADEWARDEN_INFERENCE)

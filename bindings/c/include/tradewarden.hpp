@@ -836,7 +836,8 @@ class Registry {
     return Registry(r);
   }
 
-  /// Registers name/version from PyTorch safetensors weights and an MlpConfig (JSON).
+  /// Registers name/version from a PyTorch state dict in safetensors (torch's key names) and its
+  /// architecture as JSON: an MlpConfig, or a GRU / Transformer config with its "kind".
   void register_safetensors(const std::string &name, const std::string &version,
                             const std::string &weights_path, const std::string &config_json) {
     detail::check(tw_registry_register_safetensors(handle_.get(), name.c_str(), version.c_str(),
@@ -849,6 +850,13 @@ class Registry {
     detail::check(tw_registry_register_safetensors_signed(handle_.get(), name.c_str(), version.c_str(),
                                                           weights_path.c_str(), config_json.c_str(),
                                                           signing_key_path.c_str()));
+  }
+  /// Registers name/version from burnpack weights of any architecture (JSON as for
+  /// Predictor::load_burnpack).
+  void register_burnpack(const std::string &name, const std::string &version,
+                         const std::string &weights_path, const std::string &architecture_json) {
+    detail::check(tw_registry_register_burnpack(handle_.get(), name.c_str(), version.c_str(),
+                                                weights_path.c_str(), architecture_json.c_str()));
   }
   /// Signs (or re-signs) an existing version with the key in `signing_key_path`.
   void sign(const std::string &name, const std::string &version, const std::string &signing_key_path) {

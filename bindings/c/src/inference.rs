@@ -13,11 +13,10 @@
 
 use std::ffi::c_char;
 
-use tradewarden_core::config::{ConfigFormat, parse_config};
+use tradewarden_inference::Predictor;
 use tradewarden_inference::any::{AnyModel, WeightsFormat, load_weights};
 use tradewarden_inference::demo::demo_predictor;
 use tradewarden_inference::device::cpu_device;
-use tradewarden_inference::{Mlp, MlpConfig, Predictor};
 
 use crate::handle::{self, Tagged, handle};
 use crate::{
@@ -38,42 +37,25 @@ pub(crate) unsafe fn predictor_ref<'a>(p: *const tw_predictor) -> Result<&'a Pre
     unsafe { handle::live(p, "predictor") }
 }
 
-/// Loads an MLP from a PyTorch-layout safetensors file and its architecture
-/// (`MlpConfig` as JSON).
+/// Loads any architecture from a weights file: `Architecture` as JSON (an
+/// `MlpConfig`, or a window model's config with its `"kind"`), then the
+/// weights in `format` (safetensors with PyTorch's key names, or burnpack)
+/// through the crate's one loader; `json_param` names the JSON argument in
+/// errors.
 ///
 /// # Safety
 /// Both must be NULL or NUL-terminated strings.
-pub(crate) unsafe fn load_mlp(
-    weights_path: *const c_char,
-    config_json: *const c_char,
-) -> Result<Mlp, Failure> {
-    // SAFETY: forwarded caller contract.
-    let path = unsafe { req_str(weights_path, "weights_path")? };
-    // SAFETY: forwarded caller contract.
-    let text = unsafe { req_str(config_json, "config_json")? };
-    let config: MlpConfig = parse_config(text, ConfigFormat::Json)?;
-    Ok(Mlp::load_safetensors(path, config, &cpu_device())?)
-}
-
-/// Loads any architecture from burnpack weights: `Architecture` as JSON (an
-/// `MlpConfig`, or a window model's config with its `"kind"`).
-///
-/// # Safety
-/// Both must be NULL or NUL-terminated strings.
-unsafe fn load_burnpack_model(
+pub(crate) unsafe fn load_model(
+    format: WeightsFormat,
     weights_path: *const c_char,
     architecture_json: *const c_char,
+    json_param: &str,
 ) -> Result<AnyModel, Failure> {
     // SAFETY: forwarded caller contract.
     let path = unsafe { req_str(weights_path, "weights_path")? };
     // SAFETY: forwarded caller contract.
-    let text = unsafe { req_str(architecture_json, "architecture_json")? };
-    Ok(load_weights(
-        WeightsFormat::Burnpack,
-        path,
-        text,
-        &cpu_device(),
-    )?)
+    let text = unsafe { req_str(architecture_json, json_param)? };
+    Ok(load_weights(format, path, text, &cpu_device())?)
 }
 
 /// The body of the `tw_predictor_load_*` constructors: checks `name`,
@@ -145,13 +127,19 @@ pub unsafe extern "C" fn tw_predictor_demo(out: *mut *mut tw_predictor) -> tw_st
 
 /// A predictor named `name` (the `model` label of the inference metrics: a
 /// stable name such as the model type, not the version) serving, as
-/// `version`, the MLP whose weights are the PyTorch-layout safetensors file
-/// `weights_path` (`layers.{i}.weight` / `.bias`) and whose architecture is
-/// `config_json`, an `MlpConfig` as JSON, e.g.
+/// `version`, the model whose weights are the PyTorch state dict in the
+/// safetensors file `weights_path`, with torch's key names, and whose
+/// architecture is `config_json`: an `MlpConfig` as JSON, e.g.
 /// `{"input": 5, "hidden": [8, 6], "output": 3, "activation": "tanh",
-/// "output_kind": "point"}`. Bad JSON or architecture: `TW_ERR_INVALID_CONFIG`;
-/// missing file: `TW_ERR_NOT_FOUND`; malformed weights or tensors not fitting
-/// the architecture: `TW_ERR_CORRUPT`. Free it with `tw_predictor_free`.
+/// "output_kind": "point"}` (keys `layers.{i}.weight` / `.bias`, or an
+/// `nn.Sequential`'s `0.weight`, `2.weight`, …), or a window model's config
+/// with its `"kind"` (as `tw_predictor_load_burnpack`: an `nn.GRU` named
+/// `gru` + `nn.Linear` `head`, or `proj`, `pos`, an `nn.TransformerEncoder`
+/// named `encoder` and `head`; docs/inference.md). F16, BF16 and F64
+/// tensors are converted to f32; other dtypes are `TW_ERR_INVALID_INPUT`.
+/// Bad JSON or architecture: `TW_ERR_INVALID_CONFIG`; missing file:
+/// `TW_ERR_NOT_FOUND`; malformed weights or tensors not fitting the
+/// architecture: `TW_ERR_CORRUPT`. Free it with `tw_predictor_free`.
 ///
 /// # Safety
 /// The strings must be NUL-terminated, `out` valid for one write.
@@ -165,7 +153,16 @@ pub unsafe extern "C" fn tw_predictor_load_safetensors(
 ) -> tw_status {
     guard(|| {
         // SAFETY: forwarded caller contract (for the closure too).
-        unsafe { new_predictor(name, version, out, || load_mlp(weights_path, config_json)) }
+        unsafe {
+            new_predictor(name, version, out, || {
+                load_model(
+                    WeightsFormat::Safetensors,
+                    weights_path,
+                    config_json,
+                    "config_json",
+                )
+            })
+        }
     })
 }
 
@@ -196,7 +193,12 @@ pub unsafe extern "C" fn tw_predictor_load_burnpack(
         // SAFETY: forwarded caller contract (for the closure too).
         unsafe {
             new_predictor(name, version, out, || {
-                load_burnpack_model(weights_path, architecture_json)
+                load_model(
+                    WeightsFormat::Burnpack,
+                    weights_path,
+                    architecture_json,
+                    "architecture_json",
+                )
             })
         }
     })
@@ -224,7 +226,14 @@ pub unsafe extern "C" fn tw_predictor_swap_burnpack(
         // SAFETY: forwarded caller contract.
         let version = unsafe { req_str(version, "version")? };
         // SAFETY: forwarded caller contract.
-        let model = unsafe { load_burnpack_model(weights_path, architecture_json)? };
+        let model = unsafe {
+            load_model(
+                WeightsFormat::Burnpack,
+                weights_path,
+                architecture_json,
+                "architecture_json",
+            )?
+        };
         p.swap(version, model)?;
         Ok(())
     })
@@ -509,7 +518,14 @@ pub unsafe extern "C" fn tw_predictor_swap(
         // SAFETY: forwarded caller contract.
         let version = unsafe { req_str(version, "version")? };
         // SAFETY: forwarded caller contract.
-        let model = unsafe { load_mlp(weights_path, config_json)? };
+        let model = unsafe {
+            load_model(
+                WeightsFormat::Safetensors,
+                weights_path,
+                config_json,
+                "config_json",
+            )?
+        };
         p.swap(version, model)?;
         Ok(())
     })

@@ -18,11 +18,12 @@
 use std::ffi::c_char;
 
 use tradewarden_inference::Predictor;
+use tradewarden_inference::any::WeightsFormat;
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::registry::{self, Registry, RegistryOptions};
 
 use crate::handle::{self, Tagged, handle};
-use crate::inference::{load_mlp, predictor_ref, tw_predictor};
+use crate::inference::{load_model, predictor_ref, tw_predictor};
 use crate::{Failure, TW_ERR_NOT_FOUND, guard, non_null, req_str, tw_status, write_out, write_str};
 
 /// A model registry rooted at a directory. Every function taking a
@@ -128,7 +129,14 @@ pub unsafe extern "C" fn tw_registry_register_safetensors_signed(
         let key = unsafe { req_str(signing_key_path, "signing_key_path")? };
         let key = registry::load_signing_key(key)?;
         // SAFETY: forwarded caller contract.
-        let model = unsafe { load_mlp(weights_path, config_json)? };
+        let model = unsafe {
+            load_model(
+                WeightsFormat::Safetensors,
+                weights_path,
+                config_json,
+                "config_json",
+            )?
+        };
         r.register_signed(name, version, &model, Default::default(), &key)?;
         Ok(())
     })
@@ -162,12 +170,14 @@ pub unsafe extern "C" fn tw_registry_sign(
     })
 }
 
-/// Registers `name`/`version` (stage development) from a PyTorch-layout
-/// safetensors file and its architecture (`MlpConfig` as JSON, as
-/// `tw_predictor_load_safetensors`): the weights are stored as burnpack with
-/// a checksummed manifest. A bad name or version is `TW_ERR_INVALID_INPUT`,
-/// an existing version `TW_ERR_STATE` (versions are immutable); weights
-/// errors as `tw_predictor_load_safetensors`.
+/// Registers `name`/`version` (stage development) from a PyTorch
+/// safetensors file with torch's key names and its architecture as JSON (as
+/// `tw_predictor_load_safetensors`: an `MlpConfig`, or a GRU / Transformer
+/// window model's config with its `"kind"`): the weights are stored as
+/// burnpack with a checksummed manifest recording the architecture. A bad
+/// name or version is `TW_ERR_INVALID_INPUT`, an existing version
+/// `TW_ERR_STATE` (versions are immutable); weights errors as
+/// `tw_predictor_load_safetensors`.
 ///
 /// # Safety
 /// `registry` must be a live registry and the strings NUL-terminated.
@@ -187,7 +197,52 @@ pub unsafe extern "C" fn tw_registry_register_safetensors(
         // SAFETY: forwarded caller contract.
         let version = unsafe { req_str(version, "version")? };
         // SAFETY: forwarded caller contract.
-        let model = unsafe { load_mlp(weights_path, config_json)? };
+        let model = unsafe {
+            load_model(
+                WeightsFormat::Safetensors,
+                weights_path,
+                config_json,
+                "config_json",
+            )?
+        };
+        r.register(name, version, &model, Default::default())?;
+        Ok(())
+    })
+}
+
+/// Registers `name`/`version` (stage development) from burnpack weights
+/// and their architecture as JSON (as `tw_predictor_load_burnpack`: an
+/// `MlpConfig`, or a GRU / Transformer window model's config with its
+/// `"kind"`), e.g. a model saved by `save_burnpack` in Rust or Python.
+/// Errors as `tw_registry_register_safetensors`, weights errors as
+/// `tw_predictor_load_burnpack`.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_register_burnpack(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+    weights_path: *const c_char,
+    architecture_json: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        // SAFETY: forwarded caller contract.
+        let version = unsafe { req_str(version, "version")? };
+        // SAFETY: forwarded caller contract.
+        let model = unsafe {
+            load_model(
+                WeightsFormat::Burnpack,
+                weights_path,
+                architecture_json,
+                "architecture_json",
+            )?
+        };
         r.register(name, version, &model, Default::default())?;
         Ok(())
     })

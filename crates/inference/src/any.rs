@@ -28,34 +28,32 @@ use std::path::Path;
 
 use burn::tensor::Device;
 
-use crate::error::{InferenceError, Result};
+use crate::error::Result;
 use crate::model::Mlp;
 use crate::sequence::{GruModel, TransformerModel};
 
 pub use crate::config::{Architecture, WindowArchitecture};
 
 impl Architecture {
-    /// Loads PyTorch weights from a safetensors file: the MLP's layout (see
-    /// [`Mlp::load_safetensors`]). Window models load from burnpack only.
+    /// Loads PyTorch weights from a safetensors file with torch's key names:
+    /// the MLP's ([`Mlp::load_safetensors`]: `nn.ModuleList` or
+    /// `nn.Sequential` keys), a GRU's ([`GruModel::load_safetensors`]:
+    /// `nn.GRU` keys) or a Transformer's
+    /// ([`TransformerModel::load_safetensors`]: `nn.TransformerEncoder`
+    /// keys).
     ///
     /// # Errors
-    /// As [`Mlp::load_safetensors`]; [`InferenceError::InvalidInput`]
-    /// (`param` = `"architecture"`) for a window model.
+    /// As the model's `load_safetensors`.
     pub fn load_safetensors(&self, path: impl AsRef<Path>, device: &Device) -> Result<AnyModel> {
-        match self {
-            Architecture::Mlp(c) => Ok(AnyModel::Mlp(Mlp::load_safetensors(
-                path,
-                c.clone(),
-                device,
-            )?)),
-            Architecture::Window(_) => Err(InferenceError::InvalidInput {
-                param: "architecture",
-                value: self.kind().to_string(),
-                reason: "safetensors import maps the MLP's keys only; load a GRU or Transformer \
-                         from burnpack (save_burnpack)"
-                    .into(),
-            }),
-        }
+        Ok(match self {
+            Architecture::Mlp(c) => AnyModel::Mlp(Mlp::load_safetensors(path, c.clone(), device)?),
+            Architecture::Window(WindowArchitecture::Gru(c)) => AnyModel::Gru(Box::new(
+                GruModel::load_safetensors(path, c.clone(), device)?,
+            )),
+            Architecture::Window(WindowArchitecture::Transformer(c)) => AnyModel::Transformer(
+                Box::new(TransformerModel::load_safetensors(path, c.clone(), device)?),
+            ),
+        })
     }
 
     /// Loads burnpack weights saved by the matching model's `save_burnpack`.
@@ -111,7 +109,8 @@ impl Architecture {
 pub enum WeightsFormat {
     /// burn's burnpack (`save_burnpack`): any architecture.
     Burnpack,
-    /// PyTorch weights in safetensors: the MLP's keys only.
+    /// PyTorch weights in safetensors, with torch's key names (see
+    /// [`Architecture::load_safetensors`]).
     Safetensors,
 }
 
@@ -139,7 +138,7 @@ pub enum WeightsFormat {
 /// # Errors
 /// As [`Architecture::from_json`] (kind `InvalidConfig`), then as
 /// [`Architecture::load_burnpack`] / [`Architecture::load_safetensors`]
-/// (a missing file, malformed weights, a window model from safetensors).
+/// (a missing file, malformed weights, tensors that do not fit).
 pub fn load_weights(
     format: WeightsFormat,
     path: impl AsRef<Path>,

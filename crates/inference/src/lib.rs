@@ -59,6 +59,8 @@ pub mod regime;
 pub mod registry;
 #[cfg(feature = "models")]
 pub mod sequence;
+#[cfg(feature = "models")]
+mod torch;
 
 #[cfg(feature = "models")]
 pub use any::AnyModel;

@@ -449,7 +449,7 @@ const SAFETENSORS_FLOATS: [&str; 4] = ["F32", "F16", "BF16", "F64"];
 /// tensor has a float dtype this crate converts. A buffer whose header
 /// cannot be read gives no names: the safetensors parser then reports what
 /// is wrong with it (kind `Corrupt`).
-fn safetensors_keys(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
+pub(crate) fn safetensors_keys(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
     let Some(len) = bytes
         .get(..8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())

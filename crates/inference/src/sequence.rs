@@ -20,6 +20,7 @@
 use std::path::Path;
 
 use burn::module::{Module, Param};
+use burn::nn::GateController;
 use burn::nn::gru::{Gru, GruConfig};
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 use crate::error::{InferenceError, Result};
 use crate::model::{OutputKind, postprocess};
+use crate::torch::{self, StateDict, block};
 
 pub use crate::config::{GruModelConfig, Pooling, TransformerModelConfig};
 
@@ -59,7 +61,11 @@ impl GruModel {
         let grus = (0..config.layers)
             .map(|l| {
                 let d_in = if l == 0 { config.input } else { config.hidden };
-                GruConfig::new(d_in, config.hidden, true).init(device)
+                // reset_after (burn's default, spelled out): torch's GRU form,
+                // which `load_safetensors` relies on.
+                GruConfig::new(d_in, config.hidden, true)
+                    .with_reset_after(true)
+                    .init(device)
             })
             .collect();
         let head = LinearConfig::new(config.hidden, config.output).init(device);
@@ -147,6 +153,90 @@ impl GruModel {
         // Read once; the model is built from those bytes (see `Mlp::load_burnpack`).
         let bytes = crate::model::read_weights(path)?;
         GruModel::load_burnpack_bytes(bytes, config, device, path)
+    }
+
+    /// Loads a PyTorch state dict from safetensors, with torch's own key
+    /// names, of the module
+    ///
+    /// ```text
+    /// gru  = nn.GRU(input, hidden, num_layers=layers, batch_first=True)
+    /// head = nn.Linear(hidden, output)   # on the last step's output
+    /// ```
+    ///
+    /// keys `gru.weight_ih_l{k}` (`[3·hidden, in]`), `gru.weight_hh_l{k}`
+    /// (`[3·hidden, hidden]`), `gru.bias_ih_l{k}`, `gru.bias_hh_l{k}`
+    /// (`[3·hidden]`), `head.weight` (`[output, hidden]`), `head.bias`.
+    /// torch stacks the gates in the order reset, update, new: each block
+    /// of rows becomes burn's `reset_gate`, `update_gate`, `new_gate` (input
+    /// and hidden transforms, weights transposed), and burn's GRU with
+    /// `reset_after` computes torch's `n = tanh(W_in x + b_in + r ⊙ (W_hn h
+    /// + b_hn))`. Dtypes as [`crate::model::Mlp::load_safetensors`] (F16,
+    /// BF16, F64 converted to `f32`).
+    ///
+    /// ```
+    /// use tradewarden_inference::device::cpu_device;
+    /// use tradewarden_inference::sequence::{GruModel, GruModelConfig};
+    /// // written by torch (tests/fixtures/torch/make_fixtures.py)
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/gru.safetensors");
+    /// let cfg = GruModelConfig::new(3, 5, 6, 2).with_layers(2);
+    /// let model = GruModel::load_safetensors(path, cfg, &cpu_device()).unwrap();
+    /// assert_eq!(model.forward_f32(&[0.5; 5 * 3], 1).unwrap().len(), 2);
+    /// // another architecture names the torch tensor that does not fit
+    /// let err = GruModel::load_safetensors(path, GruModelConfig::new(3, 5, 7, 2), &cpu_device());
+    /// assert!(err.unwrap_err().to_string().contains("gru.weight_ih_l0"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`InferenceError::NotFound`] when the file is missing;
+    /// [`InferenceError::InvalidInput`] (`param` = `"weights.dtype"`) for a
+    /// non-float tensor; [`InferenceError::Weights`] (kind `Corrupt`) naming
+    /// the key of a missing, wrongly shaped or unexpected tensor, or when
+    /// the file is malformed; [`InferenceError::Core`] for an invalid config.
+    pub fn load_safetensors(
+        path: impl AsRef<Path>,
+        config: GruModelConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let mut model = GruModel::new(config, device)?;
+        let bytes = crate::model::read_weights(path)?;
+        let mut sd = StateDict::parse(
+            path,
+            bytes,
+            "nn.GRU as `gru` (batch_first) + nn.Linear as `head`",
+        )?;
+        let c = model.config.clone();
+        let h = c.hidden;
+        for (l, gru) in model.net.grus.iter_mut().enumerate() {
+            let d_in = if l == 0 { c.input } else { h };
+            let w_ih = sd.take(&format!("gru.weight_ih_l{l}"), &[3 * h, d_in])?;
+            let w_hh = sd.take(&format!("gru.weight_hh_l{l}"), &[3 * h, h])?;
+            let b_ih = sd.take(&format!("gru.bias_ih_l{l}"), &[3 * h])?;
+            let b_hh = sd.take(&format!("gru.bias_hh_l{l}"), &[3 * h])?;
+            // torch's row blocks: 0 = reset, 1 = update, 2 = new.
+            let gate = |k: usize| GateController {
+                input_transform: torch::linear(
+                    block(&w_ih, 3, k),
+                    block(&b_ih, 3, k),
+                    d_in,
+                    h,
+                    device,
+                ),
+                hidden_transform: torch::linear(
+                    block(&w_hh, 3, k),
+                    block(&b_hh, 3, k),
+                    h,
+                    h,
+                    device,
+                ),
+            };
+            gru.reset_gate = gate(0);
+            gru.update_gate = gate(1);
+            gru.new_gate = gate(2);
+        }
+        model.net.head = sd.linear("head.", h, c.output, device)?;
+        sd.finish()?;
+        Ok(model)
     }
 
     /// Loads burnpack weights from memory (see `Mlp::load_burnpack_bytes`).
@@ -298,6 +388,83 @@ impl TransformerModel {
         // Read once; the model is built from those bytes (see `Mlp::load_burnpack`).
         let bytes = crate::model::read_weights(path)?;
         TransformerModel::load_burnpack_bytes(bytes, config, device, path)
+    }
+
+    /// Loads a PyTorch state dict from safetensors, with torch's own key
+    /// names, of the module
+    ///
+    /// ```text
+    /// proj    = nn.Linear(input, d_model)
+    /// pos     = nn.Parameter(torch.zeros(window, d_model))   # added to every window
+    /// encoder = nn.TransformerEncoder(
+    ///     nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=0.0,
+    ///         activation="gelu", batch_first=True, norm_first=True),
+    ///     n_layers)                                           # no final norm
+    /// head    = nn.Linear(d_model, output)   # on the mean over the window, or the last step
+    /// ```
+    ///
+    /// Per layer `i` (prefix `encoder.layers.{i}.`): `self_attn.in_proj_weight`
+    /// `[3·d_model, d_model]` and `in_proj_bias` are split in the rows of
+    /// query, key and value; `self_attn.out_proj.*` is the attention output;
+    /// `linear1.*` / `linear2.*` the feed-forward layers; `norm1.*` (before
+    /// the attention) and `norm2.*` (before the feed-forward). Layer norms
+    /// use ε = 1e-5 as torch's default. Dtypes as
+    /// [`crate::model::Mlp::load_safetensors`].
+    ///
+    /// ```
+    /// use tradewarden_inference::device::cpu_device;
+    /// use tradewarden_inference::sequence::{TransformerModel, TransformerModelConfig};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/transformer.safetensors");
+    /// // input 3, window 6, d_model 8, 2 heads, 2 layers, d_ff 16, 2 outputs
+    /// let cfg = TransformerModelConfig::new(3, 6, 8, 2, 2, 16, 2);
+    /// let model = TransformerModel::load_safetensors(path, cfg, &cpu_device()).unwrap();
+    /// assert_eq!(model.forward_f32(&[0.5; 6 * 3], 1).unwrap().len(), 2);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`GruModel::load_safetensors`].
+    pub fn load_safetensors(
+        path: impl AsRef<Path>,
+        config: TransformerModelConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        let mut model = TransformerModel::new(config, device)?;
+        let bytes = crate::model::read_weights(path)?;
+        let mut sd = StateDict::parse(
+            path,
+            bytes,
+            "nn.Linear `proj`, parameter `pos`, nn.TransformerEncoder `encoder` (norm_first, \
+             no final norm), nn.Linear `head`",
+        )?;
+        let c = model.config.clone();
+        let (d, f) = (c.d_model, c.d_ff);
+        model.net.proj = sd.linear("proj.", c.input, d, device)?;
+        let pos = sd.take("pos", &[c.window, d])?;
+        model.net.pos = Param::from_tensor(Tensor::<2>::from_data(
+            TensorData::new(pos, [c.window, d]),
+            device,
+        ));
+        for (i, layer) in model.net.encoder.layers.iter_mut().enumerate() {
+            let p = format!("encoder.layers.{i}.");
+            let w = sd.take(&format!("{p}self_attn.in_proj_weight"), &[3 * d, d])?;
+            let b = sd.take(&format!("{p}self_attn.in_proj_bias"), &[3 * d])?;
+            let qkv = |k: usize| torch::linear(block(&w, 3, k), block(&b, 3, k), d, d, device);
+            layer.mha.query = qkv(0);
+            layer.mha.key = qkv(1);
+            layer.mha.value = qkv(2);
+            layer.mha.output = sd.linear(&format!("{p}self_attn.out_proj."), d, d, device)?;
+            layer.pwff.linear_inner = sd.linear(&format!("{p}linear1."), d, f, device)?;
+            layer.pwff.linear_outer = sd.linear(&format!("{p}linear2."), f, d, device)?;
+            // burn's pre-norm layer normalises with `norm_2` before the
+            // attention and `norm_1` before the feed-forward: torch's norm1
+            // and norm2 in that order.
+            sd.layer_norm(&format!("{p}norm1."), d, &mut layer.norm_2, device)?;
+            sd.layer_norm(&format!("{p}norm2."), d, &mut layer.norm_1, device)?;
+        }
+        model.net.head = sd.linear("head.", d, c.output, device)?;
+        sd.finish()?;
+        Ok(model)
     }
 
     /// Loads burnpack weights from memory (see `Mlp::load_burnpack_bytes`).

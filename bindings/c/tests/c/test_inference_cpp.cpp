@@ -106,6 +106,12 @@ int main(int argc, char **argv) {
     CHECK(status_of([&] { reg.swap_active("tiny", demo); }) == TW_ERR_INVALID_INPUT);
     CHECK(status_of([&] { reg.register_safetensors("tiny", "v1", weights, config); }) == TW_ERR_STATE);
     CHECK(status_of([&] { reg.promote("tiny", "v9"); }) == TW_ERR_NOT_FOUND);
+    // a window model registers from burnpack and serves what the file serves
+    reg.register_burnpack("seq", "v1", std::string(argv[1]) + "/gru_window.bpk", gru_arch);
+    reg.promote("seq", "v1");
+    auto seq = reg.load_active("seq");
+    CHECK(seq.predict_window(windows, 5, 3) == yw);
+    CHECK(status_of([&] { reg.register_burnpack("seq", "v2", weights, gru_arch); }) == TW_ERR_CORRUPT);
 
     // signatures: with a verifying key, only versions signed by its private half load
     const std::string dir = std::string(argv[2]);

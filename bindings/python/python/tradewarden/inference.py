@@ -115,7 +115,17 @@ class Model:
         such as ``net.``): its linear layers in index order. Every layer
         required, no other tensor. F32, F16, BF16 and F64 tensors are converted
         to float32 (exactly, except F64: rounded to nearest); other dtypes are
-        refused with :class:`~tradewarden.errors.InvalidInputError` naming the tensor."""
+        refused with :class:`~tradewarden.errors.InvalidInputError` naming the tensor.
+
+        A window model's config (with its ``"kind"``) reads the ``state_dict()`` of a
+        torch module with torch's own key names: a GRU as ``self.gru = nn.GRU(input,
+        hidden, num_layers=layers, batch_first=True)`` + ``self.head = nn.Linear``
+        (``gru.weight_ih_l0``, …, gates r, z, n), a Transformer as ``self.proj``,
+        ``self.pos`` (``[window, d_model]``), ``self.encoder = nn.TransformerEncoder``
+        (``norm_first=True``, ``activation="gelu"``, no final norm) and ``self.head``
+        (``encoder.layers.0.self_attn.in_proj_weight``, …); docs/inference.md. A
+        missing, misshaped or unexpected tensor is a
+        :class:`~tradewarden.errors.CorruptError` naming the torch key."""
         return cls(_native.Model.load_safetensors(os.fspath(path), _config_json(config)))
 
     @classmethod
@@ -387,8 +397,8 @@ class Predictor:
     def swap(self, version: str, model: Union[Model, PathLike], config: Optional[ConfigLike] = None) -> str:
         """Serves ``model`` as ``version`` from now on; returns the version it replaced.
 
-        ``model``: a :class:`Model`, or a weights path (``*.safetensors``: PyTorch
-        safetensors of an MLP, anything else: burnpack of any architecture) read
+        ``model``: a :class:`Model`, or a weights path (``*.safetensors``: a PyTorch
+        state dict, anything else: burnpack; any architecture) read
         with ``config`` (default: the serving model's architecture). A swap may
         change the architecture when the row width (``window × n_features``) and
         the outputs stay. Callers predicting meanwhile are never
