@@ -7,7 +7,8 @@
 //! - [`metrics`]: the Prometheus metric catalog, cached handles, the exporter;
 //! - [`drift`]: scipy-exact drift statistics, reference profiles, reports, monitors;
 //! - [`guardrails`]: policy, pre-trade engine, latched state, canary and promotion gates;
-//! - [`ops`]: the operations summary (risk metrics, exposure metrics, the seven alerts).
+//! - [`ops`]: the operations summary (risk metrics, exposure metrics, the seven alerts);
+//! - [`report`]: the HTML report page (templates with auto-escaping, SVG charts).
 //!
 //! `tradewarden-inference` (burn) is used directly, not re-exported here, so
 //! that crates linking the umbrella do not compile burn (docs/architecture.md).
@@ -28,6 +29,7 @@ pub use tradewarden_guardrails as guardrails;
 pub use tradewarden_metrics as metrics;
 
 pub mod ops;
+pub mod report;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -28,6 +28,7 @@ mod guardrails;
 mod inference;
 mod reach;
 mod report;
+mod report_html;
 mod state;
 
 /// The Python exception class (in `tradewarden.errors`) of each kind.
@@ -885,6 +886,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compat::register(m)?;
     inference::register(m)?;
     report::register(m)?;
+    report_html::register(m)?;
     attribution::register(m)?;
     reach::register(m)?;
     Ok(())

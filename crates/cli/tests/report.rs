@@ -375,6 +375,44 @@ fn report_html_shows_non_finite_numbers_as_na_with_the_reason() {
     );
 }
 
+/// File names, column names and trade-log symbols reach the page only
+/// escaped (the library's template auto-escapes every text).
+#[test]
+fn report_html_escapes_file_column_and_symbol_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("a<script>&\"b\".csv");
+    std::fs::write(
+        &r,
+        "<i>day</i>,ret\n2024-01-02,0.01\n2024-01-03,-0.02\n2024-01-04,0.015\n",
+    )
+    .unwrap();
+    let trades = dir.path().join("trades.csv");
+    std::fs::write(
+        &trades,
+        "timestamp,symbol,notional,pnl\n1,<script>x</script>,100.0,10.0\n2,AAA,-50.0,-5.0\n",
+    )
+    .unwrap();
+    let html = report_html(
+        &[
+            "--returns".as_ref(),
+            r.as_os_str(),
+            "--trades".as_ref(),
+            trades.as_os_str(),
+        ],
+        &dir.path().join("o"),
+    );
+    assert_self_contained(&html);
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the self-check script"
+    );
+    assert!(html.contains("<code>a&lt;script&gt;&amp;&quot;b&quot;.csv</code>"));
+    assert!(html.contains("<td>&lt;script&gt;x&lt;/script&gt;</td>"));
+    assert!(!html.contains("<i>day</i>"));
+    assert!(html.contains("(date column <code>&lt;i&gt;day&lt;/i&gt;</code>)"));
+}
+
 /// Market NN Plus Ultra's acceptance check T2 from the command line: a
 /// returns file, a trades file, capital 1000 and the seven thresholds — all
 /// seven alerts fire, the exposure metrics are the seed's.

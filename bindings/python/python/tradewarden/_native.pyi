@@ -202,6 +202,7 @@ def exposure_metrics_arrow(trades: object, capital: float, tail_percentile: floa
 
 # ---- operations summary (tradewarden.report) ----
 def operations_summary(returns: _F64, factor_returns: Optional[_F64] = None, trades: Optional[object] = None, capital: float = 1.0, tail_percentile: float = 5.0, thresholds_json: str = "{}", columns_json: str = "{}", period: str = "daily", annualization: Optional[float] = None, risk_free: float = 0.0, cutoff: float = 0.05, nan_policy: str = "skip") -> str: ...
+def html_report(returns: _F64, benchmark: Optional[_F64] = None, dates: Optional[npt.NDArray[np.int64]] = None, date_column: str = "date", missing_dates: str = "no dates given", name: str = "returns", benchmark_name: Optional[str] = None, trades: Optional[object] = None, capital: float = 1.0, tail_percentile: float = 5.0, thresholds_json: Optional[str] = None, columns_json: str = "{}", period: str = "daily", annualization: Optional[float] = None, risk_free: float = 0.0, nan_policy: str = "error") -> str: ...
 
 # ---- P&L attribution (tradewarden.returns.attribution) ----
 ATTRIBUTION_REGIME_PREFIX: str

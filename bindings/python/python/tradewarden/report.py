@@ -7,6 +7,9 @@ the same document ``tradewarden report`` writes (``docs/cli.md``, schema ``docs/
     for alert in doc["triggered"]:
         print(alert)
 
+    from tradewarden.report import html_report
+    page = html_report(returns, dates=returns.index, name="strategy")   # the page `tradewarden report` writes
+
 Thresholds are the seven fields of the seed's ``OperationsThresholds`` (``min_sharpe``, ``max_drawdown``,
 ``max_gross_exposure``, ``max_turnover``, ``min_tail_return``, ``max_tail_frequency``,
 ``max_symbol_exposure``); every rule, default and check lives in the Rust crate (``tradewarden::ops``).
@@ -21,7 +24,7 @@ from . import _native
 from .errors import InvalidInputError
 from .returns import _an, _as_1d, _pd, _real
 
-__all__ = ["operations_summary"]
+__all__ = ["operations_summary", "html_report"]
 
 
 def _arrow_stream(trades: Any) -> Any:
@@ -69,3 +72,59 @@ def operations_summary(returns: Any, factor_returns: Any = None, *, trades: Any 
         _real("risk_free", risk_free), _real("cutoff", cutoff), str(nan_policy))
     doc: Dict[str, Any] = json.loads(text)
     return doc
+
+
+def _unix_seconds(dates: Any) -> Any:
+    """Dates as int64 Unix seconds (UTC): datetime64 arrays, pandas DatetimeIndex/Series (naive = UTC) or
+    integers (already seconds)."""
+    import numpy as np
+    if hasattr(dates, "tz") and getattr(dates, "tz", None) is not None:  # tz-aware pandas: to UTC, naive
+        dates = dates.tz_convert("UTC").tz_localize(None)
+    if hasattr(dates, "to_numpy"):
+        dates = dates.to_numpy()
+    a = np.asarray(dates)
+    if a.ndim != 1:
+        raise InvalidInputError(f"dates must be 1-D, got an array of shape {a.shape}")
+    if np.issubdtype(a.dtype, np.datetime64):
+        if np.isnat(a).any():
+            raise InvalidInputError("dates contain NaT")
+        return np.ascontiguousarray(a.astype("datetime64[s]").astype(np.int64))
+    if np.issubdtype(a.dtype, np.integer):
+        return np.ascontiguousarray(a.astype(np.int64))
+    raise InvalidInputError(f"dates must be datetime64 or integer Unix seconds, got dtype {a.dtype}")
+
+
+def html_report(returns: Any, benchmark: Any = None, *, dates: Any = None, date_column: str = "date",
+                missing_dates: str = "no dates given", name: str = "returns",
+                benchmark_name: Optional[str] = None, trades: Any = None, capital: float = 1.0,
+                tail_percentile: float = 5.0, thresholds: Optional[Mapping[str, float]] = None,
+                columns: Optional[Mapping[str, str]] = None, period: str = "daily",
+                annualization: Optional[float] = None, risk_free: float = 0.0, nan_policy: str = "error") -> str:
+    """The HTML report page (``tradewarden::report``): the ``report.html`` that ``tradewarden report`` writes for
+    the same series, names, dates and options — one self-contained page (inline CSS and SVG, no network),
+    the same bytes for the same input.
+
+    ``dates``: one per return (datetime64, a pandas DatetimeIndex, or int Unix seconds), shown as
+    ``date_column``; without them the monthly heatmap is omitted with ``missing_dates`` as the reason (a
+    pandas Series with a DatetimeIndex brings its own). ``thresholds``, ``trades``, ``capital``, ``columns``:
+    as :func:`operations_summary`. Every text shown (names, alerts, symbols) is HTML-escaped.
+    """
+    if thresholds is not None and not isinstance(thresholds, Mapping):
+        raise InvalidInputError(f"thresholds must be a dict, got {type(thresholds).__name__}")
+    if columns is not None and not isinstance(columns, Mapping):
+        raise InvalidInputError(f"columns must be a dict, got {type(columns).__name__}")
+    if dates is None and type(returns).__module__.startswith("pandas") and hasattr(returns, "index") \
+            and "datetime" in str(getattr(returns.index, "dtype", "")):
+        dates = returns.index
+    r = _as_1d(returns, "returns")
+    b = None if benchmark is None else _as_1d(benchmark, "benchmark")
+    d = None if dates is None else _unix_seconds(dates)
+    stream = None if trades is None else _arrow_stream(trades)
+    th = None if thresholds is None else json.dumps(
+        {str(k): None if v is None else _real(str(k), v) for k, v in thresholds.items()})
+    page: str = _native.html_report(
+        r, b, d, str(date_column), str(missing_dates), str(name), None if benchmark_name is None else str(benchmark_name),
+        stream, _real("capital", capital), _real("tail_percentile", tail_percentile), th,
+        json.dumps(dict(columns or {})), _pd(period), _an(annualization), _real("risk_free", risk_free),
+        str(nan_policy))
+    return page

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde::Serialize;
 use tradewarden_guardrails::canary::{CanaryConfig, CanaryMachine, StageAction, StageObservation};
 use tradewarden_guardrails::promotion::RollbackPlan;
 use tradewarden_guardrails::rollback::CanaryState;
@@ -53,192 +53,326 @@ enum CanaryCommand {
     },
 }
 
-/// A JSON number, or null when not finite.
-fn num(x: f64) -> Value {
-    if x.is_finite() { json!(x) } else { Value::Null }
+/// The `canary status` document (`--json`); humans get its `Display`.
+#[derive(Debug, Serialize)]
+struct CanaryStatus {
+    stage: String,
+    stage_index: usize,
+    aum_share: f64,
+    min_days: u32,
+    rolled_back: bool,
 }
 
-/// The `canary progress` document.
-fn progress_doc(m: &CanaryMachine, f: &CanaryState, config: &CanaryConfig, now: i64) -> Value {
-    let s = m.stage();
-    let idx = m.index();
-    // the last applied evaluation belongs to the current stage when it was of
-    // this stage and did not move the ladder (hold, or complete at the top)
-    let current = f.last_evaluation.as_ref().filter(|e| {
-        e.stage_index == idx
-            && !matches!(
-                e.action,
-                StageAction::Advance { .. } | StageAction::Rollback { .. }
-            )
-    });
-    let obs = current.map(|e| StageObservation::from(&e.observation));
-    let checks = obs.map(|o| m.evaluate(&o).checks).unwrap_or_default();
-    let (days, days_source) = match (&obs, f.stage_entered_at) {
-        (Some(o), _) => (json!(o.days), json!("last_observation")),
-        (None, Some(t)) => (json!((now - t).max(0) / 86_400), json!("since_entered")),
-        (None, None) => (Value::Null, Value::Null),
-    };
-    let criteria: Vec<Value> = s
-        .criteria()
-        .into_iter()
-        .map(|c| {
-            let (name, op, threshold, note) = (c.name, c.comparison, c.threshold, c.note);
-            let hit = checks.iter().find(|c| c.name == name);
-            let (value, status, why) = match (hit, &obs) {
-                (Some(c), _) => (
-                    num(c.value),
-                    if c.passed { "pass" } else { "fail" },
-                    (!c.value.is_finite()).then_some("the observed value is not a number"),
-                ),
-                (None, Some(_)) => (
-                    Value::Null,
-                    "unknown",
-                    Some("not checked by the last evaluation (sim_pnl = 0)"),
-                ),
-                (None, None) => (
-                    Value::Null,
-                    "unknown",
-                    Some("no evaluation applied in this stage yet"),
-                ),
-            };
-            json!({"name": name, "rule": format!("{name} {op} {threshold}"),
-                   "comparison": op, "threshold": threshold, "value": value,
-                   "status": status, "note": note, "unknown_because": why})
-        })
-        .collect();
-    let all_pass = criteria.iter().all(|c| c["status"] == "pass");
-    let any_fail = criteria.iter().any(|c| c["status"] == "fail");
-    let next = config.stages.get(idx + 1).map(|n| {
-        json!({"name": n.name, "stage_index": idx + 1, "aum_share": n.aum_share,
-               "min_days": n.min_days})
-    });
-    let dd_value = obs.map(|o| o.drawdown);
-    let alerts_value = obs.map(|o| o.critical_alerts);
-    let mut triggers = vec![json!({
-        "name": "critical_alerts",
-        "rule": "critical_alerts > 0",
-        "armed": true,
-        "value": alerts_value,
-        "triggered": alerts_value.map(|a| a > 0),
-    })];
-    triggers.push(match s.max_drawdown {
-        Some(l) => json!({
-            "name": "max_drawdown",
-            "rule": format!("drawdown > {l} or not finite"),
-            "armed": true,
-            "value": dd_value.map(num),
-            "triggered": dd_value.map(|d| !(d.is_finite() && d <= l)),
-        }),
-        None => json!({
-            "name": "max_drawdown",
-            "rule": "drawdown not finite (no drawdown limit in this stage)",
-            "armed": true,
-            "value": dd_value.map(num),
-            "triggered": dd_value.map(|d| !d.is_finite()),
-        }),
-    });
-    let last = f.last_evaluation.as_ref().map(|e| {
-        json!({"at": e.at, "stage": e.stage, "stage_index": e.stage_index,
-               "action": e.action, "current_stage": current.is_some()})
-    });
-    json!({
-        "stage": s.name,
-        "stage_index": idx,
-        "stage_number": idx + 1,
-        "n_stages": config.stages.len(),
-        "aum_share": s.aum_share,
-        "min_days": s.min_days,
-        "days_in_stage": days,
-        "days_source": days_source,
-        "stage_entered_at": f.stage_entered_at,
-        "rolled_back": f.rolled_back,
-        "criteria": criteria,
-        "criteria_status": if all_pass { "pass" } else if any_fail { "fail" } else { "unknown" },
-        "next_stage": next,
-        "rollback_triggers": triggers,
-        "last_evaluation": last,
-    })
-}
-
-fn print_progress(doc: &Value) {
-    let txt = |v: &Value| match v {
-        Value::Null => "—".to_string(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_f64() => {
-            let x = n.as_f64().unwrap_or(f64::NAN);
-            if x.fract() == 0.0 && x.abs() < 1e15 {
-                format!("{x:.0}")
+impl std::fmt::Display for CanaryStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stage {} ({} of AUM, min {} days){}",
+            self.stage,
+            self.aum_share,
+            self.min_days,
+            if self.rolled_back {
+                " — rolled back before"
             } else {
-                let t = format!("{x:.4}");
-                t.trim_end_matches('0').to_string()
+                ""
             }
-        }
-        other => other.to_string(),
-    };
-    let share = |v: &Value| format!("{}%", v.as_f64().unwrap_or(f64::NAN) * 100.0);
-    println!(
-        "stage {} of {}: {} ({} of AUM){}",
-        doc["stage_number"],
-        doc["n_stages"],
-        txt(&doc["stage"]),
-        share(&doc["aum_share"]),
-        if doc["rolled_back"] == true {
-            " — rolled back before"
+        )
+    }
+}
+
+/// A number, or none (JSON null) when not finite.
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// The `canary progress` document (`--json`); humans get its `Display`.
+#[derive(Debug, Serialize)]
+struct CanaryProgress {
+    stage: String,
+    stage_index: usize,
+    stage_number: usize,
+    n_stages: usize,
+    aum_share: f64,
+    min_days: u32,
+    /// Days in the stage (from the last observation, or since it was entered).
+    days_in_stage: Option<i64>,
+    /// `last_observation` or `since_entered`.
+    days_source: Option<&'static str>,
+    stage_entered_at: Option<i64>,
+    rolled_back: bool,
+    criteria: Vec<CriterionProgress>,
+    /// `pass` (every criterion), `fail` (one or more) or `unknown`.
+    criteria_status: &'static str,
+    next_stage: Option<NextStage>,
+    rollback_triggers: Vec<RollbackTrigger>,
+    last_evaluation: Option<AppliedEvaluation>,
+}
+
+/// One promotion criterion of the current stage and its last observed value.
+#[derive(Debug, Serialize)]
+struct CriterionProgress {
+    name: &'static str,
+    rule: String,
+    comparison: &'static str,
+    threshold: f64,
+    /// Last observed value (none: not checked, or not a number).
+    value: Option<f64>,
+    /// `pass`, `fail` or `unknown`.
+    status: &'static str,
+    note: Option<&'static str>,
+    unknown_because: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct NextStage {
+    name: String,
+    stage_index: usize,
+    aum_share: f64,
+    min_days: u32,
+}
+
+/// The observed value of a rollback trigger: a count or a level.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum TriggerValue {
+    Count(u32),
+    Level(Option<f64>),
+}
+
+#[derive(Debug, Serialize)]
+struct RollbackTrigger {
+    name: &'static str,
+    rule: String,
+    armed: bool,
+    value: Option<TriggerValue>,
+    /// Whether the last observation triggered it (none: no observation).
+    triggered: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct AppliedEvaluation {
+    at: i64,
+    stage: String,
+    stage_index: usize,
+    action: StageAction,
+    /// Whether it belongs to the current stage.
+    current_stage: bool,
+}
+
+impl CanaryProgress {
+    fn new(m: &CanaryMachine, f: &CanaryState, config: &CanaryConfig, now: i64) -> CanaryProgress {
+        let s = m.stage();
+        let idx = m.index();
+        // the last applied evaluation belongs to the current stage when it was of
+        // this stage and did not move the ladder (hold, or complete at the top)
+        let current = f.last_evaluation.as_ref().filter(|e| {
+            e.stage_index == idx
+                && !matches!(
+                    e.action,
+                    StageAction::Advance { .. } | StageAction::Rollback { .. }
+                )
+        });
+        let obs = current.map(|e| StageObservation::from(&e.observation));
+        let checks = obs.map(|o| m.evaluate(&o).checks).unwrap_or_default();
+        let (days_in_stage, days_source) = match (&obs, f.stage_entered_at) {
+            (Some(o), _) => (Some(i64::from(o.days)), Some("last_observation")),
+            (None, Some(t)) => (Some((now - t).max(0) / 86_400), Some("since_entered")),
+            (None, None) => (None, None),
+        };
+        let criteria: Vec<CriterionProgress> = s
+            .criteria()
+            .into_iter()
+            .map(|c| {
+                let hit = checks.iter().find(|k| k.name == c.name);
+                let (value, status, unknown_because) = match (hit, &obs) {
+                    (Some(k), _) => (
+                        finite(k.value),
+                        if k.passed { "pass" } else { "fail" },
+                        (!k.value.is_finite()).then_some("the observed value is not a number"),
+                    ),
+                    (None, Some(_)) => (
+                        None,
+                        "unknown",
+                        Some("not checked by the last evaluation (sim_pnl = 0)"),
+                    ),
+                    (None, None) => (
+                        None,
+                        "unknown",
+                        Some("no evaluation applied in this stage yet"),
+                    ),
+                };
+                CriterionProgress {
+                    name: c.name,
+                    rule: format!("{} {} {}", c.name, c.comparison, c.threshold),
+                    comparison: c.comparison,
+                    threshold: c.threshold,
+                    value,
+                    status,
+                    note: c.note,
+                    unknown_because,
+                }
+            })
+            .collect();
+        let criteria_status = if criteria.iter().all(|c| c.status == "pass") {
+            "pass"
+        } else if criteria.iter().any(|c| c.status == "fail") {
+            "fail"
         } else {
-            ""
+            "unknown"
+        };
+        let next_stage = config.stages.get(idx + 1).map(|n| NextStage {
+            name: n.name.clone(),
+            stage_index: idx + 1,
+            aum_share: n.aum_share,
+            min_days: n.min_days,
+        });
+        let dd = obs.map(|o| o.drawdown);
+        let alerts = obs.map(|o| o.critical_alerts);
+        let rollback_triggers = vec![
+            RollbackTrigger {
+                name: "critical_alerts",
+                rule: "critical_alerts > 0".into(),
+                armed: true,
+                value: alerts.map(TriggerValue::Count),
+                triggered: alerts.map(|a| a > 0),
+            },
+            match s.max_drawdown {
+                Some(l) => RollbackTrigger {
+                    name: "max_drawdown",
+                    rule: format!("drawdown > {l} or not finite"),
+                    armed: true,
+                    value: dd.map(|d| TriggerValue::Level(finite(d))),
+                    triggered: dd.map(|d| !(d.is_finite() && d <= l)),
+                },
+                None => RollbackTrigger {
+                    name: "max_drawdown",
+                    rule: "drawdown not finite (no drawdown limit in this stage)".into(),
+                    armed: true,
+                    value: dd.map(|d| TriggerValue::Level(finite(d))),
+                    triggered: dd.map(|d| !d.is_finite()),
+                },
+            },
+        ];
+        let last_evaluation = f.last_evaluation.as_ref().map(|e| AppliedEvaluation {
+            at: e.at,
+            stage: e.stage.clone(),
+            stage_index: e.stage_index,
+            action: e.action.clone(),
+            current_stage: current.is_some(),
+        });
+        CanaryProgress {
+            stage: s.name.clone(),
+            stage_index: idx,
+            stage_number: idx + 1,
+            n_stages: config.stages.len(),
+            aum_share: s.aum_share,
+            min_days: s.min_days,
+            days_in_stage,
+            days_source,
+            stage_entered_at: f.stage_entered_at,
+            rolled_back: f.rolled_back,
+            criteria,
+            criteria_status,
+            next_stage,
+            rollback_triggers,
+            last_evaluation,
         }
-    );
-    match doc["days_source"].as_str() {
-        Some(src) => println!(
-            "days in stage: {} of min {} ({})",
-            doc["days_in_stage"],
-            doc["min_days"],
-            src.replace('_', " ")
-        ),
-        None => println!(
-            "days in stage: unknown (no evaluation applied in this stage), min {}",
-            doc["min_days"]
-        ),
     }
-    println!("promotion criteria ({}):", txt(&doc["criteria_status"]));
-    for c in doc["criteria"].as_array().into_iter().flatten() {
-        println!(
-            "  {:<16} {:<2} {:>8}   last {:>10}   {}",
-            txt(&c["name"]),
-            txt(&c["comparison"]),
-            txt(&c["threshold"]),
-            txt(&c["value"]),
-            txt(&c["status"])
-        );
+}
+
+/// A number as the progress table shows it: whole numbers without decimals,
+/// others with up to 4; "—" for none.
+fn num_txt(x: Option<f64>) -> String {
+    match x {
+        None => "—".to_string(),
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
+        Some(x) => format!("{x:.4}").trim_end_matches('0').to_string(),
     }
-    match doc["next_stage"].as_object() {
-        Some(n) => println!(
-            "next stage: {} ({} of AUM, min {} days)",
-            txt(&n["name"]),
-            share(&n["aum_share"]),
-            txt(&n["min_days"])
-        ),
-        None => println!("next stage: none (last stage)"),
+}
+
+fn action_name(a: &StageAction) -> &'static str {
+    match a {
+        StageAction::Advance { .. } => "advance",
+        StageAction::Hold => "hold",
+        StageAction::Rollback { .. } => "rollback",
+        StageAction::Complete => "complete",
     }
-    println!("rollback triggers armed:");
-    for t in doc["rollback_triggers"].as_array().into_iter().flatten() {
-        println!(
-            "  {}{}",
-            txt(&t["rule"]),
-            match t["triggered"].as_bool() {
-                Some(true) => "   TRIGGERED by the last observation",
-                Some(false) => "   (last observation: clear)",
-                None => "",
+}
+
+impl std::fmt::Display for CanaryProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let share = |x: f64| format!("{}%", x * 100.0);
+        writeln!(
+            f,
+            "stage {} of {}: {} ({} of AUM){}",
+            self.stage_number,
+            self.n_stages,
+            self.stage,
+            share(self.aum_share),
+            if self.rolled_back {
+                " — rolled back before"
+            } else {
+                ""
             }
-        );
-    }
-    if let Some(e) = doc["last_evaluation"].as_object() {
-        println!(
-            "last evaluation applied: {} in stage {} → {}",
-            crate::cmd::day_str(e["at"].as_i64().unwrap_or(0)),
-            txt(&e["stage"]),
-            txt(&e["action"]["action"])
-        );
+        )?;
+        match (self.days_source, self.days_in_stage) {
+            (Some(src), Some(days)) => writeln!(
+                f,
+                "days in stage: {days} of min {} ({})",
+                self.min_days,
+                src.replace('_', " ")
+            )?,
+            _ => writeln!(
+                f,
+                "days in stage: unknown (no evaluation applied in this stage), min {}",
+                self.min_days
+            )?,
+        }
+        writeln!(f, "promotion criteria ({}):", self.criteria_status)?;
+        for c in &self.criteria {
+            writeln!(
+                f,
+                "  {:<16} {:<2} {:>8}   last {:>10}   {}",
+                c.name,
+                c.comparison,
+                num_txt(Some(c.threshold)),
+                num_txt(c.value),
+                c.status
+            )?;
+        }
+        match &self.next_stage {
+            Some(n) => writeln!(
+                f,
+                "next stage: {} ({} of AUM, min {} days)",
+                n.name,
+                share(n.aum_share),
+                n.min_days
+            )?,
+            None => writeln!(f, "next stage: none (last stage)")?,
+        }
+        writeln!(f, "rollback triggers armed:")?;
+        for t in &self.rollback_triggers {
+            writeln!(
+                f,
+                "  {}{}",
+                t.rule,
+                match t.triggered {
+                    Some(true) => "   TRIGGERED by the last observation",
+                    Some(false) => "   (last observation: clear)",
+                    None => "",
+                }
+            )?;
+        }
+        if let Some(e) = &self.last_evaluation {
+            writeln!(
+                f,
+                "last evaluation applied: {} in stage {} → {}",
+                crate::cmd::day_str(e.at),
+                e.stage,
+                action_name(&e.action)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -253,27 +387,22 @@ pub(crate) fn run(a: CanaryArgs) -> Result<(), Failure> {
     match a.command {
         CanaryCommand::Status { json } => {
             let (m, f) = canary_machine(&dir)?;
-            let doc = json!({"stage": m.stage().name, "stage_index": m.index(),
-                             "aum_share": m.stage().aum_share, "min_days": m.stage().min_days,
-                             "rolled_back": f.rolled_back});
-            emit(json, &doc, || {
-                println!(
-                    "stage {} ({} of AUM, min {} days){}",
-                    m.stage().name,
-                    m.stage().aum_share,
-                    m.stage().min_days,
-                    if f.rolled_back {
-                        " — rolled back before"
-                    } else {
-                        ""
-                    }
-                );
-            })
+            let status = CanaryStatus {
+                stage: m.stage().name.clone(),
+                stage_index: m.index(),
+                aum_share: m.stage().aum_share,
+                min_days: m.stage().min_days,
+                rolled_back: f.rolled_back,
+            };
+            let doc = serde_json::to_value(&status).map_err(|e| crate::internal(e.to_string()))?;
+            emit(json, &doc, || println!("{status}"))
         }
         CanaryCommand::Progress { json } => {
             let (m, f) = canary_machine(&dir)?;
-            let doc = progress_doc(&m, &f, &CanaryConfig::default(), super::unix_now());
-            emit(json, &doc, || print_progress(&doc))
+            let progress = CanaryProgress::new(&m, &f, &CanaryConfig::default(), super::unix_now());
+            let doc =
+                serde_json::to_value(&progress).map_err(|e| crate::internal(e.to_string()))?;
+            emit(json, &doc, || print!("{progress}"))
         }
         CanaryCommand::Evaluate {
             observation,

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
-use serde_json::{Value, json};
 use tradewarden_guardrails::{Policy, StateStore, TradingState};
 use tradewarden_inference::registry::Registry;
 use tradewarden_metrics::ExporterConfig;
@@ -42,15 +41,54 @@ enum Level {
     Fail,
 }
 
-fn check(out: &mut Vec<Value>, name: &str, level: Level, detail: String) -> Level {
-    out.push(json!({"check": name, "level": level, "detail": detail}));
+/// One check of the doctor's report.
+#[derive(Debug, Serialize)]
+struct Check {
+    /// What was checked (`state_dir_writable`, `trading_state`, …).
+    check: String,
+    level: Level,
+    /// What was found.
+    detail: String,
+}
+
+/// The `doctor`/`health` document (`--json`); humans get its `Display`
+/// (the checks are listed by `doctor`, not by `health`).
+#[derive(Debug, Serialize)]
+struct DoctorReport {
+    /// `healthy`, `degraded` or `unhealthy` (the worst check).
+    status: &'static str,
+    checks: Vec<Check>,
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<5} {:<20} {}",
+            match self.level {
+                Level::Ok => "ok",
+                Level::Warn => "WARN",
+                Level::Fail => "FAIL",
+            },
+            self.check,
+            self.detail
+        )
+    }
+}
+
+fn check(out: &mut Vec<Check>, name: &str, level: Level, detail: String) -> Level {
+    out.push(Check {
+        check: name.to_string(),
+        level,
+        detail,
+    });
     level
 }
 
-fn diagnose(a: &DoctorArgs) -> (Vec<Value>, Level) {
+fn diagnose(a: &DoctorArgs) -> (Vec<Check>, Level) {
     let mut c = Vec::new();
     let mut worst = Level::Ok;
-    let mut add = |c: &mut Vec<Value>, name: &str, l: Level, d: String| {
+    let mut add = |c: &mut Vec<Check>, name: &str, l: Level, d: String| {
         worst = worst.max(check(c, name, l, d));
     };
     // writable state directory
@@ -187,23 +225,18 @@ fn status_name(l: Level) -> &'static str {
 /// (0 healthy, 6 degraded, 7 unhealthy).
 pub(crate) fn run(a: DoctorArgs, health: bool) -> Result<(), Failure> {
     let (checks, worst) = diagnose(&a);
-    let doc = json!({"status": status_name(worst), "checks": checks});
+    let report = DoctorReport {
+        status: status_name(worst),
+        checks,
+    };
+    let doc = serde_json::to_value(&report).map_err(|e| crate::internal(e.to_string()))?;
     emit(a.json, &doc, || {
         if !health {
-            for c in &checks {
-                println!(
-                    "{:<5} {:<20} {}",
-                    match c["level"].as_str() {
-                        Some("ok") => "ok",
-                        Some("warn") => "WARN",
-                        _ => "FAIL",
-                    },
-                    c["check"].as_str().unwrap_or(""),
-                    c["detail"].as_str().unwrap_or("")
-                );
+            for c in &report.checks {
+                println!("{c}");
             }
         }
-        println!("{}", status_name(worst));
+        println!("{}", report.status);
     })?;
     match worst {
         Level::Ok => Ok(()),

@@ -14,7 +14,6 @@ use std::path::{Component, Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::{Failure, emit, progress};
@@ -269,8 +268,13 @@ fn create(
     let side = PathBuf::from(format!("{}.manifest.json", out.display()));
     tradewarden_core::fs::write_atomic(&side, &mtext)?;
     let total: u64 = manifest.files.iter().map(|f| f.size).sum();
-    let doc = json!({"archive": out.display().to_string(), "manifest": side.display().to_string(),
-                     "snapshot": manifest, "bytes": total});
+    let doc = serde_json::to_value(SnapshotCreated {
+        archive: out.display().to_string(),
+        manifest: side.display().to_string(),
+        snapshot: &manifest,
+        bytes: total,
+    })
+    .map_err(|e| crate::internal(e.to_string()))?;
     emit(json, &doc, || {
         println!(
             "{}: {} files, {} bytes → {}",
@@ -280,6 +284,29 @@ fn create(
             out.display()
         );
     })
+}
+
+/// The `snapshot create` document (`--json`).
+#[derive(Debug, Serialize)]
+struct SnapshotCreated<'a> {
+    /// The archive written.
+    archive: String,
+    /// Its manifest beside it.
+    manifest: String,
+    snapshot: &'a Manifest,
+    /// Bytes of the files archived.
+    bytes: u64,
+}
+
+/// The `snapshot restore` document (`--json`).
+#[derive(Debug, Serialize)]
+struct SnapshotRestored<'a> {
+    archive: String,
+    target: String,
+    dry_run: bool,
+    /// Always true: an archive that fails verification is an error.
+    verified: bool,
+    snapshot: &'a Manifest,
 }
 
 /// Reads and verifies the whole archive; returns the manifest and the files.
@@ -382,8 +409,14 @@ fn restore(
             tradewarden_core::fs::write_atomic(&path, data)?;
         }
     }
-    let doc = json!({"archive": archive.display().to_string(), "target": target.display().to_string(),
-                     "dry_run": dry_run, "verified": true, "snapshot": manifest});
+    let doc = serde_json::to_value(SnapshotRestored {
+        archive: archive.display().to_string(),
+        target: target.display().to_string(),
+        dry_run,
+        verified: true,
+        snapshot: &manifest,
+    })
+    .map_err(|e| crate::internal(e.to_string()))?;
     emit(json, &doc, || {
         println!(
             "{}: {} files verified (sha256){}",

@@ -68,10 +68,10 @@ const PRED_SCALE: f64 = 0.0015;
 const MAX_WEIGHT: f64 = 0.35;
 /// Cost of trading, fraction of traded notional.
 const COST: f64 = 0.0001;
-/// Bootstrap seed (Market NN Plus Ultra's).
-const BOOT_SEED: u64 = 7_531_441;
-/// Rolling-Sharpe window (trading days).
-pub(crate) const ROLL_WINDOW: usize = 63;
+/// Bootstrap seed (Market NN Plus Ultra's; the report page's).
+const BOOT_SEED: u64 = tradewarden::report::BOOTSTRAP_SEED;
+/// Rolling-Sharpe window (trading days): the report page's.
+pub(crate) const ROLL_WINDOW: usize = tradewarden::report::ROLLING_WINDOW;
 /// Business days without a breach before the operator resets REDUCING.
 const REVIEW_DAYS: usize = 10;
 
@@ -880,7 +880,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     write("journal.jsonl", j.as_bytes())?;
     write("reference_profile.json", profile.to_json()?.as_bytes())?;
     write("policy.toml", POLICY_TOML.as_bytes())?;
-    write("report.html", html::render(&run, &doc).as_bytes())?;
+    write("report.html", html::render(&run, &doc)?.as_bytes())?;
 
     if a.json {
         println!("{text}");

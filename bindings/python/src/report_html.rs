@@ -1,0 +1,105 @@
+//! The HTML report (`tradewarden::report::render_html`): converts the
+//! arguments, computes the operations summary the page shows and renders
+//! the page — the same bytes as `tradewarden report`'s `report.html` for the
+//! same series, names, dates and options.
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use tradewarden::core::ErrorKind;
+use tradewarden::core::returns::SummaryOptions;
+use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
+use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
+use tradewarden::report::{Dates, ReportInput, render_html};
+
+use crate::arrow::import_stream;
+use crate::{CallError, call, opts, slice};
+
+/// The report page of a returns series as a string. `dates`: Unix seconds
+/// (UTC), one per return, read from the column `date_column`; without them
+/// the page says `missing_dates` where the dates would be.
+#[pyfunction]
+#[pyo3(signature = (returns, benchmark=None, dates=None, date_column="date",
+                    missing_dates="no dates given", name="returns", benchmark_name=None,
+                    trades=None, capital=1.0, tail_percentile=5.0, thresholds_json=None,
+                    columns_json="{}", period="daily", annualization=None, risk_free=0.0,
+                    nan_policy="error"))]
+#[allow(clippy::too_many_arguments)]
+fn html_report<'py>(
+    py: Python<'py>,
+    returns: PyReadonlyArray1<'py, f64>,
+    benchmark: Option<PyReadonlyArray1<'py, f64>>,
+    dates: Option<PyReadonlyArray1<'py, i64>>,
+    date_column: &str,
+    missing_dates: &str,
+    name: &str,
+    benchmark_name: Option<&str>,
+    trades: Option<Bound<'py, PyAny>>,
+    capital: f64,
+    tail_percentile: f64,
+    thresholds_json: Option<&str>,
+    columns_json: &str,
+    period: &str,
+    annualization: Option<f64>,
+    risk_free: f64,
+    nan_policy: &str,
+) -> PyResult<String> {
+    let o = opts(period, annualization, risk_free, 0.0, nan_policy);
+    let r = slice(&returns, "returns");
+    let b = benchmark.as_ref().map(|f| slice(f, "benchmark"));
+    let d = match &dates {
+        Some(d) => Dates::Column {
+            name: date_column.to_string(),
+            ts: d.as_array().to_vec(),
+        },
+        None => Dates::Missing(missing_dates.to_string()),
+    };
+    let batches = trades
+        .as_ref()
+        .map(|t| import_stream(t, "trades"))
+        .transpose()?;
+    call(py, move || {
+        let config = |what: &str, e: serde_json::Error| {
+            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
+        };
+        let thresholds: OperationsThresholds = thresholds_json
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| config("thresholds", e))?
+            .unwrap_or_default();
+        let columns: TradeLogColumns =
+            serde_json::from_str(columns_json).map_err(|e| config("columns", e))?;
+        let log = batches
+            .map(|b| TradeLog::from_batches(&b, &columns))
+            .transpose()?;
+        let (r, b) = (r?, b.transpose()?);
+        let ops = OperationsSummary::compute(
+            r,
+            b,
+            log.as_ref().map(|log| Trades {
+                log,
+                capital,
+                tail_percentile,
+            }),
+            &thresholds,
+            &SummaryOptions {
+                returns: o?,
+                ..Default::default()
+            },
+        )?;
+        Ok(render_html(&ReportInput {
+            name,
+            benchmark_name,
+            returns: r,
+            benchmark: b,
+            dates: &d,
+            ops: &ops,
+            thresholds_given: thresholds_json.is_some(),
+        })?)
+    })
+}
+
+/// Registers the HTML report.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(html_report, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,663 @@
+//! The HTML report: one self-contained page (inline CSS, SVG charts and a
+//! small self-check script; no network) of a returns series and its
+//! [operations summary](crate::ops) — equity curve, drawdown, rolling Sharpe,
+//! monthly returns heatmap, return distribution, metrics with stationary
+//! bootstrap confidence intervals, alerts, attribution and conventions.
+//!
+//! The page is rendered by [minijinja] from the templates in
+//! `src/report/templates/` with HTML auto-escaping (through [`charts::esc`]):
+//! every text that reaches the page — a file or symbol name, an alert, a
+//! reason — is escaped; the charts are Rust functions ([`charts`]) whose SVG
+//! escapes the text it embeds and enters the template as safe HTML. The same
+//! input gives the same bytes (seeded bootstrap, no clock, no paths).
+//! `tradewarden report`, Python's `tradewarden.report.html_report` and Rust
+//! callers all call [`render_html`].
+//!
+//! ```
+//! use tradewarden::core::returns::SummaryOptions;
+//! use tradewarden::ops::{OperationsSummary, OperationsThresholds};
+//! use tradewarden::report::{Dates, ReportInput, render_html};
+//!
+//! let r: Vec<f64> = (0..120).map(|i| 0.001 * ((i * 7 % 11) as f64 - 5.0)).collect();
+//! let ops = OperationsSummary::compute(&r, None, None, &OperationsThresholds::default(),
+//!                                      &SummaryOptions::default())?;
+//! let page = render_html(&ReportInput {
+//!     name: "strategy <A>",
+//!     benchmark_name: None,
+//!     returns: &r,
+//!     benchmark: None,
+//!     dates: &Dates::Missing("no dates given".into()),
+//!     ops: &ops,
+//!     thresholds_given: false,
+//! })?;
+//! assert!(page.starts_with("<!DOCTYPE html>"));
+//! assert!(page.contains("<code>strategy &lt;A&gt;</code>"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [minijinja]: https://docs.rs/minijinja
+
+pub mod charts;
+
+use std::sync::OnceLock;
+
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, context};
+use serde::Serialize;
+use tradewarden_core::returns::bootstrap::{
+    BootstrapInterval, BootstrapOptions, MomentStatistic, Resampling, bootstrap_ci,
+    bootstrap_moment_ci,
+};
+use tradewarden_core::returns::promotion::{PsrConvention, probabilistic_sharpe_ratio};
+use tradewarden_core::returns::{self};
+use tradewarden_core::{Error, Period, Result};
+
+use crate::ops::{OperationsSummary, non_finite_reason};
+use charts::{XAxis, esc, pct};
+
+/// Window of the rolling Sharpe ratio, in periods (a quarter of trading days).
+pub const ROLLING_WINDOW: usize = 63;
+/// Seed of the stationary bootstrap, so that the same input gives the same page.
+pub const BOOTSTRAP_SEED: u64 = 7_531_441;
+/// Mean block length of the stationary bootstrap.
+pub const BOOTSTRAP_MEAN_BLOCK: f64 = 5.0;
+/// Number of bootstrap resamples.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+/// The header of the metric table's interval column.
+pub const CI_HEADER: &str = "95% CI (stationary bootstrap)";
+
+const FRAME: &str = include_str!("templates/frame.html");
+const REPORT: &str = include_str!("templates/report.html");
+
+/// The dates of a returns series: one timestamp per value (Unix seconds,
+/// UTC) from a named column, or why there are none (shown on the page;
+/// dates are never invented).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dates {
+    /// Timestamps read from the named column, one per return.
+    Column {
+        /// The column's name (shown on the page).
+        name: String,
+        /// Unix seconds, one per return.
+        ts: Vec<i64>,
+    },
+    /// No usable dates, and why.
+    Missing(String),
+}
+
+/// What the report page is drawn from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    /// Name of the returns series (e.g. its file name; shown, escaped).
+    pub name: &'a str,
+    /// Name of the benchmark series, when there is one.
+    pub benchmark_name: Option<&'a str>,
+    /// The series as the summary saw it (NaN included).
+    pub returns: &'a [f64],
+    /// Benchmark returns aligned with `returns`.
+    pub benchmark: Option<&'a [f64]>,
+    /// The dates of `returns`.
+    pub dates: &'a Dates,
+    /// The operations summary of `returns` (its conventions are the page's).
+    pub ops: &'a OperationsSummary,
+    /// Whether alert thresholds were given (the "no alert" line says so).
+    pub thresholds_given: bool,
+}
+
+/// One bootstrap interval of the metric table, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalRow {
+    /// Metric name.
+    pub name: String,
+    /// Point estimate.
+    pub estimate: f64,
+    /// `Ok((lower, upper))`, or the reason the interval could not be computed.
+    pub interval: std::result::Result<(f64, f64), String>,
+}
+
+/// The report's stationary-bootstrap intervals ([`BOOTSTRAP_MEAN_BLOCK`],
+/// [`BOOTSTRAP_RESAMPLES`] resamples, 95 % percentile, [`BOOTSTRAP_SEED`])
+/// of the annualised Sharpe ratio (of the returns in excess of
+/// `risk_free`), annualised mean, annualised volatility and cumulative
+/// return of the finite series `r`. An interval that cannot be computed
+/// (too few values, zero variance, a non-finite resample) carries the
+/// library's reason.
+///
+/// ```
+/// let r: Vec<f64> = (0..50).map(|i| 0.001 * ((i % 7) as f64 - 3.0)).collect();
+/// let rows = tradewarden::report::bootstrap_intervals(&r, 252.0, 0.0);
+/// assert_eq!(rows[0].name, "sharpe_ratio");
+/// assert!(rows.iter().all(|row| row.interval.is_ok()));
+/// ```
+pub fn bootstrap_intervals(r: &[f64], ann: f64, risk_free: f64) -> Vec<IntervalRow> {
+    let boot = BootstrapOptions {
+        resampling: Resampling::Stationary {
+            mean_block: BOOTSTRAP_MEAN_BLOCK,
+        },
+        n_resamples: BOOTSTRAP_RESAMPLES,
+        seed: BOOTSTRAP_SEED,
+        ..Default::default()
+    };
+    let excess: Vec<f64> = r.iter().map(|x| x - risk_free).collect();
+    let n = r.len() as f64;
+    let mean = r.iter().sum::<f64>() / n;
+    let std = if r.len() > 1 {
+        (r.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
+    let ex_mean = mean - risk_free;
+    let total = r.iter().map(|x| 1.0 + x).product::<f64>() - 1.0;
+    let row = |name: &str,
+               fallback: f64,
+               ci: std::result::Result<BootstrapInterval, String>|
+     -> IntervalRow {
+        match ci {
+            Ok(c) => IntervalRow {
+                name: name.to_string(),
+                estimate: c.estimate,
+                interval: Ok((c.lower, c.upper)),
+            },
+            Err(e) => IntervalRow {
+                name: name.to_string(),
+                estimate: fallback,
+                interval: Err(e),
+            },
+        }
+    };
+    let scaled = |ci: Result<BootstrapInterval>, k: f64| {
+        ci.and_then(|c| c.scaled(k)).map_err(|e| e.to_string())
+    };
+    vec![
+        row(
+            "sharpe_ratio",
+            ex_mean / std * ann.sqrt(),
+            scaled(
+                bootstrap_moment_ci(&excess, MomentStatistic::Sharpe, &boot),
+                ann.sqrt(),
+            ),
+        ),
+        row(
+            "annualised_mean",
+            mean * ann,
+            scaled(bootstrap_moment_ci(r, MomentStatistic::Mean, &boot), ann),
+        ),
+        row(
+            "annual_volatility",
+            std * ann.sqrt(),
+            scaled(
+                bootstrap_moment_ci(r, MomentStatistic::Std, &boot),
+                ann.sqrt(),
+            ),
+        ),
+        row(
+            "cumulative_return",
+            total,
+            bootstrap_ci(
+                r,
+                |x| x.iter().map(|v| 1.0 + v).product::<f64>() - 1.0,
+                &boot,
+            )
+            .map_err(|e| e.to_string()),
+        ),
+    ]
+}
+
+/// The template environment: the two templates, HTML auto-escaping of
+/// `.html` templates through [`charts::esc`], trailing newlines kept.
+fn env() -> Result<&'static Environment<'static>> {
+    static ENV: OnceLock<std::result::Result<Environment<'static>, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        let mut syntax = minijinja::syntax::SyntaxConfig::builder();
+        syntax.keep_trailing_newline(true);
+        env.set_syntax(syntax.build().map_err(|e| e.to_string())?);
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), AutoEscape::Html)
+                && !value.is_safe()
+                && !value.is_none()
+                && !value.is_undefined()
+            {
+                out.write_str(&esc(&value.to_string())).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                })
+            } else {
+                minijinja::escape_formatter(out, state, value)
+            }
+        });
+        env.add_template("frame.html", FRAME)
+            .map_err(|e| e.to_string())?;
+        env.add_template("report.html", REPORT)
+            .map_err(|e| e.to_string())?;
+        Ok(env)
+    })
+    .as_ref()
+    .map_err(|e| Error::Internal {
+        reason: format!("report templates: {e}"),
+    })
+}
+
+fn render(name: &str, ctx: Value) -> Result<String> {
+    env()?
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| Error::Internal {
+            reason: format!("rendering {name}: {e:#}"),
+        })
+}
+
+/// Renders a page in the report's frame (doctype, inline CSS plus
+/// `extra_css`, the self-check script) around `body`, which must be HTML
+/// whose text is already escaped (e.g. built from [`charts`] and
+/// [`charts::esc`]); `title` is escaped. The demo page uses it.
+///
+/// ```
+/// let page = tradewarden::report::render_page("a <b>", "", "<p>hi</p>".into()).unwrap();
+/// assert!(page.contains("<title>a &lt;b&gt;</title>"));
+/// assert!(page.contains("<body><p>hi</p><p id=\"selfcheck\">"));
+/// ```
+pub fn render_page(title: &str, extra_css: &str, body: String) -> Result<String> {
+    render(
+        "frame.html",
+        context! {
+            title => title,
+            extra_css => Value::from_safe_string(extra_css.to_string()),
+            body => Value::from_safe_string(body),
+        },
+    )
+}
+
+/// A number on the page: its text, or "n/a" with the reason.
+#[derive(Debug, Serialize)]
+struct Num {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    na: Option<String>,
+}
+
+impl Num {
+    fn digits(x: f64, digits: usize, reason: Option<&str>) -> Num {
+        if x.is_finite() {
+            Num {
+                text: Some(format!("{x:.digits$}")),
+                na: None,
+            }
+        } else {
+            Num::na(reason.unwrap_or_else(|| non_finite_reason(x)))
+        }
+    }
+    fn pct(x: f64) -> Num {
+        if x.is_finite() {
+            Num {
+                text: Some(pct(x)),
+                na: None,
+            }
+        } else {
+            Num::na(non_finite_reason(x))
+        }
+    }
+    fn na(reason: &str) -> Num {
+        Num {
+            text: None,
+            na: Some(reason.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct IntervalView {
+    name: String,
+    estimate: Num,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lower: Option<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upper: Option<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct MetricView {
+    name: String,
+    value: Num,
+}
+
+#[derive(Debug, Serialize)]
+struct KeyValue {
+    key: String,
+    value: String,
+}
+
+#[derive(Debug, Serialize)]
+struct NonFinite {
+    key: String,
+    why: String,
+}
+
+#[derive(Debug, Serialize)]
+struct AttributionView {
+    symbol: String,
+    samples: usize,
+    share: String,
+    mean: Num,
+    sum: Num,
+    contribution: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Span {
+    Dates {
+        first: String,
+        last: String,
+        column: String,
+    },
+    Missing {
+        missing: String,
+    },
+    None {},
+}
+
+/// Renders the report page of `input`: the same bytes for the same input.
+///
+/// Errors: `dates` that do not hold one timestamp per return, or a
+/// `benchmark` of another length than `returns` (typed
+/// [`Error::LengthMismatch`]).
+pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
+    let n_returns = input.returns.len();
+    if let Dates::Column { ts, .. } = input.dates
+        && ts.len() != n_returns
+    {
+        return Err(Error::LengthMismatch {
+            param: "dates",
+            actual: ts.len(),
+            other: "returns",
+            expected: n_returns,
+        });
+    }
+    if let Some(b) = input.benchmark
+        && b.len() != n_returns
+    {
+        return Err(Error::LengthMismatch {
+            param: "benchmark",
+            actual: b.len(),
+            other: "returns",
+            expected: n_returns,
+        });
+    }
+    let ops = input.ops;
+    let s = &ops.summary;
+    let opts = &ops.options.returns;
+    let period = opts.period.to_string();
+    let ann = opts.period.annualization();
+    let doc = ops.document();
+
+    // the charts and intervals use the rows where every series is a number
+    let keep: Vec<usize> = (0..n_returns)
+        .filter(|&i| {
+            input.returns[i].is_finite()
+                && input
+                    .benchmark
+                    .is_none_or(|b| b.get(i).is_some_and(|x| x.is_finite()))
+        })
+        .collect();
+    let dropped = n_returns - keep.len();
+    let r: Vec<f64> = keep.iter().map(|&i| input.returns[i]).collect();
+    let b: Option<Vec<f64>> = input
+        .benchmark
+        .map(|b| keep.iter().map(|&i| b[i]).collect());
+    let ts: Option<Vec<i64>> = match input.dates {
+        Dates::Column { ts, .. } => Some(keep.iter().map(|&i| ts[i]).collect()),
+        Dates::Missing(_) => None,
+    };
+    let xs = match &ts {
+        Some(t) => XAxis::Dates(t),
+        None => XAxis::Rows(r.len()),
+    };
+    let span = match (input.dates, &ts) {
+        (Dates::Column { name, .. }, Some(t)) if !t.is_empty() => Span::Dates {
+            first: charts::day_str(t[0]),
+            last: charts::day_str(t[t.len() - 1]),
+            column: name.clone(),
+        },
+        (Dates::Missing(why), _) => Span::Missing {
+            missing: why.clone(),
+        },
+        _ => Span::None {},
+    };
+
+    // profitability: each chart, or a note saying why it is not drawn
+    let mut items: Vec<Value> = Vec::new();
+    let note = |items: &mut Vec<Value>, text: String| items.push(context! { note => text });
+    let chart = |items: &mut Vec<Value>, draw: &dyn Fn(&mut String)| {
+        let mut svg = String::new();
+        draw(&mut svg);
+        items.push(context! { svg => Value::from_safe_string(svg) });
+    };
+    if dropped > 0 {
+        note(
+            &mut items,
+            format!(
+                "{dropped} row(s) with a non-finite return{} are left out of the charts and the intervals.",
+                if input.benchmark.is_some() {
+                    " or benchmark return"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+    if r.is_empty() {
+        note(&mut items, "No finite returns: nothing to chart.".into());
+    } else {
+        let title = if b.is_some() {
+            "Equity curve (growth of 1): strategy vs benchmark"
+        } else {
+            "Equity curve (growth of 1)"
+        };
+        // a chart of one flat line would draw nothing visible (and fail the page's self-check)
+        let flat = |v: &[f64]| v.iter().all(|x| *x == 0.0);
+        if flat(&r) && b.as_deref().is_none_or(flat) {
+            note(
+                &mut items,
+                "Equity curve not drawn: every return is 0 (the growth of 1 stays at 1).".into(),
+            );
+        } else {
+            chart(&mut items, &|o| {
+                charts::equity_chart(o, xs, &r, b.as_deref(), title, &[]);
+            });
+        }
+        match returns::drawdown_series(&r, opts) {
+            Ok(d) if d.iter().any(|x| *x < 0.0) => {
+                chart(&mut items, &|o| charts::drawdown_chart(o, xs, &d, &[]));
+            }
+            Ok(_) => note(
+                &mut items,
+                "Drawdown not drawn: the equity never fell below its running peak (drawdown 0 throughout).".into(),
+            ),
+            Err(e) => note(&mut items, format!("Drawdown not drawn: {e}")),
+        }
+        if r.len() < ROLLING_WINDOW {
+            note(
+                &mut items,
+                format!(
+                    "Rolling Sharpe ratio not drawn: {} returns, fewer than its {ROLLING_WINDOW}-period window.",
+                    r.len()
+                ),
+            );
+        } else {
+            match returns::rolling(&r, ROLLING_WINDOW, |w| returns::sharpe_ratio(w, opts)) {
+                Ok(rs) if rs.iter().any(|x| x.is_finite()) => chart(&mut items, &|o| {
+                    charts::rolling_chart(
+                        o,
+                        xs,
+                        r.len(),
+                        &rs,
+                        &format!(
+                            "Rolling Sharpe ratio ({ROLLING_WINDOW} {period} periods, annualised ×√{ann})"
+                        ),
+                        &[],
+                    );
+                }),
+                Ok(_) => note(
+                    &mut items,
+                    "Rolling Sharpe ratio not drawn: no window has a finite Sharpe ratio (zero variance).".into(),
+                ),
+                Err(e) => note(&mut items, format!("Rolling Sharpe ratio not drawn: {e}")),
+            }
+        }
+        match (&ts, input.dates) {
+            (Some(t), _) => match returns::aggregate_returns(&r, t, Period::Monthly, opts) {
+                Ok(m) if !m.is_empty() => chart(&mut items, &|o| charts::heatmap(o, &m)),
+                Ok(_) => note(
+                    &mut items,
+                    "Monthly returns heatmap omitted: no months.".into(),
+                ),
+                Err(e) => note(&mut items, format!("Monthly returns heatmap omitted: {e}")),
+            },
+            (None, Dates::Missing(why)) => note(
+                &mut items,
+                format!(
+                    "Monthly returns heatmap omitted: {why} (dates are never invented; add a date or timestamp column)."
+                ),
+            ),
+            (None, Dates::Column { .. }) => {}
+        }
+        chart(&mut items, &|o| {
+            charts::histogram(
+                o,
+                &r,
+                s.value_at_risk,
+                &format!("Distribution of {period} returns"),
+            );
+        });
+    }
+
+    // metrics: bootstrap intervals, the probabilistic Sharpe ratio, every risk key
+    let intervals: Vec<IntervalView> = if r.is_empty() {
+        Vec::new()
+    } else {
+        bootstrap_intervals(&r, ann, opts.risk_free)
+    }
+    .into_iter()
+    .map(|row| {
+        let (lower, upper, why) = match row.interval {
+            Ok((lo, hi)) => (
+                Some(Num::digits(lo, 4, None)),
+                Some(Num::digits(hi, 4, None)),
+                None,
+            ),
+            Err(why) => (None, None, Some(why)),
+        };
+        IntervalView {
+            name: row.name,
+            estimate: Num::digits(row.estimate, 4, None),
+            lower,
+            upper,
+            why,
+        }
+    })
+    .collect();
+    let psr = match probabilistic_sharpe_ratio(&r, 0.0, PsrConvention::Paper, opts) {
+        Ok(p) => Num::digits(p, 4, None),
+        Err(e) => Num::na(&e.to_string()),
+    };
+    let mut metrics = vec![MetricView {
+        name: "probabilistic Sharpe ratio (SR* = 0)".into(),
+        value: psr,
+    }];
+    for (k, v) in &doc.risk {
+        let value = match v {
+            Some(x) => Num::digits(*x, 4, None),
+            None => Num::na(
+                doc.non_finite
+                    .get(&format!("risk.{k}"))
+                    .map_or("not a number", String::as_str),
+            ),
+        };
+        metrics.push(MetricView {
+            name: k.clone(),
+            value,
+        });
+    }
+    let non_finite: Vec<NonFinite> = doc
+        .non_finite
+        .iter()
+        .map(|(k, v)| NonFinite {
+            key: k.clone(),
+            why: v.clone(),
+        })
+        .collect();
+    let attribution: Option<Vec<AttributionView>> = doc.attribution.as_ref().map(|rows| {
+        rows.iter()
+            .map(|a| AttributionView {
+                symbol: a.symbol.clone(),
+                samples: a.samples,
+                share: pct(a.sample_weight),
+                mean: Num::digits(a.average_return, 4, None),
+                sum: Num::digits(a.cumulative_return, 4, None),
+                contribution: pct(a.contribution),
+            })
+            .collect()
+    });
+    // the conventions as ops_summary.json writes them
+    let conventions: Vec<KeyValue> = match serde_json::to_value(&doc.conventions) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(key, v)| KeyValue {
+                key,
+                value: match v {
+                    serde_json::Value::String(x) => x,
+                    other => other.to_string(),
+                },
+            })
+            .collect(),
+        Ok(other) => {
+            return Err(Error::Internal {
+                reason: format!("conventions are not an object: {other}"),
+            });
+        }
+        Err(e) => {
+            return Err(Error::Internal {
+                reason: format!("conventions to JSON: {e}"),
+            });
+        }
+    };
+    let (sharpe, max_drawdown, total_return) = (
+        Num::digits(s.sharpe_ratio, 2, None),
+        Num::pct(s.max_drawdown),
+        Num::pct(s.cumulative_return),
+    );
+
+    render(
+        "report.html",
+        context! {
+            title => "tradewarden report",
+            n => s.n,
+            period => period,
+            name => input.name,
+            benchmark_name => input.benchmark_name,
+            span => Serde(span),
+            sharpe => Serde(sharpe),
+            max_drawdown => Serde(max_drawdown),
+            total_return => Serde(total_return),
+            triggered => Serde(&ops.triggered),
+            thresholds_given => input.thresholds_given,
+            profitability => items,
+            ci_header => CI_HEADER,
+            intervals => Serde(intervals),
+            metrics => Serde(metrics),
+            non_finite => Serde(non_finite),
+            attribution => Serde(attribution),
+            conventions => Serde(conventions),
+            bootstrap => format!(
+                "stationary, mean block {BOOTSTRAP_MEAN_BLOCK}, {BOOTSTRAP_RESAMPLES} resamples, 95% percentile, seed {BOOTSTRAP_SEED}"
+            ),
+            rolling_window => ROLLING_WINDOW,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests;
