@@ -14,7 +14,6 @@ Thresholds are the seven fields of the seed's ``OperationsThresholds`` (``min_sh
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Mapping, Optional
 
 from . import _native
@@ -63,9 +62,9 @@ def operations_summary(returns: Any, factor_returns: Any = None, *, trades: Any 
     r = _as_1d(returns, "returns")
     b = None if factor_returns is None else _as_1d(factor_returns, "factor_returns")
     stream = None if trades is None else _arrow_stream(trades)
-    text = _native.operations_summary(
+    doc: Dict[str, Any] = _native.operations_summary(
         r, b, stream, _real("capital", capital), _real("tail_percentile", tail_percentile),
-        json.dumps({str(k): None if v is None else _real(str(k), v) for k, v in (thresholds or {}).items()}), json.dumps(dict(columns or {})), _pd(period), _an(annualization),
+        {str(k): None if v is None else _real(str(k), v) for k, v in (thresholds or {}).items()},
+        dict(columns or {}), _pd(period), _an(annualization),
         _real("risk_free", risk_free), _real("cutoff", cutoff), str(nan_policy))
-    doc: Dict[str, Any] = json.loads(text)
     return doc
