@@ -594,8 +594,7 @@ class ScoreState:
         ``jensenshannon``. Options: ``psi_mode`` as :meth:`Profile.score`."""
         if not isinstance(profile, Profile):
             raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
-        bounds: List[Dict[str, Any]] = self._s.ks_bounds(profile._p, _report_options(options))
-        return bounds
+        return self._s.ks_bounds(profile._p, _report_options(options))
 
     @property
     def features(self) -> List[str]:
@@ -841,13 +840,11 @@ class LiveMonitor:
     def score(self, feature: str) -> Optional[Dict[str, Any]]:
         """``{feature, psi, jensenshannon, ks, n, skipped, drift, js_drift, ks_drift, severity}`` (``drift``:
         PSI over its threshold; severity from the PSI bands), or None until the window holds min_values."""
-        score: Optional[Dict[str, Any]] = self._m.score(str(feature))
-        return score
+        return self._m.score(str(feature))
 
     def score_and_emit(self) -> List[Dict[str, Any]]:
         """Scores every ready feature and emits ``drift_score`` / ``drift_detections_total``."""
-        scores: List[Dict[str, Any]] = self._m.score_and_emit()
-        return scores
+        return self._m.score_and_emit()
 
 
 def prediction_quality(predictions: Any, actuals: Any, *, prediction_timestamps: Any = None,

@@ -76,8 +76,7 @@ class Policy:
 
     def to_dict(self) -> Dict[str, Any]:
         """The policy with every default filled in."""
-        d: Dict[str, Any] = self._p.to_dict()
-        return d
+        return self._p.to_dict()
 
     def __repr__(self) -> str:
         return f"Policy(symbols={sorted(self.to_dict().get('symbols', {}))!r})"
@@ -252,14 +251,12 @@ class Engine:
         baseline_precision). With ``apply`` the ladder advances or rolls back; a failed stage runs the rollback
         plan on this engine (kill switch, learning freeze, 10 % size override). Returns
         ``{'evaluation', 'applied', 'rollback'}``."""
-        outcome: Dict[str, Any] = self._e.evaluate_canary(observation, bool(apply))
-        return outcome
+        return self._e.evaluate_canary(observation, bool(apply))
 
     def execute_rollback(self, reason: str, by: str, dry_run: bool = False) -> Dict[str, Any]:
         """Runs Quant Bot's rollback plan on this engine (at most 3 attempts, 300 s apart): kill switch, learning
         freeze, 10 % size override (the model restore is the registry's: ``tradewarden.inference.Registry``)."""
-        report: Dict[str, Any] = self._e.execute_rollback(reason, by, bool(dry_run))
-        return report
+        return self._e.execute_rollback(reason, by, bool(dry_run))
 
     def evaluate_period(self, **observation: Optional[float]) -> List[PeriodBreach]:
         """Evaluates the policy's period limits. Observation keys: aum, hourly_pnl, daily_pnl, equity,
@@ -412,9 +409,7 @@ def exposure_metrics(trades: Any, capital: float, tail_percentile: float = 5.0, 
         # pyarrow tables and any Arrow PyCapsule stream: read by the crate through arrow's C stream interface
         names = {"timestamp": timestamp, "symbol": symbol, "notional": notional, "position": position,
                  "price": price, "pnl": pnl}
-        metrics: Dict[str, Any] = _native.exposure_metrics_arrow(trades, float(capital), float(tail_percentile),
-                                                                 names)
-        return metrics
+        return _native.exposure_metrics_arrow(trades, float(capital), float(tail_percentile), names)
     cols = dict(raw_columns(trades, "trades"))
     for need in (timestamp, symbol, pnl):
         if need not in cols:
@@ -440,8 +435,7 @@ class CanaryMachine:
     def evaluate(self, **observation: Any) -> Dict[str, Any]:
         """Evaluates the current stage. Observation keys: days, real_pnl, sim_pnl, drawdown, slippage_ratio,
         critical_alerts, precision, baseline_precision. Returns {stage, checks, action}."""
-        evaluation: Dict[str, Any] = self._m.evaluate(observation)
-        return evaluation
+        return self._m.evaluate(observation)
 
     def apply(self, action: Dict[str, Any]) -> None:
         """Applies an evaluation's ``action`` (advance / hold / rollback / complete)."""
@@ -455,8 +449,7 @@ class CanaryMachine:
     @property
     def stage(self) -> Dict[str, Any]:
         """Current stage spec."""
-        stage: Dict[str, Any] = self._m.stage()
-        return stage
+        return self._m.stage()
 
     @property
     def rolled_back(self) -> bool:
@@ -468,10 +461,9 @@ def traffic_canary(index: int, error_rate: float, p99_latency_s: float, sharpe: 
                    config: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Traffic-canary triggers at stage ``index``: {'action': 'advance', 'to': share} or
     {'action': 'rollback', 'triggers': [...]}. Non-finite inputs roll back."""
-    action: Dict[str, Any] = _native.traffic_canary(
+    return _native.traffic_canary(
         _uint("index", index), _real("error_rate", error_rate), _real("p99_latency_s", p99_latency_s),
         _real("sharpe", sharpe), _real("baseline_sharpe", baseline_sharpe), config)
-    return action
 
 
 def rate_gates(observed: Dict[str, float], specs: Optional[List[Dict[str, Any]]] = None,
@@ -490,8 +482,7 @@ def judge(config: Dict[str, Any], baseline: Dict[str, Any], canary: Dict[str, An
     def conv(d: Dict[str, Any], name: str) -> Dict[str, List[float]]:
         return {str(k): as_1d(v, f"{name}[{k!r}]").tolist() for k, v in d.items()}
 
-    judgement: Dict[str, Any] = _native.judge(config, conv(baseline, "baseline"), conv(canary, "canary"))
-    return judgement
+    return _native.judge(config, conv(baseline, "baseline"), conv(canary, "canary"))
 
 
 def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[Dict[str, Any]] = None, *,
@@ -506,14 +497,11 @@ def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[
             raise InvalidInputError(f"returns_matrix must be 2-D, got shape {m.shape}")
         rows, cols = m.shape
         values = np.ascontiguousarray(m.ravel(order="F"))  # column-major, as StrategyMatrix reads it
-    report: Dict[str, Any] = _native.promotion_gates(
+    return _native.promotion_gates(
         as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"), gates,
         None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), values, rows, cols)
-    return report
 
 
 def drift_guard(score_drop: float, accuracy_drop: float, config: Optional[Dict[str, Any]] = None) -> str:
     """'continue', 'shadow_mode' or 'rollback_recommended' (NaN drops fail closed)."""
-    action: str = _native.drift_guard(_real("score_drop", score_drop), _real("accuracy_drop", accuracy_drop),
-                                      config)
-    return action
+    return _native.drift_guard(_real("score_drop", score_drop), _real("accuracy_drop", accuracy_drop), config)

@@ -146,8 +146,7 @@ class Model:
     @property
     def config(self) -> Dict[str, Any]:
         """The architecture (an MLP config, or a window model's with its ``"kind"``)."""
-        config: Dict[str, Any] = self._native.config()
-        return config
+        return self._native.config()
 
     @property
     def kind(self) -> str:
@@ -333,8 +332,7 @@ class Predictor:
     @property
     def config(self) -> Dict[str, Any]:
         """Architecture of the model serving now."""
-        config: Dict[str, Any] = self._native.config()
-        return config
+        return self._native.config()
 
     def predict_versioned(self, x: Any) -> Tuple[str, np.ndarray]:
         """``(version, outputs)``: the outputs (float32, ``n_rows × n_outputs``) and
@@ -474,9 +472,7 @@ class Registry:
             raise InvalidInputError(
                 f"invalid model: expected a tradewarden.inference.Model, got {type(model).__name__}")
         path, raw = _key(signing_key, "signing_key")
-        manifest: Dict[str, Any] = self._native.register(name, version, model._native, _metrics(metrics), path,
-                                                         raw)
-        return manifest
+        return self._native.register(name, version, model._native, _metrics(metrics), path, raw)
 
     def sign(self, name: str, version: str, signing_key: KeyLike) -> None:
         """Signs (or re-signs) ``name``/``version`` with ``signing_key`` after checking its checksums (e.g. a
@@ -488,8 +484,7 @@ class Registry:
 
     def manifest(self, name: str, version: str) -> Dict[str, Any]:
         """The manifest of ``name``/``version`` (not verified)."""
-        manifest: Dict[str, Any] = self._native.manifest(name, version)
-        return manifest
+        return self._native.manifest(name, version)
 
     def versions(self, name: str) -> List[str]:
         """Registered versions of ``name``, sorted."""
@@ -500,13 +495,11 @@ class Registry:
         re-verified), ``active``, ``last_good`` and ``signed`` (bool). An unknown name gives ``[]``; a version
         directory without a manifest (an interrupted registration) is skipped;
         :class:`~tradewarden.errors.CorruptError` for a torn manifest."""
-        versions: List[Dict[str, Any]] = self._native.list(name)
-        return versions
+        return self._native.list(name)
 
     def verify(self, name: str, version: str) -> Dict[str, Any]:
         """Recomputes every checksum (:class:`~tradewarden.errors.CorruptError` on a mismatch); returns the manifest."""
-        manifest: Dict[str, Any] = self._native.verify(name, version)
-        return manifest
+        return self._native.verify(name, version)
 
     def load(self, name: str, version: str) -> Model:
         """Verifies and loads ``name``/``version`` (any architecture)."""

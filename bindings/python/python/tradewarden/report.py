@@ -62,9 +62,8 @@ def operations_summary(returns: Any, factor_returns: Any = None, *, trades: Any 
     r = _as_1d(returns, "returns")
     b = None if factor_returns is None else _as_1d(factor_returns, "factor_returns")
     stream = None if trades is None else _arrow_stream(trades)
-    doc: Dict[str, Any] = _native.operations_summary(
+    return _native.operations_summary(
         r, b, stream, _real("capital", capital), _real("tail_percentile", tail_percentile),
         {str(k): None if v is None else _real(str(k), v) for k, v in (thresholds or {}).items()},
         dict(columns or {}), _pd(period), _an(annualization),
         _real("risk_free", risk_free), _real("cutoff", cutoff), str(nan_policy))
-    return doc

@@ -193,13 +193,11 @@ class RecoveryTracker:
     def health(self, now: Optional[float] = None) -> Dict[str, Any]:
         """{'status', 'window_success_rate', 'window_avg_duration_seconds', 'window_fallback_rate', 'alerts',
         'recommendations'} over the retention window."""
-        health: Dict[str, Any] = self._t.health(None if now is None else _real("now", now))
-        return health
+        return self._t.health(None if now is None else _real("now", now))
 
     def summary(self, now: Optional[float] = None) -> Dict[str, Any]:
         """The seed's JSON summary as a dict (per-operation statistics under 'operations', 'health')."""
-        summary: Dict[str, Any] = self._t.summary(None if now is None else _real("now", now))
-        return summary
+        return self._t.summary(None if now is None else _real("now", now))
 
     def export(self) -> None:
         """Sets the ``recovery_*`` gauges from the current summary (:func:`install` first)."""
