@@ -24,7 +24,7 @@ import tradewarden.returns as ep
 try:
     import dagster as dg
 except ImportError:  # optional dependency
-    dg = None
+    dg = None  # type: ignore[assignment]  # None marks dagster missing (typed as the module when present)
 
 
 def reference_features() -> Dict[str, Any]:

@@ -106,48 +106,43 @@ pub(crate) fn arrow_to_f64<'py>(
 }
 
 /// Scores the columns of an Arrow stream (record batches) against a profile;
-/// columns that are not profiled features are ignored. Returns the report as JSON.
+/// columns that are not profiled features are ignored. Returns the report as a dict.
 #[pyfunction]
-#[pyo3(signature = (profile, stream, options_json="{}"))]
+#[pyo3(signature = (profile, stream, options=None))]
 pub(crate) fn score_arrow(
     py: Python<'_>,
     profile: &PyProfile,
     stream: &Bound<'_, PyAny>,
-    options_json: &str,
-) -> PyResult<String> {
+    options: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let o: ReportOptions = crate::from_py_or_default("options", options)?;
     let batches = import_stream(stream, "current")?;
     let p = &profile.inner;
-    call(py, move || {
-        let o: ReportOptions = serde_json::from_str(options_json).map_err(|e| {
-            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid options: {e}"))
-        })?;
-        let r = pool()?.install(|| DriftReport::compute_batches(p, &batches, &o))?;
-        Ok(r.to_json()?)
-    })
+    let r = call(py, move || {
+        Ok(pool()?.install(|| DriftReport::compute_batches(p, &batches, &o))?)
+    })?;
+    crate::to_py(py, "report", &r)
 }
 
 /// Exposure metrics of a trade log read from an Arrow stream (column names as
-/// a JSON `TradeLogColumns`); returns the metrics as JSON.
+/// a dict, `TradeLogColumns`); returns the metrics as a dict.
 #[pyfunction]
-#[pyo3(signature = (trades, capital, tail_percentile=5.0, columns_json="{}"))]
+#[pyo3(signature = (trades, capital, tail_percentile=5.0, columns=None))]
 pub(crate) fn exposure_metrics_arrow(
     py: Python<'_>,
     trades: &Bound<'_, PyAny>,
     capital: f64,
     tail_percentile: f64,
-    columns_json: &str,
-) -> PyResult<String> {
+    columns: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     use tradewarden_guardrails::exposure::{TradeLog, TradeLogColumns, exposure_metrics};
+    let cols: TradeLogColumns = crate::from_py_or_default("columns", columns)?;
     let batches = import_stream(trades, "trades")?;
-    call(py, move || {
-        let cols: TradeLogColumns = serde_json::from_str(columns_json).map_err(|e| {
-            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid columns: {e}"))
-        })?;
+    let m = call(py, move || {
         let log = TradeLog::from_batches(&batches, &cols)?;
-        let m = exposure_metrics(&log, capital, tail_percentile)?;
-        serde_json::to_string(&m)
-            .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("metrics to JSON: {e}")))
-    })
+        Ok(exposure_metrics(&log, capital, tail_percentile)?)
+    })?;
+    crate::to_py(py, "metrics", &m)
 }
 
 /// Registers the Arrow functions.

@@ -19,14 +19,10 @@ use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
 use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
 
-use crate::{CallError, call, pool, slice};
+use crate::{CallError, call, from_py, from_py_or_default, pool, slice, to_py};
 
 fn invalid(msg: String) -> CallError {
     CallError::Lib(ErrorKind::InvalidInput, msg)
-}
-
-fn json_err(what: &str, e: serde_json::Error) -> CallError {
-    CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
 }
 
 fn drift_nan_policy(s: &str) -> Result<NanPolicy, CallError> {
@@ -487,41 +483,39 @@ impl PyProfile {
         })
     }
 
-    /// Scores named current columns against this profile; returns the report as JSON.
-    #[pyo3(signature = (columns, options_json="{}"))]
+    /// Scores named current columns against this profile; returns the report as a dict.
+    #[pyo3(signature = (columns, options=None))]
     fn score(
         &self,
         py: Python<'_>,
         columns: Vec<(String, Column<'_>)>,
-        options_json: &str,
-    ) -> PyResult<String> {
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let o: ReportOptions = from_py_or_default("options", options)?;
         let p = &self.inner;
         let v = views(&columns);
-        call(py, move || {
-            let o: ReportOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+        let r = call(py, move || {
             let data = feature_data(&v)?;
-            let r = pool()?.install(|| DriftReport::compute(p, &data, &o))?;
-            Ok(r.to_json()?)
-        })
+            Ok(pool()?.install(|| DriftReport::compute(p, &data, &o))?)
+        })?;
+        to_py(py, "report", &r)
     }
 
     /// Scores a current profile (fitted with keep_reference, e.g. merged from
-    /// partitions) against this one; returns the report as JSON.
-    #[pyo3(signature = (current, options_json="{}"))]
+    /// partitions) against this one; returns the report as a dict.
+    #[pyo3(signature = (current, options=None))]
     fn score_profile(
         &self,
         py: Python<'_>,
         current: &PyProfile,
-        options_json: &str,
-    ) -> PyResult<String> {
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let o: ReportOptions = from_py_or_default("options", options)?;
         let (p, c) = (&self.inner, &current.inner);
-        call(py, move || {
-            let o: ReportOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
-            let r = pool()?.install(|| DriftReport::compute_profiles(p, c, &o))?;
-            Ok(r.to_json()?)
-        })
+        let r = call(py, move || {
+            Ok(pool()?.install(|| DriftReport::compute_profiles(p, c, &o))?)
+        })?;
+        to_py(py, "report", &r)
     }
 
     fn __len__(&self) -> usize {
@@ -544,26 +538,24 @@ impl PyProfile {
     }
 
     /// Drift per chunk (`tradewarden_drift::chunk::chunked_drift`): the
-    /// chunker as JSON, the reference rows (None: the profile's provenance);
-    /// returns the list of chunk results as JSON.
-    #[pyo3(signature = (columns, chunker_json, reference_rows=None, timestamps=None, options_json="{}"))]
+    /// chunker as a dict, the reference rows (None: the profile's provenance);
+    /// returns the list of chunk results.
+    #[pyo3(signature = (columns, chunker, reference_rows=None, timestamps=None, options=None))]
     fn chunked_drift(
         &self,
         py: Python<'_>,
         columns: Vec<(String, Column<'_>)>,
-        chunker_json: &str,
+        chunker: &Bound<'_, PyAny>,
         reference_rows: Option<(usize, usize)>,
         timestamps: Option<PyReadonlyArray1<'_, f64>>,
-        options_json: &str,
-    ) -> PyResult<String> {
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let chunker: Chunker = from_py("chunker", chunker)?;
+        let o: ReportOptions = from_py_or_default("options", options)?;
         let p = &self.inner;
         let v = views(&columns);
         let ts = timestamps.as_ref().map(|t| slice(t, "timestamps"));
-        call(py, move || {
-            let chunker: Chunker =
-                serde_json::from_str(chunker_json).map_err(|e| json_err("chunker", e))?;
-            let o: ReportOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
+        let out = call(py, move || {
             let ts = ts.transpose()?;
             let data = feature_data(&v)?;
             let out = pool()?.install(|| {
@@ -576,8 +568,9 @@ impl PyProfile {
                     &o,
                 )
             })?;
-            serde_json::to_string(&out).map_err(|e| json_err("chunks", e))
-        })
+            Ok(out)
+        })?;
+        to_py(py, "chunks", &out)
     }
 }
 
@@ -668,33 +661,34 @@ impl PyScoreState {
         self.inner.features().keys().cloned().collect()
     }
 
-    /// The drift report of this (merged) state against `profile`, as JSON.
-    #[pyo3(signature = (profile, options_json="{}"))]
-    fn report(&self, py: Python<'_>, profile: &PyProfile, options_json: &str) -> PyResult<String> {
+    /// The drift report of this (merged) state against `profile`, as a dict.
+    #[pyo3(signature = (profile, options=None))]
+    fn report(
+        &self,
+        py: Python<'_>,
+        profile: &PyProfile,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let o: ReportOptions = from_py_or_default("options", options)?;
         let (s, p) = (&self.inner, &profile.inner);
-        call(py, move || {
-            let o: ReportOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
-            let r = pool()?.install(|| DriftReport::compute_states(p, s, &o))?;
-            Ok(r.to_json()?)
-        })
+        let r = call(py, move || {
+            Ok(pool()?.install(|| DriftReport::compute_states(p, s, &o))?)
+        })?;
+        to_py(py, "report", &r)
     }
 
-    /// KS intervals (and exact PSI / Jensen–Shannon) of the numeric features, as JSON.
-    #[pyo3(signature = (profile, options_json="{}"))]
+    /// KS intervals (and exact PSI / Jensen–Shannon) of the numeric features, as a dict.
+    #[pyo3(signature = (profile, options=None))]
     fn ks_bounds(
         &self,
         py: Python<'_>,
         profile: &PyProfile,
-        options_json: &str,
-    ) -> PyResult<String> {
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let o: ReportOptions = from_py_or_default("options", options)?;
         let (s, p) = (&self.inner, &profile.inner);
-        call(py, move || {
-            let o: ReportOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
-            let b = s.ks_bounds(p, o.psi_mode)?;
-            serde_json::to_string(&b).map_err(|e| invalid(format!("ks bounds: {e}")))
-        })
+        let b = call(py, move || Ok(s.ks_bounds(p, o.psi_mode)?))?;
+        to_py(py, "ks bounds", &b)
     }
 }
 
@@ -783,21 +777,18 @@ impl PyStateScorer {
     }
 
     /// KS intervals (and exact PSI / Jensen–Shannon) of a state built with
-    /// this scorer, as JSON — without the full profile.
-    #[pyo3(signature = (state, options_json="{}"))]
+    /// this scorer, as a list of dicts — without the full profile.
+    #[pyo3(signature = (state, options=None))]
     fn ks_bounds(
         &self,
         py: Python<'_>,
         state: &PyScoreState,
-        options_json: &str,
-    ) -> PyResult<String> {
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let o: ReportOptions = from_py_or_default("options", options)?;
         let (sc, s) = (&self.inner, &state.inner);
-        call(py, move || {
-            let o: ReportOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
-            let b = sc.ks_bounds(s, o.psi_mode)?;
-            serde_json::to_string(&b).map_err(|e| invalid(format!("ks bounds: {e}")))
-        })
+        let b = call(py, move || Ok(sc.ks_bounds(s, o.psi_mode)?))?;
+        to_py(py, "ks bounds", &b)
     }
 
     /// Writes the compact form atomically.
@@ -827,12 +818,15 @@ pub(crate) struct PyLiveMonitor {
 #[pymethods]
 impl PyLiveMonitor {
     #[new]
-    #[pyo3(signature = (profile, options_json="{}"))]
-    fn new(py: Python<'_>, profile: &PyProfile, options_json: &str) -> PyResult<Self> {
+    #[pyo3(signature = (profile, options=None))]
+    fn new(
+        py: Python<'_>,
+        profile: &PyProfile,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let o: LiveMonitorOptions = from_py_or_default("options", options)?;
         let p = &profile.inner;
         call(py, move || {
-            let o: LiveMonitorOptions =
-                serde_json::from_str(options_json).map_err(|e| json_err("options", e))?;
             Ok(PyLiveMonitor {
                 inner: monitor::LiveMonitor::new(p, o)?,
             })
@@ -851,22 +845,18 @@ impl PyLiveMonitor {
         call(py, move || Ok(m.push(feature, v?)?))
     }
 
-    /// Scores one feature as JSON (`null` until the window holds min_values).
-    fn score(&self, py: Python<'_>, feature: &str) -> PyResult<String> {
+    /// Scores one feature as a dict (None until the window holds min_values).
+    fn score(&self, py: Python<'_>, feature: &str) -> PyResult<Py<PyAny>> {
         let m = &self.inner;
-        call(py, move || {
-            let s = m.score(feature)?;
-            serde_json::to_string(&s).map_err(|e| json_err("score", e))
-        })
+        let s = call(py, move || Ok(m.score(feature)?))?;
+        to_py(py, "score", &s)
     }
 
-    /// Scores every ready feature, emits the drift metrics; JSON list.
-    fn score_and_emit(&self, py: Python<'_>) -> PyResult<String> {
+    /// Scores every ready feature, emits the drift metrics; a list of dicts.
+    fn score_and_emit(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let m = &self.inner;
-        call(py, move || {
-            let s = m.score_and_emit()?;
-            serde_json::to_string(&s).map_err(|e| json_err("scores", e))
-        })
+        let s = call(py, move || Ok(m.score_and_emit()?))?;
+        to_py(py, "scores", &s)
     }
 }
 

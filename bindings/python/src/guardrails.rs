@@ -25,27 +25,22 @@ use tradewarden_guardrails::{
     Decision, DecisionLog, Order, Policy, Session, SessionConfig, Side, SymbolId, TradingState,
 };
 
-use crate::{CallError, call, slice};
+use crate::{CallError, call, from_py, slice, to_py};
 
 fn invalid(msg: String) -> CallError {
     CallError::Lib(ErrorKind::InvalidInput, msg)
 }
 
-/// Parses JSON into the type the call site expects (a macro: no direct serde dependency).
-macro_rules! from_json {
-    ($what:expr, $text:expr $(,)?) => {
-        serde_json::from_str($text).map_err(|e| {
-            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {}: {e}", $what))
-        })
-    };
-}
-
-/// Serialises any result to JSON text.
-macro_rules! to_json {
-    ($what:expr, $v:expr $(,)?) => {
-        serde_json::to_string($v)
-            .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("{} to JSON: {e}", $what)))
-    };
+/// An optional config dict: None gives `default`.
+fn opt_config<T: serde::de::DeserializeOwned>(
+    what: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+    default: impl FnOnce() -> T,
+) -> PyResult<T> {
+    match obj.filter(|o| !o.is_none()) {
+        Some(o) => from_py(what, o),
+        None => Ok(default()),
+    }
 }
 
 fn side(s: &str) -> Result<Side, CallError> {
@@ -58,16 +53,9 @@ fn side(s: &str) -> Result<Side, CallError> {
     }
 }
 
+/// A trading state by name (any case), parsed by the guardrails crate.
 fn trading_state(s: &str) -> Result<TradingState, CallError> {
-    match s.to_ascii_uppercase().as_str() {
-        "ACTIVE" => Ok(TradingState::Active),
-        "REDUCING" => Ok(TradingState::Reducing),
-        "HALTED" => Ok(TradingState::Halted),
-        "KILLED" => Ok(TradingState::Killed),
-        other => Err(invalid(format!(
-            "invalid state = {other:?}: expected ACTIVE, REDUCING, HALTED or KILLED"
-        ))),
-    }
+    Ok(s.parse::<TradingState>()?)
 }
 
 /// A validated guardrails policy.
@@ -110,10 +98,19 @@ impl PyPolicy {
         })
     }
 
-    /// The policy as JSON text (every default filled in).
-    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        let p = &self.inner;
-        call(py, move || to_json!("policy", p))
+    /// A policy from plain Python data (the document's structure), validated.
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, d: &Bound<'_, PyAny>) -> PyResult<PyPolicy> {
+        let p: Policy = from_py("policy", d)?;
+        call(py, move || {
+            p.validate()?;
+            Ok(PyPolicy { inner: p })
+        })
+    }
+
+    /// The policy as a dict (every default filled in).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, "policy", &self.inner)
     }
 }
 
@@ -395,28 +392,28 @@ impl PyEngine {
     }
 
     /// Session::evaluate_canary (Quant Bot ladder, persisted in the state
-    /// directory): the observation as JSON; with `apply` the ladder moves
+    /// directory): the observation as a dict; with `apply` the ladder moves
     /// and a failed stage runs the rollback plan (kill switch, learning
     /// freeze, 10 % size override; the model restore is skipped here).
-    /// Returns the outcome as JSON.
-    #[pyo3(signature = (observation_json, apply=false))]
+    /// Returns the outcome as a dict.
+    #[pyo3(signature = (observation, apply=false))]
     fn evaluate_canary(
         &mut self,
         py: Python<'_>,
-        observation_json: &str,
+        observation: &Bound<'_, PyAny>,
         apply: bool,
-    ) -> PyResult<String> {
-        call(py, move || {
-            let o: StageObservation = from_json!("observation", observation_json)?;
+    ) -> PyResult<Py<PyAny>> {
+        let o: StageObservation = from_py("observation", observation)?;
+        let out = call(py, move || {
             let plan = RollbackPlan::quant_bot("canary stage failed", "canary");
-            let out =
-                self.s_mut()?
-                    .evaluate_canary(CanaryConfig::default(), &o, apply, &plan, None)?;
-            to_json!("canary outcome", &out)
-        })
+            Ok(self
+                .s_mut()?
+                .evaluate_canary(CanaryConfig::default(), &o, apply, &plan, None)?)
+        })?;
+        to_py(py, "canary outcome", &out)
     }
 
-    /// Session::execute_rollback of Quant Bot's plan; the report as JSON.
+    /// Session::execute_rollback of Quant Bot's plan; the report as a dict.
     #[pyo3(signature = (reason, by, dry_run=false))]
     fn execute_rollback(
         &mut self,
@@ -424,14 +421,14 @@ impl PyEngine {
         reason: &str,
         by: &str,
         dry_run: bool,
-    ) -> PyResult<String> {
-        call(py, move || {
+    ) -> PyResult<Py<PyAny>> {
+        let r = call(py, move || {
             let plan = RollbackPlan::quant_bot(reason, by);
-            let r = self
+            Ok(self
                 .s_mut()?
-                .execute_rollback(&plan, by, reason, dry_run, None)?;
-            to_json!("rollback report", &r)
-        })
+                .execute_rollback(&plan, by, reason, dry_run, None)?)
+        })?;
+        to_py(py, "rollback report", &r)
     }
 
     /// Session::evaluate_period over one observation (None = not observed);
@@ -529,22 +526,18 @@ impl PyEngine {
     }
 }
 
-/// Reads a journal directory: (entries as JSON list, number of unparseable lines skipped).
+/// Reads a journal directory: (entries as a list of dicts, number of unparseable lines skipped).
 #[pyfunction]
-pub(crate) fn read_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(String, usize)> {
-    call(py, move || {
-        let (entries, skipped) = journal::read_dir(&dir)?;
-        Ok((to_json!("journal", &entries)?, skipped))
-    })
+pub(crate) fn read_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(Py<PyAny>, usize)> {
+    let (entries, skipped) = call(py, move || Ok(journal::read_dir(&dir)?))?;
+    Ok((to_py(py, "journal", &entries)?, skipped))
 }
 
-/// journal::verify over a journal directory: (report as JSON, ok, the report as text).
+/// journal::verify over a journal directory: (report as a dict, ok, the report as text).
 #[pyfunction]
-pub(crate) fn verify_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(String, bool, String)> {
-    call(py, move || {
-        let r = journal::verify(&dir)?;
-        Ok((to_json!("verify report", &r)?, r.ok(), r.to_string()))
-    })
+pub(crate) fn verify_journal(py: Python<'_>, dir: PathBuf) -> PyResult<(Py<PyAny>, bool, String)> {
+    let r = call(py, move || Ok(journal::verify(&dir)?))?;
+    Ok((to_py(py, "verify report", &r)?, r.ok(), r.to_string()))
 }
 
 /// Exposure metrics of a trade log given as columns.
@@ -586,7 +579,7 @@ pub(crate) fn exposure_metrics<'py>(
     Ok(d)
 }
 
-/// The canary stage machine (JSON config; `"{}"`-less default = Quant Bot stages).
+/// The canary stage machine (config dict; None = Quant Bot stages).
 #[pyclass(name = "CanaryMachine", module = "tradewarden._native")]
 #[derive(Debug)]
 pub(crate) struct PyCanaryMachine {
@@ -596,33 +589,29 @@ pub(crate) struct PyCanaryMachine {
 #[pymethods]
 impl PyCanaryMachine {
     #[new]
-    #[pyo3(signature = (config_json=None))]
-    fn new(py: Python<'_>, config_json: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (config=None))]
+    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let cfg: CanaryConfig = opt_config("canary config", config, CanaryConfig::default)?;
         call(py, move || {
-            let cfg: CanaryConfig = match config_json {
-                Some(t) => from_json!("canary config", t)?,
-                None => CanaryConfig::default(),
-            };
             Ok(PyCanaryMachine {
                 inner: canary::CanaryMachine::new(cfg)?,
             })
         })
     }
 
-    /// Evaluates the current stage against an observation (JSON); returns the evaluation as JSON.
-    fn evaluate(&self, py: Python<'_>, observation_json: &str) -> PyResult<String> {
+    /// Evaluates the current stage against an observation (a dict); returns the evaluation as a dict.
+    fn evaluate(&self, py: Python<'_>, observation: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let o: StageObservation = from_py("observation", observation)?;
         let m = &self.inner;
-        call(py, move || {
-            let o: StageObservation = from_json!("observation", observation_json)?;
-            to_json!("evaluation", &m.evaluate(&o))
-        })
+        let e = call(py, move || Ok(m.evaluate(&o)))?;
+        to_py(py, "evaluation", &e)
     }
 
-    /// Applies an action (JSON, as returned in an evaluation's `action`).
-    fn apply(&mut self, py: Python<'_>, action_json: &str) -> PyResult<()> {
+    /// Applies an action (a dict, as returned in an evaluation's `action`).
+    fn apply(&mut self, py: Python<'_>, action: &Bound<'_, PyAny>) -> PyResult<()> {
+        let a: StageAction = from_py("action", action)?;
         let m = &mut self.inner;
         call(py, move || {
-            let a: StageAction = from_json!("action", action_json)?;
             m.apply(&a);
             Ok(())
         })
@@ -633,10 +622,9 @@ impl PyCanaryMachine {
         self.inner.index()
     }
 
-    /// Current stage as JSON.
-    fn stage(&self, py: Python<'_>) -> PyResult<String> {
-        let m = &self.inner;
-        call(py, move || to_json!("stage", m.stage()))
+    /// Current stage as a dict.
+    fn stage(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, "stage", self.inner.stage())
     }
 
     /// Whether a rollback was applied.
@@ -645,9 +633,9 @@ impl PyCanaryMachine {
     }
 }
 
-/// Traffic-canary triggers at stage `index`; returns the action as JSON.
+/// Traffic-canary triggers at stage `index`; returns the action as a dict.
 #[pyfunction]
-#[pyo3(signature = (index, error_rate, p99_latency_s, sharpe, baseline_sharpe, config_json=None))]
+#[pyo3(signature = (index, error_rate, p99_latency_s, sharpe, baseline_sharpe, config=None))]
 pub(crate) fn traffic_canary(
     py: Python<'_>,
     index: usize,
@@ -655,70 +643,61 @@ pub(crate) fn traffic_canary(
     p99_latency_s: f64,
     sharpe: f64,
     baseline_sharpe: f64,
-    config_json: Option<&str>,
-) -> PyResult<String> {
-    call(py, move || {
-        let c: TrafficCanary = match config_json {
-            Some(t) => from_json!("traffic canary config", t)?,
-            None => TrafficCanary::default(),
-        };
-        to_json!(
-            "traffic action",
-            &c.evaluate(index, error_rate, p99_latency_s, sharpe, baseline_sharpe),
-        )
-    })
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let c: TrafficCanary = opt_config("traffic canary config", config, TrafficCanary::default)?;
+    let a = call(py, move || {
+        Ok(c.evaluate(index, error_rate, p99_latency_s, sharpe, baseline_sharpe))
+    })?;
+    to_py(py, "traffic action", &a)
 }
 
-/// Rates shadow gates (JSON specs, or Quant Bot's when None): (rated gates JSON, verdict).
+/// Rates shadow gates (a list of spec dicts, or Quant Bot's when None): (rated gates, verdict).
 #[pyfunction]
-#[pyo3(signature = (observed, specs_json=None, green_margin=0.2))]
+#[pyo3(signature = (observed, specs=None, green_margin=0.2))]
 pub(crate) fn rate_gates(
     py: Python<'_>,
     observed: BTreeMap<String, f64>,
-    specs_json: Option<&str>,
+    specs: Option<&Bound<'_, PyAny>>,
     green_margin: f64,
-) -> PyResult<(String, String)> {
-    call(py, move || {
-        let specs: Vec<GateSpec> = match specs_json {
-            Some(t) => from_json!("gate specs", t)?,
-            None => canary::quant_bot_shadow_gates(),
-        };
-        let (rated, verdict) = canary::rate_gates(&specs, &observed, green_margin);
-        Ok((to_json!("gates", &rated)?, to_json!("verdict", &verdict)?))
-    })
+) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    let specs: Vec<GateSpec> = opt_config("gate specs", specs, canary::quant_bot_shadow_gates)?;
+    let (rated, verdict) = call(py, move || {
+        Ok(canary::rate_gates(&specs, &observed, green_margin))
+    })?;
+    Ok((to_py(py, "gates", &rated)?, to_py(py, "verdict", &verdict)?))
 }
 
-/// Statistical canary judge (Mann–Whitney U per metric); returns the judgement as JSON.
+/// Statistical canary judge (Mann–Whitney U per metric); returns the judgement as a dict.
 #[pyfunction]
 pub(crate) fn judge(
     py: Python<'_>,
-    config_json: &str,
+    config: &Bound<'_, PyAny>,
     baseline: BTreeMap<String, Vec<f64>>,
     canary_samples: BTreeMap<String, Vec<f64>>,
-) -> PyResult<String> {
-    call(py, move || {
-        let cfg: JudgeConfig = from_json!("judge config", config_json)?;
-        to_json!(
-            "judgement",
-            &canary::judge(&cfg, &baseline, &canary_samples)?,
-        )
-    })
+) -> PyResult<Py<PyAny>> {
+    let cfg: JudgeConfig = from_py("judge config", config)?;
+    let j = call(py, move || {
+        Ok(canary::judge(&cfg, &baseline, &canary_samples)?)
+    })?;
+    to_py(py, "judgement", &j)
 }
 
-/// Promotion gates (JSON; None = Autotrader's) over walk-forward returns and trade P&L; report as JSON.
+/// Promotion gates (a dict; None = Autotrader's) over walk-forward returns and trade P&L; report as a dict.
 #[pyfunction]
-#[pyo3(signature = (walk_forward_returns, trade_pnls, gates_json=None, trial_sharpes=None, strategy_matrix=None, n_rows=0, n_cols=0))]
+#[pyo3(signature = (walk_forward_returns, trade_pnls, gates=None, trial_sharpes=None, strategy_matrix=None, n_rows=0, n_cols=0))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn promotion_gates(
     py: Python<'_>,
     walk_forward_returns: PyReadonlyArray1<'_, f64>,
     trade_pnls: PyReadonlyArray1<'_, f64>,
-    gates_json: Option<&str>,
+    gates: Option<&Bound<'_, PyAny>>,
     trial_sharpes: Option<PyReadonlyArray1<'_, f64>>,
     strategy_matrix: Option<PyReadonlyArray1<'_, f64>>,
     n_rows: usize,
     n_cols: usize,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
+    let g: PromotionGates = opt_config("promotion gates", gates, PromotionGates::autotrader)?;
     let w = slice(&walk_forward_returns, "walk_forward_returns");
     let t = slice(&trade_pnls, "trade_pnls");
     let ts = trial_sharpes
@@ -729,11 +708,7 @@ pub(crate) fn promotion_gates(
         .as_ref()
         .map(|a| slice(a, "strategy_matrix"))
         .transpose();
-    call(py, move || {
-        let g: PromotionGates = match gates_json {
-            Some(j) => from_json!("promotion gates", j)?,
-            None => PromotionGates::autotrader(),
-        };
+    let r = call(py, move || {
         let strategy_matrix = sm?
             .map(|m| StrategyMatrix::new(m, n_rows, n_cols))
             .transpose()?;
@@ -744,27 +719,23 @@ pub(crate) fn promotion_gates(
             trade_pnls: t?,
         };
         let p = crate::pool()?;
-        let r = p.install(|| evaluate_promotion(&g, &inputs))?;
-        to_json!("promotion report", &r)
-    })
+        Ok(p.install(|| evaluate_promotion(&g, &inputs))?)
+    })?;
+    to_py(py, "promotion report", &r)
 }
 
 /// Drift guard recommendation: continue, shadow_mode or rollback_recommended.
 #[pyfunction]
-#[pyo3(signature = (score_drop, accuracy_drop, config_json=None))]
+#[pyo3(signature = (score_drop, accuracy_drop, config=None))]
 pub(crate) fn drift_guard(
     py: Python<'_>,
     score_drop: f64,
     accuracy_drop: f64,
-    config_json: Option<&str>,
-) -> PyResult<String> {
-    call(py, move || {
-        let g: DriftGuard = match config_json {
-            Some(t) => from_json!("drift guard", t)?,
-            None => DriftGuard::default(),
-        };
-        to_json!("drift action", &g.evaluate(score_drop, accuracy_drop))
-    })
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let g: DriftGuard = opt_config("drift guard", config, DriftGuard::default)?;
+    let a = call(py, move || Ok(g.evaluate(score_drop, accuracy_drop)))?;
+    to_py(py, "drift action", &a)
 }
 
 /// Registers the guardrails functions and classes.

@@ -19,7 +19,7 @@ use tradewarden_inference::registry::{
     self as registry, Registry, RegistryOptions, SigningKey, Stage, VerifyingKey,
 };
 
-use crate::{CallError, call};
+use crate::{CallError, call, to_py};
 
 fn config_err(what: &str, e: serde_json::Error) -> CallError {
     CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
@@ -27,11 +27,6 @@ fn config_err(what: &str, e: serde_json::Error) -> CallError {
 
 fn parse_config(config_json: &str) -> Result<MlpConfig, CallError> {
     serde_json::from_str(config_json).map_err(|e| config_err("config", e))
-}
-
-fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, CallError> {
-    serde_json::to_string(v)
-        .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("{what}: {e}")))
 }
 
 /// A loaded model — an MLP, a GRU or a Transformer (weights and
@@ -107,10 +102,9 @@ impl PyModel {
         })
     }
 
-    /// The architecture as JSON (`Architecture`'s serde form).
-    fn config_json(&self, py: Python<'_>) -> PyResult<String> {
-        let m = &self.inner;
-        call(py, move || to_json("config", &m.architecture()))
+    /// The architecture as a dict (`Architecture`'s serde form).
+    fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, "config", &self.inner.architecture())
     }
 
     /// `"mlp"`, `"gru"` or `"transformer"`.
@@ -321,10 +315,11 @@ impl PyPredictor {
         self.inner.n_outputs()
     }
 
-    /// The serving architecture as JSON.
-    fn config_json(&self, py: Python<'_>) -> PyResult<String> {
+    /// The serving architecture as a dict.
+    fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let p = &self.inner;
-        call(py, move || to_json("config", &p.config()))
+        let c = call(py, move || Ok(p.config()))?;
+        to_py(py, "config", &c)
     }
 
     /// Replaces the serving model; returns the version it replaced.
@@ -401,19 +396,18 @@ pub(crate) fn inference_demo_features(
     call(py, move || Ok(demo::demo_features(r?, volume_z)?.to_vec()))
 }
 
-/// (name, version, feature names, config JSON) of the shipped demo model.
+/// (name, version, feature names, config dict) of the shipped demo model.
 #[pyfunction]
 pub(crate) fn inference_demo_info(
     py: Python<'_>,
-) -> PyResult<(String, String, Vec<String>, String)> {
-    call(py, move || {
-        Ok((
-            demo::DEMO_MODEL_NAME.to_string(),
-            demo::DEMO_MODEL_VERSION.to_string(),
-            demo::DEMO_FEATURES.iter().map(|s| s.to_string()).collect(),
-            to_json("config", &demo::demo_config()?)?,
-        ))
-    })
+) -> PyResult<(String, String, Vec<String>, Py<PyAny>)> {
+    let config = call(py, move || Ok(demo::demo_config()?))?;
+    Ok((
+        demo::DEMO_MODEL_NAME.to_string(),
+        demo::DEMO_MODEL_VERSION.to_string(),
+        demo::DEMO_FEATURES.iter().map(|s| s.to_string()).collect(),
+        to_py(py, "config", &config)?,
+    ))
 }
 
 fn stage(s: &str) -> Result<Stage, CallError> {
@@ -472,7 +466,7 @@ impl PyRegistry {
     }
 
     /// Registers `model` as name/version (stage development); returns the
-    /// manifest as JSON. With a signing key (path, or 32 raw bytes / 64 hex
+    /// manifest as a dict. With a signing key (path, or 32 raw bytes / 64 hex
     /// characters) the manifest is signed too (`Registry::register_signed`).
     #[pyo3(signature = (name, version, model, metrics=BTreeMap::new(), signing_key_path=None, signing_key_bytes=None))]
     #[allow(clippy::too_many_arguments)]
@@ -485,15 +479,15 @@ impl PyRegistry {
         metrics: BTreeMap<String, f64>,
         signing_key_path: Option<PathBuf>,
         signing_key_bytes: Option<Vec<u8>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Py<PyAny>> {
         let (r, m) = (&self.inner, &model.inner);
-        call(py, move || {
-            let manifest = match signing_key(signing_key_path, signing_key_bytes)? {
+        let manifest = call(py, move || {
+            Ok(match signing_key(signing_key_path, signing_key_bytes)? {
                 Some(k) => r.register_signed(name, version, &**m, metrics, &k)?,
                 None => r.register(name, version, &**m, metrics)?,
-            };
-            to_json("manifest", &manifest)
-        })
+            })
+        })?;
+        to_py(py, "manifest", &manifest)
     }
 
     /// Signs (or re-signs) an existing version (`Registry::sign`).
@@ -518,10 +512,11 @@ impl PyRegistry {
         })
     }
 
-    /// The manifest of name/version as JSON (not verified).
-    fn manifest(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<String> {
+    /// The manifest of name/version as a dict (not verified).
+    fn manifest(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<Py<PyAny>> {
         let r = &self.inner;
-        call(py, move || to_json("manifest", &r.manifest(name, version)?))
+        let m = call(py, move || Ok(r.manifest(name, version)?))?;
+        to_py(py, "manifest", &m)
     }
 
     /// Registered versions of `name`, sorted.
@@ -531,16 +526,18 @@ impl PyRegistry {
     }
 
     /// Every version of `name` in registration order, with its manifest and
-    /// the active / last_good flags, as JSON.
-    fn list(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+    /// the active / last_good flags, as a list of dicts.
+    fn list(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         let r = &self.inner;
-        call(py, move || to_json("version list", &r.list(name)?))
+        let l = call(py, move || Ok(r.list(name)?))?;
+        to_py(py, "version list", &l)
     }
 
-    /// Recomputes every checksum; returns the manifest as JSON.
-    fn verify(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<String> {
+    /// Recomputes every checksum; returns the manifest as a dict.
+    fn verify(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<Py<PyAny>> {
         let r = &self.inner;
-        call(py, move || to_json("manifest", &r.verify(name, version)?))
+        let m = call(py, move || Ok(r.verify(name, version)?))?;
+        to_py(py, "manifest", &m)
     }
 
     /// Verifies and loads name/version (any architecture).

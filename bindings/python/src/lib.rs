@@ -143,6 +143,168 @@ pub(crate) fn pool() -> Result<Arc<rayon::ThreadPool>, CallError> {
     Ok(p)
 }
 
+/// Nesting limit of [`value_of`] (serde_json's own parser stopped at 128).
+const MAX_DEPTH: usize = 128;
+
+/// Plain Python data (a config, options, observation…) as a JSON value,
+/// without text: what `json.dumps(value, allow_nan=False)` accepts — dict
+/// (str, int, float, bool or None keys, as JSON would write them), list,
+/// tuple, str, int, float, bool, None, subclasses included. Anything else,
+/// NaN / ±inf and nesting deeper than 128 are an `InvalidConfig` error naming
+/// `what` (not pythonize's `depythonize`: it lets a NaN become `null`
+/// inside a `serde_json::Value` and reads any truthy object as a bool).
+pub(crate) fn value_of(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
+    use serde_json::Value;
+    fn key(k: &Bound<'_, PyAny>) -> Result<String, String> {
+        if let Ok(s) = k.cast::<PyString>() {
+            return Ok(s.to_cow().map_err(|e| e.to_string())?.into_owned());
+        }
+        if k.is_none() {
+            return Ok("null".into());
+        }
+        if k.is_instance_of::<PyBool>() {
+            return Ok(if k.is_truthy().map_err(|e| e.to_string())? {
+                "true"
+            } else {
+                "false"
+            }
+            .into());
+        }
+        if k.is_instance_of::<PyInt>() {
+            return k.str().map(|s| s.to_string()).map_err(|e| e.to_string());
+        }
+        if let Ok(f) = k.cast::<PyFloat>() {
+            let v = f.value();
+            if !v.is_finite() {
+                return Err(format!(
+                    "Out of range float values are not JSON compliant: {v}"
+                ));
+            }
+            return k.repr().map(|s| s.to_string()).map_err(|e| e.to_string());
+        }
+        Err(format!(
+            "keys must be str, int, float, bool or None, not {}",
+            type_name(k)
+        ))
+    }
+    fn type_name(o: &Bound<'_, PyAny>) -> String {
+        o.get_type()
+            .qualname()
+            .map_or_else(|_| "object".into(), |n| n.to_string())
+    }
+    fn go(o: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        if o.is_none() {
+            return Ok(Value::Null);
+        }
+        if o.is_instance_of::<PyBool>() {
+            return Ok(Value::Bool(o.is_truthy().map_err(|e| e.to_string())?));
+        }
+        if o.is_instance_of::<PyInt>() {
+            if let Ok(i) = o.extract::<i64>() {
+                return Ok(Value::from(i));
+            }
+            if let Ok(u) = o.extract::<u64>() {
+                return Ok(Value::from(u));
+            }
+            // Beyond 64 bits: what serde_json made of the digits (a float).
+            let f: f64 = o.extract::<f64>().map_err(|e| e.to_string())?;
+            return serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or_else(|| format!("integer {} out of range", o));
+        }
+        if let Ok(f) = o.cast::<PyFloat>() {
+            let v = f.value();
+            return serde_json::Number::from_f64(v)
+                .map(Value::Number)
+                .ok_or_else(|| format!("Out of range float values are not JSON compliant: {v}"));
+        }
+        if let Ok(s) = o.cast::<PyString>() {
+            return Ok(Value::String(
+                s.to_cow().map_err(|e| e.to_string())?.into_owned(),
+            ));
+        }
+        if let Ok(d) = o.cast::<PyDict>() {
+            let mut m = serde_json::Map::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                m.insert(key(&k)?, go(&v, depth + 1)?);
+            }
+            return Ok(Value::Object(m));
+        }
+        if o.is_instance_of::<PyList>() || o.is_instance_of::<PyTuple>() {
+            let mut a = Vec::new();
+            for item in o.try_iter().map_err(|e| e.to_string())? {
+                a.push(go(&item.map_err(|e| e.to_string())?, depth + 1)?);
+            }
+            return Ok(Value::Array(a));
+        }
+        Err(format!(
+            "Object of type {} is not JSON serializable",
+            type_name(o)
+        ))
+    }
+    go(obj, 0).map_err(|why| {
+        raise(
+            obj.py(),
+            ErrorKind::InvalidConfig,
+            format!("invalid {what}: {why}"),
+        )
+    })
+}
+
+/// Plain Python data deserialised into the library's serde type (see
+/// [`value_of`]); a shape the type refuses is an `InvalidConfig` error
+/// naming `what`.
+pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<T> {
+    let v = value_of(what, obj)?;
+    serde_json::from_value(v).map_err(|e| {
+        raise(
+            obj.py(),
+            ErrorKind::InvalidConfig,
+            format!("invalid {what}: {e}"),
+        )
+    })
+}
+
+/// [`from_py`] of an optional argument (None: what an empty dict gives).
+pub(crate) fn from_py_or_default<T: serde::de::DeserializeOwned>(
+    what: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<T> {
+    match obj.filter(|o| !o.is_none()) {
+        Some(o) => from_py(what, o),
+        None => {
+            serde_json::from_value(serde_json::Value::Object(serde_json::Map::new())).map_err(|e| {
+                Python::attach(|py| {
+                    raise(py, ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
+                })
+            })
+        }
+    }
+}
+
+/// A library result as Python objects (dict, list, str, int, float, bool,
+/// None), without JSON text: exactly what `json.loads` made of serde_json's
+/// text before — NaN / ±inf become None, tuples lists, map keys strings,
+/// floats the same f64 bits — converted by pythonize from a `serde_json::Value`.
+pub(crate) fn to_py<T: serde::Serialize + ?Sized>(
+    py: Python<'_>,
+    what: &str,
+    v: &T,
+) -> PyResult<Py<PyAny>> {
+    let internal = |e: String| raise(py, ErrorKind::Internal, format!("{what} to Python: {e}"));
+    let value = serde_json::to_value(v).map_err(|e| internal(e.to_string()))?;
+    pythonize::pythonize(py, &value)
+        .map(Bound::unbind)
+        .map_err(|e| internal(e.to_string()))
+}
+
 pub(crate) fn slice<'a>(
     a: &'a PyReadonlyArray1<'_, f64>,
     name: &'static str,
@@ -750,15 +912,13 @@ fn bootstrap_ci<'py>(
 /// The process-wide exporter (one recorder per process, as the `metrics` facade allows).
 static EXPORTER: Mutex<Option<tradewarden::metrics::Exporter>> = Mutex::new(None);
 
-/// Installs the Prometheus exporter from a JSON `ExporterConfig`; returns the
+/// Installs the Prometheus exporter from an `ExporterConfig` dict; returns the
 /// listener's address (None without a listener).
 #[pyfunction]
-fn telemetry_install(py: Python<'_>, config_json: &str) -> PyResult<Option<String>> {
-    let text = config_json.to_string();
+fn telemetry_install(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    use tradewarden::metrics::{Exporter, ExporterConfig};
+    let cfg: ExporterConfig = from_py("telemetry config", config)?;
     call(py, move || {
-        use tradewarden::core::config::{ConfigFormat, parse_config};
-        use tradewarden::metrics::{Exporter, ExporterConfig};
-        let cfg: ExporterConfig = parse_config(&text, ConfigFormat::Json)?;
         let mut guard = EXPORTER.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_some() {
             return Err(CallError::Lib(

@@ -24,16 +24,15 @@ fn invalid(msg: String) -> CallError {
     CallError::Lib(ErrorKind::InvalidInput, msg)
 }
 
-/// Parses an optional JSON config (None: the crate's defaults); a bad
-/// document is `InvalidConfig` naming `what`.
+/// An optional config dict (None: the crate's defaults); a bad one is
+/// `InvalidConfig` naming `what`.
 fn config<T: serde::de::DeserializeOwned + Default>(
     what: &str,
-    text: Option<&str>,
-) -> Result<T, CallError> {
-    match text {
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<T> {
+    match obj.filter(|o| !o.is_none()) {
         None => Ok(T::default()),
-        Some(t) => serde_json::from_str(t)
-            .map_err(|e| CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))),
+        Some(o) => crate::from_py(what, o),
     }
 }
 
@@ -172,21 +171,21 @@ fn exposure_apply_policy<'py>(
 
 /// `regime::classify` over the last candles: (regime, vol, momentum, range).
 #[pyfunction]
-#[pyo3(signature = (high, low, close, config_json=None))]
+#[pyo3(signature = (high, low, close, config=None))]
 fn regime_classify(
     py: Python<'_>,
     high: PyReadonlyArray1<'_, f64>,
     low: PyReadonlyArray1<'_, f64>,
     close: PyReadonlyArray1<'_, f64>,
-    config_json: Option<&str>,
+    config: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(&'static str, f64, f64, f64)> {
+    let cfg: RegimeConfig = self::config("regime config", config)?;
     let (h, l, c) = (
         slice(&high, "high"),
         slice(&low, "low"),
         slice(&close, "close"),
     );
     call(py, move || {
-        let cfg: RegimeConfig = config("regime config", config_json)?;
         let r = regime::classify(h?, l?, c?, &cfg)?;
         Ok((r.regime.as_str(), r.vol, r.momentum, r.range))
     })
@@ -238,12 +237,12 @@ pub(crate) struct PyRecoveryTracker {
 
 #[pymethods]
 impl PyRecoveryTracker {
-    /// `RecoveryTracker::new` from a JSON `RecoveryConfig` (None: defaults).
+    /// `RecoveryTracker::new` from a `RecoveryConfig` dict (None: defaults).
     #[new]
-    #[pyo3(signature = (config_json=None))]
-    fn new(py: Python<'_>, config_json: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (config=None))]
+    fn new(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let cfg: RecoveryConfig = self::config("recovery config", config)?;
         call(py, move || {
-            let cfg: RecoveryConfig = config("recovery config", config_json)?;
             Ok(PyRecoveryTracker {
                 inner: RecoveryTracker::new(cfg)?,
             })
@@ -284,32 +283,30 @@ impl PyRecoveryTracker {
         })
     }
 
-    /// `RecoveryTracker::health_at` as JSON (`now` None: now).
+    /// `RecoveryTracker::health_at` as a dict (`now` None: now).
     #[pyo3(signature = (now=None))]
-    fn health_json(&self, py: Python<'_>, now: Option<f64>) -> PyResult<String> {
+    fn health(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Py<PyAny>> {
         let t = &self.inner;
-        call(py, move || {
-            let h = match now {
+        let h = call(py, move || {
+            Ok(match now {
                 Some(now) => t.health_at(now),
                 None => t.health(),
-            };
-            serde_json::to_string(&h)
-                .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("health to JSON: {e}")))
-        })
+            })
+        })?;
+        crate::to_py(py, "health", &h)
     }
 
-    /// `RecoveryTracker::summary_at` as JSON (`now` None: now).
+    /// `RecoveryTracker::summary_at` as a dict (`now` None: now).
     #[pyo3(signature = (now=None))]
-    fn summary_json(&self, py: Python<'_>, now: Option<f64>) -> PyResult<String> {
+    fn summary(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Py<PyAny>> {
         let t = &self.inner;
-        call(py, move || {
-            let s = match now {
+        let s = call(py, move || {
+            Ok(match now {
                 Some(now) => t.summary_at(now),
                 None => t.summary(),
-            };
-            serde_json::to_string(&s)
-                .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("summary to JSON: {e}")))
-        })
+            })
+        })?;
+        crate::to_py(py, "summary", &s)
     }
 
     /// `RecoveryTracker::export`: sets the `recovery_*` gauges through the

@@ -5,14 +5,13 @@
 
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
-use tradewarden::core::ErrorKind;
 use tradewarden::core::returns::SummaryOptions;
 use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
 use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
 use tradewarden::report::{Dates, ReportInput, render_html};
 
 use crate::arrow::import_stream;
-use crate::{CallError, call, opts, slice};
+use crate::{call, from_py_or_default, opts, slice};
 
 /// The report page of a returns series as a string. `dates`: Unix seconds
 /// (UTC), one per return, read from the column `date_column`; without them
@@ -20,8 +19,8 @@ use crate::{CallError, call, opts, slice};
 #[pyfunction]
 #[pyo3(signature = (returns, benchmark=None, dates=None, date_column="date",
                     missing_dates="no dates given", name="returns", benchmark_name=None,
-                    trades=None, capital=1.0, tail_percentile=5.0, thresholds_json=None,
-                    columns_json="{}", period="daily", annualization=None, risk_free=0.0,
+                    trades=None, capital=1.0, tail_percentile=5.0, thresholds=None,
+                    columns=None, period="daily", annualization=None, risk_free=0.0,
                     nan_policy="error"))]
 #[allow(clippy::too_many_arguments)]
 fn html_report<'py>(
@@ -36,8 +35,8 @@ fn html_report<'py>(
     trades: Option<Bound<'py, PyAny>>,
     capital: f64,
     tail_percentile: f64,
-    thresholds_json: Option<&str>,
-    columns_json: &str,
+    thresholds: Option<Bound<'py, PyAny>>,
+    columns: Option<Bound<'py, PyAny>>,
     period: &str,
     annualization: Option<f64>,
     risk_free: f64,
@@ -53,21 +52,14 @@ fn html_report<'py>(
         },
         None => Dates::Missing(missing_dates.to_string()),
     };
+    let thresholds_given = thresholds.is_some();
+    let thresholds: OperationsThresholds = from_py_or_default("thresholds", thresholds.as_ref())?;
+    let columns: TradeLogColumns = from_py_or_default("columns", columns.as_ref())?;
     let batches = trades
         .as_ref()
         .map(|t| import_stream(t, "trades"))
         .transpose()?;
     call(py, move || {
-        let config = |what: &str, e: serde_json::Error| {
-            CallError::Lib(ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
-        };
-        let thresholds: OperationsThresholds = thresholds_json
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| config("thresholds", e))?
-            .unwrap_or_default();
-        let columns: TradeLogColumns =
-            serde_json::from_str(columns_json).map_err(|e| config("columns", e))?;
         let log = batches
             .map(|b| TradeLog::from_batches(&b, &columns))
             .transpose()?;
@@ -93,7 +85,7 @@ fn html_report<'py>(
             benchmark: b,
             dates: &d,
             ops: &ops,
-            thresholds_given: thresholds_json.is_some(),
+            thresholds_given,
         })?)
     })
 }

@@ -110,31 +110,100 @@ def test_global_pool_paths_survive_fork():
     _wait_child(pid, "forked child hung on rayon's global pool")
 
 
-def _stub_params(fn):
+_NO_DEFAULT = object()
+
+
+def _stub_signature(fn):
+    """(name, kind, default) of each parameter of a stub ``def`` (``self`` left out); a default is the literal
+    the stub writes (``_NO_DEFAULT`` when none)."""
+    import inspect
+
     a = fn.args
-    return [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs if x.arg != "self"]
+    out = []
+    pos = a.posonlyargs + a.args
+    pos_defaults = [_NO_DEFAULT] * (len(pos) - len(a.defaults)) + [ast.literal_eval(d) for d in a.defaults]
+    for i, (x, d) in enumerate(zip(pos, pos_defaults)):
+        kind = inspect.Parameter.POSITIONAL_ONLY if i < len(a.posonlyargs) else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        out.append((x.arg, kind, d))
+    if a.vararg is not None:
+        out.append((a.vararg.arg, inspect.Parameter.VAR_POSITIONAL, _NO_DEFAULT))
+    for x, d in zip(a.kwonlyargs, a.kw_defaults):
+        out.append((x.arg, inspect.Parameter.KEYWORD_ONLY, _NO_DEFAULT if d is None else ast.literal_eval(d)))
+    if a.kwarg is not None:
+        out.append((a.kwarg.arg, inspect.Parameter.VAR_KEYWORD, _NO_DEFAULT))
+    return [p for p in out if p[0] not in ("self", "cls")]
+
+
+def _runtime_signature(obj):
+    """The same triples from the runtime signature (PyO3's ``__text_signature__``); a default PyO3 cannot
+    render as a literal (it writes ``...``) matches any stub default."""
+    import inspect
+
+    sig = inspect.signature(obj)
+    out = []
+    for p in sig.parameters.values():
+        if p.name in ("self", "$self", "cls", "$cls", "$type"):
+            continue
+        d = _NO_DEFAULT if p.default is inspect.Parameter.empty else p.default
+        out.append((p.name, p.kind, d))
+    return out
+
+
+def _same_signature(stub, runtime):
+    if len(stub) != len(runtime):
+        return False
+    for (sn, sk, sd), (rn, rk, rd) in zip(stub, runtime):
+        if sn != rn or sk != rk:
+            return False
+        if rd is Ellipsis:  # PyO3: a default that is not a Python literal (e.g. an empty map)
+            if sd is _NO_DEFAULT:
+                return False
+            continue
+        if (sd is _NO_DEFAULT) != (rd is _NO_DEFAULT):
+            return False
+        if sd is not _NO_DEFAULT and not (type(sd) is type(rd) and sd == rd):
+            return False
+    return True
 
 
 def test_stubs_match_the_native_module():
-    import inspect
-
+    """Every public name of ``_native`` is in the stub and vice versa (functions, classes, their methods,
+    module attributes), and each signature agrees with the runtime one: parameter names, order, kinds
+    (positional-only, keyword-only) and defaults."""
     stub = os.path.join(os.path.dirname(tradewarden.__file__), "_native.pyi")
     tree = ast.parse(open(stub).read())
     funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    attrs = {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
     native = {n for n in dir(_native) if callable(getattr(_native, n)) and not n.startswith("__")}
     assert set(funcs) | set(classes) == native, ((set(funcs) | set(classes)) ^ native)
-    for name, node in funcs.items():  # parameter names and order, as the module reports them
-        params = list(inspect.signature(getattr(_native, name)).parameters)
-        assert params == _stub_params(node), name
+    values = {n for n in dir(_native) if not callable(getattr(_native, n)) and not n.startswith("_")
+              and not isinstance(getattr(_native, n), type(_native))}
+    public_attrs = {a for a in attrs if not a.startswith("_")}
+    assert public_attrs == values, public_attrs ^ values
+    assert "__version__" in attrs and isinstance(_native.__version__, str)
+    problems = []
+    for name, node in funcs.items():
+        got, want = _stub_signature(node), _runtime_signature(getattr(_native, name))
+        if not _same_signature(got, want):
+            problems.append((name, got, want))
     for name, node in classes.items():
         cls = getattr(_native, name)
         assert isinstance(cls, type), name
-        stubbed = {m.name for m in node.body if isinstance(m, ast.FunctionDef)} - {"__init__"}
+        methods = {m.name: m for m in node.body if isinstance(m, ast.FunctionDef)}
+        stubbed = set(methods) - {"__init__"}
         actual = {m for m in vars(cls) if not m.startswith("__") or m == "__len__"}
         assert stubbed == actual, (name, stubbed ^ actual)
-        for m in node.body:
-            if isinstance(m, ast.FunctionDef) and m.name != "__init__" and not m.name.startswith("__"):
-                sig = inspect.signature(getattr(cls, m.name))
-                assert [p for p in sig.parameters if p not in ("self", "$self")] == _stub_params(m), (name, m.name)
+        for mname, m in methods.items():
+            if mname.startswith("__") and mname != "__init__":
+                continue
+            target = cls if mname == "__init__" else getattr(cls, mname)
+            if isinstance(vars(cls).get(mname), property) or (mname != "__init__" and not callable(target)):
+                continue
+            if mname == "__init__" and getattr(cls, "__text_signature__", None) is None:
+                continue  # no #[new]: not constructible from Python (the stub's __init__ documents the factory)
+            got, want = _stub_signature(m), _runtime_signature(target)
+            if not _same_signature(got, want):
+                problems.append((f"{name}.{mname}", got, want))
+    assert not problems, "\n".join(f"{n}:\n  stub    {g}\n  runtime {w}" for n, g, w in problems)
     assert os.path.exists(os.path.join(os.path.dirname(tradewarden.__file__), "py.typed"))

@@ -132,6 +132,7 @@ struct Reader<'a> {
 
 fn corrupt(reason: &str) -> Error {
     Error::Corrupt {
+        artefact: crate::error::Artefact::Profile,
         what: "profile binary",
         reason: reason.to_string(),
     }

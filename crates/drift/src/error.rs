@@ -63,9 +63,11 @@ pub enum Error {
         /// The feature name.
         name: String,
     },
-    /// A persisted profile cannot be read.
-    #[error("corrupt profile ({what}): {reason}")]
+    /// A persisted artefact (profile, score state, scorer, sketch) cannot be read.
+    #[error("corrupt {artefact} ({what}): {reason}")]
     Corrupt {
+        /// Which kind of artefact was being read.
+        artefact: Artefact,
         /// What was being read.
         what: &'static str,
         /// Why it was rejected.
@@ -90,6 +92,34 @@ pub enum Error {
     Core(#[from] tradewarden_core::Error),
 }
 
+/// The kind of persisted artefact a [`Error::Corrupt`] names.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artefact {
+    /// A reference profile (`TWDP` binary or checksummed JSON).
+    Profile,
+    /// A live score state (`TWSS`).
+    ScoreState,
+    /// A compact scorer (`TWSC`).
+    Scorer,
+    /// A quantile sketch.
+    Sketch,
+    /// A drift report document.
+    Report,
+}
+
+impl std::fmt::Display for Artefact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Artefact::Profile => "profile",
+            Artefact::ScoreState => "score state",
+            Artefact::Scorer => "scorer",
+            Artefact::Sketch => "quantile sketch",
+            Artefact::Report => "report",
+        })
+    }
+}
+
 impl Classify for Error {
     fn kind(&self) -> ErrorKind {
         match self {
@@ -107,6 +137,19 @@ impl Classify for Error {
 }
 
 impl Error {
+    /// The same error with a `Corrupt` relabelled as `artefact` (other
+    /// variants unchanged): a reader shared by two formats names the one read.
+    pub(crate) fn in_artefact(self, artefact: Artefact) -> Self {
+        match self {
+            Error::Corrupt { what, reason, .. } => Error::Corrupt {
+                artefact,
+                what,
+                reason,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid(param: &'static str, value: impl ToString, reason: &'static str) -> Self {
         Error::InvalidParameter {
             param,

@@ -55,4 +55,4 @@ pub mod state;
 pub mod telemetry;
 pub mod tests;
 
-pub use error::{Error, Result};
+pub use error::{Artefact, Error, Result};

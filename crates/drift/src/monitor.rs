@@ -375,7 +375,12 @@ impl LiveMonitor {
 
 fn in_monitor_feature(name: &str, e: Error) -> Error {
     match e {
-        Error::Corrupt { what, reason } => Error::Corrupt {
+        Error::Corrupt {
+            artefact,
+            what,
+            reason,
+        } => Error::Corrupt {
+            artefact,
             what,
             reason: format!("feature {name:?}: {reason}"),
         },

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tradewarden_core::NanPolicy;
 
-use crate::error::{Error, Result};
+use crate::error::{Artefact, Error, Result};
 use crate::ks::{Alternative, KsMethod, KsResult, ks_2samp_sorted};
 use crate::psi::{PsiMode, histogram_sorted, psi_evidently_sorted, psi_from_counts, sturges_edges};
 use crate::report::FeatureData;
@@ -213,7 +213,11 @@ pub(crate) fn bin_counts(values: &[f64], edges: &[f64]) -> Result<Vec<u64>> {
 
 /// `Corrupt` error naming a profile field.
 fn corrupt_field(what: &'static str, reason: String) -> Error {
-    Error::Corrupt { what, reason }
+    Error::Corrupt {
+        artefact: Artefact::Profile,
+        what,
+        reason,
+    }
 }
 
 /// `bins` within 2..=[`MAX_BINS`].
@@ -2210,7 +2214,12 @@ impl Profile {
                 FeatureProfile::Categorical(c) => c.validate(),
             };
             r.map_err(|e| match e {
-                Error::Corrupt { what, reason } => Error::Corrupt {
+                Error::Corrupt {
+                    artefact,
+                    what,
+                    reason,
+                } => Error::Corrupt {
+                    artefact,
                     what,
                     reason: format!("feature {name:?}: {reason}"),
                 },
@@ -2241,6 +2250,7 @@ impl Profile {
             checksum: format!("{JSON_CHECKSUM_PREFIX}{:016x}", self.content_checksum()),
         };
         serde_json::to_string(&out).map_err(|e| Error::Corrupt {
+            artefact: Artefact::Profile,
             what: "profile json",
             reason: e.to_string(),
         })
@@ -2253,6 +2263,7 @@ impl Profile {
     /// the same validation.
     pub fn from_json(text: &str) -> Result<Self> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Corrupt {
+            artefact: Artefact::Profile,
             what: "profile json",
             reason: e.to_string(),
         })?;
@@ -2260,6 +2271,7 @@ impl Profile {
             .get("format_version")
             .and_then(|x| x.as_u64())
             .ok_or_else(|| Error::Corrupt {
+                artefact: Artefact::Profile,
                 what: "profile json",
                 reason: "missing format_version".into(),
             })?;
@@ -2275,12 +2287,14 @@ impl Profile {
             Some(serde_json::Value::String(s)) => Some(parse_json_checksum(&s)?),
             Some(other) => {
                 return Err(Error::Corrupt {
+                    artefact: Artefact::Profile,
                     what: "checksum",
                     reason: format!("{other} is not a string"),
                 });
             }
         };
         let p: Profile = serde_json::from_value(v).map_err(|e| Error::Corrupt {
+            artefact: Artefact::Profile,
             what: "profile json",
             reason: e.to_string(),
         })?;
@@ -2288,6 +2302,7 @@ impl Profile {
             let actual = p.content_checksum();
             if actual != expected {
                 return Err(Error::Corrupt {
+                    artefact: Artefact::Profile,
                     what: "checksum",
                     reason: format!(
                         "checksum mismatch: the file says {JSON_CHECKSUM_PREFIX}{expected:016x}, \
@@ -2318,6 +2333,7 @@ impl Profile {
     /// Reads the binary form; wrong magic, version, length or checksum is a typed error.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let corrupt = |r: &str| Error::Corrupt {
+            artefact: Artefact::Profile,
             what: "profile binary",
             reason: r.to_string(),
         };
@@ -2362,12 +2378,14 @@ impl Profile {
             Some(ProfileFormat::Binary) => Self::from_bytes(bytes),
             Some(ProfileFormat::Json) => {
                 let text = std::str::from_utf8(bytes).map_err(|e| Error::Corrupt {
+                    artefact: Artefact::Profile,
                     what: "profile json",
                     reason: format!("not UTF-8: {e}"),
                 })?;
                 Self::from_json(text.strip_prefix('\u{feff}').unwrap_or(text))
             }
             None => Err(Error::Corrupt {
+                artefact: Artefact::Profile,
                 what: "profile",
                 reason: "neither the binary form (TWDP magic) nor JSON (an object)".into(),
             }),
@@ -2410,6 +2428,7 @@ fn parse_json_checksum(s: &str) -> Result<u64> {
         .filter(|h| h.len() == 16)
         .and_then(|h| u64::from_str_radix(h, 16).ok())
         .ok_or_else(|| Error::Corrupt {
+            artefact: Artefact::Profile,
             what: "checksum",
             reason: format!("{s:?} is not \"{JSON_CHECKSUM_PREFIX}\" + 16 hex digits"),
         })

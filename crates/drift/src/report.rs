@@ -655,7 +655,8 @@ impl DriftReport {
     /// JSON text of the report.
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| Error::Corrupt {
-            what: "report json",
+            artefact: crate::error::Artefact::Report,
+            what: "json",
             reason: e.to_string(),
         })
     }

@@ -261,14 +261,16 @@ impl QuantileSketch {
     /// typed [`Error::Corrupt`], never a panic. The NaN count starts at 0.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let inner = Kll::deserialize(bytes).map_err(|e| Error::Corrupt {
-            what: "quantile sketch",
+            artefact: crate::error::Artefact::Sketch,
+            what: "bytes",
             reason: e.to_string(),
         })?;
         let finite = |v: Option<&KllFloat<f64>>| v.is_none_or(|x| x.is_finite());
         // every retained item lies within [min, max] (checked on deserialisation)
         if !finite(inner.min_item()) || !finite(inner.max_item()) {
             return Err(Error::Corrupt {
-                what: "quantile sketch",
+                artefact: crate::error::Artefact::Sketch,
+                what: "bytes",
                 reason: "items must be finite".into(),
             });
         }

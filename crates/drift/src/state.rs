@@ -331,6 +331,7 @@ fn check_grid_cells(cells: usize) -> Result<()> {
 fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Result<NumericState> {
     if p.edges.len() < 2 || p.counts.len() + 1 != p.edges.len() {
         return Err(Error::Corrupt {
+            artefact: crate::error::Artefact::Profile,
             what: "counts",
             reason: format!(
                 "feature {name:?}: {} counts for {} edges",
@@ -1008,6 +1009,10 @@ impl StateScorer {
     /// # Errors
     /// `Error::Corrupt` naming the field, `Error::Version`.
     pub fn from_bytes(bytes: &[u8]) -> Result<StateScorer> {
+        Self::decode(bytes).map_err(|e| e.in_artefact(crate::error::Artefact::Scorer))
+    }
+
+    fn decode(bytes: &[u8]) -> Result<StateScorer> {
         if bytes.len() < HEADER || &bytes[..4] != SCORER_MAGIC {
             return Err(corrupt(
                 "header",
@@ -1626,8 +1631,9 @@ const HEADER: usize = 24;
 
 fn corrupt(what: &'static str, reason: String) -> Error {
     Error::Corrupt {
+        artefact: crate::error::Artefact::ScoreState,
         what,
-        reason: format!("score state: {reason}"),
+        reason,
     }
 }
 

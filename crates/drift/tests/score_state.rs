@@ -8,12 +8,12 @@
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use tradewarden_core::{Classify, ErrorKind, NanPolicy};
-use tradewarden_drift::Error;
 use tradewarden_drift::ks::{Alternative, KsMethod, ks_2samp};
 use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
+use tradewarden_drift::{Artefact, Error};
 
 /// Ties on a half-integer grid, continuous values, −0.0, and (when `nan`)
 /// NaN / ±inf.
@@ -589,6 +589,17 @@ fn wrong_profile_and_corrupt_bytes_are_typed_errors() {
     for cut in [0, 3, 23, 24, 40, bytes.len() - 1] {
         let e = ScoreState::from_bytes(&bytes[..cut]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Corrupt, "cut {cut}: {e}");
+        // the message names the artefact read (a score state), not a profile
+        assert!(
+            matches!(
+                e,
+                Error::Corrupt {
+                    artefact: Artefact::ScoreState,
+                    ..
+                }
+            ) && e.to_string().starts_with("corrupt score state ("),
+            "cut {cut}: {e}"
+        );
     }
     // every single flipped bit is caught (header fields or checksum)
     for i in 0..bytes.len() {
@@ -816,8 +827,30 @@ fn compact_bounded_scorer_is_small_and_corruption_is_refused() {
             "byte {i}: {e:?}"
         );
     }
-    assert!(StateScorer::from_bytes(&b[..b.len() - 1]).is_err());
-    assert!(StateScorer::from_bytes(b"TWSS").is_err());
+    let e = StateScorer::from_bytes(&b[..b.len() - 1]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Corrupt {
+                artefact: Artefact::Scorer,
+                ..
+            }
+        ) && e.to_string().starts_with("corrupt scorer ("),
+        "{e}"
+    );
+    let e = StateScorer::from_bytes(b"TWSS").unwrap_err();
+    assert!(e.to_string().starts_with("corrupt scorer (header)"), "{e}");
+    let e = Profile::from_bytes(b"TWSS and more bytes than a header needs").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Corrupt {
+                artefact: Artefact::Profile,
+                ..
+            }
+        ) && e.to_string().starts_with("corrupt profile ("),
+        "{e}"
+    );
 }
 
 /// Arrow record batches (two batches, a null in each column, a float32 and

@@ -74,11 +74,14 @@ def values(x: Any, name: str = "returns") -> np.ndarray:
     # an array at an unaligned address (a partition deserialised by Dask or Spark, np.frombuffer at an odd
     # offset) is copied: the native door reads float64 slices in place and needs them aligned
     if x.ndim == 1:
-        return np.require(x, requirements=["C", "A"])
+        one: np.ndarray = np.require(x, requirements=["C", "A"])
+        return one
     if x.ndim == 2:
-        return x if x.flags.aligned else x.copy(order="K")
+        two: np.ndarray = x if x.flags.aligned else x.copy(order="K")
+        return two
     if x.ndim == 0:
-        return x.reshape(1)
+        zero: np.ndarray = x.reshape(1)
+        return zero
     raise InvalidInputError(f"{name} must be 1-D or 2-D (periods x columns), got an array of shape {x.shape}")
 
 
@@ -156,6 +159,7 @@ def reduce2(fn: Callable[[np.ndarray, np.ndarray], float], returns: Any, factor_
     if not aligned:
         returns, factor_returns = align(returns, factor_returns)
     a = values(returns, "returns")
+    f: np.ndarray
     if np.ndim(factor_returns) == 0 and not is_pandas(factor_returns):
         f = np.full(a.shape[0], real("factor_returns", factor_returns))
     else:

@@ -8,7 +8,7 @@ become lists of ``str`` or ``None``. No computation happens here.
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -23,7 +23,7 @@ as_1d = _as_1d
 
 
 def _strings(values: Any) -> "list[Any]":
-    out = []
+    out: List[Optional[str]] = []
     for v in values:
         if v is None or (isinstance(v, float) and v != v):
             out.append(None)

@@ -36,7 +36,7 @@ Partitions with no rows are skipped; a partition with a single row cannot be fit
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .drift import DriftReport, Profile, ScoreState, StateScorer, _scorer_state, profile_from_partitions
 from .errors import InvalidInputError
@@ -100,12 +100,26 @@ def merge_tree(parts: Sequence[Any], split_every: int = 16) -> Any:
     return _reduce_tree(level, _merge_bytes, split_every)
 
 
+def _delayed(fn: Any) -> Any:
+    """``dask.delayed(fn, pure=True)``."""
+    from dask.delayed import delayed
+
+    return delayed(fn, pure=True)
+
+
+def _compute(*parts: Any) -> Tuple[Any, ...]:
+    """``dask.compute(*parts)``."""
+    from dask.base import compute
+
+    out: Tuple[Any, ...] = compute(*parts)  # type: ignore[no-untyped-call]  # dask's compute() has no annotations
+    return out
+
+
 def _reduce_tree(level: List[Any], fn: Any, every: int) -> Any:
     """Delayed ``fn`` over groups of ``every`` items, level after level, down to one node; the first
     level always runs, so a single partition's one-element Series is unpacked too."""
-    import dask
 
-    node = dask.delayed(fn, pure=True)
+    node = _delayed(fn)
     level = [node(*level[i:i + every]) for i in range(0, len(level), every)]
     while len(level) > 1:
         level = [node(*level[i:i + every]) for i in range(0, len(level), every)]
@@ -163,10 +177,10 @@ def _sketch_partition(pdf: Any, cols: List[str], nan_policy: str) -> Any:
     return pd.Series([out], dtype=object)
 
 
-def _merge_sketches(*parts: Any) -> dict:
+def _merge_sketches(*parts: Any) -> Dict[str, Any]:
     from .drift import QuantileSketch
 
-    merged: dict = {}
+    merged: Dict[str, Any] = {}
     for p in parts:
         if hasattr(p, "iloc"):
             p = p.iloc[0] if len(p) else {}
@@ -199,7 +213,7 @@ def _fit_two_pass(ddf: Any, cols: List[str], bins: int, nan_policy: str, split_e
     return _compute_profile(merge_tree(fitted.to_delayed(), split_every), "the reference")
 
 
-def _fit_partition_edges(pdf: Any, cols: List[str], edges: dict, bins: int, nan_policy: str) -> Any:
+def _fit_partition_edges(pdf: Any, cols: List[str], edges: Dict[str, Any], bins: int, nan_policy: str) -> Any:
     """Pass 2: each numeric column binned on its own explicit edges, without the stored reference."""
     import pandas as pd
 
@@ -227,7 +241,7 @@ def _union(a: Profile, b: Profile) -> Profile:
     return Profile.from_json(json.dumps(da))
 
 
-_SCORERS: "dict[tuple, tuple]" = {}
+_SCORERS: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
 
 
 def _broadcast_scorer(blob: bytes, cells: Optional[int]) -> Any:
@@ -286,7 +300,6 @@ def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns
     file saved beside the frozen reference): its compact form is what is shipped, its grid decides exact
     or bounded (``cells`` must then be None or equal to it), and ``scorer.ks_bounds(state)`` reads the
     result — the client never loads the reference."""
-    import dask
     import pandas as pd
 
     _require_dask()
@@ -313,7 +326,7 @@ def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns
             payload = StateScorer.from_profile(profile, cells).to_bytes()
     else:
         raise InvalidInputError(f"profile must be a Profile or a StateScorer, got {type(profile).__name__}")
-    blob = dask.delayed(payload, pure=True)
+    blob = _delayed(payload)
     states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
     if split_every is None:
         merged = _merge_state_bytes(*[b for b in states.compute() if b is not None])
@@ -451,9 +464,7 @@ def returns_state(data: Any, column: Optional[str] = None, *, required_return: f
     if not parts:
         raise InvalidInputError("the dask collection has no partitions")
     if split_every is None:
-        import dask
-
-        blobs = [p.iloc[0] for p in dask.compute(*parts)]
+        blobs = [p.iloc[0] for p in _compute(*parts)]
         return ReturnsState.merge_all(blobs)
     return ReturnsState.from_bytes(_reduce_tree(list(parts), _merge_returns, split_every).compute())
 
@@ -512,7 +523,6 @@ def strategy_states(ddf: Any, strategy: str = "strategy", date: str = "date", re
 
     Returns a dict strategy -> ReturnsState, in sorted strategy order.
     """
-    import dask
     import pandas as pd
 
     from .returns import ReturnsState
@@ -531,8 +541,8 @@ def strategy_states(ddf: Any, strategy: str = "strategy", date: str = "date", re
     if not parts:
         raise InvalidInputError("the dask DataFrame has no partitions")
     # (partition, first date, last date, state) per strategy, in partition order
-    runs: dict = {}
-    for i, frame in enumerate(dask.compute(*parts)):
+    runs: Dict[Any, Any] = {}
+    for i, frame in enumerate(_compute(*parts)):
         for key, first, last, blob in frame.itertuples(index=False, name=None):
             runs.setdefault(key, []).append((i, first, last, blob))
     if not runs:

@@ -29,7 +29,7 @@ import json
 import math
 import sys
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 
-class KstestResult(tuple):
+class KstestResult(Tuple[Any, ...]):
     """Result of :func:`ks_2samp`: unpacks as ``(statistic, pvalue)`` like scipy's, with
     ``statistic_location`` and ``statistic_sign`` as attributes."""
 
@@ -66,7 +66,7 @@ class KstestResult(tuple):
         self.method = method
         return self
 
-    def __getnewargs__(self) -> tuple:
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         return (self.statistic, self.pvalue, self.statistic_location, self.statistic_sign, self.method)
 
     def __repr__(self) -> str:
@@ -201,18 +201,19 @@ def energy_distance(u_values: Any, v_values: Any, u_weights: Any = None, v_weigh
     return _invalid_value("energy_distance", _native.energy_distance_weighted(u, v, uw, vw), u, v)
 
 
-class CramerVonMisesResult(tuple):
+class CramerVonMisesResult(Tuple[Any, ...]):
     """Result of :func:`cramervonmises_2samp`: ``statistic``, ``pvalue`` (also unpacks)."""
 
-    statistic: float
-    pvalue: float
+    statistic: Union[float, np.floating[Any]]  # scipy's float32 scalars for two float32 samples
+    pvalue: Union[float, np.floating[Any]]
 
-    def __new__(cls, statistic: float, pvalue: float) -> "CramerVonMisesResult":
+    def __new__(cls, statistic: Union[float, np.floating[Any]],
+                pvalue: Union[float, np.floating[Any]]) -> "CramerVonMisesResult":
         self = super().__new__(cls, (statistic, pvalue))
         self.statistic, self.pvalue = statistic, pvalue
         return self
 
-    def __getnewargs__(self) -> tuple:
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         return (self.statistic, self.pvalue)
 
     def __repr__(self) -> str:
@@ -236,7 +237,9 @@ def cramervonmises_2samp(x: Any, y: Any, method: str = "auto", *,
         _warn_small(nan_policy == "omit")
         return CramerVonMisesResult(_NAN, _NAN)
     s, p = _native.cramervonmises_2samp_ieee(a, b, method)
-    return CramerVonMisesResult(np.float32(s), np.float32(p)) if f32 else CramerVonMisesResult(s, p)
+    if f32:  # scipy's float32 scalars
+        return CramerVonMisesResult(np.float32(s), np.float32(p))
+    return CramerVonMisesResult(s, p)
 
 
 class Anderson_ksampResult:  # noqa: N801 (scipy's name)
@@ -267,7 +270,7 @@ def anderson_ksamp(samples: Sequence[Any], midrank: bool = True, *, variant: Opt
     return Anderson_ksampResult(*_native.anderson_ksamp(arrays, variant))
 
 
-class MannwhitneyuResult(tuple):
+class MannwhitneyuResult(Tuple[Any, ...]):
     """Result of :func:`mannwhitneyu`: ``statistic``, ``pvalue`` (also unpacks)."""
 
     statistic: float
@@ -278,7 +281,7 @@ class MannwhitneyuResult(tuple):
         self.statistic, self.pvalue = statistic, pvalue
         return self
 
-    def __getnewargs__(self) -> tuple:
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         return (self.statistic, self.pvalue)
 
 
@@ -289,7 +292,7 @@ def mannwhitneyu(x: Any, y: Any, use_continuity: bool = True, alternative: str =
                                                     alternative, method))
 
 
-class Chi2ContingencyResult(tuple):
+class Chi2ContingencyResult(Tuple[Any, ...]):
     """Result of :func:`chi2_contingency`: unpacks as ``(statistic, pvalue, dof, expected_freq)`` like scipy's."""
 
     statistic: float
@@ -302,7 +305,7 @@ class Chi2ContingencyResult(tuple):
         self.statistic, self.pvalue, self.dof, self.expected_freq = statistic, pvalue, dof, expected_freq
         return self
 
-    def __getnewargs__(self) -> tuple:
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         return (self.statistic, self.pvalue, self.dof, self.expected_freq)
 
 
@@ -324,7 +327,7 @@ def chi2_contingency(observed: Any, correction: bool = True, lambda_: Any = None
     return Chi2ContingencyResult(stat, p, dof, expected)
 
 
-def _bins(bins: Union[int, Sequence[float]]) -> "tuple[int, Optional[list]]":
+def _bins(bins: Union[int, Sequence[float]]) -> Tuple[int, Optional[List[float]]]:
     if isinstance(bins, (int, np.integer)):
         return int(bins), None
     if isinstance(bins, (str, bytes)) or np.ndim(bins) != 1:
@@ -350,14 +353,14 @@ _REPORT_KEYS = ("alpha", "psi_threshold", "js_threshold", "large_sample", "corre
                 "drift_share", "psi_mode")
 
 
-def _report_options(options: Dict[str, Any]) -> str:
+def _report_options(options: Dict[str, Any]) -> Dict[str, Any]:
     unknown = set(options) - set(_REPORT_KEYS)
     if unknown:
         raise InvalidInputError(f"unknown report option(s) {sorted(unknown)}: expected some of {list(_REPORT_KEYS)}")
     o = dict(options)
     if isinstance(o.get("psi_mode"), (int, float)):
         o["psi_mode"] = {"standard": {"epsilon": float(o["psi_mode"])}}
-    return json.dumps(o)
+    return o
 
 
 class Profile:
@@ -386,7 +389,7 @@ class Profile:
         return len(self._p)
 
     @property
-    def reference_rows(self) -> Optional[tuple]:
+    def reference_rows(self) -> Optional[Tuple[int, int]]:
         """Provenance: the rows ``(start, end)`` of the analysed data this profile was fitted on, or
         None (unknown, or a separate reference data set). :func:`chunked_drift` never scores them."""
         return self._p.reference_rows()
@@ -411,8 +414,8 @@ class Profile:
         if hasattr(type(current), "__arrow_c_stream__") and not mod.startswith(("pandas", "polars")):
             # pyarrow tables and any Arrow PyCapsule stream: imported through arrow's C stream interface,
             # float64 columns of a single null-free batch without copying; unprofiled columns are ignored
-            return DriftReport(json.loads(_native.score_arrow(self._p, current, _report_options(options))))
-        return DriftReport(json.loads(self._p.score(columns(current, "current"), _report_options(options))))
+            return DriftReport(_native.score_arrow(self._p, current, _report_options(options)))
+        return DriftReport(self._p.score(columns(current, "current"), _report_options(options)))
 
     def score_profile(self, current: "Profile", **options: Any) -> "DriftReport":
         """Drift of a *current profile* against this one: equal to :meth:`score` on the data ``current``
@@ -421,7 +424,7 @@ class Profile:
         (:mod:`tradewarden.dask`). Features are reported in name order. Options as :meth:`score`."""
         if not isinstance(current, Profile):
             raise InvalidInputError(f"current must be a Profile, got {type(current).__name__}")
-        return DriftReport(json.loads(self._p.score_profile(current._p, _report_options(options))))
+        return DriftReport(self._p.score_profile(current._p, _report_options(options)))
 
     def score_state(self, current: Any, *, cells: Optional[int] = None) -> "ScoreState":
         """The mergeable :class:`ScoreState` of one partition of current data (same tables as :meth:`score`;
@@ -484,16 +487,17 @@ class Profile:
 
     def to_dict(self) -> Dict[str, Any]:
         """The JSON form as a dict."""
-        return json.loads(self.to_json())
+        d: Dict[str, Any] = json.loads(self.to_json())
+        return d
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (Profile.from_bytes, (self.to_bytes(),))
 
     def __repr__(self) -> str:
         return f"Profile(features={self.features!r})"
 
 
-def _row_range(rows: Any, name: str) -> tuple:
+def _row_range(rows: Any, name: str) -> Tuple[int, int]:
     try:
         start, end = (int(x) for x in rows)
     except (TypeError, ValueError, OverflowError):
@@ -531,8 +535,7 @@ def chunked_drift(profile: Profile, data: Any, *, size: Optional[int] = None, co
         raise InvalidInputError(f"{given[0]} must be >= 1, got {size if size is not None else count}")
     ts = None if timestamps is None else as_1d(timestamps, "timestamps")
     rr = None if reference_rows is None else _row_range(reference_rows, "reference_rows")
-    out = json.loads(profile._p.chunked_drift(columns(data, "data"), json.dumps(chunker), rr, ts,
-                                              _report_options(options)))
+    out = profile._p.chunked_drift(columns(data, "data"), chunker, rr, ts, _report_options(options))
     return [{"rows": (c["chunk"]["rows"]["start"], c["chunk"]["rows"]["end"]), "key": c["chunk"]["key"],
              "scored_rows": [(r["start"], r["end"]) for r in c["scored_rows"]],
              "report": DriftReport(c["report"])} for c in out]
@@ -583,7 +586,7 @@ class ScoreState:
         """The drift report of this (merged) state against ``profile`` (the one it was built against)."""
         if not isinstance(profile, Profile):
             raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
-        return DriftReport(json.loads(self._s.report(profile._p, _report_options(options))))
+        return DriftReport(self._s.report(profile._p, _report_options(options)))
 
     def ks_bounds(self, profile: "Union[Profile, StateScorer]", **options: Any) -> List[Dict[str, Any]]:
         """Per numeric feature (name order): ``statistic_lo`` <= KS <= ``statistic_hi`` (width <= 1/K for a
@@ -594,7 +597,7 @@ class ScoreState:
             return profile.ks_bounds(self, **options)
         if not isinstance(profile, Profile):
             raise InvalidInputError(f"profile must be a Profile or a StateScorer, got {type(profile).__name__}")
-        return json.loads(self._s.ks_bounds(profile._p, _report_options(options)))
+        return self._s.ks_bounds(profile._p, _report_options(options))
 
     @property
     def features(self) -> List[str]:
@@ -620,7 +623,7 @@ class ScoreState:
         """A state from :meth:`to_bytes` (validated; corrupt bytes raise CorruptError)."""
         return cls(_native.ScoreState.from_bytes(bytes(data)))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (ScoreState.from_bytes, (self.to_bytes(),))
 
     def __eq__(self, other: object) -> bool:
@@ -710,7 +713,7 @@ class StateScorer:
         or grid raises InvalidInputError."""
         if not isinstance(state, ScoreState):
             raise InvalidInputError(f"state must be a ScoreState, got {type(state).__name__}")
-        return json.loads(self._s.ks_bounds(state._s, _report_options(options)))
+        return self._s.ks_bounds(state._s, _report_options(options))
 
     @property
     def features(self) -> List[str]:
@@ -740,14 +743,14 @@ class StateScorer:
         """Reads a scorer written by :meth:`save` (validated)."""
         return cls(_native.StateScorer.load(str(path)))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (StateScorer.from_bytes, (self.to_bytes(),))
 
     def __repr__(self) -> str:
         return f"StateScorer(features={self.features!r}, cells={self.cells!r})"
 
 
-class SketchKsResult(tuple):
+class SketchKsResult(Tuple[Any, ...]):
     """Result of :meth:`QuantileSketch.ks`: unpacks as ``(statistic, pvalue)``; the statistic is within
     ``statistic_error_bound`` of the exact KS statistic on the full reference."""
 
@@ -850,7 +853,7 @@ class QuantileSketch:
         s._s = _native.QuantileSketch.from_json(text)
         return s
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (QuantileSketch.from_json, (self.to_json(),))
 
     def __repr__(self) -> str:
@@ -884,6 +887,11 @@ class DriftReport:
     """
 
     __slots__ = ("features", "n_drifted", "drift_share", "dataset_drift", "options")
+    features: List[Dict[str, Any]]
+    n_drifted: int
+    drift_share: float
+    dataset_drift: bool
+    options: Dict[str, Any]
 
     def __init__(self, d: Dict[str, Any]) -> None:
         for k in self.__slots__:
@@ -941,7 +949,7 @@ class LiveMonitor:
     def __init__(self, profile: Profile, **options: Any) -> None:
         if not isinstance(profile, Profile):
             raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
-        self._m = _native.LiveMonitor(profile._p, json.dumps(options))
+        self._m = _native.LiveMonitor(profile._p, options)
 
     def push(self, feature: str, values: Any) -> None:
         """Appends values to ``feature``'s window (NaN / ±inf as the profile's nan_policy says)."""
@@ -950,11 +958,11 @@ class LiveMonitor:
     def score(self, feature: str) -> Optional[Dict[str, Any]]:
         """``{feature, psi, jensenshannon, ks, n, skipped, drift, js_drift, ks_drift, severity}`` (``drift``:
         PSI over its threshold; severity from the PSI bands), or None until the window holds min_values."""
-        return json.loads(self._m.score(str(feature)))
+        return self._m.score(str(feature))
 
     def score_and_emit(self) -> List[Dict[str, Any]]:
         """Scores every ready feature and emits ``drift_score`` / ``drift_detections_total``."""
-        return json.loads(self._m.score_and_emit())
+        return self._m.score_and_emit()
 
 
 def prediction_quality(predictions: Any, actuals: Any, *, prediction_timestamps: Any = None,

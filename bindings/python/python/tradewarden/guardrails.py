@@ -15,7 +15,6 @@ module converts arguments and results.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
@@ -49,19 +48,6 @@ def _uint(name: str, value: Any) -> int:
     return v
 
 
-def _json(name: str, value: Any) -> str:
-    """JSON text of a plain-data argument; anything JSON cannot carry (NaN, ±inf, bytes, objects) is an
-    InvalidConfigError naming the parameter."""
-    try:
-        return json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        raise InvalidConfigError(f"invalid {name}: {e}") from None
-
-
-def _opt_json(name: str, value: Any) -> Optional[str]:
-    return None if value is None else _json(name, value)
-
-
 class Policy:
     """A validated guardrails policy (pre-trade limits, symbols, period limits, exposure policy)."""
 
@@ -80,11 +66,8 @@ class Policy:
         """A policy from plain Python data (the TOML document's structure)."""
         if not isinstance(d, dict):
             raise InvalidInputError(f"d must be a dict, got {type(d).__name__}")
-        try:
-            text = json.dumps(d, allow_nan=False)  # NaN / ±inf limits are refused, not smuggled as tokens
-        except (TypeError, ValueError) as e:
-            raise InvalidConfigError(f"invalid policy d: {e}") from None
-        return cls(_native.Policy.parse(text, "json"))
+        # NaN / ±inf limits and non-plain values are refused (InvalidConfigError naming the policy)
+        return cls(_native.Policy.from_dict(d))
 
     @classmethod
     def from_file(cls, path: Any) -> "Policy":
@@ -93,7 +76,7 @@ class Policy:
 
     def to_dict(self) -> Dict[str, Any]:
         """The policy with every default filled in."""
-        return json.loads(self._p.to_json())
+        return self._p.to_dict()
 
     def __repr__(self) -> str:
         return f"Policy(symbols={sorted(self.to_dict().get('symbols', {}))!r})"
@@ -268,12 +251,12 @@ class Engine:
         baseline_precision). With ``apply`` the ladder advances or rolls back; a failed stage runs the rollback
         plan on this engine (kill switch, learning freeze, 10 % size override). Returns
         ``{'evaluation', 'applied', 'rollback'}``."""
-        return json.loads(self._e.evaluate_canary(_json("observation", observation), bool(apply)))
+        return self._e.evaluate_canary(observation, bool(apply))
 
     def execute_rollback(self, reason: str, by: str, dry_run: bool = False) -> Dict[str, Any]:
         """Runs Quant Bot's rollback plan on this engine (at most 3 attempts, 300 s apart): kill switch, learning
         freeze, 10 % size override (the model restore is the registry's: ``tradewarden.inference.Registry``)."""
-        return json.loads(self._e.execute_rollback(reason, by, bool(dry_run)))
+        return self._e.execute_rollback(reason, by, bool(dry_run))
 
     def evaluate_period(self, **observation: Optional[float]) -> List[PeriodBreach]:
         """Evaluates the policy's period limits. Observation keys: aum, hourly_pnl, daily_pnl, equity,
@@ -395,8 +378,8 @@ def apply_exposure_policy(trades: Any, policy: Policy, *, timestamp: str = "time
 
 def read_journal(dir: Any) -> Tuple[List[Dict[str, Any]], int]:
     """Entries of a journal directory (rotated files first) and the number of unparseable lines skipped."""
-    text, skipped = _native.read_journal(os.fspath(dir))
-    return json.loads(text), skipped
+    entries, skipped = _native.read_journal(os.fspath(dir))
+    return entries, skipped
 
 
 def verify_journal(dir: Any) -> Dict[str, Any]:
@@ -405,8 +388,7 @@ def verify_journal(dir: Any) -> Dict[str, Any]:
     'problem' is 'edited', 'missing', 'reordered', 'unreadable' or 'torn_tail' (with the record's seq), and
     ``problem_file`` / ``problem_line`` (1-based) locate it; ``message`` is the crate's one-line summary. An
     edit of the very last record is not detectable from the journal alone."""
-    text, ok, message = _native.verify_journal(os.fspath(dir))
-    d = json.loads(text)
+    d, ok, message = _native.verify_journal(os.fspath(dir))
     d["ok"] = ok
     d["message"] = message
     return d
@@ -427,8 +409,7 @@ def exposure_metrics(trades: Any, capital: float, tail_percentile: float = 5.0, 
         # pyarrow tables and any Arrow PyCapsule stream: read by the crate through arrow's C stream interface
         names = {"timestamp": timestamp, "symbol": symbol, "notional": notional, "position": position,
                  "price": price, "pnl": pnl}
-        return json.loads(_native.exposure_metrics_arrow(trades, float(capital), float(tail_percentile),
-                                                         json.dumps(names)))
+        return _native.exposure_metrics_arrow(trades, float(capital), float(tail_percentile), names)
     cols = dict(raw_columns(trades, "trades"))
     for need in (timestamp, symbol, pnl):
         if need not in cols:
@@ -449,16 +430,16 @@ class CanaryMachine:
     __slots__ = ("_m",)
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
-        self._m = _native.CanaryMachine(_opt_json("config", config))
+        self._m = _native.CanaryMachine(config)
 
     def evaluate(self, **observation: Any) -> Dict[str, Any]:
         """Evaluates the current stage. Observation keys: days, real_pnl, sim_pnl, drawdown, slippage_ratio,
         critical_alerts, precision, baseline_precision. Returns {stage, checks, action}."""
-        return json.loads(self._m.evaluate(_json("observation", observation)))
+        return self._m.evaluate(observation)
 
     def apply(self, action: Dict[str, Any]) -> None:
         """Applies an evaluation's ``action`` (advance / hold / rollback / complete)."""
-        self._m.apply(_json("action", action))
+        self._m.apply(action)
 
     @property
     def index(self) -> int:
@@ -468,7 +449,7 @@ class CanaryMachine:
     @property
     def stage(self) -> Dict[str, Any]:
         """Current stage spec."""
-        return json.loads(self._m.stage())
+        return self._m.stage()
 
     @property
     def rolled_back(self) -> bool:
@@ -480,9 +461,9 @@ def traffic_canary(index: int, error_rate: float, p99_latency_s: float, sharpe: 
                    config: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Traffic-canary triggers at stage ``index``: {'action': 'advance', 'to': share} or
     {'action': 'rollback', 'triggers': [...]}. Non-finite inputs roll back."""
-    return json.loads(_native.traffic_canary(_uint("index", index), _real("error_rate", error_rate),
-                                             _real("p99_latency_s", p99_latency_s), _real("sharpe", sharpe),
-                                             _real("baseline_sharpe", baseline_sharpe), _opt_json("config", config)))
+    return _native.traffic_canary(
+        _uint("index", index), _real("error_rate", error_rate), _real("p99_latency_s", p99_latency_s),
+        _real("sharpe", sharpe), _real("baseline_sharpe", baseline_sharpe), config)
 
 
 def rate_gates(observed: Dict[str, float], specs: Optional[List[Dict[str, Any]]] = None,
@@ -492,8 +473,8 @@ def rate_gates(observed: Dict[str, float], specs: Optional[List[Dict[str, Any]]]
     if not isinstance(observed, dict):
         raise InvalidInputError(f"observed must be a dict of gate name to value, got {type(observed).__name__}")
     gates, verdict = _native.rate_gates({str(k): _real(f"observed[{k!r}]", v) for k, v in observed.items()},
-                                        _opt_json("specs", specs), _real("green_margin", green_margin))
-    return json.loads(gates), json.loads(verdict)
+                                        specs, _real("green_margin", green_margin))
+    return gates, verdict
 
 
 def judge(config: Dict[str, Any], baseline: Dict[str, Any], canary: Dict[str, Any]) -> Dict[str, Any]:
@@ -501,7 +482,7 @@ def judge(config: Dict[str, Any], baseline: Dict[str, Any], canary: Dict[str, An
     def conv(d: Dict[str, Any], name: str) -> Dict[str, List[float]]:
         return {str(k): as_1d(v, f"{name}[{k!r}]").tolist() for k, v in d.items()}
 
-    return json.loads(_native.judge(_json("config", config), conv(baseline, "baseline"), conv(canary, "canary")))
+    return _native.judge(config, conv(baseline, "baseline"), conv(canary, "canary"))
 
 
 def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[Dict[str, Any]] = None, *,
@@ -516,13 +497,11 @@ def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[
             raise InvalidInputError(f"returns_matrix must be 2-D, got shape {m.shape}")
         rows, cols = m.shape
         values = np.ascontiguousarray(m.ravel(order="F"))  # column-major, as StrategyMatrix reads it
-    return json.loads(_native.promotion_gates(
-        as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"),
-        _opt_json("gates", gates),
-        None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), values, rows, cols))
+    return _native.promotion_gates(
+        as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"), gates,
+        None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), values, rows, cols)
 
 
 def drift_guard(score_drop: float, accuracy_drop: float, config: Optional[Dict[str, Any]] = None) -> str:
     """'continue', 'shadow_mode' or 'rollback_recommended' (NaN drops fail closed)."""
-    return json.loads(_native.drift_guard(_real("score_drop", score_drop), _real("accuracy_drop", accuracy_drop),
-                                          _opt_json("config", config)))
+    return _native.drift_guard(_real("score_drop", score_drop), _real("accuracy_drop", accuracy_drop), config)

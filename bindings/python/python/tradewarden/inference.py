@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
@@ -76,11 +77,11 @@ def _config_json(config: Any, param: str = "config") -> str:
         if not os.path.exists(s):
             raise NotFoundError(f"{param}: no such file: {s!r}")
         if str(s).lower().endswith(".toml"):
-            try:
-                import tomllib  # type: ignore[import-not-found]
-            except ImportError:  # Python < 3.11
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # Python < 3.11
                 try:
-                    import tomli as tomllib  # type: ignore[import-not-found,no-redef]
+                    import tomli as tomllib
                 except ImportError:
                     raise UnsupportedError(
                         f"{param}: reading TOML needs Python ≥ 3.11 or the tomli package") from None
@@ -155,7 +156,7 @@ class Model:
     @property
     def config(self) -> Dict[str, Any]:
         """The architecture (an MLP config, or a window model's with its ``"kind"``)."""
-        return json.loads(self._native.config_json())
+        return self._native.config()
 
     @property
     def kind(self) -> str:
@@ -341,7 +342,7 @@ class Predictor:
     @property
     def config(self) -> Dict[str, Any]:
         """Architecture of the model serving now."""
-        return json.loads(self._native.config_json())
+        return self._native.config()
 
     def predict_versioned(self, x: Any) -> Tuple[str, np.ndarray]:
         """``(version, outputs)``: the outputs (float32, ``n_rows × n_outputs``) and
@@ -405,7 +406,7 @@ class Predictor:
         paused and never fail; a model with another number of features or
         outputs is refused (:class:`~tradewarden.errors.InvalidInputError`
         naming ``model.input`` / ``model.output``) and the current one keeps serving."""
-        m = _load_model(model, config, self._native.config_json())
+        m = _load_model(model, self.config if config is None else config, None)
         return self._native.swap(str(version), m)
 
     def __repr__(self) -> str:
@@ -481,7 +482,7 @@ class Registry:
             raise InvalidInputError(
                 f"invalid model: expected a tradewarden.inference.Model, got {type(model).__name__}")
         path, raw = _key(signing_key, "signing_key")
-        return json.loads(self._native.register(name, version, model._native, _metrics(metrics), path, raw))
+        return self._native.register(name, version, model._native, _metrics(metrics), path, raw)
 
     def sign(self, name: str, version: str, signing_key: KeyLike) -> None:
         """Signs (or re-signs) ``name``/``version`` with ``signing_key`` after checking its checksums (e.g. a
@@ -493,7 +494,7 @@ class Registry:
 
     def manifest(self, name: str, version: str) -> Dict[str, Any]:
         """The manifest of ``name``/``version`` (not verified)."""
-        return json.loads(self._native.manifest(name, version))
+        return self._native.manifest(name, version)
 
     def versions(self, name: str) -> List[str]:
         """Registered versions of ``name``, sorted."""
@@ -504,11 +505,11 @@ class Registry:
         re-verified), ``active``, ``last_good`` and ``signed`` (bool). An unknown name gives ``[]``; a version
         directory without a manifest (an interrupted registration) is skipped;
         :class:`~tradewarden.errors.CorruptError` for a torn manifest."""
-        return json.loads(self._native.list(name))
+        return self._native.list(name)
 
     def verify(self, name: str, version: str) -> Dict[str, Any]:
         """Recomputes every checksum (:class:`~tradewarden.errors.CorruptError` on a mismatch); returns the manifest."""
-        return json.loads(self._native.verify(name, version))
+        return self._native.verify(name, version)
 
     def load(self, name: str, version: str) -> Model:
         """Verifies and loads ``name``/``version`` (any architecture)."""
@@ -593,12 +594,8 @@ def classify_regime(high: Any, low: Any, close: Any, config: Optional[Mapping[st
     volatile_min_range. Publish it with :meth:`tradewarden.telemetry.MlBotMetrics.set_regime`."""
     if config is not None and not isinstance(config, Mapping):
         raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
-    cfg = None
-    if config is not None:
-        try:
-            cfg = json.dumps(dict(config), allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise InvalidConfigError(f"invalid regime config: {e}") from None
+    # NaN / ±inf and non-plain values are an InvalidConfigError naming the regime config (native side).
+    cfg = None if config is None else dict(config)
     return RegimeReading(*_native.regime_classify(as_1d(high, "high"), as_1d(low, "low"), as_1d(close, "close"),
                                                   cfg))
 
@@ -607,7 +604,7 @@ class DroppedPoint(NamedTuple):
     """A forecast point the sanity guard dropped: ``reason`` is 'move_from_last_close', 'step_move' or
     'not_finite'."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # public field name; shadows tuple.index on purpose
     value: float
     reason: str
 

@@ -17,7 +17,6 @@ Thresholds are the seven fields of the seed's ``OperationsThresholds`` (``min_sh
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Mapping, Optional
 
 from . import _native
@@ -66,12 +65,11 @@ def operations_summary(returns: Any, factor_returns: Any = None, *, trades: Any 
     r = _as_1d(returns, "returns")
     b = None if factor_returns is None else _as_1d(factor_returns, "factor_returns")
     stream = None if trades is None else _arrow_stream(trades)
-    text = _native.operations_summary(
+    return _native.operations_summary(
         r, b, stream, _real("capital", capital), _real("tail_percentile", tail_percentile),
-        json.dumps({str(k): None if v is None else _real(str(k), v) for k, v in (thresholds or {}).items()}), json.dumps(dict(columns or {})), _pd(period), _an(annualization),
+        {str(k): None if v is None else _real(str(k), v) for k, v in (thresholds or {}).items()},
+        dict(columns or {}), _pd(period), _an(annualization),
         _real("risk_free", risk_free), _real("cutoff", cutoff), str(nan_policy))
-    doc: Dict[str, Any] = json.loads(text)
-    return doc
 
 
 def _unix_seconds(dates: Any) -> Any:
@@ -120,11 +118,11 @@ def html_report(returns: Any, benchmark: Any = None, *, dates: Any = None, date_
     b = None if benchmark is None else _as_1d(benchmark, "benchmark")
     d = None if dates is None else _unix_seconds(dates)
     stream = None if trades is None else _arrow_stream(trades)
-    th = None if thresholds is None else json.dumps(
-        {str(k): None if v is None else _real(str(k), v) for k, v in thresholds.items()})
+    th: Optional[Dict[str, Optional[float]]] = None if thresholds is None else {
+        str(k): None if v is None else _real(str(k), v) for k, v in thresholds.items()}
     page: str = _native.html_report(
         r, b, d, str(date_column), str(missing_dates), str(name), None if benchmark_name is None else str(benchmark_name),
         stream, _real("capital", capital), _real("tail_percentile", tail_percentile), th,
-        json.dumps(dict(columns or {})), _pd(period), _an(annualization), _real("risk_free", risk_free),
+        dict(columns or {}), _pd(period), _an(annualization), _real("risk_free", risk_free),
         str(nan_policy))
     return page

@@ -35,7 +35,7 @@ remain: ``docs/python.md`` ("empyrical's own test suite").
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -119,7 +119,8 @@ def _pd(period: Any) -> str:
 def _an(annualization: Any) -> Optional[float]:
     """``annualization``: None or a real number, else an InvalidInputError naming it."""
     if annualization is None or type(annualization) in _NUM:
-        return annualization
+        a: Optional[float] = annualization
+        return a
     return _real("annualization", annualization)
 
 
@@ -374,14 +375,16 @@ def excess_sharpe(returns: Any, factor_returns: Any, out: Optional[np.ndarray] =
     return _c.reduce2(_native.excess_sharpe, returns, factor_returns, out, label=False, name="excess_sharpe")
 
 
-def _ab(which: str, period: str, annualization: Optional[float], risk_free: float, compound: bool):
+def _ab(which: str, period: str, annualization: Optional[float], risk_free: float,
+        compound: bool) -> "Callable[[np.ndarray, np.ndarray], Tuple[float, float]]":
     def f(a: np.ndarray, b: np.ndarray) -> "tuple[float, float]":
         return _native.alpha_beta(which, a, b, _pd(period), _an(annualization), _real("risk_free", risk_free), compound)
     return f
 
 
 def _alpha_beta(which: str, returns: Any, factor_returns: Any, risk_free: float, period: str,
-                annualization: Optional[float], out: Optional[np.ndarray], compound: bool, aligned: bool) -> Any:
+                annualization: Optional[float], out: Optional[np.ndarray], compound: bool,
+                aligned: bool) -> np.ndarray:
     if not aligned:
         returns, factor_returns = _c.align(returns, factor_returns)
     r = _c.values(returns, "returns")
@@ -853,6 +856,17 @@ class PboResult:
 
     __slots__ = ("pbo", "logits", "mean_oos_rank", "n_combinations", "n_blocks", "n_rows_used", "winners",
                  "is_performance", "oos_performance", "prob_loss", "degradation")
+    pbo: float
+    logits: np.ndarray
+    mean_oos_rank: float
+    n_combinations: int
+    n_blocks: int
+    n_rows_used: int
+    winners: List[int]
+    is_performance: np.ndarray
+    oos_performance: np.ndarray
+    prob_loss: float
+    degradation: Tuple[float, float, float]
 
     def __init__(self, d: "dict[str, Any]") -> None:
         for k in self.__slots__:
@@ -886,12 +900,19 @@ class BootstrapInterval:
     """Result of :func:`bootstrap_ci`."""
 
     __slots__ = ("estimate", "lower", "upper", "confidence", "n_resamples", "std_error", "seed")
+    estimate: float
+    lower: float
+    upper: float
+    confidence: float
+    n_resamples: int
+    std_error: float
+    seed: int
 
     def __init__(self, d: "dict[str, Any]") -> None:
         for k in self.__slots__:
             setattr(self, k, d[k])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[float]:
         return iter((self.lower, self.upper))
 
     def __repr__(self) -> str:
@@ -1143,7 +1164,7 @@ class ReturnsState:
             raise InvalidInputError(f"data must be bytes, got {type(data).__name__}")
         return cls._wrap(_native.ReturnsState.from_bytes(bytes(data)))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (ReturnsState.from_bytes, (self.to_bytes(),))
 
     def __eq__(self, other: object) -> bool:

@@ -13,8 +13,7 @@ alert rules: ``docs/telemetry.md``.
 
 from __future__ import annotations
 
-import json
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from . import _native
 from .errors import InvalidConfigError, InvalidInputError
@@ -49,7 +48,7 @@ def install(listen: Optional[str] = "127.0.0.1:9184", namespace: str = "tradewar
         "global_labels": dict(global_labels),
         "allow_non_loopback": allow_non_loopback,
     }
-    return _native.telemetry_install(json.dumps(config))
+    return _native.telemetry_install(config)
 
 
 def render() -> str:
@@ -66,7 +65,7 @@ class Collector:
 
         yield from text_string_to_metric_families(render())
 
-    def describe(self) -> list:
+    def describe(self) -> List[Any]:
         return []  # unchecked collector: names come from the exposition at scrape time
 
 
@@ -170,15 +169,10 @@ class RecoveryTracker:
     __slots__ = ("_t",)
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None) -> None:
-        text = None
-        if config is not None:
-            if not isinstance(config, Mapping):
-                raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
-            try:
-                text = json.dumps(dict(config), allow_nan=False)
-            except (TypeError, ValueError) as e:
-                raise InvalidConfigError(f"invalid recovery config: {e}") from None
-        self._t = _native.RecoveryTracker(text)
+        if config is not None and not isinstance(config, Mapping):
+            raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
+        # NaN / ±inf and non-plain values are an InvalidConfigError naming the recovery config (native side).
+        self._t = _native.RecoveryTracker(None if config is None else dict(config))
 
     def record(self, operation: str, success: bool, duration_seconds: float, *, attempts: int = 1,
                error_type: Optional[str] = None, recovery_strategy: Optional[str] = None,
@@ -199,11 +193,11 @@ class RecoveryTracker:
     def health(self, now: Optional[float] = None) -> Dict[str, Any]:
         """{'status', 'window_success_rate', 'window_avg_duration_seconds', 'window_fallback_rate', 'alerts',
         'recommendations'} over the retention window."""
-        return json.loads(self._t.health_json(None if now is None else _real("now", now)))
+        return self._t.health(None if now is None else _real("now", now))
 
     def summary(self, now: Optional[float] = None) -> Dict[str, Any]:
         """The seed's JSON summary as a dict (per-operation statistics under 'operations', 'health')."""
-        return json.loads(self._t.summary_json(None if now is None else _real("now", now)))
+        return self._t.summary(None if now is None else _real("now", now))
 
     def export(self) -> None:
         """Sets the ``recovery_*`` gauges from the current summary (:func:`install` first)."""
