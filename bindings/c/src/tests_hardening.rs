@@ -430,9 +430,11 @@ fn tags_are_unique_and_never_dead_or_zero() {
         tw_engine::MAGIC,
         tw_journal::MAGIC,
         tw_score_state::MAGIC,
+        tw_recovery::MAGIC,
+        tw_registry::MAGIC,
     ];
     #[cfg(feature = "inference")]
-    tags.extend([tw_predictor::MAGIC, tw_registry::MAGIC]);
+    tags.extend([tw_predictor::MAGIC]);
     let n = tags.len();
     assert!(tags.iter().all(|t| *t != DEAD && *t != 0));
     tags.sort_unstable();
