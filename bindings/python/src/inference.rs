@@ -537,6 +537,12 @@ impl PyRegistry {
         call(py, move || to_json("version list", &r.list(name)?))
     }
 
+    /// Every version of `name`, good and corrupt, as JSON (`Registry::inventory`).
+    fn inventory(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+        let r = &self.inner;
+        call(py, move || to_json("inventory", &r.inventory(name)?))
+    }
+
     /// Recomputes every checksum; returns the manifest as JSON.
     fn verify(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<String> {
         let r = &self.inner;
