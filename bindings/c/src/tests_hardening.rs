@@ -498,6 +498,26 @@ fn monitor_tag_is_checked() {
 }
 
 #[test]
+fn recovery_tag_is_checked() {
+    let mut t = null_mut();
+    assert_eq!(unsafe { tw_recovery_new(null(), &mut t) }, TW_OK);
+    let outcome = tw_recovery_outcome {
+        operation: c"op".as_ptr(),
+        success: 1,
+        duration_seconds: 0.1,
+        attempts: 1,
+        error_type: null(),
+        recovery_strategy: null(),
+        fallback_used: 0,
+    };
+    handle_lifecycle(
+        t,
+        |t| unsafe { tw_recovery_record(t, 1.0, &outcome) },
+        tw_recovery_free,
+    );
+}
+
+#[test]
 fn engine_tag_is_checked() {
     handle_lifecycle(
         engine(),
