@@ -13,8 +13,8 @@
 #   --symlink        link the libraries into PREFIX instead of copying them
 #                    (tests: the debug static library is several hundred MB)
 #   --features LIST  cargo features of tradewarden-capi, comma-separated
-#                    (known: inference — the tw_predictor_* and tw_registry_*
-#                    functions); passed to cargo build, and recorded in the
+#                    (known: inference — the tw_predictor_* functions and
+#                    the tw_registry_* ones that load models); passed to cargo build, and recorded in the
 #                    installed CMake config and pkg-config file, which then
 #                    define TRADEWARDEN_INFERENCE for their users
 # Then: find_package(tradewarden) with CMAKE_PREFIX_PATH=PREFIX, or
@@ -75,7 +75,7 @@ case ",$FEATURE_LIST," in *",inference,"*) HAS_INFERENCE=1 ;; esac
 if command -v nm >/dev/null 2>&1; then
   # grep reads the whole listing (no -q): under pipefail, -q exiting early
   # made nm die of SIGPIPE on a large library and the test fail at random
-  if nm -D --defined-only "$TARGET/libtradewarden.so" 2>/dev/null | grep ' tw_registry_open$' >/dev/null; then
+  if nm -D --defined-only "$TARGET/libtradewarden.so" 2>/dev/null | grep ' tw_predictor_predict$' >/dev/null; then
     built_inference=1
   else
     built_inference=0

@@ -32,7 +32,7 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tw-ctest.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 OUT="$SCRATCH/bin"
 mkdir -p "$OUT"
-C_TESTS="test_returns test_drift test_engine test_monitor test_report test_score_state test_journal test_handles"
+C_TESTS="test_returns test_drift test_engine test_monitor test_report test_score_state test_journal test_handles test_reach"
 
 # tw_debug_force_panic exists only in a library built with the cargo feature
 # test-panic: build that one first and keep a copy of its shared library for

@@ -23,7 +23,9 @@ BEGIN, END = "<!-- coverage:begin (tests/conformance/conformance_coverage.py wri
 
 R = ["sharpe_ratio", "sortino_ratio", "max_drawdown", "annual_return", "annual_volatility", "calmar_ratio",
      "downside_risk"]
-# (group, capability, rust, python, c, cli, conformance key, note) — None: not bound in that door.
+# (group, capability, rust, python, c, cli, conformance key, note) — None: not bound in that door (Rust None: the
+# capability is composed in the CLI, no library function). One row per capability of the mission (DESIGN.md's five
+# areas and the seed inventory, ../shared/reference/seed-behaviour.md); a capability whose doors differ is split.
 ROWS = [(  # returns
     "returns", f"`{f}`", f"returns::{f}", f"_native.{f}", f"tw_returns_{f}", "report", f"returns.{f}",
     "CLI: checked through the summary cases")
@@ -33,10 +35,21 @@ ROWS = [(  # returns
     ("returns", "other empyrical metrics (VaR, CVaR, tail, omega, stability, beta, alpha, capture, …)",
      "returns::value_at_risk", "_native.value_at_risk", "tw_returns_summary", "report", None,
      "C: as fields of `tw_summary`"),
+    ("returns", "explicit conventions (annualisation, risk-free, ddof, NaN policy)", "returns::ReturnsOptions",
+     "returns.sharpe_ratio", "tw_returns_sharpe_ratio", "report", None,
+     "the seeds' five Sharpe conventions as parameters (C: `tw_returns_options`; CLI: `report` flags)"),
     ("returns", "mergeable `ReturnsState`", "returns::ReturnsState", "_native.ReturnsState", None, None, None,
      "research / batch: Rust and Python"),
-    ("returns", "bootstrap CIs, PSR/DSR/MinTRL, PBO", "returns::bootstrap_ci", "_native.bootstrap_ci", None,
-     "report", None, "research: Rust and Python (CLI: PSR and CIs in report.html)"),
+    ("returns", "bootstrap confidence intervals (every metric)", "returns::bootstrap_ci", "returns.bootstrap_ci", None,
+     "report", None, "CLI: CIs in report.html"),
+    ("returns", "probabilistic Sharpe ratio", "returns::probabilistic_sharpe_ratio",
+     "returns.probabilistic_sharpe_ratio", None, "report", None, "CLI: PSR in report.html"),
+    ("returns", "deflated Sharpe ratio", "returns::deflated_sharpe_ratio", "returns.deflated_sharpe_ratio", None,
+     None, None, "needs the trials' Sharpe ratios: Rust and Python"),
+    ("returns", "minimum track record length", "returns::min_track_record_length",
+     "returns.min_track_record_length", None, None, None, "Rust and Python"),
+    ("returns", "probability of backtest overfitting (CSCV)", "returns::pbo",
+     "returns.probability_of_backtest_overfitting", None, None, None, "Rust and Python (a returns matrix)"),
     ("returns", "P&L attribution by symbol and regime", "attribution::by_symbol", "returns.attribution", None,
      "report", None, "CLI: by symbol, over the trade log (`report --trades`: ops_summary.json, report.html)"),
     ("returns", "operations summary (seven alerts)", "ops::OperationsSummary", "_native.operations_summary", None,
@@ -49,31 +62,60 @@ ROWS = [(  # returns
     ("drift", "`psi` of two samples", "psi::psi_of_samples", "_native.psi", "tw_drift_psi", None, "drift.psi", ""),
     ("drift", "Wasserstein, energy, CvM, Anderson, Mann–Whitney, χ²", "distance::wasserstein",
      "_native.wasserstein_distance", None, None, None, "research: scipy's own tests run on the Python door"),
-    ("drift", "reference `Profile` (fit, save, load, PSI, KS)", "profile::Profile", "_native.Profile",
-     "tw_profile_fit", "drift", None, ""),
-    ("drift", "`DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute", "drift", None, ""),
+    ("drift", "KL divergence, Hellinger distance, two-proportion z-test", "distance::kl_divergence", None, None,
+     None, None, "Rust only (peer values: crates/drift/tests/peer_divergences.rs)"),
+    ("drift", "reference `Profile` (fit, PSI, KS against the frozen bins)", "profile::Profile", "_native.Profile",
+     "tw_profile_fit", "drift profile", None, ""),
+    ("drift", "persisted profiles (binary + JSON, checksummed, fail closed)", "profile::Profile",
+     "drift.Profile", "tw_profile_save", "drift profile", None,
+     "C: `tw_profile_save` / `tw_profile_load`; CLI: `drift profile fit/show` (format by content)"),
+    ("drift", "per-feature `DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute",
+     "drift report", None, ""),
     ("drift", "mergeable score states (`ScoreState`: compute, merge, bytes, report; TWSS file)", "state::ScoreState",
      "_native.ScoreState", "tw_score_state_compute", "drift state", None,
      "merged report = `DriftReport` bit for bit (Rust proptest, Python, C); CLI: `drift state`, "
      "`drift report --states` (= `--current` on all rows: crates/cli/tests/drift_states.rs)"),
     ("drift", "`LiveMonitor` (PSI, JS, KS on the profile's bins; detections = transitions into drift)",
-     "monitor::LiveMonitor", "_native.LiveMonitor", "tw_monitor_new", None, None, "C: PSI fields only"),
+     "monitor::LiveMonitor", "_native.LiveMonitor", "tw_monitor_score_all", None, None,
+     "C: `tw_monitor_score` (PSI) and `tw_monitor_score_all` (PSI, JS, KS; test_reach.c); CLI: none (a "
+     "long-running monitor is a library object)"),
     ("drift", "chunked drift (by size / count / period; never on the reference rows)", "chunk::chunked_drift",
      "drift.chunked_drift", None, "drift chunks", None,
-     "CLI chunk = `drift report` on the scored rows: crates/cli/tests/drift_chunks.rs; CLI: size and count only"),
-    ("drift", "KL divergence, Hellinger distance, two-proportion z-test", "distance::kl_divergence", None, None,
-     None, None, "Rust only (peer values: crates/drift/tests/peer_divergences.rs)"),
+     "CLI chunk = `drift report` on the scored rows (by `--size`, `--count` or `--period` of the time column): "
+     "crates/cli/tests/drift_chunks.rs"),
+    ("drift", "prediction-quality drift (MAE, MAPE, directional accuracy)", "quality::prediction_quality",
+     "drift.prediction_quality", None, None, None, "Rust and Python"),
+    ("drift", "bounded states' KS intervals and the compact scorer (TWSC: profile without reference + K-point "
+     "grids)", "state::StateScorer", "drift.StateScorer", "tw_state_scorer_ks_bounds", None, None,
+     "intervals from the saved scorer = against the full profile, bit for bit (Rust proptest, Python, C "
+     "test_score_state.c); C also `tw_score_state_ks_bounds`; CLI: `drift report --states` refuses bounded states"),
     ("drift", "scale-out: Dask (fit, score states, returns states), Spark `mapInArrow`", "state::StateScorer",
-     "dask.score", None, None, None, "Python: test_dask.py, test_dask_returns.py, tests_spark (in the test command)"),
-    ("guardrails", "`Session` (pre-trade checks, state, kill switch, journal)", "session::Session",
-     "_native.Engine", "tw_engine_check_order", "guard", "guardrails_session", "scenario file, every door"),
-    ("guardrails", "journal verify", "journal::verify", "_native.verify_journal", "tw_journal_verify", "guard", None,
-     ""),
+     "dask.score", None, None, None, "Python: test_dask.py, test_dask_returns.py, tests_spark (in the test command; "
+     "Dask and Spark take the saved scorer)"),
+    ("guardrails", "per-order pre-trade checks (notional, price band, position, leverage)", "engine::check_order",
+     "_native.Engine", "tw_engine_check_order", "demo", "guardrails_session",
+     "scenario file, every door (CLI: the demo's orders)"),
+    ("guardrails", "latched circuit breaker (ACTIVE → REDUCING → HALTED, named reset)", "state::StateStore",
+     "guardrails.Engine", "tw_engine_reset", "guard reset", "guardrails_session", "scenario file, every door"),
+    ("guardrails", "kill switch (`KILL_SWITCH` file, other processes' kills seen)", "state::KillSwitch",
+     "guardrails.Engine", "tw_engine_kill", "guard kill", "guardrails_session",
+     "Python: `Engine.kill`; C test: another engine's kill reaches `check_order`"),
+    ("guardrails", "state persistence across restarts (state, high-water mark, overrides)", "session::Session",
+     "guardrails.Engine", "tw_engine_new_from_policy_file", "guard status", None,
+     "a missing or corrupt state file is HALTED (fail closed)"),
+    ("guardrails", "audit journal (hash-chained; verify, tail, stats)", "journal::Journal",
+     "_native.verify_journal", "tw_journal_verify", "guard journal", None, ""),
+    ("guardrails", "period limits, latching (warning → REDUCING, critical → HALTED)", "session::Session",
+     "guardrails.Engine", "tw_engine_evaluate_period", None, None,
+     "Python: `Engine.evaluate_period`; C: through the engine"),
+    ("guardrails", "period limits, stateless evaluation", "period::evaluate", "_native.period_evaluate",
+     "tw_period_evaluate", "guard period", None,
+     "C: test_reach.c; CLI = `period::evaluate`: crates/cli/tests/reach.rs"),
+    ("guardrails", "size override and learning freeze (persisted, journaled)", "session::Session",
+     "guardrails.Engine", "tw_engine_set_size_override", "guard size-override", None,
+     "also `tw_engine_set_learning_frozen`, `guard freeze-learning`"),
     ("guardrails", "exposure metrics of a trade log", "exposure::exposure_metrics", "_native.exposure_metrics",
      None, "report", None, "CLI: `report --trades`"),
-    ("guardrails", "period limits (warning → REDUCING, critical → HALTED)", "period::evaluate",
-     "_native.period_evaluate", "tw_engine_evaluate_period", None, None,
-     "Python: stateless `evaluate_period(policy, …)` and latching `Engine.evaluate_period`; C: through the engine"),
     ("guardrails", "exposure policy (clip / warn)", "exposure::apply_policy", "_native.exposure_apply_policy", None,
      "demo", None, "CLI: applied by the demo"),
     ("guardrails", "approvals (journaled)", "session::record_approval", "_native.Engine", "tw_journal_record_approval",
@@ -81,34 +123,72 @@ ROWS = [(  # returns
     ("guardrails", "canary ladder", "canary::CanaryMachine", "_native.CanaryMachine", None, "canary", None, ""),
     ("guardrails", "promotion gates", "promotion::evaluate_promotion", "_native.promotion_gates", None, "promote", None,
      ""),
-    ("inference", "`Predictor` (load, predict, hot swap)", "predictor::Predictor", "_native.Predictor",
+    ("guardrails", "drift guard and rollback plan", "rollback::execute_rollback", "guardrails.drift_guard", None,
+     "rollback", None, ""),
+    ("inference", "`Predictor` (load, predict)", "predictor::Predictor", "_native.Predictor",
      "tw_predictor_predict", "demo", None, ""),
+    ("inference", "hot swap (predictions in flight finish on the old model)", "predictor::swap",
+     "inference.Predictor", "tw_predictor_swap", None, None,
+     "C: also `tw_registry_swap_active`; CLI: none (a swap is inside a serving process)"),
     ("inference", "window models (GRU, Transformer encoder)", "sequence::GruModel", "_native.Model",
      "tw_predictor_load_burnpack", None, None, "from burnpack or PyTorch safetensors (`nn.GRU`, `nn.TransformerEncoder` keys); C registers them "
      "(`tw_registry_register_safetensors` / `_burnpack`)"),
     ("inference", "safetensors import (F32/F16/BF16/F64, `nn.Sequential` keys)", "model::load_safetensors",
      "_native.Model", "tw_predictor_load_safetensors", None, None, "fixtures generated by torch 2.5.1 (crates/inference/tests/fixtures/torch), checked to 1e-5 in Rust, "
      "Python and C"),
+    ("inference", "model registry (register, list, verify)", "registry::Registry",
+     "inference.Registry", "tw_registry_open", "registry list", None,
+     "C: registering needs the feature `inference`; `list` fails on a corrupt manifest (strict)"),
+    ("inference", "registry promote (verified and loaded first)", "registry::promote", "inference.Registry",
+     "tw_registry_promote", "registry promote", None, "a corrupt sibling does not block it"),
+    ("inference", "registry rollback to last-good", "registry::rollback", "inference.Registry",
+     "tw_registry_rollback", "registry rollback", None, "a last-good version that no longer verifies is refused"),
+    ("inference", "registry inventory (good and corrupt versions, file and reason)", "registry::inventory",
+     "inference.Registry", "tw_registry_inventory_json", "registry inventory", None,
+     "Python `Registry.inventory()`; C: JSON, burn-free (test_reach.c); CLI exit 0 where `list` exits 4 "
+     "(crates/cli/tests/reach.rs)"),
     ("inference", "signed manifests (ed25519)", "registry::register_signed", "inference.public_key",
-     "tw_registry_sign", "registry", None, ""),
+     "tw_registry_sign", "registry sign", None, ""),
+    ("inference", "learning freeze of a model (refuses promote)", "registry::freeze_learning", "guardrails.Engine",
+     "tw_engine_set_learning_frozen", "guard freeze-learning", None,
+     "Python/C: the engine's flag; the registry reads it"),
     ("inference", "GPU backend (wgpu)", "device::wgpu_device", None, None, None, None,
      "Rust feature `wgpu`, tested on llvmpipe; the wheel and libtradewarden are CPU builds"),
-    ("guardrails", "drift guard and rollback", "rollback::execute_rollback", "guardrails.drift_guard", None,
-     "rollback", None, ""),
-    ("inference", "model registry (register, promote, rollback, verify)", "registry::Registry",
-     "_native.ModelRegistry", "tw_registry_open", "registry", None, ""),
-    ("inference", "market regime classifier", "regime::classify", "_native.regime_classify", None, None, None,
-     "ml-trading-bot's rules"),
-    ("inference", "prediction sanity guard", "guard::SanityGuard", "_native.sanity_guard_check", None, None, None,
-     "ml-trading-bot's 12 % / 6 % rule"),
-    ("telemetry", "recovery tracker (`recovery_*` gauges)", "recovery::RecoveryTracker", "_native.RecoveryTracker",
-     None, None, None, "Trading-graph's record_operation"),
-    ("telemetry", "trading gauges (Autotrader `trading_*`, Quant Bot risk ratios)", "handles::TradingMetrics",
-     "_native.TradingMetrics", None, "demo", None, "CLI: set by the demo"),
-    ("telemetry", "ml-trading-bot gauges (regime one-hot, prediction quality, predictions)", "handles::MlBotMetrics",
-     "_native.MlBotMetrics", None, None, None, ""),
+    ("inference", "market regime classifier", "regime::classify", "_native.regime_classify", "tw_regime_classify",
+     "regime", None, "ml-trading-bot's rules; C: test_reach.c; CLI `regime --data` = `regime::classify` "
+     "(crates/cli/tests/reach.rs)"),
+    ("inference", "prediction sanity guard", "guard::SanityGuard", "_native.sanity_guard_check",
+     "tw_sanity_guard_check", None, None, "ml-trading-bot's 12 % / 6 % rule; C: one verdict per point"),
+    ("telemetry", "metric catalog (one table of Prometheus names, seed profiles)", "catalog::Catalog",
+     "telemetry.install", "tw_metrics_install", "serve-metrics", None,
+     "names resolved per namespace/profile; Python/C/CLI through the exporter's config"),
     ("telemetry", "Prometheus exporter (install, render)", "exporter::Exporter", "_native.telemetry_install",
      "tw_metrics_install", "serve-metrics", None, ""),
+    ("telemetry", "alert rules (deploy/prometheus/rules, promtool-tested)", "catalog::contains_series", None, None,
+     None, None, "files, not doors: every series they query is in the catalog (crates/metrics/tests/"
+     "deploy_coverage.rs); promtool runs the rule tests in the test command"),
+    ("telemetry", "Grafana dashboards (deploy/grafana)", "catalog::contains_series", None, None, None, None,
+     "files, not doors: every series a panel queries is in the catalog (deploy_coverage.rs)"),
+    ("telemetry", "recovery tracker (`recovery_*` gauges)", "recovery::RecoveryTracker", "_native.RecoveryTracker",
+     "tw_recovery_new", None, None, "Trading-graph's record_operation; C: record and JSON summary (no gauge "
+     "export from C yet)"),
+    ("telemetry", "trading gauges (Autotrader `trading_*`, Quant Bot risk ratios)", "handles::TradingMetrics",
+     "_native.TradingMetrics", None, "demo", None, "CLI: set by the demo"),
+    ("telemetry", "ml-trading-bot gauges (regime one-hot, prediction quality, predictions, cache, websockets)",
+     "handles::MlBotMetrics", "_native.MlBotMetrics", None, None, None, "Python: test_reach.py"),
+    ("telemetry", "live monitoring gauges (Plus Ultra `monitoring_*`)", "handles::MonitoringMetrics",
+     "telemetry.MonitoringMetrics", None, None, None, "Python: test_reach.py"),
+    ("telemetry", "service metrics (requests, latency, exceptions, prediction rows)", "handles::ServiceMetrics",
+     "telemetry.ServiceMetrics", None, None, None, "Python: test_reach.py"),
+    ("telemetry", "drift metrics (`drift_detections_total`, `drift_score`)", "handles::DriftMetrics",
+     "telemetry.DriftMetrics", "tw_monitor_emit", None, None, "C: emitted by the live monitor"),
+    ("operations", "`doctor` / `health` (state, policy, models, exporter)", None, None, None, "doctor", None,
+     "CLI only: composed in crates/cli/src/cmd/doctor.rs from `Policy::load`, `StateStore`, `Registry`, "
+     "`ExporterConfig`"),
+    ("operations", "`snapshot` (tar.gz with a sha256 manifest; restore verified)", None, None, None, "snapshot",
+     None, "CLI only: crates/cli/src/cmd/snapshot.rs (writes through `core::fs::write_atomic`)"),
+    ("operations", "demo (the whole system on embedded data)", "demo::DemoReport", None, None, "demo", None,
+     "CLI `demo`; the model is the inference crate's `demo` module"),
 ]
 
 
@@ -143,8 +223,8 @@ def missing_names(python_names=None):
     cli = "\n".join(p.read_text() for p in (ROOT / "crates/cli/src").rglob("*.rs"))
     bad = []
     for group, cap, r, py, c, cl, key, note in ROWS:
-        item = r.split("::")[-1]
-        if not re.search(rf"pub (fn|struct|enum) {re.escape(item)}\b", rust):
+        item = (r or "").split("::")[-1]
+        if r and not re.search(rf"pub (fn|struct|enum) {re.escape(item)}\b", rust):
             bad.append(f"rust {r}")
         if c and not re.search(rf"\b{re.escape(c)}\(", header):
             bad.append(f"c {c}")
@@ -166,6 +246,9 @@ def render():
         k = n.get(key, 0) if key else 0
         cell = f"{k}" if k else "—"
         lines.append(f"| {group} | {cap} | {code(r)} | {code(py)} | {code(c)} | {code(cl)} | {cell} | {note} |")
+    doors = list(zip(*[(r, py, c, cl) for _, _, r, py, c, cl, _, _ in ROWS]))
+    counts = ", ".join(f"{name} {sum(1 for x in col if x)}" for name, col in zip(("Rust", "Python", "C", "CLI"), doors))
+    lines += ["", f"{len(ROWS)} capabilities; offered by {counts}."]
     return "\n".join(lines)
 
 

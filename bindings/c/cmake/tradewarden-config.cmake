@@ -7,8 +7,8 @@
 # Both targets carry the include directory (tradewarden.h, tradewarden.hpp)
 # and, when the library was built with the cargo feature `inference`
 # (install.sh --features inference), the compile definition
-# TRADEWARDEN_INFERENCE that enables the tw_predictor_* / tw_registry_*
-# declarations. Sets tradewarden_INCLUDE_DIR, tradewarden_LIBRARY (the shared
+# TRADEWARDEN_INFERENCE that enables the tw_predictor_* declarations and the
+# tw_registry_* ones that load models (promote, rollback, load_active…). Sets tradewarden_INCLUDE_DIR, tradewarden_LIBRARY (the shared
 # library), tradewarden_FEATURES (the cargo features, a list) and
 # tradewarden_HAS_INFERENCE (TRUE/FALSE).
 

@@ -133,14 +133,19 @@ typedef struct tw_predictor tw_predictor;
  */
 typedef struct tw_profile tw_profile;
 
-#if defined(TRADEWARDEN_INFERENCE)
+/*
+ A recovery tracker (Autotrader's error-recovery monitor): success rates,
+ durations, fallbacks and error classes per operation, a health rating.
+ Every function may run on several threads at once.
+ */
+typedef struct tw_recovery tw_recovery;
+
 /*
  A model registry rooted at a directory. Every function taking a
  `const tw_registry *` may run on several threads at once; the registry
  is not a lock between processes.
  */
 typedef struct tw_registry tw_registry;
-#endif
 
 /*
  A computed drift report (immutable; every function on it may run on
@@ -652,6 +657,214 @@ typedef struct {
 } tw_live_score;
 
 /*
+ The JS and KS thresholds of a live monitor (a separate struct so that
+ `tw_monitor_options` keeps its layout). NULL to `tw_monitor_new_js_ks`
+ means the defaults, which `tw_monitor_js_ks_default` writes:
+ `js_threshold` √0.05 ≈ 0.2236, `ks_threshold` 0.15 (the seed's).
+ */
+typedef struct {
+  /*
+   A feature's JS drift flag is set when the Jensen–Shannon distance > this; finite and ≥ 0.
+   */
+  double js_threshold;
+  /*
+   A feature's KS drift flag is set when the KS statistic > this; finite and ≥ 0.
+   */
+  double ks_threshold;
+} tw_monitor_js_ks;
+
+/*
+ The three live statistics of one monitored feature (PSI, Jensen–Shannon
+ distance, KS), as `tw_monitor_score_all` writes them. A new struct rather
+ than new fields of `tw_live_score`, whose size callers compiled against.
+ */
+typedef struct {
+  /*
+   1 when the window holds at least `min_values` values and the fields
+   below are set; 0 when it does not yet (then the statistics are NaN,
+   `n` 0, the flags 0 and `severity` `TW_SEVERITY_NONE`).
+   */
+  uint32_t ready;
+  /*
+   PSI of the window against the profile's bins (natural log).
+   */
+  double psi;
+  /*
+   Jensen–Shannon distance (natural log) between the reference's and the
+   window's frequencies over the profile's bins.
+   */
+  double jensenshannon;
+  /*
+   KS statistic on the profile's bin edges (a lower bound of the exact
+   two-sample KS statistic; docs/drift.md).
+   */
+  double ks;
+  /*
+   Values in the window (≤ `window`).
+   */
+  uint64_t n;
+  /*
+   Non-finite values skipped so far under the profile's `skip` NaN policy.
+   */
+  uint64_t skipped;
+  /*
+   1 when `psi` > `psi_threshold` (PSI decides the monitor's drift).
+   */
+  uint32_t drift;
+  /*
+   1 when `jensenshannon` > `js_threshold`.
+   */
+  uint32_t js_drift;
+  /*
+   1 when `ks` > `ks_threshold`.
+   */
+  uint32_t ks_drift;
+  /*
+   `TW_SEVERITY_*` of `psi` on the monitor's bands.
+   */
+  tw_severity severity;
+} tw_live_scores;
+
+/*
+ A market regime (one of `TW_REGIME_*`; the `regime` label of `market_regime_state`).
+ */
+typedef uint32_t tw_regime;
+
+/*
+ Thresholds of the regime classifier (ratios are fractions). NULL to
+ `tw_regime_classify` means the defaults (ml-trading-bot's), which
+ `tw_regime_config_default` writes: window 120, range_bound_max_vol 0.004,
+ range_bound_max_abs_momentum 0.01, trend_min_abs_momentum 0.015,
+ volatile_min_vol 0.01, volatile_min_range 0.03.
+ */
+typedef struct {
+  /*
+   Candles looked at (at least 3).
+   */
+  size_t window;
+  /*
+   `range_bound` needs `vol` below this …
+   */
+  double range_bound_max_vol;
+  /*
+   … and `|momentum|` below this.
+   */
+  double range_bound_max_abs_momentum;
+  /*
+   `trending_up` / `trending_down` when `|momentum|` exceeds this.
+   */
+  double trend_min_abs_momentum;
+  /*
+   `volatile` when `vol` is at least this …
+   */
+  double volatile_min_vol;
+  /*
+   … or `range` exceeds this.
+   */
+  double volatile_min_range;
+} tw_regime_config;
+
+/*
+ The regime and the statistics it was decided on, as `tw_regime_classify` writes it.
+ */
+typedef struct {
+  /*
+   `TW_REGIME_*`.
+   */
+  tw_regime regime;
+  /*
+   Sample standard deviation of close-to-close returns (NaN when unknown).
+   */
+  double vol;
+  /*
+   `close[last] / close[first] - 1` over the window (NaN when unknown).
+   */
+  double momentum;
+  /*
+   `(max high - min low) / close[last]` (NaN when unknown).
+   */
+  double range;
+} tw_regime_reading;
+
+/*
+ Thresholds of the prediction sanity guard (fractions: 0.12 = 12 %). NULL
+ to `tw_sanity_guard_check` means the defaults: 0.12 and 0.06.
+ */
+typedef struct {
+  /*
+   Largest accepted move from the last close.
+   */
+  double max_move_from_last_close;
+  /*
+   Largest accepted move from the previous kept point.
+   */
+  double max_step_move;
+} tw_sanity_guard;
+
+/*
+ Verdict on one forecast point (one of `TW_SANITY_*`).
+ */
+typedef uint32_t tw_sanity_verdict;
+
+/*
+ Limits of a recovery tracker. NULL to `tw_recovery_new` means the
+ defaults, which `tw_recovery_config_default` writes: capacity 10000,
+ retention 86400 s, recent window 100, at most 256 operation names.
+ */
+typedef struct {
+  /*
+   Maximum records kept (ring), > 0.
+   */
+  size_t capacity;
+  /*
+   Records older than this many seconds are dropped, finite and > 0.
+   */
+  double retention_seconds;
+  /*
+   Results per operation behind `recent_success_rate`, > 0.
+   */
+  size_t recent_window;
+  /*
+   Maximum distinct operation names, > 0.
+   */
+  size_t max_operations;
+} tw_recovery_config;
+
+/*
+ One finished operation, as `tw_recovery_record` takes it.
+ */
+typedef struct {
+  /*
+   Operation name (a bounded set, e.g. "fetch_quotes"), NUL-terminated, not empty.
+   */
+  const char *operation;
+  /*
+   1 when it finally succeeded, else 0.
+   */
+  uint32_t success;
+  /*
+   Wall time including retries, seconds (finite, ≥ 0).
+   */
+  double duration_seconds;
+  /*
+   Attempts made (≥ 1).
+   */
+  uint32_t attempts;
+  /*
+   Error class of the last failure, or NULL.
+   */
+  const char *error_type;
+  /*
+   Recovery strategy used ("retry", "fallback_source", …), or NULL.
+   */
+  const char *recovery_strategy;
+  /*
+   1 when a fallback produced the result, else 0.
+   */
+  uint32_t fallback_used;
+} tw_recovery_outcome;
+
+/*
  The statistic that decided a feature's drift flag (one of `TW_METHOD_*`).
  */
 typedef uint32_t tw_method;
@@ -1153,6 +1366,56 @@ typedef struct {
  Above the critical band.
  */
 #define TW_SEVERITY_CRITICAL 4
+
+/*
+ Strong positive momentum.
+ */
+#define TW_REGIME_TRENDING_UP 0
+
+/*
+ Strong negative momentum.
+ */
+#define TW_REGIME_TRENDING_DOWN 1
+
+/*
+ Quiet and flat.
+ */
+#define TW_REGIME_RANGE_BOUND 2
+
+/*
+ High volatility or a wide range without a trend.
+ */
+#define TW_REGIME_VOLATILE 3
+
+/*
+ None of the above.
+ */
+#define TW_REGIME_NEUTRAL 4
+
+/*
+ Not enough history (fewer candles than `window`).
+ */
+#define TW_REGIME_UNKNOWN 5
+
+/*
+ The point is kept.
+ */
+#define TW_SANITY_KEPT 0
+
+/*
+ Dropped: beyond `max_move_from_last_close`.
+ */
+#define TW_SANITY_MOVE_FROM_LAST_CLOSE 1
+
+/*
+ Dropped: beyond `max_step_move` from the previous kept point.
+ */
+#define TW_SANITY_STEP_MOVE 2
+
+/*
+ Dropped: NaN, ±inf or ≤ 0.
+ */
+#define TW_SANITY_NOT_FINITE 3
 
 /*
  Raw p-values (default).
@@ -2243,6 +2506,39 @@ tw_status tw_monitor_push(tw_monitor *monitor,
 tw_status tw_monitor_score(const tw_monitor *monitor, const char *feature, tw_live_score *out);
 
 /*
+ Writes the default JS/KS thresholds (see `tw_monitor_js_ks`) to `out`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_monitor_js_ks_default(tw_monitor_js_ks *out);
+
+/*
+ As `tw_monitor_new`, with the JS and KS thresholds of `js_ks` (NULL: the
+ defaults of `tw_monitor_js_ks`; `tw_monitor_new` uses those too). A
+ threshold that is negative or not finite is `TW_ERR_INVALID_INPUT`
+ naming it. Read the three statistics with `tw_monitor_score_all`.
+
+ # Safety
+ As `tw_monitor_new`; `js_ks` NULL or valid for one read.
+ */
+tw_status tw_monitor_new_js_ks(const tw_profile *profile,
+                               const tw_monitor_options *opts,
+                               const tw_monitor_js_ks *js_ks,
+                               tw_monitor **out);
+
+/*
+ Writes the current PSI, JS and KS of `feature` to `out` (`out->ready` is
+ 0 until the window holds `min_values` values). An unknown feature is
+ `TW_ERR_NOT_FOUND`. Emits no metric.
+
+ # Safety
+ `monitor` must be a live monitor, `feature` a NUL-terminated string,
+ `out` valid for one write.
+ */
+tw_status tw_monitor_score_all(const tw_monitor *monitor, const char *feature, tw_live_scores *out);
+
+/*
  Scores every ready feature and emits, through the installed metrics
  recorder (`tw_metrics_install`), `drift_score{feature,method="psi"}` for
  each and `drift_detections_total{metric_type="psi",severity}` for each
@@ -2264,7 +2560,144 @@ tw_status tw_monitor_emit(const tw_monitor *monitor, size_t *n_scored, size_t *n
  */
 void tw_monitor_free(tw_monitor *monitor);
 
-#if defined(TRADEWARDEN_INFERENCE)
+/*
+ The snake_case name of a `TW_REGIME_*` code ("trending_up", …, "unknown";
+ the crate's `Regime::as_str`), a static NUL-terminated string; NULL for an
+ unknown code.
+ */
+const char *tw_regime_name(tw_regime regime);
+
+/*
+ Writes the default regime thresholds (see `tw_regime_config`) to `out`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_regime_config_default(tw_regime_config *out);
+
+/*
+ Classifies the last `config->window` candles of `high`, `low`, `close`
+ (`len` each, oldest first; `config` NULL: the defaults) and writes the
+ reading to `out`. Fewer than `window` candles: `TW_REGIME_UNKNOWN` with
+ NaN statistics. An invalid config (window < 3, a threshold not finite
+ and > 0) is `TW_ERR_INVALID_CONFIG` naming each field; a price in the window
+ that is not finite and > 0, or a high below its low,
+ `TW_ERR_INVALID_INPUT` naming it.
+
+ # Safety
+ `high`, `low`, `close` must be valid for `len` reads each, `config` NULL
+ or valid, `out` valid for one write.
+ */
+tw_status tw_regime_classify(const double *high,
+                             const double *low,
+                             const double *close,
+                             size_t len,
+                             const tw_regime_config *config,
+                             tw_regime_reading *out);
+
+/*
+ Checks the forecast path `forecast` (`len` prices after `last_close`)
+ with the sanity guard (`thresholds` NULL: the defaults) and writes one
+ `TW_SANITY_*` verdict per point to `verdicts` (`len` entries, in order)
+ and the number of kept points to `n_kept`. A point is compared with the
+ last close, then with the previous kept point. Thresholds not finite
+ and > 0 are `TW_ERR_INVALID_CONFIG` naming each; a `last_close` not finite
+ and > 0 `TW_ERR_INVALID_INPUT`. `len` 0 succeeds with `n_kept` 0
+ (`forecast` and `verdicts` must still not be NULL).
+
+ # Safety
+ `forecast` must be valid for `len` reads, `thresholds` NULL or valid,
+ `verdicts` valid for `len` writes, `n_kept` for one write.
+ */
+tw_status tw_sanity_guard_check(double last_close,
+                                const double *forecast,
+                                size_t len,
+                                const tw_sanity_guard *thresholds,
+                                tw_sanity_verdict *verdicts,
+                                size_t *n_kept);
+
+/*
+ Writes the default recovery limits (see `tw_recovery_config`) to `out`.
+
+ # Safety
+ `out` must be valid for one write.
+ */
+tw_status tw_recovery_config_default(tw_recovery_config *out);
+
+/*
+ A new recovery tracker (`config` NULL: the defaults). A zero capacity,
+ window or operation limit, or a retention not finite and > 0, is
+ `TW_ERR_INVALID_INPUT` naming the field. Free with `tw_recovery_free`.
+
+ # Safety
+ `config` must be NULL or valid, `out` valid for one write.
+ */
+tw_status tw_recovery_new(const tw_recovery_config *config, tw_recovery **out);
+
+/*
+ Records one operation at Unix time `at` (seconds). An empty operation
+ name, a negative or non-finite duration, zero attempts, a non-finite
+ `at`, or a new operation beyond `max_operations` is
+ `TW_ERR_INVALID_INPUT` naming it, and nothing is recorded.
+
+ # Safety
+ `tracker` must be a live tracker, `outcome` valid for one read with its
+ strings NUL-terminated (or NULL where allowed).
+ */
+tw_status tw_recovery_record(const tw_recovery *tracker,
+                             double at,
+                             const tw_recovery_outcome *outcome);
+
+/*
+ Copies the tracker's summary at Unix time `now` as JSON (the crate's
+ `RecoverySummary`: per-operation statistics, overall success rate,
+ consecutive failures and the health report with its alerts), NUL-terminated,
+ into `buf` of `len` bytes and its length to `written`
+ (`TW_ERR_BUFFER_TOO_SMALL` and nothing written when it does not fit: the
+ message names the size needed). Records older than the retention at
+ `now` are dropped first. A non-finite `now` is `TW_ERR_INVALID_INPUT`.
+
+ # Safety
+ `tracker` must be a live tracker, `buf` valid for `len` writes, `written`
+ for one write.
+ */
+tw_status tw_recovery_summary_json(const tw_recovery *tracker,
+                                   double now,
+                                   char *buf,
+                                   size_t len,
+                                   size_t *written);
+
+/*
+ Frees a recovery tracker; NULL is a no-op.
+
+ # Safety
+ `tracker` must be NULL or a tracker from `tw_recovery_new` not freed before.
+ */
+void tw_recovery_free(tw_recovery *tracker);
+
+/*
+ Evaluates the period limits (`[period]`, docs/guardrails.md) of the
+ policy file `policy_path` (TOML, YAML or JSON by extension) on
+ `observation` without an engine: nothing is latched, counted or
+ journaled, and an absent `high_water_mark` stays absent (the engine's
+ `tw_engine_evaluate_period` fills it and latches). Writes the number of
+ breaches to `n_breaches` and the first `min(n, capacity)` of them to
+ `breaches` (NULL allowed when `capacity` is 0). A missing policy file is
+ `TW_ERR_NOT_FOUND`, an invalid one `TW_ERR_INVALID_CONFIG`; an unknown
+ `present` bit or a `capacity` whose byte size overflows
+ `TW_ERR_INVALID_INPUT`.
+
+ # Safety
+ `policy_path` must be a NUL-terminated string, `observation` valid for
+ one read, `breaches` NULL or valid for `capacity` writes, `n_breaches`
+ valid for one write.
+ */
+tw_status tw_period_evaluate(const char *policy_path,
+                             const tw_period_observation *observation,
+                             tw_period_breach *breaches,
+                             size_t capacity,
+                             size_t *n_breaches);
+
 /*
  Opens (creating it if needed) the registry at directory `root`. A
  directory that cannot be created is `TW_ERR_IO`. Free with `tw_registry_free`.
@@ -2273,9 +2706,7 @@ void tw_monitor_free(tw_monitor *monitor);
  `root` must be a NUL-terminated string, `out` valid for one write.
  */
 tw_status tw_registry_open(const char *root, tw_registry **out);
-#endif
 
-#if defined(TRADEWARDEN_INFERENCE)
 /*
  Opens (creating it if needed) the registry at directory `root` with the
  ed25519 verifying (public) key in the file `verifying_key_path` (64 hex
@@ -2292,7 +2723,6 @@ tw_status tw_registry_open(const char *root, tw_registry **out);
 tw_status tw_registry_open_verified(const char *root,
                                     const char *verifying_key_path,
                                     tw_registry **out);
-#endif
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
@@ -2313,7 +2743,6 @@ tw_status tw_registry_register_safetensors_signed(const tw_registry *registry,
                                                   const char *signing_key_path);
 #endif
 
-#if defined(TRADEWARDEN_INFERENCE)
 /*
  Signs (or re-signs) an existing `name`/`version` with the signing key in
  the file `signing_key_path`, after checking the version's checksums
@@ -2327,7 +2756,6 @@ tw_status tw_registry_sign(const tw_registry *registry,
                            const char *name,
                            const char *version,
                            const char *signing_key_path);
-#endif
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
@@ -2396,7 +2824,6 @@ tw_status tw_registry_promote(const tw_registry *registry, const char *name, con
 tw_status tw_registry_rollback(const tw_registry *registry, const char *name);
 #endif
 
-#if defined(TRADEWARDEN_INFERENCE)
 /*
  Copies the active version of `name`, NUL-terminated, into `buf` of `len`
  bytes and its length (without the NUL) to `written`. Nothing promoted:
@@ -2412,9 +2839,7 @@ tw_status tw_registry_active_version(const tw_registry *registry,
                                      char *buf,
                                      size_t len,
                                      size_t *written);
-#endif
 
-#if defined(TRADEWARDEN_INFERENCE)
 /*
  Writes the number of registered versions of `name` to `out` (0 for an
  unknown model).
@@ -2424,9 +2849,7 @@ tw_status tw_registry_active_version(const tw_registry *registry,
  for one write.
  */
 tw_status tw_registry_version_count(const tw_registry *registry, const char *name, size_t *out);
-#endif
 
-#if defined(TRADEWARDEN_INFERENCE)
 /*
  Copies the registered version number `index` of `name` (versions sorted
  by name, 0-based) into `buf` as `tw_registry_active_version`. An index ≥
@@ -2442,7 +2865,6 @@ tw_status tw_registry_version_name(const tw_registry *registry,
                                    char *buf,
                                    size_t len,
                                    size_t *written);
-#endif
 
 #if defined(TRADEWARDEN_INFERENCE)
 /*
@@ -2481,7 +2903,27 @@ tw_status tw_registry_swap_active(const tw_registry *registry,
                                   const tw_predictor *predictor);
 #endif
 
-#if defined(TRADEWARDEN_INFERENCE)
+/*
+ Copies the inventory of `name` as JSON, NUL-terminated, into `buf` of
+ `len` bytes and its length (without the NUL) to `written`: every version,
+ the readable ones under `"versions"` (manifest, `active`, `last_good`,
+ `signed`, as listed) and the corrupt ones under `"corrupt"` (`version`,
+ `path` of the file at fault, `reason`) — a corrupt manifest is reported,
+ not an error (`Registry::inventory`). An unknown model has no versions.
+ `TW_ERR_BUFFER_TOO_SMALL` (the message names the size needed) and
+ nothing written when it does not fit; a corrupt `active`/`last_good`
+ pointer is `TW_ERR_CORRUPT`.
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+ for `len` writes, `written` for one write.
+ */
+tw_status tw_registry_inventory_json(const tw_registry *registry,
+                                     const char *name,
+                                     char *buf,
+                                     size_t len,
+                                     size_t *written);
+
 /*
  Frees a registry handle (the files stay); NULL is a no-op.
 
@@ -2489,7 +2931,6 @@ tw_status tw_registry_swap_active(const tw_registry *registry,
  `registry` must be NULL or a registry from `tw_registry_open` not freed before.
  */
 void tw_registry_free(tw_registry *registry);
-#endif
 
 /*
  The stable name of a `TW_METHOD_*` code ("ks", "psi", "jensenshannon",

@@ -921,7 +921,7 @@ pub struct tw_period_breach {
     pub severity: tw_breach_severity,
 }
 
-fn observation(o: &tw_period_observation) -> Result<PeriodObservation, Failure> {
+pub(crate) fn observation(o: &tw_period_observation) -> Result<PeriodObservation, Failure> {
     if o.present & !TW_PERIOD_ALL != 0 {
         return Err(Failure(
             TW_ERR_INVALID_INPUT,
@@ -947,7 +947,7 @@ fn observation(o: &tw_period_observation) -> Result<PeriodObservation, Failure> 
     })
 }
 
-fn breach(b: &PeriodBreach) -> tw_period_breach {
+pub(crate) fn breach(b: &PeriodBreach) -> tw_period_breach {
     let mut rule = [0 as c_char; 32];
     // Rule names are short ASCII; keep the NUL in the last byte regardless.
     for (d, s) in rule.iter_mut().zip(b.rule.bytes().take(31)) {

@@ -29,7 +29,7 @@ pub(crate) mod handle;
 pub mod inference;
 pub mod journal;
 pub mod monitor;
-#[cfg(feature = "inference")]
+pub mod reach;
 pub mod registry;
 pub mod report;
 pub mod scorer;
@@ -41,7 +41,7 @@ pub use guardrails::*;
 pub use inference::*;
 pub use journal::*;
 pub use monitor::*;
-#[cfg(feature = "inference")]
+pub use reach::*;
 pub use registry::*;
 pub use report::*;
 pub use scorer::*;

@@ -334,6 +334,154 @@ pub unsafe extern "C" fn tw_monitor_score(
     })
 }
 
+/// The JS and KS thresholds of a live monitor (a separate struct so that
+/// `tw_monitor_options` keeps its layout). NULL to `tw_monitor_new_js_ks`
+/// means the defaults, which `tw_monitor_js_ks_default` writes:
+/// `js_threshold` √0.05 ≈ 0.2236, `ks_threshold` 0.15 (the seed's).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tw_monitor_js_ks {
+    /// A feature's JS drift flag is set when the Jensen–Shannon distance > this; finite and ≥ 0.
+    pub js_threshold: f64,
+    /// A feature's KS drift flag is set when the KS statistic > this; finite and ≥ 0.
+    pub ks_threshold: f64,
+}
+
+/// Writes the default JS/KS thresholds (see `tw_monitor_js_ks`) to `out`.
+///
+/// # Safety
+/// `out` must be valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_monitor_js_ks_default(out: *mut tw_monitor_js_ks) -> tw_status {
+    let d = LiveMonitorOptions::default();
+    let v = tw_monitor_js_ks {
+        js_threshold: d.js_threshold,
+        ks_threshold: d.ks_threshold,
+    };
+    // SAFETY: forwarded caller contract.
+    guard(|| unsafe { write_out(out, "out", v) })
+}
+
+/// As `tw_monitor_new`, with the JS and KS thresholds of `js_ks` (NULL: the
+/// defaults of `tw_monitor_js_ks`; `tw_monitor_new` uses those too). A
+/// threshold that is negative or not finite is `TW_ERR_INVALID_INPUT`
+/// naming it. Read the three statistics with `tw_monitor_score_all`.
+///
+/// # Safety
+/// As `tw_monitor_new`; `js_ks` NULL or valid for one read.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_monitor_new_js_ks(
+    profile: *const tw_profile,
+    opts: *const tw_monitor_options,
+    js_ks: *const tw_monitor_js_ks,
+    out: *mut *mut tw_monitor,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let p = unsafe { profile_ref(profile, "profile")? };
+        // SAFETY: forwarded caller contract.
+        let mut o = unsafe { monitor_options(opts)? };
+        if !js_ks.is_null() {
+            // SAFETY: non-NULL and valid by the caller's contract.
+            let t = unsafe { *js_ks };
+            o.js_threshold = t.js_threshold;
+            o.ks_threshold = t.ks_threshold;
+        }
+        non_null(out, "out")?;
+        let inner = LiveMonitor::new(p, o)?;
+        // SAFETY: forwarded caller contract.
+        unsafe { handle::give::<tw_monitor>(out, inner) }
+    })
+}
+
+/// The three live statistics of one monitored feature (PSI, Jensen–Shannon
+/// distance, KS), as `tw_monitor_score_all` writes them. A new struct rather
+/// than new fields of `tw_live_score`, whose size callers compiled against.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct tw_live_scores {
+    /// 1 when the window holds at least `min_values` values and the fields
+    /// below are set; 0 when it does not yet (then the statistics are NaN,
+    /// `n` 0, the flags 0 and `severity` `TW_SEVERITY_NONE`).
+    pub ready: u32,
+    /// PSI of the window against the profile's bins (natural log).
+    pub psi: f64,
+    /// Jensen–Shannon distance (natural log) between the reference's and the
+    /// window's frequencies over the profile's bins.
+    pub jensenshannon: f64,
+    /// KS statistic on the profile's bin edges (a lower bound of the exact
+    /// two-sample KS statistic; docs/drift.md).
+    pub ks: f64,
+    /// Values in the window (≤ `window`).
+    pub n: u64,
+    /// Non-finite values skipped so far under the profile's `skip` NaN policy.
+    pub skipped: u64,
+    /// 1 when `psi` > `psi_threshold` (PSI decides the monitor's drift).
+    pub drift: u32,
+    /// 1 when `jensenshannon` > `js_threshold`.
+    pub js_drift: u32,
+    /// 1 when `ks` > `ks_threshold`.
+    pub ks_drift: u32,
+    /// `TW_SEVERITY_*` of `psi` on the monitor's bands.
+    pub severity: tw_severity,
+}
+
+impl From<Option<LiveScore>> for tw_live_scores {
+    fn from(s: Option<LiveScore>) -> Self {
+        match s {
+            Some(s) => tw_live_scores {
+                ready: 1,
+                psi: s.psi,
+                jensenshannon: s.jensenshannon,
+                ks: s.ks,
+                n: s.n as u64,
+                skipped: s.skipped,
+                drift: u32::from(s.drift),
+                js_drift: u32::from(s.js_drift),
+                ks_drift: u32::from(s.ks_drift),
+                severity: severity_code(s.severity),
+            },
+            None => tw_live_scores {
+                ready: 0,
+                psi: f64::NAN,
+                jensenshannon: f64::NAN,
+                ks: f64::NAN,
+                n: 0,
+                skipped: 0,
+                drift: 0,
+                js_drift: 0,
+                ks_drift: 0,
+                severity: TW_SEVERITY_NONE,
+            },
+        }
+    }
+}
+
+/// Writes the current PSI, JS and KS of `feature` to `out` (`out->ready` is
+/// 0 until the window holds `min_values` values). An unknown feature is
+/// `TW_ERR_NOT_FOUND`. Emits no metric.
+///
+/// # Safety
+/// `monitor` must be a live monitor, `feature` a NUL-terminated string,
+/// `out` valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_monitor_score_all(
+    monitor: *const tw_monitor,
+    feature: *const c_char,
+    out: *mut tw_live_scores,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let m = unsafe { monitor_ref(monitor)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(feature, "feature")? };
+        non_null(out, "out")?;
+        let s = m.score(name)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_out(out, "out", s.into()) }
+    })
+}
+
 /// Scores every ready feature and emits, through the installed metrics
 /// recorder (`tw_metrics_install`), `drift_score{feature,method="psi"}` for
 /// each and `drift_detections_total{metric_type="psi",severity}` for each

@@ -1,8 +1,10 @@
-//! The model registry (cargo feature `inference`, C macro
-//! `TRADEWARDEN_INFERENCE`): versions with checksummed manifests under a
-//! root directory, `active` / `last_good` pointers, promote and rollback
-//! (`tradewarden_inference::registry::Registry`), and loading the active
-//! version into a `tw_predictor`.
+//! The model registry: versions with checksummed manifests under a root
+//! directory, `active` / `last_good` pointers
+//! (`tradewarden_inference::registry::Registry`). Opening, listing, the
+//! inventory (good and corrupt versions), signing and reading the pointers
+//! are in every build; registering weights, promote, rollback and loading
+//! the active version into a `tw_predictor` load models and need the cargo
+//! feature `inference` (C macro `TRADEWARDEN_INFERENCE`).
 //!
 //! Layout per model name: `<root>/<name>/versions/<version>/` (burnpack
 //! weights and `manifest.json`), `<root>/<name>/active.json`,
@@ -17,12 +19,16 @@
 
 use std::ffi::c_char;
 
+#[cfg(feature = "inference")]
 use tradewarden_inference::Predictor;
+#[cfg(feature = "inference")]
 use tradewarden_inference::any::WeightsFormat;
+#[cfg(feature = "inference")]
 use tradewarden_inference::device::cpu_device;
 use tradewarden_inference::registry::{self, Registry, RegistryOptions};
 
 use crate::handle::{self, Tagged, handle};
+#[cfg(feature = "inference")]
 use crate::inference::{load_model, predictor_ref, tw_predictor};
 use crate::{Failure, TW_ERR_NOT_FOUND, guard, non_null, req_str, tw_status, write_out, write_str};
 
@@ -109,6 +115,7 @@ pub unsafe extern "C" fn tw_registry_open_verified(
 ///
 /// # Safety
 /// `registry` must be a live registry and the strings NUL-terminated.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_register_safetensors_signed(
     registry: *const tw_registry,
@@ -181,6 +188,7 @@ pub unsafe extern "C" fn tw_registry_sign(
 ///
 /// # Safety
 /// `registry` must be a live registry and the strings NUL-terminated.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_register_safetensors(
     registry: *const tw_registry,
@@ -219,6 +227,7 @@ pub unsafe extern "C" fn tw_registry_register_safetensors(
 ///
 /// # Safety
 /// `registry` must be a live registry and the strings NUL-terminated.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_register_burnpack(
     registry: *const tw_registry,
@@ -256,6 +265,7 @@ pub unsafe extern "C" fn tw_registry_register_burnpack(
 ///
 /// # Safety
 /// `registry` must be a live registry and the strings NUL-terminated.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_promote(
     registry: *const tw_registry,
@@ -281,6 +291,7 @@ pub unsafe extern "C" fn tw_registry_promote(
 ///
 /// # Safety
 /// `registry` must be a live registry and `name` NUL-terminated.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_rollback(
     registry: *const tw_registry,
@@ -397,6 +408,7 @@ pub unsafe extern "C" fn tw_registry_version_name(
 /// # Safety
 /// `registry` must be a live registry, `name` NUL-terminated, `out` valid
 /// for one write.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_load_active(
     registry: *const tw_registry,
@@ -432,6 +444,7 @@ pub unsafe extern "C" fn tw_registry_load_active(
 /// # Safety
 /// `registry` must be a live registry, `name` NUL-terminated, `predictor` a
 /// live predictor.
+#[cfg(feature = "inference")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tw_registry_swap_active(
     registry: *const tw_registry,
@@ -456,6 +469,42 @@ pub unsafe extern "C" fn tw_registry_swap_active(
     })
 }
 
+/// Copies the inventory of `name` as JSON, NUL-terminated, into `buf` of
+/// `len` bytes and its length (without the NUL) to `written`: every version,
+/// the readable ones under `"versions"` (manifest, `active`, `last_good`,
+/// `signed`, as listed) and the corrupt ones under `"corrupt"` (`version`,
+/// `path` of the file at fault, `reason`) — a corrupt manifest is reported,
+/// not an error (`Registry::inventory`). An unknown model has no versions.
+/// `TW_ERR_BUFFER_TOO_SMALL` (the message names the size needed) and
+/// nothing written when it does not fit; a corrupt `active`/`last_good`
+/// pointer is `TW_ERR_CORRUPT`.
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+/// for `len` writes, `written` for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_inventory_json(
+    registry: *const tw_registry,
+    name: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        non_null(buf, "buf")?;
+        non_null(written, "written")?;
+        let inv = r.inventory(name)?;
+        let text = serde_json::to_string(&inv)
+            .map_err(|e| Failure(crate::TW_ERR_INTERNAL, format!("inventory to JSON: {e}")))?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_str(&text, "inventory", buf, len, written) }
+    })
+}
+
 /// Frees a registry handle (the files stay); NULL is a no-op.
 ///
 /// # Safety
@@ -466,7 +515,7 @@ pub unsafe extern "C" fn tw_registry_free(registry: *mut tw_registry) {
     unsafe { handle::free(registry, "registry") }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "inference"))]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
@@ -554,5 +603,41 @@ mod tests {
             tw_predictor_free(p);
             tw_registry_free(r);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests_inventory {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{TW_ERR_BUFFER_TOO_SMALL, TW_OK};
+
+    /// The C inventory is the crate's `Registry::inventory` as JSON, a
+    /// corrupt manifest included (in a build without models).
+    #[test]
+    fn inventory_json_is_the_crates() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = dir.path().join("m/versions");
+        std::fs::create_dir_all(v.join("v1")).unwrap();
+        std::fs::create_dir_all(v.join("v2")).unwrap();
+        std::fs::write(v.join("v1/manifest.json"), b"{\"name\": 3").unwrap();
+        std::fs::write(v.join("v2/manifest.json"), b"[]").unwrap();
+        let root = std::ffi::CString::new(dir.path().to_str().unwrap()).unwrap();
+        let mut r: *mut tw_registry = std::ptr::null_mut();
+        assert_eq!(unsafe { tw_registry_open(root.as_ptr(), &mut r) }, TW_OK);
+        let mut buf = vec![0 as c_char; 4096];
+        let mut n = 0usize;
+        let st = unsafe {
+            tw_registry_inventory_json(r, c"m".as_ptr(), buf.as_mut_ptr(), buf.len(), &mut n)
+        };
+        assert_eq!(st, TW_OK);
+        let got = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        let inv = Registry::open(dir.path()).unwrap().inventory("m").unwrap();
+        assert_eq!(inv.corrupt.len(), 2);
+        assert_eq!(got.to_str().unwrap(), serde_json::to_string(&inv).unwrap());
+        let st =
+            unsafe { tw_registry_inventory_json(r, c"m".as_ptr(), buf.as_mut_ptr(), 4, &mut n) };
+        assert_eq!(st, TW_ERR_BUFFER_TOO_SMALL);
+        unsafe { tw_registry_free(r) };
     }
 }

@@ -430,9 +430,11 @@ fn tags_are_unique_and_never_dead_or_zero() {
         tw_engine::MAGIC,
         tw_journal::MAGIC,
         tw_score_state::MAGIC,
+        tw_recovery::MAGIC,
+        tw_registry::MAGIC,
     ];
     #[cfg(feature = "inference")]
-    tags.extend([tw_predictor::MAGIC, tw_registry::MAGIC]);
+    tags.extend([tw_predictor::MAGIC]);
     let n = tags.len();
     assert!(tags.iter().all(|t| *t != DEAD && *t != 0));
     tags.sort_unstable();
@@ -492,6 +494,26 @@ fn monitor_tag_is_checked() {
         m,
         |m| unsafe { tw_monitor_push(m, c"x".as_ptr(), SERIES.as_ptr(), 3) },
         tw_monitor_free,
+    );
+}
+
+#[test]
+fn recovery_tag_is_checked() {
+    let mut t = null_mut();
+    assert_eq!(unsafe { tw_recovery_new(null(), &mut t) }, TW_OK);
+    let outcome = tw_recovery_outcome {
+        operation: c"op".as_ptr(),
+        success: 1,
+        duration_seconds: 0.1,
+        attempts: 1,
+        error_type: null(),
+        recovery_strategy: null(),
+        fallback_used: 0,
+    };
+    handle_lifecycle(
+        t,
+        |t| unsafe { tw_recovery_record(t, 1.0, &outcome) },
+        tw_recovery_free,
     );
 }
 

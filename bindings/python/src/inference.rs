@@ -533,6 +533,13 @@ impl PyRegistry {
         to_py(py, "version list", &l)
     }
 
+    /// Every version of `name`, good and corrupt, as a dict (`Registry::inventory`).
+    fn inventory(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        let r = &self.inner;
+        let inv = call(py, move || Ok(r.inventory(name)?))?;
+        to_py(py, "inventory", &inv)
+    }
+
     /// Recomputes every checksum; returns the manifest as a dict.
     fn verify(&self, py: Python<'_>, name: &str, version: &str) -> PyResult<Py<PyAny>> {
         let r = &self.inner;

@@ -10,7 +10,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use tradewarden::core::ErrorKind;
 use tradewarden::metrics::Catalog;
-use tradewarden::metrics::handles::{MlBotMetrics, RiskMetric, TradingMetrics, TradingSnapshot};
+use tradewarden::metrics::handles::{
+    DriftMetrics, MlBotMetrics, MonitoringMetrics, RiskMetric, ServiceMetrics, TradingMetrics,
+    TradingSnapshot,
+};
 use tradewarden::metrics::recovery::{Outcome, RecoveryConfig, RecoveryTracker};
 use tradewarden_guardrails::exposure::{TradeLog, apply_policy};
 use tradewarden_guardrails::period::{self, PeriodObservation, Severity};
@@ -453,6 +456,125 @@ impl PyMlBotMetrics {
             Ok(m.prediction(bot_name, symbol, timeframe, seconds)?)
         })
     }
+
+    /// `MlBotMetrics::cache`: cache hits, misses and size.
+    fn cache(&self, hits: u64, misses: u64, size: usize) {
+        self.inner.cache(hits, misses, size);
+    }
+
+    /// `MlBotMetrics::websocket_connections`: open websocket connections.
+    fn websocket_connections(&self, n: usize) {
+        self.inner.websocket_connections(n);
+    }
+}
+
+#[pyclass(name = "MonitoringMetrics", module = "tradewarden._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyMonitoringMetrics {
+    inner: MonitoringMetrics,
+}
+
+#[pymethods]
+impl PyMonitoringMetrics {
+    /// `MonitoringMetrics::new(catalog)`; needs the exporter installed.
+    #[new]
+    fn new(py: Python<'_>) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyMonitoringMetrics {
+                inner: MonitoringMetrics::new(&catalog()?),
+            })
+        })
+    }
+
+    /// `MonitoringMetrics::risk` (stored as the absolute value).
+    fn risk(&self, py: Python<'_>, name: &str, value: f64) -> PyResult<()> {
+        let m = &self.inner;
+        call(py, move || Ok(m.risk(name, value)?))
+    }
+
+    /// `MonitoringMetrics::drift` (psi, js, ks).
+    fn drift(&self, py: Python<'_>, name: &str, value: f64) -> PyResult<()> {
+        let m = &self.inner;
+        call(py, move || Ok(m.drift(name, value)?))
+    }
+
+    /// `MonitoringMetrics::window_size`.
+    fn window_size(&self, n: usize) {
+        self.inner.window_size(n);
+    }
+
+    /// `MonitoringMetrics::alert`: counts one alert and stamps the time.
+    fn alert(&self, alert: &str) {
+        self.inner.alert(alert);
+    }
+}
+
+#[pyclass(name = "ServiceMetrics", module = "tradewarden._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyServiceMetrics {
+    inner: ServiceMetrics,
+}
+
+#[pymethods]
+impl PyServiceMetrics {
+    /// `ServiceMetrics::new(catalog)`; needs the exporter installed.
+    #[new]
+    fn new(py: Python<'_>) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyServiceMetrics {
+                inner: ServiceMetrics::new(&catalog()?),
+            })
+        })
+    }
+
+    /// `ServiceMetrics::record`: one finished request.
+    #[pyo3(signature = (endpoint, method, status, seconds, exception=None))]
+    fn record(
+        &self,
+        endpoint: &str,
+        method: &str,
+        status: u16,
+        seconds: f64,
+        exception: Option<&str>,
+    ) {
+        self.inner
+            .record(endpoint, method, status, seconds, exception);
+    }
+
+    /// `ServiceMetrics::prediction_rows`: rows of one prediction request.
+    fn prediction_rows(&self, rows: usize) {
+        self.inner.prediction_rows(rows);
+    }
+}
+
+#[pyclass(name = "DriftMetrics", module = "tradewarden._native", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyDriftMetrics {
+    inner: DriftMetrics,
+}
+
+#[pymethods]
+impl PyDriftMetrics {
+    /// `DriftMetrics::new(catalog)`; needs the exporter installed.
+    #[new]
+    fn new(py: Python<'_>) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyDriftMetrics {
+                inner: DriftMetrics::new(&catalog()?),
+            })
+        })
+    }
+
+    /// `DriftMetrics::detection`: counts one detection.
+    fn detection(&self, metric_type: &str, severity: &str) {
+        self.inner.detection(metric_type, severity);
+    }
+
+    /// `DriftMetrics::score`: sets `drift_score{feature,method}`.
+    fn score(&self, py: Python<'_>, feature: &str, method: &str, value: f64) -> PyResult<()> {
+        let m = &self.inner;
+        call(py, move || Ok(m.score(feature, method, value)?))
+    }
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -463,5 +585,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRecoveryTracker>()?;
     m.add_class::<PyTradingMetrics>()?;
     m.add_class::<PyMlBotMetrics>()?;
+    m.add_class::<PyMonitoringMetrics>()?;
+    m.add_class::<PyServiceMetrics>()?;
+    m.add_class::<PyDriftMetrics>()?;
     Ok(())
 }

@@ -357,3 +357,91 @@ def test_seed_alert_metrics_fed_from_python_appear_in_the_exposition():
     lines = out.strip().splitlines()
     assert lines[-1] == "ok", out
     assert len([x for x in lines if x.startswith("error:")]) == 6, out
+
+
+def test_remaining_seed_handles_fed_from_python_appear_under_catalog_names():
+    # MlBotMetrics.cache / websocket_connections, MonitoringMetrics (Plus Ultra), ServiceMetrics, DriftMetrics
+    # (Autotrader): each call of the crate handle is read back from telemetry.render() under the catalog's name.
+    out = run("""
+        from prometheus_client.parser import text_string_to_metric_families
+        import tradewarden.telemetry as tt
+        from tradewarden.errors import InvalidInputError
+        tt.install(listen=None)
+        ml = tt.MlBotMetrics()
+        ml.cache(7, 3, 120)
+        ml.cache(1, 0, 121)
+        ml.websocket_connections(4)
+        mon = tt.MonitoringMetrics()
+        mon.risk("max_drawdown", -0.18)
+        mon.drift("psi", 0.31)
+        mon.window_size(500)
+        mon.alert("psi_high")
+        mon.alert("psi_high")
+        svc = tt.ServiceMetrics()
+        svc.record("/predict", "POST", 200, 0.012)
+        svc.record("/predict", "POST", 500, 0.5, exception="ValueError")
+        svc.prediction_rows(64)
+        dm = tt.DriftMetrics()
+        dm.detection("psi", "high")
+        dm.score("daily_return", "psi", 0.27)
+        for bad in (lambda: mon.risk("sharpe", float("nan")), lambda: mon.drift("psi", float("inf")),
+                    lambda: dm.score("x", "psi", float("nan")), lambda: ml.cache(-1, 0, 0),
+                    lambda: svc.record("/p", "GET", 70000, 0.1), lambda: svc.record("/p", "GET", 200, -1.0)):
+            try:
+                bad()
+                raise SystemExit("bad handle input must raise")
+            except InvalidInputError as e:
+                print("error:", str(e).split(" ")[0:3])
+        samples = {}
+        for fam in text_string_to_metric_families(tt.render()):
+            for s in fam.samples:
+                samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+        def get(metric, **labels):
+            return samples[(metric, tuple(sorted(labels.items())))]
+        assert get("cache_hits_total") == 8 and get("cache_misses_total") == 3, samples
+        assert get("cache_size") == 121
+        assert get("websocket_connections_total") == 4
+        assert get("tradewarden_monitoring_risk_metric", name="max_drawdown") == 0.18
+        assert get("tradewarden_monitoring_drift_metric", name="psi") == 0.31
+        assert get("tradewarden_monitoring_window_size") == 500
+        assert get("tradewarden_monitoring_alerts_total", alert="psi_high") == 2
+        assert get("tradewarden_monitoring_last_alert_timestamp_seconds") > 1.6e9
+        assert get("tradewarden_service_requests_total", endpoint="/predict", method="POST", status="200") == 1
+        assert get("tradewarden_service_requests_total", endpoint="/predict", method="POST", status="500") == 1
+        assert get("tradewarden_service_request_exceptions_total", endpoint="/predict", method="POST",
+                   exception="ValueError") == 1
+        assert get("tradewarden_service_request_latency_seconds_count", endpoint="/predict", method="POST") == 2
+        assert get("tradewarden_service_last_success_timestamp_seconds", endpoint="/predict") > 1.6e9
+        assert get("tradewarden_service_last_error_timestamp_seconds", endpoint="/predict") > 1.6e9
+        assert get("tradewarden_service_last_prediction_rows") == 64
+        assert get("drift_detections_total", metric_type="psi", severity="high") == 1
+        assert get("drift_score", feature="daily_return", method="psi") == 0.27
+        print("ok")
+    """)
+    lines = out.strip().splitlines()
+    assert lines[-1] == "ok", out
+    assert len([x for x in lines if x.startswith("error:")]) == 6, out
+
+
+def test_registry_inventory_reports_a_corrupt_manifest_where_list_raises(tmp_path):
+    # Registry.inventory (the crate's Registry::inventory): a readable version as list() gives it, a torn manifest
+    # with its file and reason; list() raises CorruptError on the same registry.
+    from tradewarden.errors import CorruptError
+
+    manifest = ('{"name":"m","version":"v1","architecture":{"input":4,"hidden":[8],"output":1,"activation":"relu",'
+                '"output_kind":"point"},"files":{"weights.bpk":"' + "0" * 64 + '"},"metrics":{"auc":0.61},'
+                '"stage":"development","created_at":1700000000.5}')
+    for v, text in (("v1", manifest), ("v9", '{"name": "m", "vers')):
+        d = tmp_path / "m" / "versions" / v
+        d.mkdir(parents=True)
+        (d / "manifest.json").write_text(text)
+    reg = ti.Registry(tmp_path)
+    inv = reg.inventory("m")
+    assert [e["manifest"]["version"] for e in inv["versions"]] == ["v1"]
+    assert inv["versions"][0]["manifest"] == reg.manifest("m", "v1")
+    assert inv["versions"][0]["active"] is False and inv["versions"][0]["signed"] is False
+    [bad] = inv["corrupt"]
+    assert bad["version"] == "v9" and bad["path"].endswith("manifest.json") and bad["reason"]
+    with pytest.raises(CorruptError, match="manifest.json"):
+        reg.list("m")
+    assert reg.inventory("no-such-model") == {"versions": [], "corrupt": []}

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    canary, demo, doctor, drift, guard, promote, registry, report, rollback, serve, snapshot,
+    canary, demo, doctor, drift, guard, promote, regime, registry, report, rollback, serve,
+    snapshot,
 };
 use tradewarden::core::{Classify, ErrorKind};
 
@@ -45,8 +46,10 @@ enum Command {
     /// Execute the rollback plan: kill switch, last-good model, freeze, position
     /// override (3 attempts, 300 s apart).
     Rollback(rollback::RollbackArgs),
-    /// Model registry: list, verify, promote, rollback.
+    /// Model registry: list, inventory, verify, promote, rollback.
     Registry(registry::RegistryArgs),
+    /// Market regime (trending, range-bound, volatile…) of the last candles of a file.
+    Regime(regime::RegimeArgs),
     /// tar.gz snapshots with a sha256 manifest.
     Snapshot(snapshot::SnapshotArgs),
     /// Diagnose the installation: state directory, policy, models, backend
@@ -232,6 +235,7 @@ fn main() -> ExitCode {
         Command::Canary(args) => canary::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Registry(args) => registry::run(args),
+        Command::Regime(args) => regime::run(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Doctor(args) => doctor::run(args, false),
         Command::Health(args) => doctor::run(args, true),

@@ -507,6 +507,13 @@ class Registry:
         :class:`~tradewarden.errors.CorruptError` for a torn manifest."""
         return self._native.list(name)
 
+    def inventory(self, name: str) -> Dict[str, Any]:
+        """Every version of ``name``, a corrupt manifest included: ``{"versions": [...], "corrupt": [...]}``, the
+        readable versions as :meth:`list` gives them and the corrupt ones as dicts with ``version``, ``path`` (the
+        file at fault) and ``reason``. Where :meth:`list` raises :class:`~tradewarden.errors.CorruptError` on one
+        torn manifest, this reports it; an unknown name gives no versions."""
+        return self._native.inventory(name)
+
     def verify(self, name: str, version: str) -> Dict[str, Any]:
         """Recomputes every checksum (:class:`~tradewarden.errors.CorruptError` on a mismatch); returns the manifest."""
         return self._native.verify(name, version)

@@ -19,7 +19,7 @@ from . import _native
 from .errors import InvalidConfigError, InvalidInputError
 
 __all__ = ["install", "render", "Collector", "register_with_prometheus_client", "TradingMetrics", "MlBotMetrics",
-           "RecoveryTracker", "RISK_METRICS"]
+           "MonitoringMetrics", "ServiceMetrics", "DriftMetrics", "RecoveryTracker", "RISK_METRICS"]
 
 
 def install(listen: Optional[str] = "127.0.0.1:9184", namespace: str = "tradewarden", profile: str = "native",
@@ -156,6 +156,86 @@ class MlBotMetrics:
         """Counts one prediction and records its latency (seconds)."""
         self._m.prediction(_name("bot_name", bot_name), _name("symbol", symbol), _name("timeframe", timeframe),
                            _real("seconds", seconds))
+
+    def cache(self, hits: int, misses: int, size: int) -> None:
+        """Adds ``hits`` and ``misses`` to the cache counters and sets the cache size gauge (entries)."""
+        self._m.cache(_count("hits", hits), _count("misses", misses), _count("size", size))
+
+    def websocket_connections(self, n: int) -> None:
+        """Sets the open websocket connections gauge."""
+        self._m.websocket_connections(_count("n", n))
+
+
+class MonitoringMetrics:
+    """Market NN Plus Ultra's live monitoring gauges (``tradewarden_metrics::handles::MonitoringMetrics``):
+    ``monitoring_risk_metric{name}`` (stored as the absolute value), ``monitoring_drift_metric{name}``, the window
+    size, and the alerts counter with the last alert's time. :func:`install` first."""
+
+    __slots__ = ("_m",)
+
+    def __init__(self) -> None:
+        self._m = _native.MonitoringMetrics()
+
+    def risk(self, name: str, value: float) -> None:
+        """Sets one risk metric (a negative value is stored as its absolute value)."""
+        self._m.risk(_name("name", name), _real("value", value))
+
+    def drift(self, name: str, value: float) -> None:
+        """Sets one drift metric ('psi', 'js', 'ks')."""
+        self._m.drift(_name("name", name), _real("value", value))
+
+    def window_size(self, n: int) -> None:
+        """Sets the monitoring window size."""
+        self._m.window_size(_count("n", n))
+
+    def alert(self, alert: str) -> None:
+        """Counts one alert by its name and stamps the time."""
+        self._m.alert(_name("alert", alert))
+
+
+class ServiceMetrics:
+    """Market NN Plus Ultra's service metrics (``tradewarden_metrics::handles::ServiceMetrics``): requests by
+    endpoint/method/status, latency, exceptions, last success/error time, prediction rows. :func:`install` first."""
+
+    __slots__ = ("_m",)
+
+    def __init__(self) -> None:
+        self._m = _native.ServiceMetrics()
+
+    def record(self, endpoint: str, method: str, status: int, seconds: float,
+               exception: Optional[str] = None) -> None:
+        """Records one finished request (HTTP ``status`` 0..65535, latency in seconds, the exception class if
+        any: a 2xx/3xx without exception stamps the last success, else the last error)."""
+        code = _count("status", status)
+        if code >= 2**16:
+            raise InvalidInputError(f"status must be an HTTP status below 65536, got {code}")
+        secs = _real("seconds", seconds)
+        if not (secs >= 0.0 and secs != float("inf")):
+            raise InvalidInputError(f"seconds must be finite and >= 0, got {secs}")
+        self._m.record(_name("endpoint", endpoint), _name("method", method), code, secs,
+                       None if exception is None else _name("exception", exception))
+
+    def prediction_rows(self, rows: int) -> None:
+        """Records the rows of one prediction request."""
+        self._m.prediction_rows(_count("rows", rows))
+
+
+class DriftMetrics:
+    """Autotrader's drift metrics (``tradewarden_metrics::handles::DriftMetrics``): the detections counter by
+    metric type and severity, and ``drift_score{feature,method}``. :func:`install` first."""
+
+    __slots__ = ("_m",)
+
+    def __init__(self) -> None:
+        self._m = _native.DriftMetrics()
+
+    def detection(self, metric_type: str, severity: str) -> None:
+        """Counts one detection, e.g. ``("psi", "high")``."""
+        self._m.detection(_name("metric_type", metric_type), _name("severity", severity))
+
+    def score(self, feature: str, method: str, value: float) -> None:
+        """Sets ``drift_score{feature,method}``."""
+        self._m.score(_name("feature", feature), _name("method", method), _real("value", value))
 
 
 class RecoveryTracker:

@@ -6,6 +6,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use tradewarden_guardrails::journal::{journal_stats, read_dir, verify};
+use tradewarden_guardrails::period::{self, PeriodObservation};
 use tradewarden_guardrails::session::{kill_state_dir, read_overrides};
 use tradewarden_guardrails::{
     LoadOutcome, Policy, Session, SessionConfig, StateStore, TradingState,
@@ -35,6 +36,23 @@ pub(crate) struct StateDir {
 
 #[derive(Debug, Subcommand)]
 enum GuardCommand {
+    /// Evaluate a policy's period limits on one observation, statelessly
+    /// (nothing latched or journaled; exit 6 on a breach with --fail-on-breach).
+    Period {
+        /// The policy file (TOML, YAML or JSON).
+        #[arg(long)]
+        policy: PathBuf,
+        /// The observation: a JSON object (`{"aum": 1e6, "daily_pnl": -12000}`;
+        /// fields of `PeriodObservation`), or a file holding one.
+        #[arg(long)]
+        observation: String,
+        /// Exit 6 when any limit is breached.
+        #[arg(long)]
+        fail_on_breach: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate a guardrail policy file (TOML, YAML or JSON); every problem at once.
     CheckPolicy {
         /// The policy file.
@@ -256,8 +274,48 @@ pub(crate) fn status_doc(store: &StateStore) -> Value {
     })
 }
 
+/// The observation of `guard period`: JSON text, or a file holding it.
+fn observation(arg: &str) -> Result<PeriodObservation, Failure> {
+    let text = if arg.trim_start().starts_with('{') {
+        arg.to_string()
+    } else {
+        std::fs::read_to_string(arg).map_err(|e| super::unreadable(Path::new(arg), e))?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| super::bad(format!("invalid --observation = {arg:?}: {e}")))
+}
+
 pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
     match a.command {
+        GuardCommand::Period {
+            policy,
+            observation: obs,
+            fail_on_breach,
+            json,
+        } => {
+            let p = Policy::load(&policy)?;
+            let o = observation(&obs)?;
+            let breaches = period::evaluate(&p.period, &o);
+            let doc = json!({"policy": policy.display().to_string(), "breaches": breaches});
+            emit(json, &doc, || {
+                if breaches.is_empty() {
+                    println!("no period limit breached");
+                }
+                for b in &breaches {
+                    println!(
+                        "{} {:?}: value {} crossed {}",
+                        b.rule, b.severity, b.value, b.threshold
+                    );
+                }
+            })?;
+            if fail_on_breach && !breaches.is_empty() {
+                return Err(Failure {
+                    code: crate::ExitStatus::CheckFailed,
+                    message: String::new(),
+                });
+            }
+            Ok(())
+        }
         GuardCommand::CheckPolicy { file, json } => {
             let p = Policy::load(&file)?;
             let doc = json!({

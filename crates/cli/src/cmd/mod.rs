@@ -8,6 +8,7 @@ pub(crate) mod doctor;
 pub(crate) mod drift;
 pub(crate) mod guard;
 pub(crate) mod promote;
+pub(crate) mod regime;
 pub(crate) mod registry;
 pub(crate) mod report;
 pub(crate) mod rollback;
@@ -27,6 +28,14 @@ pub(crate) fn bad(message: String) -> Failure {
     Failure {
         code: ExitStatus::BadInput,
         message,
+    }
+}
+
+/// A file that cannot be read (exit 4).
+pub(crate) fn unreadable(path: &std::path::Path, e: std::io::Error) -> Failure {
+    Failure {
+        code: ExitStatus::IoOrCorrupt,
+        message: format!("cannot read {}: {e}", path.display()),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `tradewarden registry`: list, verify, promote, rollback, register, sign.
+//! `tradewarden registry`: list, inventory, verify, promote, rollback, register, sign.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,6 +32,16 @@ pub(crate) struct RegistryArgs {
 enum RegistryCommand {
     /// Models, versions, stages and the active / last-good pointers.
     List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every version of every model, the corrupt ones too (with the file at
+    /// fault and why): exit 0 where `list` fails on a corrupt manifest.
+    Inventory {
+        /// Only this model.
+        #[arg(long)]
+        name: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -168,6 +178,45 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
                             flag("active", " active"),
                             flag("last_good", " last-good"),
                             flag("signed", " signed")
+                        );
+                    }
+                }
+            })
+        }
+        RegistryCommand::Inventory { name, json } => {
+            let names = match name {
+                Some(n) => vec![n],
+                None => reg.models()?,
+            };
+            let mut models = Vec::new();
+            for n in names {
+                let inv = reg.inventory(&n)?;
+                models.push(json!({"name": n, "active": reg.active(&n)?,
+                                   "last_good": reg.last_good(&n)?,
+                                   "versions": inv.versions, "corrupt": inv.corrupt}));
+            }
+            let doc = json!({"root": a.root.display().to_string(), "models": models});
+            emit(json, &doc, || {
+                for m in &models {
+                    println!(
+                        "{}  active={}  last_good={}",
+                        m["name"].as_str().unwrap_or(""),
+                        m["active"].as_str().unwrap_or("-"),
+                        m["last_good"].as_str().unwrap_or("-")
+                    );
+                    for v in m["versions"].as_array().into_iter().flatten() {
+                        println!(
+                            "  {} ({})",
+                            v["manifest"]["version"].as_str().unwrap_or(""),
+                            v["manifest"]["stage"].as_str().unwrap_or("")
+                        );
+                    }
+                    for c in m["corrupt"].as_array().into_iter().flatten() {
+                        println!(
+                            "  {} CORRUPT {}: {}",
+                            c["version"].as_str().unwrap_or(""),
+                            c["path"].as_str().unwrap_or(""),
+                            c["reason"].as_str().unwrap_or("")
                         );
                     }
                 }
