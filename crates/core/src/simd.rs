@@ -223,6 +223,113 @@ mod tests {
             arch_name(Arch::new())
         );
     }
+
+    /// The pair kernels on every instruction set against plain loops, on every
+    /// length remainder of a block, NaN on either side, both market sides.
+    #[test]
+    fn pair_kernels_on_every_path_match_plain_loops() {
+        let close =
+            |a: f64, b: f64| a == b || (a - b).abs() <= 1e-13 * a.abs().max(b.abs()).max(1e-3);
+        for path in [SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512] {
+            let arch = arch_for(path);
+            for n in 0..80usize {
+                let x: Vec<f64> = (0..n)
+                    .map(|i| ((i * 37 % 23) as f64 - 11.0) * 1e-3)
+                    .collect();
+                let mut y: Vec<f64> = (0..n)
+                    .map(|i| ((i * 53 % 29) as f64 - 14.0) * 1e-3)
+                    .collect();
+                let mut xn = x.clone();
+                for i in (2..n).step_by(9) {
+                    xn[i] = f64::NAN;
+                }
+                for i in (5..n).step_by(13) {
+                    y[i] = f64::NAN;
+                }
+                for (xs, sel) in [
+                    (&x, PairSelect::All),
+                    (&xn, PairSelect::All),
+                    (&xn, PairSelect::Up),
+                    (&xn, PairSelect::Down),
+                ] {
+                    let keep = |a: f64, b: f64| {
+                        !a.is_nan()
+                            && match sel {
+                                PairSelect::All => !b.is_nan(),
+                                PairSelect::Up => b > 0.0,
+                                PairSelect::Down => b < 0.0,
+                            }
+                    };
+                    let (sx, sy) = (0.002, -0.001);
+                    let mut w = PairSums {
+                        n: 0,
+                        sx: 0.0,
+                        sy: 0.0,
+                        sxx: 0.0,
+                        syy: 0.0,
+                        sxy: 0.0,
+                    };
+                    for (&a, &b) in xs.iter().zip(&y) {
+                        if keep(a, b) {
+                            let (dx, dy) = (a - sx, b - sy);
+                            w.n += 1;
+                            w.sx += dx;
+                            w.sy += dy;
+                            w.sxx += dx * dx;
+                            w.syy += dy * dy;
+                            w.sxy += dx * dy;
+                        }
+                    }
+                    let g = pair_sums_on(arch, xs, &y, sel, sx, sy);
+                    assert_eq!(g.n, w.n, "{path:?} n={n} {sel:?}");
+                    for (a, b) in [
+                        (g.sx, w.sx),
+                        (g.sy, w.sy),
+                        (g.sxx, w.sxx),
+                        (g.syy, w.syy),
+                        (g.sxy, w.sxy),
+                    ] {
+                        assert!(close(a, b), "{path:?} n={n} {sel:?}: {a} vs {b}");
+                    }
+                }
+                // differences
+                let pairs: Vec<(f64, f64)> = xn
+                    .iter()
+                    .zip(&y)
+                    .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+                    .map(|(a, b)| (*a, *b))
+                    .collect();
+                let Some(&(a0, b0)) = pairs.first() else {
+                    continue;
+                };
+                let shift = a0 - b0;
+                let (mut s1, mut s2) = (0.0, 0.0);
+                for (a, b) in &pairs {
+                    let d = (a - b) - shift;
+                    s1 += d;
+                    s2 += d * d;
+                }
+                let Some(m) = diff_moments_on(arch, &xn, &y, shift) else {
+                    panic!("{path:?} n={n}: finite input refused");
+                };
+                assert_eq!(m.n, pairs.len());
+                assert!(
+                    close(m.s1, s1) && close(m.s2, s2),
+                    "{path:?} n={n}: {m:?} vs {s1} {s2}"
+                );
+                assert_eq!(
+                    m.constant,
+                    pairs.iter().all(|(a, b)| a - b == shift),
+                    "{path:?} n={n}"
+                );
+            }
+            // an infinity among the pairs: refused (the careful path runs)
+            let x = vec![0.01, f64::INFINITY, 0.02, 0.0, 0.01];
+            let y = vec![0.0; 5];
+            assert!(diff_moments_on(arch, &x, &y, 0.01).is_none());
+            assert!(!pair_sums_on(arch, &x, &y, PairSelect::All, 0.01, 0.0).finite());
+        }
+    }
 }
 
 /// Sums of one pass over a series, NaN skipped: what the moment-based
@@ -641,5 +748,360 @@ impl pulp::WithSimd for TrendOp<'_> {
             t += 1.0;
         }
         (out.syy.is_finite() && out.sty.is_finite()).then_some(out)
+    }
+}
+
+/// Which pairs `(x_i, y_i)` a [`pair_sums`] pass takes: those with neither
+/// side NaN (`All`), and of those the ones with `y > 0` (`Up`) or `y < 0`
+/// (`Down`) — empyrical's up/down market (a NaN `y` is neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PairSelect {
+    /// Every pair without a NaN.
+    All,
+    /// Pairs with `y > 0` and `x` not NaN.
+    Up,
+    /// Pairs with `y < 0` and `x` not NaN.
+    Down,
+}
+
+/// Shifted sums over the selected pairs, with `dx = x − shift_x` and
+/// `dy = y − shift_y`: the moments of a regression of `x` on `y` (beta,
+/// alpha) in one pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PairSums {
+    /// Pairs taken.
+    pub n: usize,
+    /// `Σ dx`.
+    pub sx: f64,
+    /// `Σ dy`.
+    pub sy: f64,
+    /// `Σ dx²`.
+    pub sxx: f64,
+    /// `Σ dy²`.
+    pub syy: f64,
+    /// `Σ dx·dy`.
+    pub sxy: f64,
+}
+
+impl PairSums {
+    /// Every sum finite (no ±inf among the selected pairs, no overflow).
+    pub(crate) fn finite(&self) -> bool {
+        self.sx.is_finite()
+            && self.sy.is_finite()
+            && self.sxx.is_finite()
+            && self.syy.is_finite()
+            && self.sxy.is_finite()
+    }
+}
+
+/// [`PairSums`] of the pairs of `x` and `y` (equal lengths) that `select`
+/// takes, in one vectorised pass on [`arch`]'s instruction set. For `All` a
+/// dense loop (no masks) runs first; a NaN or an infinity makes its sums
+/// non-finite and the masked loop runs instead. The sums may be non-finite
+/// (±inf among the pairs): the caller checks [`PairSums::finite`].
+pub(crate) fn pair_sums(
+    x: &[f64],
+    y: &[f64],
+    select: PairSelect,
+    shift_x: f64,
+    shift_y: f64,
+) -> PairSums {
+    pair_sums_on(arch(), x, y, select, shift_x, shift_y)
+}
+
+/// [`pair_sums`] on an explicit instruction set.
+pub(crate) fn pair_sums_on(
+    arch: Arch,
+    x: &[f64],
+    y: &[f64],
+    select: PairSelect,
+    shift_x: f64,
+    shift_y: f64,
+) -> PairSums {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let (sx, sy) = (shift_x, shift_y);
+    match select {
+        PairSelect::All => {
+            let dense = arch.dispatch(PairOp::<0> { x, y, sx, sy });
+            if dense.finite() {
+                return dense;
+            }
+            arch.dispatch(PairOp::<1> { x, y, sx, sy })
+        }
+        PairSelect::Up => arch.dispatch(PairOp::<2> { x, y, sx, sy }),
+        PairSelect::Down => arch.dispatch(PairOp::<3> { x, y, sx, sy }),
+    }
+}
+
+/// The loop of [`pair_sums_on`]: `M` = 0 dense (every pair), 1 pairs
+/// without NaN, 2 up (`y > 0`), 3 down (`y < 0`).
+struct PairOp<'a, const M: u8> {
+    x: &'a [f64],
+    y: &'a [f64],
+    sx: f64,
+    sy: f64,
+}
+
+impl<const M: u8> PairOp<'_, M> {
+    /// Whether the pair is taken (scalar form of the vector mask).
+    #[inline(always)]
+    fn keep(a: f64, b: f64) -> bool {
+        match M {
+            0 => true,
+            1 => !a.is_nan() && !b.is_nan(),
+            2 => !a.is_nan() && b > 0.0,
+            _ => !a.is_nan() && b < 0.0,
+        }
+    }
+}
+
+impl<const M: u8> pulp::WithSimd for PairOp<'_, M> {
+    type Output = PairSums;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> PairSums {
+        let PairOp { x, y, sx, sy } = self;
+        let (xb, xr) = S::as_simd_f64s(x);
+        let (yb, yr) = S::as_simd_f64s(y);
+        let zero = simd.splat_f64s(0.0);
+        let one = simd.splat_f64s(1.0);
+        let (vsx, vsy) = (simd.splat_f64s(sx), simd.splat_f64s(sy));
+        // [Σdx, Σdy, Σdx², Σdy², Σdxdy, count] in two sets (add latency)
+        let mut acc = [[zero; 6]; 2];
+        macro_rules! body {
+            ($k:expr, $a:expr, $b:expr) => {{
+                let (k, a, b) = ($k, $a, $b);
+                let mut dx = simd.sub_f64s(a, vsx);
+                let mut dy = simd.sub_f64s(b, vsy);
+                if M != 0 {
+                    let ok = match M {
+                        1 => simd.and_m64s(simd.equal_f64s(a, a), simd.equal_f64s(b, b)),
+                        2 => simd.and_m64s(simd.equal_f64s(a, a), simd.greater_than_f64s(b, zero)),
+                        _ => simd.and_m64s(simd.equal_f64s(a, a), simd.less_than_f64s(b, zero)),
+                    };
+                    dx = simd.select_f64s(ok, dx, zero);
+                    dy = simd.select_f64s(ok, dy, zero);
+                    acc[k][5] = simd.add_f64s(acc[k][5], simd.select_f64s(ok, one, zero));
+                }
+                let s = &mut acc[k];
+                s[0] = simd.add_f64s(s[0], dx);
+                s[1] = simd.add_f64s(s[1], dy);
+                s[2] = simd.mul_add_e_f64s(dx, dx, s[2]);
+                s[3] = simd.mul_add_e_f64s(dy, dy, s[3]);
+                s[4] = simd.mul_add_e_f64s(dx, dy, s[4]);
+            }};
+        }
+        let (xp, yp) = (xb.chunks_exact(2), yb.chunks_exact(2));
+        let (xo, yo) = (xp.remainder(), yp.remainder());
+        for (p, q) in xp.zip(yp) {
+            body!(0, p[0], q[0]);
+            body!(1, p[1], q[1]);
+        }
+        for (&a, &b) in xo.iter().zip(yo) {
+            body!(0, a, b);
+        }
+        let mut sum = [0.0; 6];
+        for (i, s) in sum.iter_mut().enumerate() {
+            *s = simd.reduce_sum_f64s(simd.add_f64s(acc[0][i], acc[1][i]));
+        }
+        let mut out = PairSums {
+            n: if M == 0 {
+                xb.len() * S::F64_LANES
+            } else {
+                sum[5] as usize
+            },
+            sx: sum[0],
+            sy: sum[1],
+            sxx: sum[2],
+            syy: sum[3],
+            sxy: sum[4],
+        };
+        for (&a, &b) in xr.iter().zip(yr) {
+            if !Self::keep(a, b) {
+                continue;
+            }
+            let (dx, dy) = (a - sx, b - sy);
+            out.n += 1;
+            out.sx += dx;
+            out.sy += dy;
+            out.sxx += dx * dx;
+            out.syy += dy * dy;
+            out.sxy += dx * dy;
+        }
+        out
+    }
+}
+
+/// Moments of the differences `a = x − y` over the pairs without NaN, with
+/// `d = a − shift`: `Σ d`, `Σ d²`, and whether every `a` is equal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct DiffMoments {
+    /// Pairs without NaN.
+    pub n: usize,
+    /// `Σ d`.
+    pub s1: f64,
+    /// `Σ d²`.
+    pub s2: f64,
+    /// Every `a` of the pairs equal.
+    pub constant: bool,
+}
+
+/// [`DiffMoments`] of `x − y` (equal lengths) in one vectorised pass: a
+/// dense loop first, the masked one (NaN pairs skipped) when the dense sums
+/// are not finite. `None` when the masked sums are not finite either (±inf
+/// among the pairs): the careful path then runs. `shift` must be the
+/// difference of a pair without NaN (the first one), or any value when
+/// `constant` is not wanted (a second pass about the mean).
+pub(crate) fn diff_moments(x: &[f64], y: &[f64], shift: f64) -> Option<DiffMoments> {
+    diff_moments_on(arch(), x, y, shift)
+}
+
+/// [`diff_moments`] on an explicit instruction set.
+pub(crate) fn diff_moments_on(arch: Arch, x: &[f64], y: &[f64], shift: f64) -> Option<DiffMoments> {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let (s1, s2) = arch.dispatch(DiffDenseOp { x, y, shift });
+    if s1.is_finite() && s2.is_finite() {
+        // s2 = 0: every difference equals the shift — or its square
+        // underflowed; look at the values themselves
+        let constant = s2 == 0.0 && x.iter().zip(y).all(|(a, b)| a - b == shift);
+        return Some(DiffMoments {
+            n,
+            s1,
+            s2,
+            constant,
+        });
+    }
+    let m = arch.dispatch(DiffMaskedOp { x, y, shift });
+    (m.s1.is_finite() && m.s2.is_finite()).then_some(m)
+}
+
+/// The dense loop of [`diff_moments_on`]: `(Σ d, Σ d²)` over every pair.
+struct DiffDenseOp<'a> {
+    x: &'a [f64],
+    y: &'a [f64],
+    shift: f64,
+}
+
+impl pulp::WithSimd for DiffDenseOp<'_> {
+    type Output = (f64, f64);
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> (f64, f64) {
+        let DiffDenseOp { x, y, shift } = self;
+        let (xb, xr) = S::as_simd_f64s(x);
+        let (yb, yr) = S::as_simd_f64s(y);
+        let zero = simd.splat_f64s(0.0);
+        let vshift = simd.splat_f64s(shift);
+        let mut acc = [[zero; 2]; 4];
+        macro_rules! body {
+            ($k:expr, $a:expr, $b:expr) => {{
+                let (k, a, b) = ($k, $a, $b);
+                let d = simd.sub_f64s(simd.sub_f64s(a, b), vshift);
+                acc[k][0] = simd.add_f64s(acc[k][0], d);
+                acc[k][1] = simd.mul_add_e_f64s(d, d, acc[k][1]);
+            }};
+        }
+        let (xp, yp) = (xb.chunks_exact(4), yb.chunks_exact(4));
+        let (xo, yo) = (xp.remainder(), yp.remainder());
+        for (p, q) in xp.zip(yp) {
+            body!(0, p[0], q[0]);
+            body!(1, p[1], q[1]);
+            body!(2, p[2], q[2]);
+            body!(3, p[3], q[3]);
+        }
+        for (&a, &b) in xo.iter().zip(yo) {
+            body!(0, a, b);
+        }
+        let mut sum = [0.0; 2];
+        for (i, s) in sum.iter_mut().enumerate() {
+            *s = simd.reduce_sum_f64s(simd.add_f64s(
+                simd.add_f64s(acc[0][i], acc[1][i]),
+                simd.add_f64s(acc[2][i], acc[3][i]),
+            ));
+        }
+        let [mut s1, mut s2] = sum;
+        for (&a, &b) in xr.iter().zip(yr) {
+            let d = (a - b) - shift;
+            s1 += d;
+            s2 += d * d;
+        }
+        (s1, s2)
+    }
+}
+
+/// The masked loop of [`diff_moments_on`]: pairs with a NaN skipped,
+/// extrema of the differences for `constant`.
+struct DiffMaskedOp<'a> {
+    x: &'a [f64],
+    y: &'a [f64],
+    shift: f64,
+}
+
+impl pulp::WithSimd for DiffMaskedOp<'_> {
+    type Output = DiffMoments;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> DiffMoments {
+        let DiffMaskedOp { x, y, shift } = self;
+        let (xb, xr) = S::as_simd_f64s(x);
+        let (yb, yr) = S::as_simd_f64s(y);
+        let zero = simd.splat_f64s(0.0);
+        let one = simd.splat_f64s(1.0);
+        let vshift = simd.splat_f64s(shift);
+        // [Σd, Σd², count] in two sets; a skipped pair counts as a = shift
+        // (d = 0, and the extrema unchanged when shift is a pair's difference)
+        let mut acc = [[zero; 3]; 2];
+        let mut mn = [simd.splat_f64s(f64::INFINITY); 2];
+        let mut mx = [simd.splat_f64s(f64::NEG_INFINITY); 2];
+        macro_rules! body {
+            ($k:expr, $a:expr, $b:expr) => {{
+                let (k, a, b) = ($k, $a, $b);
+                let ok = simd.and_m64s(simd.equal_f64s(a, a), simd.equal_f64s(b, b));
+                let v = simd.select_f64s(ok, simd.sub_f64s(a, b), vshift);
+                let d = simd.sub_f64s(v, vshift);
+                acc[k][0] = simd.add_f64s(acc[k][0], d);
+                acc[k][1] = simd.mul_add_e_f64s(d, d, acc[k][1]);
+                acc[k][2] = simd.add_f64s(acc[k][2], simd.select_f64s(ok, one, zero));
+                mn[k] = simd.min_f64s(mn[k], v);
+                mx[k] = simd.max_f64s(mx[k], v);
+            }};
+        }
+        let (xp, yp) = (xb.chunks_exact(2), yb.chunks_exact(2));
+        let (xo, yo) = (xp.remainder(), yp.remainder());
+        for (p, q) in xp.zip(yp) {
+            body!(0, p[0], q[0]);
+            body!(1, p[1], q[1]);
+        }
+        for (&a, &b) in xo.iter().zip(yo) {
+            body!(0, a, b);
+        }
+        let mut sum = [0.0; 3];
+        for (i, s) in sum.iter_mut().enumerate() {
+            *s = simd.reduce_sum_f64s(simd.add_f64s(acc[0][i], acc[1][i]));
+        }
+        let mut lo = simd.reduce_min_f64s(simd.min_f64s(mn[0], mn[1]));
+        let mut hi = simd.reduce_max_f64s(simd.max_f64s(mx[0], mx[1]));
+        let [mut s1, mut s2, cnt] = sum;
+        let mut n = cnt as usize;
+        for (&a, &b) in xr.iter().zip(yr) {
+            if a.is_nan() || b.is_nan() {
+                continue;
+            }
+            let v = a - b;
+            let d = v - shift;
+            n += 1;
+            s1 += d;
+            s2 += d * d;
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        DiffMoments {
+            n,
+            s1,
+            s2,
+            constant: n > 0 && lo == hi,
+        }
     }
 }

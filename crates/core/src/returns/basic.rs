@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conventions::{NanPolicy, ReturnsOptions};
 use crate::error::{Error, Result};
-use crate::simd::{self, Moments};
+use crate::simd::{self, Moments, PairSelect};
 
 /// Applies the NaN policy to an input series.
 ///
@@ -782,6 +782,13 @@ pub fn excess_sharpe(
     opts: &ReturnsOptions,
 ) -> Result<f64> {
     opts.validate()?;
+    non_empty(returns, "returns")?;
+    same_len(returns, factor_returns, "factor_returns")?;
+    match fast_active(returns, factor_returns, opts.ddof, opts.nan_policy) {
+        Fast::Done((n, mu, sd)) => return Ok(if n < 2 { f64::NAN } else { mu / sd }),
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {}
+    }
     let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
         return Ok(f64::NAN);
     };
@@ -790,6 +797,56 @@ pub fn excess_sharpe(
     }
     let (mu, sd) = active_mean_std(&r, &b, opts.ddof);
     Ok(mu / sd)
+}
+
+/// `(n, mean, std)` of `r − b` over the pairs without NaN, in one vectorised
+/// pass over the caller's slices ([`simd::diff_moments`]: no filtered copy,
+/// no separate NaN scan), with the conventions of [`active_mean_std`]; or
+/// what to do instead (±inf among the pairs, a NaN under `Error`: the
+/// careful path). `r` and `b` have equal, non-zero lengths.
+fn fast_active(r: &[f64], b: &[f64], ddof: u8, policy: NanPolicy) -> Fast<(usize, f64, f64)> {
+    let Some(shift) = r
+        .iter()
+        .zip(b)
+        .find(|(x, y)| !x.is_nan() && !y.is_nan())
+        .map(|(x, y)| x - y)
+    else {
+        // no pair without NaN
+        return match policy {
+            NanPolicy::Error => Fast::Slow,
+            _ => Fast::Nan,
+        };
+    };
+    let Some(m) = simd::diff_moments(r, b, shift) else {
+        return Fast::Slow;
+    };
+    if m.n < r.len() {
+        match policy {
+            NanPolicy::Skip => {}
+            NanPolicy::Propagate => return Fast::Nan,
+            NanPolicy::Error => return Fast::Slow,
+        }
+    }
+    let n = m.n;
+    let nf = n as f64;
+    let mut mean = shift + m.s1 / nf;
+    let mut ss = m.s2 - m.s1 * (m.s1 / nf);
+    if !(ss >= 1e-3 * m.s2) {
+        // the shift lay far from the mean: again about the first mean
+        let Some(c) = simd::diff_moments(r, b, mean) else {
+            return Fast::Slow;
+        };
+        ss = c.s2 - c.s1 * (c.s1 / nf);
+        mean += c.s1 / nf;
+    }
+    let sd = if n <= ddof as usize {
+        f64::NAN
+    } else if m.constant {
+        0.0
+    } else {
+        (ss.max(0.0) / (n - ddof as usize) as f64).sqrt()
+    };
+    Fast::Done((n, mean, sd))
 }
 
 /// Mean and standard deviation (with `ddof`) of `r − b` without storing it:
@@ -867,6 +924,13 @@ pub fn tracking_error(
     opts: &ReturnsOptions,
 ) -> Result<f64> {
     let ann = opts.validate()?;
+    non_empty(returns, "returns")?;
+    same_len(returns, factor_returns, "factor_returns")?;
+    match fast_active(returns, factor_returns, opts.ddof, opts.nan_policy) {
+        Fast::Done((n, _, sd)) => return Ok(if n < 2 { f64::NAN } else { sd * ann.sqrt() }),
+        Fast::Nan => return Ok(f64::NAN),
+        Fast::Slow => {}
+    }
     let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
         return Ok(f64::NAN);
     };
@@ -954,6 +1018,95 @@ fn alpha_beta_of(r: &[f64], b: &[f64], ann: f64, rf: f64, method: AlphaMethod) -
     AlphaBeta { alpha, beta }
 }
 
+/// Alpha and beta over the pairs that `select` takes, from one vectorised
+/// pass over the caller's slices ([`simd::pair_sums`]: NaN pairs and the
+/// other side of the market skipped inside the pass, nothing copied or
+/// filtered into new vectors). `Ok(None)`: the careful path must run (±inf
+/// among the pairs, or sums out of range).
+///
+/// The moments come from sums shifted by the first selected pair (taken
+/// again about the means when they would cancel, as [`FastMoments`]); beta
+/// is `Σ(x − x̄)(y − ȳ) / Σ(y − ȳ)²` and the compounded alpha uses
+/// `mean((r − rf) − β(b − rf)) = (r̄ − rf) − β(b̄ − rf)`. Algebraically the
+/// careful path's formulas; the order of the sums differs (lanes, fused
+/// multiply-adds), so the last bits do — by how much is tested
+/// (`tests/pair_kernels.rs`).
+fn fast_alpha_beta(
+    returns: &[f64],
+    factor_returns: &[f64],
+    select: PairSelect,
+    ann: f64,
+    method: AlphaMethod,
+    opts: &ReturnsOptions,
+) -> Result<Option<AlphaBeta>> {
+    let nan = AlphaBeta {
+        alpha: f64::NAN,
+        beta: f64::NAN,
+    };
+    // Skip: the pass skips NaN pairs itself; the other policies validate
+    // first (nothing is copied for them: their pairs are kept as they are)
+    let pair = if opts.nan_policy == NanPolicy::Skip {
+        non_empty(returns, "returns")?;
+        same_len(returns, factor_returns, "factor_returns")?;
+        (Cow::Borrowed(returns), Cow::Borrowed(factor_returns))
+    } else {
+        match prepare_pair(returns, factor_returns, opts.nan_policy)? {
+            Some(p) => p,
+            None => return Ok(Some(nan)),
+        }
+    };
+    let (r, b) = (&*pair.0, &*pair.1);
+    let keep = |x: f64, y: f64| {
+        !x.is_nan()
+            && match select {
+                PairSelect::All => !y.is_nan(),
+                PairSelect::Up => y > 0.0,
+                PairSelect::Down => y < 0.0,
+            }
+    };
+    let Some((x0, y0)) = r
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x, *y))
+        .find(|(x, y)| keep(*x, *y))
+    else {
+        return Ok(Some(nan)); // no pair selected
+    };
+    let mut s = simd::pair_sums(r, b, select, x0, y0);
+    if !s.finite() {
+        return Ok(None);
+    }
+    let nf = s.n as f64;
+    let (mut mx, mut my) = (x0 + s.sx / nf, y0 + s.sy / nf);
+    let cancels = |s: &simd::PairSums| {
+        !(s.sxx - s.sx * (s.sx / nf) >= 1e-3 * s.sxx && s.syy - s.sy * (s.sy / nf) >= 1e-3 * s.syy)
+    };
+    if cancels(&s) {
+        // a shift far from the means: the sums again about the first means
+        s = simd::pair_sums(r, b, select, mx, my);
+        if !s.finite() {
+            return Ok(None);
+        }
+        mx += s.sx / nf;
+        my += s.sy / nf;
+    }
+    if s.n < 2 {
+        return Ok(Some(nan));
+    }
+    let var = (s.syy - s.sy * (s.sy / nf)) / nf;
+    let beta = if var < 1.0e-30 {
+        f64::NAN
+    } else {
+        ((s.sxy - s.sx * (s.sy / nf)) / nf) / var
+    };
+    let rf = opts.risk_free;
+    let alpha = match method {
+        AlphaMethod::Compound => (1.0 + ((mx - rf) - beta * (my - rf))).powf(ann) - 1.0,
+        AlphaMethod::Arithmetic => (mx - beta * my) * ann,
+    };
+    Ok(Some(AlphaBeta { alpha, beta }))
+}
+
 /// Alpha and beta against `factor_returns` (aligned, same length); `risk_free`
 /// and the period come from `opts`.
 pub fn alpha_beta(
@@ -963,6 +1116,10 @@ pub fn alpha_beta(
     opts: &ReturnsOptions,
 ) -> Result<AlphaBeta> {
     let ann = opts.validate()?;
+    if let Some(ab) = fast_alpha_beta(returns, factor_returns, PairSelect::All, ann, method, opts)?
+    {
+        return Ok(ab);
+    }
     let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
         return Ok(AlphaBeta {
             alpha: f64::NAN,
@@ -985,7 +1142,17 @@ pub fn alpha(
 /// Beta (see [`alpha_beta`]).
 pub fn beta(returns: &[f64], factor_returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     // alpha_beta's beta, without computing alpha
-    opts.validate()?;
+    let ann = opts.validate()?;
+    if let Some(ab) = fast_alpha_beta(
+        returns,
+        factor_returns,
+        PairSelect::All,
+        ann,
+        AlphaMethod::Arithmetic,
+        opts,
+    )? {
+        return Ok(ab.beta);
+    }
     let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
         return Ok(f64::NAN);
     };
@@ -1018,6 +1185,9 @@ pub fn up_alpha_beta(
     opts: &ReturnsOptions,
 ) -> Result<AlphaBeta> {
     let ann = opts.validate()?;
+    if let Some(ab) = fast_alpha_beta(returns, factor_returns, PairSelect::Up, ann, method, opts)? {
+        return Ok(ab);
+    }
     Ok(match market_filter(returns, factor_returns, true, opts)? {
         Some((r, b)) => alpha_beta_of(&r, &b, ann, opts.risk_free, method),
         None => AlphaBeta {
@@ -1035,6 +1205,10 @@ pub fn down_alpha_beta(
     opts: &ReturnsOptions,
 ) -> Result<AlphaBeta> {
     let ann = opts.validate()?;
+    if let Some(ab) = fast_alpha_beta(returns, factor_returns, PairSelect::Down, ann, method, opts)?
+    {
+        return Ok(ab);
+    }
     Ok(match market_filter(returns, factor_returns, false, opts)? {
         Some((r, b)) => alpha_beta_of(&r, &b, ann, opts.risk_free, method),
         None => AlphaBeta {
@@ -1057,9 +1231,20 @@ fn capture_filtered(
     opts: &ReturnsOptions,
 ) -> Result<f64> {
     let ann = opts.validate()?;
-    let Some((r, b)) = prepare_pair(returns, factor_returns, opts.nan_policy)? else {
-        return Ok(f64::NAN);
+    // Skip: a pair with a NaN is left out inside the pass below (a NaN
+    // benchmark is in neither market; a NaN return is masked), no separate
+    // scan of both series; the other policies validate first.
+    let pair = if opts.nan_policy == NanPolicy::Skip {
+        non_empty(returns, "returns")?;
+        same_len(returns, factor_returns, "factor_returns")?;
+        (Cow::Borrowed(returns), Cow::Borrowed(factor_returns))
+    } else {
+        match prepare_pair(returns, factor_returns, opts.nan_policy)? {
+            Some(p) => p,
+            None => return Ok(f64::NAN),
+        }
     };
+    let (r, b) = (&*pair.0, &*pair.1);
     // One branch-free pass over the pairs instead of collecting the market's
     // periods: the benchmark's sign is a coin flip, so a branch mispredicts
     // every other period (measured 7.8 ns per value on 20 columns × 100 000,
@@ -1073,7 +1258,7 @@ fn capture_filtered(
     let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
     let (mut wr, mut wb, mut n) = (1.0_f64, 1.0_f64, 0_usize);
     for (x, y) in r.iter().zip(b.iter()) {
-        let m = if up { *y > 0.0 } else { *y < 0.0 };
+        let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
         let keep = 0_u64.wrapping_sub(u64::from(m));
         wr *= pick(keep, 1.0 + x);
         wb *= pick(keep, 1.0 + y);
