@@ -30,12 +30,17 @@ class CStream:
 
 
 def test_capsule_arrays_convert_by_type_with_nulls_as_nan():
-    for typ in (pa.float64(), pa.float32(), pa.int64(), pa.int32(), pa.uint32()):
-        a = pa.array([1, 2, None, 4], type=typ)
+    # every width core::io reads (the one numeric ingestion of every door)
+    for typ in (pa.float64(), pa.float32(), pa.float16(), pa.int64(), pa.int32(), pa.int16(), pa.int8(),
+                pa.uint64(), pa.uint32(), pa.uint16(), pa.uint8()):
+        a = pa.array([1, 2, None, 4], type=typ) if typ != pa.float16() else pa.array(
+            np.array([1, 2, 0, 4], dtype=np.float16), mask=np.array([False, False, True, False]))
         got = _native.arrow_to_f64(CArray(a), "x")
         np.testing.assert_array_equal(got, [1.0, 2.0, np.nan, 4.0])
-    with pytest.raises(InvalidInputError, match="returns has Arrow type Utf8"):
+    with pytest.raises(InvalidInputError, match="returns: .*Utf8.*numeric"):
         ep.sharpe_ratio(CArray(pa.array(["a", "b"])))
+    with pytest.raises(InvalidInputError, match="x: .*Boolean"):
+        _native.arrow_to_f64(CArray(pa.array([True, False])), "x")
 
 
 def test_capsule_array_gives_the_same_numbers():
