@@ -7,7 +7,17 @@
 //! Checked: every status is a documented code, never `TW_ERR_INTERNAL` (a
 //! caught panic — libfuzzer's panic hook aborts on the panic itself anyway);
 //! the last error message reads back after every failure; the name lookups
-//! return NULL or a NUL-terminated string.
+//! return NULL or a NUL-terminated string. Score states
+//! (`tw_score_state_*`, `tw_report_compute_states`): a merge gives the same
+//! status and the same bytes as the merge of the two states copied through
+//! `_to_bytes`/`_from_bytes`, and the other order too (exactly commutative);
+//! a failed merge leaves `into` unchanged; a self-merge is refused;
+//! `_to_bytes` succeeds exactly when the buffer holds `_bytes_length` bytes
+//! and what it wrote decodes and re-encodes to the same bytes; the report of
+//! one exact state equals `tw_report_compute` on its rows (same JSON).
+//!
+//! The scratch directory (profile and policy files) is one per process, on
+//! tmpfs when there is one, emptied at the start of every input.
 #![no_main]
 
 use std::ffi::{CStr, CString, c_char};
@@ -42,6 +52,23 @@ impl Num {
                 0.5,
             ][usize::from(k) % 10],
             Num::Raw(x) => x,
+        }
+    }
+}
+
+/// A feature name: one of a few fixed ones (so fits, states and reports
+/// meet on the same feature often) or fuzzed bytes.
+#[derive(Debug, Arbitrary)]
+enum Name {
+    Fixed(u8),
+    Raw(Vec<u8>),
+}
+
+impl Name {
+    fn c(&self) -> CString {
+        match self {
+            Name::Fixed(k) => cstr(["x", "y", "c"][usize::from(*k) % 3].as_bytes()),
+            Name::Raw(b) => cstr(b),
         }
     }
 }
@@ -90,7 +117,7 @@ enum Call {
     Summary(Vec<Num>, Option<Vec<Num>>, Option<ReturnsOpts>),
     Ks(Vec<Num>, Vec<Num>, u8),
     Js(Vec<(Num, Num)>, Num),
-    ProfileFit(Vec<u8>, Vec<Num>, Option<ProfileOpts>),
+    ProfileFit(Name, Vec<Num>, Option<ProfileOpts>),
     ProfilePsi(Vec<u8>, Vec<Num>, u8, Num),
     ProfileKs(Vec<u8>, Vec<Num>, u8),
     ProfileCount,
@@ -119,16 +146,18 @@ enum Call {
     EngineRead(u8),
     Names(u32),
     LastError(u16),
+    StateCompute(Vec<(Name, Vec<Num>)>, u8),
+    StateMerge(u8, u8),
+    StateBytes(u8, u16),
+    StateFromBytes(bool, Vec<u8>),
+    StateReport(u8, Option<(u8, Num)>),
+    StateFree(u8),
 }
 
-/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
-fn scratch() -> std::io::Result<tempfile::TempDir> {
-    let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm)
-    } else {
-        tempfile::tempdir()
-    }
+/// The process's scratch directory (tmpfs when there is one), emptied at
+/// the start of every input.
+fn dir() -> &'static std::path::Path {
+    tradewarden_fuzz::scratch()
 }
 
 const KNOWN: [i32; 10] = [
@@ -183,7 +212,7 @@ struct Handles {
     monitor: Option<*mut tw::tw_monitor>,
     report: Option<*mut tw::tw_report>,
     engine: Option<*mut tw::tw_engine>,
-    dir: Option<tempfile::TempDir>,
+    states: Vec<*mut tw::tw_score_state>,
 }
 
 impl Drop for Handles {
@@ -202,17 +231,14 @@ impl Drop for Handles {
             if let Some(e) = self.engine.take() {
                 tw::tw_engine_free(e);
             }
+            for s in self.states.drain(..) {
+                tw::tw_score_state_free(s);
+            }
         }
     }
 }
 
 impl Handles {
-    fn dir(&mut self) -> &std::path::Path {
-        self.dir
-            .get_or_insert_with(|| scratch().expect("tempdir"))
-            .path()
-    }
-
     fn profile(&mut self) -> *mut tw::tw_profile {
         *self.profile.get_or_insert_with(|| {
             let mut p = ptr::null_mut();
@@ -225,6 +251,77 @@ impl Handles {
 
 fn side(k: u8) -> u32 {
     u32::from(k % 3)
+}
+
+/// At most this many live score states.
+const MAX_STATES: usize = 4;
+
+/// The `TWSS` bytes of a live state, in a buffer of exactly the length
+/// `tw_score_state_bytes_length` reports.
+unsafe fn state_bytes(s: *const tw::tw_score_state) -> Vec<u8> {
+    let mut n = 0usize;
+    let r = st("score_state_bytes_length", unsafe {
+        tw::tw_score_state_bytes_length(s, &mut n)
+    });
+    assert_eq!(r, tw::TW_OK);
+    let mut buf = vec![0u8; n];
+    let mut w = usize::MAX;
+    let r = st("score_state_to_bytes", unsafe {
+        tw::tw_score_state_to_bytes(s, buf.as_mut_ptr(), n, &mut w)
+    });
+    assert_eq!(r, tw::TW_OK, "to_bytes into the length it reported");
+    assert_eq!(w, n);
+    buf
+}
+
+/// A state decoded from `b` (status, handle: NULL unless `TW_OK`).
+unsafe fn state_from(b: &[u8]) -> (i32, *mut tw::tw_score_state) {
+    let mut s = ptr::null_mut();
+    let r = st("score_state_from_bytes", unsafe {
+        tw::tw_score_state_from_bytes(b.as_ptr(), b.len(), &mut s)
+    });
+    assert_eq!(r == tw::TW_OK, !s.is_null());
+    (r, s)
+}
+
+/// A copy of a live state through its bytes.
+unsafe fn state_copy(s: *const tw::tw_score_state) -> *mut tw::tw_score_state {
+    let b = unsafe { state_bytes(s) };
+    let (r, c) = unsafe { state_from(&b) };
+    assert_eq!(r, tw::TW_OK, "a state's own bytes decode");
+    assert_eq!(
+        unsafe { state_bytes(c) },
+        b,
+        "re-encoding changed the state"
+    );
+    c
+}
+
+/// The JSON of a live report, in a buffer of exactly its reported length.
+unsafe fn report_json(r: *const tw::tw_report) -> Vec<u8> {
+    let mut need = 0usize;
+    let s = st("report_to_json_length", unsafe {
+        tw::tw_report_to_json_length(r, &mut need)
+    });
+    assert_eq!(s, tw::TW_OK);
+    let mut buf = vec![0 as c_char; need.max(1)];
+    let mut w = 0usize;
+    let s = st("report_to_json", unsafe {
+        tw::tw_report_to_json(r, buf.as_mut_ptr(), buf.len(), &mut w)
+    });
+    assert_eq!(s, tw::TW_OK);
+    buf[..w].iter().map(|&c| c as u8).collect()
+}
+
+/// The `cells` argument of a state: mostly exact, small bounded grids,
+/// the cap and past it.
+fn cells(k: u8) -> usize {
+    match k % 8 {
+        0..=3 => 0,
+        4 | 5 => 1 + usize::from(k >> 3),
+        6 => 1 << 24,
+        _ => [(1 << 24) + 1, usize::MAX][usize::from(k >> 3) % 2],
+    }
 }
 
 #[allow(clippy::too_many_lines)]
@@ -284,7 +381,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
         }
         Call::ProfileFit(name, v, o) => {
             let p = h.profile();
-            let name = cstr(&name);
+            let name = name.c();
             let v = vals(&v);
             let edges = o.as_ref().map(|o| vals(&o.edges)).unwrap_or_default();
             let co = o.map(|o| tw::tw_profile_options {
@@ -341,7 +438,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
         }
         Call::ProfileSaveLoad => {
             let p = h.profile();
-            let path = h.dir().join("p.twdp");
+            let path = dir().join("p.twdp");
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
             st("profile_save", unsafe {
                 tw::tw_profile_save(p, cpath.as_ptr())
@@ -357,7 +454,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
             unsafe { tw::tw_profile_free(q) };
         }
         Call::ProfileLoadBytes(bytes) => {
-            let path = h.dir().join("in.twdp");
+            let path = dir().join("in.twdp");
             std::fs::write(&path, &bytes).expect("write");
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
             let mut q = ptr::null_mut();
@@ -522,7 +619,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
         }
         Call::EngineNew(text, ext, equity) => {
             let ext = ["toml", "yaml", "json", "txt"][usize::from(ext % 4)];
-            let path = h.dir().join(format!("policy.{ext}"));
+            let path = dir().join(format!("policy.{ext}"));
             std::fs::write(&path, text.as_bytes()).expect("write policy");
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
             let mut e = ptr::null_mut();
@@ -667,10 +764,213 @@ unsafe fn call(h: &mut Handles, c: Call) {
             let s = unsafe { tw::tw_last_error_message(buf.as_mut_ptr(), buf.len(), &mut written) };
             assert!(s == tw::TW_OK || s == tw::TW_ERR_BUFFER_TOO_SMALL);
         }
+        Call::StateCompute(feats, k) => {
+            let p = h.profile();
+            let mut feats: Vec<(CString, Vec<f64>)> = feats
+                .iter()
+                .take(8)
+                .map(|(n, v)| (n.c(), vals(v)))
+                .collect();
+            let grid = cells(k);
+            let mut s = ptr::null_mut();
+            let r = {
+                let names: Vec<*const c_char> = feats.iter().map(|f| f.0.as_ptr()).collect();
+                let ptrs: Vec<*const f64> = feats.iter().map(|f| f.1.as_ptr()).collect();
+                let lens: Vec<usize> = feats.iter().map(|f| f.1.len()).collect();
+                st("score_state_compute", unsafe {
+                    tw::tw_score_state_compute(
+                        p,
+                        names.as_ptr(),
+                        ptrs.as_ptr(),
+                        lens.as_ptr(),
+                        feats.len(),
+                        grid,
+                        &mut s,
+                    )
+                })
+            };
+            assert_eq!(r == tw::TW_OK, !s.is_null());
+            if r != tw::TW_OK {
+                return;
+            }
+            if grid == 0 {
+                // The report of one exact state is the report of its rows,
+                // its features in name order.
+                let mut rs = ptr::null_mut();
+                let a = st("report_compute_states", unsafe {
+                    tw::tw_report_compute_states(p, s, ptr::null(), &mut rs)
+                });
+                feats.sort_by(|x, y| x.0.cmp(&y.0));
+                let names: Vec<*const c_char> = feats.iter().map(|f| f.0.as_ptr()).collect();
+                let ptrs: Vec<*const f64> = feats.iter().map(|f| f.1.as_ptr()).collect();
+                let lens: Vec<usize> = feats.iter().map(|f| f.1.len()).collect();
+                let mut rc = ptr::null_mut();
+                let b = st("report_compute", unsafe {
+                    tw::tw_report_compute(
+                        p,
+                        names.as_ptr(),
+                        ptrs.as_ptr(),
+                        lens.as_ptr(),
+                        feats.len(),
+                        ptr::null(),
+                        &mut rc,
+                    )
+                });
+                if a == tw::TW_OK && b == tw::TW_OK {
+                    assert_eq!(
+                        String::from_utf8_lossy(&unsafe { report_json(rs) }),
+                        String::from_utf8_lossy(&unsafe { report_json(rc) }),
+                        "report of the state != report of its rows"
+                    );
+                }
+                unsafe {
+                    tw::tw_report_free(rs);
+                    tw::tw_report_free(rc);
+                }
+            }
+            if h.states.len() == MAX_STATES {
+                unsafe { tw::tw_score_state_free(h.states.remove(0)) };
+            }
+            h.states.push(s);
+        }
+        Call::StateMerge(a, b) => {
+            if h.states.is_empty() {
+                return;
+            }
+            let (ia, ib) = (
+                usize::from(a) % h.states.len(),
+                usize::from(b) % h.states.len(),
+            );
+            let (into, other) = (h.states[ia], h.states[ib]);
+            let before = unsafe { state_bytes(into) };
+            if ia == ib {
+                let r = st("score_state_merge", unsafe {
+                    tw::tw_score_state_merge(into, into)
+                });
+                assert_eq!(r, tw::TW_ERR_INVALID_INPUT, "self-merge");
+                assert_eq!(unsafe { state_bytes(into) }, before);
+                return;
+            }
+            // The same merge on copies through the bytes, and the other way round.
+            let (ci, co) = unsafe { (state_copy(into), state_copy(other)) };
+            let (ci2, co2) = unsafe { (state_copy(into), state_copy(other)) };
+            let r = st("score_state_merge", unsafe {
+                tw::tw_score_state_merge(into, other)
+            });
+            let rc = st("score_state_merge", unsafe {
+                tw::tw_score_state_merge(ci, co)
+            });
+            let rr = st("score_state_merge", unsafe {
+                tw::tw_score_state_merge(co2, ci2)
+            });
+            assert_eq!(r, rc, "merge of the copies");
+            assert_eq!(r, rr, "merge in the other order");
+            let after = unsafe { state_bytes(into) };
+            if r == tw::TW_OK {
+                assert_eq!(
+                    after,
+                    unsafe { state_bytes(ci) },
+                    "merged != merged from bytes"
+                );
+                assert_eq!(after, unsafe { state_bytes(co2) }, "merge not commutative");
+            } else {
+                assert_eq!(after, before, "a failed merge changed `into`");
+            }
+            unsafe {
+                for c in [ci, co, ci2, co2] {
+                    tw::tw_score_state_free(c);
+                }
+            }
+        }
+        Call::StateBytes(i, len) => {
+            let Some(&s) = h.states.get(usize::from(i) % h.states.len().max(1)) else {
+                return;
+            };
+            let mut need = 0usize;
+            let r = st("score_state_bytes_length", unsafe {
+                tw::tw_score_state_bytes_length(s, &mut need)
+            });
+            assert_eq!(r, tw::TW_OK);
+            let n = if len & 1 == 1 {
+                need + usize::from(len >> 1) % 3
+            } else {
+                usize::from(len >> 1) % need.max(1)
+            };
+            let mut buf = vec![0u8; n.max(1)];
+            let mut w = 0usize;
+            let r = st("score_state_to_bytes", unsafe {
+                tw::tw_score_state_to_bytes(s, buf.as_mut_ptr(), n, &mut w)
+            });
+            assert_eq!(
+                r == tw::TW_OK,
+                n >= need,
+                "to_bytes into {n} bytes, needs {need}"
+            );
+            if r == tw::TW_OK {
+                assert_eq!(w, need);
+                let (d, c) = unsafe { state_from(&buf[..w]) };
+                assert_eq!(d, tw::TW_OK, "written bytes decode");
+                assert_eq!(unsafe { state_bytes(c) }, &buf[..w]);
+                unsafe { tw::tw_score_state_free(c) };
+            }
+        }
+        Call::StateFromBytes(wrap, bytes) => {
+            let b = if wrap {
+                tradewarden_fuzz::wrap(b"TWSS", &bytes)
+            } else {
+                bytes
+            };
+            let (r, s) = unsafe { state_from(&b) };
+            if r == tw::TW_OK {
+                // Accepted bytes re-encode to bytes that decode the same.
+                let c = unsafe { state_copy(s) };
+                unsafe { tw::tw_score_state_free(c) };
+                if h.states.len() == MAX_STATES {
+                    unsafe { tw::tw_score_state_free(h.states.remove(0)) };
+                }
+                h.states.push(s);
+            }
+        }
+        Call::StateReport(i, o) => {
+            let Some(&s) = h.states.get(usize::from(i) % h.states.len().max(1)) else {
+                return;
+            };
+            let p = h.profile();
+            let mut co = MaybeUninit::<tw::tw_report_options>::uninit();
+            assert_eq!(
+                unsafe { tw::tw_report_options_default(co.as_mut_ptr()) },
+                tw::TW_OK
+            );
+            // SAFETY: written by tw_report_options_default.
+            let mut co = unsafe { co.assume_init() };
+            let op = match o {
+                None => ptr::null(),
+                Some((mode, alpha)) => {
+                    co.psi_mode = u32::from(mode % 3);
+                    co.alpha = alpha.get();
+                    &co as *const _
+                }
+            };
+            let mut r = ptr::null_mut();
+            if st("report_compute_states", unsafe {
+                tw::tw_report_compute_states(p, s, op, &mut r)
+            }) == tw::TW_OK
+                && let Some(old) = h.report.replace(r)
+            {
+                unsafe { tw::tw_report_free(old) };
+            }
+        }
+        Call::StateFree(i) => {
+            if !h.states.is_empty() {
+                let s = h.states.remove(usize::from(i) % h.states.len());
+                unsafe { tw::tw_score_state_free(s) };
+            }
+        }
     }
 }
 
 fuzz_target!(|data: &[u8]| {
+    tradewarden_fuzz::fresh_scratch();
     let mut u = Unstructured::new(data);
     let mut h = Handles::default();
     for _ in 0..32 {

@@ -21,16 +21,6 @@ use tradewarden_core::io::{self, ReturnsMatrix};
 use tradewarden_core::returns::{Summary, SummaryOptions};
 use tradewarden_core::{NanPolicy, ReturnsOptions};
 
-/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
-fn scratch() -> std::io::Result<tempfile::TempDir> {
-    let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm)
-    } else {
-        tempfile::tempdir()
-    }
-}
-
 fn summarise(values: &[f64]) {
     let opts = SummaryOptions {
         returns: ReturnsOptions {
@@ -47,9 +37,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
     };
-    let Ok(dir) = scratch() else { return };
+    // One scratch directory per process (tmpfs when there is one), emptied
+    // for every input.
+    let dir = tradewarden_fuzz::fresh_scratch();
     let ext = if flags & 1 == 0 { "csv" } else { "parquet" };
-    let path = dir.path().join(format!("r.{ext}"));
+    let path = dir.join(format!("r.{ext}"));
     std::fs::write(&path, rest).expect("write input");
     run(&path, ext, flags);
 });

@@ -14,6 +14,9 @@
 //! rotated file never repaired) are fixed (regression test
 //! `journal_fuzz_findings_are_fixed`); their seeds stay in
 //! `fuzz/corpus/journal/regression-*` and every check here is strict.
+//!
+//! The directory is one per process (on tmpfs when there is one), emptied
+//! before every input: an input sees only the files it wrote.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,16 +24,6 @@ use tradewarden_guardrails::journal::{
     self, CURRENT, ChainProblem, Event, FsyncPolicy, Journal, JournalConfig,
 };
 use tradewarden_guardrails::{Decision, DenyReason, Side};
-
-/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
-fn scratch() -> std::io::Result<tempfile::TempDir> {
-    let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm)
-    } else {
-        tempfile::tempdir()
-    }
-}
 
 const SEP: &[u8] = b"=====\n";
 
@@ -74,8 +67,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
     };
-    let Ok(dir) = scratch() else { return };
-    let d = dir.path();
+    // One scratch directory per process (tmpfs when there is one), emptied
+    // for every input.
+    let d = tradewarden_fuzz::fresh_scratch();
     let (rotated, current) = split_sep(rest);
     if let Some(r) = rotated {
         std::fs::write(d.join("journal.1.jsonl"), r).expect("write rotated");

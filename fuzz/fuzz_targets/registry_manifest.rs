@@ -17,6 +17,9 @@
 //! a verifying key (signatures required); bit 3: sign `v1` with that key
 //! (`Registry::sign`, which verifies the files first) instead of writing
 //! the fifth part as its `manifest.sig`.
+//!
+//! The registry root is one directory per process (on tmpfs when there is
+//! one), emptied before every input; the key is derived once.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,18 +29,11 @@ use tradewarden_inference::registry::{
     Registry, RegistryOptions, SigningKey, signing_key_from_bytes,
 };
 
-/// A scratch directory on tmpfs when there is one (fsync costs nothing there).
-fn scratch() -> std::io::Result<tempfile::TempDir> {
-    let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm)
-    } else {
-        tempfile::tempdir()
-    }
-}
-
-fn key() -> SigningKey {
-    signing_key_from_bytes(&[7u8; 32]).expect("a 32-byte key")
+/// The harness's signing key, derived once per process (an ed25519 public
+/// key derivation per input cost more than the checks it fed).
+fn key() -> &'static SigningKey {
+    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| signing_key_from_bytes(&[7u8; 32]).expect("a 32-byte key"))
 }
 
 /// Parameters of an MLP architecture (None on overflow).
@@ -59,14 +55,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let p = parts(rest, 5);
-    let Ok(root) = scratch() else { return };
+    // One scratch directory per process (tmpfs when there is one), emptied
+    // for every input.
+    let root = tradewarden_fuzz::fresh_scratch();
     let opts = if flags & 4 != 0 {
         RegistryOptions::default().with_verifying_key(key().verifying_key())
     } else {
         RegistryOptions::default()
     };
-    let reg = Registry::open_with(root.path(), opts).expect("open a fresh registry");
-    let model = root.path().join("m");
+    let reg = Registry::open_with(root, opts).expect("open a fresh registry");
+    let model = root.join("m");
     let weights = p.get(3).copied().unwrap_or(&[]);
     let mut manifest = p[0].to_vec();
     if flags & 1 != 0
@@ -96,7 +94,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if flags & 8 != 0 {
-        let signed = reg.sign("m", "v1", &key());
+        let signed = reg.sign("m", "v1", key());
         // Signing checks the files like verify does, bar the signature.
         if signed.is_ok() {
             assert!(model.join("versions/v1/manifest.sig").is_file());

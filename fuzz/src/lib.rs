@@ -51,3 +51,46 @@ pub fn parts(mut b: &[u8], max: usize) -> Vec<&[u8]> {
     out.push(b);
     out
 }
+
+/// A fresh temporary directory on tmpfs (`/dev/shm`) when there is one
+/// (fsync costs nothing there), else in the system's temporary directory.
+pub fn scratch_dir() -> std::io::Result<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+}
+
+/// Empties `dir` (every file and directory under it removed), keeping the
+/// directory itself: a harness that writes files reuses one scratch
+/// directory per process (from [`scratch_dir`]) and starts every input from
+/// an empty one, without creating and removing a directory per input.
+pub fn empty_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The process's scratch directory (created on first use by
+/// [`scratch_dir`], removed when the process exits normally), as it is.
+pub fn scratch() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| scratch_dir().expect("a scratch directory"))
+        .path()
+}
+
+/// [`scratch`] emptied by [`empty_dir`]: what an input finds there is what
+/// it wrote itself.
+pub fn fresh_scratch() -> &'static std::path::Path {
+    let d = scratch();
+    empty_dir(d).expect("empty the scratch directory");
+    d
+}
