@@ -160,7 +160,10 @@ def rows(only):
 
         for name in QUANTSTATS:
             out.append((name, "quantstats.stats", SIZES,
-                        lambda n, name=name: (lambda s=pd.Series(series(n, 1)):
+                        # a dated Series, as quantstats expects (its drawdown helpers subtract a
+                        # Timedelta from the first index value); minutes so that 10M periods fit
+                        lambda n, name=name: (lambda s=pd.Series(series(n, 1), index=pd.date_range(
+                                                  "2000-01-03", periods=n, freq="min")):
                                               (lambda: getattr(qs.stats, name)(s), lambda: getattr(tw, name)(s)))()))
     except ImportError:
         print("quantstats not installed: skipping its functions", file=sys.stderr)
