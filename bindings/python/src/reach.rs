@@ -531,14 +531,17 @@ impl PyServiceMetrics {
     #[pyo3(signature = (endpoint, method, status, seconds, exception=None))]
     fn record(
         &self,
+        py: Python<'_>,
         endpoint: &str,
         method: &str,
         status: u16,
         seconds: f64,
         exception: Option<&str>,
-    ) {
-        self.inner
-            .record(endpoint, method, status, seconds, exception);
+    ) -> PyResult<()> {
+        let m = &self.inner;
+        call(py, move || {
+            Ok(m.record(endpoint, method, status, seconds, exception)?)
+        })
     }
 
     /// `ServiceMetrics::prediction_rows`: rows of one prediction request.

@@ -74,8 +74,8 @@ fn populate(exp: &Exporter, breach: bool) -> Result<(), MetricsError> {
     g.violations(["gross_exposure_peak"]);
 
     let svc = ServiceMetrics::new(c);
-    svc.record("predict", "POST", 200, 0.012, None);
-    svc.record("guardrails", "POST", 200, 0.004, None);
+    svc.record("predict", "POST", 200, 0.012, None)?;
+    svc.record("guardrails", "POST", 200, 0.004, None)?;
     svc.prediction_rows(128);
 
     let inf = InferenceMetrics::new(c, "demo_mlp");

@@ -622,7 +622,32 @@ impl ServiceMetrics {
     /// Records one finished request of known duration. Endpoints past
     /// [`MAX_LABEL_VALUES`] distinct `(endpoint, method)` pairs are recorded
     /// as endpoint [`OVERFLOW_LABEL_VALUE`].
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidInput`] naming `seconds` when the latency is
+    /// not finite and >= 0; nothing is recorded then.
     pub fn record(
+        &self,
+        endpoint: &str,
+        method: &str,
+        status: u16,
+        seconds: f64,
+        exception: Option<&str>,
+    ) -> Result<()> {
+        if !(finite("seconds", seconds)? >= 0.0) {
+            return Err(MetricsError::InvalidInput {
+                param: "seconds",
+                value: seconds.to_string(),
+                reason: "must be >= 0".into(),
+            });
+        }
+        self.record_valid(endpoint, method, status, seconds, exception);
+        Ok(())
+    }
+
+    /// [`ServiceMetrics::record`] of a latency known to be finite and >= 0
+    /// (a [`RequestTimer`]'s elapsed time).
+    fn record_valid(
         &self,
         endpoint: &str,
         method: &str,
@@ -687,7 +712,7 @@ impl RequestTimer<'_> {
     /// Records the request with its HTTP status.
     pub fn finish(mut self, status: u16) {
         self.done = true;
-        self.service.record(
+        self.service.record_valid(
             &self.endpoint,
             &self.method,
             status,
@@ -699,7 +724,7 @@ impl RequestTimer<'_> {
     /// Records a request that failed with `exception` (a class name, bounded).
     pub fn fail(mut self, status: u16, exception: &str) {
         self.done = true;
-        self.service.record(
+        self.service.record_valid(
             &self.endpoint,
             &self.method,
             status,
@@ -712,7 +737,7 @@ impl RequestTimer<'_> {
 impl Drop for RequestTimer<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.service.record(
+            self.service.record_valid(
                 &self.endpoint,
                 &self.method,
                 500,
@@ -1415,6 +1440,51 @@ mod tests {
 }
 
 #[cfg(test)]
+mod service_tests {
+    use super::*;
+    use crate::testing::TestRecorder;
+
+    /// A latency that is not finite and >= 0 is a typed error naming
+    /// `seconds`, and nothing of the request is recorded.
+    #[test]
+    fn bad_latency_is_refused_and_records_nothing() {
+        let rec = TestRecorder::new();
+        let svc = rec.with(|| ServiceMetrics::new(&Catalog::default()));
+        for bad in [f64::NAN, f64::INFINITY, -1.0, -0.5e-9] {
+            let e = rec
+                .with(|| svc.record("/p", "GET", 200, bad, None))
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    MetricsError::InvalidInput {
+                        param: "seconds",
+                        ..
+                    }
+                ),
+                "{bad}: {e:?}"
+            );
+        }
+        assert_eq!(
+            rec.counter(
+                "tradewarden_service_requests_total",
+                &[("endpoint", "/p"), ("method", "GET"), ("status", "200")]
+            ),
+            None
+        );
+        rec.with(|| svc.record("/p", "GET", 200, 0.0, None))
+            .unwrap();
+        assert_eq!(
+            rec.counter(
+                "tradewarden_service_requests_total",
+                &[("endpoint", "/p"), ("method", "GET"), ("status", "200")]
+            ),
+            Some(1)
+        );
+    }
+}
+
+#[cfg(test)]
 mod cardinality_tests {
     use super::*;
     use crate::testing::TestRecorder;
@@ -1430,7 +1500,8 @@ mod cardinality_tests {
             }
             let svc = ServiceMetrics::new(&c);
             for i in 0..MAX_LABEL_VALUES + 3 {
-                svc.record(&format!("e{i}"), "GET", 200, 0.01, None);
+                svc.record(&format!("e{i}"), "GET", 200, 0.01, None)
+                    .unwrap();
             }
         });
         assert_eq!(

@@ -209,10 +209,7 @@ class ServiceMetrics:
         code = _count("status", status)
         if code >= 2**16:
             raise InvalidInputError(f"status must be an HTTP status below 65536, got {code}")
-        secs = _real("seconds", seconds)
-        if not (secs >= 0.0 and secs != float("inf")):
-            raise InvalidInputError(f"seconds must be finite and >= 0, got {secs}")
-        self._m.record(_name("endpoint", endpoint), _name("method", method), code, secs,
+        self._m.record(_name("endpoint", endpoint), _name("method", method), code, _real("seconds", seconds),
                        None if exception is None else _name("exception", exception))
 
     def prediction_rows(self, rows: int) -> None:
