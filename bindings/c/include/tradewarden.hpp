@@ -1,7 +1,7 @@
 // tradewarden.hpp — header-only C++17 wrappers over the C ABI (tradewarden.h).
 //
 // Errors become tradewarden::Error exceptions carrying the status and the
-// library's message. Handles (Profile, ScoreState, Monitor, Report, Engine, Journal;
+// library's message. Handles (Profile, ScoreState, StateScorer, Monitor, Report, Engine, Journal;
 // Predictor and Registry with TRADEWARDEN_INFERENCE) are move-only RAII types
 // with the matching _free as deleter.
 #ifndef TRADEWARDEN_HPP
@@ -323,7 +323,12 @@ namespace detail {
 struct ScoreStateDeleter {
   void operator()(tw_score_state *s) const noexcept { tw_score_state_free(s); }
 };
+struct StateScorerDeleter {
+  void operator()(tw_state_scorer *s) const noexcept { tw_state_scorer_free(s); }
+};
 }  // namespace detail
+
+class StateScorer;
 
 /// The mergeable score state of one partition of current data against a
 /// reference profile (move-only; freed on destruction). Merge the partitions'
@@ -371,12 +376,84 @@ class ScoreState {
     return out;
   }
 
+  /// The KS interval (exact PSI and Jensen–Shannon) of numeric `feature` against the
+  /// `reference` the state was computed on — the report of a bounded state.
+  tw_ks_bounds ks_bounds(const Profile &reference, const std::string &feature) const {
+    tw_ks_bounds b{};
+    detail::check(tw_score_state_ks_bounds(reference.get(), handle_.get(), feature.c_str(), &b));
+    return b;
+  }
+
   const tw_score_state *get() const noexcept { return handle_.get(); }
   tw_score_state *get() noexcept { return handle_.get(); }
 
  private:
+  friend class StateScorer;
   explicit ScoreState(tw_score_state *s) : handle_(s) {}
   std::unique_ptr<tw_score_state, detail::ScoreStateDeleter> handle_;
+};
+
+/// A reference profile prepared for scoring partitions into score states (move-only; freed
+/// on destruction). Its saved form (TWSC: the profile without its stored reference, plus the
+/// cell grids; the same file as Python's StateScorer.save) is all a worker that scores
+/// partitions, or a client that reads a merged bounded state's KS intervals, needs.
+class StateScorer {
+ public:
+  /// Prepares `reference` (fitted with its stored values, the default): cells 0 the exact
+  /// grid, K > 0 a bounded grid of K points (at most 2^24).
+  explicit StateScorer(const Profile &reference, size_t cells = 0) {
+    tw_state_scorer *s = nullptr;
+    detail::check(tw_state_scorer_new(reference.get(), cells, &s));
+    handle_.reset(s);
+  }
+
+  /// Loads a scorer written by save() (validated: TW_ERR_CORRUPT when damaged, TW_ERR_IO
+  /// when unreadable).
+  static StateScorer load(const std::string &path) {
+    tw_state_scorer *s = nullptr;
+    detail::check(tw_state_scorer_load(path.c_str(), &s));
+    return StateScorer(s);
+  }
+
+  /// Writes the TWSC file atomically (temp file, fsync, rename).
+  void save(const std::string &path) const {
+    detail::check(tw_state_scorer_save(handle_.get(), path.c_str()));
+  }
+
+  /// The score state of named numeric current columns, on the scorer's grid: equal to
+  /// ScoreState::compute(reference, current, cells) bit for bit.
+  ScoreState state(
+      const std::vector<std::pair<std::string, std::vector<double>>> &current) const {
+    std::vector<const char *> names;
+    std::vector<const double *> values;
+    std::vector<size_t> lens;
+    for (const auto &c : current) {
+      names.push_back(c.first.c_str());
+      values.push_back(c.second.data());
+      lens.push_back(c.second.size());
+    }
+    tw_score_state *s = nullptr;
+    detail::check(tw_state_scorer_state(handle_.get(), names.data(), values.data(), lens.data(),
+                                        current.size(), &s));
+    return ScoreState(s);
+  }
+
+  /// The KS interval (exact PSI and Jensen–Shannon) of numeric `feature` of a (merged) state
+  /// built with this scorer: equal to ScoreState::ks_bounds against the full profile, bit for
+  /// bit. A state of another profile or grid is TW_ERR_INVALID_INPUT, a feature that is not
+  /// a numeric feature of the state TW_ERR_NOT_FOUND.
+  tw_ks_bounds ks_bounds(const ScoreState &state, const std::string &feature) const {
+    tw_ks_bounds b{};
+    detail::check(tw_state_scorer_ks_bounds(handle_.get(), state.get(), feature.c_str(), &b));
+    return b;
+  }
+
+  const tw_state_scorer *get() const noexcept { return handle_.get(); }
+  tw_state_scorer *get() noexcept { return handle_.get(); }
+
+ private:
+  explicit StateScorer(tw_state_scorer *s) : handle_(s) {}
+  std::unique_ptr<tw_state_scorer, detail::StateScorerDeleter> handle_;
 };
 
 /// A computed drift report (move-only, immutable; freed on destruction).

@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tradewarden.hpp"
 
@@ -174,6 +176,86 @@ int main(int argc, char **argv) {
         check(false, "a bounded state has no report");
       } catch (const tradewarden::Error &e) {
         check(e.status() == TW_ERR_INVALID_INPUT, "bounded state report");
+      }
+    }
+    // the compact scorer: its states and intervals equal the C calls on the profile, bit for bit
+    {
+      const std::string path = dir + "/cpp_scorer.twsc";
+      {
+        tradewarden::StateScorer sc(p, 64);
+        sc.save(path);
+      }
+      auto sc = tradewarden::StateScorer::load(path);
+      auto a = sc.state({{"x", cur}});
+      const char *names[] = {"x"};
+      const double *vals[] = {cur.data()};
+      const size_t lens[] = {cur.size()};
+      tw_score_state *c = nullptr;
+      check(tw_score_state_compute(p.get(), names, vals, lens, 1, 64, &c) == TW_OK, "C bounded state");
+      size_t need = 0, written = 0;
+      check(tw_score_state_bytes_length(c, &need) == TW_OK, "C state length");
+      std::vector<uint8_t> cb(need);
+      check(tw_score_state_to_bytes(c, cb.data(), cb.size(), &written) == TW_OK && written == need,
+            "C state bytes");
+      check(a.to_bytes() == cb, "StateScorer::state == tw_score_state_compute (bytes)");
+      const tw_ks_bounds x = sc.ks_bounds(a, "x");
+      tw_ks_bounds y{}, z{};
+      check(tw_score_state_ks_bounds(p.get(), c, "x", &y) == TW_OK, "C tw_score_state_ks_bounds");
+      check(tw_state_scorer_ks_bounds(sc.get(), c, "x", &z) == TW_OK, "C tw_state_scorer_ks_bounds");
+      check(std::memcmp(&x, &y, sizeof x) == 0 && std::memcmp(&x, &z, sizeof x) == 0,
+            "StateScorer::ks_bounds == the C calls (bits)");
+      const tw_ks_bounds w = a.ks_bounds(p, "x");
+      check(std::memcmp(&x, &w, sizeof x) == 0, "ScoreState::ks_bounds == StateScorer::ks_bounds (bits)");
+      check(x.statistic_lo <= pks.statistic && pks.statistic <= x.statistic_hi &&
+                x.statistic_hi - x.statistic_lo <= 1.0 / 64 + 1e-12,
+            "the interval holds the exact KS and is at most 1/64 wide");
+      check(x.n_current == cur.size() && x.psi == f.psi, "interval sizes and exact PSI");
+      tw_score_state_free(c);
+      try {
+        sc.ks_bounds(tradewarden::ScoreState::compute(p, {{"x", cur}}), "x");
+        check(false, "an exact state must be refused by a bounded scorer");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_INVALID_INPUT, "scorer: state of another grid");
+      }
+      try {
+        sc.ks_bounds(a, "nope");
+        check(false, "unknown scorer feature must throw");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_NOT_FOUND && std::strstr(e.what(), "nope") != nullptr, "scorer: unknown feature");
+      }
+      try {
+        tradewarden::StateScorer big(p, (size_t{1} << 24) + 1);
+        check(false, "cells past 2^24 must throw");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_INVALID_INPUT, "scorer: cells past the cap");
+      }
+      // the exact grid: its state reports like the rows
+      tradewarden::StateScorer exact(p);
+      check(tradewarden::Report::compute_states(p, exact.state({{"x", cur}})).to_json() == json,
+            "exact scorer state report == data report");
+      // a damaged file is refused, a missing one is an I/O error
+      std::string bytes;
+      {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+      check(bytes.size() > 24 && bytes.compare(0, 4, "TWSC") == 0, "TWSC file");
+      bytes[bytes.size() - 1] = static_cast<char>(bytes[bytes.size() - 1] ^ 0x20);
+      {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      }
+      try {
+        tradewarden::StateScorer::load(path);
+        check(false, "a damaged scorer must throw");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_CORRUPT, "scorer: damaged file");
+      }
+      try {
+        tradewarden::StateScorer::load(dir + "/no-such.twsc");
+        check(false, "a missing scorer must throw");
+      } catch (const tradewarden::Error &e) {
+        check(e.status() == TW_ERR_IO, "scorer: missing file");
       }
     }
     try {

@@ -187,10 +187,17 @@ static void freed_handles(const char *dir, int use_after_free, int double_free) 
   const double *values[1] = {SERIES};
   size_t lens[1] = {12};
   tw_dataset_drift sum;
+  tw_state_scorer *sc = NULL;
+  tw_score_state *ss = NULL;
+  tw_ks_bounds kb;
   CHECK(tw_monitor_new(p, NULL, &m) == TW_OK, "monitor");
   CHECK(tw_report_compute(p, names, values, lens, 1, NULL, &r) == TW_OK, "report: %s", last_error());
+  CHECK(tw_state_scorer_new(p, 4, &sc) == TW_OK, "scorer: %s", last_error());
+  CHECK(tw_state_scorer_state(sc, names, values, lens, 1, &ss) == TW_OK, "scorer state: %s", last_error());
   /* each freed once; no handle is created afterwards, so none can take a
      freed one's place */
+  tw_score_state_free(ss);
+  tw_state_scorer_free(sc);
   tw_report_free(r);
   tw_monitor_free(m);
   tw_engine_free(e);
@@ -207,6 +214,12 @@ static void freed_handles(const char *dir, int use_after_free, int double_free) 
     CHECK(st == 99, "out untouched");
     CHECK(tw_monitor_push(m, "x", SERIES, 3) == TW_ERR_INVALID_INPUT && has("not a live tw_monitor handle"),
           "monitor after free: %s", last_error());
+    CHECK(tw_score_state_bytes_length(ss, &n) == TW_ERR_INVALID_INPUT && has("not a live tw_score_state handle"),
+          "score state after free: %s", last_error());
+    /* the scorer is checked first */
+    CHECK(tw_state_scorer_ks_bounds(sc, ss, "x", &kb) == TW_ERR_INVALID_INPUT &&
+              has("not a live tw_state_scorer handle"),
+          "scorer after free: %s", last_error());
   }
   if (double_free) {
     /* detected: nothing freed twice (no crash, no allocator abort) */
@@ -218,6 +231,10 @@ static void freed_handles(const char *dir, int use_after_free, int double_free) 
     CHECK(has("tw_engine_free") && has("nothing freed"), "engine double free: %s", last_error());
     tw_monitor_free(m);
     CHECK(has("tw_monitor_free") && has("nothing freed"), "monitor double free: %s", last_error());
+    tw_state_scorer_free(sc);
+    CHECK(has("tw_state_scorer_free") && has("nothing freed"), "scorer double free: %s", last_error());
+    tw_score_state_free(ss);
+    CHECK(has("tw_score_state_free") && has("nothing freed"), "score state double free: %s", last_error());
   }
 }
 #endif
