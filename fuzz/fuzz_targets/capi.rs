@@ -16,8 +16,34 @@
 //! and what it wrote decodes and re-encodes to the same bytes; the report of
 //! one exact state equals `tw_report_compute` on its rows (same JSON).
 //!
-//! The scratch directory (profile and policy files) is one per process, on
-//! tmpfs when there is one, emptied at the start of every input.
+//! State scorers (`tw_state_scorer_*`): a scorer made from the current
+//! profile gives the state `tw_score_state_compute` gives for the same rows
+//! and cells (same status, same bytes) and reads the same KS intervals as the
+//! profile, bit for bit; the interval of every feature of a state (from the
+//! scorer or the profile) holds the exact KS of its rows against the stored
+//! reference (`tw_profile_ks`, to 4 ulps) and is at most 1/K wide for K
+//! cells; save → load → save gives the same file; a flipped byte or a
+//! truncation is `TW_ERR_CORRUPT`, a missing file `TW_ERR_IO`, fuzzed bytes
+//! load or are `TW_ERR_CORRUPT`; NULL arguments, NULL arrays behind fuzzed
+//! lengths and a state handle passed as a scorer are statuses, and freeing a
+//! state as a scorer frees nothing (the last error says so). (A double free is not
+//! called here: ASan would report the read of freed memory that detecting it
+//! needs — the C tests check it without ASan.)
+//!
+//! Input layout: up to four artefacts, each ended by the line `=====\n`,
+//! then the call stream (decoded with `arbitrary`; an input without the
+//! separator is all call stream). An artefact's first byte says what it is:
+//! `P` a profile file, `E` a policy (next byte: the extension, as
+//! `EngineNew`), `S` score-state bytes, `C` a scorer file; the harness loads
+//! it as the matching call would. The seeds (`scripts/fuzz --gen-corpus`)
+//! put valid ones there, made with the library, so an input starts with a
+//! profile, an engine, states and scorers to call on. `TW_FUZZ_TRACE=1`
+//! prints the calls an input decodes to.
+//!
+//! The scratch directory (profile, policy and scorer files) is one per
+//! process, on tmpfs when there is one. It is not emptied between inputs:
+//! every call writes the file it then reads (a missing file is a name no
+//! call writes), so what an earlier input left there is never read.
 #![no_main]
 
 use std::ffi::{CStr, CString, c_char};
@@ -111,6 +137,9 @@ struct ProfileOpts {
     keep_reference: u8,
 }
 
+// The option tuples are what `arbitrary` decodes; named types would add
+// nothing.
+#[allow(clippy::type_complexity)]
 #[derive(Debug, Arbitrary)]
 enum Call {
     Scalar(u8, Vec<Num>, Option<ReturnsOpts>),
@@ -152,10 +181,16 @@ enum Call {
     StateFromBytes(bool, Vec<u8>),
     StateReport(u8, Option<(u8, Num)>),
     StateFree(u8),
+    ScorerNew(u8, u8),
+    ScorerState(u8, Vec<(Name, Vec<Num>)>, u8),
+    ScorerKsBounds(u8, u8, Name),
+    ScorerSaveLoad(u8, u8, u16),
+    ScorerLoadBytes(bool, Vec<u8>),
+    ScorerNulls(u8, u8, u16),
+    ScorerFree(u8),
 }
 
-/// The process's scratch directory (tmpfs when there is one), emptied at
-/// the start of every input.
+/// The process's scratch directory (tmpfs when there is one).
 fn dir() -> &'static std::path::Path {
     tradewarden_fuzz::scratch()
 }
@@ -198,6 +233,20 @@ fn st(what: &str, s: i32) -> i32 {
     s
 }
 
+/// The thread's last error message (lossy UTF-8).
+fn last_error() -> String {
+    let mut need = 0usize;
+    // SAFETY: valid out-pointer.
+    assert_eq!(unsafe { tw::tw_last_error_length(&mut need) }, tw::TW_OK);
+    let mut buf = vec![0 as c_char; need.max(1)];
+    let mut written = 0usize;
+    // SAFETY: buf has buf.len() bytes, written is valid.
+    let r = unsafe { tw::tw_last_error_message(buf.as_mut_ptr(), buf.len(), &mut written) };
+    assert_eq!(r, tw::TW_OK);
+    String::from_utf8_lossy(&buf[..written].iter().map(|&c| c as u8).collect::<Vec<_>>())
+        .into_owned()
+}
+
 fn check_name(p: *const c_char) {
     if !p.is_null() {
         // SAFETY: the library returns NULL or a static NUL-terminated string.
@@ -213,6 +262,18 @@ struct Handles {
     report: Option<*mut tw::tw_report>,
     engine: Option<*mut tw::tw_engine>,
     states: Vec<*mut tw::tw_score_state>,
+    scorers: Vec<Scorer>,
+    /// Bumped by every call that may change or replace the profile: a
+    /// scorer made from the profile of the same generation scores like it.
+    generation: u64,
+}
+
+/// A live scorer, the generation of the profile it was made from (None:
+/// loaded from fuzzed bytes, profile unknown) and its `cells`.
+struct Scorer {
+    ptr: *mut tw::tw_state_scorer,
+    generation: Option<u64>,
+    cells: usize,
 }
 
 impl Drop for Handles {
@@ -234,6 +295,9 @@ impl Drop for Handles {
             for s in self.states.drain(..) {
                 tw::tw_score_state_free(s);
             }
+            for s in self.scorers.drain(..) {
+                tw::tw_state_scorer_free(s.ptr);
+            }
         }
     }
 }
@@ -247,6 +311,29 @@ impl Handles {
             p
         })
     }
+
+    /// Keeps a new state (the oldest freed past [`MAX_STATES`]).
+    fn push_state(&mut self, s: *mut tw::tw_score_state) {
+        if self.states.len() == MAX_STATES {
+            // SAFETY: a live state, removed from the list before freeing.
+            unsafe { tw::tw_score_state_free(self.states.remove(0)) };
+        }
+        self.states.push(s);
+    }
+
+    /// Keeps a new scorer (the oldest freed past [`MAX_SCORERS`]).
+    fn push_scorer(&mut self, s: Scorer) {
+        if self.scorers.len() == MAX_SCORERS {
+            // SAFETY: a live scorer, removed from the list before freeing.
+            unsafe { tw::tw_state_scorer_free(self.scorers.remove(0).ptr) };
+        }
+        self.scorers.push(s);
+    }
+
+    /// The scorer picked by `i`, if any.
+    fn scorer(&self, i: u8) -> Option<&Scorer> {
+        self.scorers.get(usize::from(i) % self.scorers.len().max(1))
+    }
 }
 
 fn side(k: u8) -> u32 {
@@ -255,6 +342,9 @@ fn side(k: u8) -> u32 {
 
 /// At most this many live score states.
 const MAX_STATES: usize = 4;
+
+/// At most this many live scorers.
+const MAX_SCORERS: usize = 3;
 
 /// The `TWSS` bytes of a live state, in a buffer of exactly the length
 /// `tw_score_state_bytes_length` reports.
@@ -324,6 +414,139 @@ fn cells(k: u8) -> usize {
     }
 }
 
+/// The state of `feats` against `p` with `cells` (status, handle: NULL
+/// unless `TW_OK`).
+unsafe fn compute_state(
+    p: *const tw::tw_profile,
+    feats: &[(CString, Vec<f64>)],
+    cells: usize,
+) -> (i32, *mut tw::tw_score_state) {
+    let names: Vec<*const c_char> = feats.iter().map(|f| f.0.as_ptr()).collect();
+    let ptrs: Vec<*const f64> = feats.iter().map(|f| f.1.as_ptr()).collect();
+    let lens: Vec<usize> = feats.iter().map(|f| f.1.len()).collect();
+    let mut s = ptr::null_mut();
+    let r = st("score_state_compute", unsafe {
+        tw::tw_score_state_compute(
+            p,
+            names.as_ptr(),
+            ptrs.as_ptr(),
+            lens.as_ptr(),
+            feats.len(),
+            cells,
+            &mut s,
+        )
+    });
+    assert_eq!(r == tw::TW_OK, !s.is_null());
+    (r, s)
+}
+
+/// The KS interval of every numeric feature of a state of the rows `feats`
+/// (as `bounds` reads it) holds the exact KS statistic of those rows against
+/// the stored reference of `p` (the profile the state was computed on), and
+/// is at most 1/K wide for a bounded grid of K cells (`cells` 0: exact).
+/// Features whose name appears twice, or with a value that is not finite,
+/// are left out (the state and `tw_profile_ks` need not agree on those).
+unsafe fn bounds_hold(
+    p: *const tw::tw_profile,
+    feats: &[(CString, Vec<f64>)],
+    cells: usize,
+    bounds: impl Fn(*const c_char, *mut tw::tw_ks_bounds) -> i32,
+) {
+    for (name, v) in feats {
+        if feats.iter().filter(|f| f.0 == *name).count() != 1 || !v.iter().all(|x| x.is_finite()) {
+            continue;
+        }
+        let mut b = MaybeUninit::<tw::tw_ks_bounds>::uninit();
+        if st("ks_bounds", bounds(name.as_ptr(), b.as_mut_ptr())) != tw::TW_OK {
+            continue;
+        }
+        // SAFETY: written on TW_OK.
+        let b = unsafe { b.assume_init() };
+        assert!(
+            b.statistic_lo <= b.statistic_hi,
+            "KS interval {b:?} of {name:?}"
+        );
+        if cells > 0 {
+            assert!(
+                b.statistic_hi - b.statistic_lo <= 1.0 / cells as f64 + 1e-12,
+                "KS interval {b:?} of {name:?} wider than 1/{cells}"
+            );
+        }
+        assert_eq!(b.n_current, v.len() as u64, "n_current of {name:?}");
+        let (mut d, mut pv) = (0.0, 0.0);
+        if st("profile_ks", unsafe {
+            tw::tw_profile_ks(
+                p,
+                name.as_ptr(),
+                v.as_ptr(),
+                v.len(),
+                tw::TW_ALTERNATIVE_TWO_SIDED,
+                &mut d,
+                &mut pv,
+            )
+        }) == tw::TW_OK
+        {
+            // `tw_profile_ks` (method auto) computes the same statistic by
+            // another float expression than the state's counts: the two may
+            // differ in the last bits (seen: 0.25833333333333336 against
+            // an exact state's 0.2583333333333333), so a few ulps of slack.
+            let slack = 4.0 * f64::EPSILON;
+            assert!(
+                b.statistic_lo - slack <= d && d <= b.statistic_hi + slack,
+                "exact KS {d} of {name:?} outside {b:?}"
+            );
+        }
+    }
+}
+
+/// The bits of a `tw_ks_bounds`, for exact comparison.
+fn bound_bits(b: &tw::tw_ks_bounds) -> [u64; 8] {
+    [
+        b.statistic_lo.to_bits(),
+        b.statistic_hi.to_bits(),
+        b.pvalue_lo.to_bits(),
+        b.pvalue_hi.to_bits(),
+        b.psi.to_bits(),
+        b.jensenshannon.to_bits(),
+        b.n_reference,
+        b.n_current,
+    ]
+}
+
+/// A path in the scratch directory as a C string.
+fn scratch_path(name: &str) -> CString {
+    let path = dir().join(name);
+    CString::new(path.to_str().expect("utf-8 path")).expect("path")
+}
+
+/// The bytes `tw_state_scorer_save` writes for a live scorer (`name` in the
+/// scratch directory).
+unsafe fn scorer_file(s: *const tw::tw_state_scorer, name: &str) -> Vec<u8> {
+    let c = scratch_path(name);
+    let r = st("state_scorer_save", unsafe {
+        tw::tw_state_scorer_save(s, c.as_ptr())
+    });
+    assert_eq!(r, tw::TW_OK, "save into the scratch directory");
+    std::fs::read(dir().join(name)).expect("read the saved scorer")
+}
+
+/// A scorer loaded from `bytes` written to `name` (status, handle: NULL
+/// unless `TW_OK`); every refusal is `TW_ERR_CORRUPT`.
+unsafe fn scorer_from(bytes: &[u8], name: &str) -> (i32, *mut tw::tw_state_scorer) {
+    std::fs::write(dir().join(name), bytes).expect("write scorer bytes");
+    let c = scratch_path(name);
+    let mut s = ptr::null_mut();
+    let r = st("state_scorer_load", unsafe {
+        tw::tw_state_scorer_load(c.as_ptr(), &mut s)
+    });
+    assert_eq!(r == tw::TW_OK, !s.is_null());
+    assert!(
+        r == tw::TW_OK || r == tw::TW_ERR_CORRUPT,
+        "loading scorer bytes: status {r}, not TW_ERR_CORRUPT"
+    );
+    (r, s)
+}
+
 #[allow(clippy::too_many_lines)]
 unsafe fn call(h: &mut Handles, c: Call) {
     let mut f = 0.0f64;
@@ -381,6 +604,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
         }
         Call::ProfileFit(name, v, o) => {
             let p = h.profile();
+            h.generation += 1;
             let name = name.c();
             let v = vals(&v);
             let edges = o.as_ref().map(|o| vals(&o.edges)).unwrap_or_default();
@@ -439,6 +663,8 @@ unsafe fn call(h: &mut Handles, c: Call) {
         Call::ProfileSaveLoad => {
             let p = h.profile();
             let path = dir().join("p.twdp");
+            // What this call saves, not a file an earlier input left.
+            let _ = std::fs::remove_file(&path);
             let cpath = CString::new(path.to_str().expect("utf-8 path")).expect("path");
             st("profile_save", unsafe {
                 tw::tw_profile_save(p, cpath.as_ptr())
@@ -462,6 +688,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
                 tw::tw_profile_load(cpath.as_ptr(), &mut q)
             }) == tw::TW_OK
             {
+                h.generation += 1;
                 if let Some(old) = h.profile.replace(q) {
                     if let Some(m) = h.monitor.take() {
                         unsafe { tw::tw_monitor_free(m) };
@@ -793,6 +1020,11 @@ unsafe fn call(h: &mut Handles, c: Call) {
             if r != tw::TW_OK {
                 return;
             }
+            unsafe {
+                bounds_hold(p, &feats, grid, |n, o| {
+                    tw::tw_score_state_ks_bounds(p, s, n, o)
+                });
+            }
             if grid == 0 {
                 // The report of one exact state is the report of its rows,
                 // its features in name order.
@@ -828,10 +1060,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
                     tw::tw_report_free(rc);
                 }
             }
-            if h.states.len() == MAX_STATES {
-                unsafe { tw::tw_score_state_free(h.states.remove(0)) };
-            }
-            h.states.push(s);
+            h.push_state(s);
         }
         Call::StateMerge(a, b) => {
             if h.states.is_empty() {
@@ -925,10 +1154,7 @@ unsafe fn call(h: &mut Handles, c: Call) {
                 // Accepted bytes re-encode to bytes that decode the same.
                 let c = unsafe { state_copy(s) };
                 unsafe { tw::tw_score_state_free(c) };
-                if h.states.len() == MAX_STATES {
-                    unsafe { tw::tw_score_state_free(h.states.remove(0)) };
-                }
-                h.states.push(s);
+                h.push_state(s);
             }
         }
         Call::StateReport(i, o) => {
@@ -966,17 +1192,425 @@ unsafe fn call(h: &mut Handles, c: Call) {
                 unsafe { tw::tw_score_state_free(s) };
             }
         }
+        Call::ScorerNew(k, nulls) => {
+            let p = h.profile();
+            let grid = cells(k);
+            let mut s = ptr::null_mut();
+            match nulls % 8 {
+                0 => {
+                    let r = st("state_scorer_new", unsafe {
+                        tw::tw_state_scorer_new(ptr::null(), grid, &mut s)
+                    });
+                    assert_eq!(r, tw::TW_ERR_NULL_ARGUMENT, "NULL reference");
+                    assert!(s.is_null());
+                }
+                1 => {
+                    let r = st("state_scorer_new", unsafe {
+                        tw::tw_state_scorer_new(p, grid, ptr::null_mut())
+                    });
+                    assert_eq!(r, tw::TW_ERR_NULL_ARGUMENT, "NULL out");
+                }
+                _ => {
+                    let r = st("state_scorer_new", unsafe {
+                        tw::tw_state_scorer_new(p, grid, &mut s)
+                    });
+                    assert_eq!(r == tw::TW_OK, !s.is_null());
+                    if grid > 1 << 24 {
+                        assert_eq!(r, tw::TW_ERR_INVALID_INPUT, "cells {grid} past the cap");
+                    }
+                    if r == tw::TW_OK {
+                        h.push_scorer(Scorer {
+                            ptr: s,
+                            generation: Some(h.generation),
+                            cells: grid,
+                        });
+                    }
+                }
+            }
+        }
+        Call::ScorerState(i, feats, cut) => {
+            let Some(sc) = h.scorer(i) else { return };
+            let (sp, generation, grid) = (sc.ptr, sc.generation, sc.cells);
+            let mut feats: Vec<(CString, Vec<f64>)> = feats
+                .iter()
+                .take(8)
+                .map(|(n, v)| (n.c(), vals(v)))
+                .collect();
+            // A fuzzed length within the buffer: the first values only.
+            if cut & 1 == 1
+                && let Some(f) = feats.first_mut()
+            {
+                f.1.truncate(usize::from(cut >> 1));
+            }
+            let names: Vec<*const c_char> = feats.iter().map(|f| f.0.as_ptr()).collect();
+            let ptrs: Vec<*const f64> = feats.iter().map(|f| f.1.as_ptr()).collect();
+            let lens: Vec<usize> = feats.iter().map(|f| f.1.len()).collect();
+            let mut s = ptr::null_mut();
+            let r = st("state_scorer_state", unsafe {
+                tw::tw_state_scorer_state(
+                    sp,
+                    names.as_ptr(),
+                    ptrs.as_ptr(),
+                    lens.as_ptr(),
+                    feats.len(),
+                    &mut s,
+                )
+            });
+            assert_eq!(r == tw::TW_OK, !s.is_null());
+            if generation == Some(h.generation) {
+                // The scorer's state is the profile's, bit for bit.
+                let p = h.profile();
+                let (rc, c) = unsafe { compute_state(p, &feats, grid) };
+                assert_eq!(
+                    r, rc,
+                    "scorer state vs tw_score_state_compute (cells {grid})"
+                );
+                if r == tw::TW_OK {
+                    assert_eq!(
+                        unsafe { state_bytes(s) },
+                        unsafe { state_bytes(c) },
+                        "scorer state bytes != tw_score_state_compute bytes"
+                    );
+                    // Its intervals hold the exact KS of these rows, and
+                    // equal the profile's bit for bit.
+                    unsafe {
+                        bounds_hold(p, &feats, grid, |n, o| {
+                            tw::tw_state_scorer_ks_bounds(sp, s, n, o)
+                        });
+                    }
+                    for (name, _) in &feats {
+                        let (mut a, mut b) = (
+                            MaybeUninit::<tw::tw_ks_bounds>::uninit(),
+                            MaybeUninit::<tw::tw_ks_bounds>::uninit(),
+                        );
+                        let ra = st("state_scorer_ks_bounds", unsafe {
+                            tw::tw_state_scorer_ks_bounds(sp, s, name.as_ptr(), a.as_mut_ptr())
+                        });
+                        let rb = st("score_state_ks_bounds", unsafe {
+                            tw::tw_score_state_ks_bounds(p, s, name.as_ptr(), b.as_mut_ptr())
+                        });
+                        assert_eq!(ra, rb, "ks_bounds of {name:?}: scorer vs profile");
+                        if ra == tw::TW_OK {
+                            // SAFETY: both written on TW_OK.
+                            let (a, b) = unsafe { (a.assume_init(), b.assume_init()) };
+                            assert_eq!(bound_bits(&a), bound_bits(&b), "{name:?}: {a:?} vs {b:?}");
+                        }
+                    }
+                }
+                if !c.is_null() {
+                    unsafe { tw::tw_score_state_free(c) };
+                }
+            }
+            if r == tw::TW_OK {
+                h.push_state(s);
+            }
+        }
+        Call::ScorerKsBounds(i, j, name) => {
+            let Some(sc) = h.scorer(i) else { return };
+            let Some(&s) = h.states.get(usize::from(j) % h.states.len().max(1)) else {
+                return;
+            };
+            let (sp, generation) = (sc.ptr, sc.generation);
+            let name = name.c();
+            let mut a = MaybeUninit::<tw::tw_ks_bounds>::uninit();
+            let ra = st("state_scorer_ks_bounds", unsafe {
+                tw::tw_state_scorer_ks_bounds(sp, s, name.as_ptr(), a.as_mut_ptr())
+            });
+            if ra == tw::TW_OK {
+                // SAFETY: written on TW_OK.
+                let a = unsafe { a.assume_init() };
+                assert!(a.statistic_lo <= a.statistic_hi, "{a:?}");
+                if generation == Some(h.generation) {
+                    // What the scorer reads, the profile it was made of reads
+                    // the same, bit for bit.
+                    let p = h.profile();
+                    let mut b = MaybeUninit::<tw::tw_ks_bounds>::uninit();
+                    let rb = st("score_state_ks_bounds", unsafe {
+                        tw::tw_score_state_ks_bounds(p, s, name.as_ptr(), b.as_mut_ptr())
+                    });
+                    assert_eq!(rb, tw::TW_OK, "scorer read {name:?}, its profile did not");
+                    // SAFETY: written on TW_OK.
+                    let b = unsafe { b.assume_init() };
+                    assert_eq!(bound_bits(&a), bound_bits(&b), "{name:?}: {a:?} vs {b:?}");
+                }
+            }
+        }
+        Call::ScorerSaveLoad(i, how, pos) => {
+            let Some(sc) = h.scorer(i) else { return };
+            let (sp, generation, grid) = (sc.ptr, sc.generation, sc.cells);
+            let bytes = unsafe { scorer_file(sp, "s.twsc") };
+            match how % 4 {
+                // Save → load → save: the same file; the copy is kept.
+                0 | 1 => {
+                    let (r, c) = unsafe { scorer_from(&bytes, "copy.twsc") };
+                    assert_eq!(r, tw::TW_OK, "a saved scorer loads back");
+                    assert_eq!(
+                        unsafe { scorer_file(c, "again.twsc") },
+                        bytes,
+                        "save → load → save"
+                    );
+                    h.push_scorer(Scorer {
+                        ptr: c,
+                        generation,
+                        cells: grid,
+                    });
+                }
+                // One byte flipped: refused as corrupt.
+                2 => {
+                    let mut b = bytes.clone();
+                    let k = usize::from(pos) % b.len().max(1);
+                    if let Some(x) = b.get_mut(k) {
+                        *x ^= 1 << (pos >> 13);
+                    }
+                    let (r, _) = unsafe { scorer_from(&b, "flip.twsc") };
+                    assert_eq!(r, tw::TW_ERR_CORRUPT, "byte {k} flipped");
+                }
+                // Truncated: refused as corrupt; a missing file is an I/O error.
+                _ => {
+                    let n = usize::from(pos) % bytes.len().max(1);
+                    let (r, _) = unsafe { scorer_from(&bytes[..n], "short.twsc") };
+                    assert_eq!(r, tw::TW_ERR_CORRUPT, "truncated to {n} bytes");
+                    let missing = scratch_path("missing.twsc");
+                    let mut s = ptr::null_mut();
+                    let r = st("state_scorer_load", unsafe {
+                        tw::tw_state_scorer_load(missing.as_ptr(), &mut s)
+                    });
+                    assert_eq!(r, tw::TW_ERR_IO, "missing scorer file");
+                    assert!(s.is_null());
+                }
+            }
+        }
+        Call::ScorerLoadBytes(wrap, bytes) => {
+            let b = if wrap {
+                tradewarden_fuzz::wrap(b"TWSC", &bytes)
+            } else {
+                bytes
+            };
+            let (r, s) = unsafe { scorer_from(&b, "in.twsc") };
+            if r == tw::TW_OK {
+                // Accepted bytes save to bytes that load and save the same.
+                let saved = unsafe { scorer_file(s, "in-saved.twsc") };
+                let (r2, c) = unsafe { scorer_from(&saved, "in-copy.twsc") };
+                assert_eq!(r2, tw::TW_OK, "re-saved scorer loads");
+                assert_eq!(unsafe { scorer_file(c, "in-again.twsc") }, saved);
+                unsafe { tw::tw_state_scorer_free(c) };
+                h.push_scorer(Scorer {
+                    ptr: s,
+                    generation: None,
+                    cells: 0,
+                });
+            }
+        }
+        Call::ScorerNulls(which, i, n) => {
+            // NULL arguments, fuzzed array lengths and handles of another
+            // type: a status, nothing written, nothing freed.
+            let sp = h.scorer(i).map_or(ptr::null_mut(), |s| s.ptr);
+            let st0 = h.states.first().copied().unwrap_or(ptr::null_mut());
+            let name = cstr(b"x");
+            let path = scratch_path("nulls.twsc");
+            let mut out_s = ptr::null_mut();
+            let mut out_st = ptr::null_mut();
+            let mut b = MaybeUninit::<tw::tw_ks_bounds>::uninit();
+            let n = usize::from(n);
+            let (r, what) = match which % 10 {
+                0 => (
+                    unsafe { tw::tw_state_scorer_save(ptr::null(), path.as_ptr()) },
+                    "save NULL scorer",
+                ),
+                1 if !sp.is_null() => (
+                    unsafe { tw::tw_state_scorer_save(sp, ptr::null()) },
+                    "save NULL path",
+                ),
+                2 => (
+                    unsafe { tw::tw_state_scorer_load(ptr::null(), &mut out_s) },
+                    "load NULL path",
+                ),
+                3 => (
+                    unsafe { tw::tw_state_scorer_load(path.as_ptr(), ptr::null_mut()) },
+                    "load NULL out",
+                ),
+                // n features behind NULL arrays (n 0: no features, the
+                // pointers never read).
+                4 if !sp.is_null() => {
+                    let r = unsafe {
+                        tw::tw_state_scorer_state(
+                            sp,
+                            ptr::null(),
+                            ptr::null(),
+                            ptr::null(),
+                            n,
+                            &mut out_st,
+                        )
+                    };
+                    if n > 0 {
+                        assert_ne!(r, tw::TW_OK, "{n} features behind NULL arrays");
+                    }
+                    (r, "state with NULL arrays")
+                }
+                5 => (
+                    unsafe {
+                        tw::tw_state_scorer_state(
+                            ptr::null(),
+                            ptr::null(),
+                            ptr::null(),
+                            ptr::null(),
+                            0,
+                            &mut out_st,
+                        )
+                    },
+                    "state NULL scorer",
+                ),
+                6 if !sp.is_null() => {
+                    // NULL values behind a fuzzed length, a NULL out.
+                    let names = [name.as_ptr()];
+                    let ptrs = [ptr::null::<f64>()];
+                    let lens = [n];
+                    let r = unsafe {
+                        tw::tw_state_scorer_state(
+                            sp,
+                            names.as_ptr(),
+                            ptrs.as_ptr(),
+                            lens.as_ptr(),
+                            1,
+                            if n & 1 == 0 {
+                                ptr::null_mut()
+                            } else {
+                                &mut out_st
+                            },
+                        )
+                    };
+                    (r, "state NULL values")
+                }
+                7 if !sp.is_null() => (
+                    unsafe {
+                        tw::tw_state_scorer_ks_bounds(
+                            sp,
+                            ptr::null(),
+                            name.as_ptr(),
+                            b.as_mut_ptr(),
+                        )
+                    },
+                    "ks_bounds NULL state",
+                ),
+                8 if !st0.is_null() => (
+                    unsafe {
+                        tw::tw_state_scorer_ks_bounds(
+                            if n & 1 == 0 || n & 7 == 7 {
+                                ptr::null()
+                            } else {
+                                sp
+                            },
+                            st0,
+                            if n & 2 == 0 {
+                                ptr::null()
+                            } else {
+                                name.as_ptr()
+                            },
+                            if n & 4 == 0 {
+                                ptr::null_mut()
+                            } else {
+                                b.as_mut_ptr()
+                            },
+                        )
+                    },
+                    "ks_bounds NULLs",
+                ),
+                9 if !st0.is_null() => {
+                    // A score state passed as a scorer: another type's tag.
+                    let r = unsafe {
+                        tw::tw_state_scorer_ks_bounds(
+                            st0.cast::<tw::tw_state_scorer>(),
+                            st0,
+                            name.as_ptr(),
+                            b.as_mut_ptr(),
+                        )
+                    };
+                    assert_eq!(r, tw::TW_ERR_INVALID_INPUT, "a state handle as a scorer");
+                    (r, "ks_bounds wrong handle type")
+                }
+                _ => {
+                    // Freeing NULL is a no-op; freeing a state as a scorer
+                    // is refused (the reason is the last error) and the
+                    // state stays live.
+                    unsafe { tw::tw_state_scorer_free(ptr::null_mut()) };
+                    if !st0.is_null() {
+                        let before = unsafe { state_bytes(st0) };
+                        unsafe { tw::tw_state_scorer_free(st0.cast::<tw::tw_state_scorer>()) };
+                        assert!(
+                            last_error().contains("nothing freed"),
+                            "a state freed as a scorer: {}",
+                            last_error()
+                        );
+                        assert_eq!(unsafe { state_bytes(st0) }, before, "the state changed");
+                    }
+                    return;
+                }
+            };
+            st(what, r);
+            assert!(out_s.is_null(), "{what}: a scorer written");
+            if r == tw::TW_OK {
+                assert!(!out_st.is_null());
+                h.push_state(out_st);
+            } else {
+                assert!(out_st.is_null(), "{what}: a state written on status {r}");
+            }
+            if which % 10 != 4 && which % 10 != 6 {
+                assert_ne!(r, tw::TW_OK, "{what}");
+            }
+        }
+        Call::ScorerFree(i) => {
+            if !h.scorers.is_empty() {
+                let s = h.scorers.remove(usize::from(i) % h.scorers.len());
+                unsafe { tw::tw_state_scorer_free(s.ptr) };
+            }
+        }
     }
 }
 
+/// Loads the artefacts before the call stream (see the module docs).
+unsafe fn preamble(h: &mut Handles, parts: &[&[u8]]) {
+    for part in parts {
+        let Some((&kind, b)) = part.split_first() else {
+            continue;
+        };
+        match kind {
+            b'P' => unsafe { call(h, Call::ProfileLoadBytes(b.to_vec())) },
+            b'E' => {
+                let Some((&ext, text)) = b.split_first() else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(text).into_owned();
+                // SAFETY: as `call`.
+                unsafe { call(h, Call::EngineNew(text, ext, Num::Raw(1e6))) }
+            }
+            b'S' => unsafe { call(h, Call::StateFromBytes(false, b.to_vec())) },
+            b'C' => unsafe { call(h, Call::ScorerLoadBytes(false, b.to_vec())) },
+            _ => {}
+        }
+    }
+}
+
+/// Prints the decoded calls of every input (`TW_FUZZ_TRACE=1`, read once):
+/// how to see what a seed does.
+fn trace() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("TW_FUZZ_TRACE").is_some())
+}
+
 fuzz_target!(|data: &[u8]| {
-    tradewarden_fuzz::fresh_scratch();
-    let mut u = Unstructured::new(data);
     let mut h = Handles::default();
+    let parts = tradewarden_fuzz::parts(data, 5);
+    let (calls, artefacts) = parts.split_last().expect("parts returns one part at least");
+    // SAFETY: `call` keeps every pointer it passes within the contract.
+    unsafe { preamble(&mut h, artefacts) };
+    let mut u = Unstructured::new(calls);
     for _ in 0..32 {
         let Ok(c) = Call::arbitrary(&mut u) else {
             break;
         };
+        if trace() {
+            eprintln!("call {c:?}");
+        }
         // SAFETY: `call` keeps every pointer it passes within the contract.
         unsafe { call(&mut h, c) };
         if u.is_empty() {

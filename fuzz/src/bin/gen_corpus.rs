@@ -327,13 +327,302 @@ fn io_seeds(root: &Path) {
     write(&dir, "parquet-both", &cat(&[&[3], &pq]));
 }
 
+/// The variants of `Call` in fuzz_targets/capi.rs, in declaration order
+/// (`arbitrary` picks a variant by its index): keep in step with it. A seed
+/// decoded with another order still runs, only other calls.
+const CALLS: [&str; 43] = [
+    "Scalar",
+    "Summary",
+    "Ks",
+    "Js",
+    "ProfileFit",
+    "ProfilePsi",
+    "ProfileKs",
+    "ProfileCount",
+    "ProfileSaveLoad",
+    "ProfileLoadBytes",
+    "MonitorNew",
+    "MonitorPush",
+    "MonitorScore",
+    "MonitorEmit",
+    "Report",
+    "ReportProfiles",
+    "ReportQuery",
+    "EngineNew",
+    "EngineSymbol",
+    "EngineCheck",
+    "EngineFill",
+    "EnginePosition",
+    "EngineEquity",
+    "EngineReset",
+    "EngineEscalate",
+    "EngineKill",
+    "EngineSizeOverride",
+    "EngineRead",
+    "Names",
+    "LastError",
+    "StateCompute",
+    "StateMerge",
+    "StateBytes",
+    "StateFromBytes",
+    "StateReport",
+    "StateFree",
+    "ScorerNew",
+    "ScorerState",
+    "ScorerKsBounds",
+    "ScorerSaveLoad",
+    "ScorerLoadBytes",
+    "ScorerNulls",
+    "ScorerFree",
+];
+
+/// A call stream for the capi harness, written the way `arbitrary` 1.x
+/// reads it back: an enum variant is a u32 (LE) scaled to the variant count,
+/// integers little-endian, a bool one byte (bit 0), an `Option` a bool then
+/// the value, a `Vec` each element behind a `true` byte and a `false` byte
+/// at the end. `TW_FUZZ_TRACE=1 capi SEED` prints what a seed decodes to.
+#[derive(Default)]
+struct Calls(Vec<u8>);
+
+impl Calls {
+    fn variant(&mut self, k: usize, n: usize) -> &mut Self {
+        let (k, n) = (k as u64, n as u64);
+        let x = (k << 32).div_ceil(n);
+        self.0.extend_from_slice(&(x as u32).to_le_bytes());
+        self
+    }
+    fn call(&mut self, name: &str) -> &mut Self {
+        let k = CALLS
+            .iter()
+            .position(|c| *c == name)
+            .expect("a Call variant");
+        self.variant(k, CALLS.len())
+    }
+    fn u8(&mut self, v: u8) -> &mut Self {
+        self.0.push(v);
+        self
+    }
+    fn u16(&mut self, v: u16) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    /// `Num::Small`: multiples of 1/64 in [-512, 512).
+    fn num(&mut self, v: f64) -> &mut Self {
+        self.variant(0, 3);
+        self.0
+            .extend_from_slice(&((v * 64.0).round() as i16).to_le_bytes());
+        self
+    }
+    fn nums(&mut self, v: &[f64]) -> &mut Self {
+        for &x in v {
+            self.u8(1).num(x);
+        }
+        self.u8(0)
+    }
+    fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        for &x in b {
+            self.u8(1).u8(x);
+        }
+        self.u8(0)
+    }
+    /// `Name::Fixed`: 0 "x", 1 "y", 2 "c".
+    fn name(&mut self, k: u8) -> &mut Self {
+        self.variant(0, 2).u8(k)
+    }
+    /// `Vec<(Name, Vec<Num>)>`.
+    fn feats(&mut self, f: &[(u8, &[f64])]) -> &mut Self {
+        for (k, v) in f {
+            self.u8(1).name(*k).nums(v);
+        }
+        self.u8(0)
+    }
+    /// `EngineCheck`: symbol, side, quantity, price, reference, data
+    /// timestamp, timestamp, confidence.
+    fn order(&mut self, sym: u8, side: u8, n: [f64; 6]) -> &mut Self {
+        self.call("EngineCheck").u8(sym).u8(side);
+        for x in n {
+            self.num(x);
+        }
+        self
+    }
+}
+
+/// The capi profile: numeric `x` (stored reference, deciles) and `y`
+/// (equal width) and categorical `c` — the names of the harness's fixed
+/// `Name`s, so its states, reports and scorers meet them.
+fn capi_profile() -> Profile {
+    use tradewarden_drift::report::FeatureData;
+    let x: Vec<f64> = (0..120u64)
+        .map(|i| ((i * 37) % 61) as f64 / 8.0 - 3.0)
+        .collect();
+    let c: Vec<Option<&str>> = (0..120)
+        .map(|i| [Some("buy"), Some("sell"), None][i % 3])
+        .collect();
+    let mut p = Profile::fit_features(
+        &[
+            ("c", FeatureData::Categorical(&c)),
+            ("x", FeatureData::Numeric(&x)),
+        ],
+        &ProfileOptions::default(),
+    )
+    .expect("fit");
+    let o = ProfileOptions {
+        bins: BinStrategy::EqualWidth { bins: 6 },
+        ..Default::default()
+    };
+    let y = NumericProfile::fit(&data(80, 13), &o).expect("fit y");
+    p.insert("y", FeatureProfile::Numeric(y));
+    p
+}
+
 fn capi_seeds(root: &Path) {
+    use tradewarden_drift::report::FeatureData;
+    use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
     let dir = root.join("capi");
+    // Unstructured seeds: the call stream only.
     for k in 0..8u64 {
         write(
             &dir,
             &format!("noise-{k}"),
             &noise(300 + k, 128 + 128 * k as usize),
+        );
+    }
+    let sep = tradewarden_fuzz::SEP;
+    let p = capi_profile();
+    let prof = cat(&[b"P", &p.to_bytes()]);
+    let cur = data(90, 29);
+    let state = |grid: CellGrid, n: usize| {
+        let s =
+            ScoreState::build(&p, &[("x", FeatureData::Numeric(&cur[..n]))], grid).expect("state");
+        cat(&[b"S", &s.to_bytes()])
+    };
+    let exact = state(CellGrid::Exact, 90);
+    let bounded = state(CellGrid::Bounded { cells: 8 }, 60);
+    let scorer = StateScorer::new(p.clone(), CellGrid::Bounded { cells: 8 }).expect("scorer");
+    let scorer = cat(&[b"C", &scorer.to_bytes()]);
+    let policies: [(u8, &str); 3] = [(0, POLICY_TOML), (1, POLICY_YAML), (2, POLICY_JSON)];
+    let policy = |k: usize| {
+        let (ext, text) = policies[k];
+        cat(&[b"E", &[ext], text.as_bytes()])
+    };
+    for part in [
+        &prof,
+        &exact,
+        &bounded,
+        &scorer,
+        &policy(0),
+        &policy(1),
+        &policy(2),
+    ] {
+        assert!(
+            !part.windows(sep.len()).any(|w| w == sep),
+            "an artefact holds the separator"
+        );
+    }
+    let pre = |parts: &[&[u8]]| {
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend_from_slice(part);
+            out.extend_from_slice(sep);
+        }
+        out
+    };
+    let v: Vec<f64> = (0..24)
+        .map(|i| f64::from((i * 7) % 19) / 4.0 - 2.0)
+        .collect();
+
+    // The engine: orders of every symbol and side, fills, state changes.
+    let mut c = Calls::default();
+    for (sym, side) in [(0, 0), (1, 1), (2, 0), (0, 1), (3, 2)] {
+        c.order(sym, side, [2.0, 100.0, 100.0, 0.5, 1.0, 0.9]);
+    }
+    c.order(0, 0, [500.0, 100.0, 100.0, 0.5, 1.0, 0.9]) // clipped
+        .order(1, 0, [1.0, 150.0, 100.0, 0.5, 1.0, 0.9]) // price band
+        .order(2, 1, [1.0, 100.0, 100.0, 0.0, 9.0, 0.2]); // stale, low confidence
+    c.call("EngineFill").u8(0).u8(0).num(2.0).num(100.0);
+    c.call("EnginePosition").u8(1).num(3.0).num(99.0);
+    c.call("EngineRead").u8(0).call("EngineRead").u8(2);
+    c.call("EngineEscalate").u8(2).bytes(b"drawdown");
+    c.order(0, 0, [1.0, 100.0, 100.0, 0.5, 1.0, 0.9]);
+    c.call("EngineReset").u8(0).bytes(b"ops").bytes(b"ok");
+    c.call("EngineSymbol").bytes(b"MSFT");
+    let engine = c.0;
+    for k in 0..3 {
+        write(
+            &dir,
+            &format!("engine-{k}"),
+            &cat(&[&pre(&[&prof, &policy(k)]), &engine]),
+        );
+    }
+
+    // The profile: monitor, report, PSI/KS, states merged and reported.
+    let mut c = Calls::default();
+    c.call("ProfilePsi").bytes(b"x").nums(&v).u8(0).num(0.0);
+    c.call("ProfileKs").bytes(b"x").nums(&v).u8(0);
+    c.call("MonitorNew").u8(0);
+    c.call("MonitorPush").bytes(b"x").nums(&v);
+    c.call("MonitorScore").bytes(b"x").call("MonitorEmit");
+    c.call("Report")
+        .u8(1)
+        .bytes(b"x")
+        .nums(&v)
+        .u8(1)
+        .bytes(b"y")
+        .nums(&v[..12])
+        .u8(0)
+        .u8(0);
+    c.call("ReportQuery").u16(0).u16(64).bytes(b"x");
+    c.call("StateCompute")
+        .feats(&[(0, &v[..]), (1, &v[..10])])
+        .u8(0);
+    c.call("StateCompute").feats(&[(0, &v[5..])]).u8(0);
+    c.call("StateMerge").u8(0).u8(1);
+    c.call("StateReport").u8(0).u8(0);
+    c.call("StateBytes").u8(0).u16(3);
+    c.call("StateCompute")
+        .feats(&[(0, &v[..])])
+        .u8(4 | (7 << 3)); // 8 cells
+    c.call("ReportProfiles");
+    write(&dir, "profile-states", &cat(&[&pre(&[&prof]), &c.0]));
+
+    // The scorer: made from the profile, its states, intervals, files.
+    let mut c = Calls::default();
+    c.call("ScorerNew").u8(4 | (7 << 3)).u8(2); // 8 cells
+    c.call("ScorerState")
+        .u8(0)
+        .feats(&[(0, &v[..]), (1, &v[..9])])
+        .u8(0);
+    c.call("ScorerKsBounds").u8(0).u8(0).name(0);
+    c.call("ScorerState").u8(0).feats(&[(0, &v[3..])]).u8(0);
+    c.call("StateMerge").u8(0).u8(1);
+    c.call("ScorerKsBounds").u8(0).u8(0).name(0);
+    c.call("ScorerSaveLoad").u8(0).u8(0).u16(0);
+    c.call("ScorerSaveLoad").u8(0).u8(2).u16(40);
+    c.call("ScorerSaveLoad").u8(0).u8(3).u16(30);
+    c.call("ScorerNew").u8(0).u8(2); // exact
+    c.call("ScorerState").u8(2).feats(&[(0, &v[..])]).u8(0);
+    c.call("StateReport").u8(2).u8(0);
+    for k in 0..10 {
+        c.call("ScorerNulls").u8(k).u8(0).u16(u16::from(k) * 3);
+    }
+    c.call("ScorerFree").u8(0);
+    write(&dir, "scorer", &cat(&[&pre(&[&prof]), &c.0]));
+
+    // Loaded states and scorer, then the unstructured calls.
+    let all = pre(&[&prof, &exact, &bounded, &scorer]);
+    for k in 0..4u64 {
+        write(
+            &dir,
+            &format!("artefacts-noise-{k}"),
+            &cat(&[&all, &noise(400 + k, 256 + 128 * k as usize)]),
+        );
+        write(
+            &dir,
+            &format!("engine-noise-{k}"),
+            &cat(&[
+                &pre(&[&prof, &policy(k as usize % 3)]),
+                &noise(500 + k, 256 + 128 * k as usize),
+            ]),
         );
     }
 }
