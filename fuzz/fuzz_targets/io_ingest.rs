@@ -37,9 +37,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
     };
-    // One scratch directory per process (tmpfs when there is one), emptied
-    // for every input.
-    let dir = tradewarden_fuzz::fresh_scratch();
+    // One scratch directory per process (tmpfs when there is one). The
+    // input's file is rewritten (truncated) for every input and only that
+    // path is read, so the directory is not emptied: a `r.csv` left by an
+    // earlier input is never read by one that writes `r.parquet`.
+    let dir = tradewarden_fuzz::scratch();
     let ext = if flags & 1 == 0 { "csv" } else { "parquet" };
     let path = dir.join(format!("r.{ext}"));
     std::fs::write(&path, rest).expect("write input");

@@ -28,7 +28,7 @@ use tradewarden_guardrails::{Decision, DenyReason, Side};
 const SEP: &[u8] = b"=====\n";
 
 fn split_sep(b: &[u8]) -> (Option<&[u8]>, &[u8]) {
-    match b.windows(SEP.len()).position(|w| w == SEP) {
+    match tradewarden_fuzz::find(b, SEP) {
         Some(i) => (Some(&b[..i]), &b[i + SEP.len()..]),
         None => (None, b),
     }

@@ -192,7 +192,7 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
     let Some((&mode, rest)) = data.split_first() else {
         return Ok(());
     };
-    let (text, ops) = match rest.windows(SEP.len()).position(|w| w == SEP) {
+    let (text, ops) = match tradewarden_fuzz::find(rest, SEP) {
         Some(i) => (&rest[..i], &rest[i + SEP.len()..]),
         None => (&[][..], rest),
     };
