@@ -486,9 +486,10 @@ unsafe fn bounds_hold(
             )
         }) == tw::TW_OK
         {
-            // `tw_profile_ks` (method auto) computes the same statistic by
-            // another float expression than the state's counts: the two may
-            // differ in the last bits (seen: 0.25833333333333336 against
+            // `tw_profile_ks` (method auto) takes the exact method for small
+            // samples, which rounds D to h/lcm(n1, n2) as scipy does; the
+            // state's interval is a difference of count fractions: the two
+            // may differ in the last bits (seen: 0.25833333333333336 against
             // an exact state's 0.2583333333333333), so a few ulps of slack.
             let slack = 4.0 * f64::EPSILON;
             assert!(
