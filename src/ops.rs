@@ -230,7 +230,7 @@ pub struct OperationsSummary {
 /// The `ops_summary.json` document: the seed's `risk`, `guardrails` and
 /// `triggered`, plus every metric, the conventions and the reason of each
 /// `null` (JSON has no NaN or infinity).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperationsDocument {
     /// The seed's 17 risk keys (+ 9 benchmark keys with a benchmark).
     pub risk: BTreeMap<String, Option<f64>>,
@@ -252,7 +252,7 @@ pub struct OperationsDocument {
 }
 
 /// The conventions a summary was computed with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conventions {
     /// Sampling period.
     pub period: String,

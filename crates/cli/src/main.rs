@@ -139,19 +139,37 @@ impl Failure {
     }
 }
 
-/// Prints `doc` as JSON when `json`, else runs `human`.
-pub(crate) fn emit(
+/// Prints `doc` as JSON when `json` (pretty, keys sorted as
+/// `serde_json::Value` orders them), else runs `human`.
+pub(crate) fn emit<T: serde::Serialize + ?Sized>(
     json: bool,
-    doc: &serde_json::Value,
+    doc: &T,
     human: impl FnOnce(),
 ) -> Result<(), Failure> {
     if json {
-        let text = serde_json::to_string_pretty(doc).map_err(|e| internal(e.to_string()))?;
+        let value = serde_json::to_value(doc).map_err(|e| internal(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&value).map_err(|e| internal(e.to_string()))?;
         println!("{text}");
     } else {
         human();
     }
     Ok(())
+}
+
+/// Prints `doc` as JSON when `json`, else its `Display` (the human form;
+/// a newline added unless it ends with one).
+pub(crate) fn show<T: serde::Serialize + std::fmt::Display>(
+    json: bool,
+    doc: &T,
+) -> Result<(), Failure> {
+    emit(json, doc, || {
+        let text = doc.to_string();
+        if text.ends_with('\n') {
+            print!("{text}");
+        } else {
+            println!("{text}");
+        }
+    })
 }
 
 pub(crate) fn io_failure(path: &std::path::Path, e: std::io::Error) -> Failure {

@@ -1964,6 +1964,24 @@ pub enum ProfileFormat {
 }
 
 impl ProfileFormat {
+    /// The form to write at `path`: binary for a `.bin` extension (any
+    /// case), JSON otherwise (what `tradewarden drift profile fit --out`
+    /// writes; reading detects the form by content, [`ProfileFormat::detect`]).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use tradewarden_drift::profile::ProfileFormat;
+    /// assert_eq!(ProfileFormat::for_path(Path::new("ref.BIN")), ProfileFormat::Binary);
+    /// assert_eq!(ProfileFormat::for_path(Path::new("ref.json")), ProfileFormat::Json);
+    /// assert_eq!(ProfileFormat::for_path(Path::new("ref")), ProfileFormat::Json);
+    /// ```
+    pub fn for_path(path: &std::path::Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("bin") => ProfileFormat::Binary,
+            _ => ProfileFormat::Json,
+        }
+    }
+
     /// The format of persisted bytes, by content: the `TWDP` magic is the
     /// binary form, a `{` after optional whitespace (and UTF-8 BOM) is JSON;
     /// `None` otherwise.

@@ -275,6 +275,22 @@ pub enum RollbackStep {
     },
 }
 
+impl RollbackStep {
+    /// The step's name: its `step` tag in JSON (`activate_kill_switch`,
+    /// `signal_trading_process`, `restore_last_good_model`,
+    /// `freeze_online_learning`, `position_override`, `notify`).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            RollbackStep::ActivateKillSwitch { .. } => "activate_kill_switch",
+            RollbackStep::SignalTradingProcess { .. } => "signal_trading_process",
+            RollbackStep::RestoreLastGoodModel { .. } => "restore_last_good_model",
+            RollbackStep::FreezeOnlineLearning { .. } => "freeze_online_learning",
+            RollbackStep::PositionOverride { .. } => "position_override",
+            RollbackStep::Notify { .. } => "notify",
+        }
+    }
+}
+
 /// The rollback plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -202,3 +202,16 @@ fn rollback_plan_validation() {
     a.try_begin(&plan, 1000.0).unwrap();
     assert!(a.try_begin(&plan, f64::NAN).is_err());
 }
+
+#[test]
+fn rollback_step_names_are_their_json_tags() {
+    let plan = RollbackPlan::quant_bot("drift", "ops");
+    assert!(plan.steps.len() >= 5, "{:?}", plan.steps);
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &plan.steps {
+        let v = serde_json::to_value(s).unwrap();
+        assert_eq!(v["step"].as_str(), Some(s.name()), "{v}");
+        seen.insert(s.name());
+    }
+    assert_eq!(seen.len(), plan.steps.len(), "names are distinct: {seen:?}");
+}

@@ -155,6 +155,19 @@ pub enum Stage {
     Archived,
 }
 
+impl Stage {
+    /// The stage's name as manifests spell it (`development`, `staging`,
+    /// `production`, `archived`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Stage::Development => "development",
+            Stage::Staging => "staging",
+            Stage::Production => "production",
+            Stage::Archived => "archived",
+        }
+    }
+}
+
 /// The manifest of one version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,7 +233,7 @@ impl Manifest {
 
 /// One registered version as [`Registry::list`] reports it: its manifest and
 /// whether the `active` / `last_good` pointers name it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionEntry {
     /// The version's manifest (version, created_at, stage, checksums,
     /// architecture, metrics), as stored: not re-verified against the files.
@@ -237,7 +250,7 @@ pub struct VersionEntry {
 /// A version [`Registry::inventory`] could not read: its manifest is not
 /// JSON of a manifest, names another version, or holds an architecture no
 /// model can have. Never loadable, promotable or a rollback target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorruptVersion {
     /// The version tag (its directory name).
     pub version: String,
@@ -248,7 +261,7 @@ pub struct CorruptVersion {
 }
 
 /// Every version of a model as [`Registry::inventory`] sees it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Inventory {
     /// The readable versions, as [`Registry::list`] reports them.
     pub versions: Vec<VersionEntry>,
@@ -1453,6 +1466,19 @@ impl Registry {
 mod tests {
     use super::*;
     use crate::model::{MlpConfig, cpu_device};
+
+    #[test]
+    fn stage_names_are_their_json_spellings() {
+        for s in [
+            Stage::Development,
+            Stage::Staging,
+            Stage::Production,
+            Stage::Archived,
+        ] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+    }
 
     fn constant_model(c: f32) -> Mlp {
         let cfg = MlpConfig::new(3, vec![4], 2);

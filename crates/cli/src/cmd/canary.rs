@@ -394,15 +394,12 @@ pub(crate) fn run(a: CanaryArgs) -> Result<(), Failure> {
                 min_days: m.stage().min_days,
                 rolled_back: f.rolled_back,
             };
-            let doc = serde_json::to_value(&status).map_err(|e| crate::internal(e.to_string()))?;
-            emit(json, &doc, || println!("{status}"))
+            emit(json, &status, || println!("{status}"))
         }
         CanaryCommand::Progress { json } => {
             let (m, f) = canary_machine(&dir)?;
             let progress = CanaryProgress::new(&m, &f, &CanaryConfig::default(), super::unix_now());
-            let doc =
-                serde_json::to_value(&progress).map_err(|e| crate::internal(e.to_string()))?;
-            emit(json, &doc, || print!("{progress}"))
+            emit(json, &progress, || print!("{progress}"))
         }
         CanaryCommand::Evaluate {
             observation,
@@ -424,8 +421,7 @@ pub(crate) fn run(a: CanaryArgs) -> Result<(), Failure> {
                 }
             };
             let ev = out.evaluation;
-            let doc = serde_json::to_value(&ev).map_err(|e| crate::internal(e.to_string()))?;
-            emit(json, &doc, || {
+            emit(json, &ev, || {
                 for c in &ev.checks {
                     println!(
                         "{:<22} {:>10.4} vs {:>10.4}  {}",

@@ -8,7 +8,7 @@ use tradewarden_guardrails::{Policy, StateStore, TradingState};
 use tradewarden_inference::registry::Registry;
 use tradewarden_metrics::ExporterConfig;
 
-use super::guard::{StateDir, status_doc};
+use super::guard::StateDir;
 use crate::{Failure, emit};
 
 /// `tradewarden doctor` and `tradewarden health`.
@@ -120,12 +120,12 @@ fn diagnose(a: &DoctorArgs) -> (Vec<Check>, Level) {
                 TradingState::Reducing => Level::Warn,
                 TradingState::Halted | TradingState::Killed => Level::Fail,
             };
-            let d = status_doc(&s);
+            let reason = &s.record().reason;
             add(
                 &mut c,
                 "trading_state",
                 l,
-                format!("{} ({})", st.as_str(), d["reason"].as_str().unwrap_or("")),
+                format!("{} ({reason})", st.as_str()),
             );
         }
         Err(e) => add(&mut c, "trading_state", Level::Fail, e.to_string()),
@@ -229,8 +229,7 @@ pub(crate) fn run(a: DoctorArgs, health: bool) -> Result<(), Failure> {
         status: status_name(worst),
         checks,
     };
-    let doc = serde_json::to_value(&report).map_err(|e| crate::internal(e.to_string()))?;
-    emit(a.json, &doc, || {
+    emit(a.json, &report, || {
         if !health {
             for c in &report.checks {
                 println!("{c}");

@@ -4,17 +4,15 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use tradewarden_cli::doc::drift::{ChunksDoc, ProfileSummary, StateDoc};
 use tradewarden_core::io::{column_from_batches, read_table};
 use tradewarden_drift::chunk::{Chunker, Incomplete, chunked_drift, parse_period, parse_rows};
-use tradewarden_drift::profile::{
-    BinStrategy, FeatureProfile, NumericProfile, Profile, ProfileFormat, ProfileOptions,
-};
+use tradewarden_drift::profile::{BinStrategy, Profile, ProfileFormat, ProfileOptions};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
-use tradewarden_drift::state::{CellGrid, FeatureState, ScoreState};
+use tradewarden_drift::state::{CellGrid, ScoreState};
 
 use super::bad;
-use crate::{ExitStatus, Failure, emit};
+use crate::{ExitStatus, Failure, emit, show};
 
 /// `tradewarden drift`.
 #[derive(Debug, Args)]
@@ -221,43 +219,14 @@ fn load_profile(path: &Path) -> Result<Profile, Failure> {
     Ok(Profile::load(path)?)
 }
 
-/// The form `drift profile fit --out` writes: binary for a `.bin` path, JSON
-/// otherwise (docs/cli.md).
-fn profile_format_for(path: &Path) -> ProfileFormat {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("bin") => ProfileFormat::Binary,
-        _ => ProfileFormat::Json,
-    }
-}
-
+/// A profile of the numeric columns `cols` with `bins` quantile bins
+/// (`Profile::fit_features`).
 fn fit(cols: &[(String, Vec<f64>)], bins: usize) -> Result<Profile, Failure> {
     let opts = ProfileOptions {
         bins: BinStrategy::Quantile { bins },
         ..Default::default()
     };
-    let mut p = Profile::new();
-    for (n, v) in cols {
-        p.insert(
-            n.clone(),
-            FeatureProfile::Numeric(NumericProfile::fit(v, &opts)?),
-        );
-    }
-    Ok(p)
-}
-
-fn profile_doc(p: &Profile) -> Value {
-    let features: Vec<Value> = p
-        .features
-        .iter()
-        .map(|(n, f)| match f {
-            FeatureProfile::Numeric(x) => json!({"name": n, "kind": "numeric", "count": x.count,
-                "nan_count": x.nan_count, "min": x.min, "max": x.max, "mean": x.mean,
-                "bins": x.counts.len(), "keeps_reference": !x.reference.is_empty()}),
-            FeatureProfile::Categorical(c) => json!({"name": n, "kind": "categorical",
-                "count": c.count, "missing": c.missing, "categories": c.counts.len()}),
-        })
-        .collect();
-    json!({"format_version": p.format_version, "features": features})
+    Ok(Profile::fit_features(&numeric(cols), &opts)?)
 }
 
 pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
@@ -277,8 +246,8 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
             let mut p = fit(&cols, bins)?;
             let rows = reference_rows.as_deref().map(parse_rows).transpose()?;
             p.set_reference_rows(rows.map(|r| r.start as u64..r.end as u64))?;
-            p.save_as(&out, profile_format_for(&out))?;
-            let doc = profile_doc(&p);
+            p.save_as(&out, ProfileFormat::for_path(&out))?;
+            let doc = ProfileSummary::of(&p);
             emit(json, &doc, || {
                 println!(
                     "profile of {} feature(s) from {} → {}",
@@ -290,23 +259,7 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
         }
         DriftCommand::Profile {
             command: ProfileCommand::Show { file, json },
-        } => {
-            let p = load_profile(&file)?;
-            let doc = profile_doc(&p);
-            emit(json, &doc, || {
-                for f in doc["features"].as_array().into_iter().flatten() {
-                    println!(
-                        "{:<20} {:<11} n={} mean={} min={} max={}",
-                        f["name"].as_str().unwrap_or(""),
-                        f["kind"].as_str().unwrap_or(""),
-                        f["count"],
-                        f["mean"],
-                        f["min"],
-                        f["max"]
-                    );
-                }
-            })
-        }
+        } => show(json, &ProfileSummary::of(&load_profile(&file)?)),
         DriftCommand::Report {
             reference,
             current,
@@ -381,39 +334,7 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
                 timestamps.as_deref(),
                 &ReportOptions::default(),
             )?;
-            let docs = out
-                .iter()
-                .map(|c| -> Result<Value, Failure> {
-                    let report: Value = serde_json::from_str(&c.report.to_json()?)
-                        .map_err(|e| crate::internal(e.to_string()))?;
-                    Ok(json!({
-                        "key": c.chunk.key,
-                        "rows": [c.chunk.rows.start, c.chunk.rows.end],
-                        "scored_rows": c.scored_rows.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
-                        "report": report,
-                    }))
-                })
-                .collect::<Result<Vec<_>, Failure>>()?;
-            let doc = json!({"chunks": docs});
-            emit(json, &doc, || {
-                for c in &out {
-                    let scored: usize = c.scored_rows.iter().map(|r| r.len()).sum();
-                    println!(
-                        "chunk {:<6} rows {:>8}..{:<8} scored {:>8}  {} of {} features drifted{}",
-                        c.chunk.key,
-                        c.chunk.rows.start,
-                        c.chunk.rows.end,
-                        scored,
-                        c.report.n_drifted,
-                        c.report.features.len(),
-                        if c.report.dataset_drift {
-                            " (dataset drift)"
-                        } else {
-                            ""
-                        }
-                    );
-                }
-            })?;
+            show(json, &ChunksDoc::of(&out))?;
             if fail_on_drift && out.iter().any(|c| c.report.dataset_drift) {
                 return Err(Failure::silent(ExitStatus::CheckFailed));
             }
@@ -433,23 +354,12 @@ pub(crate) fn run(a: DriftArgs) -> Result<(), Failure> {
             let cur = read_columns(&current, &wanted)?;
             let state = ScoreState::build(&p, &numeric(&cur), grid)?;
             state.save(&out)?;
-            let features: Vec<Value> = state
-                .features()
-                .iter()
-                .map(|(n, f)| match f {
-                    FeatureState::Numeric(x) => json!({"name": n, "kind": "numeric",
-                        "rows": x.rows(), "nan_count": x.nan_count(), "count": x.count()}),
-                    FeatureState::Categorical(c) => json!({"name": n, "kind": "categorical",
-                        "missing": c.missing(), "categories": c.counts().len()}),
-                })
-                .collect();
             let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-            let doc = json!({"out": out.display().to_string(), "grid": state.grid(),
-                             "bytes": bytes, "features": features});
+            let doc = StateDoc::of(&state, &out, bytes);
             emit(json, &doc, || {
                 println!(
                     "score state of {} feature(s) from {} → {} ({bytes} bytes)",
-                    features.len(),
+                    doc.features.len(),
                     current.display(),
                     out.display()
                 );
@@ -474,11 +384,9 @@ fn numeric(cols: &[(String, Vec<f64>)]) -> Vec<(&str, FeatureData<'_>)> {
         .collect()
 }
 
-/// Prints a drift report: its JSON document, or one line per feature.
+/// Prints a drift report: the library's document, or one line per feature.
 fn print_report(r: &DriftReport, json: bool) -> Result<(), Failure> {
-    let doc: Value =
-        serde_json::from_str(&r.to_json()?).map_err(|e| crate::internal(e.to_string()))?;
-    emit(json, &doc, || {
+    emit(json, r, || {
         for f in &r.features {
             println!(
                 "{:<20} {:<4} statistic {:>10.4}  drift {:<3} severity {}",

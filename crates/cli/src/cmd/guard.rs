@@ -4,16 +4,16 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::PossibleValue;
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use tradewarden_cli::doc::guard::{
+    GuardStatus, JournalStatsDoc, JournalTail, PeriodCheck, PolicyCheck,
+};
 use tradewarden_guardrails::journal::{journal_stats, read_dir, verify};
 use tradewarden_guardrails::period::{self, PeriodObservation};
-use tradewarden_guardrails::session::{kill_state_dir, read_overrides};
-use tradewarden_guardrails::{
-    LoadOutcome, Policy, Session, SessionConfig, StateStore, TradingState,
-};
+use tradewarden_guardrails::session::kill_state_dir;
+use tradewarden_guardrails::{Policy, Session, SessionConfig, StateStore, TradingState};
 
 use super::Choice;
-use crate::{Failure, emit};
+use crate::{Failure, emit, show};
 
 /// `tradewarden guard`.
 #[derive(Debug, Args)]
@@ -251,29 +251,6 @@ fn required(name: &str, v: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The state document of `guard status` (also used by `health`).
-pub(crate) fn status_doc(store: &StateStore) -> Value {
-    let r = store.record();
-    let outcome = match store.load_outcome() {
-        LoadOutcome::Loaded => "loaded".to_string(),
-        LoadOutcome::Missing => "missing".to_string(),
-        LoadOutcome::Corrupt(why) => format!("corrupt: {why}"),
-    };
-    json!({
-        "state": store.state().as_str(),
-        "persisted_state": r.state.as_str(),
-        "reason": r.reason,
-        "actor": r.actor,
-        "since": r.since,
-        "seq": r.seq,
-        "state_file": outcome,
-        "kill_switch": store.kill_switch_present(),
-        "kill_switch_record": store.read_kill_switch(),
-        "state_dir": store.dir().display().to_string(),
-        "overrides": read_overrides(store.dir()).ok(),
-    })
-}
-
 /// The observation of `guard period`: JSON text, or a file holding it.
 fn observation(arg: &str) -> Result<PeriodObservation, Failure> {
     let text = if arg.trim_start().starts_with('{') {
@@ -295,20 +272,12 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
         } => {
             let p = Policy::load(&policy)?;
             let o = observation(&obs)?;
-            let breaches = period::evaluate(&p.period, &o);
-            let doc = json!({"policy": policy.display().to_string(), "breaches": breaches});
-            emit(json, &doc, || {
-                if breaches.is_empty() {
-                    println!("no period limit breached");
-                }
-                for b in &breaches {
-                    println!(
-                        "{} {:?}: value {} crossed {}",
-                        b.rule, b.severity, b.value, b.threshold
-                    );
-                }
-            })?;
-            if fail_on_breach && !breaches.is_empty() {
+            let doc = PeriodCheck {
+                policy: policy.display().to_string(),
+                breaches: period::evaluate(&p.period, &o),
+            };
+            show(json, &doc)?;
+            if fail_on_breach && !doc.breaches.is_empty() {
                 return Err(Failure {
                     code: crate::ExitStatus::CheckFailed,
                     message: String::new(),
@@ -318,44 +287,19 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
         }
         GuardCommand::CheckPolicy { file, json } => {
             let p = Policy::load(&file)?;
-            let doc = json!({
-                "file": file.display().to_string(),
-                "valid": true,
-                "symbols": p.symbols.keys().collect::<Vec<_>>(),
-                "pre_trade": p.pre_trade,
-                "period": p.period,
-                "exposure_enabled": p.exposure.enabled,
-            });
-            emit(json, &doc, || {
-                println!(
-                    "{}: valid ({} symbols{})",
-                    file.display(),
-                    p.symbols.len(),
-                    if p.exposure.enabled {
-                        ", exposure policy on"
-                    } else {
-                        ""
-                    }
-                );
-            })
+            let doc = PolicyCheck {
+                file: file.display().to_string(),
+                valid: true,
+                symbols: p.symbols.keys().cloned().collect(),
+                pre_trade: p.pre_trade,
+                period: p.period,
+                exposure_enabled: p.exposure.enabled,
+            };
+            show(json, &doc)
         }
         GuardCommand::Status { dir, json } => {
             let store = StateStore::open(&dir.state_dir)?;
-            let doc = status_doc(&store);
-            emit(json, &doc, || {
-                println!(
-                    "{} (since seq {}, by {}: {}){}",
-                    store.state().as_str(),
-                    store.record().seq,
-                    store.record().actor,
-                    store.record().reason,
-                    if store.kill_switch_present() {
-                        " — KILL_SWITCH present"
-                    } else {
-                        ""
-                    }
-                );
-            })?;
+            show(json, &GuardStatus::of(&store))?;
             if store.state() == TradingState::Active {
                 Ok(())
             } else {
@@ -376,7 +320,7 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             // step landed.
             let killed = kill_state_dir(&dir.state_dir, &reason, &by, true);
             let store = StateStore::open(&dir.state_dir)?;
-            let doc = status_doc(&store);
+            let doc = GuardStatus::of(&store);
             killed?;
             emit(json, &doc, || {
                 println!(
@@ -411,7 +355,7 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             }
             session.reset(to, &by, &reason)?;
             let store = StateStore::open(&dir.state_dir)?;
-            let doc = status_doc(&store);
+            let doc = GuardStatus::of(&store);
             emit(json, &doc, || {
                 println!("{} (reset by {by}: {reason})", store.state().as_str());
             })
@@ -426,8 +370,10 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             let mut session = operator(&dir.state_dir)?;
             let changed = session.escalate(to, &reason)?;
             let store = StateStore::open(&dir.state_dir)?;
-            let mut doc = status_doc(&store);
-            doc["changed"] = json!(changed);
+            let doc = GuardStatus {
+                changed: Some(changed),
+                ..GuardStatus::of(&store)
+            };
             emit(json, &doc, || {
                 println!(
                     "{}{}",
@@ -450,7 +396,7 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             required("by", &by)?;
             operator(&dir.state_dir)?.remove_kill_switch(&by, &reason)?;
             let store = StateStore::open(&dir.state_dir)?;
-            let doc = status_doc(&store);
+            let doc = GuardStatus::of(&store);
             emit(json, &doc, || {
                 println!(
                     "KILL_SWITCH removed by {by}: {reason}; state {} until a reset",
@@ -469,7 +415,7 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             required("by", &by)?;
             operator(&dir.state_dir)?.set_size_override(fraction, &by, &reason)?;
             let store = StateStore::open(&dir.state_dir)?;
-            let doc = status_doc(&store);
+            let doc = GuardStatus::of(&store);
             emit(json, &doc, || {
                 println!("size override {fraction} (by {by}: {reason})")
             })
@@ -485,7 +431,7 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             required("by", &by)?;
             operator(&dir.state_dir)?.set_learning_frozen(!unfreeze, &by, &reason)?;
             let store = StateStore::open(&dir.state_dir)?;
-            let doc = status_doc(&store);
+            let doc = GuardStatus::of(&store);
             emit(json, &doc, || {
                 println!("learning frozen = {} (by {by}: {reason})", !unfreeze)
             })
@@ -496,28 +442,14 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             let d = dir.unwrap_or(state.state_dir);
             let (entries, skipped) = read_dir(&d)?;
             let stats = journal_stats(&entries);
-            let doc = json!({"dir": d.display().to_string(), "trades": stats.trades,
-                             "denials": stats.denials, "violations": stats.violations,
-                             "violations_per_1000_trades": stats.per_1000,
-                             "skipped_lines": skipped});
-            emit(json, &doc, || match stats.per_1000 {
-                Some(v) => println!(
-                    "{v:.3} violations per 1000 trades ({} trades, {} denials, {} violation records)",
-                    stats.trades, stats.denials, stats.violations
-                ),
-                None => println!("no trades journaled"),
-            })
+            show(json, &JournalStatsDoc::of(&d, &stats, skipped))
         }
         GuardCommand::Journal {
             command: JournalCommand::Verify { dir, state, json },
         } => {
             let d = dir.unwrap_or(state.state_dir);
             let rep = verify(&d)?;
-            let doc = serde_json::to_value(&rep).map_err(|e| Failure {
-                code: crate::ExitStatus::Internal,
-                message: e.to_string(),
-            })?;
-            emit(json, &doc, || println!("{rep}"))?;
+            show(json, &rep)?;
             if rep.ok() {
                 Ok(())
             } else {
@@ -536,8 +468,12 @@ pub(crate) fn run(a: GuardArgs) -> Result<(), Failure> {
             let d = dir.unwrap_or(state.state_dir);
             let (entries, torn) = read_dir(&d)?;
             let tail = &entries[entries.len().saturating_sub(lines)..];
-            let doc = json!({"dir": d.display().to_string(), "entries": tail,
-                             "total": entries.len(), "skipped_lines": torn});
+            let doc = JournalTail {
+                dir: d.display().to_string(),
+                entries: tail.to_vec(),
+                total: entries.len(),
+                skipped_lines: torn,
+            };
             emit(json, &doc, || {
                 for e in tail {
                     println!(

@@ -64,8 +64,7 @@ pub(crate) fn run(a: PromoteArgs) -> Result<(), Failure> {
             trade_pnls: &t,
         },
     )?;
-    let doc = serde_json::to_value(&rep).map_err(|e| crate::internal(e.to_string()))?;
-    emit(json, &doc, || {
+    emit(json, &rep, || {
         for c in &rep.checks {
             println!(
                 "{:<28} {:>10.4} vs {:>10.4}  {}",

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::json;
+use tradewarden_cli::doc::regime::RegimeDoc;
 use tradewarden_core::io::{column_from_batches, read_table};
 use tradewarden_inference::regime::{self, RegimeConfig};
 
-use crate::{Failure, emit};
+use crate::{Failure, show};
 
 /// `tradewarden regime`.
 #[derive(Debug, Args)]
@@ -54,19 +54,5 @@ pub(crate) fn run(a: RegimeArgs) -> Result<(), Failure> {
     let low = column_from_batches(&batches, Some(&a.low))?;
     let close = column_from_batches(&batches, Some(&a.close))?;
     let r = regime::classify(&high, &low, &close, &cfg)?;
-    let doc = json!({"data": a.data.display().to_string(), "candles": close.len(),
-                     "window": cfg.window, "regime": r.regime, "vol": r.vol,
-                     "momentum": r.momentum, "range": r.range});
-    emit(a.json, &doc, || {
-        println!(
-            "{}: {} (vol {}, momentum {}, range {}) over the last {} of {} candles",
-            a.data.display(),
-            r.regime.as_str(),
-            r.vol,
-            r.momentum,
-            r.range,
-            cfg.window.min(close.len()),
-            close.len()
-        );
-    })
+    show(a.json, &RegimeDoc::of(&a.data, close.len(), cfg.window, &r))
 }

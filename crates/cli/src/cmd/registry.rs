@@ -4,10 +4,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use tradewarden_cli::doc::registry::{
+    InventoryListing, ListedVersion, Listing, ModelInventory, ModelListing, Promoted, Registered,
+    RolledBack, Signed, Verified,
+};
 use tradewarden_inference::registry::{self, Registry, RegistryOptions};
 
-use crate::{Failure, emit};
+use crate::{Failure, show};
 
 /// `tradewarden registry`.
 #[derive(Debug, Args)]
@@ -139,49 +142,18 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
     match a.command {
         RegistryCommand::List { json } => {
             let mut models = Vec::new();
-            for n in reg.models()? {
+            for name in reg.models()? {
                 // Registration order, with the manifest data and the pointer flags.
-                let versions: Vec<_> = reg
-                    .list(&n)?
-                    .into_iter()
-                    .map(|e| {
-                        json!({"version": e.manifest.version, "stage": e.manifest.stage,
-                               "created_at": e.manifest.created_at,
-                               "metrics": e.manifest.metrics, "files": e.manifest.files,
-                               "active": e.active, "last_good": e.last_good, "signed": e.signed})
-                    })
-                    .collect();
-                models.push(json!({"name": n, "active": reg.active(&n)?,
-                                   "last_good": reg.last_good(&n)?, "versions": versions}));
+                let versions = reg.list(&name)?.into_iter().map(ListedVersion::from);
+                models.push(ModelListing {
+                    active: reg.active(&name)?,
+                    last_good: reg.last_good(&name)?,
+                    versions: versions.collect(),
+                    name,
+                });
             }
-            let doc = json!({"root": a.root.display().to_string(), "models": models});
-            emit(json, &doc, || {
-                for m in &models {
-                    println!(
-                        "{}  active={}  last_good={}",
-                        m["name"].as_str().unwrap_or(""),
-                        m["active"].as_str().unwrap_or("-"),
-                        m["last_good"].as_str().unwrap_or("-")
-                    );
-                    for v in m["versions"].as_array().into_iter().flatten() {
-                        let flag = |k: &str, label: &'static str| {
-                            if v[k].as_bool().unwrap_or(false) {
-                                label
-                            } else {
-                                ""
-                            }
-                        };
-                        println!(
-                            "  {} ({}){}{}{}",
-                            v["version"].as_str().unwrap_or(""),
-                            v["stage"].as_str().unwrap_or(""),
-                            flag("active", " active"),
-                            flag("last_good", " last-good"),
-                            flag("signed", " signed")
-                        );
-                    }
-                }
-            })
+            let root = a.root.display().to_string();
+            show(json, &Listing { root, models })
         }
         RegistryCommand::Inventory { name, json } => {
             let names = match name {
@@ -189,38 +161,18 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
                 None => reg.models()?,
             };
             let mut models = Vec::new();
-            for n in names {
-                let inv = reg.inventory(&n)?;
-                models.push(json!({"name": n, "active": reg.active(&n)?,
-                                   "last_good": reg.last_good(&n)?,
-                                   "versions": inv.versions, "corrupt": inv.corrupt}));
+            for name in names {
+                let inv = reg.inventory(&name)?;
+                models.push(ModelInventory {
+                    active: reg.active(&name)?,
+                    last_good: reg.last_good(&name)?,
+                    versions: inv.versions,
+                    corrupt: inv.corrupt,
+                    name,
+                });
             }
-            let doc = json!({"root": a.root.display().to_string(), "models": models});
-            emit(json, &doc, || {
-                for m in &models {
-                    println!(
-                        "{}  active={}  last_good={}",
-                        m["name"].as_str().unwrap_or(""),
-                        m["active"].as_str().unwrap_or("-"),
-                        m["last_good"].as_str().unwrap_or("-")
-                    );
-                    for v in m["versions"].as_array().into_iter().flatten() {
-                        println!(
-                            "  {} ({})",
-                            v["manifest"]["version"].as_str().unwrap_or(""),
-                            v["manifest"]["stage"].as_str().unwrap_or("")
-                        );
-                    }
-                    for c in m["corrupt"].as_array().into_iter().flatten() {
-                        println!(
-                            "  {} CORRUPT {}: {}",
-                            c["version"].as_str().unwrap_or(""),
-                            c["path"].as_str().unwrap_or(""),
-                            c["reason"].as_str().unwrap_or("")
-                        );
-                    }
-                }
-            })
+            let root = a.root.display().to_string();
+            show(json, &InventoryListing { root, models })
         }
         RegistryCommand::Verify {
             name,
@@ -235,10 +187,13 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
                 })?,
             };
             let m = reg.verify(&name, &v)?;
-            let doc = json!({"name": name, "version": v, "verified": true, "files": m.files});
-            emit(json, &doc, || {
-                println!("{name} {v}: {} file(s) match their sha256", m.files.len());
-            })
+            let doc = Verified {
+                name,
+                version: v,
+                verified: true,
+                files: m.files,
+            };
+            show(json, &doc)
         }
         RegistryCommand::Promote {
             name,
@@ -246,13 +201,16 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
             json,
         } => {
             reg.promote(&name, &version)?;
-            let doc = json!({"name": name, "active": reg.active(&name)?, "last_good": reg.last_good(&name)?});
-            emit(json, &doc, || println!("{name}: active = {version}"))
+            let doc = Promoted {
+                active: reg.active(&name)?,
+                last_good: reg.last_good(&name)?,
+                name,
+            };
+            show(json, &doc)
         }
         RegistryCommand::Rollback { name, json } => {
-            let v = reg.rollback(&name)?;
-            let doc = json!({"name": name, "active": v});
-            emit(json, &doc, || println!("{name}: rolled back, active = {v}"))
+            let active = reg.rollback(&name)?;
+            show(json, &RolledBack { name, active })
         }
         RegistryCommand::RegisterDemo {
             name,
@@ -271,15 +229,13 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
                 Some(k) => reg.register_signed(&name, &version, &model, BTreeMap::new(), k)?,
                 None => reg.register(&name, &version, &model, BTreeMap::new())?,
             };
-            let signed = key.is_some();
-            let doc =
-                json!({"name": m.name, "version": m.version, "files": m.files, "signed": signed});
-            emit(json, &doc, || {
-                println!(
-                    "registered {name} {version}{}",
-                    if signed { " (signed)" } else { "" }
-                )
-            })
+            let doc = Registered {
+                name: m.name,
+                version: m.version,
+                files: m.files,
+                signed: key.is_some(),
+            };
+            show(json, &doc)
         }
         RegistryCommand::Sign {
             name,
@@ -289,12 +245,14 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
         } => {
             let key = registry::load_signing_key(&signing_key)?;
             reg.sign(&name, &version, &key)?;
-            let public = registry::key_hex(key.verifying_key().as_bytes());
-            let doc =
-                json!({"name": name, "version": version, "signed": true, "public_key": public});
-            emit(json, &doc, || {
-                println!("{name} {version}: signed (public key {public})")
-            })
+            let public_key = registry::key_hex(key.verifying_key().as_bytes());
+            let doc = Signed {
+                name,
+                version,
+                signed: true,
+                public_key,
+            };
+            show(json, &doc)
         }
         RegistryCommand::PublicKey { .. } => Ok(()), // answered above, before the registry opens
     }

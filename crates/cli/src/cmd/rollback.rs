@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde_json::{Value, json};
 use tradewarden_guardrails::promotion::RollbackPlan;
 use tradewarden_guardrails::{Session, SessionConfig};
 use tradewarden_inference::registry::Registry;
@@ -65,25 +64,15 @@ pub(crate) fn run(a: RollbackArgs) -> Result<(), Failure> {
         }
         _ => session.execute_rollback(&plan, &a.by, &a.reason, a.dry_run, None)?,
     };
-    let attempt = report.attempt;
     let failed = report.failed();
-    let steps: Vec<Value> = report
-        .steps
-        .iter()
-        .map(|s| json!({"step": s.step, "status": s.status, "detail": s.detail}))
-        .collect();
-    let doc = json!({"attempt": attempt, "max_attempts": plan.max_attempts,
-                     "cooldown_s": plan.cooldown_s, "dry_run": a.dry_run, "steps": steps});
-    emit(a.json, &doc, || {
-        for s in &steps {
-            println!(
-                "{:<8} {:<26} {}",
-                s["status"].as_str().unwrap_or(""),
-                s["step"]["step"].as_str().unwrap_or(""),
-                s["detail"].as_str().unwrap_or("")
-            );
+    emit(a.json, &report, || {
+        for s in &report.steps {
+            println!("{:<8} {:<26} {}", s.status, s.step.name(), s.detail);
         }
-        println!("rollback attempt {attempt} of {}", plan.max_attempts);
+        println!(
+            "rollback attempt {} of {}",
+            report.attempt, report.max_attempts
+        );
     })?;
     if failed {
         return Err(Failure::silent(crate::ExitStatus::CheckFailed));

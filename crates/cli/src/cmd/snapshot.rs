@@ -268,13 +268,12 @@ fn create(
     let side = PathBuf::from(format!("{}.manifest.json", out.display()));
     tradewarden_core::fs::write_atomic(&side, &mtext)?;
     let total: u64 = manifest.files.iter().map(|f| f.size).sum();
-    let doc = serde_json::to_value(SnapshotCreated {
+    let doc = SnapshotCreated {
         archive: out.display().to_string(),
         manifest: side.display().to_string(),
         snapshot: &manifest,
         bytes: total,
-    })
-    .map_err(|e| crate::internal(e.to_string()))?;
+    };
     emit(json, &doc, || {
         println!(
             "{}: {} files, {} bytes → {}",
@@ -409,14 +408,13 @@ fn restore(
             tradewarden_core::fs::write_atomic(&path, data)?;
         }
     }
-    let doc = serde_json::to_value(SnapshotRestored {
+    let doc = SnapshotRestored {
         archive: archive.display().to_string(),
         target: target.display().to_string(),
         dry_run,
         verified: true,
         snapshot: &manifest,
-    })
-    .map_err(|e| crate::internal(e.to_string()))?;
+    };
     emit(json, &doc, || {
         println!(
             "{}: {} files verified (sha256){}",

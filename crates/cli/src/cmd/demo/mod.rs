@@ -13,7 +13,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::{Value, json};
+use tradewarden_cli::doc::demo::{
+    BootstrapSettings, DayWindow, DemoDocument, DemoDrift, DemoDriftFeature, DemoRunInfo,
+    DriftCounts, ExposureViolation, GuardrailState, MetricInterval, ModelRef, PeriodViolation,
+    Profitability, StateTransition,
+};
 use tradewarden_core::returns::bootstrap::{
     BootstrapOptions, MomentStatistic, Resampling, bootstrap_ci, bootstrap_moment_ci,
 };
@@ -679,16 +683,16 @@ fn demo_thresholds_triggered(run: &DemoRun, gross_peak: f64, tail: f64) -> Vec<S
     out
 }
 
-/// A JSON number, or null with the reason recorded (JSON has no NaN/inf).
-fn finite(key: &str, x: f64, reasons: &mut BTreeMap<String, String>) -> Value {
+/// A JSON number, or null (`None`) with the reason recorded (JSON has no NaN/inf).
+fn finite(key: &str, x: f64, reasons: &mut BTreeMap<String, String>) -> Option<f64> {
     if x.is_finite() {
-        json!(x)
+        Some(x)
     } else {
         reasons.insert(
             key.to_string(),
             tradewarden::ops::non_finite_reason(x).to_string(),
         );
-        Value::Null
+        None
     }
 }
 
@@ -759,17 +763,17 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
         triggered,
         options: SummaryOptions::default(),
     };
-    let mut doc = serde_json::to_value(ops.document()).map_err(|e| internal(e.to_string()))?;
-    let mut reasons: BTreeMap<String, String> =
-        serde_json::from_value(doc["non_finite"].take()).map_err(|e| internal(e.to_string()))?;
+    let mut summary = ops.document();
+    let mut reasons = std::mem::take(&mut summary.non_finite);
     let mut num = |k: &str, x: f64| finite(k, x, &mut reasons);
-    let cis: Vec<Value> = run
+    let confidence_intervals: Vec<MetricInterval> = run
         .cis
         .iter()
-        .map(|(n, e, lo, hi)| {
-            json!({"metric": n, "estimate": num(&format!("profitability.{n}.estimate"), *e),
-                   "lower": num(&format!("profitability.{n}.lower"), *lo),
-                   "upper": num(&format!("profitability.{n}.upper"), *hi)})
+        .map(|(n, e, lo, hi)| MetricInterval {
+            metric: n.clone(),
+            estimate: num(&format!("profitability.{n}.estimate"), *e),
+            lower: num(&format!("profitability.{n}.lower"), *lo),
+            upper: num(&format!("profitability.{n}.upper"), *hi),
         })
         .collect();
     let mintrl = SharpeStats::from_returns(&run.returns, &opts)
@@ -778,94 +782,127 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
             min_track_record_length(&run.returns, 0.0, 0.95, PsrConvention::Paper, &opts).ok()
         })
         .unwrap_or(f64::NAN);
-    let profitability = json!({
-        "bootstrap": {"resampling": "stationary", "mean_block": 5.0, "n_resamples": 1000,
-                      "confidence": 0.95, "method": "percentile", "seed": BOOT_SEED},
-        "confidence_intervals": cis,
-        "probabilistic_sharpe_ratio": num("profitability.probabilistic_sharpe_ratio", run.psr),
-        "deflated_sharpe_ratio": num("profitability.deflated_sharpe_ratio", run.dsr),
-        "min_track_record_length": num("profitability.min_track_record_length", mintrl),
-        "n_trials": 5,
-    });
-    let drift_features: Vec<Value> = run
+    let profitability = Profitability {
+        bootstrap: BootstrapSettings {
+            resampling: "stationary".into(),
+            mean_block: 5.0,
+            n_resamples: 1000,
+            confidence: 0.95,
+            method: "percentile".into(),
+            seed: BOOT_SEED,
+        },
+        confidence_intervals,
+        probabilistic_sharpe_ratio: num("profitability.probabilistic_sharpe_ratio", run.psr),
+        deflated_sharpe_ratio: num("profitability.deflated_sharpe_ratio", run.dsr),
+        min_track_record_length: num("profitability.min_track_record_length", mintrl),
+        n_trials: 5,
+    };
+    let drift_features: Vec<DemoDriftFeature> = run
         .drift
         .features
         .iter()
-        .map(|f| {
-            json!({
-                "name": f.name, "method": f.method.as_str(),
-                "statistic": num(&format!("drift.{}.statistic", f.name), f.statistic),
-                "pvalue": f.pvalue.map(|p| num(&format!("drift.{}.pvalue", f.name), p)),
-                "psi": f.psi.map(|p| num(&format!("drift.{}.psi", f.name), p)),
-                "drift": f.drift, "severity": f.severity.as_str(),
-            })
+        .map(|f| DemoDriftFeature {
+            name: f.name.clone(),
+            method: f.method.as_str().into(),
+            statistic: num(&format!("drift.{}.statistic", f.name), f.statistic),
+            pvalue: f
+                .pvalue
+                .and_then(|p| num(&format!("drift.{}.pvalue", f.name), p)),
+            psi: f.psi.and_then(|p| num(&format!("drift.{}.psi", f.name), p)),
+            drift: f.drift,
+            severity: f.severity.as_str().into(),
         })
         .collect();
-    let drift = json!({
-        "reference_window": {"from": day_str(run.ts_of_day(WARMUP)), "to": day_str(run.ts_of_day(REFERENCE_END - 1))},
-        "current_window": {"from": day_str(run.regime_ts), "to": day_str(*run.ts.last().unwrap_or(&0))},
-        "dataset_drift": run.drift.dataset_drift,
-        "n_drifted": run.drift.n_drifted,
-        "drift_share": run.drift.drift_share,
-        "features": drift_features,
-        "before_regime_change": {"dataset_drift": run.drift_before.dataset_drift,
-                                  "n_drifted": run.drift_before.n_drifted,
-                                  "drift_share": run.drift_before.drift_share},
-    });
-    let transitions: Vec<Value> = run
+    let drift = DemoDrift {
+        reference_window: DayWindow {
+            from: day_str(run.ts_of_day(WARMUP)),
+            to: day_str(run.ts_of_day(REFERENCE_END - 1)),
+        },
+        current_window: DayWindow {
+            from: day_str(run.regime_ts),
+            to: day_str(*run.ts.last().unwrap_or(&0)),
+        },
+        dataset_drift: run.drift.dataset_drift,
+        n_drifted: run.drift.n_drifted,
+        drift_share: run.drift.drift_share,
+        features: drift_features,
+        before_regime_change: DriftCounts {
+            dataset_drift: run.drift_before.dataset_drift,
+            n_drifted: run.drift_before.n_drifted,
+            drift_share: run.drift_before.drift_share,
+        },
+    };
+    let transitions: Vec<StateTransition> = run
         .transitions
         .iter()
-        .map(|t| {
-            json!({"at": day_str(t.ts), "from": t.from.as_str(), "to": t.to.as_str(),
-                        "reason": t.reason, "actor": t.actor})
+        .map(|t| StateTransition {
+            at: day_str(t.ts),
+            from: t.from.as_str().into(),
+            to: t.to.as_str().into(),
+            reason: t.reason.clone(),
+            actor: t.actor.clone(),
         })
         .collect();
-    let violations: Vec<Value> = run
+    let violations: Vec<PeriodViolation> = run
         .breaches
         .iter()
-        .map(|b| {
-            json!({"at": day_str(b.ts), "rule": b.rule,
-                        "value": num(&format!("guardrail_state.violations.{}", b.rule), b.value),
-                        "threshold": b.threshold, "severity": b.severity})
+        .map(|b| PeriodViolation {
+            at: day_str(b.ts),
+            rule: b.rule.clone(),
+            value: num(&format!("guardrail_state.violations.{}", b.rule), b.value),
+            threshold: b.threshold,
+            severity: b.severity.clone(),
         })
         .collect();
-    let exposure_violations: Vec<Value> = exposure
+    let exposure_violations: Vec<ExposureViolation> = exposure
         .violations
         .iter()
-        .map(|v| json!({"name": v.name, "value": num(&format!("guardrail_state.exposure.{}", v.name), v.value),
-                        "threshold": v.threshold, "message": v.message}))
+        .map(|v| ExposureViolation {
+            name: v.name.clone(),
+            value: num(&format!("guardrail_state.exposure.{}", v.name), v.value),
+            threshold: v.threshold,
+            message: v.message.clone(),
+        })
         .collect();
     let per_1000 = if run.orders > 0 {
         (run.denials.values().sum::<u64>() as f64) * 1000.0 / run.orders as f64
     } else {
         0.0
     };
-    let guardrail_state = json!({
-        "final_state": run.final_state.as_str(),
-        "latched": run.final_state >= TradingState::Halted,
-        "halted_at": run.halted_ts.map(day_str),
-        "transitions": transitions,
-        "violations": violations,
-        "exposure_violations": exposure_violations,
-        "orders": run.orders,
-        "denials": run.denials,
-        "clips": run.clips,
-        "denials_per_1000_orders": per_1000,
-    });
-    let obj = doc
-        .as_object_mut()
-        .ok_or_else(|| internal("summary is not an object"))?;
-    obj.insert("guardrail_state".into(), guardrail_state);
-    obj.insert("drift".into(), drift);
-    obj.insert("profitability".into(), profitability);
-    obj.insert(
-        "demo".into(),
-        json!({"seed": a.seed, "symbols": SYMBOLS, "days": run.returns.len(),
-               "first_day": day_str(run.ts[0]), "last_day": day_str(*run.ts.last().unwrap_or(&0)),
-               "regime_change": day_str(run.regime_ts),
-               "model": {"name": DEMO_MODEL_NAME, "version": DEMO_MODEL_VERSION}}),
-    );
-    obj.insert("non_finite".into(), json!(reasons));
+    let guardrail_state = GuardrailState {
+        final_state: run.final_state.as_str().into(),
+        latched: run.final_state >= TradingState::Halted,
+        halted_at: run.halted_ts.map(day_str),
+        transitions,
+        violations,
+        exposure_violations,
+        orders: run.orders,
+        denials: run.denials.clone(),
+        clips: run.clips.clone(),
+        denials_per_1000_orders: per_1000,
+    };
+    let demo = DemoRunInfo {
+        seed: a.seed,
+        symbols: SYMBOLS.iter().map(|s| s.to_string()).collect(),
+        days: run.returns.len(),
+        first_day: day_str(run.ts[0]),
+        last_day: day_str(*run.ts.last().unwrap_or(&0)),
+        regime_change: day_str(run.regime_ts),
+        model: ModelRef {
+            name: DEMO_MODEL_NAME.into(),
+            version: DEMO_MODEL_VERSION.into(),
+        },
+    };
+    summary.non_finite = reasons;
+    let document = DemoDocument {
+        summary,
+        guardrail_state,
+        drift,
+        profitability,
+        demo,
+    };
+    // The page reads the document's sections (`html::render`).
+    let doc = serde_json::to_value(&document).map_err(|e| internal(e.to_string()))?;
 
     // write
     std::fs::create_dir_all(&a.out).map_err(|e| io_failure(&a.out, e))?;
