@@ -11,7 +11,7 @@
 //! escapes the text it embeds and enters the template as safe HTML. The same
 //! input gives the same bytes (seeded bootstrap, no clock, no paths).
 //! `tradewarden report`, Python's `tradewarden.report.html_report` and Rust
-//! callers all call [`render_html`].
+//! callers all call [`html_report`] (the summary, then [`render_html`]).
 //!
 //! ```
 //! use tradewarden::core::returns::SummaryOptions;
@@ -38,6 +38,7 @@
 //! [minijinja]: https://docs.rs/minijinja
 
 pub mod charts;
+pub mod demo;
 
 use std::sync::OnceLock;
 
@@ -49,10 +50,12 @@ use tradewarden_core::returns::bootstrap::{
     bootstrap_moment_ci,
 };
 use tradewarden_core::returns::promotion::{PsrConvention, probabilistic_sharpe_ratio};
-use tradewarden_core::returns::{self};
+use tradewarden_core::returns::{self, SummaryOptions};
 use tradewarden_core::{Error, Period, Result};
 
-use crate::ops::{OperationsSummary, non_finite_reason};
+use crate::ops::{
+    OperationsDocument, OperationsSummary, OperationsThresholds, Trades, non_finite_reason,
+};
 use charts::{XAxis, esc, pct};
 
 /// Window of the rolling Sharpe ratio, in periods (a quarter of trading days).
@@ -67,7 +70,9 @@ pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 pub const CI_HEADER: &str = "95% CI (stationary bootstrap)";
 
 const FRAME: &str = include_str!("templates/frame.html");
+const MACROS: &str = include_str!("templates/macros.html");
 const REPORT: &str = include_str!("templates/report.html");
+const DEMO: &str = include_str!("templates/demo.html");
 
 /// The dates of a returns series: one timestamp per value (Unix seconds,
 /// UTC) from a named column, or why there are none (shown on the page;
@@ -102,6 +107,91 @@ pub struct ReportInput<'a> {
     pub ops: &'a OperationsSummary,
     /// Whether alert thresholds were given (the "no alert" line says so).
     pub thresholds_given: bool,
+}
+
+/// Everything a report is made from, as a door receives it: the series,
+/// their names and dates, an optional trade log, the alert thresholds (when
+/// given) and the conventions. [`html_report`] computes the operations
+/// summary from it and renders the page.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportRequest<'a> {
+    /// Name of the returns series (e.g. its file name; shown, escaped).
+    pub name: &'a str,
+    /// Name of the benchmark series, when there is one.
+    pub benchmark_name: Option<&'a str>,
+    /// The returns (NaN follows `options.returns.nan_policy`).
+    pub returns: &'a [f64],
+    /// Benchmark returns aligned with `returns`.
+    pub benchmark: Option<&'a [f64]>,
+    /// The dates of `returns`.
+    pub dates: &'a Dates,
+    /// The trade log with its capital and tail percentile (exposure metrics
+    /// and their alerts), when there is one.
+    pub trades: Option<Trades<'a>>,
+    /// Alert thresholds; `None`: the defaults, and the page says none were given.
+    pub thresholds: Option<&'a OperationsThresholds>,
+    /// Conventions of the summary and the page.
+    pub options: &'a SummaryOptions,
+}
+
+/// A rendered report: the operations summary (`ops_summary.json` is its
+/// [`OperationsSummary::document`]) and the page drawn from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HtmlReport {
+    /// The operations summary the page shows.
+    pub ops: OperationsSummary,
+    /// The HTML page.
+    pub html: String,
+}
+
+/// The one entry of every door (`tradewarden report`, Python's
+/// `tradewarden.report.html_report`, Rust callers): computes the
+/// [operations summary](OperationsSummary::compute) of the request and
+/// renders its page ([`render_html`]) — the same bytes for the same request.
+///
+/// ```
+/// use tradewarden::core::returns::SummaryOptions;
+/// use tradewarden::report::{Dates, ReportRequest, html_report};
+///
+/// let r: Vec<f64> = (0..120).map(|i| 0.001 * ((i * 7 % 11) as f64 - 5.0)).collect();
+/// let report = html_report(&ReportRequest {
+///     name: "strategy <A>",
+///     benchmark_name: None,
+///     returns: &r,
+///     benchmark: None,
+///     dates: &Dates::Missing("no dates given".into()),
+///     trades: None,
+///     thresholds: None,
+///     options: &SummaryOptions::default(),
+/// })?;
+/// assert!(report.html.contains("<code>strategy &lt;A&gt;</code>"));
+/// assert_eq!(report.ops.summary.n, 120);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`OperationsSummary::compute`] (bad thresholds or conventions,
+/// thresholds that need a trade log without one) and [`render_html`]
+/// (dates or benchmark of another length than the returns).
+pub fn html_report(request: &ReportRequest<'_>) -> tradewarden_guardrails::Result<HtmlReport> {
+    let defaults = OperationsThresholds::default();
+    let ops = OperationsSummary::compute(
+        request.returns,
+        request.benchmark,
+        request.trades,
+        request.thresholds.unwrap_or(&defaults),
+        request.options,
+    )?;
+    let html = render_html(&ReportInput {
+        name: request.name,
+        benchmark_name: request.benchmark_name,
+        returns: request.returns,
+        benchmark: request.benchmark,
+        dates: request.dates,
+        ops: &ops,
+        thresholds_given: request.thresholds.is_some(),
+    })?;
+    Ok(HtmlReport { ops, html })
 }
 
 /// One bootstrap interval of the metric table, or why there is none.
@@ -203,8 +293,9 @@ pub fn bootstrap_intervals(r: &[f64], ann: f64, risk_free: f64) -> Vec<IntervalR
     ]
 }
 
-/// The template environment: the two templates, HTML auto-escaping of
-/// `.html` templates through [`charts::esc`], trailing newlines kept.
+/// The template environment: the page frame, the shared macros and the two
+/// pages (report, demo), HTML auto-escaping of `.html` templates through
+/// [`charts::esc`], trailing newlines kept.
 fn env() -> Result<&'static Environment<'static>> {
     static ENV: OnceLock<std::result::Result<Environment<'static>, String>> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -227,7 +318,11 @@ fn env() -> Result<&'static Environment<'static>> {
         });
         env.add_template("frame.html", FRAME)
             .map_err(|e| e.to_string())?;
+        env.add_template("macros.html", MACROS)
+            .map_err(|e| e.to_string())?;
         env.add_template("report.html", REPORT)
+            .map_err(|e| e.to_string())?;
+        env.add_template("demo.html", DEMO)
             .map_err(|e| e.to_string())?;
         Ok(env)
     })
@@ -244,27 +339,6 @@ fn render(name: &str, ctx: Value) -> Result<String> {
         .map_err(|e| Error::Internal {
             reason: format!("rendering {name}: {e:#}"),
         })
-}
-
-/// Renders a page in the report's frame (doctype, inline CSS plus
-/// `extra_css`, the self-check script) around `body`, which must be HTML
-/// whose text is already escaped (e.g. built from [`charts`] and
-/// [`charts::esc`]); `title` is escaped. The demo page uses it.
-///
-/// ```
-/// let page = tradewarden::report::render_page("a <b>", "", "<p>hi</p>".into()).unwrap();
-/// assert!(page.contains("<title>a &lt;b&gt;</title>"));
-/// assert!(page.contains("<body><p>hi</p><p id=\"selfcheck\">"));
-/// ```
-pub fn render_page(title: &str, extra_css: &str, body: String) -> Result<String> {
-    render(
-        "frame.html",
-        context! {
-            title => title,
-            extra_css => Value::from_safe_string(extra_css.to_string()),
-            body => Value::from_safe_string(body),
-        },
-    )
 }
 
 /// A number on the page: its text, or "n/a" with the reason.
@@ -317,10 +391,46 @@ struct IntervalView {
     why: Option<String>,
 }
 
+impl IntervalView {
+    fn of(row: &IntervalRow) -> IntervalView {
+        let (lower, upper, why) = match &row.interval {
+            Ok((lo, hi)) => (
+                Some(Num::digits(*lo, 4, None)),
+                Some(Num::digits(*hi, 4, None)),
+                None,
+            ),
+            Err(why) => (None, None, Some(why.clone())),
+        };
+        IntervalView {
+            name: row.name.clone(),
+            estimate: Num::digits(row.estimate, 4, None),
+            lower,
+            upper,
+            why,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct MetricView {
     name: String,
     value: Num,
+}
+
+/// The metric rows of every risk key of `doc` (null: "n/a" with the reason
+/// from `doc.non_finite`).
+fn risk_rows(doc: &OperationsDocument) -> impl Iterator<Item = MetricView> + '_ {
+    doc.risk.iter().map(|(k, v)| MetricView {
+        name: k.clone(),
+        value: match v {
+            Some(x) => Num::digits(*x, 4, None),
+            None => Num::na(
+                doc.non_finite
+                    .get(&format!("risk.{k}"))
+                    .map_or("not a number", String::as_str),
+            ),
+        },
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -540,24 +650,8 @@ pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
     } else {
         bootstrap_intervals(&r, ann, opts.risk_free)
     }
-    .into_iter()
-    .map(|row| {
-        let (lower, upper, why) = match row.interval {
-            Ok((lo, hi)) => (
-                Some(Num::digits(lo, 4, None)),
-                Some(Num::digits(hi, 4, None)),
-                None,
-            ),
-            Err(why) => (None, None, Some(why)),
-        };
-        IntervalView {
-            name: row.name,
-            estimate: Num::digits(row.estimate, 4, None),
-            lower,
-            upper,
-            why,
-        }
-    })
+    .iter()
+    .map(IntervalView::of)
     .collect();
     let psr = match probabilistic_sharpe_ratio(&r, 0.0, PsrConvention::Paper, opts) {
         Ok(p) => Num::digits(p, 4, None),
@@ -567,20 +661,7 @@ pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
         name: "probabilistic Sharpe ratio (SR* = 0)".into(),
         value: psr,
     }];
-    for (k, v) in &doc.risk {
-        let value = match v {
-            Some(x) => Num::digits(*x, 4, None),
-            None => Num::na(
-                doc.non_finite
-                    .get(&format!("risk.{k}"))
-                    .map_or("not a number", String::as_str),
-            ),
-        };
-        metrics.push(MetricView {
-            name: k.clone(),
-            value,
-        });
-    }
+    metrics.extend(risk_rows(&doc));
     let non_finite: Vec<NonFinite> = doc
         .non_finite
         .iter()

@@ -186,3 +186,173 @@ fn same_input_same_bytes_and_notes_instead_of_empty_charts() {
     assert!(a.contains("No alert triggered (no thresholds given)."));
     assert!(a.ends_with("</body></html>\n"));
 }
+
+/// `html_report` (the doors' one call) is the summary then the page, for
+/// every door's combination: thresholds given or not, trade log or not.
+#[test]
+fn html_report_is_the_summary_then_the_page() {
+    use tradewarden_guardrails::exposure::{TradeLog, TradeLogColumns};
+    let r = series(150);
+    let b: Vec<f64> = r.iter().map(|x| x * 0.3).collect();
+    let log =
+        TradeLog::from_batches(&arrow_like::trade_batches(), &TradeLogColumns::default()).unwrap();
+    let th = OperationsThresholds {
+        min_sharpe: Some(100.0),
+        ..Default::default()
+    };
+    let options = SummaryOptions::default();
+    let dates = Dates::Missing("no dates given".into());
+    for thresholds in [None, Some(&th)] {
+        for with_log in [false, true] {
+            let trades = with_log.then_some(Trades {
+                log: &log,
+                capital: 1000.0,
+                tail_percentile: 5.0,
+            });
+            let got = html_report(&ReportRequest {
+                name: "r.csv",
+                benchmark_name: Some("b.csv"),
+                returns: &r,
+                benchmark: Some(&b),
+                dates: &dates,
+                trades,
+                thresholds,
+                options: &options,
+            })
+            .unwrap();
+            let default = OperationsThresholds::default();
+            let ops = OperationsSummary::compute(
+                &r,
+                Some(&b),
+                trades,
+                thresholds.unwrap_or(&default),
+                &options,
+            )
+            .unwrap();
+            let page = render_html(&ReportInput {
+                name: "r.csv",
+                benchmark_name: Some("b.csv"),
+                returns: &r,
+                benchmark: Some(&b),
+                dates: &dates,
+                ops: &ops,
+                thresholds_given: thresholds.is_some(),
+            })
+            .unwrap();
+            assert_eq!(got.ops, ops);
+            assert_eq!(got.html, page);
+            assert_eq!(
+                got.html.contains("(no thresholds given)"),
+                thresholds.is_none()
+            );
+        }
+    }
+    // a threshold that needs a trade log, without one: the summary's typed error
+    let needs_log = OperationsThresholds {
+        max_gross_exposure: Some(1.0),
+        ..Default::default()
+    };
+    let e = html_report(&ReportRequest {
+        name: "r.csv",
+        benchmark_name: None,
+        returns: &r,
+        benchmark: None,
+        dates: &dates,
+        trades: None,
+        thresholds: Some(&needs_log),
+        options: &options,
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("trades"), "{e}");
+}
+
+/// The demo page: user text escaped, lengths checked, one figure per chart.
+#[test]
+fn demo_page_escapes_and_checks_lengths() {
+    use std::collections::BTreeMap;
+
+    use demo::{Breach, DemoPage, Transition, render_demo};
+    use tradewarden_drift::profile::{Profile, ProfileOptions};
+    use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+    use tradewarden_guardrails::TradingState;
+
+    let r = series(120);
+    let ts: Vec<i64> = (0..120).map(|i| 1_672_617_600 + 86_400 * i).collect();
+    let mut summary = ops(&r, None);
+    summary.triggered.push("<b>alert</b>".into());
+    let dd = returns::drawdown_series(&r, &Default::default()).unwrap();
+    let monthly =
+        returns::aggregate_returns(&r, &ts, Period::Monthly, &Default::default()).unwrap();
+    let x: Vec<f64> = (0..300).map(|i| f64::from(i % 17)).collect();
+    let cols = [("<x>", FeatureData::Numeric(&x))];
+    let profile = Profile::fit_features(&cols, &ProfileOptions::default()).unwrap();
+    let drift = DriftReport::compute(&profile, &cols, &ReportOptions::default()).unwrap();
+    let timeline = vec![("<x>".to_string(), vec![(ts[30], 0.05), (ts[60], 0.3)])];
+    let transitions = [Transition {
+        ts: ts[50],
+        from: TradingState::Active,
+        to: TradingState::Halted,
+        reason: "loss > <limit>".into(),
+        actor: "\"ops\"".into(),
+    }];
+    let breaches = [Breach {
+        ts: ts[50],
+        rule: "daily<loss>".into(),
+        value: f64::NAN,
+        threshold: 0.02,
+        severity: "critical".into(),
+    }];
+    let denials = BTreeMap::from([("<why>".to_string(), 3u64)]);
+    let intervals = [IntervalRow {
+        name: "sharpe_ratio".into(),
+        estimate: 1.0,
+        interval: Err("too <few>".into()),
+    }];
+    let extra = [("dsr".to_string(), f64::INFINITY)];
+    let page = DemoPage {
+        ts: &ts,
+        returns: &r,
+        benchmark: &r,
+        ops: &summary,
+        drawdown: &dd,
+        rolling_sharpe: &r[60..],
+        rolling_window: 60,
+        monthly: &monthly,
+        intervals: &intervals,
+        extra_metrics: &extra,
+        drift: &drift,
+        drift_before: &drift,
+        drift_window_days: 30,
+        drift_timeline: &timeline,
+        transitions: &transitions,
+        breaches: &breaches,
+        denials: &denials,
+        clips: &BTreeMap::new(),
+        orders: 7,
+        final_state: TradingState::Halted,
+        regime_ts: ts[40],
+        halted_ts: Some(ts[50]),
+    };
+    let html = render_demo(&page).unwrap();
+    assert_eq!(html.matches("<script>").count(), 1);
+    assert!(html.contains("<ul class=\"alert\"><li>"));
+    assert!(html.contains("<li>&lt;b&gt;alert&lt;/b&gt;</li></ul>"));
+    assert!(html.contains("<td>&lt;x&gt;</td>"));
+    assert!(html.contains("<td>&quot;ops&quot;</td><td>loss &gt; &lt;limit&gt;</td>"));
+    assert!(html.contains("<td>daily&lt;loss&gt;</td><td class=\"num\">—</td>"));
+    assert!(html.contains("<tr><td>denied</td><td>&lt;why&gt;</td><td class=\"num\">3</td></tr>"));
+    assert!(html.contains("(too &lt;few&gt;)"));
+    assert!(html.contains("<p>7 orders checked.</p>"));
+    assert!(html.contains("PSI of each 30-day window"));
+    // equity, drawdown, rolling, heatmap, histogram, PSI timeline, state timeline
+    assert_eq!(html.matches("<figure>").count(), 7, "{html}");
+    assert!(!html.contains(">\n<"), "no whitespace between elements");
+    let short = DemoPage {
+        benchmark: &r[1..],
+        ..page
+    };
+    let e = render_demo(&short).unwrap_err();
+    assert!(e.to_string().contains("benchmark"), "{e}");
+    let empty = DemoPage { ts: &[], ..page };
+    assert!(render_demo(&empty).is_err());
+}

@@ -54,8 +54,11 @@ ROWS = [(  # returns
      "report", None, "CLI: by symbol, over the trade log (`report --trades`: ops_summary.json, report.html)"),
     ("returns", "operations summary (seven alerts)", "ops::OperationsSummary", "_native.operations_summary", None,
      "report", None, "Python = CLI document: test_report.py"),
-    ("returns", "HTML report page (templates, SVG charts)", "report::render_html", "_native.html_report", None,
-     "report", None, "Python = CLI report.html, same bytes: test_report_html.py"),
+    ("returns", "HTML report page (templates, SVG charts)", "report::html_report", "_native.html_report", None,
+     "report", None, "one library call per door (summary + page); Python = CLI report.html, same bytes: "
+     "test_report_html.py"),
+    ("returns", "demo report page (templates: metrics, drift, guardrail tables; SVG charts)", "demo::render_demo",
+     None, None, "demo", None, "CLI: the demo's report.html (60-html.sh renders it)"),
     ("drift", "`ks_2samp`", "ks::ks_2samp", "_native.ks_2samp", "tw_drift_ks_2samp", None, "drift.ks_2samp", ""),
     ("drift", "`jensenshannon`", "distance::jensenshannon", "_native.jensenshannon", "tw_drift_jensenshannon", None,
      "drift.jensenshannon", ""),

@@ -107,6 +107,52 @@ pub unsafe extern "C" fn tw_registry_open_verified(
     })
 }
 
+/// The body of the `tw_registry_register_*` functions: checks the registry,
+/// name and version (and loads the signing key, when one is given), loads
+/// the model (`weights`: its format and path; `architecture`: the JSON and
+/// the parameter name errors use) through the crate's one loader and
+/// registers it, signed when a key is given.
+///
+/// # Safety
+/// `registry` must be NULL or a live registry, the strings NULL or
+/// NUL-terminated.
+#[cfg(feature = "inference")]
+unsafe fn register_model(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+    weights: (WeightsFormat, *const c_char),
+    architecture: (*const c_char, &str),
+    signing_key_path: Option<*const c_char>,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let r = unsafe { registry_ref(registry)? };
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { req_str(name, "name")? };
+        // SAFETY: forwarded caller contract.
+        let version = unsafe { req_str(version, "version")? };
+        let key = match signing_key_path {
+            // SAFETY: forwarded caller contract.
+            Some(k) => Some(registry::load_signing_key(unsafe {
+                req_str(k, "signing_key_path")?
+            })?),
+            None => None,
+        };
+        // SAFETY: forwarded caller contract.
+        let model = unsafe { load_model(weights.0, weights.1, architecture.0, architecture.1)? };
+        match &key {
+            Some(key) => {
+                r.register_signed(name, version, &model, Default::default(), key)?;
+            }
+            None => {
+                r.register(name, version, &model, Default::default())?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// As `tw_registry_register_safetensors`, and signs the manifest with the
 /// ed25519 signing (private) key in the file `signing_key_path` (64 hex
 /// characters or 32 raw bytes), in the same atomic registration. On a
@@ -125,28 +171,17 @@ pub unsafe extern "C" fn tw_registry_register_safetensors_signed(
     config_json: *const c_char,
     signing_key_path: *const c_char,
 ) -> tw_status {
-    guard(|| {
-        // SAFETY: forwarded caller contract.
-        let r = unsafe { registry_ref(registry)? };
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { req_str(name, "name")? };
-        // SAFETY: forwarded caller contract.
-        let version = unsafe { req_str(version, "version")? };
-        // SAFETY: forwarded caller contract.
-        let key = unsafe { req_str(signing_key_path, "signing_key_path")? };
-        let key = registry::load_signing_key(key)?;
-        // SAFETY: forwarded caller contract.
-        let model = unsafe {
-            load_model(
-                WeightsFormat::Safetensors,
-                weights_path,
-                config_json,
-                "config_json",
-            )?
-        };
-        r.register_signed(name, version, &model, Default::default(), &key)?;
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        register_model(
+            registry,
+            name,
+            version,
+            (WeightsFormat::Safetensors, weights_path),
+            (config_json, "config_json"),
+            Some(signing_key_path),
+        )
+    }
 }
 
 /// Signs (or re-signs) an existing `name`/`version` with the signing key in
@@ -197,25 +232,17 @@ pub unsafe extern "C" fn tw_registry_register_safetensors(
     weights_path: *const c_char,
     config_json: *const c_char,
 ) -> tw_status {
-    guard(|| {
-        // SAFETY: forwarded caller contract.
-        let r = unsafe { registry_ref(registry)? };
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { req_str(name, "name")? };
-        // SAFETY: forwarded caller contract.
-        let version = unsafe { req_str(version, "version")? };
-        // SAFETY: forwarded caller contract.
-        let model = unsafe {
-            load_model(
-                WeightsFormat::Safetensors,
-                weights_path,
-                config_json,
-                "config_json",
-            )?
-        };
-        r.register(name, version, &model, Default::default())?;
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        register_model(
+            registry,
+            name,
+            version,
+            (WeightsFormat::Safetensors, weights_path),
+            (config_json, "config_json"),
+            None,
+        )
+    }
 }
 
 /// Registers `name`/`version` (stage development) from burnpack weights
@@ -236,25 +263,17 @@ pub unsafe extern "C" fn tw_registry_register_burnpack(
     weights_path: *const c_char,
     architecture_json: *const c_char,
 ) -> tw_status {
-    guard(|| {
-        // SAFETY: forwarded caller contract.
-        let r = unsafe { registry_ref(registry)? };
-        // SAFETY: forwarded caller contract.
-        let name = unsafe { req_str(name, "name")? };
-        // SAFETY: forwarded caller contract.
-        let version = unsafe { req_str(version, "version")? };
-        // SAFETY: forwarded caller contract.
-        let model = unsafe {
-            load_model(
-                WeightsFormat::Burnpack,
-                weights_path,
-                architecture_json,
-                "architecture_json",
-            )?
-        };
-        r.register(name, version, &model, Default::default())?;
-        Ok(())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        register_model(
+            registry,
+            name,
+            version,
+            (WeightsFormat::Burnpack, weights_path),
+            (architecture_json, "architecture_json"),
+            None,
+        )
+    }
 }
 
 /// Promotes `name`/`version` to production: verifies and loads it first,

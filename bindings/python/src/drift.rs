@@ -17,7 +17,7 @@ use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
-use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
+use tradewarden_drift::state::{CellGrid, KsBounds, ScoreState, StateScorer};
 
 use crate::{CallError, call, from_py, from_py_or_default, pool, slice, to_py};
 
@@ -483,6 +483,16 @@ impl PyProfile {
         })
     }
 
+    /// The features of this profile and `other` (disjoint columns of the same rows) as one profile.
+    fn union(&self, py: Python<'_>, other: &PyProfile) -> PyResult<PyProfile> {
+        let (me, other) = (&self.inner, &other.inner);
+        call(py, move || {
+            Ok(PyProfile {
+                inner: me.union(other)?,
+            })
+        })
+    }
+
     /// Scores named current columns against this profile; returns the report as a dict.
     #[pyo3(signature = (columns, options=None))]
     fn score(
@@ -685,11 +695,26 @@ impl PyScoreState {
         profile: &PyProfile,
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let o: ReportOptions = from_py_or_default("options", options)?;
         let (s, p) = (&self.inner, &profile.inner);
-        let b = call(py, move || Ok(s.ks_bounds(p, o.psi_mode)?))?;
-        to_py(py, "ks bounds", &b)
+        ks_bounds(py, options, move |m| s.ks_bounds(p, m))
     }
+}
+
+/// KS intervals (and exact PSI / Jensen–Shannon) as Python objects: the
+/// `psi_mode` of `options` (report options) passed to `bounds`, which is
+/// `ScoreState::ks_bounds` against a profile or `StateScorer::ks_bounds` of
+/// a state.
+fn ks_bounds<F>(
+    py: Python<'_>,
+    options: Option<&Bound<'_, PyAny>>,
+    bounds: F,
+) -> PyResult<Py<PyAny>>
+where
+    F: FnOnce(PsiMode) -> tradewarden_drift::Result<Vec<KsBounds>> + Send,
+{
+    let o: ReportOptions = from_py_or_default("options", options)?;
+    let b = call(py, move || Ok(bounds(o.psi_mode)?))?;
+    to_py(py, "ks bounds", &b)
 }
 
 /// A profile prepared for scoring many partitions (`StateScorer`): checksum
@@ -785,10 +810,8 @@ impl PyStateScorer {
         state: &PyScoreState,
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let o: ReportOptions = from_py_or_default("options", options)?;
         let (sc, s) = (&self.inner, &state.inner);
-        let b = call(py, move || Ok(sc.ks_bounds(s, o.psi_mode)?))?;
-        to_py(py, "ks bounds", &b)
+        ks_bounds(py, options, move |m| sc.ks_bounds(s, m))
     }
 
     /// Writes the compact form atomically.

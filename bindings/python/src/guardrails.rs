@@ -43,14 +43,9 @@ fn opt_config<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// An order side by name (any case; `buy`/`b`, `sell`/`s`), parsed by the guardrails crate.
 fn side(s: &str) -> Result<Side, CallError> {
-    match s.to_ascii_lowercase().as_str() {
-        "buy" | "b" => Ok(Side::Buy),
-        "sell" | "s" => Ok(Side::Sell),
-        other => Err(invalid(format!(
-            "invalid side = {other:?}: expected 'buy' or 'sell'"
-        ))),
-    }
+    Ok(s.parse::<Side>()?)
 }
 
 /// A trading state by name (any case), parsed by the guardrails crate.

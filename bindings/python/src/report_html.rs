@@ -1,14 +1,14 @@
-//! The HTML report (`tradewarden::report::render_html`): converts the
-//! arguments, computes the operations summary the page shows and renders
-//! the page — the same bytes as `tradewarden report`'s `report.html` for the
+//! The HTML report: converts the arguments and calls
+//! `tradewarden::report::html_report` once (the operations summary and its
+//! page) — the same bytes as `tradewarden report`'s `report.html` for the
 //! same series, names, dates and options.
 
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use tradewarden::core::returns::SummaryOptions;
 use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
-use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
-use tradewarden::report::{Dates, ReportInput, render_html};
+use tradewarden::ops::{OperationsThresholds, Trades};
+use tradewarden::report::{Dates, ReportRequest, html_report as report_page};
 
 use crate::arrow::import_stream;
 use crate::{call, from_py_or_default, opts, slice};
@@ -52,8 +52,10 @@ fn html_report<'py>(
         },
         None => Dates::Missing(missing_dates.to_string()),
     };
-    let thresholds_given = thresholds.is_some();
-    let thresholds: OperationsThresholds = from_py_or_default("thresholds", thresholds.as_ref())?;
+    let thresholds: Option<OperationsThresholds> = thresholds
+        .as_ref()
+        .map(|t| from_py_or_default("thresholds", Some(t)))
+        .transpose()?;
     let columns: TradeLogColumns = from_py_or_default("columns", columns.as_ref())?;
     let batches = trades
         .as_ref()
@@ -64,29 +66,24 @@ fn html_report<'py>(
             .map(|b| TradeLog::from_batches(&b, &columns))
             .transpose()?;
         let (r, b) = (r?, b.transpose()?);
-        let ops = OperationsSummary::compute(
-            r,
-            b,
-            log.as_ref().map(|log| Trades {
-                log,
-                capital,
-                tail_percentile,
-            }),
-            &thresholds,
-            &SummaryOptions {
-                returns: o?,
-                ..Default::default()
-            },
-        )?;
-        Ok(render_html(&ReportInput {
+        Ok(report_page(&ReportRequest {
             name,
             benchmark_name,
             returns: r,
             benchmark: b,
             dates: &d,
-            ops: &ops,
-            thresholds_given,
-        })?)
+            trades: log.as_ref().map(|log| Trades {
+                log,
+                capital,
+                tail_percentile,
+            }),
+            thresholds: thresholds.as_ref(),
+            options: &SummaryOptions {
+                returns: o?,
+                ..Default::default()
+            },
+        })?
+        .html)
     })
 }
 

@@ -395,3 +395,22 @@ def test_pandas_float64_columns_are_read_in_place():
     assert np.shares_memory(cols["a"], df["a"].to_numpy())
     assert cols["i"].dtype == np.float64 and cols["i"][999] == 999.0  # ints converted
     assert np.isnan(cols["n"][1]) and cols["n"][0] == 1.0  # nullable floats: NA becomes NaN
+
+
+def test_profile_union_is_the_joint_fit():
+    """Profile.union (the crate's Profile::union): disjoint columns fitted apart = fitted together, bytes
+    included; each column keeps its own bins; a shared feature raises naming it."""
+    rng = np.random.default_rng(18)
+    a, b = rng.normal(size=300), rng.exponential(size=300)
+    pa, pb = td.Profile.fit({"a": a}), td.Profile.fit({"b": b})
+    both = pa.union(pb)
+    assert both.features == ["a", "b"]
+    assert both.to_bytes() == td.Profile.fit({"a": a, "b": b}).to_bytes()
+    assert td.Profile.from_json(both.to_json()).to_bytes() == both.to_bytes()
+    explicit = td.Profile.fit({"a": a}, [-1.0, 0.0, 1.0], keep_reference=False)
+    mixed = explicit.union(pb)
+    assert mixed.features == ["a", "b"]
+    with pytest.raises(InvalidInputError, match='feature "a"'):
+        both.union(pa)
+    with pytest.raises(InvalidInputError, match="must be a Profile"):
+        pa.union({"b": b})  # type: ignore[arg-type]

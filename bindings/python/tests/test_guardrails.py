@@ -51,7 +51,8 @@ def test_engine_in_memory_decisions():
     e.on_fill("BBB", "buy", 15, 10.0)
     assert e.position("BBB") == 15.0 and e.gross_exposure == 150.0
     assert e.check_order("BBB", "buy", 10, 10.0, **t) == ("clip", 5.0, "max_position_quantity")
-    with pytest.raises(InvalidInputError, match="side"):
+    # the crate's side names (Side: FromStr): the error lists every accepted spelling
+    with pytest.raises(InvalidInputError, match=r"side = \"hold\": expected 'buy' \(or 'b'\) or 'sell' \(or 's'\)"):
         e.check_order("AAA", "hold", 1, 10.0, **t)
     with pytest.raises(NotFoundError, match="ZZZ"):
         e.position("ZZZ")
@@ -302,3 +303,15 @@ def test_promotion_gates_and_judge():
     base = [100.0 + (i % 7) for i in range(50)]
     assert tg.judge(cfg, {"latency": base}, {"latency": base})["verdict"] == "pass"
     assert tg.judge(cfg, {"latency": base}, {"latency": [x * 1.5 for x in base]})["verdict"] == "fail"
+
+
+def test_side_names_are_the_crates():
+    """'buy'/'b'/'sell'/'s' in any case, as the guardrails crate parses them (one table for every door)."""
+    e = tg.Engine(tg.Policy.from_str(POLICY), 10_000.0)
+    e.set_state("ACTIVE")
+    t = dict(data_timestamp=100.0, timestamp=100.0)
+    for name in ("buy", "B", "BUY", "b"):
+        assert e.check_order("AAA", name, 1, 10.0, **t) == ("allow", 1.0, None)
+    e.on_fill("BBB", "S", 2, 10.0)
+    e.on_fill("BBB", "Sell", 1, 10.0)
+    assert e.position("BBB") == -3.0

@@ -73,9 +73,12 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
-    /// A persisted profile has a format version this build does not read.
-    #[error("unsupported profile format version {found} (this build reads {expected})")]
+    /// A persisted artefact (profile, score state, scorer) has a format
+    /// version this build does not read.
+    #[error("unsupported {artefact} format version {found} (this build reads {expected})")]
     Version {
+        /// Which kind of artefact was being read.
+        artefact: Artefact,
         /// Version in the file.
         found: u32,
         /// Version this build reads.
@@ -137,14 +140,22 @@ impl Classify for Error {
 }
 
 impl Error {
-    /// The same error with a `Corrupt` relabelled as `artefact` (other
-    /// variants unchanged): a reader shared by two formats names the one read.
+    /// The same error with a `Corrupt` or `Version` relabelled as
+    /// `artefact` (other variants unchanged): a reader shared by two formats
+    /// names the one read.
     pub(crate) fn in_artefact(self, artefact: Artefact) -> Self {
         match self {
             Error::Corrupt { what, reason, .. } => Error::Corrupt {
                 artefact,
                 what,
                 reason,
+            },
+            Error::Version {
+                found, expected, ..
+            } => Error::Version {
+                artefact,
+                found,
+                expected,
             },
             other => other,
         }

@@ -2202,6 +2202,58 @@ impl Profile {
         Ok(out)
     }
 
+    /// The features of two profiles over *disjoint columns* of the same rows
+    /// as one profile (e.g. columns fitted one by one, each with its own
+    /// explicit edges): every feature keeps its own fit options, so the
+    /// features may differ in bins, NaN policy and stored reference, as the
+    /// features of any profile may. The result is validated like a loaded
+    /// profile; its content checksum ([`Profile::to_json`],
+    /// [`Profile::to_bytes`]) is that of the union. Neither input changes.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{Profile, ProfileOptions};
+    /// use tradewarden_drift::report::FeatureData;
+    /// let (a, b): (Vec<f64>, Vec<f64>) = (0..200).map(|i| (f64::from(i % 17), f64::from(i % 5))).unzip();
+    /// let o = ProfileOptions::default();
+    /// let pa = Profile::fit_features(&[("a", FeatureData::Numeric(&a))], &o).unwrap();
+    /// let pb = Profile::fit_features(&[("b", FeatureData::Numeric(&b))], &o).unwrap();
+    /// let both = pa.union(&pb).unwrap();
+    /// let fitted = Profile::fit_features(&[("a", FeatureData::Numeric(&a)), ("b", FeatureData::Numeric(&b))], &o).unwrap();
+    /// assert_eq!(both, fitted);
+    /// assert!(both.union(&pa).is_err()); // feature "a" is in both
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidParameter` naming `other` when a feature is in both profiles
+    /// (the value is the feature's name), or naming `reference_rows` when
+    /// the two record different rows; a feature that fails
+    /// [`Profile::validate`] as loading would.
+    pub fn union(&self, other: &Profile) -> Result<Profile> {
+        if let Some(name) = other
+            .features
+            .keys()
+            .find(|k| self.features.contains_key(*k))
+        {
+            return Err(Error::InvalidParameter {
+                param: "other",
+                value: format!("feature {name:?}"),
+                reason: "is in both profiles: a union needs disjoint features (merge partitions of the same features with Profile::merge)",
+            });
+        }
+        if self.reference_rows != other.reference_rows {
+            return Err(Error::InvalidParameter {
+                param: "reference_rows",
+                value: format!("{:?} vs {:?}", self.reference_rows, other.reference_rows),
+                reason: "the two profiles were fitted on different rows",
+            });
+        }
+        let mut out = self.clone();
+        out.features
+            .extend(other.features.iter().map(|(k, f)| (k.clone(), f.clone())));
+        out.validate()?;
+        Ok(out)
+    }
+
     /// Checks every feature's structural invariants
     /// ([`NumericProfile::validate`], [`CategoricalProfile::validate`]) and
     /// the format version. Every decoder ([`Profile::from_bytes`],
@@ -2214,6 +2266,7 @@ impl Profile {
     pub fn validate(&self) -> Result<()> {
         if self.format_version != PROFILE_FORMAT_VERSION {
             return Err(Error::Version {
+                artefact: Artefact::Profile,
                 found: self.format_version,
                 expected: PROFILE_FORMAT_VERSION,
             });
@@ -2295,6 +2348,7 @@ impl Profile {
             })?;
         if found != u64::from(PROFILE_FORMAT_VERSION) {
             return Err(Error::Version {
+                artefact: Artefact::Profile,
                 found: found.min(u64::from(u32::MAX)) as u32,
                 expected: PROFILE_FORMAT_VERSION,
             });
@@ -2363,6 +2417,7 @@ impl Profile {
         let version = u32::from_le_bytes(v4);
         if version != PROFILE_FORMAT_VERSION {
             return Err(Error::Version {
+                artefact: Artefact::Profile,
                 found: version,
                 expected: PROFILE_FORMAT_VERSION,
             });

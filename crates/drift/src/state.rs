@@ -1023,6 +1023,7 @@ impl StateScorer {
         let version = r.u32("header")?;
         if version != SCORER_FORMAT_VERSION {
             return Err(Error::Version {
+                artefact: crate::error::Artefact::Scorer,
                 found: version,
                 expected: SCORER_FORMAT_VERSION,
             });
@@ -1452,6 +1453,7 @@ impl ScoreState {
         let version = u32::from_le_bytes(v4);
         if version != SCORE_STATE_FORMAT_VERSION {
             return Err(Error::Version {
+                artefact: crate::error::Artefact::ScoreState,
                 found: version,
                 expected: SCORE_STATE_FORMAT_VERSION,
             });

@@ -2,12 +2,13 @@
 #![allow(clippy::unwrap_used)]
 
 use tradewarden_core::{Classify, ErrorKind, NanPolicy};
-use tradewarden_drift::Error;
 use tradewarden_drift::ks::{Alternative, KsMethod};
 use tradewarden_drift::profile::{
     BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile, ProfileOptions,
 };
 use tradewarden_drift::psi::PsiMode;
+use tradewarden_drift::report::FeatureData;
+use tradewarden_drift::{Artefact, Error};
 
 fn lcg(n: usize, seed: u64, shift: f64) -> Vec<f64> {
     let mut s = seed;
@@ -272,6 +273,7 @@ fn other_version_and_corruption_are_typed_errors() {
         matches!(
             e,
             Error::Version {
+                artefact: Artefact::Profile,
                 found: 2,
                 expected: 1
             }
@@ -557,4 +559,88 @@ fn profile_methods_equal_the_pure_functions() {
     let want = distance::jensenshannon(&[3.0, 1.0, 0.0], &[0.0, 2.0, 1.0], None).unwrap();
     assert_eq!(js, want);
     assert!(cats.jensenshannon(&[Some("a")], None).unwrap() > 0.0);
+}
+
+/// `Profile::union` over disjoint columns equals fitting them together,
+/// keeps each feature's own options, and refuses shared features, different
+/// rows and a feature that would not load.
+#[test]
+fn union_of_disjoint_profiles() {
+    let (a, b) = (lcg(400, 3, 0.0), lcg(400, 5, 2.0));
+    let side: Vec<Option<&str>> = (0..400)
+        .map(|i| [Some("buy"), Some("sell"), None][i % 3])
+        .collect();
+    let o = ProfileOptions::default();
+    let fit = |cols: &[(&str, FeatureData<'_>)], o: &ProfileOptions| {
+        Profile::fit_features(cols, o).unwrap()
+    };
+    let pa = fit(&[("a", FeatureData::Numeric(&a))], &o);
+    let pb = fit(
+        &[
+            ("b", FeatureData::Numeric(&b)),
+            ("side", FeatureData::Categorical(&side)),
+        ],
+        &o,
+    );
+    let u = pa.union(&pb).unwrap();
+    let all = fit(
+        &[
+            ("a", FeatureData::Numeric(&a)),
+            ("b", FeatureData::Numeric(&b)),
+            ("side", FeatureData::Categorical(&side)),
+        ],
+        &o,
+    );
+    assert_eq!(u, all);
+    assert_eq!(pb.union(&pa).unwrap(), all);
+    // the checksum is the union's: both persisted forms load back equal
+    assert_eq!(Profile::from_bytes(&u.to_bytes()).unwrap(), all);
+    assert_eq!(Profile::from_json(&u.to_json().unwrap()).unwrap(), all);
+    assert_eq!(u.to_json().unwrap(), all.to_json().unwrap());
+
+    // per-feature options: explicit edges for one column, skip + no reference for another
+    let explicit = ProfileOptions {
+        bins: BinStrategy::Explicit {
+            edges: vec![0.25, 0.5, 0.75],
+        },
+        keep_reference: false,
+        ..Default::default()
+    };
+    let skip = ProfileOptions {
+        nan_policy: NanPolicy::Skip,
+        ..Default::default()
+    };
+    let mut bn = b.clone();
+    bn[7] = f64::NAN;
+    let pe = fit(&[("a", FeatureData::Numeric(&a))], &explicit);
+    let ps = fit(&[("b", FeatureData::Numeric(&bn))], &skip);
+    let mixed = pe.union(&ps).unwrap();
+    assert_eq!(mixed.numeric("a").unwrap().options, explicit);
+    assert_eq!(mixed.numeric("b").unwrap().options, skip);
+    assert_eq!(mixed.numeric("b").unwrap().nan_count, 1);
+
+    // a shared feature is named
+    let e = u.union(&pa).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("feature \"a\""), "{e}");
+    // different rows
+    let mut rows = pb.clone();
+    rows.set_reference_rows(Some(0..400)).unwrap();
+    let e = pa.union(&rows).unwrap_err();
+    assert!(e.to_string().contains("reference_rows"), "{e}");
+    let (mut ra, mut rb) = (pa.clone(), pb.clone());
+    ra.set_reference_rows(Some(0..400)).unwrap();
+    rb.set_reference_rows(Some(0..400)).unwrap();
+    assert_eq!(ra.union(&rb).unwrap().reference_rows, Some(0..400));
+    // a feature that would not load is refused, naming it
+    let mut bad = pb.clone();
+    if let Some(FeatureProfile::Numeric(n)) = bad.features.get_mut("b") {
+        n.counts.pop();
+    }
+    let e = pa.union(&bad).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    assert!(e.to_string().contains("feature \"b\""), "{e}");
+    // neither input changed
+    assert_eq!(pa.features.len(), 1);
+    assert_eq!(pb.features.len(), 2);
 }

@@ -19,14 +19,59 @@ use tradewarden_metrics::handles::PreTradeMetrics;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SymbolId(pub u32);
 
-/// Order side.
+/// Order side. Its names are defined once ([`Side::NAMES`]): `buy` (or
+/// `b`) and `sell` (or `s`), parsed in any case by `FromStr` (every door's
+/// text) and accepted by serde (lowercase, with the same aliases).
+///
+/// ```
+/// use tradewarden_guardrails::engine::Side;
+/// assert_eq!("B".parse::<Side>().unwrap(), Side::Buy);
+/// assert_eq!("sell".parse::<Side>().unwrap(), Side::Sell);
+/// let e = "long".parse::<Side>().unwrap_err().to_string();
+/// assert!(e.contains("side") && e.contains("'buy' (or 'b')") && e.contains("'sell' (or 's')"), "{e}");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// Buy (+quantity).
+    #[serde(alias = "b")]
     Buy,
     /// Sell (−quantity).
+    #[serde(alias = "s")]
     Sell,
+}
+
+impl tradewarden_core::names::Named for Side {
+    const PARAM: &'static str = "side";
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("buy", Side::Buy),
+        ("b", Side::Buy),
+        ("sell", Side::Sell),
+        ("s", Side::Sell),
+    ];
+}
+
+impl std::str::FromStr for Side {
+    type Err = Error;
+
+    /// Any case of [`Side::NAMES`]; anything else is an `InvalidInput`
+    /// naming `side`, the value and every accepted name.
+    fn from_str(s: &str) -> Result<Self> {
+        use tradewarden_core::names::Named;
+        Side::from_name(&s.to_ascii_lowercase()).map_err(|e| match e {
+            // the table's own message, with the value as given and "any case"
+            tradewarden_core::Error::InvalidParameter { reason, .. } => {
+                Error::invalid("side", format!("{s:?}"), format!("{reason} (any case)"))
+            }
+            other => Error::Core(other),
+        })
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(tradewarden_core::names::Named::as_str(*self))
+    }
 }
 
 impl Side {
@@ -646,5 +691,32 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod side_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::Side;
+    use tradewarden_core::names::Named;
+    use tradewarden_core::{Classify, ErrorKind};
+
+    #[test]
+    fn side_names_parse_in_any_case_and_through_serde() {
+        for (name, v) in Side::NAMES {
+            assert_eq!(name.parse::<Side>().unwrap(), *v);
+            assert_eq!(name.to_uppercase().parse::<Side>().unwrap(), *v);
+            let json = format!("\"{name}\"");
+            assert_eq!(serde_json::from_str::<Side>(&json).unwrap(), *v);
+        }
+        assert_eq!(Side::Buy.to_string(), "buy");
+        assert_eq!(serde_json::to_string(&Side::Sell).unwrap(), "\"sell\"");
+        let e = "Long".parse::<Side>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            e.to_string(),
+            "invalid side = \"Long\": expected 'buy' (or 'b') or 'sell' (or 's') (any case)"
+        );
+        assert!(serde_json::from_str::<Side>("\"long\"").is_err());
     }
 }

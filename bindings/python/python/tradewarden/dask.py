@@ -225,20 +225,8 @@ def _fit_partition_edges(pdf: Any, cols: List[str], edges: Dict[str, Any], bins:
         parts.append(Profile.fit(pdf[others], bins, nan_policy=nan_policy, keep_reference=False))
     out = parts[0]
     for p in parts[1:]:
-        out = _union(out, p)
+        out = out.union(p)
     return pd.Series([out.to_bytes()], dtype=object)
-
-
-def _union(a: Profile, b: Profile) -> Profile:
-    """The features of two profiles over disjoint columns, as one profile."""
-    import json
-
-    da, db = json.loads(a.to_json()), json.loads(b.to_json())
-    da["features"].update(db["features"])
-    # The union is a new document: its content checksum is recomputed on save,
-    # and a JSON profile without one is accepted after full validation.
-    da.pop("checksum", None)
-    return Profile.from_json(json.dumps(da))
 
 
 _SCORERS: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}

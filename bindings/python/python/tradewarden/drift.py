@@ -458,6 +458,14 @@ class Profile:
             raise InvalidInputError(f"other must be a Profile, got {type(other).__name__}")
         self._p.merge(other._p)
 
+    def union(self, other: "Profile") -> "Profile":
+        """The features of this profile and ``other`` — fitted on disjoint columns of the same rows — as one
+        profile (each feature keeps its own bins, NaN policy and stored reference). A feature in both, or
+        profiles recording different ``reference_rows``, raise InvalidInputError naming it."""
+        if not isinstance(other, Profile):
+            raise InvalidInputError(f"other must be a Profile, got {type(other).__name__}")
+        return Profile(self._p.union(other._p))
+
     def save(self, path: Any) -> None:
         """Writes the binary form atomically."""
         self._p.save(str(path))

@@ -1,6 +1,6 @@
 //! `tradewarden report`: the operations summary of a returns series
 //! (`ops_summary.json`, `tradewarden::ops`) and its self-contained HTML report
-//! (`report.html`, `tradewarden::report::render_html`).
+//! (`report.html`), both from one library call (`tradewarden::report::html_report`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +8,8 @@ use clap::Args;
 use tradewarden::core::returns::{self, SummaryOptions};
 use tradewarden::core::{NanPolicy, Period, ReturnsOptions, config, io};
 use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
-use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
-use tradewarden::report::{Dates, ReportInput, render_html};
+use tradewarden::ops::{OperationsThresholds, Trades};
+use tradewarden::report::{Dates, HtmlReport, ReportRequest, html_report};
 
 use crate::{Failure, default_out, io_failure};
 
@@ -137,9 +137,9 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     opts.validate()?;
-    let thresholds: OperationsThresholds = match &a.thresholds {
-        Some(p) => config::load_config(p)?,
-        None => OperationsThresholds::default(),
+    let thresholds: Option<OperationsThresholds> = match &a.thresholds {
+        Some(p) => Some(config::load_config(p)?),
+        None => None,
     };
     let (r, dates) = read_series(&a.returns, a.column.as_deref(), a.prices)?;
     let b = match &a.benchmark {
@@ -153,20 +153,23 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
         )?),
         None => None,
     };
-    let ops = OperationsSummary::compute(
-        &r,
-        b.as_deref(),
-        log.as_ref().map(|log| Trades {
+    let HtmlReport { ops, html: page } = html_report(&ReportRequest {
+        name: &file_label(&a.returns),
+        benchmark_name: a.benchmark.as_deref().map(file_label).as_deref(),
+        returns: &r,
+        benchmark: b.as_deref(),
+        dates: &dates,
+        trades: log.as_ref().map(|log| Trades {
             log,
             capital: a.capital,
             tail_percentile: a.tail_percentile,
         }),
-        &thresholds,
-        &SummaryOptions {
+        thresholds: thresholds.as_ref(),
+        options: &SummaryOptions {
             returns: opts,
             ..Default::default()
         },
-    )?;
+    })?;
     let s = &ops.summary;
     let triggered = &ops.triggered;
     // through a JSON value: the file's keys stay in their sorted order
@@ -181,15 +184,6 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
         message: e.to_string(),
     })?;
     tradewarden::core::fs::write_atomic(&path, text.as_bytes())?;
-    let page = render_html(&ReportInput {
-        name: &file_label(&a.returns),
-        benchmark_name: a.benchmark.as_deref().map(file_label).as_deref(),
-        returns: &r,
-        benchmark: b.as_deref(),
-        dates: &dates,
-        ops: &ops,
-        thresholds_given: a.thresholds.is_some(),
-    })?;
     let html_path = a.out.join("report.html");
     tradewarden::core::fs::write_atomic(&html_path, page.as_bytes())?;
     if a.json {

@@ -76,6 +76,8 @@ const COST: f64 = 0.0001;
 const BOOT_SEED: u64 = tradewarden::report::BOOTSTRAP_SEED;
 /// Rolling-Sharpe window (trading days): the report page's.
 pub(crate) const ROLL_WINDOW: usize = tradewarden::report::ROLLING_WINDOW;
+/// Length of each window of the drift timeline (trading days).
+pub(crate) const DRIFT_WINDOW_DAYS: usize = 21;
 /// Business days without a breach before the operator resets REDUCING.
 const REVIEW_DAYS: usize = 10;
 
@@ -107,25 +109,9 @@ enforcement = "warn"
 [symbols.NQ]
 "#;
 
-/// One trading-state transition of the demo (simulated time).
-#[derive(Debug, Clone)]
-pub(crate) struct Transition {
-    pub(crate) ts: i64,
-    pub(crate) from: TradingState,
-    pub(crate) to: TradingState,
-    pub(crate) reason: String,
-    pub(crate) actor: String,
-}
-
-/// One period-limit breach (simulated time).
-#[derive(Debug, Clone)]
-pub(crate) struct Breach {
-    pub(crate) ts: i64,
-    pub(crate) rule: String,
-    pub(crate) value: f64,
-    pub(crate) threshold: f64,
-    pub(crate) severity: String,
-}
+// One trading-state transition and one period-limit breach of the demo
+// (simulated time): the library's rows of the demo page.
+pub(crate) use tradewarden::report::demo::{Breach, Transition};
 
 /// Everything the report needs from one demo run.
 #[derive(Debug)]
@@ -145,7 +131,7 @@ pub(crate) struct DemoRun {
     pub(crate) dsr: f64,
     pub(crate) drift: DriftReport,
     pub(crate) drift_before: DriftReport,
-    /// Per feature: PSI of each 21-day chunk after the reference window.
+    /// Per feature: PSI of each [`DRIFT_WINDOW_DAYS`]-day chunk after the reference window.
     pub(crate) drift_timeline: Vec<(String, Vec<(i64, f64)>)>,
     pub(crate) transitions: Vec<Transition>,
     pub(crate) breaches: Vec<Breach>,
@@ -561,13 +547,13 @@ pub(crate) fn simulate(seed: u64, quiet: bool) -> Result<Simulation, Failure> {
         let p = profile.numeric(n)?;
         let mut pts = Vec::new();
         let mut lo = REFERENCE_END;
-        while lo + 21 <= N_DAYS {
-            let v = window(col, lo, lo + 21);
+        while lo + DRIFT_WINDOW_DAYS <= N_DAYS {
+            let v = window(col, lo, lo + DRIFT_WINDOW_DAYS);
             pts.push((
-                market.ts[lo + 20],
+                market.ts[lo + DRIFT_WINDOW_DAYS - 1],
                 p.psi(&v, PsiMode::Standard { epsilon: 1e-4 })?,
             ));
-            lo += 21;
+            lo += DRIFT_WINDOW_DAYS;
         }
         drift_timeline.push((n.clone(), pts));
     }
@@ -917,7 +903,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<(), Failure> {
     write("journal.jsonl", j.as_bytes())?;
     write("reference_profile.json", profile.to_json()?.as_bytes())?;
     write("policy.toml", POLICY_TOML.as_bytes())?;
-    write("report.html", html::render(&run, &doc)?.as_bytes())?;
+    write("report.html", html::render(&run, &ops)?.as_bytes())?;
 
     if a.json {
         println!("{text}");
