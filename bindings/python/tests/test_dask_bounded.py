@@ -1,0 +1,153 @@
+"""The whole bounded job on Dask (issue 22): the reference is sketched and counted where it lies, never gathered;
+the result equals the one-process job on the same grid bit for bit; the exact KS statistic lies in every interval;
+bytes per partition stay flat as rows grow; a prepared profile is sent to each worker once across jobs."""
+
+import pickle
+import struct
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tradewarden import dask as twd
+from tradewarden.drift import (BoundedReport, GridCounts, Profile, QuantileSketch, SketchGrid, StateScorer,
+                               bounded_report)
+from tradewarden.errors import CorruptError, InvalidInputError
+
+
+def frame(n, seed, shift=0.0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "a": rng.standard_normal(n) + shift,
+        "ties": rng.integers(0, 40, n).astype(np.float64),
+        "cat": np.array(["x", "y", "z"])[rng.choice(3, n, p=[0.5, 0.3, 0.2])],
+    })
+
+
+def bits(features):
+    """Every float of the ks_bounds dicts as its bit pattern (NaN-safe, -0.0-safe)."""
+    def b(v):
+        return struct.pack("<d", v).hex() if isinstance(v, float) else v
+    return [{k: b(v) for k, v in f.items()} for f in features]
+
+
+def check_intervals(rep, ref, cur):
+    assert [f["name"] for f in rep.features] == ["a", "ties"]
+    for f in rep.features:
+        # the raw statistic (scipy's exact mode rounds D to a multiple of 1/lcm(n1, n2), ulps away)
+        d = stats.ks_2samp(ref[f["name"]], cur[f["name"]], method="asymp").statistic
+        assert f["statistic_lo"] <= d <= f["statistic_hi"], (f, d)
+        assert f["statistic_hi"] - f["statistic_lo"] <= rep.rank_bounds[f["name"]] + 1e-12
+        assert f["n_reference"] == len(ref) and f["n_current"] == len(cur)
+
+
+@pytest.fixture
+def synchronous():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+@pytest.mark.parametrize("split_every", [None, 2])
+def test_whole_job_equals_one_process_bit_for_bit(synchronous, split_every):
+    ref, cur = frame(20_000, 1), frame(12_000, 2, shift=0.3)
+    rep = twd.drift_report_bounded(dd.from_pandas(ref, npartitions=5), dd.from_pandas(cur, npartitions=4),
+                                   cells=64, bins=8, split_every=split_every)
+    assert isinstance(rep, BoundedReport) and rep.grid.cells == 64
+    assert all(len(rep.grid.points(c)) <= 64 for c in ("a", "ties"))
+    one = bounded_report(ref, cur, grid=rep.grid)
+    assert bits(one.features) == bits(rep.features)
+    assert one.state.to_bytes() == rep.state.to_bytes()
+    assert one.scorer.rank_bounds() == rep.rank_bounds
+    check_intervals(rep, ref, cur)
+    # the sketch-grid bound is about 1/K (plus the sketch's rank error), far below 1
+    eps = QuantileSketch.from_values(ref["a"].to_numpy()).rank_error_bound
+    assert 0 < rep.rank_bounds["a"] <= 1 / 64 + 2 * eps
+    # the scorer round-trips and a later current batch is scored against it
+    back = StateScorer.from_bytes(rep.scorer.to_bytes())
+    assert bits(back.ks_bounds(back.state(cur))) == bits(rep.features)
+
+
+def test_one_process_bounded_report_without_a_grid():
+    ref, cur = frame(8000, 3), frame(5000, 4, shift=0.5)
+    rep = bounded_report(ref, cur, cells=128, bins=10)
+    check_intervals(rep, ref, cur)
+    assert rep.features[0]["statistic_lo"] > 0.1  # the shift is seen
+
+
+def test_bytes_per_partition_flat_as_rows_grow():
+    grid = SketchGrid.from_reference(frame(50_000, 5), cells=64, bins=10)
+    blob = grid.to_bytes()
+    cols = ["a", "ties", "cat"]
+
+    def sizes(n):
+        pdf = frame(n, 6, shift=0.2)
+        p, c = twd._grid_reference_partition(pdf, blob, cols).iloc[0]
+        return len(twd._grid_state_partition(pdf, blob, cols).iloc[0]), len(p), len(c)
+
+    small, large = sizes(10_000), sizes(100_000)
+    assert abs(large[0] - small[0]) <= 3 * 2 * 64 and large[0] < 8_000, (small, large)
+    assert large[1] == small[1] and large[2] == small[2], (small, large)  # profile without reference, counts
+    assert len(blob) < 8 * (2 * 64 + 2 * 12) + 500
+
+
+def test_artefacts_validate_and_pickle():
+    ref = frame(3000, 7)
+    grid = SketchGrid.from_reference(ref, cells=32)
+    assert pickle.loads(pickle.dumps(grid)).to_bytes() == grid.to_bytes()
+    p, c = grid.reference_part(ref)
+    assert pickle.loads(pickle.dumps(c)).to_bytes() == c.to_bytes()
+    assert c.count("a") == len(ref)
+    for cls, b in ((SketchGrid, grid.to_bytes()), (GridCounts, c.to_bytes())):
+        bad = bytearray(b)
+        bad[-1] ^= 1
+        with pytest.raises(CorruptError):
+            cls.from_bytes(bytes(bad))
+        with pytest.raises(CorruptError):
+            cls.from_bytes(b[:30])
+    other = SketchGrid.from_reference(ref, cells=33)
+    with pytest.raises(InvalidInputError, match="counts"):
+        StateScorer.from_grid_counts(p, other, c)
+    with pytest.raises(InvalidInputError):
+        bounded_report(ref, ref, grid="not a grid")
+    with pytest.raises(InvalidInputError, match="cells"):
+        SketchGrid.from_reference(ref, cells=0)
+
+
+def test_whole_job_and_broadcast_once_on_a_local_cluster():
+    from distributed import Client, LocalCluster
+
+    ref, cur = frame(30_000, 8), frame(20_000, 9, shift=0.2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        rdf, cdf = dd.from_pandas(ref, npartitions=6), dd.from_pandas(cur, npartitions=4)
+        rep = twd.drift_report_bounded(rdf, cdf, cells=128, bins=10)
+        one = bounded_report(ref, cur, grid=rep.grid)
+        assert bits(one.features) == bits(rep.features)
+        check_intervals(rep, ref, cur)
+
+        # the profile sent once per worker across jobs
+        profile = Profile.fit(ref)
+        want = profile.score_state(cur, cells=64).to_bytes()
+
+        def stats_now():
+            return sum(s["received"] for s in client.run(twd._broadcast_stats).values()), \
+                sum(s["decoded"] for s in client.run(twd._broadcast_stats).values())
+
+        handle = twd.prepare(profile, client, cells=64)
+        first = twd.score_state(handle, cdf)
+        after_first = stats_now()
+        second = twd.score_state(handle, cdf)
+        after_second = stats_now()
+        assert first.to_bytes() == second.to_bytes() == want
+        assert after_second == after_first, (after_first, after_second)  # nothing sent or decoded again
+        # without the handle each job sends the bytes again (the counter does see re-sends)
+        twd.score_state(profile, cdf, cells=64)
+        after_plain = stats_now()
+        twd.score_state(profile, cdf, cells=64)
+        assert stats_now()[0] > after_plain[0]
+        with pytest.raises(InvalidInputError, match="cells"):
+            twd.score_state(handle, cdf, cells=32)
+        handle.release()
