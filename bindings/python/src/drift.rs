@@ -851,8 +851,10 @@ impl PySketchGrid {
         nan_policy: &str,
     ) -> PyResult<Self> {
         let np = drift_nan_policy(nan_policy);
-        let sk: Vec<(&str, &QuantileSketch)> =
-            sketches.iter().map(|(n, s)| (n.as_str(), &s.inner)).collect();
+        let sk: Vec<(&str, &QuantileSketch)> = sketches
+            .iter()
+            .map(|(n, s)| (n.as_str(), &s.inner))
+            .collect();
         let cat: Vec<&str> = categorical.iter().map(String::as_str).collect();
         call(py, move || {
             Ok(PySketchGrid {
@@ -904,7 +906,11 @@ impl PySketchGrid {
 
     /// Feature names, sorted.
     fn features(&self) -> Vec<String> {
-        self.inner.features().into_iter().map(String::from).collect()
+        self.inner
+            .features()
+            .into_iter()
+            .map(String::from)
+            .collect()
     }
 
     /// Grid points of a numeric feature (None: not a numeric feature).
@@ -925,6 +931,30 @@ impl PySketchGrid {
             let data = feature_data(&v)?;
             let inner = pool()?.install(|| g.state(&data))?;
             Ok(PyScoreState { inner })
+        })
+    }
+
+    /// `state` of the grid's columns of an Arrow stream, read in the crate.
+    fn state_arrow(&self, py: Python<'_>, stream: &Bound<'_, PyAny>) -> PyResult<PyScoreState> {
+        let batches = crate::arrow::import_stream(stream, "current")?;
+        let g = &self.inner;
+        call(py, move || {
+            let inner = pool()?.install(|| g.state_batches(&batches))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// `reference_part` of the grid's columns of an Arrow stream, read in the crate.
+    fn reference_part_arrow(
+        &self,
+        py: Python<'_>,
+        stream: &Bound<'_, PyAny>,
+    ) -> PyResult<(PyProfile, PyGridCounts)> {
+        let batches = crate::arrow::import_stream(stream, "reference")?;
+        let g = &self.inner;
+        call(py, move || {
+            let (p, c) = pool()?.install(|| g.reference_part_batches(&batches))?;
+            Ok((PyProfile { inner: p }, PyGridCounts { inner: c }))
         })
     }
 

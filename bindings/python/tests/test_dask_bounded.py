@@ -107,6 +107,13 @@ def test_artefacts_validate_and_pickle():
             cls.from_bytes(bytes(bad))
         with pytest.raises(CorruptError):
             cls.from_bytes(b[:30])
+    # pandas string dtype / pyarrow tables go over Arrow, object columns through the generic conversion: same
+    arrow_ref = ref.astype({"cat": "string"})
+    assert grid.state(arrow_ref).to_bytes() == grid.state(ref).to_bytes()
+    pa_table = __import__("pyarrow").Table.from_pandas(arrow_ref, preserve_index=False)
+    for table in (arrow_ref, pa_table):
+        p2, c2 = grid.reference_part(table)
+        assert (p2.to_bytes(), c2.to_bytes()) == (p.to_bytes(), c.to_bytes())
     other = SketchGrid.from_reference(ref, cells=33)
     with pytest.raises(InvalidInputError, match="counts"):
         StateScorer.from_grid_counts(p, other, c)

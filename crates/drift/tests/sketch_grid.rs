@@ -423,3 +423,48 @@ fn corrupt_grid_and_counts_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn arrow_batches_equal_the_values() {
+    use arrow_array::{ArrayRef, Float32Array, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let (r, c) = small();
+    let side: Vec<Option<&str>> = (0..r.len())
+        .map(|i| [Some("buy"), Some("sell"), None][i % 3])
+        .collect();
+    let grid = SketchGrid::from_reference(&data(&r, &side), 10, 32, NanPolicy::Error, 200).unwrap();
+    let batch = |x: &[f64], s: &[Option<&str>], f32col: bool| {
+        let xs: ArrayRef = if f32col {
+            Arc::new(Float32Array::from(
+                x.iter().map(|v| *v as f32).collect::<Vec<_>>(),
+            ))
+        } else {
+            Arc::new(Float64Array::from(x.to_vec()))
+        };
+        let other: ArrayRef = Arc::new(Float64Array::from(vec![0.0; x.len()]));
+        RecordBatch::try_from_iter([
+            ("x", xs),
+            ("side", Arc::new(StringArray::from(s.to_vec())) as ArrayRef),
+            ("unprofiled", other),
+        ])
+        .unwrap()
+    };
+    let (h, t) = r.split_at(1000);
+    let (sh, st) = side.split_at(1000);
+    let batches = [batch(h, sh, false), batch(t, st, false)];
+    assert_eq!(
+        grid.reference_part_batches(&batches).unwrap(),
+        grid.reference_part(&data(&r, &side)).unwrap()
+    );
+    let cs = &side[..c.len()];
+    assert_eq!(
+        grid.state_batches(&[batch(&c, cs, false)]).unwrap(),
+        grid.state(&data(&c, cs)).unwrap()
+    );
+    let c32: Vec<f64> = c.iter().map(|v| f64::from(*v as f32)).collect();
+    assert_eq!(
+        grid.state_batches(&[batch(&c, cs, true)]).unwrap(),
+        grid.state(&data(&c32, cs)).unwrap()
+    );
+    assert!(grid.state_batches(&[]).is_err());
+}

@@ -444,11 +444,9 @@ def _grid_reference_partition(pdf: Any, grid_bytes: bytes, cols: List[str]) -> A
     """Pass 2, a reference partition: (its profile on the grid's edges, its counts at the points) as bytes."""
     import pandas as pd
 
-    from ._tables import columns as table_columns
-
     if len(pdf) == 0:
         return pd.Series([None], dtype=object)
-    p, c = _grid(grid_bytes).reference_part(table_columns(pdf[cols], "reference"))
+    p, c = SketchGrid(_grid(grid_bytes)).reference_part(pdf[cols])
     return pd.Series([(p.to_bytes(), c.to_bytes())], dtype=object)
 
 
@@ -456,11 +454,9 @@ def _grid_state_partition(pdf: Any, grid_bytes: bytes, cols: List[str]) -> Any:
     """Pass 2, a current partition: its bounded state at the grid's points (the points are all it needs)."""
     import pandas as pd
 
-    from ._tables import columns as table_columns
-
     if len(pdf) == 0:
         return pd.Series([None], dtype=object)
-    return pd.Series([_grid(grid_bytes).state(table_columns(pdf[cols], "current")).to_bytes()], dtype=object)
+    return pd.Series([SketchGrid(_grid(grid_bytes)).state(pdf[cols]).to_bytes()], dtype=object)
 
 
 def _merge_reference_parts(*parts: Any) -> Optional[Tuple[bytes, bytes]]:

@@ -644,6 +644,26 @@ def _arrow_readable(t: Any) -> bool:
                 or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", lambda _: False)(t))
 
 
+def _arrow_of(table: Any, keep: Any) -> Any:
+    """``table``'s columns named in ``keep`` as a pyarrow Table when every one has a type the crate reads from
+    Arrow itself (see :func:`_scorer_state`) and there is a row; None: take the generic column conversion."""
+    mod = type(table).__module__
+    if mod.startswith("pandas") and hasattr(table, "columns"):
+        import pandas as pd
+
+        cols = [c for c in table.columns if c in keep]
+        if cols and len(table) and all((isinstance(table[c].dtype, np.dtype) and table[c].dtype.kind in "fiu")
+                                       or isinstance(table[c].dtype, pd.StringDtype) for c in cols):
+            import pyarrow as pa
+
+            return pa.Table.from_pandas(table[cols], preserve_index=False)
+        return None
+    if mod.startswith("pyarrow") and hasattr(table, "schema") and hasattr(table, "num_rows"):
+        if table.num_rows and all(_arrow_readable(f.type) for f in table.schema if f.name in keep):
+            return table
+    return None
+
+
 def _scorer_state(scorer: "_native.StateScorer", current: Any) -> "_native.ScoreState":
     """The native state of ``current`` under a native scorer. Tables whose profiled columns all have a type
     the crate reads from Arrow itself (every float and integer width, every string layout; pandas: numpy
@@ -907,12 +927,21 @@ class SketchGrid:
                                                      nan_policy, int(k)))
 
     def state(self, current: Any) -> ScoreState:
-        """The bounded :class:`ScoreState` of one current partition at the grid's points."""
+        """The bounded :class:`ScoreState` of one current partition at the grid's points (tables as
+        :meth:`StateScorer.state`: over Arrow when the columns allow, the same state either way)."""
+        table = _arrow_of(current, set(self.features))
+        if table is not None:
+            return ScoreState(self._g.state_arrow(table))
         return ScoreState(self._g.state(columns(current, "current")))
 
     def reference_part(self, reference: Any) -> Tuple[Profile, "GridCounts"]:
-        """One reference partition: its profile on the grid's edges and its counts at the points."""
-        p, c = self._g.reference_part(columns(reference, "reference"))
+        """One reference partition: its profile on the grid's edges and its counts at the points (over Arrow
+        when the columns allow)."""
+        table = _arrow_of(reference, set(self.features))
+        if table is not None:
+            p, c = self._g.reference_part_arrow(table)
+        else:
+            p, c = self._g.reference_part(columns(reference, "reference"))
         return Profile(p), GridCounts(c)
 
     def scorer(self, reference: Any) -> StateScorer:

@@ -367,6 +367,39 @@ impl SketchGrid {
         })
     }
 
+    /// [`SketchGrid::state`] of Arrow record batches (same schema): the
+    /// columns named as the grid's features, read as
+    /// [`StateScorer::state_batches`] reads them; other columns ignored.
+    ///
+    /// # Errors
+    /// No batch, no matching column, an unsupported column type; then as
+    /// [`SketchGrid::state`].
+    pub fn state_batches(&self, batches: &[arrow_array::RecordBatch]) -> Result<ScoreState> {
+        let cols = crate::report::gather_columns_by(batches, |n| self.is_numeric(n))?;
+        self.state(&crate::report::feature_data(&cols))
+    }
+
+    /// [`SketchGrid::reference_part`] of Arrow record batches (read as
+    /// [`SketchGrid::state_batches`]).
+    ///
+    /// # Errors
+    /// As [`SketchGrid::state_batches`] and [`SketchGrid::reference_part`].
+    pub fn reference_part_batches(
+        &self,
+        batches: &[arrow_array::RecordBatch],
+    ) -> Result<(Profile, GridCounts)> {
+        let cols = crate::report::gather_columns_by(batches, |n| self.is_numeric(n))?;
+        self.reference_part(&crate::report::feature_data(&cols))
+    }
+
+    fn is_numeric(&self, name: &str) -> Option<bool> {
+        if self.numeric.contains_key(name) {
+            Some(true)
+        } else {
+            self.categorical.contains(name).then_some(false)
+        }
+    }
+
     /// One reference partition: its profile on the grid's bin edges (no
     /// stored reference; partition profiles merge exactly with
     /// [`Profile::merge_all`]) and its exact counts at the grid's points
