@@ -884,6 +884,36 @@ impl PySketchGrid {
         })
     }
 
+    /// `from_reference` of an Arrow stream's float, integer and string columns, read in the crate.
+    #[staticmethod]
+    #[pyo3(signature = (stream, bins, cells, nan_policy="raise", k=tradewarden_drift::sketch::DEFAULT_K))]
+    fn from_reference_arrow(
+        py: Python<'_>,
+        stream: &Bound<'_, PyAny>,
+        bins: usize,
+        cells: usize,
+        nan_policy: &str,
+        k: u16,
+    ) -> PyResult<Self> {
+        let np = drift_nan_policy(nan_policy);
+        let batches = crate::arrow::import_stream(stream, "reference")?;
+        call(py, move || {
+            Ok(PySketchGrid {
+                inner: SketchGrid::from_reference_batches(&batches, bins, cells, np?, k)?,
+            })
+        })
+    }
+
+    /// `scorer` of the grid's columns of an Arrow stream, read in the crate.
+    fn scorer_arrow(&self, py: Python<'_>, stream: &Bound<'_, PyAny>) -> PyResult<PyStateScorer> {
+        let batches = crate::arrow::import_stream(stream, "reference")?;
+        let g = &self.inner;
+        call(py, move || {
+            let inner = pool()?.install(|| g.scorer_batches(&batches))?;
+            Ok(PyStateScorer { inner })
+        })
+    }
+
     /// The binary form (checksummed).
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.to_bytes())

@@ -467,4 +467,16 @@ fn arrow_batches_equal_the_values() {
         grid.state(&data(&c32, cs)).unwrap()
     );
     assert!(grid.state_batches(&[]).is_err());
+    // the grid from batches: the same features and kinds (KLL's compaction is randomized — DataSketches'
+    // thread-local generator, not seedable — so two sketches of the same values may differ: the points are
+    // compared only where they cannot, on a constant column)
+    let g2 = SketchGrid::from_reference_batches(&batches, 10, 32, NanPolicy::Error, 200).unwrap();
+    assert_eq!(g2.features(), vec!["side", "unprofiled", "x"]);
+    assert_eq!(g2.points("unprofiled"), Some(&[0.0][..]));
+    assert!(g2.points("side").is_none() && g2.points("x").unwrap().len() <= 32);
+    assert_eq!(
+        grid.scorer_batches(&batches).unwrap().to_bytes(),
+        grid.scorer(&data(&r, &side)).unwrap().to_bytes()
+    );
+    assert!(SketchGrid::from_reference_batches(&[], 10, 32, NanPolicy::Error, 200).is_err());
 }

@@ -645,13 +645,14 @@ def _arrow_readable(t: Any) -> bool:
 
 
 def _arrow_of(table: Any, keep: Any) -> Any:
-    """``table``'s columns named in ``keep`` as a pyarrow Table when every one has a type the crate reads from
-    Arrow itself (see :func:`_scorer_state`) and there is a row; None: take the generic column conversion."""
+    """``table``'s columns named in ``keep`` (None: all) as a pyarrow Table when every one has a type the crate
+    reads from Arrow itself (see :func:`_scorer_state`) and there is a row; None: take the generic column
+    conversion."""
     mod = type(table).__module__
     if mod.startswith("pandas") and hasattr(table, "columns"):
         import pandas as pd
 
-        cols = [c for c in table.columns if c in keep]
+        cols = [c for c in table.columns if keep is None or c in keep]
         if cols and len(table) and all((isinstance(table[c].dtype, np.dtype) and table[c].dtype.kind in "fiu")
                                        or isinstance(table[c].dtype, pd.StringDtype) for c in cols):
             import pyarrow as pa
@@ -659,7 +660,7 @@ def _arrow_of(table: Any, keep: Any) -> Any:
             return pa.Table.from_pandas(table[cols], preserve_index=False)
         return None
     if mod.startswith("pyarrow") and hasattr(table, "schema") and hasattr(table, "num_rows"):
-        if table.num_rows and all(_arrow_readable(f.type) for f in table.schema if f.name in keep):
+        if table.num_rows and all(_arrow_readable(f.type) for f in table.schema if keep is None or f.name in keep):
             return table
     return None
 
@@ -922,7 +923,11 @@ class SketchGrid:
     @classmethod
     def from_reference(cls, reference: Any, *, bins: int = 10, cells: int = 1024, nan_policy: str = "raise",
                        k: int = 200) -> "SketchGrid":
-        """The grid of sketches of all the reference columns, in this process."""
+        """The grid of sketches of all the reference columns, in this process (over Arrow when the columns
+        allow)."""
+        table = _arrow_of(reference, None)
+        if table is not None:
+            return cls(_native.SketchGrid.from_reference_arrow(table, int(bins), int(cells), nan_policy, int(k)))
         return cls(_native.SketchGrid.from_reference(columns(reference, "reference"), int(bins), int(cells),
                                                      nan_policy, int(k)))
 
@@ -945,7 +950,10 @@ class SketchGrid:
         return Profile(p), GridCounts(c)
 
     def scorer(self, reference: Any) -> StateScorer:
-        """The one-process scorer of all the reference rows on this grid."""
+        """The one-process scorer of all the reference rows on this grid (over Arrow when the columns allow)."""
+        table = _arrow_of(reference, set(self.features))
+        if table is not None:
+            return StateScorer(self._g.scorer_arrow(table))
         return StateScorer(self._g.scorer(columns(reference, "reference")))
 
     @property
@@ -1043,7 +1051,9 @@ def bounded_report(reference: Any, current: Any, *, cells: int = 1024, bins: int
     """The bounded drift job in one process (the counterpart of ``tradewarden.dask.drift_report_bounded``):
     a grid from sketches of the reference (or the given ``grid``: then the numbers equal the Dask job's on
     that grid bit for bit), the reference's scorer on it, the current table's state, KS intervals and exact
-    PSI / JS. Tables as :meth:`Profile.fit`."""
+    PSI / JS. Tables as :meth:`Profile.fit`. KLL's compaction is randomized, so without ``grid`` two runs may
+    take different points (each one's intervals hold the exact statistic): keep ``result.grid`` for repeatable
+    numbers."""
     if grid is None:
         grid = SketchGrid.from_reference(reference, bins=bins, cells=cells, nan_policy=nan_policy, k=k)
     elif not isinstance(grid, SketchGrid):

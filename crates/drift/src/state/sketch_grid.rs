@@ -257,7 +257,10 @@ impl SketchGrid {
 
     /// [`SketchGrid::new`] from sketches (parameter `k`) of all the reference
     /// values in this process — the one-process job when the reference fits
-    /// in memory but its grid should not depend on its size.
+    /// in memory but its grid should not depend on its size. KLL's
+    /// compaction is randomized (not seedable), so two calls may give
+    /// different points — each grid's intervals hold D; keep the grid
+    /// ([`SketchGrid::to_bytes`]) for repeatable numbers.
     ///
     /// # Errors
     /// As [`QuantileSketch::from_values`] and [`SketchGrid::new`].
@@ -281,6 +284,54 @@ impl SketchGrid {
         }
         let refs: Vec<(&str, &QuantileSketch)> = sketches.iter().map(|(n, s)| (*n, s)).collect();
         SketchGrid::new(&refs, &cat, bins, cells, nan_policy)
+    }
+
+    /// [`SketchGrid::from_reference`] of Arrow record batches (same schema):
+    /// float and integer columns are numeric features, string columns (utf8,
+    /// large utf8, utf8 view) categorical ones, other columns are ignored;
+    /// read as [`SketchGrid::state_batches`] reads them.
+    ///
+    /// # Errors
+    /// No batch, no usable column; then as [`SketchGrid::from_reference`].
+    pub fn from_reference_batches(
+        batches: &[arrow_array::RecordBatch],
+        bins: usize,
+        cells: usize,
+        nan_policy: NanPolicy,
+        k: u16,
+    ) -> Result<SketchGrid> {
+        use arrow_schema::DataType;
+        let Some(first) = batches.first() else {
+            return Err(Error::TooFewValues {
+                param: "batches",
+                actual: 0,
+                min: 1,
+            });
+        };
+        let kinds: BTreeMap<String, bool> = first
+            .schema()
+            .fields()
+            .iter()
+            .filter_map(|f| {
+                let t = f.data_type();
+                let kind = if t.is_floating() || t.is_integer() {
+                    true
+                } else if matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+                    false
+                } else {
+                    return None;
+                };
+                Some((f.name().clone(), kind))
+            })
+            .collect();
+        let cols = crate::report::gather_columns_by(batches, |n| kinds.get(n).copied())?;
+        SketchGrid::from_reference(
+            &crate::report::feature_data(&cols),
+            bins,
+            cells,
+            nan_policy,
+            k,
+        )
     }
 
     /// K, the number of quantiles asked per feature.
@@ -473,6 +524,16 @@ impl SketchGrid {
     /// As [`SketchGrid::reference_part`].
     pub fn scorer(&self, reference: &[(&str, FeatureData<'_>)]) -> Result<StateScorer> {
         let (p, c) = self.reference_part(reference)?;
+        StateScorer::from_grid_counts(p, self, &c)
+    }
+
+    /// [`SketchGrid::scorer`] of Arrow record batches (read as
+    /// [`SketchGrid::reference_part_batches`]).
+    ///
+    /// # Errors
+    /// As [`SketchGrid::reference_part_batches`].
+    pub fn scorer_batches(&self, batches: &[arrow_array::RecordBatch]) -> Result<StateScorer> {
+        let (p, c) = self.reference_part_batches(batches)?;
         StateScorer::from_grid_counts(p, self, &c)
     }
 
