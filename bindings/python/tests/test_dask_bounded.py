@@ -176,4 +176,12 @@ def test_whole_job_and_broadcast_once_on_a_local_cluster():
         assert sum(grew(plain, per_worker(), "received").values()) >= 1
         with pytest.raises(InvalidInputError, match="cells"):
             twd.score_state(handle, cdf, cells=32)
+        with pytest.raises(InvalidInputError, match="cells=None"):
+            twd.score(handle, cdf)
         handle.release()
+        # an exact prepared profile: score() equals the single-process report
+        exact = twd.prepare(profile, client)
+        dist, single = twd.score(exact, cdf), profile.score(cur)  # (the states report is in name order)
+        assert {f["name"]: f for f in dist.features} == {f["name"]: f for f in single.features}
+        assert (dist.n_drifted, dist.drift_share) == (single.n_drifted, single.drift_share)
+        exact.release()

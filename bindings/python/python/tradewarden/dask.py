@@ -386,10 +386,12 @@ class BroadcastProfile:
     scattered bytes, so later jobs send nothing and each worker process decodes the profile once (its cache is
     keyed by the very bytes object it holds). Release it with :meth:`release` (or let it be collected)."""
 
-    __slots__ = ("_future", "cells", "features", "_scorer")
+    __slots__ = ("_future", "cells", "features", "_scorer", "profile")
 
     def __init__(self, profile: "Union[Profile, StateScorer]", client: Any, *, cells: Optional[int] = None) -> None:
         payload, self.cells = _payload(profile, cells)
+        # the client's own Profile, for score() (reports are computed here); None for a StateScorer
+        self.profile: Optional[Profile] = profile if isinstance(profile, Profile) else None
         self._scorer = _native_scorer(payload, self.cells)
         self.features: List[str] = list(self._scorer.features())
         # hash=False: a fresh key, so that releasing this handle never drops another handle's data
@@ -546,7 +548,7 @@ def drift_report_bounded(reference: Any, current: Any, *, cells: int = 1024, bin
     return BoundedReport(scorer.ks_bounds(state, **options), scorer, grid, state)
 
 
-def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
+def score(profile: "Union[Profile, BroadcastProfile]", current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
           split_every: Optional[int] = None, method: str = "auto", **options: Any) -> DriftReport:
     """Drift of a Dask DataFrame against ``profile``, equal to ``profile.score(current.compute(), **options)``
     bit for bit (features in name order). ``columns`` defaults to the profile's features; options as
@@ -563,6 +565,16 @@ def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = 
     sample, are not supported by score states — and then ``'profiles'``.
     """
     _require_dask()
+    if isinstance(profile, BroadcastProfile):
+        # a prepared exact profile: the states path with the workers' copy (nothing sent again)
+        if profile.profile is None or profile.cells is not None:
+            raise InvalidInputError("score() takes a BroadcastProfile prepared from a Profile with cells=None "
+                                    "(bounded states: score_state(handle, ...) and ks_bounds)")
+        if method == "profiles" or options.get("psi_mode") == "evidently":
+            raise InvalidInputError("a BroadcastProfile is scored with score states: method='states' (or 'auto'), "
+                                    "and a psi_mode they support")
+        state = score_state(profile, current, columns=columns, split_every=split_every)
+        return state.report(profile.profile, **options)
     if not isinstance(profile, Profile):
         raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
     if method not in ("auto", "states", "profiles"):
