@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from tradewarden import drift
-from tradewarden.drift import Profile, StateScorer, profile_from_partitions
+from tradewarden.drift import Profile, SketchGrid, StateScorer, bounded_report, profile_from_partitions
 
 GBIT = 1e9 / 8  # bytes per second of one Gbit/s
 
@@ -324,9 +324,14 @@ def fit_line(points: List[Dict[str, float]]) -> "tuple[float, float]":
 #   frozen  the reference profile is fitted once beforehand (not timed) and saved; the job loads it, reads the
 #           current Parquet and scores it (1 process: Profile.load + pyarrow.parquet.read_table + profile.score;
 #           Dask: dd.read_parquet + tradewarden.dask.score / score_state, the profile broadcast once per worker)
-#   whole   the job also reads and fits the reference (1 process: read_table both + Profile.fit + score; Dask:
-#           tradewarden.dask.fit_profile (keep_reference=True: per-file fits merged once on the client — the only
-#           distributed fit whose profile supports score states) + score states)
+#   whole   the job also reads and fits the reference. Exact states (1 process: read_table both + Profile.fit +
+#           score; Dask: tradewarden.dask.fit_profile (keep_reference=True: per-file fits merged once on the
+#           client) + score states). Bounded states (cells=K): the reference is never gathered —
+#           tradewarden.dask.drift_report_bounded: pass 1 sketches every reference file (tree-merged, kB), pass 2
+#           in one compute fits every reference file on the sketch's edges + counts it at the K sketch points and
+#           scores every current file at those points; the client merges kilobytes (1 process, same answer:
+#           tradewarden.drift.bounded_report on the two tables; asserted bit for bit on the Dask job's grid, and
+#           the exact KS of the 1-process report asserted inside every interval)
 # States: exact (cells=None: the report equals the 1-process report, asserted) or bounded (cells=K: KS as an
 # interval, asserted to contain the 1-process KS; PSI and JS asserted equal; the string feature has no bounded
 # statistic). Every Dask partition reads exactly one file (dask's Parquet fusion is turned off).
@@ -364,6 +369,10 @@ def write_parquet_dataset(ex: types.ModuleType, path: str, rows: int, files: int
 
 
 def _parquet_report_equal(ex: types.ModuleType, dist: Any, single: Any) -> bool:
+    if isinstance(dist, tuple) and dist[0] == "grid-bounds":  # sketch edges: PSI/JS checked on the same grid
+        exact = {f["name"]: f for f in single.features}
+        return bool(dist[1]) and all(
+            r["statistic_lo"] <= exact[r["name"]]["ks"][0] <= r["statistic_hi"] for r in dist[1])
     if isinstance(dist, tuple) and dist[0] == "bounds":
         exact = {f["name"]: f for f in single.features}
         return bool(dist[1]) and all(
@@ -371,6 +380,16 @@ def _parquet_report_equal(ex: types.ModuleType, dist: Any, single: Any) -> bool:
             and r["psi"] == exact[r["name"]]["psi"] and r["jensenshannon"] == exact[r["name"]]["jensenshannon"]
             for r in dist[1])
     return not ex.compare(single, dist)
+
+
+def _same_floats(a: List[Dict[str, Any]], b: List[Dict[str, Any]]) -> bool:
+    """Equal ks_bounds lists, every float compared by its bits."""
+    import struct
+
+    def key(fs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        return [{k: struct.pack("<d", v) if isinstance(v, float) else v for k, v in f.items()} for f in fs]
+
+    return key(a) == key(b)
 
 
 def _dask_job(variant: str, cells: Optional[int], ref_dir: str, cur_dir: str, frozen: Optional[Any]) -> Any:
@@ -382,6 +401,9 @@ def _dask_job(variant: str, cells: Optional[int], ref_dir: str, cur_dir: str, fr
     from tradewarden import dask as twd
 
     with dask.config.set({"dataframe.parquet.minimum-partition-size": 1}):  # one partition per file
+        if variant == "whole" and cells is not None:  # the reference is never gathered
+            rep = twd.drift_report_bounded(dd.read_parquet(ref_dir), dd.read_parquet(cur_dir), cells=cells)
+            return ("grid-bounds", rep.features, rep.grid)
         profile = frozen if variant == "frozen" else twd.fit_profile(dd.read_parquet(ref_dir))
         cur = dd.read_parquet(cur_dir)
         if cells is None:
@@ -461,12 +483,22 @@ def parquet_main(a: argparse.Namespace) -> int:
         for cells in options:
             per_part[f"state_bytes_{'exact' if cells is None else cells}"] = len(
                 frozen.score_state(cur0, cells=cells).to_bytes())
+        for cells in options:  # the whole bounded job: a reference file's profile on the edges + grid counts
+            if cells is not None:
+                from tradewarden.dask import _grid_reference_partition
+
+                grid_blob = SketchGrid.from_reference(ref0, cells=cells).to_bytes()
+                p, c = _grid_reference_partition(ref0, grid_blob, list(ref0.columns)).iloc[0]
+                per_part[f"grid_reference_bytes_{cells}"] = len(p) + len(c)
+                per_part[f"grid_bytes_{cells}"] = len(grid_blob)
         del ref0, cur0, fit_blob
         results["bytes"] = per_part
         print(f"bytes per partition ({rows // files:,} rows): reference fit (whole job) "
               f"{human_bytes(per_part['fit_profile_bytes'])}; score state "
               + ", ".join(f"{k[len('state_bytes_'):]} {human_bytes(v)}" for k, v in per_part.items()
                           if k.startswith("state_bytes_"))
+              + "".join(f"; whole bounded job, reference file {k[len('grid_reference_bytes_'):]} cells: "
+                        f"{human_bytes(v)}" for k, v in per_part.items() if k.startswith("grid_reference_bytes_"))
               + f"; the frozen profile broadcast once per worker per job: {human_bytes(profile_bytes)}\n", flush=True)
 
         # 1 process, as a user runs it
@@ -485,6 +517,16 @@ def parquet_main(a: argparse.Namespace) -> int:
             results["one_process"][v] = {"wall_s": min(times), "all_s": times}
             print(f"1 process, {v}: {min(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)})", flush=True)
             if v != "frozen":
+                for cells in scorer_paths:  # the whole bounded job in 1 process (its own sketch grid)
+                    times = []
+                    for _ in range(reps):
+                        t0 = time.perf_counter()
+                        rep = bounded_report(pq.read_table(ref_dir), pq.read_table(cur_dir), cells=cells)
+                        times.append(time.perf_counter() - t0)
+                        del rep
+                    results["one_process"][f"whole/cells={cells}"] = {"wall_s": min(times), "all_s": times}
+                    print(f"1 process, whole, cells={cells} (bounded_report): {min(times):.2f} s (runs "
+                          f"{', '.join(f'{t:.2f}' for t in times)})", flush=True)
                 continue
             for cells, path in scorer_paths.items():  # the same answer as the bounded Dask job, in 1 process
                 times = []
@@ -523,6 +565,9 @@ def parquet_main(a: argparse.Namespace) -> int:
                             equal = equal and _parquet_report_equal(ex, out, single[v])
                             if v == "frozen" and cells is not None:  # bit for bit the 1-process intervals
                                 equal = equal and out == single[f"frozen/{cells}"]
+                            if v == "whole" and cells is not None:  # bit for bit 1 process on the same grid
+                                again = bounded_report(pq.read_table(ref_dir), pq.read_table(cur_dir), grid=out[2])
+                                equal = equal and _same_floats(again.features, out[1])
                             del out
                         same = results["one_process"].get(f"{v}/cells={cells}", results["one_process"][v])
                         results["dask"].append({"workers": w, "variant": v,

@@ -17,7 +17,7 @@ use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
-use tradewarden_drift::state::{CellGrid, KsBounds, ScoreState, StateScorer};
+use tradewarden_drift::state::{CellGrid, GridCounts, KsBounds, ScoreState, SketchGrid, StateScorer};
 
 use crate::{CallError, call, from_py, from_py_or_default, pool, slice, to_py};
 
@@ -829,6 +829,258 @@ impl PyStateScorer {
             })
         })
     }
+
+    /// The bounded scorer of a sketch grid, the merged reference profile
+    /// fitted on its edges and the merged counts at its points.
+    #[staticmethod]
+    fn from_grid_counts(
+        py: Python<'_>,
+        profile: &PyProfile,
+        grid: &PySketchGrid,
+        counts: &PyGridCounts,
+    ) -> PyResult<Self> {
+        let (p, g, c) = (&profile.inner, &grid.inner, &counts.inner);
+        call(py, move || {
+            Ok(PyStateScorer {
+                inner: StateScorer::from_grid_counts(p.clone(), g, c)?,
+            })
+        })
+    }
+
+    /// Per numeric feature, the stated width bound of the KS intervals.
+    fn rank_bounds(&self) -> std::collections::BTreeMap<String, f64> {
+        self.inner.rank_bounds()
+    }
+}
+
+/// Bin edges and grid points from merged reference sketches (`SketchGrid`).
+#[pyclass(name = "SketchGrid", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PySketchGrid {
+    inner: SketchGrid,
+}
+
+#[pymethods]
+impl PySketchGrid {
+    /// The grid of merged sketches (name, sketch) and categorical names.
+    #[staticmethod]
+    #[pyo3(signature = (sketches, categorical, bins, cells, nan_policy="raise"))]
+    fn new(
+        py: Python<'_>,
+        sketches: Vec<(String, PyRef<'_, PySketch>)>,
+        categorical: Vec<String>,
+        bins: usize,
+        cells: usize,
+        nan_policy: &str,
+    ) -> PyResult<Self> {
+        let np = drift_nan_policy(nan_policy);
+        let sk: Vec<(&str, &QuantileSketch)> = sketches
+            .iter()
+            .map(|(n, s)| (n.as_str(), &s.inner))
+            .collect();
+        let cat: Vec<&str> = categorical.iter().map(String::as_str).collect();
+        call(py, move || {
+            Ok(PySketchGrid {
+                inner: SketchGrid::new(&sk, &cat, bins, cells, np?)?,
+            })
+        })
+    }
+
+    /// The grid of sketches (parameter `k`) of all the reference columns.
+    #[staticmethod]
+    #[pyo3(signature = (columns, bins, cells, nan_policy="raise", k=tradewarden_drift::sketch::DEFAULT_K))]
+    fn from_reference(
+        py: Python<'_>,
+        columns: Vec<(String, Column<'_>)>,
+        bins: usize,
+        cells: usize,
+        nan_policy: &str,
+        k: u16,
+    ) -> PyResult<Self> {
+        let np = drift_nan_policy(nan_policy);
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            Ok(PySketchGrid {
+                inner: SketchGrid::from_reference(&data, bins, cells, np?, k)?,
+            })
+        })
+    }
+
+    /// `from_reference` of an Arrow stream's float, integer and string columns, read in the crate.
+    #[staticmethod]
+    #[pyo3(signature = (stream, bins, cells, nan_policy="raise", k=tradewarden_drift::sketch::DEFAULT_K))]
+    fn from_reference_arrow(
+        py: Python<'_>,
+        stream: &Bound<'_, PyAny>,
+        bins: usize,
+        cells: usize,
+        nan_policy: &str,
+        k: u16,
+    ) -> PyResult<Self> {
+        let np = drift_nan_policy(nan_policy);
+        let batches = crate::arrow::import_stream(stream, "reference")?;
+        call(py, move || {
+            Ok(PySketchGrid {
+                inner: SketchGrid::from_reference_batches(&batches, bins, cells, np?, k)?,
+            })
+        })
+    }
+
+    /// `scorer` of the grid's columns of an Arrow stream, read in the crate.
+    fn scorer_arrow(&self, py: Python<'_>, stream: &Bound<'_, PyAny>) -> PyResult<PyStateScorer> {
+        let batches = crate::arrow::import_stream(stream, "reference")?;
+        let g = &self.inner;
+        call(py, move || {
+            let inner = pool()?.install(|| g.scorer_batches(&batches))?;
+            Ok(PyStateScorer { inner })
+        })
+    }
+
+    /// The binary form (checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    /// A grid from its binary form (validated).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PySketchGrid {
+                inner: SketchGrid::from_bytes(data)?,
+            })
+        })
+    }
+
+    /// K.
+    fn cells(&self) -> usize {
+        self.inner.cells()
+    }
+
+    /// Feature names, sorted.
+    fn features(&self) -> Vec<String> {
+        self.inner
+            .features()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Grid points of a numeric feature (None: not a numeric feature).
+    fn points(&self, name: &str) -> Option<Vec<f64>> {
+        self.inner.points(name).map(<[f64]>::to_vec)
+    }
+
+    /// Bin edges of a numeric feature (None: not a numeric feature).
+    fn edges(&self, name: &str) -> Option<Vec<f64>> {
+        self.inner.edges(name).map(<[f64]>::to_vec)
+    }
+
+    /// The bounded score state of one current partition at the points.
+    fn state(&self, py: Python<'_>, columns: Vec<(String, Column<'_>)>) -> PyResult<PyScoreState> {
+        let g = &self.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            let inner = pool()?.install(|| g.state(&data))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// `state` of the grid's columns of an Arrow stream, read in the crate.
+    fn state_arrow(&self, py: Python<'_>, stream: &Bound<'_, PyAny>) -> PyResult<PyScoreState> {
+        let batches = crate::arrow::import_stream(stream, "current")?;
+        let g = &self.inner;
+        call(py, move || {
+            let inner = pool()?.install(|| g.state_batches(&batches))?;
+            Ok(PyScoreState { inner })
+        })
+    }
+
+    /// `reference_part` of the grid's columns of an Arrow stream, read in the crate.
+    fn reference_part_arrow(
+        &self,
+        py: Python<'_>,
+        stream: &Bound<'_, PyAny>,
+    ) -> PyResult<(PyProfile, PyGridCounts)> {
+        let batches = crate::arrow::import_stream(stream, "reference")?;
+        let g = &self.inner;
+        call(py, move || {
+            let (p, c) = pool()?.install(|| g.reference_part_batches(&batches))?;
+            Ok((PyProfile { inner: p }, PyGridCounts { inner: c }))
+        })
+    }
+
+    /// One reference partition: (profile on the edges, counts at the points).
+    fn reference_part(
+        &self,
+        py: Python<'_>,
+        columns: Vec<(String, Column<'_>)>,
+    ) -> PyResult<(PyProfile, PyGridCounts)> {
+        let g = &self.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            let (p, c) = pool()?.install(|| g.reference_part(&data))?;
+            Ok((PyProfile { inner: p }, PyGridCounts { inner: c }))
+        })
+    }
+
+    /// The one-process scorer of all the reference rows on this grid.
+    fn scorer(
+        &self,
+        py: Python<'_>,
+        columns: Vec<(String, Column<'_>)>,
+    ) -> PyResult<PyStateScorer> {
+        let g = &self.inner;
+        let v = views(&columns);
+        call(py, move || {
+            let data = feature_data(&v)?;
+            let inner = pool()?.install(|| g.scorer(&data))?;
+            Ok(PyStateScorer { inner })
+        })
+    }
+}
+
+/// The reference's exact counts at a sketch grid's points (`GridCounts`).
+#[pyclass(name = "GridCounts", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyGridCounts {
+    inner: GridCounts,
+}
+
+#[pymethods]
+impl PyGridCounts {
+    /// The binary form (checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    /// Counts from their binary form (validated).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyGridCounts {
+                inner: GridCounts::from_bytes(data)?,
+            })
+        })
+    }
+
+    /// Merges several partitions' counts.
+    #[staticmethod]
+    fn merge_all(py: Python<'_>, parts: Vec<PyRef<'_, PyGridCounts>>) -> PyResult<Self> {
+        let refs: Vec<&GridCounts> = parts.iter().map(|p| &p.inner).collect();
+        call(py, move || {
+            Ok(PyGridCounts {
+                inner: GridCounts::merge_all(&refs)?,
+            })
+        })
+    }
+
+    /// Finite reference values counted for a numeric feature.
+    fn count(&self, name: &str) -> Option<u64> {
+        self.inner.count(name)
+    }
 }
 
 /// Rolling live PSI / Jensen–Shannon / KS monitor over a profile's numeric features.
@@ -1144,5 +1396,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySketch>()?;
     m.add_class::<PyScoreState>()?;
     m.add_class::<PyStateScorer>()?;
+    m.add_class::<PySketchGrid>()?;
+    m.add_class::<PyGridCounts>()?;
     Ok(())
 }

@@ -57,13 +57,15 @@ def test_weak_scaling_parquet_end_to_end_at_toy_size(tmp_path):
                                                            ("whole", "exact"), ("whole", "cells=64")]
     assert all(e["equal"] is True and e["partitions"] == files and e["workers"] == 1 for e in runs)
     # the frozen bounded job also runs in 1 process from the saved compact scorer (the same answer)
-    assert set(res["one_process"]) == {"frozen", "whole", "frozen/cells=64"}
+    assert set(res["one_process"]) == {"frozen", "whole", "frozen/cells=64", "whole/cells=64"}
     assert all(e["one_process_same_answer_s"] == res["one_process"]["frozen/cells=64"]["wall_s"]
                for e in runs if (e["variant"], e["states"]) == ("frozen", "cells=64"))
     b = res["bytes"]
     # the whole job's per-file reference fit keeps the sorted values: >= 8 bytes x 6 numeric features x rows
     assert b["fit_profile_bytes"] >= 8 * 6 * (rows // files)
     assert b["state_bytes_exact"] > 0 and b["state_bytes_64"] > 0
+    # the whole bounded job never ships the reference: a file's profile on the edges + its counts, kilobytes
+    assert 0 < b["grid_reference_bytes_64"] < 8 * (rows // files) and b["grid_bytes_64"] < 20_000
     assert res["worker_rayon_threads"] == 1 and "Dask workers RAYON_NUM_THREADS=1" in r.stdout
     assert "| 1 process ÷ Dask |" in r.stdout
     assert list(scratch.iterdir()) == []  # the Parquet files are gone

@@ -109,6 +109,10 @@ pub enum Artefact {
     Sketch,
     /// A drift report document.
     Report,
+    /// A sketch grid (`TWSG`): bin edges and grid points from merged sketches.
+    SketchGrid,
+    /// The reference's counts at a sketch grid's points (`TWGC`).
+    GridCounts,
 }
 
 impl std::fmt::Display for Artefact {
@@ -119,6 +123,8 @@ impl std::fmt::Display for Artefact {
             Artefact::Scorer => "scorer",
             Artefact::Sketch => "quantile sketch",
             Artefact::Report => "report",
+            Artefact::SketchGrid => "sketch grid",
+            Artefact::GridCounts => "grid counts",
         })
     }
 }

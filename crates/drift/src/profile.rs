@@ -235,7 +235,7 @@ pub(crate) fn check_bins(bins: usize) -> Result<()> {
     Ok(())
 }
 
-fn validate_explicit(edges: &[f64]) -> Result<Vec<f64>> {
+pub(crate) fn validate_explicit(edges: &[f64]) -> Result<Vec<f64>> {
     if edges.len() > MAX_BINS + 1 {
         return Err(Error::invalid(
             "bins",

@@ -687,6 +687,21 @@ pub(crate) fn gather_columns<'a>(
     profile: &Profile,
     batches: &'a [arrow_array::RecordBatch],
 ) -> Result<Vec<(String, Column<'a>)>> {
+    gather_columns_by(batches, |name| {
+        profile
+            .features
+            .get(name)
+            .map(|f| matches!(f, FeatureProfile::Numeric(_)))
+    })
+}
+
+/// The columns of `batches` whose name `numeric` knows (`Some(true)`:
+/// numeric, `Some(false)`: categorical), read as
+/// [`DriftReport::compute_batches`] reads them.
+pub(crate) fn gather_columns_by<'a>(
+    batches: &'a [arrow_array::RecordBatch],
+    numeric: impl Fn(&str) -> Option<bool>,
+) -> Result<Vec<(String, Column<'a>)>> {
     use arrow_array::Array;
     let Some(first) = batches.first() else {
         return Err(Error::TooFewValues {
@@ -699,11 +714,11 @@ pub(crate) fn gather_columns<'a>(
     let mut out = Vec::new();
     for (ci, field) in schema.fields().iter().enumerate() {
         let name = field.name();
-        let Some(fp) = profile.features.get(name) else {
+        let Some(is_numeric) = numeric(name) else {
             continue;
         };
-        let col = match fp {
-            FeatureProfile::Numeric(_) => {
+        let col = match is_numeric {
+            true => {
                 if batches.len() == 1 {
                     Column::Numeric(tradewarden_core::io::as_f64(
                         first.column(ci).as_ref(),
@@ -723,7 +738,7 @@ pub(crate) fn gather_columns<'a>(
                     Column::Numeric(std::borrow::Cow::Owned(v))
                 }
             }
-            FeatureProfile::Categorical(_) => {
+            false => {
                 let mut v: Vec<Option<&'a str>> = Vec::new();
                 for b in batches {
                     let c = b

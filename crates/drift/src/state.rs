@@ -46,11 +46,18 @@
 //! Jensen–Shannon and the categorical statistics stay exact
 //! ([`ScoreState::ks_bounds`]).
 //!
+//! **Reference never gathered** ([`SketchGrid`]): the grid points (and PSI
+//! bin edges) from merged quantile sketches, the reference's exact counts
+//! at the points from one pass over its partitions ([`GridCounts`],
+//! mergeable), [`StateScorer::from_grid_counts`] → the same compact scorer;
+//! the interval still holds D, its width is at most
+//! [`StateScorer::rank_bounds`] (≈ 1/K + twice the sketch's rank error).
+//!
 //! **Not supported** (a typed error, never a wrong number; score the raw
 //! values with `DriftReport::compute` or merge current profiles with
 //! `DriftReport::compute_profiles`): Sturges bins and Evidently's PSI (their
 //! bins depend on the current values), profiles fitted without the stored
-//! reference (KS needs it). **Moments** (mean, M2) are not kept: their
+//! reference (KS needs it — or a [`SketchGrid`]). **Moments** (mean, M2) are not kept: their
 //! merge (Chan et al.) is not exact in floating point, so a merged state
 //! would depend on the partitioning; no report field uses them.
 //!
@@ -82,6 +89,9 @@ use crate::ks::KsResult;
 use crate::profile::{BinStrategy, CategoricalProfile, FeatureProfile, NumericProfile, Profile};
 use crate::psi::PsiMode;
 use crate::report::{FeatureData, FeatureDrift, ReportOptions};
+
+mod sketch_grid;
+pub use sketch_grid::{GridCounts, SKETCH_GRID_FORMAT_VERSION, SketchGrid};
 
 /// Version of the persisted score-state format (binary header).
 pub const SCORE_STATE_FORMAT_VERSION: u32 = 1;
@@ -340,7 +350,18 @@ fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Re
             ),
         });
     }
-    let skip = p.options.nan_policy == NanPolicy::Skip;
+    numeric_state_on(&p.edges, p.options.nan_policy, values, g)
+}
+
+/// A numeric state on explicit bin `edges` (validated by the caller) and
+/// grid `g`: what [`numeric_state`] and a [`SketchGrid`] share.
+fn numeric_state_on(
+    edges: &[f64],
+    nan_policy: NanPolicy,
+    values: &[f64],
+    g: &Grid,
+) -> Result<NumericState> {
+    let skip = nan_policy == NanPolicy::Skip;
     let m = g.points.len();
     let mut s = NumericState {
         rows: values.len() as u64,
@@ -371,7 +392,7 @@ fn numeric_state(name: &str, p: &NumericProfile, values: &[f64], g: &Grid) -> Re
         s.max = s.max.max(x);
     }
     s.count = finite.len() as u64;
-    s.bins = crate::profile::bin_counts(&finite, &p.edges)?;
+    s.bins = crate::profile::bin_counts(&finite, edges)?;
     s.cells = if m <= DENSE_POINTS {
         dense_cells(&finite, g)
     } else {
@@ -606,7 +627,8 @@ impl NumericState {
     }
 
     /// [D_lo, D_hi] on a bounded grid (module docs).
-    fn ks_interval(&self, g: &Grid, n1: f64, n2: f64) -> (f64, f64) {
+    fn ks_interval(&self, g: &Grid, n_ref: u64, n2: f64) -> (f64, f64) {
+        let n1 = n_ref as f64;
         let (mut lo, mut hi) = (0.0f64, 0.0f64);
         let diff = |i: u64, j: u64| i as f64 / n1 - j as f64 / n2;
         let (mut i, mut j) = (0u64, 0u64);
@@ -616,9 +638,10 @@ impl NumericState {
             pos: 0,
         };
         for k in 0..=m {
-            // open cell k: F1 in [i, lt[k]] (n1 above the last point), F2 in [j, j + c]
+            // open cell k: F1 in [i, lt[k]] (n1 above the last point: a grid
+            // from a sketch may end below the reference's maximum), F2 in [j, j + c]
             let c = cur.take(2 * k).map_or(0, |c| c.count);
-            let i_end = if k < m { g.lt[k] } else { i };
+            let i_end = if k < m { g.lt[k] } else { n_ref };
             if c > 0 || i_end > i {
                 let j_end = j + c;
                 // the left limit of the next point (or the last value) is a data point
@@ -1323,7 +1346,7 @@ impl ScoreState {
             s.check_shape(&g, p, name)?;
             s.check_nonempty()?;
             let (n1, n2) = (p.count, s.count);
-            let (lo, hi) = s.ks_interval(&g, n1 as f64, n2 as f64);
+            let (lo, hi) = s.ks_interval(&g, n1, n2 as f64);
             let (psi, js) = p.psi_js_of_counts(&s.bins, epsilon)?;
             out.push(KsBounds {
                 name: name.clone(),

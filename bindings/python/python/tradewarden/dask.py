@@ -38,10 +38,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .drift import DriftReport, Profile, ScoreState, StateScorer, _scorer_state, profile_from_partitions
+from .drift import (BoundedReport, DriftReport, GridCounts, Profile, ScoreState, SketchGrid, StateScorer, _scorer_state,
+                    profile_from_partitions)
 from .errors import InvalidInputError
 
-__all__ = ["fit_profile", "score", "drift_report", "merge_tree"]
+__all__ = ["fit_profile", "score", "drift_report", "merge_tree", "drift_report_bounded", "sketch_grid",
+           "BroadcastProfile", "prepare"]
 
 
 def _require_dask() -> Any:
@@ -230,6 +232,33 @@ def _fit_partition_edges(pdf: Any, cols: List[str], edges: Dict[str, Any], bins:
 
 
 _SCORERS: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
+# Per worker process: how many times a broadcast payload arrived as a new bytes object ("received": it was sent
+# to this worker again) and how many times one was decoded ("decoded"). Read by tests (Client.run).
+_BROADCAST_STATS: Dict[str, int] = {"received": 0, "decoded": 0}
+
+
+def _broadcast_stats() -> Dict[str, int]:
+    """This process's broadcast counters (see ``_BROADCAST_STATS``)."""
+    return dict(_BROADCAST_STATS)
+
+
+def _cached(blob: bytes, key: Tuple[Any, ...], build: Any) -> Any:
+    """``build(blob)`` once per worker process and payload: the entry is reused while the same bytes arrive
+    (the same object — a scattered future, or one graph dependency — is an identity check; equal bytes sent
+    again are compared but not decoded). One payload is kept at a time."""
+    full = (hash(blob),) + key
+    hit = _SCORERS.get(full)
+    if hit is not None and hit[0] is blob:
+        return hit[1]
+    _BROADCAST_STATS["received"] += 1
+    if hit is not None and hit[0] == blob:
+        _SCORERS[full] = (blob, hit[1])
+        return hit[1]
+    _BROADCAST_STATS["decoded"] += 1
+    value = build(blob)
+    _SCORERS.clear()  # one broadcast payload at a time: memory stays one profile
+    _SCORERS[full] = (blob, value)
+    return value
 
 
 def _broadcast_scorer(blob: bytes, cells: Optional[int]) -> Any:
@@ -240,17 +269,12 @@ def _broadcast_scorer(blob: bytes, cells: Optional[int]) -> Any:
     whose hash CPython caches, and equality with the same object is an identity check."""
     from . import _native
 
-    key = (hash(blob), cells)
-    hit = _SCORERS.get(key)
-    if hit is not None and hit[0] == blob:
-        return hit[1]
-    if blob[:4] == b"TWSC":  # the compact scorer (its grid is in it)
-        scorer = _native.StateScorer.from_bytes(blob)
-    else:
-        scorer = _native.StateScorer.from_profile_bytes(blob, cells)
-    _SCORERS.clear()  # one broadcast profile at a time: memory stays one profile
-    _SCORERS[key] = (blob, scorer)
-    return scorer
+    def build(b: bytes) -> Any:
+        if b[:4] == b"TWSC":  # the compact scorer (its grid is in it)
+            return _native.StateScorer.from_bytes(b)
+        return _native.StateScorer.from_profile_bytes(b, cells)
+
+    return _cached(blob, ("scorer", cells), build)
 
 
 def _state_partition(pdf: Any, profile_bytes: bytes, cols: List[str], cells: Optional[int]) -> Any:
@@ -274,7 +298,7 @@ def _merge_state_bytes(*blobs: Any) -> Optional[bytes]:
     return ScoreState.merge_all(parts).to_bytes() if parts else None
 
 
-def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns: Optional[Sequence[str]] = None,
+def score_state(profile: "Union[Profile, StateScorer, BroadcastProfile]", current: Any, *, columns: Optional[Sequence[str]] = None,
                 split_every: Optional[int] = None, cells: Optional[int] = None) -> ScoreState:
     """The merged :class:`~tradewarden.drift.ScoreState` of a Dask DataFrame against ``profile``: the
     profile's bytes (with ``cells=K``: only the compact scorer — the profile without its reference and the
@@ -293,6 +317,16 @@ def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns
     _require_dask()
     if split_every is not None and split_every < 2:
         raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
+    if isinstance(profile, BroadcastProfile):
+        if cells is not None and cells != profile.cells:
+            raise InvalidInputError(f"cells={cells} differs from the prepared profile's (cells={profile.cells}): "
+                                    "pass cells=None with a BroadcastProfile")
+        cells = profile.cells
+        cols = _columns(current, columns if columns is not None else profile.features)
+        profile.check(current._meta[cols])
+        blob = profile._future
+        states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
+        return _merged_states(states, split_every)
     if isinstance(profile, StateScorer):
         if cells is not None and cells != profile.cells:
             raise InvalidInputError(f"cells={cells} differs from the scorer's grid (cells={profile.cells}): "
@@ -316,6 +350,70 @@ def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns
         raise InvalidInputError(f"profile must be a Profile or a StateScorer, got {type(profile).__name__}")
     blob = _delayed(payload)
     states = current.map_partitions(_state_partition, blob, cols, cells, meta=pd.Series(dtype=object))
+    return _merged_states(states, split_every)
+
+
+def _payload(profile: "Union[Profile, StateScorer]", cells: Optional[int]) -> Tuple[bytes, Optional[int]]:
+    """What a job broadcasts for ``profile``: a scorer's compact form, a profile's bytes (exact grid) or the
+    compact scorer of its K-point grid; and the grid's K."""
+    if isinstance(profile, StateScorer):
+        if cells is not None and cells != profile.cells:
+            raise InvalidInputError(f"cells={cells} differs from the scorer's grid (cells={profile.cells}): "
+                                    "pass cells=None with a StateScorer")
+        return profile.to_bytes(), profile.cells
+    if isinstance(profile, Profile):
+        if cells is None:
+            return profile.to_bytes(), None
+        return StateScorer.from_profile(profile, cells).to_bytes(), cells
+    raise InvalidInputError(f"profile must be a Profile or a StateScorer, got {type(profile).__name__}")
+
+
+class BroadcastProfile:
+    """A profile (or scorer) sent once to every worker of a ``distributed`` client and kept there:
+    :func:`score_state` (and ``score(..., method='states')``) with this handle instead of the profile reuse the
+    scattered bytes, so later jobs send nothing and each worker process decodes the profile once (its cache is
+    keyed by the very bytes object it holds). Release it with :meth:`release` (or let it be collected)."""
+
+    __slots__ = ("_future", "cells", "features", "_scorer", "profile")
+
+    def __init__(self, profile: "Union[Profile, StateScorer]", client: Any, *, cells: Optional[int] = None) -> None:
+        payload, self.cells = _payload(profile, cells)
+        # the client's own Profile, for score() (reports are computed here); None for a StateScorer
+        self.profile: Optional[Profile] = profile if isinstance(profile, Profile) else None
+        self._scorer = _native_scorer(payload, self.cells)
+        self.features: List[str] = list(self._scorer.features())
+        # hash=False: a fresh key, so that releasing this handle never drops another handle's data
+        self._future = client.scatter(payload, broadcast=True, hash=False)
+
+    def check(self, meta: Any) -> None:
+        """Scores the empty meta frame here (unknown features, unsupported profiles) before any task runs."""
+        _scorer_state(self._scorer, meta)
+
+    def release(self) -> None:
+        """Drops the workers' copies."""
+        self._future.release()
+
+    def __repr__(self) -> str:
+        return f"BroadcastProfile(features={self.features!r}, cells={self.cells!r})"
+
+
+def _native_scorer(payload: bytes, cells: Optional[int]) -> Any:
+    from . import _native
+
+    if payload[:4] == b"TWSC":
+        return _native.StateScorer.from_bytes(payload)
+    return _native.StateScorer.from_profile_bytes(payload, cells)
+
+
+def prepare(profile: "Union[Profile, StateScorer]", client: Any, *, cells: Optional[int] = None) -> BroadcastProfile:
+    """Sends ``profile`` (a :class:`Profile`, exact or with ``cells=K``, or a :class:`StateScorer`) to every worker
+    of ``client`` once (``client.scatter(..., broadcast=True)``): pass the handle to :func:`score_state` in as
+    many jobs as needed."""
+    _require_dask()
+    return BroadcastProfile(profile, client, cells=cells)
+
+
+def _merged_states(states: Any, split_every: Optional[int]) -> ScoreState:
     if split_every is None:
         merged = _merge_state_bytes(*[b for b in states.compute() if b is not None])
     else:
@@ -325,7 +423,120 @@ def score_state(profile: "Union[Profile, StateScorer]", current: Any, *, columns
     return ScoreState.from_bytes(merged)
 
 
-def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
+def _grid(blob: bytes) -> Any:
+    """The sketch grid of broadcast bytes, decoded once per worker process."""
+    from . import _native
+
+    return _cached(blob, ("grid",), _native.SketchGrid.from_bytes)
+
+
+def _grid_reference_partition(pdf: Any, grid_bytes: bytes, cols: List[str]) -> Any:
+    """Pass 2, a reference partition: (its profile on the grid's edges, its counts at the points) as bytes."""
+    import pandas as pd
+
+    if len(pdf) == 0:
+        return pd.Series([None], dtype=object)
+    p, c = SketchGrid(_grid(grid_bytes)).reference_part(pdf[cols])
+    return pd.Series([(p.to_bytes(), c.to_bytes())], dtype=object)
+
+
+def _grid_state_partition(pdf: Any, grid_bytes: bytes, cols: List[str]) -> Any:
+    """Pass 2, a current partition: its bounded state at the grid's points (the points are all it needs)."""
+    import pandas as pd
+
+    if len(pdf) == 0:
+        return pd.Series([None], dtype=object)
+    return pd.Series([SketchGrid(_grid(grid_bytes)).state(pdf[cols]).to_bytes()], dtype=object)
+
+
+def _merge_reference_parts(*parts: Any) -> Optional[Tuple[bytes, bytes]]:
+    """Merges (profile bytes, counts bytes) pairs; None = every part empty."""
+    pairs = []
+    for b in parts:
+        if b is not None and hasattr(b, "iloc"):
+            b = b.iloc[0] if len(b) else None
+        if b is not None:
+            pairs.append(b)
+    if not pairs:
+        return None
+    profile = profile_from_partitions([p for p, _ in pairs])
+    counts = GridCounts.merge_all([c for _, c in pairs])
+    return profile.to_bytes(), counts.to_bytes()
+
+
+def sketch_grid(reference: Any, *, cells: int = 1024, bins: int = 10, columns: Optional[Sequence[str]] = None,
+                nan_policy: str = "raise", split_every: Optional[int] = None) -> SketchGrid:
+    """Pass 1 of :func:`drift_report_bounded`: a KLL sketch of every numeric column per reference partition,
+    merged in a tree on the workers (kilobytes), and the :class:`~tradewarden.drift.SketchGrid` of K points
+    and ``bins`` quantile edges per numeric feature (other columns are categorical features)."""
+    import pandas as pd
+
+    from .drift import QuantileSketch
+
+    _require_dask()
+    cols = _columns(reference, columns)
+    sketches = reference.map_partitions(_sketch_partition, cols, nan_policy, meta=pd.Series(dtype=object))
+    merged = _reduce_tree(list(sketches.to_delayed()), _merge_sketches, split_every or 16).compute()
+    numeric = {c: QuantileSketch.from_json(merged[c]) for c in cols if c in merged}
+    meta = reference._meta
+    categorical = [c for c in cols if not pd.api.types.is_numeric_dtype(meta[c].dtype)]
+    missing = [c for c in cols if c not in numeric and c not in categorical]
+    if missing:
+        raise InvalidInputError(f"numeric columns {missing} have no finite value in any partition")
+    return SketchGrid.from_sketches(numeric, categorical, bins=bins, cells=cells, nan_policy=nan_policy)
+
+
+def drift_report_bounded(reference: Any, current: Any, *, cells: int = 1024, bins: int = 10,
+                         columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
+                         split_every: Optional[int] = None, grid: Optional[SketchGrid] = None,
+                         **options: Any) -> BoundedReport:
+    """The whole bounded job on Dask — reference fitted and current scored — without bringing the reference
+    (or any row) to this process.
+
+    Pass 1 (:func:`sketch_grid`, skipped when ``grid`` is given): sketches of the reference per partition,
+    tree-merged; the grid's K points and ``bins`` edges per numeric feature. Pass 2, in one ``dask.compute``:
+    each reference partition returns its profile on the edges and its exact counts at the points, each
+    current partition its bounded score state at the points (the grid is one dependency of the graph,
+    decoded once per worker process). Here: the partition results (kilobytes each) are merged, the compact
+    scorer is built (:meth:`StateScorer.from_grid_counts`) and read (:meth:`StateScorer.ks_bounds`): KS
+    intervals that hold the exact statistic and are at most ``rank_bounds`` wide, exact PSI / Jensen–Shannon.
+    Equal, bit for bit, to :func:`tradewarden.drift.bounded_report` on the computed frames with the same
+    ``grid``. ``split_every=k`` merges in a tree of k-way merges on the workers instead."""
+    import pandas as pd
+
+    _require_dask()
+    cols = _columns(reference, columns)
+    _columns(current, cols)
+    if split_every is not None and split_every < 2:
+        raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
+    if grid is None:
+        grid = sketch_grid(reference, cells=cells, bins=bins, columns=cols, nan_policy=nan_policy,
+                           split_every=split_every)
+    elif not isinstance(grid, SketchGrid):
+        raise InvalidInputError(f"grid must be a SketchGrid, got {type(grid).__name__}")
+    grid.state(current._meta[cols])  # checked on the empty meta frame before any task runs
+    blob = _delayed(grid.to_bytes())
+    ref = reference.map_partitions(_grid_reference_partition, blob, cols, meta=pd.Series(dtype=object))
+    cur = current.map_partitions(_grid_state_partition, blob, cols, meta=pd.Series(dtype=object))
+    if split_every is None:
+        ref_parts, cur_parts = _compute(ref, cur)
+        merged_ref = _merge_reference_parts(*[b for b in ref_parts if b is not None])
+        merged_cur = _merge_state_bytes(*[b for b in cur_parts if b is not None])
+    else:
+        merged_ref, merged_cur = _compute(
+            _reduce_tree(list(ref.to_delayed()), _merge_reference_parts, split_every),
+            _reduce_tree(list(cur.to_delayed()), _merge_state_bytes, split_every))
+    if merged_ref is None:
+        raise InvalidInputError("the reference has no rows in any partition")
+    if merged_cur is None:
+        raise InvalidInputError("the current dask DataFrame has no rows in any partition")
+    scorer = StateScorer.from_grid_counts(Profile.from_bytes(merged_ref[0]), grid,
+                                          GridCounts.from_bytes(merged_ref[1]))
+    state = ScoreState.from_bytes(merged_cur)
+    return BoundedReport(scorer.ks_bounds(state, **options), scorer, grid, state)
+
+
+def score(profile: "Union[Profile, BroadcastProfile]", current: Any, *, columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
           split_every: Optional[int] = None, method: str = "auto", **options: Any) -> DriftReport:
     """Drift of a Dask DataFrame against ``profile``, equal to ``profile.score(current.compute(), **options)``
     bit for bit (features in name order). ``columns`` defaults to the profile's features; options as
@@ -342,6 +553,16 @@ def score(profile: Profile, current: Any, *, columns: Optional[Sequence[str]] = 
     sample, are not supported by score states — and then ``'profiles'``.
     """
     _require_dask()
+    if isinstance(profile, BroadcastProfile):
+        # a prepared exact profile: the states path with the workers' copy (nothing sent again)
+        if profile.profile is None or profile.cells is not None:
+            raise InvalidInputError("score() takes a BroadcastProfile prepared from a Profile with cells=None "
+                                    "(bounded states: score_state(handle, ...) and ks_bounds)")
+        if method == "profiles" or options.get("psi_mode") == "evidently":
+            raise InvalidInputError("a BroadcastProfile is scored with score states: method='states' (or 'auto'), "
+                                    "and a psi_mode they support")
+        state = score_state(profile, current, columns=columns, split_every=split_every)
+        return state.report(profile.profile, **options)
     if not isinstance(profile, Profile):
         raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
     if method not in ("auto", "states", "profiles"):

@@ -42,7 +42,8 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "SmallSampleWarning", "Profile", "ScoreState", "StateScorer", "profile_from_partitions", "chunked_drift", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
+    "SmallSampleWarning", "Profile", "ScoreState", "StateScorer", "SketchGrid", "GridCounts", "BoundedReport", "bounded_report",
+    "profile_from_partitions", "chunked_drift", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
 
@@ -651,6 +652,27 @@ def _arrow_readable(t: Any) -> bool:
                 or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", lambda _: False)(t))
 
 
+def _arrow_of(table: Any, keep: Any) -> Any:
+    """``table``'s columns named in ``keep`` (None: all) as a pyarrow Table when every one has a type the crate
+    reads from Arrow itself (see :func:`_scorer_state`) and there is a row; None: take the generic column
+    conversion."""
+    mod = type(table).__module__
+    if mod.startswith("pandas") and hasattr(table, "columns"):
+        import pandas as pd
+
+        cols = [c for c in table.columns if keep is None or c in keep]
+        if cols and len(table) and all((isinstance(table[c].dtype, np.dtype) and table[c].dtype.kind in "fiu")
+                                       or isinstance(table[c].dtype, pd.StringDtype) for c in cols):
+            import pyarrow as pa
+
+            return pa.Table.from_pandas(table[cols], preserve_index=False)
+        return None
+    if mod.startswith("pyarrow") and hasattr(table, "schema") and hasattr(table, "num_rows"):
+        if table.num_rows and all(_arrow_readable(f.type) for f in table.schema if keep is None or f.name in keep):
+            return table
+    return None
+
+
 def _scorer_state(scorer: "_native.StateScorer", current: Any) -> "_native.ScoreState":
     """The native state of ``current`` under a native scorer. Tables whose profiled columns all have a type
     the crate reads from Arrow itself (every float and integer width, every string layout; pandas: numpy
@@ -750,6 +772,20 @@ class StateScorer:
     def load(cls, path: Any) -> "StateScorer":
         """Reads a scorer written by :meth:`save` (validated)."""
         return cls(_native.StateScorer.load(str(path)))
+
+    @classmethod
+    def from_grid_counts(cls, profile: Profile, grid: "SketchGrid", counts: "GridCounts") -> "StateScorer":
+        """The bounded scorer of a reference that was never gathered: ``profile`` fitted on ``grid``'s edges
+        (merged :meth:`SketchGrid.reference_part` profiles) and the merged ``counts`` at its points."""
+        if not isinstance(profile, Profile) or not isinstance(grid, SketchGrid) or not isinstance(counts, GridCounts):
+            raise InvalidInputError("from_grid_counts takes a Profile, a SketchGrid and GridCounts, got "
+                                    f"{type(profile).__name__}, {type(grid).__name__}, {type(counts).__name__}")
+        return cls(_native.StateScorer.from_grid_counts(profile._p, grid._g, counts._c))
+
+    def rank_bounds(self) -> Dict[str, float]:
+        """Per numeric feature, the stated width bound of the :meth:`ks_bounds` intervals: the largest
+        reference mass strictly inside one cell of the grid (≤ 1/K for :meth:`from_profile` grids)."""
+        return dict(self._s.rank_bounds())
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (StateScorer.from_bytes, (self.to_bytes(),))
@@ -866,6 +902,173 @@ class QuantileSketch:
 
     def __repr__(self) -> str:
         return f"QuantileSketch(k={self.k}, n={self.n}, rank_error_bound={self.rank_error_bound:.4g})"
+
+
+class SketchGrid:
+    """Bin edges and K grid points per numeric feature taken from merged reference sketches (plus the
+    categorical feature names and the NaN policy): the plan of a bounded job whose reference is never
+    gathered. Current partitions are scored at the points (:meth:`state`); reference partitions give their
+    profile on the edges and exact counts at the points (:meth:`reference_part`); the merged profile and
+    counts make the compact scorer (:meth:`StateScorer.from_grid_counts`). :meth:`scorer` is the same in
+    one process, bit for bit. Picklable."""
+
+    __slots__ = ("_g",)
+
+    def __init__(self, native: "_native.SketchGrid") -> None:
+        self._g = native
+
+    @classmethod
+    def from_sketches(cls, sketches: Dict[str, QuantileSketch], categorical: Sequence[str] = (), *,
+                      bins: int = 10, cells: int = 1024, nan_policy: str = "raise") -> "SketchGrid":
+        """The grid of merged sketches (numeric feature name -> :class:`QuantileSketch`)."""
+        items = []
+        for name, sk in sketches.items():
+            if not isinstance(sk, QuantileSketch):
+                raise InvalidInputError(f"sketches[{name!r}] must be a QuantileSketch, got {type(sk).__name__}")
+            items.append((str(name), sk._s))
+        return cls(_native.SketchGrid.new(items, [str(c) for c in categorical], int(bins), int(cells), nan_policy))
+
+    @classmethod
+    def from_reference(cls, reference: Any, *, bins: int = 10, cells: int = 1024, nan_policy: str = "raise",
+                       k: int = 200) -> "SketchGrid":
+        """The grid of sketches of all the reference columns, in this process (over Arrow when the columns
+        allow)."""
+        table = _arrow_of(reference, None)
+        if table is not None:
+            return cls(_native.SketchGrid.from_reference_arrow(table, int(bins), int(cells), nan_policy, int(k)))
+        return cls(_native.SketchGrid.from_reference(columns(reference, "reference"), int(bins), int(cells),
+                                                     nan_policy, int(k)))
+
+    def state(self, current: Any) -> ScoreState:
+        """The bounded :class:`ScoreState` of one current partition at the grid's points (tables as
+        :meth:`StateScorer.state`: over Arrow when the columns allow, the same state either way)."""
+        table = _arrow_of(current, set(self.features))
+        if table is not None:
+            return ScoreState(self._g.state_arrow(table))
+        return ScoreState(self._g.state(columns(current, "current")))
+
+    def reference_part(self, reference: Any) -> Tuple[Profile, "GridCounts"]:
+        """One reference partition: its profile on the grid's edges and its counts at the points (over Arrow
+        when the columns allow)."""
+        table = _arrow_of(reference, set(self.features))
+        if table is not None:
+            p, c = self._g.reference_part_arrow(table)
+        else:
+            p, c = self._g.reference_part(columns(reference, "reference"))
+        return Profile(p), GridCounts(c)
+
+    def scorer(self, reference: Any) -> StateScorer:
+        """The one-process scorer of all the reference rows on this grid (over Arrow when the columns allow)."""
+        table = _arrow_of(reference, set(self.features))
+        if table is not None:
+            return StateScorer(self._g.scorer_arrow(table))
+        return StateScorer(self._g.scorer(columns(reference, "reference")))
+
+    @property
+    def cells(self) -> int:
+        return self._g.cells()
+
+    @property
+    def features(self) -> List[str]:
+        return self._g.features()
+
+    def points(self, name: str) -> Optional[List[float]]:
+        """Grid points of a numeric feature."""
+        return self._g.points(name)
+
+    def edges(self, name: str) -> Optional[List[float]]:
+        """Bin edges of a numeric feature."""
+        return self._g.edges(name)
+
+    def to_bytes(self) -> bytes:
+        return self._g.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "SketchGrid":
+        """A grid from :meth:`to_bytes` (validated; corrupt bytes raise CorruptError)."""
+        return cls(_native.SketchGrid.from_bytes(bytes(data)))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (SketchGrid.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        return f"SketchGrid(features={self.features!r}, cells={self.cells})"
+
+
+class GridCounts:
+    """The reference's exact counts (< and ≤) at a :class:`SketchGrid`'s points; partitions merge by
+    addition. Picklable."""
+
+    __slots__ = ("_c",)
+
+    def __init__(self, native: "_native.GridCounts") -> None:
+        self._c = native
+
+    @classmethod
+    def merge_all(cls, parts: Any) -> "GridCounts":
+        """Merges several partitions' counts (GridCounts or their bytes)."""
+        natives = []
+        for i, p in enumerate(parts):
+            if isinstance(p, (bytes, bytearray, memoryview)):
+                p = GridCounts.from_bytes(bytes(p))
+            if not isinstance(p, GridCounts):
+                raise InvalidInputError(f"parts[{i}] must be GridCounts or their bytes, got {type(p).__name__}")
+            natives.append(p._c)
+        if not natives:
+            raise InvalidInputError("parts is empty: at least one GridCounts is needed")
+        return cls(_native.GridCounts.merge_all(natives))
+
+    def count(self, name: str) -> Optional[int]:
+        """Finite reference values counted for a numeric feature."""
+        return self._c.count(name)
+
+    def to_bytes(self) -> bytes:
+        return self._c.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "GridCounts":
+        """Counts from :meth:`to_bytes` (validated; corrupt bytes raise CorruptError)."""
+        return cls(_native.GridCounts.from_bytes(bytes(data)))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (GridCounts.from_bytes, (self.to_bytes(),))
+
+
+class BoundedReport:
+    """Result of a bounded job (:func:`bounded_report`, ``tradewarden.dask.drift_report_bounded``):
+    ``features`` — per numeric feature the KS interval and exact PSI / Jensen–Shannon
+    (:meth:`StateScorer.ks_bounds`); ``rank_bounds`` — the stated width bound per feature; ``scorer``,
+    ``grid`` and the merged ``state`` for reuse (the scorer can be saved and reused on later current data)."""
+
+    __slots__ = ("features", "rank_bounds", "scorer", "grid", "state")
+
+    def __init__(self, features: List[Dict[str, Any]], scorer: StateScorer, grid: SketchGrid,
+                 state: ScoreState) -> None:
+        self.features = features
+        self.rank_bounds = scorer.rank_bounds()
+        self.scorer = scorer
+        self.grid = grid
+        self.state = state
+
+    def __repr__(self) -> str:
+        return f"BoundedReport(features={[f['name'] for f in self.features]!r}, cells={self.grid.cells})"
+
+
+def bounded_report(reference: Any, current: Any, *, cells: int = 1024, bins: int = 10, nan_policy: str = "raise",
+                   k: int = 200, grid: Optional[SketchGrid] = None, **options: Any) -> BoundedReport:
+    """The bounded drift job in one process (the counterpart of ``tradewarden.dask.drift_report_bounded``):
+    a grid from sketches of the reference (or the given ``grid``: then the numbers equal the Dask job's on
+    that grid bit for bit), the reference's scorer on it, the current table's state, KS intervals and exact
+    PSI / JS. Tables as :meth:`Profile.fit`. KLL's compaction is randomized, so without ``grid`` two runs may
+    take different points (each one's intervals hold the exact statistic): keep ``result.grid`` for repeatable
+    numbers."""
+    if grid is None:
+        grid = SketchGrid.from_reference(reference, bins=bins, cells=cells, nan_policy=nan_policy, k=k)
+    elif not isinstance(grid, SketchGrid):
+        raise InvalidInputError(f"grid must be a SketchGrid, got {type(grid).__name__}")
+    scorer = grid.scorer(reference)
+    state = scorer.state(current)
+    return BoundedReport(scorer.ks_bounds(state, **options), scorer, grid, state)
 
 
 def profile_from_partitions(partitions: Any) -> Profile:
