@@ -1,12 +1,14 @@
 //! A persisted artefact of another format version is refused with
 //! `Error::Version` naming the artefact that was read (profile in both
-//! forms, score state, compact scorer) — not "profile" for every file.
+//! forms, score state, compact scorer, sketch grid, grid counts) — not "profile" for every file.
 #![allow(clippy::unwrap_used)]
 
+use tradewarden_core::NanPolicy;
 use tradewarden_core::{Classify, ErrorKind};
 use tradewarden_drift::profile::{Profile, ProfileOptions};
 use tradewarden_drift::report::FeatureData;
-use tradewarden_drift::state::{CellGrid, ScoreState, StateScorer};
+use tradewarden_drift::sketch::QuantileSketch;
+use tradewarden_drift::state::{CellGrid, ScoreState, SketchGrid, StateScorer};
 use tradewarden_drift::{Artefact, Error};
 
 fn profile() -> Profile {
@@ -86,5 +88,28 @@ fn scorer_names_the_scorer() {
         Artefact::Scorer,
         9,
         "scorer",
+    );
+}
+
+#[test]
+fn sketch_grid_and_grid_counts_name_themselves() {
+    let r: Vec<f64> = (0..300).map(|i| f64::from(i % 41)).collect();
+    let sketch = QuantileSketch::from_values(&r, 200, NanPolicy::Error).unwrap();
+    let grid = SketchGrid::new(&[("x", &sketch)], &[], 10, 16, NanPolicy::Error).unwrap();
+    check(
+        SketchGrid::from_bytes(&with_version(grid.to_bytes(), 4)).unwrap_err(),
+        Artefact::SketchGrid,
+        4,
+        "sketch grid",
+    );
+    let (_, counts) = grid
+        .reference_part(&[("x", FeatureData::Numeric(&r))])
+        .unwrap();
+    check(
+        tradewarden_drift::state::GridCounts::from_bytes(&with_version(counts.to_bytes(), 6))
+            .unwrap_err(),
+        Artefact::GridCounts,
+        6,
+        "grid counts",
     );
 }
