@@ -17,7 +17,9 @@ use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
-use tradewarden_drift::state::{CellGrid, GridCounts, KsBounds, ScoreState, SketchGrid, StateScorer};
+use tradewarden_drift::state::{
+    CellGrid, GridCounts, KsBounds, ScoreState, SketchGrid, StateScorer,
+};
 
 use crate::{CallError, call, from_py, from_py_or_default, pool, slice, to_py};
 
