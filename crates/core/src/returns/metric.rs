@@ -99,6 +99,48 @@ impl Metric {
         }
     }
 
+    /// The metric of every column of a **row-major** matrix with `k`
+    /// columns (`data[i·k + j]` is period i of column j; a C-ordered 2-D
+    /// input, which empyrical computes per column): the products
+    /// ([`Metric::AnnualReturn`], [`Metric::CumReturnsFinal`]) in one pass
+    /// over the rows as they lie, the others per column on one column-major
+    /// copy made in one row-major pass (reading each column on its own would
+    /// stream the whole matrix k times).
+    ///
+    /// ```
+    /// use tradewarden_core::{ReturnsOptions, returns::Metric};
+    /// let o = ReturnsOptions::default();
+    /// let m = [0.01, -0.02, 0.03, 0.01, -0.01, 0.02]; // 3 rows, 2 columns
+    /// let v = Metric::SharpeRatio.columns_row_major(&m, 2, &o).unwrap();
+    /// assert_eq!(v[1], Metric::SharpeRatio.compute(&[-0.02, 0.01, 0.02], &o).unwrap());
+    /// ```
+    ///
+    /// # Errors
+    /// `k` zero or not dividing `data.len()`, or no values (naming `k`); the
+    /// metric's own errors for a column.
+    pub fn columns_row_major(
+        self,
+        data: &[f64],
+        k: usize,
+        opts: &ReturnsOptions,
+    ) -> Result<Vec<f64>> {
+        match self {
+            Metric::AnnualReturn => b::annual_return_row_major(data, k, opts),
+            Metric::CumReturnsFinal => b::cum_returns_final_row_major(data, k, 0.0, opts),
+            m => {
+                b::check_row_major(data, k)?;
+                let n = data.len() / k;
+                let mut cm = vec![0.0; data.len()];
+                for (i, row) in data.chunks_exact(k).enumerate() {
+                    for (j, &v) in row.iter().enumerate() {
+                        cm[j * n + i] = v;
+                    }
+                }
+                cm.chunks_exact(n).map(|c| m.compute(c, opts)).collect()
+            }
+        }
+    }
+
     /// The metric over every trailing window (empyrical `roll_*`; see
     /// [`b::rolling`] for the output's length). The options are validated
     /// and, under `nan_policy = error`, the whole series is checked once.
@@ -322,6 +364,71 @@ mod tests {
         (0..n)
             .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5)
             .collect()
+    }
+
+    #[test]
+    fn columns_row_major_are_the_columns_metrics() {
+        let (n, k) = (301, 5);
+        let mut m: Vec<f64> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5 * (1.0 + (i % k) as f64))
+            .collect();
+        m[7 * k + 2] = f64::NAN; // a NaN in column 2
+        m[8 * k + 2] = f64::NAN;
+        let column = |j: usize| -> Vec<f64> { (0..n).map(|i| m[i * k + j]).collect() };
+        for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Error] {
+            let o = ReturnsOptions {
+                nan_policy: policy,
+                ..ReturnsOptions::default()
+            };
+            for (name, metric) in Metric::NAMES {
+                let got = metric.columns_row_major(&m, k, &o);
+                let want: Result<Vec<f64>> =
+                    (0..k).map(|j| metric.compute(&column(j), &o)).collect();
+                match (got, want) {
+                    (Ok(g), Ok(w)) => {
+                        for (j, (g, w)) in g.iter().zip(&w).enumerate() {
+                            // the products run left to right here, lane-wise in
+                            // the 1-D functions: the last bits may differ
+                            let tol = 1e-13 * w.abs().max(1e-300);
+                            assert!(
+                                (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
+                                "{name} {policy:?} column {j}: {g} vs {w}"
+                            );
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    (g, w) => panic!("{name} {policy:?}: {g:?} vs {w:?}"),
+                }
+            }
+        }
+        let o = ReturnsOptions {
+            nan_policy: NanPolicy::Skip,
+            ..ReturnsOptions::default()
+        };
+        for (data, k) in [(&m[..], 0), (&m[..10], 3), (&[][..], 2)] {
+            for (_, metric) in Metric::NAMES {
+                assert!(
+                    matches!(
+                        metric.columns_row_major(data, k, &o),
+                        Err(Error::InvalidParameter { param: "k", .. })
+                    ),
+                    "{k}"
+                );
+            }
+        }
+        // one pass over the rows: numpy's prod(axis=0) order, bit for bit
+        let c = b::cum_returns_final_row_major(&m, k, 0.0, &o).unwrap();
+        for (j, c) in c.iter().enumerate() {
+            let p: f64 = column(j)
+                .iter()
+                .filter(|v| !v.is_nan())
+                .map(|v| 1.0 + v)
+                .product();
+            assert_eq!(*c, p - 1.0, "column {j}");
+        }
+        let c = b::cum_returns_final_row_major(&m, k, 2.0, &o).unwrap();
+        assert!((c[0] - 2.0 * b::cum_returns_final(&column(0), 1.0, &o).unwrap()).abs() < 1e-12);
+        assert!(b::cum_returns_final_row_major(&m, k, f64::NAN, &o).is_err());
     }
 
     #[test]
