@@ -586,6 +586,47 @@ pub fn annual_return_row_major(data: &[f64], k: usize, opts: &ReturnsOptions) ->
         .collect())
 }
 
+/// [`downside_risk`] of every column of a **row-major** matrix with `k`
+/// columns, in one pass over the rows (the squared shortfalls and the
+/// counts of the k columns side by side; under a NaN policy other than
+/// `skip`, column by column through [`downside_risk`]).
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let m = [0.01, -0.02, -0.03, 0.01]; // columns [0.01, -0.03] and [-0.02, 0.01]
+/// let d = returns::downside_risk_row_major(&m, 2, &o).unwrap();
+/// assert!((d[0] - returns::downside_risk(&[0.01, -0.03], &o).unwrap()).abs() < 1e-15);
+/// ```
+///
+/// # Errors
+/// As [`annual_return_row_major`].
+pub fn downside_risk_row_major(data: &[f64], k: usize, opts: &ReturnsOptions) -> Result<Vec<f64>> {
+    let ann = opts.validate()?;
+    check_row_major(data, k)?;
+    if opts.nan_policy != NanPolicy::Skip {
+        return columns_of(data, k)
+            .map(|c| downside_risk(&c, opts))
+            .collect();
+    }
+    let req = opts.required_return;
+    let mut ss = vec![0.0_f64; k];
+    let mut count = vec![0.0_f64; k];
+    for row in data.chunks_exact(k) {
+        for ((&x, s), c) in row.iter().zip(ss.iter_mut()).zip(count.iter_mut()) {
+            let ok = !x.is_nan();
+            let d = if ok { (x - req).min(0.0) } else { 0.0 };
+            *s += d * d;
+            *c += if ok { 1.0 } else { 0.0 };
+        }
+    }
+    Ok(ss
+        .into_iter()
+        .zip(count)
+        .map(|(s, c)| (s / c).sqrt() * ann.sqrt())
+        .collect())
+}
+
 /// [`cum_returns_final`] of every column of a **row-major** matrix with `k`
 /// columns, in one pass over the rows (as [`annual_return_row_major`]).
 ///

@@ -102,7 +102,8 @@ impl Metric {
     /// The metric of every column of a **row-major** matrix with `k`
     /// columns (`data[i·k + j]` is period i of column j; a C-ordered 2-D
     /// input, which empyrical computes per column): the products
-    /// ([`Metric::AnnualReturn`], [`Metric::CumReturnsFinal`]) in one pass
+    /// ([`Metric::AnnualReturn`], [`Metric::CumReturnsFinal`]) and
+    /// [`Metric::DownsideRisk`] in one pass
     /// over the rows as they lie, the others per column on one column-major
     /// copy made in one row-major pass (reading each column on its own would
     /// stream the whole matrix k times).
@@ -127,6 +128,7 @@ impl Metric {
         match self {
             Metric::AnnualReturn => b::annual_return_row_major(data, k, opts),
             Metric::CumReturnsFinal => b::cum_returns_final_row_major(data, k, 0.0, opts),
+            Metric::DownsideRisk => b::downside_risk_row_major(data, k, opts),
             m => {
                 b::check_row_major(data, k)?;
                 let n = data.len() / k;
@@ -374,6 +376,10 @@ mod tests {
             .collect();
         m[7 * k + 2] = f64::NAN; // a NaN in column 2
         m[8 * k + 2] = f64::NAN;
+        m[9 * k + 1] = f64::NEG_INFINITY; // column 1 has -inf
+        for i in 0..n {
+            m[i * k + 4] = f64::NAN; // column 4: no values
+        }
         let column = |j: usize| -> Vec<f64> { (0..n).map(|i| m[i * k + j]).collect() };
         for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Error] {
             let o = ReturnsOptions {
@@ -391,7 +397,7 @@ mod tests {
                             // the 1-D functions: the last bits may differ
                             let tol = 1e-13 * w.abs().max(1e-300);
                             assert!(
-                                (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
+                                g == w || (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
                                 "{name} {policy:?} column {j}: {g} vs {w}"
                             );
                         }
