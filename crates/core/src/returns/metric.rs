@@ -132,13 +132,10 @@ impl Metric {
             m => {
                 b::check_row_major(data, k)?;
                 let n = data.len() / k;
-                let mut cm = vec![0.0; data.len()];
-                for (i, row) in data.chunks_exact(k).enumerate() {
-                    for (j, &v) in row.iter().enumerate() {
-                        cm[j * n + i] = v;
-                    }
-                }
-                cm.chunks_exact(n).map(|c| m.compute(c, opts)).collect()
+                column_major(data, k)
+                    .chunks_exact(n)
+                    .map(|c| m.compute(c, opts))
+                    .collect()
             }
         }
     }
@@ -218,6 +215,68 @@ impl PairMetric {
             PairMetric::UpCapture => b::up_capture(returns, factor_returns, opts),
             PairMetric::DownCapture => b::down_capture(returns, factor_returns, opts),
             PairMetric::UpDownCapture => b::up_down_capture(returns, factor_returns, opts),
+        }
+    }
+
+    /// The metric of every column of a **row-major** matrix with `k`
+    /// columns against the one benchmark `factor_returns` (one value per
+    /// row; empyrical's per-column answer for a C-ordered 2-D input): the
+    /// captures in one pass over the rows ([`b::market_capture_row_major`],
+    /// [`b::annual_return_row_major`] over the benchmark's annual return),
+    /// the others per column on one column-major copy.
+    ///
+    /// ```
+    /// use tradewarden_core::{ReturnsOptions, returns::PairMetric};
+    /// let o = ReturnsOptions::default();
+    /// let m = [0.01, -0.02, 0.03, 0.01, -0.01, 0.02]; // 3 rows, 2 columns
+    /// let f = [0.005, 0.01, -0.01];
+    /// let v = PairMetric::Capture.columns_row_major(&m, 2, &f, &o).unwrap();
+    /// let one = PairMetric::Capture.compute(&[-0.02, 0.01, 0.02], &f, &o).unwrap();
+    /// assert!((v[1] - one).abs() < 1e-12);
+    /// ```
+    ///
+    /// # Errors
+    /// `k` zero or not dividing `data.len()`, or no values (naming `k`); a
+    /// benchmark of another length than the rows (naming `factor_returns`);
+    /// the metric's own errors for a column.
+    pub fn columns_row_major(
+        self,
+        data: &[f64],
+        k: usize,
+        factor_returns: &[f64],
+        opts: &ReturnsOptions,
+    ) -> Result<Vec<f64>> {
+        b::check_row_major(data, k)?;
+        let n = data.len() / k;
+        if factor_returns.len() != n {
+            return Err(Error::invalid(
+                "factor_returns",
+                format!("length {}", factor_returns.len()),
+                "must have one value per row of returns",
+            ));
+        }
+        match self {
+            PairMetric::UpCapture => {
+                b::market_capture_row_major(data, k, factor_returns, b::Market::Up, opts)
+            }
+            PairMetric::DownCapture => {
+                b::market_capture_row_major(data, k, factor_returns, b::Market::Down, opts)
+            }
+            PairMetric::UpDownCapture => {
+                Ok(b::market_captures_row_major(data, k, factor_returns, opts)?
+                    .into_iter()
+                    .map(|(up, down)| up / down)
+                    .collect())
+            }
+            PairMetric::Capture => {
+                let columns = b::annual_return_row_major(data, k, opts)?;
+                let bench = b::annual_return(factor_returns, opts)?;
+                Ok(columns.into_iter().map(|a| a / bench).collect())
+            }
+            m => column_major(data, k)
+                .chunks_exact(n)
+                .map(|c| m.compute(c, factor_returns, opts))
+                .collect(),
         }
     }
 
@@ -357,6 +416,19 @@ pub fn bootstrap_metric_ci(
     }
 }
 
+/// The values of a row-major matrix with `k` columns (`k` ≥ 1 dividing
+/// `data.len()`), column after column, copied in one row-major pass.
+fn column_major(data: &[f64], k: usize) -> Vec<f64> {
+    let n = data.len() / k;
+    let mut cm = vec![0.0; data.len()];
+    for (i, row) in data.chunks_exact(k).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            cm[j * n + i] = v;
+        }
+    }
+    cm
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -435,6 +507,58 @@ mod tests {
         let c = b::cum_returns_final_row_major(&m, k, 2.0, &o).unwrap();
         assert!((c[0] - 2.0 * b::cum_returns_final(&column(0), 1.0, &o).unwrap()).abs() < 1e-12);
         assert!(b::cum_returns_final_row_major(&m, k, f64::NAN, &o).is_err());
+    }
+
+    #[test]
+    fn pair_columns_row_major_are_the_columns_metrics() {
+        let (n, k) = (257, 4);
+        let mut m: Vec<f64> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5 * (1.0 + (i % k) as f64))
+            .collect();
+        m[5 * k + 1] = f64::NAN;
+        let mut f: Vec<f64> = (0..n)
+            .map(|i| ((i * 104_729 % 997) as f64 - 490.0) * 2e-5)
+            .collect();
+        f[11] = f64::NAN;
+        let column = |j: usize| -> Vec<f64> { (0..n).map(|i| m[i * k + j]).collect() };
+        for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Error] {
+            let o = ReturnsOptions {
+                nan_policy: policy,
+                ..ReturnsOptions::default()
+            };
+            for (name, metric) in PairMetric::NAMES {
+                let got = metric.columns_row_major(&m, k, &f, &o);
+                let want: Result<Vec<f64>> =
+                    (0..k).map(|j| metric.compute(&column(j), &f, &o)).collect();
+                match (got, want) {
+                    (Ok(g), Ok(w)) => {
+                        for (j, (g, w)) in g.iter().zip(&w).enumerate() {
+                            let tol = 1e-12 * w.abs().max(1e-300);
+                            assert!(
+                                g == w || (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
+                                "{name} {policy:?} column {j}: {g} vs {w}"
+                            );
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    (g, w) => panic!("{name} {policy:?}: {g:?} vs {w:?}"),
+                }
+            }
+        }
+        let o = ReturnsOptions::default();
+        for (_, metric) in PairMetric::NAMES {
+            assert!(matches!(
+                metric.columns_row_major(&m, k, &f[1..], &o),
+                Err(Error::InvalidParameter {
+                    param: "factor_returns",
+                    ..
+                })
+            ));
+            assert!(matches!(
+                metric.columns_row_major(&m, 0, &f, &o),
+                Err(Error::InvalidParameter { param: "k", .. })
+            ));
+        }
     }
 
     #[test]
