@@ -6,7 +6,7 @@
 use ndarray::ShapeBuilder;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use tradewarden::core::returns::{self, AlphaMethod, Market, Metric, PairMetric, extra};
+use tradewarden::core::returns::{self, AlphaMethod, Metric, PairMetric, extra};
 use tradewarden::core::{ErrorKind, NanPolicy, Period, ReturnsOptions};
 
 use crate::{CallError, call, opts, slice};
@@ -235,24 +235,12 @@ fn columns<'py>(
             None => (Some(name.parse::<Metric>()?), None),
             Some(_) => (None, Some(name.parse::<PairMetric>()?)),
         };
-        // market captures of a C-ordered matrix: read row by row as it lies
-        let captures = matches!(
-            f2,
-            Some(PairMetric::UpCapture | PairMetric::DownCapture | PairMetric::UpDownCapture)
-        );
-        if let (true, Some(b), Some(rows)) = (captures && n > 0 && k > 0, bench, view.as_slice()) {
-            // only the side asked for (both for up_down_capture)
-            return Ok(match f2 {
-                Some(PairMetric::UpCapture) => {
-                    returns::market_capture_row_major(rows, k, b, Market::Up, &o)?
-                }
-                Some(PairMetric::DownCapture) => {
-                    returns::market_capture_row_major(rows, k, b, Market::Down, &o)?
-                }
-                _ => returns::market_captures_row_major(rows, k, b, &o)?
-                    .into_iter()
-                    .map(|(up, down)| up / down)
-                    .collect(),
+        // a C-ordered matrix: the crate reads it as it lies
+        if let (true, Some(rows)) = (n > 0 && k > 0, view.as_slice()) {
+            return Ok(match (f1, f2, bench) {
+                (Some(m), _, _) => m.columns_row_major(rows, k, &o)?,
+                (_, Some(m), Some(b)) => m.columns_row_major(rows, k, b, &o)?,
+                _ => vec![f64::NAN; k],
             });
         }
         let contiguous = k == 0 || view.column(0).to_slice().is_some();

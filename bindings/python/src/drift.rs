@@ -265,18 +265,28 @@ pub(crate) fn cramervonmises_2samp_ieee(
     })
 }
 
-/// χ² test of independence on an r×c table: (statistic, pvalue, dof).
+/// χ² test of independence on a row-major r×c table of `n_rows` rows
+/// (flattened): (statistic, pvalue, dof, expected frequencies, flattened).
 #[pyfunction]
-#[pyo3(signature = (observed, correction=true))]
-pub(crate) fn chi2_contingency(
-    py: Python<'_>,
-    observed: Vec<Vec<f64>>,
+#[pyo3(signature = (observed, n_rows, correction=true))]
+pub(crate) fn chi2_contingency<'py>(
+    py: Python<'py>,
+    observed: PyReadonlyArray1<'_, f64>,
+    n_rows: usize,
     correction: bool,
-) -> PyResult<(f64, f64, usize)> {
-    call(py, move || {
-        let r = tradewarden_drift::tests::chi2_contingency(&observed, correction)?;
-        Ok((r.statistic, r.pvalue, r.dof))
-    })
+) -> PyResult<(f64, f64, usize, Bound<'py, PyArray1<f64>>)> {
+    let o = slice(&observed, "observed");
+    let (r, expected) = call(py, move || {
+        Ok(tradewarden_drift::tests::chi2_contingency_table(
+            o?, n_rows, correction,
+        )?)
+    })?;
+    Ok((
+        r.statistic,
+        r.pvalue,
+        r.dof,
+        PyArray1::from_vec(py, expected),
+    ))
 }
 
 fn bin_strategy(

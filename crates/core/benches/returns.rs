@@ -190,6 +190,35 @@ fn bench_capture_2d(c: &mut Criterion) {
     }
 }
 
+/// Per-column metrics of a C-ordered 100 000 × 20 matrix (the table's
+/// "(20 columns)" rows): `Metric::columns_row_major` reads the rows once
+/// (annual_return, cum_returns_final, downside_risk) or copies the matrix
+/// column-major once (sharpe_ratio, for comparison).
+///
+/// Run: `cargo bench -p tradewarden-core --bench returns -- columns_2d`
+fn bench_columns_2d(c: &mut Criterion) {
+    let o = ReturnsOptions::empyrical();
+    let (n, k) = (100_000usize, 20);
+    let (m, b) = (data(n * k), data_seeded(n, 7));
+    let mut g = c.benchmark_group(format!("columns_2d_{n}x{k}"));
+    for metric in [
+        returns::Metric::AnnualReturn,
+        returns::Metric::CumReturnsFinal,
+        returns::Metric::DownsideRisk,
+        returns::Metric::SharpeRatio,
+    ] {
+        g.bench_function(format!("{metric:?}"), |x| {
+            x.iter(|| metric.columns_row_major(black_box(&m), k, &o))
+        });
+    }
+    g.bench_function("Capture", |x| {
+        x.iter(|| {
+            returns::PairMetric::Capture.columns_row_major(black_box(&m), k, black_box(&b), &o)
+        })
+    });
+    g.finish();
+}
+
 /// The two-series metrics on 10M pairs (and 100k), as `tradewarden.returns`
 /// calls them: one vectorised pass over both slices each (NaN pairs and the
 /// other side of the market skipped inside the pass, nothing copied), issue
@@ -255,6 +284,7 @@ criterion_group!(
     bench,
     bench_public,
     bench_capture,
-    bench_capture_2d
+    bench_capture_2d,
+    bench_columns_2d
 );
 criterion_main!(benches);

@@ -240,8 +240,33 @@ fn bench_report(c: &mut Criterion) {
     g.finish();
 }
 
+/// Jensen–Shannon of two 1M-entry weight vectors (the vectorised logarithm
+/// of crates/drift/src/vmath.rs): the strict function and scipy's rows.
+fn bench_js(c: &mut Criterion) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+    let p: Vec<f64> = (0..1_000_000).map(|_| rng.random::<f64>()).collect();
+    let q: Vec<f64> = (0..1_000_000).map(|_| rng.random::<f64>()).collect();
+    c.bench_function("jensenshannon 1M entries (strict)", |b| {
+        b.iter(|| {
+            tradewarden_drift::distance::jensenshannon(black_box(&p), black_box(&q), None).unwrap()
+        })
+    });
+    c.bench_function("jensenshannon_rows 1M entries, one row (scipy's)", |b| {
+        b.iter(|| {
+            tradewarden_drift::compat::jensenshannon_rows(
+                black_box(&p),
+                black_box(&q),
+                p.len(),
+                None,
+            )
+            .unwrap()
+        })
+    });
+}
+
 criterion_group!(
     benches,
+    bench_js,
     bench_ks,
     bench_ks_no_drift,
     bench_ks_stages,

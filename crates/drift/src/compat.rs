@@ -313,8 +313,8 @@ pub fn jensenshannon_rows(
     Ok(p.chunks_exact(row_len)
         .zip(q.chunks_exact(row_len))
         .map(|(p, q)| {
-            let sp: f64 = p.iter().sum();
-            let sq: f64 = q.iter().sum();
+            let sp = crate::vmath::lane_sum(p);
+            let sq = crate::vmath::lane_sum(q);
             let mut js = crate::distance::js_sum(p, q, sp, sq);
             if let Some(lb) = lb {
                 js /= lb;

@@ -54,5 +54,6 @@ pub mod sketch;
 pub mod state;
 pub mod telemetry;
 pub mod tests;
+mod vmath;
 
 pub use error::{Artefact, Error, Result};

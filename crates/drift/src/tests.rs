@@ -35,15 +35,7 @@ pub struct Chi2Result {
 /// assert!((r.statistic - 5.4).abs() < 1e-12);
 /// ```
 pub fn chi2_contingency(observed: &[Vec<f64>], correction: bool) -> Result<Chi2Result> {
-    let r = observed.len();
-    if r == 0 || observed[0].is_empty() {
-        return Err(Error::invalid(
-            "observed",
-            "empty table",
-            "needs at least one row and one column",
-        ));
-    }
-    let c = observed[0].len();
+    let c = observed.first().map_or(0, Vec::len);
     for (i, row) in observed.iter().enumerate() {
         if row.len() != c {
             return Err(Error::invalid(
@@ -52,54 +44,104 @@ pub fn chi2_contingency(observed: &[Vec<f64>], correction: bool) -> Result<Chi2R
                 "rows must have equal length",
             ));
         }
-        for &v in row {
-            if !v.is_finite() || v < 0.0 {
-                return Err(Error::invalid(
-                    "observed",
-                    v,
-                    "counts must be finite and non-negative",
-                ));
-            }
+    }
+    let flat: Vec<f64> = observed.iter().flatten().copied().collect();
+    chi2_contingency_table(&flat, observed.len(), correction).map(|(r, _)| r)
+}
+
+/// [`chi2_contingency`] of a row-major table of `n_rows` rows (the columns
+/// are `observed.len() / n_rows`), with scipy's `expected_freq` (row-major,
+/// the table's shape: row sum · column sum / total): what
+/// `scipy.stats.chi2_contingency` returns, without a table of rows.
+///
+/// # Errors
+/// An empty table, a length that is not a whole number of rows, a count
+/// that is negative or not finite (all naming `observed`), an expected
+/// frequency of 0.
+///
+/// ```
+/// use tradewarden_drift::tests::chi2_contingency_table;
+/// let (r, expected) = chi2_contingency_table(&[10.0, 20.0, 20.0, 10.0], 2, true).unwrap();
+/// assert_eq!((r.dof, expected), (1, vec![15.0; 4]));
+/// assert!((r.statistic - 5.4).abs() < 1e-12);
+/// ```
+pub fn chi2_contingency_table(
+    observed: &[f64],
+    n_rows: usize,
+    correction: bool,
+) -> Result<(Chi2Result, Vec<f64>)> {
+    if n_rows == 0 || observed.is_empty() {
+        return Err(Error::invalid(
+            "observed",
+            "empty table",
+            "needs at least one row and one column",
+        ));
+    }
+    if !observed.len().is_multiple_of(n_rows) {
+        return Err(Error::invalid(
+            "observed",
+            format!("{} counts in {n_rows} rows", observed.len()),
+            "rows must have equal length",
+        ));
+    }
+    let r = n_rows;
+    let c = observed.len() / r;
+    if let Some(&v) = observed.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+        return Err(Error::invalid(
+            "observed",
+            v,
+            "counts must be finite and non-negative",
+        ));
+    }
+    let rows: Vec<f64> = observed
+        .chunks_exact(c)
+        .map(|row| row.iter().sum())
+        .collect();
+    let mut cols = vec![0.0; c];
+    for row in observed.chunks_exact(c) {
+        for (s, &v) in cols.iter_mut().zip(row) {
+            *s += v;
         }
     }
-    let rows: Vec<f64> = observed.iter().map(|row| row.iter().sum()).collect();
-    let cols: Vec<f64> = (0..c)
-        .map(|j| observed.iter().map(|row| row[j]).sum())
-        .collect();
     let total: f64 = rows.iter().sum();
     let dof = (r - 1) * (c - 1);
+    let yates = dof == 1 && correction;
     let mut stat = 0.0;
-    for i in 0..r {
-        for j in 0..c {
-            let e = rows[i] * cols[j] / total;
+    let mut expected = Vec::with_capacity(observed.len());
+    for (row, &rs) in observed.chunks_exact(c).zip(&rows) {
+        for (&o, &cs) in row.iter().zip(&cols) {
+            let e = rs * cs / total;
             if !(e > 0.0) {
                 return Err(Error::Degenerate {
                     param: "observed",
                     reason: "an expected frequency is zero (empty row or column)",
                 });
             }
-            let mut o = observed[i][j];
-            if dof == 1 && correction {
+            let mut o = o;
+            if yates {
                 let d = e - o;
                 o += d.signum() * d.abs().min(0.5);
             }
             stat += (o - e) * (o - e) / e;
+            expected.push(e);
         }
     }
     if dof == 0 {
-        return Ok(Chi2Result {
+        let r = Chi2Result {
             statistic: 0.0,
             pvalue: 1.0,
             dof,
-        });
+        };
+        return Ok((r, expected));
     }
     let dist =
         ChiSquared::new(dof as f64).map_err(|_| Error::invalid("dof", dof, "must be positive"))?;
-    Ok(Chi2Result {
+    let r = Chi2Result {
         statistic: stat,
         pvalue: dist.sf(stat),
         dof,
-    })
+    };
+    Ok((r, expected))
 }
 
 /// Result of [`proportions_ztest`].
@@ -189,6 +231,54 @@ mod unit {
         ));
         let same = chi2_contingency(&[vec![5.0, 7.0], vec![5.0, 7.0]], true).unwrap();
         assert_eq!((same.statistic, same.pvalue), (0.0, 1.0));
+    }
+
+    #[test]
+    fn table_form_is_the_rows_form_with_scipys_expected() {
+        // scipy.stats.chi2_contingency([[12, 5, 7], [3, 9, 14]]):
+        // statistic 8.810286935286934, dof 2, expected [[7.2, 6.72, 10.08], [7.8, 7.28, 10.92]]
+        let rows = [vec![12.0, 5.0, 7.0], vec![3.0, 9.0, 14.0]];
+        let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+        let (t, expected) = chi2_contingency_table(&flat, 2, true).unwrap();
+        assert_eq!(t, chi2_contingency(&rows, true).unwrap());
+        assert_eq!(t.dof, 2);
+        assert!(
+            (t.statistic - 8.810_286_935_286_934).abs() < 1e-12,
+            "{}",
+            t.statistic
+        );
+        let want = [7.2, 6.72, 10.08, 7.8, 7.28, 10.92];
+        for (e, w) in expected.iter().zip(want) {
+            assert!((e - w).abs() < 1e-12, "{e} vs {w}");
+        }
+        // Yates on 2 x 2, one column
+        let (y, e) = chi2_contingency_table(&[10.0, 20.0, 20.0, 10.0], 2, true).unwrap();
+        assert!((y.statistic - 5.4).abs() < 1e-12);
+        assert_eq!(e, vec![15.0; 4]);
+        let (one, e) = chi2_contingency_table(&[3.0, 4.0], 2, true).unwrap();
+        assert_eq!(
+            (one.statistic, one.pvalue, one.dof, e.len()),
+            (0.0, 1.0, 0, 2)
+        );
+        for (v, n) in [
+            (&[][..], 1),
+            (&[1.0, 2.0][..], 0),
+            (&[1.0, 2.0, 3.0][..], 2),
+        ] {
+            assert!(
+                matches!(
+                    chi2_contingency_table(v, n, true),
+                    Err(Error::InvalidParameter {
+                        param: "observed",
+                        ..
+                    })
+                ),
+                "{v:?} in {n} rows"
+            );
+        }
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert!(chi2_contingency_table(&[1.0, bad, 2.0, 3.0], 2, true).is_err());
+        }
     }
 
     #[test]

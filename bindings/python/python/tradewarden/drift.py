@@ -323,9 +323,9 @@ def chi2_contingency(observed: Any, correction: bool = True, lambda_: Any = None
         raise InvalidInputError(f"observed must be a numeric table: {e}") from None
     if table.ndim != 2:
         raise InvalidInputError(f"observed must be 2-D, got shape {table.shape}")
-    stat, p, dof = _native.chi2_contingency(table.tolist(), bool(correction))
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
-    return Chi2ContingencyResult(stat, p, dof, expected)
+    stat, p, dof, expected = _native.chi2_contingency(np.ascontiguousarray(table).reshape(-1), table.shape[0],
+                                                      bool(correction))
+    return Chi2ContingencyResult(stat, p, dof, expected.reshape(table.shape))
 
 
 def _bins(bins: Union[int, Sequence[float]]) -> Tuple[int, Optional[List[float]]]:

@@ -521,6 +521,157 @@ pub fn cum_returns_row_major(
     Ok(out)
 }
 
+/// `Π (1 + x)` over the non-NaN values of every column of a **row-major**
+/// matrix with `k` columns, with the number of rows: each column's
+/// left-to-right product (as numpy's `prod(axis=0)` of a C-ordered array
+/// forms it, and as [`cum_returns_final`] does where its lane-wise product
+/// leaves the normal range), the k products running side by side as the
+/// rows lie (no column copy).
+fn growth_row_major(data: &[f64], k: usize) -> (Vec<f64>, usize) {
+    let mut w = vec![1.0_f64; k];
+    for row in data.chunks_exact(k) {
+        for (&x, w) in row.iter().zip(w.iter_mut()) {
+            *w *= 1.0 + if x.is_nan() { 0.0 } else { x };
+        }
+    }
+    (w, data.len() / k.max(1))
+}
+
+/// The shape check of the `_row_major` functions (naming `k`).
+pub(crate) fn check_row_major(data: &[f64], k: usize) -> Result<()> {
+    if k == 0 || data.is_empty() || !data.len().is_multiple_of(k) {
+        return Err(Error::invalid(
+            "k",
+            k,
+            "must be >= 1 and divide the number of values (at least one row)",
+        ));
+    }
+    Ok(())
+}
+
+/// The columns of a row-major matrix with `k` columns, one after the other
+/// (for the column-by-column fallbacks of the `_row_major` functions).
+fn columns_of(data: &[f64], k: usize) -> impl Iterator<Item = Vec<f64>> + '_ {
+    (0..k).map(move |j| data.iter().skip(j).step_by(k).copied().collect())
+}
+
+/// [`annual_return`] of every column of a **row-major** matrix with `k`
+/// columns (a C-ordered 2-D input, as empyrical computes it per column), in
+/// one pass over the rows ([`growth_row_major`]'s products; under a NaN
+/// policy other than `skip`, column by column through [`annual_return`]).
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let m = [0.01, -0.02, 0.03, 0.01]; // columns [0.01, 0.03] and [-0.02, 0.01]
+/// let a = returns::annual_return_row_major(&m, 2, &o).unwrap();
+/// assert!((a[0] - returns::annual_return(&[0.01, 0.03], &o).unwrap()).abs() < 1e-12);
+/// ```
+///
+/// # Errors
+/// `k` zero or not dividing `data.len()`, or no values (naming `k`); as
+/// [`annual_return`] for a column.
+pub fn annual_return_row_major(data: &[f64], k: usize, opts: &ReturnsOptions) -> Result<Vec<f64>> {
+    let ann = opts.validate()?;
+    check_row_major(data, k)?;
+    if opts.nan_policy != NanPolicy::Skip {
+        return columns_of(data, k)
+            .map(|c| annual_return(&c, opts))
+            .collect();
+    }
+    let (growth, n) = growth_row_major(data, k);
+    Ok(growth
+        .into_iter()
+        .map(|g| g.powf(ann / n as f64) - 1.0)
+        .collect())
+}
+
+/// [`downside_risk`] of every column of a **row-major** matrix with `k`
+/// columns, in one pass over the rows (the squared shortfalls and the
+/// counts of the k columns side by side; under a NaN policy other than
+/// `skip`, column by column through [`downside_risk`]).
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let m = [0.01, -0.02, -0.03, 0.01]; // columns [0.01, -0.03] and [-0.02, 0.01]
+/// let d = returns::downside_risk_row_major(&m, 2, &o).unwrap();
+/// assert!((d[0] - returns::downside_risk(&[0.01, -0.03], &o).unwrap()).abs() < 1e-15);
+/// ```
+///
+/// # Errors
+/// As [`annual_return_row_major`].
+pub fn downside_risk_row_major(data: &[f64], k: usize, opts: &ReturnsOptions) -> Result<Vec<f64>> {
+    let ann = opts.validate()?;
+    check_row_major(data, k)?;
+    if opts.nan_policy != NanPolicy::Skip {
+        return columns_of(data, k)
+            .map(|c| downside_risk(&c, opts))
+            .collect();
+    }
+    let req = opts.required_return;
+    let mut ss = vec![0.0_f64; k];
+    let mut count = vec![0.0_f64; k];
+    for row in data.chunks_exact(k) {
+        for ((&x, s), c) in row.iter().zip(ss.iter_mut()).zip(count.iter_mut()) {
+            let ok = !x.is_nan();
+            let d = if ok { (x - req).min(0.0) } else { 0.0 };
+            *s += d * d;
+            *c += if ok { 1.0 } else { 0.0 };
+        }
+    }
+    Ok(ss
+        .into_iter()
+        .zip(count)
+        .map(|(s, c)| (s / c).sqrt() * ann.sqrt())
+        .collect())
+}
+
+/// [`cum_returns_final`] of every column of a **row-major** matrix with `k`
+/// columns, in one pass over the rows (as [`annual_return_row_major`]).
+///
+/// ```
+/// use tradewarden_core::{ReturnsOptions, returns};
+/// let o = ReturnsOptions::default();
+/// let c = returns::cum_returns_final_row_major(&[0.1, -0.5, 0.1, 1.0], 2, 0.0, &o).unwrap();
+/// assert!((c[0] - 0.21).abs() < 1e-15 && c[1] == 0.0);
+/// ```
+///
+/// # Errors
+/// As [`annual_return_row_major`]; a `starting_value` that is not finite.
+pub fn cum_returns_final_row_major(
+    data: &[f64],
+    k: usize,
+    starting_value: f64,
+    opts: &ReturnsOptions,
+) -> Result<Vec<f64>> {
+    opts.validate()?;
+    if !starting_value.is_finite() {
+        return Err(Error::invalid(
+            "starting_value",
+            starting_value,
+            "must be finite",
+        ));
+    }
+    check_row_major(data, k)?;
+    if opts.nan_policy != NanPolicy::Skip {
+        return columns_of(data, k)
+            .map(|c| cum_returns_final(&c, starting_value, opts))
+            .collect();
+    }
+    let (growth, _) = growth_row_major(data, k);
+    Ok(growth
+        .into_iter()
+        .map(|p| {
+            if starting_value == 0.0 {
+                p - 1.0
+            } else {
+                p * starting_value
+            }
+        })
+        .collect())
+}
+
 /// Drawdown series of compounded wealth: `W_t / max_{s≤t} W_s − 1`, where the
 /// starting capital counts as a peak (empyrical `drawdown_series`).
 pub fn drawdown_series(returns: &[f64], opts: &ReturnsOptions) -> Result<Vec<f64>> {

@@ -99,6 +99,47 @@ impl Metric {
         }
     }
 
+    /// The metric of every column of a **row-major** matrix with `k`
+    /// columns (`data[i·k + j]` is period i of column j; a C-ordered 2-D
+    /// input, which empyrical computes per column): the products
+    /// ([`Metric::AnnualReturn`], [`Metric::CumReturnsFinal`]) and
+    /// [`Metric::DownsideRisk`] in one pass
+    /// over the rows as they lie, the others per column on one column-major
+    /// copy made in one row-major pass (reading each column on its own would
+    /// stream the whole matrix k times).
+    ///
+    /// ```
+    /// use tradewarden_core::{ReturnsOptions, returns::Metric};
+    /// let o = ReturnsOptions::default();
+    /// let m = [0.01, -0.02, 0.03, 0.01, -0.01, 0.02]; // 3 rows, 2 columns
+    /// let v = Metric::SharpeRatio.columns_row_major(&m, 2, &o).unwrap();
+    /// assert_eq!(v[1], Metric::SharpeRatio.compute(&[-0.02, 0.01, 0.02], &o).unwrap());
+    /// ```
+    ///
+    /// # Errors
+    /// `k` zero or not dividing `data.len()`, or no values (naming `k`); the
+    /// metric's own errors for a column.
+    pub fn columns_row_major(
+        self,
+        data: &[f64],
+        k: usize,
+        opts: &ReturnsOptions,
+    ) -> Result<Vec<f64>> {
+        match self {
+            Metric::AnnualReturn => b::annual_return_row_major(data, k, opts),
+            Metric::CumReturnsFinal => b::cum_returns_final_row_major(data, k, 0.0, opts),
+            Metric::DownsideRisk => b::downside_risk_row_major(data, k, opts),
+            m => {
+                b::check_row_major(data, k)?;
+                let n = data.len() / k;
+                column_major(data, k)
+                    .chunks_exact(n)
+                    .map(|c| m.compute(c, opts))
+                    .collect()
+            }
+        }
+    }
+
     /// The metric over every trailing window (empyrical `roll_*`; see
     /// [`b::rolling`] for the output's length). The options are validated
     /// and, under `nan_policy = error`, the whole series is checked once.
@@ -174,6 +215,68 @@ impl PairMetric {
             PairMetric::UpCapture => b::up_capture(returns, factor_returns, opts),
             PairMetric::DownCapture => b::down_capture(returns, factor_returns, opts),
             PairMetric::UpDownCapture => b::up_down_capture(returns, factor_returns, opts),
+        }
+    }
+
+    /// The metric of every column of a **row-major** matrix with `k`
+    /// columns against the one benchmark `factor_returns` (one value per
+    /// row; empyrical's per-column answer for a C-ordered 2-D input): the
+    /// captures in one pass over the rows ([`b::market_capture_row_major`],
+    /// [`b::annual_return_row_major`] over the benchmark's annual return),
+    /// the others per column on one column-major copy.
+    ///
+    /// ```
+    /// use tradewarden_core::{ReturnsOptions, returns::PairMetric};
+    /// let o = ReturnsOptions::default();
+    /// let m = [0.01, -0.02, 0.03, 0.01, -0.01, 0.02]; // 3 rows, 2 columns
+    /// let f = [0.005, 0.01, -0.01];
+    /// let v = PairMetric::Capture.columns_row_major(&m, 2, &f, &o).unwrap();
+    /// let one = PairMetric::Capture.compute(&[-0.02, 0.01, 0.02], &f, &o).unwrap();
+    /// assert!((v[1] - one).abs() < 1e-12);
+    /// ```
+    ///
+    /// # Errors
+    /// `k` zero or not dividing `data.len()`, or no values (naming `k`); a
+    /// benchmark of another length than the rows (naming `factor_returns`);
+    /// the metric's own errors for a column.
+    pub fn columns_row_major(
+        self,
+        data: &[f64],
+        k: usize,
+        factor_returns: &[f64],
+        opts: &ReturnsOptions,
+    ) -> Result<Vec<f64>> {
+        b::check_row_major(data, k)?;
+        let n = data.len() / k;
+        if factor_returns.len() != n {
+            return Err(Error::invalid(
+                "factor_returns",
+                format!("length {}", factor_returns.len()),
+                "must have one value per row of returns",
+            ));
+        }
+        match self {
+            PairMetric::UpCapture => {
+                b::market_capture_row_major(data, k, factor_returns, b::Market::Up, opts)
+            }
+            PairMetric::DownCapture => {
+                b::market_capture_row_major(data, k, factor_returns, b::Market::Down, opts)
+            }
+            PairMetric::UpDownCapture => {
+                Ok(b::market_captures_row_major(data, k, factor_returns, opts)?
+                    .into_iter()
+                    .map(|(up, down)| up / down)
+                    .collect())
+            }
+            PairMetric::Capture => {
+                let columns = b::annual_return_row_major(data, k, opts)?;
+                let bench = b::annual_return(factor_returns, opts)?;
+                Ok(columns.into_iter().map(|a| a / bench).collect())
+            }
+            m => column_major(data, k)
+                .chunks_exact(n)
+                .map(|c| m.compute(c, factor_returns, opts))
+                .collect(),
         }
     }
 
@@ -313,6 +416,19 @@ pub fn bootstrap_metric_ci(
     }
 }
 
+/// The values of a row-major matrix with `k` columns (`k` ≥ 1 dividing
+/// `data.len()`), column after column, copied in one row-major pass.
+fn column_major(data: &[f64], k: usize) -> Vec<f64> {
+    let n = data.len() / k;
+    let mut cm = vec![0.0; data.len()];
+    for (i, row) in data.chunks_exact(k).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            cm[j * n + i] = v;
+        }
+    }
+    cm
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -322,6 +438,127 @@ mod tests {
         (0..n)
             .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5)
             .collect()
+    }
+
+    #[test]
+    fn columns_row_major_are_the_columns_metrics() {
+        let (n, k) = (301, 5);
+        let mut m: Vec<f64> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5 * (1.0 + (i % k) as f64))
+            .collect();
+        m[7 * k + 2] = f64::NAN; // a NaN in column 2
+        m[8 * k + 2] = f64::NAN;
+        m[9 * k + 1] = f64::NEG_INFINITY; // column 1 has -inf
+        for i in 0..n {
+            m[i * k + 4] = f64::NAN; // column 4: no values
+        }
+        let column = |j: usize| -> Vec<f64> { (0..n).map(|i| m[i * k + j]).collect() };
+        for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Error] {
+            let o = ReturnsOptions {
+                nan_policy: policy,
+                ..ReturnsOptions::default()
+            };
+            for (name, metric) in Metric::NAMES {
+                let got = metric.columns_row_major(&m, k, &o);
+                let want: Result<Vec<f64>> =
+                    (0..k).map(|j| metric.compute(&column(j), &o)).collect();
+                match (got, want) {
+                    (Ok(g), Ok(w)) => {
+                        for (j, (g, w)) in g.iter().zip(&w).enumerate() {
+                            // the products run left to right here, lane-wise in
+                            // the 1-D functions: the last bits may differ
+                            let tol = 1e-13 * w.abs().max(1e-300);
+                            assert!(
+                                g == w || (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
+                                "{name} {policy:?} column {j}: {g} vs {w}"
+                            );
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    (g, w) => panic!("{name} {policy:?}: {g:?} vs {w:?}"),
+                }
+            }
+        }
+        let o = ReturnsOptions {
+            nan_policy: NanPolicy::Skip,
+            ..ReturnsOptions::default()
+        };
+        for (data, k) in [(&m[..], 0), (&m[..10], 3), (&[][..], 2)] {
+            for (_, metric) in Metric::NAMES {
+                assert!(
+                    matches!(
+                        metric.columns_row_major(data, k, &o),
+                        Err(Error::InvalidParameter { param: "k", .. })
+                    ),
+                    "{k}"
+                );
+            }
+        }
+        // one pass over the rows: numpy's prod(axis=0) order, bit for bit
+        let c = b::cum_returns_final_row_major(&m, k, 0.0, &o).unwrap();
+        for (j, c) in c.iter().enumerate() {
+            let p: f64 = column(j)
+                .iter()
+                .filter(|v| !v.is_nan())
+                .map(|v| 1.0 + v)
+                .product();
+            assert_eq!(*c, p - 1.0, "column {j}");
+        }
+        let c = b::cum_returns_final_row_major(&m, k, 2.0, &o).unwrap();
+        assert!((c[0] - 2.0 * b::cum_returns_final(&column(0), 1.0, &o).unwrap()).abs() < 1e-12);
+        assert!(b::cum_returns_final_row_major(&m, k, f64::NAN, &o).is_err());
+    }
+
+    #[test]
+    fn pair_columns_row_major_are_the_columns_metrics() {
+        let (n, k) = (257, 4);
+        let mut m: Vec<f64> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5 * (1.0 + (i % k) as f64))
+            .collect();
+        m[5 * k + 1] = f64::NAN;
+        let mut f: Vec<f64> = (0..n)
+            .map(|i| ((i * 104_729 % 997) as f64 - 490.0) * 2e-5)
+            .collect();
+        f[11] = f64::NAN;
+        let column = |j: usize| -> Vec<f64> { (0..n).map(|i| m[i * k + j]).collect() };
+        for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Error] {
+            let o = ReturnsOptions {
+                nan_policy: policy,
+                ..ReturnsOptions::default()
+            };
+            for (name, metric) in PairMetric::NAMES {
+                let got = metric.columns_row_major(&m, k, &f, &o);
+                let want: Result<Vec<f64>> =
+                    (0..k).map(|j| metric.compute(&column(j), &f, &o)).collect();
+                match (got, want) {
+                    (Ok(g), Ok(w)) => {
+                        for (j, (g, w)) in g.iter().zip(&w).enumerate() {
+                            let tol = 1e-12 * w.abs().max(1e-300);
+                            assert!(
+                                g == w || (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
+                                "{name} {policy:?} column {j}: {g} vs {w}"
+                            );
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    (g, w) => panic!("{name} {policy:?}: {g:?} vs {w:?}"),
+                }
+            }
+        }
+        let o = ReturnsOptions::default();
+        for (_, metric) in PairMetric::NAMES {
+            assert!(matches!(
+                metric.columns_row_major(&m, k, &f[1..], &o),
+                Err(Error::InvalidParameter {
+                    param: "factor_returns",
+                    ..
+                })
+            ));
+            assert!(matches!(
+                metric.columns_row_major(&m, 0, &f, &o),
+                Err(Error::InvalidParameter { param: "k", .. })
+            ));
+        }
     }
 
     #[test]
