@@ -19,7 +19,7 @@ use tradewarden_metrics::handles::PreTradeMetrics;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SymbolId(pub u32);
 
-/// Order side. Its names are defined once ([`Side::NAMES`]): `buy` (or
+/// Order side. Its names are defined once (`Named::NAMES`, [`tradewarden_core::names::Named`]): `buy` (or
 /// `b`) and `sell` (or `s`), parsed in any case by `FromStr` (every door's
 /// text) and accepted by serde (lowercase, with the same aliases).
 ///
@@ -54,7 +54,7 @@ impl tradewarden_core::names::Named for Side {
 impl std::str::FromStr for Side {
     type Err = Error;
 
-    /// Any case of [`Side::NAMES`]; anything else is an `InvalidInput`
+    /// Any case of the names in `Named::NAMES`; anything else is an `InvalidInput`
     /// naming `side`, the value and every accepted name.
     fn from_str(s: &str) -> Result<Self> {
         use tradewarden_core::names::Named;

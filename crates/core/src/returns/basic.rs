@@ -557,7 +557,7 @@ fn columns_of(data: &[f64], k: usize) -> impl Iterator<Item = Vec<f64>> + '_ {
 
 /// [`annual_return`] of every column of a **row-major** matrix with `k`
 /// columns (a C-ordered 2-D input, as empyrical computes it per column), in
-/// one pass over the rows ([`growth_row_major`]'s products; under a NaN
+/// one pass over the rows (`growth_row_major`'s products; under a NaN
 /// policy other than `skip`, column by column through [`annual_return`]).
 ///
 /// ```

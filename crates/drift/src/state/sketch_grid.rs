@@ -48,7 +48,7 @@ pub const SKETCH_GRID_FORMAT_VERSION: u32 = 1;
 
 /// Bin edges and K grid points per numeric feature, from merged quantile
 /// sketches of the reference, plus the categorical feature names and the
-/// NaN policy (see the [module docs](self)). Identified by the checksum of
+/// NaN policy (see the module docs of `state`). Identified by the checksum of
 /// its binary form, which the states and counts built on it carry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SketchGrid {
@@ -540,8 +540,8 @@ impl SketchGrid {
 
     /// Binary form: `TWSG`, u32 version, u64 payload length, u64 FNV-1a of
     /// the payload; payload: u64 cells, u8 NaN policy (0 error, 1 skip, 2
-    /// propagate), u32 numeric features, each: str name, vec<f64 bits>
-    /// edges, vec<f64 bits> points; u32 categorical features, each: str
+    /// propagate), u32 numeric features, each: str name, `vec<f64 bits>`
+    /// edges, `vec<f64 bits>` points; u32 categorical features, each: str
     /// name. The grid's checksum is the payload's FNV-1a.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut p = vec![0u8; HEADER];
@@ -751,7 +751,7 @@ impl GridCounts {
 
     /// Binary form: `TWGC`, u32 version, u64 payload length, u64 FNV-1a;
     /// payload: u64 grid checksum, u32 features, each: str name, u64 n,
-    /// vec<u64> lt, vec<u64> le.
+    /// `vec<u64>` lt, `vec<u64>` le.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut p = vec![0u8; HEADER];
         put_u64(&mut p, self.checksum);
