@@ -487,6 +487,23 @@ fn categorical_state(values: &[Option<&str>]) -> CategoricalState {
     CategoricalState { counts, missing }
 }
 
+/// Folds `parts` into a clone of the first with `merge` (the `merge_all` of
+/// score states and grid counts); no parts is `TooFewValues`.
+fn merge_parts<T: Clone>(parts: &[&T], merge: impl Fn(&mut T, &T) -> Result<()>) -> Result<T> {
+    let Some((first, rest)) = parts.split_first() else {
+        return Err(Error::TooFewValues {
+            param: "parts",
+            actual: 0,
+            min: 1,
+        });
+    };
+    let mut acc = (*first).clone();
+    for p in rest {
+        merge(&mut acc, p)?;
+    }
+    Ok(acc)
+}
+
 fn overflow(what: &str) -> Error {
     Error::Merge {
         reason: format!("merged {what} overflows u64"),
@@ -1244,18 +1261,7 @@ impl ScoreState {
     /// # Errors
     /// As [`ScoreState::merge`]; no parts is `TooFewValues`.
     pub fn merge_all(parts: &[&ScoreState]) -> Result<ScoreState> {
-        let Some((first, rest)) = parts.split_first() else {
-            return Err(Error::TooFewValues {
-                param: "parts",
-                actual: 0,
-                min: 1,
-            });
-        };
-        let mut acc = (*first).clone();
-        for p in rest {
-            acc.merge(p)?;
-        }
-        Ok(acc)
+        merge_parts(parts, ScoreState::merge)
     }
 
     /// Checks that the state belongs to `profile` (checksum, features,

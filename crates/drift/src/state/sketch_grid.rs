@@ -735,18 +735,7 @@ impl GridCounts {
     /// # Errors
     /// As [`GridCounts::merge`]; no parts is `TooFewValues`.
     pub fn merge_all(parts: &[&GridCounts]) -> Result<GridCounts> {
-        let Some((first, rest)) = parts.split_first() else {
-            return Err(Error::TooFewValues {
-                param: "parts",
-                actual: 0,
-                min: 1,
-            });
-        };
-        let mut acc = (*first).clone();
-        for p in rest {
-            acc.merge(p)?;
-        }
-        Ok(acc)
+        super::merge_parts(parts, GridCounts::merge)
     }
 
     /// Binary form: `TWGC`, u32 version, u64 payload length, u64 FNV-1a;
