@@ -112,3 +112,28 @@ pub fn fresh_scratch() -> &'static std::path::Path {
     empty_dir(d).expect("empty the scratch directory");
     d
 }
+
+/// Lets a panic raised inside one of the named dependency crates unwind
+/// (silently) instead of aborting, for the harnesses whose library code
+/// catches such panics on purpose: `core::io::read_parquet` runs the parquet
+/// crate inside `catch_unwind` and reports its panics as `Corrupt` naming the
+/// file (docs/reliability.md, finding 5). libFuzzer-sys's own hook aborts on
+/// every panic before unwinding, which would make each such *handled* input a
+/// crash. Every other panic still goes to that hook (abort: a finding), and a
+/// dependency panic that nothing of ours catches still unwinds to
+/// libFuzzer-sys's `catch_unwind` around the target, which aborts: a finding
+/// too. `crates` are crates.io package-name prefixes matched against the
+/// panic's source path (`/parquet-`, `/arrow-`). Call it from the target's
+/// `init:` (after libFuzzer-sys installed its hook).
+pub fn let_dependency_panics_unwind(crates: &'static [&'static str]) {
+    let abort_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let inside = info.location().is_some_and(|l| {
+            let file = l.file();
+            file.contains("/index.crates.io-") && crates.iter().any(|c| file.contains(c))
+        });
+        if !inside {
+            abort_hook(info);
+        }
+    }));
+}

@@ -289,3 +289,14 @@ fn a_panic_inside_parquet_is_corrupt() {
     let reason = assert_corrupt(&path);
     assert!(reason.contains("panicked"), "{reason}");
 }
+
+/// Fuzz finding 5 (`io_ingest`, 2026-12-07, after 3.1 M executions): a file
+/// whose definition levels claim more bits than their buffer holds passes
+/// the guard, and parquet 60.1 panics in arrow-buffer ("offset + len out of
+/// bounds", `BitChunks::new`) while decoding them — caught and reported as
+/// `Corrupt` naming the file, by every reader.
+#[test]
+fn definition_levels_past_their_buffer_are_corrupt() {
+    let reason = assert_corrupt(&seed("def-levels-out-of-bounds.parquet"));
+    assert!(reason.contains("panicked"), "{reason}");
+}
