@@ -11,7 +11,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -567,10 +567,19 @@ fn cum_returns<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let o = opts("daily", None, 0.0, 0.0, nan_policy);
     let r = slice(&returns, "returns");
-    let v = call(py, move || {
-        Ok(returns::cum_returns(r?, starting_value, &o?)?)
-    })?;
-    Ok(PyArray1::from_vec(py, v))
+    // numpy allocates the result (huge pages for large arrays), the crate fills it
+    let n = r.as_ref().map_or(0, |s| s.len());
+    let out = PyArray1::<f64>::zeros(py, n, false);
+    {
+        let mut w = out.readwrite();
+        let o_buf = w
+            .as_slice_mut()
+            .map_err(|e| raise(py, ErrorKind::Internal, format!("result array: {e}")))?;
+        call(py, move || {
+            Ok(returns::cum_returns_into(r?, starting_value, &o?, o_buf)?)
+        })?;
+    }
+    Ok(out)
 }
 
 /// Final cumulative return (empyrical `cum_returns_final`).

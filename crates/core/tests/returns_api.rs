@@ -473,6 +473,17 @@ fn bad_input_gives_typed_errors_naming_the_parameter() {
         "starting_value",
         ErrorKind::InvalidInput,
     );
+    let mut short = vec![0.0; r.len() - 1];
+    check(
+        returns::cum_returns_into(&r, 0.0, &o, &mut short).unwrap_err(),
+        "out",
+        ErrorKind::InvalidInput,
+    );
+    check(
+        returns::cum_returns_into(&[], 0.0, &o, &mut []).unwrap_err(),
+        "returns",
+        ErrorKind::InvalidInput,
+    );
     // NaN policies
     let with_nan = [0.01, f64::NAN, 0.02, -0.01];
     let skip = ReturnsOptions {
@@ -560,5 +571,32 @@ proptest! {
         prop_assert!(rel_eq(core.annual_return, returns::annual_return(&r, &o).unwrap(), 1e-9));
         let dd = returns::drawdown_series(&r, &o).unwrap();
         prop_assert!(dd.iter().all(|d| *d <= 0.0));
+    }
+}
+
+proptest! {
+    /// `cum_returns_into` (the caller's buffer) gives `cum_returns`' values bit
+    /// for bit, for every NaN policy and starting value.
+    #[test]
+    fn cum_returns_into_equals_cum_returns(
+        r in prop::collection::vec(prop_oneof![9 => -0.5f64..0.5, 1 => Just(f64::NAN)], 1..300),
+        sv in prop_oneof![Just(0.0), 1.0f64..1000.0],
+        policy in prop_oneof![Just(NanPolicy::Skip), Just(NanPolicy::Propagate), Just(NanPolicy::Error)],
+    ) {
+        let o = ReturnsOptions { nan_policy: policy, ..ReturnsOptions::default() };
+        let mut out = vec![7.0; r.len()];
+        match returns::cum_returns(&r, sv, &o) {
+            Ok(want) => {
+                returns::cum_returns_into(&r, sv, &o, &mut out).unwrap();
+                prop_assert_eq!(
+                    want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                );
+            }
+            Err(e) => {
+                let e2 = returns::cum_returns_into(&r, sv, &o, &mut out).unwrap_err();
+                prop_assert_eq!(e.to_string(), e2.to_string());
+            }
+        }
     }
 }

@@ -170,11 +170,52 @@ fn subtract(x: &[f64], c: f64) -> Cow<'_, [f64]> {
 /// Cumulative compounded returns: `starting_value · Π(1 + r)` (or `Π(1+r) − 1`
 /// when `starting_value == 0`), one value per input (empyrical `cum_returns`).
 /// Under `Skip` a NaN return counts as 0, as in empyrical.
+///
+/// ```
+/// use tradewarden_core::{returns::cum_returns, ReturnsOptions};
+/// let c = cum_returns(&[0.1, -0.1], 0.0, &ReturnsOptions::default()).unwrap();
+/// assert!((c[1] - (1.1 * 0.9 - 1.0)).abs() < 1e-15);
+/// ```
 pub fn cum_returns(
     returns: &[f64],
     starting_value: f64,
     opts: &ReturnsOptions,
 ) -> Result<Vec<f64>> {
+    check_cum_returns(returns, starting_value, opts)?;
+    let mut out = Vec::with_capacity(returns.len());
+    out.extend(CumReturns::new(returns, starting_value, opts.nan_policy));
+    Ok(out)
+}
+
+/// [`cum_returns`] written into `out` (one element per return), the same
+/// values bit for bit. For a caller that owns the output buffer: the Python
+/// binding writes into an array numpy allocated (numpy asks the kernel for
+/// huge pages on large arrays; a fresh 80 MB `Vec` faults 4 KiB pages one by
+/// one — at 10 M values that was most of the call).
+pub fn cum_returns_into(
+    returns: &[f64],
+    starting_value: f64,
+    opts: &ReturnsOptions,
+    out: &mut [f64],
+) -> Result<()> {
+    check_cum_returns(returns, starting_value, opts)?;
+    if out.len() != returns.len() {
+        return Err(Error::invalid(
+            "out",
+            out.len(),
+            format!("must have one element per return ({})", returns.len()),
+        ));
+    }
+    for (o, v) in out
+        .iter_mut()
+        .zip(CumReturns::new(returns, starting_value, opts.nan_policy))
+    {
+        *o = v;
+    }
+    Ok(())
+}
+
+fn check_cum_returns(returns: &[f64], starting_value: f64, opts: &ReturnsOptions) -> Result<()> {
     opts.validate()?;
     non_empty(returns, "returns")?;
     if !starting_value.is_finite() {
@@ -187,23 +228,46 @@ pub fn cum_returns(
     if opts.nan_policy == NanPolicy::Error {
         prepare(returns, "returns", NanPolicy::Error)?;
     }
-    let mut w = 1.0;
-    Ok(returns
-        .iter()
-        .map(|&r| {
-            let r = if r.is_nan() && opts.nan_policy == NanPolicy::Skip {
-                0.0
-            } else {
-                r
-            };
-            w *= 1.0 + r;
-            if starting_value == 0.0 {
-                w - 1.0
-            } else {
-                w * starting_value
-            }
+    Ok(())
+}
+
+/// The running product of [`cum_returns`], one value per return.
+struct CumReturns<'a> {
+    returns: std::slice::Iter<'a, f64>,
+    wealth: f64,
+    starting_value: f64,
+    skip_nan: bool,
+}
+
+impl<'a> CumReturns<'a> {
+    fn new(returns: &'a [f64], starting_value: f64, policy: NanPolicy) -> Self {
+        CumReturns {
+            returns: returns.iter(),
+            wealth: 1.0,
+            starting_value,
+            skip_nan: policy == NanPolicy::Skip,
+        }
+    }
+}
+
+impl Iterator for CumReturns<'_> {
+    type Item = f64;
+
+    #[inline]
+    fn next(&mut self) -> Option<f64> {
+        let &r = self.returns.next()?;
+        let r = if r.is_nan() && self.skip_nan { 0.0 } else { r };
+        self.wealth *= 1.0 + r;
+        Some(if self.starting_value == 0.0 {
+            self.wealth - 1.0
+        } else {
+            self.wealth * self.starting_value
         })
-        .collect())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.returns.size_hint()
+    }
 }
 
 /// Final compounded return: `Π(1 + r) − 1`, or `starting_value · Π(1 + r)`
