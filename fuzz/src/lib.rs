@@ -113,6 +113,20 @@ pub fn fresh_scratch() -> &'static std::path::Path {
     d
 }
 
+/// Makes the fuzzing thread the only worker of rayon's global pool, so the
+/// library's parallel work (`par_iter` over features, rayon joins) runs
+/// inline on the thread that runs the input, in the same order every time:
+/// no hand-off to pool threads and back per call (on a loaded machine each
+/// wake-up can wait for a time slice), no coverage from another thread's
+/// timing. Call it from the target's `init:`, before the library's first
+/// parallel call; a later call (or a pool already built) changes nothing.
+pub fn rayon_on_this_thread() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .use_current_thread()
+        .build_global();
+}
+
 /// Lets a panic raised inside one of the named dependency crates unwind
 /// (silently) instead of aborting, for the harnesses whose library code
 /// catches such panics on purpose: `core::io::read_parquet` runs the parquet
@@ -136,4 +150,45 @@ pub fn let_dependency_panics_unwind(crates: &'static [&'static str]) {
             abort_hook(info);
         }
     }));
+}
+
+/// The reference rows `sketch_grid_decode` builds its fixed grid from, and
+/// the seed generator its seeds: numeric `x` (with ties) and `y`,
+/// categorical `c` (never missing, so every partition fits).
+pub fn grid_reference() -> (Vec<f64>, Vec<f64>, Vec<Option<&'static str>>) {
+    let x: Vec<f64> = (0..200u64)
+        .map(|i| ((i * 37) % 41) as f64 / 4.0 - 5.0)
+        .collect();
+    let y: Vec<f64> = (0..200u64)
+        .map(|i| ((i * 7919) % 1_009) as f64 * 0.01)
+        .collect();
+    let c: Vec<Option<&str>> = (0..200)
+        .map(|i| [Some("a"), Some("b"), Some("a"), Some("d")][i % 4])
+        .collect();
+    (x, y, c)
+}
+
+/// The fixed sketch grid of [`grid_reference`] (10 PSI bins, 16 cells,
+/// NaN policy `error`): sketches with k = 1 024 over 200 values never
+/// compact, so the grid (and its checksum, which the seeds' grid counts
+/// carry) is the same on every run.
+pub fn grid_fixture() -> &'static tradewarden_drift::state::SketchGrid {
+    use tradewarden_drift::report::FeatureData;
+    static G: std::sync::OnceLock<tradewarden_drift::state::SketchGrid> =
+        std::sync::OnceLock::new();
+    G.get_or_init(|| {
+        let (x, y, c) = grid_reference();
+        tradewarden_drift::state::SketchGrid::from_reference(
+            &[
+                ("c", FeatureData::Categorical(&c)),
+                ("x", FeatureData::Numeric(&x)),
+                ("y", FeatureData::Numeric(&y)),
+            ],
+            10,
+            16,
+            tradewarden_core::NanPolicy::Error,
+            1024,
+        )
+        .expect("the fixed sketch grid")
+    })
 }
