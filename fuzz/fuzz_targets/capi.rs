@@ -1598,10 +1598,7 @@ fn trace() -> bool {
     *ON.get_or_init(|| std::env::var_os("TW_FUZZ_TRACE").is_some())
 }
 
-fuzz_target!(init: {
-    // The library's parallel work inline on this thread (see the helper).
-    tradewarden_fuzz::rayon_on_this_thread();
-}, |data: &[u8]| {
+fuzz_target!(|data: &[u8]| {
     let mut h = Handles::default();
     let parts = tradewarden_fuzz::parts(data, 5);
     let (calls, artefacts) = parts.split_last().expect("parts returns one part at least");

@@ -332,10 +332,7 @@ fn use_counts(bytes: &[u8]) {
     }
 }
 
-fuzz_target!(init: {
-    // The library's parallel work inline on this thread (see the helper).
-    tradewarden_fuzz::rayon_on_this_thread();
-}, |data: &[u8]| {
+fuzz_target!(|data: &[u8]| {
     let Some((&mode, payload)) = data.split_first() else {
         return;
     };

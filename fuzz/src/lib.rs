@@ -113,20 +113,6 @@ pub fn fresh_scratch() -> &'static std::path::Path {
     d
 }
 
-/// Makes the fuzzing thread the only worker of rayon's global pool, so the
-/// library's parallel work (`par_iter` over features, rayon joins) runs
-/// inline on the thread that runs the input, in the same order every time:
-/// no hand-off to pool threads and back per call (on a loaded machine each
-/// wake-up can wait for a time slice), no coverage from another thread's
-/// timing. Call it from the target's `init:`, before the library's first
-/// parallel call; a later call (or a pool already built) changes nothing.
-pub fn rayon_on_this_thread() {
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .use_current_thread()
-        .build_global();
-}
-
 /// Lets a panic raised inside one of the named dependency crates unwind
 /// (silently) instead of aborting, for the harnesses whose library code
 /// catches such panics on purpose: `core::io::read_parquet` runs the parquet
