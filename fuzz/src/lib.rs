@@ -137,3 +137,44 @@ pub fn let_dependency_panics_unwind(crates: &'static [&'static str]) {
         }
     }));
 }
+
+/// The reference rows `sketch_grid_decode` builds its fixed grid from, and
+/// the seed generator its seeds: numeric `x` (with ties) and `y`,
+/// categorical `c` (never missing, so every partition fits).
+pub fn grid_reference() -> (Vec<f64>, Vec<f64>, Vec<Option<&'static str>>) {
+    let x: Vec<f64> = (0..200u64)
+        .map(|i| ((i * 37) % 41) as f64 / 4.0 - 5.0)
+        .collect();
+    let y: Vec<f64> = (0..200u64)
+        .map(|i| ((i * 7919) % 1_009) as f64 * 0.01)
+        .collect();
+    let c: Vec<Option<&str>> = (0..200)
+        .map(|i| [Some("a"), Some("b"), Some("a"), Some("d")][i % 4])
+        .collect();
+    (x, y, c)
+}
+
+/// The fixed sketch grid of [`grid_reference`] (10 PSI bins, 16 cells,
+/// NaN policy `error`): sketches with k = 1 024 over 200 values never
+/// compact, so the grid (and its checksum, which the seeds' grid counts
+/// carry) is the same on every run.
+pub fn grid_fixture() -> &'static tradewarden_drift::state::SketchGrid {
+    use tradewarden_drift::report::FeatureData;
+    static G: std::sync::OnceLock<tradewarden_drift::state::SketchGrid> =
+        std::sync::OnceLock::new();
+    G.get_or_init(|| {
+        let (x, y, c) = grid_reference();
+        tradewarden_drift::state::SketchGrid::from_reference(
+            &[
+                ("c", FeatureData::Categorical(&c)),
+                ("x", FeatureData::Numeric(&x)),
+                ("y", FeatureData::Numeric(&y)),
+            ],
+            10,
+            16,
+            tradewarden_core::NanPolicy::Error,
+            1024,
+        )
+        .expect("the fixed sketch grid")
+    })
+}

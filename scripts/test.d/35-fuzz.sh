@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz smoke: builds every cargo-fuzz target of fuzz/ (nightly, release,
-# debug assertions, AddressSanitizer) and runs each for FUZZ_SMOKE_SECONDS
+# Fuzz smoke: cargo clippy on the fuzz crate (not a workspace member: all
+# targets, -D warnings); builds every cargo-fuzz target of fuzz/ (nightly,
+# release, debug assertions, AddressSanitizer); checks the panic hook of
+# io_ingest (scripts/fuzz --check-hook); and runs each target for FUZZ_SMOKE_SECONDS
 # (20) over its committed seed corpus, an input running past 10 s counting
 # as a hang. Any crash, hang, out-of-memory or failed assertion fails the
 # suite (the input is left under fuzz/artifacts/TARGET/). Installs the
@@ -20,14 +22,18 @@ fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
+./scripts/fuzz --clippy
+linted=$(date +%s)
+echo "fuzz crate clippy in $((linted - start)) s"
 ./scripts/fuzz --build
+./scripts/fuzz --check-hook
 built=$(date +%s)
-echo "fuzz targets built in $((built - start)) s"
+echo "fuzz targets built and the panic hook checked in $((built - linted)) s"
 failed=()
 for t in $(./scripts/fuzz --list); do
   FUZZ_TIMEOUT=10 ./scripts/fuzz "$t" "${FUZZ_SMOKE_SECONDS:-20}" || failed+=("$t")
 done
-echo "fuzz smoke: build $((built - start)) s, runs $(( $(date +%s) - built )) s"
+echo "fuzz smoke: clippy $((linted - start)) s, build $((built - linted)) s, runs $(( $(date +%s) - built )) s"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz smoke FAILED: ${failed[*]}" >&2
   exit 1

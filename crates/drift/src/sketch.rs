@@ -208,6 +208,21 @@ impl QuantileSketch {
         }
     }
 
+    /// [`QuantileSketch::quantile`] of each of `qs`, the same values, from one
+    /// sorted view of the retained items (each `quantile` call sorts them
+    /// again).
+    pub(crate) fn quantiles(&self, qs: &[f64]) -> Result<Vec<f64>> {
+        match self.inner.quantiles(qs, SearchCriteria::Inclusive) {
+            Ok(Some(v)) => Ok(v.into_iter().map(|x| *x).collect()),
+            Ok(None) => Err(empty_error()),
+            Err(_) => Err(Error::invalid(
+                "q",
+                format!("{} ranks", qs.len()),
+                "must be in [0, 1]",
+            )),
+        }
+    }
+
     /// Bin edges at the approximate quantiles k/bins (k = 1..bins), usable as
     /// `BinStrategy::Explicit`: −inf first, +inf last, strictly increasing
     /// (equal quantiles — ties — merged, as `BinStrategy::Quantile` does).

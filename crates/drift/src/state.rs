@@ -280,22 +280,32 @@ impl Grid {
             le: Vec::new(),
             lt: Vec::new(),
         };
-        match grid {
-            CellGrid::Exact => {
-                let mut i = 0usize;
-                while i < r.len() {
-                    let x = r[i];
-                    let start = i;
-                    while i < r.len() && r[i] == x {
-                        i += 1;
-                    }
-                    g.points.push(x);
-                    g.lt.push(start as u64);
-                    g.le.push(i as u64);
+        let every_value = |g: &mut Grid| {
+            let mut i = 0usize;
+            while i < r.len() {
+                let x = r[i];
+                let start = i;
+                while i < r.len() && r[i] == x {
+                    i += 1;
                 }
+                g.points.push(x);
+                g.lt.push(start as u64);
+                g.le.push(i as u64);
             }
+        };
+        match grid {
+            CellGrid::Exact => every_value(&mut g),
             CellGrid::Bounded { cells } => {
                 check_grid_cells(cells)?;
+                if cells >= r.len() {
+                    // K ≥ n: the positions ⌈q·n/K⌉ − 1 (q = 1..=K) below
+                    // start at 0, end at n − 1 and step by at most one, so
+                    // they visit every value: the points are every distinct
+                    // value, the exact grid — in O(n) instead of K steps
+                    // (2^24 for the largest grid, whatever n).
+                    every_value(&mut g);
+                    return Ok(g);
+                }
                 let n = r.len() as u64;
                 let k = cells as u64;
                 for q in 1..=k {
@@ -989,7 +999,10 @@ impl StateScorer {
     /// one (the states carry the full profile's checksum, so they merge and
     /// report against the full profile). For a bounded grid of K cells the
     /// size is O(K + bins) per feature whatever the reference's size — the
-    /// way to score against a reference too large to broadcast.
+    /// way to score against a reference too large to broadcast. A feature
+    /// with Sturges bins keeps its reference: its bins are made from it at
+    /// scoring time, a profile without it does not load, and score states
+    /// do not support that feature anyway (it has no grid).
     ///
     /// ```text
     /// header  "TWSC", u32 version, u64 payload length, u64 FNV-1a of payload
@@ -1000,7 +1013,9 @@ impl StateScorer {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut stripped = self.profile.clone();
         for f in stripped.features.values_mut() {
-            if let FeatureProfile::Numeric(p) = f {
+            if let FeatureProfile::Numeric(p) = f
+                && p.options.bins != BinStrategy::Sturges
+            {
                 p.reference = Vec::new();
                 p.options.keep_reference = false;
             }
@@ -1882,6 +1897,84 @@ mod tests {
     use crate::ks::{Alternative, KsMethod, ks_2samp};
     use crate::profile::ProfileOptions;
     use rand::{Rng, SeedableRng};
+
+    /// A scorer of a profile with a Sturges feature saves bytes that load
+    /// (capi fuzz finding 6: the compact form stripped that feature's
+    /// reference, and a Sturges profile without its reference is refused
+    /// as corrupt): the loaded scorer re-encodes to the same bytes, scores
+    /// the other feature as the original, and refuses the Sturges one.
+    #[test]
+    fn scorer_with_a_sturges_feature_round_trips() {
+        let r: Vec<f64> = (0..300).map(|i| f64::from((i * 37) % 101) / 7.0).collect();
+        let c: Vec<f64> = (0..120).map(|i| f64::from((i * 13) % 97) / 6.0).collect();
+        let sturges = ProfileOptions {
+            bins: BinStrategy::Sturges,
+            keep_reference: true,
+            ..Default::default()
+        };
+        let mut profile = Profile::new();
+        profile.insert(
+            "s",
+            FeatureProfile::Numeric(NumericProfile::fit(&r, &sturges).unwrap()),
+        );
+        profile.insert(
+            "x",
+            FeatureProfile::Numeric(NumericProfile::fit(&r, &ProfileOptions::default()).unwrap()),
+        );
+        for grid in [CellGrid::Exact, CellGrid::Bounded { cells: 8 }] {
+            let scorer = StateScorer::new(profile.clone(), grid).unwrap();
+            let bytes = scorer.to_bytes();
+            let loaded = StateScorer::from_bytes(&bytes).unwrap();
+            assert_eq!(loaded.to_bytes(), bytes);
+            let cur = [("x", FeatureData::Numeric(&c))];
+            let (a, b) = (scorer.state(&cur).unwrap(), loaded.state(&cur).unwrap());
+            assert_eq!(a, b);
+            assert_eq!(
+                loaded.ks_bounds(&b, PsiMode::default()).unwrap(),
+                scorer.ks_bounds(&a, PsiMode::default()).unwrap()
+            );
+            let s = [("s", FeatureData::Numeric(&c))];
+            assert!(scorer.state(&s).is_err());
+            assert!(loaded.state(&s).is_err());
+        }
+    }
+
+    /// A bounded grid of K ≥ n cells (the O(n) path) is the grid of the
+    /// definition: K steps, point q at sorted index ⌈q·n/K⌉ − 1, equal
+    /// points merged, counts by binary search. Also K just below n (the
+    /// K-step path itself) against the same definition.
+    #[test]
+    fn bounded_grid_of_k_at_least_n_is_the_k_step_grid() {
+        fn by_definition(r: &[f64], k: usize) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+            let (mut points, mut lt, mut le): (Vec<f64>, Vec<u64>, Vec<u64>) = Default::default();
+            let n = r.len() as u128;
+            for q in 1..=k as u128 {
+                let x = r[((q * n).div_ceil(k as u128) - 1) as usize];
+                if points.last() == Some(&x) {
+                    continue;
+                }
+                points.push(x);
+                lt.push(r.partition_point(|&v| v < x) as u64);
+                le.push(r.partition_point(|&v| v <= x) as u64);
+            }
+            (points.iter().map(|x| x.to_bits()).collect(), lt, le)
+        }
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x24);
+        for case in 0..300 {
+            let ties = [1.0, 4.0, 1e9][case % 3];
+            let nr = rng.random_range(1..400usize);
+            let r: Vec<f64> = (0..nr)
+                .map(|_| ((rng.random::<f64>() - 0.5) * 8.0 * ties).round() / ties)
+                .collect();
+            let p = NumericProfile::fit(&r, &ProfileOptions::default()).unwrap();
+            let n = p.reference.len();
+            for k in [n.saturating_sub(1).max(1), n, n + 1, n + 7, 2 * n + 3, 5000] {
+                let g = Grid::of(&p, CellGrid::Bounded { cells: k }, "x").unwrap();
+                let got = (g.points.iter().map(|x| x.to_bits()).collect(), g.lt, g.le);
+                assert_eq!(got, by_definition(&p.reference, k), "n = {n}, K = {k}");
+            }
+        }
+    }
 
     /// Both ways of counting cells (dense binary search, sorted galloping
     /// walk) give the same cells, on ties, values equal to points, values

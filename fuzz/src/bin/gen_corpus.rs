@@ -675,6 +675,54 @@ fn score_state_seeds(root: &Path) {
     }
 }
 
+/// Sketch grids and grid counts (issue 22) for `sketch_grid_decode`: the
+/// target's fixed grid (`tradewarden_fuzz::grid_fixture`) and the counts of
+/// its reference (whole and one partition: the target scores these against
+/// that grid), a one-cell grid, a categorical-only grid, a grid under NaN
+/// policy `skip`; each as the whole bytes (mode 0 grid / 2 counts) and as
+/// the payload only (mode 1 / 3: the target wraps it in a valid header).
+fn sketch_grid_seeds(root: &Path) {
+    use tradewarden_drift::report::FeatureData;
+    use tradewarden_drift::state::SketchGrid;
+    let dir = root.join("sketch_grid_decode");
+    let g = tradewarden_fuzz::grid_fixture();
+    let (x, y, c) = tradewarden_fuzz::grid_reference();
+    let all = [
+        ("c", FeatureData::Categorical(&c)),
+        ("x", FeatureData::Numeric(&x)),
+        ("y", FeatureData::Numeric(&y)),
+    ];
+    let part = [
+        ("c", FeatureData::Categorical(&c[..70])),
+        ("x", FeatureData::Numeric(&x[..70])),
+        ("y", FeatureData::Numeric(&y[..70])),
+    ];
+    let (_, counts) = g.reference_part(&all).expect("reference part");
+    let (_, part_counts) = g.reference_part(&part).expect("reference part");
+    let one_cell = SketchGrid::from_reference(&all[1..2], 4, 1, NanPolicy::Error, 1024)
+        .expect("one-cell grid");
+    let cat_only =
+        SketchGrid::from_reference(&all[..1], 4, 8, NanPolicy::Error, 1024).expect("grid");
+    let skip = SketchGrid::from_reference(&all, 3, 64, NanPolicy::Skip, 1024).expect("grid");
+    let grids: [(&str, Vec<u8>); 4] = [
+        ("grid", g.to_bytes()),
+        ("grid_one_cell", one_cell.to_bytes()),
+        ("grid_categorical", cat_only.to_bytes()),
+        ("grid_skip", skip.to_bytes()),
+    ];
+    for (name, b) in grids {
+        write(&dir, &format!("{name}-whole"), &cat(&[&[0], &b]));
+        write(&dir, &format!("{name}-payload"), &cat(&[&[1], &b[24..]]));
+    }
+    for (name, b) in [
+        ("counts", counts.to_bytes()),
+        ("counts_part", part_counts.to_bytes()),
+    ] {
+        write(&dir, &format!("{name}-whole"), &cat(&[&[2], &b]));
+        write(&dir, &format!("{name}-payload"), &cat(&[&[3], &b[24..]]));
+    }
+}
+
 fn main() {
     let root: PathBuf = std::env::args_os()
         .nth(1)
@@ -682,6 +730,7 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("corpus"));
     profile_seeds(&root);
     score_state_seeds(&root);
+    sketch_grid_seeds(&root);
     policy_seeds(&root);
     journal_seeds(&root);
     registry_seeds(&root);

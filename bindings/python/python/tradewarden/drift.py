@@ -328,6 +328,18 @@ def chi2_contingency(observed: Any, correction: bool = True, lambda_: Any = None
     return Chi2ContingencyResult(stat, p, dof, expected.reshape(table.shape))
 
 
+def _size(name: str, value: Any, below: int = 2**64) -> int:
+    """A size option (``cells``, ``bins``, ``k``) for the native layer: an integer (not a bool) in
+    [0, below); anything else — a float, None, a string, a negative or huge integer — is an
+    InvalidInputError naming the parameter (the crate checks the real range, with a typed error)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidInputError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    v = int(value)
+    if not 0 <= v < below:
+        raise InvalidInputError(f"{name} = {v} is out of range (0 <= {name} < {below})")
+    return v
+
+
 def _bins(bins: Union[int, Sequence[float]]) -> Tuple[int, Optional[List[float]]]:
     if isinstance(bins, (int, np.integer)):
         return int(bins), None
@@ -730,7 +742,7 @@ class StateScorer:
         """The scorer of ``profile`` (``keep_reference=True``): exact grid (``cells=None``) or K points."""
         if not isinstance(profile, Profile):
             raise InvalidInputError(f"profile must be a Profile, got {type(profile).__name__}")
-        return cls(_native.StateScorer.from_profile(profile._p, cells))
+        return cls(_native.StateScorer.from_profile(profile._p, None if cells is None else _size("cells", cells)))
 
     def state(self, current: Any) -> ScoreState:
         """The :class:`ScoreState` of one partition (tables as :meth:`Profile.score_state`; columns that are
@@ -822,7 +834,7 @@ class QuantileSketch:
     __slots__ = ("_s",)
 
     def __init__(self, k: int = 200) -> None:
-        self._s = _native.QuantileSketch(int(k))
+        self._s = _native.QuantileSketch(_size("k", k, 2**16))
 
     @classmethod
     def from_values(cls, values: Any, k: int = 200, *, nan_policy: str = "raise") -> "QuantileSketch":
@@ -882,7 +894,7 @@ class QuantileSketch:
 
     def quantile_edges(self, bins: int) -> List[float]:
         """Quantile bin edges with ±inf outer edges (ties merged), for ``Profile.fit(..., bins=edges)``."""
-        return self._s.quantile_edges(int(bins))
+        return self._s.quantile_edges(_size("bins", bins))
 
     def ks(self, current: Any) -> SketchKsResult:
         """Two-sided KS of the sketched reference against ``current`` (asymptotic p-value)."""
@@ -926,18 +938,19 @@ class SketchGrid:
             if not isinstance(sk, QuantileSketch):
                 raise InvalidInputError(f"sketches[{name!r}] must be a QuantileSketch, got {type(sk).__name__}")
             items.append((str(name), sk._s))
-        return cls(_native.SketchGrid.new(items, [str(c) for c in categorical], int(bins), int(cells), nan_policy))
+        return cls(_native.SketchGrid.new(items, [str(c) for c in categorical], _size("bins", bins),
+                                          _size("cells", cells), nan_policy))
 
     @classmethod
     def from_reference(cls, reference: Any, *, bins: int = 10, cells: int = 1024, nan_policy: str = "raise",
                        k: int = 200) -> "SketchGrid":
         """The grid of sketches of all the reference columns, in this process (over Arrow when the columns
         allow)."""
+        bins, cells, k = _size("bins", bins), _size("cells", cells), _size("k", k, 2**16)
         table = _arrow_of(reference, None)
         if table is not None:
-            return cls(_native.SketchGrid.from_reference_arrow(table, int(bins), int(cells), nan_policy, int(k)))
-        return cls(_native.SketchGrid.from_reference(columns(reference, "reference"), int(bins), int(cells),
-                                                     nan_policy, int(k)))
+            return cls(_native.SketchGrid.from_reference_arrow(table, bins, cells, nan_policy, k))
+        return cls(_native.SketchGrid.from_reference(columns(reference, "reference"), bins, cells, nan_policy, k))
 
     def state(self, current: Any) -> ScoreState:
         """The bounded :class:`ScoreState` of one current partition at the grid's points (tables as
