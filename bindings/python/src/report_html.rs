@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use tradewarden::core::returns::SummaryOptions;
+use tradewarden::drift::report::DriftReport;
 use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
 use tradewarden::ops::{OperationsThresholds, Trades};
-use tradewarden::drift::report::DriftReport;
 use tradewarden::report::{Dates, JournalEvents, ReportInput, html_report as report_page};
 
 use crate::arrow::import_stream;
