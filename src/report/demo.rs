@@ -47,7 +47,7 @@ use tradewarden_drift::report::DriftReport;
 use tradewarden_guardrails::TradingState;
 
 use super::charts::{self, Marker, NamedSeries, StateSpan, XAxis, day_str, fmt, pct, state_class};
-use super::{CI_HEADER, IntervalRow, IntervalView, MetricView, Num, render, risk_rows};
+use super::{CI_HEADER, IntervalRow, IntervalView, MetricView, Num, drift_rows, render, risk_rows};
 use crate::ops::OperationsSummary;
 
 /// One trading-state transition (simulated time).
@@ -127,17 +127,6 @@ pub struct DemoPage<'a> {
     pub regime_ts: i64,
     /// When the breaker latched, if it did (marker).
     pub halted_ts: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-struct DriftRow {
-    name: String,
-    method: &'static str,
-    statistic: String,
-    pvalue: String,
-    psi: String,
-    drift: bool,
-    severity: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -263,23 +252,7 @@ pub fn render_demo(page: &DemoPage<'_>) -> Result<String> {
         .collect();
     metrics.extend(risk_rows(&doc));
 
-    let drift_rows: Vec<DriftRow> = page
-        .drift
-        .features
-        .iter()
-        .map(|f| DriftRow {
-            name: f.name.clone(),
-            method: f.method.as_str(),
-            statistic: fmt(f.statistic, 4),
-            pvalue: f
-                .pvalue
-                .map(|p| format!("{p:.3e}"))
-                .unwrap_or_else(|| "—".into()),
-            psi: f.psi.map(|p| fmt(p, 4)).unwrap_or_else(|| "—".into()),
-            drift: f.drift,
-            severity: f.severity.as_str(),
-        })
-        .collect();
+    let drift_rows = drift_rows(page.drift);
     let drift_chart = page.drift_timeline.first().map(|(_, first)| {
         let ts: Vec<i64> = first.iter().map(|(t, _)| *t).collect();
         let series: Vec<NamedSeries> = page

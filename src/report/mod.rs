@@ -11,27 +11,29 @@
 //! escapes the text it embeds and enters the template as safe HTML. The same
 //! input gives the same bytes (seeded bootstrap, no clock, no paths).
 //! `tradewarden report`, Python's `tradewarden.report.html_report` and Rust
-//! callers all call [`html_report`] (the summary, then [`render_html`]).
+//! callers all call [`html_report`] (the summary, then [`render_html`]) with
+//! one [`ReportInput`]. A drift report and the guardrails' journal, when
+//! given, add a drift section and a guardrail-events section.
 //!
 //! ```
 //! use tradewarden::core::returns::SummaryOptions;
-//! use tradewarden::ops::{OperationsSummary, OperationsThresholds};
-//! use tradewarden::report::{Dates, ReportInput, render_html};
+//! use tradewarden::report::{Dates, ReportInput, html_report};
 //!
 //! let r: Vec<f64> = (0..120).map(|i| 0.001 * ((i * 7 % 11) as f64 - 5.0)).collect();
-//! let ops = OperationsSummary::compute(&r, None, None, &OperationsThresholds::default(),
-//!                                      &SummaryOptions::default())?;
-//! let page = render_html(&ReportInput {
+//! let report = html_report(&ReportInput {
 //!     name: "strategy <A>",
 //!     benchmark_name: None,
 //!     returns: &r,
 //!     benchmark: None,
 //!     dates: &Dates::Missing("no dates given".into()),
-//!     ops: &ops,
-//!     thresholds_given: false,
+//!     trades: None,
+//!     thresholds: None,
+//!     options: &SummaryOptions::default(),
+//!     drift: None,
+//!     journal: None,
 //! })?;
-//! assert!(page.starts_with("<!DOCTYPE html>"));
-//! assert!(page.contains("<code>strategy &lt;A&gt;</code>"));
+//! assert!(report.html.starts_with("<!DOCTYPE html>"));
+//! assert!(report.html.contains("<code>strategy &lt;A&gt;</code>"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -40,6 +42,7 @@
 pub mod charts;
 pub mod demo;
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use minijinja::value::{Serde, Value};
@@ -52,11 +55,13 @@ use tradewarden_core::returns::bootstrap::{
 use tradewarden_core::returns::promotion::{PsrConvention, probabilistic_sharpe_ratio};
 use tradewarden_core::returns::{self, SummaryOptions};
 use tradewarden_core::{Error, Period, Result};
+use tradewarden_drift::report::{Correction, DriftReport};
+use tradewarden_guardrails::journal::{self, Entry, Event, journal_stats};
 
 use crate::ops::{
     OperationsDocument, OperationsSummary, OperationsThresholds, Trades, non_finite_reason,
 };
-use charts::{XAxis, esc, pct};
+use charts::{XAxis, esc, fmt, pct};
 
 /// Window of the rolling Sharpe ratio, in periods (a quarter of trading days).
 pub const ROLLING_WINDOW: usize = 63;
@@ -90,31 +95,13 @@ pub enum Dates {
     Missing(String),
 }
 
-/// What the report page is drawn from.
-#[derive(Debug, Clone, Copy)]
-pub struct ReportInput<'a> {
-    /// Name of the returns series (e.g. its file name; shown, escaped).
-    pub name: &'a str,
-    /// Name of the benchmark series, when there is one.
-    pub benchmark_name: Option<&'a str>,
-    /// The series as the summary saw it (NaN included).
-    pub returns: &'a [f64],
-    /// Benchmark returns aligned with `returns`.
-    pub benchmark: Option<&'a [f64]>,
-    /// The dates of `returns`.
-    pub dates: &'a Dates,
-    /// The operations summary of `returns` (its conventions are the page's).
-    pub ops: &'a OperationsSummary,
-    /// Whether alert thresholds were given (the "no alert" line says so).
-    pub thresholds_given: bool,
-}
-
-/// Everything a report is made from, as a door receives it: the series,
-/// their names and dates, an optional trade log, the alert thresholds (when
-/// given) and the conventions. [`html_report`] computes the operations
+/// Everything a report page is drawn from, as a door receives it: the
+/// series, their names and dates, an optional trade log, the alert
+/// thresholds (when given), the conventions, and optionally a drift report
+/// and the guardrails' journal. [`html_report`] computes the operations
 /// summary from it and renders the page.
 #[derive(Debug, Clone, Copy)]
-pub struct ReportRequest<'a> {
+pub struct ReportInput<'a> {
     /// Name of the returns series (e.g. its file name; shown, escaped).
     pub name: &'a str,
     /// Name of the benchmark series, when there is one.
@@ -132,7 +119,53 @@ pub struct ReportRequest<'a> {
     pub thresholds: Option<&'a OperationsThresholds>,
     /// Conventions of the summary and the page.
     pub options: &'a SummaryOptions,
+    /// A drift report of the model's features (e.g. `tradewarden drift
+    /// report`'s document read back with [`DriftReport::from_json`]): adds
+    /// the drift section (every feature's method, statistic, p-value, PSI,
+    /// flag and severity).
+    pub drift: Option<&'a DriftReport>,
+    /// The guardrails' journal (e.g. [`journal::read_dir`]): adds the
+    /// guardrail-events section (decision counts, then every transition,
+    /// violation, override, approval and repair, newest
+    /// [`MAX_EVENT_ROWS`]).
+    pub journal: Option<JournalEvents<'a>>,
 }
+
+/// The guardrails' journal entries a report shows, and how many lines the
+/// reader skipped (the second value of [`journal::read_dir`]).
+#[derive(Debug, Clone, Copy)]
+pub struct JournalEvents<'a> {
+    /// The entries, in journal order.
+    pub entries: &'a [Entry],
+    /// Unreadable lines skipped by the reader (shown).
+    pub unreadable: usize,
+}
+
+impl JournalEvents<'_> {
+    /// Reads the journal of directory `dir` for a report ([`journal::read_dir`]:
+    /// the entries, and the unreadable lines skipped), refusing a path that
+    /// is not a directory (a report never shows an empty journal for a
+    /// mistyped path).
+    ///
+    /// # Errors
+    /// `Io` naming `dir` when it is not a directory or cannot be read.
+    pub fn read(dir: &Path) -> tradewarden_guardrails::Result<(Vec<Entry>, usize)> {
+        if !dir.is_dir() {
+            return Err(tradewarden_guardrails::Error::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a journal directory",
+                ),
+            });
+        }
+        journal::read_dir(dir)
+    }
+}
+
+/// The most guardrail events (every kind but decisions) the events table
+/// lists; older ones are counted in a note.
+pub const MAX_EVENT_ROWS: usize = 500;
 
 /// A rendered report: the operations summary (`ops_summary.json` is its
 /// [`OperationsSummary::document`]) and the page drawn from it.
@@ -146,15 +179,15 @@ pub struct HtmlReport {
 
 /// The one entry of every door (`tradewarden report`, Python's
 /// `tradewarden.report.html_report`, Rust callers): computes the
-/// [operations summary](OperationsSummary::compute) of the request and
-/// renders its page ([`render_html`]) — the same bytes for the same request.
+/// [operations summary](OperationsSummary::compute) of the input and
+/// renders its page ([`render_html`]) — the same bytes for the same input.
 ///
 /// ```
 /// use tradewarden::core::returns::SummaryOptions;
-/// use tradewarden::report::{Dates, ReportRequest, html_report};
+/// use tradewarden::report::{Dates, ReportInput, html_report};
 ///
 /// let r: Vec<f64> = (0..120).map(|i| 0.001 * ((i * 7 % 11) as f64 - 5.0)).collect();
-/// let report = html_report(&ReportRequest {
+/// let report = html_report(&ReportInput {
 ///     name: "strategy <A>",
 ///     benchmark_name: None,
 ///     returns: &r,
@@ -163,6 +196,8 @@ pub struct HtmlReport {
 ///     trades: None,
 ///     thresholds: None,
 ///     options: &SummaryOptions::default(),
+///     drift: None,
+///     journal: None,
 /// })?;
 /// assert!(report.html.contains("<code>strategy &lt;A&gt;</code>"));
 /// assert_eq!(report.ops.summary.n, 120);
@@ -173,24 +208,16 @@ pub struct HtmlReport {
 /// As [`OperationsSummary::compute`] (bad thresholds or conventions,
 /// thresholds that need a trade log without one) and [`render_html`]
 /// (dates or benchmark of another length than the returns).
-pub fn html_report(request: &ReportRequest<'_>) -> tradewarden_guardrails::Result<HtmlReport> {
+pub fn html_report(input: &ReportInput<'_>) -> tradewarden_guardrails::Result<HtmlReport> {
     let defaults = OperationsThresholds::default();
     let ops = OperationsSummary::compute(
-        request.returns,
-        request.benchmark,
-        request.trades,
-        request.thresholds.unwrap_or(&defaults),
-        request.options,
+        input.returns,
+        input.benchmark,
+        input.trades,
+        input.thresholds.unwrap_or(&defaults),
+        input.options,
     )?;
-    let html = render_html(&ReportInput {
-        name: request.name,
-        benchmark_name: request.benchmark_name,
-        returns: request.returns,
-        benchmark: request.benchmark,
-        dates: request.dates,
-        ops: &ops,
-        thresholds_given: request.thresholds.is_some(),
-    })?;
+    let html = render_html(input, &ops)?;
     Ok(HtmlReport { ops, html })
 }
 
@@ -469,12 +496,176 @@ enum Span {
     None {},
 }
 
-/// Renders the report page of `input`: the same bytes for the same input.
+/// One feature's row of a drift table (the report's drift section and the
+/// demo page's).
+#[derive(Debug, Serialize)]
+struct DriftRow {
+    name: String,
+    method: &'static str,
+    statistic: String,
+    pvalue: String,
+    psi: String,
+    drift: bool,
+    severity: &'static str,
+}
+
+/// The rows of every feature of `report`, in its order.
+fn drift_rows(report: &DriftReport) -> Vec<DriftRow> {
+    report
+        .features
+        .iter()
+        .map(|f| DriftRow {
+            name: f.name.clone(),
+            method: f.method.as_str(),
+            statistic: fmt(f.statistic, 4),
+            pvalue: f
+                .pvalue
+                .map(|p| format!("{p:.3e}"))
+                .unwrap_or_else(|| "—".into()),
+            psi: f.psi.map(|p| fmt(p, 4)).unwrap_or_else(|| "—".into()),
+            drift: f.drift,
+            severity: f.severity.as_str(),
+        })
+        .collect()
+}
+
+/// The report page's drift section.
+#[derive(Debug, Serialize)]
+struct DriftView {
+    n_drifted: usize,
+    n_features: usize,
+    dataset_drift: bool,
+    share: String,
+    threshold: String,
+    alpha: f64,
+    correction: &'static str,
+    rows: Vec<DriftRow>,
+}
+
+impl DriftView {
+    fn of(report: &DriftReport) -> DriftView {
+        let o = &report.options;
+        DriftView {
+            n_drifted: report.n_drifted,
+            n_features: report.features.len(),
+            dataset_drift: report.dataset_drift,
+            share: pct(report.drift_share),
+            threshold: pct(o.drift_share),
+            alpha: o.alpha,
+            correction: match o.correction {
+                Correction::None => "none",
+                Correction::Bonferroni => "Bonferroni",
+                Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+            },
+            rows: drift_rows(report),
+        }
+    }
+}
+
+/// One guardrail event of the events table.
+#[derive(Debug, Serialize)]
+struct EventRow {
+    seq: u64,
+    time: String,
+    kind: &'static str,
+    detail: String,
+}
+
+/// The report page's guardrail-events section.
+#[derive(Debug, Serialize)]
+struct JournalView {
+    decisions: u64,
+    denials: u64,
+    violations: u64,
+    per_1000: Option<String>,
+    unreadable: usize,
+    /// Events (not decisions) older than the listed ones.
+    earlier: usize,
+    rows: Vec<EventRow>,
+}
+
+/// A journal timestamp (Unix seconds) as UTC date and time.
+fn utc_time(ts: f64) -> String {
+    if !ts.is_finite() {
+        return non_finite_reason(ts).to_string();
+    }
+    let secs = ts.floor();
+    let nanos = ((ts - secs) * 1e9) as u32;
+    match chrono::DateTime::from_timestamp(secs as i64, nanos.min(999_999_999)) {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        None => format!("{ts} s (out of range)"),
+    }
+}
+
+fn event_row(e: &Entry) -> Option<EventRow> {
+    let (kind, detail) = match &e.event {
+        Event::Decision { .. } => return None,
+        Event::Transition {
+            from,
+            to,
+            reason,
+            actor,
+        } => (
+            "transition",
+            format!("{} → {} by {actor}: {reason}", from.as_str(), to.as_str()),
+        ),
+        Event::Violation {
+            rule,
+            value,
+            threshold,
+        } => (
+            "violation",
+            match threshold {
+                Some(t) => format!("{rule}: {} (limit {})", fmt(*value, 4), fmt(*t, 4)),
+                None => format!("{rule}: {} (no limit defined)", fmt(*value, 4)),
+            },
+        ),
+        Event::Override { who, why, what } => ("override", format!("{what} by {who}: {why}")),
+        Event::Approval { who, why, what } => ("approval", format!("{what} by {who}: {why}")),
+        Event::Repair {
+            file,
+            truncated_bytes,
+        } => (
+            "repair",
+            format!("{file}: torn tail of {truncated_bytes} byte(s) removed"),
+        ),
+    };
+    Some(EventRow {
+        seq: e.seq,
+        time: utc_time(e.ts),
+        kind,
+        detail,
+    })
+}
+
+impl JournalView {
+    fn of(j: JournalEvents<'_>) -> JournalView {
+        let stats = journal_stats(j.entries);
+        let mut rows: Vec<EventRow> = j.entries.iter().filter_map(event_row).collect();
+        let earlier = rows.len().saturating_sub(MAX_EVENT_ROWS);
+        rows.drain(..earlier);
+        JournalView {
+            decisions: stats.trades,
+            denials: stats.denials,
+            violations: stats.violations,
+            per_1000: stats.per_1000.map(|x| fmt(x, 2)),
+            unreadable: j.unreadable,
+            earlier,
+            rows,
+        }
+    }
+}
+
+/// Renders the report page of `input` from its operations summary `ops`
+/// (computed by [`html_report`] from the same input; `input.trades` and
+/// `input.options` are not read again): the same bytes for the same input.
+/// Whether `input.thresholds` is given decides the "no thresholds given"
+/// note.
 ///
 /// Errors: `dates` that do not hold one timestamp per return, or a
 /// `benchmark` of another length than `returns` (typed
 /// [`Error::LengthMismatch`]).
-pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
+pub fn render_html(input: &ReportInput<'_>, ops: &OperationsSummary) -> Result<String> {
     let n_returns = input.returns.len();
     if let Dates::Column { ts, .. } = input.dates
         && ts.len() != n_returns
@@ -496,7 +687,6 @@ pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
             expected: n_returns,
         });
     }
-    let ops = input.ops;
     let s = &ops.summary;
     let opts = &ops.options.returns;
     let period = opts.period.to_string();
@@ -724,7 +914,7 @@ pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
             max_drawdown => Serde(max_drawdown),
             total_return => Serde(total_return),
             triggered => Serde(&ops.triggered),
-            thresholds_given => input.thresholds_given,
+            thresholds_given => input.thresholds.is_some(),
             profitability => items,
             ci_header => CI_HEADER,
             intervals => Serde(intervals),
@@ -736,6 +926,9 @@ pub fn render_html(input: &ReportInput<'_>) -> Result<String> {
                 "stationary, mean block {BOOTSTRAP_MEAN_BLOCK}, {BOOTSTRAP_RESAMPLES} resamples, 95% percentile, seed {BOOTSTRAP_SEED}"
             ),
             rolling_window => ROLLING_WINDOW,
+            drift => Serde(input.drift.map(DriftView::of)),
+            journal => Serde(input.journal.map(JournalView::of)),
+            max_event_rows => MAX_EVENT_ROWS,
         },
     )
 }

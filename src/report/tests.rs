@@ -11,6 +11,23 @@ fn series(n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// An input with no benchmark, trades, thresholds, drift or journal.
+fn input<'a>(name: &'a str, r: &'a [f64], dates: &'a Dates) -> ReportInput<'a> {
+    static OPTIONS: std::sync::OnceLock<SummaryOptions> = std::sync::OnceLock::new();
+    ReportInput {
+        name,
+        benchmark_name: None,
+        returns: r,
+        benchmark: None,
+        dates,
+        trades: None,
+        thresholds: None,
+        options: OPTIONS.get_or_init(SummaryOptions::default),
+        drift: None,
+        journal: None,
+    }
+}
+
 fn ops(r: &[f64], b: Option<&[f64]>) -> OperationsSummary {
     let th = OperationsThresholds {
         min_sharpe: Some(100.0),
@@ -28,18 +45,20 @@ fn user_text_reaching_the_page_is_escaped() {
         .triggered
         .push("<script>alert('x')</script> & \"q\"".into());
     let ts: Vec<i64> = (0..200).map(|i| 1_672_617_600 + 86_400 * i).collect();
-    let page = render_html(&ReportInput {
-        name: "<script>alert(1)</script>.csv",
-        benchmark_name: Some("b\"><img onerror=x>"),
-        returns: &r,
-        benchmark: Some(&b),
-        dates: &Dates::Column {
-            name: "<b>date</b>".into(),
-            ts,
+    let dates = Dates::Column {
+        name: "<b>date</b>".into(),
+        ts,
+    };
+    let th = OperationsThresholds::default();
+    let page = render_html(
+        &ReportInput {
+            benchmark_name: Some("b\"><img onerror=x>"),
+            benchmark: Some(&b),
+            thresholds: Some(&th),
+            ..input("<script>alert(1)</script>.csv", &r, &dates)
         },
-        ops: &summary,
-        thresholds_given: true,
-    })
+        &summary,
+    )
     .unwrap();
     // the only script is the page's own self-check
     assert_eq!(page.matches("<script>").count(), 1);
@@ -71,16 +90,7 @@ fn a_symbol_name_in_the_attribution_table_is_escaped() {
         &SummaryOptions::default(),
     )
     .unwrap();
-    let page = render_html(&ReportInput {
-        name: "r",
-        benchmark_name: None,
-        returns: &r,
-        benchmark: None,
-        dates: &Dates::Missing("none".into()),
-        ops: &s,
-        thresholds_given: false,
-    })
-    .unwrap();
+    let page = render_html(&input("r", &r, &Dates::Missing("none".into())), &s).unwrap();
     assert!(
         page.contains("<td>&lt;script&gt;x&lt;/script&gt;</td>"),
         "{page}"
@@ -115,23 +125,19 @@ mod arrow_like {
 fn dates_and_benchmark_of_another_length_are_typed_errors() {
     let r = series(100);
     let s = ops(&r, None);
-    let base = ReportInput {
-        name: "r",
-        benchmark_name: None,
-        returns: &r,
-        benchmark: None,
-        dates: &Dates::Missing("none".into()),
-        ops: &s,
-        thresholds_given: false,
-    };
+    let none = Dates::Missing("none".into());
+    let base = input("r", &r, &none);
     let dates = Dates::Column {
         name: "date".into(),
         ts: vec![0; 99],
     };
-    let e = render_html(&ReportInput {
-        dates: &dates,
-        ..base
-    })
+    let e = render_html(
+        &ReportInput {
+            dates: &dates,
+            ..base
+        },
+        &s,
+    )
     .unwrap_err();
     assert!(
         matches!(
@@ -146,10 +152,13 @@ fn dates_and_benchmark_of_another_length_are_typed_errors() {
         "{e}"
     );
     let b = vec![0.0; 101];
-    let e = render_html(&ReportInput {
-        benchmark: Some(&b),
-        ..base
-    })
+    let e = render_html(
+        &ReportInput {
+            benchmark: Some(&b),
+            ..base
+        },
+        &s,
+    )
     .unwrap_err();
     assert!(
         matches!(
@@ -168,17 +177,10 @@ fn dates_and_benchmark_of_another_length_are_typed_errors() {
 fn same_input_same_bytes_and_notes_instead_of_empty_charts() {
     let r = vec![0.0; 10];
     let s = ops(&r, None);
-    let inp = ReportInput {
-        name: "flat",
-        benchmark_name: None,
-        returns: &r,
-        benchmark: None,
-        dates: &Dates::Missing("no dates given".into()),
-        ops: &s,
-        thresholds_given: false,
-    };
-    let a = render_html(&inp).unwrap();
-    assert_eq!(a, render_html(&inp).unwrap());
+    let dates = Dates::Missing("no dates given".into());
+    let inp = input("flat", &r, &dates);
+    let a = render_html(&inp, &s).unwrap();
+    assert_eq!(a, render_html(&inp, &s).unwrap());
     assert!(a.contains("Equity curve not drawn: every return is 0"));
     assert!(a.contains("Drawdown not drawn"));
     assert!(a.contains("Rolling Sharpe ratio not drawn: 10 returns"));
@@ -209,17 +211,15 @@ fn html_report_is_the_summary_then_the_page() {
                 capital: 1000.0,
                 tail_percentile: 5.0,
             });
-            let got = html_report(&ReportRequest {
-                name: "r.csv",
+            let inp = ReportInput {
                 benchmark_name: Some("b.csv"),
-                returns: &r,
                 benchmark: Some(&b),
-                dates: &dates,
                 trades,
                 thresholds,
                 options: &options,
-            })
-            .unwrap();
+                ..input("r.csv", &r, &dates)
+            };
+            let got = html_report(&inp).unwrap();
             let default = OperationsThresholds::default();
             let ops = OperationsSummary::compute(
                 &r,
@@ -229,16 +229,7 @@ fn html_report_is_the_summary_then_the_page() {
                 &options,
             )
             .unwrap();
-            let page = render_html(&ReportInput {
-                name: "r.csv",
-                benchmark_name: Some("b.csv"),
-                returns: &r,
-                benchmark: Some(&b),
-                dates: &dates,
-                ops: &ops,
-                thresholds_given: thresholds.is_some(),
-            })
-            .unwrap();
+            let page = render_html(&inp, &ops).unwrap();
             assert_eq!(got.ops, ops);
             assert_eq!(got.html, page);
             assert_eq!(
@@ -252,15 +243,9 @@ fn html_report_is_the_summary_then_the_page() {
         max_gross_exposure: Some(1.0),
         ..Default::default()
     };
-    let e = html_report(&ReportRequest {
-        name: "r.csv",
-        benchmark_name: None,
-        returns: &r,
-        benchmark: None,
-        dates: &dates,
-        trades: None,
+    let e = html_report(&ReportInput {
         thresholds: Some(&needs_log),
-        options: &options,
+        ..input("r.csv", &r, &dates)
     })
     .unwrap_err();
     assert!(e.to_string().contains("trades"), "{e}");
@@ -355,4 +340,131 @@ fn demo_page_escapes_and_checks_lengths() {
     assert!(e.to_string().contains("benchmark"), "{e}");
     let empty = DemoPage { ts: &[], ..page };
     assert!(render_demo(&empty).is_err());
+}
+
+/// The drift and guardrail-events sections: every name and reason escaped,
+/// the numbers from the drift report and the journal, absent when not given.
+#[test]
+fn drift_and_journal_sections_escape_hostile_names() {
+    use tradewarden_drift::profile::{Profile, ProfileOptions};
+    use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+    use tradewarden_guardrails::TradingState;
+    use tradewarden_guardrails::journal::{Entry, Event};
+
+    let r = series(100);
+    let dates = Dates::Missing("none".into());
+    let x: Vec<f64> = (0..300).map(|i| f64::from(i % 17)).collect();
+    let shifted: Vec<f64> = x.iter().map(|v| v + 9.0).collect();
+    let name = "<img src=x onerror=alert(1)>";
+    let profile = Profile::fit_features(
+        &[(name, FeatureData::Numeric(&x))],
+        &ProfileOptions::default(),
+    )
+    .unwrap();
+    let drift = DriftReport::compute(
+        &profile,
+        &[(name, FeatureData::Numeric(&shifted))],
+        &ReportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(drift.n_drifted, 1);
+    let entry = |seq: u64, event: Event| Entry {
+        seq,
+        ts: 1_700_000_000.0 + seq as f64,
+        prev: None,
+        event,
+    };
+    let entries = vec![
+        entry(
+            1,
+            Event::Transition {
+                from: TradingState::Active,
+                to: TradingState::Halted,
+                reason: "loss > <b>limit</b>".into(),
+                actor: "\"ops\" & co".into(),
+            },
+        ),
+        entry(
+            2,
+            Event::Violation {
+                rule: "<script>rule</script>".into(),
+                value: 0.031,
+                threshold: Some(0.02),
+            },
+        ),
+        entry(
+            3,
+            Event::Override {
+                who: "<i>me</i>".into(),
+                why: "why'".into(),
+                what: "reset".into(),
+            },
+        ),
+    ];
+    let s = ops(&r, None);
+    let plain = render_html(&input("r", &r, &dates), &s).unwrap();
+    assert!(!plain.contains("<h2>Drift</h2>") && !plain.contains("<h2>Guardrail events</h2>"));
+    let page = render_html(
+        &ReportInput {
+            drift: Some(&drift),
+            journal: Some(JournalEvents {
+                entries: &entries,
+                unreadable: 2,
+            }),
+            ..input("r", &r, &dates)
+        },
+        &s,
+    )
+    .unwrap();
+    assert_eq!(page.matches("<script>").count(), 1, "only the self-check");
+    assert!(!page.contains("<img") && !page.contains("<i>me") && !page.contains("<b>limit"));
+    assert!(page.contains("<h2>Drift</h2><p>1 of 1 features drifted (100.00%; dataset drift from 50.00%) — dataset drift."));
+    assert!(
+        page.contains("<tr><td>&lt;img src=x onerror=alert(1)&gt;</td><td>ks</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<h2>Guardrail events</h2><p>0 pre-trade decision(s), 0 denied; 1 violation record(s). 2 unreadable journal line(s) skipped.</p>"), "{page}");
+    assert!(page.contains("<td>2023-11-14 22:13:21 UTC</td><td>transition</td><td>ACTIVE → HALTED by &quot;ops&quot; &amp; co: loss &gt; &lt;b&gt;limit&lt;/b&gt;</td>"), "{page}");
+    assert!(page.contains(
+        "<td>violation</td><td>&lt;script&gt;rule&lt;/script&gt;: 0.0310 (limit 0.0200)</td>"
+    ));
+    assert!(
+        page.contains("<td>override</td><td>reset by &lt;i&gt;me&lt;/i&gt;: why'</td>"),
+        "{page}"
+    );
+    // the sections come after the metrics, before the conventions; the rest is the plain page
+    let (head, tail) = plain.split_at(plain.find("<h2>Conventions</h2>").unwrap());
+    assert!(page.starts_with(head) && page.ends_with(tail));
+
+    // a long journal: the newest MAX_EVENT_ROWS events, a note for the rest; decisions counted
+    let many: Vec<Entry> = (0..MAX_EVENT_ROWS as u64 + 3)
+        .map(|i| {
+            entry(
+                i,
+                Event::Violation {
+                    rule: "r".into(),
+                    value: 1.0,
+                    threshold: None,
+                },
+            )
+        })
+        .collect();
+    let page = render_html(
+        &ReportInput {
+            journal: Some(JournalEvents {
+                entries: &many,
+                unreadable: 0,
+            }),
+            ..input("r", &r, &dates)
+        },
+        &s,
+    )
+    .unwrap();
+    assert!(page.contains(&format!(
+        "The 3 earliest event(s) are not listed (the newest {MAX_EVENT_ROWS} are)."
+    )));
+    assert_eq!(page.matches("<td>violation</td>").count(), MAX_EVENT_ROWS);
+    assert!(!page.contains("<td class=\"num\">2</td><td>2023"));
+    assert!(page.contains("<td class=\"num\">3</td><td>2023"));
+    assert!(page.contains("r: 1.0000 (no limit defined)"));
 }

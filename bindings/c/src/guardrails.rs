@@ -950,7 +950,7 @@ pub(crate) fn observation(o: &tw_period_observation) -> Result<PeriodObservation
 pub(crate) fn breach(b: &PeriodBreach) -> tw_period_breach {
     let mut rule = [0 as c_char; 32];
     // Rule names are short ASCII; keep the NUL in the last byte regardless.
-    for (d, s) in rule.iter_mut().zip(b.rule.bytes().take(31)) {
+    for (d, s) in rule.iter_mut().zip(b.rule.as_str().bytes().take(31)) {
         *d = s as c_char;
     }
     tw_period_breach {
@@ -1195,7 +1195,7 @@ mod tests {
         assert!(n > 2, "capacity smaller than the breaches: {n}");
         for (got, w) in out.iter().zip(&want) {
             let name = unsafe { std::ffi::CStr::from_ptr(got.rule.as_ptr()) };
-            assert_eq!(name.to_str().unwrap(), w.rule);
+            assert_eq!(name.to_str().unwrap(), w.rule.as_str());
             assert_eq!(got.value.to_bits(), w.value.to_bits());
             assert_eq!(got.threshold, w.threshold);
         }

@@ -466,7 +466,7 @@ impl PyEngine {
                         Severity::Warning => "warning",
                         Severity::Critical => "critical",
                     };
-                    (b.rule, b.value, b.threshold, sev)
+                    (b.rule.as_str(), b.value, b.threshold, sev)
                 })
                 .collect())
         })

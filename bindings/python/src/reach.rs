@@ -93,7 +93,7 @@ fn period_evaluate(
                     Severity::Warning => "warning",
                     Severity::Critical => "critical",
                 };
-                (b.rule, b.value, b.threshold, sev)
+                (b.rule.as_str(), b.value, b.threshold, sev)
             })
             .collect())
     })

@@ -109,3 +109,50 @@ def test_typed_errors_name_the_parameter():
         html_report(r, thresholds={"max_drawdown": 2.0})
     with pytest.raises(tw.InvalidInputError, match="period"):
         html_report(r, period="fortnightly")
+
+
+JOURNAL_LINES = [
+    '{"seq":1,"ts":1700000000.5,"kind":"decision","symbol":"AAA","side":"buy","quantity":1.0,'
+    '"decision":{"decision":"allow"}}',
+    '{"seq":2,"ts":1700000001.0,"kind":"transition","from":"ACTIVE","to":"HALTED",'
+    '"reason":"loss > <b>limit</b>","actor":"\\"ops\\""}',
+    '{"seq":3,"ts":1700000002.0,"kind":"violation","rule":"<script>r</script>","value":0.031,"threshold":0.02}',
+    "not a journal line",
+]
+
+
+def test_drift_and_journal_sections_same_bytes_as_the_cli_and_escaped(cli, tmp_path):
+    from tradewarden.drift import DriftReport
+
+    dates, r = _series(120)
+    rp = tmp_path / "r.csv"
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "ret": [repr(float(x)) for x in r]}).to_csv(rp, index=False)
+    x = np.arange(300) % 17 * 1.0
+    hostile = "<img src=x onerror=alert(1)>"
+    report = DriftReport.compute({hostile: x, "calm": x}, {hostile: x + 9.0, "calm": x})
+    assert report.n_drifted == 1
+    dp = tmp_path / "drift.json"
+    dp.write_text(json.dumps(report.to_dict()))
+    jd = tmp_path / "journal"
+    jd.mkdir()
+    (jd / "journal.jsonl").write_text("\n".join(JOURNAL_LINES) + "\n")
+    page = _cli_page(cli, tmp_path / "out", "--returns", rp, "--drift-report", dp, "--journal", jd)
+    py = html_report(r, dates=dates, name="r.csv", drift=report, journal=jd)
+    assert py == page
+    assert html_report(r, dates=dates, name="r.csv", drift=report.to_dict(), journal=str(jd)) == page
+    assert page.count("<script>") == 1 and "<img" not in page and "<b>limit" not in page
+    assert "<tr><td>&lt;img src=x onerror=alert(1)&gt;</td><td>ks</td>" in page
+    assert "1 unreadable journal line(s) skipped." in page
+    assert "<td>violation</td><td>&lt;script&gt;r&lt;/script&gt;: 0.0310 (limit 0.0200)</td>" in page
+    # without them: the plain page, no section
+    plain = html_report(r, dates=dates, name="r.csv")
+    assert "<h2>Drift</h2>" not in plain and "<h2>Guardrail events</h2>" not in plain
+    # a forged drift report and a missing journal directory: typed errors
+    forged = report.to_dict()
+    forged["n_drifted"] = 0
+    with pytest.raises(tw.CorruptError, match="n_drifted"):
+        html_report(r, drift=forged)
+    with pytest.raises(tw.IoError, match="no-such-dir"):
+        html_report(r, journal=tmp_path / "no-such-dir")
+    with pytest.raises(tw.InvalidInputError, match="drift"):
+        html_report(r, drift=[1, 2])

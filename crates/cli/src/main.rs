@@ -139,17 +139,22 @@ impl Failure {
     }
 }
 
-/// Prints `doc` as JSON when `json` (pretty, keys sorted as
-/// `serde_json::Value` orders them), else runs `human`.
+/// A document as the command writes it: pretty JSON, keys sorted as
+/// `serde_json::Value` orders them (what `--json` prints and the files
+/// `ops_summary.json` hold).
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(doc: &T) -> Result<String, Failure> {
+    let value = serde_json::to_value(doc).map_err(|e| internal(e.to_string()))?;
+    serde_json::to_string_pretty(&value).map_err(|e| internal(e.to_string()))
+}
+
+/// Prints `doc` as JSON when `json` ([`json_text`]), else runs `human`.
 pub(crate) fn emit<T: serde::Serialize + ?Sized>(
     json: bool,
     doc: &T,
     human: impl FnOnce(),
 ) -> Result<(), Failure> {
     if json {
-        let value = serde_json::to_value(doc).map_err(|e| internal(e.to_string()))?;
-        let text = serde_json::to_string_pretty(&value).map_err(|e| internal(e.to_string()))?;
-        println!("{text}");
+        println!("{}", json_text(doc)?);
     } else {
         human();
     }

@@ -6,14 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
 
-fn tw() -> Command {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY");
-    c
-}
+use common::tw;
 
 fn stderr_of(args: &[&str], code: i32) -> String {
     let a = tw().args(args).assert().code(code);

@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+mod common;
+
+use common::{s, write_columns};
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -16,7 +18,9 @@ use tradewarden_cli::doc::demo::DemoDocument;
 use tradewarden_cli::doc::drift::{
     ChunksDoc, FeatureStateSummary, FeatureSummary, ProfileSummary, StateDoc,
 };
-use tradewarden_cli::doc::guard::{GuardStatus, JournalStatsDoc, JournalTail, PolicyCheck};
+use tradewarden_cli::doc::guard::{
+    GuardStatus, JournalStatsDoc, JournalTail, PeriodCheck, PolicyCheck,
+};
 use tradewarden_cli::doc::regime::RegimeDoc;
 use tradewarden_cli::doc::registry::{
     InventoryListing, Listing, Promoted, Registered, RolledBack, Signed, Verified,
@@ -25,18 +29,15 @@ use tradewarden_drift::profile::{Profile, ProfileFormat};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::state::{CellGrid, ScoreState};
 use tradewarden_guardrails::journal::{journal_stats, read_dir};
+use tradewarden_guardrails::period::{PeriodObservation, PeriodRule, Severity, evaluate};
 use tradewarden_guardrails::rollback::RollbackReport;
 use tradewarden_guardrails::{Policy, StateStore, TradingState};
 use tradewarden_inference::regime::{RegimeConfig, classify};
 use tradewarden_inference::registry::Registry;
 
+/// The command's stdout ([`common::run`]).
 fn run(args: &[&str], code: i32) -> String {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY")
-        .env_remove("TRADEWARDEN_REGISTRY_VERIFYING_KEY");
-    let out = c.args(args).assert().code(code);
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    common::run(args, code).0
 }
 
 /// A `--json` output as JSON and as its typed document, which serialises
@@ -65,16 +66,8 @@ fn keys(v: &Value) -> Vec<&str> {
     k
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 fn write_csv(path: &Path, x: &[f64], y: &[f64]) {
-    let mut f = std::fs::File::create(path).unwrap();
-    writeln!(f, "x,y").unwrap();
-    for (a, b) in x.iter().zip(y) {
-        writeln!(f, "{a:?},{b:?}").unwrap();
-    }
+    write_columns(path, &[("x", x), ("y", y)]);
 }
 
 #[test]
@@ -760,4 +753,71 @@ fn demo_document() {
             assert!(demo.summary.non_finite.contains_key(&key), "{i}: {key}");
         }
     }
+}
+
+/// `guard period --json` parses back into `PeriodCheck`: typed rule names
+/// (a renamed rule fails here), a NaN value (`null`) read back as NaN.
+#[test]
+fn period_document_parses_back() {
+    let d = tempfile::tempdir().unwrap();
+    let policy = d.path().join("p.toml");
+    std::fs::write(&policy, "[pre_trade]\nmax_order_notional = 1000.0\n").unwrap();
+    let obs = r#"{"aum": 1000000.0, "hourly_pnl": -4000.0, "daily_pnl": -25000.0, "equity": 1.0}"#;
+    let (raw, check): (_, PeriodCheck) = doc(
+        &[
+            "guard",
+            "period",
+            "--policy",
+            s(&policy),
+            "--observation",
+            obs,
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(keys(&raw), ["breaches", "policy"]);
+    assert_eq!(
+        keys(&raw["breaches"][0]),
+        ["rule", "severity", "threshold", "value"]
+    );
+    let want = evaluate(
+        &Policy::load(&policy).unwrap().period,
+        &serde_json::from_str::<PeriodObservation>(obs).unwrap(),
+    );
+    let rules: Vec<(PeriodRule, Severity)> = check
+        .breaches
+        .iter()
+        .map(|b| (b.rule, b.severity))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (PeriodRule::HourlyLossRatio, Severity::Warning),
+            (PeriodRule::DailyLossRatio, Severity::Critical),
+            (PeriodRule::MaxDrawdownRatio, Severity::Critical),
+        ]
+    );
+    assert_eq!(check.breaches.len(), want.len());
+    for (got, w) in check.breaches.iter().zip(&want) {
+        assert_eq!((got.rule, got.severity), (w.rule, w.severity));
+        assert_eq!(got.value.to_bits(), w.value.to_bits());
+        assert_eq!(got.threshold, w.threshold);
+    }
+    // no high-water mark: the drawdown is NaN, written null, read back NaN
+    assert!(raw["breaches"][2]["value"].is_null() && check.breaches[2].value.is_nan());
+    assert_eq!(raw["breaches"][1]["rule"], "daily_loss_ratio");
+    assert_eq!(
+        run(
+            &[
+                "guard",
+                "period",
+                "--policy",
+                s(&policy),
+                "--observation",
+                obs
+            ],
+            0
+        ),
+        check.to_string()
+    );
 }

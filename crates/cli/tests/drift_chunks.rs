@@ -7,21 +7,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{run, s, write_columns};
+
 use std::io::Write;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn run(args: &[&str], code: i32) -> (String, String) {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    let out = c.args(args).assert().code(code);
-    let o = out.get_output();
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
 
 fn json(args: &[&str], code: i32) -> Value {
     let (out, err) = run(args, code);
@@ -29,15 +22,7 @@ fn json(args: &[&str], code: i32) -> Value {
 }
 
 fn write_csv(path: &Path, x: &[f64], y: &[f64]) {
-    let mut f = std::fs::File::create(path).unwrap();
-    writeln!(f, "x,y").unwrap();
-    for (a, b) in x.iter().zip(y) {
-        writeln!(f, "{a:?},{b:?}").unwrap();
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    write_columns(path, &[("x", x), ("y", y)]);
 }
 
 #[test]

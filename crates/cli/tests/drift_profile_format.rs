@@ -6,38 +6,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
+use common::{run, s, write_columns};
+
 use serde_json::Value;
 use tradewarden_drift::profile::{Profile, ProfileOptions};
 use tradewarden_drift::report::FeatureData;
 
-fn tw() -> Command {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY");
-    c
-}
-
-/// Runs, checks the exit code, returns (stdout, stderr).
-fn run(args: &[&str], code: i32) -> (String, String) {
-    let out = tw().args(args).assert().code(code);
-    let o = out.get_output();
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
-
 fn json(args: &[&str], code: i32) -> Value {
     let (out, err) = run(args, code);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Deterministic values with 17 significant digits (a lossy float parser
@@ -54,24 +33,14 @@ fn series(n: usize, k: u64) -> Vec<f64> {
         .collect()
 }
 
-fn write_csv(path: &Path, cols: &[(&str, &[f64])]) {
-    let mut f = std::fs::File::create(path).unwrap();
-    let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
-    writeln!(f, "{}", names.join(",")).unwrap();
-    for i in 0..cols[0].1.len() {
-        let row: Vec<String> = cols.iter().map(|c| format!("{:?}", c.1[i])).collect();
-        writeln!(f, "{}", row.join(",")).unwrap();
-    }
-}
-
 #[test]
 fn fit_out_json_writes_checksummed_json_that_show_and_report_read() {
     let d = tempfile::tempdir().unwrap();
     let (a, b) = (series(800, 1), series(800, 2));
     let reference = d.path().join("ref.csv");
-    write_csv(&reference, &[("a", &a), ("b", &b)]);
+    write_columns(&reference, &[("a", &a), ("b", &b)]);
     let current = d.path().join("cur.csv");
-    write_csv(&current, &[("a", &series(500, 3)), ("b", &series(500, 4))]);
+    write_columns(&current, &[("a", &series(500, 3)), ("b", &series(500, 4))]);
 
     let pj = d.path().join("p.json");
     json(
@@ -166,7 +135,7 @@ fn library_json_profiles_are_accepted_and_tampering_is_refused() {
     let v = json(&["drift", "profile", "show", s(&path), "--json"], 0);
     assert_eq!(v["features"].as_array().unwrap().len(), 2);
     let current = d.path().join("cur.csv");
-    write_csv(&current, &[("x", &series(200, 8))]);
+    write_columns(&current, &[("x", &series(200, 8))]);
     let r = json(
         &[
             "drift",

@@ -5,36 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+mod common;
+
+use common::{run, s, write_columns};
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn tw() -> Command {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY");
-    c
-}
-
-/// Runs, checks the exit code, returns (stdout, stderr).
-fn run(args: &[&str], code: i32) -> (String, String) {
-    let out = tw().args(args).assert().code(code);
-    let o = out.get_output();
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
 
 fn json(args: &[&str], code: i32) -> Value {
     let (out, err) = run(args, code);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Deterministic values in [lo, lo + 3) with 17 significant digits, some
@@ -52,16 +33,6 @@ fn series(n: usize, k: u64, lo: f64) -> Vec<f64> {
         .collect()
 }
 
-fn write_csv(path: &Path, cols: &[(&str, &[f64])]) {
-    let mut f = std::fs::File::create(path).unwrap();
-    let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
-    writeln!(f, "{}", names.join(",")).unwrap();
-    for i in 0..cols[0].1.len() {
-        let row: Vec<String> = cols.iter().map(|c| format!("{:?}", c.1[i])).collect();
-        writeln!(f, "{}", row.join(",")).unwrap();
-    }
-}
-
 struct Setup {
     _dir: tempfile::TempDir,
     profile: std::path::PathBuf,
@@ -77,7 +48,7 @@ fn setup_with(n_ref: usize) -> Setup {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().to_path_buf();
     let reference = root.join("ref.csv");
-    write_csv(
+    write_columns(
         &reference,
         &[
             ("a", &series(n_ref, 1, -1.0)),
@@ -99,11 +70,11 @@ fn setup_with(n_ref: usize) -> Setup {
     );
     let (a, b) = (series(1100, 3, -1.0), series(1100, 4, -0.6));
     let whole = root.join("cur.csv");
-    write_csv(&whole, &[("a", &a), ("b", &b)]);
+    write_columns(&whole, &[("a", &a), ("b", &b)]);
     let h1 = root.join("h1.csv");
     let h2 = root.join("h2.csv");
-    write_csv(&h1, &[("a", &a[..400]), ("b", &b[..400])]);
-    write_csv(&h2, &[("a", &a[400..]), ("b", &b[400..])]);
+    write_columns(&h1, &[("a", &a[..400]), ("b", &b[..400])]);
+    write_columns(&h2, &[("a", &a[400..]), ("b", &b[400..])]);
     Setup {
         _dir: d,
         profile,
@@ -275,7 +246,7 @@ fn states_of_another_profile_or_a_bounded_grid_are_refused() {
     state(&st, &st.halves[0], &s1, &[]);
     // A profile fitted on other data: the state does not belong to it.
     let other_ref = st.root.join("other.csv");
-    write_csv(
+    write_columns(
         &other_ref,
         &[("a", &series(300, 8, 0.0)), ("b", &series(300, 9, 0.0))],
     );

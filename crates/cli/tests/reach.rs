@@ -5,7 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::run;
+
 use serde_json::Value;
 use tradewarden_guardrails::Policy;
 use tradewarden_guardrails::period::{self, PeriodObservation};
@@ -13,23 +16,6 @@ use tradewarden_inference::regime::{self, RegimeConfig};
 use tradewarden_inference::registry::Registry;
 
 const NAME: &str = "demo_momentum_mlp";
-
-fn tw() -> Command {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY")
-        .env_remove("TRADEWARDEN_REGISTRY_VERIFYING_KEY");
-    c
-}
-
-fn run(args: &[&str], code: i32) -> (String, String) {
-    let out = tw().args(args).assert().code(code);
-    let o = out.get_output();
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
 
 #[test]
 fn registry_inventory_reports_corrupt_versions_where_list_fails() {

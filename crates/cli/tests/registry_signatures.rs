@@ -4,39 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
+use common::{run, s, tw};
+
 use serde_json::Value;
 
 const NAME: &str = "demo_momentum_mlp";
-
-fn tw() -> Command {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY")
-        .env_remove("TRADEWARDEN_REGISTRY_VERIFYING_KEY");
-    c
-}
-
-fn run(args: &[&str], code: i32) -> (String, String) {
-    let out = tw().args(args).assert().code(code);
-    let o = out.get_output();
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
 
 fn one_line_error(err: &str, needle: &str) {
     assert!(err.starts_with("error: "), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains(needle), "{needle:?} not in {err}");
     assert!(!err.contains("panicked"), "{err}");
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -511,3 +511,116 @@ fn report_with_a_trade_log_fires_the_seeds_seven_alerts() {
     let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(err.contains("trades"), "{err}");
 }
+
+/// `--drift-report` (the document `drift report --json` prints) and
+/// `--journal` (a guardrail journal directory) add the drift and
+/// guardrail-events sections: hostile feature names, reasons and rules are
+/// escaped, the numbers are the drift report's and the journal's; a forged
+/// drift report and a missing journal directory fail with exit status 4.
+#[test]
+fn report_html_drift_and_journal_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::from("date,ret\n");
+    for (day, v) in series(120) {
+        text.push_str(&format!("{day},{v}\n"));
+    }
+    let r = d.join("r.csv");
+    std::fs::write(&r, text).unwrap();
+    // a drift report from the CLI itself, with a hostile feature name
+    let (mut reference, mut current) = (
+        String::from("<img src=x onerror=alert(1)>,calm\n"),
+        String::from("<img src=x onerror=alert(1)>,calm\n"),
+    );
+    for i in 0..300 {
+        let x = f64::from(i % 17);
+        reference.push_str(&format!("{x},{x}\n"));
+        current.push_str(&format!("{},{x}\n", x + 9.0));
+    }
+    std::fs::write(d.join("ref.csv"), reference).unwrap();
+    std::fs::write(d.join("cur.csv"), current).unwrap();
+    let out = cmd()
+        .args(["drift", "report", "--json", "--reference"])
+        .arg(d.join("ref.csv"))
+        .arg("--current")
+        .arg(d.join("cur.csv"))
+        .assert()
+        .success();
+    let drift_text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let drift: Value = serde_json::from_str(&drift_text).unwrap();
+    assert_eq!(drift["n_drifted"], 1);
+    let drift_path = d.join("drift.json");
+    std::fs::write(&drift_path, &drift_text).unwrap();
+    // a journal: a transition, a violation, an approval, a decision and one unreadable line
+    let journal = d.join("journal");
+    std::fs::create_dir(&journal).unwrap();
+    std::fs::write(
+        journal.join("journal.jsonl"),
+        concat!(
+            r#"{"seq":1,"ts":1700000000.5,"kind":"decision","symbol":"AAA","side":"buy","quantity":1.0,"decision":{"decision":"allow"}}"#,
+            "\n",
+            r#"{"seq":2,"ts":1700000001.0,"kind":"transition","from":"ACTIVE","to":"HALTED","reason":"loss > <b>limit</b>","actor":"\"ops\""}"#,
+            "\n",
+            r#"{"seq":3,"ts":1700000002.0,"kind":"violation","rule":"<script>r</script>","value":0.031,"threshold":0.02}"#,
+            "\n",
+            "not a journal line\n",
+            r#"{"seq":4,"ts":1700000003.0,"kind":"approval","who":"<i>me</i>","why":"ok","what":"promote"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let plain = report_html(&["--returns".as_ref(), r.as_os_str()], &d.join("plain"));
+    let html = report_html(
+        &[
+            "--returns".as_ref(),
+            r.as_os_str(),
+            "--drift-report".as_ref(),
+            drift_path.as_os_str(),
+            "--journal".as_ref(),
+            journal.as_os_str(),
+        ],
+        &d.join("o"),
+    );
+    assert_self_contained(&html);
+    assert_eq!(html.matches("<script>").count(), 1, "only the self-check");
+    assert!(!html.contains("<img") && !html.contains("<b>limit") && !html.contains("<i>me"));
+    assert!(html.contains("<h2>Drift</h2><p>1 of 2 features drifted (50.00%; dataset drift from 50.00%) — dataset drift."), "{html}");
+    assert!(html.contains("<tr><td>&lt;img src=x onerror=alert(1)&gt;</td><td>ks</td>"));
+    assert!(html.contains("<tr><td>calm</td><td>ks</td>"));
+    assert!(html.contains("<h2>Guardrail events</h2><p>1 pre-trade decision(s), 0 denied; 1 violation record(s) (1000.00 denials and violations per 1000 trades). 1 unreadable journal line(s) skipped.</p>"), "{html}");
+    assert!(html.contains("<td>transition</td><td>ACTIVE → HALTED by &quot;ops&quot;: loss &gt; &lt;b&gt;limit&lt;/b&gt;</td>"));
+    assert!(html.contains(
+        "<td>violation</td><td>&lt;script&gt;r&lt;/script&gt;: 0.0310 (limit 0.0200)</td>"
+    ));
+    assert!(html.contains("<td>approval</td><td>promote by &lt;i&gt;me&lt;/i&gt;: ok</td>"));
+    // the sections only add to the page
+    let (head, tail) = plain.split_at(plain.find("<h2>Conventions</h2>").unwrap());
+    assert!(html.starts_with(head) && html.ends_with(tail));
+    // a forged drift report, a missing journal directory: exit 4, one line naming the path
+    let forged = d.join("forged.json");
+    std::fs::write(
+        &forged,
+        drift_text.replace("\"n_drifted\": 1", "\"n_drifted\": 0"),
+    )
+    .unwrap();
+    assert_ne!(std::fs::read_to_string(&forged).unwrap(), drift_text);
+    for (flag, path, needle) in [
+        ("--drift-report", forged.clone(), "n_drifted"),
+        ("--journal", d.join("no-such-dir"), "no-such-dir"),
+        ("--drift-report", d.join("missing.json"), "missing.json"),
+    ] {
+        let a = cmd()
+            .arg("report")
+            .arg("--returns")
+            .arg(&r)
+            .arg(flag)
+            .arg(&path)
+            .arg("--out")
+            .arg(d.join("bad"))
+            .assert()
+            .code(4);
+        let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+        assert!(err.contains(needle), "{flag}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}

@@ -3,28 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{run, s};
+
 use std::io::Write;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn tw() -> Command {
-    let mut c = Command::cargo_bin("tradewarden").unwrap();
-    c.env_remove("TRADEWARDEN_STATE_DIR")
-        .env_remove("TRADEWARDEN_REGISTRY");
-    c
-}
-
-/// Runs, checks the exit code, returns (stdout, stderr).
-fn run(args: &[&str], code: i32) -> (String, String) {
-    let out = tw().args(args).assert().code(code);
-    let o = out.get_output();
-    (
-        String::from_utf8(o.stdout.clone()).unwrap(),
-        String::from_utf8(o.stderr.clone()).unwrap(),
-    )
-}
 
 fn json(args: &[&str], code: i32) -> Value {
     let (out, err) = run(args, code);
@@ -38,10 +24,6 @@ fn one_line_error(err: &str) {
         !err.contains("backtrace") && !err.contains("panicked"),
         "{err}"
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -274,6 +274,71 @@ pub fn column_from_batches(batches: &[RecordBatch], column: Option<&str>) -> Res
     Ok(out)
 }
 
+/// Named numeric columns of record batches as `f64` (concatenated in
+/// order): the columns `wanted`, in that order, or — when `wanted` is empty —
+/// every column of a numeric Arrow type (floats of every width, signed and
+/// unsigned integers) in schema order. The one reading of "the numeric
+/// columns of a table" for every door (the CLI's `drift` commands, …).
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
+/// use tradewarden_core::io::numeric_columns;
+///
+/// let b = RecordBatch::try_from_iter([
+///     ("x", Arc::new(Float32Array::from(vec![0.5f32, 1.5])) as ArrayRef),
+///     ("name", Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef),
+///     ("n", Arc::new(Int64Array::from(vec![3, 4])) as ArrayRef),
+/// ])?;
+/// let cols = numeric_columns(&[b.clone()], &[])?;
+/// assert_eq!(cols, vec![("x".to_string(), vec![0.5, 1.5]), ("n".to_string(), vec![3.0, 4.0])]);
+/// assert_eq!(numeric_columns(&[b.clone()], &["n".to_string()])?.len(), 1);
+/// assert!(numeric_columns(&[b], &["zzz".to_string()]).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Empty`] (`batches`) without a batch; [`Error::NotFound`] for a
+/// wanted column that does not exist; [`Error::InvalidParameter`] (`columns`)
+/// when nothing is wanted and no column is numeric; a wanted column that is
+/// not numeric as [`as_f64`].
+pub fn numeric_columns(
+    batches: &[RecordBatch],
+    wanted: &[String],
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let Some(first) = batches.first() else {
+        return Err(Error::Empty {
+            param: "batches",
+            min: 1,
+        });
+    };
+    let names: Vec<String> = if wanted.is_empty() {
+        first
+            .schema()
+            .fields()
+            .iter()
+            .filter(|f| is_numeric(f.data_type()))
+            .map(|f| f.name().clone())
+            .collect()
+    } else {
+        wanted.to_vec()
+    };
+    if names.is_empty() {
+        return Err(Error::invalid(
+            "columns",
+            "<none>",
+            "the table has no numeric column",
+        ));
+    }
+    names
+        .into_iter()
+        .map(|n| {
+            let v = column_from_batches(batches, Some(&n))?;
+            Ok((n, v))
+        })
+        .collect()
+}
+
 /// Column names whose 32/64-bit integer values are read as Unix seconds by
 /// [`time_column`] (a date or timestamp column is recognised by its type).
 pub const UNIX_SECONDS_NAMES: [&str; 3] = ["timestamp", "ts", "unix_time"];

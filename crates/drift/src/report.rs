@@ -191,7 +191,8 @@ impl Default for ReportOptions {
 }
 
 impl ReportOptions {
-    fn validate(&self) -> Result<()> {
+    /// Checks every option's range (typed error naming the option).
+    pub fn validate(&self) -> Result<()> {
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
             return Err(Error::invalid("alpha", self.alpha, "must be in (0, 1)"));
         }
@@ -659,6 +660,77 @@ impl DriftReport {
             what: "json",
             reason: e.to_string(),
         })
+    }
+
+    /// A report read back from its JSON text ([`DriftReport::to_json`], or
+    /// the document `tradewarden drift report --json` prints), checked by
+    /// [`DriftReport::validate`]: it fails closed.
+    ///
+    /// ```
+    /// use tradewarden_drift::profile::{Profile, ProfileOptions};
+    /// use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
+    ///
+    /// let x: Vec<f64> = (0..200).map(|i| (i % 13) as f64).collect();
+    /// let cols = [("x", FeatureData::Numeric(&x))];
+    /// let profile = Profile::fit_features(&cols, &ProfileOptions::default())?;
+    /// let report = DriftReport::compute(&profile, &cols, &ReportOptions::default())?;
+    /// let text = report.to_json()?;
+    /// assert_eq!(DriftReport::from_json(&text)?, report);
+    /// let forged = text.replace("\"n_drifted\":0", "\"n_drifted\":1");
+    /// assert!(DriftReport::from_json(&forged).is_err());
+    /// # Ok::<(), tradewarden_drift::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] (artefact `report`) for text that is not a
+    /// report; as [`DriftReport::validate`].
+    pub fn from_json(text: &str) -> Result<DriftReport> {
+        let r: DriftReport = serde_json::from_str(text).map_err(|e| Error::Corrupt {
+            artefact: crate::error::Artefact::Report,
+            what: "json",
+            reason: e.to_string(),
+        })?;
+        r.validate()?;
+        Ok(r)
+    }
+
+    /// Checks a report received from outside (read back, or converted from
+    /// another language): the options pass [`ReportOptions::validate`],
+    /// `n_drifted` counts the features flagged, `drift_share` is that count
+    /// over the features (bit for bit) and `dataset_drift` follows from it.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] (artefact `report`) naming the field that
+    /// disagrees; the options' typed error for options out of range.
+    pub fn validate(&self) -> Result<()> {
+        let corrupt = |reason: String| Error::Corrupt {
+            artefact: crate::error::Artefact::Report,
+            what: "summary",
+            reason,
+        };
+        self.options.validate()?;
+        let n = self.features.iter().filter(|f| f.drift).count();
+        if n != self.n_drifted {
+            return Err(corrupt(format!(
+                "n_drifted is {} but {n} feature(s) are flagged",
+                self.n_drifted
+            )));
+        }
+        let share = n as f64 / self.features.len() as f64;
+        if share.to_bits() != self.drift_share.to_bits() {
+            return Err(corrupt(format!(
+                "drift_share is {} but {n} of {} feature(s) drifted",
+                self.drift_share,
+                self.features.len()
+            )));
+        }
+        if self.dataset_drift != (share >= self.options.drift_share) {
+            return Err(corrupt(format!(
+                "dataset_drift is {} for a drift share of {share} and a threshold of {}",
+                self.dataset_drift, self.options.drift_share
+            )));
+        }
+        Ok(())
     }
 }
 

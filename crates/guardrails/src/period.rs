@@ -1,6 +1,7 @@
 //! Period limits: warning → REDUCING, critical → HALTED (latched).
 
 use serde::{Deserialize, Serialize};
+use tradewarden_core::names::Named;
 
 use crate::error::Result;
 use crate::policy::{Ceiling, Floor, OnMissing, PeriodLimits};
@@ -51,12 +52,76 @@ pub enum Severity {
     Critical,
 }
 
+/// The period limit a breach crossed: a bounded set whose names (the
+/// policy's `[period]` keys, the `rule` label of `violations_total`, the
+/// journal's violation `rule`) are defined once, in [`Named::NAMES`]; serde
+/// writes and reads the same names, so a breach document parses back.
+///
+/// ```
+/// use tradewarden_core::names::Named;
+/// use tradewarden_guardrails::period::PeriodRule;
+/// assert_eq!(PeriodRule::DailyLossRatio.as_str(), "daily_loss_ratio");
+/// assert_eq!(PeriodRule::from_name("min_confidence")?, PeriodRule::MinConfidence);
+/// assert_eq!(serde_json::to_string(&PeriodRule::DataAgeS)?, "\"data_age_s\"");
+/// assert!(PeriodRule::from_name("weekly_loss").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodRule {
+    /// Loss of the last hour over AUM.
+    HourlyLossRatio,
+    /// Loss of the day over AUM.
+    DailyLossRatio,
+    /// Drawdown from the high-water mark.
+    MaxDrawdownRatio,
+    /// Realised ÷ expected slippage.
+    SlippageRatio,
+    /// Age of the newest market data, seconds.
+    DataAgeS,
+    /// Filled ÷ submitted (a floor).
+    FillRate,
+    /// Live precision of the model's directional calls (a floor).
+    ModelPrecisionRatio,
+    /// Mean model confidence (a floor).
+    MinConfidence,
+}
+
+impl Named for PeriodRule {
+    const PARAM: &'static str = "rule";
+    const NAMES: &'static [(&'static str, Self)] = &[
+        ("hourly_loss_ratio", PeriodRule::HourlyLossRatio),
+        ("daily_loss_ratio", PeriodRule::DailyLossRatio),
+        ("max_drawdown_ratio", PeriodRule::MaxDrawdownRatio),
+        ("slippage_ratio", PeriodRule::SlippageRatio),
+        ("data_age_s", PeriodRule::DataAgeS),
+        ("fill_rate", PeriodRule::FillRate),
+        ("model_precision_ratio", PeriodRule::ModelPrecisionRatio),
+        ("min_confidence", PeriodRule::MinConfidence),
+    ];
+}
+
+impl PeriodRule {
+    /// The rule's name ([`Named::as_str`]).
+    pub fn as_str(self) -> &'static str {
+        Named::as_str(self)
+    }
+}
+
+impl std::fmt::Display for PeriodRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One breached period limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodBreach {
-    /// Rule name (bounded set, also the telemetry label).
-    pub rule: &'static str,
-    /// Observed value (after conversion, e.g. loss ratio).
+    /// The rule (bounded set, also the telemetry label).
+    pub rule: PeriodRule,
+    /// Observed value (after conversion, e.g. loss ratio); NaN when it
+    /// cannot be computed (JSON `null`, read back as NaN).
+    #[serde(deserialize_with = "nan_if_null")]
     pub value: f64,
     /// The level crossed.
     pub threshold: f64,
@@ -64,8 +129,13 @@ pub struct PeriodBreach {
     pub severity: Severity,
 }
 
+/// An `f64` that JSON wrote as `null` (serde_json's NaN and ±inf) reads back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 /// A breach for a configured limit whose observation is absent.
-fn missing(out: &mut Vec<PeriodBreach>, rule: &'static str, threshold: f64, m: OnMissing) {
+fn missing(out: &mut Vec<PeriodBreach>, rule: PeriodRule, threshold: f64, m: OnMissing) {
     let severity = match m {
         OnMissing::Skip => return,
         OnMissing::Warning => Severity::Warning,
@@ -81,7 +151,7 @@ fn missing(out: &mut Vec<PeriodBreach>, rule: &'static str, threshold: f64, m: O
 
 fn ceil(
     out: &mut Vec<PeriodBreach>,
-    rule: &'static str,
+    rule: PeriodRule,
     v: Option<f64>,
     c: Option<Ceiling>,
     m: OnMissing,
@@ -111,7 +181,7 @@ fn ceil(
 /// a value above it is a critical breach, like a non-finite one.
 fn flo(
     out: &mut Vec<PeriodBreach>,
-    rule: &'static str,
+    rule: PeriodRule,
     v: Option<f64>,
     f: Option<Floor>,
     m: OnMissing,
@@ -145,11 +215,12 @@ fn flo(
 ///
 /// ```
 /// use tradewarden_guardrails::{PeriodLimits};
-/// use tradewarden_guardrails::period::{evaluate, PeriodObservation, Severity};
+/// use tradewarden_guardrails::period::{evaluate, PeriodObservation, PeriodRule, Severity};
 /// let obs = PeriodObservation { aum: Some(1e6), daily_pnl: Some(-12_000.0), ..Default::default() };
 /// let b = evaluate(&PeriodLimits::default(), &obs);
 /// assert_eq!(b.len(), 1);
-/// assert_eq!((b[0].rule, b[0].severity), ("daily_loss_ratio", Severity::Warning));
+/// assert_eq!((b[0].rule, b[0].severity), (PeriodRule::DailyLossRatio, Severity::Warning));
+/// assert_eq!(b[0].rule.as_str(), "daily_loss_ratio");
 /// ```
 pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreach> {
     let mut out = Vec::new();
@@ -165,14 +236,14 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
     };
     ceil(
         &mut out,
-        "hourly_loss_ratio",
+        PeriodRule::HourlyLossRatio,
         loss(o.hourly_pnl),
         limits.hourly_loss_ratio,
         m,
     );
     ceil(
         &mut out,
-        "daily_loss_ratio",
+        PeriodRule::DailyLossRatio,
         loss(o.daily_pnl),
         limits.daily_loss_ratio,
         m,
@@ -185,22 +256,28 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
     });
     ceil(
         &mut out,
-        "max_drawdown_ratio",
+        PeriodRule::MaxDrawdownRatio,
         dd,
         limits.max_drawdown_ratio,
         m,
     );
     ceil(
         &mut out,
-        "slippage_ratio",
+        PeriodRule::SlippageRatio,
         o.slippage_ratio,
         limits.slippage_ratio,
         m,
     );
-    ceil(&mut out, "data_age_s", o.data_age_s, limits.data_age_s, m);
+    ceil(
+        &mut out,
+        PeriodRule::DataAgeS,
+        o.data_age_s,
+        limits.data_age_s,
+        m,
+    );
     flo(
         &mut out,
-        "fill_rate",
+        PeriodRule::FillRate,
         o.fill_rate,
         limits.fill_rate,
         m,
@@ -208,7 +285,7 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
     );
     flo(
         &mut out,
-        "model_precision_ratio",
+        PeriodRule::ModelPrecisionRatio,
         o.model_precision_ratio,
         limits.model_precision_ratio,
         m,
@@ -216,7 +293,7 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
     );
     flo(
         &mut out,
-        "min_confidence",
+        PeriodRule::MinConfidence,
         o.confidence,
         limits.min_confidence,
         m,
@@ -227,7 +304,7 @@ pub fn evaluate(limits: &PeriodLimits, o: &PeriodObservation) -> Vec<PeriodBreac
 
 /// Counts `violations_total{rule}` per breach and sets the last-count gauge.
 pub fn count_breaches(breaches: &[PeriodBreach]) {
-    telemetry::record_violations(breaches.iter().map(|b| b.rule));
+    telemetry::record_violations(breaches.iter().map(|b| b.rule.as_str()));
 }
 
 /// Evaluates and latches: any critical → HALTED, else any warning → REDUCING.

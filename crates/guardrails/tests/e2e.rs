@@ -86,7 +86,7 @@ price_band_ratio = 0.02
             .journal_mut()
             .unwrap()
             .append(Event::Violation {
-                rule: b.rule.into(),
+                rule: b.rule.to_string(),
                 value: b.value,
                 threshold: Some(b.threshold),
             })

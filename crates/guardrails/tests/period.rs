@@ -4,7 +4,7 @@ use tradewarden_guardrails::period::{PeriodObservation, Severity, evaluate, eval
 use tradewarden_guardrails::{PeriodLimits, StateStore, TradingState};
 
 fn rules(b: &[tradewarden_guardrails::period::PeriodBreach]) -> Vec<(&'static str, Severity)> {
-    b.iter().map(|x| (x.rule, x.severity)).collect()
+    b.iter().map(|x| (x.rule.as_str(), x.severity)).collect()
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn absent_observations_follow_on_missing() {
             ..PeriodLimits::default()
         };
         let b = evaluate(&limits, &obs);
-        let mut rules: Vec<&str> = b.iter().map(|x| x.rule).collect();
+        let mut rules: Vec<&str> = b.iter().map(|x| x.rule.as_str()).collect();
         rules.sort_unstable();
         let mut want = configured.to_vec();
         want.sort_unstable();
@@ -235,7 +235,7 @@ fn missing_data_age_halts_a_store_under_critical() {
     };
     let b = evaluate_and_latch(&limits, &PeriodObservation::default(), &mut store).unwrap();
     assert_eq!(b.len(), 1);
-    assert_eq!(b[0].rule, "data_age_s");
+    assert_eq!(b[0].rule.as_str(), "data_age_s");
     assert_eq!(store.state(), TradingState::Halted);
 }
 

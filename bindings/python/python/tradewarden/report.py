@@ -17,7 +17,8 @@ Thresholds are the seven fields of the seed's ``OperationsThresholds`` (``min_sh
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+import os
+from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _native
 from .errors import InvalidInputError
@@ -97,7 +98,8 @@ def html_report(returns: Any, benchmark: Any = None, *, dates: Any = None, date_
                 benchmark_name: Optional[str] = None, trades: Any = None, capital: float = 1.0,
                 tail_percentile: float = 5.0, thresholds: Optional[Mapping[str, float]] = None,
                 columns: Optional[Mapping[str, str]] = None, period: str = "daily",
-                annualization: Optional[float] = None, risk_free: float = 0.0, nan_policy: str = "error") -> str:
+                annualization: Optional[float] = None, risk_free: float = 0.0, nan_policy: str = "error",
+                drift: Any = None, journal: Optional[Union[str, "os.PathLike[str]"]] = None) -> str:
     """The HTML report page (``tradewarden::report``): the ``report.html`` that ``tradewarden report`` writes for
     the same series, names, dates and options — one self-contained page (inline CSS and SVG, no network),
     the same bytes for the same input.
@@ -105,7 +107,10 @@ def html_report(returns: Any, benchmark: Any = None, *, dates: Any = None, date_
     ``dates``: one per return (datetime64, a pandas DatetimeIndex, or int Unix seconds), shown as
     ``date_column``; without them the monthly heatmap is omitted with ``missing_dates`` as the reason (a
     pandas Series with a DatetimeIndex brings its own). ``thresholds``, ``trades``, ``capital``, ``columns``:
-    as :func:`operations_summary`. Every text shown (names, alerts, symbols) is HTML-escaped.
+    as :func:`operations_summary`. ``drift``: a :class:`tradewarden.drift.DriftReport` (or its ``to_dict()``,
+    validated) adds the drift section; ``journal``: a guardrail journal directory (``Session.journal_dir``)
+    adds the guardrail-events section — as ``tradewarden report --drift-report/--journal``. Every text shown
+    (names, alerts, symbols, features, journal reasons) is HTML-escaped.
     """
     if thresholds is not None and not isinstance(thresholds, Mapping):
         raise InvalidInputError(f"thresholds must be a dict, got {type(thresholds).__name__}")
@@ -120,9 +125,16 @@ def html_report(returns: Any, benchmark: Any = None, *, dates: Any = None, date_
     stream = None if trades is None else _arrow_stream(trades)
     th: Optional[Dict[str, Optional[float]]] = None if thresholds is None else {
         str(k): None if v is None else _real(str(k), v) for k, v in thresholds.items()}
+    drift_doc: Optional[Dict[str, Any]] = None
+    if drift is not None:
+        drift_doc = drift.to_dict() if hasattr(drift, "to_dict") else drift
+        if not isinstance(drift_doc, Mapping):
+            raise InvalidInputError(f"drift must be a DriftReport or a dict, got {type(drift).__name__}")
+        drift_doc = dict(drift_doc)
+    journal_dir = None if journal is None else os.fspath(journal)
     page: str = _native.html_report(
         r, b, d, str(date_column), str(missing_dates), str(name), None if benchmark_name is None else str(benchmark_name),
         stream, _real("capital", capital), _real("tail_percentile", tail_percentile), th,
         dict(columns or {}), _pd(period), _an(annualization), _real("risk_free", risk_free),
-        str(nan_policy))
+        str(nan_policy), drift_doc, journal_dir)
     return page

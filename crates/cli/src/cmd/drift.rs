@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 use clap::{Args, Subcommand};
 use tradewarden_cli::doc::drift::{ChunksDoc, ProfileSummary, StateDoc};
-use tradewarden_core::io::{column_from_batches, read_table};
+use tradewarden_core::io::{numeric_columns, read_table};
 use tradewarden_drift::chunk::{Chunker, Incomplete, chunked_drift, parse_period, parse_rows};
 use tradewarden_drift::profile::{BinStrategy, Profile, ProfileFormat, ProfileOptions};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
@@ -185,32 +185,15 @@ fn time_seconds(batches: &[RecordBatch], path: &Path) -> Result<Vec<f64>, Failur
     Ok(t.seconds.iter().map(|&s| s as f64).collect())
 }
 
+/// The numeric columns of `batches` read from `path` (or the requested
+/// ones), each as f64: `core::io::numeric_columns`, its error prefixed with
+/// the file.
 fn columns_of(
     batches: &[RecordBatch],
     path: &Path,
     wanted: &[String],
 ) -> Result<Vec<(String, Vec<f64>)>, Failure> {
-    let Some(first) = batches.first() else {
-        return Err(bad(format!("{}: no rows", path.display())));
-    };
-    let names: Vec<String> = if wanted.is_empty() {
-        first
-            .schema()
-            .fields()
-            .iter()
-            .filter(|f| f.data_type().is_numeric())
-            .map(|f| f.name().clone())
-            .collect()
-    } else {
-        wanted.to_vec()
-    };
-    if names.is_empty() {
-        return Err(bad(format!("{}: no numeric column", path.display())));
-    }
-    names
-        .into_iter()
-        .map(|n| Ok((n.clone(), column_from_batches(batches, Some(&n))?)))
-        .collect()
+    numeric_columns(batches, wanted).map_err(|e| Failure::from(e).about(path.display()))
 }
 
 /// Reads a profile in either form (by content, not by extension); the

@@ -1,17 +1,20 @@
 //! `tradewarden report`: the operations summary of a returns series
 //! (`ops_summary.json`, `tradewarden::ops`) and its self-contained HTML report
-//! (`report.html`), both from one library call (`tradewarden::report::html_report`).
+//! (`report.html`), both from one library call (`tradewarden::report::html_report`);
+//! `--drift-report` and `--journal` add the page's drift and guardrail-events
+//! sections.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use tradewarden::core::returns::{self, SummaryOptions};
 use tradewarden::core::{NanPolicy, Period, ReturnsOptions, config, io};
+use tradewarden::drift::report::DriftReport;
 use tradewarden::guardrails::exposure::{TradeLog, TradeLogColumns};
 use tradewarden::ops::{OperationsThresholds, Trades};
-use tradewarden::report::{Dates, HtmlReport, ReportRequest, html_report};
+use tradewarden::report::{Dates, HtmlReport, JournalEvents, ReportInput, html_report};
 
-use crate::{Failure, default_out, io_failure};
+use crate::{Failure, default_out, emit, io_failure, json_text};
 
 /// Arguments of `tradewarden report`.
 #[derive(Debug, Args)]
@@ -58,6 +61,15 @@ pub(crate) struct ReportArgs {
     /// Tail percentile (0–100) of the trade log's per-timestamp P&L.
     #[arg(long, default_value_t = tradewarden::ops::DEFAULT_TAIL_PERCENTILE)]
     tail_percentile: f64,
+    /// A drift report (the document `tradewarden drift report --json`
+    /// prints, validated): adds the drift section to report.html.
+    #[arg(long)]
+    drift_report: Option<PathBuf>,
+    /// A guardrail journal directory (`journal.jsonl` and its rotations):
+    /// adds the guardrail-events section (decision counts, transitions,
+    /// violations, overrides, approvals, repairs).
+    #[arg(long)]
+    journal: Option<PathBuf>,
     /// Output directory (created if missing).
     #[arg(long, default_value_os_t = default_out("tradewarden-report"))]
     out: PathBuf,
@@ -153,7 +165,18 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
         )?),
         None => None,
     };
-    let HtmlReport { ops, html: page } = html_report(&ReportRequest {
+    let drift = match &a.drift_report {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| super::unreadable(p, e))?;
+            Some(DriftReport::from_json(&text).map_err(|e| Failure::from(e).about(p.display()))?)
+        }
+        None => None,
+    };
+    let journal = match &a.journal {
+        Some(dir) => Some(JournalEvents::read(dir)?),
+        None => None,
+    };
+    let HtmlReport { ops, html: page } = html_report(&ReportInput {
         name: &file_label(&a.returns),
         benchmark_name: a.benchmark.as_deref().map(file_label).as_deref(),
         returns: &r,
@@ -169,26 +192,20 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
             returns: opts,
             ..Default::default()
         },
+        drift: drift.as_ref(),
+        journal: journal.as_ref().map(|(entries, unreadable)| JournalEvents {
+            entries,
+            unreadable: *unreadable,
+        }),
     })?;
     let s = &ops.summary;
-    let triggered = &ops.triggered;
-    // through a JSON value: the file's keys stay in their sorted order
-    let doc = serde_json::to_value(ops.document()).map_err(|e| Failure {
-        code: crate::ExitStatus::Internal,
-        message: e.to_string(),
-    })?;
+    let doc = ops.document();
     std::fs::create_dir_all(&a.out).map_err(|e| io_failure(&a.out, e))?;
     let path = a.out.join("ops_summary.json");
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure {
-        code: crate::ExitStatus::Internal,
-        message: e.to_string(),
-    })?;
-    tradewarden::core::fs::write_atomic(&path, text.as_bytes())?;
+    tradewarden::core::fs::write_atomic(&path, json_text(&doc)?.as_bytes())?;
     let html_path = a.out.join("report.html");
     tradewarden::core::fs::write_atomic(&html_path, page.as_bytes())?;
-    if a.json {
-        println!("{text}");
-    } else {
+    emit(a.json, &doc, || {
         println!(
             "{} returns, {} NaN skipped → {}, {}",
             s.n,
@@ -208,11 +225,10 @@ pub(crate) fn run(a: ReportArgs) -> Result<(), Failure> {
                 println!("  {k:<20} {v:>12.4}");
             }
         }
-        for t in triggered {
+        for t in &doc.triggered {
             println!("  ALERT: {t}");
         }
-    }
-    Ok(())
+    })
 }
 
 // ---------------------------------------------------------------- report.html

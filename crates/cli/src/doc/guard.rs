@@ -89,7 +89,7 @@ impl fmt::Display for GuardStatus {
 }
 
 /// `guard period`: the period limits an observation breaches.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodCheck {
     /// The policy file.
     pub policy: String,
