@@ -17,8 +17,9 @@ use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
+use tradewarden_drift::state::DEFAULT_SUMMARY_ITEMS;
 use tradewarden_drift::state::{
-    CellGrid, GridCounts, KsBounds, ScoreState, SketchGrid, StateScorer,
+    CellGrid, GridCounts, KsBounds, RankSummary, ScoreState, SketchGrid, StateScorer,
 };
 
 use crate::{CallError, call, from_py, from_py_or_default, pool, slice, to_py};
@@ -898,43 +899,67 @@ impl PySketchGrid {
         })
     }
 
-    /// The grid of sketches (parameter `k`) of all the reference columns.
+    /// The grid of merged rank summaries (name, summary) and categorical names.
     #[staticmethod]
-    #[pyo3(signature = (columns, bins, cells, nan_policy="raise", k=tradewarden_drift::sketch::DEFAULT_K))]
+    #[pyo3(signature = (summaries, categorical, bins, cells, nan_policy="raise"))]
+    fn from_summaries(
+        py: Python<'_>,
+        summaries: Vec<(String, PyRef<'_, PyRankSummary>)>,
+        categorical: Vec<String>,
+        bins: usize,
+        cells: usize,
+        nan_policy: &str,
+    ) -> PyResult<Self> {
+        let np = drift_nan_policy(nan_policy);
+        let sm: Vec<(&str, &RankSummary)> = summaries
+            .iter()
+            .map(|(n, s)| (n.as_str(), &s.inner))
+            .collect();
+        let cat: Vec<&str> = categorical.iter().map(String::as_str).collect();
+        call(py, move || {
+            Ok(PySketchGrid {
+                inner: SketchGrid::from_summaries(&sm, &cat, bins, cells, np?)?,
+            })
+        })
+    }
+
+    /// The grid of one rank summary (`items` each) of every reference column.
+    #[staticmethod]
+    #[pyo3(signature = (columns, bins, cells, nan_policy="raise", items=DEFAULT_SUMMARY_ITEMS))]
     fn from_reference(
         py: Python<'_>,
         columns: Vec<(String, Column<'_>)>,
         bins: usize,
         cells: usize,
         nan_policy: &str,
-        k: u16,
+        items: usize,
     ) -> PyResult<Self> {
         let np = drift_nan_policy(nan_policy);
         let v = views(&columns);
         call(py, move || {
             let data = feature_data(&v)?;
             Ok(PySketchGrid {
-                inner: SketchGrid::from_reference(&data, bins, cells, np?, k)?,
+                inner: SketchGrid::from_reference(&data, bins, cells, np?, items)?,
             })
         })
     }
 
     /// `from_reference` of an Arrow stream's float, integer and string columns, read in the crate.
     #[staticmethod]
-    #[pyo3(signature = (stream, bins, cells, nan_policy="raise", k=tradewarden_drift::sketch::DEFAULT_K))]
+    #[pyo3(signature = (stream, bins, cells, nan_policy="raise", items=DEFAULT_SUMMARY_ITEMS))]
     fn from_reference_arrow(
         py: Python<'_>,
         stream: &Bound<'_, PyAny>,
         bins: usize,
         cells: usize,
         nan_policy: &str,
-        k: u16,
+        items: usize,
     ) -> PyResult<Self> {
         let np = drift_nan_policy(nan_policy);
         let batches = crate::arrow::import_stream(stream, "reference")?;
         call(py, move || {
             Ok(PySketchGrid {
-                inner: SketchGrid::from_reference_batches(&batches, bins, cells, np?, k)?,
+                inner: SketchGrid::from_reference_batches(&batches, bins, cells, np?, items)?,
             })
         })
     }
@@ -1384,6 +1409,92 @@ impl PySketch {
     }
 }
 
+/// Deterministic mergeable quantile summary of one numeric column (`RankSummary`).
+#[pyclass(name = "RankSummary", module = "tradewarden._native")]
+#[derive(Debug)]
+pub(crate) struct PyRankSummary {
+    inner: RankSummary,
+}
+
+#[pymethods]
+impl PyRankSummary {
+    /// The summary of one partition's values with at most `items` items.
+    #[staticmethod]
+    #[pyo3(signature = (values, items=DEFAULT_SUMMARY_ITEMS, nan_policy="raise"))]
+    fn from_values(
+        py: Python<'_>,
+        values: PyReadonlyArray1<'_, f64>,
+        items: usize,
+        nan_policy: &str,
+    ) -> PyResult<Self> {
+        let v = slice(&values, "values");
+        let np = drift_nan_policy(nan_policy);
+        call(py, move || {
+            Ok(PyRankSummary {
+                inner: RankSummary::from_values(v?, items, np?)?,
+            })
+        })
+    }
+
+    /// Merges another summary into this one (union of the items).
+    fn merge(&mut self, py: Python<'_>, other: &PyRankSummary) -> PyResult<()> {
+        let (me, o) = (&mut self.inner, &other.inner);
+        call(py, move || Ok(me.merge(o)?))
+    }
+
+    /// At most `items` items again (the error bound grows, tracked).
+    fn compress(&mut self, py: Python<'_>, items: usize) -> PyResult<()> {
+        let me = &mut self.inner;
+        call(py, move || Ok(me.compress(items)?))
+    }
+
+    /// (n, nan_count, rank_error, items, min, max).
+    fn info(&self) -> (u64, u64, u64, usize, Option<f64>, Option<f64>) {
+        let s = &self.inner;
+        let mm = s.min_max();
+        (
+            s.n(),
+            s.nan_count(),
+            s.rank_error(),
+            s.len(),
+            mm.map(|m| m.0),
+            mm.map(|m| m.1),
+        )
+    }
+
+    /// The range holding the number of values ≤ x.
+    fn rank_bounds(&self, x: f64) -> (u64, u64) {
+        self.inner.rank_bounds(x)
+    }
+
+    /// The q-quantile.
+    fn quantile(&self, py: Python<'_>, q: f64) -> PyResult<f64> {
+        let s = &self.inner;
+        call(py, move || Ok(s.quantile(q)?))
+    }
+
+    /// Quantile bin edges (±inf outer edges, ties merged).
+    fn quantile_edges(&self, py: Python<'_>, bins: usize) -> PyResult<Vec<f64>> {
+        let s = &self.inner;
+        call(py, move || Ok(s.quantile_edges(bins)?))
+    }
+
+    /// The binary form (checksummed).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    /// A summary from its binary form (validated).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        call(py, move || {
+            Ok(PyRankSummary {
+                inner: RankSummary::from_bytes(data)?,
+            })
+        })
+    }
+}
+
 /// Registers the drift functions and classes.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ks_2samp, m)?)?;
@@ -1410,5 +1521,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStateScorer>()?;
     m.add_class::<PySketchGrid>()?;
     m.add_class::<PyGridCounts>()?;
+    m.add_class::<PyRankSummary>()?;
     Ok(())
 }

@@ -53,7 +53,7 @@ CELLS = st.one_of(st.integers(-2, 70), st.sampled_from([2**24, 2**24 + 1, 2**63,
                   st.just("8"), st.just(None))
 BINS = st.one_of(st.integers(-2, 40), st.sampled_from([2**20, 2**20 + 1, 2**40]), st.just(None))
 NAN_POLICY = st.sampled_from(["raise", "omit", "propagate", "skip", "bogus", ""])
-K = st.one_of(st.integers(-1, 300), st.sampled_from([2**16, 2**16 + 1, 2**40]))
+ITEMS = st.one_of(st.integers(-1, 300), st.sampled_from([2**16, 2**16 + 1, 2**40]))
 
 
 def outcome(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Optional[Any]:
@@ -92,15 +92,15 @@ def intervals_hold(report: Any, reference: np.ndarray, current: np.ndarray) -> N
 
 
 @SETTINGS
-@given(x=SERIES, y=SERIES, cells=CELLS, bins=BINS, nan_policy=NAN_POLICY, k=K)
-def test_bounded_report_hostile(x: Any, y: Any, cells: Any, bins: Any, nan_policy: str, k: Any) -> None:
-    outcome(dr.bounded_report, {"f": x}, {"f": y}, cells=cells, bins=bins, nan_policy=nan_policy, k=k)
+@given(x=SERIES, y=SERIES, cells=CELLS, bins=BINS, nan_policy=NAN_POLICY, items=ITEMS)
+def test_bounded_report_hostile(x: Any, y: Any, cells: Any, bins: Any, nan_policy: str, items: Any) -> None:
+    outcome(dr.bounded_report, {"f": x}, {"f": y}, cells=cells, bins=bins, nan_policy=nan_policy, items=items)
 
 
 @SETTINGS
 @given(x=FINITE, y=FINITE, cells=st.one_of(st.integers(1, 80), st.just(2**24)), bins=st.integers(2, 20))
 def test_bounded_report_intervals_hold(x: np.ndarray, y: np.ndarray, cells: int, bins: int) -> None:
-    rep = outcome(dr.bounded_report, {"f": x}, {"f": y}, cells=cells, bins=bins, k=200)
+    rep = outcome(dr.bounded_report, {"f": x}, {"f": y}, cells=cells, bins=bins, items=200)
     if rep is None:  # a constant or too-short reference may be refused, with a typed error
         return
     intervals_hold(rep, x, y)
@@ -145,10 +145,10 @@ def test_state_scorer_hostile(x: Any, y: Any, cells: Any, bins: Any, nan_policy:
 
 
 @SETTINGS
-@given(x=SERIES, y=SERIES, cells=CELLS, bins=BINS, nan_policy=NAN_POLICY, k=K)
-def test_sketch_grid_hostile(x: Any, y: Any, cells: Any, bins: Any, nan_policy: str, k: Any) -> None:
+@given(x=SERIES, y=SERIES, cells=CELLS, bins=BINS, nan_policy=NAN_POLICY, items=ITEMS)
+def test_sketch_grid_hostile(x: Any, y: Any, cells: Any, bins: Any, nan_policy: str, items: Any) -> None:
     grid = outcome(dr.SketchGrid.from_reference, {"f": x, "c": np.array(["a", "b"] * 3, dtype=object)},
-                   bins=bins, cells=cells, nan_policy=nan_policy, k=k)
+                   bins=bins, cells=cells, nan_policy=nan_policy, items=items)
     if grid is None:
         return
     assert dr.SketchGrid.from_bytes(grid.to_bytes()).to_bytes() == grid.to_bytes()
@@ -165,7 +165,7 @@ def test_sketch_grid_hostile(x: Any, y: Any, cells: Any, bins: Any, nan_policy: 
 
 def _valid_artefacts() -> list:
     r = np.linspace(-3.0, 3.0, 120) ** 3
-    grid = dr.SketchGrid.from_reference({"f": r}, bins=6, cells=16, k=200)
+    grid = dr.SketchGrid.from_reference({"f": r}, bins=6, cells=16, items=200)
     _, counts = grid.reference_part({"f": r})
     scorer = grid.scorer({"f": r})
     return [

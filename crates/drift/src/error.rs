@@ -113,6 +113,8 @@ pub enum Artefact {
     SketchGrid,
     /// The reference's counts at a sketch grid's points (`TWGC`).
     GridCounts,
+    /// A deterministic quantile summary (`TWRS`).
+    RankSummary,
 }
 
 impl std::fmt::Display for Artefact {
@@ -125,6 +127,7 @@ impl std::fmt::Display for Artefact {
             Artefact::Report => "report",
             Artefact::SketchGrid => "sketch grid",
             Artefact::GridCounts => "grid counts",
+            Artefact::RankSummary => "rank summary",
         })
     }
 }

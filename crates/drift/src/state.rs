@@ -91,7 +91,9 @@ use crate::psi::PsiMode;
 use crate::report::{FeatureData, FeatureDrift, ReportOptions};
 
 mod sketch_grid;
+mod summary;
 pub use sketch_grid::{GridCounts, SKETCH_GRID_FORMAT_VERSION, SketchGrid};
+pub use summary::{DEFAULT_SUMMARY_ITEMS, MAX_SUMMARY_ITEMS, RankSummary};
 
 /// Version of the persisted score-state format (binary header).
 pub const SCORE_STATE_FORMAT_VERSION: u32 = 1;

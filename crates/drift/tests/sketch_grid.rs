@@ -14,7 +14,9 @@ use tradewarden_drift::profile::{
 use tradewarden_drift::psi::PsiMode;
 use tradewarden_drift::report::FeatureData;
 use tradewarden_drift::sketch::QuantileSketch;
-use tradewarden_drift::state::{CellGrid, GridCounts, ScoreState, SketchGrid, StateScorer};
+use tradewarden_drift::state::{
+    CellGrid, GridCounts, RankSummary, ScoreState, SketchGrid, StateScorer,
+};
 use tradewarden_drift::{Artefact, Error};
 
 fn value() -> impl Strategy<Value = f64> {
@@ -51,16 +53,18 @@ fn data<'a>(x: &'a [f64], c: &'a [Option<&'a str>]) -> Vec<(&'a str, FeatureData
     ]
 }
 
-/// The partitioned job: sketches per reference partition (merged), the grid,
-/// reference parts and current states per partition (merged), the scorer.
+/// The partitioned job: deterministic rank summaries (`items` each) per
+/// reference partition (merged through their bytes), the grid, reference
+/// parts and current states per partition (merged), the scorer; and the
+/// merged summary's rank error.
 fn partitioned(
     r: &[f64],
     rc: &[Option<&str>],
     c: &[f64],
     cc: &[Option<&str>],
     (rcuts, ccuts): (&[f64], &[f64]),
-    (bins, cells): (usize, usize),
-) -> (SketchGrid, StateScorer, ScoreState) {
+    (bins, cells, items): (usize, usize, usize),
+) -> (SketchGrid, StateScorer, ScoreState, u64) {
     let mut start = 0;
     let rparts: Vec<(&[f64], &[Option<&str>])> = split(r, rcuts)
         .into_iter()
@@ -70,17 +74,19 @@ fn partitioned(
             (p, k)
         })
         .collect();
-    let mut sketch: Option<QuantileSketch> = None;
+    let mut summary: Option<RankSummary> = None;
     for (x, _) in &rparts {
-        let s = QuantileSketch::from_values(x, 64, NanPolicy::Error).unwrap();
-        match &mut sketch {
+        let s = RankSummary::from_values(x, items, NanPolicy::Error).unwrap();
+        let s = RankSummary::from_bytes(&s.to_bytes()).unwrap(); // as the client receives it
+        match &mut summary {
             Some(a) => a.merge(&s).unwrap(),
-            None => sketch = Some(s),
+            None => summary = Some(s),
         }
     }
-    let sketch = sketch.unwrap();
+    let summary = summary.unwrap();
     let grid =
-        SketchGrid::new(&[("x", &sketch)], &["side"], bins, cells, NanPolicy::Error).unwrap();
+        SketchGrid::from_summaries(&[("x", &summary)], &["side"], bins, cells, NanPolicy::Error)
+            .unwrap();
     let grid = SketchGrid::from_bytes(&grid.to_bytes()).unwrap(); // as a worker receives it
     let mut profiles = Vec::new();
     let mut counts = Vec::new();
@@ -103,7 +109,7 @@ fn partitioned(
     let profile = Profile::merge_all(&profiles.iter().collect::<Vec<_>>()).unwrap();
     let counts = GridCounts::merge_all(&counts.iter().collect::<Vec<_>>()).unwrap();
     let scorer = StateScorer::from_grid_counts(profile, &grid, &counts).unwrap();
-    (grid, scorer, state.unwrap())
+    (grid, scorer, state.unwrap(), summary.rank_error())
 }
 
 /// Every field of the bounds, floats by their bits.
@@ -143,13 +149,15 @@ proptest! {
         ccuts in prop::collection::vec(0.0..1.0f64, 0..5),
         bins in 2usize..12,
         cells in 1usize..80,
+        items in 1usize..40,
     ) {
         let c: Vec<f64> = c.iter().map(|x| x + shift.round() * 0.5).collect();
         let rcat = cats(&rk[..r.len()]);
         let ccat = cats(&ck[..c.len()]);
         let rc: Vec<Option<&str>> = rcat.iter().map(|s| s.as_deref()).collect();
         let cc: Vec<Option<&str>> = ccat.iter().map(|s| s.as_deref()).collect();
-        let (grid, scorer, state) = partitioned(&r, &rc, &c, &cc, (&rcuts, &ccuts), (bins, cells));
+        let (grid, scorer, state, err) =
+            partitioned(&r, &rc, &c, &cc, (&rcuts, &ccuts), (bins, cells, items));
         let got = scorer.ks_bounds(&state, PsiMode::default()).unwrap();
         // the raw statistic (the exact-p-value mode rounds D to a multiple of 1/lcm(n1, n2), ulps away)
         let exact = ks_2samp(&r, &c, Alternative::TwoSided, KsMethod::Asymp, NanPolicy::Error).unwrap();
@@ -161,6 +169,15 @@ proptest! {
         prop_assert!(b.statistic_hi - b.statistic_lo <= bound + 1e-12,
             "width {} > rank bound {}", b.statistic_hi - b.statistic_lo, bound);
         prop_assert!(bound <= 1.0);
+        // the summary's guarantee: fewer than n/K + e + 1 reference values inside any open cell,
+        // and e < n/m for partitions summarised with m items each
+        let n = r.len() as u64;
+        let inside = (bound * n as f64).round() as u64;
+        prop_assert!(inside < n.div_ceil(cells as u64) + err, "{} inside, K = {}, e = {}", inside, cells, err);
+        prop_assert!(err == 0 || (err as f64) < n as f64 / items as f64, "e = {} n = {} m = {}", err, n, items);
+        // the same partitions: the same grid, bit for bit
+        let (again, ..) = partitioned(&r, &rc, &c, &cc, (&rcuts, &ccuts), (bins, cells, items));
+        prop_assert_eq!(again.to_bytes(), grid.to_bytes());
         prop_assert_eq!(scorer.grid(), CellGrid::Bounded { cells });
         // the one-process counterpart on the same grid
         let one = grid.scorer(&data(&r, &rc)).unwrap();
@@ -219,16 +236,34 @@ fn profile_grid_rank_bound_is_at_most_one_over_k() {
 }
 
 #[test]
-fn sketch_grid_rank_bound_is_near_one_over_k() {
+fn summary_grid_rank_bound_is_near_one_over_k() {
     let (r, _) = small();
     let g = grid_of(&r, 32);
     let s = g.scorer(&[("x", FeatureData::Numeric(&r))]).unwrap();
-    let eps = QuantileSketch::from_values(&r, 200, NanPolicy::Error)
+    let e = RankSummary::from_values(&r, 200, NanPolicy::Error)
         .unwrap()
-        .rank_error_bound();
+        .rank_error();
+    let n = r.len() as u64;
+    assert!(e < n / 200 + 1);
     let b = s.rank_bounds()["x"];
-    assert!(b > 0.0 && b <= 1.0 / 32.0 + 2.0 * eps, "bound {b}");
+    let inside = (b * n as f64).round() as u64;
+    assert!(b > 0.0 && inside < n.div_ceil(32) + e, "bound {b}");
     assert!(g.points("x").unwrap().len() <= 32);
+    // one process, the same reference: the same grid every time
+    assert_eq!(grid_of(&r, 32).to_bytes(), g.to_bytes());
+}
+
+#[test]
+fn kll_sketch_grid_rank_bound_is_near_one_over_k() {
+    let (r, _) = small();
+    let sk = QuantileSketch::from_values(&r, 200, NanPolicy::Error).unwrap();
+    let g = SketchGrid::new(&[("x", &sk)], &[], 10, 32, NanPolicy::Error).unwrap();
+    let s = g.scorer(&[("x", FeatureData::Numeric(&r))]).unwrap();
+    let b = s.rank_bounds()["x"];
+    assert!(
+        b > 0.0 && b <= 1.0 / 32.0 + 2.0 * sk.rank_error_bound(),
+        "bound {b}"
+    );
 }
 
 #[test]

@@ -464,37 +464,83 @@ def _merge_reference_parts(*parts: Any) -> Optional[Tuple[bytes, bytes]]:
     return profile.to_bytes(), counts.to_bytes()
 
 
-def sketch_grid(reference: Any, *, cells: int = 1024, bins: int = 10, columns: Optional[Sequence[str]] = None,
-                nan_policy: str = "raise", split_every: Optional[int] = None) -> SketchGrid:
-    """Pass 1 of :func:`drift_report_bounded`: a KLL sketch of every numeric column per reference partition,
-    merged in a tree on the workers (kilobytes), and the :class:`~tradewarden.drift.SketchGrid` of K points
-    and ``bins`` quantile edges per numeric feature (other columns are categorical features)."""
+def _summary_partition(pdf: Any, cols: List[str], items: int, nan_policy: str) -> Any:
+    """Pass 1, a reference partition: the bytes of a deterministic rank summary per numeric column."""
     import pandas as pd
 
-    from .drift import QuantileSketch
+    from . import _native
+    from ._tables import as_1d
+
+    out = {}
+    for c in cols:
+        if len(pdf) and pd.api.types.is_numeric_dtype(pdf[c].dtype):
+            values = as_1d(pdf[c].to_numpy(dtype="float64"), c)  # contiguous and aligned (a persisted frame may not be)
+            out[c] = _native.RankSummary.from_values(values, items, nan_policy).to_bytes()
+    return pd.Series([out], dtype=object)
+
+
+def _merge_summaries(*parts: Any, items: int = 4096) -> Dict[str, bytes]:
+    """Union of partitions' summaries per column (exactly associative and commutative); a node whose union
+    holds more than 2·``items`` items compresses it to ``items`` (the stated error grows by < n/items, so the
+    result depends on the tree: the same partitioning and ``split_every``, the same bytes)."""
+    from . import _native
+
+    merged: Dict[str, Any] = {}
+    for p in parts:
+        if hasattr(p, "iloc"):
+            p = p.iloc[0] if len(p) else {}
+        for c, blob in p.items():
+            s = _native.RankSummary.from_bytes(blob)
+            if c in merged:
+                merged[c].merge(s)
+            else:
+                merged[c] = s
+    for s in merged.values():
+        if s.info()[3] > 2 * items:
+            s.compress(items)
+    return {c: s.to_bytes() for c, s in merged.items()}
+
+
+def sketch_grid(reference: Any, *, cells: int = 1024, bins: int = 10, columns: Optional[Sequence[str]] = None,
+                nan_policy: str = "raise", split_every: Optional[int] = None, items: int = 4096) -> SketchGrid:
+    """Pass 1 of :func:`drift_report_bounded`: a deterministic :class:`~tradewarden.drift.RankSummary`
+    (``items`` = m evenly spaced ranks) of every numeric column per reference partition, merged in a tree on
+    the workers (16·m bytes per column and partition; a tree node holding more than 2m items per column
+    compresses them to m), and the :class:`~tradewarden.drift.SketchGrid` of K points and ``bins`` quantile
+    edges per numeric feature (other columns are categorical features). The merged summary's rank error is
+    below n/m times (1 + the number of tree levels that compressed); the same partitioning and
+    ``split_every`` give the same grid, bit for bit."""
+    import functools
+
+    import pandas as pd
+
+    from .drift import RankSummary
 
     _require_dask()
     cols = _columns(reference, columns)
-    sketches = reference.map_partitions(_sketch_partition, cols, nan_policy, meta=pd.Series(dtype=object))
-    merged = _reduce_tree(list(sketches.to_delayed()), _merge_sketches, split_every or 16).compute()
-    numeric = {c: QuantileSketch.from_json(merged[c]) for c in cols if c in merged}
+    parts = reference.map_partitions(_summary_partition, cols, int(items), nan_policy, meta=pd.Series(dtype=object))
+    merge = functools.partial(_merge_summaries, items=int(items))
+    merged = _reduce_tree(list(parts.to_delayed()), merge, split_every or 16).compute()
+    numeric = {c: RankSummary.from_bytes(merged[c]) for c in cols if c in merged}
     meta = reference._meta
     categorical = [c for c in cols if not pd.api.types.is_numeric_dtype(meta[c].dtype)]
     missing = [c for c in cols if c not in numeric and c not in categorical]
     if missing:
         raise InvalidInputError(f"numeric columns {missing} have no finite value in any partition")
-    return SketchGrid.from_sketches(numeric, categorical, bins=bins, cells=cells, nan_policy=nan_policy)
+    return SketchGrid.from_summaries(numeric, categorical, bins=bins, cells=cells, nan_policy=nan_policy)
 
 
 def drift_report_bounded(reference: Any, current: Any, *, cells: int = 1024, bins: int = 10,
                          columns: Optional[Sequence[str]] = None, nan_policy: str = "raise",
                          split_every: Optional[int] = None, grid: Optional[SketchGrid] = None,
-                         **options: Any) -> BoundedReport:
+                         items: int = 4096, persist: bool = False, **options: Any) -> BoundedReport:
     """The whole bounded job on Dask — reference fitted and current scored — without bringing the reference
     (or any row) to this process.
 
-    Pass 1 (:func:`sketch_grid`, skipped when ``grid`` is given): sketches of the reference per partition,
-    tree-merged; the grid's K points and ``bins`` edges per numeric feature. Pass 2, in one ``dask.compute``:
+    Pass 1 (:func:`sketch_grid`, skipped when ``grid`` is given): a deterministic rank summary (``items``
+    ranks) of the reference per partition, tree-merged; the grid's K points and ``bins`` edges per numeric
+    feature — the same partitioning gives the same grid every run. ``persist=True`` keeps the reference in
+    the workers' memory between the passes (read once instead of twice; it must fit). Pass 2, in one ``dask.compute``:
     each reference partition returns its profile on the edges and its exact counts at the points, each
     current partition its bounded score state at the points (the grid is one dependency of the graph,
     decoded once per worker process). Here: the partition results (kilobytes each) are merged, the compact
@@ -509,9 +555,11 @@ def drift_report_bounded(reference: Any, current: Any, *, cells: int = 1024, bin
     _columns(current, cols)
     if split_every is not None and split_every < 2:
         raise InvalidInputError(f"split_every must be >= 2, got {split_every}")
+    if persist:
+        reference = reference[cols].persist()
     if grid is None:
         grid = sketch_grid(reference, cells=cells, bins=bins, columns=cols, nan_policy=nan_policy,
-                           split_every=split_every)
+                           split_every=split_every, items=items)
     elif not isinstance(grid, SketchGrid):
         raise InvalidInputError(f"grid must be a SketchGrid, got {type(grid).__name__}")
     grid.state(current._meta[cols])  # checked on the empty meta frame before any task runs

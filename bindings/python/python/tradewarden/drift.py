@@ -42,7 +42,7 @@ __all__ = [
     "ks_2samp", "KstestResult", "jensenshannon", "wasserstein_distance", "energy_distance",
     "cramervonmises_2samp", "CramerVonMisesResult", "anderson_ksamp", "Anderson_ksampResult", "mannwhitneyu",
     "MannwhitneyuResult", "chi2_contingency", "Chi2ContingencyResult", "psi",
-    "SmallSampleWarning", "Profile", "ScoreState", "StateScorer", "SketchGrid", "GridCounts", "BoundedReport", "bounded_report",
+    "SmallSampleWarning", "Profile", "ScoreState", "StateScorer", "SketchGrid", "GridCounts", "RankSummary", "BoundedReport", "bounded_report",
     "profile_from_partitions", "chunked_drift", "QuantileSketch", "SketchKsResult", "DriftReport", "LiveMonitor", "prediction_quality", "prediction_drift_score",
 ]
 
@@ -942,15 +942,30 @@ class SketchGrid:
                                           _size("cells", cells), nan_policy))
 
     @classmethod
+    def from_summaries(cls, summaries: Dict[str, "RankSummary"], categorical: Sequence[str] = (), *,
+                       bins: int = 10, cells: int = 1024, nan_policy: str = "raise") -> "SketchGrid":
+        """The grid of merged deterministic summaries (numeric feature name -> :class:`RankSummary`): the
+        same summaries give the same grid, bit for bit."""
+        items = []
+        for name, sm in summaries.items():
+            if not isinstance(sm, RankSummary):
+                raise InvalidInputError(f"summaries[{name!r}] must be a RankSummary, got {type(sm).__name__}")
+            items.append((str(name), sm._s))
+        return cls(_native.SketchGrid.from_summaries(items, [str(c) for c in categorical], _size("bins", bins),
+                                                     _size("cells", cells),
+                                                     nan_policy))
+
+    @classmethod
     def from_reference(cls, reference: Any, *, bins: int = 10, cells: int = 1024, nan_policy: str = "raise",
-                       k: int = 200) -> "SketchGrid":
-        """The grid of sketches of all the reference columns, in this process (over Arrow when the columns
-        allow)."""
-        bins, cells, k = _size("bins", bins), _size("cells", cells), _size("k", k, 2**16)
+                       items: int = 4096) -> "SketchGrid":
+        """The grid of one :class:`RankSummary` (``items`` each) of every reference column, in this process
+        (over Arrow when the columns allow). Deterministic: the same reference, the same grid."""
+        bins, cells, items = _size("bins", bins), _size("cells", cells), _size("items", items)
         table = _arrow_of(reference, None)
         if table is not None:
-            return cls(_native.SketchGrid.from_reference_arrow(table, bins, cells, nan_policy, k))
-        return cls(_native.SketchGrid.from_reference(columns(reference, "reference"), bins, cells, nan_policy, k))
+            return cls(_native.SketchGrid.from_reference_arrow(table, bins, cells, nan_policy, items))
+        return cls(_native.SketchGrid.from_reference(columns(reference, "reference"), bins, cells, nan_policy,
+                                                     items))
 
     def state(self, current: Any) -> ScoreState:
         """The bounded :class:`ScoreState` of one current partition at the grid's points (tables as
@@ -1047,6 +1062,65 @@ class GridCounts:
         return (GridCounts.from_bytes, (self.to_bytes(),))
 
 
+class RankSummary:
+    """Deterministic mergeable quantile summary of one numeric column (pass 1 of the bounded job): a
+    partition's values at ``items`` (m) evenly spaced ranks with their rank weights. The number of values
+    ≤ x lies in :meth:`rank_bounds` ``(R̂, R̂ + e)``; merging is the union of the items (errors add, so
+    partitions of m items each give e < n/m) and is exactly associative and commutative: the same
+    partitions give the same summary, whatever the order. Picklable (its validated binary form)."""
+
+    __slots__ = ("_s",)
+
+    def __init__(self, native: "_native.RankSummary") -> None:
+        self._s = native
+
+    @classmethod
+    def from_values(cls, values: Any, items: int = 4096, *, nan_policy: str = "raise") -> "RankSummary":
+        """The summary of ``values`` (1-D; NaN/±inf raise unless ``nan_policy='omit'``)."""
+        return cls(_native.RankSummary.from_values(as_1d(values, "values"), _size("items", items), nan_policy))
+
+    def merge(self, other: "RankSummary") -> None:
+        """Adds another partition's summary."""
+        if not isinstance(other, RankSummary):
+            raise InvalidInputError(f"other must be a RankSummary, got {type(other).__name__}")
+        self._s.merge(other._s)
+
+    def compress(self, items: int) -> None:
+        """At most ``items`` items again; the stated error grows by less than n/items."""
+        self._s.compress(_size("items", items))
+
+    @property
+    def n(self) -> int:
+        """Finite values summarised."""
+        return self._s.info()[0]
+
+    @property
+    def rank_error(self) -> int:
+        """e, in values: the number of values ≤ x is within [R̂(x), R̂(x) + e]."""
+        return self._s.info()[2]
+
+    def rank_bounds(self, x: float) -> Tuple[int, int]:
+        """The range holding the number of values ≤ ``x``."""
+        return self._s.rank_bounds(float(x))
+
+    def quantile(self, q: float) -> float:
+        return self._s.quantile(float(q))
+
+    def quantile_edges(self, bins: int) -> List[float]:
+        return self._s.quantile_edges(_size("bins", bins))
+
+    def to_bytes(self) -> bytes:
+        return self._s.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "RankSummary":
+        """A summary from :meth:`to_bytes` (validated; corrupt bytes raise CorruptError)."""
+        return cls(_native.RankSummary.from_bytes(bytes(data)))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (RankSummary.from_bytes, (self.to_bytes(),))
+
+
 class BoundedReport:
     """Result of a bounded job (:func:`bounded_report`, ``tradewarden.dask.drift_report_bounded``):
     ``features`` — per numeric feature the KS interval and exact PSI / Jensen–Shannon
@@ -1068,15 +1142,15 @@ class BoundedReport:
 
 
 def bounded_report(reference: Any, current: Any, *, cells: int = 1024, bins: int = 10, nan_policy: str = "raise",
-                   k: int = 200, grid: Optional[SketchGrid] = None, **options: Any) -> BoundedReport:
+                   items: int = 4096, grid: Optional[SketchGrid] = None, **options: Any) -> BoundedReport:
     """The bounded drift job in one process (the counterpart of ``tradewarden.dask.drift_report_bounded``):
-    a grid from sketches of the reference (or the given ``grid``: then the numbers equal the Dask job's on
-    that grid bit for bit), the reference's scorer on it, the current table's state, KS intervals and exact
-    PSI / JS. Tables as :meth:`Profile.fit`. KLL's compaction is randomized, so without ``grid`` two runs may
-    take different points (each one's intervals hold the exact statistic): keep ``result.grid`` for repeatable
-    numbers."""
+    a grid from a deterministic :class:`RankSummary` (``items``) of each reference column (or the given
+    ``grid``: then the numbers equal the Dask job's on that grid bit for bit), the reference's scorer on it,
+    the current table's state, KS intervals and exact PSI / JS. Tables as :meth:`Profile.fit`. The same
+    reference gives the same grid every run (the Dask job's grid depends on its partitioning: pass its
+    ``result.grid`` to compare bit for bit)."""
     if grid is None:
-        grid = SketchGrid.from_reference(reference, bins=bins, cells=cells, nan_policy=nan_policy, k=k)
+        grid = SketchGrid.from_reference(reference, bins=bins, cells=cells, nan_policy=nan_policy, items=items)
     elif not isinstance(grid, SketchGrid):
         raise InvalidInputError(f"grid must be a SketchGrid, got {type(grid).__name__}")
     scorer = grid.scorer(reference)

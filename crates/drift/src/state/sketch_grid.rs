@@ -1,11 +1,14 @@
 //! Bounded score states for a reference that is never gathered: the grid
-//! points and PSI/JS bin edges come from merged [`QuantileSketch`]es, the
+//! points and PSI/JS bin edges come from merged deterministic
+//! [`RankSummary`]s ([`SketchGrid::from_summaries`]; the same partitions give
+//! the same grid, bit for bit) or KLL [`QuantileSketch`]es
+//! ([`SketchGrid::new`], randomized), the
 //! reference's exact counts at the points from one pass over its partitions
 //! ([`GridCounts`], mergeable), and [`StateScorer::from_grid_counts`] turns
 //! the merged profile and counts into the usual compact [`StateScorer`].
 //!
-//! A distributed job: pass 1 sketches every reference partition and merges
-//! the sketches; [`SketchGrid::new`] takes K quantiles per numeric feature
+//! A distributed job: pass 1 summarises every reference partition and merges
+//! the summaries; [`SketchGrid::from_summaries`] takes K quantiles per numeric feature
 //! (points) and the bin edges; pass 2 — in one round — fits every reference
 //! partition on those edges and counts it at the points
 //! ([`SketchGrid::reference_part`]), and scores every current partition at
@@ -20,16 +23,18 @@
 //! exact KS statistic whatever the points are; its width is at most the
 //! largest reference mass strictly inside one open cell (below the first
 //! point, between two points, above the last), which
-//! [`StateScorer::rank_bounds`] states from the counts. Points at the
-//! sketch's quantiles i/K make that mass about 1/K + 2ε (ε the sketch's
-//! rank error, [`QuantileSketch::rank_error_bound`]); the stated bound is
-//! the exact one of the points taken, not this estimate.
+//! [`StateScorer::rank_bounds`] states from the counts. Summary points at
+//! ranks ⌈i·n/K⌉ leave fewer than ⌈n/K⌉ + e values inside any cell (e the
+//! summary's [`RankSummary::rank_error`], < n/m); sketch points about
+//! n·(1/K + 2ε) (ε = [`QuantileSketch::rank_error_bound`]); the stated bound
+//! is the exact one of the points taken, not these estimates.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use tradewarden_core::NanPolicy;
 
+use super::RankSummary;
 use super::{
     CellGrid, Grid, HEADER, Reader, ScoreState, StateScorer, categorical_state, check_grid_cells,
     numeric_state_on, put_str, put_u64,
@@ -85,7 +90,7 @@ struct PointCounts {
     le: Vec<u64>,
 }
 
-fn gcorrupt(artefact: Artefact, what: &'static str, reason: String) -> Error {
+pub(super) fn gcorrupt(artefact: Artefact, what: &'static str, reason: String) -> Error {
     Error::Corrupt {
         artefact,
         what,
@@ -126,7 +131,7 @@ fn sketch_points(s: &QuantileSketch, cells: usize) -> Result<Vec<f64>> {
     Ok(points)
 }
 
-fn frame(magic: &[u8; 4], mut p: Vec<u8>) -> Vec<u8> {
+pub(super) fn frame(magic: &[u8; 4], mut p: Vec<u8>) -> Vec<u8> {
     let len = (p.len() - HEADER) as u64;
     let sum = crate::binfmt::fnv1a(&p[HEADER..]);
     p[..4].copy_from_slice(magic);
@@ -137,7 +142,7 @@ fn frame(magic: &[u8; 4], mut p: Vec<u8>) -> Vec<u8> {
 }
 
 /// The checked payload of a framed artefact (magic, version, length, FNV-1a).
-fn unframe<'a>(bytes: &'a [u8], magic: &[u8; 4], a: Artefact) -> Result<&'a [u8]> {
+pub(super) fn unframe<'a>(bytes: &'a [u8], magic: &[u8; 4], a: Artefact) -> Result<&'a [u8]> {
     if bytes.len() < HEADER || &bytes[..4] != magic {
         return Err(gcorrupt(
             a,
@@ -229,16 +234,67 @@ impl SketchGrid {
     ) -> Result<SketchGrid> {
         check_grid_cells(cells)?;
         crate::profile::check_bins(bins)?;
+        let numeric = sketches
+            .iter()
+            .map(|(name, s)| Ok((*name, s.quantile_edges(bins)?, sketch_points(s, cells)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Self::build(numeric, categorical, cells, nan_policy)
+    }
+
+    /// The grid of merged deterministic [`RankSummary`]s (pass 1 of the
+    /// bounded job): per numeric feature the edges
+    /// [`RankSummary::quantile_edges`]`(bins)` and the points
+    /// [`RankSummary::points`]`(cells)` (ranks ⌈i·n/K⌉). The same summaries
+    /// give the same grid, bit for bit; every open cell then holds fewer
+    /// than n/K + e + 1 reference values (e = [`RankSummary::rank_error`],
+    /// < n/m), and [`StateScorer::rank_bounds`] states the exact figure.
+    ///
+    /// ```
+    /// use tradewarden_core::NanPolicy;
+    /// use tradewarden_drift::state::{RankSummary, SketchGrid};
+    /// let r: Vec<f64> = (0..5000).map(|i| ((i * 7919) % 10_007) as f64).collect();
+    /// let mut s = RankSummary::from_values(&r[..2000], 256, NanPolicy::Error).unwrap();
+    /// s.merge(&RankSummary::from_values(&r[2000..], 256, NanPolicy::Error).unwrap()).unwrap();
+    /// let g = SketchGrid::from_summaries(&[("x", &s)], &[], 10, 64, NanPolicy::Error).unwrap();
+    /// let again = SketchGrid::from_summaries(&[("x", &s)], &[], 10, 64, NanPolicy::Error).unwrap();
+    /// assert_eq!(g.to_bytes(), again.to_bytes());
+    /// assert!(g.points("x").unwrap().len() <= 64);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SketchGrid::new`].
+    pub fn from_summaries(
+        summaries: &[(&str, &RankSummary)],
+        categorical: &[&str],
+        bins: usize,
+        cells: usize,
+        nan_policy: NanPolicy,
+    ) -> Result<SketchGrid> {
+        check_grid_cells(cells)?;
+        crate::profile::check_bins(bins)?;
+        let numeric = summaries
+            .iter()
+            .map(|(name, s)| Ok((*name, s.quantile_edges(bins)?, s.points(cells)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Self::build(numeric, categorical, cells, nan_policy)
+    }
+
+    fn build(
+        features: Vec<(&str, Vec<f64>, Vec<f64>)>,
+        categorical: &[&str],
+        cells: usize,
+        nan_policy: NanPolicy,
+    ) -> Result<SketchGrid> {
         let mut numeric = BTreeMap::new();
-        for (name, s) in sketches {
-            let edges = crate::profile::validate_explicit(&s.quantile_edges(bins)?)?;
+        for (name, edges, points) in features {
+            let edges = crate::profile::validate_explicit(&edges)?;
             let g = Grid {
-                points: sketch_points(s, cells)?,
+                points,
                 le: Vec::new(),
                 lt: Vec::new(),
             };
-            if numeric.insert((*name).to_string(), (edges, g)).is_some() {
-                return Err(Error::invalid("sketches", *name, "duplicate feature name"));
+            if numeric.insert(name.to_string(), (edges, g)).is_some() {
+                return Err(Error::invalid("sketches", name, "duplicate feature name"));
             }
         }
         let mut cat = BTreeSet::new();
@@ -269,35 +325,34 @@ impl SketchGrid {
         Ok(g)
     }
 
-    /// [`SketchGrid::new`] from sketches (parameter `k`) of all the reference
-    /// values in this process — the one-process job when the reference fits
-    /// in memory but its grid should not depend on its size. KLL's
-    /// compaction is randomized (not seedable), so two calls may give
-    /// different points — each grid's intervals hold D; keep the grid
-    /// ([`SketchGrid::to_bytes`]) for repeatable numbers.
+    /// [`SketchGrid::from_summaries`] of one [`RankSummary`] (`items` = m,
+    /// e.g. [`super::DEFAULT_SUMMARY_ITEMS`]) of all the reference values in
+    /// this process — the one-process job when the reference fits in memory
+    /// but its grid should not depend on its size. Deterministic: the same
+    /// reference gives the same grid, bit for bit.
     ///
     /// # Errors
-    /// As [`QuantileSketch::from_values`] and [`SketchGrid::new`].
+    /// As [`RankSummary::from_values`] and [`SketchGrid::from_summaries`].
     pub fn from_reference(
         reference: &[(&str, FeatureData<'_>)],
         bins: usize,
         cells: usize,
         nan_policy: NanPolicy,
-        k: u16,
+        items: usize,
     ) -> Result<SketchGrid> {
         check_names(reference)?;
-        let mut sketches = Vec::new();
+        let mut summaries = Vec::new();
         let mut cat = Vec::new();
         for (name, d) in reference {
             match d {
                 FeatureData::Numeric(v) => {
-                    sketches.push((*name, QuantileSketch::from_values(v, k, nan_policy)?));
+                    summaries.push((*name, RankSummary::from_values(v, items, nan_policy)?));
                 }
                 FeatureData::Categorical(_) => cat.push(*name),
             }
         }
-        let refs: Vec<(&str, &QuantileSketch)> = sketches.iter().map(|(n, s)| (*n, s)).collect();
-        SketchGrid::new(&refs, &cat, bins, cells, nan_policy)
+        let refs: Vec<(&str, &RankSummary)> = summaries.iter().map(|(n, s)| (*n, s)).collect();
+        SketchGrid::from_summaries(&refs, &cat, bins, cells, nan_policy)
     }
 
     /// [`SketchGrid::from_reference`] of Arrow record batches (same schema):
@@ -312,7 +367,7 @@ impl SketchGrid {
         bins: usize,
         cells: usize,
         nan_policy: NanPolicy,
-        k: u16,
+        items: usize,
     ) -> Result<SketchGrid> {
         use arrow_schema::DataType;
         let Some(first) = batches.first() else {
@@ -344,7 +399,7 @@ impl SketchGrid {
             bins,
             cells,
             nan_policy,
-            k,
+            items,
         )
     }
 
