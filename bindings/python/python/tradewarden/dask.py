@@ -514,12 +514,13 @@ def sketch_grid(reference: Any, *, cells: int = 1024, bins: int = 10, columns: O
 
     import pandas as pd
 
-    from .drift import RankSummary
+    from .drift import RankSummary, _size
 
     _require_dask()
+    items = _size("items", items)
     cols = _columns(reference, columns)
-    parts = reference.map_partitions(_summary_partition, cols, int(items), nan_policy, meta=pd.Series(dtype=object))
-    merge = functools.partial(_merge_summaries, items=int(items))
+    parts = reference.map_partitions(_summary_partition, cols, items, nan_policy, meta=pd.Series(dtype=object))
+    merge = functools.partial(_merge_summaries, items=items)
     merged = _reduce_tree(list(parts.to_delayed()), merge, split_every or 16).compute()
     numeric = {c: RankSummary.from_bytes(merged[c]) for c in cols if c in merged}
     meta = reference._meta
