@@ -1512,28 +1512,58 @@ fn capture_filtered(
     let (mut wr, mut wb, mut n) = (1.0_f64, 1.0_f64, 0_usize);
     // In blocks: a product that has gone subnormal (a long falling market:
     // the benchmark's down-market product does on 10M values) makes every
-    // further multiply a slow subnormal one; such a block skips the
-    // multiplies that provably leave the product unchanged
-    // ([`times_subnormal`]), so the result stays bit for bit the in-order
-    // product and the time does not depend on subnormal arithmetic.
+    // further multiply a slow subnormal one. A block that starts with a
+    // subnormal product w = m·2⁻¹⁰⁷⁴ first takes the largest |f − 1| of its
+    // factors (normal arithmetic); when m·max|f − 1| < 0.499 every multiply
+    // of the block provably leaves w unchanged ([`keeps_subnormal`]) and the
+    // block runs without them — bit for bit the in-order product, in a time
+    // that does not depend on subnormal arithmetic. (Deciding per multiply
+    // does not help: the compiler turns the test into a select and the slow
+    // multiply is done anyway.)
     const BLOCK: usize = 1024;
     for (rc, bc) in r.chunks(BLOCK).zip(b.chunks(BLOCK)) {
-        if wr.is_subnormal() || wb.is_subnormal() {
+        let (sub_r, sub_b) = (wr.is_subnormal(), wb.is_subnormal());
+        let (mut skip_r, mut skip_b) = (false, false);
+        if sub_r || sub_b {
+            let (mut dr, mut db) = (0.0_f64, 0.0_f64);
             for (x, y) in rc.iter().zip(bc.iter()) {
                 let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
                 let keep = 0_u64.wrapping_sub(u64::from(m));
-                wr = times_subnormal(wr, pick(keep, 1.0 + x));
-                wb = times_subnormal(wb, pick(keep, 1.0 + y));
-                n += usize::from(m);
+                // an infinite factor counts as infinitely far from 1 (f64::max
+                // would drop a NaN distance)
+                let dist = |f: f64| {
+                    if f.is_finite() {
+                        (f - 1.0).abs()
+                    } else {
+                        f64::INFINITY
+                    }
+                };
+                dr = dr.max(dist(pick(keep, 1.0 + x)));
+                db = db.max(dist(pick(keep, 1.0 + y)));
             }
-            continue;
+            skip_r = sub_r && keeps_subnormal(wr, dr);
+            skip_b = sub_b && keeps_subnormal(wb, db);
         }
-        for (x, y) in rc.iter().zip(bc.iter()) {
-            let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
-            let keep = 0_u64.wrapping_sub(u64::from(m));
-            wr *= pick(keep, 1.0 + x);
-            wb *= pick(keep, 1.0 + y);
-            n += usize::from(m);
+        macro_rules! pass {
+            ($mul_r:expr, $mul_b:expr) => {
+                for (x, y) in rc.iter().zip(bc.iter()) {
+                    let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
+                    let keep = 0_u64.wrapping_sub(u64::from(m));
+                    if $mul_r {
+                        wr *= pick(keep, 1.0 + x);
+                    }
+                    if $mul_b {
+                        wb *= pick(keep, 1.0 + y);
+                    }
+                    n += usize::from(m);
+                }
+            };
+        }
+        match (skip_r, skip_b) {
+            (false, false) => pass!(true, true),
+            (true, false) => pass!(false, true),
+            (false, true) => pass!(true, false),
+            (true, true) => pass!(false, false),
         }
     }
     if n == 0 {
@@ -1543,23 +1573,17 @@ fn capture_filtered(
     Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
 }
 
-/// `w · f`, bit for bit, without the multiply when `w` is subnormal and `f`
-/// provably leaves it unchanged. A subnormal `w` is `m·2⁻¹⁰⁷⁴` (integer m <
-/// 2⁵²) and so is the rounded product while it stays below 2⁻¹⁰²¹ (the
-/// spacing there is 2⁻¹⁰⁷⁴ as well): it rounds back to `w` when
-/// `|m·(f − 1)| < ½`. `f − 1` is exact for f in [½, 2] (Sterbenz) and the
-/// bound has margin for the rounding of `m·|f − 1|`, so a skipped multiply
-/// is one that would have returned `w`; any other `f` (far from 1, NaN,
-/// infinite) is multiplied.
-#[inline(always)]
-fn times_subnormal(w: f64, f: f64) -> f64 {
-    if w.is_subnormal() {
-        let m = (w.to_bits() & !(1_u64 << 63)) as f64;
-        if m * (f - 1.0).abs() < 0.499 {
-            return w;
-        }
-    }
-    w * f
+/// Whether multiplying the subnormal `w` by factors `f` with `|f − 1| ≤ d`
+/// leaves it unchanged, each multiply rounding back to `w`. A subnormal `w`
+/// is `m·2⁻¹⁰⁷⁴` (integer m < 2⁵²) and so is the rounded product while it
+/// stays below 2⁻¹⁰²¹ (the spacing there is 2⁻¹⁰⁷⁴ as well): it rounds back
+/// to `w` when `|m·(f − 1)| < ½`. `f − 1` is exact for f in [½, 2]
+/// (Sterbenz) and the bound 0.499 leaves margin for the rounding of `m·d`;
+/// `d` NaN or infinite is never a skip.
+#[inline]
+fn keeps_subnormal(w: f64, d: f64) -> bool {
+    let m = (w.to_bits() & !(1_u64 << 63)) as f64;
+    w.is_subnormal() && m * d < 0.499
 }
 
 /// A side of the market: the periods where the benchmark rose (`Up`, b > 0)
@@ -2794,12 +2818,11 @@ mod fast_path_tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             let w = f64::from_bits((s >> 12) % 4096 + 1) * if s & 1 == 0 { 1.0 } else { -1.0 };
             let f = 1.0 + (((s >> 20) % 20_001) as f64 - 10_000.0) * 1e-6 * 2.0;
-            assert_eq!(
-                times_subnormal(w, f).to_bits(),
-                (w * f).to_bits(),
-                "{w:e} {f}"
-            );
+            if keeps_subnormal(w, (f - 1.0).abs()) {
+                assert_eq!((w * f).to_bits(), w.to_bits(), "{w:e} {f}");
+            }
         }
+        assert!(!keeps_subnormal(1e-300, 0.0) && !keeps_subnormal(5e-324, f64::NAN));
         // all benchmark periods down: no up market, NaN
         let r = data(9, 50);
         let b: Vec<f64> = r.iter().map(|v| -v.abs() - 1e-3).collect();
