@@ -149,8 +149,9 @@ fn bench_capture(c: &mut Criterion) {
 
 /// `down_capture` of 10M pairs whose benchmark's down-market product goes
 /// subnormal (as on the functions table's data, where it sticks at
-/// 28·2⁻¹⁰⁷⁴ for about 4.9M multiplies): the blocks past that point skip the multiplies
-/// that leave it unchanged, so the time is that of normal arithmetic.
+/// 28·2⁻¹⁰⁷⁴ for about 4.9M multiplies): every further multiply is a slow
+/// subnormal one. The figure to beat for a subnormal-skipping product (not
+/// done: two attempts were slower, docs/performance.md).
 ///
 /// Run: `cargo bench -p tradewarden-core --bench returns -- capture_subnormal`
 fn bench_capture_subnormal(c: &mut Criterion) {

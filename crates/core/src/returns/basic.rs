@@ -1510,80 +1510,18 @@ fn capture_filtered(
     let one = 1.0_f64.to_bits();
     let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
     let (mut wr, mut wb, mut n) = (1.0_f64, 1.0_f64, 0_usize);
-    // In blocks: a product that has gone subnormal (a long falling market:
-    // the benchmark's down-market product does on 10M values) makes every
-    // further multiply a slow subnormal one. A block that starts with a
-    // subnormal product w = m·2⁻¹⁰⁷⁴ first takes the largest |f − 1| of its
-    // factors (normal arithmetic); when m·max|f − 1| < 0.499 every multiply
-    // of the block provably leaves w unchanged ([`keeps_subnormal`]) and the
-    // block runs without them — bit for bit the in-order product, in a time
-    // that does not depend on subnormal arithmetic. (Deciding per multiply
-    // does not help: the compiler turns the test into a select and the slow
-    // multiply is done anyway.)
-    const BLOCK: usize = 1024;
-    for (rc, bc) in r.chunks(BLOCK).zip(b.chunks(BLOCK)) {
-        let (sub_r, sub_b) = (wr.is_subnormal(), wb.is_subnormal());
-        let (mut skip_r, mut skip_b) = (false, false);
-        if sub_r || sub_b {
-            let (mut dr, mut db) = (0.0_f64, 0.0_f64);
-            for (x, y) in rc.iter().zip(bc.iter()) {
-                let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
-                let keep = 0_u64.wrapping_sub(u64::from(m));
-                // an infinite factor counts as infinitely far from 1 (f64::max
-                // would drop a NaN distance)
-                let dist = |f: f64| {
-                    if f.is_finite() {
-                        (f - 1.0).abs()
-                    } else {
-                        f64::INFINITY
-                    }
-                };
-                dr = dr.max(dist(pick(keep, 1.0 + x)));
-                db = db.max(dist(pick(keep, 1.0 + y)));
-            }
-            skip_r = sub_r && keeps_subnormal(wr, dr);
-            skip_b = sub_b && keeps_subnormal(wb, db);
-        }
-        macro_rules! pass {
-            ($mul_r:expr, $mul_b:expr) => {
-                for (x, y) in rc.iter().zip(bc.iter()) {
-                    let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
-                    let keep = 0_u64.wrapping_sub(u64::from(m));
-                    if $mul_r {
-                        wr *= pick(keep, 1.0 + x);
-                    }
-                    if $mul_b {
-                        wb *= pick(keep, 1.0 + y);
-                    }
-                    n += usize::from(m);
-                }
-            };
-        }
-        match (skip_r, skip_b) {
-            (false, false) => pass!(true, true),
-            (true, false) => pass!(false, true),
-            (false, true) => pass!(true, false),
-            (true, true) => pass!(false, false),
-        }
+    for (x, y) in r.iter().zip(b.iter()) {
+        let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
+        let keep = 0_u64.wrapping_sub(u64::from(m));
+        wr *= pick(keep, 1.0 + x);
+        wb *= pick(keep, 1.0 + y);
+        n += usize::from(m);
     }
     if n == 0 {
         return Ok(f64::NAN);
     }
     let e = ann / n as f64;
     Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
-}
-
-/// Whether multiplying the subnormal `w` by factors `f` with `|f − 1| ≤ d`
-/// leaves it unchanged, each multiply rounding back to `w`. A subnormal `w`
-/// is `m·2⁻¹⁰⁷⁴` (integer m < 2⁵²) and so is the rounded product while it
-/// stays below 2⁻¹⁰²¹ (the spacing there is 2⁻¹⁰⁷⁴ as well): it rounds back
-/// to `w` when `|m·(f − 1)| < ½`. `f − 1` is exact for f in [½, 2]
-/// (Sterbenz) and the bound 0.499 leaves margin for the rounding of `m·d`;
-/// `d` NaN or infinite is never a skip.
-#[inline]
-fn keeps_subnormal(w: f64, d: f64) -> bool {
-    let m = (w.to_bits() & !(1_u64 << 63)) as f64;
-    w.is_subnormal() && m * d < 0.499
 }
 
 /// A side of the market: the periods where the benchmark rose (`Up`, b > 0)
@@ -2787,8 +2725,8 @@ mod fast_path_tests {
             );
         }
         // a long falling market: the benchmark's down-market product goes
-        // subnormal and sticks there (the multiplies skipped as no-ops), the
-        // strategy's goes subnormal too, then recovers; still bit for bit
+        // subnormal and sticks there, the strategy's goes subnormal too, then
+        // recovers; still bit for bit the in-order filtered product
         for (seed, n, drift) in [
             (11, 300_000, -0.004),
             (12, 120_000, -0.006),
@@ -2810,19 +2748,6 @@ mod fast_path_tests {
             let eu = capture_by_copies(&r, &b, true, 252.0);
             assert!(up.to_bits() == eu.to_bits() || (up.is_nan() && eu.is_nan()));
         }
-        // the skip rule against the multiply, near its bound and beyond
-        let mut s = 7_u64;
-        for _ in 0..200_000 {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let w = f64::from_bits((s >> 12) % 4096 + 1) * if s & 1 == 0 { 1.0 } else { -1.0 };
-            let f = 1.0 + (((s >> 20) % 20_001) as f64 - 10_000.0) * 1e-6 * 2.0;
-            if keeps_subnormal(w, (f - 1.0).abs()) {
-                assert_eq!((w * f).to_bits(), w.to_bits(), "{w:e} {f}");
-            }
-        }
-        assert!(!keeps_subnormal(1e-300, 0.0) && !keeps_subnormal(5e-324, f64::NAN));
         // all benchmark periods down: no up market, NaN
         let r = data(9, 50);
         let b: Vec<f64> = r.iter().map(|v| -v.abs() - 1e-3).collect();
