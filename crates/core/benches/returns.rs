@@ -147,6 +147,25 @@ fn bench_capture(c: &mut Criterion) {
     }
 }
 
+/// `down_capture` of 10M pairs whose benchmark's down-market product goes
+/// subnormal (as on the functions table's data, where it sticks at
+/// 28·2⁻¹⁰⁷⁴ for about 4.9M multiplies): every further multiply is a slow
+/// subnormal one. The figure to beat for a subnormal-skipping product (not
+/// done: two attempts were slower, docs/performance.md).
+///
+/// Run: `cargo bench -p tradewarden-core --bench returns -- capture_subnormal`
+fn bench_capture_subnormal(c: &mut Criterion) {
+    let o = ReturnsOptions::default();
+    let n = 10_000_000;
+    let (r, b) = (data(n), data_seeded(n, 7));
+    let mut g = c.benchmark_group("capture_subnormal");
+    g.sample_size(20);
+    g.bench_function("down_capture 10M", |x| {
+        x.iter(|| returns::down_capture(black_box(&r), black_box(&b), &o))
+    });
+    g.finish();
+}
+
 /// Up/down market capture of a C-ordered (row-major) matrix of 20 columns
 /// against one benchmark — the 2-D door of `tradewarden.returns` — at 252,
 /// 2 520 and 100 000 rows: one side (`market_capture_row_major`) and both
@@ -192,8 +211,9 @@ fn bench_capture_2d(c: &mut Criterion) {
 
 /// Per-column metrics of a C-ordered 100 000 × 20 matrix (the table's
 /// "(20 columns)" rows): `Metric::columns_row_major` reads the rows once
-/// (annual_return, cum_returns_final, downside_risk) or copies the matrix
-/// column-major once (sharpe_ratio, for comparison).
+/// (annual_return, cum_returns_final, downside_risk; sharpe_ratio,
+/// sortino_ratio and annual_volatility of finite values by their shifted
+/// sums, the columns side by side).
 ///
 /// Run: `cargo bench -p tradewarden-core --bench returns -- columns_2d`
 fn bench_columns_2d(c: &mut Criterion) {
@@ -206,6 +226,8 @@ fn bench_columns_2d(c: &mut Criterion) {
         returns::Metric::CumReturnsFinal,
         returns::Metric::DownsideRisk,
         returns::Metric::SharpeRatio,
+        returns::Metric::SortinoRatio,
+        returns::Metric::AnnualVolatility,
     ] {
         g.bench_function(format!("{metric:?}"), |x| {
             x.iter(|| metric.columns_row_major(black_box(&m), k, &o))
@@ -284,6 +306,7 @@ criterion_group!(
     bench,
     bench_public,
     bench_capture,
+    bench_capture_subnormal,
     bench_capture_2d,
     bench_columns_2d
 );

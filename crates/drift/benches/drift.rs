@@ -264,8 +264,27 @@ fn bench_js(c: &mut Criterion) {
     });
 }
 
+/// Cramér–von Mises two-sample test, 100k vs 100k and 1M vs 1M normals
+/// (scipy's `cramervonmises_2samp` rows of docs/performance.md's functions
+/// table): two separate sorts (in parallel when both samples are large) and
+/// one merge walk over the tie groups.
+///
+/// Run: `cargo bench -p tradewarden-drift --bench drift -- cramervonmises`
+fn bench_cvm(c: &mut Criterion) {
+    use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp};
+    for n in [100_000usize, 1_000_000] {
+        let (a, b) = (normals(n, 0.0, 21), normals(n, 0.1, 22));
+        c.bench_function(&format!("cramervonmises_2samp {n} vs {n}"), |bch| {
+            bch.iter(|| {
+                cramervonmises_2samp(black_box(&a), black_box(&b), CvmMethod::Auto).unwrap()
+            })
+        });
+    }
+}
+
 criterion_group!(
     benches,
+    bench_cvm,
     bench_js,
     bench_ks,
     bench_ks_no_drift,

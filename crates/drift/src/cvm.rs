@@ -159,33 +159,7 @@ pub(crate) fn cvm_ranked(x: &[f64], y: &[f64], method: CvmMethod) -> Result<CvmR
         }
         CvmMethod::Asymptotic => false,
     };
-    let mut all: Vec<(f64, bool)> = x
-        .iter()
-        .map(|&v| (v, true))
-        .chain(y.iter().map(|&v| (v, false)))
-        .collect();
-    all.sort_by(|p, q| p.0.total_cmp(&q.0).then(q.1.cmp(&p.1)));
-    // walk tie groups; within the pooled sorted order the i-th x has rank r and index i
-    let (mut ix, mut iy) = (0usize, 0usize);
-    let (mut sx, mut sy) = (0.0, 0.0);
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i + 1;
-        while j < all.len() && all[j].0 == all[i].0 {
-            j += 1;
-        }
-        let rank = (i + 1 + j) as f64 / 2.0;
-        for e in &all[i..j] {
-            if e.1 {
-                ix += 1;
-                sx += (rank - ix as f64).powi(2);
-            } else {
-                iy += 1;
-                sy += (rank - iy as f64).powi(2);
-            }
-        }
-        i = j;
-    }
+    let (sx, sy) = rank_sums(x, y);
     let (fx, fy) = (nx as f64, ny as f64);
     let u = fx * sx + fy * sy;
     let (k, nn) = (fx * fy, fx + fy);
@@ -209,6 +183,62 @@ pub(crate) fn cvm_ranked(x: &[f64], y: &[f64], method: CvmMethod) -> Result<CvmR
     })
 }
 
+/// Sorts one sample (the bucket sort for finite values, the standard sort
+/// when ±inf widen the range); −0.0 and +0.0 compare equal in the walk.
+fn sorted(v: &[f64]) -> Vec<f64> {
+    crate::sample::sorted_copy(v)
+}
+
+/// Σ(rᵢ − i)² over x and Σ(sⱼ − j)² over y, rᵢ/sⱼ the tie-averaged pooled
+/// ranks of the sorted samples: each sample is sorted on its own (the two
+/// sorts in parallel when both are large) and the pooled order is a merge
+/// walk over tie groups — no sort of the concatenation. The sums are added
+/// in the same order as a walk over the pooled sorted array would add them.
+fn rank_sums(x: &[f64], y: &[f64]) -> (f64, f64) {
+    const PAR_MIN: usize = 1 << 16;
+    let (xs, ys) = if x.len().min(y.len()) >= PAR_MIN {
+        rayon::join(|| sorted(x), || sorted(y))
+    } else {
+        (sorted(x), sorted(y))
+    };
+    merge_walk(&xs, &ys)
+}
+
+/// The rank sums of two ascending samples (no NaN).
+fn merge_walk(xs: &[f64], ys: &[f64]) -> (f64, f64) {
+    let (mut ix, mut iy) = (0usize, 0usize);
+    let (mut sx, mut sy) = (0.0, 0.0);
+    while ix < xs.len() || iy < ys.len() {
+        // the smallest remaining value; its tie group is contiguous in both
+        let v = match (xs.get(ix), ys.get(iy)) {
+            (Some(&a), Some(&b)) => a.min(b),
+            (Some(&a), None) => a,
+            (None, Some(&b)) => b,
+            (None, None) => break,
+        };
+        let mut jx = ix;
+        while jx < xs.len() && xs[jx] == v {
+            jx += 1;
+        }
+        let mut jy = iy;
+        while jy < ys.len() && ys[jy] == v {
+            jy += 1;
+        }
+        let first = ix + iy;
+        let last = jx + jy;
+        let rank = (first + 1 + last) as f64 / 2.0;
+        for k in ix + 1..=jx {
+            sx += (rank - k as f64).powi(2);
+        }
+        for k in iy + 1..=jy {
+            sy += (rank - k as f64).powi(2);
+        }
+        ix = jx;
+        iy = jy;
+    }
+    (sx, sy)
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;
@@ -218,6 +248,86 @@ mod unit {
         // scipy.special.kv(0.25, 1.0) = 0.4307397744485814
         let k = bessel_k_scaled(0.25, 1.0) * (-1.0f64).exp();
         assert!((k - 0.430_739_774_448_581_4).abs() < 1e-13, "{k}");
+    }
+
+    /// The rank sums by sorting the concatenation (the definition).
+    fn rank_sums_pooled(x: &[f64], y: &[f64]) -> (f64, f64) {
+        let mut all: Vec<(f64, bool)> = x
+            .iter()
+            .map(|&v| (v, true))
+            .chain(y.iter().map(|&v| (v, false)))
+            .collect();
+        all.sort_by(|p, q| p.0.total_cmp(&q.0).then(q.1.cmp(&p.1)));
+        let (mut ix, mut iy, mut sx, mut sy, mut i) = (0usize, 0usize, 0.0, 0.0, 0);
+        while i < all.len() {
+            let mut j = i + 1;
+            while j < all.len() && all[j].0 == all[i].0 {
+                j += 1;
+            }
+            let rank = (i + 1 + j) as f64 / 2.0;
+            for e in &all[i..j] {
+                if e.1 {
+                    ix += 1;
+                    sx += (rank - ix as f64).powi(2);
+                } else {
+                    iy += 1;
+                    sy += (rank - iy as f64).powi(2);
+                }
+            }
+            i = j;
+        }
+        (sx, sy)
+    }
+
+    fn lcg(n: usize, seed: u64, levels: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+                if levels == 0 {
+                    u * 2.0 - 1.0
+                } else {
+                    ((s >> 33) % levels) as f64 - (levels / 2) as f64
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merge_walk_matches_pooled_sort() {
+        // continuous, heavy ties (few levels), ±0, ±inf, sizes across the
+        // bucket-sort and parallel thresholds; the sums are the same bits
+        let mut cases: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        for &(nx, ny) in &[
+            (2, 3),
+            (7, 30),
+            (1000, 3000),
+            (5000, 2049),
+            (70_000, 66_000),
+        ] {
+            cases.push((lcg(nx, 1, 0), lcg(ny, 2, 0)));
+            cases.push((lcg(nx, 3, 5), lcg(ny, 4, 5)));
+            cases.push((lcg(nx, 5, 200), lcg(ny, 6, 3)));
+        }
+        let mut z = lcg(3000, 7, 4);
+        z[0] = -0.0;
+        z[1] = f64::INFINITY;
+        z[2] = f64::NEG_INFINITY;
+        let mut w = lcg(2500, 8, 4);
+        w[5] = 0.0;
+        w[6] = -0.0;
+        w[7] = f64::INFINITY;
+        cases.push((z, w));
+        cases.push((vec![0.0, -0.0, 0.0], vec![-0.0, -0.0]));
+        for (x, y) in &cases {
+            let got = rank_sums(x, y);
+            let want = rank_sums_pooled(x, y);
+            assert_eq!(got.0.to_bits(), want.0.to_bits(), "{} {}", x.len(), y.len());
+            assert_eq!(got.1.to_bits(), want.1.to_bits(), "{} {}", x.len(), y.len());
+        }
     }
 
     #[test]

@@ -243,6 +243,10 @@ def omega_ratio(returns: Any, risk_free: Any = 0.0, required_return: float = 0.0
     (``InvalidInputError`` naming ``returns``): empyrical's builtin ``sum`` of a masked DataFrame adds up the
     column labels (NaN for numeric labels, a TypeError for strings) — an accident, not a result. Pass
     ``df.to_numpy()`` for the pooled ratio, or ``df.apply(omega_ratio)`` for one per column."""
+    if type(returns) is _ND and returns.dtype is _F64 and returns.ndim == 1 and returns.flags.c_contiguous \
+            and returns.flags.aligned and returns.shape[0] and type(risk_free) in _NUM \
+            and type(required_return) in _NUM and type(annualization) in _NUM:
+        return _native.omega_ratio(returns, float(risk_free), float(required_return), float(annualization))
     if _c.is_frame(returns):
         raise InvalidInputError(
             f"returns must be a Series or an array for omega_ratio, got a DataFrame of shape {returns.shape}: "
@@ -457,26 +461,42 @@ def down_alpha_beta(returns: Any, factor_returns: Any, risk_free: float = 0.0, p
     return _alpha_beta("down", returns, factor_returns, risk_free, period, annualization, out, compound, False)
 
 
+def _fast2(a: Any, b: Any) -> bool:
+    """Two non-empty contiguous, aligned 1-D float64 ndarrays: the native pair functions take them as they
+    are (a length mismatch is the native call's error, as on the general path)."""
+    return (type(a) is _ND and type(b) is _ND and a.dtype is _F64 and b.dtype is _F64 and a.ndim == 1
+            and b.ndim == 1 and a.flags.c_contiguous and b.flags.c_contiguous and a.flags.aligned
+            and b.flags.aligned and a.shape[0] > 0 and b.shape[0] > 0)
+
+
 def capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """annual_return(r) / annual_return(b)."""
+    if _fast2(returns, factor_returns) and type(period) is str:
+        return _native.capture(returns, factor_returns, period)
     return _c.reduce2(lambda a, b: _native.capture(a, b, period), returns, factor_returns, name="capture",
                       period=period)
 
 
 def up_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """Capture over the periods with b > 0; per column for 2-D input."""
+    if _fast2(returns, factor_returns) and type(period) is str:
+        return _native.up_capture(returns, factor_returns, period)
     return _c.reduce2(lambda a, b: _native.up_capture(a, b, period), returns, factor_returns, name="up_capture",
                       period=period)
 
 
 def down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """Capture over the periods with b < 0; per column for 2-D input."""
+    if _fast2(returns, factor_returns) and type(period) is str:
+        return _native.down_capture(returns, factor_returns, period)
     return _c.reduce2(lambda a, b: _native.down_capture(a, b, period), returns, factor_returns,
                       name="down_capture", period=period)
 
 
 def up_down_capture(returns: Any, factor_returns: Any, period: str = "daily") -> Any:
     """up_capture / down_capture; per column for 2-D input."""
+    if _fast2(returns, factor_returns) and type(period) is str:
+        return _native.up_down_capture(returns, factor_returns, period)
     return _c.reduce2(lambda a, b: _native.up_down_capture(a, b, period), returns, factor_returns,
                       name="up_down_capture", period=period)
 
@@ -1015,6 +1035,8 @@ def attribution(frame: Any, returns: str = "realised_return", symbol: Optional[s
 
 def _real(name: str, value: Any) -> float:
     """A scalar option as float; anything else is an InvalidInputError naming the parameter."""
+    if type(value) in _NUM:  # int / float exactly: no np.ndim (≈ 1 us per call)
+        return float(value)
     if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
         raise InvalidInputError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     try:

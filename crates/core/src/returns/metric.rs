@@ -102,9 +102,11 @@ impl Metric {
     /// The metric of every column of a **row-major** matrix with `k`
     /// columns (`data[i·k + j]` is period i of column j; a C-ordered 2-D
     /// input, which empyrical computes per column): the products
-    /// ([`Metric::AnnualReturn`], [`Metric::CumReturnsFinal`]) and
-    /// [`Metric::DownsideRisk`] in one pass
-    /// over the rows as they lie, the others per column on one column-major
+    /// ([`Metric::AnnualReturn`], [`Metric::CumReturnsFinal`]),
+    /// [`Metric::DownsideRisk`] and, for finite values under `skip`, the
+    /// moment metrics ([`Metric::SharpeRatio`], [`Metric::SortinoRatio`],
+    /// [`Metric::AnnualVolatility`]) in one pass over the rows as they lie,
+    /// the others per column on one column-major
     /// copy made in one row-major pass (reading each column on its own would
     /// stream the whole matrix k times).
     ///
@@ -129,6 +131,23 @@ impl Metric {
             Metric::AnnualReturn => b::annual_return_row_major(data, k, opts),
             Metric::CumReturnsFinal => b::cum_returns_final_row_major(data, k, 0.0, opts),
             Metric::DownsideRisk => b::downside_risk_row_major(data, k, opts),
+            Metric::SharpeRatio | Metric::SortinoRatio | Metric::AnnualVolatility => {
+                let which = match self {
+                    Metric::SharpeRatio => b::MomentMetric::Sharpe,
+                    Metric::SortinoRatio => b::MomentMetric::Sortino,
+                    _ => b::MomentMetric::Volatility,
+                };
+                match b::moment_metric_row_major(data, k, which, opts)? {
+                    Some(v) => Ok(v),
+                    None => {
+                        let n = data.len() / k;
+                        column_major(data, k)
+                            .chunks_exact(n)
+                            .map(|c| self.compute(c, opts))
+                            .collect()
+                    }
+                }
+            }
             m => {
                 b::check_row_major(data, k)?;
                 let n = data.len() / k;
@@ -507,6 +526,91 @@ mod tests {
         let c = b::cum_returns_final_row_major(&m, k, 2.0, &o).unwrap();
         assert!((c[0] - 2.0 * b::cum_returns_final(&column(0), 1.0, &o).unwrap()).abs() < 1e-12);
         assert!(b::cum_returns_final_row_major(&m, k, f64::NAN, &o).is_err());
+    }
+
+    #[test]
+    fn moment_metrics_row_major_in_one_pass_are_the_columns_metrics() {
+        // finite values under `skip`: the one-pass path (not the column
+        // copy); a constant column, a column whose first value is far from
+        // its mean (the sums cancel: the 1-D path), options that move the
+        // offsets; 1 to 1000 rows
+        let k = 20;
+        for n in [1, 2, 3, 17, 257, 1000] {
+            let mut m: Vec<f64> = (0..n * k)
+                .map(|i| ((i * 7919 % 1000) as f64 - 480.0) * 3e-5 * (1.0 + (i % 7) as f64))
+                .collect();
+            for i in 0..n {
+                m[i * k + 3] = 0.0125; // constant
+                m[i * k + 5] += 50.0; // large level, small spread
+            }
+            m[6] = 40.0; // column 6: an outlier first
+            let column = |j: usize| -> Vec<f64> { (0..n).map(|i| m[i * k + j]).collect() };
+            for (rf, req, ddof) in [(0.0, 0.0, 1), (1e-4, -2e-4, 0), (-3e-3, 5e-3, 1)] {
+                let o = ReturnsOptions {
+                    risk_free: rf,
+                    required_return: req,
+                    ddof,
+                    nan_policy: NanPolicy::Skip,
+                    ..ReturnsOptions::default()
+                };
+                for metric in [
+                    Metric::SharpeRatio,
+                    Metric::SortinoRatio,
+                    Metric::AnnualVolatility,
+                ] {
+                    let which = match metric {
+                        Metric::SharpeRatio => b::MomentMetric::Sharpe,
+                        Metric::SortinoRatio => b::MomentMetric::Sortino,
+                        _ => b::MomentMetric::Volatility,
+                    };
+                    let got = b::moment_metric_row_major(&m, k, which, &o)
+                        .unwrap()
+                        .expect("finite values under skip take the one-pass path");
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(
+                        bits(&got),
+                        bits(&metric.columns_row_major(&m, k, &o).unwrap())
+                    );
+                    for (j, g) in got.iter().enumerate() {
+                        let w = metric.compute(&column(j), &o).unwrap();
+                        // sums across columns vs the 1-D lanes: the last bits differ
+                        let tol = 1e-12 * w.abs().max(1e-300);
+                        assert!(
+                            *g == w || (g.is_nan() && w.is_nan()) || (g - w).abs() <= tol,
+                            "{metric:?} n={n} rf={rf} column {j}: {g} vs {w}"
+                        );
+                    }
+                }
+            }
+        }
+        // a NaN, an infinity or another policy: not this path
+        let mut m: Vec<f64> = (0..40).map(|i| f64::from(i) * 1e-3).collect();
+        let o = ReturnsOptions {
+            nan_policy: NanPolicy::Skip,
+            ..ReturnsOptions::default()
+        };
+        m[7] = f64::NAN;
+        assert!(
+            b::moment_metric_row_major(&m, 4, b::MomentMetric::Sharpe, &o)
+                .unwrap()
+                .is_none()
+        );
+        m[7] = f64::INFINITY;
+        assert!(
+            b::moment_metric_row_major(&m, 4, b::MomentMetric::Sortino, &o)
+                .unwrap()
+                .is_none()
+        );
+        m[7] = 0.0;
+        let p = ReturnsOptions {
+            nan_policy: NanPolicy::Propagate,
+            ..ReturnsOptions::default()
+        };
+        assert!(
+            b::moment_metric_row_major(&m, 4, b::MomentMetric::Volatility, &p)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
