@@ -45,8 +45,8 @@ pub const DEFAULT_SUMMARY_ITEMS: usize = 4096;
 
 /// A deterministic mergeable quantile summary of finite `f64` values: items
 /// (value, weight) sorted by value, the count n, the NaN/±inf values skipped,
-/// min and max, and a rank-error bound e in values (see the
-/// [module docs](self)).
+/// min and max, and a rank-error bound e in values (construction, bound and
+/// merge rules: `docs/scale-out.md`).
 ///
 /// ```
 /// use tradewarden_core::NanPolicy;
