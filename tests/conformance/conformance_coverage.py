@@ -9,7 +9,7 @@ conformance cases that check it through every door that binds it.
 A door name is checked against the door itself: Rust `pub fn`/`pub struct` in the crates' sources, C
 functions in bindings/c/include/tradewarden.h, Python names in tradewarden._native or the public modules
 (when the wheel is importable: bindings/python/tests/test_conformance_functions.py), CLI subcommands in
-crates/cli/src. The case counts come from tests/conformance/functions.json (and the guardrails scenario).
+crates/cli/src. The case counts come from every case file tests/conformance/*.json (`cases()`).
 """
 import json
 import pathlib
@@ -197,12 +197,19 @@ ROWS = [(  # returns
 
 
 def cases():
-    doc = json.loads((HERE / "functions.json").read_text())
+    """Cases per conformance key over every case file of tests/conformance (`*.json`): each entry of a file's
+    `cases` counts under its `capability` (else its `fn`); a scenario file (`steps`) counts its steps under the
+    file's `capability` (else its name). One file per area, so areas grow without touching each other."""
     n = {}
-    for c in doc["cases"]:
-        n[c["fn"]] = n.get(c["fn"], 0) + 1
-    session = json.loads((HERE / "guardrails_session.json").read_text())
-    n["guardrails_session"] = len(session.get("steps", [])) or 1
+    for p in sorted(HERE.glob("*.json")):
+        doc = json.loads(p.read_text())
+        if isinstance(doc.get("cases"), list):
+            for c in doc["cases"]:
+                key = c.get("capability", c["fn"])
+                n[key] = n.get(key, 0) + 1
+        elif isinstance(doc.get("steps"), list):
+            key = doc.get("capability", p.stem)
+            n[key] = n.get(key, 0) + (len(doc["steps"]) or 1)
     return n
 
 
