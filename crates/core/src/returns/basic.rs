@@ -1574,18 +1574,187 @@ fn capture_filtered(
     let one = 1.0_f64.to_bits();
     let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
     let (mut wr, mut wb, mut n) = (1.0_f64, 1.0_f64, 0_usize);
-    for (x, y) in r.iter().zip(b.iter()) {
-        let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
-        let keep = 0_u64.wrapping_sub(u64::from(m));
-        wr *= pick(keep, 1.0 + x);
-        wb *= pick(keep, 1.0 + y);
-        n += usize::from(m);
+    // Blocks of the pairs: a block that starts with a subnormal product runs
+    // that product through `ExactProduct` (the same bits, no slow subnormal
+    // multiplies); every other block is the plain loop.
+    for (rc, bc) in r.chunks(PRODUCT_BLOCK).zip(b.chunks(PRODUCT_BLOCK)) {
+        if is_subnormal(wr) || is_subnormal(wb) {
+            let (mut pr, mut pb) = (ExactProduct::new(wr), ExactProduct::new(wb));
+            let (mut rx, mut bx) = (rc.chunks_exact(8), bc.chunks_exact(8));
+            for (x8, y8) in (&mut rx).zip(&mut bx) {
+                let (mut fr, mut fb) = ([1.0_f64; 8], [1.0_f64; 8]);
+                for i in 0..8 {
+                    let (x, y) = (x8[i], y8[i]);
+                    let m = (if up { y > 0.0 } else { y < 0.0 }) & !x.is_nan();
+                    let keep = 0_u64.wrapping_sub(u64::from(m));
+                    fr[i] = pick(keep, 1.0 + x);
+                    fb[i] = pick(keep, 1.0 + y);
+                    n += usize::from(m);
+                }
+                pr.mul8(&fr);
+                pb.mul8(&fb);
+            }
+            for (x, y) in rx.remainder().iter().zip(bx.remainder().iter()) {
+                let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
+                let keep = 0_u64.wrapping_sub(u64::from(m));
+                pr.mul(pick(keep, 1.0 + x));
+                pb.mul(pick(keep, 1.0 + y));
+                n += usize::from(m);
+            }
+            (wr, wb) = (pr.value(), pb.value());
+            continue;
+        }
+        for (x, y) in rc.iter().zip(bc.iter()) {
+            let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
+            let keep = 0_u64.wrapping_sub(u64::from(m));
+            wr *= pick(keep, 1.0 + x);
+            wb *= pick(keep, 1.0 + y);
+            n += usize::from(m);
+        }
     }
     if n == 0 {
         return Ok(f64::NAN);
     }
     let e = ann / n as f64;
     Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
+}
+
+/// Pairs per block of [`capture_filtered`]'s product loop: a product that
+/// goes subnormal inside a block is multiplied by the hardware until the
+/// block ends (at most this many slow multiplies), then exactly by
+/// [`ExactProduct`].
+const PRODUCT_BLOCK: usize = 4096;
+
+/// 2⁵²: a subnormal double is m·2⁻¹⁰⁷⁴ with an integer |m| < 2⁵².
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+
+/// `x` is subnormal (not zero, below the smallest normal).
+#[inline]
+fn is_subnormal(x: f64) -> bool {
+    x != 0.0 && x.abs() < f64::MIN_POSITIVE
+}
+
+/// An in-order running product w ← w·f that gives **the same bits as the
+/// hardware multiply** but does not multiply subnormal numbers: while w is
+/// subnormal it is held as the integer-valued double m = w·2¹⁰⁷⁴ (exact) and
+/// a step is m ← round-half-even(m·f), which is what the hardware does to
+/// the exact product w·f on the subnormal grid. Subnormal multiplies cost
+/// 3× a normal one on the machines measured (docs/performance.md, the
+/// `capture_subnormal` bench), and a falling market's product can stay
+/// subnormal for millions of periods (numpy's `prod` does too: the value is
+/// empyrical's).
+///
+/// A step rounds with the 2⁵² addition (round half to even in the default
+/// rounding mode, no branch); a product whose rounding is a tie is corrected
+/// with the fused multiply-add's exact error term; a product that leaves the
+/// subnormal range (|m·f| ≥ 2⁵², an infinity, a NaN) goes back to the
+/// hardware multiply on the exact subnormal value. The exact step is as slow
+/// as the hardware's subnormal multiply (one dependent chain of 4
+/// operations); the gain is [`ExactProduct::mul8`]: a subnormal product is
+/// mostly *stuck* (m·f rounds back to m), which 8 factors at a time are
+/// checked for without a dependent chain.
+#[derive(Debug, Clone, Copy)]
+struct ExactProduct {
+    /// `w` when `!sub`, else m = w·2¹⁰⁷⁴.
+    v: f64,
+    sub: bool,
+}
+
+/// Below this, the computed |m·(f − 1)| leaves m·f rounding back to m:
+/// 0.5 − 2⁻⁵⁰ (the computed product is within a relative 2⁻⁵³ of the exact).
+const STUCK: f64 = 0.5 - 1.0 / 1_125_899_906_842_624.0;
+
+impl ExactProduct {
+    /// 2⁵³⁷ and 2⁻⁵³⁷: scaling by 2^±1074 in two exact steps (2⁻¹⁰⁷⁴ itself is
+    /// subnormal).
+    const UP: f64 = f64::from_bits((1023 + 537) << 52);
+    const DOWN: f64 = f64::from_bits((1023 - 537) << 52);
+
+    #[inline]
+    fn new(w: f64) -> Self {
+        if is_subnormal(w) {
+            Self {
+                v: (w * Self::UP) * Self::UP,
+                sub: true,
+            }
+        } else {
+            Self { v: w, sub: false }
+        }
+    }
+
+    /// The product as a double (exact: |m| ≤ 2⁵² is on the subnormal grid).
+    #[inline]
+    fn value(self) -> f64 {
+        if self.sub {
+            (self.v * Self::DOWN) * Self::DOWN
+        } else {
+            self.v
+        }
+    }
+
+    /// Eight steps in order. A subnormal product first checks whether all
+    /// eight leave it where it is: f > 0 (a zero keeps its sign) and the
+    /// computed |m·(f − 1)| < [`STUCK`] — then the exact |m·(f − 1)| < 0.5 and
+    /// m·f = m + m·(f − 1) rounds to m (f − 1 is exact for f in [0.5, 2];
+    /// outside it |m·(f − 1)| ≥ 0.5 for every m ≠ 0, so the check fails as it
+    /// should). Measured on the functions table's 10M down-market data
+    /// (benchmark stuck at 28·2⁻¹⁰⁷⁴ for ≈ 4.9M steps), under load 11:
+    /// 114 → 48 ms for the pass; the exact step alone was 2.7× slower than
+    /// the hardware (docs/performance.md).
+    #[inline(always)]
+    fn mul8(&mut self, f: &[f64; 8]) {
+        if self.sub {
+            let m = self.v;
+            let mut stuck = true;
+            for &x in f {
+                stuck &= (x > 0.0) & ((m * (x - 1.0)).abs() < STUCK);
+            }
+            if stuck {
+                return;
+            }
+            for &x in f {
+                self.mul(x);
+            }
+        } else {
+            let mut w = self.v;
+            for &x in f {
+                w *= x;
+            }
+            self.v = w;
+        }
+    }
+
+    #[inline(always)]
+    fn mul(&mut self, f: f64) {
+        if !self.sub {
+            self.v *= f;
+            return;
+        }
+        let m = self.v;
+        let p = m * f;
+        let a = p.abs();
+        if a < TWO_52 {
+            // round half to even in the default rounding mode
+            let mut q = ((a + TWO_52) - TWO_52).copysign(p);
+            if (q - p).abs() == 0.5 {
+                // p is a tie; the exact product is p + e
+                let e = m.mul_add(f, -p);
+                if e > 0.0 {
+                    q = p + 0.5;
+                } else if e < 0.0 {
+                    q = p - 0.5;
+                }
+            }
+            self.v = q;
+        } else {
+            // out of the subnormal range (or not finite): the hardware, on
+            // the exact value
+            *self = Self {
+                v: self.value() * f,
+                sub: false,
+            };
+        }
+    }
 }
 
 /// A side of the market: the periods where the benchmark rose (`Up`, b > 0)
@@ -2710,6 +2879,106 @@ mod fast_path_tests {
         );
     }
     use crate::simd::SimdPath;
+
+    /// `ExactProduct` against the hardware multiply, bit for bit after every
+    /// step: subnormal starts (tiny, mid-range and near-normal m, both signs,
+    /// signed zeros), factors near 1 (the stuck case), tie makers (x.5
+    /// products, 1 ± 2⁻⁵² on m near 2⁵¹ where the rounded product is a tie
+    /// but the exact one is not), negatives, zeros, infinities, NaN, huge and
+    /// tiny factors; re-entering the subnormal form every few steps.
+    #[test]
+    fn exact_product_is_the_hardware_multiply() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(41);
+        let sub = |m: f64| (m * ExactProduct::DOWN) * ExactProduct::DOWN;
+        let special = [
+            1.0,
+            0.5,
+            1.5,
+            2.5,
+            3.0,
+            0.75,
+            1.0 + f64::EPSILON,
+            1.0 - f64::EPSILON / 2.0,
+            1.0 + f64::EPSILON / 2.0,
+            1.0 - f64::EPSILON,
+            -1.0,
+            -1.5,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e300,
+            1e-300,
+            2.0_f64.powi(52),
+            f64::MIN_POSITIVE,
+        ];
+        let mut steps = 0usize;
+        for case in 0..4000 {
+            let m0: f64 = match case % 6 {
+                0 => f64::from(rng.random_range(1_u32..64)),
+                1 => (rng.random::<f64>() * TWO_52).floor(),
+                2 => TWO_52 - f64::from(rng.random_range(1_u32..1000)),
+                3 => (TWO_52 / 2.0) - f64::from(rng.random_range(0_u32..4)) - 1.0,
+                4 => -(rng.random::<f64>() * 1e6).floor() - 1.0,
+                _ => {
+                    if rng.random::<bool>() {
+                        0.0
+                    } else {
+                        -0.0
+                    }
+                }
+            };
+            let mut w = sub(m0);
+            let mut p = ExactProduct::new(w);
+            for step in 0..200 {
+                let f = match rng.random_range(0_u32..10) {
+                    0..=4 => 1.0 + (rng.random::<f64>() - 0.5) * 0.03,
+                    5 => 1.0 + (rng.random::<f64>() - 0.5) * 2e-14,
+                    6 => rng.random::<f64>() * 4.0,
+                    7 => f64::from(rng.random_range(1_u32..8)) * 0.5,
+                    _ => special[rng.random_range(0..special.len())],
+                };
+                if step % 5 == 0 {
+                    // eight at once: mostly stuck factors, sometimes one that moves m
+                    let mut f8 = [1.0_f64; 8];
+                    for v in &mut f8 {
+                        *v = if rng.random_range(0_u32..16) == 0 {
+                            special[rng.random_range(0..special.len())]
+                        } else {
+                            1.0 + (rng.random::<f64>() - 0.5) * 1.2 / p.v.abs().max(1.0)
+                        };
+                    }
+                    p.mul8(&f8);
+                    for v in f8 {
+                        w *= v;
+                    }
+                } else {
+                    w *= f;
+                    p.mul(f);
+                }
+                let got = p.value();
+                assert!(
+                    got.to_bits() == w.to_bits() || (got.is_nan() && w.is_nan()),
+                    "case {case} (m0 {m0}) step {step}: f {f:e}: {got:e} vs hardware {w:e}"
+                );
+                if step % 17 == 0 {
+                    p = ExactProduct::new(w);
+                }
+                steps += 1;
+            }
+        }
+        assert_eq!(steps, 800_000);
+        // the tie corrected by the exact error term: m odd near 2^51, f = 1 + 2^-52
+        let m = TWO_52 / 2.0 - 1.0;
+        let mut p = ExactProduct::new(sub(m));
+        p.mul(1.0 + f64::EPSILON);
+        assert_eq!(
+            p.value().to_bits(),
+            (sub(m) * (1.0 + f64::EPSILON)).to_bits()
+        );
+        assert!(p.sub);
+    }
 
     fn data(seed: u64, n: usize) -> Vec<f64> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
