@@ -1133,11 +1133,7 @@ impl StateScorer {
             if points.iter().any(|x| !x.is_finite()) || points.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(bad("points not finite and strictly increasing"));
             }
-            if lt.iter().zip(&le).any(|(a, b)| a > b)
-                || le.windows(2).any(|w| w[0] > w[1])
-                || lt.windows(2).any(|w| w[0] > w[1])
-                || le.last().is_some_and(|&x| x > p.count)
-            {
+            if !counts_are_possible(&lt, &le, p.count) {
                 return Err(bad("counts not ordered or above the reference count"));
             }
             if let CellGrid::Bounded { cells } = grid
@@ -1893,12 +1889,56 @@ fn decode(b: &[u8]) -> Result<ScoreState> {
     })
 }
 
+/// Whether `lt` and `le` can be the counts of `n` values below and at or
+/// below strictly increasing points g₀ < g₁ < …: one length and the chain
+/// lt₀ ≤ le₀ ≤ lt₁ ≤ le₁ ≤ … ≤ n (a value ≤ gₖ₋₁ is < gₖ, so leₖ₋₁ ≤ ltₖ).
+/// Loaded grids and grid counts are checked with it.
+pub(crate) fn counts_are_possible(lt: &[u64], le: &[u64], n: u64) -> bool {
+    lt.len() == le.len()
+        && lt
+            .iter()
+            .zip(le)
+            .flat_map(|(a, b)| [*a, *b])
+            .chain([n])
+            .try_fold(0_u64, |prev, x| (prev <= x).then_some(x))
+            .is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ks::{Alternative, KsMethod, ks_2samp};
     use crate::profile::ProfileOptions;
     use rand::{Rng, SeedableRng};
+
+    /// The count chain lt₀ ≤ le₀ ≤ lt₁ ≤ … ≤ n, and a bounded scorer whose
+    /// grid breaks it across two points (le₀ > lt₁: impossible counts that
+    /// the old per-vector checks let through) is refused when loaded.
+    #[test]
+    fn impossible_grid_counts_are_refused() {
+        assert!(counts_are_possible(&[0, 2, 5], &[1, 4, 5], 5));
+        assert!(counts_are_possible(&[], &[], 0));
+        assert!(!counts_are_possible(&[0, 2], &[3, 4], 4)); // le0 > lt1
+        assert!(!counts_are_possible(&[1], &[0], 4)); // lt > le
+        assert!(!counts_are_possible(&[0], &[5], 4)); // above n
+        assert!(!counts_are_possible(&[0, 1], &[1], 4)); // lengths
+        let r: Vec<f64> = (0..400).map(|i| f64::from((i * 37) % 101)).collect();
+        let mut profile = Profile::new();
+        profile.insert(
+            "x",
+            FeatureProfile::Numeric(NumericProfile::fit(&r, &ProfileOptions::default()).unwrap()),
+        );
+        let mut scorer = StateScorer::new(profile, CellGrid::Bounded { cells: 8 }).unwrap();
+        assert!(StateScorer::from_bytes(&scorer.to_bytes()).is_ok());
+        let g = scorer.grids.get_mut("x").unwrap();
+        assert!(g.lt.len() >= 3 && g.le[0] < g.lt[2]);
+        // le and lt still each non-decreasing and lt ≤ le, but lt1 < le0
+        g.lt[1] = g.lt[0];
+        g.le[0] = g.lt[2];
+        g.le[1] = g.le[1].max(g.lt[2]);
+        let e = StateScorer::from_bytes(&scorer.to_bytes()).unwrap_err();
+        assert!(matches!(e, Error::Corrupt { what: "grids", .. }), "{e}");
+    }
 
     /// A scorer of a profile with a Sturges feature saves bytes that load
     /// (capi fuzz finding 6: the compact form stripped that feature's

@@ -825,8 +825,8 @@ impl GridCounts {
     }
 
     /// Reads the binary form, validated: framing and checksum, names in
-    /// order, `lt` and `le` of one length, `lt ≤ le`, both non-decreasing
-    /// and ≤ n, no trailing bytes. (Whether they belong to a grid is checked
+    /// order, `lt` and `le` of one length and possible counts at strictly
+    /// increasing points (lt₀ ≤ le₀ ≤ lt₁ ≤ le₁ ≤ … ≤ n), no trailing bytes. (Whether they belong to a grid is checked
     /// by [`StateScorer::from_grid_counts`].)
     ///
     /// # Errors
@@ -852,12 +852,7 @@ impl GridCounts {
             let n = r.u64("n")?;
             let lt = r.vu("lt")?;
             let le = r.vu("le")?;
-            if lt.len() != le.len()
-                || lt.iter().zip(&le).any(|(x, y)| x > y)
-                || lt.windows(2).any(|w| w[0] > w[1])
-                || le.windows(2).any(|w| w[0] > w[1])
-                || le.last().is_some_and(|&x| x > n)
-            {
+            if !super::counts_are_possible(&lt, &le, n) {
                 return Err(gcorrupt(
                     a,
                     "counts",
@@ -996,6 +991,33 @@ impl StateScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts that no reference can have at increasing points (le₀ > lt₁,
+    /// each vector still ordered) are refused when loaded.
+    #[test]
+    fn impossible_counts_are_refused() {
+        let mut features = BTreeMap::new();
+        features.insert(
+            "x".to_string(),
+            PointCounts {
+                n: 10,
+                lt: vec![0, 4],
+                le: vec![3, 5],
+            },
+        );
+        let ok = GridCounts {
+            checksum: 7,
+            features: features.clone(),
+        };
+        assert_eq!(GridCounts::from_bytes(&ok.to_bytes()).unwrap(), ok);
+        features.get_mut("x").unwrap().lt[1] = 2;
+        let bad = GridCounts {
+            checksum: 7,
+            features,
+        };
+        let e = GridCounts::from_bytes(&bad.to_bytes()).unwrap_err();
+        assert!(matches!(e, Error::Corrupt { what: "counts", .. }), "{e}");
+    }
 
     /// The chunked points are the points of one `quantile` call per rank
     /// (the definition), bit for bit: sketches that compacted (n ≫ k) and
