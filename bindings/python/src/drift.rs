@@ -1442,6 +1442,22 @@ impl PyRankSummary {
         call(py, move || Ok(me.merge(o)?))
     }
 
+    /// One node of a merge tree: the union of `parts`, compressed to `items`
+    /// when it holds more than 2·`items` items (`RankSummary::merge_node`).
+    #[staticmethod]
+    fn merge_node(
+        py: Python<'_>,
+        parts: Vec<PyRef<'_, PyRankSummary>>,
+        items: usize,
+    ) -> PyResult<Self> {
+        let refs: Vec<&RankSummary> = parts.iter().map(|p| &p.inner).collect();
+        call(py, move || {
+            Ok(PyRankSummary {
+                inner: RankSummary::merge_node(&refs, items)?,
+            })
+        })
+    }
+
     /// At most `items` items again (the error bound grows, tracked).
     fn compress(&mut self, py: Python<'_>, items: usize) -> PyResult<()> {
         let me = &mut self.inner;

@@ -101,6 +101,11 @@ proptest! {
         prop_assert!(added == 0 || (added as f64) < n as f64 / compress_to as f64, "added {}", added);
         check_bounds(&c, &v)?;
         prop_assert_eq!(c.min_max(), merged.min_max());
+        // a tree node: the union, compressed only above 2·items
+        let node = RankSummary::merge_node(&refs, compress_to).unwrap();
+        let expect = if merged.len() > 2 * compress_to { &c } else { &merged };
+        prop_assert_eq!(node.to_bytes(), expect.to_bytes());
+        check_bounds(&node, &v)?;
     }
 
     #[test]
@@ -111,6 +116,22 @@ proptest! {
         prop_assert_eq!(*e.last().unwrap(), f64::INFINITY);
         prop_assert!(e.windows(2).all(|w| w[0] < w[1]));
     }
+}
+
+#[test]
+fn merge_node_refuses_bad_items_and_no_parts() {
+    let s = RankSummary::from_values(&[1.0, 2.0], 4, NanPolicy::Error).unwrap();
+    for items in [0, tradewarden_drift::state::MAX_SUMMARY_ITEMS + 1] {
+        let e = RankSummary::merge_node(&[&s], items).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidParameter { param: "items", .. }),
+            "{e}"
+        );
+    }
+    assert!(matches!(
+        RankSummary::merge_node(&[], 4).unwrap_err(),
+        Error::TooFewValues { .. }
+    ));
 }
 
 #[test]

@@ -480,25 +480,18 @@ def _summary_partition(pdf: Any, cols: List[str], items: int, nan_policy: str) -
 
 
 def _merge_summaries(*parts: Any, items: int = 4096) -> Dict[str, bytes]:
-    """Union of partitions' summaries per column (exactly associative and commutative); a node whose union
-    holds more than 2·``items`` items compresses it to ``items`` (the stated error grows by < n/items, so the
-    result depends on the tree: the same partitioning and ``split_every``, the same bytes)."""
+    """One node of the pass-1 merge tree, per column: ``RankSummary.merge_node`` (the union of the parts,
+    compressed to ``items`` when it holds more than 2·``items``: the rule lives in the crate; the result
+    depends on the tree: the same partitioning and ``split_every``, the same bytes)."""
     from . import _native
 
-    merged: Dict[str, Any] = {}
+    by_column: Dict[str, List[Any]] = {}
     for p in parts:
         if hasattr(p, "iloc"):
             p = p.iloc[0] if len(p) else {}
         for c, blob in p.items():
-            s = _native.RankSummary.from_bytes(blob)
-            if c in merged:
-                merged[c].merge(s)
-            else:
-                merged[c] = s
-    for s in merged.values():
-        if s.info()[3] > 2 * items:
-            s.compress(items)
-    return {c: s.to_bytes() for c, s in merged.items()}
+            by_column.setdefault(c, []).append(_native.RankSummary.from_bytes(blob))
+    return {c: _native.RankSummary.merge_node(s, items).to_bytes() for c, s in by_column.items()}
 
 
 def sketch_grid(reference: Any, *, cells: int = 1024, bins: int = 10, columns: Optional[Sequence[str]] = None,

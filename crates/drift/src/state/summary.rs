@@ -247,6 +247,41 @@ impl RankSummary {
         super::merge_parts(parts, RankSummary::merge)
     }
 
+    /// One node of a merge tree over partitions' summaries: their union
+    /// ([`RankSummary::merge_all`]), compressed to `items` when it holds more
+    /// than 2·`items` items. The rule every door's tree merge uses (Dask's
+    /// `sketch_grid`), so that a node's size stays bounded whatever the fan-in
+    /// and the result depends only on the tree (the same partitioning and
+    /// fan-in, the same bytes); each compression adds < n/`items` to the
+    /// stated rank error.
+    ///
+    /// ```
+    /// use tradewarden_drift::state::RankSummary;
+    /// use tradewarden_core::NanPolicy;
+    /// let parts: Vec<RankSummary> = (0..4)
+    ///     .map(|p| {
+    ///         let v: Vec<f64> = (0..1000).map(|i| f64::from(i * 4 + p)).collect();
+    ///         RankSummary::from_values(&v, 64, NanPolicy::Error).unwrap()
+    ///     })
+    ///     .collect();
+    /// let refs: Vec<&RankSummary> = parts.iter().collect();
+    /// let node = RankSummary::merge_node(&refs, 64).unwrap();
+    /// assert_eq!(node.n(), 4000);
+    /// assert!(node.len() <= 128);
+    /// assert!(node.rank_error() < 4000 / 64 * 2);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RankSummary::merge_all`]; `items` outside 1..=[`MAX_SUMMARY_ITEMS`].
+    pub fn merge_node(parts: &[&RankSummary], items: usize) -> Result<RankSummary> {
+        check_items("items", items)?;
+        let mut s = RankSummary::merge_all(parts)?;
+        if s.values.len() > items.saturating_mul(2) {
+            s.compress(items)?;
+        }
+        Ok(s)
+    }
+
     /// At most `items` (m) items again: consecutive items grouped into
     /// blocks cut where the cumulative weight first reaches ⌈j·n/m⌉, each
     /// block kept as its last item with the block's weight. The error grows
