@@ -736,9 +736,10 @@ fn point_counts(values: &[f64], g: &Grid) -> PointCounts {
     let m = g.points.len();
     let mut cell = vec![0u64; 2 * m + 1];
     let mut n = 0u64;
+    let look = super::CellLookup::new(&g.points);
     for &v in values {
         if v.is_finite() {
-            cell[g.cell(v + 0.0)] += 1;
+            cell[look.cell(v + 0.0)] += 1;
             n += 1;
         }
     }
