@@ -156,8 +156,9 @@ ROWS = [(  # returns
      "tw_registry_sign", "registry sign", "inference.signed", ""),
     ("inference", "learning freeze of a model (refuses promote)", "registry::freeze_learning", "guardrails.Engine",
      "tw_engine_set_learning_frozen", "guard freeze-learning", None,
-     "Python/C: the engine's flag; the registry reads it. No conformance case yet: the doors differ (Rust "
-     "`Registry::freeze_learning`, Python/C the guardrails engine's flag), a scenario needs both"),
+     "Python/C: the guardrails engine's `learning_frozen` override, which is not the registry's freeze "
+     "(`learning_freeze.json`: Rust `Registry::freeze_learning` and the CLI's `rollback` only): no door in common, "
+     "no conformance case"),
     ("inference", "GPU backend (wgpu)", "device::wgpu_device", None, None, None, None,
      "Rust feature `wgpu`, tested on llvmpipe; the wheel and libtradewarden are CPU builds"),
     ("inference", "market regime classifier", "regime::classify", "_native.regime_classify", "tw_regime_classify",

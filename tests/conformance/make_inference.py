@@ -238,6 +238,7 @@ def predictor_cases():
                             [predict([c["n_rows"], w, nf], c["inputs"])],
                             about=f"torch 2.5.1 weights ({c['dtype']})"))
     x4 = torch[0]["inputs"]
+    gru_arch = next(c["architecture"] for c in torch if c["name"] == "gru")
     for m in window["models"]:
         a = m["architecture"]
         cs.append(predictor(f"burnpack_{m['name']}", "inference.window",
@@ -303,6 +304,21 @@ def predictor_cases():
                     "config": window["models"][1]["architecture"]},
                    predict([1, 5, 3], window["inputs"][:15])],
                   about="GRU → Transformer with 3 outputs for 2: InvalidInput, the GRU keeps serving"),
+        predictor("hot_swap_formats", "inference.hot_swap",
+                  {"format": "burnpack", "file": f"{DATA}/gru_window.bpk", "config": window["models"][0]["architecture"]},
+                  [predict([1, 5, 3], window["inputs"][:15]),
+                   {"op": "swap", "version": "torch", "format": "safetensors", "file": f"{TORCH}/gru.safetensors",
+                    "config": gru_arch},
+                   predict([1, 5, 3], window["inputs"][:15]),
+                   {"op": "swap", "version": "torch-bf16", "format": "safetensors",
+                    "file": f"{TORCH}/gru_bf16.safetensors", "config": gru_arch},
+                   predict([2, 5, 3], window["inputs"][:30])],
+                  about="burnpack GRU → torch's GRU (F32, then BF16): same architecture, another format"),
+        predictor("hot_swap_demo_refused", "inference.hot_swap", {"format": "demo"},
+                  [{"op": "swap", "version": "wide", "format": "safetensors", "file": f"{TORCH}/mlp.safetensors",
+                    "config": mlp_arch},
+                   predict([1, 1, 4], [0.01, 0.03, 0.012, 0.5])],
+                  about="5 features for the demo's 4: InvalidInput, the demo keeps serving"),
     ]
     return cs
 
