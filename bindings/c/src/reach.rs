@@ -19,10 +19,7 @@ use crate::guardrails::{
     tw_period_observation,
 };
 use crate::handle::{self, Tagged, handle};
-use crate::{
-    Failure, TW_ERR_INVALID_INPUT, c_str, guard, non_null, req_str, series, tw_status, write_out,
-    write_str,
-};
+use crate::{Failure, c_str, guard, non_null, req_str, series, tw_status, write_out, write_str};
 
 // ------------------------------------------------------------ regime ---
 
@@ -430,13 +427,8 @@ pub unsafe extern "C" fn tw_recovery_summary_json(
         let t = unsafe { handle::live::<tw_recovery>(tracker, "tracker")? };
         non_null(buf, "buf")?;
         non_null(written, "written")?;
-        if !now.is_finite() {
-            return Err(Failure(
-                TW_ERR_INVALID_INPUT,
-                format!("invalid now = {now}: must be a finite Unix time"),
-            ));
-        }
-        let text = serde_json::to_string(&t.summary_at(now))
+        let summary = t.checked_summary_at(now)?;
+        let text = serde_json::to_string(&summary)
             .map_err(|e| Failure(crate::TW_ERR_INTERNAL, format!("summary to JSON: {e}")))?;
         // SAFETY: forwarded caller contract.
         unsafe { write_str(&text, "summary", buf, len, written) }

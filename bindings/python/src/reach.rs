@@ -27,15 +27,23 @@ fn invalid(msg: String) -> CallError {
     CallError::Lib(ErrorKind::InvalidInput, msg)
 }
 
-/// An optional config dict (None: the crate's defaults); a bad one is
-/// `InvalidConfig` naming `what`.
+/// An optional config dict (None: the crate's defaults); one that does not
+/// deserialize is `InvalidConfig` naming `what`. Read with pythonize, not
+/// through JSON: a NaN or ±inf field reaches the crate's own validation,
+/// whose error (kind and field) is the one the Rust and C doors give.
 fn config<T: serde::de::DeserializeOwned + Default>(
     what: &str,
     obj: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<T> {
     match obj.filter(|o| !o.is_none()) {
         None => Ok(T::default()),
-        Some(o) => crate::from_py(what, o),
+        Some(o) => pythonize::depythonize(o).map_err(|e| {
+            crate::raise(
+                o.py(),
+                ErrorKind::InvalidConfig,
+                format!("invalid {what}: {e}"),
+            )
+        }),
     }
 }
 
@@ -299,13 +307,13 @@ impl PyRecoveryTracker {
         crate::to_py(py, "health", &h)
     }
 
-    /// `RecoveryTracker::summary_at` as a dict (`now` None: now).
+    /// `RecoveryTracker::checked_summary_at` as a dict (`now` None: now).
     #[pyo3(signature = (now=None))]
     fn summary(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Py<PyAny>> {
         let t = &self.inner;
         let s = call(py, move || {
             Ok(match now {
-                Some(now) => t.summary_at(now),
+                Some(now) => t.checked_summary_at(now)?,
                 None => t.summary(),
             })
         })?;

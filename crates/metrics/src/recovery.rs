@@ -496,6 +496,32 @@ impl RecoveryTracker {
         }
     }
 
+    /// The summary at Unix time `now`, which must be finite: what every door
+    /// (Python `RecoveryTracker.summary(now)`, C `tw_recovery_summary_json`)
+    /// calls, so a NaN or infinite time is the same error everywhere.
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidInput`] naming `now` when it is not finite.
+    ///
+    /// ```
+    /// use tradewarden_metrics::recovery::{Outcome, RecoveryTracker};
+    /// let t = RecoveryTracker::default();
+    /// t.record_at(100.0, &Outcome::success("fetch_quotes", 0.2))?;
+    /// assert_eq!(t.checked_summary_at(101.0)?.total_operations, 1);
+    /// assert!(t.checked_summary_at(f64::NAN).is_err());
+    /// # Ok::<(), tradewarden_metrics::MetricsError>(())
+    /// ```
+    pub fn checked_summary_at(&self, now: f64) -> Result<RecoverySummary> {
+        if !now.is_finite() {
+            return Err(MetricsError::InvalidInput {
+                param: "now",
+                value: now.to_string(),
+                reason: "must be a finite Unix time".into(),
+            });
+        }
+        Ok(self.summary_at(now))
+    }
+
     /// The summary as pretty JSON.
     ///
     /// # Errors
