@@ -171,7 +171,7 @@ TWO_REF = {"x": "ref_a", "y": "ref_b"}
 
 
 def report(cid, cur, rep=None, ref=None, **kw):
-    case(cid, "drift.report", "drift.report", {"reference": ref or TWO_REF, "current": cur}, profile=prof(**kw),
+    return case(cid, "drift.report", "drift.report", {"reference": ref or TWO_REF, "current": cur}, profile=prof(**kw),
          report=rep or {})
 
 
@@ -197,6 +197,9 @@ report("report-alpha-0", {"x": "cur_same"}, {"alpha": 0.0})
 report("report-alpha-1.5", {"x": "cur_same"}, {"alpha": 1.5})
 report("report-psi-threshold-negative", {"x": "cur_same"}, {"psi_threshold": -1.0})
 report("report-drift-share-0", {"x": "cur_same"}, {"drift_share": 0.0})
+report("report-alpha-nan", {"x": "cur_same"}, {"alpha": "nan"})["known_difference"] = {
+    "door": "python", "answer": {"error": "InvalidConfig"},
+    "why": "a non-finite option cannot cross Python's JSON-value options (InvalidConfig)"}
 report("report-without-reference", {"x": "cur_same"}, keep_reference=False)
 
 # ---- mergeable ScoreState (compute, merge, bytes, report; TWSS) ----
@@ -229,7 +232,7 @@ case("state-truncated", "drift.score_state", "drift.score_state", {}, source="st
 
 # ---- LiveMonitor: a scenario of batches (PSI / JS / KS, drift flags rising and falling) ----
 def monitor(cid, steps, mon=None, ref=None, **kw):
-    case(cid, "drift.monitor", "drift.monitor", {"reference": ref or TWO_REF, "steps": steps},
+    return case(cid, "drift.monitor", "drift.monitor", {"reference": ref or TWO_REF, "steps": steps},
          profile=prof(**kw), monitor={"window": 80, "min_values": 40, **(mon or {})})
 
 
@@ -255,8 +258,13 @@ monitor("monitor-window-0", [["score", "x"]], {"window": 0})
 monitor("monitor-min-values-above-window", [["score", "x"]], {"min_values": 100})
 monitor("monitor-psi-threshold-negative", [["score", "x"]], {"psi_threshold": -0.1})
 monitor("monitor-psi-epsilon-1", [["score", "x"]], {"psi_epsilon": 1.0})
-monitor("monitor-js-threshold-nan", [["score", "x"]], {"js_threshold": "nan"})
-monitor("monitor-ks-threshold-inf", [["score", "x"]], {"ks_threshold": "inf"})
+# A known disagreement, kept visible: Python's options cross as JSON values (`value_of` in
+# bindings/python/src/lib.rs, as json.dumps(allow_nan=False)), so a NaN or ±inf option is refused there as
+# InvalidConfig before the library sees it; Rust and C give the library's InvalidInput naming the field.
+PY_NONFINITE = {"door": "python", "answer": {"error": "InvalidConfig"},
+                "why": "a non-finite option cannot cross Python's JSON-value options (InvalidConfig)"}
+monitor("monitor-js-threshold-nan", [["score", "x"]], {"js_threshold": "nan"})["known_difference"] = PY_NONFINITE
+monitor("monitor-ks-threshold-inf", [["score", "x"]], {"ks_threshold": "inf"})["known_difference"] = PY_NONFINITE
 
 
 # ---- bounded states' KS intervals and the compact scorer (TWSC) ----
