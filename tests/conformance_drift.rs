@@ -579,6 +579,45 @@ fn saved_bytes(case: &Value, ctx: &Ctx<'_>) -> Option<Value> {
     }
 }
 
+/// Artefacts another door saved (`TW_DRIFT_FOREIGN=DIR`: `ID.saved` profiles,
+/// `ID.twss` score states, `ID.twsc` scorers, as the C runner leaves them),
+/// loaded here in place of the case's own artefact: the case's answer must
+/// not change. Prints how many were loaded (44-conformance-drift.sh
+/// requires some).
+fn foreign(doc: &Value, dir: &std::path::Path) -> Vec<String> {
+    let inputs = doc["inputs"].as_object().unwrap().clone();
+    let ctx = Ctx { inputs: &inputs };
+    let mut artefacts = Map::new();
+    let (mut loaded, mut bad) = (0, Vec::new());
+    for case in doc["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let Some(own) = case.get("artefact") else {
+            continue;
+        };
+        artefacts.insert(id.to_string(), own.clone());
+        let ext = match case["fn"].as_str().unwrap() {
+            "drift.profile_persisted" => "saved",
+            "drift.score_state" => "twss",
+            _ => "twsc",
+        };
+        let Ok(bytes) = std::fs::read(dir.join(format!("{id}.{ext}"))) else {
+            continue;
+        };
+        loaded += 1;
+        let mut c = case.clone();
+        c["artefact"] = json!(hex(&bytes));
+        let got = shorten(answer_value(&run(&c, &ctx, &artefacts)), Some(own));
+        if got != case["expect"] {
+            bad.push(format!("{id} from {ext} of the other door: got {got}"));
+        }
+    }
+    println!("foreign artefacts: {loaded} loaded, {} differ", bad.len());
+    if loaded == 0 {
+        bad.push(format!("no foreign artefact in {}", dir.display()));
+    }
+    bad
+}
+
 #[test]
 fn every_case_gives_the_expected_answer() {
     let text = std::fs::read_to_string(path()).unwrap();
@@ -619,6 +658,9 @@ fn every_case_gives_the_expected_answer() {
             .map(|(id, a)| (id.clone(), answer_value(a)))
             .collect();
         std::fs::write(out, serde_json::to_string(&m).unwrap()).unwrap();
+    }
+    if let Some(dir) = std::env::var_os("TW_DRIFT_FOREIGN") {
+        failures.extend(foreign(&doc, &PathBuf::from(dir)));
     }
     assert!(answers.len() > 150, "only {} cases", answers.len());
     assert!(

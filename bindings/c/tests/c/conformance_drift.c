@@ -8,6 +8,9 @@
    as hex; the report as tw_report_to_json wrote it) or `id<TAB>error<TAB>Kind`,
    and drift_check.py c-answers compares them with the file's `expect` and
    with the Rust runner's answers (scripts/test.d/44-conformance-drift.sh).
+   The profiles (`ID.saved`, binary), score states (`ID.twss`) and scorers
+   (`ID.twsc`) it saves are left in TMPDIR: the Rust runner then loads them
+   (TW_DRIFT_FOREIGN=TMPDIR) and must give the file's answers from them.
    Usage: conformance_drift CASES.tsv TMPDIR > ANSWERS.tsv */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -252,7 +255,8 @@ static tw_status report_json(sb *b, const char *k, tw_report *r) {
   return s;
 }
 
-static tw_status state_hex(sb *b, const char *k, const tw_score_state *st) {
+/* the state's bytes as hex under `k`; with `save` also written to that file */
+static tw_status state_hex(sb *b, const char *k, const tw_score_state *st, const char *save) {
   size_t n, written;
   tw_status s = tw_score_state_bytes_length(st, &n);
   if (s != TW_OK) return s;
@@ -261,6 +265,11 @@ static tw_status state_hex(sb *b, const char *k, const tw_score_state *st) {
   if (s == TW_OK) {
     key(b, k);
     hex(b, p, written);
+    FILE *f = save ? fopen(save, "wb") : NULL;
+    if (f) {
+      fwrite(p, 1, written, f);
+      fclose(f);
+    } else if (save) s = TW_ERR_IO;
   }
   free(p);
   return s;
@@ -375,9 +384,11 @@ static tw_status run_state(const tcase *c, sb *b) {
   tw_score_state *st = NULL;
   tw_report *r = NULL, *r2 = NULL;
   tw_report_options o = report_options(c);
+  char path[1200];
+  snprintf(path, sizeof path, "%s/%s.twss", tmpdir, c->id);
   s = fit(c, &p);
   if (s == TW_OK) s = merged_states(c, p, NULL, 0, &st);
-  if (s == TW_OK) s = state_hex(b, "state", st);
+  if (s == TW_OK) s = state_hex(b, "state", st, path);
   if (s == TW_OK) s = tw_report_compute_states(p, st, &o, &r);
   if (s == TW_OK) s = report_json(b, "report", r);
   if (s == TW_OK) s = tw_score_state_from_bytes(bytes, n, &loaded);
@@ -479,7 +490,7 @@ static tw_status run_scorer(const tcase *c, sb *b) {
   if (find(c, "source")) {
     s = tw_state_scorer_load(c->art, &loaded);
     if (s == TW_OK) s = merged_states(c, NULL, loaded, 0, &st);
-    if (s == TW_OK) s = state_hex(b, "state", st);
+    if (s == TW_OK) s = state_hex(b, "state", st, NULL);
     tw_score_state_free(st);
     tw_state_scorer_free(loaded);
     return s;
@@ -502,7 +513,7 @@ static tw_status run_scorer(const tcase *c, sb *b) {
   }
   if (s == TW_OK) s = tw_state_scorer_load(c->art, &loaded);
   if (s == TW_OK) s = merged_states(c, NULL, loaded, 0, &st);
-  if (s == TW_OK) s = state_hex(b, "state", st);
+  if (s == TW_OK) s = state_hex(b, "state", st, NULL);
   const char *names[MAX_COLS];
   int nn = c->parts[0].n;
   for (int i = 0; i < nn; i++) names[i] = c->parts[0].cols[i].name;
