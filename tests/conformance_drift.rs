@@ -303,8 +303,15 @@ fn run(case: &Value, ctx: &Ctx<'_>, artefacts: &Map<String, Value>) -> Answer {
             let mut m = LiveMonitor::new(&p, opts).map_err(kind)?;
             let mut steps = Vec::new();
             for s in a["steps"].as_array().unwrap() {
-                let feature = s[1].as_str().unwrap();
+                let feature = s.get(1).and_then(Value::as_str).unwrap_or("");
                 let out = match s[0].as_str().unwrap() {
+                    "emit" => match m.score_and_emit() {
+                        Ok(all) => json!({
+                            "scored": all.len(),
+                            "drifted": all.iter().filter(|x| x.drift).count(),
+                        }),
+                        Err(e) => json!({ "error": kind(e) }),
+                    },
                     "push" => match m.push(feature, &ctx.arr(&s[2])) {
                         Ok(()) => json!("ok"),
                         Err(e) => json!({ "error": kind(e) }),

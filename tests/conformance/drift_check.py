@@ -162,8 +162,9 @@ def _f(v):
 
 
 def write_c_cases(path, art_dir):
-    """Tab-separated lines: `CASE id fn`, `OPT key value` (floats as hex, lists as comma-separated hex),
-    `ARR name n x...` (a named column), `PART i`, `STEP op feature n x...`, `ART path`, `END`."""
+    """Tab-separated lines: `CASE id fn`, `OPT key value` (floats as hex, lists as comma-separated hex), the
+    columns `REF|CUR|COL name n x...` (COL: of the last `PART i`), monitor steps `PUSH name n x...`,
+    `SCORE name`, `EMIT`, the artefact file `ART path`, `END`."""
     doc = load()
     art_dir = pathlib.Path(art_dir)
     art_dir.mkdir(parents=True, exist_ok=True)
@@ -220,7 +221,9 @@ def write_c_cases(path, art_dir):
             for name, key in p.items():
                 lines.append(arr("COL", name, key))
         for s in a.get("steps", []):
-            if s[0] == "push":
+            if s[0] == "emit":
+                lines.append("EMIT")
+            elif s[0] == "push":
                 lines.append(arr("PUSH", s[1], s[2]))
             else:
                 lines.append(f"SCORE\t{s[1]}")

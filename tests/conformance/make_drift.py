@@ -231,6 +231,8 @@ case("state-truncated", "drift.score_state", "drift.score_state", {}, source="st
 
 
 # ---- LiveMonitor: a scenario of batches (PSI / JS / KS, drift flags rising and falling) ----
+# steps: ["push", feature, input], ["score", feature], ["emit"] (score every ready feature and emit the drift
+# metrics — no recorder here — answering how many were scored and how many drifted)
 def monitor(cid, steps, mon=None, ref=None, **kw):
     return case(cid, "drift.monitor", "drift.monitor", {"reference": ref or TWO_REF, "steps": steps},
          profile=prof(**kw), monitor={"window": 80, "min_values": 40, **(mon or {})})
@@ -238,9 +240,10 @@ def monitor(cid, steps, mon=None, ref=None, **kw):
 
 monitor("monitor-in-out-in", [
     ["score", "x"], ["push", "x", "batch_in0"], ["score", "x"], ["push", "x", "batch_in1"], ["score", "x"],
-    ["push", "x", "batch_out0"], ["score", "x"], ["push", "x", "batch_out1"], ["score", "x"],
+    ["emit"], ["push", "x", "batch_out0"], ["score", "x"], ["emit"], ["push", "x", "batch_out1"], ["score", "x"],
     ["push", "x", "batch_out2"], ["score", "x"], ["push", "x", "batch_in2"], ["score", "x"],
-    ["push", "x", "batch_in0"], ["score", "x"], ["push", "y", "batch_b"], ["score", "y"], ["score", "x"]])
+    ["push", "x", "batch_in0"], ["score", "x"], ["emit"], ["push", "y", "batch_b"], ["score", "y"], ["score", "x"],
+    ["emit"]])
 monitor("monitor-thresholds", [
     ["push", "x", "batch_in0"], ["push", "x", "batch_out0"], ["score", "x"], ["push", "x", "batch_out1"],
     ["score", "x"], ["push", "x", "batch_in1"], ["push", "x", "batch_in2"], ["score", "x"]],
@@ -249,7 +252,7 @@ monitor("monitor-window-1", [["push", "x", "batch_out0"], ["score", "x"], ["push
         {"window": 1, "min_values": 1})
 monitor("monitor-bad-values", [
     ["push", "x", "batch_nan"], ["score", "x"], ["push", "z", "batch_in0"], ["score", "z"],
-    ["push", "x", "empty"], ["push", "x", "batch_in0"], ["score", "x"]], {"min_values": 5})
+    ["emit"], ["push", "x", "empty"], ["push", "x", "batch_in0"], ["score", "x"], ["emit"]], {"min_values": 5})
 monitor("monitor-skip-nan", [["push", "x", "batch_nan"], ["push", "x", "cur_inf"], ["score", "x"]],
         {"min_values": 5}, ref={"x": "ref_a"}, nan_policy="skip")
 monitor("monitor-equal-width", [["push", "x", "batch_out0"], ["push", "x", "batch_out1"], ["score", "x"]],

@@ -109,6 +109,10 @@ def values(case):
         steps = []
         for s in a["steps"]:
             try:
+                if s[0] == "emit":
+                    scores = m.score_and_emit()
+                    steps.append({"scored": len(scores), "drifted": sum(1 for x in scores if x["drift"])})
+                    continue
                 if s[0] == "push":
                     m.push(s[1], arr(s[2]))
                     steps.append("ok")

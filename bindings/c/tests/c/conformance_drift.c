@@ -43,7 +43,7 @@ typedef struct {
 } table;
 
 typedef struct {
-  int push; /* 1 push, 0 score */
+  int push; /* 1 push, 0 score, 2 emit */
   col c;
 } step;
 
@@ -431,6 +431,20 @@ static tw_status run_monitor(const tcase *c, sb *b) {
     for (int i = 0; i < c->n_steps; i++) {
       const step *st = &c->steps[i];
       if (i) put(b, ",");
+      if (st->push == 2) {
+        size_t scored, drifted;
+        tw_status e = tw_monitor_emit(m, &scored, &drifted);
+        if (e != TW_OK) {
+          error_step(b, e);
+          continue;
+        }
+        put(b, "{\"scored\":");
+        uint_(b, scored);
+        key(b, "drifted");
+        uint_(b, drifted);
+        put(b, "}");
+        continue;
+      }
       if (st->push) {
         tw_status e = tw_monitor_push(m, st->c.name, st->c.n ? st->c.x : dummy, st->c.n);
         if (e == TW_OK) put(b, "\"ok\"");
@@ -617,7 +631,8 @@ int main(int argc, char **argv) {
     } else if (strcmp(line, "SCORE") == 0) {
       c.steps[c.n_steps].push = 0;
       snprintf(c.steps[c.n_steps++].c.name, sizeof c.steps[0].c.name, "%s", rest);
-    } else if (strcmp(line, "ART") == 0) snprintf(c.art, sizeof c.art, "%s", rest);
+    } else if (strcmp(line, "EMIT") == 0) c.steps[c.n_steps++].push = 2;
+    else if (strcmp(line, "ART") == 0) snprintf(c.art, sizeof c.art, "%s", rest);
     else if (strcmp(line, "END") == 0) {
       answer(&c);
       free_case(&c);
