@@ -114,7 +114,7 @@ struct Ctx<'a> {
     inputs: &'a Map<String, Value>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     fn arr(&self, name: &Value) -> Vec<f64> {
         self.inputs[name.as_str().unwrap()]
             .as_array()
@@ -124,19 +124,47 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// `{"feature": input}` → owned columns in the file's order.
-    fn columns(&self, m: &Value) -> Vec<(String, Vec<f64>)> {
+    /// `{"feature": input}` → columns in the file's (name) order; an input
+    /// named `cat_*` is a categorical column (strings, null = missing).
+    fn columns(&self, m: &Value) -> Vec<(String, Col<'a>)> {
         m.as_object()
             .unwrap()
             .iter()
-            .map(|(k, v)| (k.clone(), self.arr(v)))
+            .map(|(k, v)| {
+                let name = v.as_str().unwrap();
+                let col = if name.starts_with("cat_") {
+                    Col::Cat(
+                        self.inputs[name]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(Value::as_str)
+                            .collect(),
+                    )
+                } else {
+                    Col::Num(self.arr(v))
+                };
+                (k.clone(), col)
+            })
             .collect()
     }
 }
 
-fn data(cols: &[(String, Vec<f64>)]) -> Vec<(&str, FeatureData<'_>)> {
+/// A column of the file: numeric, or categorical (borrowed from the inputs).
+enum Col<'a> {
+    Num(Vec<f64>),
+    Cat(Vec<Option<&'a str>>),
+}
+
+fn data<'c>(cols: &'c [(String, Col<'_>)]) -> Vec<(&'c str, FeatureData<'c>)> {
     cols.iter()
-        .map(|(n, v)| (n.as_str(), FeatureData::Numeric(v.as_slice())))
+        .map(|(n, c)| {
+            let d = match c {
+                Col::Num(v) => FeatureData::Numeric(v.as_slice()),
+                Col::Cat(v) => FeatureData::Categorical(v.as_slice()),
+            };
+            (n.as_str(), d)
+        })
         .collect()
 }
 
@@ -214,7 +242,7 @@ fn run(case: &Value, ctx: &Ctx<'_>, artefacts: &Map<String, Value>) -> Answer {
     let mut v = Map::new();
     match case["fn"].as_str().unwrap() {
         "drift.profile" => {
-            let cols = vec![("x".to_string(), ctx.arr(&a["reference"]))];
+            let cols = vec![("x".to_string(), Col::Num(ctx.arr(&a["reference"])))];
             let p = Profile::fit_features(&data(&cols), &profile_options(&o["profile"]))
                 .map_err(kind)?;
             let f = p.numeric(o["feature"].as_str().unwrap()).map_err(kind)?;

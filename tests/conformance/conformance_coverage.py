@@ -78,7 +78,8 @@ ROWS = [(  # returns
      "C: `tw_profile_save` / `tw_profile_load`; CLI: `drift profile fit/show` (format by content); cases: every "
      "door saves the bytes the file holds (C: binary only) and loads them (both forms; corrupted → `Corrupt`)"),
     ("drift", "per-feature `DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute",
-     "drift report", "drift.report", "the same JSON document from each door"),
+     "drift report", "drift.report",
+     "the same JSON document from each door (categorical columns: Rust and Python — C takes numeric columns)"),
     ("drift", "mergeable score states (`ScoreState`: compute, merge, bytes, report; TWSS file)", "state::ScoreState",
      "_native.ScoreState", "tw_score_state_compute", "drift state", "drift.score_state",
      "merged report = `DriftReport` bit for bit (Rust proptest, Python, C); CLI: `drift state`, "

@@ -50,6 +50,34 @@ INPUTS = {
 INPUTS["ref_nan"] = INPUTS["ref_a"][:60] + ["nan"] + INPUTS["ref_a"][60:120] + ["nan"]
 INPUTS["cur_nan"] = INPUTS["cur_shift"][:40] + ["nan"] + INPUTS["cur_shift"][40:80]
 INPUTS["cur_inf"] = INPUTS["cur_same"][:30] + ["inf"] + INPUTS["cur_same"][30:60] + ["-inf"]
+# categorical columns (an input named cat_*: strings, None = missing; Rust and Python only, C takes numbers)
+def categories(n, weights, missing=0.0):
+    out = []
+    for _ in range(n):
+        u = rand()
+        if u < missing:
+            out.append(None)
+            continue
+        u = rand() * sum(weights.values())
+        for k, w in weights.items():
+            u -= w
+            if u <= 0:
+                out.append(k)
+                break
+        else:
+            out.append(k)
+    return out
+
+
+INPUTS["cat_ref"] = categories(180, {"a": 4, "b": 3, "c": 2, "d": 1})
+INPUTS["cat_same"] = categories(150, {"a": 4, "b": 3, "c": 2, "d": 1})
+INPUTS["cat_shift"] = categories(150, {"a": 1, "b": 2, "c": 3, "d": 4})
+INPUTS["cat_new"] = categories(120, {"a": 4, "b": 3, "e": 3})
+INPUTS["cat_missing"] = categories(130, {"a": 4, "b": 3, "c": 2, "d": 1}, missing=0.2)
+INPUTS["cat_one"] = ["b"]
+INPUTS["cat_empty"] = []
+INPUTS["cat_part1"] = INPUTS["cat_shift"][:50]
+INPUTS["cat_part2"] = INPUTS["cat_shift"][50:]
 # partitions of the current data (score states): cur_shift in three pieces, one empty
 INPUTS["part1"] = INPUTS["cur_shift"][:50]
 INPUTS["part2"] = INPUTS["cur_shift"][50:120]
@@ -223,6 +251,20 @@ state("state-error-nan", [{"x": "cur_nan"}], ref={"x": "ref_a"})
 state("state-unknown-feature", [{"z": "part1"}])
 state("state-all-empty", [{"x": "empty"}, {"x": "empty"}], ref={"x": "ref_a"})
 state("state-without-reference", [{"x": "part1"}], ref={"x": "ref_a"}, keep_reference=False)
+CAT = {"doors": ["rust", "python"]}  # categorical columns: not a C door's argument
+CAT_REF = {"c": "cat_ref", "x": "ref_a"}
+for cid, cur in [("report-categorical-same", {"c": "cat_same", "x": "cur_same"}),
+                 ("report-categorical-shift", {"c": "cat_shift", "x": "cur_same"}),
+                 ("report-categorical-new-category", {"c": "cat_new"}),
+                 ("report-categorical-missing", {"c": "cat_missing"}),
+                 ("report-categorical-one-value", {"c": "cat_one"}),
+                 ("report-categorical-empty", {"c": "cat_empty"})]:
+    report(cid, cur, ref=CAT_REF).update(CAT)
+report("report-categorical-bonferroni", {"c": "cat_shift", "x": "cur_shift"}, {"correction": "bonferroni"},
+       ref=CAT_REF).update(CAT)
+state("state-categorical", [{"c": "cat_part1", "x": "part1"}, {"c": "cat_part2", "x": "part2"}],
+      ref=CAT_REF).update(CAT)
+state("state-categorical-new-category", [{"c": "cat_new"}, {"c": "cat_missing"}], ref=CAT_REF).update(CAT)
 state("state-evidently-refused", [{"x": "part1"}], {"psi_mode": "evidently"}, ref={"x": "ref_a"})
 case("state-flipped-byte", "drift.score_state", "drift.score_state", {}, source="state-three-partitions",
      corrupt={"flip": 30})
@@ -280,6 +322,8 @@ scorer("scorer-k4", 4)
 scorer("scorer-k16", 16)
 scorer("scorer-k1000", 1000)
 scorer("scorer-k1", 1)
+scorer("scorer-categorical", 8, [{"c": "cat_part1", "x": "part1"}, {"c": "cat_part2", "x": "part2"}],
+       ref=CAT_REF).update(CAT)
 scorer("scorer-ties", 3, [{"t": "cur_ties"}], ref={"t": "ref_ties"})
 scorer("scorer-equal-width", 8, bins=5, strategy="equal_width")
 scorer("scorer-empty-partitions", 8, [{"x": "empty"}], ref={"x": "ref_a"})
@@ -399,4 +443,6 @@ def _columns_sorted(v):
 if __name__ == "__main__":
     assert all(_columns_sorted(v) for c in CASES for v in c["args"].values())
     assert all(not (isinstance(x, float) and not math.isfinite(x)) for xs in INPUTS.values() for x in xs)
+    assert all(k.startswith("cat_") == any(isinstance(x, str) and x not in ("nan", "inf", "-inf") or x is None
+                                          for x in xs) for k, xs in INPUTS.items() if xs)
     print(dumps(DOC), end="")

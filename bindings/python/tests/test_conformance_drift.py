@@ -33,7 +33,8 @@ def arr(key):
 
 
 def cols(m):
-    return [(name, arr(key)) for name, key in m.items()]
+    """Named columns; an input named cat_* is categorical (a list of str / None)."""
+    return [(name, list(DOC["inputs"][key]) if key.startswith("cat_") else arr(key)) for name, key in m.items()]
 
 
 def fit(ref, o):
