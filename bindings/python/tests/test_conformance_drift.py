@@ -78,7 +78,9 @@ def values(case):
         v = {}
         if "source" not in case:
             p = fit(a["reference"], o["profile"])
-            v["saved"] = (p.to_bytes() if o["format"] == "binary" else p.to_json().encode()).hex()
+            saved = p.to_bytes() if o["format"] == "binary" else p.to_json().encode()
+            (TMP / "saved" / f"{case['id']}.saved").write_bytes(saved)  # for the Rust door to load
+            v["saved"] = saved.hex()
         path = TMP / f"{case['id']}.profile"
         path.write_bytes(dc.artefact(case, DOC))
         loaded = _native.Profile.load(str(path))  # either form, by content
@@ -99,6 +101,7 @@ def values(case):
             return {"features": len(s.features())}
         p = fit(a["reference"], o["profile"])
         s = merged(lambda c: _native.ScoreState.build(p, c), a["partitions"])
+        (TMP / "saved" / f"{case['id']}.twss").write_bytes(s.to_bytes())
         v = {"state": s.to_bytes().hex(), "report": dc.canon(s.report(p, o["report"]))}
         loaded = _native.ScoreState.from_bytes(dc.artefact(case, DOC))
         v["report_loaded"] = dc.canon(loaded.report(p, o["report"]))
@@ -135,7 +138,9 @@ def values(case):
             sc = _native.StateScorer.from_bytes(dc.artefact(case, DOC))
             return {"state": merged(sc.state, a["partitions"]).to_bytes().hex()}
         p = fit(a["reference"], o["profile"])
-        v = {"scorer": _native.StateScorer.from_profile(p, o["cells"]).to_bytes().hex()}
+        mine = TMP / "saved" / f"{case['id']}.twsc"
+        _native.StateScorer.from_profile(p, o["cells"]).save(str(mine))
+        v = {"scorer": mine.read_bytes().hex()}
         path = TMP / f"{case['id']}.twsc"
         path.write_bytes(dc.artefact(case, DOC))
         sc = _native.StateScorer.load(str(path))
@@ -200,6 +205,7 @@ def scale_out(case):
 def answers(tmp_path_factory):
     global TMP
     TMP = tmp_path_factory.mktemp("drift-conformance")
+    (TMP / "saved").mkdir()
     return {c["id"]: answer(c) for c in DOC["cases"]}
 
 
@@ -211,9 +217,15 @@ def test_every_case_as_the_file_says(answers):
 def test_bit_identical_to_the_rust_door(answers, tmp_path):
     """Same machine: the Python door must give the Rust library's answers exactly (floats, bytes, documents)."""
     out = tmp_path / "rust.json"
-    env = dict(os.environ, TW_CONFORMANCE_OUT=str(out))
-    subprocess.run(["cargo", "test", "-q", "--locked", "-p", "tradewarden", "--test", "conformance_drift"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    # the Rust door also loads the profiles, score states and scorers this door saved: same answers
+    env = dict(os.environ, TW_CONFORMANCE_OUT=str(out), TW_DRIFT_FOREIGN=str(TMP / "saved"))
+    run = subprocess.run(["cargo", "test", "-q", "--locked", "-p", "tradewarden", "--test", "conformance_drift",
+                          "every_case_gives_the_expected_answer", "--", "--nocapture"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    loaded = [line for line in run.stdout.splitlines() if line.startswith("foreign artefacts: ")]
+    print(loaded)
+    assert loaded and loaded[0].endswith(" 0 differ") and int(loaded[0].split()[2]) >= 20, loaded
     rust = json.loads(out.read_text())
     bad = dc.identical(DOC, answers, rust, door="python")
     # a documented difference is still one (else drop it from the file): the Rust door answers otherwise
