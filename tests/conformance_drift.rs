@@ -18,7 +18,12 @@
 //!
 //! `TRADEWARDEN_SIMD=scalar TW_BLESS=1 cargo test -p tradewarden --test
 //! conformance_drift` rewrites every `expect` and `artefact`;
-//! `TW_CONFORMANCE_OUT=FILE` writes this runner's answers there.
+//! `TW_CONFORMANCE_OUT=FILE` writes this runner's answers there;
+//! `TW_DRIFT_FOREIGN=DIR` also loads the artefacts another door saved there
+//! (`ID.saved`, `ID.twss`, `ID.twsc`) and requires the same answers.
+//! Options a door takes by name (a Mann–Whitney alternative, a CvM method,
+//! an Anderson variant) are typed enums here: an unknown name is answered
+//! `InvalidInput`, what the Python door must raise.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
