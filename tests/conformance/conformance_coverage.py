@@ -76,7 +76,8 @@ ROWS = [(  # returns
     ("drift", "persisted profiles (binary + JSON, checksummed, fail closed)", "profile::Profile",
      "drift.Profile", "tw_profile_save", "drift profile", "drift.profile_persisted",
      "C: `tw_profile_save` / `tw_profile_load`; CLI: `drift profile fit/show` (format by content); cases: every "
-     "door saves the bytes the file holds (C: binary only) and loads them (both forms; corrupted → `Corrupt`)"),
+     "door saves the bytes the file holds (C: binary only; Python: `_native.Profile`, which `drift.Profile` wraps) "
+     "and loads them (both forms; corrupted → `Corrupt`)"),
     ("drift", "per-feature `DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute",
      "drift report", "drift.report",
      "the same JSON document from each door (categorical columns: Rust and Python — C takes numeric columns)"),
@@ -98,7 +99,8 @@ ROWS = [(  # returns
     ("drift", "bounded states' KS intervals and the compact scorer (TWSC: profile without reference + K-point "
      "grids)", "state::StateScorer", "drift.StateScorer", "tw_state_scorer_ks_bounds", None, "drift.scorer",
      "intervals from the saved scorer = against the full profile, bit for bit (Rust proptest, Python, C "
-     "test_score_state.c); C also `tw_score_state_ks_bounds`; CLI: `drift report --states` refuses bounded states"),
+     "test_score_state.c); C also `tw_score_state_ks_bounds`; CLI: `drift report --states` refuses bounded states; "
+     "cases through `_native.StateScorer` (which `drift.StateScorer` wraps)"),
     ("drift", "scale-out: Dask (fit, score states, returns states), Spark `mapInArrow`", "state::StateScorer",
      "dask.score", None, None, "drift.scale_out", "cases: Rust `StateScorer` vs `dask.score` (synchronous scheduler), same bits; Python: test_dask.py, test_dask_returns.py, tests_spark (in the test command; "
      "Dask and Spark take the saved scorer)"),
