@@ -65,36 +65,44 @@ ROWS = [(  # returns
      "drift.jensenshannon", ""),
     ("drift", "`psi` of two samples", "psi::psi_of_samples", "_native.psi", "tw_drift_psi", None, "drift.psi", ""),
     ("drift", "Wasserstein, energy, CvM, Anderson, Mann–Whitney, χ²", "distance::wasserstein",
-     "_native.wasserstein_distance", None, None, None, "research: scipy's own tests run on the Python door"),
+     "_native.wasserstein_distance", None, None, "drift.distances",
+     "research: scipy's own tests run on the Python door; cases: drift_cases.json (`drift.distances`: the six "
+     "through `_native`)"),
     ("drift", "KL divergence, Hellinger distance, two-proportion z-test", "distance::kl_divergence", None, None,
      None, None, "Rust only (peer values: crates/drift/tests/peer_divergences.rs)"),
     ("drift", "reference `Profile` (fit, PSI, KS against the frozen bins)", "profile::Profile", "_native.Profile",
-     "tw_profile_fit", "drift profile", None, ""),
+     "tw_profile_fit", "drift profile", "drift.profile",
+     "Python: PSI and KS of the native `Profile` through its report (`score`); C: `tw_profile_psi` / `tw_profile_ks`"),
     ("drift", "persisted profiles (binary + JSON, checksummed, fail closed)", "profile::Profile",
-     "drift.Profile", "tw_profile_save", "drift profile", None,
-     "C: `tw_profile_save` / `tw_profile_load`; CLI: `drift profile fit/show` (format by content)"),
+     "drift.Profile", "tw_profile_save", "drift profile", "drift.profile_persisted",
+     "C: `tw_profile_save` / `tw_profile_load`; CLI: `drift profile fit/show` (format by content); cases: every "
+     "door saves the bytes the file holds (C: binary only; Python: `_native.Profile`, which `drift.Profile` wraps) "
+     "and loads them (both forms; corrupted → `Corrupt`)"),
     ("drift", "per-feature `DriftReport`", "report::DriftReport", "_native.Profile", "tw_report_compute",
-     "drift report", None, ""),
+     "drift report", "drift.report",
+     "the same JSON document from each door (categorical columns: Rust and Python — C takes numeric columns)"),
     ("drift", "mergeable score states (`ScoreState`: compute, merge, bytes, report; TWSS file)", "state::ScoreState",
-     "_native.ScoreState", "tw_score_state_compute", "drift state", None,
+     "_native.ScoreState", "tw_score_state_compute", "drift state", "drift.score_state",
      "merged report = `DriftReport` bit for bit (Rust proptest, Python, C); CLI: `drift state`, "
      "`drift report --states` (= `--current` on all rows: crates/cli/tests/drift_states.rs)"),
     ("drift", "`LiveMonitor` (PSI, JS, KS on the profile's bins; detections = transitions into drift)",
-     "monitor::LiveMonitor", "_native.LiveMonitor", "tw_monitor_score_all", None, None,
+     "monitor::LiveMonitor", "_native.LiveMonitor", "tw_monitor_score_all", None, "drift.monitor",
      "C: `tw_monitor_score` (PSI) and `tw_monitor_score_all` (PSI, JS, KS; test_reach.c); CLI: none (a "
      "long-running monitor is a library object)"),
     ("drift", "chunked drift (by size / count / period; never on the reference rows)", "chunk::chunked_drift",
-     "drift.chunked_drift", None, "drift chunks", None,
+     "drift.chunked_drift", None, "drift chunks", "drift.chunked_drift",
      "CLI chunk = `drift report` on the scored rows (by `--size`, `--count` or `--period` of the time column): "
-     "crates/cli/tests/drift_chunks.rs"),
+     "crates/cli/tests/drift_chunks.rs; cases through the native door (`_native.Profile.chunked_drift`)"),
     ("drift", "prediction-quality drift (MAE, MAPE, directional accuracy)", "quality::prediction_quality",
-     "drift.prediction_quality", None, None, None, "Rust and Python"),
+     "drift.prediction_quality", None, None, "drift.prediction_quality",
+     "Rust and Python (cases through `_native.prediction_quality`, the aligned-arrays path)"),
     ("drift", "bounded states' KS intervals and the compact scorer (TWSC: profile without reference + K-point "
-     "grids)", "state::StateScorer", "drift.StateScorer", "tw_state_scorer_ks_bounds", None, None,
+     "grids)", "state::StateScorer", "drift.StateScorer", "tw_state_scorer_ks_bounds", None, "drift.scorer",
      "intervals from the saved scorer = against the full profile, bit for bit (Rust proptest, Python, C "
-     "test_score_state.c); C also `tw_score_state_ks_bounds`; CLI: `drift report --states` refuses bounded states"),
+     "test_score_state.c); C also `tw_score_state_ks_bounds`; CLI: `drift report --states` refuses bounded states; "
+     "cases through `_native.StateScorer` (which `drift.StateScorer` wraps)"),
     ("drift", "scale-out: Dask (fit, score states, returns states), Spark `mapInArrow`", "state::StateScorer",
-     "dask.score", None, None, None, "Python: test_dask.py, test_dask_returns.py, tests_spark (in the test command; "
+     "dask.score", None, None, "drift.scale_out", "cases: Rust `StateScorer` vs `dask.score` (synchronous scheduler), same bits; Python: test_dask.py, test_dask_returns.py, tests_spark (in the test command; "
      "Dask and Spark take the saved scorer)"),
     ("guardrails", "per-order pre-trade checks (notional, price band, position, leverage)", "engine::check_order",
      "_native.Engine", "tw_engine_check_order", "demo", "guardrails_session",
