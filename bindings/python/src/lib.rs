@@ -521,14 +521,7 @@ fn omega_ratio(
 }
 
 fn var_method(m: &str) -> Result<VarMethod, CallError> {
-    match m {
-        "historical" => Ok(VarMethod::Historical),
-        "gaussian" | "parametric" => Ok(VarMethod::Gaussian),
-        other => Err(CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!("invalid method = {other:?}: expected 'historical' or 'gaussian'"),
-        )),
-    }
+    Ok(m.parse::<VarMethod>()?)
 }
 
 /// Value at risk (`which = "var"`) or conditional value at risk (`"cvar"`).
@@ -752,15 +745,7 @@ fn core_metrics(
 }
 
 fn psr_convention(s: &str) -> Result<returns::promotion::PsrConvention, CallError> {
-    use returns::promotion::PsrConvention;
-    match s {
-        "paper" => Ok(PsrConvention::Paper),
-        "variance_at_benchmark" | "jsharpe" => Ok(PsrConvention::VarianceAtBenchmark),
-        other => Err(CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!("invalid convention = {other:?}: expected 'paper' or 'variance_at_benchmark'"),
-        )),
-    }
+    Ok(s.parse::<returns::promotion::PsrConvention>()?)
 }
 
 /// Probabilistic Sharpe ratio of `returns` against a per-period benchmark Sharpe.
