@@ -740,3 +740,46 @@ fn the_checker_can_fail() {
     assert!(check(&nan, &Out::Value(f64::NAN), 0).is_ok());
     assert!(check(&nan, &Out::Value(0.0), 1000).is_err());
 }
+
+/// The state cases hold the merged parts and the whole series: their metrics
+/// agree (counts, best and worst exactly; the moments up to rounding — the
+/// pairwise merge is not the one-pass sum), and the state read back from its
+/// bytes equals the merged state bit for bit.
+#[test]
+fn state_cases_merge_to_the_whole() {
+    let text = std::fs::read_to_string(path()).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut n = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let Some(values) = (case["fn"] == "returns.state")
+            .then(|| case["expect"].get("values"))
+            .flatten()
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        n += 1;
+        // a constant series' std is rounding noise (~1e-18) in both: not comparable
+        let degenerate = num(&values["whole.std"]).abs() <= 1e-12;
+        for (k, whole) in values.iter().filter(|(k, _)| k.starts_with("whole.")) {
+            let name = &k["whole.".len()..];
+            if degenerate && matches!(name, "std" | "annual_volatility" | "sharpe_ratio") {
+                continue;
+            }
+            let (w, m) = (num(whole), num(&values[&format!("merged.{name}")]));
+            let loaded = num(&values[&format!("loaded.{name}")]);
+            let id = case["id"].as_str().unwrap();
+            assert_eq!(
+                loaded.to_bits(),
+                m.to_bits(),
+                "{id} {name}: bytes round trip"
+            );
+            let exact = matches!(name, "n" | "best" | "worst");
+            let close = (w.is_nan() && m.is_nan())
+                || w == m
+                || (!exact && (w - m).abs() <= 1e-9 * w.abs().max(1e-12));
+            assert!(close, "{id} {name}: merged {m:e}, whole {w:e}");
+        }
+    }
+    assert!(n >= 8, "only {n} state cases with values");
+}

@@ -538,12 +538,18 @@ fn value_at_risk(
     let o = opts("daily", None, 0.0, 0.0, nan_policy);
     let m = var_method(method);
     let r = slice(&returns, "returns");
-    let cvar = which == "cvar";
+    let which = which.to_string();
     call(py, move || {
-        let f = if cvar {
-            returns::conditional_value_at_risk
-        } else {
-            returns::value_at_risk
+        let f = match which.as_str() {
+            "var" => returns::value_at_risk,
+            "cvar" => returns::conditional_value_at_risk,
+            // never a silent VaR for a misspelt 'cvar'
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!("invalid which = {other:?}: expected 'var' or 'cvar'"),
+                ));
+            }
         };
         Ok(f(r?, cutoff, m?, &o?)?)
     })

@@ -215,6 +215,15 @@ def test_bit_identical_to_the_rust_door(answers, tmp_path):
     assert not bad, "\n".join(bad)
 
 
+def test_native_value_at_risk_refuses_an_unknown_which():
+    """`which` picks VaR or CVaR in the native door: a misspelt name is an error, never a silent VaR."""
+    r = np.array([0.01, -0.02, 0.015, 0.005])
+    assert _native.value_at_risk("var", r, 0.05, "historical", "error") != \
+        _native.value_at_risk("cvar", r, 0.05, "historical", "error")
+    with pytest.raises(tradewarden.errors.InvalidInputError):
+        _native.value_at_risk("CVaR", r, 0.05, "historical", "error")
+
+
 def test_the_checker_can_fail(answers):
     cid = next(c["id"] for c in DOC["cases"] if "value" in c["expect"] and isinstance(c["expect"]["value"], float))
     wrong = dict(answers)
