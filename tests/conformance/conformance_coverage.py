@@ -33,29 +33,41 @@ ROWS = [(  # returns
     ("returns", "one-pass summary", "returns::Summary", "_native.summary", "tw_returns_summary", "report",
      "returns.summary", "CLI: the `metrics` of `report --json`"),
     ("returns", "other empyrical metrics (VaR, CVaR, tail, omega, stability, beta, alpha, capture, …)",
-     "returns::value_at_risk", "_native.value_at_risk", "tw_returns_summary", "report", None,
-     "C: as fields of `tw_summary`"),
+     "returns::value_at_risk", "_native.value_at_risk", "tw_returns_summary", "report", "returns.other_metrics",
+     "VaR, CVaR, tail, Omega, stability, skew, kurtosis, win rate, profit factor, ulcer, beta, alpha, up/down "
+     "capture; C: as fields of `tw_summary` (historical VaR/CVaR at 0.05, Omega at 0; no capture); CLI: through "
+     "the summary cases"),
     ("returns", "explicit conventions (annualisation, risk-free, ddof, NaN policy)", "returns::ReturnsOptions",
-     "returns.sharpe_ratio", "tw_returns_sharpe_ratio", "report", None,
-     "the seeds' five Sharpe conventions as parameters (C: `tw_returns_options`; CLI: `report` flags)"),
-    ("returns", "mergeable `ReturnsState`", "returns::ReturnsState", "_native.ReturnsState", None, None, None,
-     "research / batch: Rust and Python"),
+     "returns.sharpe_ratio", "tw_returns_sharpe_ratio", "report", "returns.conventions",
+     "the seeds' five Sharpe conventions as parameters (C: `tw_returns_options`; CLI: `report` flags); cases through "
+     "`_native` (strict; `returns.*` is the empyrical-compatible wrapper): the period by name (Rust, Python) = its "
+     "number (C), risk-free, required return, NaN policies, bad options; ddof is Rust-only (1 in Python and C)"),
+    ("returns", "mergeable `ReturnsState`", "returns::ReturnsState", "_native.ReturnsState", None, None,
+     "returns.state", "research / batch: Rust and Python; merged parts, the whole, and the bytes the Rust runner "
+     "wrote (`expect.text`) read by Python, whose own bytes must be the same"),
     ("returns", "bootstrap confidence intervals (every metric)", "returns::bootstrap_ci", "returns.bootstrap_ci", None,
-     "report", None, "CLI: CIs in report.html"),
+     "report", "returns.bootstrap", "CLI: CIs in report.html (covered by the page's sha256); cases through "
+     "`_native.bootstrap_ci`"),
     ("returns", "probabilistic Sharpe ratio", "returns::probabilistic_sharpe_ratio",
-     "returns.probabilistic_sharpe_ratio", None, "report", None, "CLI: PSR in report.html"),
+     "returns.probabilistic_sharpe_ratio", None, "report", "returns.psr", "CLI: PSR in report.html; cases through "
+     "`_native`"),
     ("returns", "deflated Sharpe ratio", "returns::deflated_sharpe_ratio", "returns.deflated_sharpe_ratio", None,
-     None, None, "needs the trials' Sharpe ratios: Rust and Python"),
+     None, "returns.dsr", "needs the trials' Sharpe ratios: Rust and Python (cases through `_native`)"),
     ("returns", "minimum track record length", "returns::min_track_record_length",
-     "returns.min_track_record_length", None, None, None, "Rust and Python"),
+     "returns.min_track_record_length", None, None, "returns.min_trl", "Rust and Python (cases through `_native`)"),
     ("returns", "probability of backtest overfitting (CSCV)", "returns::pbo",
-     "returns.probability_of_backtest_overfitting", None, None, None, "Rust and Python (a returns matrix)"),
+     "returns.probability_of_backtest_overfitting", None, None, "returns.pbo",
+     "Rust and Python (a returns matrix): the file writes T x N row by row; Python reads it C- and Fortran-ordered "
+     "and through `promotion_gates`, Rust through `pbo` and `evaluate_promotion`: one PBO (the issue's bug)"),
     ("returns", "P&L attribution by symbol and regime", "attribution::by_symbol", "returns.attribution", None,
-     "report", None, "CLI: by symbol, over the trade log (`report --trades`: ops_summary.json, report.html)"),
+     "report", "returns.attribution", "CLI: by symbol, over the trade log (`report --trades`: ops_summary.json, "
+     "report.html); cases: by symbol (`_native.attribution_by_symbol`), not by regime"),
     ("returns", "operations summary (seven alerts)", "ops::OperationsSummary", "_native.operations_summary", None,
-     "report", None, "Python = CLI document: test_report.py"),
+     "report", "returns.operations_summary", "Python document = Rust document (the seven alerts with a trade log); "
+     "Python = CLI document: test_report.py"),
     ("returns", "HTML report page (templates, SVG charts)", "report::html_report", "_native.html_report", None,
-     "report", None, "one library call per door (summary + page; drift and guardrail-events sections from "
+     "report", "returns.html_report", "Python page = Rust page (sha256 in the case file); "
+     "one library call per door (summary + page; drift and guardrail-events sections from "
      "`--drift-report`/`--journal`, Python `drift=`/`journal=`); Python = CLI report.html, same bytes: "
      "test_report_html.py; no C door yet"),
     ("returns", "demo report page (templates: metrics, drift, guardrail tables; SVG charts)", "demo::render_demo",

@@ -521,14 +521,7 @@ fn omega_ratio(
 }
 
 fn var_method(m: &str) -> Result<VarMethod, CallError> {
-    match m {
-        "historical" => Ok(VarMethod::Historical),
-        "gaussian" | "parametric" => Ok(VarMethod::Gaussian),
-        other => Err(CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!("invalid method = {other:?}: expected 'historical' or 'gaussian'"),
-        )),
-    }
+    Ok(m.parse::<VarMethod>()?)
 }
 
 /// Value at risk (`which = "var"`) or conditional value at risk (`"cvar"`).
@@ -545,12 +538,18 @@ fn value_at_risk(
     let o = opts("daily", None, 0.0, 0.0, nan_policy);
     let m = var_method(method);
     let r = slice(&returns, "returns");
-    let cvar = which == "cvar";
+    let which = which.to_string();
     call(py, move || {
-        let f = if cvar {
-            returns::conditional_value_at_risk
-        } else {
-            returns::value_at_risk
+        let f = match which.as_str() {
+            "var" => returns::value_at_risk,
+            "cvar" => returns::conditional_value_at_risk,
+            // never a silent VaR for a misspelt 'cvar'
+            other => {
+                return Err(CallError::Lib(
+                    ErrorKind::InvalidInput,
+                    format!("invalid which = {other:?}: expected 'var' or 'cvar'"),
+                ));
+            }
         };
         Ok(f(r?, cutoff, m?, &o?)?)
     })
@@ -752,15 +751,7 @@ fn core_metrics(
 }
 
 fn psr_convention(s: &str) -> Result<returns::promotion::PsrConvention, CallError> {
-    use returns::promotion::PsrConvention;
-    match s {
-        "paper" => Ok(PsrConvention::Paper),
-        "variance_at_benchmark" | "jsharpe" => Ok(PsrConvention::VarianceAtBenchmark),
-        other => Err(CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!("invalid convention = {other:?}: expected 'paper' or 'variance_at_benchmark'"),
-        )),
-    }
+    Ok(s.parse::<returns::promotion::PsrConvention>()?)
 }
 
 /// Probabilistic Sharpe ratio of `returns` against a per-period benchmark Sharpe.

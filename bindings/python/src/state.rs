@@ -5,11 +5,9 @@
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-use tradewarden::core::ErrorKind;
 use tradewarden::core::returns::ReturnsState;
-use tradewarden::core::returns::state::RETURNS_STATE_VERSION;
 
-use crate::{CallError, call, opts, slice};
+use crate::{call, opts, slice};
 
 /// Mergeable sufficient statistics of consecutive returns.
 #[pyclass(name = "ReturnsState", module = "tradewarden._native")]
@@ -130,22 +128,7 @@ impl PyReturnsState {
     /// The serialized state (serde JSON, UTF-8).
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let s = &self.inner;
-        let b = call(py, move || {
-            let b = serde_json::to_vec(s)
-                .map_err(|e| CallError::Lib(ErrorKind::Internal, format!("returns state: {e}")))?;
-            // JSON has no inf/NaN (serde_json writes null): refuse bytes that would not load.
-            serde_json::from_slice::<ReturnsState>(&b).map_err(|_| {
-                CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "the returns state holds a non-finite value (wealth = {}, peak = {}, m2 = {}; \
-                         returns given in percent instead of fractions?) and cannot be serialized",
-                        s.wealth, s.peak, s.m2
-                    ),
-                )
-            })?;
-            Ok(b)
-        })?;
+        let b = call(py, move || Ok(s.to_bytes()?))?;
         Ok(PyBytes::new(py, &b))
     }
 
@@ -153,22 +136,9 @@ impl PyReturnsState {
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyReturnsState> {
         call(py, move || {
-            let inner: ReturnsState = serde_json::from_slice(data).map_err(|e| {
-                CallError::Lib(
-                    ErrorKind::Corrupt,
-                    format!("data is not a serialized returns state: {e}"),
-                )
-            })?;
-            if inner.version != RETURNS_STATE_VERSION {
-                return Err(CallError::Lib(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "returns state version {} (this build reads {RETURNS_STATE_VERSION})",
-                        inner.version
-                    ),
-                ));
-            }
-            Ok(PyReturnsState { inner })
+            Ok(PyReturnsState {
+                inner: ReturnsState::from_bytes(data)?,
+            })
         })
     }
 

@@ -370,3 +370,32 @@ mod props {
         }
     }
 }
+
+#[test]
+fn option_names_are_parsed_once_in_the_crate() {
+    use tradewarden_core::returns::VarMethod;
+    use tradewarden_core::{Classify, ErrorKind};
+    assert_eq!(
+        "paper".parse::<PsrConvention>().unwrap(),
+        PsrConvention::Paper
+    );
+    for name in ["variance_at_benchmark", "jsharpe"] {
+        assert_eq!(
+            name.parse::<PsrConvention>().unwrap(),
+            PsrConvention::VarianceAtBenchmark
+        );
+    }
+    let e = "bogus".parse::<PsrConvention>().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("convention"), "{e}");
+    assert_eq!(
+        "historical".parse::<VarMethod>().unwrap(),
+        VarMethod::Historical
+    );
+    for name in ["gaussian", "parametric"] {
+        assert_eq!(name.parse::<VarMethod>().unwrap(), VarMethod::Gaussian);
+    }
+    let e = "bogus".parse::<VarMethod>().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("method"), "{e}");
+}

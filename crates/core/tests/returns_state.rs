@@ -202,3 +202,30 @@ proptest! {
         assert_matches(&r, &cuts, &ReturnsOptions::default());
     }
 }
+
+#[test]
+fn bytes_round_trip_and_fail_closed() {
+    let r = [0.01, -0.02, 0.015, 0.005, -0.03];
+    let o = ReturnsOptions::default();
+    let s = ReturnsState::from_returns(&r, &o).unwrap();
+    let b = s.to_bytes().unwrap();
+    assert_eq!(ReturnsState::from_bytes(&b).unwrap(), s);
+    // the bytes are the serde JSON every door writes
+    assert_eq!(b, serde_json::to_vec(&s).unwrap());
+    // not a state: Corrupt; another version: Unsupported
+    let err = ReturnsState::from_bytes(b"{\"version\":1}").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt);
+    assert_eq!(
+        ReturnsState::from_bytes(&b[..b.len() - 1])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Corrupt
+    );
+    let mut v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    v["version"] = serde_json::json!(2);
+    let err = ReturnsState::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    // a state whose wealth overflowed (returns in percent) cannot be written
+    let big = ReturnsState::from_returns(&[150.0; 400], &o).unwrap();
+    assert_eq!(big.to_bytes().unwrap_err().kind(), ErrorKind::InvalidInput);
+}

@@ -50,6 +50,12 @@ static const char *kind_of(tw_status s) {
   }
 }
 
+static const char *find(const tcase *c, const char *key) {
+  for (int i = 0; i < c->n_opts; i++)
+    if (strcmp(c->opts[i].key, key) == 0) return c->opts[i].value;
+  return NULL;
+}
+
 static const char *get(const tcase *c, const char *key) {
   for (int i = 0; i < c->n_opts; i++)
     if (strcmp(c->opts[i].key, key) == 0) return c->opts[i].value;
@@ -74,11 +80,18 @@ static const arr *need(const tcase *c, const char *name) {
   return a;
 }
 
+/* The C ABI has numbers, not names: an unknown name becomes a number no
+   policy has (the door must refuse it as the other doors refuse the name). */
 static uint32_t nan_policy(const char *s) {
   if (strcmp(s, "skip") == 0) return TW_NAN_POLICY_SKIP;
   if (strcmp(s, "propagate") == 0) return TW_NAN_POLICY_PROPAGATE;
-  return TW_NAN_POLICY_ERROR;
+  if (strcmp(s, "error") == 0) return TW_NAN_POLICY_ERROR;
+  return 99;
 }
+
+/* A case this door cannot express (an option C does not have): said, not
+   silently left out; the checker counts these. */
+static void skip(const char *id, const char *why) { printf("%s\tskip\t%s\n", id, why); }
 
 static void value(const char *id, tw_status s, double x) {
   if (s == TW_OK)
@@ -98,6 +111,45 @@ static unary returns_fn(const char *name) {
   if (strcmp(name, "calmar_ratio") == 0) return tw_returns_calmar_ratio;
   if (strcmp(name, "downside_risk") == 0) return tw_returns_downside_risk;
   return NULL;
+}
+
+/* The other empyrical metrics are fields of tw_summary in C: the field the
+   case's function names, from tw_returns_summary (with the case's
+   factor_returns as benchmark for beta and alpha). Its VaR/CVaR are
+   historical at cutoff 0.05 and its Omega at a required return of 0. */
+static const char *fields[] = {"tail_ratio", "stability_of_timeseries", "skew", "kurtosis", "win_rate",
+                                 "profit_factor", "ulcer_index", "value_at_risk", "conditional_value_at_risk",
+                                 "omega_ratio", "beta", "alpha", "up_capture", "down_capture", NULL};
+
+static int summary_field(const tcase *c, const tw_returns_options *o) {
+  const char *f = c->fn + 8;
+  int k = -1;
+  for (int i = 0; fields[i] != NULL; i++)
+    if (strcmp(f, fields[i]) == 0) k = i;
+  if (k < 0) return 0;
+  if (strcmp(f, "up_capture") == 0 || strcmp(f, "down_capture") == 0) {
+    skip(c->id, "tw_summary has no capture");
+    return 1;
+  }
+  if ((k == 7 || k == 8) && (getf(c, "cutoff") != 0.05 || strcmp(get(c, "method"), "historical") != 0)) {
+    skip(c->id, "tw_summary: historical VaR at 0.05 only");
+    return 1;
+  }
+  if (k == 9 && getf(c, "omega_required_return") != 0.0) {
+    skip(c->id, "tw_summary: Omega at a required return of 0 only");
+    return 1;
+  }
+  const arr *r = need(c, "returns"), *b = array(c, "factor_returns");
+  tw_summary s;
+  tw_status st = tw_returns_summary(r->x, r->n, b ? b->x : NULL, b ? b->n : 0, o, &s);
+  if (st != TW_OK) {
+    printf("%s\terror\t%s\n", c->id, kind_of(st));
+    return 1;
+  }
+  const double v[] = {s.tail_ratio, s.stability, s.skew, s.kurtosis, s.win_rate, s.profit_factor, s.ulcer_index,
+                      s.value_at_risk, s.conditional_value_at_risk, s.omega_ratio, s.beta, s.alpha};
+  value(c->id, TW_OK, v[k]);
+  return 1;
 }
 
 /* Every field of tw_summary that is a metric (has_benchmark is a flag). */
@@ -123,8 +175,23 @@ static void summary(const tcase *c, const tw_returns_options *o) {
   printf("\n");
 }
 
+/* A returns function this door binds: the summary, a tw_returns_* function,
+   or a field of tw_summary (the research functions — PSR, bootstrap, PBO —
+   are Rust and Python only). */
+static int binds(const char *name) {
+  if (strcmp(name, "summary") == 0 || returns_fn(name) != NULL) return 1;
+  for (int i = 0; fields[i] != NULL; i++)
+    if (strcmp(name, fields[i]) == 0) return 1;
+  return 0;
+}
+
 static void run(const tcase *c) {
   if (strncmp(c->fn, "returns.", 8) == 0) {
+    if (!binds(c->fn + 8)) return; /* not bound in C: no answer (the checker counts only bound functions) */
+    if (find(c, "annualization") == NULL) {
+      skip(c->id, "a period name: the C door takes the number");
+      return;
+    }
     tw_returns_options o;
     o.annualization = getf(c, "annualization");
     o.risk_free = getf(c, "risk_free");
@@ -134,8 +201,8 @@ static void run(const tcase *c) {
       summary(c, &o);
       return;
     }
+    if (summary_field(c, &o)) return;
     unary f = returns_fn(c->fn + 8);
-    if (f == NULL) return; /* not bound in C: no answer (the checker counts only bound functions) */
     const arr *r = need(c, "returns");
     double x = NAN;
     tw_status st = f(r->x, r->n, &o, &x); /* called before x is read: argument order is unspecified */

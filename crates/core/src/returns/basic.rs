@@ -960,6 +960,17 @@ pub enum VarMethod {
     Gaussian,
 }
 
+// Names of every door (the Python `method=` keyword): 'parametric' is an alias of 'gaussian'.
+crate::named_enum!(
+    VarMethod,
+    "method",
+    [
+        ("historical", VarMethod::Historical),
+        ("gaussian", VarMethod::Gaussian),
+        ("parametric", VarMethod::Gaussian),
+    ]
+);
+
 /// Value at risk at `cutoff` (e.g. 0.05), a signed return (negative = loss).
 pub fn value_at_risk(
     returns: &[f64],

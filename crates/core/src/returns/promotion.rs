@@ -48,6 +48,17 @@ pub enum PsrConvention {
     VarianceAtBenchmark,
 }
 
+// Names of every door (the Python `convention=` keyword): 'jsharpe' is an alias of 'variance_at_benchmark'.
+crate::named_enum!(
+    PsrConvention,
+    "convention",
+    [
+        ("paper", PsrConvention::Paper),
+        ("variance_at_benchmark", PsrConvention::VarianceAtBenchmark),
+        ("jsharpe", PsrConvention::VarianceAtBenchmark),
+    ]
+);
+
 /// The summary numbers the promotion statistics need.
 ///
 /// Build it with [`SharpeStats::from_returns`] or fill it directly when the

@@ -316,6 +316,61 @@ impl ReturnsState {
         it.try_fold(first.clone(), |acc, s| acc.merge(s))
     }
 
+    /// The serialized state (serde JSON, UTF-8): the bytes every door writes
+    /// (Python `ReturnsState.to_bytes`, the Dask door) and [`Self::from_bytes`]
+    /// reads.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the state holds a non-finite value (JSON has no
+    /// infinity or NaN: such bytes would not load; returns given in percent
+    /// instead of fractions overflow the wealth).
+    ///
+    /// ```
+    /// use tradewarden_core::returns::ReturnsState;
+    /// use tradewarden_core::ReturnsOptions;
+    /// let s = ReturnsState::from_returns(&[0.01, -0.02, 0.015], &ReturnsOptions::default()).unwrap();
+    /// assert_eq!(ReturnsState::from_bytes(&s.to_bytes().unwrap()).unwrap(), s);
+    /// assert!(ReturnsState::from_bytes(b"not a state").is_err());
+    /// ```
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let b = serde_json::to_vec(self).map_err(|e| Error::Internal {
+            reason: format!("returns state: {e}"),
+        })?;
+        serde_json::from_slice::<ReturnsState>(&b).map_err(|_| {
+            Error::invalid(
+                "state",
+                format!(
+                    "wealth = {}, peak = {}, m2 = {}",
+                    self.wealth, self.peak, self.m2
+                ),
+                "holds a non-finite value (returns given in percent instead of fractions?) \
+                 and cannot be serialized",
+            )
+        })?;
+        Ok(b)
+    }
+
+    /// A state from [`Self::to_bytes`], failing closed.
+    ///
+    /// # Errors
+    /// `Corrupt` when `data` is not a serialized returns state, `Unsupported`
+    /// for another format version than [`RETURNS_STATE_VERSION`].
+    pub fn from_bytes(data: &[u8]) -> Result<ReturnsState> {
+        let s: ReturnsState = serde_json::from_slice(data).map_err(|e| Error::Corrupt {
+            what: "returns state".into(),
+            reason: format!("data is not a serialized returns state: {e}"),
+        })?;
+        if s.version != RETURNS_STATE_VERSION {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "returns state version {} (this build reads {RETURNS_STATE_VERSION})",
+                    s.version
+                ),
+            });
+        }
+        Ok(s)
+    }
+
     /// The metrics of the whole series. `opts.required_return` must equal the
     /// state's; `opts.nan_policy` is not used (the state applied its own).
     pub fn metrics(&self, opts: &ReturnsOptions) -> Result<StateMetrics> {
