@@ -118,6 +118,46 @@ proptest! {
     }
 }
 
+/// Fuzz finding 7 (rank_summary_decode): a summary that already carries an
+/// error (400 values in 16 items), compressed to one item, stated an error
+/// above n, and its own bytes were refused as corrupt. The error is capped at
+/// n (a rank is at most n); the bytes load back and the bounds still hold.
+#[test]
+fn compressing_to_few_items_keeps_loadable_bytes() {
+    let v: Vec<f64> = (0..400).map(|i| f64::from((i * 37) % 101)).collect();
+    for items in [16usize, 3, 1] {
+        let mut s = RankSummary::from_values(&v, items, NanPolicy::Error).unwrap();
+        for m in [1usize, 2] {
+            s.compress(m).unwrap();
+            assert!(s.rank_error() <= s.n());
+            assert_eq!(RankSummary::from_bytes(&s.to_bytes()).unwrap(), s);
+            for x in [-1.0, 0.0, 50.0, 100.0, 1e9] {
+                let (lo, hi) = s.rank_bounds(x);
+                let r = v.iter().filter(|&&y| y <= x).count() as u64;
+                assert!(
+                    lo <= r && r <= hi,
+                    "items {items}, m {m}: R({x}) = {r} not in [{lo}, {hi}]"
+                );
+            }
+        }
+    }
+    // four partitions of distinct values, one item each (e = 4 · 99), then
+    // compressed to one item: uncapped, e would be 396 + 300 > n = 400
+    let w: Vec<f64> = (0..400).map(f64::from).collect();
+    let parts: Vec<RankSummary> = w
+        .chunks(100)
+        .map(|c| RankSummary::from_values(c, 1, NanPolicy::Error).unwrap())
+        .collect();
+    let refs: Vec<&RankSummary> = parts.iter().collect();
+    let mut s = RankSummary::merge_all(&refs).unwrap();
+    assert_eq!((s.rank_error(), s.len()), (396, 4));
+    s.compress(1).unwrap();
+    assert_eq!(s.rank_error(), 400);
+    assert_eq!(RankSummary::from_bytes(&s.to_bytes()).unwrap(), s);
+    let node = RankSummary::merge_node(&refs, 1).unwrap();
+    assert_eq!(RankSummary::from_bytes(&node.to_bytes()).unwrap(), node);
+}
+
 #[test]
 fn merge_node_refuses_bad_items_and_no_parts() {
     let s = RankSummary::from_values(&[1.0, 2.0], 4, NanPolicy::Error).unwrap();

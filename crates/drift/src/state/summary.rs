@@ -286,7 +286,8 @@ impl RankSummary {
     /// blocks cut where the cumulative weight first reaches ⌈j·n/m⌉, each
     /// block kept as its last item with the block's weight. The error grows
     /// by the largest weight a block leaves out before its last item
-    /// (< n/m); the last item (the maximum) stays. Deterministic.
+    /// (< n/m), capped at n; the last item (the maximum) stays.
+    /// Deterministic.
     ///
     /// # Errors
     /// `items` outside 1..=[`MAX_SUMMARY_ITEMS`].
@@ -319,10 +320,12 @@ impl RankSummary {
                 }
             }
         }
-        out.err = self
-            .err
-            .checked_add(added)
-            .ok_or_else(|| super::overflow("rank summary error"))?;
+        // capped at n: a rank is at most n whatever the error (rank_bounds
+        // clamps to n), and a stored e > n is refused as corrupt — uncapped,
+        // compressing a summary that already carried an error to very few
+        // items saved bytes its own loader refused (fuzz finding 7,
+        // rank_summary_decode)
+        out.err = self.err.saturating_add(added).min(self.n);
         *self = out;
         Ok(())
     }
