@@ -723,6 +723,41 @@ fn sketch_grid_seeds(root: &Path) {
     }
 }
 
+/// Rank summaries (issue 22's pass 1) for `rank_summary_decode`: a
+/// partition's summary (all items kept), one with fewer items than values
+/// (e > 0), a merge of two, a compressed merge, a constant column, one with
+/// NaN counted (policy skip), and an empty one (all NaN); each as the whole
+/// bytes (mode 0) and as the payload only (mode 1: the target wraps it in a
+/// valid header).
+fn rank_summary_seeds(root: &Path) {
+    use tradewarden_drift::state::RankSummary;
+    let dir = root.join("rank_summary_decode");
+    let (x, y, _) = tradewarden_fuzz::grid_reference();
+    let sum = |v: &[f64], items: usize, p: NanPolicy| {
+        RankSummary::from_values(v, items, p).expect("rank summary")
+    };
+    let a = sum(&x, 4096, NanPolicy::Error);
+    let b = sum(&y, 16, NanPolicy::Error);
+    let mut merged = a.clone();
+    merged.merge(&b).expect("merge");
+    let node = RankSummary::merge_node(&[&a, &b], 8).expect("merge node");
+    let mut with_nan = y.clone();
+    with_nan[3] = f64::NAN;
+    let seeds = [
+        ("partition", a.to_bytes()),
+        ("few_items", b.to_bytes()),
+        ("merged", merged.to_bytes()),
+        ("node", node.to_bytes()),
+        ("constant", sum(&[2.5; 40], 8, NanPolicy::Error).to_bytes()),
+        ("nan_skip", sum(&with_nan, 32, NanPolicy::Skip).to_bytes()),
+        ("empty", sum(&[f64::NAN; 3], 8, NanPolicy::Skip).to_bytes()),
+    ];
+    for (name, b) in seeds {
+        write(&dir, &format!("{name}-whole"), &cat(&[&[0], &b]));
+        write(&dir, &format!("{name}-payload"), &cat(&[&[1], &b[24..]]));
+    }
+}
+
 fn main() {
     let root: PathBuf = std::env::args_os()
         .nth(1)
@@ -731,6 +766,7 @@ fn main() {
     profile_seeds(&root);
     score_state_seeds(&root);
     sketch_grid_seeds(&root);
+    rank_summary_seeds(&root);
     policy_seeds(&root);
     journal_seeds(&root);
     registry_seeds(&root);
