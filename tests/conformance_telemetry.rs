@@ -49,8 +49,8 @@ fn handle_call(catalog: &Catalog, c: &Value) -> Result<(), MetricsError> {
     let s = |k: &str| a[k].as_str().unwrap();
     let u = |k: &str| a[k].as_u64().unwrap();
     match (c["handle"].as_str().unwrap(), c["call"].as_str().unwrap()) {
-        ("trading", "set_snapshot") => TradingMetrics::new(catalog, s("strategy")).set_snapshot(
-            &TradingSnapshot {
+        ("trading", "set_snapshot") => {
+            TradingMetrics::new(catalog, s("strategy")).set_snapshot(&TradingSnapshot {
                 pnl: num(&a["pnl"]),
                 sharpe: num(&a["sharpe"]),
                 winning_trades: u("winning_trades"),
@@ -58,8 +58,8 @@ fn handle_call(catalog: &Catalog, c: &Value) -> Result<(), MetricsError> {
                 max_drawdown_ratio: num(&a["max_drawdown_ratio"]),
                 gross_profit: num(&a["gross_profit"]),
                 gross_loss: num(&a["gross_loss"]),
-            },
-        ),
+            })
+        }
         ("mlbot", "set_regime") => {
             MlBotMetrics::new(catalog).set_regime(s("symbol"), s("timeframe"), s("regime"))
         }
