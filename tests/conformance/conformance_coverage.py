@@ -121,8 +121,8 @@ ROWS = [(  # returns
      "mark survives a restart into another door"),
     ("guardrails", "period limits, stateless evaluation", "period::evaluate", "_native.period_evaluate",
      "tw_period_evaluate", "guard period", "guardrails_period_stateless",
-     "guardrails_doors.json (Python through `guardrails.evaluate_period`); CLI = `period::evaluate`: "
-     "crates/cli/tests/reach.rs"),
+     "guardrails_doors.json (Python through `guardrails.evaluate_period`); CLI `guard period --json`: the "
+     "cases without NaN/±inf inputs (its observation is JSON text), run by the Python runner"),
     ("guardrails", "size override and learning freeze (persisted, journaled)", "session::Session",
      "guardrails.Engine", "tw_engine_set_size_override", "guard size-override", "guardrails_overrides",
      "guardrails_doors.json; also `tw_engine_set_learning_frozen`, `guard freeze-learning`"),
@@ -134,7 +134,9 @@ ROWS = [(  # returns
      None, "guardrails_approvals", "guardrails_doors.json; Python: `Engine.record_approval`; C: the journal's "
      "`tw_journal_record_approval` (the runner closes the engine of that directory around it: one writer)"),
     ("guardrails", "canary ladder", "canary::CanaryMachine", "_native.CanaryMachine", None, "canary", "guardrails_canary",
-     "guardrails_functions.json (Rust, Python: `guardrails.CanaryMachine`)"),
+     "guardrails_functions.json (Rust, Python: `guardrails.CanaryMachine`); one asserted difference: Python "
+     "refuses a NaN in the observation dict (`InvalidConfig`, as every config/observation dict) where Rust's "
+     "`evaluate` rolls back"),
     ("guardrails", "promotion gates", "promotion::evaluate_promotion", "_native.promotion_gates", None, "promote",
      "guardrails_promotion_gates", "guardrails_functions.json (Python: `guardrails.promotion_gates`): a "
      "row-major strategy matrix gives the gate the PBO of `returns::pbo` / "

@@ -112,9 +112,9 @@ case(CL, "canary.ladder", "canary_drawdown_limit", config=None, apply=True, obse
 case(CL, "canary.ladder", "canary_precision_zero_baseline", config=None, apply=False,
      observations=[obs(baseline_precision=0.0)])
 case(CL, "canary.ladder", "canary_nan_drawdown", config=None, apply=False, observations=[obs(drawdown="nan")])
-# A known disagreement, asserted rather than skipped: the Python door converts the observation dict through a
-# serde_json::Value (bindings/python/src/lib.rs `from_py`), where NaN cannot exist, so it refuses it as a config
-# error; the Rust door evaluates it (a NaN drawdown rolls back).
+# A known, deliberate disagreement, asserted rather than skipped: the Python door reads every config/observation
+# dict as JSON data (bindings/python/src/lib.rs `value_of`: NaN and ±inf are refused, `InvalidConfig`); the Rust
+# door's `CanaryMachine::evaluate` takes the NaN drawdown and rolls back.
 cases[-1]["python_expect"] = {"error": "InvalidConfig"}
 case(CL, "canary.ladder", "canary_negative_drawdown", config=None, apply=False, observations=[obs(drawdown=-0.02)])
 case(CL, "canary.ladder", "canary_sim_pnl_zero", config=None, apply=True, observations=[obs(), obs(sim_pnl=0.0)])

@@ -184,6 +184,44 @@ def test_the_checker_can_fail(tmp_path):
 
 
 
+
+# ---- the CLI door of the stateless period cases: `tradewarden guard period --json` ----
+# Its observation is JSON text, which has no NaN or ±inf: cases with such inputs are not expressible there (the
+# coverage table says so); its document writes a non-finite breach value as null. Exit 3: invalid input/config.
+def _cli_exe():
+    build = subprocess.run(["cargo", "build", "-q", "--locked", "-p", "tradewarden-cli", "--message-format=json"],
+                           cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    exes = [m["executable"] for m in map(json.loads, build.splitlines())
+            if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "tradewarden"]
+    assert len(exes) == 1
+    return exes[0]
+
+
+def test_cli_guard_period_gives_the_stateless_answers(tmp_path):
+    exe = _cli_exe()
+    cases = [c for c in DOC["cases"] if c["capability"] == "guardrails_period_stateless"
+             and not any(isinstance(v, str) for v in c["steps"][0]["obs"].values())]
+    assert len(cases) >= 20
+    bad = []
+    for i, c in enumerate(cases):
+        st = c["steps"][0]
+        policy = tmp_path / f"p{i}.toml"
+        policy.write_text(c.get("policy_toml", DOC["policy_toml"]))
+        p = subprocess.run([exe, "guard", "period", "--policy", str(policy), "--observation", json.dumps(st["obs"]),
+                            "--json"], capture_output=True, text=True)
+        want = st["expect"]
+        if "error" in want:
+            if p.returncode != 3:
+                bad.append(f"{c['id']}: exit {p.returncode}, expected {want['error']} ({p.stderr.strip()})")
+            continue
+        if p.returncode != 0:
+            bad.append(f"{c['id']}: exit {p.returncode}: {p.stderr.strip()}")
+            continue
+        got = [{**b, "value": "nan" if b["value"] is None else b["value"]} for b in json.loads(p.stdout)["breaches"]]
+        if not gc.same(got, want["breaches"]):
+            bad.append(f"{c['id']}: got {got}, expected {want['breaches']}")
+    assert not bad, "\n".join(bad)
+
 # ---- tests/conformance/guardrails_functions.json: the Rust + Python rows ----
 FUNCTIONS = json.loads((ROOT / "tests" / "conformance" / "guardrails_functions.json").read_text())
 
