@@ -108,13 +108,15 @@ ROWS = [(  # returns
      "guardrails.Engine", "tw_engine_new_from_policy_file", "guard status", "guardrails_persistence",
      "guardrails_doors.json: state, high-water mark, overrides and kill written by one door, reopened by another "
      "(46-conformance-guardrails.sh, six door pairs); a missing or corrupt state file is HALTED, a corrupt "
-     "overrides/high-water-mark file `Corrupt`, in every door"),
+     "overrides/high-water-mark file `Corrupt`, in every door; CLI: `guard status --json` on the directories the "
+     "Python door left (state, overrides, exit 5 unless ACTIVE)"),
     ("guardrails", "audit journal (hash-chained; verify, tail, stats)", "journal::Journal",
      "_native.verify_journal", "tw_journal_verify", "guard journal", "guardrails_journal",
      "guardrails_doors.json: a journal written by one door verified and read by the others; edited, deleted, "
      "swapped, unreadable records `Corrupt` in every door (Rust/Python: a report with a problem; C: the status); "
      "a torn last line counted, not fatal (the next open appends a `repair` record); stats and tail are Rust "
-     "(`journal::journal_stats`) and CLI (`guard journal`) only: no cases"),
+     "(`journal::journal_stats`) and CLI (`guard journal`) only: no cases; CLI: `guard journal verify --json` on "
+     "the directories the Python door left"),
     ("guardrails", "period limits, latching (warning → REDUCING, critical → HALTED)", "session::Session",
      "guardrails.Engine", "tw_engine_evaluate_period", None, "guardrails_period_latching",
      "guardrails_doors.json; Python: `Engine.evaluate_period`; C: through the engine; the tracked high-water "

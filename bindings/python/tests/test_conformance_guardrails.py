@@ -222,6 +222,51 @@ def test_cli_guard_period_gives_the_stateless_answers(tmp_path):
             bad.append(f"{c['id']}: got {got}, expected {want['breaches']}")
     assert not bad, "\n".join(bad)
 
+
+def test_cli_guard_status_and_verify_read_what_the_python_door_left(tmp_path):
+    """The CLI door of persistence and the journal, cross-door: after each case ran through this door, `guard
+    status --json` on its directory reports the state and overrides the case's last status answer says, and
+    `guard journal verify --json` gives the verdict of the case's last `verify` step (exit 6: a problem; a torn
+    last line is that problem here, counted as `torn` as by the other doors)."""
+    exe = _cli_exe()
+    n_status = n_verify = 0
+    bad = []
+    for c in DOC["cases"]:
+        run_case(c, tmp_path)
+        steps = [st for seg in gc.segments(c) for st in seg]
+        tail = [st for st in steps if st["op"] != "journal"][-1]
+        d = tmp_path / c["id"] / tail.get("dir", "a")
+        if tail["op"] in ("open", "status") and "state" in tail["expect"]:
+            p = subprocess.run([exe, "guard", "status", "--state-dir", str(d), "--json"], capture_output=True,
+                               text=True)
+            doc = json.loads(p.stdout)
+            want = tail["expect"]
+            got = {"state": doc["state"], "size_override": doc["overrides"]["size_override"],
+                   "learning_frozen": doc["overrides"]["learning_frozen"],
+                   "exit": p.returncode}
+            exp = {"state": want["state"], "size_override": want["size_override"],
+                   "learning_frozen": want["learning_frozen"], "exit": 0 if want["state"] == "ACTIVE" else 5}
+            if not gc.same(got, exp):
+                bad.append(f"{c['id']}: guard status {got}, expected {exp}")
+            n_status += 1
+        if tail["op"] == "verify":
+            p = subprocess.run([exe, "guard", "journal", "verify", "--dir", str(d), "--json"], capture_output=True,
+                               text=True)
+            doc = json.loads(p.stdout) if p.stdout.strip() else {}
+            if p.returncode == 0:
+                got = {"records": doc["records"], "torn": 0}
+            elif p.returncode == 6 and (doc.get("problem") or {}).get("problem") == "torn_tail":
+                got = {"records": doc["records"], "torn": 1}
+            elif p.returncode == 6:
+                got = {"error": "Corrupt"}
+            else:
+                got = {"exit": p.returncode, "stderr": p.stderr.strip()}
+            if not gc.same(got, tail["expect"]):
+                bad.append(f"{c['id']}: guard journal verify {got}, expected {tail['expect']}")
+            n_verify += 1
+    assert n_status >= 10 and n_verify >= 10, (n_status, n_verify)
+    assert not bad, "\n".join(bad)
+
 # ---- tests/conformance/guardrails_functions.json: the Rust + Python rows ----
 FUNCTIONS = json.loads((ROOT / "tests" / "conformance" / "guardrails_functions.json").read_text())
 
