@@ -3,7 +3,8 @@
 # (state persistence across restarts, audit journal, period limits latched and
 # stateless, size override and learning freeze, approvals).
 # 1. The Rust runner (tests/conformance_guardrails.rs) answers every case and
-#    writes its answers; the C runner (bindings/c/tests/c/conformance_guardrails.c,
+#    writes its answers (and the Rust+Python function cases once more on the
+#    forced scalar path, against the file's bits exactly); the C runner (bindings/c/tests/c/conformance_guardrails.c,
 #    the steps as lines: C has no JSON parser) answers them through the C ABI;
 #    tests/conformance/guardrails_check.py compares C with the file's `expect`
 #    and with Rust's answers. (The Python runner runs in the Python suite.)
@@ -23,6 +24,8 @@ trap 'rm -rf "$S"' EXIT
 CHECK="$ROOT/tests/conformance/guardrails_check.py"
 
 TW_CONFORMANCE_OUT="$S/rust.json" cargo test -q --locked -p tradewarden --test conformance_guardrails
+# guardrails_functions.json holds the scalar path's bits: forced to it, 0 ulps.
+TRADEWARDEN_SIMD=scalar cargo test -q --locked -p tradewarden --test conformance_guardrails functions_as_the_file_says
 python3 "$CHECK" c-steps "$S/steps.tsv" "$S/c"
 gcc -std=c11 -Wall -Wextra -Werror -I"$ROOT/bindings/c/include" \
   "$ROOT/bindings/c/tests/c/conformance_guardrails.c" -L"$LIB" -ltradewarden -lm -o "$S/conformance_guardrails"
