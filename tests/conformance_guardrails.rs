@@ -691,7 +691,21 @@ fn functions_as_the_file_says() {
             let id = c["id"].as_str().unwrap().to_string();
             c["expect"] = answers[&id].clone();
         }
-        let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+        // One case a line, as make_guardrails_functions.py writes it.
+        let cases: Vec<String> = doc["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| serde_json::to_string(c).unwrap())
+            .collect();
+        let mut head = doc.clone();
+        head.as_object_mut().unwrap().remove("cases");
+        let head = serde_json::to_string(&head).unwrap();
+        let text = format!(
+            "{}, \"cases\": [\n{}\n]}}\n",
+            &head[..head.len() - 1],
+            cases.join(",\n")
+        );
         std::fs::write(functions_path(), text).unwrap();
         return;
     }
