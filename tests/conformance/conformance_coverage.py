@@ -125,30 +125,47 @@ ROWS = [(  # returns
      "guardrails.Engine", "tw_engine_kill", "guard kill", "guardrails_session",
      "Python: `Engine.kill`; C test: another engine's kill reaches `check_order`"),
     ("guardrails", "state persistence across restarts (state, high-water mark, overrides)", "session::Session",
-     "guardrails.Engine", "tw_engine_new_from_policy_file", "guard status", None,
-     "a missing or corrupt state file is HALTED (fail closed)"),
+     "guardrails.Engine", "tw_engine_new_from_policy_file", "guard status", "guardrails_persistence",
+     "guardrails_doors.json: state, high-water mark, overrides and kill written by one door, reopened by another "
+     "(46-conformance-guardrails.sh, six door pairs); a missing or corrupt state file is HALTED, a corrupt "
+     "overrides/high-water-mark file `Corrupt`, in every door; CLI: `guard status --json` on the directories the "
+     "Python door left (state, overrides, exit 5 unless ACTIVE)"),
     ("guardrails", "audit journal (hash-chained; verify, tail, stats)", "journal::Journal",
-     "_native.verify_journal", "tw_journal_verify", "guard journal", None, ""),
+     "_native.verify_journal", "tw_journal_verify", "guard journal", "guardrails_journal",
+     "guardrails_doors.json: a journal written by one door verified and read by the others; edited, deleted, "
+     "swapped, unreadable records `Corrupt` in every door (Rust/Python: a report with a problem; C: the status); "
+     "a torn last line counted, not fatal (the next open appends a `repair` record); stats and tail are Rust "
+     "(`journal::journal_stats`) and CLI (`guard journal`) only: no cases; CLI: `guard journal verify --json` on "
+     "the directories the Python door left"),
     ("guardrails", "period limits, latching (warning → REDUCING, critical → HALTED)", "session::Session",
-     "guardrails.Engine", "tw_engine_evaluate_period", None, None,
-     "Python: `Engine.evaluate_period`; C: through the engine"),
+     "guardrails.Engine", "tw_engine_evaluate_period", None, "guardrails_period_latching",
+     "guardrails_doors.json; Python: `Engine.evaluate_period`; C: through the engine; the tracked high-water "
+     "mark survives a restart into another door"),
     ("guardrails", "period limits, stateless evaluation", "period::evaluate", "_native.period_evaluate",
-     "tw_period_evaluate", "guard period", None,
-     "C: test_reach.c; CLI = `period::evaluate`: crates/cli/tests/reach.rs"),
+     "tw_period_evaluate", "guard period", "guardrails_period_stateless",
+     "guardrails_doors.json (Python through `guardrails.evaluate_period`); CLI `guard period --json`: the "
+     "cases without NaN/±inf inputs (its observation is JSON text), run by the Python runner"),
     ("guardrails", "size override and learning freeze (persisted, journaled)", "session::Session",
-     "guardrails.Engine", "tw_engine_set_size_override", "guard size-override", None,
-     "also `tw_engine_set_learning_frozen`, `guard freeze-learning`"),
+     "guardrails.Engine", "tw_engine_set_size_override", "guard size-override", "guardrails_overrides",
+     "guardrails_doors.json; also `tw_engine_set_learning_frozen`, `guard freeze-learning`"),
     ("guardrails", "exposure metrics of a trade log", "exposure::exposure_metrics", "_native.exposure_metrics",
-     None, "report", None, "CLI: `report --trades`"),
+     None, "report", "guardrails_exposure_metrics", "guardrails_functions.json (Rust, Python); CLI: `report --trades`"),
     ("guardrails", "exposure policy (clip / warn)", "exposure::apply_policy", "_native.exposure_apply_policy", None,
-     "demo", None, "CLI: applied by the demo"),
+     "demo", "guardrails_exposure_policy", "guardrails_functions.json (Rust, Python); CLI: applied by the demo"),
     ("guardrails", "approvals (journaled)", "session::record_approval", "_native.Engine", "tw_journal_record_approval",
-     None, None, "Python: `Engine.record_approval`"),
-    ("guardrails", "canary ladder", "canary::CanaryMachine", "_native.CanaryMachine", None, "canary", None, ""),
-    ("guardrails", "promotion gates", "promotion::evaluate_promotion", "_native.promotion_gates", None, "promote", None,
-     ""),
+     None, "guardrails_approvals", "guardrails_doors.json; Python: `Engine.record_approval`; C: the journal's "
+     "`tw_journal_record_approval` (the runner closes the engine of that directory around it: one writer)"),
+    ("guardrails", "canary ladder", "canary::CanaryMachine", "_native.CanaryMachine", None, "canary", "guardrails_canary",
+     "guardrails_functions.json (Rust, Python: `guardrails.CanaryMachine`); one asserted difference: Python "
+     "refuses a NaN in the observation dict (`InvalidConfig`, as every config/observation dict) where Rust's "
+     "`evaluate` rolls back"),
+    ("guardrails", "promotion gates", "promotion::evaluate_promotion", "_native.promotion_gates", None, "promote",
+     "guardrails_promotion_gates", "guardrails_functions.json (Python: `guardrails.promotion_gates`): a "
+     "row-major strategy matrix gives the gate the PBO of `returns::pbo` / "
+     "`returns.probability_of_backtest_overfitting` in both doors (issue #18's bug)"),
     ("guardrails", "drift guard and rollback plan", "rollback::execute_rollback", "guardrails.drift_guard", None,
-     "rollback", None, ""),
+     "rollback", "guardrails_drift_guard_rollback",
+     "guardrails_functions.json (Rust, Python: `drift_guard`, `Engine.execute_rollback`)"),
     ("inference", "`Predictor` (load, predict)", "predictor::Predictor", "_native.Predictor",
      "tw_predictor_predict", "demo", "inference.predictor", "cases: tests/conformance/inference_predictor.json "
      "(Rust, Python `_native.Predictor`, C); CLI: none"),
@@ -174,11 +191,12 @@ ROWS = [(  # returns
      "(crates/cli/tests/reach.rs)"),
     ("inference", "signed manifests (ed25519)", "registry::register_signed", "inference.public_key",
      "tw_registry_sign", "registry sign", "inference.signed", ""),
-    ("inference", "learning freeze of a model (refuses promote)", "registry::freeze_learning", "guardrails.Engine",
-     "tw_engine_set_learning_frozen", "guard freeze-learning", None,
-     "Python/C: the guardrails engine's `learning_frozen` override, which is not the registry's freeze "
-     "(`learning_freeze.json`: Rust `Registry::freeze_learning` and the CLI's `rollback` only): no door in common, "
-     "no conformance case"),
+    ("inference", "learning freeze of a model (refuses promote)", "registry::freeze_learning", None, None, "rollback",
+     None,
+     "the registry's freeze (`learning_freeze.json`) is reachable from Rust `Registry::freeze_learning` and the CLI's "
+     "`rollback` only; Python's `Engine` and C's `tw_engine_set_learning_frozen` set the guardrails engine's "
+     "`learning_frozen` override, a different flag (the size-override row, with cases) — binding the registry "
+     "freeze in Python/C is open"),
     ("inference", "GPU backend (wgpu)", "device::wgpu_device", None, None, None, None,
      "Rust feature `wgpu`, tested on llvmpipe; the wheel and libtradewarden are CPU builds"),
     ("inference", "market regime classifier", "regime::classify", "_native.regime_classify", "tw_regime_classify",
@@ -286,9 +304,14 @@ def render():
     counts = ", ".join(f"{name} {sum(1 for x in col if x)}" for name, col in zip(("Rust", "Python", "C", "CLI"), doors))
     lines += ["", f"{len(ROWS)} capabilities; offered by {counts}."]
     multi, uncovered = multi_door_uncovered(n)
-    lines += ["", f"Bound in two or more languages (Rust, Python, C): {multi}; with conformance cases: "
-              f"{multi - len(uncovered)}; **without cases: {len(uncovered)}** (the suite's remaining work; checked "
-              "by other tests of each door, named in the notes): " + "; ".join(uncovered) + "."]
+    head = (f"Bound in two or more languages (Rust, Python, C): {multi}; with conformance cases: "
+            f"{multi - len(uncovered)}; **without cases: {len(uncovered)}**")
+    if uncovered:
+        head += (" (the suite's remaining work; checked by other tests of each door, named in the notes): "
+                 + "; ".join(uncovered) + ".")
+    else:
+        head += " — every capability bound in two or more languages runs through the conformance runners."
+    lines += ["", head]
     return "\n".join(lines)
 
 

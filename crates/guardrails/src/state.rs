@@ -355,17 +355,28 @@ impl StateStore {
         })?;
         // The lock is released when `lock` is dropped (also on error).
         let path = self.dir.join(STATE_FILE);
+        // What the disk says now is what `state()` reports (as `refresh`):
+        // a trusted file clears an earlier missing/untrusted reading.
         let fresh = match read_state_file(&path) {
-            Ok(Some(r)) => r,
-            Ok(None) => StateRecord {
-                state: TradingState::Halted,
-                ..self.record.clone()
-            },
+            Ok(Some(r)) => {
+                self.disk_untrusted = false;
+                r
+            }
+            Ok(None) => {
+                self.disk_untrusted = true;
+                StateRecord {
+                    state: TradingState::Halted,
+                    ..self.record.clone()
+                }
+            }
             // Untrusted on disk: the more severe of HALTED and what we knew.
-            Err(_) => StateRecord {
-                state: self.record.state.max(TradingState::Halted),
-                ..self.record.clone()
-            },
+            Err(_) => {
+                self.disk_untrusted = true;
+                StateRecord {
+                    state: self.record.state.max(TradingState::Halted),
+                    ..self.record.clone()
+                }
+            }
         };
         if fresh.seq >= self.record.seq {
             self.record = fresh.clone();
@@ -397,6 +408,10 @@ impl StateStore {
             tradewarden_core::fs::write_atomic(&path, &bytes)?;
             let from = fresh.state;
             self.record = rec;
+            // Just written: the disk holds a trusted record again (without
+            // this, a `refresh` that once saw no file kept `state()` at
+            // HALTED after a reset, and later escalations were dropped).
+            self.disk_untrusted = false;
             telemetry::publish_transition(state, self.state());
             // Journaled under the state lock: the journal's transitions are
             // in the order of the state file's sequence numbers.

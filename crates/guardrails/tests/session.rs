@@ -714,3 +714,35 @@ fn a_kill_is_journaled_once() {
         .collect();
     assert_eq!(kills, vec!["unspecified".to_string()]);
 }
+
+/// Regression (found by the guardrails conformance cases): `sync` on a fresh
+/// directory (what the Python and C `status`/`sync` do right after open), then
+/// a reset: the session stayed HALTED in memory, so a later critical period
+/// breach was "already HALTED" and never persisted — the directory said ACTIVE
+/// after a restart (fail open). The watcher is slowed to 1 s so it cannot mend
+/// the in-memory state in between.
+#[test]
+fn a_breach_after_sync_and_reset_on_a_fresh_directory_is_persisted() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = SessionConfig {
+        watch_interval_s: 1.0,
+        ..SessionConfig::in_dir(d.path())
+    };
+    let mut s = Session::open(&policy(), 100_000.0, cfg).unwrap();
+    assert_eq!(s.sync().unwrap(), TradingState::Halted);
+    s.reset(TradingState::Active, "ops", "start of day")
+        .unwrap();
+    assert_eq!(s.state(), TradingState::Active);
+    assert!(s.check_order(&order(&s)).unwrap().is_allowed());
+    s.set_equity(100_000.0).unwrap();
+    let b = s
+        .evaluate_period(&PeriodObservation {
+            equity: Some(85_000.0),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(s.state(), TradingState::Halted);
+    drop(s);
+    assert_eq!(open(d.path()).state(), TradingState::Halted);
+}

@@ -159,3 +159,26 @@ fn escalate_with_blank_reason_is_a_typed_error_and_changes_nothing() {
     assert!(s.escalate(TradingState::Reducing, "  warning  ").unwrap());
     assert_eq!(s.state(), TradingState::Reducing);
 }
+
+/// Regression (found by the guardrails conformance cases, tests/conformance/guardrails_doors.json):
+/// a `refresh` that saw no state file (a fresh directory, the Python/C `sync` right after open)
+/// left the store "untrusted" after a successful reset, so `state()` stayed HALTED.
+#[test]
+fn reset_after_refresh_of_a_missing_file_is_trusted() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = StateStore::open(d.path()).unwrap();
+    s.refresh();
+    assert_eq!(s.state(), TradingState::Halted);
+    s.manual_reset(TradingState::Active, "ops", "start of day")
+        .unwrap();
+    assert_eq!(s.state(), TradingState::Active);
+    assert!(
+        s.escalate(TradingState::Reducing, "daily loss warning")
+            .unwrap()
+    );
+    assert_eq!(s.state(), TradingState::Reducing);
+    // and a file that went missing again is HALTED (fail closed) at the next locked read
+    std::fs::remove_file(d.path().join(STATE_FILE)).unwrap();
+    s.escalate(TradingState::Halted, "breach").unwrap();
+    assert_eq!(s.state(), TradingState::Halted);
+}
