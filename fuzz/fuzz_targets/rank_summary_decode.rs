@@ -30,19 +30,35 @@ use tradewarden_fuzz::wrap;
 
 fn check_ranks(s: &RankSummary) {
     let n = s.n();
-    let mut probes = vec![f64::NEG_INFINITY, f64::INFINITY, 0.0, -0.0, f64::MAX, f64::MIN];
+    let mut probes = vec![
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        0.0,
+        -0.0,
+        f64::MAX,
+        f64::MIN,
+    ];
     if let Some((lo, hi)) = s.min_max() {
         probes.extend([lo, hi, lo / 2.0 + hi / 2.0]);
         for i in 0..=16 {
-            probes.push(s.quantile(f64::from(i) / 16.0).expect("a non-empty summary has quantiles"));
+            probes.push(
+                s.quantile(f64::from(i) / 16.0)
+                    .expect("a non-empty summary has quantiles"),
+            );
         }
     }
     probes.sort_unstable_by(f64::total_cmp);
     let mut last = (0u64, 0u64);
     for x in probes {
         let (lo, hi) = s.rank_bounds(x);
-        assert!(lo <= hi && hi <= n, "rank_bounds({x}) = ({lo}, {hi}), n = {n}");
-        assert!(lo >= last.0 && hi >= last.1, "rank_bounds not monotone at {x}");
+        assert!(
+            lo <= hi && hi <= n,
+            "rank_bounds({x}) = ({lo}, {hi}), n = {n}"
+        );
+        assert!(
+            lo >= last.0 && hi >= last.1,
+            "rank_bounds not monotone at {x}"
+        );
         last = (lo, hi);
     }
     assert_eq!(s.rank_bounds(f64::NEG_INFINITY).0, 0);
@@ -58,11 +74,18 @@ fn check_reads(s: &RankSummary) {
     assert_eq!(s.quantile(1.0).expect("quantile"), max);
     for q in [0.0, 0.1, 0.5, 0.9] {
         let v = s.quantile(q).expect("quantile");
-        assert!(min <= v && v <= max, "quantile({q}) = {v} outside [{min}, {max}]");
+        assert!(
+            min <= v && v <= max,
+            "quantile({q}) = {v} outside [{min}, {max}]"
+        );
     }
     for cells in [1usize, 2, 7, 64] {
         let p = s.points(cells).expect("points");
-        assert!(!p.is_empty() && p.len() <= cells, "{} points for K = {cells}", p.len());
+        assert!(
+            !p.is_empty() && p.len() <= cells,
+            "{} points for K = {cells}",
+            p.len()
+        );
         assert!(p.windows(2).all(|w| w[0] < w[1]), "points not increasing");
         assert_eq!(p.last().copied(), Some(max));
     }
@@ -102,7 +125,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(d.min_max(), s.min_max());
             check_ranks(&d);
         }
-        Err(_) => assert_eq!(d.to_bytes(), s.to_bytes(), "a refused merge changed the summary"),
+        Err(_) => assert_eq!(
+            d.to_bytes(),
+            s.to_bytes(),
+            "a refused merge changed the summary"
+        ),
     }
 
     // compressed
@@ -110,11 +137,18 @@ fuzz_target!(|data: &[u8]| {
         let mut c = s.clone();
         if c.compress(m).is_err() {
             // only the error count can overflow; the summary is unchanged
-            assert_eq!(c.to_bytes(), s.to_bytes(), "a refused compress changed the summary");
+            assert_eq!(
+                c.to_bytes(),
+                s.to_bytes(),
+                "a refused compress changed the summary"
+            );
             continue;
         }
         assert!(c.len() <= m, "{} items after compress({m})", c.len());
-        assert_eq!((c.n(), c.nan_count(), c.min_max()), (s.n(), s.nan_count(), s.min_max()));
+        assert_eq!(
+            (c.n(), c.nan_count(), c.min_max()),
+            (s.n(), s.nan_count(), s.min_max())
+        );
         let added = c.rank_error() - s.rank_error();
         // in integers: near u64::MAX the f64 quotient rounds (n − 6 vs n)
         assert!(
@@ -122,7 +156,10 @@ fuzz_target!(|data: &[u8]| {
             "compress({m}) added {added} with n = {}",
             s.n()
         );
-        assert_eq!(RankSummary::from_bytes(&c.to_bytes()).expect("compressed bytes load"), c);
+        assert_eq!(
+            RankSummary::from_bytes(&c.to_bytes()).expect("compressed bytes load"),
+            c
+        );
         check_ranks(&c);
         check_reads(&c);
     }
@@ -135,7 +172,10 @@ fuzz_target!(|data: &[u8]| {
             } else {
                 assert_eq!(node.len(), s.len());
             }
-            assert_eq!(RankSummary::from_bytes(&node.to_bytes()).expect("node bytes load"), node);
+            assert_eq!(
+                RankSummary::from_bytes(&node.to_bytes()).expect("node bytes load"),
+                node
+            );
             check_ranks(&node);
         }
     }
