@@ -594,11 +594,13 @@ impl PyCanaryMachine {
         })
     }
 
-    /// Evaluates the current stage against an observation (a dict); returns the evaluation as a dict.
+    /// Evaluates the current stage against an observation (a dict), checked
+    /// first (`try_evaluate`: a negative or non-finite drawdown is a typed
+    /// error, as from the CLI); returns the evaluation as a dict.
     fn evaluate(&self, py: Python<'_>, observation: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let o: StageObservation = from_py("observation", observation)?;
         let m = &self.inner;
-        let e = call(py, move || Ok(m.evaluate(&o)))?;
+        let e = call(py, move || Ok(m.try_evaluate(&o)?))?;
         to_py(py, "evaluation", &e)
     }
 

@@ -28,22 +28,17 @@ fn invalid(msg: String) -> CallError {
 }
 
 /// An optional config dict (None: the crate's defaults); one that does not
-/// deserialize is `InvalidConfig` naming `what`. Read with pythonize, not
-/// through JSON: a NaN or ±inf field reaches the crate's own validation,
-/// whose error (kind and field) is the one the Rust and C doors give.
+/// deserialize is `InvalidConfig` naming `what`. Read as every door's
+/// options are ([`crate::from_py`]): a NaN or ±inf field reaches the crate's
+/// own validation, whose error (kind and field) is the one the Rust and C
+/// doors give.
 fn config<T: serde::de::DeserializeOwned + Default>(
     what: &str,
     obj: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<T> {
     match obj.filter(|o| !o.is_none()) {
         None => Ok(T::default()),
-        Some(o) => pythonize::depythonize(o).map_err(|e| {
-            crate::raise(
-                o.py(),
-                ErrorKind::InvalidConfig,
-                format!("invalid {what}: {e}"),
-            )
-        }),
+        Some(o) => crate::from_py(what, o),
     }
 }
 
