@@ -336,23 +336,6 @@ pub(crate) struct PyTradingMetrics {
     inner: TradingMetrics,
 }
 
-fn risk_metric(name: &str) -> Result<RiskMetric, CallError> {
-    Ok(match name {
-        "pnl_hourly_ratio" => RiskMetric::HourlyPnl,
-        "pnl_daily_ratio" => RiskMetric::DailyPnl,
-        "drawdown_ratio" => RiskMetric::Drawdown,
-        "slippage_ratio" => RiskMetric::Slippage,
-        "fill_ratio" => RiskMetric::Fill,
-        "model_precision_ratio" => RiskMetric::ModelPrecision,
-        other => {
-            return Err(invalid(format!(
-                "invalid metric = {other:?}: expected 'pnl_hourly_ratio', 'pnl_daily_ratio', \
-                 'drawdown_ratio', 'slippage_ratio', 'fill_ratio' or 'model_precision_ratio'"
-            )));
-        }
-    })
-}
-
 #[pymethods]
 impl PyTradingMetrics {
     /// `TradingMetrics::new(catalog, strategy)`; needs the exporter installed.
@@ -395,7 +378,9 @@ impl PyTradingMetrics {
     /// namespace (e.g. `model_precision_ratio`).
     fn set_risk(&self, py: Python<'_>, metric: &str, value: f64) -> PyResult<()> {
         let m = &self.inner;
-        call(py, move || Ok(m.set_risk(risk_metric(metric)?, value)?))
+        call(py, move || {
+            Ok(m.set_risk(metric.parse::<RiskMetric>()?, value)?)
+        })
     }
 }
 
