@@ -37,7 +37,7 @@ use tradewarden::drift::chunk::{Chunker, chunked_drift};
 use tradewarden::drift::cvm::{CvmMethod, cramervonmises_2samp};
 use tradewarden::drift::distance::{energy_distance, wasserstein};
 use tradewarden::drift::ks::{Alternative, KsMethod};
-use tradewarden::drift::monitor::{LiveMonitor, LiveMonitorOptions, prediction_quality};
+use tradewarden::drift::monitor::{LiveMonitor, LiveMonitorOptions, prediction_quality_aligned};
 use tradewarden::drift::profile::{BinStrategy, Profile, ProfileFormat, ProfileOptions};
 use tradewarden::drift::psi::PsiMode;
 use tradewarden::drift::report::{DriftReport, FeatureData, ReportOptions};
@@ -469,12 +469,7 @@ fn run(case: &Value, ctx: &Ctx<'_>, artefacts: &Map<String, Value>) -> Answer {
         }
         "drift.prediction_quality" => {
             let (p, act) = (ctx.arr(&a["predictions"]), ctx.arr(&a["actuals"]));
-            if p.len() != act.len() {
-                // the door's length check (Python: InvalidInput naming `actuals`)
-                return Err("InvalidInput".into());
-            }
-            let pairs: Vec<(f64, f64)> = p.into_iter().zip(act).collect();
-            let q = prediction_quality(&pairs).map_err(kind)?;
+            let q = prediction_quality_aligned(&p, &act).map_err(kind)?;
             v.insert("n".into(), json!(q.n));
             v.insert("mae".into(), enc(q.mae));
             v.insert("mape_pct".into(), enc(q.mape_pct));

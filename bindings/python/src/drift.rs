@@ -1182,16 +1182,7 @@ pub(crate) fn prediction_quality(
     let p = slice(&predictions, "predictions");
     let a = slice(&actuals, "actuals");
     call(py, move || {
-        let (p, a) = (p?, a?);
-        if p.len() != a.len() {
-            return Err(invalid(format!(
-                "actuals has length {} but predictions has {}",
-                a.len(),
-                p.len()
-            )));
-        }
-        let pairs: Vec<(f64, f64)> = p.iter().copied().zip(a.iter().copied()).collect();
-        let q = monitor::prediction_quality(&pairs)?;
+        let q = monitor::prediction_quality_aligned(p?, a?)?;
         Ok((q.n, q.mae, q.mape_pct, q.rmse, q.directional_accuracy_pct))
     })
 }
