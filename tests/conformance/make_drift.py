@@ -353,6 +353,8 @@ for alt in ("less", "greater"):
              use_continuity=False, alternative=alt, method=m)
 case("mannwhitneyu-bad-alternative", "drift.mannwhitneyu", "drift.distances", {"x": "w_u", "y": "w_v"},
      use_continuity=True, alternative="sideways", method="auto")
+case("mannwhitneyu-bad-method", "drift.mannwhitneyu", "drift.distances", {"x": "w_u", "y": "w_v"},
+     use_continuity=True, alternative="two-sided", method="permutation")
 for variant in ("right", "continuous"):
     case(f"anderson-{variant}", "drift.anderson_ksamp", "drift.distances", {"samples": ["w_u", "w_v", "w_ties_u"]},
          variant=variant)
