@@ -67,16 +67,7 @@ impl PyPolicy {
     #[pyo3(signature = (text, format="toml"))]
     fn parse(py: Python<'_>, text: &str, format: &str) -> PyResult<PyPolicy> {
         call(py, move || {
-            let f = match format {
-                "toml" => ConfigFormat::Toml,
-                "json" => ConfigFormat::Json,
-                "yaml" | "yml" => ConfigFormat::Yaml,
-                other => {
-                    return Err(invalid(format!(
-                        "invalid format = {other:?}: expected 'toml', 'json' or 'yaml'"
-                    )));
-                }
-            };
+            let f = format.parse::<ConfigFormat>()?;
             Ok(PyPolicy {
                 inner: Policy::parse(text, f)?,
             })
