@@ -21,9 +21,10 @@
 //! `TW_CONFORMANCE_OUT=FILE` writes this runner's answers there;
 //! `TW_DRIFT_FOREIGN=DIR` also loads the artefacts another door saved there
 //! (`ID.saved`, `ID.twss`, `ID.twsc`) and requires the same answers.
-//! Options a door takes by name (a Mann–Whitney alternative, a CvM method,
-//! an Anderson variant) are typed enums here: an unknown name is answered
-//! `InvalidInput`, what the Python door must raise.
+//! Options a door takes by name (a Mann–Whitney alternative and method, a
+//! CvM method, an Anderson variant) are parsed by the library's one name
+//! table (`FromStr`), as the Python door parses them: an unknown name is the
+//! library's `InvalidInput`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -37,7 +38,7 @@ use tradewarden::drift::chunk::{Chunker, chunked_drift};
 use tradewarden::drift::cvm::{CvmMethod, cramervonmises_2samp};
 use tradewarden::drift::distance::{energy_distance, wasserstein};
 use tradewarden::drift::ks::{Alternative, KsMethod};
-use tradewarden::drift::monitor::{LiveMonitor, LiveMonitorOptions, prediction_quality};
+use tradewarden::drift::monitor::{LiveMonitor, LiveMonitorOptions, prediction_quality_aligned};
 use tradewarden::drift::profile::{BinStrategy, Profile, ProfileFormat, ProfileOptions};
 use tradewarden::drift::psi::PsiMode;
 use tradewarden::drift::report::{DriftReport, FeatureData, ReportOptions};
@@ -113,6 +114,16 @@ type Answer = Result<Map<String, Value>, String>;
 
 fn kind(e: tradewarden::drift::Error) -> String {
     format!("{:?}", e.kind())
+}
+
+/// An option a door takes by name, through the library's one name table
+/// (`FromStr`): an unknown name is the library's error kind.
+fn name<T: std::str::FromStr<Err = tradewarden::core::Error>>(v: &Value) -> Result<T, String> {
+    use tradewarden::core::Classify;
+    v.as_str()
+        .unwrap()
+        .parse::<T>()
+        .map_err(|e| format!("{:?}", e.kind()))
 }
 
 struct Ctx<'a> {
@@ -396,28 +407,14 @@ fn run(case: &Value, ctx: &Ctx<'_>, artefacts: &Map<String, Value>) -> Answer {
             v.insert("value".into(), enc(f.map_err(kind)?));
         }
         "drift.cramervonmises_2samp" => {
-            let m = match o["method"].as_str().unwrap() {
-                "auto" => CvmMethod::Auto,
-                "exact" => CvmMethod::Exact,
-                "asymptotic" => CvmMethod::Asymptotic,
-                _ => return Err("InvalidInput".into()),
-            };
+            let m = name::<CvmMethod>(&o["method"])?;
             let r = cramervonmises_2samp(&ctx.arr(&a["x"]), &ctx.arr(&a["y"]), m).map_err(kind)?;
             v.insert("statistic".into(), enc(r.statistic));
             v.insert("pvalue".into(), enc(r.pvalue));
         }
         "drift.mannwhitneyu" => {
-            let alt = match o["alternative"].as_str().unwrap() {
-                "two-sided" => MwuAlternative::TwoSided,
-                "less" => MwuAlternative::Less,
-                "greater" => MwuAlternative::Greater,
-                _ => return Err("InvalidInput".into()),
-            };
-            let m = match o["method"].as_str().unwrap() {
-                "auto" => MwuMethod::Auto,
-                "exact" => MwuMethod::Exact,
-                _ => MwuMethod::Asymptotic,
-            };
+            let alt = name::<MwuAlternative>(&o["alternative"])?;
+            let m = name::<MwuMethod>(&o["method"])?;
             let r = mannwhitneyu(
                 &ctx.arr(&a["x"]),
                 &ctx.arr(&a["y"]),
@@ -430,12 +427,7 @@ fn run(case: &Value, ctx: &Ctx<'_>, artefacts: &Map<String, Value>) -> Answer {
             v.insert("pvalue".into(), enc(r.pvalue));
         }
         "drift.anderson_ksamp" => {
-            let variant = match o["variant"].as_str().unwrap() {
-                "midrank" => AdVariant::Midrank,
-                "right" => AdVariant::Right,
-                "continuous" => AdVariant::Continuous,
-                _ => return Err("InvalidInput".into()),
-            };
+            let variant = name::<AdVariant>(&o["variant"])?;
             let samples: Vec<Vec<f64>> = a["samples"]
                 .as_array()
                 .unwrap()
@@ -469,12 +461,7 @@ fn run(case: &Value, ctx: &Ctx<'_>, artefacts: &Map<String, Value>) -> Answer {
         }
         "drift.prediction_quality" => {
             let (p, act) = (ctx.arr(&a["predictions"]), ctx.arr(&a["actuals"]));
-            if p.len() != act.len() {
-                // the door's length check (Python: InvalidInput naming `actuals`)
-                return Err("InvalidInput".into());
-            }
-            let pairs: Vec<(f64, f64)> = p.into_iter().zip(act).collect();
-            let q = prediction_quality(&pairs).map_err(kind)?;
+            let q = prediction_quality_aligned(&p, &act).map_err(kind)?;
             v.insert("n".into(), json!(q.n));
             v.insert("mae".into(), enc(q.mae));
             v.insert("mape_pct".into(), enc(q.mape_pct));

@@ -1679,9 +1679,12 @@ tw_status tw_profile_new(tw_profile **out);
 /*
  Fits the numeric profile of `feature` from `len` reference values and adds
  it to `profile` (replacing a feature of the same name). `opts` NULL: deciles,
- NaN is an error, reference kept. Fewer than 2 values, a constant feature
- with quantile or equal-width bins, NaN under the error policy, bad options
- → `TW_ERR_INVALID_INPUT`; the profile is unchanged on error.
+ NaN is an error, reference kept. No values (or none left after skipping
+ NaN / ±inf), a NaN or ±inf value under the error policy, bad options →
+ `TW_ERR_INVALID_INPUT`; the profile is unchanged on error. One value or a
+ constant feature fits (quantile or equal-width bins become three: below,
+ at and above the constant) and is scored like any other; a drift report
+ flags it `constant_reference`.
 
  # Safety
  `profile` must be a live profile, `feature` a NUL-terminated string,
@@ -2539,12 +2542,17 @@ tw_status tw_monitor_new_js_ks(const tw_profile *profile,
 tw_status tw_monitor_score_all(const tw_monitor *monitor, const char *feature, tw_live_scores *out);
 
 /*
- Scores every ready feature and emits, through the installed metrics
- recorder (`tw_metrics_install`), `drift_score{feature,method="psi"}` for
- each and `drift_detections_total{metric_type="psi",severity}` for each
- drifted one. Writes the number of features scored to `n_scored` and of
- drifted ones to `n_drifted` (either may be NULL). Without a recorder the
- metrics go nowhere and the call still succeeds.
+ Scores every ready feature (`min_values` in its window) and emits, through
+ the installed metrics recorder (`tw_metrics_install`, its catalog's names),
+ `drift_score{feature,method}` for `method` = `psi`, `jensenshannon` and
+ `ks` on every call, and `drift_detections_total{metric_type,severity}`
+ (the same three `metric_type`s; `severity` from the PSI bands) once per
+ transition into drift: when a statistic exceeds its threshold and did not
+ at the feature's previous scored call. A feature that stays drifted is not
+ counted again; one that recovers and drifts again is. Writes the number of
+ features scored to `n_scored` and of those over the PSI threshold to
+ `n_drifted` (either may be NULL). Without a recorder the metrics go
+ nowhere and the call still succeeds.
 
  # Safety
  `monitor` must be a live monitor; `n_scored` and `n_drifted` NULL or

@@ -289,9 +289,12 @@ pub unsafe extern "C" fn tw_profile_new(out: *mut *mut tw_profile) -> tw_status 
 
 /// Fits the numeric profile of `feature` from `len` reference values and adds
 /// it to `profile` (replacing a feature of the same name). `opts` NULL: deciles,
-/// NaN is an error, reference kept. Fewer than 2 values, a constant feature
-/// with quantile or equal-width bins, NaN under the error policy, bad options
-/// → `TW_ERR_INVALID_INPUT`; the profile is unchanged on error.
+/// NaN is an error, reference kept. No values (or none left after skipping
+/// NaN / ±inf), a NaN or ±inf value under the error policy, bad options →
+/// `TW_ERR_INVALID_INPUT`; the profile is unchanged on error. One value or a
+/// constant feature fits (quantile or equal-width bins become three: below,
+/// at and above the constant) and is scored like any other; a drift report
+/// flags it `constant_reference`.
 ///
 /// # Safety
 /// `profile` must be a live profile, `feature` a NUL-terminated string,

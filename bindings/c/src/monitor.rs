@@ -482,12 +482,17 @@ pub unsafe extern "C" fn tw_monitor_score_all(
     })
 }
 
-/// Scores every ready feature and emits, through the installed metrics
-/// recorder (`tw_metrics_install`), `drift_score{feature,method="psi"}` for
-/// each and `drift_detections_total{metric_type="psi",severity}` for each
-/// drifted one. Writes the number of features scored to `n_scored` and of
-/// drifted ones to `n_drifted` (either may be NULL). Without a recorder the
-/// metrics go nowhere and the call still succeeds.
+/// Scores every ready feature (`min_values` in its window) and emits, through
+/// the installed metrics recorder (`tw_metrics_install`, its catalog's names),
+/// `drift_score{feature,method}` for `method` = `psi`, `jensenshannon` and
+/// `ks` on every call, and `drift_detections_total{metric_type,severity}`
+/// (the same three `metric_type`s; `severity` from the PSI bands) once per
+/// transition into drift: when a statistic exceeds its threshold and did not
+/// at the feature's previous scored call. A feature that stays drifted is not
+/// counted again; one that recovers and drifts again is. Writes the number of
+/// features scored to `n_scored` and of those over the PSI threshold to
+/// `n_drifted` (either may be NULL). Without a recorder the metrics go
+/// nowhere and the call still succeeds.
 ///
 /// # Safety
 /// `monitor` must be a live monitor; `n_scored` and `n_drifted` NULL or

@@ -220,14 +220,7 @@ fn weighted(
 }
 
 fn cvm_method(method: &str) -> Result<CvmMethod, CallError> {
-    match method {
-        "auto" => Ok(CvmMethod::Auto),
-        "exact" => Ok(CvmMethod::Exact),
-        "asymptotic" => Ok(CvmMethod::Asymptotic),
-        other => Err(invalid(format!(
-            "invalid method = {other:?}: method must be either auto, exact or asymptotic"
-        ))),
-    }
+    Ok(method.parse::<CvmMethod>()?)
 }
 
 /// Two-sample Cramér–von Mises test: (statistic, pvalue).
@@ -1182,16 +1175,7 @@ pub(crate) fn prediction_quality(
     let p = slice(&predictions, "predictions");
     let a = slice(&actuals, "actuals");
     call(py, move || {
-        let (p, a) = (p?, a?);
-        if p.len() != a.len() {
-            return Err(invalid(format!(
-                "actuals has length {} but predictions has {}",
-                a.len(),
-                p.len()
-            )));
-        }
-        let pairs: Vec<(f64, f64)> = p.iter().copied().zip(a.iter().copied()).collect();
-        let q = monitor::prediction_quality(&pairs)?;
+        let q = monitor::prediction_quality_aligned(p?, a?)?;
         Ok((q.n, q.mae, q.mape_pct, q.rmse, q.directional_accuracy_pct))
     })
 }
@@ -1239,14 +1223,7 @@ pub(crate) fn anderson_ksamp(
     samples: Vec<PyReadonlyArray1<'_, f64>>,
     variant: &str,
 ) -> PyResult<(f64, Vec<f64>, f64, bool)> {
-    let v = match variant {
-        "midrank" => Ok(AdVariant::Midrank),
-        "right" => Ok(AdVariant::Right),
-        "continuous" => Ok(AdVariant::Continuous),
-        other => Err(invalid(format!(
-            "invalid variant = {other:?}: expected 'midrank', 'right' or 'continuous'"
-        ))),
-    };
+    let v = variant.parse::<AdVariant>();
     let s: Vec<Result<&[f64], CallError>> = samples.iter().map(|a| slice(a, "samples")).collect();
     call(py, move || {
         let s = s.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -1274,22 +1251,8 @@ pub(crate) fn mannwhitneyu(
     use tradewarden_drift::tests::{MwuAlternative, MwuMethod};
     let a = slice(&x, "x");
     let b = slice(&y, "y");
-    let alt = match alternative {
-        "two-sided" | "two_sided" => Ok(MwuAlternative::TwoSided),
-        "less" => Ok(MwuAlternative::Less),
-        "greater" => Ok(MwuAlternative::Greater),
-        other => Err(invalid(format!(
-            "invalid alternative = {other:?}: expected 'two-sided', 'less' or 'greater'"
-        ))),
-    };
-    let m = match method {
-        "auto" => Ok(MwuMethod::Auto),
-        "exact" => Ok(MwuMethod::Exact),
-        "asymptotic" => Ok(MwuMethod::Asymptotic),
-        other => Err(invalid(format!(
-            "invalid method = {other:?}: expected 'auto', 'exact' or 'asymptotic'"
-        ))),
-    };
+    let alt = alternative.parse::<MwuAlternative>();
+    let m = method.parse::<MwuMethod>();
     call(py, move || {
         let r = tradewarden_drift::tests::mannwhitneyu(a?, b?, use_continuity, alt?, m?)?;
         Ok((r.statistic, r.pvalue))

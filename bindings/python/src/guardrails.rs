@@ -67,16 +67,7 @@ impl PyPolicy {
     #[pyo3(signature = (text, format="toml"))]
     fn parse(py: Python<'_>, text: &str, format: &str) -> PyResult<PyPolicy> {
         call(py, move || {
-            let f = match format {
-                "toml" => ConfigFormat::Toml,
-                "json" => ConfigFormat::Json,
-                "yaml" | "yml" => ConfigFormat::Yaml,
-                other => {
-                    return Err(invalid(format!(
-                        "invalid format = {other:?}: expected 'toml', 'json' or 'yaml'"
-                    )));
-                }
-            };
+            let f = format.parse::<ConfigFormat>()?;
             Ok(PyPolicy {
                 inner: Policy::parse(text, f)?,
             })
@@ -594,11 +585,13 @@ impl PyCanaryMachine {
         })
     }
 
-    /// Evaluates the current stage against an observation (a dict); returns the evaluation as a dict.
+    /// Evaluates the current stage against an observation (a dict), checked
+    /// first (`try_evaluate`: a negative or non-finite drawdown is a typed
+    /// error, as from the CLI); returns the evaluation as a dict.
     fn evaluate(&self, py: Python<'_>, observation: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let o: StageObservation = from_py("observation", observation)?;
         let m = &self.inner;
-        let e = call(py, move || Ok(m.evaluate(&o)))?;
+        let e = call(py, move || Ok(m.try_evaluate(&o)?))?;
         to_py(py, "evaluation", &e)
     }
 

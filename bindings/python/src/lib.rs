@@ -20,12 +20,15 @@ use tradewarden::core::returns::{
 };
 use tradewarden::core::{Classify, ErrorKind, NanPolicy, Period, ReturnsOptions};
 
+use crate::plain::Plain;
+
 mod arrow;
 mod attribution;
 mod compat;
 mod drift;
 mod guardrails;
 mod inference;
+mod plain;
 mod reach;
 mod report;
 mod report_html;
@@ -146,16 +149,16 @@ pub(crate) fn pool() -> Result<Arc<rayon::ThreadPool>, CallError> {
 /// Nesting limit of [`value_of`] (serde_json's own parser stopped at 128).
 const MAX_DEPTH: usize = 128;
 
-/// Plain Python data (a config, options, observation…) as a JSON value,
-/// without text: what `json.dumps(value, allow_nan=False)` accepts — dict
-/// (str, int, float, bool or None keys, as JSON would write them), list,
-/// tuple, str, int, float, bool, None, subclasses included. Anything else,
-/// NaN / ±inf and nesting deeper than 128 are an `InvalidConfig` error naming
-/// `what` (not pythonize's `depythonize`: it lets a NaN become `null`
-/// inside a `serde_json::Value` and reads any truthy object as a bool).
-pub(crate) fn value_of(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+/// Plain Python data (a config, options, observation…) as a [`Plain`] value,
+/// without text: what `json.dumps(value)` accepts — dict (str, int, float,
+/// bool or None keys, as JSON would write them), list, tuple, str, int,
+/// float, bool, None, subclasses included — with every float kept as it is
+/// (NaN / ±inf included: the crate's own validation answers them, naming the
+/// field, as from Rust and C). Anything else, a non-finite dict key and
+/// nesting deeper than 128 are an `InvalidConfig` error naming `what` (not
+/// pythonize's `depythonize`: it reads any truthy object as a bool).
+pub(crate) fn value_of(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Plain> {
     use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
-    use serde_json::Value;
     fn key(k: &Bound<'_, PyAny>) -> Result<String, String> {
         if let Ok(s) = k.cast::<PyString>() {
             return Ok(s.to_cow().map_err(|e| e.to_string())?.into_owned());
@@ -193,53 +196,52 @@ pub(crate) fn value_of(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<serde_jso
             .qualname()
             .map_or_else(|_| "object".into(), |n| n.to_string())
     }
-    fn go(o: &Bound<'_, PyAny>, depth: usize) -> Result<Value, String> {
+    fn go(o: &Bound<'_, PyAny>, depth: usize) -> Result<Plain, String> {
         if depth > MAX_DEPTH {
             return Err(format!("nested deeper than {MAX_DEPTH} levels"));
         }
         if o.is_none() {
-            return Ok(Value::Null);
+            return Ok(Plain::Null);
         }
         if o.is_instance_of::<PyBool>() {
-            return Ok(Value::Bool(o.is_truthy().map_err(|e| e.to_string())?));
+            return Ok(Plain::Bool(o.is_truthy().map_err(|e| e.to_string())?));
         }
         if o.is_instance_of::<PyInt>() {
             if let Ok(i) = o.extract::<i64>() {
-                return Ok(Value::from(i));
+                return Ok(Plain::I64(i));
             }
             if let Ok(u) = o.extract::<u64>() {
-                return Ok(Value::from(u));
+                return Ok(Plain::U64(u));
             }
             // Beyond 64 bits: what serde_json made of the digits (a float).
             let f: f64 = o.extract::<f64>().map_err(|e| e.to_string())?;
-            return serde_json::Number::from_f64(f)
-                .map(Value::Number)
-                .ok_or_else(|| format!("integer {} out of range", o));
+            return if f.is_finite() {
+                Ok(Plain::F64(f))
+            } else {
+                Err(format!("integer {o} out of range"))
+            };
         }
         if let Ok(f) = o.cast::<PyFloat>() {
-            let v = f.value();
-            return serde_json::Number::from_f64(v)
-                .map(Value::Number)
-                .ok_or_else(|| format!("Out of range float values are not JSON compliant: {v}"));
+            return Ok(Plain::F64(f.value()));
         }
         if let Ok(s) = o.cast::<PyString>() {
-            return Ok(Value::String(
+            return Ok(Plain::Str(
                 s.to_cow().map_err(|e| e.to_string())?.into_owned(),
             ));
         }
         if let Ok(d) = o.cast::<PyDict>() {
-            let mut m = serde_json::Map::with_capacity(d.len());
+            let mut m = Vec::with_capacity(d.len());
             for (k, v) in d.iter() {
-                m.insert(key(&k)?, go(&v, depth + 1)?);
+                m.push((key(&k)?, go(&v, depth + 1)?));
             }
-            return Ok(Value::Object(m));
+            return Ok(Plain::Map(m));
         }
         if o.is_instance_of::<PyList>() || o.is_instance_of::<PyTuple>() {
             let mut a = Vec::new();
             for item in o.try_iter().map_err(|e| e.to_string())? {
                 a.push(go(&item.map_err(|e| e.to_string())?, depth + 1)?);
             }
-            return Ok(Value::Array(a));
+            return Ok(Plain::List(a));
         }
         Err(format!(
             "Object of type {} is not JSON serializable",
@@ -257,13 +259,13 @@ pub(crate) fn value_of(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<serde_jso
 
 /// Plain Python data deserialised into the library's serde type (see
 /// [`value_of`]); a shape the type refuses is an `InvalidConfig` error
-/// naming `what`.
+/// naming `what`, a value it refuses the crate's own error.
 pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
     what: &str,
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<T> {
     let v = value_of(what, obj)?;
-    serde_json::from_value(v).map_err(|e| {
+    T::deserialize(v).map_err(|e: serde::de::value::Error| {
         raise(
             obj.py(),
             ErrorKind::InvalidConfig,
@@ -279,13 +281,9 @@ pub(crate) fn from_py_or_default<T: serde::de::DeserializeOwned>(
 ) -> PyResult<T> {
     match obj.filter(|o| !o.is_none()) {
         Some(o) => from_py(what, o),
-        None => {
-            serde_json::from_value(serde_json::Value::Object(serde_json::Map::new())).map_err(|e| {
-                Python::attach(|py| {
-                    raise(py, ErrorKind::InvalidConfig, format!("invalid {what}: {e}"))
-                })
-            })
-        }
+        None => T::deserialize(Plain::Map(Vec::new())).map_err(|e: serde::de::value::Error| {
+            Python::attach(|py| raise(py, ErrorKind::InvalidConfig, format!("invalid {what}: {e}")))
+        }),
     }
 }
 

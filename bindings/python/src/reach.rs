@@ -28,22 +28,17 @@ fn invalid(msg: String) -> CallError {
 }
 
 /// An optional config dict (None: the crate's defaults); one that does not
-/// deserialize is `InvalidConfig` naming `what`. Read with pythonize, not
-/// through JSON: a NaN or ±inf field reaches the crate's own validation,
-/// whose error (kind and field) is the one the Rust and C doors give.
+/// deserialize is `InvalidConfig` naming `what`. Read as every door's
+/// options are ([`crate::from_py`]): a NaN or ±inf field reaches the crate's
+/// own validation, whose error (kind and field) is the one the Rust and C
+/// doors give.
 fn config<T: serde::de::DeserializeOwned + Default>(
     what: &str,
     obj: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<T> {
     match obj.filter(|o| !o.is_none()) {
         None => Ok(T::default()),
-        Some(o) => pythonize::depythonize(o).map_err(|e| {
-            crate::raise(
-                o.py(),
-                ErrorKind::InvalidConfig,
-                format!("invalid {what}: {e}"),
-            )
-        }),
+        Some(o) => crate::from_py(what, o),
     }
 }
 
@@ -341,23 +336,6 @@ pub(crate) struct PyTradingMetrics {
     inner: TradingMetrics,
 }
 
-fn risk_metric(name: &str) -> Result<RiskMetric, CallError> {
-    Ok(match name {
-        "pnl_hourly_ratio" => RiskMetric::HourlyPnl,
-        "pnl_daily_ratio" => RiskMetric::DailyPnl,
-        "drawdown_ratio" => RiskMetric::Drawdown,
-        "slippage_ratio" => RiskMetric::Slippage,
-        "fill_ratio" => RiskMetric::Fill,
-        "model_precision_ratio" => RiskMetric::ModelPrecision,
-        other => {
-            return Err(invalid(format!(
-                "invalid metric = {other:?}: expected 'pnl_hourly_ratio', 'pnl_daily_ratio', \
-                 'drawdown_ratio', 'slippage_ratio', 'fill_ratio' or 'model_precision_ratio'"
-            )));
-        }
-    })
-}
-
 #[pymethods]
 impl PyTradingMetrics {
     /// `TradingMetrics::new(catalog, strategy)`; needs the exporter installed.
@@ -400,7 +378,9 @@ impl PyTradingMetrics {
     /// namespace (e.g. `model_precision_ratio`).
     fn set_risk(&self, py: Python<'_>, metric: &str, value: f64) -> PyResult<()> {
         let m = &self.inner;
-        call(py, move || Ok(m.set_risk(risk_metric(metric)?, value)?))
+        call(py, move || {
+            Ok(m.set_risk(metric.parse::<RiskMetric>()?, value)?)
+        })
     }
 }
 

@@ -228,10 +228,6 @@ def test_bit_identical_to_the_rust_door(answers, tmp_path):
     assert loaded and loaded[0].endswith(" 0 differ") and int(loaded[0].split()[2]) >= 20, loaded
     rust = json.loads(out.read_text())
     bad = dc.identical(DOC, answers, rust, door="python")
-    # a documented difference is still one (else drop it from the file): the Rust door answers otherwise
-    for c in DOC["cases"]:
-        if c.get("known_difference", {}).get("door") == "python":
-            assert rust[c["id"]] != c["known_difference"]["answer"], c["id"]
     assert not bad, "\n".join(bad)
 
 

@@ -354,6 +354,12 @@ def test_prediction_quality():
     assert td.prediction_drift_score([1.0], 1.0) == 0.0
     with pytest.raises(InvalidInputError, match="actuals"):
         td.prediction_quality(pred, act[:2])
+    # a NaN / ±inf value is the crate's typed error naming the array and the index (it gave NaN metrics)
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(InvalidInputError, match=r"predictions = (NaN|inf|-inf) \(pair 2\)"):
+            td.prediction_quality(np.array([1.0, 2.0, bad, 2.5]), act)
+        with pytest.raises(InvalidInputError, match=r"actuals = .* \(pair 0\)"):
+            td.prediction_quality(pred, np.array([bad, 2.0, 2.0, 3.0]))
 
 
 def test_anderson_ksamp_and_mannwhitneyu_match_scipy():

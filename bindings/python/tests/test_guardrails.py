@@ -315,3 +315,11 @@ def test_side_names_are_the_crates():
     e.on_fill("BBB", "S", 2, 10.0)
     e.on_fill("BBB", "Sell", 1, 10.0)
     assert e.position("BBB") == -3.0
+
+
+def test_policy_format_names_come_from_the_crate():
+    """`format` is parsed by the core crate's one table (ConfigFormat: 'yml' an alias of 'yaml'); an unknown
+    name is InvalidInputError naming the parameter, the value and every choice."""
+    assert tg.Policy.from_str("{}", format="yml").to_dict() == tg.Policy.from_str("{}", format="yaml").to_dict()
+    with pytest.raises(InvalidInputError, match=r"format = \"xml\": expected 'toml', 'yaml' \(or 'yml'\) or 'json'"):
+        tg.Policy.from_str("", format="xml")

@@ -10,7 +10,7 @@ import pytest
 import tradewarden.drift as td
 import tradewarden.guardrails as tg
 from tradewarden import _native
-from tradewarden.errors import InvalidConfigError
+from tradewarden.errors import InvalidConfigError, InvalidInputError
 
 
 def _data(seed, n, shift=0.0):
@@ -50,10 +50,11 @@ def test_the_json_round_trip_of_a_report_is_exact():
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
 def test_non_finite_options_are_refused_and_named(bad):
+    # the crate's own validation answers (as from Rust and C): InvalidInputError naming the field
     p = td.Profile.fit(_data(5, 500), 5)
-    with pytest.raises(InvalidConfigError, match="options"):
+    with pytest.raises(InvalidInputError, match="alpha"):
         p.score(_data(6, 300), alpha=bad)
-    with pytest.raises(InvalidConfigError, match="options"):
+    with pytest.raises(InvalidInputError, match="psi_threshold"):
         td.LiveMonitor(p, psi_threshold=bad)
 
 
@@ -63,7 +64,8 @@ def test_non_plain_and_wrongly_typed_configs_are_refused():
         p.score(_data(8, 300), alpha={0.05})
     with pytest.raises(InvalidConfigError, match="options"):
         p.score(_data(8, 300), alpha="0.05")  # a string is not a number, as in JSON
-    with pytest.raises(InvalidConfigError, match="policy"):
+    # a NaN limit reaches the policy's own validation (InvalidConfig naming the limit, as from Rust)
+    with pytest.raises(InvalidConfigError, match=r"pre_trade\.max_order_notional = NaN"):
         tg.Policy.from_dict({"pre_trade": {"max_order_notional": float("nan")}})
     cfg = {"pass_score": 95.0, "marginal_score": 75.0, "metrics": [
         {"name": "latency", "bad": "increase", "effect_tolerance": 0.1, "alpha": 0.05, "weight": 1.0,

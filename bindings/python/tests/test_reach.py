@@ -333,6 +333,12 @@ def test_seed_alert_metrics_fed_from_python_appear_in_the_exposition():
                 raise SystemExit("bad handle input must raise")
             except InvalidInputError as e:
                 print("error:", str(e).split(" ")[0:3])
+        try:  # the crate's one name table (RiskMetric's FromStr): the value and every choice
+            m.set_risk("model_precision", 0.5)
+        except InvalidInputError as e:
+            assert 'metric = "model_precision"' in str(e) and "'model_precision_ratio'" in str(e), str(e)
+        else:
+            raise SystemExit("an unknown metric name must raise")
         samples = {}
         for fam in text_string_to_metric_families(tt.render()):
             for s in fam.samples:

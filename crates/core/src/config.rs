@@ -22,31 +22,44 @@ pub enum ConfigFormat {
     Json,
 }
 
+// Names of every door (Python's `Policy.parse(format=)`, file extensions):
+// `yml` is an alias of `yaml`.
+crate::named_enum!(
+    ConfigFormat,
+    "format",
+    [
+        ("toml", ConfigFormat::Toml),
+        ("yaml", ConfigFormat::Yaml),
+        ("yml", ConfigFormat::Yaml),
+        ("json", ConfigFormat::Json),
+    ]
+);
+
 impl ConfigFormat {
-    /// Format from a file extension (`toml`, `yaml`/`yml`, `json`).
+    /// Format from a file extension (`toml`, `yaml`/`yml`, `json`, any case).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use tradewarden_core::config::ConfigFormat;
+    /// assert_eq!(ConfigFormat::from_path(Path::new("p.YML")).unwrap(), ConfigFormat::Yaml);
+    /// assert_eq!("json".parse::<ConfigFormat>().unwrap(), ConfigFormat::Json);
+    /// assert!("xml".parse::<ConfigFormat>().unwrap_err().to_string().contains("'yaml' (or 'yml')"));
+    /// ```
     pub fn from_path(path: &Path) -> Result<ConfigFormat> {
-        let ext = path
-            .extension()
+        path.extension()
             .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("toml") => Ok(ConfigFormat::Toml),
-            Some("yaml") | Some("yml") => Ok(ConfigFormat::Yaml),
-            Some("json") => Ok(ConfigFormat::Json),
-            _ => Err(Error::invalid(
-                "path",
-                path.display(),
-                "configuration file must end in .toml, .yaml, .yml or .json",
-            )),
-        }
+            .and_then(|e| e.to_ascii_lowercase().parse::<ConfigFormat>().ok())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "path",
+                    path.display(),
+                    "configuration file must end in .toml, .yaml, .yml or .json",
+                )
+            })
     }
 
     fn name(self) -> &'static str {
-        match self {
-            ConfigFormat::Toml => "toml",
-            ConfigFormat::Yaml => "yaml",
-            ConfigFormat::Json => "json",
-        }
+        crate::names::Named::as_str(self)
     }
 }
 

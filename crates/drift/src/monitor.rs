@@ -488,6 +488,13 @@ fn np_sign(x: f64) -> f64 {
 /// MAE, MAPE (%), RMSE and directional accuracy (%) of matched pairs.
 /// Directional accuracy counts steps whose predicted and actual moves have
 /// the same `np.sign` (a flat step matches only a flat step), as the seed.
+///
+/// # Errors
+/// No pairs: [`Error::TooFewValues`]. A NaN or ±inf prediction or actual:
+/// [`Error::InvalidParameter`] (`InvalidInput`) naming `predictions` or
+/// `actuals`, the pair's index and the value — no NaN policy: a metric over
+/// a missing value is no number to publish; drop the pair first (as
+/// [`match_nearest`] refuses them).
 pub fn prediction_quality(pairs: &[(f64, f64)]) -> Result<PredictionQuality> {
     if pairs.is_empty() {
         return Err(Error::TooFewValues {
@@ -495,6 +502,17 @@ pub fn prediction_quality(pairs: &[(f64, f64)]) -> Result<PredictionQuality> {
             actual: 0,
             min: 1,
         });
+    }
+    for (index, &(p, a)) in pairs.iter().enumerate() {
+        for (param, value) in [("predictions", p), ("actuals", a)] {
+            if !value.is_finite() {
+                return Err(Error::InvalidParameter {
+                    param,
+                    value: format!("{value} (pair {index})"),
+                    reason: "must be finite (no NaN policy here: drop the pair)",
+                });
+            }
+        }
     }
     let n = pairs.len() as f64;
     let mae = pairs.iter().map(|(p, a)| (p - a).abs()).sum::<f64>() / n;
@@ -521,6 +539,38 @@ pub fn prediction_quality(pairs: &[(f64, f64)]) -> Result<PredictionQuality> {
         rmse,
         directional_accuracy_pct: dir,
     })
+}
+
+/// [`prediction_quality`] of aligned arrays: `predictions[i]` against
+/// `actuals[i]`.
+///
+/// ```
+/// use tradewarden_drift::monitor::prediction_quality_aligned;
+/// let q = prediction_quality_aligned(&[1.0, 2.0, 4.0], &[1.0, 3.0, 4.0]).unwrap();
+/// assert_eq!((q.n, q.mae, q.directional_accuracy_pct), (3, 1.0 / 3.0, 100.0));
+/// assert!(prediction_quality_aligned(&[1.0, f64::NAN], &[1.0, 2.0]).is_err());
+/// ```
+///
+/// # Errors
+/// Arrays of different lengths: [`Error::InvalidParameter`] naming
+/// `actuals`; otherwise as [`prediction_quality`].
+pub fn prediction_quality_aligned(
+    predictions: &[f64],
+    actuals: &[f64],
+) -> Result<PredictionQuality> {
+    if predictions.len() != actuals.len() {
+        return Err(Error::InvalidParameter {
+            param: "actuals",
+            value: format!("length {}", actuals.len()),
+            reason: "must match the length of predictions",
+        });
+    }
+    let pairs: Vec<(f64, f64)> = predictions
+        .iter()
+        .copied()
+        .zip(actuals.iter().copied())
+        .collect();
+    prediction_quality(&pairs)
 }
 
 /// Default alert threshold of [`prediction_drift_score`].

@@ -9,11 +9,17 @@
 //! assert_eq!(KsMethod::Asymp.to_string(), "asymp");
 //! assert_eq!("fdr_bh".parse::<Correction>().unwrap(), Correction::BenjaminiHochberg);
 //! assert!("sideways".parse::<Alternative>().unwrap_err().to_string().contains("alternative"));
+//! use tradewarden_drift::{anderson::AdVariant, cvm::CvmMethod};
+//! assert_eq!("asymptotic".parse::<CvmMethod>().unwrap(), CvmMethod::Asymptotic);
+//! assert_eq!(AdVariant::Right.to_string(), "right");
+//! assert!("asymp".parse::<CvmMethod>().unwrap_err().to_string().contains("'asymptotic'"));
 //! ```
 
 use tradewarden_core::named_enum;
 
+use crate::anderson::AdVariant;
 use crate::chunk::Incomplete;
+use crate::cvm::CvmMethod;
 use crate::ks::{Alternative, KsMethod};
 use crate::report::Correction;
 
@@ -57,5 +63,25 @@ named_enum!(
         ("keep", Incomplete::Keep),
         ("drop", Incomplete::Drop),
         ("append", Incomplete::Append),
+    ]
+);
+
+named_enum!(
+    CvmMethod,
+    "method",
+    [
+        ("auto", CvmMethod::Auto),
+        ("exact", CvmMethod::Exact),
+        ("asymptotic", CvmMethod::Asymptotic),
+    ]
+);
+
+named_enum!(
+    AdVariant,
+    "variant",
+    [
+        ("midrank", AdVariant::Midrank),
+        ("right", AdVariant::Right),
+        ("continuous", AdVariant::Continuous),
     ]
 );

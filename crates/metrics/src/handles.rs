@@ -820,7 +820,17 @@ pub struct TradingSnapshot {
     pub gross_loss: f64,
 }
 
-/// One of the Quant Bot runbook's key metrics.
+/// One of the Quant Bot runbook's key metrics, by its seed name
+/// (`FromStr` / `Display`: `pnl_hourly_ratio`, `pnl_daily_ratio`,
+/// `drawdown_ratio`, `slippage_ratio`, `fill_ratio`, `model_precision_ratio`).
+///
+/// ```
+/// use tradewarden_metrics::handles::RiskMetric;
+/// assert_eq!(RiskMetric::Fill.to_string(), "fill_ratio");
+/// assert_eq!("drawdown_ratio".parse::<RiskMetric>().unwrap(), RiskMetric::Drawdown);
+/// let e = "fill".parse::<RiskMetric>().unwrap_err().to_string();
+/// assert!(e.contains("metric = \"fill\"") && e.contains("'model_precision_ratio'"), "{e}");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RiskMetric {
     /// Last-hour P&L / AUM.
@@ -835,6 +845,35 @@ pub enum RiskMetric {
     Fill,
     /// Live model precision.
     ModelPrecision,
+}
+
+// The metric names, defined once for every door (`FromStr` / `Display`; an
+// unknown name is `InvalidInput` naming `metric`, the value and the choices).
+tradewarden_core::named_enum!(
+    RiskMetric,
+    "metric",
+    [
+        ("pnl_hourly_ratio", RiskMetric::HourlyPnl),
+        ("pnl_daily_ratio", RiskMetric::DailyPnl),
+        ("drawdown_ratio", RiskMetric::Drawdown),
+        ("slippage_ratio", RiskMetric::Slippage),
+        ("fill_ratio", RiskMetric::Fill),
+        ("model_precision_ratio", RiskMetric::ModelPrecision),
+    ]
+);
+
+impl RiskMetric {
+    /// Position of the metric's gauge in [`TradingMetrics`] (the name table's order).
+    const fn index(self) -> usize {
+        match self {
+            RiskMetric::HourlyPnl => 0,
+            RiskMetric::DailyPnl => 1,
+            RiskMetric::Drawdown => 2,
+            RiskMetric::Slippage => 3,
+            RiskMetric::Fill => 4,
+            RiskMetric::ModelPrecision => 5,
+        }
+    }
 }
 
 /// `trading_*` gauges (Autotrader) and the Quant Bot risk gauges of one strategy.
@@ -907,15 +946,7 @@ impl TradingMetrics {
     /// [`MetricsError::InvalidInput`] for a non-finite value.
     pub fn set_risk(&self, metric: RiskMetric, value: f64) -> Result<()> {
         let v = finite("value", value)?;
-        let i = match metric {
-            RiskMetric::HourlyPnl => 0,
-            RiskMetric::DailyPnl => 1,
-            RiskMetric::Drawdown => 2,
-            RiskMetric::Slippage => 3,
-            RiskMetric::Fill => 4,
-            RiskMetric::ModelPrecision => 5,
-        };
-        self.risk[i].set(v);
+        self.risk[metric.index()].set(v);
         Ok(())
     }
 }
@@ -1064,6 +1095,27 @@ mod tests {
 
     fn native() -> Catalog {
         Catalog::default()
+    }
+
+    #[test]
+    fn risk_metric_names_round_trip_and_a_wrong_one_is_named() {
+        use tradewarden_core::names::Named;
+        let all: Vec<RiskMetric> = RiskMetric::NAMES.iter().map(|(_, m)| *m).collect();
+        let names: std::collections::BTreeSet<&str> = all.iter().map(|m| m.as_str()).collect();
+        assert_eq!(names.len(), 6, "one distinct name per metric");
+        for (i, m) in all.iter().enumerate() {
+            assert_eq!(m.index(), i, "the table is in gauge order");
+            assert_eq!(m.to_string().parse::<RiskMetric>().unwrap(), *m);
+        }
+        for bad in ["model_precision", "", "Fill_Ratio", "fill_ratio "] {
+            let e = bad.parse::<RiskMetric>().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            let text = e.to_string();
+            assert!(text.contains(&format!("metric = {bad:?}")), "{text}");
+            for m in &all {
+                assert!(text.contains(&format!("'{m}'")), "{text}");
+            }
+        }
     }
 
     #[test]

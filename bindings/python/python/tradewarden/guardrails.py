@@ -66,7 +66,8 @@ class Policy:
         """A policy from plain Python data (the TOML document's structure)."""
         if not isinstance(d, dict):
             raise InvalidInputError(f"d must be a dict, got {type(d).__name__}")
-        # NaN / ±inf limits and non-plain values are refused (InvalidConfigError naming the policy)
+        # non-plain values: InvalidConfigError naming the policy; a NaN / ±inf limit: the policy's own
+        # validation (InvalidConfigError naming the limit and the value), as from Rust
         return cls(_native.Policy.from_dict(d))
 
     @classmethod

@@ -601,7 +601,7 @@ def classify_regime(high: Any, low: Any, close: Any, config: Optional[Mapping[st
     volatile_min_range. Publish it with :meth:`tradewarden.telemetry.MlBotMetrics.set_regime`."""
     if config is not None and not isinstance(config, Mapping):
         raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
-    # NaN / ±inf and non-plain values are an InvalidConfigError naming the regime config (native side).
+    # non-plain values: InvalidConfigError naming the regime config; NaN / ±inf: the crate's own error (native side).
     cfg = None if config is None else dict(config)
     return RegimeReading(*_native.regime_classify(as_1d(high, "high"), as_1d(low, "low"), as_1d(close, "close"),
                                                   cfg))

@@ -248,7 +248,7 @@ class RecoveryTracker:
     def __init__(self, config: Optional[Mapping[str, Any]] = None) -> None:
         if config is not None and not isinstance(config, Mapping):
             raise InvalidConfigError(f"config must be a mapping, got {type(config).__name__}")
-        # NaN / ±inf and non-plain values are an InvalidConfigError naming the recovery config (native side).
+        # non-plain values: InvalidConfigError naming the recovery config; NaN / ±inf: the crate's own error (native side).
         self._t = _native.RecoveryTracker(None if config is None else dict(config))
 
     def record(self, operation: str, success: bool, duration_seconds: float, *, attempts: int = 1,

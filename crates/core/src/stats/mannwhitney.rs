@@ -39,6 +39,29 @@ pub enum MwuMethod {
     Asymptotic,
 }
 
+// Names of every door (scipy's spellings; `two_sided` the alias the Python
+// door accepted).
+crate::named_enum!(
+    MwuAlternative,
+    "alternative",
+    [
+        ("two-sided", MwuAlternative::TwoSided),
+        ("two_sided", MwuAlternative::TwoSided),
+        ("less", MwuAlternative::Less),
+        ("greater", MwuAlternative::Greater),
+    ]
+);
+
+crate::named_enum!(
+    MwuMethod,
+    "method",
+    [
+        ("auto", MwuMethod::Auto),
+        ("exact", MwuMethod::Exact),
+        ("asymptotic", MwuMethod::Asymptotic),
+    ]
+);
+
 /// Result of [`mannwhitneyu`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MannWhitneyU {
