@@ -1615,19 +1615,32 @@ fn capture_filtered(
             (wr, wb) = (pr.value(), pb.value());
             continue;
         }
-        for (x, y) in rc.iter().zip(bc.iter()) {
-            let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
-            let keep = 0_u64.wrapping_sub(u64::from(m));
-            wr *= pick(keep, 1.0 + x);
-            wb *= pick(keep, 1.0 + y);
-            n += usize::from(m);
-        }
+        (wr, wb, n) = capture_plain(rc, bc, up, (wr, wb, n));
     }
     if n == 0 {
         return Ok(f64::NAN);
     }
     let e = ann / n as f64;
     Ok((wr.powf(e) - 1.0) / (wb.powf(e) - 1.0))
+}
+
+/// The plain products of a block of pairs (no subnormal product at its
+/// start), continued from `(wr, wb, n)`. Kept out of line: inlined into the
+/// block loop beside the exact path, the same loop ran 1.6× slower (15.3 vs
+/// 9.7 ms for 10M pairs, scratch A/B of the two shapes, session 12).
+#[inline(never)]
+fn capture_plain(r: &[f64], b: &[f64], up: bool, acc: (f64, f64, usize)) -> (f64, f64, usize) {
+    let one = 1.0_f64.to_bits();
+    let pick = |keep: u64, v: f64| f64::from_bits((v.to_bits() & keep) | (one & !keep));
+    let (mut wr, mut wb, mut n) = acc;
+    for (x, y) in r.iter().zip(b.iter()) {
+        let m = (if up { *y > 0.0 } else { *y < 0.0 }) & !x.is_nan();
+        let keep = 0_u64.wrapping_sub(u64::from(m));
+        wr *= pick(keep, 1.0 + x);
+        wb *= pick(keep, 1.0 + y);
+        n += usize::from(m);
+    }
+    (wr, wb, n)
 }
 
 /// Pairs per block of [`capture_filtered`]'s product loop: a product that
