@@ -371,8 +371,13 @@ impl<'a> CellLookup<'a> {
             _ => (0.0, 0.0),
         };
         let span = hi - lo;
+        // 0 (one bucket: the full binary search) for an empty, one-point or
+        // overflowing range, and for a range so narrow that the quotient is
+        // infinite (subnormal spans)
         let scale = if span > 0.0 && span.is_finite() {
-            buckets as f64 / span
+            Some(buckets as f64 / span)
+                .filter(|s| s.is_finite())
+                .unwrap_or(0.0)
         } else {
             0.0
         };
@@ -2017,6 +2022,8 @@ mod tests {
             vec![-1e308, 0.0, 1e308],
             vec![-f64::MAX, -1.0, 5e-324, 1e-300, f64::MAX],
             vec![-2.0, -1.0, 0.0, 1.0, 2.0],
+            vec![0.0, 5e-324, 1e-323],
+            vec![1.0, 1.0 + f64::EPSILON, 1.0 + 2.0 * f64::EPSILON],
         ];
         for k in [2usize, 7, 100, 1024, 4097, 20_000] {
             for kind in 0..3 {
