@@ -551,16 +551,25 @@ fn function_answer(case: &Value) -> Value {
             match CanaryMachine::new(cfg) {
                 Err(e) => fail(e),
                 Ok(mut m) => {
+                    // the checked evaluation, as the CLI and Python call it: an
+                    // invalid observation (NaN, negative drawdown) is the case's error
                     let mut out = vec![];
+                    let mut err = None;
                     for o in a["observations"].as_array().unwrap() {
-                        let ev = m.evaluate(&observation_of(o));
+                        let ev = match m.try_evaluate(&observation_of(o)) {
+                            Ok(ev) => ev,
+                            Err(e) => {
+                                err = Some(fail(e));
+                                break;
+                            }
+                        };
                         if a["apply"].as_bool().unwrap() {
                             m.apply(&ev.action);
                         }
                         out.push(json!({"stage": ev.stage, "checks": checks_value(&ev.checks),
                                         "action": ev.action, "index": m.index(), "rolled_back": m.rolled_back()}));
                     }
-                    json!({ "evaluations": out })
+                    err.unwrap_or_else(|| json!({ "evaluations": out }))
                 }
             }
         }

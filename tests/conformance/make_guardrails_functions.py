@@ -112,10 +112,9 @@ case(CL, "canary.ladder", "canary_drawdown_limit", config=None, apply=True, obse
 case(CL, "canary.ladder", "canary_precision_zero_baseline", config=None, apply=False,
      observations=[obs(baseline_precision=0.0)])
 case(CL, "canary.ladder", "canary_nan_drawdown", config=None, apply=False, observations=[obs(drawdown="nan")])
-# A known, deliberate disagreement, asserted rather than skipped: the Python door reads every config/observation
-# dict as JSON data (bindings/python/src/lib.rs `value_of`: NaN and ±inf are refused, `InvalidConfig`); the Rust
-# door's `CanaryMachine::evaluate` takes the NaN drawdown and rolls back.
-cases[-1]["python_expect"] = {"error": "InvalidConfig"}
+# NaN and negative drawdowns: `CanaryMachine::try_evaluate` (the CLI's and Python's door) refuses them
+# (`InvalidInput` naming the field) in every door; this was a known disagreement until options crossed to
+# Python as plain data (session 12).
 case(CL, "canary.ladder", "canary_negative_drawdown", config=None, apply=False, observations=[obs(drawdown=-0.02)])
 case(CL, "canary.ladder", "canary_sim_pnl_zero", config=None, apply=True, observations=[obs(), obs(sim_pnl=0.0)])
 TWO = {"stages": [{"name": "small", "aum_share": 0.1, "min_days": 1, "max_drawdown": 0.05, "pnl_deviation": 0.2,

@@ -383,7 +383,7 @@ def test_functions_as_the_file_says(tmp_path):
 def test_known_disagreements_are_few_and_named():
     """Cases where this door answers differently on purpose carry `python_expect`; they stay few."""
     named = [c["id"] for c in FUNCTIONS["cases"] if "python_expect" in c]
-    assert named == ["canary_nan_drawdown"]
+    assert named == []
 
 
 def test_promotion_gate_pbo_is_the_research_pbo(tmp_path):
