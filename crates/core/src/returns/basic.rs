@@ -1662,11 +1662,12 @@ fn is_subnormal(x: f64) -> bool {
 /// hardware multiply** but does not multiply subnormal numbers: while w is
 /// subnormal it is held as the integer-valued double m = w·2¹⁰⁷⁴ (exact) and
 /// a step is m ← round-half-even(m·f), which is what the hardware does to
-/// the exact product w·f on the subnormal grid. Subnormal multiplies cost
-/// 3× a normal one on the machines measured (docs/performance.md, the
-/// `capture_subnormal` bench), and a falling market's product can stay
-/// subnormal for millions of periods (numpy's `prod` does too: the value is
-/// empyrical's).
+/// the exact product w·f on the subnormal grid. A subnormal multiply's cost
+/// swings on the machine measured — about a normal one's on an idle core, up
+/// to ≈ 10× under load (docs/performance.md, session 12) — and a falling
+/// market's product can stay subnormal for millions of periods (numpy's
+/// `prod` does too: the value is empyrical's); this path's time does not
+/// swing.
 ///
 /// A step rounds with the 2⁵² addition (round half to even in the default
 /// rounding mode, no branch); a product whose rounding is a tie is corrected
