@@ -156,9 +156,8 @@ ROWS = [(  # returns
      None, "guardrails_approvals", "guardrails_doors.json; Python: `Engine.record_approval`; C: the journal's "
      "`tw_journal_record_approval` (the runner closes the engine of that directory around it: one writer)"),
     ("guardrails", "canary ladder", "canary::CanaryMachine", "_native.CanaryMachine", None, "canary", "guardrails_canary",
-     "guardrails_functions.json (Rust, Python: `guardrails.CanaryMachine`); one asserted difference: Python "
-     "refuses a NaN in the observation dict (`InvalidConfig`, as every config/observation dict) where Rust's "
-     "`evaluate` rolls back"),
+     "guardrails_functions.json (Rust, Python: `guardrails.CanaryMachine`); every door evaluates through "
+     "`try_evaluate`: a NaN or negative drawdown is `InvalidInput` (CLI too)"),
     ("guardrails", "promotion gates", "promotion::evaluate_promotion", "_native.promotion_gates", None, "promote",
      "guardrails_promotion_gates", "guardrails_functions.json (Python: `guardrails.promotion_gates`): a "
      "row-major strategy matrix gives the gate the PBO of `returns::pbo` / "
