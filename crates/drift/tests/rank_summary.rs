@@ -158,6 +158,36 @@ fn compressing_to_few_items_keeps_loadable_bytes() {
     assert_eq!(RankSummary::from_bytes(&node.to_bytes()).unwrap(), node);
 }
 
+/// Fuzz (rank_summary_decode smoke, session 12): with n past 2⁵³, q·n in
+/// f64 rounded below n and `quantile(1.0)` answered a value below the
+/// maximum. A hand-made TWRS with n = 2⁵⁶ + 200 and a last item of weight 3.
+#[test]
+fn quantile_one_is_the_maximum_for_huge_counts() {
+    let n: u64 = (1 << 56) + 200;
+    let mut p = Vec::new();
+    for x in [n, 0, 0, (-5.0f64).to_bits(), 5.0f64.to_bits(), 2] {
+        p.extend_from_slice(&x.to_le_bytes());
+    }
+    for (v, w) in [(4.75f64, n - 3), (5.0, 3)] {
+        p.extend_from_slice(&v.to_bits().to_le_bytes());
+        p.extend_from_slice(&w.to_le_bytes());
+    }
+    let mut b = b"TWRS".to_vec();
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&(p.len() as u64).to_le_bytes());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in &p {
+        h ^= u64::from(x);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    b.extend_from_slice(&h.to_le_bytes());
+    b.extend_from_slice(&p);
+    let s = RankSummary::from_bytes(&b).unwrap();
+    assert_eq!(s.n(), n);
+    assert_eq!(s.quantile(1.0).unwrap(), 5.0);
+    assert_eq!(s.quantile(0.5).unwrap(), 4.75);
+}
+
 #[test]
 fn merge_node_refuses_bad_items_and_no_parts() {
     let s = RankSummary::from_values(&[1.0, 2.0], 4, NanPolicy::Error).unwrap();

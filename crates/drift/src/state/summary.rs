@@ -400,7 +400,13 @@ impl RankSummary {
         if q == 0.0 {
             return Ok(self.min);
         }
-        let t = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        // q = 1 is rank n exactly: q·n in f64 rounds once n passes 2⁵³
+        // (fuzz: n ≈ 2⁵⁶ gave a value below the maximum)
+        let t = if q == 1.0 {
+            self.n
+        } else {
+            ((q * self.n as f64).ceil() as u64).clamp(1, self.n)
+        };
         Ok(self.at_rank(t))
     }
 
