@@ -18,6 +18,8 @@ import math
 import pathlib
 import sys
 
+from functions_check import enc, num  # the file format's float codec, one definition
+
 FILE = pathlib.Path(__file__).with_name("drift_cases.json")
 # the capabilities the C door offers (docs/conformance.md: the others are Rust and Python)
 C_FUNCTIONS = {"drift.profile", "drift.profile_persisted", "drift.report", "drift.score_state", "drift.monitor",
@@ -30,21 +32,6 @@ C_ABSENT = {"saved": lambda case: case.get("options", {}).get("format") == "json
 
 def load(path=FILE):
     return json.loads(pathlib.Path(path).read_text())
-
-
-def num(v):
-    if isinstance(v, str):
-        return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}[v]
-    return float(v)
-
-
-def enc(x):
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
 
 
 def canon(v):

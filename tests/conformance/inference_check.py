@@ -18,6 +18,8 @@ import math
 import pathlib
 import sys
 
+from functions_check import enc, num  # the file format's float codec, one definition
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DATA = HERE / "data"
@@ -129,21 +131,6 @@ def check_telemetry(answers, rust, door):
             bad.append(f"{door} {c['id']}: exposition differs from the Rust door's:\n{answers.get(t)}\n---\n"
                        f"{rust.get(t)}")
     return bad
-
-
-def num(v):
-    if isinstance(v, str):
-        return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}[v]
-    return float(v)
-
-
-def enc(x):
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
 
 
 def canon(v):
