@@ -211,18 +211,15 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                 ])))
             }
             "returns.pbo" => {
-                // the file writes the T x N matrix row by row; StrategyMatrix is column-major
+                // the file writes the T x N matrix row by row (row-major)
                 let (t, n) = (
                     o["n_rows"].as_u64().unwrap() as usize,
                     o["n_cols"].as_u64().unwrap() as usize,
                 );
                 let rows = arr("matrix");
-                let cols: Vec<f64> = (0..n)
-                    .flat_map(|j| (0..t).map(move |i| (i, j)))
-                    .map(|(i, j)| rows[i * n + j])
-                    .collect();
                 let nb = o["n_blocks"].as_u64().unwrap() as usize;
-                let m = StrategyMatrix::new(&cols, t, n).map_err(|e| e.kind())?;
+                let m = StrategyMatrix::from_row_major(&rows, t, n).map_err(|e| e.kind())?;
+                let first = m.column(0).unwrap_or_default();
                 let p = pbo(m, nb).map_err(|e| e.kind())?;
                 // the promotion gate on the same matrix must report the same PBO
                 let gate = evaluate_promotion(
@@ -232,7 +229,7 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                         ..Default::default()
                     },
                     &PromotionInputs {
-                        walk_forward_returns: &cols[..t],
+                        walk_forward_returns: &first,
                         trial_sharpes: None,
                         strategy_matrix: Some(m),
                         trade_pnls: &[],
