@@ -461,20 +461,10 @@ fn alpha_beta(
     let o = opts(period, annualization, risk_free, 0.0, nan_policy);
     let r = slice(&returns, "returns");
     let b = slice(&factor_returns, "factor_returns");
-    let which = which.to_string();
+    let side = which.parse::<returns::MarketSide>();
     call(py, move || {
-        let f = match which.as_str() {
-            "all" => returns::alpha_beta,
-            "up" => returns::up_alpha_beta,
-            "down" => returns::down_alpha_beta,
-            other => {
-                return Err(CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!("invalid which = {other:?}"),
-                ));
-            }
-        };
-        let AlphaBeta { alpha, beta } = f(r?, b?, alpha_method(compound), &o?)?;
+        let AlphaBeta { alpha, beta } =
+            returns::alpha_beta_on(side?, r?, b?, alpha_method(compound), &o?)?;
         Ok((alpha, beta))
     })
 }
