@@ -34,8 +34,8 @@ use tradewarden::core::returns::{ReturnsState, StateMetrics};
 use tradewarden::core::{Classify, NanPolicy, Period, ReturnsOptions};
 use tradewarden::drift::distance::jensenshannon;
 use tradewarden::drift::ks::{Alternative, KsMethod, ks_2samp};
-use tradewarden::drift::profile::BinStrategy;
-use tradewarden::drift::psi::{PsiMode, psi_of_samples};
+use tradewarden::drift::profile::BinKind;
+use tradewarden::drift::psi::psi_of_samples;
 use tradewarden::guardrails::exposure::TradeLog;
 use tradewarden::guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
 use tradewarden::ops::{OperationsSummary, OperationsThresholds, Trades};
@@ -211,18 +211,15 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                 ])))
             }
             "returns.pbo" => {
-                // the file writes the T x N matrix row by row; StrategyMatrix is column-major
+                // the file writes the T x N matrix row by row (row-major)
                 let (t, n) = (
                     o["n_rows"].as_u64().unwrap() as usize,
                     o["n_cols"].as_u64().unwrap() as usize,
                 );
                 let rows = arr("matrix");
-                let cols: Vec<f64> = (0..n)
-                    .flat_map(|j| (0..t).map(move |i| (i, j)))
-                    .map(|(i, j)| rows[i * n + j])
-                    .collect();
                 let nb = o["n_blocks"].as_u64().unwrap() as usize;
-                let m = StrategyMatrix::new(&cols, t, n).map_err(|e| e.kind())?;
+                let m = StrategyMatrix::from_row_major(&rows, t, n).map_err(|e| e.kind())?;
+                let first = m.column(0).unwrap_or_default();
                 let p = pbo(m, nb).map_err(|e| e.kind())?;
                 // the promotion gate on the same matrix must report the same PBO
                 let gate = evaluate_promotion(
@@ -232,7 +229,7 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                         ..Default::default()
                     },
                     &PromotionInputs {
-                        walk_forward_returns: &cols[..t],
+                        walk_forward_returns: &first,
                         trial_sharpes: None,
                         strategy_matrix: Some(m),
                         trade_pnls: &[],
@@ -425,7 +422,23 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                         &ro,
                     )),
                     "beta" => value(returns::beta(&r, &bench(), &ro)),
-                    "alpha" => value(returns::alpha(&r, &bench(), AlphaMethod::Compound, &ro)),
+                    // `which` (Python's native door): the market side by name
+                    "alpha" => match o.get("which").and_then(Value::as_str) {
+                        None => value(returns::alpha(&r, &bench(), AlphaMethod::Compound, &ro)),
+                        Some(w) => {
+                            let side = w.parse::<returns::MarketSide>().map_err(|e| e.kind())?;
+                            value(
+                                returns::alpha_beta_on(
+                                    side,
+                                    &r,
+                                    &bench(),
+                                    AlphaMethod::Compound,
+                                    &ro,
+                                )
+                                .map(|ab| ab.alpha),
+                            )
+                        }
+                    },
                     "up_capture" => value(returns::up_capture(&r, &bench(), &ro)),
                     "down_capture" => value(returns::down_capture(&r, &bench(), &ro)),
                     other => panic!("unknown function returns.{other}"),
@@ -461,11 +474,12 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
             }
             "drift.psi" => {
                 let bins = o["bins"].as_u64().unwrap() as usize;
-                let strategy = match o["strategy"].as_str().unwrap() {
-                    "quantile" => BinStrategy::Quantile { bins },
-                    "equal_width" => BinStrategy::EqualWidth { bins },
-                    other => panic!("strategy {other}"),
-                };
+                // the strategy by name, as the Python door passes it
+                let kind = o["strategy"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<BinKind>()
+                    .map_err(|e| e.kind())?;
                 let np = o["nan_policy"]
                     .as_str()
                     .unwrap()
@@ -474,11 +488,9 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                 psi_of_samples(
                     &arr("reference"),
                     &arr("current"),
-                    strategy,
+                    kind.strategy(bins, None),
                     np,
-                    PsiMode::Standard {
-                        epsilon: num(&o["epsilon"]),
-                    },
+                    kind.psi_mode(num(&o["epsilon"])),
                 )
                 .map(Out::Value)
                 .map_err(|e| e.kind())

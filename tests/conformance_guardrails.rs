@@ -579,24 +579,24 @@ fn function_answer(case: &Value) -> Value {
             } else {
                 serde_json::from_value(a["gates"].clone()).unwrap()
             };
-            // The case's matrix is row-major (rows = periods); StrategyMatrix is column-major.
+            // The case's matrix is row-major (rows = periods).
             let (rows, cols, values) = match a["matrix"].as_array() {
                 None => (0, 0, None),
                 Some(r) => {
                     let (t, n) = (r.len(), r[0].as_array().unwrap().len());
-                    let mut v = vec![0.0; t * n];
-                    for (i, row) in r.iter().enumerate() {
-                        for (j, x) in row.as_array().unwrap().iter().enumerate() {
-                            v[j * t + i] = num(x);
-                        }
-                    }
+                    let v: Vec<f64> = r
+                        .iter()
+                        .flat_map(|row| row.as_array().unwrap().iter().map(num))
+                        .collect();
                     (t, n, Some(v))
                 }
             };
             let wf = nums(&a["walk_forward_returns"]);
             let pnls = nums(&a["trade_pnls"]);
             let ts = opt_nums(&a["trial_sharpes"]);
-            let m = values.as_deref().map(|v| StrategyMatrix::new(v, rows, cols).unwrap());
+            let m = values
+                .as_deref()
+                .map(|v| StrategyMatrix::from_row_major(v, rows, cols).unwrap());
             let r = evaluate_promotion(
                 &g,
                 &PromotionInputs {

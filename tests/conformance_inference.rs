@@ -325,6 +325,18 @@ fn registry_step(dir: &std::path::Path, step: &Value) -> Result<Value, ErrorKind
         "active" => r.active(name).map(|v| json!(v)).map_err(kind),
         "promote" => r.promote(name, version()).map(|()| ok).map_err(kind),
         "rollback" => r.rollback(name).map(|v| json!({"active": v})).map_err(kind),
+        "freeze" => {
+            let arg = |k: &str| step[k].as_str().unwrap();
+            r.freeze_learning(name, arg("who"), arg("why"))
+                .map(|()| ok)
+                .map_err(kind)
+        }
+        "unfreeze" => r.unfreeze_learning(name).map(|()| ok).map_err(kind),
+        // who and why (not `since`: the wall clock's)
+        "learning_freeze" => r
+            .learning_freeze(name)
+            .map(|f| f.map_or(Value::Null, |f| json!({"who": f.who, "why": f.why})))
+            .map_err(kind),
         "predict_active" => match r.load_active_model(name, &cpu_device()).map_err(kind)? {
             None => Err(ErrorKind::NotFound),
             Some((v, m)) => prediction(&Predictor::new(name, v, m), step),

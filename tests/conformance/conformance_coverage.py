@@ -190,12 +190,12 @@ ROWS = [(  # returns
      "(crates/cli/tests/reach.rs)"),
     ("inference", "signed manifests (ed25519)", "registry::register_signed", "inference.public_key",
      "tw_registry_sign", "registry sign", "inference.signed", ""),
-    ("inference", "learning freeze of a model (refuses promote)", "registry::freeze_learning", None, None, "rollback",
-     None,
-     "the registry's freeze (`learning_freeze.json`) is reachable from Rust `Registry::freeze_learning` and the CLI's "
-     "`rollback` only; Python's `Engine` and C's `tw_engine_set_learning_frozen` set the guardrails engine's "
-     "`learning_frozen` override, a different flag (the size-override row, with cases) — binding the registry "
-     "freeze in Python/C is open"),
+    ("inference", "learning freeze of a model (refuses register and promote)", "registry::freeze_learning",
+     "inference.Registry", "tw_registry_freeze_learning", "rollback", "inference.learning_freeze",
+     "the registry's freeze (`learning_freeze.json`): freeze, unfreeze, query (Python "
+     "`Registry.freeze_learning` / `unfreeze_learning` / `learning_freeze`, C also `tw_registry_unfreeze_learning`, "
+     "`tw_registry_learning_freeze_json`); the CLI's `rollback` freezes; not the guardrails engine's "
+     "`learning_frozen` override (Python `Engine`, C `tw_engine_set_learning_frozen`: the size-override row)"),
     ("inference", "GPU backend (wgpu)", "device::wgpu_device", None, None, None, None,
      "Rust feature `wgpu`, tested on llvmpipe; the wheel and libtradewarden are CPU builds"),
     ("inference", "market regime classifier", "regime::classify", "_native.regime_classify", "tw_regime_classify",

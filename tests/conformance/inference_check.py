@@ -222,6 +222,10 @@ def c_line(c):
                 fields.append(f"{tag}={DATA / c[k]}")
         if "file" in c:
             fields.append(f"file={c['file']}")
+        for k in ("who", "why"):
+            if k in c:
+                assert not any(ch in c[k] for ch in "\t\n"), c
+                fields.append(f"{k}={c[k]}")
         if "shape" in c:
             fields.append("predict=" + "|".join(str(x) for x in c["shape"]) + "|" + _floats(c["features"]))
     else:
@@ -284,6 +288,9 @@ def parse_c(line):
         return cid, {"value": None if kv["active"] == "~" else kv["active"]}
     if "rolled" in kv:
         return cid, {"value": {"active": kv["rolled"]}}
+    if "freeze" in kv:
+        f = None if kv["freeze"] == "~" else json.loads(kv["freeze"])
+        return cid, {"value": None if f is None else {"who": f["who"], "why": f["why"]}}
     if "out" in kv and "steps" not in kv:
         version, _, xs = kv["out"].partition("|")
         return cid, {"value": {"version": version, "outputs": [enc(float.fromhex(x)) for x in xs.split(",") if x]}}

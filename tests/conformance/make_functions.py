@@ -150,6 +150,12 @@ def other_metric_cases():
     for name, (r, b, o) in pairs.items():
         for fn in ("beta", "alpha", "up_capture", "down_capture"):
             out.append(case(f"{fn}/{name}", f"returns.{fn}", {"returns": r, "factor_returns": b}, o, cap))
+    # the market side by name (Rust `MarketSide`, Python's native `alpha_beta(which, ...)`; C's summary has
+    # alpha over every period only), an unknown name refused by both
+    for which in ("all", "up", "down", "sideways"):
+        out.append(case(f"alpha/r252/which_{which}", "returns.alpha",
+                        {"returns": ("r252", r252), "factor_returns": ("bench252", bench)}, dict(opts(), which=which),
+                        cap))
     return out
 
 
@@ -383,6 +389,10 @@ def drift_cases():
         for n in (10, 4):
             out.append(case(f"psi/{bins}{n}", "drift.psi", {"reference": ("ref2000", ref), "current": ("cur1500", cur)},
                             {"strategy": bins, "bins": n, "epsilon": 1e-4, "nan_policy": "error"}))
+    # an unknown strategy name: Rust and Python parse it (`BinKind`), C's runner turns it into a code no
+    # strategy has; every door refuses it
+    out.append(case("psi/unknown_strategy", "drift.psi", {"reference": ("ref2000", ref), "current": ("cur1500", cur)},
+                    {"strategy": "deciles", "bins": 10, "epsilon": 1e-4, "nan_policy": "error"}))
     out.append(case("psi/same", "drift.psi", {"reference": ("ref2000", ref), "current": ("ref2000", ref)},
                     {"strategy": "quantile", "bins": 10, "epsilon": 1e-4, "nan_policy": "error"}))
     out.append(case("psi/eps", "drift.psi", {"reference": ("ref2000", ref), "current": ("cur1500", cur)},

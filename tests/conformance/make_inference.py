@@ -347,8 +347,8 @@ def registry_cases():
     arch, x = mlp["architecture"], mlp["inputs"]
     st = lambda f, a=None: {"format": "safetensors", "file": f, "config": a or arch}  # noqa: E731
     gru = json.loads((ROOT / DATA / "window_models.json").read_text())["models"][0]
-    R, P, B, I, S = ("inference.registry", "inference.promote", "inference.rollback", "inference.inventory",
-                     "inference.signed")
+    R, P, B, I, S, F = ("inference.registry", "inference.promote", "inference.rollback", "inference.inventory",
+                        "inference.signed", "inference.learning_freeze")
     return [
         reg("versions_empty", R, "versions", name="m", about="an unknown model has no versions"),
         reg("inventory_empty", I, "inventory", name="m"),
@@ -417,6 +417,25 @@ def registry_cases():
         reg("verified_promote_missigned", S, "promote", name="m", version="v6", verifying_key="verifying.pub",
             about="signed by another key: Corrupt"),
         reg("inventory_final", I, "inventory", name="m"),
+        # the model's learning freeze (`learning_freeze.json`; the query answers who and why, not the time)
+        reg("freeze_none", F, "learning_freeze", name="m", about="not frozen: null"),
+        reg("freeze_blank_who", F, "freeze", name="m", who=" ", why="canary rollback",
+            about="who and why are required: InvalidInput, nothing written"),
+        reg("freeze_still_none", F, "learning_freeze", name="m"),
+        reg("freeze", F, "freeze", name="m", who="ops", why="canary rollback"),
+        reg("freeze_query", F, "learning_freeze", name="m"),
+        reg("frozen_register", F, "register", name="m", version="v7", model=st(f"{TORCH}/mlp.safetensors"),
+            about="frozen: State, nothing registered"),
+        reg("frozen_promote", F, "promote", name="m", version="v3", about="frozen: State, v4 stays active"),
+        reg("frozen_active", F, "active", name="m"),
+        reg("frozen_rollback", F, "rollback", name="m", about="rollback still works while frozen"),
+        reg("freeze_again", F, "freeze", name="m", who="risk", why="second look",
+            about="a second freeze replaces the record"),
+        reg("freeze_query_again", F, "learning_freeze", name="m"),
+        reg("unfreeze", F, "unfreeze", name="m"),
+        reg("unfreeze_again", F, "unfreeze", name="m", about="not frozen: a no-op"),
+        reg("unfrozen_query", F, "learning_freeze", name="m"),
+        reg("freeze_bad_name", F, "freeze", name="../x", who="ops", why="bad name", about="InvalidInput"),
     ]
 
 
@@ -519,7 +538,8 @@ FILES = {
                                  "and C (tests/conformance/make_inference.py).", predictor_cases),
     "inference_registry.json": ("Model registry: one registry per door, created empty, the steps in order "
                                 "(register, list, inventory, promote, rollback to last-good incl. a corrupt one, "
-                                "signed manifests; `corrupt` is the test harness flipping a byte); each step's "
+                                "signed manifests, the learning freeze; `corrupt` is the test harness flipping a "
+                                "byte); each step's "
                                 "answer or error kind, from Rust, Python and C, and the registry one door wrote "
                                 "read by the others (tests/conformance/make_inference.py).", registry_cases),
     "telemetry_exporter.json": ("Prometheus exporter and metric catalog: install (bad configurations, a second "

@@ -2933,6 +2933,46 @@ tw_status tw_registry_inventory_json(const tw_registry *registry,
                                      size_t *written);
 
 /*
+ Freezes learning for `name` (`Registry::freeze_learning`: the canary
+ rollback plan's "freeze online learning"): until
+ `tw_registry_unfreeze_learning`, registering and promoting a version of
+ `name` are `TW_ERR_STATE`; rollback still works. A blank `who` or `why`
+ is `TW_ERR_INVALID_INPUT`.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_freeze_learning(const tw_registry *registry,
+                                      const char *name,
+                                      const char *who,
+                                      const char *why);
+
+/*
+ Lifts the learning freeze of `name` (no-op when not frozen).
+
+ # Safety
+ `registry` must be a live registry and `name` NUL-terminated.
+ */
+tw_status tw_registry_unfreeze_learning(const tw_registry *registry, const char *name);
+
+/*
+ Copies the learning freeze of `name` as JSON (`{"who", "why", "since"}`,
+ since in Unix seconds), NUL-terminated, into `buf` of `len` bytes and its
+ length (without the NUL) to `written`. Not frozen: `TW_ERR_NOT_FOUND`;
+ an unreadable record (which counts as frozen): `TW_ERR_CORRUPT`;
+ `TW_ERR_BUFFER_TOO_SMALL` as `tw_registry_inventory_json`.
+
+ # Safety
+ `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+ for `len` writes, `written` for one write.
+ */
+tw_status tw_registry_learning_freeze_json(const tw_registry *registry,
+                                           const char *name,
+                                           char *buf,
+                                           size_t len,
+                                           size_t *written);
+
+/*
  Frees a registry handle (the files stay); NULL is a no-op.
 
  # Safety

@@ -524,6 +524,90 @@ pub unsafe extern "C" fn tw_registry_inventory_json(
     })
 }
 
+/// Freezes learning for `name` (`Registry::freeze_learning`: the canary
+/// rollback plan's "freeze online learning"): until
+/// `tw_registry_unfreeze_learning`, registering and promoting a version of
+/// `name` are `TW_ERR_STATE`; rollback still works. A blank `who` or `why`
+/// is `TW_ERR_INVALID_INPUT`.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_freeze_learning(
+    registry: *const tw_registry,
+    name: *const c_char,
+    who: *const c_char,
+    why: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract (each).
+        let (r, name, who, why) = unsafe {
+            (
+                registry_ref(registry)?,
+                req_str(name, "name")?,
+                req_str(who, "who")?,
+                req_str(why, "why")?,
+            )
+        };
+        Ok(r.freeze_learning(name, who, why)?)
+    })
+}
+
+/// Lifts the learning freeze of `name` (no-op when not frozen).
+///
+/// # Safety
+/// `registry` must be a live registry and `name` NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_unfreeze_learning(
+    registry: *const tw_registry,
+    name: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract (each).
+        let (r, name) = unsafe { (registry_ref(registry)?, req_str(name, "name")?) };
+        Ok(r.unfreeze_learning(name)?)
+    })
+}
+
+/// Copies the learning freeze of `name` as JSON (`{"who", "why", "since"}`,
+/// since in Unix seconds), NUL-terminated, into `buf` of `len` bytes and its
+/// length (without the NUL) to `written`. Not frozen: `TW_ERR_NOT_FOUND`;
+/// an unreadable record (which counts as frozen): `TW_ERR_CORRUPT`;
+/// `TW_ERR_BUFFER_TOO_SMALL` as `tw_registry_inventory_json`.
+///
+/// # Safety
+/// `registry` must be a live registry, `name` NUL-terminated, `buf` valid
+/// for `len` writes, `written` for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_learning_freeze_json(
+    registry: *const tw_registry,
+    name: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract (each).
+        let (r, name) = unsafe { (registry_ref(registry)?, req_str(name, "name")?) };
+        non_null(buf, "buf")?;
+        non_null(written, "written")?;
+        let Some(f) = r.learning_freeze(name)? else {
+            return Err(Failure(
+                TW_ERR_NOT_FOUND,
+                format!("name = {name:?}: learning is not frozen"),
+            ));
+        };
+        let text = serde_json::to_string(&f).map_err(|e| {
+            Failure(
+                crate::TW_ERR_INTERNAL,
+                format!("learning freeze to JSON: {e}"),
+            )
+        })?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_str(&text, "learning freeze", buf, len, written) }
+    })
+}
+
 /// Frees a registry handle (the files stay); NULL is a no-op.
 ///
 /// # Safety

@@ -13,7 +13,7 @@ use tradewarden_drift::cvm::{CvmMethod, cramervonmises_2samp as cvm_2samp};
 use tradewarden_drift::distance;
 use tradewarden_drift::ks::{Alternative, KsMethod};
 use tradewarden_drift::monitor::{self, LiveMonitorOptions};
-use tradewarden_drift::profile::{BinStrategy, Profile, ProfileOptions};
+use tradewarden_drift::profile::{BinKind, Profile, ProfileOptions};
 use tradewarden_drift::psi::{PsiMode, psi_of_samples};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
 use tradewarden_drift::sketch::{QuantileSketch, ks_2samp_sketch};
@@ -283,24 +283,6 @@ pub(crate) fn chi2_contingency<'py>(
     ))
 }
 
-fn bin_strategy(
-    strategy: &str,
-    bins: usize,
-    edges: Option<Vec<f64>>,
-) -> Result<BinStrategy, CallError> {
-    if let Some(edges) = edges {
-        return Ok(BinStrategy::Explicit { edges });
-    }
-    match strategy {
-        "quantile" => Ok(BinStrategy::Quantile { bins }),
-        "uniform" | "equal_width" => Ok(BinStrategy::EqualWidth { bins }),
-        "sturges" | "evidently" => Ok(BinStrategy::Sturges),
-        other => Err(invalid(format!(
-            "invalid strategy = {other:?}: expected 'quantile', 'uniform', 'sturges' or 'evidently'"
-        ))),
-    }
-}
-
 /// PSI of `current` against `reference`, binned by `strategy` on the reference.
 #[pyfunction]
 #[pyo3(signature = (reference, current, bins=10, strategy="quantile", eps=1e-4, edges=None, nan_policy="raise"))]
@@ -317,16 +299,17 @@ pub(crate) fn psi(
 ) -> PyResult<f64> {
     let r = slice(&reference, "reference");
     let c = slice(&current, "current");
-    let evidently = strategy == "evidently";
-    let b = bin_strategy(strategy, bins, edges);
+    let kind = strategy.parse::<BinKind>();
     let np = drift_nan_policy(nan_policy);
     call(py, move || {
-        let mode = if evidently {
-            PsiMode::Evidently
-        } else {
-            PsiMode::Standard { epsilon: eps }
-        };
-        Ok(psi_of_samples(r?, c?, b?, np?, mode)?)
+        let kind = kind?;
+        Ok(psi_of_samples(
+            r?,
+            c?,
+            kind.strategy(bins, edges),
+            np?,
+            kind.psi_mode(eps),
+        )?)
     })
 }
 
@@ -398,7 +381,7 @@ impl PyProfile {
         nan_policy: &str,
         keep_reference: bool,
     ) -> PyResult<PyProfile> {
-        let b = bin_strategy(strategy, bins, edges);
+        let b = strategy.parse::<BinKind>().map(|k| k.strategy(bins, edges));
         let np = drift_nan_policy(nan_policy);
         let v = views(&columns);
         call(py, move || {

@@ -6,12 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use numpy::PyReadonlyArray1;
+use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tradewarden::core::ErrorKind;
 use tradewarden::core::config::ConfigFormat;
-use tradewarden::core::returns::pbo::StrategyMatrix;
 use tradewarden_guardrails::canary::{
     self, CanaryConfig, GateSpec, JudgeConfig, StageAction, StageObservation, TrafficCanary,
 };
@@ -673,17 +672,14 @@ pub(crate) fn judge(
 
 /// Promotion gates (a dict; None = Autotrader's) over walk-forward returns and trade P&L; report as a dict.
 #[pyfunction]
-#[pyo3(signature = (walk_forward_returns, trade_pnls, gates=None, trial_sharpes=None, strategy_matrix=None, n_rows=0, n_cols=0))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (walk_forward_returns, trade_pnls, gates=None, trial_sharpes=None, strategy_matrix=None))]
 pub(crate) fn promotion_gates(
     py: Python<'_>,
     walk_forward_returns: PyReadonlyArray1<'_, f64>,
     trade_pnls: PyReadonlyArray1<'_, f64>,
     gates: Option<&Bound<'_, PyAny>>,
     trial_sharpes: Option<PyReadonlyArray1<'_, f64>>,
-    strategy_matrix: Option<PyReadonlyArray1<'_, f64>>,
-    n_rows: usize,
-    n_cols: usize,
+    strategy_matrix: Option<PyReadonlyArray2<'_, f64>>,
 ) -> PyResult<Py<PyAny>> {
     let g: PromotionGates = opt_config("promotion gates", gates, PromotionGates::autotrader)?;
     let w = slice(&walk_forward_returns, "walk_forward_returns");
@@ -694,16 +690,13 @@ pub(crate) fn promotion_gates(
         .transpose();
     let sm = strategy_matrix
         .as_ref()
-        .map(|a| slice(a, "strategy_matrix"))
+        .map(|a| crate::strategy_matrix(a, "strategy_matrix"))
         .transpose();
     let r = call(py, move || {
-        let strategy_matrix = sm?
-            .map(|m| StrategyMatrix::new(m, n_rows, n_cols))
-            .transpose()?;
         let inputs = PromotionInputs {
             walk_forward_returns: w?,
             trial_sharpes: ts?,
-            strategy_matrix,
+            strategy_matrix: sm?,
             trade_pnls: t?,
         };
         let p = crate::pool()?;

@@ -586,6 +586,26 @@ impl PyRegistry {
         call(py, move || Ok(r.rollback(name)?))
     }
 
+    /// Freezes learning for `name` (`Registry::freeze_learning`): register
+    /// and promote refuse until it is lifted; rollback still works.
+    fn freeze_learning(&self, py: Python<'_>, name: &str, who: &str, why: &str) -> PyResult<()> {
+        let r = &self.inner;
+        call(py, move || Ok(r.freeze_learning(name, who, why)?))
+    }
+
+    /// Lifts the learning freeze of `name` (no-op when not frozen).
+    fn unfreeze_learning(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        let r = &self.inner;
+        call(py, move || Ok(r.unfreeze_learning(name)?))
+    }
+
+    /// The learning freeze of `name` as a dict (who, why, since), or None.
+    fn learning_freeze(&self, py: Python<'_>, name: &str) -> PyResult<Option<Py<PyAny>>> {
+        let r = &self.inner;
+        let f = call(py, move || Ok(r.learning_freeze(name)?))?;
+        f.map(|f| to_py(py, "learning freeze", &f)).transpose()
+    }
+
     /// Verifies and loads the active version: (version, model) or None.
     fn load_active(&self, py: Python<'_>, name: &str) -> PyResult<Option<(String, PyModel)>> {
         let r = &self.inner;

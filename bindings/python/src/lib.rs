@@ -11,7 +11,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -315,6 +315,26 @@ pub(crate) fn slice<'a>(
     })
 }
 
+/// A contiguous 2-D float64 array as a `StrategyMatrix` in the order it holds
+/// (C order: row-major, Fortran order: column-major), without a copy.
+pub(crate) fn strategy_matrix<'a>(
+    a: &'a PyReadonlyArray2<'_, f64>,
+    name: &'static str,
+) -> Result<returns::pbo::StrategyMatrix<'a>, CallError> {
+    let (rows, cols) = (a.shape()[0], a.shape()[1]);
+    let v = a.as_slice().map_err(|_| {
+        CallError::Lib(
+            ErrorKind::InvalidInput,
+            format!("{name} must be a contiguous 2-D float64 array"),
+        )
+    })?;
+    Ok(if a.is_c_contiguous() {
+        returns::pbo::StrategyMatrix::from_row_major(v, rows, cols)?
+    } else {
+        returns::pbo::StrategyMatrix::new(v, rows, cols)?
+    })
+}
+
 /// `nan_policy` by its names (defined once in the core crate: 'skip' /
 /// 'omit', 'raise' / 'error', 'propagate').
 fn nan_policy(s: &str) -> Result<NanPolicy, CallError> {
@@ -441,20 +461,10 @@ fn alpha_beta(
     let o = opts(period, annualization, risk_free, 0.0, nan_policy);
     let r = slice(&returns, "returns");
     let b = slice(&factor_returns, "factor_returns");
-    let which = which.to_string();
+    let side = which.parse::<returns::MarketSide>();
     call(py, move || {
-        let f = match which.as_str() {
-            "all" => returns::alpha_beta,
-            "up" => returns::up_alpha_beta,
-            "down" => returns::down_alpha_beta,
-            other => {
-                return Err(CallError::Lib(
-                    ErrorKind::InvalidInput,
-                    format!("invalid which = {other:?}"),
-                ));
-            }
-        };
-        let AlphaBeta { alpha, beta } = f(r?, b?, alpha_method(compound), &o?)?;
+        let AlphaBeta { alpha, beta } =
+            returns::alpha_beta_on(side?, r?, b?, alpha_method(compound), &o?)?;
         Ok((alpha, beta))
     })
 }
@@ -823,19 +833,16 @@ fn min_track_record_length(
     })
 }
 
-/// PBO by CSCV over a column-major T×N matrix (`values` of length n_rows·n_cols).
+/// PBO by CSCV over a T×N float64 matrix (rows = periods), C or Fortran order.
 #[pyfunction]
 fn probability_of_backtest_overfitting<'py>(
     py: Python<'py>,
-    values: PyReadonlyArray1<'py, f64>,
-    n_rows: usize,
-    n_cols: usize,
+    returns_matrix: PyReadonlyArray2<'py, f64>,
     n_blocks: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let v = slice(&values, "returns_matrix");
+    let m = strategy_matrix(&returns_matrix, "returns_matrix");
     let res = call(py, move || {
-        let m = returns::pbo::StrategyMatrix::new(v?, n_rows, n_cols)?;
-        let p = pool()?;
+        let (m, p) = (m?, pool()?);
         Ok(p.install(|| returns::pbo::pbo(m, n_blocks))?)
     })?;
     let d = PyDict::new(py);

@@ -67,7 +67,7 @@ def answer(case):
                                        fc.num(o["risk_free"]), o["nan_policy"])
             return {"value": fc.enc(v)}
         if name == "alpha":
-            v, _ = _native.alpha_beta("all", _arr(case, "returns"), _arr(case, "factor_returns"), period, ann,
+            v, _ = _native.alpha_beta(o.get("which", "all"), _arr(case, "returns"), _arr(case, "factor_returns"), period, ann,
                                       fc.num(o["risk_free"]), True, o["nan_policy"])
             return {"value": fc.enc(v)}
         if name in ("value_at_risk", "conditional_value_at_risk"):

@@ -95,6 +95,15 @@ def registry_step(root, step):
             return {"value": {"ok": True}}
         if op == "rollback":
             return {"value": {"active": r.rollback(name)}}
+        if op == "freeze":
+            r.freeze_learning(name, step["who"], step["why"])
+            return {"value": {"ok": True}}
+        if op == "unfreeze":
+            r.unfreeze_learning(name)
+            return {"value": {"ok": True}}
+        if op == "learning_freeze":  # who and why (not `since`: the wall clock's)
+            f = r.learning_freeze(name)
+            return {"value": None if f is None else {"who": f["who"], "why": f["why"]}}
         if op == "predict_active":
             found = r.load_active(name)
             if found is None:

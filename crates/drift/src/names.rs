@@ -21,6 +21,7 @@ use crate::anderson::AdVariant;
 use crate::chunk::Incomplete;
 use crate::cvm::CvmMethod;
 use crate::ks::{Alternative, KsMethod};
+use crate::profile::BinKind;
 use crate::report::Correction;
 
 named_enum!(
@@ -83,5 +84,18 @@ named_enum!(
         ("midrank", AdVariant::Midrank),
         ("right", AdVariant::Right),
         ("continuous", AdVariant::Continuous),
+    ]
+);
+
+named_enum!(
+    BinKind,
+    "strategy",
+    [
+        ("quantile", BinKind::Quantile),
+        ("equal_width", BinKind::EqualWidth),
+        // numpy's / scikit-learn's name of equal-width bins
+        ("uniform", BinKind::EqualWidth),
+        ("sturges", BinKind::Sturges),
+        ("evidently", BinKind::Evidently),
     ]
 );

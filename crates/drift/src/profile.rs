@@ -67,6 +67,56 @@ impl Default for BinStrategy {
     }
 }
 
+/// A bin strategy by the name the doors give it (Python's `strategy=`; the
+/// table is in [`crate::names`]): 'quantile', 'equal_width' (or 'uniform'),
+/// 'sturges', and 'evidently' — Sturges bins, scored as Evidently's `psi`
+/// stat test ([`PsiMode::Evidently`]) where a door computes PSI in one call.
+///
+/// ```
+/// use tradewarden_drift::profile::{BinKind, BinStrategy};
+/// use tradewarden_drift::psi::PsiMode;
+/// let k: BinKind = "uniform".parse().unwrap();
+/// assert_eq!(k.strategy(4, None), BinStrategy::EqualWidth { bins: 4 });
+/// let e: BinKind = "evidently".parse().unwrap();
+/// assert_eq!(e.strategy(4, None), BinStrategy::Sturges);
+/// assert_eq!(e.psi_mode(1e-4), PsiMode::Evidently);
+/// let err = "deciles".parse::<BinKind>().unwrap_err().to_string();
+/// assert!(err.contains("strategy") && err.contains("\"deciles\"") && err.contains("'evidently'"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinKind {
+    /// [`BinStrategy::Quantile`].
+    Quantile,
+    /// [`BinStrategy::EqualWidth`].
+    EqualWidth,
+    /// [`BinStrategy::Sturges`].
+    Sturges,
+    /// [`BinStrategy::Sturges`] bins, [`PsiMode::Evidently`] scoring.
+    Evidently,
+}
+
+impl BinKind {
+    /// The bin strategy: explicit `edges` when given (they replace the named
+    /// strategy and `bins`), else the named strategy with `bins` bins.
+    pub fn strategy(self, bins: usize, edges: Option<Vec<f64>>) -> BinStrategy {
+        match (edges, self) {
+            (Some(edges), _) => BinStrategy::Explicit { edges },
+            (None, BinKind::Quantile) => BinStrategy::Quantile { bins },
+            (None, BinKind::EqualWidth) => BinStrategy::EqualWidth { bins },
+            (None, BinKind::Sturges | BinKind::Evidently) => BinStrategy::Sturges,
+        }
+    }
+
+    /// The PSI mode a one-call PSI uses with this name: Evidently's for
+    /// 'evidently', else the standard one with fractions floored at `epsilon`.
+    pub fn psi_mode(self, epsilon: f64) -> PsiMode {
+        match self {
+            BinKind::Evidently => PsiMode::Evidently,
+            _ => PsiMode::Standard { epsilon },
+        }
+    }
+}
+
 /// Fit parameters of a profile (stored inside it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -84,8 +84,9 @@ pub struct PromotionInputs<'a> {
     pub walk_forward_returns: &'a [f64],
     /// Per-period Sharpe ratios of every trial of the search (for DSR).
     pub trial_sharpes: Option<&'a [f64]>,
-    /// The periods × strategies returns matrix for PBO, typed (column-major:
-    /// strategy `j` is one contiguous column). It used to be a bare
+    /// The periods × strategies returns matrix for PBO, typed: the caller
+    /// names its memory order ([`StrategyMatrix::new`] for column-major,
+    /// [`StrategyMatrix::from_row_major`] for row-major). It used to be a bare
     /// `(values, rows, cols)` documented row-major but read column-major, so
     /// a row-major caller got a wrong PBO (issue 18: 0.73 instead of 0.12).
     pub strategy_matrix: Option<StrategyMatrix<'a>>,

@@ -98,8 +98,10 @@ fn dsr_and_pbo_gates() {
         &PromotionInputs {
             walk_forward_returns: &r,
             trial_sharpes: Some(&trials),
+            // `m` is row-major (period by period; strategy 0 gets the drift)
             strategy_matrix: Some(
-                tradewarden_core::returns::pbo::StrategyMatrix::new(&m, rows, cols).unwrap(),
+                tradewarden_core::returns::pbo::StrategyMatrix::from_row_major(&m, rows, cols)
+                    .unwrap(),
             ),
             trade_pnls: &[],
         },
@@ -113,12 +115,29 @@ fn dsr_and_pbo_gates() {
     )
     .unwrap();
     assert_eq!(rep.checks[0].value, dsr);
+    // the expectation reads the same matrix column by column (issue 18: the
+    // gate once read a row-major matrix as column-major)
+    let by_column: Vec<f64> = (0..cols)
+        .flat_map(|j| (0..rows).map(move |i| (i, j)))
+        .map(|(i, j)| m[i * cols + j])
+        .collect();
     let p = tradewarden_core::returns::pbo::pbo(
+        tradewarden_core::returns::pbo::StrategyMatrix::new(&by_column, rows, cols).unwrap(),
+        4,
+    )
+    .unwrap()
+    .pbo;
+    let misread = tradewarden_core::returns::pbo::pbo(
         tradewarden_core::returns::pbo::StrategyMatrix::new(&m, rows, cols).unwrap(),
         4,
     )
     .unwrap()
     .pbo;
+    assert_ne!(
+        p.to_bits(),
+        misread.to_bits(),
+        "the case tells the two orders apart"
+    );
     assert_eq!(rep.checks[1].value, p);
     assert_eq!(rep.checks[1].passed, p < 0.5);
     // Bad thresholds.

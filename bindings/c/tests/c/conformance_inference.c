@@ -359,6 +359,20 @@ static void registry_step(const line_t *l, const char *root) {
     s = tw_registry_rollback(r, name);
     if (s == TW_OK) s = tw_registry_active_version(r, name, buf, sizeof buf, &written);
     if (s == TW_OK) printf("%s\tOK\trolled=%s\n", id, buf);
+  } else if (strcmp(op, "freeze") == 0) {
+    s = tw_registry_freeze_learning(r, name, need(l, "who"), need(l, "why"));
+    if (s == TW_OK) printf("%s\tOK\tok=1\n", id);
+  } else if (strcmp(op, "unfreeze") == 0) {
+    s = tw_registry_unfreeze_learning(r, name);
+    if (s == TW_OK) printf("%s\tOK\tok=1\n", id);
+  } else if (strcmp(op, "learning_freeze") == 0) {
+    s = tw_registry_learning_freeze_json(r, name, buf, sizeof buf, &written);
+    if (s == TW_OK)
+      printf("%s\tOK\tfreeze=%s\n", id, buf);
+    else if (s == TW_ERR_NOT_FOUND) { /* not frozen: the other doors' None */
+      printf("%s\tOK\tfreeze=~\n", id);
+      s = TW_OK;
+    }
   } else if (strcmp(op, "inventory") == 0) {
     size_t cap = 1 << 20;
     char *big = malloc(cap);

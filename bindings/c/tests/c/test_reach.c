@@ -6,7 +6,8 @@
    crate doctest's daily-loss warning), the monitor's JS/KS statistics
    (tw_monitor_score_all, by hand from known bin counts) and the registry
    inventory (tw_registry_inventory_json: a good and a corrupt version, in a
-   build without the feature inference). Every misuse gets its documented
+   build without the feature inference) and learning freeze
+   (tw_registry_freeze_learning and its query). Every misuse gets its documented
    status. Built and run by scripts/test.d/40-c.sh, also under
    -fsanitize=address,undefined. Argument: a writable scratch directory. */
 #define _XOPEN_SOURCE 700 /* mkdir under -std=c11 */
@@ -433,6 +434,39 @@ static void test_inventory(void) {
   tw_registry_free(r);
 }
 
+/* The registry's learning freeze (burn-free): freeze, query, unfreeze, and
+   the misuses (blank who, corrupt record, NULLs). Register/promote refusing
+   while frozen is in the conformance scenario (inference_registry.json). */
+static void test_learning_freeze(void) {
+  const char *root = in_scratch("registry-freeze");
+  tw_registry *r = NULL;
+  char buf[512], tiny[8];
+  size_t n = 0;
+  CHECK(tw_registry_open(root, &r) == TW_OK && r != NULL, "open: %s", last_error());
+  CHECK(tw_registry_learning_freeze_json(r, "m", buf, sizeof buf, &n) == TW_ERR_NOT_FOUND, "not frozen: %s",
+        last_error());
+  CHECK(tw_registry_freeze_learning(r, "m", " ", "drift") == TW_ERR_INVALID_INPUT && has("who"), "blank who: %s",
+        last_error());
+  CHECK(tw_registry_freeze_learning(r, "m", "ops", "canary rollback") == TW_OK, "freeze: %s", last_error());
+  CHECK(tw_registry_learning_freeze_json(r, "m", buf, sizeof buf, &n) == TW_OK && n == strlen(buf), "query: %s",
+        last_error());
+  CHECK(strstr(buf, "\"who\":\"ops\",\"why\":\"canary rollback\",\"since\":") == buf + 1, "record: %s", buf);
+  n = 77;
+  CHECK(tw_registry_learning_freeze_json(r, "m", tiny, sizeof tiny, &n) == TW_ERR_BUFFER_TOO_SMALL && n == 77,
+        "small buffer: %s", last_error());
+  CHECK(tw_registry_unfreeze_learning(r, "m") == TW_OK && tw_registry_unfreeze_learning(r, "m") == TW_OK,
+        "unfreeze (twice): %s", last_error());
+  CHECK(tw_registry_learning_freeze_json(r, "m", buf, sizeof buf, &n) == TW_ERR_NOT_FOUND, "unfrozen");
+  write_file(in_scratch("registry-freeze/m/learning_freeze.json"), "{torn");
+  CHECK(tw_registry_learning_freeze_json(r, "m", buf, sizeof buf, &n) == TW_ERR_CORRUPT, "corrupt record: %s",
+        last_error());
+  CHECK(tw_registry_freeze_learning(r, "m", NULL, "x") == TW_ERR_NULL_ARGUMENT && has("who"), "NULL who");
+  CHECK(tw_registry_freeze_learning(NULL, "m", "a", "b") == TW_ERR_NULL_ARGUMENT, "NULL registry");
+  CHECK(tw_registry_unfreeze_learning(r, NULL) == TW_ERR_NULL_ARGUMENT && has("name"), "NULL name");
+  CHECK(tw_registry_learning_freeze_json(r, "m", buf, sizeof buf, NULL) == TW_ERR_NULL_ARGUMENT, "NULL written");
+  tw_registry_free(r);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
@@ -445,6 +479,7 @@ int main(int argc, char **argv) {
   test_period();
   test_monitor_js_ks();
   test_inventory();
+  test_learning_freeze();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

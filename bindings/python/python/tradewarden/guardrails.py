@@ -490,17 +490,17 @@ def promotion_gates(walk_forward_returns: Any, trade_pnls: Any, gates: Optional[
                     trial_sharpes: Any = None, returns_matrix: Any = None) -> Dict[str, Any]:
     """Promotion gates (default: Autotrader's Sharpe > 2, |DD| < .15, win rate > .55, trades > 100) →
     {'checks': [...], 'passed': bool}. ``returns_matrix`` (periods × strategies) feeds the PBO gate."""
-    values, rows, cols = None, 0, 0
+    m = None
     if returns_matrix is not None:
         m = np.asarray(returns_matrix.to_numpy() if hasattr(returns_matrix, "to_numpy") else returns_matrix,
                        dtype=np.float64)
         if m.ndim != 2:
             raise InvalidInputError(f"returns_matrix must be 2-D, got shape {m.shape}")
-        rows, cols = m.shape
-        values = np.ascontiguousarray(m.ravel(order="F"))  # column-major, as StrategyMatrix reads it
+        if not (m.flags.c_contiguous or m.flags.f_contiguous):
+            m = np.ascontiguousarray(m)  # the native side reads C or Fortran order as it is
     return _native.promotion_gates(
         as_1d(walk_forward_returns, "walk_forward_returns"), as_1d(trade_pnls, "trade_pnls"), gates,
-        None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), values, rows, cols)
+        None if trial_sharpes is None else as_1d(trial_sharpes, "trial_sharpes"), m)
 
 
 def drift_guard(score_drop: float, accuracy_drop: float, config: Optional[Dict[str, Any]] = None) -> str:

@@ -542,6 +542,21 @@ class Registry:
         """Points active back at last_good; returns the version now active."""
         return self._native.rollback(name)
 
+    def freeze_learning(self, name: str, who: str, why: str) -> None:
+        """Freezes learning for ``name`` (the canary rollback plan's "freeze online learning"): until
+        :meth:`unfreeze_learning`, :meth:`register` and :meth:`promote` refuse with
+        :class:`~tradewarden.errors.StateError`; :meth:`rollback` still works. ``who`` and ``why`` are required."""
+        self._native.freeze_learning(name, who, why)
+
+    def unfreeze_learning(self, name: str) -> None:
+        """Lifts the learning freeze of ``name`` (no-op when not frozen)."""
+        self._native.unfreeze_learning(name)
+
+    def learning_freeze(self, name: str) -> Optional[Dict[str, Any]]:
+        """The learning freeze of ``name`` (``{"who", "why", "since"}``, since in Unix seconds), or None;
+        :class:`~tradewarden.errors.CorruptError` for an unreadable record (which counts as frozen)."""
+        return self._native.learning_freeze(name)
+
     def load_active(self, name: str) -> Optional[Tuple[str, Model]]:
         """``(version, model)`` of the active version (verified), or None."""
         found = self._native.load_active(name)

@@ -910,10 +910,9 @@ def probability_of_backtest_overfitting(returns_matrix: Any, n_blocks: int = 16)
         raise InvalidInputError(f"returns_matrix must be numeric: {e}") from None
     if m.ndim != 2:
         raise InvalidInputError(f"returns_matrix must be 2-D (periods x strategies), got shape {m.shape}")
-    n_rows, n_cols = m.shape
-    values = np.ravel(m, order="F")  # column-major: no copy for a Fortran-ordered array
-    return PboResult(_native.probability_of_backtest_overfitting(np.ascontiguousarray(values), n_rows, n_cols,
-                                                                 int(n_blocks)))
+    if not (m.flags.c_contiguous or m.flags.f_contiguous):
+        m = np.ascontiguousarray(m)  # the native side reads C or Fortran order as it is
+    return PboResult(_native.probability_of_backtest_overfitting(m, int(n_blocks)))
 
 
 class BootstrapInterval:

@@ -1546,6 +1546,60 @@ pub fn down_alpha_beta(
     })
 }
 
+/// Which periods alpha and beta are computed over: all of them
+/// ([`alpha_beta`]), those where the benchmark rose ([`up_alpha_beta`]) or
+/// fell ([`down_alpha_beta`]). The doors pass it by name (`which`:
+/// 'all', 'up', 'down').
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketSide {
+    /// Every period.
+    #[default]
+    All,
+    /// Periods where the benchmark rose (b > 0).
+    Up,
+    /// Periods where the benchmark fell (b < 0).
+    Down,
+}
+
+crate::named_enum!(
+    MarketSide,
+    "which",
+    [
+        ("all", MarketSide::All),
+        ("up", MarketSide::Up),
+        ("down", MarketSide::Down),
+    ]
+);
+
+/// [`alpha_beta`], [`up_alpha_beta`] or [`down_alpha_beta`] by `side`.
+///
+/// ```
+/// use tradewarden_core::ReturnsOptions;
+/// use tradewarden_core::returns::{AlphaMethod, MarketSide, alpha_beta_on, up_alpha_beta};
+/// let (r, b) = ([0.01, -0.02, 0.015, 0.003], [0.005, -0.01, 0.01, -0.002]);
+/// let o = ReturnsOptions::default();
+/// let side: MarketSide = "up".parse().unwrap();
+/// assert_eq!(
+///     alpha_beta_on(side, &r, &b, AlphaMethod::Compound, &o).unwrap(),
+///     up_alpha_beta(&r, &b, AlphaMethod::Compound, &o).unwrap()
+/// );
+/// assert!("sideways".parse::<MarketSide>().unwrap_err().to_string().contains("'down'"));
+/// ```
+pub fn alpha_beta_on(
+    side: MarketSide,
+    returns: &[f64],
+    factor_returns: &[f64],
+    method: AlphaMethod,
+    opts: &ReturnsOptions,
+) -> Result<AlphaBeta> {
+    match side {
+        MarketSide::All => alpha_beta(returns, factor_returns, method, opts),
+        MarketSide::Up => up_alpha_beta(returns, factor_returns, method, opts),
+        MarketSide::Down => down_alpha_beta(returns, factor_returns, method, opts),
+    }
+}
+
 /// Capture ratio: `annual_return(r) / annual_return(b)` (empyrical `capture`).
 pub fn capture(returns: &[f64], factor_returns: &[f64], opts: &ReturnsOptions) -> Result<f64> {
     same_len(returns, factor_returns, "factor_returns")?;

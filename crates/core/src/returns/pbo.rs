@@ -27,6 +27,8 @@
 //! assert!((0.0..=1.0).contains(&r.pbo));
 //! ```
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -36,18 +38,47 @@ use crate::io::ReturnsMatrix;
 /// Largest accepted number of blocks: `C(24, 12) = 2 704 156` combinations.
 pub const MAX_BLOCKS: usize = 24;
 
-/// A borrowed, column-major T × N matrix of per-period returns: strategy `j`
-/// is the contiguous slice `values[j*n_rows .. (j+1)*n_rows]`.
+/// A borrowed T × N matrix of per-period returns (rows = periods, columns =
+/// strategies), in either memory order:
+///
+/// * [`StrategyMatrix::new`]: column-major (Fortran order), strategy `j` is
+///   the contiguous slice `values[j*n_rows .. (j+1)*n_rows]`;
+/// * [`StrategyMatrix::from_row_major`]: row-major (C order), period `i` is
+///   the contiguous slice `values[i*n_cols .. (i+1)*n_cols]`.
+///
+/// Both views of the same matrix give bit-identical results: every column is
+/// read in the same order whatever the layout. A caller never reorders a
+/// matrix itself; it names the order it holds.
 #[derive(Debug, Clone, Copy)]
 pub struct StrategyMatrix<'a> {
     values: &'a [f64],
     n_rows: usize,
     n_cols: usize,
+    row_major: bool,
 }
 
 impl<'a> StrategyMatrix<'a> {
     /// Wraps `values` (column-major, `n_rows · n_cols` long).
     pub fn new(values: &'a [f64], n_rows: usize, n_cols: usize) -> Result<Self> {
+        Self::checked(values, n_rows, n_cols, false)
+    }
+
+    /// Wraps `values` (row-major: T rows of N strategies each, C order,
+    /// `n_rows · n_cols` long), without copying.
+    ///
+    /// ```
+    /// use tradewarden_core::returns::pbo::StrategyMatrix;
+    /// // 3 periods × 2 strategies, row by row
+    /// let rows = [1.0, 10.0, 2.0, 20.0, 3.0, 30.0];
+    /// let m = StrategyMatrix::from_row_major(&rows, 3, 2).unwrap();
+    /// assert_eq!(&*m.column(1).unwrap(), &[10.0, 20.0, 30.0]);
+    /// assert!(StrategyMatrix::from_row_major(&rows, 4, 2).is_err());
+    /// ```
+    pub fn from_row_major(values: &'a [f64], n_rows: usize, n_cols: usize) -> Result<Self> {
+        Self::checked(values, n_rows, n_cols, true)
+    }
+
+    fn checked(values: &'a [f64], n_rows: usize, n_cols: usize, row_major: bool) -> Result<Self> {
         let expected = n_rows.checked_mul(n_cols).ok_or_else(|| {
             Error::invalid(
                 "n_rows",
@@ -66,6 +97,7 @@ impl<'a> StrategyMatrix<'a> {
             values,
             n_rows,
             n_cols,
+            row_major,
         })
     }
 
@@ -79,9 +111,29 @@ impl<'a> StrategyMatrix<'a> {
         self.n_cols
     }
 
-    /// Column `j` (strategy), if it exists.
-    pub fn column(&self, j: usize) -> Option<&'a [f64]> {
-        (j < self.n_cols).then(|| &self.values[j * self.n_rows..(j + 1) * self.n_rows])
+    /// Whether the values are in row-major (C) order.
+    pub fn is_row_major(&self) -> bool {
+        self.row_major
+    }
+
+    /// Column `j` (strategy), if it exists: borrowed from a column-major
+    /// matrix, gathered into a new vector from a row-major one.
+    pub fn column(&self, j: usize) -> Option<Cow<'a, [f64]>> {
+        if j >= self.n_cols {
+            return None;
+        }
+        Some(if self.row_major {
+            Cow::Owned(
+                self.values
+                    .iter()
+                    .skip(j)
+                    .step_by(self.n_cols)
+                    .copied()
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(&self.values[j * self.n_rows..(j + 1) * self.n_rows])
+        })
     }
 }
 
@@ -350,7 +402,7 @@ fn block_stats(m: &StrategyMatrix<'_>, s: usize) -> Result<Blocks> {
     let per_col: Vec<ColumnBlocks> = (0..n)
         .into_par_iter()
         .map(|j| {
-            let col = &m.values[j * t..(j + 1) * t];
+            let col = m.column(j).unwrap_or_default();
             if let Some(i) = col.iter().position(|v| !v.is_finite()) {
                 return Err(Error::invalid(
                     "strategies",
@@ -711,5 +763,101 @@ mod tests {
         }
         assert_eq!(binom(16, 8), 12_870);
         assert_eq!(binom(24, 12), 2_704_156);
+    }
+
+    /// The row-major copy of a column-major `t × n` matrix.
+    fn transpose(v: &[f64], t: usize, n: usize) -> Vec<f64> {
+        (0..t)
+            .flat_map(|i| (0..n).map(move |j| v[j * t + i]))
+            .collect()
+    }
+
+    fn same(a: &Result<PboResult>, b: &Result<PboResult>) -> bool {
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                a.pbo.to_bits() == b.pbo.to_bits()
+                    && a.winners == b.winners
+                    && a.logits.len() == b.logits.len()
+                    && a.logits
+                        .iter()
+                        .zip(&b.logits)
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                    && a.oos_performance
+                        .iter()
+                        .zip(&b.oos_performance)
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+            }
+            (Err(a), Err(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn from_row_major_reads_the_transpose() {
+        let (t, n) = (40, 3);
+        let cols: Vec<f64> = (0..t * n)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) * 1e-4)
+            .collect();
+        let rows = transpose(&cols, t, n);
+        let a = StrategyMatrix::new(&cols, t, n).unwrap();
+        let b = StrategyMatrix::from_row_major(&rows, t, n).unwrap();
+        assert!(!a.is_row_major() && b.is_row_major());
+        for j in 0..n {
+            assert_eq!(a.column(j), b.column(j));
+        }
+        assert!(b.column(n).is_none());
+        assert!(same(&pbo(a, 4), &pbo(b, 4)));
+        // the same buffer read in the other order is another matrix
+        let wrong = StrategyMatrix::new(&rows, t, n).unwrap();
+        assert!(!same(&pbo(a, 4), &pbo(wrong, 4)));
+        // a non-finite value is reported at its (row, column) in either order
+        let mut bad = rows.clone();
+        bad[5 * n + 2] = f64::NAN;
+        let e = pbo(StrategyMatrix::from_row_major(&bad, t, n).unwrap(), 4).unwrap_err();
+        assert!(e.to_string().contains("row 5, column 2"), "{e}");
+    }
+
+    #[test]
+    fn from_row_major_is_validated_like_new() {
+        let v = [0.0; 6];
+        let e = StrategyMatrix::from_row_major(&v, 4, 2).unwrap_err();
+        let e2 = StrategyMatrix::new(&v, 4, 2).unwrap_err();
+        assert_eq!(e.to_string(), e2.to_string());
+        assert!(
+            e.to_string().contains("values") && e.to_string().contains("6 values"),
+            "{e}"
+        );
+        let e = StrategyMatrix::from_row_major(&v, usize::MAX, 2).unwrap_err();
+        assert!(e.to_string().contains("n_rows"), "{e}");
+        assert_eq!(
+            crate::error::Classify::kind(&e),
+            crate::error::ErrorKind::InvalidInput
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+        #[test]
+        fn from_row_major_of_the_transpose_equals_new(
+            t in 2usize..40,
+            n in 1usize..6,
+            s in proptest::sample::select(vec![2usize, 4, 6]),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let mut x = seed | 1;
+            let cols: Vec<f64> = (0..t * n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // a few exact repeats so that constant blocks and ties occur
+                    ((x % 9) as f64 - 4.0) * 1e-3
+                })
+                .collect();
+            let rows = transpose(&cols, t, n);
+            let a = StrategyMatrix::new(&cols, t, n).unwrap();
+            let b = StrategyMatrix::from_row_major(&rows, t, n).unwrap();
+            proptest::prop_assert!(same(&pbo(a, s), &pbo(b, s)));
+        }
     }
 }
