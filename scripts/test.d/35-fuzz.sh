@@ -15,10 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export FUZZ_TARGET_DIR=${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tradewarden/fuzz-target}
-# Stale sanitized builds pile up there; past TW_FUZZ_CAP_GB (40) it is emptied first.
+# Stale sanitized builds pile up there; past TW_FUZZ_CAP_GB (15) it is emptied first.
 used_gb=$(du -s --block-size=1G "$FUZZ_TARGET_DIR" 2>/dev/null | cut -f1)
-if [ "${used_gb:-0}" -gt "${TW_FUZZ_CAP_GB:-40}" ]; then
-  echo "emptying $FUZZ_TARGET_DIR (${used_gb} GB > ${TW_FUZZ_CAP_GB:-40} GB)"
+if [ "${used_gb:-0}" -gt "${TW_FUZZ_CAP_GB:-15}" ]; then
+  echo "emptying $FUZZ_TARGET_DIR (${used_gb} GB > ${TW_FUZZ_CAP_GB:-15} GB)"
   rm -rf "$FUZZ_TARGET_DIR"
 fi
 start=$(date +%s)
