@@ -260,7 +260,11 @@ fn a_non_finite_gate_value_fails_closed() {
     let rep = evaluate_promotion(&PromotionGates::autotrader(), &x).unwrap();
     assert!(!rep.passed, "a stub was promoted: {:?}", rep.checks);
     for c in &rep.checks {
-        assert_eq!(c.passed, c.value.is_finite() && c.name != "walk_forward_sharpe", "{c:?}");
+        assert_eq!(
+            c.passed,
+            c.value.is_finite() && c.name != "walk_forward_sharpe",
+            "{c:?}"
+        );
     }
     // NaN (one value: no dispersion at all) fails every gate it reaches
     let one = [0.01];
