@@ -415,7 +415,7 @@ impl ReturnsState {
     /// field by field is never trusted: run by [`Self::from_bytes`] on every
     /// decode and by [`Self::merge`] on both operands.
     ///
-    /// The rules (`docs/reliability.md`, "Validated artefacts"):
+    /// The rules (`docs/conventions.md`, "Mergeable state"):
     /// - `required_return` is finite; `poisoned` implies `n_nan > 0`;
     ///   `n + n_nan` fits in a `u64`; `pre_peak_lows` holds at most `n` pairs;
     /// - `n = 0`: the empty state's values (`mean = m2 = down2 = 0`, no
