@@ -5,10 +5,10 @@
 //!
 //! First byte (mode, taken mod 3), then the payload:
 //! - `0`: the payload as the serialized state (JSON);
-//! - `1`: the payload as returns (2 bytes each: an i16 in basis points, at most 64, or
-//!   NaN for `i16::MIN`), a cut, a NaN policy and a required return: the
-//!   states of the two parts, their merge and the whole are real states,
-//!   whose bytes must load back equal;
+//! - `1`: the payload as a NaN policy, a required return, a cut and returns
+//!   (at most 64, 2 bytes each: an i16 in basis points, or NaN for
+//!   `i16::MIN`): the states of the two parts, their merge and the whole
+//!   are real states, whose bytes must load back equal;
 //! - `2`: a real state (as for `1`) with one field (chosen by a byte) set to
 //!   a value taken from the next 8 bytes (non-finite values clamped: JSON
 //!   has none), then decoded: loaded or refused.
