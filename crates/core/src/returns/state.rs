@@ -635,16 +635,16 @@ impl ReturnsState {
                     &format!("its low must lie in [lowest = {}, 1]", self.lowest),
                 );
             }
-            if let Some((pm, pl)) = last {
-                if m < pm * (1.0 - tol) || low >= pl {
-                    return bad(
-                        &name,
-                        format!("({m}, {low})"),
-                        &format!(
-                            "peaks must not decrease and lows must decrease (previous ({pm}, {pl}))"
-                        ),
-                    );
-                }
+            if let Some((pm, pl)) = last
+                && (m < pm * (1.0 - tol) || low >= pl)
+            {
+                return bad(
+                    &name,
+                    format!("({m}, {low})"),
+                    &format!(
+                        "peaks must not decrease and lows must decrease (previous ({pm}, {pl}))"
+                    ),
+                );
             }
             last = Some((m, low));
         }
