@@ -167,6 +167,19 @@ case(PG, "promotion.gates", "promotion_no_trades", walk_forward_returns=wf, trad
      trial_sharpes=None, matrix=None)
 case(PG, "promotion.gates", "promotion_constant_returns", walk_forward_returns=[0.001] * 100, trade_pnls=pnls,
      gates=None, trial_sharpes=None, matrix=None)
+# Issue 20: zero dispersion gives Sharpe = +inf (-inf for a constant loss); a gate whose value is not
+# finite fails closed, whatever its comparison says (0.0625 sums exactly: the dispersion is exactly 0).
+case(PG, "promotion.gates", "promotion_zero_dispersion_sharpe_only", walk_forward_returns=[0.0625] * 64,
+     trade_pnls=pnls, gates={"min_walk_forward_sharpe": 2.0}, trial_sharpes=None, matrix=None)
+case(PG, "promotion.gates", "promotion_zero_dispersion_all_gates", walk_forward_returns=[0.0625] * 64,
+     trade_pnls=pnls, gates={"min_walk_forward_sharpe": 1.0, "min_deflated_sharpe": 0.5, "max_pbo": 0.5,
+                             "min_trades": 100, "min_win_rate": 0.5, "max_drawdown": 0.2, "pbo_blocks": 8},
+     trial_sharpes=[0.5, 1.0, 1.5, 0.2, 0.8], matrix=matrix(160, 12, 20, skill=0.004))
+case(PG, "promotion.gates", "promotion_zero_dispersion_loss", walk_forward_returns=[-0.0625] * 64,
+     trade_pnls=pnls, gates={"min_walk_forward_sharpe": -1e300, "max_drawdown": 1.0}, trial_sharpes=None,
+     matrix=None)
+case(PG, "promotion.gates", "promotion_one_return", walk_forward_returns=[0.01], trade_pnls=pnls,
+     gates={"min_walk_forward_sharpe": -1e300, "max_drawdown": 0.5}, trial_sharpes=None, matrix=None)
 case(PG, "promotion.gates", "promotion_nan_pnl", walk_forward_returns=wf, trade_pnls=[1.0, "nan", 2.0], gates=None,
      trial_sharpes=None, matrix=None)
 case(PG, "promotion.gates", "promotion_empty_returns", walk_forward_returns=[], trade_pnls=pnls, gates=None,

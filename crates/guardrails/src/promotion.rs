@@ -105,6 +105,13 @@ pub struct PromotionReport {
 
 /// Computes every enabled gate. A gate whose input is missing fails (NaN value).
 ///
+/// Fail closed: a gate whose value is not finite fails whatever its
+/// comparison says — for every gate (walk-forward Sharpe, deflated Sharpe,
+/// PBO, trades, win rate, drawdown). Constant positive walk-forward returns
+/// (a stub or a stuck strategy) have zero dispersion and a Sharpe of +inf,
+/// which `s > threshold` would pass (issue 20); NaN (too few values, a NaN
+/// under `nan_policy = propagate`, a missing input) fails too.
+///
 /// ```
 /// use tradewarden_guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
 /// let r: Vec<f64> = (0..300).map(|i| 0.002 + 0.01 * ((i % 5) as f64 - 2.0) / 2.0).collect();
@@ -121,7 +128,8 @@ pub fn evaluate_promotion(g: &PromotionGates, x: &PromotionInputs<'_>) -> Result
             name: name.into(),
             value,
             threshold,
-            passed,
+            // fail closed: ±inf or NaN never passes a gate
+            passed: value.is_finite() && passed,
         });
     };
     if let Some(t) = g.min_walk_forward_sharpe {

@@ -234,3 +234,52 @@ fn rollback_step_names_are_their_json_tags() {
     }
     assert_eq!(seen.len(), plan.steps.len(), "names are distinct: {seen:?}");
 }
+
+/// Issue 20: constant positive walk-forward returns (a stub, a stuck
+/// strategy) have zero dispersion, Sharpe = +inf, and `+inf > 2` passed the
+/// gate. A gate whose value is not finite fails, whatever the comparison.
+#[test]
+fn a_non_finite_gate_value_fails_closed() {
+    let stub = vec![0.0625; 300];
+    let pnls: Vec<f64> = (0..150)
+        .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+        .collect();
+    let x = PromotionInputs {
+        walk_forward_returns: &stub,
+        trial_sharpes: None,
+        strategy_matrix: None,
+        trade_pnls: &pnls,
+    };
+    let sharpe_only = PromotionGates {
+        min_walk_forward_sharpe: Some(2.0),
+        ..Default::default()
+    };
+    let rep = evaluate_promotion(&sharpe_only, &x).unwrap();
+    assert_eq!(rep.checks[0].value, f64::INFINITY);
+    assert!(!rep.checks[0].passed && !rep.passed, "{:?}", rep.checks);
+    let rep = evaluate_promotion(&PromotionGates::autotrader(), &x).unwrap();
+    assert!(!rep.passed, "a stub was promoted: {:?}", rep.checks);
+    for c in &rep.checks {
+        assert_eq!(
+            c.passed,
+            c.value.is_finite() && c.name != "walk_forward_sharpe",
+            "{c:?}"
+        );
+    }
+    // NaN (one value: no dispersion at all) fails every gate it reaches
+    let one = [0.01];
+    let rep = evaluate_promotion(
+        &PromotionGates {
+            min_walk_forward_sharpe: Some(-1e9),
+            max_drawdown: Some(0.5),
+            ..Default::default()
+        },
+        &PromotionInputs {
+            walk_forward_returns: &one,
+            ..x
+        },
+    )
+    .unwrap();
+    assert!(rep.checks[0].value.is_nan() && !rep.checks[0].passed);
+    assert!(rep.checks[1].passed, "{:?}", rep.checks);
+}

@@ -758,6 +758,84 @@ fn rank_summary_seeds(root: &Path) {
     }
 }
 
+/// Returns states for `returns_state_decode`: serialized real states (a
+/// partition, a merge whose drawdown straddles the cut, NaN skipped and
+/// propagated, all NaN, one value, a rising series) as mode 0; returns as
+/// mode 1 (2 bytes each, basis points; `i16::MIN` is NaN) under each NaN
+/// policy; and field mutations of a real state as mode 2.
+fn returns_state_seeds(root: &Path) {
+    use tradewarden_core::ReturnsOptions;
+    use tradewarden_core::returns::ReturnsState;
+    let dir = root.join("returns_state_decode");
+    let o = |p: NanPolicy, req: f64| ReturnsOptions {
+        nan_policy: p,
+        required_return: req,
+        ..ReturnsOptions::default()
+    };
+    let r = [
+        0.01, -0.02, 0.015, 0.03, -0.04, 0.02, 0.05, -0.01, -0.03, 0.04, 0.0, -0.005,
+    ];
+    let st = |v: &[f64], p: NanPolicy, req: f64| {
+        ReturnsState::from_returns(v, &o(p, req)).expect("returns state")
+    };
+    let a = st(&r[..5], NanPolicy::Error, 0.0);
+    let b = st(&r[5..], NanPolicy::Error, 0.0);
+    let mut with_nan = r.to_vec();
+    with_nan[4] = f64::NAN;
+    let seeds = [
+        ("partition", a.clone()),
+        ("merged", a.merge(&b).expect("merge")),
+        ("nan_skip", st(&with_nan, NanPolicy::Skip, 0.001)),
+        ("nan_propagate", st(&with_nan, NanPolicy::Propagate, 0.0)),
+        ("all_nan", st(&[f64::NAN; 3], NanPolicy::Skip, 0.0)),
+        ("one_value", st(&[0.02], NanPolicy::Error, 0.0)),
+        ("rising", st(&[0.001; 50], NanPolicy::Error, -0.01)),
+        ("empty", ReturnsState::new(0.0).expect("empty")),
+    ];
+    for (name, s) in &seeds {
+        write(
+            &dir,
+            &format!("{name}-json"),
+            &cat(&[&[0], &s.to_bytes().expect("bytes")]),
+        );
+    }
+    let bp = |v: &[f64]| -> Vec<u8> {
+        v.iter()
+            .flat_map(|x| {
+                let q = if x.is_nan() {
+                    i16::MIN
+                } else {
+                    (x * 10_000.0).round() as i16
+                };
+                q.to_le_bytes()
+            })
+            .collect()
+    };
+    // head: policy (0 skip, 1 propagate, 2 error), required return (‰, i8), cut
+    for (name, head) in [
+        ("skip", [0u8, 0, 5]),
+        ("propagate", [1, 1, 3]),
+        ("error", [2, 0xfe, 7]),
+    ] {
+        let body = cat(&[&[1], &head, &bp(&with_nan)]);
+        write(&dir, &format!("series-{name}"), &body);
+    }
+    write(
+        &dir,
+        "series-big",
+        &cat(&[
+            &[1],
+            &[0, 0, 9],
+            &bp(&[3.0, -0.9, 2.5, -2.0, 1.0, -1.0, 0.5]),
+        ]),
+    );
+    // mode 2: field index (pick % 14, state pick / 16 % 4), 8 value bytes, the series
+    for pick in [5u8, 10, 11, 13, 29, 45, 61, 7, 1] {
+        let body = cat(&[&[2, pick], &0.5f64.to_le_bytes(), &[0, 0, 5], &bp(&r)]);
+        write(&dir, &format!("mutate-{pick}"), &body);
+    }
+}
+
 fn main() {
     let root: PathBuf = std::env::args_os()
         .nth(1)
@@ -767,6 +845,7 @@ fn main() {
     score_state_seeds(&root);
     sketch_grid_seeds(&root);
     rank_summary_seeds(&root);
+    returns_state_seeds(&root);
     policy_seeds(&root);
     journal_seeds(&root);
     registry_seeds(&root);

@@ -149,7 +149,7 @@ impl ReturnsState {
     /// value is an error naming its position in the whole stream (the state is
     /// then unchanged); ±inf is always an error.
     pub fn extend(&mut self, returns: &[f64], policy: NanPolicy) -> Result<()> {
-        let offset = (self.n + self.n_nan) as usize;
+        let offset = self.n.saturating_add(self.n_nan) as usize;
         for (i, &x) in returns.iter().enumerate() {
             let bad = match policy {
                 NanPolicy::Error => !x.is_finite(),
@@ -237,8 +237,13 @@ impl ReturnsState {
     }
 
     /// The state of `self` followed by `next` (order matters for the wealth
-    /// path; the moments merge either way). Both must use the same required
-    /// return.
+    /// path; the moments merge either way). Both must use the same options:
+    /// the same required return and, where both show it, the same NaN policy.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for states taken under different options or counts
+    /// that would overflow, `Corrupt` when either state fails
+    /// [`Self::validate`], `Unsupported` for another format version.
     pub fn merge(&self, next: &ReturnsState) -> Result<ReturnsState> {
         if self.version != RETURNS_STATE_VERSION || next.version != RETURNS_STATE_VERSION {
             return Err(Error::Unsupported {
@@ -255,15 +260,45 @@ impl ReturnsState {
                 format!("must equal the first state's {}", self.required_return),
             ));
         }
+        self.validate()?;
+        next.validate()?;
+        // The NaN policy shows in a state that counted a NaN: poisoned under
+        // `propagate`, not under `skip` (`error` counts none).
+        let skipped = |s: &ReturnsState| s.n_nan > 0 && !s.poisoned;
+        if (skipped(self) && next.poisoned) || (self.poisoned && skipped(next)) {
+            return Err(Error::invalid(
+                "next.nan_policy",
+                if next.poisoned { "propagate" } else { "skip" },
+                format!(
+                    "the first state was taken under nan_policy = {}: states of one series \
+                     share their options",
+                    if self.poisoned { "propagate" } else { "skip" }
+                ),
+            ));
+        }
+        let overflow = |field: &'static str, v: u64| {
+            Error::invalid(field, v, "the merged count overflows a u64")
+        };
+        let n_total = self
+            .n
+            .checked_add(next.n)
+            .ok_or(overflow("next.n", next.n))?;
+        let n_nan = self
+            .n_nan
+            .checked_add(next.n_nan)
+            .ok_or(overflow("next.n_nan", next.n_nan))?;
+        if n_total.checked_add(n_nan).is_none() {
+            return Err(overflow("next.n_nan", next.n_nan));
+        }
         if next.n == 0 {
             let mut s = self.clone();
-            s.n_nan += next.n_nan;
+            s.n_nan = n_nan;
             s.poisoned |= next.poisoned;
             return Ok(s);
         }
         if self.n == 0 {
             let mut s = next.clone();
-            s.n_nan += self.n_nan;
+            s.n_nan = n_nan;
             s.poisoned |= self.poisoned;
             return Ok(s);
         }
@@ -287,8 +322,8 @@ impl ReturnsState {
         Ok(ReturnsState {
             version: RETURNS_STATE_VERSION,
             required_return: self.required_return,
-            n: self.n + next.n,
-            n_nan: self.n_nan + next.n_nan,
+            n: n_total,
+            n_nan,
             poisoned: self.poisoned || next.poisoned,
             mean,
             m2,
@@ -350,11 +385,13 @@ impl ReturnsState {
         Ok(b)
     }
 
-    /// A state from [`Self::to_bytes`], failing closed.
+    /// A state from [`Self::to_bytes`], failing closed: the decoded fields
+    /// pass [`Self::validate`] or the bytes are refused.
     ///
     /// # Errors
-    /// `Corrupt` when `data` is not a serialized returns state, `Unsupported`
-    /// for another format version than [`RETURNS_STATE_VERSION`].
+    /// `Corrupt` when `data` is not a serialized returns state or a field
+    /// breaks an invariant of real states (naming the field and its value),
+    /// `Unsupported` for another format version than [`RETURNS_STATE_VERSION`].
     pub fn from_bytes(data: &[u8]) -> Result<ReturnsState> {
         let s: ReturnsState = serde_json::from_slice(data).map_err(|e| Error::Corrupt {
             what: "returns state".into(),
@@ -368,7 +405,250 @@ impl ReturnsState {
                 ),
             });
         }
+        s.validate()?;
         Ok(s)
+    }
+
+    /// Checks the invariants every state built by [`Self::new`],
+    /// [`Self::from_returns`], [`Self::extend`] and [`Self::merge`] holds, so
+    /// that a state read from bytes (another process, another door) or built
+    /// field by field is never trusted: run by [`Self::from_bytes`] on every
+    /// decode and by [`Self::merge`] on both operands.
+    ///
+    /// The rules (`docs/conventions.md`, "Mergeable state"):
+    /// - `required_return` is finite; `poisoned` implies `n_nan > 0`;
+    ///   `n + n_nan` fits in a `u64`; `pre_peak_lows` holds at most `n` pairs;
+    /// - `n = 0`: the empty state's values (`mean = m2 = down2 = 0`, no
+    ///   best/worst, `wealth = peak = min_ratio = lowest = 1`, no pairs);
+    /// - `n > 0`: finite `best ≥ worst`; a finite `mean` lies in
+    ///   `[worst, best]` up to rounding; `0 ≤ m2 ≤ n·(best − worst)²` and
+    ///   `0 ≤ down2 ≤ n·min(worst − required_return, 0)²` up to rounding
+    ///   (`down2 = 0` when `worst ≥ required_return`); `n = 1`: `m2 = 0`
+    ///   and `mean = best = worst`;
+    /// - the wealth path: `peak ≥ 1`, `lowest ≤ 1`, `min_ratio ≤ 1`; when
+    ///   the path stayed positive (`lowest > 0`, i.e. no return of −100 % or
+    ///   worse): `lowest ≤ wealth ≤ peak`, `0 ≤ min_ratio` and
+    ///   `min_ratio ≥ lowest / peak` up to rounding, the pairs' peaks
+    ///   non-decreasing within `[1, peak]` (up to rounding) and their lows strictly
+    ///   decreasing within `[lowest, 1]`.
+    ///
+    /// Every comparison lets NaN through (an in-memory state whose sums
+    /// overflowed holds NaN or ±inf; bytes cannot: JSON has no such number).
+    ///
+    /// # Errors
+    /// `Corrupt` naming the first field that breaks a rule and its value;
+    /// `Unsupported` for another format version.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, value: String, rule: &str| -> Result<()> {
+            Err(Error::Corrupt {
+                what: "returns state".into(),
+                reason: format!("field `{field}` = {value}: {rule}"),
+            })
+        };
+        if self.version != RETURNS_STATE_VERSION {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "returns state version {} (this build reads {RETURNS_STATE_VERSION})",
+                    self.version
+                ),
+            });
+        }
+        if !self.required_return.is_finite() {
+            return bad(
+                "required_return",
+                self.required_return.to_string(),
+                "must be finite",
+            );
+        }
+        if self.poisoned && self.n_nan == 0 {
+            return bad(
+                "poisoned",
+                "true".into(),
+                "a state is poisoned only by a NaN it counted (n_nan = 0)",
+            );
+        }
+        if self.n.checked_add(self.n_nan).is_none() {
+            return bad(
+                "n_nan",
+                self.n_nan.to_string(),
+                &format!("n + n_nan overflows a u64 (n = {})", self.n),
+            );
+        }
+        if self.pre_peak_lows.len() as u64 > self.n {
+            return bad(
+                "pre_peak_lows",
+                format!("{} pairs", self.pre_peak_lows.len()),
+                &format!("at most one pair per value (n = {})", self.n),
+            );
+        }
+        if self.n == 0 {
+            let empty = [
+                ("mean", self.mean, 0.0),
+                ("m2", self.m2, 0.0),
+                ("down2", self.down2, 0.0),
+                ("wealth", self.wealth, 1.0),
+                ("peak", self.peak, 1.0),
+                ("min_ratio", self.min_ratio, 1.0),
+                ("lowest", self.lowest, 1.0),
+            ];
+            for (field, v, want) in empty {
+                if v != want {
+                    return bad(field, v.to_string(), &format!("must be {want} when n = 0"));
+                }
+            }
+            for (field, v) in [("best", self.best), ("worst", self.worst)] {
+                if let Some(x) = v {
+                    return bad(field, x.to_string(), "must be null when n = 0");
+                }
+            }
+            return Ok(());
+        }
+        let (Some(best), Some(worst)) = (self.best, self.worst) else {
+            let field = if self.best.is_none() { "best" } else { "worst" };
+            return bad(field, "null".into(), "must be set when n > 0");
+        };
+        for (field, v) in [("best", best), ("worst", worst)] {
+            if !v.is_finite() {
+                return bad(field, v.to_string(), "must be finite (returns are)");
+            }
+        }
+        if worst > best {
+            return bad(
+                "worst",
+                worst.to_string(),
+                &format!("must be ≤ best = {best}"),
+            );
+        }
+        // Rounding slack of sums over n values and of up to n merges.
+        let n = self.n as f64;
+        let tol = 8.0 * (n + 1.0) * f64::EPSILON;
+        let scale = best.abs().max(worst.abs());
+        if self.mean.is_finite()
+            && (self.mean < worst - tol * scale || self.mean > best + tol * scale)
+        {
+            return bad(
+                "mean",
+                self.mean.to_string(),
+                &format!("must lie in [worst, best] = [{worst}, {best}]"),
+            );
+        }
+        if self.m2 < 0.0 {
+            return bad("m2", self.m2.to_string(), "a sum of squares is ≥ 0");
+        }
+        let spread = (best - worst) + tol * scale;
+        if self.m2 > n * spread * spread * (1.0 + tol) {
+            return bad(
+                "m2",
+                self.m2.to_string(),
+                &format!(
+                    "must be ≤ n·(best − worst)² (n = {}, best = {best}, worst = {worst})",
+                    self.n
+                ),
+            );
+        }
+        if self.down2 < 0.0 {
+            return bad("down2", self.down2.to_string(), "a sum of squares is ≥ 0");
+        }
+        let e = (worst - self.required_return).min(0.0);
+        if self.down2 > n * e * e * (1.0 + tol) {
+            return bad(
+                "down2",
+                self.down2.to_string(),
+                &format!(
+                    "must be ≤ n·min(worst − required_return, 0)² (n = {}, worst = {worst}, \
+                     required_return = {})",
+                    self.n, self.required_return
+                ),
+            );
+        }
+        if self.n == 1 {
+            if self.m2 != 0.0 {
+                return bad("m2", self.m2.to_string(), "must be 0 when n = 1");
+            }
+            if best != worst || self.mean != best {
+                return bad(
+                    "mean",
+                    self.mean.to_string(),
+                    &format!(
+                        "best, worst and mean are the one value when n = 1 (best = {best}, worst = {worst})"
+                    ),
+                );
+            }
+        }
+        if self.peak < 1.0 {
+            return bad(
+                "peak",
+                self.peak.to_string(),
+                "the running peak starts at 1",
+            );
+        }
+        if self.lowest > 1.0 {
+            return bad(
+                "lowest",
+                self.lowest.to_string(),
+                "the lowest wealth starts at 1",
+            );
+        }
+        if self.min_ratio > 1.0 {
+            return bad("min_ratio", self.min_ratio.to_string(), "must be ≤ 1");
+        }
+        if !(self.lowest > 0.0) {
+            // a return of −100 % or worse: the path left the positive wealths,
+            // where merged peaks and pairs follow no order
+            return Ok(());
+        }
+        if self.wealth < self.lowest || self.wealth > self.peak {
+            return bad(
+                "wealth",
+                self.wealth.to_string(),
+                &format!(
+                    "must lie in [lowest, peak] = [{}, {}]",
+                    self.lowest, self.peak
+                ),
+            );
+        }
+        if self.min_ratio < 0.0 || self.min_ratio < self.lowest / self.peak * (1.0 - tol) {
+            return bad(
+                "min_ratio",
+                self.min_ratio.to_string(),
+                &format!(
+                    "must be ≥ lowest / peak = {} (a positive path)",
+                    self.lowest / self.peak
+                ),
+            );
+        }
+        let mut last: Option<(f64, f64)> = None;
+        for (i, &(m, low)) in self.pre_peak_lows.iter().enumerate() {
+            let name = format!("pre_peak_lows[{i}]");
+            // appended pairs are scaled by the wealth before them: an ulp of slack
+            if m < 1.0 - tol || m > self.peak {
+                return bad(
+                    &name,
+                    format!("({m}, {low})"),
+                    &format!("its peak must lie in [1, peak = {}]", self.peak),
+                );
+            }
+            if low < self.lowest || low > 1.0 {
+                return bad(
+                    &name,
+                    format!("({m}, {low})"),
+                    &format!("its low must lie in [lowest = {}, 1]", self.lowest),
+                );
+            }
+            if let Some((pm, pl)) = last
+                && (m < pm * (1.0 - tol) || low >= pl)
+            {
+                return bad(
+                    &name,
+                    format!("({m}, {low})"),
+                    &format!(
+                        "peaks must not decrease and lows must decrease (previous ({pm}, {pl}))"
+                    ),
+                );
+            }
+            last = Some((m, low));
+        }
+        Ok(())
     }
 
     /// The metrics of the whole series. `opts.required_return` must equal the
@@ -385,7 +665,7 @@ impl ReturnsState {
                 ),
             ));
         }
-        if self.n + self.n_nan == 0 {
+        if self.n == 0 && self.n_nan == 0 {
             return Err(Error::Empty {
                 param: "returns",
                 min: 1,
@@ -426,7 +706,7 @@ impl ReturnsState {
         } else {
             nan
         };
-        let n_raw = (self.n + self.n_nan) as f64;
+        let n_raw = self.n as f64 + self.n_nan as f64;
         let annual_return = self.wealth.powf(ann / n_raw) - 1.0;
         let mdd = self.min_ratio - 1.0;
         let calmar = if mdd < 0.0 {
