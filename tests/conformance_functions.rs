@@ -488,7 +488,7 @@ fn run(case: &Value, inputs: &Map<String, Value>) -> Out {
                 psi_of_samples(
                     &arr("reference"),
                     &arr("current"),
-                    kind.strategy(bins, None),
+                    kind.strategy(bins, None).map_err(|e| e.kind())?,
                     np,
                     kind.psi_mode(num(&o["epsilon"])),
                 )

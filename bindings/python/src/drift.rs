@@ -306,7 +306,7 @@ pub(crate) fn psi(
         Ok(psi_of_samples(
             r?,
             c?,
-            kind.strategy(bins, edges),
+            kind.strategy(bins, edges)?,
             np?,
             kind.psi_mode(eps),
         )?)
@@ -381,12 +381,12 @@ impl PyProfile {
         nan_policy: &str,
         keep_reference: bool,
     ) -> PyResult<PyProfile> {
-        let b = strategy.parse::<BinKind>().map(|k| k.strategy(bins, edges));
+        let b = strategy.parse::<BinKind>();
         let np = drift_nan_policy(nan_policy);
         let v = views(&columns);
         call(py, move || {
             let options = ProfileOptions {
-                bins: b?,
+                bins: b?.strategy(bins, edges)?,
                 nan_policy: np?,
                 keep_reference,
             };

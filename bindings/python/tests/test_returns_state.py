@@ -140,9 +140,14 @@ def test_nan_omit_matches_the_functions_and_propagate_gives_nan():
     _check_partitions(r, n_splits=4, seed=9, nan_policy="omit")
     s = ReturnsState.from_returns(r, nan_policy="skip")  # the alias of the other returns functions
     assert (s.count, s.n_nan) == (996, 4)
-    p = ReturnsState.from_returns(r[:500], nan_policy="propagate").merge(ReturnsState.from_returns(r[500:], nan_policy="omit"))
+    p = ReturnsState.from_returns(r[:500], nan_policy="propagate").merge(
+        ReturnsState.from_returns(r[500:], nan_policy="propagate"))
     m = p.metrics()
     assert m.n == 996 and math.isnan(m.sharpe_ratio) and math.isnan(m.max_drawdown)
+    # states of one series share their options: mixed NaN policies are refused, naming the field
+    with pytest.raises(InvalidInputError, match="nan_policy"):
+        ReturnsState.from_returns(r[:500], nan_policy="propagate").merge(
+            ReturnsState.from_returns(r[500:], nan_policy="omit"))
 
 
 def test_input_types():

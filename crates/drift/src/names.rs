@@ -97,5 +97,6 @@ named_enum!(
         ("uniform", BinKind::EqualWidth),
         ("sturges", BinKind::Sturges),
         ("evidently", BinKind::Evidently),
+        ("explicit", BinKind::Explicit),
     ]
 );

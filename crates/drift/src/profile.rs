@@ -69,16 +69,20 @@ impl Default for BinStrategy {
 
 /// A bin strategy by the name the doors give it (Python's `strategy=`; the
 /// table is in [`crate::names`]): 'quantile', 'equal_width' (or 'uniform'),
-/// 'sturges', and 'evidently' — Sturges bins, scored as Evidently's `psi`
-/// stat test ([`PsiMode::Evidently`]) where a door computes PSI in one call.
+/// 'sturges', 'evidently' — Sturges bins, scored as Evidently's `psi`
+/// stat test ([`PsiMode::Evidently`]) where a door computes PSI in one call —
+/// and 'explicit' (the given edges; refused without them).
 ///
 /// ```
 /// use tradewarden_drift::profile::{BinKind, BinStrategy};
 /// use tradewarden_drift::psi::PsiMode;
 /// let k: BinKind = "uniform".parse().unwrap();
-/// assert_eq!(k.strategy(4, None), BinStrategy::EqualWidth { bins: 4 });
+/// assert_eq!(k.strategy(4, None).unwrap(), BinStrategy::EqualWidth { bins: 4 });
 /// let e: BinKind = "evidently".parse().unwrap();
-/// assert_eq!(e.strategy(4, None), BinStrategy::Sturges);
+/// assert_eq!(e.strategy(4, None).unwrap(), BinStrategy::Sturges);
+/// let x: BinKind = "explicit".parse().unwrap();
+/// assert_eq!(x.strategy(4, Some(vec![0.0])).unwrap(), BinStrategy::Explicit { edges: vec![0.0] });
+/// assert!(x.strategy(4, None).is_err());
 /// assert_eq!(e.psi_mode(1e-4), PsiMode::Evidently);
 /// let err = "deciles".parse::<BinKind>().unwrap_err().to_string();
 /// assert!(err.contains("strategy") && err.contains("\"deciles\"") && err.contains("'evidently'"));
@@ -93,18 +97,30 @@ pub enum BinKind {
     Sturges,
     /// [`BinStrategy::Sturges`] bins, [`PsiMode::Evidently`] scoring.
     Evidently,
+    /// [`BinStrategy::Explicit`]: the edges given with it.
+    Explicit,
 }
 
 impl BinKind {
     /// The bin strategy: explicit `edges` when given (they replace the named
     /// strategy and `bins`), else the named strategy with `bins` bins.
-    pub fn strategy(self, bins: usize, edges: Option<Vec<f64>>) -> BinStrategy {
-        match (edges, self) {
+    ///
+    /// # Errors
+    /// `InvalidInput` naming `edges` for 'explicit' without edges.
+    pub fn strategy(self, bins: usize, edges: Option<Vec<f64>>) -> Result<BinStrategy> {
+        Ok(match (edges, self) {
             (Some(edges), _) => BinStrategy::Explicit { edges },
             (None, BinKind::Quantile) => BinStrategy::Quantile { bins },
             (None, BinKind::EqualWidth) => BinStrategy::EqualWidth { bins },
             (None, BinKind::Sturges | BinKind::Evidently) => BinStrategy::Sturges,
-        }
+            (None, BinKind::Explicit) => {
+                return Err(Error::invalid(
+                    "edges",
+                    "None",
+                    "strategy 'explicit' needs the bin edges",
+                ));
+            }
+        })
     }
 
     /// The PSI mode a one-call PSI uses with this name: Evidently's for
