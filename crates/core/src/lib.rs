@@ -31,6 +31,7 @@ pub mod error;
 pub mod fs;
 pub mod io;
 pub mod names;
+pub mod par;
 
 pub mod returns;
 pub mod simd;

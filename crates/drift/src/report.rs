@@ -16,6 +16,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use tradewarden_core::par::CollectOrdered;
 
 use crate::error::{Error, Result};
 use crate::ks::KsResult;
@@ -476,7 +477,7 @@ impl DriftReport {
                     "feature type differs from the profile's",
                 )),
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect_ordered()?;
         Ok(Self::finish(features, options))
     }
 
@@ -634,7 +635,7 @@ impl DriftReport {
     ) -> Result<Self> {
         let fitted: Vec<(String, FeatureProfile)> = reference
             .par_iter()
-            .map(|(name, data)| {
+            .map(|(name, data)| -> Result<(String, FeatureProfile)> {
                 let f = match data {
                     FeatureData::Numeric(v) => {
                         FeatureProfile::Numeric(NumericProfile::fit(v, profile_options)?)
@@ -645,7 +646,7 @@ impl DriftReport {
                 };
                 Ok(((*name).to_string(), f))
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect_ordered()?;
         let mut profile = Profile::new();
         for (n, f) in fitted {
             profile.insert(n, f);

@@ -83,6 +83,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tradewarden_core::NanPolicy;
+use tradewarden_core::par::CollectOrdered;
 
 use crate::error::{Error, Result};
 use crate::ks::KsResult;
@@ -904,7 +905,7 @@ fn build_with<'g>(
                 "feature type differs from the profile's",
             )),
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect_ordered()?;
     let features = current
         .iter()
         .zip(built)
@@ -1421,7 +1422,7 @@ impl ScoreState {
                 }
                 _ => Err(state_mismatch(format!("feature {name:?} of another type"))),
             })
-            .collect()
+            .collect_ordered()
     }
 
     /// KS intervals (and exact PSI / Jensen–Shannon) of the numeric

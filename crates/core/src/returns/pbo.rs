@@ -29,6 +29,7 @@
 
 use std::borrow::Cow;
 
+use crate::par::CollectOrdered;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -428,7 +429,7 @@ fn block_stats(m: &StrategyMatrix<'_>, s: usize) -> Result<Blocks> {
                 .collect();
             Ok((c, blocks))
         })
-        .collect::<Result<_>>()?;
+        .collect_ordered()?;
     let mut out = Blocks {
         n_cols: n,
         block_len,
@@ -673,7 +674,7 @@ pub fn pbo_with<M: PboMetric>(
             }
             Ok(out)
         })
-        .collect::<Result<_>>()?;
+        .collect_ordered()?;
 
     let mut res = vec![
         Outcome {

@@ -33,6 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use tradewarden_core::NanPolicy;
+use tradewarden_core::par::CollectOrdered;
 
 use super::RankSummary;
 use super::{
@@ -475,7 +476,7 @@ impl SketchGrid {
                     "feature type differs from the grid's",
                 )),
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect_ordered()?;
         Ok(ScoreState {
             profile_checksum: self.checksum,
             grid: CellGrid::Bounded { cells: self.cells },
@@ -569,7 +570,7 @@ impl SketchGrid {
                     )),
                 }
             })
-            .collect::<Result<Vec<Part>>>()?;
+            .collect_ordered()?;
         let mut profile = Profile::new();
         let mut counts = GridCounts {
             checksum: self.checksum,
