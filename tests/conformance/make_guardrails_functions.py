@@ -178,6 +178,13 @@ case(PG, "promotion.gates", "promotion_zero_dispersion_all_gates", walk_forward_
 case(PG, "promotion.gates", "promotion_zero_dispersion_loss", walk_forward_returns=[-0.0625] * 64,
      trade_pnls=pnls, gates={"min_walk_forward_sharpe": -1e300, "max_drawdown": 1.0}, trial_sharpes=None,
      matrix=None)
+# Constant growth measured from prices (p[t] / p[t-1] - 1) carries rounding noise of ~1e-16: a finite Sharpe
+# of ~1e14 that passed; above MAX_PER_PERIOD_SHARPE the gate reports +inf (DSR NaN) and fails.
+_prices = [100.0 * 1.001 ** t for t in range(201)]
+case(PG, "promotion.gates", "promotion_constant_growth_from_prices",
+     walk_forward_returns=[b / a - 1.0 for a, b in zip(_prices, _prices[1:])], trade_pnls=pnls,
+     gates={"min_walk_forward_sharpe": 2.0, "min_deflated_sharpe": 0.5}, trial_sharpes=[0.5, 1.0, 1.5, 0.2, 0.8],
+     matrix=None)
 case(PG, "promotion.gates", "promotion_one_return", walk_forward_returns=[0.01], trade_pnls=pnls,
      gates={"min_walk_forward_sharpe": -1e300, "max_drawdown": 0.5}, trial_sharpes=None, matrix=None)
 case(PG, "promotion.gates", "promotion_nan_pnl", walk_forward_returns=wf, trade_pnls=[1.0, "nan", 2.0], gates=None,

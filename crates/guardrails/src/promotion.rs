@@ -103,6 +103,14 @@ pub struct PromotionReport {
     pub passed: bool,
 }
 
+/// Per-period |mean / std| of walk-forward returns above which their
+/// dispersion is floating-point rounding, not risk: constant returns (a
+/// stub, a stuck strategy) whose mean is not exactly representable. No
+/// strategy's per-period Sharpe ratio comes near it (an annualised 20 on
+/// daily data is 1.26 per period); the rounding noise of constant growth
+/// measured from prices gives 1e11–1e14.
+pub const MAX_PER_PERIOD_SHARPE: f64 = 1e9;
+
 /// Computes every enabled gate. A gate whose input is missing fails (NaN value).
 ///
 /// Fail closed: a gate whose value is not finite fails whatever its
@@ -110,7 +118,10 @@ pub struct PromotionReport {
 /// PBO, trades, win rate, drawdown). Constant positive walk-forward returns
 /// (a stub or a stuck strategy) have zero dispersion and a Sharpe of +inf,
 /// which `s > threshold` would pass (issue 20); NaN (too few values, a NaN
-/// under `nan_policy = propagate`, a missing input) fails too.
+/// under `nan_policy = propagate`, a missing input) fails too. Constant
+/// growth measured from prices (p[t] / p[t−1] − 1, whose rounding leaves a
+/// dispersion of ~1e-16) counts as constant: a per-period Sharpe ratio above [`MAX_PER_PERIOD_SHARPE`]
+/// is reported as ±inf, and the deflated Sharpe of such returns as NaN.
 ///
 /// ```
 /// use tradewarden_guardrails::promotion::{PromotionGates, PromotionInputs, evaluate_promotion};
@@ -132,12 +143,33 @@ pub fn evaluate_promotion(g: &PromotionGates, x: &PromotionInputs<'_>) -> Result
             passed: value.is_finite() && passed,
         });
     };
-    if let Some(t) = g.min_walk_forward_sharpe {
+    // A constant return series has zero dispersion (the moments are shifted
+    // by the first value, so `[0.001; 300]` gives exactly 0 and +inf), but
+    // constant growth measured from prices does not: p[t] / p[t−1] − 1 of
+    // prices growing 0.1 % a period carries rounding noise of ~1e-16, and
+    // the Sharpe ratio is ~1e13 — finite, and it passed `s > 2`. A
+    // per-period |mean / std| above MAX_PER_PERIOD_SHARPE is such rounding
+    // noise, not a measurement: the gate reports ±inf (the Sharpe ratio of
+    // constant returns) and fails, and the deflated Sharpe, which rests on
+    // the same dispersion, is NaN and fails.
+    let ann = g.returns.validate()?;
+    let wf_sharpe = || -> Result<f64> {
         let s = sharpe_ratio(x.walk_forward_returns, &g.returns)?;
+        Ok(
+            if s.is_finite() && (s / ann.sqrt()).abs() > MAX_PER_PERIOD_SHARPE {
+                f64::INFINITY.copysign(s)
+            } else {
+                s
+            },
+        )
+    };
+    if let Some(t) = g.min_walk_forward_sharpe {
+        let s = wf_sharpe()?;
         add("walk_forward_sharpe", s, t, s > t);
     }
     if let Some(t) = g.min_deflated_sharpe {
         let d = match x.trial_sharpes {
+            Some(_) if wf_sharpe()?.is_infinite() => f64::NAN,
             Some(ts) => {
                 deflated_sharpe_ratio(x.walk_forward_returns, ts, PsrConvention::Paper, &g.returns)?
             }

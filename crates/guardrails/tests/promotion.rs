@@ -283,3 +283,78 @@ fn a_non_finite_gate_value_fails_closed() {
     assert!(rep.checks[0].value.is_nan() && !rep.checks[0].passed);
     assert!(rep.checks[1].passed, "{:?}", rep.checks);
 }
+
+/// Constant growth measured from prices: p[t] / p[t−1] − 1 of prices growing
+/// by a fixed rate carries rounding noise of ~1e-16, so the Sharpe ratio is
+/// finite and enormous (~1e13 per period) and `s > 2` passed a stub. Above
+/// `MAX_PER_PERIOD_SHARPE` the gate reports ±inf and fails; the deflated
+/// Sharpe on the same returns is NaN and fails. A genuinely strong series
+/// far below the bound still passes.
+#[test]
+fn constant_growth_from_prices_fails_closed() {
+    use tradewarden_core::returns::sharpe_ratio;
+    use tradewarden_guardrails::promotion::MAX_PER_PERIOD_SHARPE;
+    let pnls: Vec<f64> = (0..150)
+        .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+        .collect();
+    let gates = PromotionGates {
+        min_walk_forward_sharpe: Some(2.0),
+        min_deflated_sharpe: Some(0.5),
+        ..Default::default()
+    };
+    let trials = [0.5, 1.0, 1.5, 0.2, 0.8];
+    for (growth, sign) in [(0.001, 1.0), (0.0005, 1.0), (0.01, 1.0), (-0.002, -1.0)] {
+        let prices: Vec<f64> = (0..=300)
+            .map(|t| 100.0 * (1.0f64 + growth).powi(t))
+            .collect();
+        let r: Vec<f64> = prices.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+        let raw = sharpe_ratio(&r, &gates.returns).unwrap();
+        let ann = gates.returns.validate().unwrap();
+        assert!(
+            raw.is_finite() && (raw / ann.sqrt()).abs() > MAX_PER_PERIOD_SHARPE,
+            "growth {growth}: the returns module's Sharpe is rounding noise ({raw:e})"
+        );
+        let x = PromotionInputs {
+            walk_forward_returns: &r,
+            trial_sharpes: Some(&trials),
+            strategy_matrix: None,
+            trade_pnls: &pnls,
+        };
+        let rep = evaluate_promotion(&gates, &x).unwrap();
+        assert_eq!(
+            rep.checks[0].value,
+            sign * f64::INFINITY,
+            "{:?}",
+            rep.checks
+        );
+        assert!(rep.checks[1].value.is_nan(), "{:?}", rep.checks);
+        assert!(
+            !rep.checks[0].passed && !rep.checks[1].passed && !rep.passed,
+            "growth {growth}: a stub passed: {:?}",
+            rep.checks
+        );
+    }
+    // per-period Sharpe 10 (annualised ≈ 159): implausible for a strategy,
+    // a measurement all the same, below the bound: it passes
+    let strong: Vec<f64> = (0..300)
+        .map(|i| 0.01 + 0.001 * if i % 2 == 0 { 1.0 } else { -1.0 })
+        .collect();
+    let rep = evaluate_promotion(
+        &PromotionGates {
+            min_walk_forward_sharpe: Some(2.0),
+            ..Default::default()
+        },
+        &PromotionInputs {
+            walk_forward_returns: &strong,
+            trial_sharpes: None,
+            strategy_matrix: None,
+            trade_pnls: &pnls,
+        },
+    )
+    .unwrap();
+    assert!(
+        rep.passed && rep.checks[0].value.is_finite(),
+        "{:?}",
+        rep.checks
+    );
+}
