@@ -26,7 +26,7 @@ use tradewarden_inference::guard::{DropReason, SanityGuard};
 use tradewarden_inference::model::cpu_device;
 use tradewarden_inference::regime::{self, RegimeConfig};
 use tradewarden_inference::registry::{
-    Inventory, Registry, RegistryOptions, load_signing_key, load_verifying_key,
+    Inventory, Registry, RegistryOptions, Stage, load_signing_key, load_verifying_key,
 };
 
 const FILES: [&str; 3] = [
@@ -332,6 +332,14 @@ fn registry_step(dir: &std::path::Path, step: &Value) -> Result<Value, ErrorKind
                 .map_err(kind)
         }
         "unfreeze" => r.unfreeze_learning(name).map(|()| ok).map_err(kind),
+        // the Rust door parses the name as every door does (`Stage: FromStr`)
+        "stage" => step["stage"]
+            .as_str()
+            .unwrap()
+            .parse::<Stage>()
+            .map_err(|e| kind(e.into()))
+            .and_then(|s| r.stage(name, version(), s).map_err(kind))
+            .map(|()| ok),
         // who and why (not `since`: the wall clock's)
         "learning_freeze" => r
             .learning_freeze(name)

@@ -191,11 +191,16 @@ ROWS = [(  # returns
     ("inference", "signed manifests (ed25519)", "registry::register_signed", "inference.public_key",
      "tw_registry_sign", "registry sign", "inference.signed", ""),
     ("inference", "learning freeze of a model (refuses register and promote)", "registry::freeze_learning",
-     "inference.Registry", "tw_registry_freeze_learning", "rollback", "inference.learning_freeze",
+     "inference.Registry", "tw_registry_freeze_learning", "registry freeze-learning", "inference.learning_freeze",
      "the registry's freeze (`learning_freeze.json`): freeze, unfreeze, query (Python "
      "`Registry.freeze_learning` / `unfreeze_learning` / `learning_freeze`, C also `tw_registry_unfreeze_learning`, "
-     "`tw_registry_learning_freeze_json`); the CLI's `rollback` freezes; not the guardrails engine's "
+     "`tw_registry_learning_freeze_json`, CLI also `registry unfreeze-learning` / `learning-freeze`); the CLI's "
+     "`rollback` freezes too; not the guardrails engine's "
      "`learning_frozen` override (Python `Engine`, C `tw_engine_set_learning_frozen`: the size-override row)"),
+    ("inference", "version stage by name (staging, development)", "registry::stage", "inference.Registry",
+     "tw_registry_stage", "registry stage", "inference.stage",
+     "one parser (`Stage: FromStr`, the manifest's spellings); production and archived are set by promote "
+     "and rollback (InvalidInput); C: burn-free"),
     ("inference", "GPU backend (wgpu)", "device::wgpu_device", None, None, None, None,
      "Rust feature `wgpu`, tested on llvmpipe; the wheel and libtradewarden are CPU builds"),
     ("inference", "market regime classifier", "regime::classify", "_native.regime_classify", "tw_regime_classify",

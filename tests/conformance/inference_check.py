@@ -222,7 +222,7 @@ def c_line(c):
                 fields.append(f"{tag}={DATA / c[k]}")
         if "file" in c:
             fields.append(f"file={c['file']}")
-        for k in ("who", "why"):
+        for k in ("who", "why", "stage"):
             if k in c:
                 assert not any(ch in c[k] for ch in "\t\n"), c
                 fields.append(f"{k}={c[k]}")

@@ -347,8 +347,8 @@ def registry_cases():
     arch, x = mlp["architecture"], mlp["inputs"]
     st = lambda f, a=None: {"format": "safetensors", "file": f, "config": a or arch}  # noqa: E731
     gru = json.loads((ROOT / DATA / "window_models.json").read_text())["models"][0]
-    R, P, B, I, S, F = ("inference.registry", "inference.promote", "inference.rollback", "inference.inventory",
-                        "inference.signed", "inference.learning_freeze")
+    R, P, B, I, S, F, T = ("inference.registry", "inference.promote", "inference.rollback", "inference.inventory",
+                           "inference.signed", "inference.learning_freeze", "inference.stage")
     return [
         reg("versions_empty", R, "versions", name="m", about="an unknown model has no versions"),
         reg("inventory_empty", I, "inventory", name="m"),
@@ -436,6 +436,17 @@ def registry_cases():
         reg("unfreeze_again", F, "unfreeze", name="m", about="not frozen: a no-op"),
         reg("unfrozen_query", F, "learning_freeze", name="m"),
         reg("freeze_bad_name", F, "freeze", name="../x", who="ops", why="bad name", about="InvalidInput"),
+        # stages by name (`Stage`'s table: the manifest's spellings, one parser for every door)
+        reg("stage_staging", T, "stage", name="m", version="v6", stage="staging"),
+        reg("stage_inventory", T, "inventory", name="m", about="v6 staging"),
+        reg("stage_development", T, "stage", name="m", version="v6", stage="development"),
+        reg("stage_production", T, "stage", name="m", version="v6", stage="production",
+            about="production and archived are set by promote and rollback: InvalidInput"),
+        reg("stage_archived", T, "stage", name="m", version="v6", stage="archived", about="InvalidInput"),
+        reg("stage_bad_name", T, "stage", name="m", version="v6", stage="Staging",
+            about="names are exact (lower case): InvalidInput"),
+        reg("stage_unknown_version", T, "stage", name="m", version="v99", stage="staging", about="NotFound"),
+        reg("stage_inventory_final", T, "inventory", name="m", about="v6 back to development"),
     ]
 
 

@@ -2833,6 +2833,21 @@ tw_status tw_registry_rollback(const tw_registry *registry, const char *name);
 #endif
 
 /*
+ Marks `name`/`version` with the stage named `stage`: `"staging"`, or back
+ to `"development"` (the manifest's spellings). `"production"` and
+ `"archived"` are set by promote and rollback: `TW_ERR_INVALID_INPUT`, as
+ is any other name (the message lists the names); an unknown version is
+ `TW_ERR_NOT_FOUND`. Needs no model: in every build.
+
+ # Safety
+ `registry` must be a live registry and the strings NUL-terminated.
+ */
+tw_status tw_registry_stage(const tw_registry *registry,
+                            const char *name,
+                            const char *version,
+                            const char *stage);
+
+/*
  Copies the active version of `name`, NUL-terminated, into `buf` of `len`
  bytes and its length (without the NUL) to `written`. Nothing promoted:
  `TW_ERR_NOT_FOUND`; `TW_ERR_BUFFER_TOO_SMALL` when it does not fit

@@ -326,6 +326,35 @@ pub unsafe extern "C" fn tw_registry_rollback(
     })
 }
 
+/// Marks `name`/`version` with the stage named `stage`: `"staging"`, or back
+/// to `"development"` (the manifest's spellings). `"production"` and
+/// `"archived"` are set by promote and rollback: `TW_ERR_INVALID_INPUT`, as
+/// is any other name (the message lists the names); an unknown version is
+/// `TW_ERR_NOT_FOUND`. Needs no model: in every build.
+///
+/// # Safety
+/// `registry` must be a live registry and the strings NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tw_registry_stage(
+    registry: *const tw_registry,
+    name: *const c_char,
+    version: *const c_char,
+    stage: *const c_char,
+) -> tw_status {
+    guard(|| {
+        // SAFETY: forwarded caller contract (each).
+        let (r, name, version, stage) = unsafe {
+            (
+                registry_ref(registry)?,
+                req_str(name, "name")?,
+                req_str(version, "version")?,
+                req_str(stage, "stage")?,
+            )
+        };
+        Ok(r.stage(name, version, stage.parse::<registry::Stage>()?)?)
+    })
+}
+
 /// Copies the active version of `name`, NUL-terminated, into `buf` of `len`
 /// bytes and its length (without the NUL) to `written`. Nothing promoted:
 /// `TW_ERR_NOT_FOUND`; `TW_ERR_BUFFER_TOO_SMALL` when it does not fit

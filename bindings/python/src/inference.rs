@@ -410,17 +410,6 @@ pub(crate) fn inference_demo_info(
     ))
 }
 
-fn stage(s: &str) -> Result<Stage, CallError> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
-        CallError::Lib(
-            ErrorKind::InvalidInput,
-            format!(
-                "invalid stage = {s:?}: expected 'development', 'staging', 'production' or 'archived'"
-            ),
-        )
-    })
-}
-
 /// A model registry rooted at a directory.
 #[pyclass(name = "ModelRegistry", module = "tradewarden._native", frozen)]
 #[derive(Debug)]
@@ -570,8 +559,9 @@ impl PyRegistry {
     /// Marks a version 'staging' or 'development'.
     fn stage(&self, py: Python<'_>, name: &str, version: &str, stage: &str) -> PyResult<()> {
         let r = &self.inner;
-        let s = self::stage(stage);
-        call(py, move || Ok(r.stage(name, version, s?)?))
+        call(py, move || {
+            Ok(r.stage(name, version, stage.parse::<Stage>()?)?)
+        })
     }
 
     /// Verifies, loads and makes name/version the active one.

@@ -101,6 +101,9 @@ def registry_step(root, step):
         if op == "unfreeze":
             r.unfreeze_learning(name)
             return {"value": {"ok": True}}
+        if op == "stage":
+            r.stage(name, step["version"], step["stage"])
+            return {"value": {"ok": True}}
         if op == "learning_freeze":  # who and why (not `since`: the wall clock's)
             f = r.learning_freeze(name)
             return {"value": None if f is None else {"who": f["who"], "why": f["why"]}}

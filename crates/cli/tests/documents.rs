@@ -23,7 +23,8 @@ use tradewarden_cli::doc::guard::{
 };
 use tradewarden_cli::doc::regime::RegimeDoc;
 use tradewarden_cli::doc::registry::{
-    InventoryListing, Listing, Promoted, Registered, RolledBack, Signed, Verified,
+    InventoryListing, LearningFreezeStatus, Listing, Promoted, Registered, RolledBack, Signed,
+    Staged, Verified,
 };
 use tradewarden_drift::profile::{Profile, ProfileFormat};
 use tradewarden_drift::report::{DriftReport, FeatureData, ReportOptions};
@@ -418,6 +419,133 @@ fn registry_documents() {
     assert_eq!(keys(&raw), ["active", "name"]);
     assert_eq!(back.active, "v1");
     assert_eq!(reg.active(name).unwrap().as_deref(), Some("v1"));
+
+    // stage: the library's names (a bad one refused before anything runs)
+    let (raw, stage): (_, Staged) = doc(
+        &[
+            "registry",
+            "--root",
+            r,
+            "stage",
+            "--name",
+            name,
+            "--version",
+            "v2",
+            "--stage",
+            "staging",
+            "--json",
+        ],
+        0,
+    );
+    assert_eq!(keys(&raw), ["name", "stage", "version"]);
+    assert_eq!(raw["stage"], "staging");
+    assert_eq!(stage.stage, reg.manifest(name, "v2").unwrap().stage);
+    assert_eq!(stage.to_string(), format!("{name} v2: staging"));
+    let (_, err) = common::run(
+        &[
+            "registry",
+            "--root",
+            r,
+            "stage",
+            "--name",
+            name,
+            "--version",
+            "v2",
+            "--stage",
+            "prod",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("stage") && err.contains("\"prod\"") && err.contains("'development'"),
+        "{err}"
+    );
+    common::run(
+        &[
+            "registry",
+            "--root",
+            r,
+            "stage",
+            "--name",
+            name,
+            "--version",
+            "v2",
+            "--stage",
+            "production",
+        ],
+        3,
+    );
+    assert_eq!(
+        reg.manifest(name, "v2").unwrap().stage.as_str(),
+        "staging",
+        "a refused stage changes nothing"
+    );
+
+    // the learning freeze: freeze, query, a refused promotion, unfreeze
+    let freeze = |cmd: &[&str], code: i32| -> (Value, LearningFreezeStatus) {
+        doc(
+            &[&["registry", "--root", r][..], cmd, &["--json"]].concat(),
+            code,
+        )
+    };
+    let (raw, none) = freeze(&["learning-freeze", "--name", name], 0);
+    assert_eq!(keys(&raw), ["freeze", "name"]);
+    assert_eq!(none.freeze, None);
+    let (_, frozen) = freeze(
+        &[
+            "freeze-learning",
+            "--name",
+            name,
+            "--by",
+            "ops",
+            "--reason",
+            "canary rollback",
+        ],
+        0,
+    );
+    assert_eq!(frozen.freeze, reg.learning_freeze(name).unwrap());
+    let z = frozen.freeze.clone().unwrap();
+    assert_eq!((z.who.as_str(), z.why.as_str()), ("ops", "canary rollback"));
+    assert_eq!(freeze(&["learning-freeze", "--name", name], 0).1, frozen);
+    assert!(
+        run(
+            &["registry", "--root", r, "learning-freeze", "--name", name],
+            0
+        )
+        .contains("learning frozen by ops")
+    );
+    common::run(
+        &[
+            "registry",
+            "--root",
+            r,
+            "promote",
+            "--name",
+            name,
+            "--version",
+            "v2",
+        ],
+        5,
+    );
+    assert_eq!(reg.active(name).unwrap().as_deref(), Some("v1"));
+    common::run(
+        &[
+            "registry",
+            "--root",
+            r,
+            "freeze-learning",
+            "--name",
+            name,
+            "--by",
+            " ",
+            "--reason",
+            "x",
+        ],
+        3,
+    );
+    let (_, lifted) = freeze(&["unfreeze-learning", "--name", name], 0);
+    assert_eq!(lifted.freeze, None);
+    assert_eq!(reg.learning_freeze(name).unwrap(), None);
 }
 
 #[test]

@@ -155,16 +155,25 @@ pub enum Stage {
     Archived,
 }
 
+// The stage's names as manifests spell them (serde's snake_case above), defined
+// once for every door: `"staging".parse::<Stage>()`, `Stage::Staging.to_string()`;
+// anything else is an `InvalidParameter` naming `stage` and every name.
+tradewarden_core::named_enum!(
+    Stage,
+    "stage",
+    [
+        ("development", Stage::Development),
+        ("staging", Stage::Staging),
+        ("production", Stage::Production),
+        ("archived", Stage::Archived),
+    ]
+);
+
 impl Stage {
     /// The stage's name as manifests spell it (`development`, `staging`,
     /// `production`, `archived`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Stage::Development => "development",
-            Stage::Staging => "staging",
-            Stage::Production => "production",
-            Stage::Archived => "archived",
-        }
+    pub fn as_str(self) -> &'static str {
+        tradewarden_core::names::Named::as_str(self)
     }
 }
 
@@ -1259,7 +1268,8 @@ impl Registry {
         self.pointer(name, LAST_GOOD)
     }
 
-    /// Marks a version `staging` (or back to `development`).
+    /// Marks a version `staging` (or back to `development`). Every door
+    /// parses the stage's name with `str::parse::<Stage>()`.
     ///
     /// # Errors
     /// [`InferenceError::InvalidInput`] for `production`/`archived` (use
@@ -1268,7 +1278,7 @@ impl Registry {
         if matches!(stage, Stage::Production | Stage::Archived) {
             return Err(InferenceError::InvalidInput {
                 param: "stage",
-                value: format!("{stage:?}"),
+                value: format!("{:?}", stage.as_str()),
                 reason: "production and archived are set by promote and rollback".into(),
             });
         }
@@ -1477,7 +1487,19 @@ mod tests {
         ] {
             let json = serde_json::to_string(&s).unwrap();
             assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(s.as_str().parse::<Stage>().unwrap(), s);
+            assert_eq!(s.to_string(), s.as_str());
         }
+        let e = InferenceError::from("prod".parse::<Stage>().unwrap_err());
+        assert_eq!(
+            tradewarden_core::Classify::kind(&e),
+            tradewarden_core::ErrorKind::InvalidInput
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains("stage") && msg.contains("\"prod\"") && msg.contains("'archived'"),
+            "{msg}"
+        );
     }
 
     fn constant_model(c: f32) -> Mlp {

@@ -365,6 +365,9 @@ static void registry_step(const line_t *l, const char *root) {
   } else if (strcmp(op, "unfreeze") == 0) {
     s = tw_registry_unfreeze_learning(r, name);
     if (s == TW_OK) printf("%s\tOK\tok=1\n", id);
+  } else if (strcmp(op, "stage") == 0) {
+    s = tw_registry_stage(r, name, version, need(l, "stage"));
+    if (s == TW_OK) printf("%s\tOK\tok=1\n", id);
   } else if (strcmp(op, "learning_freeze") == 0) {
     s = tw_registry_learning_freeze_json(r, name, buf, sizeof buf, &written);
     if (s == TW_OK)

@@ -1,14 +1,15 @@
-//! `tradewarden registry`: list, inventory, verify, promote, rollback, register, sign.
+//! `tradewarden registry`: list, inventory, verify, promote, rollback, stage,
+//! the learning freeze, register, sign.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use tradewarden_cli::doc::registry::{
-    InventoryListing, ListedVersion, Listing, ModelInventory, ModelListing, Promoted, Registered,
-    RolledBack, Signed, Verified,
+    InventoryListing, LearningFreezeStatus, ListedVersion, Listing, ModelInventory, ModelListing,
+    Promoted, Registered, RolledBack, Signed, Staged, Verified,
 };
-use tradewarden_inference::registry::{self, Registry, RegistryOptions};
+use tradewarden_inference::registry::{self, Registry, RegistryOptions, Stage};
 
 use crate::{Failure, show};
 
@@ -75,6 +76,58 @@ enum RegistryCommand {
     },
     /// Point active back at last-good.
     Rollback {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a version `staging` (or back to `development`); `production`
+    /// and `archived` are set by promote and rollback (exit 3).
+    Stage {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Version.
+        #[arg(long)]
+        version: String,
+        /// The stage: development or staging.
+        #[arg(long, value_parser = super::named::<Stage>())]
+        stage: Stage,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Freeze learning of a model: register and promote refuse (exit 5)
+    /// until `unfreeze-learning`; rollback still works. `tradewarden
+    /// rollback` freezes too.
+    FreezeLearning {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Who freezes it (required, not blank).
+        #[arg(long)]
+        by: String,
+        /// Why (required, not blank).
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lift the learning freeze of a model (a no-op when not frozen).
+    UnfreezeLearning {
+        /// Model name.
+        #[arg(long)]
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether learning of a model is frozen, by whom, since when and why
+    /// (exit 4 for an unreadable record, which counts as frozen).
+    LearningFreeze {
         /// Model name.
         #[arg(long)]
         name: String,
@@ -211,6 +264,42 @@ pub(crate) fn run(a: RegistryArgs) -> Result<(), Failure> {
         RegistryCommand::Rollback { name, json } => {
             let active = reg.rollback(&name)?;
             show(json, &RolledBack { name, active })
+        }
+        RegistryCommand::Stage {
+            name,
+            version,
+            stage,
+            json,
+        } => {
+            reg.stage(&name, &version, stage)?;
+            let stage = reg.manifest(&name, &version)?.stage;
+            show(
+                json,
+                &Staged {
+                    name,
+                    version,
+                    stage,
+                },
+            )
+        }
+        RegistryCommand::FreezeLearning {
+            name,
+            by,
+            reason,
+            json,
+        } => {
+            reg.freeze_learning(&name, &by, &reason)?;
+            let freeze = reg.learning_freeze(&name)?;
+            show(json, &LearningFreezeStatus { name, freeze })
+        }
+        RegistryCommand::UnfreezeLearning { name, json } => {
+            reg.unfreeze_learning(&name)?;
+            let freeze = reg.learning_freeze(&name)?;
+            show(json, &LearningFreezeStatus { name, freeze })
+        }
+        RegistryCommand::LearningFreeze { name, json } => {
+            let freeze = reg.learning_freeze(&name)?;
+            show(json, &LearningFreezeStatus { name, freeze })
         }
         RegistryCommand::RegisterDemo {
             name,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use tradewarden_inference::registry::{CorruptVersion, Stage, VersionEntry};
+use tradewarden_inference::registry::{CorruptVersion, LearningFreeze, Stage, VersionEntry};
 
 /// `registry list`: every model, its pointers and versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,5 +263,48 @@ impl fmt::Display for Signed {
             "{} {}: signed (public key {})",
             self.name, self.version, self.public_key
         )
+    }
+}
+
+/// `registry stage`: the version and the stage it now has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staged {
+    /// Model name.
+    pub name: String,
+    /// Version tag.
+    pub version: String,
+    /// The stage the manifest now records.
+    pub stage: Stage,
+}
+
+impl fmt::Display for Staged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.name, self.version, self.stage)
+    }
+}
+
+/// `registry freeze-learning`, `unfreeze-learning`, `learning-freeze`: the
+/// model's learning freeze after the command (`null` when not frozen).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearningFreezeStatus {
+    /// Model name.
+    pub name: String,
+    /// Who froze it, why and since when (Unix seconds); `None` when learning
+    /// is not frozen.
+    pub freeze: Option<LearningFreeze>,
+}
+
+impl fmt::Display for LearningFreezeStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.freeze {
+            None => write!(f, "{}: learning not frozen", self.name),
+            Some(z) => write!(
+                f,
+                "{}: learning frozen by {} since {} ({}): register and promote refuse",
+                self.name, z.who, z.since, z.why
+            ),
+        }
     }
 }
