@@ -119,7 +119,7 @@ pub const MAX_PER_PERIOD_SHARPE: f64 = 1e9;
 /// (a stub or a stuck strategy) have zero dispersion and a Sharpe of +inf,
 /// which `s > threshold` would pass (issue 20); NaN (too few values, a NaN
 /// under `nan_policy = propagate`, a missing input) fails too. Constant
-/// growth measured from prices (p[t] / p[t−1] − 1, whose rounding leaves a
+/// growth measured from prices (`p[t] / p[t−1] − 1`, whose rounding leaves a
 /// dispersion of ~1e-16) counts as constant: a per-period Sharpe ratio above [`MAX_PER_PERIOD_SHARPE`]
 /// is reported as ±inf, and the deflated Sharpe of such returns as NaN.
 ///
