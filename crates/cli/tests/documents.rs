@@ -421,8 +421,8 @@ fn registry_documents() {
     assert_eq!(reg.active(name).unwrap().as_deref(), Some("v1"));
 
     // stage: the library's names (a bad one refused before anything runs)
-    let (raw, stage): (_, Staged) = doc(
-        &[
+    let stage_args = |stage: &'static str| -> Vec<&str> {
+        vec![
             "registry",
             "--root",
             r,
@@ -432,49 +432,20 @@ fn registry_documents() {
             "--version",
             "v2",
             "--stage",
-            "staging",
-            "--json",
-        ],
-        0,
-    );
+            stage,
+        ]
+    };
+    let (raw, stage): (_, Staged) = doc(&[&stage_args("staging")[..], &["--json"]].concat(), 0);
     assert_eq!(keys(&raw), ["name", "stage", "version"]);
     assert_eq!(raw["stage"], "staging");
     assert_eq!(stage.stage, reg.manifest(name, "v2").unwrap().stage);
     assert_eq!(stage.to_string(), format!("{name} v2: staging"));
-    let (_, err) = common::run(
-        &[
-            "registry",
-            "--root",
-            r,
-            "stage",
-            "--name",
-            name,
-            "--version",
-            "v2",
-            "--stage",
-            "prod",
-        ],
-        3,
-    );
+    let (_, err) = common::run(&stage_args("prod"), 3);
     assert!(
         err.contains("stage") && err.contains("\"prod\"") && err.contains("'development'"),
         "{err}"
     );
-    common::run(
-        &[
-            "registry",
-            "--root",
-            r,
-            "stage",
-            "--name",
-            name,
-            "--version",
-            "v2",
-            "--stage",
-            "production",
-        ],
-        3,
-    );
+    common::run(&stage_args("production"), 3);
     assert_eq!(
         reg.manifest(name, "v2").unwrap().stage.as_str(),
         "staging",

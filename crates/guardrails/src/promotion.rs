@@ -153,23 +153,25 @@ pub fn evaluate_promotion(g: &PromotionGates, x: &PromotionInputs<'_>) -> Result
     // constant returns) and fails, and the deflated Sharpe, which rests on
     // the same dispersion, is NaN and fails.
     let ann = g.returns.validate()?;
-    let wf_sharpe = || -> Result<f64> {
+    // computed once, and only when a gate reads it
+    let needs_sharpe = g.min_walk_forward_sharpe.is_some()
+        || (g.min_deflated_sharpe.is_some() && x.trial_sharpes.is_some());
+    let wf_sharpe = if needs_sharpe {
         let s = sharpe_ratio(x.walk_forward_returns, &g.returns)?;
-        Ok(
-            if s.is_finite() && (s / ann.sqrt()).abs() > MAX_PER_PERIOD_SHARPE {
-                f64::INFINITY.copysign(s)
-            } else {
-                s
-            },
-        )
+        if s.is_finite() && (s / ann.sqrt()).abs() > MAX_PER_PERIOD_SHARPE {
+            f64::INFINITY.copysign(s)
+        } else {
+            s
+        }
+    } else {
+        f64::NAN
     };
     if let Some(t) = g.min_walk_forward_sharpe {
-        let s = wf_sharpe()?;
-        add("walk_forward_sharpe", s, t, s > t);
+        add("walk_forward_sharpe", wf_sharpe, t, wf_sharpe > t);
     }
     if let Some(t) = g.min_deflated_sharpe {
         let d = match x.trial_sharpes {
-            Some(_) if wf_sharpe()?.is_infinite() => f64::NAN,
+            Some(_) if wf_sharpe.is_infinite() => f64::NAN,
             Some(ts) => {
                 deflated_sharpe_ratio(x.walk_forward_returns, ts, PsrConvention::Paper, &g.returns)?
             }
